@@ -1,1 +1,311 @@
+//! Types shared by the eBPF programs (`tracer-ebpf`) and user space (`tracer`).
+//!
+//! Everything here is `#[repr(C)]`, `Copy`, with explicit integer widths and explicit padding,
+//! so that the bytes the kernel side writes are the bytes user space reads.
+//!
+//! The wire format of the ring buffer: every record starts with a [`RecordHeader`]. A
+//! [`SyscallEnter`] or [`SyscallExit`] body follows for syscall records, then zero or more
+//! captures, each a [`CaptureHeader`] followed by `len` bytes padded to 8.
 #![no_std]
+
+/// Size of each per-ABI syscall table slice in the `SPECS` map: syscall numbers at or above this
+/// are not traced (the highest x86_64 and ia32 numbers in Linux 6.18 are below 470).
+pub const TABLE_SLOTS: u32 = 512;
+/// Slices of the `SPECS` map: index = `table * TABLE_SLOTS + number`.
+pub const TABLE_X86_64: u8 = 0;
+pub const TABLE_IA32: u8 = 1;
+/// ia32 `socketcall(call, args)`: indexed by `call` (`SYS_SOCKET` = 1 .. `SYS_SENDMMSG` = 20).
+pub const TABLE_SOCKETCALL: u8 = 2;
+/// ia32 `ipc(call, ...)`: indexed by the low 16 bits of `call` (`SEMOP` = 1 .. `SHMCTL` = 24).
+pub const TABLE_IPC: u8 = 3;
+pub const TABLES: u32 = 4;
+
+/// The two syscall tables of an x86_64 kernel with `CONFIG_IA32_EMULATION`.
+pub const ABI_X86_64: u8 = 1;
+pub const ABI_IA32: u8 = 2;
+
+/// The instruction that entered the kernel, told from the two bytes before the saved user `ip`.
+pub const ENTRY_UNKNOWN: u8 = 0;
+pub const ENTRY_SYSCALL: u8 = 1;
+pub const ENTRY_INT80: u8 = 2;
+pub const ENTRY_SYSENTER: u8 = 3;
+
+/// Record kinds.
+pub const REC_ENTER: u16 = 1;
+pub const REC_EXIT: u16 = 2;
+pub const REC_FORK: u16 = 3;
+pub const REC_EXEC: u16 = 4;
+pub const REC_TASK_EXIT: u16 = 5;
+
+/// `SyscallSpec::flags`.
+pub const SPEC_TRACED: u16 = 1;
+/// The call is ia32 `socketcall`: the real call is `args[0]`, its arguments an array of
+/// `u32` at `args[1]` (net/compat.c `COMPAT_SYSCALL_DEFINE2(socketcall, ...)`).
+pub const SPEC_SOCKETCALL: u16 = 2;
+/// The call is ia32 `ipc`: the real call is the low 16 bits of `args[0]` (ipc/syscall.c).
+pub const SPEC_IPC: u16 = 4;
+/// Trace only when `args[filter_arg] & filter_mask != 0` (e.g. mmap with `MAP_SHARED`).
+pub const SPEC_FILTER_ARG: u16 = 8;
+
+/// `CaptureOp::kind`.
+pub const OP_NONE: u8 = 0;
+/// Copy bytes from the pointer.
+pub const OP_BYTES: u8 = 1;
+/// Copy a NUL-terminated string.
+pub const OP_STR: u8 = 2;
+/// A `struct msghdr` (or `compat_msghdr` for ia32): the header, the name, the iovec array and the
+/// first bytes of the first iovecs.
+pub const OP_MSGHDR: u8 = 3;
+
+/// `CaptureOp::when`.
+pub const WHEN_ENTER: u8 = 1;
+pub const WHEN_EXIT: u8 = 2;
+
+/// `CaptureOp::len_from`.
+pub const LEN_FIXED: u8 = 0;
+/// `args[len_arg] * scale`.
+pub const LEN_ARG: u8 = 1;
+/// `*(u32 *)args[len_arg]` read from user memory (a `socklen_t *`).
+pub const LEN_ARG_DEREF: u8 = 2;
+/// The return value (exit only; nothing when it is negative).
+pub const LEN_RET: u8 = 3;
+
+/// `CaptureOp::flags`.
+/// Cap the length at the payload snap length (`-s`).
+pub const OPF_SNAP: u8 = 1;
+/// Exit captures: only when the call succeeded.
+pub const OPF_OK_ONLY: u8 = 2;
+/// `OP_MSGHDR`: copy the header, name and iovec array, but no iovec bytes.
+pub const OPF_NO_PAYLOAD: u8 = 4;
+
+/// One piece of user memory to copy for a syscall.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaptureOp {
+    pub kind: u8,
+    pub when: u8,
+    /// Which argument holds the pointer.
+    pub arg: u8,
+    pub len_from: u8,
+    pub len_arg: u8,
+    pub scale: u8,
+    pub flags: u8,
+    pub _pad: u8,
+    /// Added to the pointer (e.g. `msgsnd`'s text after its `mtype`).
+    pub offset: u16,
+    /// The fixed length, or the cap.
+    pub max: u16,
+    pub _pad2: u32,
+}
+
+pub const MAX_OPS: usize = 4;
+
+/// What to do for one (table, number): filled from user space, read by the eBPF programs.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyscallSpec {
+    /// Index of the row in user space's syscall table.
+    pub row: u16,
+    pub flags: u16,
+    pub filter_arg: u8,
+    /// For `TABLE_SOCKETCALL` slots: how many `u32` arguments the call reads (`nas[]` in
+    /// net/compat.c). For `TABLE_IPC` slots: unused.
+    pub nargs: u8,
+    pub _pad: u16,
+    pub filter_mask: u64,
+    pub ops: [CaptureOp; MAX_OPS],
+}
+
+/// `Config::scope`.
+pub const SCOPE_ALL: u32 = 0;
+/// Only processes whose tgid is in the `TRACKED` map (and their new children).
+pub const SCOPE_TRACKED: u32 = 1;
+
+/// Global settings, slot 0 of the `CONFIG` array map.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    pub scope: u32,
+    /// tracer's own tgid: never traced.
+    pub self_tgid: u32,
+    /// Payload snap length (`-s`).
+    pub snaplen: u32,
+    /// Non-zero: only tasks whose comm is in the `COMMS` map.
+    pub comm_filter: u32,
+    /// Field offsets of tracepoint records, read from tracefs `format` files at start-up.
+    pub newtask_pid_off: u16,
+    pub newtask_flags_off: u16,
+    pub exec_filename_off: u16,
+    pub _pad: u16,
+    /// The thread that spawns the traced command: its new processes enter `TRACKED` as
+    /// `TRACK_AWAIT_EXEC` and are traced from the first instruction of the new program.
+    pub spawn_tid: u32,
+    pub _pad2: u32,
+}
+
+/// `TRACKED` values.
+pub const TRACK_ON: u32 = 1;
+pub const TRACK_AWAIT_EXEC: u32 = 2;
+
+/// Start of every ring buffer record.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordHeader {
+    pub kind: u16,
+    pub abi: u8,
+    pub entry: u8,
+    /// Total bytes of the record, this header included.
+    pub size: u32,
+    /// `bpf_ktime_get_boot_ns()`: `CLOCK_BOOTTIME`.
+    pub ts_ns: u64,
+    pub pid: u32,
+    pub tid: u32,
+}
+
+/// `SyscallEnter::flags` and `SyscallExit::flags`.
+/// socketcall/ipc with a call number outside the table.
+pub const SYS_F_BAD_CALL: u8 = 1;
+/// The socketcall argument array could not be read.
+pub const SYS_F_ARGS_FAULT: u8 = 2;
+/// The scratch space filled up: later captures were dropped.
+pub const SYS_F_CAPTURE_FULL: u8 = 4;
+
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyscallEnter {
+    pub nr: u32,
+    pub row: u16,
+    pub table: u8,
+    pub flags: u8,
+    /// socketcall/ipc call number.
+    pub call: u32,
+    pub _pad: u32,
+    /// The registers that carried the arguments.
+    pub args: [u64; 6],
+    /// The arguments of the call itself: equal to `args`, except for socketcall (read from the
+    /// user array) and ipc (rearranged).
+    pub inner: [u64; 6],
+    pub comm: [u8; 16],
+}
+
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyscallExit {
+    pub nr: u32,
+    pub row: u16,
+    pub table: u8,
+    pub flags: u8,
+    pub ret: i64,
+}
+
+/// `CaptureHeader::status`.
+pub const CAP_OK: u8 = 0;
+/// The pointer was NULL.
+pub const CAP_NULL: u8 = 1;
+/// Reading user memory faulted.
+pub const CAP_FAULT: u8 = 2;
+
+/// `CaptureHeader::kind`.
+pub const CK_BYTES: u8 = 1;
+pub const CK_STR: u8 = 2;
+pub const CK_MSGHDR: u8 = 3;
+pub const CK_MSG_NAME: u8 = 4;
+pub const CK_IOV: u8 = 5;
+/// Bytes of iovec number `sub`.
+pub const CK_IOV_DATA: u8 = 6;
+
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaptureHeader {
+    /// Index of the op in the spec.
+    pub op: u8,
+    pub kind: u8,
+    pub status: u8,
+    pub sub: u8,
+    /// Bytes that follow (before padding to 8).
+    pub len: u16,
+    pub _pad: u16,
+    /// The length the call asked for, before capping (saturated to `u32::MAX`).
+    pub want: u32,
+    pub _pad2: u32,
+    /// The user address read.
+    pub addr: u64,
+}
+
+/// A new task (`task:task_newtask`, run in the parent).
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForkRecord {
+    pub child_tid: u32,
+    pub _pad: u32,
+    pub clone_flags: u64,
+    pub comm: [u8; 16],
+}
+
+pub const EXEC_FILENAME_MAX: usize = 256;
+
+/// `sched:sched_process_exec`, followed by a capture holding the file name.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecRecord {
+    pub comm: [u8; 16],
+}
+
+/// `sched:sched_process_exit`, one per task.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskExitRecord {
+    pub comm: [u8; 16],
+}
+
+/// Scratch space per CPU where a record is built before it is copied to the ring buffer.
+/// Captures start below `CAPTURE_LIMIT` and copy at most `CAPTURE_MAX` bytes each, so every
+/// write provably stays inside the buffer.
+pub const CAPTURE_LIMIT: usize = 4096;
+pub const CAPTURE_MAX: usize = 4095;
+pub const SCRATCH_SIZE: usize = CAPTURE_LIMIT + size_of::<CaptureHeader>() + CAPTURE_MAX + 1;
+/// The largest `-s`.
+pub const MAX_SNAPLEN: u32 = 1024;
+/// Longest path or name copied.
+pub const MAX_STR: u16 = 256;
+/// Longest socket address copied (`sizeof(struct sockaddr_storage)`).
+pub const MAX_SOCKADDR: u16 = 128;
+/// iovecs whose descriptors are copied, and whose first bytes are copied.
+pub const MAX_IOV: usize = 8;
+pub const MAX_IOV_DATA: usize = 4;
+
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct Scratch {
+    pub buf: [u8; SCRATCH_SIZE],
+}
+
+/// Indices of the per-CPU `STATS` array.
+pub const STAT_LOST: u32 = 0;
+pub const STATS: u32 = 2;
+
+#[cfg(feature = "user")]
+mod pod {
+    // SAFETY: all of these are `#[repr(C)]` structs of integers with no implicit padding (every
+    // gap is an explicit `_pad` field), so any byte pattern is a valid value.
+    unsafe impl aya::Pod for super::SyscallSpec {}
+    // SAFETY: as above.
+    unsafe impl aya::Pod for super::Config {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_have_no_hidden_padding() {
+        assert_eq!(size_of::<CaptureOp>(), 16);
+        assert_eq!(size_of::<SyscallSpec>(), 16 + 16 * MAX_OPS);
+        assert_eq!(size_of::<RecordHeader>(), 24);
+        assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16);
+        assert_eq!(size_of::<SyscallExit>(), 16);
+        assert_eq!(size_of::<CaptureHeader>(), 24);
+        assert_eq!(size_of::<Config>(), 32);
+        assert_eq!(size_of::<ForkRecord>(), 32);
+    }
+}

@@ -1,2 +1,793 @@
+//! tracer's kernel side: one pair of programs on the `raw_syscalls` raw tracepoints serves every
+//! traced syscall, driven by the `SPECS` table that user space fills.
+//!
+//! Why raw tracepoints: `sys_enter`/`sys_exit` (include/trace/events/syscalls.h, Linux 6.1 and
+//! 6.18) pass `struct pt_regs *regs` and the syscall number or return value. The saved
+//! registers tell what the plain tracepoint hides: the user `cs` (0x23 for 32-bit code, 0x33
+//! for 64-bit, arch/x86/include/asm/segment.h) and the user `ip`, whose preceding two bytes are
+//! the instruction that entered the kernel (`0f 05` syscall, `cd 80` int 0x80, `0f 34` sysenter).
+//! A 64-bit process that executes `int 0x80` is dispatched through the ia32 table
+//! (`do_int80_syscall_32`, arch/x86/entry/common.c), so the instruction, not `cs`, decides the
+//! ABI. They also skip the per-event formatting of the perf tracepoint record.
+//!
+//! The vDSO fast path for 32-bit code (`__kernel_vsyscall`, arch/x86/entry/vdso/vdso32/system_call.S)
+//! executes `sysenter` (Intel) or `syscall` (AMD) followed by `int $0x80`, and
+//! `do_fast_syscall_32` moves the saved `ip` to the landing pad after that `int $0x80`: the four
+//! bytes before `ip` are then `0f 34 cd 80` or `0f 05 cd 80`.
 #![no_std]
 #![no_main]
+
+use core::{ffi::c_void, ptr};
+
+use aya_ebpf::{
+    EbpfContext,
+    helpers::{
+        bpf_get_current_comm, bpf_get_current_pid_tgid,
+        generated::{
+            bpf_ktime_get_boot_ns, bpf_probe_read_kernel, bpf_probe_read_user,
+            bpf_probe_read_user_str,
+        },
+    },
+    macros::{fentry, kprobe, map, raw_tracepoint, tracepoint},
+    maps::{Array, HashMap, PerCpuArray, RingBuf},
+    programs::{FEntryContext, ProbeContext, RawTracePointContext, TracePointContext},
+};
+use tracer_common::{
+    ABI_IA32, ABI_X86_64, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX, CK_BYTES,
+    CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, CK_STR, CaptureHeader, Config, ENTRY_INT80,
+    ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_FILENAME_MAX, ExecRecord, ForkRecord,
+    LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES,
+    OP_MSGHDR, OP_STR, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT,
+    REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG,
+    SPEC_IPC, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
+    SYS_F_CAPTURE_FULL, Scratch, TRACK_AWAIT_EXEC, TRACK_ON, WHEN_ENTER, WHEN_EXIT, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32,
+    TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TaskExitRecord,
+};
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(8 << 20, 0);
+#[map]
+static CONFIG: Array<Config> = Array::with_max_entries(1, 0);
+#[map]
+static SPECS: Array<SyscallSpec> = Array::with_max_entries(TABLES * TABLE_SLOTS, 0);
+/// tgids in scope when `Config::scope == SCOPE_TRACKED`.
+#[map]
+static TRACKED: HashMap<u32, u32> = HashMap::with_max_entries(16384, 0);
+/// comms in scope when `Config::comm_filter != 0`.
+#[map]
+static COMMS: HashMap<[u8; 16], u32> = HashMap::with_max_entries(64, 0);
+#[map]
+static STATS_MAP: PerCpuArray<u64> = PerCpuArray::with_max_entries(STATS, 0);
+#[map]
+static SCRATCH: PerCpuArray<Scratch> = PerCpuArray::with_max_entries(1, 0);
+
+/// `struct pt_regs` of x86_64 (arch/x86/include/asm/ptrace.h): the order the entry code pushes.
+#[repr(C)]
+#[derive(Copy, Clone)]
+struct PtRegs {
+    r15: u64,
+    r14: u64,
+    r13: u64,
+    r12: u64,
+    bp: u64,
+    bx: u64,
+    r11: u64,
+    r10: u64,
+    r9: u64,
+    r8: u64,
+    ax: u64,
+    cx: u64,
+    dx: u64,
+    si: u64,
+    di: u64,
+    orig_ax: u64,
+    ip: u64,
+    cs: u64,
+    flags: u64,
+    sp: u64,
+    ss: u64,
+}
+
+/// `__USER32_CS` (arch/x86/include/asm/segment.h).
+const USER32_CS: u64 = 0x23;
+
+/// Per-CPU working state of one syscall event, kept in a map rather than on the 512-byte stack.
+#[repr(C)]
+struct State {
+    regs: PtRegs,
+    args: [u64; 6],
+    inner: [u64; 6],
+    spec_idx: u32,
+    nr: u32,
+    call: u32,
+    abi: u8,
+    entry: u8,
+    table: u8,
+    flags: u8,
+    /// The capture writer's position. Kept in map memory on purpose: a value loaded from a map
+    /// is an unknown scalar to the verifier, so the paths through the capture ops converge
+    /// instead of multiplying with every possible length.
+    cur: u64,
+    full: u64,
+    /// Payload bytes still to copy from a msghdr's iovecs (in map memory for the same reason).
+    left: u64,
+}
+
+#[map]
+static STATE: PerCpuArray<State> = PerCpuArray::with_max_entries(1, 0);
+
+#[inline(always)]
+fn config() -> Option<&'static Config> {
+    CONFIG.get(0)
+}
+
+/// Is the current task in scope? Cheap checks only: this runs for every syscall on the machine.
+#[inline(always)]
+fn in_scope(cfg: &Config, tgid: u32) -> bool {
+    if tgid == cfg.self_tgid {
+        return false;
+    }
+    if cfg.scope == SCOPE_TRACKED {
+        // SAFETY: the value is a plain u32, copied out at once.
+        return unsafe { TRACKED.get(&tgid) }.is_some_and(|v| *v == TRACK_ON);
+    }
+    true
+}
+
+/// `a[i]` written as branches: the verifier cannot bound an index computed with `%`.
+#[inline(always)]
+fn pick(a: &[u64; 6], i: u8) -> u64 {
+    match i {
+        0 => a[0],
+        1 => a[1],
+        2 => a[2],
+        3 => a[3],
+        4 => a[4],
+        _ => a[5],
+    }
+}
+
+#[inline(always)]
+fn slot(table: u8, nr: u32) -> u32 {
+    u32::from(table) * TABLE_SLOTS + nr
+}
+
+#[inline(always)]
+fn traced_at(idx: u32) -> bool {
+    matches!(SPECS.get(idx), Some(s) if s.flags & SPEC_TRACED != 0)
+}
+
+/// Tell the ABI and the entry instruction from the saved user registers.
+#[inline(always)]
+fn entry_of(regs: &PtRegs) -> (u8, u8) {
+    let mut code = [0u8; 4];
+    // SAFETY: bpf_probe_read_user writes at most 4 bytes into `code` and never faults.
+    let ok = unsafe {
+        bpf_probe_read_user(code.as_mut_ptr().cast(), 4, regs.ip.wrapping_sub(4) as *const c_void)
+    } == 0;
+    if !ok {
+        // The instruction may start a page whose predecessor is unmapped: read just its bytes.
+        // SAFETY: as above, 2 bytes.
+        let ok2 = unsafe {
+            bpf_probe_read_user(
+                code.as_mut_ptr().add(2).cast(),
+                2,
+                regs.ip.wrapping_sub(2) as *const c_void,
+            )
+        } == 0;
+        if !ok2 {
+            let abi = if regs.cs == USER32_CS { ABI_IA32 } else { ABI_X86_64 };
+            return (abi, ENTRY_UNKNOWN);
+        }
+    }
+    let entry = match (code[2], code[3]) {
+        (0x0f, 0x05) => ENTRY_SYSCALL,
+        (0x0f, 0x34) => ENTRY_SYSENTER,
+        (0xcd, 0x80) => match (code[0], code[1]) {
+            (0x0f, 0x34) if regs.cs == USER32_CS => ENTRY_SYSENTER,
+            (0x0f, 0x05) if regs.cs == USER32_CS => ENTRY_SYSCALL,
+            _ => ENTRY_INT80,
+        },
+        _ => ENTRY_UNKNOWN,
+    };
+    let abi = if regs.cs == USER32_CS || entry == ENTRY_INT80 || entry == ENTRY_SYSENTER {
+        ABI_IA32
+    } else {
+        ABI_X86_64
+    };
+    (abi, entry)
+}
+
+/// Read the saved registers of syscall `nr` and find its spec; `None` when it is not traced.
+#[inline(always)]
+fn resolve(regs_ptr: *const PtRegs, nr: Option<u64>) -> Option<&'static mut State> {
+    let st_ptr = STATE.get_ptr_mut(0)?;
+    // SAFETY: the per-CPU slot is only used by this program invocation (no preemption of BPF
+    // programs on the same CPU by another raw_syscalls program: they run with migration and
+    // preemption disabled).
+    let st = unsafe { &mut *st_ptr };
+    // SAFETY: reads the kernel's saved user registers into the slot; never faults.
+    let rc = unsafe {
+        bpf_probe_read_kernel(
+            ptr::from_mut(&mut st.regs).cast(),
+            size_of::<PtRegs>() as u32,
+            regs_ptr.cast(),
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    // At exit `orig_ax` still holds the number; the argument registers are preserved.
+    let nr = nr.unwrap_or(st.regs.orig_ax);
+    if nr >= u64::from(TABLE_SLOTS) {
+        return None;
+    }
+    let nr = nr as u32;
+    // A cheap pre-filter before reading user memory: most syscalls are traced in neither table.
+    let x64 = traced_at(slot(TABLE_X86_64, nr));
+    let ia32 = traced_at(slot(TABLE_IA32, nr));
+    if !x64 && !ia32 {
+        return None;
+    }
+    let (abi, entry) = entry_of(&st.regs);
+    st.abi = abi;
+    st.entry = entry;
+    st.nr = nr;
+    st.call = 0;
+    st.flags = 0;
+    if abi == ABI_X86_64 {
+        if !x64 {
+            return None;
+        }
+        let r = &st.regs;
+        st.args = [r.di, r.si, r.dx, r.r10, r.r8, r.r9];
+        st.table = TABLE_X86_64;
+    } else {
+        if !ia32 {
+            return None;
+        }
+        // ia32 arguments: ebx, ecx, edx, esi, edi, ebp, zero-extended
+        // (arch/x86/include/asm/syscall_wrapper.h, SC_IA32_REGS_TO_ARGS).
+        let r = &st.regs;
+        st.args = [
+            r.bx & 0xffff_ffff,
+            r.cx & 0xffff_ffff,
+            r.dx & 0xffff_ffff,
+            r.si & 0xffff_ffff,
+            r.di & 0xffff_ffff,
+            r.bp & 0xffff_ffff,
+        ];
+        st.table = TABLE_IA32;
+    }
+    st.inner = st.args;
+    st.spec_idx = slot(st.table, nr);
+    let spec = SPECS.get(st.spec_idx)?;
+    if spec.flags & SPEC_SOCKETCALL != 0 {
+        dispatch_socketcall(st);
+    } else if spec.flags & SPEC_IPC != 0 {
+        dispatch_ipc(st);
+    }
+    let spec = SPECS.get(st.spec_idx)?;
+    if spec.flags & SPEC_TRACED == 0 {
+        return None;
+    }
+    if spec.flags & SPEC_FILTER_ARG != 0 {
+        if pick(&st.inner, spec.filter_arg) & spec.filter_mask == 0 {
+            return None;
+        }
+    }
+    Some(st)
+}
+
+/// socketcall(call, args): net/compat.c `__compat_sys_socketcall` (Linux 6.1, 6.18) reads
+/// `nas[call]` bytes of `u32` arguments from `args` with `copy_from_user`, then switches on
+/// `call`. A call outside 1..=20 returns -EINVAL there; here it keeps the socketcall row.
+#[inline(always)]
+fn dispatch_socketcall(st: &mut State) {
+    let call = st.args[0] as u32;
+    st.call = call;
+    let idx = slot(TABLE_SOCKETCALL, call % TABLE_SLOTS);
+    let Some(sub) = SPECS.get(idx).filter(|s| s.flags & SPEC_TRACED != 0 && call < TABLE_SLOTS)
+    else {
+        st.flags |= SYS_F_BAD_CALL;
+        return;
+    };
+    st.table = TABLE_SOCKETCALL;
+    st.spec_idx = idx;
+    let n = (sub.nargs as u32).min(6);
+    st.inner = [0; 6];
+    let mut words = [0u32; 6];
+    // SAFETY: reads `n * 4 <= 24` bytes into `words`; never faults.
+    let rc = unsafe {
+        bpf_probe_read_user(words.as_mut_ptr().cast(), n * 4, st.args[1] as *const c_void)
+    };
+    if rc != 0 {
+        st.flags |= SYS_F_ARGS_FAULT;
+        return;
+    }
+    st.inner = words.map(u64::from);
+}
+
+/// ipc(call, first, second, third, ptr, fifth): ipc/syscall.c `compat_ksys_ipc` (Linux 6.1,
+/// 6.18). The spec's `filter_mask` bytes say which outer argument becomes each inner argument.
+#[inline(always)]
+fn dispatch_ipc(st: &mut State) {
+    let call = (st.args[0] & 0xffff) as u32;
+    st.call = st.args[0] as u32;
+    let idx = slot(TABLE_IPC, call % TABLE_SLOTS);
+    let Some(sub) = SPECS.get(idx).filter(|s| s.flags & SPEC_TRACED != 0) else {
+        st.flags |= SYS_F_BAD_CALL;
+        return;
+    };
+    st.table = TABLE_IPC;
+    st.spec_idx = idx;
+    let map = sub.filter_mask.to_le_bytes();
+    let args = st.args;
+    for i in 0..6 {
+        st.inner[i] = if map[i] < 6 { pick(&args, map[i]) } else { 0 };
+    }
+}
+
+/// Appends captures to the scratch buffer; its position lives in the per-CPU `State`.
+struct Writer {
+    buf: *mut u8,
+    st: *mut State,
+}
+
+impl Writer {
+    #[inline(always)]
+    fn cur(&self) -> usize {
+        // SAFETY: `st` points to the per-CPU State map value.
+        unsafe { core::ptr::read_volatile(&raw const (*self.st).cur) as usize }
+    }
+    #[inline(always)]
+    fn set_cur(&mut self, v: usize) {
+        // SAFETY: as above.
+        unsafe { core::ptr::write_volatile(&raw mut (*self.st).cur, v as u64) };
+    }
+    #[inline(always)]
+    fn full(&self) -> bool {
+        // SAFETY: as above.
+        unsafe { core::ptr::read_volatile(&raw const (*self.st).full) != 0 }
+    }
+
+    /// Copy `want` bytes (capped at `cap`) from user `addr` as one capture.
+    #[inline(always)]
+    fn capture(&mut self, (op, kind, sub): (u8, u8, u8), addr: u64, want: u64, cap: usize, is_str: bool) {
+        let cur = self.cur();
+        if cur >= CAPTURE_LIMIT {
+            // SAFETY: as in `cur`.
+            unsafe { core::ptr::write_volatile(&raw mut (*self.st).full, 1) };
+            return;
+        }
+        // `cur` is always a multiple of 8, so the header is aligned.
+        let off = cur & (CAPTURE_LIMIT - 8);
+        let mut n = (want as usize).min(cap).min(CAPTURE_MAX);
+        n &= CAPTURE_MAX;
+        let mut status = CAP_OK;
+        // SAFETY: `off < CAPTURE_LIMIT`, so the header and `n <= CAPTURE_MAX` bytes after it end
+        // inside the SCRATCH_SIZE buffer.
+        let data = unsafe { self.buf.add(off + size_of::<CaptureHeader>()) };
+        if addr == 0 {
+            status = CAP_NULL;
+            n = 0;
+        } else if n > 0 {
+            let rc = if is_str {
+                // SAFETY: writes at most `n` bytes at `data`, in bounds as above; never faults.
+                let got =
+                    unsafe { bpf_probe_read_user_str(data.cast(), n as u32, addr as *const c_void) };
+                if got > 0 {
+                    // The copied length includes the NUL.
+                    n = (got as usize).min(n);
+                    0
+                } else {
+                    -1
+                }
+            } else {
+                // SAFETY: as above.
+                unsafe { bpf_probe_read_user(data.cast(), n as u32, addr as *const c_void) }
+            };
+            if rc != 0 {
+                status = CAP_FAULT;
+                n = 0;
+            }
+        }
+        // SAFETY: `off` is 8-aligned and the header fits inside the buffer.
+        let h = unsafe { &mut *self.buf.add(off).cast::<CaptureHeader>() };
+        h.op = op;
+        h.kind = kind;
+        h.status = status;
+        h.sub = sub;
+        h.len = n as u16;
+        h._pad = 0;
+        h.want = want.min(u64::from(u32::MAX)) as u32;
+        h._pad2 = 0;
+        h.addr = addr;
+        self.set_cur(off + size_of::<CaptureHeader>() + ((n + 7) & !7));
+    }
+}
+
+#[inline(always)]
+fn read_user_word(addr: u64, size: u32) -> Option<u64> {
+    let mut v = 0u64;
+    // SAFETY: writes at most 8 bytes into `v` (size is 4 or 8); never faults.
+    let rc = unsafe {
+        bpf_probe_read_user(ptr::from_mut(&mut v).cast(), size & 0xc, addr as *const c_void)
+    };
+    (rc == 0).then_some(v)
+}
+
+/// Run the capture ops of the spec that belong to this side of the call.
+#[inline(always)]
+fn run_ops(w: &mut Writer, st: &State, when: u8, ret: i64, snaplen: usize) {
+    let Some(spec) = SPECS.get(st.spec_idx) else { return };
+    for i in 0..MAX_OPS {
+        let op = &spec.ops[i];
+        if op.kind == 0 || op.when != when {
+            continue;
+        }
+        if op.flags & OPF_OK_ONLY != 0 && ret < 0 {
+            continue;
+        }
+        let arg = pick(&st.inner, op.arg);
+        let addr = if arg == 0 { 0 } else { arg.wrapping_add(u64::from(op.offset)) };
+        let mut cap = op.max as usize;
+        if op.flags & OPF_SNAP != 0 {
+            cap = cap.min(snaplen);
+        }
+        let len_arg = pick(&st.inner, op.len_arg);
+        let want = match op.len_from {
+            LEN_ARG => len_arg.wrapping_mul(u64::from(op.scale.max(1))),
+            LEN_ARG_DEREF => read_user_word(len_arg, 4).unwrap_or(0) & 0xffff_ffff,
+            LEN_RET => ret.max(0) as u64,
+            _ => u64::from(op.max),
+        };
+        match op.kind {
+            OP_BYTES => w.capture((i as u8, CK_BYTES, 0), addr, want, cap, false),
+            OP_STR => w.capture((i as u8, CK_STR, 0), addr, want, cap, true),
+            OP_MSGHDR => capture_msghdr(w, st, (i as u8, op.flags, when), addr, ret, snaplen),
+            _ => {}
+        }
+    }
+}
+
+/// `struct user_msghdr` (include/linux/socket.h) or `struct compat_msghdr`
+/// (include/net/compat.h): name, iovec array, and the first bytes of the first iovecs.
+#[inline(always)]
+fn capture_msghdr(w: &mut Writer, st: &State, (op, flags, when): (u8, u8, u8), addr: u64, ret: i64, snaplen: usize) {
+    let compat = st.abi == ABI_IA32;
+    let (size, word) = if compat { (28u64, 4u32) } else { (56u64, 8u32) };
+    w.capture((op, CK_MSGHDR, 0), addr, size, size as usize, false);
+    if addr == 0 {
+        return;
+    }
+    let (namelen_off, iov_off, iovlen_off) = if compat { (4, 8, 12) } else { (8, 16, 24) };
+    let Some(name) = read_user_word(addr, word) else { return };
+    let namelen = read_user_word(addr + namelen_off, 4).unwrap_or(0) & 0xffff_ffff;
+    let Some(iov) = read_user_word(addr + iov_off, word) else { return };
+    let iovlen = read_user_word(addr + iovlen_off, word).unwrap_or(0);
+    if name != 0 {
+        w.capture((op, CK_MSG_NAME, 0), name, namelen, MAX_SOCKADDR as usize, false);
+    }
+    let entry = u64::from(word) * 2;
+    let n = iovlen.min(MAX_IOV as u64);
+    w.capture((op, CK_IOV, 0), iov, n * entry, MAX_IOV * 16, false);
+    if flags & OPF_NO_PAYLOAD != 0 || iov == 0 {
+        return;
+    }
+    // Bytes left to show: the snap length, and on exit no more than the call moved.
+    let mut left = snaplen as u64;
+    if when == WHEN_EXIT {
+        left = left.min(ret.max(0) as u64);
+    }
+    let left_ptr = {
+        // SAFETY: `w.st` points to the per-CPU State map value.
+        unsafe { &raw mut (*w.st).left }
+    };
+    // SAFETY: as above.
+    unsafe { core::ptr::write_volatile(left_ptr, left) };
+    for k in 0..MAX_IOV_DATA {
+        // SAFETY: as above.
+        let left = unsafe { core::ptr::read_volatile(left_ptr) };
+        if (k as u64) >= n || left == 0 {
+            break;
+        }
+        let e = iov + k as u64 * entry;
+        let Some(base) = read_user_word(e, word) else { break };
+        let len = read_user_word(e + u64::from(word), word).unwrap_or(0);
+        let take = len.min(left);
+        w.capture((op, CK_IOV_DATA, k as u8), base, take, snaplen, false);
+        // SAFETY: as above.
+        unsafe { core::ptr::write_volatile(left_ptr, left - take) };
+    }
+}
+
+#[inline(always)]
+fn scratch() -> Option<*mut u8> {
+    SCRATCH.get_ptr_mut(0).map(|s| s.cast::<u8>())
+}
+
+#[inline(always)]
+fn lost() {
+    if let Some(p) = STATS_MAP.get_ptr_mut(STAT_LOST) {
+        // SAFETY: a per-CPU slot: no other program writes it concurrently on this CPU.
+        unsafe { *p += 1 };
+    }
+}
+
+/// Copy the first `len` bytes of the scratch buffer to the ring buffer, counting a failure.
+#[inline(always)]
+fn emit(buf: *mut u8, len: usize) {
+    let len = len.min(SCRATCH_SIZE);
+    // SAFETY: `buf` is the per-CPU scratch buffer of SCRATCH_SIZE bytes and `len` is at most that.
+    let data = unsafe { core::slice::from_raw_parts(buf, len) };
+    if EVENTS.output::<[u8]>(data, 0).is_err() {
+        lost();
+    }
+}
+
+#[inline(always)]
+fn header(kind: u16, abi: u8, entry: u8, size: usize, pid_tgid: u64) -> RecordHeader {
+    RecordHeader {
+        kind,
+        abi,
+        entry,
+        size: size as u32,
+        // SAFETY: a helper without arguments.
+        ts_ns: unsafe { bpf_ktime_get_boot_ns() },
+        pid: (pid_tgid >> 32) as u32,
+        tid: pid_tgid as u32,
+    }
+}
+
+#[inline(always)]
+fn comm_ok(cfg: &Config, comm: &[u8; 16]) -> bool {
+    // SAFETY: the value is only tested for presence.
+    cfg.comm_filter == 0 || unsafe { COMMS.get(comm) }.is_some()
+}
+
+#[raw_tracepoint(tracepoint = "sys_enter")]
+pub fn sys_enter(ctx: RawTracePointContext) -> i32 {
+    on_enter(&ctx);
+    0
+}
+
+#[inline(always)]
+fn on_enter(ctx: &RawTracePointContext) -> Option<()> {
+    let cfg = config()?;
+    let pid_tgid = bpf_get_current_pid_tgid();
+    if !in_scope(cfg, (pid_tgid >> 32) as u32) {
+        return None;
+    }
+    let nr: u64 = ctx.arg(1);
+    let st = resolve(ctx.arg(0), Some(nr))?;
+    let comm = bpf_get_current_comm().unwrap_or([0; 16]);
+    if !comm_ok(cfg, &comm) {
+        return None;
+    }
+    let buf = scratch()?;
+    let body_off = size_of::<RecordHeader>();
+    st.full = 0;
+    let mut w = Writer { buf, st: ptr::from_mut(st) };
+    w.set_cur(body_off + size_of::<SyscallEnter>());
+    run_ops(&mut w, st, WHEN_ENTER, -1, cfg.snaplen as usize);
+    let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
+    // SAFETY: the scratch buffer is 8-byte aligned and starts with the header and this body;
+    // they are written field by field to keep them off the BPF stack.
+    unsafe {
+        let body = &mut *buf.add(body_off).cast::<SyscallEnter>();
+        body.nr = st.nr;
+        body.row = row;
+        body.table = st.table;
+        body.flags = st.flags | if w.full() { SYS_F_CAPTURE_FULL } else { 0 };
+        body.call = st.call;
+        body._pad = 0;
+        body.args = st.args;
+        body.inner = st.inner;
+        body.comm = comm;
+        *buf.cast::<RecordHeader>() = header(REC_ENTER, st.abi, st.entry, w.cur(), pid_tgid);
+    }
+    emit(buf, w.cur());
+    Some(())
+}
+
+#[raw_tracepoint(tracepoint = "sys_exit")]
+pub fn sys_exit(ctx: RawTracePointContext) -> i32 {
+    on_exit(&ctx);
+    0
+}
+
+#[inline(always)]
+fn on_exit(ctx: &RawTracePointContext) -> Option<()> {
+    let cfg = config()?;
+    let pid_tgid = bpf_get_current_pid_tgid();
+    if !in_scope(cfg, (pid_tgid >> 32) as u32) {
+        return None;
+    }
+    let ret: i64 = ctx.arg(1);
+    let st = resolve(ctx.arg(0), None)?;
+    if cfg.comm_filter != 0 {
+        let comm = bpf_get_current_comm().unwrap_or([0; 16]);
+        if !comm_ok(cfg, &comm) {
+            return None;
+        }
+    }
+    let buf = scratch()?;
+    let body_off = size_of::<RecordHeader>();
+    st.full = 0;
+    let mut w = Writer { buf, st: ptr::from_mut(st) };
+    w.set_cur(body_off + size_of::<SyscallExit>());
+    run_ops(&mut w, st, WHEN_EXIT, ret, cfg.snaplen as usize);
+    let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
+    // SAFETY: inside the 8-byte aligned scratch buffer.
+    unsafe {
+        let body = &mut *buf.add(body_off).cast::<SyscallExit>();
+        body.nr = st.nr;
+        body.row = row;
+        body.table = st.table;
+        body.flags = st.flags | if w.full() { SYS_F_CAPTURE_FULL } else { 0 };
+        body.ret = ret;
+        *buf.cast::<RecordHeader>() = header(REC_EXIT, st.abi, st.entry, w.cur(), pid_tgid);
+    }
+    emit(buf, w.cur());
+    Some(())
+}
+
+#[repr(C)]
+struct ForkEvent {
+    h: RecordHeader,
+    b: ForkRecord,
+}
+
+#[repr(C)]
+struct TaskExitEvent {
+    h: RecordHeader,
+    b: TaskExitRecord,
+}
+
+/// `CLONE_THREAD` (include/uapi/linux/sched.h).
+const CLONE_THREAD: u64 = 0x0001_0000;
+
+/// task:task_newtask runs in the parent from `copy_process` (kernel/fork.c) before the child can
+/// run, so a new process is in scope before its first instruction.
+#[tracepoint(category = "task", name = "task_newtask")]
+pub fn task_newtask(ctx: TracePointContext) -> i32 {
+    on_newtask(&ctx);
+    0
+}
+
+#[inline(always)]
+fn on_newtask(ctx: &TracePointContext) -> Option<()> {
+    let cfg = config()?;
+    let pid_tgid = bpf_get_current_pid_tgid();
+    let tgid = (pid_tgid >> 32) as u32;
+    // SAFETY: offsets come from the tracepoint's format file; reads are bounds-checked.
+    let child: i32 = unsafe { ctx.read_at(cfg.newtask_pid_off as usize) }.ok()?;
+    // SAFETY: as above.
+    let flags: u64 = unsafe { ctx.read_at(cfg.newtask_flags_off as usize) }.ok()?;
+    if cfg.spawn_tid != 0 && pid_tgid as u32 == cfg.spawn_tid && flags & CLONE_THREAD == 0 {
+        let _ = TRACKED.insert(&(child as u32), &TRACK_AWAIT_EXEC, 0);
+        return None;
+    }
+    if !in_scope(cfg, tgid) {
+        return None;
+    }
+    if cfg.scope == SCOPE_TRACKED && flags & CLONE_THREAD == 0 {
+        let _ = TRACKED.insert(&(child as u32), &TRACK_ON, 0);
+    }
+    let rec = ForkEvent {
+        h: header(REC_FORK, 0, 0, size_of::<ForkEvent>(), pid_tgid),
+        b: ForkRecord {
+            child_tid: child as u32,
+            _pad: 0,
+            clone_flags: flags,
+            comm: bpf_get_current_comm().unwrap_or([0; 16]),
+        },
+    };
+    if EVENTS.output::<ForkEvent>(rec, 0).is_err() {
+        lost();
+    }
+    Some(())
+}
+
+#[tracepoint(category = "sched", name = "sched_process_exec")]
+pub fn sched_process_exec(ctx: TracePointContext) -> i32 {
+    on_exec(&ctx);
+    0
+}
+
+#[inline(always)]
+fn on_exec(ctx: &TracePointContext) -> Option<()> {
+    let cfg = config()?;
+    let pid_tgid = bpf_get_current_pid_tgid();
+    let tgid = (pid_tgid >> 32) as u32;
+    // SAFETY: the value is a plain u32, copied out at once.
+    if unsafe { TRACKED.get(&tgid) }.is_some_and(|v| *v == TRACK_AWAIT_EXEC) {
+        // The spawned command starts: trace it from here on.
+        let _ = TRACKED.insert(&tgid, &TRACK_ON, 0);
+    }
+    if !in_scope(cfg, tgid) {
+        return None;
+    }
+    // `__data_loc char[] filename`: low 16 bits offset, high 16 bits length.
+    // SAFETY: offset from the format file; bounds-checked read.
+    let loc: u32 = unsafe { ctx.read_at(cfg.exec_filename_off as usize) }.ok()?;
+    let buf = scratch()?;
+    let body_off = size_of::<RecordHeader>();
+    let cur = body_off + size_of::<ExecRecord>();
+    let name = ctx.as_ptr() as u64 + u64::from(loc & 0xffff);
+    let mut n = ((loc >> 16) as usize).min(EXEC_FILENAME_MAX);
+    n &= 0x1ff;
+    // SAFETY: writes at most 511 bytes after the record header, inside the scratch buffer.
+    let data = unsafe { buf.add(cur + size_of::<CaptureHeader>()) };
+    // SAFETY: reads the tracepoint record (kernel memory); never faults.
+    let rc = unsafe { bpf_probe_read_kernel(data.cast(), n as u32, name as *const c_void) };
+    let cap = CaptureHeader {
+        kind: CK_STR,
+        status: if rc == 0 { CAP_OK } else { CAP_FAULT },
+        len: if rc == 0 { n as u16 } else { 0 },
+        ..CaptureHeader::default()
+    };
+    let end = cur + size_of::<CaptureHeader>() + ((cap.len as usize + 7) & !7);
+    let hdr = header(REC_EXEC, 0, 0, end, pid_tgid);
+    let body = ExecRecord { comm: bpf_get_current_comm().unwrap_or([0; 16]) };
+    // SAFETY: inside the scratch buffer.
+    unsafe {
+        ptr::write_unaligned(buf.cast::<RecordHeader>(), hdr);
+        ptr::write_unaligned(buf.add(body_off).cast::<ExecRecord>(), body);
+        ptr::write_unaligned(buf.add(cur).cast::<CaptureHeader>(), cap);
+    }
+    emit(buf, end);
+    Some(())
+}
+
+#[tracepoint(category = "sched", name = "sched_process_exit")]
+pub fn sched_process_exit(_ctx: TracePointContext) -> i32 {
+    on_task_exit();
+    0
+}
+
+#[inline(always)]
+fn on_task_exit() -> Option<()> {
+    let cfg = config()?;
+    let pid_tgid = bpf_get_current_pid_tgid();
+    let tgid = (pid_tgid >> 32) as u32;
+    if !in_scope(cfg, tgid) {
+        return None;
+    }
+    let tid = pid_tgid as u32;
+    if cfg.scope == SCOPE_TRACKED && tid == tgid {
+        // The process is gone; its pid may be reused by an unrelated process.
+        let _ = TRACKED.remove(&tgid);
+    }
+    let rec = TaskExitEvent {
+        h: header(REC_TASK_EXIT, 0, 0, size_of::<TaskExitEvent>(), pid_tgid),
+        b: TaskExitRecord { comm: bpf_get_current_comm().unwrap_or([0; 16]) },
+    };
+    if EVENTS.output::<TaskExitEvent>(rec, 0).is_err() {
+        lost();
+    }
+    Some(())
+}
+
+/// `tracer doctor` loads and attaches these two to find out, by trying, whether this kernel
+/// allows kprobes and fentry programs. They do nothing.
+#[kprobe]
+pub fn doctor_kprobe(_ctx: ProbeContext) -> u32 {
+    0
+}
+
+#[fentry(function = "__sys_bind")]
+pub fn doctor_fentry(_ctx: FEntryContext) -> i32 {
+    0
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+#[unsafe(link_section = "license")]
+#[unsafe(no_mangle)]
+static LICENSE: [u8; 4] = *b"GPL\0";

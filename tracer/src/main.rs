@@ -1,17 +1,43 @@
+//! tracer: an eBPF syscall tracing and teaching tool. See README.md.
+
+mod capture;
+mod cli;
+mod decode;
 mod demo;
+mod doctor;
+mod event;
+mod output;
+mod record;
+mod syscalls;
+mod trace;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("demo") {
-        if let Some(name) = args.get(2) {
-            if let Err(e) = demo::run(name) {
-                eprintln!("tracer demo: {e:#}");
-                std::process::exit(1);
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Record(args)) => record::run(&args),
+        Some(Command::Demo { name: Some(name), list: false }) => demo::run(&name),
+        Some(Command::Demo { .. }) => {
+            for d in demo::list() {
+                println!("{:16} {}", d.name, d.summary);
             }
-            return;
+            Ok(())
         }
-        for d in demo::list() {
-            println!("{:16} {}", d.name, d.summary);
+        Some(Command::Doctor) => doctor::run(),
+        None => {
+            eprintln!("tracer: the live view is not built yet; try `tracer record -- CMD` or `tracer --help`");
+            std::process::exit(2);
         }
+    };
+    if let Err(e) = result {
+        // One line: the error and its causes.
+        let mut parts: Vec<String> = e.chain().map(ToString::to_string).collect();
+        parts.dedup();
+        eprintln!("tracer: {}", parts.join(": "));
+        let code = if e.downcast_ref::<capture::PrivilegeError>().is_some() { 2 } else { 1 };
+        std::process::exit(code);
     }
 }

@@ -1,1 +1,85 @@
-fn main() {}
+//! `cargo xtask`: builds the eBPF object and the tracer, runs it, and runs every test.
+
+mod apt;
+mod ebpf;
+mod run;
+mod test;
+mod toolchain;
+mod userspace;
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Build, run and test tracer")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build the eBPF object and target/release/tracer (installing the eBPF toolchain if needed)
+    Build {
+        /// Build the user-space tracer in the dev profile (target/debug/tracer) instead
+        #[arg(long)]
+        debug: bool,
+    },
+    /// Build, then run the tracer as root (through `sudo -E` if needed): cargo xtask run -- ARGS
+    Run {
+        /// Build the user-space tracer in the dev profile (target/debug/tracer) instead
+        #[arg(long)]
+        debug: bool,
+        /// Arguments for the tracer
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run every test: fmt, clippy, unit and integration tests (stops at the first failure)
+    Test,
+}
+
+/// What every step needs to know about this machine and workspace.
+pub struct Ctx {
+    pub root: PathBuf,
+    pub is_root: bool,
+    pub os: util::OsRelease,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Ctx {
+        root: Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask lives in the workspace")
+            .to_path_buf(),
+        is_root: util::euid() == 0,
+        os: util::OsRelease::read(),
+    };
+    let result = match cli.cmd {
+        Cmd::Build { debug } => build(&ctx, debug).map(|_| 0),
+        Cmd::Run { debug, args } => build(&ctx, debug).and_then(|bin| run::run(&ctx, &bin, &args)),
+        Cmd::Test => test::test(&ctx).map(|()| 0),
+    };
+    match result {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(e) => {
+            // `{e:?}` would add a backtrace when RUST_BACKTRACE is set: show only the causes.
+            eprintln!("xtask: error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Toolchain, eBPF object, then the tracer binary; returns the binary's path.
+fn build(ctx: &Ctx, debug: bool) -> Result<PathBuf> {
+    let tc = toolchain::ensure(ctx)?;
+    let obj = ebpf::build(&ctx.root, &tc)?;
+    userspace::build(&ctx.root, &obj, debug)
+}

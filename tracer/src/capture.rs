@@ -1,0 +1,260 @@
+//! Loading the eBPF programs, filling their tables, and reading the ring buffer.
+
+use std::collections::HashMap as StdHashMap;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use aya::maps::{Array, HashMap, MapData, PerCpuArray, RingBuf};
+use aya::programs::{RawTracePoint, TracePoint};
+use aya::{Ebpf, EbpfLoader};
+use tokio::io::unix::AsyncFd;
+use tracer_common::{Config, SCOPE_ALL, SCOPE_TRACKED, STAT_LOST, SyscallSpec, TRACK_ON};
+
+use crate::syscalls::Selection;
+
+static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(env!("TRACER_EBPF_OBJECT"));
+
+/// The eBPF object embedded at build time.
+pub fn ebpf_object() -> &'static [u8] {
+    EBPF_OBJECT
+}
+
+const TRACEFS: &str = "/sys/kernel/tracing";
+
+/// What to trace.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `None`: the whole system; else these pids (and their descendants).
+    pub pids: Option<Vec<u32>>,
+    pub selection: Selection,
+    pub comms: Vec<String>,
+    pub snaplen: u32,
+    /// Ring buffer size in bytes (a power of two, at least a page).
+    pub ring_bytes: u32,
+}
+
+/// Missing privileges: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PrivilegeError(pub String);
+
+/// Effective capabilities of this process (`CapEff` in /proc/self/status).
+fn cap_eff() -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("CapEff:").map(|v| v.trim().to_string())))
+        .and_then(|v| u64::from_str_radix(&v, 16).ok())
+        .unwrap_or(0)
+}
+
+/// tracer needs `CAP_BPF` and `CAP_PERFMON` (Linux 5.8+), or `CAP_SYS_ADMIN`.
+pub fn check_privileges() -> Result<(), PrivilegeError> {
+    const CAP_SYS_ADMIN: u64 = 1 << 21;
+    const CAP_PERFMON: u64 = 1 << 38;
+    const CAP_BPF: u64 = 1 << 39;
+    let caps = cap_eff();
+    if caps & CAP_SYS_ADMIN != 0 || (caps & CAP_BPF != 0 && caps & CAP_PERFMON != 0) {
+        return Ok(());
+    }
+    let mut missing = Vec::new();
+    if caps & CAP_BPF == 0 {
+        missing.push("CAP_BPF");
+    }
+    if caps & CAP_PERFMON == 0 {
+        missing.push("CAP_PERFMON");
+    }
+    Err(PrivilegeError(format!(
+        "tracer needs root (or {}) to load eBPF programs: run it with sudo, e.g. `sudo tracer ...` or `cargo xtask run -- ...`",
+        missing.join(" and ")
+    )))
+}
+
+/// Make sure tracefs is mounted (some systems only mount it on first use).
+pub fn ensure_tracefs() -> Result<()> {
+    if Path::new(TRACEFS).join("events").is_dir() {
+        return Ok(());
+    }
+    nix::mount::mount(Some("nodev"), TRACEFS, Some("tracefs"), nix::mount::MsFlags::empty(), None::<&str>)
+        .with_context(|| format!("mounting tracefs on {TRACEFS}"))?;
+    Ok(())
+}
+
+/// The byte offset of `field` in a tracepoint record, from its tracefs `format` file.
+pub fn field_offset(format: &str, field: &str) -> Option<u16> {
+    format.lines().find_map(|line| {
+        let decl = line.trim().strip_prefix("field:")?;
+        let (decl, rest) = decl.split_once(';')?;
+        let name = decl.split_whitespace().last()?.split('[').next()?;
+        if name != field {
+            return None;
+        }
+        let off = rest.split(';').find_map(|p| p.trim().strip_prefix("offset:"))?;
+        off.trim().parse().ok()
+    })
+}
+
+fn tp_offset(event: &str, field: &str) -> Result<u16> {
+    let path = format!("{TRACEFS}/events/{event}/format");
+    let text = fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    field_offset(&text, field).with_context(|| format!("no field {field:?} in {path}"))
+}
+
+/// A loaded, attached tracer.
+pub struct Capture {
+    ebpf: Ebpf,
+    pub ring: AsyncFd<RingBuf<MapData>>,
+    config: Config,
+}
+
+impl Capture {
+    pub fn start(opts: &Options) -> Result<Capture> {
+        check_privileges()?;
+        ensure_tracefs()?;
+        let config = Config {
+            scope: if opts.pids.is_some() { SCOPE_TRACKED } else { SCOPE_ALL },
+            self_tgid: std::process::id(),
+            snaplen: opts.snaplen.min(tracer_common::MAX_SNAPLEN),
+            comm_filter: u32::from(!opts.comms.is_empty()),
+            newtask_pid_off: tp_offset("task/task_newtask", "pid")?,
+            newtask_flags_off: tp_offset("task/task_newtask", "clone_flags")?,
+            exec_filename_off: tp_offset("sched/sched_process_exec", "filename")?,
+            ..Config::default()
+        };
+        let mut ebpf = EbpfLoader::new()
+            .map_max_entries("EVENTS", opts.ring_bytes)
+            .load(EBPF_OBJECT)
+            .context("loading the eBPF programs")?;
+        {
+            let mut cfg: Array<_, Config> = Array::try_from(ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
+            cfg.set(0, config, 0)?;
+        }
+        {
+            let mut specs: Array<_, SyscallSpec> = Array::try_from(ebpf.map_mut("SPECS").context("map SPECS")?)?;
+            for (idx, spec) in opts.selection.specs() {
+                specs.set(idx, spec, 0).with_context(|| format!("filling SPECS[{idx}]"))?;
+            }
+        }
+        if let Some(pids) = &opts.pids {
+            let mut tracked: HashMap<_, u32, u32> = HashMap::try_from(ebpf.map_mut("TRACKED").context("map TRACKED")?)?;
+            for pid in with_descendants(pids) {
+                tracked.insert(pid, TRACK_ON, 0)?;
+            }
+        }
+        if !opts.comms.is_empty() {
+            let mut comms: HashMap<_, [u8; 16], u32> = HashMap::try_from(ebpf.map_mut("COMMS").context("map COMMS")?)?;
+            for c in &opts.comms {
+                let mut key = [0u8; 16];
+                let b = c.as_bytes();
+                let n = b.len().min(15);
+                key[..n].copy_from_slice(&b[..n]);
+                comms.insert(key, 1, 0)?;
+            }
+        }
+        for (name, category) in [("task_newtask", "task"), ("sched_process_exec", "sched"), ("sched_process_exit", "sched")] {
+            let prog: &mut TracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
+            prog.load().with_context(|| format!("loading {name}"))?;
+            prog.attach(category, name).with_context(|| format!("attaching {category}:{name}"))?;
+        }
+        for name in ["sys_enter", "sys_exit"] {
+            let prog: &mut RawTracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
+            prog.load().with_context(|| format!("loading {name} (the verifier may say why above)"))?;
+            prog.attach(name).with_context(|| format!("attaching raw tracepoint {name}"))?;
+        }
+        let ring = RingBuf::try_from(ebpf.take_map("EVENTS").context("map EVENTS")?)?;
+        // SAFETY: the RingBuf owns its map fd, which stays open and unchanged until the
+        // RingBuf (owned by the AsyncFd) is dropped.
+        let ring = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE) }
+            .map_err(|e| anyhow::anyhow!("registering the ring buffer with tokio: {e}"))?;
+        Ok(Capture { ebpf, ring, config })
+    }
+
+    /// Trace the new processes that thread `tid` (the caller) creates, from their `execve` on.
+    pub fn track_children_of(&mut self, tid: u32) -> Result<()> {
+        self.config.spawn_tid = tid;
+        self.write_config()
+    }
+
+    pub fn stop_tracking_children(&mut self) -> Result<()> {
+        self.config.spawn_tid = 0;
+        self.write_config()
+    }
+
+    fn write_config(&mut self) -> Result<()> {
+        let mut cfg: Array<_, Config> = Array::try_from(self.ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
+        cfg.set(0, self.config, 0)?;
+        Ok(())
+    }
+
+    /// Events the kernel side could not put in the ring buffer, so far.
+    pub fn lost(&self) -> u64 {
+        let Some(map) = self.ebpf.map("STATS_MAP") else { return 0 };
+        let Ok(stats) = PerCpuArray::<_, u64>::try_from(map) else { return 0 };
+        stats.get(&STAT_LOST, 0).map(|v| v.iter().sum()).unwrap_or(0)
+    }
+}
+
+/// `pids` and every process descending from them now (from /proc).
+fn with_descendants(pids: &[u32]) -> Vec<u32> {
+    let mut parent_of: StdHashMap<u32, u32> = StdHashMap::new();
+    if let Ok(dir) = fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+            if let Ok(stat) = fs::read_to_string(e.path().join("stat"))
+                && let Some(ppid) = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1)).and_then(|p| p.parse().ok())
+            {
+                parent_of.insert(pid, ppid);
+            }
+        }
+    }
+    let mut out: Vec<u32> = pids.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i];
+        out.extend(parent_of.iter().filter(|(_, pp)| **pp == p).map(|(c, _)| *c));
+        i += 1;
+        if out.len() > 1 << 16 {
+            break;
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Fails when the pid does not exist.
+pub fn check_pid(pid: u32) -> Result<()> {
+    if !Path::new(&format!("/proc/{pid}")).exists() {
+        bail!("no process with pid {pid}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NEWTASK: &str = "name: task_newtask
+ID: 205
+format:
+\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
+\tfield:pid_t pid;\toffset:8;\tsize:4;\tsigned:1;
+\tfield:char comm[16];\toffset:12;\tsize:16;\tsigned:0;
+\tfield:u64 clone_flags;\toffset:32;\tsize:8;\tsigned:0;
+";
+
+    #[test]
+    fn format_offsets() {
+        assert_eq!(field_offset(NEWTASK, "pid"), Some(8));
+        assert_eq!(field_offset(NEWTASK, "comm"), Some(12));
+        assert_eq!(field_offset(NEWTASK, "clone_flags"), Some(32));
+        assert_eq!(field_offset(NEWTASK, "nope"), None);
+        assert_eq!(field_offset("\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;", "filename"), Some(8));
+    }
+
+    #[test]
+    fn descendants_include_the_pid_itself() {
+        let me = std::process::id();
+        assert!(with_descendants(&[me]).contains(&me));
+    }
+}

@@ -1,0 +1,70 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Format;
+
+/// tracer: see, and teach, how a program's calls enter the Linux kernel.
+#[derive(Parser, Debug)]
+#[command(name = "tracer", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Record socket and IPC calls, with decoded arguments, as text or JSON Lines.
+    Record(RecordArgs),
+    /// Run a built-in demo program (what the lessons and tests trace).
+    Demo {
+        /// The demo to run.
+        name: Option<String>,
+        /// List the demos.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Check this machine: kernel, BTF, lockdown, privileges, and which probe kinds load here.
+    Doctor,
+}
+
+/// Which processes and calls to trace.
+#[derive(Args, Debug, Clone)]
+pub struct Scope {
+    /// Trace this process, its threads and its children (repeatable).
+    #[arg(short = 'p', long = "pid")]
+    pub pids: Vec<u32>,
+    /// Syscalls and groups to trace, comma separated: names (bind,connect), groups
+    /// (%net %ipc %signal %memory %io), or `all`. Default: every socket and IPC call, plus
+    /// read/write/close for a command or pid.
+    #[arg(short = 'e', long = "syscalls")]
+    pub syscalls: Vec<String>,
+    /// Only processes with this command name (repeatable).
+    #[arg(short = 'c', long = "comm")]
+    pub comms: Vec<String>,
+    /// Bytes of each payload to capture (at most 1024).
+    #[arg(short = 's', long = "snaplen", default_value_t = 32)]
+    pub snaplen: u32,
+    /// The command to run and trace, with all its descendants.
+    #[arg(last = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RecordArgs {
+    /// Where to write the trace (`-` for standard output).
+    #[arg(short = 'o', long = "output", default_value = "-")]
+    pub output: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Stop after this many seconds.
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Ring buffer size in MiB (a power of two).
+    #[arg(long = "ring-mib", default_value_t = 8)]
+    pub ring_mib: u32,
+    #[command(flatten)]
+    pub scope: Scope,
+}

@@ -1,0 +1,182 @@
+//! Symbolic names for constants and flag sets (values from the x86 uapi headers shipped with
+//! Linux 6.1/6.18: include/linux/socket.h, include/uapi/linux/net.h, ipc.h, mman-common.h).
+
+/// Join the names of the set bits; leftovers in hex.
+fn bits(value: u64, names: &[(u64, &str)]) -> String {
+    let mut parts = Vec::new();
+    let mut left = value;
+    for (bit, name) in names {
+        if *bit != 0 && left & bit == *bit {
+            parts.push((*name).to_string());
+            left &= !bit;
+        }
+    }
+    if left != 0 || parts.is_empty() {
+        parts.push(format!("{left:#x}"));
+    }
+    parts.join("|")
+}
+
+fn one(value: u64, names: &[(u64, &str)]) -> String {
+    names.iter().find(|(v, _)| *v == value).map_or_else(|| value.to_string(), |(_, n)| (*n).to_string())
+}
+
+pub fn family(v: u64) -> String {
+    one(v, &[(0, "AF_UNSPEC"), (1, "AF_UNIX"), (2, "AF_INET"), (10, "AF_INET6"), (16, "AF_NETLINK"), (17, "AF_PACKET")])
+}
+
+/// `SOCK_*` with `SOCK_NONBLOCK`/`SOCK_CLOEXEC` (include/linux/net.h).
+pub fn sock_type(v: u64) -> String {
+    let base = one(v & 0xf, &[(1, "SOCK_STREAM"), (2, "SOCK_DGRAM"), (3, "SOCK_RAW"), (4, "SOCK_RDM"), (5, "SOCK_SEQPACKET")]);
+    let rest = v & !0xf;
+    if rest == 0 { base } else { format!("{base}|{}", bits(rest, &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")])) }
+}
+
+/// `accept4`'s flags: only the `SOCK_NONBLOCK`/`SOCK_CLOEXEC` bits.
+pub fn sock_flags(v: u64) -> String {
+    if v == 0 { "0".into() } else { bits(v, &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")]) }
+}
+
+pub fn msg_flags(v: u64) -> String {
+    if v == 0 {
+        return "0".into();
+    }
+    bits(v, &[(0x1, "MSG_OOB"), (0x2, "MSG_PEEK"), (0x4, "MSG_DONTROUTE"), (0x8, "MSG_CTRUNC"), (0x20, "MSG_TRUNC"),
+        (0x40, "MSG_DONTWAIT"), (0x80, "MSG_EOR"), (0x100, "MSG_WAITALL"), (0x4000, "MSG_NOSIGNAL"), (0x8000, "MSG_MORE"),
+        (0x4000_0000, "MSG_CMSG_CLOEXEC")])
+}
+
+pub fn shut_how(v: u64) -> String {
+    one(v, &[(0, "SHUT_RD"), (1, "SHUT_WR"), (2, "SHUT_RDWR")])
+}
+
+pub fn sock_level(v: u64) -> String {
+    one(v, &[(1, "SOL_SOCKET"), (0, "IPPROTO_IP"), (6, "IPPROTO_TCP"), (17, "IPPROTO_UDP"), (41, "IPPROTO_IPV6"), (270, "SOL_NETLINK")])
+}
+
+pub fn sock_opt(level: u64, v: u64) -> String {
+    if level != 1 {
+        return v.to_string();
+    }
+    one(v, &[(2, "SO_REUSEADDR"), (3, "SO_TYPE"), (4, "SO_ERROR"), (6, "SO_BROADCAST"), (7, "SO_SNDBUF"), (8, "SO_RCVBUF"),
+        (9, "SO_KEEPALIVE"), (13, "SO_LINGER"), (15, "SO_REUSEPORT"), (16, "SO_PASSCRED"), (17, "SO_PEERCRED"), (20, "SO_RCVTIMEO"), (21, "SO_SNDTIMEO")])
+}
+
+pub fn protocol(domain: u64, v: u64) -> String {
+    if domain == 16 {
+        return one(v, &[(0, "NETLINK_ROUTE"), (4, "NETLINK_SOCK_DIAG"), (15, "NETLINK_KOBJECT_UEVENT"), (16, "NETLINK_GENERIC")]);
+    }
+    v.to_string()
+}
+
+/// `IPC_CREAT|IPC_EXCL|IPC_NOWAIT|0600` and the SysV message/shm flags.
+pub fn ipc_flags(v: u64) -> String {
+    let mode = v & 0o777;
+    let rest = v & !0o777;
+    let mut s = bits(rest, &[(0o1000, "IPC_CREAT"), (0o2000, "IPC_EXCL"), (0o4000, "IPC_NOWAIT"), (0o10000, "MSG_EXCEPT"),
+        (0o20000, "MSG_NOERROR"), (0o40000, "MSG_COPY"), (0o10000, "SHM_RDONLY"), (0o20000, "SHM_RND")]);
+    if rest == 0 {
+        s.clear();
+    }
+    if mode != 0 || s.is_empty() {
+        if !s.is_empty() {
+            s.push('|');
+        }
+        s.push_str(&format!("{mode:#o}"));
+    }
+    s
+}
+
+pub fn ipc_cmd(v: u64) -> String {
+    let base = one(v & 0xff, &[(0, "IPC_RMID"), (1, "IPC_SET"), (2, "IPC_STAT"), (3, "IPC_INFO"), (11, "MSG_STAT"), (12, "GETPID"),
+        (13, "GETVAL"), (14, "GETALL"), (15, "GETNCNT"), (16, "SETVAL"), (17, "SETALL"), (11 + 256, "SHM_LOCK")]);
+    if v & 0x100 != 0 { format!("{base}|IPC_64") } else { base }
+}
+
+pub fn ipc_key(v: u64) -> String {
+    if v as i32 == 0 { "IPC_PRIVATE".into() } else { format!("{:#x}", v as u32) }
+}
+
+pub fn mknod_mode(v: u64) -> String {
+    let kind = one(v & 0o170000, &[(0o140000, "S_IFSOCK"), (0o100000, "S_IFREG"), (0o60000, "S_IFBLK"), (0o20000, "S_IFCHR"), (0o10000, "S_IFIFO")]);
+    format!("{kind}|{:#o}", v & 0o7777)
+}
+
+pub fn open_flags(v: u64) -> String {
+    let acc = one(v & 3, &[(0, "O_RDONLY"), (1, "O_WRONLY"), (2, "O_RDWR")]);
+    let rest = v & !3;
+    if rest == 0 {
+        return acc;
+    }
+    format!("{acc}|{}", bits(rest, &[(0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o4000, "O_NONBLOCK"), (0o2000000, "O_CLOEXEC"), (0o40000, "O_DIRECT")]))
+}
+
+pub fn at_flags(v: u64) -> String {
+    if v == 0 { "0".into() } else { bits(v, &[(0x200, "AT_REMOVEDIR")]) }
+}
+
+pub fn dirfd(v: u64) -> String {
+    if v as i32 == -100 { "AT_FDCWD".into() } else { (v as i32).to_string() }
+}
+
+pub fn mmap_prot(v: u64) -> String {
+    if v == 0 { "PROT_NONE".into() } else { bits(v, &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")]) }
+}
+
+pub fn mmap_flags(v: u64) -> String {
+    let kind = one(v & 3, &[(1, "MAP_SHARED"), (2, "MAP_PRIVATE"), (3, "MAP_SHARED_VALIDATE")]);
+    let rest = v & !3;
+    if rest == 0 {
+        return kind;
+    }
+    format!("{kind}|{}", bits(rest, &[(0x10, "MAP_FIXED"), (0x20, "MAP_ANONYMOUS"), (0x40, "MAP_32BIT"), (0x100, "MAP_GROWSDOWN"), (0x800, "MAP_DENYWRITE"),
+        (0x2000, "MAP_LOCKED"), (0x4000, "MAP_NORESERVE"), (0x8000, "MAP_POPULATE"), (0x10000, "MAP_NONBLOCK"), (0x100000, "MAP_FIXED_NOREPLACE")]))
+}
+
+pub fn memfd_flags(v: u64) -> String {
+    if v == 0 { "0".into() } else { bits(v, &[(1, "MFD_CLOEXEC"), (2, "MFD_ALLOW_SEALING"), (4, "MFD_HUGETLB")]) }
+}
+
+pub fn sa_flags(v: u64) -> String {
+    if v == 0 { "0".into() } else {
+        bits(v, &[(4, "SA_SIGINFO"), (0x0400_0000, "SA_RESTORER"), (0x1000_0000, "SA_RESTART"), (0x4000_0000, "SA_NODEFER"), (0x8000_0000, "SA_RESETHAND"), (0x0800_0000, "SA_ONSTACK"), (1, "SA_NOCLDSTOP")])
+    }
+}
+
+/// `SIGUSR1`, `SIGRTMIN+3`, or the number.
+pub fn signal(v: u64) -> String {
+    let n = v as i32;
+    if n == 0 {
+        return "0".into();
+    }
+    if let Ok(s) = nix::sys::signal::Signal::try_from(n) {
+        return s.as_str().to_string();
+    }
+    if (32..=64).contains(&n) { format!("SIGRTMIN+{}", n - 32) } else { n.to_string() }
+}
+
+/// `EADDRINUSE` etc.
+pub fn errno(e: i32) -> String {
+    let name = format!("{:?}", nix::errno::Errno::from_raw(e));
+    if name == "UnknownErrno" { format!("E{e}") } else { name }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(sock_type(1 | 0o2000000), "SOCK_STREAM|SOCK_CLOEXEC");
+        assert_eq!(ipc_flags(0o1000 | 0o600), "IPC_CREAT|0o600");
+        assert_eq!(ipc_flags(0), "0o0");
+        assert_eq!(mknod_mode(0o10000 | 0o644), "S_IFIFO|0o644");
+        assert_eq!(errno(98), "EADDRINUSE");
+        assert_eq!(errno(4000), "E4000");
+        assert_eq!(signal(10), "SIGUSR1");
+        assert_eq!(signal(35), "SIGRTMIN+3");
+        assert_eq!(mmap_flags(1), "MAP_SHARED");
+        assert_eq!(dirfd((-100i64) as u64), "AT_FDCWD");
+        assert_eq!(msg_flags(0x40 | 0x1_0000_0000), "MSG_DONTWAIT|0x100000000");
+    }
+}

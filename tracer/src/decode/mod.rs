@@ -1,0 +1,379 @@
+//! From a joined call (enter record, exit record, captured memory) to named, decoded arguments,
+//! as JSON values and as strace-like text. Driven by the argument kinds in the syscall table.
+
+pub mod flags;
+pub mod sockaddr;
+
+use serde_json::{Value, json};
+use tracer_common::{CAP_FAULT, CAP_NULL, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR};
+
+use crate::event::Capture;
+use crate::syscalls::{Abi, Arg, Row};
+
+/// strace-style escaping: printable ASCII as is, the rest as C escapes.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\n' => s.push_str("\\n"),
+            b'\t' => s.push_str("\\t"),
+            b'\r' => s.push_str("\\r"),
+            b'\\' => s.push_str("\\\\"),
+            b'"' => s.push_str("\\\""),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a decoder needs to know about one call.
+pub struct CallView<'a> {
+    pub row: &'static Row,
+    pub abi: Abi,
+    /// The call's own arguments (for socketcall: those read from its array).
+    pub args: &'a [u64; 6],
+    pub ret: Option<i64>,
+    pub enter_caps: &'a [Capture],
+    pub exit_caps: &'a [Capture],
+}
+
+/// One decoded argument.
+pub struct Decoded {
+    pub name: &'static str,
+    pub json: Value,
+    pub text: String,
+}
+
+impl CallView<'_> {
+    fn caps(&self, op: u8) -> impl Iterator<Item = &Capture> {
+        self.enter_caps.iter().chain(self.exit_caps.iter()).filter(move |c| c.hdr.op == op)
+    }
+    fn cap(&self, op: u8) -> Option<&Capture> {
+        self.caps(op).next()
+    }
+    fn int(&self, v: u64) -> i64 {
+        match self.abi {
+            Abi::X86_64 => v as i64,
+            Abi::Ia32 => i64::from(v as u32 as i32),
+        }
+    }
+    fn ok(&self) -> bool {
+        self.ret.is_some_and(|r| r >= 0)
+    }
+}
+
+fn ptr_text(v: u64) -> String {
+    if v == 0 { "NULL".into() } else { format!("{v:#x}") }
+}
+
+fn sym(s: String) -> (Value, String) {
+    (Value::String(s.clone()), s)
+}
+
+/// A capture that could not be shown: NULL, a fault, or not taken (failed call, or not yet
+/// returned).
+fn missing(c: Option<&Capture>, ptr: u64) -> (Value, String) {
+    match c.map(|c| c.hdr.status) {
+        Some(CAP_FAULT) => (json!({"fault": format!("{ptr:#x}")}), format!("{ptr:#x} <fault>")),
+        Some(CAP_NULL) | None if ptr == 0 => (Value::Null, "NULL".into()),
+        _ => (Value::String(ptr_text(ptr)), ptr_text(ptr)),
+    }
+}
+
+fn buffer(c: &Capture) -> (Value, String) {
+    let full = c.hdr.want as usize;
+    let data = escape(&c.data);
+    let mut v = json!({"data": data, "len": full});
+    let mut t = format!("\"{data}\"");
+    if c.data.len() < full {
+        v["truncated"] = json!(true);
+        t.push_str("...");
+    }
+    (v, t)
+}
+
+fn path(c: &Capture) -> (Value, String) {
+    let end = c.data.iter().position(|b| *b == 0);
+    let s = escape(&c.data[..end.unwrap_or(c.data.len())]);
+    if end.is_none() && !c.data.is_empty() {
+        return (json!({"path": s, "truncated": true}), format!("\"{s}\"..."));
+    }
+    (Value::String(s.clone()), format!("\"{s}\""))
+}
+
+fn le(data: &[u8], at: usize, size: usize) -> Option<u64> {
+    let b = data.get(at..at + size)?;
+    let mut w = [0u8; 8];
+    w[..size].copy_from_slice(b);
+    Some(u64::from_le_bytes(w))
+}
+
+/// Decode every argument of a call.
+pub fn args(v: &CallView<'_>) -> Vec<Decoded> {
+    v.row
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, (name, kind))| {
+            let raw = v.args[i];
+            let (json, text) = arg(v, *kind, raw);
+            Decoded { name, json, text }
+        })
+        .collect()
+}
+
+fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
+    let num = |n: i64| (json!(n), n.to_string());
+    match kind {
+        Arg::Int | Arg::Fd | Arg::Pid => num(if matches!(kind, Arg::Fd | Arg::Pid) { i64::from(raw as i32) } else { v.int(raw) }),
+        Arg::UInt => (json!(raw), raw.to_string()),
+        Arg::Hex => sym(format!("{raw:#x}")),
+        Arg::Ptr => sym(ptr_text(raw)),
+        Arg::DirFd => sym(flags::dirfd(raw)),
+        Arg::Signal => sym(flags::signal(raw)),
+        Arg::Domain => sym(flags::family(raw)),
+        Arg::SockType => {
+            if v.row.name == "accept4" { sym(flags::sock_flags(raw)) } else { sym(flags::sock_type(raw)) }
+        }
+        Arg::Protocol => sym(flags::protocol(v.args[0], raw)),
+        Arg::MsgFlags => sym(flags::msg_flags(raw)),
+        Arg::ShutHow => sym(flags::shut_how(raw)),
+        Arg::SockLevel => sym(flags::sock_level(raw)),
+        Arg::SockOpt => sym(flags::sock_opt(v.args[1], raw)),
+        Arg::IpcKey => sym(flags::ipc_key(raw)),
+        Arg::IpcFlags => sym(flags::ipc_flags(raw)),
+        Arg::IpcCmd => sym(flags::ipc_cmd(raw)),
+        Arg::Mode => sym(format!("{:#o}", raw & 0o7777)),
+        Arg::MknodMode => sym(flags::mknod_mode(raw)),
+        Arg::AtFlags => sym(flags::at_flags(raw)),
+        Arg::OpenFlags => sym(flags::open_flags(raw)),
+        Arg::MmapProt => sym(flags::mmap_prot(raw)),
+        Arg::MmapFlags => sym(flags::mmap_flags(raw)),
+        Arg::MemfdFlags => sym(flags::memfd_flags(raw)),
+        Arg::SockAddr(op) | Arg::SockAddrOut(op) => match v.cap(op) {
+            Some(c) if c.ok() => {
+                let a = sockaddr::decode(&c.data, c.hdr.want);
+                let mut j = a.to_json();
+                if c.hdr.want as usize > usize::from(tracer_common::MAX_SOCKADDR) {
+                    j["claimed_len"] = json!(c.hdr.want);
+                }
+                (j, a.to_text())
+            }
+            c => missing(c, raw),
+        },
+        Arg::SockLenPtr(op) => match v.cap(op) {
+            Some(c) if c.ok() && v.ok() => (json!(c.hdr.want), format!("[{}]", c.hdr.want)),
+            _ => sym(ptr_text(raw)),
+        },
+        Arg::Buf(op) | Arg::OptVal(op) => match v.cap(op) {
+            Some(c) if c.ok() => buffer(c),
+            c => missing(c, raw),
+        },
+        Arg::Path(op) => match v.cap(op) {
+            Some(c) if c.ok() => path(c),
+            c => missing(c, raw),
+        },
+        Arg::FdPair(op) => match v.cap(op) {
+            Some(c) if c.ok() && c.data.len() >= 8 => {
+                let a = le(&c.data, 0, 4).unwrap_or(0) as i32;
+                let b = le(&c.data, 4, 4).unwrap_or(0) as i32;
+                (json!([a, b]), format!("[{a}, {b}]"))
+            }
+            c => missing(c, raw),
+        },
+        Arg::SemOps(op) => match v.cap(op) {
+            Some(c) if c.ok() => {
+                let ops: Vec<(u16, i16, i16)> = c
+                    .data
+                    .chunks_exact(6)
+                    .map(|s| (u16::from_le_bytes([s[0], s[1]]), i16::from_le_bytes([s[2], s[3]]), i16::from_le_bytes([s[4], s[5]])))
+                    .collect();
+                let j: Vec<Value> = ops.iter().map(|(n, o, f)| json!({"sem_num": n, "sem_op": o, "sem_flg": sem_flg(*f)})).collect();
+                let t: Vec<String> = ops.iter().map(|(n, o, f)| format!("{{sem_num={n}, sem_op={o}, sem_flg={}}}", sem_flg(*f))).collect();
+                (Value::Array(j), format!("[{}]", t.join(", ")))
+            }
+            c => missing(c, raw),
+        },
+        Arg::MsgBuf(mtype_op, text_op) => match v.cap(mtype_op) {
+            Some(c) if c.ok() => {
+                let long = usize::from(v.abi.long());
+                let mtype = le(&c.data, 0, long).map_or(0, |m| if long == 4 { i64::from(m as u32 as i32) } else { m as i64 });
+                let (tj, tt) = v.cap(text_op).filter(|c| c.ok()).map_or((Value::Null, "?".into()), buffer);
+                (json!({"mtype": mtype, "mtext": tj}), format!("{{mtype={mtype}, mtext={tt}}}"))
+            }
+            c => missing(c, raw),
+        },
+        Arg::IpcKludge(op) => match v.cap(op) {
+            Some(c) if c.ok() => {
+                let msgp = le(&c.data, 0, 4).unwrap_or(0);
+                let typ = le(&c.data, 4, 4).unwrap_or(0) as u32 as i32;
+                (json!({"msgp": ptr_text(msgp), "msgtyp": typ}), format!("{{msgp={}, msgtyp={typ}}}", ptr_text(msgp)))
+            }
+            c => missing(c, raw),
+        },
+        Arg::SigAction(op) => match v.cap(op) {
+            Some(c) if c.ok() => {
+                let long = usize::from(v.abi.long());
+                let handler = le(&c.data, 0, long).unwrap_or(0);
+                let fl = le(&c.data, long, long).unwrap_or(0);
+                let h = match handler {
+                    0 => "SIG_DFL".to_string(),
+                    1 => "SIG_IGN".to_string(),
+                    h => format!("{h:#x}"),
+                };
+                let f = flags::sa_flags(fl);
+                (json!({"handler": h, "flags": f}), format!("{{sa_handler={h}, sa_flags={f}}}"))
+            }
+            c => missing(c, raw),
+        },
+        Arg::SigInfo(op) => match v.cap(op) {
+            Some(c) if c.ok() => {
+                let signo = le(&c.data, 0, 4).unwrap_or(0);
+                let code = le(&c.data, 8, 4).unwrap_or(0) as u32 as i32;
+                // si_value: after si_pid and si_uid in the union (include/uapi/asm-generic/siginfo.h),
+                // which starts at 16 on x86_64 and 12 on ia32.
+                let value = match v.abi {
+                    Abi::X86_64 => le(&c.data, 24, 8).unwrap_or(0) as i64,
+                    Abi::Ia32 => i64::from(le(&c.data, 20, 4).unwrap_or(0) as u32 as i32),
+                };
+                let s = flags::signal(signo);
+                (json!({"si_signo": s, "si_code": code, "si_value": value}), format!("{{si_signo={s}, si_code={code}, si_value={value}}}"))
+            }
+            c => missing(c, raw),
+        },
+        Arg::MsgHdr(op) => msghdr(v, op, raw),
+    }
+}
+
+fn sem_flg(f: i16) -> String {
+    let f = f as u16;
+    if f == 0 {
+        return "0".into();
+    }
+    let mut p = Vec::new();
+    if f & 0o4000 != 0 {
+        p.push("IPC_NOWAIT".to_string());
+    }
+    if f & 0x1000 != 0 {
+        p.push("SEM_UNDO".to_string());
+    }
+    let rest = f & !(0o4000 | 0x1000);
+    if rest != 0 {
+        p.push(format!("{rest:#x}"));
+    }
+    p.join("|")
+}
+
+fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
+    let caps: Vec<&Capture> = v.caps(op).collect();
+    let Some(hdr) = caps.iter().find(|c| c.hdr.kind == CK_MSGHDR) else {
+        return missing(None, raw);
+    };
+    if !hdr.ok() {
+        return missing(Some(hdr), raw);
+    }
+    let word = usize::from(v.abi.long());
+    let (iovlen_off, controllen_off, flags_off) = if word == 4 { (12, 20, 24) } else { (24, 40, 48) };
+    let iovlen = le(&hdr.data, iovlen_off, word).unwrap_or(0);
+    let controllen = le(&hdr.data, controllen_off, word).unwrap_or(0);
+    let mflags = le(&hdr.data, flags_off, 4).unwrap_or(0);
+    let name = caps.iter().find(|c| c.hdr.kind == CK_MSG_NAME && c.ok()).map(|c| sockaddr::decode(&c.data, c.hdr.want));
+    let lens: Vec<u64> = caps
+        .iter()
+        .find(|c| c.hdr.kind == CK_IOV && c.ok())
+        .map(|c| c.data.chunks_exact(word * 2).map(|e| le(e, word, word).unwrap_or(0)).collect())
+        .unwrap_or_default();
+    let mut iov_j = Vec::new();
+    let mut iov_t = Vec::new();
+    for (k, len) in lens.iter().enumerate() {
+        let data = caps.iter().find(|c| c.hdr.kind == CK_IOV_DATA && c.hdr.sub as usize == k && c.ok());
+        match data {
+            Some(d) => {
+                let e = escape(&d.data);
+                let more = (d.data.len() as u64) < *len;
+                iov_j.push(json!({"data": e, "len": len}));
+                iov_t.push(format!("{{iov_base=\"{e}\"{}, iov_len={len}}}", if more { "..." } else { "" }));
+            }
+            None => {
+                iov_j.push(json!({"len": len}));
+                iov_t.push(format!("{{iov_len={len}}}"));
+            }
+        }
+    }
+    let j = json!({
+        "name": name.as_ref().map(sockaddr::SockAddr::to_json),
+        "iov": iov_j,
+        "iovlen": iovlen,
+        "controllen": controllen,
+        "flags": flags::msg_flags(mflags),
+    });
+    let t = format!(
+        "{{msg_name={}, msg_iov=[{}], msg_iovlen={iovlen}, msg_controllen={controllen}, msg_flags={}}}",
+        name.as_ref().map_or_else(|| "NULL".into(), sockaddr::SockAddr::to_text),
+        iov_t.join(", "),
+        flags::msg_flags(mflags)
+    );
+    (j, t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracer_common::{CAP_OK, CaptureHeader};
+
+    fn cap(op: u8, kind: u8, want: u32, data: &[u8]) -> Capture {
+        Capture { hdr: CaptureHeader { op, kind, status: CAP_OK, want, len: data.len() as u16, ..Default::default() }, data: data.to_vec() }
+    }
+
+    fn row(name: &str) -> &'static Row {
+        crate::syscalls::ROWS.iter().find(|r| r.name == name).unwrap()
+    }
+
+    #[test]
+    fn bind_unix_path() {
+        let mut addr = 1u16.to_ne_bytes().to_vec();
+        addr.extend_from_slice(b"/tmp/s.sock\0");
+        let caps = [cap(0, 1, 110, &addr)];
+        let v = CallView { row: row("bind"), abi: Abi::X86_64, args: &[3, 0x1000, 110, 0, 0, 0], ret: Some(0), enter_caps: &caps, exit_caps: &[] };
+        let a = args(&v);
+        assert_eq!(a[0].json, json!(3));
+        assert_eq!(a[1].json, json!({"family": "AF_UNIX", "path": "/tmp/s.sock"}));
+        assert_eq!(a[1].text, "{sa_family=AF_UNIX, sun_path=\"/tmp/s.sock\"}");
+        assert_eq!(a[2].json, json!(110));
+    }
+
+    #[test]
+    fn faulting_and_null_pointers() {
+        let fault = Capture { hdr: CaptureHeader { op: 0, kind: 1, status: CAP_FAULT, want: 16, ..Default::default() }, data: vec![] };
+        let v = CallView { row: row("connect"), abi: Abi::X86_64, args: &[3, 0xdead, 16, 0, 0, 0], ret: Some(-14), enter_caps: &[fault], exit_caps: &[] };
+        assert_eq!(args(&v)[1].json, json!({"fault": "0xdead"}));
+        let null = Capture { hdr: CaptureHeader { status: CAP_NULL, ..Default::default() }, data: vec![] };
+        let v = CallView { row: row("connect"), abi: Abi::X86_64, args: &[3, 0, 16, 0, 0, 0], ret: Some(-14), enter_caps: &[null], exit_caps: &[] };
+        assert_eq!(args(&v)[1].json, Value::Null);
+    }
+
+    #[test]
+    fn truncated_payload_and_msgbuf() {
+        let caps = [cap(0, 1, 8, &2i64.to_le_bytes()), cap(1, 1, 100, b"second")];
+        let v = CallView { row: row("msgsnd"), abi: Abi::X86_64, args: &[5, 0x1000, 100, 0, 0, 0], ret: Some(0), enter_caps: &caps, exit_caps: &[] };
+        let a = args(&v);
+        assert_eq!(a[1].json, json!({"mtype": 2, "mtext": {"data": "second", "len": 100, "truncated": true}}));
+        assert_eq!(a[1].text, "{mtype=2, mtext=\"second\"...}");
+    }
+
+    #[test]
+    fn ia32_ints_are_sign_extended() {
+        let v = CallView { row: row("msgrcv"), abi: Abi::Ia32, args: &[1, 0, 8, 0xffff_fffe, 0, 0], ret: Some(-42), enter_caps: &[], exit_caps: &[] };
+        assert_eq!(args(&v)[3].json, json!(-2));
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape(b"hi\n\x00\"\\\xff"), "hi\\n\\x00\\\"\\\\\\xff");
+    }
+}

@@ -1,0 +1,88 @@
+//! `tracer doctor`: what this machine allows, found by trying rather than guessing.
+
+use std::fs;
+
+use anyhow::Result;
+use aya::programs::{FEntry, KProbe, RawTracePoint, TracePoint};
+use aya::{Btf, EbpfLoader};
+
+use crate::capture;
+
+fn line(what: &str, status: &str) {
+    println!("{what:<22} {status}");
+}
+
+pub fn run() -> Result<()> {
+    let uts = nix::sys::utsname::uname()?;
+    line("kernel", &format!("{} {}", uts.release().to_string_lossy(), uts.machine().to_string_lossy()));
+    line("BTF", if std::path::Path::new("/sys/kernel/btf/vmlinux").exists() { "yes (/sys/kernel/btf/vmlinux)" } else { "no" });
+    let lockdown = fs::read_to_string("/sys/kernel/security/lockdown").map_or_else(|_| "unknown".into(), |s| s.trim().to_string());
+    line("lockdown", &lockdown);
+    let ia32 = fs::read_to_string("/proc/config.gz").is_ok() || std::path::Path::new("/proc/sys/abi").exists();
+    let _ = ia32;
+    if let Err(e) = capture::check_privileges() {
+        line("privileges", "missing");
+        println!("  {e}");
+        println!("probe kinds            not tried (needs privileges)");
+        return Ok(());
+    }
+    line("privileges", "ok");
+    if let Err(e) = capture::ensure_tracefs() {
+        line("tracefs", &format!("unavailable: {e:#}"));
+    } else {
+        line("tracefs", "mounted");
+    }
+    let mut ebpf = EbpfLoader::new().load(capture::ebpf_object())?;
+    let tp = (|| -> Result<()> {
+        let p: &mut TracePoint = ebpf.program_mut("sched_process_exit").ok_or_else(|| anyhow::anyhow!("missing"))?.try_into()?;
+        p.load()?;
+        let link = p.attach("sched", "sched_process_exit")?;
+        p.detach(link)?;
+        Ok(())
+    })();
+    line("tracepoint", &verdict(tp));
+    let raw = (|| -> Result<()> {
+        let p: &mut RawTracePoint = ebpf.program_mut("sys_enter").ok_or_else(|| anyhow::anyhow!("missing"))?.try_into()?;
+        p.load()?;
+        let link = p.attach("sys_enter")?;
+        p.detach(link)?;
+        Ok(())
+    })();
+    line("raw tracepoint", &verdict(raw));
+    let kp = (|| -> Result<()> {
+        let p: &mut KProbe = ebpf.program_mut("doctor_kprobe").ok_or_else(|| anyhow::anyhow!("missing"))?.try_into()?;
+        p.load()?;
+        let link = p.attach("__sys_bind", 0)?;
+        p.detach(link)?;
+        Ok(())
+    })();
+    line("kprobe", &verdict(kp));
+    let fe = (|| -> Result<()> {
+        let btf = Btf::from_sys_fs()?;
+        let p: &mut FEntry = ebpf.program_mut("doctor_fentry").ok_or_else(|| anyhow::anyhow!("missing"))?.try_into()?;
+        p.load("__sys_bind", &btf)?;
+        let link = p.attach()?;
+        p.detach(link)?;
+        Ok(())
+    })();
+    line("fentry", &verdict(fe));
+    Ok(())
+}
+
+fn verdict(r: Result<()>) -> String {
+    match r {
+        Ok(()) => "yes (loaded and attached)".into(),
+        Err(e) => format!("no ({})", one_line(&e)),
+    }
+}
+
+/// The error without the verifier's log, which `tracer doctor -v` does not need.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = e.chain().map(ToString::to_string).collect();
+    parts.dedup();
+    let s = parts.join(": ").replace('\n', " ");
+    match s.split_once(". Verifier output:") {
+        Some((head, _)) => head.to_string(),
+        None => s,
+    }
+}

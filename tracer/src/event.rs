@@ -1,0 +1,164 @@
+//! The one decode boundary from ring buffer bytes to typed records. Every length is checked;
+//! reads are unaligned; a malformed record is an error, never a panic.
+
+use tracer_common::{
+    CaptureHeader, ExecRecord, ForkRecord, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT,
+    RecordHeader, SyscallEnter, SyscallExit, TaskExitRecord,
+};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("record of {got} bytes is shorter than its {need}-byte {what}")]
+    Short { what: &'static str, need: usize, got: usize },
+    #[error("record says it is {claimed} bytes but {got} arrived")]
+    SizeMismatch { claimed: usize, got: usize },
+    #[error("unknown record kind {0}")]
+    Kind(u16),
+}
+
+/// A copy of user memory made by the eBPF side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capture {
+    pub hdr: CaptureHeader,
+    pub data: Vec<u8>,
+}
+
+impl Capture {
+    pub fn ok(&self) -> bool {
+        self.hdr.status == tracer_common::CAP_OK
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    Enter { hdr: RecordHeader, body: SyscallEnter, caps: Vec<Capture> },
+    Exit { hdr: RecordHeader, body: SyscallExit, caps: Vec<Capture> },
+    Fork { hdr: RecordHeader, body: ForkRecord },
+    Exec { hdr: RecordHeader, body: ExecRecord, filename: Vec<u8> },
+    TaskExit { hdr: RecordHeader, body: TaskExitRecord },
+}
+
+fn read<T: Copy>(bytes: &[u8], at: usize, what: &'static str) -> Result<T, DecodeError> {
+    let need = at + size_of::<T>();
+    if bytes.len() < need {
+        return Err(DecodeError::Short { what, need, got: bytes.len() });
+    }
+    // SAFETY: the range is in bounds (checked above), `read_unaligned` has no alignment
+    // requirement, and every `T` used here is a `#[repr(C)]` struct of integers for which any
+    // bit pattern is valid.
+    Ok(unsafe { std::ptr::read_unaligned(bytes.as_ptr().add(at).cast::<T>()) })
+}
+
+fn captures(bytes: &[u8], mut at: usize) -> Result<Vec<Capture>, DecodeError> {
+    let mut out = Vec::new();
+    while at < bytes.len() {
+        let hdr: CaptureHeader = read(bytes, at, "capture header")?;
+        let start = at + size_of::<CaptureHeader>();
+        let end = start + hdr.len as usize;
+        if end > bytes.len() {
+            return Err(DecodeError::Short { what: "capture", need: end, got: bytes.len() });
+        }
+        out.push(Capture { hdr, data: bytes[start..end].to_vec() });
+        at = start + ((hdr.len as usize + 7) & !7);
+    }
+    Ok(out)
+}
+
+/// Decode one ring buffer record.
+pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
+    let hdr: RecordHeader = read(bytes, 0, "header")?;
+    let size = hdr.size as usize;
+    // The ring buffer rounds records up to 8 bytes; the header's size is exact.
+    if size > bytes.len() || size < size_of::<RecordHeader>() {
+        return Err(DecodeError::SizeMismatch { claimed: size, got: bytes.len() });
+    }
+    let bytes = &bytes[..size];
+    let at = size_of::<RecordHeader>();
+    Ok(match hdr.kind {
+        REC_ENTER => {
+            let body: SyscallEnter = read(bytes, at, "enter body")?;
+            let caps = captures(bytes, at + size_of::<SyscallEnter>())?;
+            Record::Enter { hdr, body, caps }
+        }
+        REC_EXIT => {
+            let body: SyscallExit = read(bytes, at, "exit body")?;
+            let caps = captures(bytes, at + size_of::<SyscallExit>())?;
+            Record::Exit { hdr, body, caps }
+        }
+        REC_FORK => Record::Fork { hdr, body: read(bytes, at, "fork body")? },
+        REC_EXEC => {
+            let body: ExecRecord = read(bytes, at, "exec body")?;
+            let caps = captures(bytes, at + size_of::<ExecRecord>())?;
+            let mut filename = caps.into_iter().next().map(|c| c.data).unwrap_or_default();
+            if let Some(nul) = filename.iter().position(|b| *b == 0) {
+                filename.truncate(nul);
+            }
+            Record::Exec { hdr, body, filename }
+        }
+        REC_TASK_EXIT => Record::TaskExit { hdr, body: read(bytes, at, "exit body")? },
+        k => return Err(DecodeError::Kind(k)),
+    })
+}
+
+/// A C string from a fixed array (a `comm`).
+pub fn cstr(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn bytes_of<T: Copy>(v: &T) -> Vec<u8> {
+        // SAFETY: `T` is a plain `#[repr(C)]` struct; viewing its bytes is sound.
+        unsafe { std::slice::from_raw_parts(std::ptr::from_ref(v).cast::<u8>(), size_of::<T>()) }.to_vec()
+    }
+
+    /// Encode an enter record the way the eBPF side does.
+    pub(crate) fn enter_record(body: SyscallEnter, caps: &[(CaptureHeader, &[u8])]) -> Vec<u8> {
+        let mut out = bytes_of(&RecordHeader { kind: REC_ENTER, ..RecordHeader::default() });
+        out.extend(bytes_of(&body));
+        for (h, data) in caps {
+            let mut h = *h;
+            h.len = data.len() as u16;
+            out.extend(bytes_of(&h));
+            out.extend_from_slice(data);
+            out.resize(out.len().next_multiple_of(8), 0);
+        }
+        let size = out.len() as u32;
+        out[4..8].copy_from_slice(&size.to_ne_bytes());
+        out
+    }
+
+    #[test]
+    fn round_trip_enter_with_captures() {
+        let body = SyscallEnter { nr: 49, row: 1, args: [3, 0x1000, 110, 0, 0, 0], ..Default::default() };
+        let rec = enter_record(body, &[(CaptureHeader { kind: 1, ..Default::default() }, b"\x01\x00/tmp/x")]);
+        let Record::Enter { body: b, caps, .. } = decode(&rec).unwrap() else { panic!() };
+        assert_eq!(b, body);
+        assert_eq!(caps.len(), 1);
+        assert_eq!(caps[0].data, b"\x01\x00/tmp/x");
+    }
+
+    #[test]
+    fn truncated_records_are_errors() {
+        let body = SyscallEnter::default();
+        let rec = enter_record(body, &[(CaptureHeader::default(), b"abcdef")]);
+        for cut in [0, 3, 23, 24, 100, rec.len() - 1] {
+            assert!(decode(&rec[..cut]).is_err(), "cut at {cut}");
+        }
+        // A capture header claiming more bytes than the record holds.
+        let mut bad = rec.clone();
+        let cap_at = size_of::<RecordHeader>() + size_of::<SyscallEnter>();
+        bad[cap_at + 4..cap_at + 6].copy_from_slice(&500u16.to_ne_bytes());
+        assert!(matches!(decode(&bad), Err(DecodeError::Short { .. })));
+    }
+
+    #[test]
+    fn unknown_kind() {
+        let mut rec = bytes_of(&RecordHeader { kind: 99, size: 24, ..Default::default() });
+        rec.resize(24, 0);
+        assert_eq!(decode(&rec), Err(DecodeError::Kind(99)));
+    }
+}

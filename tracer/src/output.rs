@@ -1,0 +1,245 @@
+//! Writing a trace as JSON Lines (schema: docs/trace-format.md) or strace-like text.
+
+use std::io::{self, Write};
+
+use serde_json::{Map, Value, json};
+use tracer_common::{SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL};
+
+use crate::decode::flags;
+use crate::trace::{Call, Proc};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Jsonl,
+    Text,
+}
+
+/// Facts about the recording, written first.
+pub struct Header {
+    pub kernel: String,
+    pub boot_to_wall_ns: i128,
+    pub scope: String,
+    pub snaplen: u32,
+}
+
+/// Summary, written last.
+pub struct Summary {
+    pub calls: u64,
+    pub lost: u64,
+    pub decode_errors: u64,
+}
+
+pub struct Writer {
+    out: Box<dyn Write>,
+    format: Format,
+    boot_to_wall_ns: i128,
+}
+
+fn markers(flags: u8) -> Vec<&'static str> {
+    let mut m = Vec::new();
+    if flags & SYS_F_BAD_CALL != 0 {
+        m.push("bad_call");
+    }
+    if flags & SYS_F_ARGS_FAULT != 0 {
+        m.push("args_fault");
+    }
+    if flags & SYS_F_CAPTURE_FULL != 0 {
+        m.push("capture_full");
+    }
+    m
+}
+
+/// `-EADDRINUSE` and friends: the kernel returns -1..-4095 for errors (include/linux/err.h).
+pub fn errno_of(ret: i64) -> Option<i32> {
+    (-4095..0).contains(&ret).then(|| (-ret) as i32)
+}
+
+impl Writer {
+    pub fn new(out: Box<dyn Write>, format: Format, boot_to_wall_ns: i128) -> Writer {
+        Writer { out, format, boot_to_wall_ns }
+    }
+
+    fn line(&mut self, v: &Value) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, v)?;
+        self.out.write_all(b"\n")
+    }
+
+    pub fn header(&mut self, h: &Header) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => self.line(&json!({
+                "type": "header",
+                "format": "tracer-jsonl",
+                "version": FORMAT_VERSION,
+                "tracer": env!("CARGO_PKG_VERSION"),
+                "kernel": h.kernel,
+                "arch": std::env::consts::ARCH,
+                "clock": "boottime",
+                "boot_to_wall_ns": h.boot_to_wall_ns.to_string(),
+                "scope": h.scope,
+                "snaplen": h.snaplen,
+            })),
+            Format::Text => writeln!(self.out, "# tracer {} on Linux {}, tracing {}", env!("CARGO_PKG_VERSION"), h.kernel, h.scope),
+        }
+    }
+
+    fn wall(&self, ts_ns: u64) -> String {
+        let wall = i128::from(ts_ns) + self.boot_to_wall_ns;
+        let secs = wall.div_euclid(1_000_000_000);
+        let us = wall.rem_euclid(1_000_000_000) / 1000;
+        let day = secs.rem_euclid(86_400);
+        format!("{:02}:{:02}:{:02}.{us:06}", day / 3600, day / 60 % 60, day % 60)
+    }
+
+    fn call_json(call: &Call, kind: &str) -> Value {
+        let mut m = Map::new();
+        m.insert("type".into(), json!(kind));
+        m.insert("ts_ns".into(), json!(call.enter_ns.or(call.exit_ns)));
+        m.insert("pid".into(), json!(call.pid));
+        m.insert("tid".into(), json!(call.tid));
+        m.insert("comm".into(), json!(call.comm));
+        m.insert("abi".into(), json!(call.abi.name()));
+        m.insert("entry".into(), json!(call.entry_name()));
+        m.insert("nr".into(), json!(call.nr));
+        let bad = call.flags & SYS_F_BAD_CALL != 0;
+        m.insert("syscall".into(), json!(call.row.name));
+        if let Some((disp, num, name)) = call.dispatcher() {
+            m.insert(disp.into(), json!({"call": num, "name": name}));
+        } else if bad {
+            m.insert(call.row.name.into(), json!({"call": call.raw_args[0] as u32, "name": null}));
+        }
+        let mut args = Map::new();
+        if call.enter_ns.is_some() {
+            for a in call.args() {
+                args.insert(a.name.into(), a.json);
+            }
+        }
+        m.insert("args".into(), Value::Object(args));
+        if let Some(ret) = call.ret {
+            m.insert("ret".into(), json!(ret));
+            m.insert("errno".into(), errno_of(ret).map_or(Value::Null, |e| json!(flags::errno(e))));
+        }
+        if let Some(d) = call.dur_ns() {
+            m.insert("dur_ns".into(), json!(d));
+        }
+        if call.ret.is_none() && kind == "syscall" {
+            m.insert("unfinished".into(), json!(true));
+        }
+        if call.enter_ns.is_none() {
+            m.insert("enter_missing".into(), json!(true));
+        }
+        let mk = markers(call.flags);
+        if !mk.is_empty() {
+            m.insert("markers".into(), json!(mk));
+        }
+        Value::Object(m)
+    }
+
+    fn call_text(&self, call: &Call, pending: bool) -> String {
+        let ts = call.enter_ns.or(call.exit_ns).unwrap_or(0);
+        let mut s = format!("{} {:>7} {:<15} ", self.wall(ts), call.pid, call.comm);
+        if call.abi.name() != "x86_64" || call.entry_name() != "syscall" {
+            s.push_str(&format!("[{} {}", call.abi.name(), call.entry_name()));
+            if let Some((disp, num, name)) = call.dispatcher() {
+                s.push_str(&format!(" {disp}({})", name.map_or_else(|| num.to_string(), str::to_string)));
+            }
+            s.push_str("] ");
+        }
+        let args: Vec<String> = if call.enter_ns.is_some() { call.args().into_iter().map(|a| a.text).collect() } else { vec!["<...>".into()] };
+        s.push_str(&format!("{}({}", call.row.name, args.join(", ")));
+        if pending {
+            s.push_str(" <pending...>");
+            return s;
+        }
+        s.push(')');
+        match call.ret {
+            Some(ret) => {
+                match errno_of(ret) {
+                    Some(e) => s.push_str(&format!(" = -1 {} ({})", flags::errno(e), nix::errno::Errno::from_raw(e).desc())),
+                    None if call.row.ret == crate::syscalls::Ret::Hex => s.push_str(&format!(" = {ret:#x}")),
+                    None => s.push_str(&format!(" = {ret}")),
+                }
+                if let Some(d) = call.dur_ns() {
+                    s.push_str(&format!(" <{}.{:06}>", d / 1_000_000_000, d / 1000 % 1_000_000));
+                }
+            }
+            None => s.push_str(" = ? <unfinished>"),
+        }
+        let mk = markers(call.flags);
+        if !mk.is_empty() {
+            s.push_str(&format!(" [{}]", mk.join(", ")));
+        }
+        s
+    }
+
+    pub fn call(&mut self, call: &Call) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => self.line(&Self::call_json(call, "syscall")),
+            Format::Text => {
+                let s = self.call_text(call, false);
+                writeln!(self.out, "{s}")
+            }
+        }
+    }
+
+    /// A call that has been waiting: shown before it returns.
+    pub fn pending(&mut self, call: &Call) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => self.line(&Self::call_json(call, "pending")),
+            Format::Text => {
+                let s = self.call_text(call, true);
+                writeln!(self.out, "{s}")
+            }
+        }
+    }
+
+    pub fn proc(&mut self, p: &Proc) -> io::Result<()> {
+        match (self.format, p) {
+            (Format::Jsonl, Proc::Fork { ts_ns, pid, tid, comm, child, thread }) => {
+                self.line(&json!({"type": "fork", "ts_ns": ts_ns, "pid": pid, "tid": tid, "comm": comm, "child": child, "thread": thread}))
+            }
+            (Format::Jsonl, Proc::Exec { ts_ns, pid, tid, comm, filename }) => {
+                self.line(&json!({"type": "exec", "ts_ns": ts_ns, "pid": pid, "tid": tid, "comm": comm, "filename": filename}))
+            }
+            (Format::Jsonl, Proc::Exit { ts_ns, pid, tid, comm }) => {
+                self.line(&json!({"type": "exit", "ts_ns": ts_ns, "pid": pid, "tid": tid, "comm": comm}))
+            }
+            (Format::Text, Proc::Fork { ts_ns, pid, comm, child, thread, .. }) => {
+                let what = if *thread { "thread" } else { "process" };
+                let w = self.wall(*ts_ns);
+                writeln!(self.out, "{w} {pid:>7} {comm:<15} +++ new {what} {child} +++")
+            }
+            (Format::Text, Proc::Exec { ts_ns, pid, comm, filename, .. }) => {
+                let w = self.wall(*ts_ns);
+                writeln!(self.out, "{w} {pid:>7} {comm:<15} +++ exec \"{filename}\" +++")
+            }
+            (Format::Text, Proc::Exit { ts_ns, pid, tid, comm }) => {
+                let w = self.wall(*ts_ns);
+                writeln!(self.out, "{w} {pid:>7} {comm:<15} +++ exited (tid {tid}) +++")
+            }
+        }
+    }
+
+    /// `count` more events were lost in the kernel (the ring buffer was full).
+    pub fn lost(&mut self, ts_ns: u64, count: u64) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => self.line(&json!({"type": "lost", "ts_ns": ts_ns, "count": count})),
+            Format::Text => {
+                let w = self.wall(ts_ns);
+                writeln!(self.out, "{w} !!! {count} events lost (ring buffer full) !!!")
+            }
+        }
+    }
+
+    pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => self.line(&json!({"type": "summary", "calls": s.calls, "lost": s.lost, "decode_errors": s.decode_errors})),
+            Format::Text => writeln!(self.out, "# {} calls, {} events lost, {} undecodable records", s.calls, s.lost, s.decode_errors),
+        }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

@@ -1,0 +1,233 @@
+//! `tracer record`: capture until the command exits, a signal, or `--duration`; write every
+//! call as it completes, pending calls once they have waited, process events and lost counts.
+
+use std::fs::OpenOptions;
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::{OpenOptionsExt, chown};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use nix::time::{ClockId, clock_gettime};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::capture::{self, Capture, Options};
+use crate::cli::{RecordArgs, Scope};
+use crate::event;
+use crate::output::{Header, Summary, Writer};
+use crate::syscalls::Selection;
+use crate::trace::{Item, Joiner};
+
+/// A call is shown as pending once it has waited this long.
+const PENDING_AFTER_NS: u64 = 200_000_000;
+const TICK: Duration = Duration::from_millis(100);
+
+fn now_ns(clock: ClockId) -> i128 {
+    clock_gettime(clock).map_or(0, |t| i128::from(t.tv_sec()) * 1_000_000_000 + i128::from(t.tv_nsec()))
+}
+
+/// Everything that can be checked without privileges, before loading anything.
+pub fn options(scope: &Scope, ring_mib: u32) -> Result<Options> {
+    let scoped = !scope.pids.is_empty() || !scope.command.is_empty();
+    let selection = if scope.syscalls.is_empty() { Selection::default_for(scoped) } else { Selection::parse(&scope.syscalls)? };
+    if scope.snaplen > tracer_common::MAX_SNAPLEN {
+        bail!("-s {} is too large: at most {} bytes of each payload are captured", scope.snaplen, tracer_common::MAX_SNAPLEN);
+    }
+    if !ring_mib.is_power_of_two() || ring_mib > 1024 {
+        bail!("--ring-mib {ring_mib}: must be a power of two between 1 and 1024");
+    }
+    if !scope.pids.is_empty() && !scope.command.is_empty() {
+        bail!("give either -p PID or a command, not both");
+    }
+    for pid in &scope.pids {
+        capture::check_pid(*pid)?;
+    }
+    if let Some(cmd) = scope.command.first() {
+        check_executable(cmd)?;
+    }
+    Ok(Options {
+        pids: scoped.then(|| scope.pids.clone()),
+        selection,
+        comms: scope.comms.clone(),
+        snaplen: scope.snaplen,
+        ring_bytes: ring_mib << 20,
+    })
+}
+
+fn check_executable(cmd: &str) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let candidates: Vec<std::path::PathBuf> = if cmd.contains('/') {
+        vec![cmd.into()]
+    } else {
+        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).map(|d| d.join(cmd)).collect()).unwrap_or_default()
+    };
+    let found = candidates.iter().any(|p| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0));
+    if !found {
+        bail!("cannot execute {cmd:?}: no such executable file{}", if cmd.contains('/') { "" } else { " in PATH" });
+    }
+    Ok(())
+}
+
+/// The user who ran sudo, if any: the command runs as them and owns the output.
+fn sudo_user() -> Option<(u32, u32)> {
+    let uid = std::env::var("SUDO_UID").ok()?.parse().ok()?;
+    let gid = std::env::var("SUDO_GID").ok()?.parse().ok()?;
+    Some((uid, gid))
+}
+
+fn open_output(path: &Path) -> Result<Box<dyn Write>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout())));
+    }
+    // Other processes' data: readable by the invoking user only.
+    let f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if let Some((uid, gid)) = sudo_user() {
+        chown(path, Some(uid), Some(gid)).with_context(|| format!("chown {}", path.display()))?;
+    }
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
+}
+
+pub fn run(args: &RecordArgs) -> Result<()> {
+    let opts = options(&args.scope, args.ring_mib)?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(record(args, &opts))
+}
+
+struct Counts {
+    calls: u64,
+    decode_errors: u64,
+    lost_seen: u64,
+}
+
+fn write_item(w: &mut Writer, item: &Item, counts: &mut Counts) -> io::Result<()> {
+    match item {
+        Item::Call(c) => {
+            counts.calls += 1;
+            w.call(c)
+        }
+        Item::Proc(p) => w.proc(p),
+    }
+}
+
+/// Read every record now in the ring buffer.
+fn read_ring(cap: &mut Capture, joiner: &mut Joiner, w: &mut Writer, counts: &mut Counts, items: &mut Vec<Item>) -> io::Result<()> {
+    let ring = cap.ring.get_mut();
+    while let Some(rec) = ring.next() {
+        match event::decode(&rec) {
+            Ok(r) => joiner.push(r, &mut |i| items.push(i)),
+            Err(e) => {
+                counts.decode_errors += 1;
+                log::warn!("undecodable record: {e}");
+            }
+        }
+        drop(rec);
+        for item in items.drain(..) {
+            write_item(w, &item, counts)?;
+        }
+    }
+    Ok(())
+}
+
+async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
+    let mut cap = Capture::start(opts)?;
+    let boot_to_wall = now_ns(ClockId::CLOCK_REALTIME) - now_ns(ClockId::CLOCK_BOOTTIME);
+    let out = open_output(&args.output)?;
+    let mut w = Writer::new(out, args.format, boot_to_wall);
+    let scope_desc = if !args.scope.command.is_empty() {
+        format!("command {:?}", args.scope.command.join(" "))
+    } else if !args.scope.pids.is_empty() {
+        format!("pids {:?}", args.scope.pids)
+    } else {
+        "the whole system".to_string()
+    };
+    w.header(&Header {
+        kernel: nix::sys::utsname::uname()?.release().to_string_lossy().into_owned(),
+        boot_to_wall_ns: boot_to_wall,
+        scope: scope_desc,
+        snaplen: opts.snaplen,
+    })?;
+
+    let (exit_tx, mut exit_rx) = tokio::sync::oneshot::channel();
+    if let Some((prog, rest)) = args.scope.command.split_first() {
+        let mut cmd = Command::new(prog);
+        cmd.args(rest);
+        if let Some((uid, gid)) = sudo_user() {
+            cmd.uid(uid).gid(gid);
+        }
+        cap.track_children_of(nix::unistd::gettid().as_raw() as u32)?;
+        let spawned = cmd.spawn();
+        cap.stop_tracking_children()?;
+        let mut child = spawned.with_context(|| format!("cannot execute {prog:?}"))?;
+        tokio::task::spawn_blocking(move || {
+            let _ = exit_tx.send(child.wait());
+        });
+    } else {
+        drop(exit_tx);
+    }
+    let has_command = !args.scope.command.is_empty();
+
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let deadline = args.duration.map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+    let mut tick = tokio::time::interval(TICK);
+    let mut joiner = Joiner::default();
+    let mut counts = Counts { calls: 0, decode_errors: 0, lost_seen: 0 };
+    let mut items = Vec::new();
+    let mut status = None;
+    loop {
+        tokio::select! {
+            guard = cap.ring.readable_mut() => {
+                let mut guard = guard?;
+                guard.clear_ready();
+                drop(guard);
+                read_ring(&mut cap, &mut joiner, &mut w, &mut counts, &mut items)?;
+            }
+            _ = tick.tick() => {
+                let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
+                for c in joiner.newly_pending(now.saturating_sub(PENDING_AFTER_NS)) {
+                    w.pending(&c)?;
+                }
+                let lost = cap.lost();
+                if lost > counts.lost_seen {
+                    w.lost(now, lost - counts.lost_seen)?;
+                    counts.lost_seen = lost;
+                }
+                w.flush()?;
+            }
+            st = &mut exit_rx, if has_command && status.is_none() => {
+                status = Some(st.context("waiting for the command")??);
+                break;
+            }
+            _ = sigint.recv() => break,
+            _ = sigterm.recv() => break,
+            () = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } } => break,
+        }
+    }
+    // Everything the command did was committed before it exited: drain what is left.
+    read_ring(&mut cap, &mut joiner, &mut w, &mut counts, &mut items)?;
+    for c in joiner.drain() {
+        counts.calls += 1;
+        w.call(&c)?;
+    }
+    let lost = cap.lost();
+    let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
+    if lost > counts.lost_seen {
+        w.lost(now, lost - counts.lost_seen)?;
+    }
+    w.summary(&Summary { calls: counts.calls, lost, decode_errors: counts.decode_errors + joiner.unknown_rows })?;
+    w.flush()?;
+    let mut msg = format!("tracer: {} calls recorded, {lost} events lost", counts.calls);
+    if let Some(st) = status {
+        msg.push_str(&format!("; the command {st}"));
+    }
+    eprintln!("{msg}");
+    Ok(())
+}

@@ -1,0 +1,514 @@
+//! The syscall table: one row per traced call drives the in-kernel filter (which numbers, which
+//! user memory to copy), the decoder (argument names and kinds) and the names shown.
+//! Adding a syscall is adding a row to [`table::ROWS`].
+
+mod table;
+
+use std::fmt;
+
+use tracer_common::{
+    CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_RET, MAX_OPS, OP_BYTES, OP_MSGHDR, OP_STR,
+    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, SPEC_FILTER_ARG, SPEC_IPC, SPEC_SOCKETCALL, SPEC_TRACED,
+    SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
+};
+
+pub use table::ROWS;
+
+/// Groups selectable with `-e %name`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Group {
+    Net,
+    Ipc,
+    Signal,
+    Memory,
+    /// read, write, close: traced by default only for a command or a pid.
+    Io,
+}
+
+impl Group {
+    pub const ALL: [Group; 5] = [Group::Net, Group::Ipc, Group::Signal, Group::Memory, Group::Io];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Net => "net",
+            Group::Ipc => "ipc",
+            Group::Signal => "signal",
+            Group::Memory => "memory",
+            Group::Io => "io",
+        }
+    }
+}
+
+/// The two x86 syscall ABIs.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Abi {
+    X86_64,
+    Ia32,
+}
+
+impl Abi {
+    pub fn name(self) -> &'static str {
+        match self {
+            Abi::X86_64 => "x86_64",
+            Abi::Ia32 => "ia32",
+        }
+    }
+    /// Size of a C `long` or pointer in this ABI.
+    pub fn long(self) -> u16 {
+        match self {
+            Abi::X86_64 => 8,
+            Abi::Ia32 => 4,
+        }
+    }
+}
+
+/// How an argument is shown. The number in `SockAddr(n)` etc. is the index of the capture op
+/// (in [`Row::ops`]) that copied its memory.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    Int,
+    UInt,
+    Hex,
+    Fd,
+    /// `AT_FDCWD` or an fd.
+    DirFd,
+    Pid,
+    Signal,
+    Domain,
+    SockType,
+    Protocol,
+    SockAddr(u8),
+    /// A sockaddr written by the kernel; its length is in a `socklen_t *`.
+    SockAddrOut(u8),
+    SockLenPtr(u8),
+    Buf(u8),
+    Path(u8),
+    MsgHdr(u8),
+    MsgFlags,
+    ShutHow,
+    SockLevel,
+    SockOpt,
+    OptVal(u8),
+    IpcKey,
+    IpcFlags,
+    IpcCmd,
+    /// An array of `struct sembuf`.
+    SemOps(u8),
+    /// `msgsnd`/`msgrcv`'s `struct msgbuf`: `mtype` then the text; the second op copies the text.
+    MsgBuf(u8, u8),
+    /// ia32 `ipc(MSGRCV)` version 0: `struct ipc_kludge { msgp; msgtyp }`.
+    IpcKludge(u8),
+    Mode,
+    MknodMode,
+    AtFlags,
+    FdPair(u8),
+    OpenFlags,
+    SigAction(u8),
+    SigInfo(u8),
+    MmapProt,
+    MmapFlags,
+    MemfdFlags,
+    Ptr,
+}
+
+/// How the return value is shown.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Ret {
+    Int,
+    Fd,
+    Hex,
+}
+
+/// A length in the capture ops, which may depend on the ABI.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Sz {
+    N(u16),
+    /// `sizeof(long)`.
+    Long,
+    /// (x86_64, ia32).
+    Abi(u16, u16),
+}
+
+impl Sz {
+    fn get(self, abi: Abi) -> u16 {
+        match self {
+            Sz::N(n) => n,
+            Sz::Long => abi.long(),
+            Sz::Abi(a, b) => match abi {
+                Abi::X86_64 => a,
+                Abi::Ia32 => b,
+            },
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Len {
+    Fixed(Sz),
+    /// `args[i] * scale`, capped.
+    Arg(u8, u8),
+    /// `*(socklen_t *)args[i]`.
+    Deref(u8),
+    Ret,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    Bytes,
+    Str,
+    MsgHdr { payload: bool },
+}
+
+/// One piece of user memory to copy: from `args[arg] + offset`, on entry or exit.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Op {
+    pub kind: OpKind,
+    pub exit: bool,
+    pub arg: u8,
+    pub len: Len,
+    pub max: Sz,
+    pub offset: Sz,
+    /// Payload: capped at `-s`.
+    pub snap: bool,
+    /// Exit only when the call succeeded.
+    pub ok_only: bool,
+}
+
+impl Op {
+    fn encode(&self, abi: Abi) -> CaptureOp {
+        let (len_from, len_arg, scale) = match self.len {
+            Len::Fixed(_) => (LEN_FIXED, 0, 1),
+            Len::Arg(i, s) => (LEN_ARG, i, s),
+            Len::Deref(i) => (LEN_ARG_DEREF, i, 1),
+            Len::Ret => (LEN_RET, 0, 1),
+        };
+        let max = match self.len {
+            Len::Fixed(sz) => sz.get(abi),
+            _ => self.max.get(abi),
+        };
+        let mut flags = 0;
+        if self.snap {
+            flags |= OPF_SNAP;
+        }
+        if self.ok_only {
+            flags |= OPF_OK_ONLY;
+        }
+        let kind = match self.kind {
+            OpKind::Bytes => OP_BYTES,
+            OpKind::Str => OP_STR,
+            OpKind::MsgHdr { payload } => {
+                if !payload {
+                    flags |= OPF_NO_PAYLOAD;
+                }
+                OP_MSGHDR
+            }
+        };
+        CaptureOp {
+            kind,
+            when: if self.exit { tracer_common::WHEN_EXIT } else { tracer_common::WHEN_ENTER },
+            arg: self.arg,
+            len_from,
+            len_arg,
+            scale,
+            flags,
+            _pad: 0,
+            offset: self.offset.get(abi),
+            max,
+            _pad2: 0,
+        }
+    }
+}
+
+/// One traced call.
+#[derive(Debug)]
+pub struct Row {
+    pub name: &'static str,
+    pub group: Group,
+    pub x64: Option<u16>,
+    pub ia32: Option<u16>,
+    /// `call` number for ia32 socketcall (include/uapi/linux/net.h).
+    pub socketcall: Option<u8>,
+    /// `call` number for ia32 ipc (include/uapi/linux/ipc.h) and, per inner argument, the
+    /// `ipc()` argument it comes from (ipc/syscall.c `compat_ksys_ipc`).
+    pub ipc: Option<(u8, [u8; 6])>,
+    pub args: &'static [(&'static str, Arg)],
+    pub ops: &'static [Op],
+    pub ret: Ret,
+    /// Traced only when `args[i] & mask != 0`.
+    pub filter: Option<(u8, u64)>,
+}
+
+impl Row {
+    /// The kernel-side spec of this row for one table.
+    pub fn spec(&self, index: usize, table: u8) -> SyscallSpec {
+        let abi = if table == TABLE_X86_64 { Abi::X86_64 } else { Abi::Ia32 };
+        let mut spec = SyscallSpec {
+            row: index as u16,
+            flags: SPEC_TRACED,
+            nargs: self.args.len() as u8,
+            ..SyscallSpec::default()
+        };
+        for (slot, op) in spec.ops.iter_mut().zip(self.ops.iter().take(MAX_OPS)) {
+            *slot = op.encode(abi);
+        }
+        if let Some((arg, mask)) = self.filter {
+            spec.flags |= SPEC_FILTER_ARG;
+            spec.filter_arg = arg;
+            spec.filter_mask = mask;
+        }
+        if table == TABLE_IPC
+            && let Some((_, map)) = self.ipc
+        {
+            let mut bytes = [0xffu8; 8];
+            bytes[..6].copy_from_slice(&map);
+            spec.filter_mask = u64::from_le_bytes(bytes);
+        }
+        if self.name == "socketcall" {
+            spec.flags |= SPEC_SOCKETCALL;
+        }
+        if self.name == "ipc" {
+            spec.flags |= SPEC_IPC;
+        }
+        spec
+    }
+}
+
+/// Find a row by its index (as carried in events).
+pub fn row(index: u16) -> Option<&'static Row> {
+    ROWS.get(index as usize)
+}
+
+/// `-e` could not be understood.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SelectError {
+    #[error("unknown syscall or group {name:?}{}", hint(.nearest))]
+    Unknown { name: String, nearest: Vec<String> },
+    #[error("-e selects nothing")]
+    Empty,
+}
+
+fn hint(nearest: &[String]) -> String {
+    if nearest.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", nearest.join(", "))
+    }
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "%{}", self.name())
+    }
+}
+
+/// Which rows are traced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selection(pub Vec<bool>);
+
+impl Selection {
+    /// The default: everything, with `%io` only when a command or pid is traced.
+    pub fn default_for(scoped: bool) -> Selection {
+        Selection(ROWS.iter().map(|r| scoped || r.group != Group::Io).collect())
+    }
+
+    /// Parse `-e` lists: names and `%groups`, comma separated; `all` for every row.
+    pub fn parse(specs: &[String]) -> Result<Selection, SelectError> {
+        let mut sel = vec![false; ROWS.len()];
+        for item in specs.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+            if item == "all" {
+                sel.iter_mut().for_each(|s| *s = true);
+                continue;
+            }
+            if let Some(g) = item.strip_prefix('%') {
+                let Some(group) = Group::ALL.iter().find(|x| x.name() == g) else {
+                    return Err(unknown(item));
+                };
+                for (i, r) in ROWS.iter().enumerate() {
+                    if r.group == *group || (*group == Group::Net && r.name == "socketcall") {
+                        sel[i] = true;
+                    }
+                }
+                continue;
+            }
+            let mut found = false;
+            for (i, r) in ROWS.iter().enumerate() {
+                // `mq_timedsend` also selects ia32's `mq_timedsend_time64`.
+                if r.name == item || r.name.strip_suffix("_time64") == Some(item) {
+                    sel[i] = true;
+                    found = true;
+                }
+            }
+            if !found {
+                return Err(unknown(item));
+            }
+        }
+        if !sel.iter().any(|s| *s) {
+            return Err(SelectError::Empty);
+        }
+        Ok(Selection(sel))
+    }
+
+    pub fn contains(&self, index: usize) -> bool {
+        self.0.get(index).copied().unwrap_or(false)
+    }
+
+    /// The kernel-side table: `(map index, spec)` for every selected row and ABI.
+    pub fn specs(&self) -> Vec<(u32, SyscallSpec)> {
+        let mut out = Vec::new();
+        let slot = |table: u8, nr: u32| u32::from(table) * tracer_common::TABLE_SLOTS + nr;
+        let socketcall_traced = ROWS.iter().enumerate().any(|(i, r)| self.contains(i) && r.socketcall.is_some());
+        let ipc_traced = ROWS.iter().enumerate().any(|(i, r)| self.contains(i) && r.ipc.is_some());
+        for (i, r) in ROWS.iter().enumerate() {
+            let dispatcher = (r.name == "socketcall" && socketcall_traced) || (r.name == "ipc" && ipc_traced);
+            if !self.contains(i) && !dispatcher {
+                continue;
+            }
+            if let Some(nr) = r.x64 {
+                out.push((slot(TABLE_X86_64, nr.into()), r.spec(i, TABLE_X86_64)));
+            }
+            if let Some(nr) = r.ia32 {
+                out.push((slot(TABLE_IA32, nr.into()), r.spec(i, TABLE_IA32)));
+            }
+            if !self.contains(i) {
+                continue;
+            }
+            if let Some(call) = r.socketcall {
+                out.push((slot(TABLE_SOCKETCALL, call.into()), r.spec(i, TABLE_SOCKETCALL)));
+            }
+            if let Some((call, _)) = r.ipc {
+                out.push((slot(TABLE_IPC, call.into()), r.spec(i, TABLE_IPC)));
+            }
+        }
+        out
+    }
+}
+
+fn unknown(item: &str) -> SelectError {
+    let bare = item.trim_start_matches('%');
+    let mut names: Vec<(f64, String)> = ROWS
+        .iter()
+        .map(|r| r.name.to_string())
+        .chain(Group::ALL.iter().map(|g| format!("%{}", g.name())))
+        .map(|n| (strsim::jaro_winkler(bare, n.trim_start_matches('%')), n))
+        .filter(|(score, _)| *score > 0.75)
+        .collect();
+    names.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    names.dedup_by(|a, b| a.1 == b.1);
+    SelectError::Unknown { name: item.to_string(), nearest: names.into_iter().take(3).map(|(_, n)| n).collect() }
+}
+
+/// socketcall's call names (include/uapi/linux/net.h).
+pub fn socketcall_name(call: u32) -> Option<&'static str> {
+    const NAMES: [&str; 21] = [
+        "", "SYS_SOCKET", "SYS_BIND", "SYS_CONNECT", "SYS_LISTEN", "SYS_ACCEPT", "SYS_GETSOCKNAME",
+        "SYS_GETPEERNAME", "SYS_SOCKETPAIR", "SYS_SEND", "SYS_RECV", "SYS_SENDTO", "SYS_RECVFROM",
+        "SYS_SHUTDOWN", "SYS_SETSOCKOPT", "SYS_GETSOCKOPT", "SYS_SENDMSG", "SYS_RECVMSG",
+        "SYS_ACCEPT4", "SYS_RECVMMSG", "SYS_SENDMMSG",
+    ];
+    NAMES.get(call as usize).copied().filter(|n| !n.is_empty())
+}
+
+/// ipc's call names (include/uapi/linux/ipc.h).
+pub fn ipc_name(call: u32) -> Option<&'static str> {
+    Some(match call & 0xffff {
+        1 => "SEMOP",
+        2 => "SEMGET",
+        3 => "SEMCTL",
+        4 => "SEMTIMEDOP",
+        11 => "MSGSND",
+        12 => "MSGRCV",
+        13 => "MSGGET",
+        14 => "MSGCTL",
+        21 => "SHMAT",
+        22 => "SHMDT",
+        23 => "SHMGET",
+        24 => "SHMCTL",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_has_a_number_and_consistent_ops() {
+        for r in ROWS {
+            assert!(r.x64.is_some() || r.ia32.is_some() || r.socketcall.is_some() || r.ipc.is_some(), "{}", r.name);
+            assert!(r.ops.len() <= MAX_OPS, "{}", r.name);
+            for (_, a) in r.args {
+                let op = match a {
+                    Arg::SockAddr(i) | Arg::SockAddrOut(i) | Arg::Buf(i) | Arg::Path(i) | Arg::MsgHdr(i)
+                    | Arg::OptVal(i) | Arg::SemOps(i) | Arg::IpcKludge(i) | Arg::FdPair(i)
+                    | Arg::SigAction(i) | Arg::SigInfo(i) => Some(*i),
+                    Arg::MsgBuf(i, j) => {
+                        assert!((*j as usize) < r.ops.len(), "{}", r.name);
+                        Some(*i)
+                    }
+                    _ => None,
+                };
+                if let Some(i) = op {
+                    assert!((i as usize) < r.ops.len(), "{} refers to op {i}", r.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_unique_per_table() {
+        let specs = Selection::parse(&["all".into()]).unwrap().specs();
+        let mut seen = std::collections::HashSet::new();
+        for (idx, _) in &specs {
+            assert!(seen.insert(*idx), "slot {idx} twice");
+        }
+    }
+
+    #[test]
+    fn socketcall_nargs_match_the_kernel() {
+        // nas[] in net/compat.c (Linux 6.18), in call order 1..=20.
+        let nas = [3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4, 5, 4];
+        for r in ROWS {
+            if let Some(call) = r.socketcall {
+                assert_eq!(r.args.len(), nas[call as usize - 1], "{}", r.name);
+            }
+        }
+    }
+
+    #[test]
+    fn known_numbers() {
+        let find = |n: &str| ROWS.iter().find(|r| r.name == n).unwrap();
+        assert_eq!(find("bind").x64, Some(49));
+        assert_eq!(find("bind").ia32, Some(361));
+        assert_eq!(find("bind").socketcall, Some(2));
+        assert_eq!(find("socketcall").ia32, Some(102));
+        assert_eq!(find("msgsnd").x64, Some(69));
+        assert_eq!(find("ipc").ia32, Some(117));
+    }
+
+    #[test]
+    fn selection_parses_names_and_groups() {
+        let s = Selection::parse(&["bind,%ipc".into()]).unwrap();
+        let idx = |n: &str| ROWS.iter().position(|r| r.name == n).unwrap();
+        assert!(s.contains(idx("bind")));
+        assert!(s.contains(idx("msgsnd")));
+        assert!(!s.contains(idx("connect")));
+        // bind through socketcall needs the socketcall dispatcher slot.
+        assert!(s.specs().iter().any(|(i, _)| *i == u32::from(TABLE_IA32) * 512 + 102));
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_nearest() {
+        let e = Selection::parse(&["bnd".into()]).unwrap_err();
+        assert!(e.to_string().contains("bind"), "{e}");
+        let e = Selection::parse(&["%nett".into()]).unwrap_err();
+        assert!(e.to_string().contains("%net"), "{e}");
+        assert_eq!(Selection::parse(&[",".into()]).unwrap_err(), SelectError::Empty);
+    }
+
+    #[test]
+    fn io_only_when_scoped() {
+        let idx = ROWS.iter().position(|r| r.name == "read").unwrap();
+        assert!(!Selection::default_for(false).contains(idx));
+        assert!(Selection::default_for(true).contains(idx));
+    }
+}

@@ -1,0 +1,295 @@
+//! Joining enter and exit records into calls, by thread. A call stays pending until its exit
+//! arrives, and is shown as pending once it has waited long enough.
+
+use std::collections::HashMap;
+
+use tracer_common::{
+    ABI_IA32, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ForkRecord, RecordHeader, SyscallEnter,
+    SyscallExit, TABLE_IPC, TABLE_SOCKETCALL,
+};
+
+use crate::decode::{self, CallView, Decoded};
+use crate::event::{Capture, Record, cstr};
+use crate::syscalls::{self, Abi, Row};
+
+/// One syscall, possibly still in progress.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub pid: u32,
+    pub tid: u32,
+    pub comm: String,
+    pub abi: Abi,
+    pub entry: u8,
+    pub nr: u32,
+    pub row: &'static Row,
+    /// `TABLE_SOCKETCALL` or `TABLE_IPC` when dispatched through them.
+    pub table: u8,
+    pub call: u32,
+    pub flags: u8,
+    pub raw_args: [u64; 6],
+    pub args: [u64; 6],
+    pub enter_ns: Option<u64>,
+    pub exit_ns: Option<u64>,
+    pub ret: Option<i64>,
+    pub enter_caps: Vec<Capture>,
+    pub exit_caps: Vec<Capture>,
+    /// Already shown as pending.
+    pub announced: bool,
+}
+
+impl Call {
+    pub fn entry_name(&self) -> &'static str {
+        match self.entry {
+            ENTRY_SYSCALL => "syscall",
+            ENTRY_INT80 => "int80",
+            ENTRY_SYSENTER => "sysenter",
+            _ => "unknown",
+        }
+    }
+
+    pub fn dispatcher(&self) -> Option<(&'static str, u32, Option<&'static str>)> {
+        match self.table {
+            TABLE_SOCKETCALL => Some(("socketcall", self.call, syscalls::socketcall_name(self.call))),
+            TABLE_IPC => Some(("ipc", self.call, syscalls::ipc_name(self.call))),
+            _ => None,
+        }
+    }
+
+    pub fn args(&self) -> Vec<Decoded> {
+        decode::args(&CallView {
+            row: self.row,
+            abi: self.abi,
+            args: &self.args,
+            ret: self.ret,
+            enter_caps: &self.enter_caps,
+            exit_caps: &self.exit_caps,
+        })
+    }
+
+    pub fn dur_ns(&self) -> Option<u64> {
+        Some(self.exit_ns?.saturating_sub(self.enter_ns?))
+    }
+}
+
+/// A process event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Proc {
+    Fork { ts_ns: u64, pid: u32, tid: u32, comm: String, child: u32, thread: bool },
+    Exec { ts_ns: u64, pid: u32, tid: u32, comm: String, filename: String },
+    Exit { ts_ns: u64, pid: u32, tid: u32, comm: String },
+}
+
+/// What the joiner produces.
+#[derive(Debug)]
+pub enum Item {
+    Call(Call),
+    Proc(Proc),
+}
+
+/// A record that does not fit the table (an old or foreign eBPF object): skipped and counted.
+#[derive(Default)]
+pub struct Joiner {
+    inflight: HashMap<u32, Call>,
+    pub unknown_rows: u64,
+}
+
+fn abi_of(h: &RecordHeader) -> Abi {
+    if h.abi == ABI_IA32 { Abi::Ia32 } else { Abi::X86_64 }
+}
+
+impl Joiner {
+    /// Feed one record; complete calls and process events come out through `out`.
+    pub fn push(&mut self, rec: Record, out: &mut impl FnMut(Item)) {
+        match rec {
+            Record::Enter { hdr, body, caps } => {
+                let Some(call) = self.enter(&hdr, &body, caps) else { return };
+                // An earlier call on this thread that never returned (its exit was lost, or it
+                // was execve-like): show it as unfinished.
+                if let Some(old) = self.inflight.insert(hdr.tid, call) {
+                    out(Item::Call(old));
+                }
+            }
+            Record::Exit { hdr, body, caps } => {
+                let call = match self.inflight.remove(&hdr.tid) {
+                    Some(c) if c.nr == body.nr && c.abi == abi_of(&hdr) => Some(c),
+                    Some(c) => {
+                        out(Item::Call(c));
+                        self.exit_only(&hdr, &body)
+                    }
+                    None => self.exit_only(&hdr, &body),
+                };
+                if let Some(mut c) = call {
+                    c.exit_ns = Some(hdr.ts_ns);
+                    c.ret = Some(body.ret);
+                    c.exit_caps = caps;
+                    c.flags |= body.flags;
+                    out(Item::Call(c));
+                }
+            }
+            Record::Fork { hdr, body } => out(Item::Proc(fork(&hdr, &body))),
+            Record::Exec { hdr, body, filename } => out(Item::Proc(Proc::Exec {
+                ts_ns: hdr.ts_ns,
+                pid: hdr.pid,
+                tid: hdr.tid,
+                comm: cstr(&body.comm),
+                filename: String::from_utf8_lossy(&filename).into_owned(),
+            })),
+            Record::TaskExit { hdr, body } => {
+                // A thread that exits inside a call (exit, or killed while blocked) never
+                // returns from it.
+                if let Some(c) = self.inflight.remove(&hdr.tid) {
+                    out(Item::Call(c));
+                }
+                out(Item::Proc(Proc::Exit { ts_ns: hdr.ts_ns, pid: hdr.pid, tid: hdr.tid, comm: cstr(&body.comm) }));
+            }
+        }
+    }
+
+    fn enter(&mut self, hdr: &RecordHeader, body: &SyscallEnter, caps: Vec<Capture>) -> Option<Call> {
+        let Some(row) = syscalls::row(body.row) else {
+            self.unknown_rows += 1;
+            return None;
+        };
+        Some(Call {
+            pid: hdr.pid,
+            tid: hdr.tid,
+            comm: cstr(&body.comm),
+            abi: abi_of(hdr),
+            entry: hdr.entry,
+            nr: body.nr,
+            row,
+            table: body.table,
+            call: body.call,
+            flags: body.flags,
+            raw_args: body.args,
+            args: body.inner,
+            enter_ns: Some(hdr.ts_ns),
+            exit_ns: None,
+            ret: None,
+            enter_caps: caps,
+            exit_caps: Vec::new(),
+            announced: false,
+        })
+    }
+
+    /// An exit whose enter was not seen (tracing started during the call, or it was lost).
+    fn exit_only(&mut self, hdr: &RecordHeader, body: &SyscallExit) -> Option<Call> {
+        let Some(row) = syscalls::row(body.row) else {
+            self.unknown_rows += 1;
+            return None;
+        };
+        Some(Call {
+            pid: hdr.pid,
+            tid: hdr.tid,
+            comm: String::new(),
+            abi: abi_of(hdr),
+            entry: hdr.entry,
+            nr: body.nr,
+            row,
+            table: body.table,
+            call: 0,
+            flags: body.flags,
+            raw_args: [0; 6],
+            args: [0; 6],
+            enter_ns: None,
+            exit_ns: None,
+            ret: None,
+            enter_caps: Vec::new(),
+            exit_caps: Vec::new(),
+            announced: false,
+        })
+    }
+
+    /// Calls that have waited since before `older_than` and were not yet shown as pending.
+    pub fn newly_pending(&mut self, older_than: u64) -> Vec<Call> {
+        let mut out: Vec<Call> = self
+            .inflight
+            .values_mut()
+            .filter(|c| !c.announced && c.enter_ns.is_some_and(|t| t < older_than))
+            .map(|c| {
+                c.announced = true;
+                c.clone()
+            })
+            .collect();
+        out.sort_by_key(|c| c.enter_ns);
+        out
+    }
+
+    /// Everything still in flight, at the end of a trace.
+    pub fn drain(&mut self) -> Vec<Call> {
+        let mut out: Vec<Call> = self.inflight.drain().map(|(_, c)| c).collect();
+        out.sort_by_key(|c| c.enter_ns);
+        out
+    }
+}
+
+fn fork(hdr: &RecordHeader, body: &ForkRecord) -> Proc {
+    const CLONE_THREAD: u64 = 0x0001_0000;
+    Proc::Fork {
+        ts_ns: hdr.ts_ns,
+        pid: hdr.pid,
+        tid: hdr.tid,
+        comm: cstr(&body.comm),
+        child: body.child_tid,
+        thread: body.clone_flags & CLONE_THREAD != 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracer_common::{ABI_X86_64, REC_EXIT};
+
+    fn enter(tid: u32, nr: u32, row: u16, ts: u64) -> Record {
+        Record::Enter {
+            hdr: RecordHeader { kind: 1, abi: ABI_X86_64, entry: ENTRY_SYSCALL, size: 0, ts_ns: ts, pid: tid, tid },
+            body: SyscallEnter { nr, row, ..Default::default() },
+            caps: vec![],
+        }
+    }
+    fn exit(tid: u32, nr: u32, row: u16, ts: u64, ret: i64) -> Record {
+        Record::Exit {
+            hdr: RecordHeader { kind: REC_EXIT, abi: ABI_X86_64, entry: ENTRY_SYSCALL, size: 0, ts_ns: ts, pid: tid, tid },
+            body: SyscallExit { nr, row, ret, ..Default::default() },
+            caps: vec![],
+        }
+    }
+
+    #[test]
+    fn joins_by_thread_and_reports_pending() {
+        let mut j = Joiner::default();
+        let mut got = Vec::new();
+        j.push(enter(10, 43, 4, 100), &mut |i| got.push(i));
+        j.push(enter(11, 49, 1, 150), &mut |i| got.push(i));
+        assert!(got.is_empty());
+        let pending = j.newly_pending(120);
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].tid, 10);
+        assert!(j.newly_pending(1000).iter().all(|c| c.tid == 11), "each call announced once");
+        j.push(exit(11, 49, 1, 160, 0), &mut |i| got.push(i));
+        j.push(exit(10, 43, 4, 900, 5), &mut |i| got.push(i));
+        let calls: Vec<(u32, Option<u64>)> = got
+            .iter()
+            .map(|i| match i {
+                Item::Call(c) => (c.tid, c.dur_ns()),
+                Item::Proc(_) => panic!(),
+            })
+            .collect();
+        assert_eq!(calls, vec![(11, Some(10)), (10, Some(800))]);
+        assert!(j.drain().is_empty());
+    }
+
+    #[test]
+    fn exit_without_enter_and_enter_without_exit() {
+        let mut j = Joiner::default();
+        let mut got = Vec::new();
+        j.push(exit(7, 49, 1, 10, 0), &mut |i| got.push(i));
+        j.push(enter(7, 49, 1, 20), &mut |i| got.push(i));
+        j.push(enter(7, 42, 2, 30), &mut |i| got.push(i));
+        assert_eq!(got.len(), 2, "the exit-only call and the unfinished one");
+        assert_eq!(j.drain().len(), 1);
+        // A row index outside the table is counted, not trusted.
+        j.push(enter(8, 1, u16::MAX, 40), &mut |i| got.push(i));
+        assert_eq!(j.unknown_rows, 1);
+    }
+}

@@ -1,0 +1,108 @@
+//! `cargo xtask test`: every check in order, stopping at the first failure.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::{Ctx, apt, ebpf, toolchain, userspace, util};
+
+/// What a step did; only steps that really ran appear in the final summary.
+enum Outcome {
+    Passed,
+    /// The step has nothing to do yet (it is not reported as passed).
+    NotRun,
+}
+
+struct Step {
+    label: &'static str,
+    run: fn(&Ctx, &Path) -> Result<Outcome>,
+}
+
+const STEPS: &[Step] = &[
+    Step {
+        label: "fmt",
+        run: fmt,
+    },
+    Step {
+        label: "clippy",
+        run: clippy,
+    },
+    Step {
+        label: "unit+integration",
+        run: unit_and_integration,
+    },
+    Step {
+        label: "vm",
+        run: vm_test,
+    },
+];
+
+pub fn test(ctx: &Ctx) -> Result<()> {
+    let tc = toolchain::ensure(ctx)?;
+    apt::ensure_packages(ctx, &["gcc-multilib", "strace"])?;
+    let obj = ebpf::build(&ctx.root, &tc)?;
+    let mut passed = Vec::new();
+    for step in STEPS {
+        match (step.run)(ctx, &obj)? {
+            Outcome::Passed => passed.push(step.label),
+            Outcome::NotRun => {}
+        }
+    }
+    util::say(&format!("all tests passed ({})", passed.join(", ")));
+    Ok(())
+}
+
+fn fmt(ctx: &Ctx, obj: &Path) -> Result<Outcome> {
+    util::run(userspace::cargo(&ctx.root, obj).args(["fmt", "--all", "--check"]))?;
+    Ok(Outcome::Passed)
+}
+
+fn clippy(ctx: &Ctx, obj: &Path) -> Result<Outcome> {
+    util::run(userspace::cargo(&ctx.root, obj).args([
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "tracer-ebpf",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    Ok(Outcome::Passed)
+}
+
+fn unit_and_integration(ctx: &Ctx, obj: &Path) -> Result<Outcome> {
+    let mut cmd = userspace::cargo(&ctx.root, obj);
+    cmd.args(["test", "--workspace", "--exclude", "tracer-ebpf"]);
+    if !ctx.is_root {
+        // The integration tests in tracer/tests load eBPF programs: run test binaries as root.
+        cmd.env(runner_var(), "sudo -E");
+    }
+    util::run(&mut cmd)?;
+    Ok(Outcome::Passed)
+}
+
+/// Boots a kernel under QEMU and runs the tracer there (added by a later issue).
+#[allow(clippy::unnecessary_wraps)]
+fn vm_test(_ctx: &Ctx, _obj: &Path) -> Result<Outcome> {
+    Ok(Outcome::NotRun)
+}
+
+/// `CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER` on `x86_64`.
+fn runner_var() -> String {
+    format!(
+        "CARGO_TARGET_{}_UNKNOWN_LINUX_GNU_RUNNER",
+        std::env::consts::ARCH.to_ascii_uppercase()
+    )
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    #[test]
+    fn runner_variable() {
+        assert_eq!(
+            super::runner_var(),
+            "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER"
+        );
+    }
+}
