@@ -110,7 +110,10 @@ impl Writer {
             m.insert(call.row.name.into(), json!({"call": call.raw_args[0] as u32, "name": null}));
         }
         let mut args = Map::new();
-        if call.enter_ns.is_some() {
+        if call.flags & SYS_F_ARGS_FAULT != 0 {
+            // socketcall's argument array could not be read: there are no arguments to show.
+            args.insert("args_unreadable".into(), json!(format!("{:#x}", call.raw_args[1])));
+        } else if call.enter_ns.is_some() {
             for a in call.args() {
                 args.insert(a.name.into(), a.json);
             }
@@ -146,7 +149,13 @@ impl Writer {
             }
             s.push_str("] ");
         }
-        let args: Vec<String> = if call.enter_ns.is_some() { call.args().into_iter().map(|a| a.text).collect() } else { vec!["<...>".into()] };
+        let args: Vec<String> = if call.flags & SYS_F_ARGS_FAULT != 0 {
+            vec![format!("<argument array at {:#x} unreadable>", call.raw_args[1])]
+        } else if call.enter_ns.is_some() {
+            call.args().into_iter().map(|a| a.text).collect()
+        } else {
+            vec!["<...>".into()]
+        };
         s.push_str(&format!("{}({}", call.row.name, args.join(", ")));
         if pending {
             s.push_str(" <pending...>");

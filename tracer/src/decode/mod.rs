@@ -140,7 +140,8 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::SockType => {
             if v.row.name == "accept4" { sym(flags::sock_flags(raw)) } else { sym(flags::sock_type(raw)) }
         }
-        Arg::Protocol => sym(flags::protocol(v.args[0], raw)),
+        Arg::Protocol if v.args[0] == 16 => sym(flags::protocol(v.args[0], raw)),
+        Arg::Protocol => num(raw as i64),
         Arg::MsgFlags => sym(flags::msg_flags(raw)),
         Arg::ShutHow => sym(flags::shut_how(raw)),
         Arg::SockLevel => sym(flags::sock_level(raw)),

@@ -21,6 +21,7 @@
 //! Run one with `tracer demo NAME`; `tracer demo` lists them.
 
 mod fifo;
+mod hostile;
 mod mmap;
 mod msgqueue;
 mod netlink;
@@ -141,6 +142,8 @@ fn runner(name: &str) -> Option<fn() -> anyhow::Result<()>> {
         "mmap" => mmap::run,
         "tcp-hello" => tcp_hello::run,
         "socketcall" => socketcall::run,
+        // Not a lesson: calls with lying lengths and faulting pointers, for the tests.
+        "hostile" => hostile::run,
         _ => return None,
     })
 }

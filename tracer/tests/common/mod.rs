@@ -1,0 +1,90 @@
+//! Helpers for the integration tests: they run the real tracer binary as root, on the real
+//! kernel, and parse what it recorded.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub const TRACER: &str = env!("CARGO_BIN_EXE_tracer");
+
+/// The integration tests load eBPF programs: they need root (`cargo xtask test` runs them so).
+pub fn require_root() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "the integration tests load eBPF programs and need root: run `cargo xtask test`"
+    );
+}
+
+fn out_file(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tracer-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{tag}.jsonl"))
+}
+
+/// Run `tracer record --format jsonl [extra] -- CMD...`; return its output and the records.
+pub fn record_cmd(tag: &str, extra: &[&str], cmd: &[&str]) -> (Output, Vec<Value>) {
+    require_root();
+    let out = out_file(tag);
+    let output = Command::new(TRACER)
+        .args(["record", "--format", "jsonl", "-o"])
+        .arg(&out)
+        .args(extra)
+        .arg("--")
+        .args(cmd)
+        .output()
+        .expect("running tracer");
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let records = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect();
+    (output, records)
+}
+
+/// Record one demo; asserts tracer and the demo succeeded and nothing was lost.
+pub fn record_demo(name: &str, extra: &[&str]) -> Vec<Value> {
+    let (output, records) = record_cmd(name, extra, &[TRACER, "demo", name]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "tracer failed: {stderr}");
+    assert!(stderr.contains("exit status: 0"), "the demo failed: {stderr}");
+    let summary = records.iter().find(|r| r["type"] == "summary").expect("a summary record");
+    assert_eq!(summary["lost"], 0, "events were lost");
+    assert_eq!(summary["decode_errors"], 0, "undecodable records");
+    records
+}
+
+pub fn syscalls(records: &[Value]) -> Vec<&Value> {
+    records.iter().filter(|r| r["type"] == "syscall").collect()
+}
+
+/// The calls named in `names`, per process, in order.
+pub fn of<'a>(records: &'a [Value], names: &[&str]) -> Vec<&'a Value> {
+    syscalls(records).into_iter().filter(|r| names.contains(&r["syscall"].as_str().unwrap_or(""))).collect()
+}
+
+pub fn names(calls: &[&Value]) -> Vec<String> {
+    calls.iter().map(|c| c["syscall"].as_str().unwrap_or("?").to_string()).collect()
+}
+
+pub fn pids(records: &[Value]) -> Vec<u64> {
+    let mut p: Vec<u64> = syscalls(records).iter().filter_map(|r| r["pid"].as_u64()).collect();
+    p.dedup();
+    let mut seen = Vec::new();
+    for x in p {
+        if !seen.contains(&x) {
+            seen.push(x);
+        }
+    }
+    seen
+}
+
+pub fn by_pid<'a>(calls: &[&'a Value], pid: u64) -> Vec<&'a Value> {
+    calls.iter().copied().filter(|c| c["pid"] == pid).collect()
+}
+
+/// The first call named `name`, or a panic listing what was there.
+pub fn first<'a>(calls: &[&'a Value], name: &str) -> &'a Value {
+    calls.iter().copied().find(|c| c["syscall"] == name).unwrap_or_else(|| panic!("no {name} in {:?}", names(calls)))
+}
