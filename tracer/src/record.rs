@@ -18,7 +18,7 @@ use crate::cli::{RecordArgs, Scope};
 use crate::event;
 use crate::output::{Header, Summary, Writer};
 use crate::syscalls::Selection;
-use crate::trace::{Item, Joiner};
+use crate::trace::{Item, Joiner, Proc};
 
 /// A call is shown as pending once it has waited this long.
 const PENDING_AFTER_NS: u64 = 200_000_000;
@@ -102,6 +102,8 @@ pub fn run(args: &RecordArgs) -> Result<()> {
 }
 
 struct Counts {
+    /// `-p` pids still alive: recording stops when the last one exits.
+    watched: Vec<u32>,
     calls: u64,
     decode_errors: u64,
     lost_seen: u64,
@@ -113,7 +115,14 @@ fn write_item(w: &mut Writer, item: &Item, counts: &mut Counts) -> io::Result<()
             counts.calls += 1;
             w.call(c)
         }
-        Item::Proc(p) => w.proc(p),
+        Item::Proc(p) => {
+            if let Proc::Exit { pid, tid, .. } = p
+                && pid == tid
+            {
+                counts.watched.retain(|w| w != pid);
+            }
+            w.proc(p)
+        }
     }
 }
 
@@ -179,7 +188,7 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
     let deadline = args.duration.map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
     let mut tick = tokio::time::interval(TICK);
     let mut joiner = Joiner::default();
-    let mut counts = Counts { calls: 0, decode_errors: 0, lost_seen: 0 };
+    let mut counts = Counts { watched: args.scope.pids.clone(), calls: 0, decode_errors: 0, lost_seen: 0 };
     let mut items = Vec::new();
     let mut status = None;
     loop {
@@ -189,6 +198,9 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
                 guard.clear_ready();
                 drop(guard);
                 read_ring(&mut cap, &mut joiner, &mut w, &mut counts, &mut items)?;
+                if !args.scope.pids.is_empty() && counts.watched.is_empty() {
+                    break;
+                }
             }
             _ = tick.tick() => {
                 let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
@@ -201,6 +213,13 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
                     counts.lost_seen = lost;
                 }
                 w.flush()?;
+                // A watched process may have exited before its exit could be traced.
+                if !args.scope.pids.is_empty() {
+                    counts.watched.retain(|p| Path::new(&format!("/proc/{p}")).exists());
+                    if counts.watched.is_empty() {
+                        break;
+                    }
+                }
             }
             st = &mut exit_rx, if has_command && status.is_none() => {
                 status = Some(st.context("waiting for the command")??);
