@@ -9,7 +9,7 @@
 #![no_std]
 
 /// Size of each per-ABI syscall table slice in the `SPECS` map: syscall numbers at or above this
-/// are not traced (the highest x86_64 and ia32 numbers in Linux 6.18 are below 470).
+/// are not traced (the highest `x86_64` and ia32 numbers in Linux 6.18 are below 470).
 pub const TABLE_SLOTS: u32 = 512;
 /// Slices of the `SPECS` map: index = `table * TABLE_SLOTS + number`.
 pub const TABLE_X86_64: u8 = 0;
@@ -20,7 +20,7 @@ pub const TABLE_SOCKETCALL: u8 = 2;
 pub const TABLE_IPC: u8 = 3;
 pub const TABLES: u32 = 4;
 
-/// The two syscall tables of an x86_64 kernel with `CONFIG_IA32_EMULATION`.
+/// The two syscall tables of an `x86_64` kernel with `CONFIG_IA32_EMULATION`.
 pub const ABI_X86_64: u8 = 1;
 pub const ABI_IA32: u8 = 2;
 

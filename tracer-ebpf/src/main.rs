@@ -38,10 +38,11 @@ use tracer_common::{
     ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_FILENAME_MAX, ExecRecord, ForkRecord,
     LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES,
     OP_MSGHDR, OP_STR, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT,
-    REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG,
-    SPEC_IPC, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
-    SYS_F_CAPTURE_FULL, Scratch, TRACK_AWAIT_EXEC, TRACK_ON, WHEN_ENTER, WHEN_EXIT, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32,
-    TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TaskExitRecord,
+    REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC,
+    SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
+    SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC,
+    TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON,
+    TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
 };
 
 #[map]
@@ -163,7 +164,11 @@ fn entry_of(regs: &PtRegs) -> (u8, u8) {
     let mut code = [0u8; 4];
     // SAFETY: bpf_probe_read_user writes at most 4 bytes into `code` and never faults.
     let ok = unsafe {
-        bpf_probe_read_user(code.as_mut_ptr().cast(), 4, regs.ip.wrapping_sub(4) as *const c_void)
+        bpf_probe_read_user(
+            code.as_mut_ptr().cast(),
+            4,
+            regs.ip.wrapping_sub(4) as *const c_void,
+        )
     } == 0;
     if !ok {
         // The instruction may start a page whose predecessor is unmapped: read just its bytes.
@@ -176,7 +181,11 @@ fn entry_of(regs: &PtRegs) -> (u8, u8) {
             )
         } == 0;
         if !ok2 {
-            let abi = if regs.cs == USER32_CS { ABI_IA32 } else { ABI_X86_64 };
+            let abi = if regs.cs == USER32_CS {
+                ABI_IA32
+            } else {
+                ABI_X86_64
+            };
             return (abi, ENTRY_UNKNOWN);
         }
     }
@@ -287,7 +296,9 @@ fn dispatch_socketcall(st: &mut State) {
     let call = st.args[0] as u32;
     st.call = call;
     let idx = slot(TABLE_SOCKETCALL, call % TABLE_SLOTS);
-    let Some(sub) = SPECS.get(idx).filter(|s| s.flags & SPEC_TRACED != 0 && call < TABLE_SLOTS)
+    let Some(sub) = SPECS
+        .get(idx)
+        .filter(|s| s.flags & SPEC_TRACED != 0 && call < TABLE_SLOTS)
     else {
         st.flags |= SYS_F_BAD_CALL;
         return;
@@ -299,7 +310,11 @@ fn dispatch_socketcall(st: &mut State) {
     let mut words = [0u32; 6];
     // SAFETY: reads `n * 4 <= 24` bytes into `words`; never faults.
     let rc = unsafe {
-        bpf_probe_read_user(words.as_mut_ptr().cast(), n * 4, st.args[1] as *const c_void)
+        bpf_probe_read_user(
+            words.as_mut_ptr().cast(),
+            n * 4,
+            st.args[1] as *const c_void,
+        )
     };
     if rc != 0 {
         st.flags |= SYS_F_ARGS_FAULT;
@@ -353,7 +368,14 @@ impl Writer {
 
     /// Copy `want` bytes (capped at `cap`) from user `addr` as one capture.
     #[inline(always)]
-    fn capture(&mut self, (op, kind, sub): (u8, u8, u8), addr: u64, want: u64, cap: usize, is_str: bool) {
+    fn capture(
+        &mut self,
+        (op, kind, sub): (u8, u8, u8),
+        addr: u64,
+        want: u64,
+        cap: usize,
+        is_str: bool,
+    ) {
         let cur = self.cur();
         if cur >= CAPTURE_LIMIT {
             // SAFETY: as in `cur`.
@@ -374,8 +396,9 @@ impl Writer {
         } else if n > 0 {
             let rc = if is_str {
                 // SAFETY: writes at most `n` bytes at `data`, in bounds as above; never faults.
-                let got =
-                    unsafe { bpf_probe_read_user_str(data.cast(), n as u32, addr as *const c_void) };
+                let got = unsafe {
+                    bpf_probe_read_user_str(data.cast(), n as u32, addr as *const c_void)
+                };
                 if got > 0 {
                     // The copied length includes the NUL.
                     n = (got as usize).min(n);
@@ -412,7 +435,11 @@ fn read_user_word(addr: u64, size: u32) -> Option<u64> {
     let mut v = 0u64;
     // SAFETY: writes at most 8 bytes into `v` (size is 4 or 8); never faults.
     let rc = unsafe {
-        bpf_probe_read_user(ptr::from_mut(&mut v).cast(), size & 0xc, addr as *const c_void)
+        bpf_probe_read_user(
+            ptr::from_mut(&mut v).cast(),
+            size & 0xc,
+            addr as *const c_void,
+        )
     };
     (rc == 0).then_some(v)
 }
@@ -420,7 +447,9 @@ fn read_user_word(addr: u64, size: u32) -> Option<u64> {
 /// Run the capture ops of the spec that belong to this side of the call.
 #[inline(always)]
 fn run_ops(w: &mut Writer, st: &State, when: u8, ret: i64, snaplen: usize) {
-    let Some(spec) = SPECS.get(st.spec_idx) else { return };
+    let Some(spec) = SPECS.get(st.spec_idx) else {
+        return;
+    };
     for i in 0..MAX_OPS {
         let op = &spec.ops[i];
         if op.kind == 0 || op.when != when {
@@ -430,7 +459,11 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, ret: i64, snaplen: usize) {
             continue;
         }
         let arg = pick(&st.inner, op.arg);
-        let addr = if arg == 0 { 0 } else { arg.wrapping_add(u64::from(op.offset)) };
+        let addr = if arg == 0 {
+            0
+        } else {
+            arg.wrapping_add(u64::from(op.offset))
+        };
         let mut cap = op.max as usize;
         if op.flags & OPF_SNAP != 0 {
             cap = cap.min(snaplen);
@@ -454,7 +487,14 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, ret: i64, snaplen: usize) {
 /// `struct user_msghdr` (include/linux/socket.h) or `struct compat_msghdr`
 /// (include/net/compat.h): name, iovec array, and the first bytes of the first iovecs.
 #[inline(always)]
-fn capture_msghdr(w: &mut Writer, st: &State, (op, flags, when): (u8, u8, u8), addr: u64, ret: i64, snaplen: usize) {
+fn capture_msghdr(
+    w: &mut Writer,
+    st: &State,
+    (op, flags, when): (u8, u8, u8),
+    addr: u64,
+    ret: i64,
+    snaplen: usize,
+) {
     let compat = st.abi == ABI_IA32;
     let (size, word) = if compat { (28u64, 4u32) } else { (56u64, 8u32) };
     w.capture((op, CK_MSGHDR, 0), addr, size, size as usize, false);
@@ -462,12 +502,22 @@ fn capture_msghdr(w: &mut Writer, st: &State, (op, flags, when): (u8, u8, u8), a
         return;
     }
     let (namelen_off, iov_off, iovlen_off) = if compat { (4, 8, 12) } else { (8, 16, 24) };
-    let Some(name) = read_user_word(addr, word) else { return };
+    let Some(name) = read_user_word(addr, word) else {
+        return;
+    };
     let namelen = read_user_word(addr + namelen_off, 4).unwrap_or(0) & 0xffff_ffff;
-    let Some(iov) = read_user_word(addr + iov_off, word) else { return };
+    let Some(iov) = read_user_word(addr + iov_off, word) else {
+        return;
+    };
     let iovlen = read_user_word(addr + iovlen_off, word).unwrap_or(0);
     if name != 0 {
-        w.capture((op, CK_MSG_NAME, 0), name, namelen, MAX_SOCKADDR as usize, false);
+        w.capture(
+            (op, CK_MSG_NAME, 0),
+            name,
+            namelen,
+            MAX_SOCKADDR as usize,
+            false,
+        );
     }
     let entry = u64::from(word) * 2;
     let n = iovlen.min(MAX_IOV as u64);
@@ -493,7 +543,9 @@ fn capture_msghdr(w: &mut Writer, st: &State, (op, flags, when): (u8, u8, u8), a
             break;
         }
         let e = iov + k as u64 * entry;
-        let Some(base) = read_user_word(e, word) else { break };
+        let Some(base) = read_user_word(e, word) else {
+            break;
+        };
         let len = read_user_word(e + u64::from(word), word).unwrap_or(0);
         let take = len.min(left);
         w.capture((op, CK_IOV_DATA, k as u8), base, take, snaplen, false);
@@ -568,7 +620,10 @@ fn on_enter(ctx: &RawTracePointContext) -> Option<()> {
     let buf = scratch()?;
     let body_off = size_of::<RecordHeader>();
     st.full = 0;
-    let mut w = Writer { buf, st: ptr::from_mut(st) };
+    let mut w = Writer {
+        buf,
+        st: ptr::from_mut(st),
+    };
     w.set_cur(body_off + size_of::<SyscallEnter>());
     run_ops(&mut w, st, WHEN_ENTER, -1, cfg.snaplen as usize);
     let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
@@ -615,7 +670,10 @@ fn on_exit(ctx: &RawTracePointContext) -> Option<()> {
     let buf = scratch()?;
     let body_off = size_of::<RecordHeader>();
     st.full = 0;
-    let mut w = Writer { buf, st: ptr::from_mut(st) };
+    let mut w = Writer {
+        buf,
+        st: ptr::from_mut(st),
+    };
     w.set_cur(body_off + size_of::<SyscallExit>());
     run_ops(&mut w, st, WHEN_EXIT, ret, cfg.snaplen as usize);
     let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
@@ -730,7 +788,9 @@ fn on_exec(ctx: &TracePointContext) -> Option<()> {
     };
     let end = cur + size_of::<CaptureHeader>() + ((cap.len as usize + 7) & !7);
     let hdr = header(REC_EXEC, 0, 0, end, pid_tgid);
-    let body = ExecRecord { comm: bpf_get_current_comm().unwrap_or([0; 16]) };
+    let body = ExecRecord {
+        comm: bpf_get_current_comm().unwrap_or([0; 16]),
+    };
     // SAFETY: inside the scratch buffer.
     unsafe {
         ptr::write_unaligned(buf.cast::<RecordHeader>(), hdr);
@@ -762,7 +822,9 @@ fn on_task_exit() -> Option<()> {
     }
     let rec = TaskExitEvent {
         h: header(REC_TASK_EXIT, 0, 0, size_of::<TaskExitEvent>(), pid_tgid),
-        b: TaskExitRecord { comm: bpf_get_current_comm().unwrap_or([0; 16]) },
+        b: TaskExitRecord {
+            comm: bpf_get_current_comm().unwrap_or([0; 16]),
+        },
     };
     if EVENTS.output::<TaskExitEvent>(rec, 0).is_err() {
         lost();

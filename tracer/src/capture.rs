@@ -43,7 +43,10 @@ pub struct PrivilegeError(pub String);
 fn cap_eff() -> u64 {
     fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("CapEff:").map(|v| v.trim().to_string())))
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("CapEff:").map(|v| v.trim().to_string()))
+        })
         .and_then(|v| u64::from_str_radix(&v, 16).ok())
         .unwrap_or(0)
 }
@@ -75,8 +78,14 @@ pub fn ensure_tracefs() -> Result<()> {
     if Path::new(TRACEFS).join("events").is_dir() {
         return Ok(());
     }
-    nix::mount::mount(Some("nodev"), TRACEFS, Some("tracefs"), nix::mount::MsFlags::empty(), None::<&str>)
-        .with_context(|| format!("mounting tracefs on {TRACEFS}"))?;
+    nix::mount::mount(
+        Some("nodev"),
+        TRACEFS,
+        Some("tracefs"),
+        nix::mount::MsFlags::empty(),
+        None::<&str>,
+    )
+    .with_context(|| format!("mounting tracefs on {TRACEFS}"))?;
     Ok(())
 }
 
@@ -89,7 +98,9 @@ pub fn field_offset(format: &str, field: &str) -> Option<u16> {
         if name != field {
             return None;
         }
-        let off = rest.split(';').find_map(|p| p.trim().strip_prefix("offset:"))?;
+        let off = rest
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("offset:"))?;
         off.trim().parse().ok()
     })
 }
@@ -112,7 +123,11 @@ impl Capture {
         check_privileges()?;
         ensure_tracefs()?;
         let config = Config {
-            scope: if opts.pids.is_some() { SCOPE_TRACKED } else { SCOPE_ALL },
+            scope: if opts.pids.is_some() {
+                SCOPE_TRACKED
+            } else {
+                SCOPE_ALL
+            },
             self_tgid: std::process::id(),
             snaplen: opts.snaplen.min(tracer_common::MAX_SNAPLEN),
             comm_filter: u32::from(!opts.comms.is_empty()),
@@ -126,23 +141,29 @@ impl Capture {
             .load(EBPF_OBJECT)
             .context("loading the eBPF programs")?;
         {
-            let mut cfg: Array<_, Config> = Array::try_from(ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
+            let mut cfg: Array<_, Config> =
+                Array::try_from(ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
             cfg.set(0, config, 0)?;
         }
         {
-            let mut specs: Array<_, SyscallSpec> = Array::try_from(ebpf.map_mut("SPECS").context("map SPECS")?)?;
+            let mut specs: Array<_, SyscallSpec> =
+                Array::try_from(ebpf.map_mut("SPECS").context("map SPECS")?)?;
             for (idx, spec) in opts.selection.specs() {
-                specs.set(idx, spec, 0).with_context(|| format!("filling SPECS[{idx}]"))?;
+                specs
+                    .set(idx, spec, 0)
+                    .with_context(|| format!("filling SPECS[{idx}]"))?;
             }
         }
         if let Some(pids) = &opts.pids {
-            let mut tracked: HashMap<_, u32, u32> = HashMap::try_from(ebpf.map_mut("TRACKED").context("map TRACKED")?)?;
+            let mut tracked: HashMap<_, u32, u32> =
+                HashMap::try_from(ebpf.map_mut("TRACKED").context("map TRACKED")?)?;
             for pid in with_descendants(pids) {
                 tracked.insert(pid, TRACK_ON, 0)?;
             }
         }
         if !opts.comms.is_empty() {
-            let mut comms: HashMap<_, [u8; 16], u32> = HashMap::try_from(ebpf.map_mut("COMMS").context("map COMMS")?)?;
+            let mut comms: HashMap<_, [u8; 16], u32> =
+                HashMap::try_from(ebpf.map_mut("COMMS").context("map COMMS")?)?;
             for c in &opts.comms {
                 let mut key = [0u8; 16];
                 let b = c.as_bytes();
@@ -151,15 +172,22 @@ impl Capture {
                 comms.insert(key, 1, 0)?;
             }
         }
-        for (name, category) in [("task_newtask", "task"), ("sched_process_exec", "sched"), ("sched_process_exit", "sched")] {
+        for (name, category) in [
+            ("task_newtask", "task"),
+            ("sched_process_exec", "sched"),
+            ("sched_process_exit", "sched"),
+        ] {
             let prog: &mut TracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
             prog.load().with_context(|| format!("loading {name}"))?;
-            prog.attach(category, name).with_context(|| format!("attaching {category}:{name}"))?;
+            prog.attach(category, name)
+                .with_context(|| format!("attaching {category}:{name}"))?;
         }
         for name in ["sys_enter", "sys_exit"] {
             let prog: &mut RawTracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
-            prog.load().with_context(|| format!("loading {name} (the verifier may say why above)"))?;
-            prog.attach(name).with_context(|| format!("attaching raw tracepoint {name}"))?;
+            prog.load()
+                .with_context(|| format!("loading {name} (the verifier may say why above)"))?;
+            prog.attach(name)
+                .with_context(|| format!("attaching raw tracepoint {name}"))?;
         }
         let ring = RingBuf::try_from(ebpf.take_map("EVENTS").context("map EVENTS")?)?;
         // SAFETY: the RingBuf owns its map fd, which stays open and unchanged until the
@@ -181,16 +209,21 @@ impl Capture {
     }
 
     fn write_config(&mut self) -> Result<()> {
-        let mut cfg: Array<_, Config> = Array::try_from(self.ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
+        let mut cfg: Array<_, Config> =
+            Array::try_from(self.ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
         cfg.set(0, self.config, 0)?;
         Ok(())
     }
 
     /// Events the kernel side could not put in the ring buffer, so far.
     pub fn lost(&self) -> u64 {
-        let Some(map) = self.ebpf.map("STATS_MAP") else { return 0 };
-        let Ok(stats) = PerCpuArray::<_, u64>::try_from(map) else { return 0 };
-        stats.get(&STAT_LOST, 0).map(|v| v.iter().sum()).unwrap_or(0)
+        let Some(map) = self.ebpf.map("STATS_MAP") else {
+            return 0;
+        };
+        let Ok(stats) = PerCpuArray::<_, u64>::try_from(map) else {
+            return 0;
+        };
+        stats.get(&STAT_LOST, 0).map_or(0, |v| v.iter().sum())
     }
 }
 
@@ -199,9 +232,14 @@ fn with_descendants(pids: &[u32]) -> Vec<u32> {
     let mut parent_of: StdHashMap<u32, u32> = StdHashMap::new();
     if let Ok(dir) = fs::read_dir("/proc") {
         for e in dir.flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
             if let Ok(stat) = fs::read_to_string(e.path().join("stat"))
-                && let Some(ppid) = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1)).and_then(|p| p.parse().ok())
+                && let Some(ppid) = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, r)| r.split_whitespace().nth(1))
+                    .and_then(|p| p.parse().ok())
             {
                 parent_of.insert(pid, ppid);
             }
@@ -211,7 +249,12 @@ fn with_descendants(pids: &[u32]) -> Vec<u32> {
     let mut i = 0;
     while i < out.len() {
         let p = out[i];
-        out.extend(parent_of.iter().filter(|(_, pp)| **pp == p).map(|(c, _)| *c));
+        out.extend(
+            parent_of
+                .iter()
+                .filter(|(_, pp)| **pp == p)
+                .map(|(c, _)| *c),
+        );
         i += 1;
         if out.len() > 1 << 16 {
             break;
@@ -249,7 +292,13 @@ format:
         assert_eq!(field_offset(NEWTASK, "comm"), Some(12));
         assert_eq!(field_offset(NEWTASK, "clone_flags"), Some(32));
         assert_eq!(field_offset(NEWTASK, "nope"), None);
-        assert_eq!(field_offset("\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;", "filename"), Some(8));
+        assert_eq!(
+            field_offset(
+                "\tfield:__data_loc char[] filename;\toffset:8;\tsize:4;",
+                "filename"
+            ),
+            Some(8)
+        );
     }
 
     #[test]

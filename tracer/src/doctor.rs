@@ -14,11 +14,27 @@ fn line(what: &str, status: &str) {
 
 pub fn run() -> Result<()> {
     let uts = nix::sys::utsname::uname()?;
-    line("kernel", &format!("{} {}", uts.release().to_string_lossy(), uts.machine().to_string_lossy()));
-    line("BTF", if std::path::Path::new("/sys/kernel/btf/vmlinux").exists() { "yes (/sys/kernel/btf/vmlinux)" } else { "no" });
-    let lockdown = fs::read_to_string("/sys/kernel/security/lockdown").map_or_else(|_| "unknown".into(), |s| s.trim().to_string());
+    line(
+        "kernel",
+        &format!(
+            "{} {}",
+            uts.release().to_string_lossy(),
+            uts.machine().to_string_lossy()
+        ),
+    );
+    line(
+        "BTF",
+        if std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
+            "yes (/sys/kernel/btf/vmlinux)"
+        } else {
+            "no"
+        },
+    );
+    let lockdown = fs::read_to_string("/sys/kernel/security/lockdown")
+        .map_or_else(|_| "unknown".into(), |s| s.trim().to_string());
     line("lockdown", &lockdown);
-    let ia32 = fs::read_to_string("/proc/config.gz").is_ok() || std::path::Path::new("/proc/sys/abi").exists();
+    let ia32 = fs::read_to_string("/proc/config.gz").is_ok()
+        || std::path::Path::new("/proc/sys/abi").exists();
     let _ = ia32;
     if let Err(e) = capture::check_privileges() {
         line("privileges", "missing");
@@ -34,7 +50,10 @@ pub fn run() -> Result<()> {
     }
     let mut ebpf = EbpfLoader::new().load(capture::ebpf_object())?;
     let tp = (|| -> Result<()> {
-        let p: &mut TracePoint = ebpf.program_mut("sched_process_exit").ok_or_else(|| anyhow::anyhow!("missing"))?.try_into()?;
+        let p: &mut TracePoint = ebpf
+            .program_mut("sched_process_exit")
+            .ok_or_else(|| anyhow::anyhow!("missing"))?
+            .try_into()?;
         p.load()?;
         let link = p.attach("sched", "sched_process_exit")?;
         p.detach(link)?;
@@ -42,7 +61,10 @@ pub fn run() -> Result<()> {
     })();
     line("tracepoint", &verdict(tp));
     let raw = (|| -> Result<()> {
-        let p: &mut RawTracePoint = ebpf.program_mut("sys_enter").ok_or_else(|| anyhow::anyhow!("missing"))?.try_into()?;
+        let p: &mut RawTracePoint = ebpf
+            .program_mut("sys_enter")
+            .ok_or_else(|| anyhow::anyhow!("missing"))?
+            .try_into()?;
         p.load()?;
         let link = p.attach("sys_enter")?;
         p.detach(link)?;
@@ -50,7 +72,10 @@ pub fn run() -> Result<()> {
     })();
     line("raw tracepoint", &verdict(raw));
     let kp = (|| -> Result<()> {
-        let p: &mut KProbe = ebpf.program_mut("doctor_kprobe").ok_or_else(|| anyhow::anyhow!("missing"))?.try_into()?;
+        let p: &mut KProbe = ebpf
+            .program_mut("doctor_kprobe")
+            .ok_or_else(|| anyhow::anyhow!("missing"))?
+            .try_into()?;
         p.load()?;
         let link = p.attach("__sys_bind", 0)?;
         p.detach(link)?;
@@ -59,7 +84,10 @@ pub fn run() -> Result<()> {
     line("kprobe", &verdict(kp));
     let fe = (|| -> Result<()> {
         let btf = Btf::from_sys_fs()?;
-        let p: &mut FEntry = ebpf.program_mut("doctor_fentry").ok_or_else(|| anyhow::anyhow!("missing"))?.try_into()?;
+        let p: &mut FEntry = ebpf
+            .program_mut("doctor_fentry")
+            .ok_or_else(|| anyhow::anyhow!("missing"))?
+            .try_into()?;
         p.load("__sys_bind", &btf)?;
         let link = p.attach()?;
         p.detach(link)?;

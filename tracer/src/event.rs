@@ -9,7 +9,11 @@ use tracer_common::{
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
     #[error("record of {got} bytes is shorter than its {need}-byte {what}")]
-    Short { what: &'static str, need: usize, got: usize },
+    Short {
+        what: &'static str,
+        need: usize,
+        got: usize,
+    },
     #[error("record says it is {claimed} bytes but {got} arrived")]
     SizeMismatch { claimed: usize, got: usize },
     #[error("unknown record kind {0}")]
@@ -31,17 +35,39 @@ impl Capture {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Record {
-    Enter { hdr: RecordHeader, body: SyscallEnter, caps: Vec<Capture> },
-    Exit { hdr: RecordHeader, body: SyscallExit, caps: Vec<Capture> },
-    Fork { hdr: RecordHeader, body: ForkRecord },
-    Exec { hdr: RecordHeader, body: ExecRecord, filename: Vec<u8> },
-    TaskExit { hdr: RecordHeader, body: TaskExitRecord },
+    Enter {
+        hdr: RecordHeader,
+        body: SyscallEnter,
+        caps: Vec<Capture>,
+    },
+    Exit {
+        hdr: RecordHeader,
+        body: SyscallExit,
+        caps: Vec<Capture>,
+    },
+    Fork {
+        hdr: RecordHeader,
+        body: ForkRecord,
+    },
+    Exec {
+        hdr: RecordHeader,
+        body: ExecRecord,
+        filename: Vec<u8>,
+    },
+    TaskExit {
+        hdr: RecordHeader,
+        body: TaskExitRecord,
+    },
 }
 
 fn read<T: Copy>(bytes: &[u8], at: usize, what: &'static str) -> Result<T, DecodeError> {
     let need = at + size_of::<T>();
     if bytes.len() < need {
-        return Err(DecodeError::Short { what, need, got: bytes.len() });
+        return Err(DecodeError::Short {
+            what,
+            need,
+            got: bytes.len(),
+        });
     }
     // SAFETY: the range is in bounds (checked above), `read_unaligned` has no alignment
     // requirement, and every `T` used here is a `#[repr(C)]` struct of integers for which any
@@ -56,9 +82,16 @@ fn captures(bytes: &[u8], mut at: usize) -> Result<Vec<Capture>, DecodeError> {
         let start = at + size_of::<CaptureHeader>();
         let end = start + hdr.len as usize;
         if end > bytes.len() {
-            return Err(DecodeError::Short { what: "capture", need: end, got: bytes.len() });
+            return Err(DecodeError::Short {
+                what: "capture",
+                need: end,
+                got: bytes.len(),
+            });
         }
-        out.push(Capture { hdr, data: bytes[start..end].to_vec() });
+        out.push(Capture {
+            hdr,
+            data: bytes[start..end].to_vec(),
+        });
         at = start + ((hdr.len as usize + 7) & !7);
     }
     Ok(out)
@@ -70,7 +103,10 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
     let size = hdr.size as usize;
     // The ring buffer rounds records up to 8 bytes; the header's size is exact.
     if size > bytes.len() || size < size_of::<RecordHeader>() {
-        return Err(DecodeError::SizeMismatch { claimed: size, got: bytes.len() });
+        return Err(DecodeError::SizeMismatch {
+            claimed: size,
+            got: bytes.len(),
+        });
     }
     let bytes = &bytes[..size];
     let at = size_of::<RecordHeader>();
@@ -85,7 +121,10 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
             let caps = captures(bytes, at + size_of::<SyscallExit>())?;
             Record::Exit { hdr, body, caps }
         }
-        REC_FORK => Record::Fork { hdr, body: read(bytes, at, "fork body")? },
+        REC_FORK => Record::Fork {
+            hdr,
+            body: read(bytes, at, "fork body")?,
+        },
         REC_EXEC => {
             let body: ExecRecord = read(bytes, at, "exec body")?;
             let caps = captures(bytes, at + size_of::<ExecRecord>())?;
@@ -93,9 +132,16 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
             if let Some(nul) = filename.iter().position(|b| *b == 0) {
                 filename.truncate(nul);
             }
-            Record::Exec { hdr, body, filename }
+            Record::Exec {
+                hdr,
+                body,
+                filename,
+            }
         }
-        REC_TASK_EXIT => Record::TaskExit { hdr, body: read(bytes, at, "exit body")? },
+        REC_TASK_EXIT => Record::TaskExit {
+            hdr,
+            body: read(bytes, at, "exit body")?,
+        },
         k => return Err(DecodeError::Kind(k)),
     })
 }
@@ -112,12 +158,16 @@ pub(crate) mod tests {
 
     pub(crate) fn bytes_of<T: Copy>(v: &T) -> Vec<u8> {
         // SAFETY: `T` is a plain `#[repr(C)]` struct; viewing its bytes is sound.
-        unsafe { std::slice::from_raw_parts(std::ptr::from_ref(v).cast::<u8>(), size_of::<T>()) }.to_vec()
+        unsafe { std::slice::from_raw_parts(std::ptr::from_ref(v).cast::<u8>(), size_of::<T>()) }
+            .to_vec()
     }
 
     /// Encode an enter record the way the eBPF side does.
     pub(crate) fn enter_record(body: SyscallEnter, caps: &[(CaptureHeader, &[u8])]) -> Vec<u8> {
-        let mut out = bytes_of(&RecordHeader { kind: REC_ENTER, ..RecordHeader::default() });
+        let mut out = bytes_of(&RecordHeader {
+            kind: REC_ENTER,
+            ..RecordHeader::default()
+        });
         out.extend(bytes_of(&body));
         for (h, data) in caps {
             let mut h = *h;
@@ -133,9 +183,25 @@ pub(crate) mod tests {
 
     #[test]
     fn round_trip_enter_with_captures() {
-        let body = SyscallEnter { nr: 49, row: 1, args: [3, 0x1000, 110, 0, 0, 0], ..Default::default() };
-        let rec = enter_record(body, &[(CaptureHeader { kind: 1, ..Default::default() }, b"\x01\x00/tmp/x")]);
-        let Record::Enter { body: b, caps, .. } = decode(&rec).unwrap() else { panic!() };
+        let body = SyscallEnter {
+            nr: 49,
+            row: 1,
+            args: [3, 0x1000, 110, 0, 0, 0],
+            ..Default::default()
+        };
+        let rec = enter_record(
+            body,
+            &[(
+                CaptureHeader {
+                    kind: 1,
+                    ..Default::default()
+                },
+                b"\x01\x00/tmp/x",
+            )],
+        );
+        let Record::Enter { body: b, caps, .. } = decode(&rec).unwrap() else {
+            panic!()
+        };
         assert_eq!(b, body);
         assert_eq!(caps.len(), 1);
         assert_eq!(caps[0].data, b"\x01\x00/tmp/x");
@@ -157,7 +223,11 @@ pub(crate) mod tests {
 
     #[test]
     fn unknown_kind() {
-        let mut rec = bytes_of(&RecordHeader { kind: 99, size: 24, ..Default::default() });
+        let mut rec = bytes_of(&RecordHeader {
+            kind: 99,
+            size: 24,
+            ..Default::default()
+        });
         rec.resize(24, 0);
         assert_eq!(decode(&rec), Err(DecodeError::Kind(99)));
     }

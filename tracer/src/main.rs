@@ -19,7 +19,10 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Record(args)) => record::run(&args),
-        Some(Command::Demo { name: Some(name), list: false }) => demo::run(&name),
+        Some(Command::Demo {
+            name: Some(name),
+            list: false,
+        }) => demo::run(&name),
         Some(Command::Demo { .. }) => {
             for d in demo::list() {
                 println!("{:16} {}", d.name, d.summary);
@@ -28,7 +31,9 @@ fn main() {
         }
         Some(Command::Doctor) => doctor::run(),
         None => {
-            eprintln!("tracer: the live view is not built yet; try `tracer record -- CMD` or `tracer --help`");
+            eprintln!(
+                "tracer: the live view is not built yet; try `tracer record -- CMD` or `tracer --help`"
+            );
             std::process::exit(2);
         }
     };
@@ -37,7 +42,11 @@ fn main() {
         let mut parts: Vec<String> = e.chain().map(ToString::to_string).collect();
         parts.dedup();
         eprintln!("tracer: {}", parts.join(": "));
-        let code = if e.downcast_ref::<capture::PrivilegeError>().is_some() { 2 } else { 1 };
+        let code = if e.downcast_ref::<capture::PrivilegeError>().is_some() {
+            2
+        } else {
+            1
+        };
         std::process::exit(code);
     }
 }

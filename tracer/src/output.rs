@@ -58,7 +58,11 @@ pub fn errno_of(ret: i64) -> Option<i32> {
 
 impl Writer {
     pub fn new(out: Box<dyn Write>, format: Format, boot_to_wall_ns: i128) -> Writer {
-        Writer { out, format, boot_to_wall_ns }
+        Writer {
+            out,
+            format,
+            boot_to_wall_ns,
+        }
     }
 
     fn line(&mut self, v: &Value) -> io::Result<()> {
@@ -80,7 +84,13 @@ impl Writer {
                 "scope": h.scope,
                 "snaplen": h.snaplen,
             })),
-            Format::Text => writeln!(self.out, "# tracer {} on Linux {}, tracing {}", env!("CARGO_PKG_VERSION"), h.kernel, h.scope),
+            Format::Text => writeln!(
+                self.out,
+                "# tracer {} on Linux {}, tracing {}",
+                env!("CARGO_PKG_VERSION"),
+                h.kernel,
+                h.scope
+            ),
         }
     }
 
@@ -89,7 +99,12 @@ impl Writer {
         let secs = wall.div_euclid(1_000_000_000);
         let us = wall.rem_euclid(1_000_000_000) / 1000;
         let day = secs.rem_euclid(86_400);
-        format!("{:02}:{:02}:{:02}.{us:06}", day / 3600, day / 60 % 60, day % 60)
+        format!(
+            "{:02}:{:02}:{:02}.{us:06}",
+            day / 3600,
+            day / 60 % 60,
+            day % 60
+        )
     }
 
     fn call_json(call: &Call, kind: &str) -> Value {
@@ -107,12 +122,18 @@ impl Writer {
         if let Some((disp, num, name)) = call.dispatcher() {
             m.insert(disp.into(), json!({"call": num, "name": name}));
         } else if bad {
-            m.insert(call.row.name.into(), json!({"call": call.raw_args[0] as u32, "name": null}));
+            m.insert(
+                call.row.name.into(),
+                json!({"call": call.raw_args[0] as u32, "name": null}),
+            );
         }
         let mut args = Map::new();
         if call.flags & SYS_F_ARGS_FAULT != 0 {
             // socketcall's argument array could not be read: there are no arguments to show.
-            args.insert("args_unreadable".into(), json!(format!("{:#x}", call.raw_args[1])));
+            args.insert(
+                "args_unreadable".into(),
+                json!(format!("{:#x}", call.raw_args[1])),
+            );
         } else if call.enter_ns.is_some() {
             for a in call.args() {
                 args.insert(a.name.into(), a.json);
@@ -121,7 +142,10 @@ impl Writer {
         m.insert("args".into(), Value::Object(args));
         if let Some(ret) = call.ret {
             m.insert("ret".into(), json!(ret));
-            m.insert("errno".into(), errno_of(ret).map_or(Value::Null, |e| json!(flags::errno(e))));
+            m.insert(
+                "errno".into(),
+                errno_of(ret).map_or(Value::Null, |e| json!(flags::errno(e))),
+            );
         }
         if let Some(d) = call.dur_ns() {
             m.insert("dur_ns".into(), json!(d));
@@ -145,12 +169,18 @@ impl Writer {
         if call.abi.name() != "x86_64" || call.entry_name() != "syscall" {
             s.push_str(&format!("[{} {}", call.abi.name(), call.entry_name()));
             if let Some((disp, num, name)) = call.dispatcher() {
-                s.push_str(&format!(" {disp}({})", name.map_or_else(|| num.to_string(), str::to_string)));
+                s.push_str(&format!(
+                    " {disp}({})",
+                    name.map_or_else(|| num.to_string(), str::to_string)
+                ));
             }
             s.push_str("] ");
         }
         let args: Vec<String> = if call.flags & SYS_F_ARGS_FAULT != 0 {
-            vec![format!("<argument array at {:#x} unreadable>", call.raw_args[1])]
+            vec![format!(
+                "<argument array at {:#x} unreadable>",
+                call.raw_args[1]
+            )]
         } else if call.enter_ns.is_some() {
             call.args().into_iter().map(|a| a.text).collect()
         } else {
@@ -165,12 +195,22 @@ impl Writer {
         match call.ret {
             Some(ret) => {
                 match errno_of(ret) {
-                    Some(e) => s.push_str(&format!(" = -1 {} ({})", flags::errno(e), nix::errno::Errno::from_raw(e).desc())),
-                    None if call.row.ret == crate::syscalls::Ret::Hex => s.push_str(&format!(" = {ret:#x}")),
+                    Some(e) => s.push_str(&format!(
+                        " = -1 {} ({})",
+                        flags::errno(e),
+                        nix::errno::Errno::from_raw(e).desc()
+                    )),
+                    None if call.row.ret == crate::syscalls::Ret::Hex => {
+                        s.push_str(&format!(" = {ret:#x}"));
+                    }
                     None => s.push_str(&format!(" = {ret}")),
                 }
                 if let Some(d) = call.dur_ns() {
-                    s.push_str(&format!(" <{}.{:06}>", d / 1_000_000_000, d / 1000 % 1_000_000));
+                    s.push_str(&format!(
+                        " <{}.{:06}>",
+                        d / 1_000_000_000,
+                        d / 1000 % 1_000_000
+                    ));
                 }
             }
             None => s.push_str(" = ? <unfinished>"),
@@ -236,7 +276,10 @@ impl Writer {
             Format::Jsonl => self.line(&json!({"type": "lost", "ts_ns": ts_ns, "count": count})),
             Format::Text => {
                 let w = self.wall(ts_ns);
-                writeln!(self.out, "{w} !!! {count} events lost (ring buffer full) !!!")
+                writeln!(
+                    self.out,
+                    "{w} !!! {count} events lost (ring buffer full) !!!"
+                )
             }
         }
     }

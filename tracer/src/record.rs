@@ -25,15 +25,25 @@ const PENDING_AFTER_NS: u64 = 200_000_000;
 const TICK: Duration = Duration::from_millis(100);
 
 fn now_ns(clock: ClockId) -> i128 {
-    clock_gettime(clock).map_or(0, |t| i128::from(t.tv_sec()) * 1_000_000_000 + i128::from(t.tv_nsec()))
+    clock_gettime(clock).map_or(0, |t| {
+        i128::from(t.tv_sec()) * 1_000_000_000 + i128::from(t.tv_nsec())
+    })
 }
 
 /// Everything that can be checked without privileges, before loading anything.
 pub fn options(scope: &Scope, ring_mib: u32) -> Result<Options> {
     let scoped = !scope.pids.is_empty() || !scope.command.is_empty();
-    let selection = if scope.syscalls.is_empty() { Selection::default_for(scoped) } else { Selection::parse(&scope.syscalls)? };
+    let selection = if scope.syscalls.is_empty() {
+        Selection::default_for(scoped)
+    } else {
+        Selection::parse(&scope.syscalls)?
+    };
     if scope.snaplen > tracer_common::MAX_SNAPLEN {
-        bail!("-s {} is too large: at most {} bytes of each payload are captured", scope.snaplen, tracer_common::MAX_SNAPLEN);
+        bail!(
+            "-s {} is too large: at most {} bytes of each payload are captured",
+            scope.snaplen,
+            tracer_common::MAX_SNAPLEN
+        );
     }
     if !ring_mib.is_power_of_two() || ring_mib > 1024 {
         bail!("--ring-mib {ring_mib}: must be a power of two between 1 and 1024");
@@ -61,11 +71,19 @@ fn check_executable(cmd: &str) -> Result<()> {
     let candidates: Vec<std::path::PathBuf> = if cmd.contains('/') {
         vec![cmd.into()]
     } else {
-        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).map(|d| d.join(cmd)).collect()).unwrap_or_default()
+        std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).map(|d| d.join(cmd)).collect())
+            .unwrap_or_default()
     };
-    let found = candidates.iter().any(|p| p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0));
+    let found = candidates.iter().any(|p| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    });
     if !found {
-        bail!("cannot execute {cmd:?}: no such executable file{}", if cmd.contains('/') { "" } else { " in PATH" });
+        bail!(
+            "cannot execute {cmd:?}: no such executable file{}",
+            if cmd.contains('/') { "" } else { " in PATH" }
+        );
     }
     Ok(())
 }
@@ -97,7 +115,9 @@ fn open_output(path: &Path) -> Result<Box<dyn Write>> {
 
 pub fn run(args: &RecordArgs) -> Result<()> {
     let opts = options(&args.scope, args.ring_mib)?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(record(args, &opts))
 }
 
@@ -127,7 +147,13 @@ fn write_item(w: &mut Writer, item: &Item, counts: &mut Counts) -> io::Result<()
 }
 
 /// Read every record now in the ring buffer.
-fn read_ring(cap: &mut Capture, joiner: &mut Joiner, w: &mut Writer, counts: &mut Counts, items: &mut Vec<Item>) -> io::Result<()> {
+fn read_ring(
+    cap: &mut Capture,
+    joiner: &mut Joiner,
+    w: &mut Writer,
+    counts: &mut Counts,
+    items: &mut Vec<Item>,
+) -> io::Result<()> {
     let ring = cap.ring.get_mut();
     while let Some(rec) = ring.next() {
         match event::decode(&rec) {
@@ -158,7 +184,10 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
         "the whole system".to_string()
     };
     w.header(&Header {
-        kernel: nix::sys::utsname::uname()?.release().to_string_lossy().into_owned(),
+        kernel: nix::sys::utsname::uname()?
+            .release()
+            .to_string_lossy()
+            .into_owned(),
         boot_to_wall_ns: boot_to_wall,
         scope: scope_desc,
         snaplen: opts.snaplen,
@@ -185,10 +214,17 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
 
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
-    let deadline = args.duration.map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+    let deadline = args
+        .duration
+        .map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
     let mut tick = tokio::time::interval(TICK);
     let mut joiner = Joiner::default();
-    let mut counts = Counts { watched: args.scope.pids.clone(), calls: 0, decode_errors: 0, lost_seen: 0 };
+    let mut counts = Counts {
+        watched: args.scope.pids.clone(),
+        calls: 0,
+        decode_errors: 0,
+        lost_seen: 0,
+    };
     let mut items = Vec::new();
     let mut status = None;
     loop {
@@ -241,9 +277,16 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
     if lost > counts.lost_seen {
         w.lost(now, lost - counts.lost_seen)?;
     }
-    w.summary(&Summary { calls: counts.calls, lost, decode_errors: counts.decode_errors + joiner.unknown_rows })?;
+    w.summary(&Summary {
+        calls: counts.calls,
+        lost,
+        decode_errors: counts.decode_errors + joiner.unknown_rows,
+    })?;
     w.flush()?;
-    let mut msg = format!("tracer: {} calls recorded, {lost} events lost", counts.calls);
+    let mut msg = format!(
+        "tracer: {} calls recorded, {lost} events lost",
+        counts.calls
+    );
     if let Some(st) = status {
         msg.push_str(&format!("; the command {st}"));
     }

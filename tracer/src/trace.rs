@@ -24,6 +24,11 @@ pub struct Call {
     pub row: &'static Row,
     /// `TABLE_SOCKETCALL` or `TABLE_IPC` when dispatched through them.
     pub table: u8,
+    /// socketcall's or ipc's `call` argument.
+    #[allow(
+        clippy::struct_field_names,
+        reason = "the kernel's name for a dispatcher's argument"
+    )]
     pub call: u32,
     pub flags: u8,
     pub raw_args: [u64; 6],
@@ -49,7 +54,11 @@ impl Call {
 
     pub fn dispatcher(&self) -> Option<(&'static str, u32, Option<&'static str>)> {
         match self.table {
-            TABLE_SOCKETCALL => Some(("socketcall", self.call, syscalls::socketcall_name(self.call))),
+            TABLE_SOCKETCALL => Some((
+                "socketcall",
+                self.call,
+                syscalls::socketcall_name(self.call),
+            )),
             TABLE_IPC => Some(("ipc", self.call, syscalls::ipc_name(self.call))),
             _ => None,
         }
@@ -74,9 +83,27 @@ impl Call {
 /// A process event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Proc {
-    Fork { ts_ns: u64, pid: u32, tid: u32, comm: String, child: u32, thread: bool },
-    Exec { ts_ns: u64, pid: u32, tid: u32, comm: String, filename: String },
-    Exit { ts_ns: u64, pid: u32, tid: u32, comm: String },
+    Fork {
+        ts_ns: u64,
+        pid: u32,
+        tid: u32,
+        comm: String,
+        child: u32,
+        thread: bool,
+    },
+    Exec {
+        ts_ns: u64,
+        pid: u32,
+        tid: u32,
+        comm: String,
+        filename: String,
+    },
+    Exit {
+        ts_ns: u64,
+        pid: u32,
+        tid: u32,
+        comm: String,
+    },
 }
 
 /// What the joiner produces.
@@ -94,7 +121,11 @@ pub struct Joiner {
 }
 
 fn abi_of(h: &RecordHeader) -> Abi {
-    if h.abi == ABI_IA32 { Abi::Ia32 } else { Abi::X86_64 }
+    if h.abi == ABI_IA32 {
+        Abi::Ia32
+    } else {
+        Abi::X86_64
+    }
 }
 
 impl Joiner {
@@ -102,7 +133,9 @@ impl Joiner {
     pub fn push(&mut self, rec: Record, out: &mut impl FnMut(Item)) {
         match rec {
             Record::Enter { hdr, body, caps } => {
-                let Some(call) = self.enter(&hdr, &body, caps) else { return };
+                let Some(call) = self.enter(&hdr, &body, caps) else {
+                    return;
+                };
                 // An earlier call on this thread that never returned (its exit was lost, or it
                 // was execve-like): show it as unfinished.
                 if let Some(old) = self.inflight.insert(hdr.tid, call) {
@@ -127,7 +160,11 @@ impl Joiner {
                 }
             }
             Record::Fork { hdr, body } => out(Item::Proc(fork(&hdr, &body))),
-            Record::Exec { hdr, body, filename } => out(Item::Proc(Proc::Exec {
+            Record::Exec {
+                hdr,
+                body,
+                filename,
+            } => out(Item::Proc(Proc::Exec {
                 ts_ns: hdr.ts_ns,
                 pid: hdr.pid,
                 tid: hdr.tid,
@@ -140,12 +177,22 @@ impl Joiner {
                 if let Some(c) = self.inflight.remove(&hdr.tid) {
                     out(Item::Call(c));
                 }
-                out(Item::Proc(Proc::Exit { ts_ns: hdr.ts_ns, pid: hdr.pid, tid: hdr.tid, comm: cstr(&body.comm) }));
+                out(Item::Proc(Proc::Exit {
+                    ts_ns: hdr.ts_ns,
+                    pid: hdr.pid,
+                    tid: hdr.tid,
+                    comm: cstr(&body.comm),
+                }));
             }
         }
     }
 
-    fn enter(&mut self, hdr: &RecordHeader, body: &SyscallEnter, caps: Vec<Capture>) -> Option<Call> {
+    fn enter(
+        &mut self,
+        hdr: &RecordHeader,
+        body: &SyscallEnter,
+        caps: Vec<Capture>,
+    ) -> Option<Call> {
         let Some(row) = syscalls::row(body.row) else {
             self.unknown_rows += 1;
             return None;
@@ -242,15 +289,40 @@ mod tests {
 
     fn enter(tid: u32, nr: u32, row: u16, ts: u64) -> Record {
         Record::Enter {
-            hdr: RecordHeader { kind: 1, abi: ABI_X86_64, entry: ENTRY_SYSCALL, size: 0, ts_ns: ts, pid: tid, tid },
-            body: SyscallEnter { nr, row, ..Default::default() },
+            hdr: RecordHeader {
+                kind: 1,
+                abi: ABI_X86_64,
+                entry: ENTRY_SYSCALL,
+                size: 0,
+                ts_ns: ts,
+                pid: tid,
+                tid,
+            },
+            body: SyscallEnter {
+                nr,
+                row,
+                ..Default::default()
+            },
             caps: vec![],
         }
     }
     fn exit(tid: u32, nr: u32, row: u16, ts: u64, ret: i64) -> Record {
         Record::Exit {
-            hdr: RecordHeader { kind: REC_EXIT, abi: ABI_X86_64, entry: ENTRY_SYSCALL, size: 0, ts_ns: ts, pid: tid, tid },
-            body: SyscallExit { nr, row, ret, ..Default::default() },
+            hdr: RecordHeader {
+                kind: REC_EXIT,
+                abi: ABI_X86_64,
+                entry: ENTRY_SYSCALL,
+                size: 0,
+                ts_ns: ts,
+                pid: tid,
+                tid,
+            },
+            body: SyscallExit {
+                nr,
+                row,
+                ret,
+                ..Default::default()
+            },
             caps: vec![],
         }
     }
@@ -265,7 +337,10 @@ mod tests {
         let pending = j.newly_pending(120);
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].tid, 10);
-        assert!(j.newly_pending(1000).iter().all(|c| c.tid == 11), "each call announced once");
+        assert!(
+            j.newly_pending(1000).iter().all(|c| c.tid == 11),
+            "each call announced once"
+        );
         j.push(exit(11, 49, 1, 160, 0), &mut |i| got.push(i));
         j.push(exit(10, 43, 4, 900, 5), &mut |i| got.push(i));
         let calls: Vec<(u32, Option<u64>)> = got

@@ -18,32 +18,81 @@ fn bits(value: u64, names: &[(u64, &str)]) -> String {
 }
 
 fn one(value: u64, names: &[(u64, &str)]) -> String {
-    names.iter().find(|(v, _)| *v == value).map_or_else(|| value.to_string(), |(_, n)| (*n).to_string())
+    names
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map_or_else(|| value.to_string(), |(_, n)| (*n).to_string())
 }
 
 pub fn family(v: u64) -> String {
-    one(v, &[(0, "AF_UNSPEC"), (1, "AF_UNIX"), (2, "AF_INET"), (10, "AF_INET6"), (16, "AF_NETLINK"), (17, "AF_PACKET")])
+    one(
+        v,
+        &[
+            (0, "AF_UNSPEC"),
+            (1, "AF_UNIX"),
+            (2, "AF_INET"),
+            (10, "AF_INET6"),
+            (16, "AF_NETLINK"),
+            (17, "AF_PACKET"),
+        ],
+    )
 }
 
 /// `SOCK_*` with `SOCK_NONBLOCK`/`SOCK_CLOEXEC` (include/linux/net.h).
 pub fn sock_type(v: u64) -> String {
-    let base = one(v & 0xf, &[(1, "SOCK_STREAM"), (2, "SOCK_DGRAM"), (3, "SOCK_RAW"), (4, "SOCK_RDM"), (5, "SOCK_SEQPACKET")]);
+    let base = one(
+        v & 0xf,
+        &[
+            (1, "SOCK_STREAM"),
+            (2, "SOCK_DGRAM"),
+            (3, "SOCK_RAW"),
+            (4, "SOCK_RDM"),
+            (5, "SOCK_SEQPACKET"),
+        ],
+    );
     let rest = v & !0xf;
-    if rest == 0 { base } else { format!("{base}|{}", bits(rest, &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")])) }
+    if rest == 0 {
+        base
+    } else {
+        format!(
+            "{base}|{}",
+            bits(
+                rest,
+                &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")]
+            )
+        )
+    }
 }
 
 /// `accept4`'s flags: only the `SOCK_NONBLOCK`/`SOCK_CLOEXEC` bits.
 pub fn sock_flags(v: u64) -> String {
-    if v == 0 { "0".into() } else { bits(v, &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")]) }
+    if v == 0 {
+        "0".into()
+    } else {
+        bits(v, &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")])
+    }
 }
 
 pub fn msg_flags(v: u64) -> String {
     if v == 0 {
         return "0".into();
     }
-    bits(v, &[(0x1, "MSG_OOB"), (0x2, "MSG_PEEK"), (0x4, "MSG_DONTROUTE"), (0x8, "MSG_CTRUNC"), (0x20, "MSG_TRUNC"),
-        (0x40, "MSG_DONTWAIT"), (0x80, "MSG_EOR"), (0x100, "MSG_WAITALL"), (0x4000, "MSG_NOSIGNAL"), (0x8000, "MSG_MORE"),
-        (0x4000_0000, "MSG_CMSG_CLOEXEC")])
+    bits(
+        v,
+        &[
+            (0x1, "MSG_OOB"),
+            (0x2, "MSG_PEEK"),
+            (0x4, "MSG_DONTROUTE"),
+            (0x8, "MSG_CTRUNC"),
+            (0x20, "MSG_TRUNC"),
+            (0x40, "MSG_DONTWAIT"),
+            (0x80, "MSG_EOR"),
+            (0x100, "MSG_WAITALL"),
+            (0x4000, "MSG_NOSIGNAL"),
+            (0x8000, "MSG_MORE"),
+            (0x4000_0000, "MSG_CMSG_CLOEXEC"),
+        ],
+    )
 }
 
 pub fn shut_how(v: u64) -> String {
@@ -51,20 +100,54 @@ pub fn shut_how(v: u64) -> String {
 }
 
 pub fn sock_level(v: u64) -> String {
-    one(v, &[(1, "SOL_SOCKET"), (0, "IPPROTO_IP"), (6, "IPPROTO_TCP"), (17, "IPPROTO_UDP"), (41, "IPPROTO_IPV6"), (270, "SOL_NETLINK")])
+    one(
+        v,
+        &[
+            (1, "SOL_SOCKET"),
+            (0, "IPPROTO_IP"),
+            (6, "IPPROTO_TCP"),
+            (17, "IPPROTO_UDP"),
+            (41, "IPPROTO_IPV6"),
+            (270, "SOL_NETLINK"),
+        ],
+    )
 }
 
 pub fn sock_opt(level: u64, v: u64) -> String {
     if level != 1 {
         return v.to_string();
     }
-    one(v, &[(2, "SO_REUSEADDR"), (3, "SO_TYPE"), (4, "SO_ERROR"), (6, "SO_BROADCAST"), (7, "SO_SNDBUF"), (8, "SO_RCVBUF"),
-        (9, "SO_KEEPALIVE"), (13, "SO_LINGER"), (15, "SO_REUSEPORT"), (16, "SO_PASSCRED"), (17, "SO_PEERCRED"), (20, "SO_RCVTIMEO"), (21, "SO_SNDTIMEO")])
+    one(
+        v,
+        &[
+            (2, "SO_REUSEADDR"),
+            (3, "SO_TYPE"),
+            (4, "SO_ERROR"),
+            (6, "SO_BROADCAST"),
+            (7, "SO_SNDBUF"),
+            (8, "SO_RCVBUF"),
+            (9, "SO_KEEPALIVE"),
+            (13, "SO_LINGER"),
+            (15, "SO_REUSEPORT"),
+            (16, "SO_PASSCRED"),
+            (17, "SO_PEERCRED"),
+            (20, "SO_RCVTIMEO"),
+            (21, "SO_SNDTIMEO"),
+        ],
+    )
 }
 
 pub fn protocol(domain: u64, v: u64) -> String {
     if domain == 16 {
-        return one(v, &[(0, "NETLINK_ROUTE"), (4, "NETLINK_SOCK_DIAG"), (15, "NETLINK_KOBJECT_UEVENT"), (16, "NETLINK_GENERIC")]);
+        return one(
+            v,
+            &[
+                (0, "NETLINK_ROUTE"),
+                (4, "NETLINK_SOCK_DIAG"),
+                (15, "NETLINK_KOBJECT_UEVENT"),
+                (16, "NETLINK_GENERIC"),
+            ],
+        );
     }
     v.to_string()
 }
@@ -73,8 +156,19 @@ pub fn protocol(domain: u64, v: u64) -> String {
 pub fn ipc_flags(v: u64) -> String {
     let mode = v & 0o777;
     let rest = v & !0o777;
-    let mut s = bits(rest, &[(0o1000, "IPC_CREAT"), (0o2000, "IPC_EXCL"), (0o4000, "IPC_NOWAIT"), (0o10000, "MSG_EXCEPT"),
-        (0o20000, "MSG_NOERROR"), (0o40000, "MSG_COPY"), (0o10000, "SHM_RDONLY"), (0o20000, "SHM_RND")]);
+    let mut s = bits(
+        rest,
+        &[
+            (0o1000, "IPC_CREAT"),
+            (0o2000, "IPC_EXCL"),
+            (0o4000, "IPC_NOWAIT"),
+            (0o10000, "MSG_EXCEPT"),
+            (0o20000, "MSG_NOERROR"),
+            (0o40000, "MSG_COPY"),
+            (0o10000, "SHM_RDONLY"),
+            (0o20000, "SHM_RND"),
+        ],
+    );
     if rest == 0 {
         s.clear();
     }
@@ -88,17 +182,49 @@ pub fn ipc_flags(v: u64) -> String {
 }
 
 pub fn ipc_cmd(v: u64) -> String {
-    let base = one(v & 0xff, &[(0, "IPC_RMID"), (1, "IPC_SET"), (2, "IPC_STAT"), (3, "IPC_INFO"), (11, "MSG_STAT"), (12, "GETPID"),
-        (13, "GETVAL"), (14, "GETALL"), (15, "GETNCNT"), (16, "SETVAL"), (17, "SETALL"), (11 + 256, "SHM_LOCK")]);
-    if v & 0x100 != 0 { format!("{base}|IPC_64") } else { base }
+    let base = one(
+        v & 0xff,
+        &[
+            (0, "IPC_RMID"),
+            (1, "IPC_SET"),
+            (2, "IPC_STAT"),
+            (3, "IPC_INFO"),
+            (11, "MSG_STAT"),
+            (12, "GETPID"),
+            (13, "GETVAL"),
+            (14, "GETALL"),
+            (15, "GETNCNT"),
+            (16, "SETVAL"),
+            (17, "SETALL"),
+            (11 + 256, "SHM_LOCK"),
+        ],
+    );
+    if v & 0x100 != 0 {
+        format!("{base}|IPC_64")
+    } else {
+        base
+    }
 }
 
 pub fn ipc_key(v: u64) -> String {
-    if v as i32 == 0 { "IPC_PRIVATE".into() } else { format!("{:#x}", v as u32) }
+    if v as i32 == 0 {
+        "IPC_PRIVATE".into()
+    } else {
+        format!("{:#x}", v as u32)
+    }
 }
 
 pub fn mknod_mode(v: u64) -> String {
-    let kind = one(v & 0o170000, &[(0o140000, "S_IFSOCK"), (0o100000, "S_IFREG"), (0o60000, "S_IFBLK"), (0o20000, "S_IFCHR"), (0o10000, "S_IFIFO")]);
+    let kind = one(
+        v & 0o170000,
+        &[
+            (0o140000, "S_IFSOCK"),
+            (0o100000, "S_IFREG"),
+            (0o60000, "S_IFBLK"),
+            (0o20000, "S_IFCHR"),
+            (0o10000, "S_IFIFO"),
+        ],
+    );
     format!("{kind}|{:#o}", v & 0o7777)
 }
 
@@ -108,38 +234,109 @@ pub fn open_flags(v: u64) -> String {
     if rest == 0 {
         return acc;
     }
-    format!("{acc}|{}", bits(rest, &[(0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o4000, "O_NONBLOCK"), (0o2000000, "O_CLOEXEC"), (0o40000, "O_DIRECT")]))
+    format!(
+        "{acc}|{}",
+        bits(
+            rest,
+            &[
+                (0o100, "O_CREAT"),
+                (0o200, "O_EXCL"),
+                (0o4000, "O_NONBLOCK"),
+                (0o2000000, "O_CLOEXEC"),
+                (0o40000, "O_DIRECT")
+            ]
+        )
+    )
 }
 
 pub fn at_flags(v: u64) -> String {
-    if v == 0 { "0".into() } else { bits(v, &[(0x200, "AT_REMOVEDIR")]) }
+    if v == 0 {
+        "0".into()
+    } else {
+        bits(v, &[(0x200, "AT_REMOVEDIR")])
+    }
 }
 
 pub fn dirfd(v: u64) -> String {
-    if v as i32 == -100 { "AT_FDCWD".into() } else { (v as i32).to_string() }
+    if v as u32 == (-100i32) as u32 {
+        "AT_FDCWD".into()
+    } else {
+        (v as i32).to_string()
+    }
 }
 
 pub fn mmap_prot(v: u64) -> String {
-    if v == 0 { "PROT_NONE".into() } else { bits(v, &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")]) }
+    if v == 0 {
+        "PROT_NONE".into()
+    } else {
+        bits(v, &[(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC")])
+    }
 }
 
 pub fn mmap_flags(v: u64) -> String {
-    let kind = one(v & 3, &[(1, "MAP_SHARED"), (2, "MAP_PRIVATE"), (3, "MAP_SHARED_VALIDATE")]);
+    let kind = one(
+        v & 3,
+        &[
+            (1, "MAP_SHARED"),
+            (2, "MAP_PRIVATE"),
+            (3, "MAP_SHARED_VALIDATE"),
+        ],
+    );
     let rest = v & !3;
     if rest == 0 {
         return kind;
     }
-    format!("{kind}|{}", bits(rest, &[(0x10, "MAP_FIXED"), (0x20, "MAP_ANONYMOUS"), (0x40, "MAP_32BIT"), (0x100, "MAP_GROWSDOWN"), (0x800, "MAP_DENYWRITE"),
-        (0x2000, "MAP_LOCKED"), (0x4000, "MAP_NORESERVE"), (0x8000, "MAP_POPULATE"), (0x10000, "MAP_NONBLOCK"), (0x100000, "MAP_FIXED_NOREPLACE")]))
+    format!(
+        "{kind}|{}",
+        bits(
+            rest,
+            &[
+                (0x10, "MAP_FIXED"),
+                (0x20, "MAP_ANONYMOUS"),
+                (0x40, "MAP_32BIT"),
+                (0x100, "MAP_GROWSDOWN"),
+                (0x800, "MAP_DENYWRITE"),
+                (0x2000, "MAP_LOCKED"),
+                (0x4000, "MAP_NORESERVE"),
+                (0x8000, "MAP_POPULATE"),
+                (0x10000, "MAP_NONBLOCK"),
+                (0x100000, "MAP_FIXED_NOREPLACE")
+            ]
+        )
+    )
 }
 
 pub fn memfd_flags(v: u64) -> String {
-    if v == 0 { "0".into() } else { bits(v, &[(1, "MFD_CLOEXEC"), (2, "MFD_ALLOW_SEALING"), (4, "MFD_HUGETLB")]) }
+    if v == 0 {
+        "0".into()
+    } else {
+        bits(
+            v,
+            &[
+                (1, "MFD_CLOEXEC"),
+                (2, "MFD_ALLOW_SEALING"),
+                (4, "MFD_HUGETLB"),
+            ],
+        )
+    }
 }
 
 pub fn sa_flags(v: u64) -> String {
-    if v == 0 { "0".into() } else {
-        bits(v, &[(4, "SA_SIGINFO"), (0x0400_0000, "SA_RESTORER"), (0x1000_0000, "SA_RESTART"), (0x4000_0000, "SA_NODEFER"), (0x8000_0000, "SA_RESETHAND"), (0x0800_0000, "SA_ONSTACK"), (1, "SA_NOCLDSTOP")])
+    if v == 0 {
+        "0".into()
+    } else {
+        bits(
+            v,
+            &[
+                (4, "SA_SIGINFO"),
+                (0x0400_0000, "SA_RESTORER"),
+                (0x1000_0000, "SA_RESTART"),
+                (0x4000_0000, "SA_NODEFER"),
+                (0x8000_0000, "SA_RESETHAND"),
+                (0x0800_0000, "SA_ONSTACK"),
+                (1, "SA_NOCLDSTOP"),
+            ],
+        )
     }
 }
 
@@ -152,13 +349,21 @@ pub fn signal(v: u64) -> String {
     if let Ok(s) = nix::sys::signal::Signal::try_from(n) {
         return s.as_str().to_string();
     }
-    if (32..=64).contains(&n) { format!("SIGRTMIN+{}", n - 32) } else { n.to_string() }
+    if (32..=64).contains(&n) {
+        format!("SIGRTMIN+{}", n - 32)
+    } else {
+        n.to_string()
+    }
 }
 
 /// `EADDRINUSE` etc.
 pub fn errno(e: i32) -> String {
     let name = format!("{:?}", nix::errno::Errno::from_raw(e));
-    if name == "UnknownErrno" { format!("E{e}") } else { name }
+    if name == "UnknownErrno" {
+        format!("E{e}")
+    } else {
+        name
+    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,13 @@ pub fn escape(bytes: &[u8]) -> String {
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// What a decoder needs to know about one call.
@@ -51,7 +57,10 @@ pub struct Decoded {
 
 impl CallView<'_> {
     fn caps(&self, op: u8) -> impl Iterator<Item = &Capture> {
-        self.enter_caps.iter().chain(self.exit_caps.iter()).filter(move |c| c.hdr.op == op)
+        self.enter_caps
+            .iter()
+            .chain(self.exit_caps.iter())
+            .filter(move |c| c.hdr.op == op)
     }
     fn cap(&self, op: u8) -> Option<&Capture> {
         self.caps(op).next()
@@ -68,7 +77,11 @@ impl CallView<'_> {
 }
 
 fn ptr_text(v: u64) -> String {
-    if v == 0 { "NULL".into() } else { format!("{v:#x}") }
+    if v == 0 {
+        "NULL".into()
+    } else {
+        format!("{v:#x}")
+    }
 }
 
 fn sym(s: String) -> (Value, String) {
@@ -79,7 +92,10 @@ fn sym(s: String) -> (Value, String) {
 /// returned).
 fn missing(c: Option<&Capture>, ptr: u64) -> (Value, String) {
     match c.map(|c| c.hdr.status) {
-        Some(CAP_FAULT) => (json!({"fault": format!("{ptr:#x}")}), format!("{ptr:#x} <fault>")),
+        Some(CAP_FAULT) => (
+            json!({"fault": format!("{ptr:#x}")}),
+            format!("{ptr:#x} <fault>"),
+        ),
         Some(CAP_NULL) | None if ptr == 0 => (Value::Null, "NULL".into()),
         _ => (Value::String(ptr_text(ptr)), ptr_text(ptr)),
     }
@@ -130,7 +146,11 @@ pub fn args(v: &CallView<'_>) -> Vec<Decoded> {
 fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
     let num = |n: i64| (json!(n), n.to_string());
     match kind {
-        Arg::Int | Arg::Fd | Arg::Pid => num(if matches!(kind, Arg::Fd | Arg::Pid) { i64::from(raw as i32) } else { v.int(raw) }),
+        Arg::Int | Arg::Fd | Arg::Pid => num(if matches!(kind, Arg::Fd | Arg::Pid) {
+            i64::from(raw as i32)
+        } else {
+            v.int(raw)
+        }),
         Arg::UInt => (json!(raw), raw.to_string()),
         Arg::Hex => sym(format!("{raw:#x}")),
         Arg::Ptr => sym(ptr_text(raw)),
@@ -138,7 +158,11 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::Signal => sym(flags::signal(raw)),
         Arg::Domain => sym(flags::family(raw)),
         Arg::SockType => {
-            if v.row.name == "accept4" { sym(flags::sock_flags(raw)) } else { sym(flags::sock_type(raw)) }
+            if v.row.name == "accept4" {
+                sym(flags::sock_flags(raw))
+            } else {
+                sym(flags::sock_type(raw))
+            }
         }
         Arg::Protocol if v.args[0] == 16 => sym(flags::protocol(v.args[0], raw)),
         Arg::Protocol => num(raw as i64),
@@ -192,10 +216,24 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                 let ops: Vec<(u16, i16, i16)> = c
                     .data
                     .chunks_exact(6)
-                    .map(|s| (u16::from_le_bytes([s[0], s[1]]), i16::from_le_bytes([s[2], s[3]]), i16::from_le_bytes([s[4], s[5]])))
+                    .map(|s| {
+                        (
+                            u16::from_le_bytes([s[0], s[1]]),
+                            i16::from_le_bytes([s[2], s[3]]),
+                            i16::from_le_bytes([s[4], s[5]]),
+                        )
+                    })
                     .collect();
-                let j: Vec<Value> = ops.iter().map(|(n, o, f)| json!({"sem_num": n, "sem_op": o, "sem_flg": sem_flg(*f)})).collect();
-                let t: Vec<String> = ops.iter().map(|(n, o, f)| format!("{{sem_num={n}, sem_op={o}, sem_flg={}}}", sem_flg(*f))).collect();
+                let j: Vec<Value> = ops
+                    .iter()
+                    .map(|(n, o, f)| json!({"sem_num": n, "sem_op": o, "sem_flg": sem_flg(*f)}))
+                    .collect();
+                let t: Vec<String> = ops
+                    .iter()
+                    .map(|(n, o, f)| {
+                        format!("{{sem_num={n}, sem_op={o}, sem_flg={}}}", sem_flg(*f))
+                    })
+                    .collect();
                 (Value::Array(j), format!("[{}]", t.join(", ")))
             }
             c => missing(c, raw),
@@ -203,9 +241,21 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::MsgBuf(mtype_op, text_op) => match v.cap(mtype_op) {
             Some(c) if c.ok() => {
                 let long = usize::from(v.abi.long());
-                let mtype = le(&c.data, 0, long).map_or(0, |m| if long == 4 { i64::from(m as u32 as i32) } else { m as i64 });
-                let (tj, tt) = v.cap(text_op).filter(|c| c.ok()).map_or((Value::Null, "?".into()), buffer);
-                (json!({"mtype": mtype, "mtext": tj}), format!("{{mtype={mtype}, mtext={tt}}}"))
+                let mtype = le(&c.data, 0, long).map_or(0, |m| {
+                    if long == 4 {
+                        i64::from(m as u32 as i32)
+                    } else {
+                        m as i64
+                    }
+                });
+                let (tj, tt) = v
+                    .cap(text_op)
+                    .filter(|c| c.ok())
+                    .map_or((Value::Null, "?".into()), buffer);
+                (
+                    json!({"mtype": mtype, "mtext": tj}),
+                    format!("{{mtype={mtype}, mtext={tt}}}"),
+                )
             }
             c => missing(c, raw),
         },
@@ -213,7 +263,10 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             Some(c) if c.ok() => {
                 let msgp = le(&c.data, 0, 4).unwrap_or(0);
                 let typ = le(&c.data, 4, 4).unwrap_or(0) as u32 as i32;
-                (json!({"msgp": ptr_text(msgp), "msgtyp": typ}), format!("{{msgp={}, msgtyp={typ}}}", ptr_text(msgp)))
+                (
+                    json!({"msgp": ptr_text(msgp), "msgtyp": typ}),
+                    format!("{{msgp={}, msgtyp={typ}}}", ptr_text(msgp)),
+                )
             }
             c => missing(c, raw),
         },
@@ -228,7 +281,10 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                     h => format!("{h:#x}"),
                 };
                 let f = flags::sa_flags(fl);
-                (json!({"handler": h, "flags": f}), format!("{{sa_handler={h}, sa_flags={f}}}"))
+                (
+                    json!({"handler": h, "flags": f}),
+                    format!("{{sa_handler={h}, sa_flags={f}}}"),
+                )
             }
             c => missing(c, raw),
         },
@@ -243,7 +299,10 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                     Abi::Ia32 => i64::from(le(&c.data, 20, 4).unwrap_or(0) as u32 as i32),
                 };
                 let s = flags::signal(signo);
-                (json!({"si_signo": s, "si_code": code, "si_value": value}), format!("{{si_signo={s}, si_code={code}, si_value={value}}}"))
+                (
+                    json!({"si_signo": s, "si_code": code, "si_value": value}),
+                    format!("{{si_signo={s}, si_code={code}, si_value={value}}}"),
+                )
             }
             c => missing(c, raw),
         },
@@ -279,31 +338,45 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
         return missing(Some(hdr), raw);
     }
     let word = usize::from(v.abi.long());
-    let (iovlen_off, controllen_off, flags_off) = if word == 4 { (12, 20, 24) } else { (24, 40, 48) };
+    let (iovlen_off, controllen_off, flags_off) = if word == 4 {
+        (12, 20, 24)
+    } else {
+        (24, 40, 48)
+    };
     let iovlen = le(&hdr.data, iovlen_off, word).unwrap_or(0);
     let controllen = le(&hdr.data, controllen_off, word).unwrap_or(0);
     let mflags = le(&hdr.data, flags_off, 4).unwrap_or(0);
-    let name = caps.iter().find(|c| c.hdr.kind == CK_MSG_NAME && c.ok()).map(|c| sockaddr::decode(&c.data, c.hdr.want));
+    let name = caps
+        .iter()
+        .find(|c| c.hdr.kind == CK_MSG_NAME && c.ok())
+        .map(|c| sockaddr::decode(&c.data, c.hdr.want));
     let lens: Vec<u64> = caps
         .iter()
         .find(|c| c.hdr.kind == CK_IOV && c.ok())
-        .map(|c| c.data.chunks_exact(word * 2).map(|e| le(e, word, word).unwrap_or(0)).collect())
+        .map(|c| {
+            c.data
+                .chunks_exact(word * 2)
+                .map(|e| le(e, word, word).unwrap_or(0))
+                .collect()
+        })
         .unwrap_or_default();
     let mut iov_j = Vec::new();
     let mut iov_t = Vec::new();
     for (k, len) in lens.iter().enumerate() {
-        let data = caps.iter().find(|c| c.hdr.kind == CK_IOV_DATA && c.hdr.sub as usize == k && c.ok());
-        match data {
-            Some(d) => {
-                let e = escape(&d.data);
-                let more = (d.data.len() as u64) < *len;
-                iov_j.push(json!({"data": e, "len": len}));
-                iov_t.push(format!("{{iov_base=\"{e}\"{}, iov_len={len}}}", if more { "..." } else { "" }));
-            }
-            None => {
-                iov_j.push(json!({"len": len}));
-                iov_t.push(format!("{{iov_len={len}}}"));
-            }
+        let data = caps
+            .iter()
+            .find(|c| c.hdr.kind == CK_IOV_DATA && c.hdr.sub as usize == k && c.ok());
+        if let Some(d) = data {
+            let e = escape(&d.data);
+            let more = (d.data.len() as u64) < *len;
+            iov_j.push(json!({"data": e, "len": len}));
+            iov_t.push(format!(
+                "{{iov_base=\"{e}\"{}, iov_len={len}}}",
+                if more { "..." } else { "" }
+            ));
+        } else {
+            iov_j.push(json!({"len": len}));
+            iov_t.push(format!("{{iov_len={len}}}"));
         }
     }
     let j = json!({
@@ -315,7 +388,8 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
     });
     let t = format!(
         "{{msg_name={}, msg_iov=[{}], msg_iovlen={iovlen}, msg_controllen={controllen}, msg_flags={}}}",
-        name.as_ref().map_or_else(|| "NULL".into(), sockaddr::SockAddr::to_text),
+        name.as_ref()
+            .map_or_else(|| "NULL".into(), sockaddr::SockAddr::to_text),
         iov_t.join(", "),
         flags::msg_flags(mflags)
     );
@@ -328,11 +402,24 @@ mod tests {
     use tracer_common::{CAP_OK, CaptureHeader};
 
     fn cap(op: u8, kind: u8, want: u32, data: &[u8]) -> Capture {
-        Capture { hdr: CaptureHeader { op, kind, status: CAP_OK, want, len: data.len() as u16, ..Default::default() }, data: data.to_vec() }
+        Capture {
+            hdr: CaptureHeader {
+                op,
+                kind,
+                status: CAP_OK,
+                want,
+                len: data.len() as u16,
+                ..Default::default()
+            },
+            data: data.to_vec(),
+        }
     }
 
     fn row(name: &str) -> &'static Row {
-        crate::syscalls::ROWS.iter().find(|r| r.name == name).unwrap()
+        crate::syscalls::ROWS
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap()
     }
 
     #[test]
@@ -340,36 +427,92 @@ mod tests {
         let mut addr = 1u16.to_ne_bytes().to_vec();
         addr.extend_from_slice(b"/tmp/s.sock\0");
         let caps = [cap(0, 1, 110, &addr)];
-        let v = CallView { row: row("bind"), abi: Abi::X86_64, args: &[3, 0x1000, 110, 0, 0, 0], ret: Some(0), enter_caps: &caps, exit_caps: &[] };
+        let v = CallView {
+            row: row("bind"),
+            abi: Abi::X86_64,
+            args: &[3, 0x1000, 110, 0, 0, 0],
+            ret: Some(0),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
         let a = args(&v);
         assert_eq!(a[0].json, json!(3));
-        assert_eq!(a[1].json, json!({"family": "AF_UNIX", "path": "/tmp/s.sock"}));
+        assert_eq!(
+            a[1].json,
+            json!({"family": "AF_UNIX", "path": "/tmp/s.sock"})
+        );
         assert_eq!(a[1].text, "{sa_family=AF_UNIX, sun_path=\"/tmp/s.sock\"}");
         assert_eq!(a[2].json, json!(110));
     }
 
     #[test]
     fn faulting_and_null_pointers() {
-        let fault = Capture { hdr: CaptureHeader { op: 0, kind: 1, status: CAP_FAULT, want: 16, ..Default::default() }, data: vec![] };
-        let v = CallView { row: row("connect"), abi: Abi::X86_64, args: &[3, 0xdead, 16, 0, 0, 0], ret: Some(-14), enter_caps: &[fault], exit_caps: &[] };
+        let fault = Capture {
+            hdr: CaptureHeader {
+                op: 0,
+                kind: 1,
+                status: CAP_FAULT,
+                want: 16,
+                ..Default::default()
+            },
+            data: vec![],
+        };
+        let v = CallView {
+            row: row("connect"),
+            abi: Abi::X86_64,
+            args: &[3, 0xdead, 16, 0, 0, 0],
+            ret: Some(-14),
+            enter_caps: &[fault],
+            exit_caps: &[],
+        };
         assert_eq!(args(&v)[1].json, json!({"fault": "0xdead"}));
-        let null = Capture { hdr: CaptureHeader { status: CAP_NULL, ..Default::default() }, data: vec![] };
-        let v = CallView { row: row("connect"), abi: Abi::X86_64, args: &[3, 0, 16, 0, 0, 0], ret: Some(-14), enter_caps: &[null], exit_caps: &[] };
+        let null = Capture {
+            hdr: CaptureHeader {
+                status: CAP_NULL,
+                ..Default::default()
+            },
+            data: vec![],
+        };
+        let v = CallView {
+            row: row("connect"),
+            abi: Abi::X86_64,
+            args: &[3, 0, 16, 0, 0, 0],
+            ret: Some(-14),
+            enter_caps: &[null],
+            exit_caps: &[],
+        };
         assert_eq!(args(&v)[1].json, Value::Null);
     }
 
     #[test]
     fn truncated_payload_and_msgbuf() {
         let caps = [cap(0, 1, 8, &2i64.to_le_bytes()), cap(1, 1, 100, b"second")];
-        let v = CallView { row: row("msgsnd"), abi: Abi::X86_64, args: &[5, 0x1000, 100, 0, 0, 0], ret: Some(0), enter_caps: &caps, exit_caps: &[] };
+        let v = CallView {
+            row: row("msgsnd"),
+            abi: Abi::X86_64,
+            args: &[5, 0x1000, 100, 0, 0, 0],
+            ret: Some(0),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
         let a = args(&v);
-        assert_eq!(a[1].json, json!({"mtype": 2, "mtext": {"data": "second", "len": 100, "truncated": true}}));
+        assert_eq!(
+            a[1].json,
+            json!({"mtype": 2, "mtext": {"data": "second", "len": 100, "truncated": true}})
+        );
         assert_eq!(a[1].text, "{mtype=2, mtext=\"second\"...}");
     }
 
     #[test]
     fn ia32_ints_are_sign_extended() {
-        let v = CallView { row: row("msgrcv"), abi: Abi::Ia32, args: &[1, 0, 8, 0xffff_fffe, 0, 0], ret: Some(-42), enter_caps: &[], exit_caps: &[] };
+        let v = CallView {
+            row: row("msgrcv"),
+            abi: Abi::Ia32,
+            args: &[1, 0, 8, 0xffff_fffe, 0, 0],
+            ret: Some(-42),
+            enter_caps: &[],
+            exit_caps: &[],
+        };
         assert_eq!(args(&v)[3].json, json!(-2));
     }
 

@@ -19,13 +19,28 @@ const SUN_PATH: usize = 108;
 /// A decoded address, or what could be told about a malformed one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SockAddr {
-    Unix { path: Vec<u8>, nul_terminated: bool },
+    Unix {
+        path: Vec<u8>,
+        nul_terminated: bool,
+    },
     Abstract(Vec<u8>),
     Unnamed,
-    Inet { addr: Ipv4Addr, port: u16 },
-    Inet6 { addr: Ipv6Addr, port: u16 },
-    Netlink { pid: u32, groups: u32 },
-    Other { family: u16, raw: Vec<u8> },
+    Inet {
+        addr: Ipv4Addr,
+        port: u16,
+    },
+    Inet6 {
+        addr: Ipv6Addr,
+        port: u16,
+    },
+    Netlink {
+        pid: u32,
+        groups: u32,
+    },
+    Other {
+        family: u16,
+        raw: Vec<u8>,
+    },
     /// Shorter than its family field.
     Short(Vec<u8>),
 }
@@ -46,7 +61,10 @@ pub fn decode(data: &[u8], len: u32) -> SockAddr {
                 SockAddr::Abstract(path[1..].to_vec())
             } else {
                 let end = path.iter().position(|b| *b == 0);
-                SockAddr::Unix { path: path[..end.unwrap_or(path.len())].to_vec(), nul_terminated: end.is_some() || (len as usize) < data.len() }
+                SockAddr::Unix {
+                    path: path[..end.unwrap_or(path.len())].to_vec(),
+                    nul_terminated: end.is_some() || (len as usize) < data.len(),
+                }
             }
         }
         AF_INET if rest.len() >= 6 => SockAddr::Inet {
@@ -56,20 +74,29 @@ pub fn decode(data: &[u8], len: u32) -> SockAddr {
         AF_INET6 if rest.len() >= 22 => {
             let mut a = [0u8; 16];
             a.copy_from_slice(&rest[6..22]);
-            SockAddr::Inet6 { port: u16::from_be_bytes([rest[0], rest[1]]), addr: Ipv6Addr::from(a) }
+            SockAddr::Inet6 {
+                port: u16::from_be_bytes([rest[0], rest[1]]),
+                addr: Ipv6Addr::from(a),
+            }
         }
         AF_NETLINK if rest.len() >= 10 => SockAddr::Netlink {
             pid: u32::from_ne_bytes([rest[2], rest[3], rest[4], rest[5]]),
             groups: u32::from_ne_bytes([rest[6], rest[7], rest[8], rest[9]]),
         },
-        _ => SockAddr::Other { family, raw: rest.to_vec() },
+        _ => SockAddr::Other {
+            family,
+            raw: rest.to_vec(),
+        },
     }
 }
 
 impl SockAddr {
     pub fn to_json(&self) -> Value {
         match self {
-            SockAddr::Unix { path, nul_terminated } => {
+            SockAddr::Unix {
+                path,
+                nul_terminated,
+            } => {
                 let mut v = json!({"family": "AF_UNIX", "path": escape(path)});
                 if !nul_terminated {
                     v["unterminated"] = json!(true);
@@ -78,9 +105,15 @@ impl SockAddr {
             }
             SockAddr::Abstract(name) => json!({"family": "AF_UNIX", "abstract": escape(name)}),
             SockAddr::Unnamed => json!({"family": "AF_UNIX", "unnamed": true}),
-            SockAddr::Inet { addr, port } => json!({"family": "AF_INET", "addr": addr.to_string(), "port": port}),
-            SockAddr::Inet6 { addr, port } => json!({"family": "AF_INET6", "addr": addr.to_string(), "port": port}),
-            SockAddr::Netlink { pid, groups } => json!({"family": "AF_NETLINK", "pid": pid, "groups": groups}),
+            SockAddr::Inet { addr, port } => {
+                json!({"family": "AF_INET", "addr": addr.to_string(), "port": port})
+            }
+            SockAddr::Inet6 { addr, port } => {
+                json!({"family": "AF_INET6", "addr": addr.to_string(), "port": port})
+            }
+            SockAddr::Netlink { pid, groups } => {
+                json!({"family": "AF_NETLINK", "pid": pid, "groups": groups})
+            }
             SockAddr::Other { family, raw } => {
                 json!({"family": super::flags::family(u64::from(*family)), "raw": super::hex(raw)})
             }
@@ -90,15 +123,29 @@ impl SockAddr {
 
     pub fn to_text(&self) -> String {
         match self {
-            SockAddr::Unix { path, .. } => format!("{{sa_family=AF_UNIX, sun_path=\"{}\"}}", escape(path)),
-            SockAddr::Abstract(name) => format!("{{sa_family=AF_UNIX, sun_path=@\"{}\"}}", escape(name)),
+            SockAddr::Unix { path, .. } => {
+                format!("{{sa_family=AF_UNIX, sun_path=\"{}\"}}", escape(path))
+            }
+            SockAddr::Abstract(name) => {
+                format!("{{sa_family=AF_UNIX, sun_path=@\"{}\"}}", escape(name))
+            }
             SockAddr::Unnamed => "{sa_family=AF_UNIX}".into(),
             SockAddr::Inet { addr, port } => {
-                format!("{{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"{addr}\")}}")
+                format!(
+                    "{{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"{addr}\")}}"
+                )
             }
-            SockAddr::Inet6 { addr, port } => format!("{{sa_family=AF_INET6, sin6_port=htons({port}), sin6_addr=\"{addr}\"}}"),
-            SockAddr::Netlink { pid, groups } => format!("{{sa_family=AF_NETLINK, nl_pid={pid}, nl_groups={groups:#010x}}}"),
-            SockAddr::Other { family, raw } => format!("{{sa_family={}, sa_data={}}}", super::flags::family(u64::from(*family)), super::hex(raw)),
+            SockAddr::Inet6 { addr, port } => {
+                format!("{{sa_family=AF_INET6, sin6_port=htons({port}), sin6_addr=\"{addr}\"}}")
+            }
+            SockAddr::Netlink { pid, groups } => {
+                format!("{{sa_family=AF_NETLINK, nl_pid={pid}, nl_groups={groups:#010x}}}")
+            }
+            SockAddr::Other { family, raw } => format!(
+                "{{sa_family={}, sa_data={}}}",
+                super::flags::family(u64::from(*family)),
+                super::hex(raw)
+            ),
             SockAddr::Short(raw) => format!("{{short: {}}}", super::hex(raw)),
         }
     }
@@ -117,13 +164,22 @@ mod tests {
     #[test]
     fn unix_path() {
         let a = un(b"/tmp/s.sock\0");
-        assert_eq!(decode(&a, 110), SockAddr::Unix { path: b"/tmp/s.sock".to_vec(), nul_terminated: true });
+        assert_eq!(
+            decode(&a, 110),
+            SockAddr::Unix {
+                path: b"/tmp/s.sock".to_vec(),
+                nul_terminated: true
+            }
+        );
         assert_eq!(decode(&a, 110).to_json()["path"], "/tmp/s.sock");
     }
 
     #[test]
     fn abstract_and_unnamed() {
-        assert_eq!(decode(&un(b"\0name"), 7), SockAddr::Abstract(b"name".to_vec()));
+        assert_eq!(
+            decode(&un(b"\0name"), 7),
+            SockAddr::Abstract(b"name".to_vec())
+        );
         assert_eq!(decode(&un(b""), 2), SockAddr::Unnamed);
         assert_eq!(decode(&un(b"\0name"), 7).to_json()["abstract"], "name");
     }
@@ -135,13 +191,21 @@ mod tests {
         assert_eq!(decode(&[1], 1), SockAddr::Short(vec![1]));
         // A sun_path that fills all 108 bytes without a NUL.
         let a = un(&[b'a'; 108]);
-        let SockAddr::Unix { path, nul_terminated } = decode(&a, 110) else { panic!() };
+        let SockAddr::Unix {
+            path,
+            nul_terminated,
+        } = decode(&a, 110)
+        else {
+            panic!()
+        };
         assert_eq!(path.len(), 108);
         assert!(!nul_terminated);
         // A length beyond sockaddr_un: the copy was capped at 128; the path stops at 108.
         let mut b = un(&[b'b'; 120]);
         b.truncate(128);
-        let SockAddr::Unix { path, .. } = decode(&b, 200) else { panic!() };
+        let SockAddr::Unix { path, .. } = decode(&b, 200) else {
+            panic!()
+        };
         assert_eq!(path.len(), 108);
     }
 
@@ -151,7 +215,10 @@ mod tests {
         a.extend_from_slice(&8080u16.to_be_bytes());
         a.extend_from_slice(&[127, 0, 0, 1]);
         a.extend_from_slice(&[0; 8]);
-        assert_eq!(decode(&a, 16).to_json(), json!({"family": "AF_INET", "addr": "127.0.0.1", "port": 8080}));
+        assert_eq!(
+            decode(&a, 16).to_json(),
+            json!({"family": "AF_INET", "addr": "127.0.0.1", "port": 8080})
+        );
         let mut n = AF_NETLINK.to_ne_bytes().to_vec();
         n.extend_from_slice(&[0, 0]);
         n.extend_from_slice(&0u32.to_ne_bytes());

@@ -30,7 +30,14 @@ fn close(fd: i32) {
 fn unmapped_page() -> Result<usize> {
     // SAFETY: anonymous mapping, then unmapping the same range; no Rust reference points into it.
     unsafe {
-        let p = libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
         if p == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error()).context("mmap");
         }
@@ -79,7 +86,10 @@ pub fn run() -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     {
         println!("socketcall(99, ...) = {}", int80_socketcall(99, 0));
-        println!("socketcall(SYS_BIND, unmapped args) = {}", int80_socketcall(2, bad as u32));
+        println!(
+            "socketcall(SYS_BIND, unmapped args) = {}",
+            int80_socketcall(2, bad as u32)
+        );
     }
     Ok(())
 }

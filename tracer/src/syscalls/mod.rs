@@ -26,7 +26,13 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: [Group; 5] = [Group::Net, Group::Ipc, Group::Signal, Group::Memory, Group::Io];
+    pub const ALL: [Group; 5] = [
+        Group::Net,
+        Group::Ipc,
+        Group::Signal,
+        Group::Memory,
+        Group::Io,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -205,7 +211,11 @@ impl Op {
         };
         CaptureOp {
             kind,
-            when: if self.exit { tracer_common::WHEN_EXIT } else { tracer_common::WHEN_ENTER },
+            when: if self.exit {
+                tracer_common::WHEN_EXIT
+            } else {
+                tracer_common::WHEN_ENTER
+            },
             arg: self.arg,
             len_from,
             len_arg,
@@ -241,7 +251,11 @@ pub struct Row {
 impl Row {
     /// The kernel-side spec of this row for one table.
     pub fn spec(&self, index: usize, table: u8) -> SyscallSpec {
-        let abi = if table == TABLE_X86_64 { Abi::X86_64 } else { Abi::Ia32 };
+        let abi = if table == TABLE_X86_64 {
+            Abi::X86_64
+        } else {
+            Abi::Ia32
+        };
         let mut spec = SyscallSpec {
             row: index as u16,
             flags: SPEC_TRACED,
@@ -308,15 +322,24 @@ pub struct Selection(pub Vec<bool>);
 impl Selection {
     /// The default: everything, with `%io` only when a command or pid is traced.
     pub fn default_for(scoped: bool) -> Selection {
-        Selection(ROWS.iter().map(|r| scoped || r.group != Group::Io).collect())
+        Selection(
+            ROWS.iter()
+                .map(|r| scoped || r.group != Group::Io)
+                .collect(),
+        )
     }
 
     /// Parse `-e` lists: names and `%groups`, comma separated; `all` for every row.
     pub fn parse(specs: &[String]) -> Result<Selection, SelectError> {
         let mut sel = vec![false; ROWS.len()];
-        for item in specs.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+        for item in specs
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             if item == "all" {
-                sel.iter_mut().for_each(|s| *s = true);
+                sel.fill(true);
                 continue;
             }
             if let Some(g) = item.strip_prefix('%') {
@@ -356,10 +379,17 @@ impl Selection {
     pub fn specs(&self) -> Vec<(u32, SyscallSpec)> {
         let mut out = Vec::new();
         let slot = |table: u8, nr: u32| u32::from(table) * tracer_common::TABLE_SLOTS + nr;
-        let socketcall_traced = ROWS.iter().enumerate().any(|(i, r)| self.contains(i) && r.socketcall.is_some());
-        let ipc_traced = ROWS.iter().enumerate().any(|(i, r)| self.contains(i) && r.ipc.is_some());
+        let socketcall_traced = ROWS
+            .iter()
+            .enumerate()
+            .any(|(i, r)| self.contains(i) && r.socketcall.is_some());
+        let ipc_traced = ROWS
+            .iter()
+            .enumerate()
+            .any(|(i, r)| self.contains(i) && r.ipc.is_some());
         for (i, r) in ROWS.iter().enumerate() {
-            let dispatcher = (r.name == "socketcall" && socketcall_traced) || (r.name == "ipc" && ipc_traced);
+            let dispatcher =
+                (r.name == "socketcall" && socketcall_traced) || (r.name == "ipc" && ipc_traced);
             if !self.contains(i) && !dispatcher {
                 continue;
             }
@@ -373,7 +403,10 @@ impl Selection {
                 continue;
             }
             if let Some(call) = r.socketcall {
-                out.push((slot(TABLE_SOCKETCALL, call.into()), r.spec(i, TABLE_SOCKETCALL)));
+                out.push((
+                    slot(TABLE_SOCKETCALL, call.into()),
+                    r.spec(i, TABLE_SOCKETCALL),
+                ));
             }
             if let Some((call, _)) = r.ipc {
                 out.push((slot(TABLE_IPC, call.into()), r.spec(i, TABLE_IPC)));
@@ -394,16 +427,36 @@ fn unknown(item: &str) -> SelectError {
         .collect();
     names.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     names.dedup_by(|a, b| a.1 == b.1);
-    SelectError::Unknown { name: item.to_string(), nearest: names.into_iter().take(3).map(|(_, n)| n).collect() }
+    SelectError::Unknown {
+        name: item.to_string(),
+        nearest: names.into_iter().take(3).map(|(_, n)| n).collect(),
+    }
 }
 
 /// socketcall's call names (include/uapi/linux/net.h).
 pub fn socketcall_name(call: u32) -> Option<&'static str> {
     const NAMES: [&str; 21] = [
-        "", "SYS_SOCKET", "SYS_BIND", "SYS_CONNECT", "SYS_LISTEN", "SYS_ACCEPT", "SYS_GETSOCKNAME",
-        "SYS_GETPEERNAME", "SYS_SOCKETPAIR", "SYS_SEND", "SYS_RECV", "SYS_SENDTO", "SYS_RECVFROM",
-        "SYS_SHUTDOWN", "SYS_SETSOCKOPT", "SYS_GETSOCKOPT", "SYS_SENDMSG", "SYS_RECVMSG",
-        "SYS_ACCEPT4", "SYS_RECVMMSG", "SYS_SENDMMSG",
+        "",
+        "SYS_SOCKET",
+        "SYS_BIND",
+        "SYS_CONNECT",
+        "SYS_LISTEN",
+        "SYS_ACCEPT",
+        "SYS_GETSOCKNAME",
+        "SYS_GETPEERNAME",
+        "SYS_SOCKETPAIR",
+        "SYS_SEND",
+        "SYS_RECV",
+        "SYS_SENDTO",
+        "SYS_RECVFROM",
+        "SYS_SHUTDOWN",
+        "SYS_SETSOCKOPT",
+        "SYS_GETSOCKOPT",
+        "SYS_SENDMSG",
+        "SYS_RECVMSG",
+        "SYS_ACCEPT4",
+        "SYS_RECVMMSG",
+        "SYS_SENDMMSG",
     ];
     NAMES.get(call as usize).copied().filter(|n| !n.is_empty())
 }
@@ -434,13 +487,25 @@ mod tests {
     #[test]
     fn every_row_has_a_number_and_consistent_ops() {
         for r in ROWS {
-            assert!(r.x64.is_some() || r.ia32.is_some() || r.socketcall.is_some() || r.ipc.is_some(), "{}", r.name);
+            assert!(
+                r.x64.is_some() || r.ia32.is_some() || r.socketcall.is_some() || r.ipc.is_some(),
+                "{}",
+                r.name
+            );
             assert!(r.ops.len() <= MAX_OPS, "{}", r.name);
             for (_, a) in r.args {
                 let op = match a {
-                    Arg::SockAddr(i) | Arg::SockAddrOut(i) | Arg::Buf(i) | Arg::Path(i) | Arg::MsgHdr(i)
-                    | Arg::OptVal(i) | Arg::SemOps(i) | Arg::IpcKludge(i) | Arg::FdPair(i)
-                    | Arg::SigAction(i) | Arg::SigInfo(i) => Some(*i),
+                    Arg::SockAddr(i)
+                    | Arg::SockAddrOut(i)
+                    | Arg::Buf(i)
+                    | Arg::Path(i)
+                    | Arg::MsgHdr(i)
+                    | Arg::OptVal(i)
+                    | Arg::SemOps(i)
+                    | Arg::IpcKludge(i)
+                    | Arg::FdPair(i)
+                    | Arg::SigAction(i)
+                    | Arg::SigInfo(i) => Some(*i),
                     Arg::MsgBuf(i, j) => {
                         assert!((*j as usize) < r.ops.len(), "{}", r.name);
                         Some(*i)
@@ -493,7 +558,11 @@ mod tests {
         assert!(s.contains(idx("msgsnd")));
         assert!(!s.contains(idx("connect")));
         // bind through socketcall needs the socketcall dispatcher slot.
-        assert!(s.specs().iter().any(|(i, _)| *i == u32::from(TABLE_IA32) * 512 + 102));
+        assert!(
+            s.specs()
+                .iter()
+                .any(|(i, _)| *i == u32::from(TABLE_IA32) * 512 + 102)
+        );
     }
 
     #[test]
@@ -502,7 +571,10 @@ mod tests {
         assert!(e.to_string().contains("bind"), "{e}");
         let e = Selection::parse(&["%nett".into()]).unwrap_err();
         assert!(e.to_string().contains("%net"), "{e}");
-        assert_eq!(Selection::parse(&[",".into()]).unwrap_err(), SelectError::Empty);
+        assert_eq!(
+            Selection::parse(&[",".into()]).unwrap_err(),
+            SelectError::Empty
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! their argument order: include/uapi/linux/ipc.h and ipc/syscall.c `compat_ksys_ipc`.
 //! Argument names follow the man pages.
 
+#[allow(clippy::enum_glob_use, reason = "the rows read like the man pages")]
 use super::{Arg::*, Group, Len, Op, OpKind, Ret, Row, Sz};
 
 const SOCKADDR: Sz = Sz::N(tracer_common::MAX_SOCKADDR);
@@ -10,7 +11,16 @@ const PAYLOAD: Sz = Sz::N(tracer_common::MAX_SNAPLEN as u16);
 const PATH: Sz = Sz::N(tracer_common::MAX_STR);
 
 const fn op(kind: OpKind, exit: bool, arg: u8, len: Len, max: Sz) -> Op {
-    Op { kind, exit, arg, len, max, offset: Sz::N(0), snap: false, ok_only: exit }
+    Op {
+        kind,
+        exit,
+        arg,
+        len,
+        max,
+        offset: Sz::N(0),
+        snap: false,
+        ok_only: exit,
+    }
 }
 /// A sockaddr passed in, with its length in `args[len]`.
 const fn addr_in(arg: u8, len: u8) -> Op {
@@ -21,10 +31,16 @@ const fn addr_out(arg: u8, len: u8) -> Op {
     op(OpKind::Bytes, true, arg, Len::Deref(len), SOCKADDR)
 }
 const fn data_in(arg: u8, len: u8) -> Op {
-    Op { snap: true, ..op(OpKind::Bytes, false, arg, Len::Arg(len, 1), PAYLOAD) }
+    Op {
+        snap: true,
+        ..op(OpKind::Bytes, false, arg, Len::Arg(len, 1), PAYLOAD)
+    }
 }
 const fn data_out(arg: u8) -> Op {
-    Op { snap: true, ..op(OpKind::Bytes, true, arg, Len::Ret, PAYLOAD) }
+    Op {
+        snap: true,
+        ..op(OpKind::Bytes, true, arg, Len::Ret, PAYLOAD)
+    }
 }
 const fn path(arg: u8) -> Op {
     op(OpKind::Str, false, arg, Len::Fixed(PATH), PATH)
@@ -36,11 +52,21 @@ const fn fixed_out(arg: u8, size: Sz) -> Op {
     op(OpKind::Bytes, true, arg, Len::Fixed(size), size)
 }
 const fn msghdr(arg: u8, exit: bool, payload: bool) -> Op {
-    op(OpKind::MsgHdr { payload }, exit, arg, Len::Fixed(Sz::N(0)), Sz::N(0))
+    op(
+        OpKind::MsgHdr { payload },
+        exit,
+        arg,
+        Len::Fixed(Sz::N(0)),
+        Sz::N(0),
+    )
 }
 /// `struct msgbuf`'s text, after its `long mtype`.
 const fn msgtext(arg: u8, len: Len) -> Op {
-    Op { offset: Sz::Long, snap: true, ..op(OpKind::Bytes, matches!(len, Len::Ret), arg, len, PAYLOAD) }
+    Op {
+        offset: Sz::Long,
+        snap: true,
+        ..op(OpKind::Bytes, matches!(len, Len::Ret), arg, len, PAYLOAD)
+    }
 }
 
 const NONE: [u8; 6] = [0xff; 6];

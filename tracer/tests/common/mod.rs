@@ -48,8 +48,14 @@ pub fn record_demo(name: &str, extra: &[&str]) -> Vec<Value> {
     let (output, records) = record_cmd(name, extra, &[TRACER, "demo", name]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "tracer failed: {stderr}");
-    assert!(stderr.contains("exit status: 0"), "the demo failed: {stderr}");
-    let summary = records.iter().find(|r| r["type"] == "summary").expect("a summary record");
+    assert!(
+        stderr.contains("exit status: 0"),
+        "the demo failed: {stderr}"
+    );
+    let summary = records
+        .iter()
+        .find(|r| r["type"] == "summary")
+        .expect("a summary record");
     assert_eq!(summary["lost"], 0, "events were lost");
     assert_eq!(summary["decode_errors"], 0, "undecodable records");
     records
@@ -61,15 +67,24 @@ pub fn syscalls(records: &[Value]) -> Vec<&Value> {
 
 /// The calls named in `names`, per process, in order.
 pub fn of<'a>(records: &'a [Value], names: &[&str]) -> Vec<&'a Value> {
-    syscalls(records).into_iter().filter(|r| names.contains(&r["syscall"].as_str().unwrap_or(""))).collect()
+    syscalls(records)
+        .into_iter()
+        .filter(|r| names.contains(&r["syscall"].as_str().unwrap_or("")))
+        .collect()
 }
 
 pub fn names(calls: &[&Value]) -> Vec<String> {
-    calls.iter().map(|c| c["syscall"].as_str().unwrap_or("?").to_string()).collect()
+    calls
+        .iter()
+        .map(|c| c["syscall"].as_str().unwrap_or("?").to_string())
+        .collect()
 }
 
 pub fn pids(records: &[Value]) -> Vec<u64> {
-    let mut p: Vec<u64> = syscalls(records).iter().filter_map(|r| r["pid"].as_u64()).collect();
+    let mut p: Vec<u64> = syscalls(records)
+        .iter()
+        .filter_map(|r| r["pid"].as_u64())
+        .collect();
     p.dedup();
     let mut seen = Vec::new();
     for x in p {
@@ -86,5 +101,9 @@ pub fn by_pid<'a>(calls: &[&'a Value], pid: u64) -> Vec<&'a Value> {
 
 /// The first call named `name`, or a panic listing what was there.
 pub fn first<'a>(calls: &[&'a Value], name: &str) -> &'a Value {
-    calls.iter().copied().find(|c| c["syscall"] == name).unwrap_or_else(|| panic!("no {name} in {:?}", names(calls)))
+    calls
+        .iter()
+        .copied()
+        .find(|c| c["syscall"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {:?}", names(calls)))
 }
