@@ -154,6 +154,9 @@ pub fn protocol(domain: u64, v: u64) -> String {
 
 /// `IPC_CREAT|IPC_EXCL|IPC_NOWAIT|0600` and the SysV message/shm flags.
 pub fn ipc_flags(v: u64) -> String {
+    if v == 0 {
+        return "0".into();
+    }
     let mode = v & 0o777;
     let rest = v & !0o777;
     let mut s = bits(
@@ -374,7 +377,7 @@ mod tests {
     fn names() {
         assert_eq!(sock_type(1 | 0o2000000), "SOCK_STREAM|SOCK_CLOEXEC");
         assert_eq!(ipc_flags(0o1000 | 0o600), "IPC_CREAT|0o600");
-        assert_eq!(ipc_flags(0), "0o0");
+        assert_eq!(ipc_flags(0), "0");
         assert_eq!(mknod_mode(0o10000 | 0o644), "S_IFIFO|0o644");
         assert_eq!(errno(98), "EADDRINUSE");
         assert_eq!(errno(4000), "E4000");

@@ -69,11 +69,6 @@ const fn msgtext(arg: u8, len: Len) -> Op {
     }
 }
 
-const NONE: [u8; 6] = [0xff; 6];
-const fn ipc_map(a: [u8; 6]) -> [u8; 6] {
-    a
-}
-
 macro_rules! row {
     ($name:literal, $group:ident, x64: $x:expr, ia32: $i:expr, sc: $sc:expr, ipc: $ipc:expr,
      args: [$($an:literal: $ak:expr),* $(,)?], ops: [$($op:expr),* $(,)?], ret: $ret:ident $(, filter: $f:expr)?) => {
@@ -170,39 +165,40 @@ pub static ROWS: &[Row] = &[
     row!("unlinkat", Ipc, x64: Some(263), ia32: Some(301), sc: None, ipc: None,
         args: ["dirfd": DirFd, "pathname": Path(0), "flags": AtFlags], ops: [path(1)], ret: Int),
     // SysV message queues, semaphores, shared memory (ipc/msg.c, ipc/sem.c, ipc/shm.c).
-    row!("msgget", Ipc, x64: Some(68), ia32: Some(399), sc: None, ipc: Some((13, ipc_map([1, 2, 0xff, 0xff, 0xff, 0xff]))),
+    row!("msgget", Ipc, x64: Some(68), ia32: Some(399), sc: None, ipc: Some((13, [1, 2, 0xff, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "msgflg": IpcFlags], ops: [], ret: Int),
-    row!("msgsnd", Ipc, x64: Some(69), ia32: Some(400), sc: None, ipc: Some((11, ipc_map([1, 4, 2, 3, 0xff, 0xff]))),
+    row!("msgsnd", Ipc, x64: Some(69), ia32: Some(400), sc: None, ipc: Some((11, [1, 4, 2, 3, 0xff, 0xff])),
         args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgflg": IpcFlags],
         ops: [fixed_in(1, Sz::Long), msgtext(1, Len::Arg(2, 1))], ret: Int),
     row!("msgrcv", Ipc, x64: Some(70), ia32: Some(401), sc: None, ipc: None,
         args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgtyp": Int, "msgflg": IpcFlags],
         ops: [fixed_out(1, Sz::Long), msgtext(1, Len::Ret)], ret: Int),
     // ipc(MSGRCV) version 0 passes msgp and msgtyp in a `struct ipc_kludge` at `ptr`.
-    row!("msgrcv", Ipc, x64: None, ia32: None, sc: None, ipc: Some((12, ipc_map([1, 4, 2, 0xff, 3, 0xff]))),
-        args: ["msqid": Int, "kludge": IpcKludge(0), "msgsz": UInt, "msgtyp": Int, "msgflg": IpcFlags],
+    // msgtyp is inside the kludge.
+    row!("msgrcv", Ipc, x64: None, ia32: None, sc: None, ipc: Some((12, [1, 4, 2, 3, 0xff, 0xff])),
+        args: ["msqid": Int, "kludge": IpcKludge(0), "msgsz": UInt, "msgflg": IpcFlags],
         ops: [fixed_in(1, Sz::N(8))], ret: Int),
-    row!("msgctl", Ipc, x64: Some(71), ia32: Some(402), sc: None, ipc: Some((14, ipc_map([1, 2, 4, 0xff, 0xff, 0xff]))),
+    row!("msgctl", Ipc, x64: Some(71), ia32: Some(402), sc: None, ipc: Some((14, [1, 2, 4, 0xff, 0xff, 0xff])),
         args: ["msqid": Int, "cmd": IpcCmd, "buf": Ptr], ops: [], ret: Int),
-    row!("semget", Ipc, x64: Some(64), ia32: Some(393), sc: None, ipc: Some((2, ipc_map([1, 2, 3, 0xff, 0xff, 0xff]))),
+    row!("semget", Ipc, x64: Some(64), ia32: Some(393), sc: None, ipc: Some((2, [1, 2, 3, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "nsems": Int, "semflg": IpcFlags], ops: [], ret: Int),
-    row!("semop", Ipc, x64: Some(65), ia32: None, sc: None, ipc: Some((1, ipc_map([1, 4, 2, 0xff, 0xff, 0xff]))),
+    row!("semop", Ipc, x64: Some(65), ia32: None, sc: None, ipc: Some((1, [1, 4, 2, 0xff, 0xff, 0xff])),
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt], ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int),
-    row!("semtimedop", Ipc, x64: Some(220), ia32: None, sc: None, ipc: Some((4, ipc_map([1, 4, 2, 5, 0xff, 0xff]))),
+    row!("semtimedop", Ipc, x64: Some(220), ia32: None, sc: None, ipc: Some((4, [1, 4, 2, 5, 0xff, 0xff])),
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Ptr],
         ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int),
     row!("semtimedop_time64", Ipc, x64: None, ia32: Some(420), sc: None, ipc: None,
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Ptr],
         ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int),
-    row!("semctl", Ipc, x64: Some(66), ia32: Some(394), sc: None, ipc: Some((3, ipc_map([1, 2, 3, 4, 0xff, 0xff]))),
+    row!("semctl", Ipc, x64: Some(66), ia32: Some(394), sc: None, ipc: Some((3, [1, 2, 3, 4, 0xff, 0xff])),
         args: ["semid": Int, "semnum": Int, "cmd": IpcCmd, "arg": Hex], ops: [], ret: Int),
-    row!("shmget", Ipc, x64: Some(29), ia32: Some(395), sc: None, ipc: Some((23, ipc_map([1, 2, 3, 0xff, 0xff, 0xff]))),
+    row!("shmget", Ipc, x64: Some(29), ia32: Some(395), sc: None, ipc: Some((23, [1, 2, 3, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "size": UInt, "shmflg": IpcFlags], ops: [], ret: Int),
-    row!("shmat", Ipc, x64: Some(30), ia32: Some(397), sc: None, ipc: Some((21, ipc_map([1, 4, 2, 0xff, 0xff, 0xff]))),
+    row!("shmat", Ipc, x64: Some(30), ia32: Some(397), sc: None, ipc: Some((21, [1, 4, 2, 0xff, 0xff, 0xff])),
         args: ["shmid": Int, "shmaddr": Ptr, "shmflg": IpcFlags], ops: [], ret: Hex),
-    row!("shmdt", Ipc, x64: Some(67), ia32: Some(398), sc: None, ipc: Some((22, ipc_map([4, 0xff, 0xff, 0xff, 0xff, 0xff]))),
+    row!("shmdt", Ipc, x64: Some(67), ia32: Some(398), sc: None, ipc: Some((22, [4, 0xff, 0xff, 0xff, 0xff, 0xff])),
         args: ["shmaddr": Ptr], ops: [], ret: Int),
-    row!("shmctl", Ipc, x64: Some(31), ia32: Some(396), sc: None, ipc: Some((24, ipc_map([1, 2, 4, 0xff, 0xff, 0xff]))),
+    row!("shmctl", Ipc, x64: Some(31), ia32: Some(396), sc: None, ipc: Some((24, [1, 2, 4, 0xff, 0xff, 0xff])),
         args: ["shmid": Int, "cmd": IpcCmd, "buf": Ptr], ops: [], ret: Int),
     // POSIX message queues (ipc/mqueue.c).
     row!("mq_open", Ipc, x64: Some(240), ia32: Some(277), sc: None, ipc: None,
@@ -256,6 +252,3 @@ pub static ROWS: &[Row] = &[
     row!("close", Io, x64: Some(3), ia32: Some(6), sc: None, ipc: None,
         args: ["fd": Fd], ops: [], ret: Int),
 ];
-
-#[allow(dead_code)]
-const _UNUSED: [u8; 6] = NONE;
