@@ -65,6 +65,9 @@ pub struct RecordArgs {
     /// Ring buffer size in MiB (a power of two).
     #[arg(long = "ring-mib", default_value_t = 8)]
     pub ring_mib: u32,
+    /// Ring buffer size in pages, overriding --ring-mib (for tests that overflow it).
+    #[arg(long = "ring-pages", hide = true)]
+    pub ring_pages: Option<u32>,
     #[command(flatten)]
     pub scope: Scope,
 }

@@ -30,12 +30,14 @@ pub fn run() -> Result<()> {
             "no"
         },
     );
-    let lockdown = fs::read_to_string("/sys/kernel/security/lockdown")
-        .map_or_else(|_| "unknown".into(), |s| s.trim().to_string());
+    let lockdown = fs::read_to_string("/sys/kernel/security/lockdown").map_or_else(
+        |_| "unknown (no /sys/kernel/security/lockdown)".into(),
+        |s| s.trim().to_string(),
+    );
     line("lockdown", &lockdown);
-    let ia32 = fs::read_to_string("/proc/config.gz").is_ok()
-        || std::path::Path::new("/proc/sys/abi").exists();
-    let _ = ia32;
+    // Present when the kernel runs 32-bit programs (CONFIG_IA32_EMULATION, arch/x86/entry/vdso).
+    let ia32 = std::path::Path::new("/proc/sys/abi/vsyscall32").exists();
+    line("32-bit programs", if ia32 { "yes (ia32 emulation)" } else { "no ia32 emulation" });
     if let Err(e) = capture::check_privileges() {
         line("privileges", "missing");
         println!("  {e}");

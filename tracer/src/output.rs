@@ -120,7 +120,13 @@ impl Writer {
         let bad = call.flags & SYS_F_BAD_CALL != 0;
         m.insert("syscall".into(), json!(call.row.name));
         if let Some((disp, num, name)) = call.dispatcher() {
-            m.insert(disp.into(), json!({"call": num, "name": name}));
+            let mut d = json!({"call": num, "name": name});
+            if disp == "socketcall" && call.flags & SYS_F_ARGS_FAULT == 0 {
+                // The argument array as the kernel's copy_from_user read it.
+                d["args_ptr"] = json!(format!("{:#x}", call.raw_args[1]));
+                d["array"] = json!(&call.args[..call.row.args.len().min(6)]);
+            }
+            m.insert(disp.into(), d);
         } else if bad {
             m.insert(
                 call.row.name.into(),
@@ -140,6 +146,9 @@ impl Writer {
             }
         }
         m.insert("args".into(), Value::Object(args));
+        if call.enter_ns.is_some() {
+            m.insert("raw_args".into(), json!(call.raw_args));
+        }
         if let Some(ret) = call.ret {
             m.insert("ret".into(), json!(ret));
             m.insert(

@@ -31,7 +31,7 @@ fn now_ns(clock: ClockId) -> i128 {
 }
 
 /// Everything that can be checked without privileges, before loading anything.
-pub fn options(scope: &Scope, ring_mib: u32) -> Result<Options> {
+pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<Options> {
     let scoped = !scope.pids.is_empty() || !scope.command.is_empty();
     let selection = if scope.syscalls.is_empty() {
         Selection::default_for(scoped)
@@ -48,6 +48,11 @@ pub fn options(scope: &Scope, ring_mib: u32) -> Result<Options> {
     if !ring_mib.is_power_of_two() || ring_mib > 1024 {
         bail!("--ring-mib {ring_mib}: must be a power of two between 1 and 1024");
     }
+    if ring_pages.is_some_and(|p| !p.is_power_of_two() || p > 1 << 18) {
+        bail!("--ring-pages: must be a power of two");
+    }
+    let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE).ok().flatten().unwrap_or(4096) as u32;
+    let ring_bytes = ring_pages.map_or(ring_mib << 20, |p| p * page);
     if !scope.pids.is_empty() && !scope.command.is_empty() {
         bail!("give either -p PID or a command, not both");
     }
@@ -62,7 +67,7 @@ pub fn options(scope: &Scope, ring_mib: u32) -> Result<Options> {
         selection,
         comms: scope.comms.clone(),
         snaplen: scope.snaplen,
-        ring_bytes: ring_mib << 20,
+        ring_bytes,
     })
 }
 
@@ -114,7 +119,7 @@ fn open_output(path: &Path) -> Result<Box<dyn Write>> {
 }
 
 pub fn run(args: &RecordArgs) -> Result<()> {
-    let opts = options(&args.scope, args.ring_mib)?;
+    let opts = options(&args.scope, args.ring_mib, args.ring_pages)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -199,3 +199,95 @@ fn whole_system_scope_sees_other_processes() {
     );
     let _ = by_pid(&binds, 0);
 }
+
+#[test]
+fn lost_events_are_counted_and_reported() {
+    // A one-page ring buffer cannot hold a burst of a few thousand writes.
+    let (out, recs) = record_cmd(
+        "lost",
+        &["--ring-pages", "1"],
+        &[
+            "/bin/sh",
+            "-c",
+            "for i in $(seq 3000); do echo x; done >/dev/null",
+        ],
+    );
+    assert!(out.status.success());
+    let summary = recs.iter().find(|r| r["type"] == "summary").unwrap();
+    let lost = summary["lost"].as_u64().unwrap();
+    assert!(lost > 0, "{summary}");
+    let reported: u64 = recs
+        .iter()
+        .filter(|r| r["type"] == "lost")
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(reported, lost, "every lost event appears in a lost record");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{lost} events lost")), "{stderr}");
+}
+
+#[test]
+fn under_sudo_the_command_runs_as_the_invoking_user_who_owns_the_output() {
+    common::require_root();
+    let out = std::env::temp_dir().join(format!("tracer-sudo-{}.jsonl", std::process::id()));
+    let rec = Command::new(TRACER)
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .args(["record", "--format", "jsonl", "-o"])
+        .arg(&out)
+        .args(["--", "/usr/bin/id", "-u"])
+        .output()
+        .unwrap();
+    assert!(
+        rec.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rec.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&rec.stdout).trim(), "65534");
+    let meta = std::fs::metadata(&out).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), 65534);
+}
+
+#[test]
+fn sigint_stops_a_whole_system_recording_cleanly() {
+    common::require_root();
+    let out = std::env::temp_dir().join(format!("tracer-int-{}.jsonl", std::process::id()));
+    let child = Command::new(TRACER)
+        .args(["record", "--format", "jsonl", "-o"])
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let st = child.wait_with_output().unwrap();
+    assert!(st.status.success());
+    let text = std::fs::read_to_string(&out).unwrap();
+    let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["type"], "summary");
+}
+
+#[test]
+fn doctor_tries_each_probe_kind() {
+    common::require_root();
+    let out = Command::new(TRACER).arg("doctor").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    // What tracer record needs must load here; kprobe/fentry are reported either way.
+    for line in ["tracepoint             yes", "raw tracepoint         yes"] {
+        assert!(text.contains(line), "{text}");
+    }
+    for kind in ["kprobe", "fentry"] {
+        let l = text
+            .lines()
+            .find(|l| l.starts_with(kind))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(
+            l.contains("yes (loaded and attached)") || l.contains("no ("),
+            "{l}"
+        );
+    }
+}
