@@ -37,7 +37,14 @@ pub fn run() -> Result<()> {
     line("lockdown", &lockdown);
     // Present when the kernel runs 32-bit programs (CONFIG_IA32_EMULATION, arch/x86/entry/vdso).
     let ia32 = std::path::Path::new("/proc/sys/abi/vsyscall32").exists();
-    line("32-bit programs", if ia32 { "yes (ia32 emulation)" } else { "no ia32 emulation" });
+    line(
+        "32-bit programs",
+        if ia32 {
+            "yes (ia32 emulation)"
+        } else {
+            "no ia32 emulation"
+        },
+    );
     if let Err(e) = capture::check_privileges() {
         line("privileges", "missing");
         println!("  {e}");
@@ -83,7 +90,19 @@ pub fn run() -> Result<()> {
         p.detach(link)?;
         Ok(())
     })();
-    line("kprobe", &verdict(kp));
+    line(
+        "kprobe",
+        &match kp {
+            // aya attaches kprobes through the kprobe PMU, which exists only with CONFIG_KPROBES.
+            Err(e) if !std::path::Path::new("/sys/bus/event_source/devices/kprobe").exists() => {
+                format!(
+                    "no (this kernel has no kprobe PMU, CONFIG_KPROBES is off: {})",
+                    one_line(&e)
+                )
+            }
+            r => verdict(r),
+        },
+    );
     let fe = (|| -> Result<()> {
         let btf = Btf::from_sys_fs()?;
         let p: &mut FEntry = ebpf

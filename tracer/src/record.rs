@@ -51,7 +51,10 @@ pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<
     if ring_pages.is_some_and(|p| !p.is_power_of_two() || p > 1 << 18) {
         bail!("--ring-pages: must be a power of two");
     }
-    let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE).ok().flatten().unwrap_or(4096) as u32;
+    let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .unwrap_or(4096) as u32;
     let ring_bytes = ring_pages.map_or(ring_mib << 20, |p| p * page);
     if !scope.pids.is_empty() && !scope.command.is_empty() {
         bail!("give either -p PID or a command, not both");

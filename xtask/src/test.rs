@@ -39,7 +39,7 @@ const STEPS: &[Step] = &[
 
 pub fn test(ctx: &Ctx) -> Result<()> {
     let tc = toolchain::ensure(ctx)?;
-    apt::ensure_packages(ctx, &["gcc-multilib", "strace"])?;
+    apt::ensure_packages(ctx, &["gcc-multilib"])?;
     let obj = ebpf::build(&ctx.root, &tc)?;
     let mut passed = Vec::new();
     for step in STEPS {
