@@ -600,92 +600,81 @@ fn comm_ok(cfg: &Config, comm: &[u8; 16]) -> bool {
 
 #[raw_tracepoint(tracepoint = "sys_enter")]
 pub fn sys_enter(ctx: RawTracePointContext) -> i32 {
-    on_enter(&ctx);
+    on_syscall(&ctx, WHEN_ENTER);
     0
 }
 
+#[raw_tracepoint(tracepoint = "sys_exit")]
+pub fn sys_exit(ctx: RawTracePointContext) -> i32 {
+    on_syscall(&ctx, WHEN_EXIT);
+    0
+}
+
+/// One side of a syscall: find its spec, copy the user memory of this side, emit the record.
+/// `when` is a constant at each call site, so each program gets its own specialised copy.
 #[inline(always)]
-fn on_enter(ctx: &RawTracePointContext) -> Option<()> {
+fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     let cfg = config()?;
     let pid_tgid = bpf_get_current_pid_tgid();
     if !in_scope(cfg, (pid_tgid >> 32) as u32) {
         return None;
     }
-    let nr: u64 = ctx.arg(1);
-    let st = resolve(ctx.arg(0), Some(nr))?;
-    let comm = bpf_get_current_comm().unwrap_or([0; 16]);
+    let enter = when == WHEN_ENTER;
+    // sys_enter's second argument is the number; sys_exit's is the return value.
+    let (nr, ret) = if enter {
+        (Some(ctx.arg::<u64>(1)), -1)
+    } else {
+        (None, ctx.arg::<i64>(1))
+    };
+    let st = resolve(ctx.arg(0), nr)?;
+    let comm = if enter || cfg.comm_filter != 0 {
+        bpf_get_current_comm().unwrap_or([0; 16])
+    } else {
+        [0; 16]
+    };
     if !comm_ok(cfg, &comm) {
         return None;
     }
     let buf = scratch()?;
     let body_off = size_of::<RecordHeader>();
+    let body_len = if enter {
+        size_of::<SyscallEnter>()
+    } else {
+        size_of::<SyscallExit>()
+    };
     st.full = 0;
     let mut w = Writer {
         buf,
         st: ptr::from_mut(st),
     };
-    w.set_cur(body_off + size_of::<SyscallEnter>());
-    run_ops(&mut w, st, WHEN_ENTER, -1, cfg.snaplen as usize);
+    w.set_cur(body_off + body_len);
+    run_ops(&mut w, st, when, ret, cfg.snaplen as usize);
     let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
-    // SAFETY: the scratch buffer is 8-byte aligned and starts with the header and this body;
+    let flags = st.flags | if w.full() { SYS_F_CAPTURE_FULL } else { 0 };
+    // SAFETY: the scratch buffer is 8-byte aligned and starts with the header and the body;
     // they are written field by field to keep them off the BPF stack.
     unsafe {
-        let body = &mut *buf.add(body_off).cast::<SyscallEnter>();
-        body.nr = st.nr;
-        body.row = row;
-        body.table = st.table;
-        body.flags = st.flags | if w.full() { SYS_F_CAPTURE_FULL } else { 0 };
-        body.call = st.call;
-        body._pad = 0;
-        body.args = st.args;
-        body.inner = st.inner;
-        body.comm = comm;
-        *buf.cast::<RecordHeader>() = header(REC_ENTER, st.abi, st.entry, w.cur(), pid_tgid);
-    }
-    emit(buf, w.cur());
-    Some(())
-}
-
-#[raw_tracepoint(tracepoint = "sys_exit")]
-pub fn sys_exit(ctx: RawTracePointContext) -> i32 {
-    on_exit(&ctx);
-    0
-}
-
-#[inline(always)]
-fn on_exit(ctx: &RawTracePointContext) -> Option<()> {
-    let cfg = config()?;
-    let pid_tgid = bpf_get_current_pid_tgid();
-    if !in_scope(cfg, (pid_tgid >> 32) as u32) {
-        return None;
-    }
-    let ret: i64 = ctx.arg(1);
-    let st = resolve(ctx.arg(0), None)?;
-    if cfg.comm_filter != 0 {
-        let comm = bpf_get_current_comm().unwrap_or([0; 16]);
-        if !comm_ok(cfg, &comm) {
-            return None;
+        if enter {
+            let body = &mut *buf.add(body_off).cast::<SyscallEnter>();
+            body.nr = st.nr;
+            body.row = row;
+            body.table = st.table;
+            body.flags = flags;
+            body.call = st.call;
+            body._pad = 0;
+            body.args = st.args;
+            body.inner = st.inner;
+            body.comm = comm;
+        } else {
+            let body = &mut *buf.add(body_off).cast::<SyscallExit>();
+            body.nr = st.nr;
+            body.row = row;
+            body.table = st.table;
+            body.flags = flags;
+            body.ret = ret;
         }
-    }
-    let buf = scratch()?;
-    let body_off = size_of::<RecordHeader>();
-    st.full = 0;
-    let mut w = Writer {
-        buf,
-        st: ptr::from_mut(st),
-    };
-    w.set_cur(body_off + size_of::<SyscallExit>());
-    run_ops(&mut w, st, WHEN_EXIT, ret, cfg.snaplen as usize);
-    let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
-    // SAFETY: inside the 8-byte aligned scratch buffer.
-    unsafe {
-        let body = &mut *buf.add(body_off).cast::<SyscallExit>();
-        body.nr = st.nr;
-        body.row = row;
-        body.table = st.table;
-        body.flags = st.flags | if w.full() { SYS_F_CAPTURE_FULL } else { 0 };
-        body.ret = ret;
-        *buf.cast::<RecordHeader>() = header(REC_EXIT, st.abi, st.entry, w.cur(), pid_tgid);
+        let kind = if enter { REC_ENTER } else { REC_EXIT };
+        *buf.cast::<RecordHeader>() = header(kind, st.abi, st.entry, w.cur(), pid_tgid);
     }
     emit(buf, w.cur());
     Some(())

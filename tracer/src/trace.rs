@@ -43,6 +43,30 @@ pub struct Call {
 }
 
 impl Call {
+    /// A call known only by its header and row: no arguments, times or result yet.
+    fn bare(hdr: &RecordHeader, row: &'static Row, nr: u32, table: u8, flags: u8) -> Call {
+        Call {
+            pid: hdr.pid,
+            tid: hdr.tid,
+            comm: String::new(),
+            abi: abi_of(hdr),
+            entry: hdr.entry,
+            nr,
+            row,
+            table,
+            call: 0,
+            flags,
+            raw_args: [0; 6],
+            args: [0; 6],
+            enter_ns: None,
+            exit_ns: None,
+            ret: None,
+            enter_caps: Vec::new(),
+            exit_caps: Vec::new(),
+            announced: false,
+        }
+    }
+
     pub fn entry_name(&self) -> &'static str {
         match self.entry {
             ENTRY_SYSCALL => "syscall",
@@ -187,64 +211,37 @@ impl Joiner {
         }
     }
 
+    /// The row a record names, counting records whose row is outside the table.
+    fn row(&mut self, index: u16) -> Option<&'static Row> {
+        let row = syscalls::row(index);
+        if row.is_none() {
+            self.unknown_rows += 1;
+        }
+        row
+    }
+
     fn enter(
         &mut self,
         hdr: &RecordHeader,
         body: &SyscallEnter,
         caps: Vec<Capture>,
     ) -> Option<Call> {
-        let Some(row) = syscalls::row(body.row) else {
-            self.unknown_rows += 1;
-            return None;
-        };
+        let row = self.row(body.row)?;
         Some(Call {
-            pid: hdr.pid,
-            tid: hdr.tid,
             comm: cstr(&body.comm),
-            abi: abi_of(hdr),
-            entry: hdr.entry,
-            nr: body.nr,
-            row,
-            table: body.table,
             call: body.call,
-            flags: body.flags,
             raw_args: body.args,
             args: body.inner,
             enter_ns: Some(hdr.ts_ns),
-            exit_ns: None,
-            ret: None,
             enter_caps: caps,
-            exit_caps: Vec::new(),
-            announced: false,
+            ..Call::bare(hdr, row, body.nr, body.table, body.flags)
         })
     }
 
     /// An exit whose enter was not seen (tracing started during the call, or it was lost).
     fn exit_only(&mut self, hdr: &RecordHeader, body: &SyscallExit) -> Option<Call> {
-        let Some(row) = syscalls::row(body.row) else {
-            self.unknown_rows += 1;
-            return None;
-        };
-        Some(Call {
-            pid: hdr.pid,
-            tid: hdr.tid,
-            comm: String::new(),
-            abi: abi_of(hdr),
-            entry: hdr.entry,
-            nr: body.nr,
-            row,
-            table: body.table,
-            call: 0,
-            flags: body.flags,
-            raw_args: [0; 6],
-            args: [0; 6],
-            enter_ns: None,
-            exit_ns: None,
-            ret: None,
-            enter_caps: Vec::new(),
-            exit_caps: Vec::new(),
-            announced: false,
-        })
+        let row = self.row(body.row)?;
+        Some(Call::bare(hdr, row, body.nr, body.table, body.flags))
     }
 
     /// Calls that have waited since before `older_than` and were not yet shown as pending.
