@@ -209,7 +209,32 @@ fn entry_of(regs: &PtRegs) -> (u8, u8) {
 
 /// Read the saved registers of syscall `nr` and find its spec; `None` when it is not traced.
 #[inline(always)]
-fn resolve(regs_ptr: *const PtRegs, nr: Option<u64>) -> Option<&'static mut State> {
+fn resolve(
+    cfg: &Config,
+    tgid: u32,
+    regs_ptr: *const PtRegs,
+    nr: Option<u64>,
+) -> Option<&'static mut State> {
+    // At exit `orig_ax` still holds the number (the argument registers are preserved too).
+    let nr = match nr {
+        Some(nr) => nr,
+        // SAFETY: reads one saved register; never faults.
+        None => unsafe { bpf_probe_read_kernel_u64(ptr::addr_of!((*regs_ptr).orig_ax)) }?,
+    };
+    if nr >= u64::from(TABLE_SLOTS) {
+        return None;
+    }
+    let nr = nr as u32;
+    // A cheap pre-filter before copying registers and reading user memory: most syscalls are
+    // traced in neither table.
+    let x64 = traced_at(slot(TABLE_X86_64, nr));
+    let ia32 = traced_at(slot(TABLE_IA32, nr));
+    if !x64 && !ia32 {
+        return None;
+    }
+    if !in_scope(cfg, tgid) {
+        return None;
+    }
     let st_ptr = STATE.get_ptr_mut(0)?;
     // SAFETY: the per-CPU slot is only used by this program invocation (no preemption of BPF
     // programs on the same CPU by another raw_syscalls program: they run with migration and
@@ -224,18 +249,6 @@ fn resolve(regs_ptr: *const PtRegs, nr: Option<u64>) -> Option<&'static mut Stat
         )
     };
     if rc != 0 {
-        return None;
-    }
-    // At exit `orig_ax` still holds the number; the argument registers are preserved.
-    let nr = nr.unwrap_or(st.regs.orig_ax);
-    if nr >= u64::from(TABLE_SLOTS) {
-        return None;
-    }
-    let nr = nr as u32;
-    // A cheap pre-filter before reading user memory: most syscalls are traced in neither table.
-    let x64 = traced_at(slot(TABLE_X86_64, nr));
-    let ia32 = traced_at(slot(TABLE_IA32, nr));
-    if !x64 && !ia32 {
         return None;
     }
     let (abi, entry) = entry_of(&st.regs);
@@ -430,6 +443,16 @@ impl Writer {
     }
 }
 
+/// # Safety
+/// `src` may be any kernel address: the helper never faults.
+#[inline(always)]
+unsafe fn bpf_probe_read_kernel_u64(src: *const u64) -> Option<u64> {
+    let mut v = 0u64;
+    // SAFETY: writes 8 bytes into `v`.
+    let rc = unsafe { bpf_probe_read_kernel(ptr::from_mut(&mut v).cast(), 8, src.cast()) };
+    (rc == 0).then_some(v)
+}
+
 #[inline(always)]
 fn read_user_word(addr: u64, size: u32) -> Option<u64> {
     let mut v = 0u64;
@@ -616,9 +639,6 @@ pub fn sys_exit(ctx: RawTracePointContext) -> i32 {
 fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     let cfg = config()?;
     let pid_tgid = bpf_get_current_pid_tgid();
-    if !in_scope(cfg, (pid_tgid >> 32) as u32) {
-        return None;
-    }
     let enter = when == WHEN_ENTER;
     // sys_enter's second argument is the number; sys_exit's is the return value.
     let (nr, ret) = if enter {
@@ -626,7 +646,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     } else {
         (None, ctx.arg::<i64>(1))
     };
-    let st = resolve(ctx.arg(0), nr)?;
+    let st = resolve(cfg, (pid_tgid >> 32) as u32, ctx.arg(0), nr)?;
     let comm = if enter || cfg.comm_filter != 0 {
         bpf_get_current_comm().unwrap_or([0; 16])
     } else {

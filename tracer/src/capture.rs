@@ -245,7 +245,8 @@ fn with_descendants(pids: &[u32]) -> Vec<u32> {
             }
         }
     }
-    let mut out: Vec<u32> = pids.to_vec();
+    // A thread id given with -p means its process.
+    let mut out: Vec<u32> = pids.iter().map(|p| tgid_of(*p).unwrap_or(*p)).collect();
     let mut i = 0;
     while i < out.len() {
         let p = out[i];
@@ -263,6 +264,15 @@ fn with_descendants(pids: &[u32]) -> Vec<u32> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The process a thread belongs to (`Tgid:` in /proc/PID/status).
+fn tgid_of(tid: u32) -> Option<u32> {
+    let status = fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// Fails when the pid does not exist.
