@@ -105,6 +105,10 @@ fn sudo_user() -> Option<(u32, u32)> {
 
 fn open_output(path: &Path) -> Result<Box<dyn Write>> {
     if path == Path::new("-") {
+        // On a terminal, each line appears as it happens, in order with the command's output.
+        if io::IsTerminal::is_terminal(&io::stdout()) {
+            return Ok(Box::new(io::LineWriter::new(io::stdout())));
+        }
         return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout())));
     }
     // Other processes' data: readable by the invoking user only.

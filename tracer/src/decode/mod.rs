@@ -517,6 +517,143 @@ mod tests {
     }
 
     #[test]
+    fn msghdr_with_name_and_two_iovecs() {
+        // struct user_msghdr (x86_64): name, namelen, iov, iovlen, control, controllen, flags.
+        let mut hdr = vec![0u8; 56];
+        hdr[0..8].copy_from_slice(&0x1000u64.to_le_bytes());
+        hdr[8..12].copy_from_slice(&20u32.to_le_bytes());
+        hdr[16..24].copy_from_slice(&0x2000u64.to_le_bytes());
+        hdr[24..32].copy_from_slice(&2u64.to_le_bytes());
+        let mut name = 1u16.to_ne_bytes().to_vec();
+        name.extend_from_slice(b"/tmp/m.sock\0");
+        let mut iov = Vec::new();
+        for (base, len) in [(0x3000u64, 6u64), (0x4000, 5)] {
+            iov.extend_from_slice(&base.to_le_bytes());
+            iov.extend_from_slice(&len.to_le_bytes());
+        }
+        let data1 = cap(0, CK_IOV_DATA, 6, b"hello ");
+        let mut data2 = cap(0, CK_IOV_DATA, 5, b"world");
+        data2.hdr.sub = 1;
+        let caps = [
+            cap(0, CK_MSGHDR, 56, &hdr),
+            cap(0, CK_MSG_NAME, 20, &name),
+            cap(0, CK_IOV, 32, &iov),
+            data1,
+            data2,
+        ];
+        let v = CallView {
+            row: row("sendmsg"),
+            abi: Abi::X86_64,
+            args: &[4, 0x500, 0, 0, 0, 0],
+            ret: Some(11),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
+        let a = args(&v);
+        assert_eq!(a[1].json["name"]["path"], "/tmp/m.sock");
+        assert_eq!(
+            a[1].json["iov"],
+            json!([{"data": "hello ", "len": 6}, {"data": "world", "len": 5}])
+        );
+        assert_eq!(a[1].json["iovlen"], 2);
+        assert!(
+            a[1].text
+                .contains("msg_iov=[{iov_base=\"hello \", iov_len=6}"),
+            "{}",
+            a[1].text
+        );
+    }
+
+    #[test]
+    fn siginfo_value_per_abi() {
+        let mut x64 = vec![0u8; 32];
+        x64[0..4].copy_from_slice(&10i32.to_le_bytes());
+        x64[8..12].copy_from_slice(&(-1i32).to_le_bytes());
+        x64[24..32].copy_from_slice(&42u64.to_le_bytes());
+        let caps = [cap(0, 1, 32, &x64)];
+        let v = CallView {
+            row: row("rt_sigqueueinfo"),
+            abi: Abi::X86_64,
+            args: &[7, 10, 0x1000, 0, 0, 0],
+            ret: Some(0),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
+        assert_eq!(
+            args(&v)[2].json,
+            json!({"si_signo": "SIGUSR1", "si_code": -1, "si_value": 42})
+        );
+        let mut ia32 = vec![0u8; 32];
+        ia32[0..4].copy_from_slice(&10i32.to_le_bytes());
+        ia32[20..24].copy_from_slice(&42u32.to_le_bytes());
+        let caps = [cap(0, 1, 32, &ia32)];
+        let v = CallView {
+            abi: Abi::Ia32,
+            enter_caps: &caps,
+            ..v
+        };
+        assert_eq!(args(&v)[2].json["si_value"], 42);
+    }
+
+    #[test]
+    fn sigaction_semops_and_fd_pairs() {
+        let mut act = vec![0u8; 32];
+        act[0..8].copy_from_slice(&0x5555u64.to_le_bytes());
+        act[8..16].copy_from_slice(&(4u64 | 0x0400_0000).to_le_bytes());
+        let caps = [cap(0, 1, 32, &act)];
+        let v = CallView {
+            row: row("rt_sigaction"),
+            abi: Abi::X86_64,
+            args: &[10, 0x1000, 0, 8, 0, 0],
+            ret: Some(0),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
+        assert_eq!(
+            args(&v)[1].json,
+            json!({"handler": "0x5555", "flags": "SA_SIGINFO|SA_RESTORER"})
+        );
+
+        let mut sops = Vec::new();
+        sops.extend_from_slice(&0u16.to_le_bytes());
+        sops.extend_from_slice(&(-1i16).to_le_bytes());
+        sops.extend_from_slice(&0x1000u16.to_le_bytes());
+        let caps = [cap(0, 1, 6, &sops)];
+        let v = CallView {
+            row: row("semtimedop"),
+            abi: Abi::X86_64,
+            args: &[3, 0x1000, 1, 0, 0, 0],
+            ret: Some(0),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
+        assert_eq!(
+            args(&v)[1].json,
+            json!([{"sem_num": 0, "sem_op": -1, "sem_flg": "SEM_UNDO"}])
+        );
+
+        let mut fds = 3i32.to_le_bytes().to_vec();
+        fds.extend_from_slice(&4i32.to_le_bytes());
+        let caps = [cap(0, 1, 8, &fds)];
+        let v = CallView {
+            row: row("pipe2"),
+            abi: Abi::X86_64,
+            args: &[0x1000, 0, 0, 0, 0, 0],
+            ret: Some(0),
+            enter_caps: &[],
+            exit_caps: &caps,
+        };
+        assert_eq!(args(&v)[0].json, json!([3, 4]));
+        // A capture cut short (a hostile or faulting pointer) is not misread.
+        let caps = [cap(0, 1, 8, &fds[..3])];
+        let v = CallView {
+            exit_caps: &caps,
+            ..v
+        };
+        assert_eq!(args(&v)[0].json, json!("0x1000"));
+    }
+
+    #[test]
     fn escaping() {
         assert_eq!(escape(b"hi\n\x00\"\\\xff"), "hi\\n\\x00\\\"\\\\\\xff");
     }
