@@ -46,6 +46,9 @@ pub const SPEC_SOCKETCALL: u16 = 2;
 pub const SPEC_IPC: u16 = 4;
 /// Trace only when `args[filter_arg] & filter_mask != 0` (e.g. mmap with `MAP_SHARED`).
 pub const SPEC_FILTER_ARG: u16 = 8;
+/// A socketcall/ipc call number the kernel knows, traced or not: a number without this flag
+/// is a bad call (the kernel returns -EINVAL), shown as such.
+pub const SPEC_KNOWN: u16 = 16;
 
 /// `CaptureOp::kind`.
 pub const OP_NONE: u8 = 0;

@@ -39,7 +39,7 @@ use tracer_common::{
     LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES,
     OP_MSGHDR, OP_STR, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT,
     REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC,
-    SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
+    SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
     SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC,
     TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON,
     TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
@@ -311,13 +311,17 @@ fn dispatch_socketcall(st: &mut State) {
     let idx = slot(TABLE_SOCKETCALL, call % TABLE_SLOTS);
     let Some(sub) = SPECS
         .get(idx)
-        .filter(|s| s.flags & SPEC_TRACED != 0 && call < TABLE_SLOTS)
+        .filter(|s| s.flags & SPEC_KNOWN != 0 && call < TABLE_SLOTS)
     else {
         st.flags |= SYS_F_BAD_CALL;
         return;
     };
     st.table = TABLE_SOCKETCALL;
     st.spec_idx = idx;
+    if sub.flags & SPEC_TRACED == 0 {
+        // A real call that is not selected: `resolve` drops it.
+        return;
+    }
     let n = (sub.nargs as u32).min(6);
     st.inner = [0; 6];
     let mut words = [0u32; 6];
@@ -343,12 +347,15 @@ fn dispatch_ipc(st: &mut State) {
     let call = (st.args[0] & 0xffff) as u32;
     st.call = st.args[0] as u32;
     let idx = slot(TABLE_IPC, call % TABLE_SLOTS);
-    let Some(sub) = SPECS.get(idx).filter(|s| s.flags & SPEC_TRACED != 0) else {
+    let Some(sub) = SPECS.get(idx).filter(|s| s.flags & SPEC_KNOWN != 0) else {
         st.flags |= SYS_F_BAD_CALL;
         return;
     };
     st.table = TABLE_IPC;
     st.spec_idx = idx;
+    if sub.flags & SPEC_TRACED == 0 {
+        return;
+    }
     let map = sub.filter_mask.to_le_bytes();
     let args = st.args;
     for i in 0..6 {

@@ -9,7 +9,9 @@ use std::process::Command;
 use common::{first, of, record_cmd};
 
 fn build() -> std::path::PathBuf {
-    let out = std::env::temp_dir().join(format!("tracer-ia32-{}", std::process::id()));
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = std::env::temp_dir().join(format!("tracer-ia32-{}-{n}", std::process::id()));
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/c/ia32_calls.c");
     let st = Command::new("gcc")
         .args(["-m32", "-static", "-O1", "-o"])
@@ -73,4 +75,23 @@ fn socketcall_and_ipc_from_a_32_bit_program() {
     let q = first(&calls, "msgget")["ret"].clone();
     assert_eq!(snd["args"]["msqid"], q);
     assert_eq!(first(&calls, "msgctl")["args"]["cmd"], "IPC_RMID|IPC_64");
+}
+
+#[test]
+fn selecting_one_call_skips_the_other_calls_of_the_dispatchers() {
+    common::require_root();
+    let prog = build();
+    let sock = std::env::temp_dir().join(format!("tracer-ia32-one-{}.sock", std::process::id()));
+    let (out, recs) = record_cmd(
+        "ia32-one",
+        &["-e", "bind"],
+        &[prog.to_str().unwrap(), sock.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    let names: Vec<&str> = common::syscalls(&recs)
+        .iter()
+        .map(|c| c["syscall"].as_str().unwrap())
+        .collect();
+    // socket, msgget etc. go through the same socketcall/ipc entries but are not selected.
+    assert_eq!(names, ["bind"]);
 }

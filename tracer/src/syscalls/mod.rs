@@ -8,8 +8,8 @@ use std::fmt;
 
 use tracer_common::{
     CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_RET, MAX_OPS, OP_BYTES, OP_MSGHDR, OP_STR,
-    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, SPEC_FILTER_ARG, SPEC_IPC, SPEC_SOCKETCALL, SPEC_TRACED,
-    SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
+    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL,
+    SPEC_TRACED, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
 };
 
 pub use table::ROWS;
@@ -388,28 +388,34 @@ impl Selection {
             .enumerate()
             .any(|(i, r)| self.contains(i) && r.ipc.is_some());
         for (i, r) in ROWS.iter().enumerate() {
+            let selected = self.contains(i);
             let dispatcher =
                 (r.name == "socketcall" && socketcall_traced) || (r.name == "ipc" && ipc_traced);
-            if !self.contains(i) && !dispatcher {
-                continue;
+            if selected || dispatcher {
+                if let Some(nr) = r.x64 {
+                    out.push((slot(TABLE_X86_64, nr.into()), r.spec(i, TABLE_X86_64)));
+                }
+                if let Some(nr) = r.ia32 {
+                    out.push((slot(TABLE_IA32, nr.into()), r.spec(i, TABLE_IA32)));
+                }
             }
-            if let Some(nr) = r.x64 {
-                out.push((slot(TABLE_X86_64, nr.into()), r.spec(i, TABLE_X86_64)));
-            }
-            if let Some(nr) = r.ia32 {
-                out.push((slot(TABLE_IA32, nr.into()), r.spec(i, TABLE_IA32)));
-            }
-            if !self.contains(i) {
-                continue;
-            }
+            // Every call the dispatchers know, traced or not, so that an unselected call is
+            // skipped rather than shown as a bad call number.
+            let known = |mut spec: SyscallSpec| {
+                if !selected {
+                    spec.flags = 0;
+                }
+                spec.flags |= SPEC_KNOWN;
+                spec
+            };
             if let Some(call) = r.socketcall {
                 out.push((
                     slot(TABLE_SOCKETCALL, call.into()),
-                    r.spec(i, TABLE_SOCKETCALL),
+                    known(r.spec(i, TABLE_SOCKETCALL)),
                 ));
             }
             if let Some((call, _)) = r.ipc {
-                out.push((slot(TABLE_IPC, call.into()), r.spec(i, TABLE_IPC)));
+                out.push((slot(TABLE_IPC, call.into()), known(r.spec(i, TABLE_IPC))));
             }
         }
         out
@@ -563,6 +569,30 @@ mod tests {
                 .iter()
                 .any(|(i, _)| *i == u32::from(TABLE_IA32) * 512 + 102)
         );
+    }
+
+    #[test]
+    fn unselected_dispatcher_calls_are_known_but_not_traced() {
+        let s = Selection::parse(&["bind".into()]).unwrap();
+        let specs = s.specs();
+        let at = |table: u8, n: u32| {
+            specs
+                .iter()
+                .find(|(i, _)| *i == u32::from(table) * 512 + n)
+                .map(|(_, s)| s.flags)
+        };
+        assert_eq!(at(TABLE_SOCKETCALL, 2), Some(SPEC_TRACED | SPEC_KNOWN));
+        assert_eq!(
+            at(TABLE_SOCKETCALL, 3),
+            Some(SPEC_KNOWN),
+            "connect: known, not traced"
+        );
+        assert_eq!(
+            at(TABLE_SOCKETCALL, 99),
+            None,
+            "a bad call number has no slot"
+        );
+        assert_eq!(at(TABLE_X86_64, 42), None, "x86_64 connect is not traced");
     }
 
     #[test]
