@@ -36,6 +36,8 @@ pub const REC_EXIT: u16 = 2;
 pub const REC_FORK: u16 = 3;
 pub const REC_EXEC: u16 = 4;
 pub const REC_TASK_EXIT: u16 = 5;
+/// A kernel function on a syscall's path was entered or returned (a "hop").
+pub const REC_HOP: u16 = 6;
 
 /// `SyscallSpec::flags`.
 pub const SPEC_TRACED: u16 = 1;
@@ -227,7 +229,9 @@ pub struct CaptureHeader {
     pub sub: u8,
     /// Bytes that follow (before padding to 8).
     pub len: u16,
-    pub _pad: u16,
+    /// Non-zero: an entry-side copy made when the call returned, because it faulted at entry
+    /// (a page the kernel faulted in during the call, e.g. a literal in a freshly forked child).
+    pub late: u16,
     /// The length the call asked for, before capping (saturated to `u32::MAX`).
     pub want: u32,
     pub _pad2: u32,
@@ -243,6 +247,37 @@ pub struct ForkRecord {
     pub _pad: u32,
     pub clone_flags: u64,
     pub comm: [u8; 16],
+}
+
+/// `HopRecord::side`.
+pub const HOP_ENTRY: u8 = 1;
+pub const HOP_EXIT: u8 = 2;
+/// `HopRecord::mech`: how the hop was observed.
+pub const MECH_FENTRY: u8 = 1;
+pub const MECH_KPROBE: u8 = 2;
+
+/// `HOP_FUNCS` values: how to read a function's arguments.
+/// The first argument is a `struct pt_regs *` of an ia32 syscall (a `__ia32_*sys_*` wrapper):
+/// report `bx, cx, dx, si, di, bp` from it.
+pub const HOPF_IA32_REGS: u32 = 1;
+/// As above for an x86_64 wrapper (`__x64_sys_*`): `di, si, dx, r10, r8, r9`.
+pub const HOPF_X64_REGS: u32 = 2;
+/// Number of fentry (and of fexit) program slots: each is bound to one function at load time.
+pub const HOP_SLOTS: usize = 48;
+
+/// A kernel function on the path of a traced call, observed by a probe (fentry/fexit or
+/// kprobe/kretprobe). User space names the function from `func_ip` (`/proc/kallsyms`).
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct HopRecord {
+    /// `bpf_get_func_ip()`: the probed function's address.
+    pub func_ip: u64,
+    pub side: u8,
+    pub mech: u8,
+    pub _pad: [u8; 6],
+    pub args: [u64; 6],
+    /// The return value (exit side).
+    pub ret: i64,
 }
 
 pub const EXEC_FILENAME_MAX: usize = 256;
@@ -310,5 +345,6 @@ mod tests {
         assert_eq!(size_of::<CaptureHeader>(), 24);
         assert_eq!(size_of::<Config>(), 32);
         assert_eq!(size_of::<ForkRecord>(), 32);
+        assert_eq!(size_of::<HopRecord>(), 72);
     }
 }

@@ -17,6 +17,8 @@
 #![no_std]
 #![no_main]
 
+mod hops;
+
 use core::{ffi::c_void, ptr};
 
 use aya_ebpf::{
@@ -46,7 +48,7 @@ use tracer_common::{
 };
 
 #[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(8 << 20, 0);
+pub(crate) static EVENTS: RingBuf = RingBuf::with_byte_size(8 << 20, 0);
 #[map]
 static CONFIG: Array<Config> = Array::with_max_entries(1, 0);
 #[map]
@@ -59,13 +61,16 @@ static TRACKED: HashMap<u32, u32> = HashMap::with_max_entries(16384, 0);
 static COMMS: HashMap<[u8; 16], u32> = HashMap::with_max_entries(64, 0);
 #[map]
 static STATS_MAP: PerCpuArray<u64> = PerCpuArray::with_max_entries(STATS, 0);
+/// Threads whose last entry-side copy faulted: retried at exit.
+#[map]
+static FAULTED: HashMap<u32, u32> = HashMap::with_max_entries(16384, 0);
 #[map]
 static SCRATCH: PerCpuArray<Scratch> = PerCpuArray::with_max_entries(1, 0);
 
 /// `struct pt_regs` of x86_64 (arch/x86/include/asm/ptrace.h): the order the entry code pushes.
 #[repr(C)]
 #[derive(Copy, Clone)]
-struct PtRegs {
+pub(crate) struct PtRegs {
     r15: u64,
     r14: u64,
     r13: u64,
@@ -112,19 +117,23 @@ struct State {
     full: u64,
     /// Payload bytes still to copy from a msghdr's iovecs (in map memory for the same reason).
     left: u64,
+    /// An entry-side copy faulted.
+    faulted: u64,
+    /// Entry-side copies are being retried at exit.
+    late: u64,
 }
 
 #[map]
 static STATE: PerCpuArray<State> = PerCpuArray::with_max_entries(1, 0);
 
 #[inline(always)]
-fn config() -> Option<&'static Config> {
+pub(crate) fn config() -> Option<&'static Config> {
     CONFIG.get(0)
 }
 
 /// Is the current task in scope? Cheap checks only: this runs for every syscall on the machine.
 #[inline(always)]
-fn in_scope(cfg: &Config, tgid: u32) -> bool {
+pub(crate) fn in_scope(cfg: &Config, tgid: u32) -> bool {
     if tgid == cfg.self_tgid {
         return false;
     }
@@ -442,7 +451,13 @@ impl Writer {
         h.status = status;
         h.sub = sub;
         h.len = n as u16;
-        h._pad = 0;
+        // SAFETY: as in `cur`.
+        unsafe {
+            h.late = core::ptr::read_volatile(&raw const (*self.st).late) as u16;
+            if status == CAP_FAULT {
+                core::ptr::write_volatile(&raw mut (*self.st).faulted, 1);
+            }
+        }
         h.want = want.min(u64::from(u32::MAX)) as u32;
         h._pad2 = 0;
         h.addr = addr;
@@ -476,15 +491,17 @@ fn read_user_word(addr: u64, size: u32) -> Option<u64> {
 
 /// Run the capture ops of the spec that belong to this side of the call.
 #[inline(always)]
-fn run_ops(w: &mut Writer, st: &State, when: u8, ret: i64, snaplen: usize) {
+fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, snaplen: usize) {
     let Some(spec) = SPECS.get(st.spec_idx) else {
         return;
     };
     for i in 0..MAX_OPS {
         let op = &spec.ops[i];
-        if op.kind == 0 || op.when != when {
+        if op.kind == 0 || (op.when != when && !(retry_enter && op.when == WHEN_ENTER)) {
             continue;
         }
+        // SAFETY: `w.st` points to the per-CPU State map value.
+        unsafe { core::ptr::write_volatile(&raw mut (*w.st).late, u64::from(op.when != when)) };
         if op.flags & OPF_OK_ONLY != 0 && ret < 0 {
             continue;
         }
@@ -590,7 +607,7 @@ fn scratch() -> Option<*mut u8> {
 }
 
 #[inline(always)]
-fn lost() {
+pub(crate) fn lost() {
     if let Some(p) = STATS_MAP.get_ptr_mut(STAT_LOST) {
         // SAFETY: a per-CPU slot: no other program writes it concurrently on this CPU.
         unsafe { *p += 1 };
@@ -609,7 +626,7 @@ fn emit(buf: *mut u8, len: usize) {
 }
 
 #[inline(always)]
-fn header(kind: u16, abi: u8, entry: u8, size: usize, pid_tgid: u64) -> RecordHeader {
+pub(crate) fn header(kind: u16, abi: u8, entry: u8, size: usize, pid_tgid: u64) -> RecordHeader {
     RecordHeader {
         kind,
         abi,
@@ -670,12 +687,24 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         size_of::<SyscallExit>()
     };
     st.full = 0;
+    st.faulted = 0;
+    let tid = pid_tgid as u32;
+    // Entry-side copies that faulted are made again now: the call has faulted the pages in.
+    // SAFETY: the value is a plain u32, only tested for presence.
+    let retry = !enter && unsafe { FAULTED.get(&tid) }.is_some();
+    if retry {
+        let _ = FAULTED.remove(&tid);
+    }
+    st.late = u64::from(retry);
     let mut w = Writer {
         buf,
         st: ptr::from_mut(st),
     };
     w.set_cur(body_off + body_len);
-    run_ops(&mut w, st, when, ret, cfg.snaplen as usize);
+    run_ops(&mut w, st, when, retry, ret, cfg.snaplen as usize);
+    if enter && st.faulted != 0 {
+        let _ = FAULTED.insert(&tid, &1, 0);
+    }
     let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
     let flags = st.flags | if w.full() { SYS_F_CAPTURE_FULL } else { 0 };
     // SAFETY: the scratch buffer is 8-byte aligned and starts with the header and the body;
@@ -832,6 +861,7 @@ fn on_task_exit() -> Option<()> {
         return None;
     }
     let tid = pid_tgid as u32;
+    let _ = FAULTED.remove(&tid);
     if cfg.scope == SCOPE_TRACKED && tid == tgid {
         // The process is gone; its pid may be reused by an unrelated process.
         let _ = TRACKED.remove(&tgid);

@@ -252,6 +252,35 @@ pub fn open_flags(v: u64) -> String {
     )
 }
 
+pub fn pipe_flags(v: u64) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        bits(
+            v,
+            &[
+                (0o2000000, "O_CLOEXEC"),
+                (0o4000, "O_NONBLOCK"),
+                (0o40000, "O_DIRECT"),
+            ],
+        )
+    }
+}
+
+/// `si_code` (include/uapi/asm-generic/siginfo.h).
+pub fn si_code(v: i32) -> String {
+    match v {
+        0 => "SI_USER".into(),
+        0x80 => "SI_KERNEL".into(),
+        -1 => "SI_QUEUE".into(),
+        -2 => "SI_TIMER".into(),
+        -3 => "SI_MESGQ".into(),
+        -4 => "SI_ASYNCIO".into(),
+        -6 => "SI_TKILL".into(),
+        v => v.to_string(),
+    }
+}
+
 pub fn at_flags(v: u64) -> String {
     if v == 0 {
         "0".into()
@@ -384,6 +413,9 @@ mod tests {
         assert_eq!(signal(10), "SIGUSR1");
         assert_eq!(signal(35), "SIGRTMIN+3");
         assert_eq!(mmap_flags(1), "MAP_SHARED");
+        assert_eq!(pipe_flags(0), "0");
+        assert_eq!(pipe_flags(0o2000000), "O_CLOEXEC");
+        assert_eq!(si_code(-1), "SI_QUEUE");
         assert_eq!(dirfd((-100i64) as u64), "AT_FDCWD");
         assert_eq!(msg_flags(0x40 | 0x1_0000_0000), "MSG_DONTWAIT|0x100000000");
     }

@@ -62,8 +62,12 @@ impl CallView<'_> {
             .chain(self.exit_caps.iter())
             .filter(move |c| c.hdr.op == op)
     }
+    /// The copy of op `op`'s memory: a successful one if there is one (an entry-side copy that
+    /// faulted is made again at exit), else the failed one, to show why.
     fn cap(&self, op: u8) -> Option<&Capture> {
-        self.caps(op).next()
+        self.caps(op)
+            .find(|c| c.ok())
+            .or_else(|| self.caps(op).next())
     }
     fn int(&self, v: u64) -> i64 {
         match self.abi {
@@ -177,9 +181,13 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::MknodMode => sym(flags::mknod_mode(raw)),
         Arg::AtFlags => sym(flags::at_flags(raw)),
         Arg::OpenFlags => sym(flags::open_flags(raw)),
+        Arg::PipeFlags => sym(flags::pipe_flags(raw)),
         Arg::MmapProt => sym(flags::mmap_prot(raw)),
         Arg::MmapFlags => sym(flags::mmap_flags(raw)),
         Arg::MemfdFlags => sym(flags::memfd_flags(raw)),
+        Arg::SockAddrOut(op) if v.cap(op).is_some_and(|c| c.ok() && c.hdr.want == 0) => {
+            (Value::Null, "NULL".into())
+        }
         Arg::SockAddr(op) | Arg::SockAddrOut(op) => match v.cap(op) {
             Some(c) if c.ok() => {
                 let a = sockaddr::decode(&c.data, c.hdr.want);
@@ -294,14 +302,19 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                 let code = le(&c.data, 8, 4).unwrap_or(0) as u32 as i32;
                 // si_value: after si_pid and si_uid in the union (include/uapi/asm-generic/siginfo.h),
                 // which starts at 16 on x86_64 and 12 on ia32.
-                let value = match v.abi {
-                    Abi::X86_64 => le(&c.data, 24, 8).unwrap_or(0) as i64,
-                    Abi::Ia32 => i64::from(le(&c.data, 20, 4).unwrap_or(0) as u32 as i32),
+                // `union sigval`: `sival_int` is its low 32 bits (little-endian); `sival_ptr`
+                // is all of it, whose upper half a sender that set only the int leaves as is.
+                let at = match v.abi {
+                    Abi::X86_64 => 24,
+                    Abi::Ia32 => 20,
                 };
+                let value = le(&c.data, at, 4).unwrap_or(0) as u32 as i32;
+                let ptr = le(&c.data, at, usize::from(v.abi.long())).unwrap_or(0);
                 let s = flags::signal(signo);
+                let code = flags::si_code(code);
                 (
-                    json!({"si_signo": s, "si_code": code, "si_value": value}),
-                    format!("{{si_signo={s}, si_code={code}, si_value={value}}}"),
+                    json!({"si_signo": s, "si_code": code, "si_value": value, "si_ptr": format!("{ptr:#x}")}),
+                    format!("{{si_signo={s}, si_code={code}, si_int={value}, si_ptr={ptr:#x}}}"),
                 )
             }
             c => missing(c, raw),
@@ -331,7 +344,11 @@ fn sem_flg(f: i16) -> String {
 
 fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
     let caps: Vec<&Capture> = v.caps(op).collect();
-    let Some(hdr) = caps.iter().find(|c| c.hdr.kind == CK_MSGHDR) else {
+    let Some(hdr) = caps
+        .iter()
+        .find(|c| c.hdr.kind == CK_MSGHDR && c.ok())
+        .or_else(|| caps.iter().find(|c| c.hdr.kind == CK_MSGHDR))
+    else {
         return missing(None, raw);
     };
     if !hdr.ok() {
@@ -348,7 +365,9 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
     let mflags = le(&hdr.data, flags_off, 4).unwrap_or(0);
     let name = caps
         .iter()
-        .find(|c| c.hdr.kind == CK_MSG_NAME && c.ok())
+        // A name the kernel wrote back with length 0: the peer has no address (an unbound
+        // UNIX socket); there is nothing to show.
+        .find(|c| c.hdr.kind == CK_MSG_NAME && c.ok() && c.hdr.want > 0)
         .map(|c| sockaddr::decode(&c.data, c.hdr.want));
     let lens: Vec<u64> = caps
         .iter()
@@ -366,6 +385,9 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
         let data = caps
             .iter()
             .find(|c| c.hdr.kind == CK_IOV_DATA && c.hdr.sub as usize == k && c.ok());
+        let fault = caps.iter().find(|c| {
+            c.hdr.kind == CK_IOV_DATA && c.hdr.sub as usize == k && c.hdr.status == CAP_FAULT
+        });
         if let Some(d) = data {
             let e = escape(&d.data);
             let more = (d.data.len() as u64) < *len;
@@ -373,6 +395,12 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
             iov_t.push(format!(
                 "{{iov_base=\"{e}\"{}, iov_len={len}}}",
                 if more { "..." } else { "" }
+            ));
+        } else if let Some(f) = fault {
+            iov_j.push(json!({"fault": format!("{:#x}", f.hdr.addr), "len": len}));
+            iov_t.push(format!(
+                "{{iov_base={:#x} <fault>, iov_len={len}}}",
+                f.hdr.addr
             ));
         } else {
             iov_j.push(json!({"len": len}));
@@ -581,7 +609,7 @@ mod tests {
         };
         assert_eq!(
             args(&v)[2].json,
-            json!({"si_signo": "SIGUSR1", "si_code": -1, "si_value": 42})
+            json!({"si_signo": "SIGUSR1", "si_code": "SI_QUEUE", "si_value": 42, "si_ptr": "0x2a"})
         );
         let mut ia32 = vec![0u8; 32];
         ia32[0..4].copy_from_slice(&10i32.to_le_bytes());

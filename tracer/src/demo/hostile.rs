@@ -5,7 +5,8 @@
 //!    (net/socket.c `move_addr_to_kernel`, net/unix/af_unix.c `unix_validate_addr`);
 //! 2. `bind` with a `sun_path` that fills all 108 bytes without a NUL: accepted, the kernel adds
 //!    the NUL itself (`unix_mkname_bsd`);
-//! 3. `connect` and `sendto` with pointers into an unmapped page: EFAULT;
+//! 3. `connect` with a pointer into an unmapped page (EFAULT), and `sendto` with one on an
+//!    unconnected stream socket (ENOTCONN: the socket is checked before the buffer is read);
 //! 4. ia32 `socketcall` with call number 99 (EINVAL) and with an argument array pointer that
 //!    faults (EFAULT).
 

@@ -109,6 +109,8 @@ pub enum Arg {
     AtFlags,
     FdPair(u8),
     OpenFlags,
+    /// `pipe2`'s flags: `O_CLOEXEC`, `O_NONBLOCK`, `O_DIRECT`, no access mode.
+    PipeFlags,
     SigAction(u8),
     SigInfo(u8),
     MmapProt,

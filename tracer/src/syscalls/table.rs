@@ -155,7 +155,7 @@ pub static ROWS: &[Row] = &[
     row!("pipe", Ipc, x64: Some(22), ia32: Some(42), sc: None, ipc: None,
         args: ["pipefd": FdPair(0)], ops: [fixed_out(0, Sz::N(8))], ret: Int),
     row!("pipe2", Ipc, x64: Some(293), ia32: Some(331), sc: None, ipc: None,
-        args: ["pipefd": FdPair(0), "flags": OpenFlags], ops: [fixed_out(0, Sz::N(8))], ret: Int),
+        args: ["pipefd": FdPair(0), "flags": PipeFlags], ops: [fixed_out(0, Sz::N(8))], ret: Int),
     row!("mknod", Ipc, x64: Some(133), ia32: Some(14), sc: None, ipc: None,
         args: ["pathname": Path(0), "mode": MknodMode, "dev": Hex], ops: [path(0)], ret: Int),
     row!("mknodat", Ipc, x64: Some(259), ia32: Some(297), sc: None, ipc: None,
