@@ -11,6 +11,8 @@ use aya::{Ebpf, EbpfLoader};
 use tokio::io::unix::AsyncFd;
 use tracer_common::{Config, SCOPE_ALL, SCOPE_TRACKED, STAT_LOST, SyscallSpec, TRACK_ON};
 
+use crate::kernel::hops::{self, HopStatus};
+use crate::kernel::ksyms::Ksyms;
 use crate::syscalls::Selection;
 
 static EBPF_OBJECT: &[u8] = aya::include_bytes_aligned!(env!("TRACER_EBPF_OBJECT"));
@@ -114,6 +116,9 @@ fn tp_offset(event: &str, field: &str) -> Result<u16> {
 /// A loaded, attached tracer.
 pub struct Capture {
     ebpf: Ebpf,
+    pub ksyms: std::sync::Arc<Ksyms>,
+    /// How each kernel function on a call's path is observed here.
+    pub hops: Vec<HopStatus>,
     pub ring: AsyncFd<RingBuf<MapData>>,
     config: Config,
 }
@@ -189,12 +194,20 @@ impl Capture {
             prog.attach(name)
                 .with_context(|| format!("attaching raw tracepoint {name}"))?;
         }
+        let ksyms = Ksyms::load();
+        let hops = hops::attach(&mut ebpf, &ksyms);
         let ring = RingBuf::try_from(ebpf.take_map("EVENTS").context("map EVENTS")?)?;
         // SAFETY: the RingBuf owns its map fd, which stays open and unchanged until the
         // RingBuf (owned by the AsyncFd) is dropped.
         let ring = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE) }
             .map_err(|e| anyhow::anyhow!("registering the ring buffer with tokio: {e}"))?;
-        Ok(Capture { ebpf, ring, config })
+        Ok(Capture {
+            ebpf,
+            ksyms: std::sync::Arc::new(ksyms),
+            hops,
+            ring,
+            config,
+        })
     }
 
     /// Trace the new processes that thread `tid` (the caller) creates, from their `execve` on.

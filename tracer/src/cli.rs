@@ -59,6 +59,10 @@ pub struct RecordArgs {
     pub output: PathBuf,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Text format: show each call's path through the kernel beneath it (observed hops `*`,
+    /// inferred `.`). JSON Lines always carries it as `kernel_path`.
+    #[arg(short = 'k', long = "kernel-path")]
+    pub kernel_path: bool,
     /// Stop after this many seconds.
     #[arg(long)]
     pub duration: Option<f64>,

@@ -7,6 +7,8 @@ use aya::programs::{FEntry, KProbe, RawTracePoint, TracePoint};
 use aya::{Btf, EbpfLoader};
 
 use crate::capture;
+use crate::kernel::hops;
+use crate::kernel::ksyms::Ksyms;
 
 fn line(what: &str, status: &str) {
     println!("{what:<22} {status}");
@@ -115,6 +117,20 @@ pub fn run() -> Result<()> {
         Ok(())
     })();
     line("fentry", &verdict(fe));
+    // The same choice `tracer record` makes, per function on the call paths.
+    let mut ebpf = EbpfLoader::new().load(capture::ebpf_object())?;
+    let ksyms = Ksyms::load();
+    let statuses = hops::attach(&mut ebpf, &ksyms);
+    println!(
+        "\nkernel functions on the call paths: {}",
+        hops::summary(&statuses)
+    );
+    for s in &statuses {
+        match &s.mechanism {
+            hops::Mechanism::None(why) => println!("  {:<30} none: {why}", s.func),
+            m => println!("  {:<30} {}", s.func, m.name()),
+        }
+    }
     Ok(())
 }
 

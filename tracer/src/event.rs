@@ -2,8 +2,8 @@
 //! reads are unaligned; a malformed record is an error, never a panic.
 
 use tracer_common::{
-    CaptureHeader, ExecRecord, ForkRecord, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT,
-    RecordHeader, SyscallEnter, SyscallExit, TaskExitRecord,
+    CaptureHeader, ExecRecord, ForkRecord, HopRecord, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK,
+    REC_HOP, REC_TASK_EXIT, RecordHeader, SyscallEnter, SyscallExit, TaskExitRecord,
 };
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -57,6 +57,10 @@ pub enum Record {
     TaskExit {
         hdr: RecordHeader,
         body: TaskExitRecord,
+    },
+    Hop {
+        hdr: RecordHeader,
+        body: HopRecord,
     },
 }
 
@@ -138,6 +142,10 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
                 filename,
             }
         }
+        REC_HOP => Record::Hop {
+            hdr,
+            body: read(bytes, at, "hop body")?,
+        },
         REC_TASK_EXIT => Record::TaskExit {
             hdr,
             body: read(bytes, at, "exit body")?,

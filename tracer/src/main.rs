@@ -6,6 +6,7 @@ mod decode;
 mod demo;
 mod doctor;
 mod event;
+mod kernel;
 mod output;
 mod record;
 mod syscalls;

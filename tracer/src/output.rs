@@ -5,7 +5,11 @@ use std::io::{self, Write};
 use serde_json::{Map, Value, json};
 use tracer_common::{SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL};
 
+use std::sync::Arc;
+
 use crate::decode::flags;
+use crate::kernel::ksyms::Ksyms;
+use crate::kernel::path::{self, Step};
 use crate::trace::{Call, Proc};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -19,6 +23,8 @@ pub enum Format {
 /// Facts about the recording, written first.
 pub struct Header {
     pub kernel: String,
+    /// Per kernel function on the call paths: "fentry", "kprobe" or "none".
+    pub hops: Vec<(&'static str, &'static str)>,
     pub boot_to_wall_ns: i128,
     pub scope: String,
     pub snaplen: u32,
@@ -35,6 +41,10 @@ pub struct Writer {
     out: Box<dyn Write>,
     format: Format,
     boot_to_wall_ns: i128,
+    /// The running kernel's symbols: each call's journey is built from them.
+    ksyms: Arc<Ksyms>,
+    /// Text format: print each call's kernel path beneath it (`-k`).
+    kernel_path_text: bool,
 }
 
 fn markers(flags: u8) -> Vec<&'static str> {
@@ -57,11 +67,19 @@ pub fn errno_of(ret: i64) -> Option<i32> {
 }
 
 impl Writer {
-    pub fn new(out: Box<dyn Write>, format: Format, boot_to_wall_ns: i128) -> Writer {
+    pub fn new(
+        out: Box<dyn Write>,
+        format: Format,
+        boot_to_wall_ns: i128,
+        ksyms: Arc<Ksyms>,
+        kernel_path_text: bool,
+    ) -> Writer {
         Writer {
             out,
             format,
             boot_to_wall_ns,
+            ksyms,
+            kernel_path_text,
         }
     }
 
@@ -83,6 +101,10 @@ impl Writer {
                 "boot_to_wall_ns": h.boot_to_wall_ns.to_string(),
                 "scope": h.scope,
                 "snaplen": h.snaplen,
+                "mechanisms": {
+                    "syscalls": "raw_tracepoint",
+                    "kernel_functions": h.hops.iter().map(|(f, m)| ((*f).to_string(), json!(m))).collect::<Map<String, Value>>(),
+                },
             })),
             Format::Text => writeln!(
                 self.out,
@@ -107,7 +129,12 @@ impl Writer {
         )
     }
 
-    fn call_json(call: &Call, kind: &str) -> Value {
+    fn journey(&self, call: &Call) -> Vec<Step> {
+        let family = call.sockaddr_arg();
+        path::build(&self.ksyms, call, family.as_ref())
+    }
+
+    fn call_json(&self, call: &Call, kind: &str) -> Value {
         let mut m = Map::new();
         m.insert("type".into(), json!(kind));
         m.insert("ts_ns".into(), json!(call.enter_ns.or(call.exit_ns)));
@@ -158,6 +185,15 @@ impl Writer {
         }
         if let Some(d) = call.dur_ns() {
             m.insert("dur_ns".into(), json!(d));
+        }
+        if call.enter_ns.is_some() {
+            let steps: Vec<Value> = self.journey(call).iter().map(Step::to_json).collect();
+            m.insert("kernel_path".into(), Value::Array(steps));
+        }
+        if let Some(err) = call.ret.filter(|r| errno_of(*r).is_some())
+            && let Some(f) = path::error_from(&self.ksyms, &call.hops, err)
+        {
+            m.insert("error_from".into(), json!(f));
         }
         if call.ret.is_none() && kind == "syscall" {
             m.insert("unfinished".into(), json!(true));
@@ -233,10 +269,19 @@ impl Writer {
 
     pub fn call(&mut self, call: &Call) -> io::Result<()> {
         match self.format {
-            Format::Jsonl => self.line(&Self::call_json(call, "syscall")),
+            Format::Jsonl => {
+                let v = self.call_json(call, "syscall");
+                self.line(&v)
+            }
             Format::Text => {
                 let s = self.call_text(call, false);
-                writeln!(self.out, "{s}")
+                writeln!(self.out, "{s}")?;
+                if self.kernel_path_text && call.enter_ns.is_some() {
+                    for step in self.journey(call) {
+                        writeln!(self.out, "{:>40}{}", "", step.to_text())?;
+                    }
+                }
+                Ok(())
             }
         }
     }
@@ -244,7 +289,10 @@ impl Writer {
     /// A call that has been waiting: shown before it returns.
     pub fn pending(&mut self, call: &Call) -> io::Result<()> {
         match self.format {
-            Format::Jsonl => self.line(&Self::call_json(call, "pending")),
+            Format::Jsonl => {
+                let v = self.call_json(call, "pending");
+                self.line(&v)
+            }
             Format::Text => {
                 let s = self.call_text(call, true);
                 writeln!(self.out, "{s}")

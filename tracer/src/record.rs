@@ -184,10 +184,21 @@ fn read_ring(
 }
 
 async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
+    // Before anything slow (loading and verifying the programs): a SIGINT or SIGTERM from now on
+    // ends the recording cleanly instead of killing tracer.
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
     let mut cap = Capture::start(opts)?;
     let boot_to_wall = now_ns(ClockId::CLOCK_REALTIME) - now_ns(ClockId::CLOCK_BOOTTIME);
+    eprintln!("tracer: {}", crate::kernel::hops::summary(&cap.hops));
     let out = open_output(&args.output)?;
-    let mut w = Writer::new(out, args.format, boot_to_wall);
+    let mut w = Writer::new(
+        out,
+        args.format,
+        boot_to_wall,
+        cap.ksyms.clone(),
+        args.kernel_path,
+    );
     let scope_desc = if !args.scope.command.is_empty() {
         format!("command {:?}", args.scope.command.join(" "))
     } else if !args.scope.pids.is_empty() {
@@ -196,6 +207,11 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
         "the whole system".to_string()
     };
     w.header(&Header {
+        hops: cap
+            .hops
+            .iter()
+            .map(|h| (h.func, h.mechanism.name()))
+            .collect(),
         kernel: nix::sys::utsname::uname()?
             .release()
             .to_string_lossy()
@@ -224,8 +240,6 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
     }
     let has_command = !args.scope.command.is_empty();
 
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
     let deadline = args
         .duration
         .map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));

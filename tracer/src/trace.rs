@@ -40,6 +40,19 @@ pub struct Call {
     pub exit_caps: Vec<Capture>,
     /// Already shown as pending.
     pub announced: bool,
+    /// Kernel functions observed on this call's path, in the order they ran.
+    pub hops: Vec<Hop>,
+}
+
+/// A probe on a kernel function fired while the call was in the kernel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hop {
+    pub ts_ns: u64,
+    pub func_ip: u64,
+    pub side: u8,
+    pub mech: u8,
+    pub args: [u64; 6],
+    pub ret: i64,
 }
 
 impl Call {
@@ -64,6 +77,7 @@ impl Call {
             enter_caps: Vec::new(),
             exit_caps: Vec::new(),
             announced: false,
+            hops: Vec::new(),
         }
     }
 
@@ -96,6 +110,18 @@ impl Call {
             ret: self.ret,
             enter_caps: &self.enter_caps,
             exit_caps: &self.exit_caps,
+        })
+    }
+
+    /// The socket address the call passes in (bind, connect, sendto), decoded.
+    pub fn sockaddr_arg(&self) -> Option<decode::sockaddr::SockAddr> {
+        self.row.args.iter().find_map(|(_, a)| match a {
+            crate::syscalls::Arg::SockAddr(op) => self
+                .enter_caps
+                .iter()
+                .find(|c| c.hdr.op == *op && c.ok())
+                .map(|c| decode::sockaddr::decode(&c.data, c.hdr.want)),
+            _ => None,
         })
     }
 
@@ -132,6 +158,10 @@ pub enum Proc {
 
 /// What the joiner produces.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "items are moved once, from the joiner to the writer"
+)]
 pub enum Item {
     Call(Call),
     Proc(Proc),
@@ -142,6 +172,7 @@ pub enum Item {
 pub struct Joiner {
     inflight: HashMap<u32, Call>,
     pub unknown_rows: u64,
+    pub orphan_hops: u64,
 }
 
 fn abi_of(h: &RecordHeader) -> Abi {
@@ -183,6 +214,19 @@ impl Joiner {
                     out(Item::Call(c));
                 }
             }
+            Record::Hop { hdr, body } => match self.inflight.get_mut(&hdr.tid) {
+                Some(c) => c.hops.push(Hop {
+                    ts_ns: hdr.ts_ns,
+                    func_ip: body.func_ip,
+                    side: body.side,
+                    mech: body.mech,
+                    args: body.args,
+                    ret: body.ret,
+                }),
+                // A probed function that ran outside a traced call (e.g. signal delivery
+                // from an untraced context).
+                None => self.orphan_hops += 1,
+            },
             Record::Fork { hdr, body } => out(Item::Proc(fork(&hdr, &body))),
             Record::Exec {
                 hdr,

@@ -257,7 +257,13 @@ fn sigint_stops_a_whole_system_recording_cleanly() {
         .arg(&out)
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Once the header is written, tracer is recording.
+    for _ in 0..200 {
+        if std::fs::read_to_string(&out).is_ok_and(|t| t.contains("\"header\"")) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,
@@ -290,4 +296,64 @@ fn doctor_tries_each_probe_kind() {
             "{l}"
         );
     }
+}
+
+/// The journey is true to the running kernel: every function it names exists here, and a step
+/// is marked observed only when a probe mechanism is in use for it.
+#[test]
+fn kernel_paths_name_only_functions_of_this_kernel() {
+    let recs = record_demo("socketcall", &["-e", "%net"]);
+    let header = &recs[0];
+    let mechs = header["mechanisms"]["kernel_functions"]
+        .as_object()
+        .expect("mechanisms in the header");
+    assert!(mechs.contains_key("__sys_bind"), "{header}");
+    let kallsyms = std::fs::read_to_string("/proc/kallsyms").unwrap();
+    let funcs: std::collections::HashSet<&str> = kallsyms
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    let binds = of(&recs, &["bind"]);
+    assert_eq!(binds.len(), 2);
+    for b in &binds {
+        let path = b["kernel_path"].as_array().expect("kernel_path");
+        assert!(path.len() >= 4, "{b}");
+        for step in path {
+            if let Some(f) = step["func"].as_str() {
+                assert!(funcs.contains(f), "{f} is not a function of this kernel");
+                let observed = step["observed"].as_bool().unwrap();
+                let mech = mechs.get(f).and_then(Value::as_str).unwrap_or("none");
+                assert!(!observed || mech != "none", "{f} observed without a probe");
+            }
+        }
+        let names: Vec<&str> = path.iter().filter_map(|s| s["func"].as_str()).collect();
+        assert!(
+            names.contains(&"__sys_bind") && names.contains(&"unix_bind"),
+            "{names:?}"
+        );
+    }
+    // The ia32 bind went through the socketcall dispatcher.
+    let ia32 = binds.iter().find(|b| b["abi"] == "ia32").unwrap();
+    let steps: Vec<String> = ia32["kernel_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["func"]
+                .as_str()
+                .or(s["step"].as_str())
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let sc = steps
+        .iter()
+        .position(|s| s == "__ia32_compat_sys_socketcall")
+        .expect("the dispatcher");
+    let sw = steps
+        .iter()
+        .position(|s| s == "switch (call)")
+        .expect("the switch");
+    let sb = steps.iter().position(|s| s == "__sys_bind").unwrap();
+    assert!(sc < sw && sw < sb, "{steps:?}");
 }

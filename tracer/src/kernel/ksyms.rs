@@ -13,7 +13,8 @@ pub struct Ksyms {
 
 impl Ksyms {
     pub fn load() -> Ksyms {
-        std::fs::read_to_string("/proc/kallsyms").map_or_else(|_| Ksyms::default(), |t| Ksyms::parse(&t))
+        std::fs::read_to_string("/proc/kallsyms")
+            .map_or_else(|_| Ksyms::default(), |t| Ksyms::parse(&t))
     }
 
     /// Lines of `address type name [module]`; only text (function) symbols are kept.
@@ -28,7 +29,9 @@ impl Ksyms {
             if !matches!(kind, "t" | "T") {
                 continue;
             }
-            let Ok(addr) = u64::from_str_radix(addr, 16) else { continue };
+            let Ok(addr) = u64::from_str_radix(addr, 16) else {
+                continue;
+            };
             by_name.entry(name.to_string()).or_insert(addr);
             sorted.push((addr, name.to_string()));
         }
@@ -74,11 +77,18 @@ ffffffffc0000000 t mod_func\t[some_module]
     fn lookups() {
         let k = Ksyms::parse(TEXT);
         assert!(k.has("__sys_bind"));
-        assert!(!k.has("sys_call_table_data"), "data symbols are not functions");
+        assert!(
+            !k.has("sys_call_table_data"),
+            "data symbols are not functions"
+        );
         assert_eq!(k.addr("unix_bind"), Some(0xffff_ffff_81e2_b200));
         assert_eq!(k.name_at(0xffff_ffff_81e2_b104), Some("__sys_bind"));
         assert_eq!(k.name_at(0xffff_ffff_81e2_b100), Some("__sys_bind"));
-        assert_eq!(k.name_at(0xffff_ffff_81e2_b1f0), None, "too far into a function");
+        assert_eq!(
+            k.name_at(0xffff_ffff_81e2_b1f0),
+            None,
+            "too far into a function"
+        );
         assert_eq!(k.name_at(1), None);
         assert!(k.has("mod_func"));
     }

@@ -1,0 +1,344 @@
+//! A call's journey into the kernel (`kernel_path`): the entry code, the dispatch to the
+//! syscall's function, the functions that do the work and the protocol operation, each marked
+//! observed (a probe fired for this very call) or inferred (what this kernel's code does, read
+//! from its symbols: a function missing from `/proc/kallsyms` is not shown as if it could be
+//! probed).
+//!
+//! What changed between the kernels tracer is tested on (Linux 6.1 and 6.18):
+//! - Linux 6.9 replaced the indirect call through `sys_call_table[nr]` with a `switch` in
+//!   `x64_sys_call()` / `ia32_sys_call()` (arch/x86/entry/syscall_64.c, syscall_32.c; a Spectre
+//!   branch-history hardening). `sys_call_table` remains only as data for tracers.
+//! - Linux 6.7 made `int $0x80` an IDT entry of its own (`int80_emulation` ->
+//!   `do_int80_emulation`, arch/x86/entry/common.c) instead of `entry_INT80_compat` ->
+//!   `do_int80_syscall_32`.
+//! - Linux 6.10 split `__sys_bind` into `__sys_bind` and `__sys_bind_socket` (net/socket.c).
+
+use serde_json::{Map, Value, json};
+
+use super::ksyms::Ksyms;
+use crate::decode::sockaddr::SockAddr;
+use crate::syscalls::Abi;
+use crate::trace::{Call, Hop};
+use tracer_common::{
+    ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, HOP_ENTRY, HOP_EXIT, MECH_FENTRY, TABLE_IPC,
+    TABLE_SOCKETCALL,
+};
+
+/// One step of the journey.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// A kernel function, or for `is_func == false` a step that is not a function of its own
+    /// (a table lookup, an inline copy, a `switch`).
+    pub func: String,
+    pub is_func: bool,
+    /// What happens there, for steps that are not plain calls (a table lookup, a switch).
+    pub note: Option<String>,
+    pub observed: bool,
+    /// Arguments seen by the probe, by name.
+    pub args: Vec<(&'static str, i64)>,
+    pub ret: Option<i64>,
+    pub mech: Option<&'static str>,
+}
+
+impl Step {
+    fn inferred(func: impl Into<String>, note: Option<String>) -> Step {
+        Step {
+            func: func.into(),
+            is_func: true,
+            note,
+            observed: false,
+            args: Vec::new(),
+            ret: None,
+            mech: None,
+        }
+    }
+
+    /// A step that is not a function of its own (a table lookup, an inline copy, a `switch`).
+    fn non_func(what: impl Into<String>, note: Option<String>) -> Step {
+        Step {
+            is_func: false,
+            ..Step::inferred(what, note)
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        let key = if self.is_func { "func" } else { "step" };
+        m.insert(key.into(), json!(self.func));
+        m.insert("observed".into(), json!(self.observed));
+        if let Some(n) = &self.note {
+            m.insert("note".into(), json!(n));
+        }
+        if !self.args.is_empty() {
+            m.insert(
+                "args".into(),
+                Value::Object(
+                    self.args
+                        .iter()
+                        .map(|(k, v)| ((*k).to_string(), json!(v)))
+                        .collect(),
+                ),
+            );
+        }
+        if let Some(r) = self.ret {
+            m.insert("ret".into(), json!(r));
+        }
+        if let Some(mech) = self.mech {
+            m.insert("mech".into(), json!(mech));
+        }
+        Value::Object(m)
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut s = format!("{} {}", if self.observed { "*" } else { "." }, self.func);
+        if !self.args.is_empty() {
+            let a: Vec<String> = self.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            s.push_str(&format!("({})", a.join(", ")));
+        }
+        if let Some(r) = self.ret {
+            s.push_str(&format!(" = {r}"));
+        }
+        if let Some(n) = &self.note {
+            s.push_str(&format!("  [{n}]"));
+        }
+        s
+    }
+}
+
+/// The entry code for an instruction, on this kernel.
+fn entry_steps(k: &Ksyms, abi: Abi, entry: u8, nr: u32) -> Vec<Step> {
+    let mut v = Vec::new();
+    let has = |f: &str| k.has(f);
+    match (abi, entry) {
+        (Abi::X86_64, _) => {
+            v.push(Step::inferred(
+                "entry_SYSCALL_64",
+                Some("the syscall instruction lands here".into()),
+            ));
+            v.push(Step::inferred("do_syscall_64", None));
+            if has("x64_sys_call") {
+                v.push(Step::inferred(
+                    "x64_sys_call",
+                    Some(format!("switch (nr) case {nr}")),
+                ));
+            } else {
+                v.push(Step::non_func(
+                    "sys_call_table",
+                    Some(format!("sys_call_table[{nr}]")),
+                ));
+            }
+        }
+        (Abi::Ia32, ENTRY_INT80) => {
+            if has("int80_emulation") {
+                v.push(Step::inferred(
+                    "int80_emulation",
+                    Some("the int $0x80 IDT entry".into()),
+                ));
+                v.push(Step::inferred("do_int80_emulation", None));
+            } else {
+                v.push(Step::inferred(
+                    "entry_INT80_compat",
+                    Some("the int $0x80 IDT entry".into()),
+                ));
+                v.push(Step::inferred("do_int80_syscall_32", None));
+            }
+        }
+        (Abi::Ia32, ENTRY_SYSENTER | ENTRY_SYSCALL) => {
+            let (first, second) = if entry == ENTRY_SYSENTER {
+                ("entry_SYSENTER_compat", Some("do_SYSENTER_32"))
+            } else {
+                ("entry_SYSCALL_compat", None)
+            };
+            v.push(Step::inferred(
+                first,
+                Some("reached from the vDSO's __kernel_vsyscall".into()),
+            ));
+            if let Some(s) = second.filter(|s| has(s)) {
+                v.push(Step::inferred(s, None));
+            }
+            v.push(Step::inferred("do_fast_syscall_32", None));
+        }
+        (Abi::Ia32, _) => v.push(Step::non_func(
+            "entry",
+            Some("the entry instruction could not be read".into()),
+        )),
+    }
+    if abi == Abi::Ia32 {
+        if has("ia32_sys_call") {
+            v.push(Step::inferred(
+                "ia32_sys_call",
+                Some(format!("switch (nr) case {nr}")),
+            ));
+        } else {
+            v.push(Step::non_func(
+                "ia32_sys_call_table",
+                Some(format!("ia32_sys_call_table[{nr}]")),
+            ));
+        }
+    }
+    v
+}
+
+/// The functions that do the work of `syscall` (in call order), before the protocol operation.
+fn work_funcs(syscall: &str) -> &'static [&'static str] {
+    match syscall {
+        "socket" => &["__sys_socket", "__sock_create"],
+        "socketpair" => &["__sys_socketpair", "__sock_create"],
+        "bind" => &["__sys_bind", "__sys_bind_socket"],
+        "connect" => &["__sys_connect"],
+        "listen" => &["__sys_listen"],
+        "accept" | "accept4" => &["__sys_accept4"],
+        "sendto" | "send" => &["__sys_sendto"],
+        "recvfrom" | "recv" => &["__sys_recvfrom"],
+        "sendmsg" => &["__sys_sendmsg"],
+        "recvmsg" => &["__sys_recvmsg"],
+        "shutdown" => &["__sys_shutdown"],
+        "pipe" | "pipe2" => &["do_pipe2"],
+        "mknod" | "mknodat" => &["do_mknodat"],
+        "msgget" => &["ksys_msgget"],
+        "msgsnd" => &["do_msgsnd"],
+        "msgrcv" => &["do_msgrcv"],
+        "semget" => &["ksys_semget"],
+        "semop" | "semtimedop" | "semtimedop_time64" => &["__do_semtimedop"],
+        "shmget" => &["ksys_shmget"],
+        "shmat" => &["do_shmat"],
+        "shmdt" => &["ksys_shmdt"],
+        "kill" => &["kill_something_info"],
+        "rt_sigqueueinfo" => &["do_rt_sigqueueinfo", "do_send_sig_info"],
+        _ => &[],
+    }
+}
+
+/// The protocol operation a call lands in, when its address family tells it.
+fn proto_op(syscall: &str, family: Option<&SockAddr>) -> Option<&'static str> {
+    match (syscall, family?) {
+        ("bind", SockAddr::Unix { .. } | SockAddr::Abstract(_) | SockAddr::Unnamed) => {
+            Some("unix_bind")
+        }
+        ("bind", SockAddr::Inet { .. }) => Some("inet_bind"),
+        ("bind", SockAddr::Inet6 { .. }) => Some("inet6_bind"),
+        ("bind", SockAddr::Netlink { .. }) => Some("netlink_bind"),
+        _ => None,
+    }
+}
+
+/// The wrapper the syscall table calls (`__x64_sys_bind`), as named in this kernel.
+fn wrapper(k: &Ksyms, abi: Abi, name: &str) -> Option<String> {
+    let candidates: Vec<String> = match abi {
+        Abi::X86_64 => vec![format!("__x64_sys_{name}")],
+        Abi::Ia32 => vec![
+            format!("__ia32_compat_sys_{name}"),
+            format!("__ia32_sys_{name}"),
+        ],
+    };
+    candidates.into_iter().find(|c| k.has(c))
+}
+
+/// Build the journey of `call`. `family` is the address the call passed, when it has one.
+pub fn build(k: &Ksyms, call: &Call, family: Option<&SockAddr>) -> Vec<Step> {
+    let name = call.row.name;
+    let mut steps = entry_steps(k, call.abi, call.entry, call.nr);
+    let dispatcher = match call.table {
+        TABLE_SOCKETCALL => Some("socketcall"),
+        TABLE_IPC => Some("ipc"),
+        _ => None,
+    };
+    let table_name = dispatcher.unwrap_or(name);
+    if let Some(w) = wrapper(k, call.abi, table_name) {
+        steps.push(Step::inferred(w, None));
+    }
+    match dispatcher {
+        Some("socketcall") => {
+            // net/compat.c __compat_sys_socketcall: check call, copy nas[call] bytes, switch.
+            steps.push(Step::non_func(
+                "copy_from_user",
+                Some(format!(
+                    "the {} argument words of call {} from {:#x}",
+                    call.row.args.len(),
+                    call.call,
+                    call.raw_args[1]
+                )),
+            ));
+            let case = crate::syscalls::socketcall_name(call.call).unwrap_or("?");
+            steps.push(Step::non_func(
+                "switch (call)",
+                Some(format!("case {case}")),
+            ));
+        }
+        Some(_) => {
+            steps.push(Step::inferred(
+                "compat_ksys_ipc",
+                Some(format!(
+                    "switch (call) case {}",
+                    crate::syscalls::ipc_name(call.call).unwrap_or("?")
+                )),
+            ));
+        }
+        None => {}
+    }
+    for f in work_funcs(name) {
+        if k.has(f) {
+            steps.push(Step::inferred(*f, None));
+        }
+    }
+    if let Some(op) = proto_op(name, family).filter(|f| k.has(f)) {
+        steps.push(Step::inferred(op, Some("sock->ops->".to_string() + name)));
+    }
+    mark_observed(k, &mut steps, &call.hops);
+    steps
+}
+
+/// Mark the steps a probe saw, with what it saw; functions observed but not in the template
+/// (a protocol operation the family did not tell) are appended in the order they ran.
+fn mark_observed(k: &Ksyms, steps: &mut Vec<Step>, hops: &[Hop]) {
+    for hop in hops.iter().filter(|h| h.side == HOP_ENTRY) {
+        let Some(func) = k.name_at(hop.func_ip) else {
+            continue;
+        };
+        let args: Vec<(&'static str, i64)> = super::hops::HOP_FUNCS
+            .iter()
+            .find(|f| f.name == func)
+            .map(|f| {
+                f.args
+                    .iter()
+                    .map(|(i, n)| (*n, hop.args[*i] as i64))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mech = Some(if hop.mech == MECH_FENTRY {
+            "fentry"
+        } else {
+            "kprobe"
+        });
+        let ret = hops
+            .iter()
+            .find(|h| {
+                h.side == HOP_EXIT && h.ts_ns >= hop.ts_ns && k.name_at(h.func_ip) == Some(func)
+            })
+            .map(|h| h.ret);
+        if let Some(s) = steps.iter_mut().find(|s| s.func == func && !s.observed) {
+            s.observed = true;
+            s.args = args;
+            s.ret = ret;
+            s.mech = mech;
+        } else {
+            steps.push(Step {
+                func: func.to_string(),
+                is_func: true,
+                note: None,
+                observed: true,
+                args,
+                ret,
+                mech,
+            });
+        }
+    }
+}
+
+/// For a failed call: the innermost observed function that returned the error. Functions
+/// return innermost first, so it is the first exit that returned `err`.
+pub fn error_from<'k>(k: &'k Ksyms, hops: &[Hop], err: i64) -> Option<&'k str> {
+    hops.iter()
+        .filter(|h| h.side == HOP_EXIT && h.ret == err)
+        .find_map(|h| k.name_at(h.func_ip))
+}
