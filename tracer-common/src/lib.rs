@@ -255,6 +255,9 @@ pub const HOP_EXIT: u8 = 2;
 /// `HopRecord::mech`: how the hop was observed.
 pub const MECH_FENTRY: u8 = 1;
 pub const MECH_KPROBE: u8 = 2;
+/// A uprobe on a libc wrapper: `func_ip` is then the attach cookie (user space's index of the
+/// probed function), `args` its first arguments and `ret` the address it was called from.
+pub const MECH_UPROBE: u8 = 3;
 
 /// `HOP_FUNCS` values: how to read a function's arguments.
 /// The first argument is a `struct pt_regs *` of an ia32 syscall (a `__ia32_*sys_*` wrapper):

@@ -8,19 +8,24 @@
 //! to any number of functions; an fentry program is bound to one function when it is loaded, so
 //! there are `HOP_SLOTS` identical fentry and fexit programs.
 
+use core::ptr;
+
 use aya_ebpf::{
     EbpfContext,
     helpers::{
         bpf_get_current_pid_tgid,
-        generated::{bpf_get_func_ip, bpf_get_func_ret, bpf_probe_read_kernel},
+        generated::{
+            bpf_get_attach_cookie, bpf_get_func_ip, bpf_get_func_ret, bpf_probe_read_kernel,
+            bpf_probe_read_user,
+        },
     },
-    macros::{fentry, fexit, kprobe, kretprobe, map},
+    macros::{fentry, fexit, kprobe, kretprobe, map, uprobe},
     maps::HashMap,
     programs::{FEntryContext, FExitContext, ProbeContext, RetProbeContext},
 };
 use tracer_common::{
     HOP_ENTRY, HOP_EXIT, HOPF_IA32_REGS, HOPF_X64_REGS, HopRecord, MECH_FENTRY, MECH_KPROBE,
-    REC_HOP, RecordHeader,
+    MECH_UPROBE, REC_HOP, RecordHeader,
 };
 
 use crate::{EVENTS, PtRegs, config, header, in_scope, lost};
@@ -35,16 +40,22 @@ struct HopEvent {
     b: HopRecord,
 }
 
-/// Emit one hop. `args` are the function's first six arguments as the mechanism sees them.
+/// Emit one hop of a kernel function. `args` are its first six arguments as the mechanism sees
+/// them.
 #[inline(always)]
-fn hop(ctx: *mut core::ffi::c_void, side: u8, mech: u8, mut args: [u64; 6], ret: i64) {
+fn hop(ctx: *mut core::ffi::c_void, side: u8, mech: u8, args: [u64; 6], ret: i64) {
+    // SAFETY: a helper valid in kprobe and tracing programs (Linux 5.15+).
+    let func_ip = unsafe { bpf_get_func_ip(ctx) };
+    emit_hop(func_ip, side, mech, args, ret);
+}
+
+#[inline(always)]
+fn emit_hop(func_ip: u64, side: u8, mech: u8, mut args: [u64; 6], ret: i64) {
     let Some(cfg) = config() else { return };
     let pid_tgid = bpf_get_current_pid_tgid();
     if !in_scope(cfg, (pid_tgid >> 32) as u32) {
         return;
     }
-    // SAFETY: a helper valid in kprobe and tracing programs (Linux 5.15+).
-    let func_ip = unsafe { bpf_get_func_ip(ctx) };
     // SAFETY: the value is a plain u32, copied at once.
     let flags = unsafe { HOP_FUNCS.get(&func_ip) }.copied().unwrap_or(0);
     if flags & (HOPF_IA32_REGS | HOPF_X64_REGS) != 0 {
@@ -101,6 +112,36 @@ pub fn hop_kprobe(ctx: ProbeContext) -> u32 {
 pub fn hop_kretprobe(ctx: RetProbeContext) -> u32 {
     let ret: i64 = ctx.ret();
     hop(ctx.as_ptr(), HOP_EXIT, MECH_KPROBE, [0; 6], ret);
+    0
+}
+
+/// A libc wrapper was called (a uprobe at its first instruction, where the stack pointer points
+/// at the return address). 64-bit code passes arguments in rdi, rsi, rdx, rcx, r8, r9; 32-bit
+/// code (`cs` 0x23) on the stack above the return address.
+#[uprobe]
+pub fn hop_uprobe(ctx: ProbeContext) -> u32 {
+    // SAFETY: a helper valid in uprobe programs (Linux 5.15+); the cookie user space attached.
+    let cookie = unsafe { bpf_get_attach_cookie(ctx.as_ptr()) };
+    // SAFETY: a uprobe's context is the user registers.
+    let r = unsafe { &*ctx.regs };
+    let (caller, args) = if r.cs == 0x23 {
+        let mut w = [0u32; 7];
+        // SAFETY: reads 28 bytes of the user stack into `w`; never faults.
+        let rc = unsafe { bpf_probe_read_user(w.as_mut_ptr().cast(), 28, r.rsp as *const _) };
+        if rc != 0 {
+            w = [0; 7];
+        }
+        (
+            u64::from(w[0]),
+            [w[1], w[2], w[3], w[4], w[5], w[6]].map(u64::from),
+        )
+    } else {
+        let mut ra = 0u64;
+        // SAFETY: reads the 8-byte return address; never faults.
+        unsafe { bpf_probe_read_user(ptr::from_mut(&mut ra).cast(), 8, r.rsp as *const _) };
+        (ra, [r.rdi, r.rsi, r.rdx, r.rcx, r.r8, r.r9])
+    };
+    emit_hop(cookie, HOP_ENTRY, MECH_UPROBE, args, caller as i64);
     0
 }
 

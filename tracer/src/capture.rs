@@ -119,6 +119,8 @@ pub struct Capture {
     pub ksyms: std::sync::Arc<Ksyms>,
     /// How each kernel function on a call's path is observed here.
     pub hops: Vec<HopStatus>,
+    /// The C libraries whose wrappers are probed, and how many wrappers in each.
+    pub libcs: Vec<(std::path::PathBuf, usize)>,
     pub ring: AsyncFd<RingBuf<MapData>>,
     config: Config,
 }
@@ -196,12 +198,14 @@ impl Capture {
         }
         let ksyms = Ksyms::load();
         let hops = hops::attach(&mut ebpf, &ksyms);
+        let libcs = crate::kernel::libc::attach(&mut ebpf);
         let ring = RingBuf::try_from(ebpf.take_map("EVENTS").context("map EVENTS")?)?;
         // SAFETY: the RingBuf owns its map fd, which stays open and unchanged until the
         // RingBuf (owned by the AsyncFd) is dropped.
         let ring = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE) }
             .map_err(|e| anyhow::anyhow!("registering the ring buffer with tokio: {e}"))?;
         Ok(Capture {
+            libcs,
             ebpf,
             ksyms: std::sync::Arc::new(ksyms),
             hops,

@@ -191,6 +191,19 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
     let mut cap = Capture::start(opts)?;
     let boot_to_wall = now_ns(ClockId::CLOCK_REALTIME) - now_ns(ClockId::CLOCK_BOOTTIME);
     eprintln!("tracer: {}", crate::kernel::hops::summary(&cap.hops));
+    let libcs: Vec<String> = cap
+        .libcs
+        .iter()
+        .map(|(p, n)| format!("{} ({n} wrappers)", p.display()))
+        .collect();
+    eprintln!(
+        "tracer: libc wrappers probed in {}",
+        if libcs.is_empty() {
+            "no C library (uprobes unavailable)".to_string()
+        } else {
+            libcs.join(", ")
+        }
+    );
     let out = open_output(&args.output)?;
     let mut w = Writer::new(
         out,

@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
+use crate::kernel::libc;
 use tracer_common::{
     ABI_IA32, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ForkRecord, RecordHeader, SyscallEnter,
     SyscallExit, TABLE_IPC, TABLE_SOCKETCALL,
 };
+use tracer_common::{HopRecord, MECH_UPROBE};
 
 use crate::decode::{self, CallView, Decoded};
 use crate::event::{Capture, Record, cstr};
@@ -44,7 +46,20 @@ pub struct Call {
     pub hops: Vec<Hop>,
 }
 
-/// A probe on a kernel function fired while the call was in the kernel.
+impl Hop {
+    fn new(hdr: &RecordHeader, body: &HopRecord) -> Hop {
+        Hop {
+            ts_ns: hdr.ts_ns,
+            func_ip: body.func_ip,
+            side: body.side,
+            mech: body.mech,
+            args: body.args,
+            ret: body.ret,
+        }
+    }
+}
+
+/// A probe on a kernel function (or, `MECH_UPROBE`, on the libc wrapper) fired for the call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hop {
     pub ts_ns: u64,
@@ -171,6 +186,8 @@ pub enum Item {
 #[derive(Default)]
 pub struct Joiner {
     inflight: HashMap<u32, Call>,
+    /// The libc wrapper each thread called last, waiting for its syscall.
+    user_hops: HashMap<u32, Hop>,
     pub unknown_rows: u64,
     pub orphan_hops: u64,
 }
@@ -214,15 +231,12 @@ impl Joiner {
                     out(Item::Call(c));
                 }
             }
+            Record::Hop { hdr, body } if body.mech == MECH_UPROBE => {
+                // A libc wrapper was called: its syscall comes next on this thread.
+                self.user_hops.insert(hdr.tid, Hop::new(&hdr, &body));
+            }
             Record::Hop { hdr, body } => match self.inflight.get_mut(&hdr.tid) {
-                Some(c) => c.hops.push(Hop {
-                    ts_ns: hdr.ts_ns,
-                    func_ip: body.func_ip,
-                    side: body.side,
-                    mech: body.mech,
-                    args: body.args,
-                    ret: body.ret,
-                }),
+                Some(c) => c.hops.push(Hop::new(&hdr, &body)),
                 // A probed function that ran outside a traced call (e.g. signal delivery
                 // from an untraced context).
                 None => self.orphan_hops += 1,
@@ -271,7 +285,11 @@ impl Joiner {
         caps: Vec<Capture>,
     ) -> Option<Call> {
         let row = self.row(body.row)?;
+        let user_hop = self.user_hops.remove(&hdr.tid).filter(|h| {
+            libc::from_cookie(h.func_ip).is_some_and(|(f, _)| libc::leads_to(f, row.name))
+        });
         Some(Call {
+            hops: user_hop.into_iter().collect(),
             comm: cstr(&body.comm),
             call: body.call,
             raw_args: body.args,

@@ -357,3 +357,26 @@ fn kernel_paths_name_only_functions_of_this_kernel() {
     let sb = steps.iter().position(|s| s == "__sys_bind").unwrap();
     assert!(sc < sw && sw < sb, "{steps:?}");
 }
+
+/// A dynamically linked program's call shows its libc wrapper, observed by a uprobe; a raw
+/// `int 0x80` shows that there was none.
+#[test]
+fn the_libc_wrapper_hop_is_observed_or_said_to_be_absent() {
+    let recs = record_demo("uds-stream", &["-e", "bind"]);
+    let bind = first(&of(&recs, &["bind"]), "bind");
+    let user = &bind["kernel_path"][0];
+    assert_eq!(user["func"], "bind()", "{bind}");
+    assert_eq!(user["observed"], true);
+    assert_eq!(user["mech"], "uprobe");
+    assert!(user["note"].as_str().unwrap().contains("libc"), "{user}");
+
+    let recs = record_demo("socketcall", &["-e", "bind"]);
+    for b in of(&recs, &["bind"]) {
+        let user = &b["kernel_path"][0];
+        if b["abi"] == "ia32" {
+            // int 0x80 issued by the program itself: no wrapper, and tracer does not invent one.
+            assert_eq!(user["step"], "no libc wrapper", "{b}");
+            assert_eq!(user["observed"], false);
+        }
+    }
+}

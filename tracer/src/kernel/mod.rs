@@ -3,4 +3,5 @@
 
 pub mod hops;
 pub mod ksyms;
+pub mod libc;
 pub mod path;

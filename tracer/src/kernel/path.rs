@@ -19,6 +19,7 @@ use super::ksyms::Ksyms;
 use crate::decode::sockaddr::SockAddr;
 use crate::syscalls::Abi;
 use crate::trace::{Call, Hop};
+use tracer_common::MECH_UPROBE;
 use tracer_common::{
     ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, HOP_ENTRY, HOP_EXIT, MECH_FENTRY, TABLE_IPC,
     TABLE_SOCKETCALL,
@@ -102,6 +103,30 @@ impl Step {
             s.push_str(&format!("  [{n}]"));
         }
         s
+    }
+}
+
+/// The C library's wrapper, when a uprobe saw the program call it.
+fn user_step(call: &Call) -> Step {
+    let observed = call
+        .hops
+        .iter()
+        .find(|h| h.mech == MECH_UPROBE)
+        .and_then(|h| Some((h, super::libc::from_cookie(h.func_ip)?)));
+    match observed {
+        Some((h, (func, lib))) => Step {
+            func: format!("{func}()"),
+            is_func: true,
+            note: Some(format!("libc wrapper in {lib}, called from {:#x}", h.ret as u64)),
+            observed: true,
+            args: Vec::new(),
+            ret: None,
+            mech: Some("uprobe"),
+        },
+        None => Step::non_func(
+            "no libc wrapper",
+            Some("none observed: a static program, a raw syscall(2) or int 0x80, or a C library tracer does not probe".into()),
+        ),
     }
 }
 
@@ -237,7 +262,8 @@ fn wrapper(k: &Ksyms, abi: Abi, name: &str) -> Option<String> {
 /// Build the journey of `call`. `family` is the address the call passed, when it has one.
 pub fn build(k: &Ksyms, call: &Call, family: Option<&SockAddr>) -> Vec<Step> {
     let name = call.row.name;
-    let mut steps = entry_steps(k, call.abi, call.entry, call.nr);
+    let mut steps = vec![user_step(call)];
+    steps.extend(entry_steps(k, call.abi, call.entry, call.nr));
     let dispatcher = match call.table {
         TABLE_SOCKETCALL => Some("socketcall"),
         TABLE_IPC => Some("ipc"),
@@ -291,7 +317,10 @@ pub fn build(k: &Ksyms, call: &Call, family: Option<&SockAddr>) -> Vec<Step> {
 /// Mark the steps a probe saw, with what it saw; functions observed but not in the template
 /// (a protocol operation the family did not tell) are appended in the order they ran.
 fn mark_observed(k: &Ksyms, steps: &mut Vec<Step>, hops: &[Hop]) {
-    for hop in hops.iter().filter(|h| h.side == HOP_ENTRY) {
+    for hop in hops
+        .iter()
+        .filter(|h| h.side == HOP_ENTRY && h.mech != MECH_UPROBE)
+    {
         let Some(func) = k.name_at(hop.func_ip) else {
             continue;
         };
