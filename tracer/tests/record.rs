@@ -108,17 +108,21 @@ fn text_format_is_strace_like() {
 #[test]
 fn attach_to_a_running_pid_and_follow_its_children() {
     common::require_root();
-    // A shell that waits, then runs a demo: tracer attaches to the shell by pid.
+    // A shell that waits for a go file, then runs a demo: tracer attaches to the shell by pid.
+    let go = common::out_file("pid-go");
     let mut child = Command::new("/bin/sh")
         .args([
             "-c",
-            &format!("sleep 1.5; {TRACER} demo socketpair >/dev/null"),
+            &format!(
+                "while [ ! -e {} ]; do sleep 0.05; done; {TRACER} demo socketpair >/dev/null",
+                go.display()
+            ),
         ])
         .spawn()
         .unwrap();
     let pid = child.id().to_string();
-    let out = std::env::temp_dir().join(format!("tracer-pid-{}.jsonl", std::process::id()));
-    let rec = Command::new(TRACER)
+    let out = common::out_file("pid");
+    let mut rec = Command::new(TRACER)
         .args([
             "record",
             "--format",
@@ -128,12 +132,16 @@ fn attach_to_a_running_pid_and_follow_its_children() {
             "-p",
             &pid,
             "--duration",
-            "20",
+            "60",
             "-o",
         ])
         .arg(&out)
-        .output()
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    common::wait_until_recording(&out, &mut rec);
+    std::fs::write(&go, b"").unwrap();
+    let rec = rec.wait_with_output().unwrap();
     let _ = child.wait();
     assert!(
         rec.status.success(),
@@ -158,7 +166,7 @@ fn attach_to_a_running_pid_and_follow_its_children() {
 #[test]
 fn whole_system_scope_sees_other_processes() {
     common::require_root();
-    let out = std::env::temp_dir().join(format!("tracer-sys-{}.jsonl", std::process::id()));
+    let out = common::out_file("whole-system");
     let mut rec = Command::new(TRACER)
         .args([
             "record",
@@ -167,20 +175,26 @@ fn whole_system_scope_sees_other_processes() {
             "-e",
             "bind",
             "--duration",
-            "4",
+            "60",
             "-o",
         ])
         .arg(&out)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    common::wait_until_recording(&out, &mut rec);
     let demo = Command::new(TRACER)
         .args(["demo", "uds-dgram"])
         .stdout(Stdio::null())
         .output()
         .unwrap();
     assert!(demo.status.success());
+    // The demo's calls are in the ring buffer now; SIGINT makes tracer drain it and stop.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(rec.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
     let st = rec.wait().unwrap();
     assert!(st.success());
     let recs: Vec<Value> = std::fs::read_to_string(&out)

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
@@ -17,10 +18,14 @@ pub fn require_root() {
     );
 }
 
-fn out_file(tag: &str) -> PathBuf {
+/// A file of its own for each recording: tests run in parallel threads and often record the
+/// same demo, so the tag alone would let one test read another's trace.
+pub fn out_file(tag: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("tracer-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("{tag}.jsonl"))
+    dir.join(format!("{tag}-{n}.jsonl"))
 }
 
 /// Run `tracer record --format jsonl [extra] -- CMD...`; return its output and the records.
@@ -106,4 +111,20 @@ pub fn first<'a>(calls: &[&'a Value], name: &str) -> &'a Value {
         .copied()
         .find(|c| c["syscall"] == name)
         .unwrap_or_else(|| panic!("no {name} in {:?}", names(calls)))
+}
+
+/// Waits until a tracer writing JSON Lines to `path` has written its header: it writes it once
+/// every probe is attached, so from then on it is recording. Fixed sleeps are not enough when
+/// the tests run in parallel and attaching is slow.
+pub fn wait_until_recording(path: &std::path::Path, tracer: &mut std::process::Child) {
+    for _ in 0..1200 {
+        if std::fs::read_to_string(path).is_ok_and(|t| t.contains("\"header\"")) {
+            return;
+        }
+        if let Ok(Some(st)) = tracer.try_wait() {
+            panic!("tracer exited before recording: {st}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("tracer wrote no header to {} within 60 s", path.display());
 }
