@@ -15,8 +15,8 @@ use aya_ebpf::{
     helpers::{
         bpf_get_current_pid_tgid,
         generated::{
-            bpf_get_attach_cookie, bpf_get_func_ip, bpf_get_func_ret, bpf_probe_read_kernel,
-            bpf_probe_read_user,
+            bpf_get_attach_cookie, bpf_get_func_arg, bpf_get_func_ip, bpf_get_func_ret,
+            bpf_probe_read_kernel, bpf_probe_read_user,
         },
     },
     macros::{fentry, fexit, kprobe, kretprobe, map, uprobe},
@@ -147,7 +147,16 @@ pub fn hop_uprobe(ctx: ProbeContext) -> u32 {
 
 #[inline(always)]
 fn fentry_hop(ctx: &FEntryContext) {
-    let a = |n| ctx.arg::<u64>(n);
+    // Not `ctx.arg(n)`: a direct read of an argument the function does not have (the fourth of
+    // `__sys_bind`'s three) is rejected when the program is loaded (btf_ctx_access,
+    // kernel/bpf/btf.c), which made every fentry hop fail on 6.1. bpf_get_func_arg (Linux
+    // 5.17+, kernel/trace/bpf_trace.c) checks the index at run time and fails softly.
+    let a = |n: u32| {
+        let mut v: u64 = 0;
+        // SAFETY: writes one u64 into `v`; fails with -EINVAL past the function's arguments.
+        unsafe { bpf_get_func_arg(ctx.as_ptr(), n, &raw mut v) };
+        v
+    };
     hop(
         ctx.as_ptr(),
         HOP_ENTRY,

@@ -426,7 +426,7 @@ impl Writer {
             let rc = if is_str {
                 // SAFETY: writes at most `n` bytes at `data`, in bounds as above; never faults.
                 let got = unsafe {
-                    bpf_probe_read_user_str(data.cast(), n as u32, addr as *const c_void)
+                    bpf_probe_read_user_str(data.cast(), helper_size(n), addr as *const c_void)
                 };
                 if got > 0 {
                     // The copied length includes the NUL.
@@ -437,7 +437,7 @@ impl Writer {
                 }
             } else {
                 // SAFETY: as above.
-                unsafe { bpf_probe_read_user(data.cast(), n as u32, addr as *const c_void) }
+                unsafe { bpf_probe_read_user(data.cast(), helper_size(n), addr as *const c_void) }
             };
             if rc != 0 {
                 status = CAP_FAULT;
@@ -462,6 +462,23 @@ impl Writer {
         h._pad2 = 0;
         h.addr = addr;
         self.set_cur(off + size_of::<CaptureHeader>() + ((n + 7) & !7));
+    }
+}
+
+/// `n` (at most `CAPTURE_MAX`) as a helper's size argument, bounded where the verifier sees it.
+///
+/// LLVM may spill `n` to the stack before the `min` that bounds it and reload the spilled copy
+/// for the call. Verifiers from 6.8 on carry the bound learned on the register over to its
+/// spilled copy (they link the two by id); older ones (Debian 12's 6.1, Ubuntu 22.04's 5.15)
+/// do not, and reject the program with "R2 unbounded memory access". The volatile round trip
+/// makes the mask the last thing done to the value before the call.
+#[inline(always)]
+fn helper_size(n: usize) -> u32 {
+    let mut v = 0usize;
+    // SAFETY: a local variable, written then read.
+    unsafe {
+        core::ptr::write_volatile(&raw mut v, n);
+        (core::ptr::read_volatile(&raw const v) & CAPTURE_MAX) as u32
     }
 }
 

@@ -119,6 +119,8 @@ pub struct Capture {
     pub ksyms: std::sync::Arc<Ksyms>,
     /// How each kernel function on a call's path is observed here.
     pub hops: Vec<HopStatus>,
+    /// The probes on kernel functions and libc wrappers, detached together on drop.
+    links: Vec<crate::kernel::Link>,
     /// The C libraries whose wrappers are probed, and how many wrappers in each.
     pub libcs: Vec<(std::path::PathBuf, usize)>,
     pub ring: AsyncFd<RingBuf<MapData>>,
@@ -197,14 +199,16 @@ impl Capture {
                 .with_context(|| format!("attaching raw tracepoint {name}"))?;
         }
         let ksyms = Ksyms::load();
-        let hops = hops::attach(&mut ebpf, &ksyms);
-        let libcs = crate::kernel::libc::attach(&mut ebpf);
+        let mut links = Vec::new();
+        let hops = hops::attach(&mut ebpf, &ksyms, &mut links);
+        let libcs = crate::kernel::libc::attach(&mut ebpf, &mut links);
         let ring = RingBuf::try_from(ebpf.take_map("EVENTS").context("map EVENTS")?)?;
         // SAFETY: the RingBuf owns its map fd, which stays open and unchanged until the
         // RingBuf (owned by the AsyncFd) is dropped.
         let ring = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE) }
             .map_err(|e| anyhow::anyhow!("registering the ring buffer with tokio: {e}"))?;
         Ok(Capture {
+            links,
             libcs,
             ebpf,
             ksyms: std::sync::Arc::new(ksyms),
@@ -241,6 +245,12 @@ impl Capture {
             return 0;
         };
         stats.get(&STAT_LOST, 0).map_or(0, |v| v.iter().sum())
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        crate::kernel::detach_in_background(std::mem::take(&mut self.links));
     }
 }
 

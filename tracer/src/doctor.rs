@@ -120,7 +120,9 @@ pub fn run() -> Result<()> {
     // The same choice `tracer record` makes, per function on the call paths.
     let mut ebpf = EbpfLoader::new().load(capture::ebpf_object())?;
     let ksyms = Ksyms::load();
-    let statuses = hops::attach(&mut ebpf, &ksyms);
+    let mut links = Vec::new();
+    let statuses = hops::attach(&mut ebpf, &ksyms, &mut links);
+    crate::kernel::detach_in_parallel(links);
     println!(
         "\nkernel functions on the call paths: {}",
         hops::summary(&statuses)
@@ -128,7 +130,10 @@ pub fn run() -> Result<()> {
     for s in &statuses {
         match &s.mechanism {
             hops::Mechanism::None(why) => println!("  {:<30} none: {why}", s.func),
-            m => println!("  {:<30} {}", s.func, m.name()),
+            m => match &s.fentry_refused {
+                Some(why) => println!("  {:<30} {} ({why})", s.func, m.name()),
+                None => println!("  {:<30} {}", s.func, m.name()),
+            },
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ mod test;
 mod toolchain;
 mod userspace;
 mod util;
+mod vm;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Cmd {
     },
     /// Run every test: fmt, clippy, unit and integration tests (stops at the first failure)
     Test,
+    /// Only the VM step of `test`: boot a Debian 6.1 cloud kernel under QEMU and run tracer there
+    Vm,
 }
 
 /// What every step needs to know about this machine and workspace.
@@ -63,6 +66,9 @@ fn main() -> ExitCode {
         Cmd::Build { debug } => build(&ctx, debug).map(|_| 0),
         Cmd::Run { debug, args } => build(&ctx, debug).and_then(|bin| run::run(&ctx, &bin, &args)),
         Cmd::Test => test::test(&ctx).map(|()| 0),
+        Cmd::Vm => build(&ctx, false)
+            .and_then(|bin| vm::run(&ctx, &bin))
+            .map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

@@ -140,6 +140,8 @@ pub fn summary(statuses: &[HopStatus]) -> String {
 pub struct HopStatus {
     pub func: &'static str,
     pub mechanism: Mechanism,
+    /// Why fentry was not used, when a kprobe serves instead.
+    pub fentry_refused: Option<String>,
 }
 
 /// The common reasons in a few words; anything else as the error says it.
@@ -169,20 +171,21 @@ fn short(e: &dyn std::error::Error) -> String {
 
 /// Attach a probe to every function in `HOP_FUNCS`, each with the best mechanism that works.
 /// Never fails: what cannot be attached is reported in the result.
-pub fn attach(ebpf: &mut Ebpf, ksyms: &Ksyms) -> Vec<HopStatus> {
+pub fn attach(ebpf: &mut Ebpf, ksyms: &Ksyms, links: &mut Vec<super::Link>) -> Vec<HopStatus> {
     let mut btf = Btf::from_sys_fs().map_err(|e| format!("no BTF: {}", short(&e)));
     let mut slot = 0usize;
     let mut kprobe_ready: Option<Result<(), String>> = None;
     let mut flags_to_set = Vec::new();
     let mut out = Vec::new();
     for func in HOP_FUNCS {
+        let mut fentry_refused = None;
         let mechanism = if ksyms.is_empty() {
             Mechanism::None("/proc/kallsyms is not readable".into())
         } else if !ksyms.has(func.name) {
             Mechanism::None("not in this kernel (inlined or renamed)".into())
         } else {
             let fentry_err = match &btf {
-                Ok(b) if slot < HOP_SLOTS => match attach_fentry(ebpf, b, slot, func.name) {
+                Ok(b) if slot < HOP_SLOTS => match attach_fentry(ebpf, b, slot, func.name, links) {
                     Ok(()) => {
                         slot += 1;
                         None
@@ -203,8 +206,11 @@ pub fn attach(ebpf: &mut Ebpf, ksyms: &Ksyms) -> Vec<HopStatus> {
             };
             match fentry_err {
                 None => Mechanism::Fentry,
-                Some(fe) => match attach_kprobe(ebpf, &mut kprobe_ready, func.name) {
-                    Ok(()) => Mechanism::Kprobe,
+                Some(fe) => match attach_kprobe(ebpf, &mut kprobe_ready, func.name, links) {
+                    Ok(()) => {
+                        fentry_refused = Some(reason("fentry", &fe));
+                        Mechanism::Kprobe
+                    }
                     Err(ke) => Mechanism::None(format!(
                         "{}; {}",
                         reason("fentry", &fe),
@@ -222,6 +228,7 @@ pub fn attach(ebpf: &mut Ebpf, ksyms: &Ksyms) -> Vec<HopStatus> {
         out.push(HopStatus {
             func: func.name,
             mechanism,
+            fentry_refused,
         });
     }
     if let Some(map) = ebpf.map_mut("HOP_FUNCS")
@@ -237,7 +244,13 @@ pub fn attach(ebpf: &mut Ebpf, ksyms: &Ksyms) -> Vec<HopStatus> {
     out
 }
 
-fn attach_fentry(ebpf: &mut Ebpf, btf: &Btf, slot: usize, func: &str) -> Result<(), String> {
+fn attach_fentry(
+    ebpf: &mut Ebpf,
+    btf: &Btf,
+    slot: usize,
+    func: &str,
+    links: &mut Vec<super::Link>,
+) -> Result<(), String> {
     let entry = format!("hop_fentry_{slot}");
     let exit = format!("hop_fexit_{slot}");
     let p: &mut FEntry = ebpf
@@ -246,14 +259,16 @@ fn attach_fentry(ebpf: &mut Ebpf, btf: &Btf, slot: usize, func: &str) -> Result<
         .try_into()
         .map_err(|e| short(&e))?;
     p.load(func, btf).map_err(|e| short(&e))?;
-    p.attach().map_err(|e| short(&e))?;
+    let id = p.attach().map_err(|e| short(&e))?;
+    links.push(Box::new(p.take_link(id).map_err(|e| short(&e))?));
     let p: &mut FExit = ebpf
         .program_mut(&exit)
         .ok_or("missing program")?
         .try_into()
         .map_err(|e| short(&e))?;
     p.load(func, btf).map_err(|e| short(&e))?;
-    p.attach().map_err(|e| short(&e))?;
+    let id = p.attach().map_err(|e| short(&e))?;
+    links.push(Box::new(p.take_link(id).map_err(|e| short(&e))?));
     Ok(())
 }
 
@@ -261,6 +276,7 @@ fn attach_kprobe(
     ebpf: &mut Ebpf,
     ready: &mut Option<Result<(), String>>,
     func: &str,
+    links: &mut Vec<super::Link>,
 ) -> Result<(), String> {
     // Load the two generic programs once.
     if ready.is_none() {
@@ -286,7 +302,8 @@ fn attach_kprobe(
             .ok_or("missing program")?
             .try_into()
             .map_err(|e| short(&e))?;
-        p.attach(func, 0).map_err(|e| short(&e))?;
+        let id = p.attach(func, 0).map_err(|e| short(&e))?;
+        links.push(Box::new(p.take_link(id).map_err(|e| short(&e))?));
     }
     Ok(())
 }

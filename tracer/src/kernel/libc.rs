@@ -87,7 +87,7 @@ pub fn leads_to(func: &str, syscall: &str) -> bool {
 
 /// Attach the wrapper uprobes to every C library found. Returns the libraries probed and how
 /// many functions in each; never fails (a library or symbol that is missing is skipped).
-pub fn attach(ebpf: &mut Ebpf) -> Vec<(PathBuf, usize)> {
+pub fn attach(ebpf: &mut Ebpf, links: &mut Vec<super::Link>) -> Vec<(PathBuf, usize)> {
     let Some(prog) = ebpf.program_mut("hop_uprobe") else {
         return Vec::new();
     };
@@ -114,7 +114,10 @@ pub fn attach(ebpf: &mut Ebpf) -> Vec<(PathBuf, usize)> {
                 location: (*func).into(),
                 cookie: Some(cookie(li, fi)),
             };
-            if prog.attach(point, &real, UProbeScope::AllProcesses).is_ok() {
+            if let Ok(id) = prog.attach(point, &real, UProbeScope::AllProcesses)
+                && let Ok(link) = prog.take_link(id)
+            {
+                links.push(Box::new(link));
                 n += 1;
             }
         }
