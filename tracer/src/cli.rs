@@ -28,6 +28,35 @@ pub enum Command {
     },
     /// Check this machine: kernel, BTF, lockdown, privileges, and which probe kinds load here.
     Doctor,
+    /// How a call enters this kernel: the wrapper, the registers, the table slot, the
+    /// dispatcher, every kernel function on the way and whether tracer can observe it here.
+    Explain {
+        /// The syscall, e.g. bind, pipe2, msgsnd.
+        syscall: String,
+        /// Only this ABI (default: both).
+        #[arg(long, value_enum)]
+        abi: Option<AbiArg>,
+        /// For socket calls that take an address: the family whose protocol operation to show
+        /// (default unix).
+        #[arg(long, value_enum)]
+        family: Option<crate::explain::Family>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AbiArg {
+    #[value(name = "x86_64")]
+    X86_64,
+    Ia32,
+}
+
+impl From<AbiArg> for crate::syscalls::Abi {
+    fn from(a: AbiArg) -> Self {
+        match a {
+            AbiArg::X86_64 => crate::syscalls::Abi::X86_64,
+            AbiArg::Ia32 => crate::syscalls::Abi::Ia32,
+        }
+    }
 }
 
 /// Which processes and calls to trace.

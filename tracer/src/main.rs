@@ -6,6 +6,7 @@ mod decode;
 mod demo;
 mod doctor;
 mod event;
+mod explain;
 mod kernel;
 mod output;
 mod record;
@@ -31,6 +32,11 @@ fn main() {
             Ok(())
         }
         Some(Command::Doctor) => doctor::run(),
+        Some(Command::Explain {
+            syscall,
+            abi,
+            family,
+        }) => explain::run(&syscall, abi.map(Into::into), family),
         None => {
             eprintln!(
                 "tracer: the live view is not built yet; try `tracer record -- CMD` or `tracer --help`"

@@ -76,14 +76,32 @@ impl Call {
         Call {
             pid: hdr.pid,
             tid: hdr.tid,
+            flags,
+            ..Call::hypothetical(row, abi_of(hdr), hdr.entry, nr, table, 0)
+        }
+    }
+
+    /// A call as it would be made, without a run: what `tracer explain` builds its journey
+    /// from. `table` and `call` say whether it goes through socketcall or ipc.
+    pub fn hypothetical(
+        row: &'static Row,
+        abi: Abi,
+        entry: u8,
+        nr: u32,
+        table: u8,
+        call: u32,
+    ) -> Call {
+        Call {
+            pid: 0,
+            tid: 0,
             comm: String::new(),
-            abi: abi_of(hdr),
-            entry: hdr.entry,
+            abi,
+            entry,
             nr,
             row,
             table,
-            call: 0,
-            flags,
+            call,
+            flags: 0,
             raw_args: [0; 6],
             args: [0; 6],
             enter_ns: None,

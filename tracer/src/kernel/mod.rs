@@ -5,6 +5,7 @@ pub mod hops;
 pub mod ksyms;
 pub mod libc;
 pub mod path;
+pub mod source;
 
 /// An attached probe: detached when dropped.
 pub type Link = Box<dyn Send>;

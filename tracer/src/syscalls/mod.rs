@@ -424,6 +424,13 @@ impl Selection {
     }
 }
 
+/// The row of the syscall `name`; an unknown name is an error naming the nearest ones.
+pub fn find(name: &str) -> Result<&'static Row, SelectError> {
+    ROWS.iter()
+        .find(|r| r.name == name || r.name.strip_suffix("_time64") == Some(name))
+        .ok_or_else(|| unknown(name))
+}
+
 fn unknown(item: &str) -> SelectError {
     let bare = item.trim_start_matches('%');
     let mut names: Vec<(f64, String)> = ROWS

@@ -1,0 +1,621 @@
+//! `tracer explain SYSCALL`: how a call enters this kernel, without running anything. The C
+//! call, the C library's wrapper, the registers that carry the number and the arguments in
+//! each ABI (and, for 32-bit socket and SysV IPC calls, the `socketcall`/`ipc` dispatcher and
+//! its call number), then every step through the kernel with the source file it lives in and
+//! whether tracer can observe it here. The steps come from the same code that builds the
+//! journey of a recorded call (`kernel::path`), so a function this kernel lacks is not named
+//! as if it were here; where older kernels differed, the step says how.
+//!
+//! Needs no root. As root, it attaches the kernel-function probes the way `tracer record` does
+//! to say which steps are observable here; without root it says what it can tell without
+//! trying (whether the kernel has kprobes and uprobes at all).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Result;
+use aya::EbpfLoader;
+use tracer_common::{
+    ENTRY_INT80, ENTRY_SYSCALL, TABLE_IA32, TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
+};
+
+use crate::capture;
+use crate::decode::sockaddr::SockAddr;
+use crate::kernel::hops::{self, HopStatus, Mechanism};
+use crate::kernel::ksyms::Ksyms;
+use crate::kernel::{libc, path, source};
+use crate::syscalls::{self, Abi, Row};
+use crate::trace::Call;
+
+/// The address family whose protocol operation a socket call lands in.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Family {
+    Unix,
+    Inet,
+    Inet6,
+    Netlink,
+}
+
+impl Family {
+    fn example(self) -> SockAddr {
+        match self {
+            Family::Unix => SockAddr::Unix {
+                path: b"/tmp/s.sock".to_vec(),
+                nul_terminated: true,
+            },
+            Family::Inet => SockAddr::Inet {
+                addr: std::net::Ipv4Addr::LOCALHOST,
+                port: 0,
+            },
+            Family::Inet6 => SockAddr::Inet6 {
+                addr: std::net::Ipv6Addr::LOCALHOST,
+                port: 0,
+            },
+            Family::Netlink => SockAddr::Netlink { pid: 0, groups: 0 },
+        }
+    }
+}
+
+/// What this machine lets tracer observe.
+pub struct Observability {
+    /// Per probed kernel function, the mechanism `tracer record` would use; `None` when it
+    /// was not tried (no privileges).
+    pub tried: Option<Vec<HopStatus>>,
+    /// The kernel has the uprobe and kprobe perf event types.
+    pub uprobes: bool,
+    pub kprobes: bool,
+}
+
+impl Observability {
+    /// As root, by attaching the probes; otherwise from what the kernel shows everyone.
+    fn find(ksyms: &Ksyms) -> Observability {
+        let pmu = |t: &str| Path::new("/sys/bus/event_source/devices").join(t).exists();
+        let tried = capture::check_privileges().ok().and_then(|()| {
+            let mut ebpf = EbpfLoader::new().load(capture::ebpf_object()).ok()?;
+            let mut links = Vec::new();
+            let statuses = hops::attach(&mut ebpf, ksyms, &mut links);
+            crate::kernel::detach_in_background(links);
+            Some(statuses)
+        });
+        Observability {
+            tried,
+            uprobes: pmu("uprobe"),
+            kprobes: pmu("kprobe"),
+        }
+    }
+
+    /// Whether, and how, tracer sees `func` run on this kernel.
+    fn of(&self, func: &str) -> String {
+        let probed = hops::HOP_FUNCS.iter().any(|f| f.name == func);
+        if !probed {
+            return "not probed by tracer".into();
+        }
+        match &self.tried {
+            Some(statuses) => match statuses.iter().find(|s| s.func == func) {
+                Some(HopStatus {
+                    mechanism: Mechanism::None(why),
+                    ..
+                }) => format!("not observable here: {why}"),
+                Some(s) => format!("observed here by {}", s.mechanism.name()),
+                None => "not probed by tracer".into(),
+            },
+            None if self.kprobes => {
+                "observable by fentry or kprobe; run as root to find out which".into()
+            }
+            None => {
+                "no kprobes in this kernel; run as root to find out whether fentry works".into()
+            }
+        }
+    }
+}
+
+pub fn run(name: &str, abi: Option<Abi>, family: Option<Family>) -> Result<()> {
+    let row = syscalls::find(name)?;
+    let ksyms = Ksyms::load();
+    let observe = Observability::find(&ksyms);
+    let kernel = nix::sys::utsname::uname()?
+        .release()
+        .to_string_lossy()
+        .into_owned();
+    print!(
+        "{}",
+        render(
+            row,
+            abi,
+            family,
+            &ksyms,
+            &observe,
+            &kernel,
+            ksyms.is_empty()
+        )
+    );
+    Ok(())
+}
+
+/// The registers an ABI passes arguments in, in order (arch/x86/entry/entry_64.S and
+/// entry_64_compat.S; `r10` stands in for `rcx`, which the `syscall` instruction overwrites).
+fn arg_regs(abi: Abi) -> [&'static str; 6] {
+    match abi {
+        Abi::X86_64 => ["rdi", "rsi", "rdx", "r10", "r8", "r9"],
+        Abi::Ia32 => ["ebx", "ecx", "edx", "esi", "edi", "ebp"],
+    }
+}
+
+fn signature(row: &Row) -> String {
+    let names: Vec<&str> = row.args.iter().map(|(n, _)| *n).collect();
+    format!("{}({})", row.name, names.join(", "))
+}
+
+fn regs_line(abi: Abi, nr: u32, label: &str, row: &Row) -> String {
+    let (nr_reg, regs) = match abi {
+        Abi::X86_64 => ("rax", arg_regs(abi)),
+        Abi::Ia32 => ("eax", arg_regs(abi)),
+    };
+    let args: Vec<String> = row
+        .args
+        .iter()
+        .zip(regs)
+        .map(|((n, _), r)| format!("{r} = {n}"))
+        .collect();
+    let mut s = format!("{nr_reg} = {nr} ({label})");
+    if !args.is_empty() {
+        s.push_str(", ");
+        s.push_str(&args.join(", "));
+    }
+    s
+}
+
+/// One way the call can be made: the ABI, how its number is dispatched, and the journey.
+struct Route {
+    title: String,
+    call: Call,
+}
+
+fn routes(row: &'static Row, abi: Option<Abi>) -> Vec<Route> {
+    let mut out = Vec::new();
+    if abi != Some(Abi::Ia32)
+        && let Some(nr) = row.x64
+    {
+        out.push(Route {
+            title: format!("x86_64, `syscall` with rax = {nr}"),
+            call: Call::hypothetical(row, Abi::X86_64, ENTRY_SYSCALL, nr.into(), TABLE_X86_64, 0),
+        });
+    }
+    if abi != Some(Abi::X86_64) {
+        if let Some(sc) = row.socketcall {
+            out.push(Route {
+                title: format!("ia32, `int $0x80` socketcall({sc}) as 32-bit glibc issues it"),
+                call: Call::hypothetical(
+                    row,
+                    Abi::Ia32,
+                    ENTRY_INT80,
+                    102,
+                    TABLE_SOCKETCALL,
+                    sc.into(),
+                ),
+            });
+        } else if let Some((call, _)) = row.ipc {
+            out.push(Route {
+                title: format!("ia32, `int $0x80` ipc({call}) as 32-bit glibc issues it"),
+                call: Call::hypothetical(row, Abi::Ia32, ENTRY_INT80, 117, TABLE_IPC, call.into()),
+            });
+        } else if let Some(nr) = row.ia32 {
+            out.push(Route {
+                title: format!("ia32, `int $0x80` with eax = {nr}"),
+                call: Call::hypothetical(row, Abi::Ia32, ENTRY_INT80, nr.into(), TABLE_IA32, 0),
+            });
+        }
+    }
+    out
+}
+
+/// The whole explanation, as text. Pure: the kernel's symbols and what it allows are inputs.
+pub fn render(
+    row: &'static Row,
+    abi: Option<Abi>,
+    family: Option<Family>,
+    ksyms: &Ksyms,
+    observe: &Observability,
+    kernel: &str,
+    no_symbols: bool,
+) -> String {
+    let mut o = String::new();
+    let file = source::file_of(&format!("__x64_sys_{}", row.name), row.name);
+    let _ = writeln!(
+        o,
+        "{}: group {}{}",
+        signature(row),
+        row.group,
+        file.map(|f| format!(", defined in {f}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(o, "On this kernel: Linux {kernel}.");
+    if no_symbols {
+        let _ = writeln!(
+            o,
+            "(/proc/kallsyms is not readable here: the kernel steps below are the ones tracer \
+             knows, not checked against this kernel)"
+        );
+    }
+
+    // The program and its C library.
+    let _ = writeln!(o, "\nIn the program");
+    let wrappers: Vec<String> = libc::WRAPPERS
+        .iter()
+        .filter(|(_, calls)| calls.contains(&row.name))
+        .map(|(f, _)| format!("{f}()"))
+        .collect();
+    if wrappers.is_empty() {
+        let _ = writeln!(
+            o,
+            "  no C library wrapper tracer knows: programs issue it through syscall(2)"
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "  the program calls {} in the C library (glibc), which loads the registers below \
+             and executes the entry instruction.",
+            wrappers.join(" or ")
+        );
+        let _ = writeln!(
+            o,
+            "  tracer sees that call: {}",
+            if observe.uprobes {
+                "a uprobe on the wrapper, with the address it was called from"
+            } else {
+                "not here: this kernel has no uprobes"
+            }
+        );
+    }
+
+    // The registers, per ABI.
+    if abi != Some(Abi::Ia32) {
+        let _ = writeln!(o, "\nx86_64: the `syscall` instruction");
+        match row.x64 {
+            Some(nr) => {
+                let _ = writeln!(o, "  {}", regs_line(Abi::X86_64, nr.into(), row.name, row));
+                let _ = writeln!(
+                    o,
+                    "  the number indexes the x86_64 table (arch/x86/entry/syscalls/syscall_64.tbl); \
+                     the result comes back in rax: a value, or -errno, which the wrapper turns \
+                     into -1 and errno"
+                );
+            }
+            None => {
+                let _ = writeln!(o, "  not an x86_64 system call");
+            }
+        }
+    }
+    if abi != Some(Abi::X86_64) {
+        let _ = writeln!(
+            o,
+            "\nia32 (32-bit programs): `int $0x80`, or `sysenter` through the vDSO's \
+             __kernel_vsyscall"
+        );
+        if let Some(sc) = row.socketcall {
+            let name = syscalls::socketcall_name(sc.into()).unwrap_or("?");
+            let names: Vec<&str> = row.args.iter().map(|(n, _)| *n).collect();
+            let _ = writeln!(
+                o,
+                "  through socketcall (what 32-bit glibc built for kernels before 4.3 issues, \
+                 Debian 12's among them):"
+            );
+            let _ = writeln!(
+                o,
+                "    eax = 102 (socketcall), ebx = {sc} ({name}), ecx = the address of the \
+                 array {{{}}}",
+                names.join(", ")
+            );
+            let _ = writeln!(
+                o,
+                "    the kernel copies nargs[{sc}] = {} words from it, then switches on the call \
+                 number (net/compat.c, __compat_sys_socketcall)",
+                names.len()
+            );
+        }
+        if let Some((call, map)) = row.ipc {
+            let regs = arg_regs(Abi::Ia32);
+            let ipc_arg = ["call", "first", "second", "third", "ptr", "fifth"];
+            let mut parts = vec![
+                "eax = 117 (ipc)".to_string(),
+                format!(
+                    "ebx = {call} ({})",
+                    syscalls::ipc_name(call.into()).unwrap_or("?")
+                ),
+            ];
+            for ((n, _), from) in row.args.iter().zip(map) {
+                if let (Some(r), Some(a)) = (regs.get(from as usize), ipc_arg.get(from as usize)) {
+                    parts.push(format!("{r} = {n} (ipc's {a})"));
+                }
+            }
+            let _ = writeln!(o, "  through ipc (what 32-bit glibc issues):");
+            let _ = writeln!(o, "    {}", parts.join(", "));
+        }
+        match row.ia32 {
+            Some(nr) if row.socketcall.is_some() || row.ipc.is_some() => {
+                let _ = writeln!(
+                    o,
+                    "  direct, a number of its own since Linux {}: {}",
+                    if row.socketcall.is_some() {
+                        "4.3"
+                    } else {
+                        "5.1"
+                    },
+                    regs_line(Abi::Ia32, nr.into(), row.name, row)
+                );
+            }
+            Some(nr) => {
+                let _ = writeln!(o, "  {}", regs_line(Abi::Ia32, nr.into(), row.name, row));
+            }
+            None if row.socketcall.is_none() && row.ipc.is_none() => {
+                let _ = writeln!(o, "  not an ia32 system call");
+            }
+            None => {}
+        }
+    }
+
+    // The journeys.
+    let addr = family
+        .or_else(|| {
+            row.args
+                .iter()
+                .any(|(_, a)| matches!(a, syscalls::Arg::SockAddr(_)))
+                .then_some(Family::Unix)
+        })
+        .map(Family::example);
+    for route in routes(row, abi) {
+        let _ = writeln!(o, "\nThe path through this kernel: {}", route.title);
+        let steps = path::build(ksyms, &route.call, addr.as_ref());
+        let mut n = 0;
+        for step in steps.iter().filter(|s| s.func != "no libc wrapper") {
+            n += 1;
+            let note = match step.func.as_str() {
+                // The recorded journey names the address the array was read from; here there is
+                // no run, so say where it comes from.
+                "copy_from_user" => Some(format!(
+                    "the {} argument words from the array ecx points to",
+                    route.call.row.args.len()
+                )),
+                _ => step.note.clone(),
+            };
+            let _ = writeln!(
+                o,
+                "  {n:>2}. {}{}",
+                step.func,
+                note.map(|n| format!("  [{n}]")).unwrap_or_default()
+            );
+            let (where_, seen) = if !step.is_func {
+                (None, "a step inside the function above".to_string())
+            } else if step.func.ends_with("()") {
+                (Some("the C library"), "see above".to_string())
+            } else if source::is_entry_code(&step.func) {
+                (
+                    source::file_of(&step.func, row.name),
+                    "entry code (noinstr): no probe attaches; the raw_syscalls tracepoints \
+                     that record every call fire from it"
+                        .to_string(),
+                )
+            } else if step.func.starts_with("__x64_sys_")
+                || step.func.starts_with("__ia32_sys_")
+                || (step.func.starts_with("__ia32_compat_sys_")
+                    && !hops::HOP_FUNCS.iter().any(|f| f.name == step.func))
+            {
+                // SYSCALL_DEFINE wraps __do_sys_X (COMPAT_SYSCALL_DEFINE __do_compat_sys_X)
+                // in the pt_regs wrapper the table calls (arch/x86/include/asm/syscall_wrapper.h).
+                let inner = step
+                    .func
+                    .replacen("__x64_sys_", "__do_sys_", 1)
+                    .replacen("__ia32_compat_sys_", "__do_compat_sys_", 1)
+                    .replacen("__ia32_sys_", "__do_sys_", 1);
+                let inlined = if ksyms.has(&inner) {
+                    String::new()
+                } else {
+                    format!("; its body {inner} is inlined into it here")
+                };
+                (
+                    source::file_of(&step.func, row.name),
+                    format!(
+                        "the syscall's table entry{inlined}; the call itself is the event tracer records"
+                    ),
+                )
+            } else {
+                (
+                    source::file_of(&step.func, row.name),
+                    observe.of(&step.func),
+                )
+            };
+            let _ = writeln!(
+                o,
+                "      {}{seen}",
+                where_.map(|w| format!("{w}; ")).unwrap_or_default()
+            );
+            if let Some(h) = source::history(&step.func) {
+                let _ = writeln!(o, "      older kernels: {h}");
+            }
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The functions a 6.18 kernel has on bind's paths (from /proc/kallsyms on this project's
+    /// machines): x64_sys_call and int80_emulation, no sys_call_table indirect call.
+    const KSYMS_618: &str = "\
+ffffffff81000000 T entry_SYSCALL_64
+ffffffff81000100 T do_syscall_64
+ffffffff81000200 T x64_sys_call
+ffffffff81000300 T ia32_sys_call
+ffffffff81000400 T int80_emulation
+ffffffff81000500 T do_int80_emulation
+ffffffff81000600 T __x64_sys_bind
+ffffffff81000700 T __ia32_compat_sys_socketcall
+ffffffff81000800 T __sys_bind
+ffffffff81000900 T __sys_bind_socket
+ffffffff81000a00 T unix_bind
+ffffffff81000b00 T __x64_sys_msgsnd
+ffffffff81000c00 T compat_ksys_ipc
+ffffffff81000d00 T __ia32_compat_sys_ipc
+ffffffff81000e00 T do_msgsnd
+";
+
+    /// A kernel before 6.7/6.9: the classic int 0x80 entry and no x64_sys_call.
+    const KSYMS_OLD: &str = "\
+ffffffff81000000 T entry_SYSCALL_64
+ffffffff81000100 T do_syscall_64
+ffffffff81000200 T entry_INT80_compat
+ffffffff81000300 T do_int80_syscall_32
+ffffffff81000600 T __x64_sys_bind
+ffffffff81000650 t __do_sys_bind
+ffffffff81000700 T __ia32_compat_sys_socketcall
+ffffffff81000800 T __sys_bind
+ffffffff81000a00 T unix_bind
+";
+
+    fn not_tried() -> Observability {
+        Observability {
+            tried: None,
+            uprobes: true,
+            kprobes: false,
+        }
+    }
+
+    fn bind() -> &'static Row {
+        syscalls::find("bind").unwrap()
+    }
+
+    #[test]
+    fn bind_on_a_new_kernel_names_its_registers_numbers_and_steps() {
+        let k = Ksyms::parse(KSYMS_618);
+        let t = render(bind(), None, None, &k, &not_tried(), "6.18.0", false);
+        for want in [
+            "bind(sockfd, addr, addrlen): group %net, defined in net/socket.c",
+            "the program calls bind() in the C library",
+            "rax = 49 (bind), rdi = sockfd, rsi = addr, rdx = addrlen",
+            "eax = 102 (socketcall), ebx = 2 (SYS_BIND), ecx = the address of the array {sockfd, addr, addrlen}",
+            "direct, a number of its own since Linux 4.3: eax = 361 (bind), ebx = sockfd",
+            "x64_sys_call  [switch (nr) case 49]",
+            "Linux 6.9 replaced the indirect call",
+            "int80_emulation  [the int $0x80 IDT entry]",
+            "ia32_sys_call  [switch (nr) case 102]",
+            "copy_from_user  [the 3 argument words from the array ecx points to]",
+            "switch (call)  [case SYS_BIND]",
+            "__sys_bind\n      net/socket.c; no kprobes in this kernel",
+            "unix_bind  [sock->ops->bind]\n      net/unix/af_unix.c;",
+            "its body __do_sys_bind is inlined into it here",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+        // Functions this kernel does not have are not named as steps.
+        for absent in [
+            "sys_call_table[",
+            "entry_INT80_compat",
+            "do_int80_syscall_32",
+        ] {
+            assert!(!t.contains(&format!(". {absent}")), "{absent} in:\n{t}");
+        }
+    }
+
+    #[test]
+    fn an_older_kernel_gets_its_own_steps() {
+        let k = Ksyms::parse(KSYMS_OLD);
+        let t = render(
+            bind(),
+            Some(Abi::Ia32),
+            None,
+            &k,
+            &not_tried(),
+            "6.1.0",
+            false,
+        );
+        assert!(t.contains("entry_INT80_compat"), "{t}");
+        assert!(t.contains("do_int80_syscall_32"), "{t}");
+        assert!(
+            t.contains("ia32_sys_call_table  [ia32_sys_call_table[102]]"),
+            "{t}"
+        );
+        assert!(
+            !t.contains("x86_64: the `syscall` instruction"),
+            "--abi ia32 only:\n{t}"
+        );
+        assert!(!t.contains("inlined"), "{t}");
+    }
+
+    #[test]
+    fn observability_comes_from_the_probes_when_tried() {
+        let k = Ksyms::parse(KSYMS_618);
+        let observe = Observability {
+            tried: Some(vec![
+                HopStatus {
+                    func: "__sys_bind",
+                    mechanism: Mechanism::Fentry,
+                    fentry_refused: None,
+                },
+                HopStatus {
+                    func: "unix_bind",
+                    mechanism: Mechanism::None("fentry refused by this kernel (EPERM)".into()),
+                    fentry_refused: None,
+                },
+            ]),
+            uprobes: false,
+            kprobes: true,
+        };
+        let t = render(
+            bind(),
+            Some(Abi::X86_64),
+            None,
+            &k,
+            &observe,
+            "6.18.0",
+            false,
+        );
+        assert!(
+            t.contains("__sys_bind\n      net/socket.c; observed here by fentry"),
+            "{t}"
+        );
+        assert!(
+            t.contains("not observable here: fentry refused by this kernel (EPERM)"),
+            "{t}"
+        );
+        assert!(t.contains("not here: this kernel has no uprobes"), "{t}");
+    }
+
+    #[test]
+    fn sysv_ipc_goes_through_ipc_on_ia32() {
+        let k = Ksyms::parse(KSYMS_618);
+        let row = syscalls::find("msgsnd").unwrap();
+        let t = render(row, None, None, &k, &not_tried(), "6.18.0", false);
+        assert!(
+            t.contains("eax = 117 (ipc), ebx = 11 (MSGSND), ecx = msqid (ipc's first), edi = msgp (ipc's ptr), edx = msgsz (ipc's second), esi = msgflg (ipc's third)"),
+            "{t}"
+        );
+        assert!(
+            t.contains("compat_ksys_ipc  [switch (call) case MSGSND]"),
+            "{t}"
+        );
+        assert!(t.contains("do_msgsnd\n      ipc/msg.c;"), "{t}");
+        assert!(t.contains("its body __do_compat_sys_ipc is inlined"), "{t}");
+        assert!(
+            t.contains("a number of its own since Linux 5.1: eax = 400"),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn the_family_picks_the_protocol_operation() {
+        let k = Ksyms::parse(&format!("{KSYMS_618}ffffffff81001000 T inet_bind\n"));
+        let t = render(
+            bind(),
+            Some(Abi::X86_64),
+            Some(Family::Inet),
+            &k,
+            &not_tried(),
+            "6.18.0",
+            false,
+        );
+        assert!(t.contains("inet_bind  [sock->ops->bind]"), "{t}");
+        assert!(!t.contains("unix_bind"), "{t}");
+    }
+}
