@@ -8,16 +8,27 @@ use crate::output::Format;
 
 /// tracer: see, and teach, how a program's calls enter the Linux kernel.
 #[derive(Parser, Debug)]
-#[command(name = "tracer", version, about)]
+#[command(
+    name = "tracer",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Without a subcommand, tracer runs `live` with these options.
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Record socket and IPC calls, with decoded arguments, as text or JSON Lines.
     Record(RecordArgs),
+    /// Watch calls as they happen in a terminal UI, each with its journey into the kernel (the
+    /// default when no subcommand is given).
+    Live(LiveArgs),
     /// Run a built-in demo program (what the lessons and tests trace).
     Demo {
         /// The demo to run.
@@ -101,6 +112,22 @@ pub struct RecordArgs {
     /// Ring buffer size in pages, overriding --ring-mib (for tests that overflow it).
     #[arg(long = "ring-pages", hide = true)]
     pub ring_pages: Option<u32>,
+    #[command(flatten)]
+    pub scope: Scope,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LiveArgs {
+    /// Where the traced command's standard output and error go (default: a new file in the
+    /// temporary directory, named on the status bar): they must not write over the screen.
+    #[arg(long = "command-output")]
+    pub command_output: Option<PathBuf>,
+    /// Calls kept in memory; the oldest are dropped beyond it, and counted.
+    #[arg(long = "keep", default_value_t = 100_000)]
+    pub keep: usize,
+    /// Ring buffer size in MiB (a power of two).
+    #[arg(long = "ring-mib", default_value_t = 8)]
+    pub ring_mib: u32,
     #[command(flatten)]
     pub scope: Scope,
 }

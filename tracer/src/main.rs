@@ -8,6 +8,7 @@ mod doctor;
 mod event;
 mod explain;
 mod kernel;
+mod live;
 mod output;
 mod record;
 mod syscalls;
@@ -21,6 +22,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Record(args)) => record::run(&args),
+        Some(Command::Live(args)) => live::run(&args),
         Some(Command::Demo {
             name: Some(name),
             list: false,
@@ -37,12 +39,7 @@ fn main() {
             abi,
             family,
         }) => explain::run(&syscall, abi.map(Into::into), family),
-        None => {
-            eprintln!(
-                "tracer: the live view is not built yet; try `tracer record -- CMD` or `tracer --help`"
-            );
-            std::process::exit(2);
-        }
+        None => live::run(&cli.live),
     };
     if let Err(e) = result {
         // One line: the error and its causes.

@@ -18,13 +18,13 @@ use crate::cli::{RecordArgs, Scope};
 use crate::event;
 use crate::output::{Header, Summary, Writer};
 use crate::syscalls::Selection;
-use crate::trace::{Item, Joiner, Proc};
+use crate::trace::{Call, Item, Joiner, Proc};
 
 /// A call is shown as pending once it has waited this long.
 const PENDING_AFTER_NS: u64 = 200_000_000;
 const TICK: Duration = Duration::from_millis(100);
 
-fn now_ns(clock: ClockId) -> i128 {
+pub fn now_ns(clock: ClockId) -> i128 {
     clock_gettime(clock).map_or(0, |t| {
         i128::from(t.tv_sec()) * 1_000_000_000 + i128::from(t.tv_nsec())
     })
@@ -111,7 +111,12 @@ fn open_output(path: &Path) -> Result<Box<dyn Write>> {
         }
         return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout())));
     }
-    // Other processes' data: readable by the invoking user only.
+    let f = private_file(path)?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
+}
+
+/// A file for other processes' data: readable by the invoking user only, and owned by them.
+pub fn private_file(path: &Path) -> Result<std::fs::File> {
     let f = OpenOptions::new()
         .write(true)
         .create(true)
@@ -122,7 +127,7 @@ fn open_output(path: &Path) -> Result<Box<dyn Write>> {
     if let Some((uid, gid)) = sudo_user() {
         chown(path, Some(uid), Some(gid)).with_context(|| format!("chown {}", path.display()))?;
     }
-    Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
+    Ok(f)
 }
 
 pub fn run(args: &RecordArgs) -> Result<()> {
@@ -137,7 +142,6 @@ struct Counts {
     /// `-p` pids still alive: recording stops when the last one exits.
     watched: Vec<u32>,
     calls: u64,
-    decode_errors: u64,
     lost_seen: u64,
 }
 
@@ -158,29 +162,110 @@ fn write_item(w: &mut Writer, item: &Item, counts: &mut Counts) -> io::Result<()
     }
 }
 
-/// Read every record now in the ring buffer.
-fn read_ring(
-    cap: &mut Capture,
-    joiner: &mut Joiner,
-    w: &mut Writer,
-    counts: &mut Counts,
-    items: &mut Vec<Item>,
-) -> io::Result<()> {
-    let ring = cap.ring.get_mut();
-    while let Some(rec) = ring.next() {
-        match event::decode(&rec) {
-            Ok(r) => joiner.push(r, &mut |i| items.push(i)),
-            Err(e) => {
-                counts.decode_errors += 1;
-                log::warn!("undecodable record: {e}");
+/// The capture side `record` and `live` share: the loaded programs, the joiner that turns
+/// records into calls, and the clock offset for wall times.
+pub struct Source {
+    pub cap: Capture,
+    pub joiner: Joiner,
+    /// Records the decoder refused (a foreign or damaged eBPF object).
+    pub decode_errors: u64,
+    /// `CLOCK_REALTIME - CLOCK_BOOTTIME`: event times are boot times.
+    pub boot_to_wall: i128,
+    items: Vec<Item>,
+}
+
+/// Resolves when the traced command exits.
+pub type Exited = tokio::sync::oneshot::Receiver<io::Result<std::process::ExitStatus>>;
+
+impl Source {
+    /// Load and attach everything; from now on calls are captured.
+    pub fn start(opts: &Options) -> Result<Source> {
+        let cap = Capture::start(opts)?;
+        Ok(Source {
+            cap,
+            joiner: Joiner::default(),
+            decode_errors: 0,
+            boot_to_wall: now_ns(ClockId::CLOCK_REALTIME) - now_ns(ClockId::CLOCK_BOOTTIME),
+            items: Vec::new(),
+        })
+    }
+
+    /// What was attached, one line each, for a person.
+    pub fn messages(&self) -> Vec<String> {
+        let libcs: Vec<String> = self
+            .cap
+            .libcs
+            .iter()
+            .map(|(p, n)| format!("{} ({n} wrappers)", p.display()))
+            .collect();
+        vec![
+            crate::kernel::hops::summary(&self.cap.hops),
+            format!(
+                "libc wrappers probed in {}",
+                if libcs.is_empty() {
+                    "no C library (uprobes unavailable)".to_string()
+                } else {
+                    libcs.join(", ")
+                }
+            ),
+        ]
+    }
+
+    /// Run `command` (as the user who ran sudo) and trace it with all its descendants. With
+    /// `output`, its stdin is /dev/null and its stdout and stderr go to that file, so that it
+    /// cannot write over a terminal UI.
+    pub fn spawn(&mut self, command: &[String], output: Option<&Path>) -> Result<Exited> {
+        let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
+        let Some((prog, rest)) = command.split_first() else {
+            return Ok(exit_rx);
+        };
+        let mut cmd = Command::new(prog);
+        cmd.args(rest);
+        if let Some((uid, gid)) = sudo_user() {
+            cmd.uid(uid).gid(gid);
+        }
+        if let Some(path) = output {
+            let f = private_file(path)?;
+            cmd.stdin(std::process::Stdio::null())
+                .stdout(f.try_clone()?)
+                .stderr(f);
+        }
+        self.cap
+            .track_children_of(nix::unistd::gettid().as_raw() as u32)?;
+        let spawned = cmd.spawn();
+        self.cap.stop_tracking_children()?;
+        let mut child = spawned.with_context(|| format!("cannot execute {prog:?}"))?;
+        tokio::task::spawn_blocking(move || {
+            let _ = exit_tx.send(child.wait());
+        });
+        Ok(exit_rx)
+    }
+
+    /// Read every record now in the ring buffer; calls and process events go to `out`.
+    pub fn read(&mut self, out: &mut impl FnMut(Item) -> io::Result<()>) -> io::Result<()> {
+        let ring = self.cap.ring.get_mut();
+        while let Some(rec) = ring.next() {
+            match event::decode(&rec) {
+                Ok(r) => self.joiner.push(r, &mut |i| self.items.push(i)),
+                Err(e) => {
+                    self.decode_errors += 1;
+                    log::warn!("undecodable record: {e}");
+                }
+            }
+            drop(rec);
+            for item in self.items.drain(..) {
+                out(item)?;
             }
         }
-        drop(rec);
-        for item in items.drain(..) {
-            write_item(w, &item, counts)?;
-        }
+        Ok(())
     }
-    Ok(())
+
+    /// Calls that have now waited long enough to be shown as pending.
+    pub fn newly_pending(&mut self) -> Vec<Call> {
+        let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
+        self.joiner
+            .newly_pending(now.saturating_sub(PENDING_AFTER_NS))
+    }
 }
 
 async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
@@ -188,28 +273,16 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
     // ends the recording cleanly instead of killing tracer.
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sigterm = signal(SignalKind::terminate())?;
-    let mut cap = Capture::start(opts)?;
-    let boot_to_wall = now_ns(ClockId::CLOCK_REALTIME) - now_ns(ClockId::CLOCK_BOOTTIME);
-    eprintln!("tracer: {}", crate::kernel::hops::summary(&cap.hops));
-    let libcs: Vec<String> = cap
-        .libcs
-        .iter()
-        .map(|(p, n)| format!("{} ({n} wrappers)", p.display()))
-        .collect();
-    eprintln!(
-        "tracer: libc wrappers probed in {}",
-        if libcs.is_empty() {
-            "no C library (uprobes unavailable)".to_string()
-        } else {
-            libcs.join(", ")
-        }
-    );
+    let mut src = Source::start(opts)?;
+    for m in src.messages() {
+        eprintln!("tracer: {m}");
+    }
     let out = open_output(&args.output)?;
     let mut w = Writer::new(
         out,
         args.format,
-        boot_to_wall,
-        cap.ksyms.clone(),
+        src.boot_to_wall,
+        src.cap.ksyms.clone(),
         args.kernel_path,
     );
     let scope_desc = if !args.scope.command.is_empty() {
@@ -220,7 +293,8 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
         "the whole system".to_string()
     };
     w.header(&Header {
-        hops: cap
+        hops: src
+            .cap
             .hops
             .iter()
             .map(|h| (h.func, h.mechanism.name()))
@@ -229,60 +303,41 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
             .release()
             .to_string_lossy()
             .into_owned(),
-        boot_to_wall_ns: boot_to_wall,
+        boot_to_wall_ns: src.boot_to_wall,
         scope: scope_desc,
         snaplen: opts.snaplen,
     })?;
 
-    let (exit_tx, mut exit_rx) = tokio::sync::oneshot::channel();
-    if let Some((prog, rest)) = args.scope.command.split_first() {
-        let mut cmd = Command::new(prog);
-        cmd.args(rest);
-        if let Some((uid, gid)) = sudo_user() {
-            cmd.uid(uid).gid(gid);
-        }
-        cap.track_children_of(nix::unistd::gettid().as_raw() as u32)?;
-        let spawned = cmd.spawn();
-        cap.stop_tracking_children()?;
-        let mut child = spawned.with_context(|| format!("cannot execute {prog:?}"))?;
-        tokio::task::spawn_blocking(move || {
-            let _ = exit_tx.send(child.wait());
-        });
-    } else {
-        drop(exit_tx);
-    }
+    let mut exit_rx = src.spawn(&args.scope.command, None)?;
     let has_command = !args.scope.command.is_empty();
 
     let deadline = args
         .duration
         .map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
     let mut tick = tokio::time::interval(TICK);
-    let mut joiner = Joiner::default();
     let mut counts = Counts {
         watched: args.scope.pids.clone(),
         calls: 0,
-        decode_errors: 0,
         lost_seen: 0,
     };
-    let mut items = Vec::new();
     let mut status = None;
     loop {
         tokio::select! {
-            guard = cap.ring.readable_mut() => {
+            guard = src.cap.ring.readable_mut() => {
                 let mut guard = guard?;
                 guard.clear_ready();
                 drop(guard);
-                read_ring(&mut cap, &mut joiner, &mut w, &mut counts, &mut items)?;
+                src.read(&mut |i| write_item(&mut w, &i, &mut counts))?;
                 if !args.scope.pids.is_empty() && counts.watched.is_empty() {
                     break;
                 }
             }
             _ = tick.tick() => {
-                let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
-                for c in joiner.newly_pending(now.saturating_sub(PENDING_AFTER_NS)) {
+                for c in src.newly_pending() {
                     w.pending(&c)?;
                 }
-                let lost = cap.lost();
+                let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
+                let lost = src.cap.lost();
                 if lost > counts.lost_seen {
                     w.lost(now, lost - counts.lost_seen)?;
                     counts.lost_seen = lost;
@@ -306,12 +361,12 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
         }
     }
     // Everything the command did was committed before it exited: drain what is left.
-    read_ring(&mut cap, &mut joiner, &mut w, &mut counts, &mut items)?;
-    for c in joiner.drain() {
+    src.read(&mut |i| write_item(&mut w, &i, &mut counts))?;
+    for c in src.joiner.drain() {
         counts.calls += 1;
         w.call(&c)?;
     }
-    let lost = cap.lost();
+    let lost = src.cap.lost();
     let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
     if lost > counts.lost_seen {
         w.lost(now, lost - counts.lost_seen)?;
@@ -319,7 +374,7 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
     w.summary(&Summary {
         calls: counts.calls,
         lost,
-        decode_errors: counts.decode_errors + joiner.unknown_rows,
+        decode_errors: src.decode_errors + src.joiner.unknown_rows,
     })?;
     w.flush()?;
     let mut msg = format!(

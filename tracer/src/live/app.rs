@@ -1,0 +1,876 @@
+//! The live view's state, owned in one place and changed only by [`App::update`]: what was
+//! captured (bounded: the oldest calls are evicted and counted), and what the user is looking
+//! at. Pure: no terminal, no kernel, so every key sequence can be tested.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::filter::Filter;
+use super::procs::Procs;
+use super::row::RowText;
+use super::stats::Stats;
+use crate::kernel::ksyms::Ksyms;
+use crate::trace::{Call, Proc};
+
+/// Messages kept for the log pane.
+const MAX_LOG: usize = 1000;
+
+/// What the app is told: a key's meaning (from `keymap`), or something the capture saw.
+#[derive(Debug)]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    /// Start typing a search (`/`).
+    Search,
+    NextMatch,
+    PrevMatch,
+    /// Start editing the filter (`f`).
+    Filter,
+    ToggleErrors,
+    Pause,
+    /// Enter: the selected call's detail over the whole screen, and back.
+    Expand,
+    /// Esc: close what is open (help, the expanded detail, a message).
+    Back,
+    NextPane,
+    PrevPane,
+    Help,
+    Quit,
+    /// A character typed into the search or filter prompt.
+    Input(char),
+    Backspace,
+    Submit,
+    Cancel,
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The render tick, with the boot-clock time.
+    Tick {
+        now_ns: u64,
+    },
+    /// A completed (or never-returning) call.
+    Call(Box<Call>),
+    /// A call that has been waiting a while; it completes later as a `Call`.
+    Pending(Box<Call>),
+    Proc(Proc),
+    /// The kernel side's lost-event count, in total.
+    Lost(u64),
+    /// A message from tracer itself, for the log pane.
+    Message(String),
+    /// The traced command or processes are gone: why.
+    Finished(String),
+}
+
+/// The panes, in Tab order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Pane {
+    List,
+    Detail,
+    Procs,
+    Stats,
+    Log,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::List,
+        Pane::Detail,
+        Pane::Procs,
+        Pane::Stats,
+        Pane::Log,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::List => "Calls",
+            Pane::Detail => "Journey",
+            Pane::Procs => "Processes",
+            Pane::Stats => "Stats",
+            Pane::Log => "Log",
+        }
+    }
+
+    fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// A prompt being typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prompt {
+    Search(String),
+    Filter(String),
+}
+
+/// Facts fixed for the whole session.
+pub struct Config {
+    pub ksyms: Arc<Ksyms>,
+    pub boot_to_wall: i128,
+    /// What is traced, for the status bar.
+    pub scope: String,
+    /// How kernel functions are observed here, for the status bar.
+    pub mechanisms: String,
+    /// Where the traced command's output goes.
+    pub command_output: Option<PathBuf>,
+    /// Calls kept; older ones are evicted.
+    pub keep: usize,
+}
+
+/// One captured call.
+pub struct Entry {
+    pub seq: u64,
+    pub call: Call,
+    /// Still waiting: shown as pending until its exit arrives.
+    pub pending: bool,
+}
+
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent switches of the view, each toggled by its own key"
+)]
+pub struct App {
+    pub config: Config,
+    /// Calls in arrival order; `calls[i].seq == first_seq + i`.
+    calls: VecDeque<Entry>,
+    first_seq: u64,
+    next_seq: u64,
+    /// Calls dropped to keep memory bounded.
+    pub evicted: u64,
+    /// Pending calls by (tid, enter time): where their completion goes.
+    pending: HashMap<(u32, u64), u64>,
+    /// Seqs of the calls the filter lets through, ascending.
+    view: VecDeque<u64>,
+    pub filter: Filter,
+    pub stats: Stats,
+    pub procs: Procs,
+    pub lost: u64,
+    pub log: VecDeque<String>,
+    /// Set when the traced command has exited: the trace is complete.
+    pub finished: Option<String>,
+    /// The selected call, by seq; `None` while nothing is listed.
+    pub selected: Option<u64>,
+    /// Keep the newest call selected.
+    pub follow: bool,
+    /// Paused: the list shows only calls before this seq (capture goes on).
+    pub paused: Option<u64>,
+    /// The first listed row, by seq.
+    top: u64,
+    pub width: u16,
+    pub height: u16,
+    pub pane: Pane,
+    /// The detail pane fills the screen.
+    pub expanded: bool,
+    pub help: bool,
+    pub prompt: Option<Prompt>,
+    pub search: Option<String>,
+    /// A one-line answer to the last key (a bad filter, no match), until the next key.
+    pub notice: Option<String>,
+    /// Scroll offset of the pane below the list (journey, processes, stats, log).
+    pub scroll: u16,
+    pub quit: bool,
+    /// Something visible changed since the last draw.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(config: Config) -> App {
+        App {
+            config,
+            calls: VecDeque::new(),
+            first_seq: 0,
+            next_seq: 0,
+            evicted: 0,
+            pending: HashMap::new(),
+            view: VecDeque::new(),
+            filter: Filter::default(),
+            stats: Stats::default(),
+            procs: Procs::default(),
+            lost: 0,
+            log: VecDeque::new(),
+            finished: None,
+            selected: None,
+            follow: true,
+            paused: None,
+            top: 0,
+            width: 0,
+            height: 0,
+            pane: Pane::List,
+            expanded: false,
+            help: false,
+            prompt: None,
+            search: None,
+            notice: None,
+            scroll: 0,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        self.dirty = true;
+        match action {
+            Action::Call(c) => self.add_call(*c, false),
+            Action::Pending(c) => self.add_call(*c, true),
+            Action::Proc(p) => {
+                self.stats.add_event();
+                self.procs.add_proc(&p);
+            }
+            Action::Lost(n) => self.lost = n,
+            Action::Message(m) => self.message(m),
+            Action::Finished(why) => {
+                self.message(why.clone());
+                self.finished = Some(why);
+            }
+            Action::Tick { now_ns } => {
+                self.stats.sample(now_ns);
+                // Only the rate changed: worth a redraw only when the stats show.
+                self.dirty = matches!(self.pane, Pane::Stats);
+            }
+            Action::Resize { width, height } => {
+                self.width = width;
+                self.height = height;
+                self.scroll_into_view();
+            }
+            key => self.key(&key),
+        }
+    }
+
+    fn key(&mut self, action: &Action) {
+        self.notice = None;
+        if self.prompt.is_some() {
+            self.prompt_key(action);
+            return;
+        }
+        if self.help {
+            // Any key closes the help; q still quits.
+            self.help = false;
+            if !matches!(action, Action::Quit) {
+                return;
+            }
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = true,
+            Action::Up => self.scroll_by(-1),
+            Action::Down => self.scroll_by(1),
+            Action::PageUp => self.scroll_by(-self.page()),
+            Action::PageDown => self.scroll_by(self.page()),
+            Action::Home => self.home(),
+            Action::End => self.end(),
+            Action::Search => {
+                self.prompt = Some(Prompt::Search(self.search.clone().unwrap_or_default()));
+            }
+            Action::Filter => self.prompt = Some(Prompt::Filter(self.filter.text.clone())),
+            Action::NextMatch => self.find(true, false),
+            Action::PrevMatch => self.find(false, false),
+            Action::ToggleErrors => self.set_filter(self.filter.toggle_errors()),
+            Action::Pause => {
+                self.paused = match self.paused {
+                    Some(_) => None,
+                    None => Some(self.next_seq),
+                };
+                if self.paused.is_none() && self.follow {
+                    self.select_last();
+                }
+            }
+            Action::Expand => {
+                self.expanded = !self.expanded;
+                if self.expanded && self.pane == Pane::List {
+                    self.pane = Pane::Detail;
+                }
+                if !self.expanded && self.pane == Pane::Detail {
+                    self.pane = Pane::List;
+                }
+                self.scroll = 0;
+            }
+            Action::Back => {
+                if self.expanded {
+                    self.expanded = false;
+                    self.pane = Pane::List;
+                } else {
+                    self.search = None;
+                }
+            }
+            Action::NextPane => self.cycle_pane(1),
+            Action::PrevPane => self.cycle_pane(Pane::ALL.len() - 1),
+            _ => {}
+        }
+    }
+
+    fn prompt_key(&mut self, action: &Action) {
+        let Some(prompt) = self.prompt.as_mut() else {
+            return;
+        };
+        let text = match prompt {
+            Prompt::Search(t) | Prompt::Filter(t) => t,
+        };
+        match action {
+            Action::Input(c) => text.push(*c),
+            Action::Backspace => {
+                text.pop();
+            }
+            Action::Cancel | Action::Back => self.prompt = None,
+            Action::Submit => match self.prompt.take() {
+                Some(Prompt::Search(t)) if t.trim().is_empty() => self.search = None,
+                Some(Prompt::Search(t)) => {
+                    self.search = Some(t.to_lowercase());
+                    self.find(true, true);
+                }
+                Some(Prompt::Filter(t)) => match Filter::parse(&t) {
+                    Ok(f) => self.set_filter(f),
+                    Err(e) => {
+                        self.notice = Some(format!("filter: {e}"));
+                        self.prompt = Some(Prompt::Filter(t));
+                    }
+                },
+                None => {}
+            },
+            Action::Quit => self.quit = true,
+            _ => {}
+        }
+    }
+
+    fn message(&mut self, m: String) {
+        self.log.push_back(m);
+        if self.log.len() > MAX_LOG {
+            self.log.pop_front();
+        }
+    }
+
+    fn cycle_pane(&mut self, by: usize) {
+        self.pane = Pane::ALL[(self.pane.index() + by) % Pane::ALL.len()];
+        self.scroll = 0;
+        if self.pane == Pane::List {
+            self.expanded = false;
+        }
+    }
+
+    // ---- the call store ----
+
+    fn add_call(&mut self, call: Call, pending: bool) {
+        let key = call.enter_ns.map(|t| (call.tid, t));
+        if let Some(seq) = key.and_then(|k| self.pending.remove(&k))
+            && let Some(i) = self.index_of(seq)
+        {
+            // The pending call returned: complete its row where it is.
+            if !pending {
+                self.stats.add_call(&call);
+                self.procs.add_call(&call);
+            }
+            let was = self.filter.matches(&self.calls[i].call);
+            let now = self.filter.matches(&call);
+            self.calls[i] = Entry { seq, call, pending };
+            match (was, now) {
+                (false, true) => {
+                    let at = self.view.partition_point(|s| *s < seq);
+                    self.view.insert(at, seq);
+                }
+                (true, false) => self.view.retain(|s| *s != seq),
+                _ => {}
+            }
+            return;
+        }
+        if pending {
+            if let Some(k) = key {
+                self.pending.insert(k, self.next_seq);
+            }
+        } else {
+            self.stats.add_call(&call);
+            self.procs.add_call(&call);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        if self.filter.matches(&call) {
+            self.view.push_back(seq);
+        }
+        self.calls.push_back(Entry { seq, call, pending });
+        while self.calls.len() > self.config.keep.max(1) {
+            self.evict();
+        }
+        if self.follow && self.paused.is_none() {
+            self.select_last();
+        }
+    }
+
+    fn evict(&mut self) {
+        let Some(old) = self.calls.pop_front() else {
+            return;
+        };
+        self.first_seq = old.seq + 1;
+        self.evicted += 1;
+        if old.pending
+            && let Some(t) = old.call.enter_ns
+        {
+            self.pending.remove(&(old.call.tid, t));
+        }
+        while self.view.front().is_some_and(|s| *s < self.first_seq) {
+            self.view.pop_front();
+        }
+        if self.selected.is_some_and(|s| s < self.first_seq) {
+            self.selected = self.view.front().copied();
+        }
+        self.top = self.top.max(self.first_seq);
+    }
+
+    fn index_of(&self, seq: u64) -> Option<usize> {
+        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
+        (i < self.calls.len()).then_some(i)
+    }
+
+    pub fn entry(&self, seq: u64) -> Option<&Entry> {
+        self.calls.get(self.index_of(seq)?)
+    }
+
+    /// Calls captured and still held.
+    pub fn held(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The listed seqs: those the filter lets through, and while paused only those from
+    /// before the pause.
+    pub fn visible(&self) -> (&[u64], &[u64]) {
+        let n = match self.paused {
+            Some(p) => self.view.partition_point(|s| *s < p),
+            None => self.view.len(),
+        };
+        let (a, b) = self.view.as_slices();
+        if n <= a.len() {
+            (&a[..n], &[])
+        } else {
+            (a, &b[..n - a.len()])
+        }
+    }
+
+    pub fn visible_len(&self) -> usize {
+        let (a, b) = self.visible();
+        a.len() + b.len()
+    }
+
+    pub fn visible_at(&self, i: usize) -> Option<u64> {
+        let (a, b) = self.visible();
+        a.get(i).or_else(|| b.get(i.checked_sub(a.len())?)).copied()
+    }
+
+    /// Where `seq` is (or would be) among the visible calls.
+    fn position(&self, seq: u64) -> usize {
+        let (a, b) = self.visible();
+        a.partition_point(|s| *s < seq) + b.partition_point(|s| *s < seq)
+    }
+
+    pub fn selected_index(&self) -> Option<usize> {
+        let seq = self.selected?;
+        let i = self.position(seq);
+        (self.visible_at(i) == Some(seq)).then_some(i)
+    }
+
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.entry(self.selected?)
+    }
+
+    pub fn row_text(&self, e: &Entry) -> RowText {
+        RowText::new(&e.call, e.pending, self.config.boot_to_wall)
+    }
+
+    // ---- navigation ----
+
+    /// Rows in the list viewport for the current size (what PgUp/PgDn move by).
+    pub fn list_rows(&self) -> usize {
+        super::ui::list_rows(self)
+    }
+
+    fn page(&self) -> isize {
+        self.list_rows().max(1) as isize
+    }
+
+    fn scroll_by(&mut self, by: isize) {
+        if self.pane != Pane::List {
+            let s = i64::from(self.scroll) + by as i64;
+            self.scroll = s.clamp(0, i64::from(u16::MAX)) as u16;
+            return;
+        }
+        let len = self.visible_len();
+        if len == 0 {
+            return;
+        }
+        let cur = self
+            .selected
+            .map_or(len - 1, |s| self.position(s).min(len - 1));
+        let to = cur.saturating_add_signed(by).min(len - 1);
+        self.select_index(to);
+        // Scrolling up stops following; reaching the bottom again resumes it.
+        self.follow = to == len - 1 && by > 0;
+    }
+
+    fn home(&mut self) {
+        if self.pane != Pane::List {
+            self.scroll = 0;
+            return;
+        }
+        if self.visible_len() > 0 {
+            self.select_index(0);
+            self.follow = false;
+        }
+    }
+
+    fn end(&mut self) {
+        if self.pane != Pane::List {
+            self.scroll = u16::MAX;
+            return;
+        }
+        self.follow = true;
+        self.select_last();
+    }
+
+    fn select_last(&mut self) {
+        let len = self.visible_len();
+        if len > 0 {
+            self.select_index(len - 1);
+        }
+    }
+
+    fn select_index(&mut self, i: usize) {
+        let Some(seq) = self.visible_at(i) else {
+            return;
+        };
+        if self.selected != Some(seq) && self.pane != Pane::Stats && self.pane != Pane::Log {
+            self.scroll = 0;
+        }
+        self.selected = Some(seq);
+        self.scroll_into_view();
+    }
+
+    /// Move the list's first row so that the selection is on screen.
+    fn scroll_into_view(&mut self) {
+        let Some(sel) = self.selected_index() else {
+            return;
+        };
+        let rows = self.list_rows().max(1);
+        let top = self.position(self.top);
+        let top = if sel < top {
+            sel
+        } else if sel >= top + rows {
+            sel + 1 - rows
+        } else {
+            top
+        };
+        if let Some(seq) = self.visible_at(top) {
+            self.top = seq;
+        }
+    }
+
+    /// The visible indices the list shows in `rows` rows: the selection on screen, the
+    /// newest call at the bottom while following.
+    pub fn window(&self, rows: usize) -> std::ops::Range<usize> {
+        let len = self.visible_len();
+        if rows == 0 || len == 0 {
+            return 0..0;
+        }
+        let sel = self.selected_index().unwrap_or(len - 1);
+        let mut top = self.position(self.top).min(len - 1);
+        if self.follow || sel >= top + rows {
+            top = (sel + 1).saturating_sub(rows);
+        }
+        if sel < top {
+            top = sel;
+        }
+        top..(top + rows).min(len)
+    }
+
+    fn set_filter(&mut self, f: Filter) {
+        self.filter = f;
+        self.view = self
+            .calls
+            .iter()
+            .filter(|e| self.filter.matches(&e.call))
+            .map(|e| e.seq)
+            .collect();
+        // Keep the selection when it is still listed, else the nearest call after it.
+        match self.selected {
+            _ if self.follow => self.select_last(),
+            Some(s) => {
+                let i = self.position(s).min(self.visible_len().saturating_sub(1));
+                self.select_index(i);
+            }
+            None => {}
+        }
+        if self.visible_len() == 0 {
+            self.selected = None;
+        }
+    }
+
+    /// Select the next (or previous) call matching the search, wrapping around. `from_here`
+    /// lets the selected call itself match (a new search).
+    fn find(&mut self, forward: bool, from_here: bool) {
+        let Some(needle) = self.search.clone() else {
+            self.notice = Some("no search: press / to search".into());
+            return;
+        };
+        let len = self.visible_len();
+        if len == 0 {
+            return;
+        }
+        let cur = self.selected_index().unwrap_or(0);
+        let start = usize::from(!from_here);
+        for k in start..len + start {
+            let i = if forward {
+                (cur + k) % len
+            } else {
+                (cur + len * 2 - k) % len
+            };
+            let Some(e) = self.visible_at(i).and_then(|s| self.entry(s)) else {
+                continue;
+            };
+            if self.row_text(e).haystack().contains(&needle) {
+                self.follow = false;
+                self.pane = Pane::List;
+                self.select_index(i);
+                return;
+            }
+        }
+        self.notice = Some(format!("no call matches {needle:?}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::testdata::{app, call};
+
+    fn selected_name(app: &App) -> &'static str {
+        app.selected_entry().map_or("-", |e| e.call.row.name)
+    }
+
+    fn keys(app: &mut App, actions: impl IntoIterator<Item = Action>) {
+        for a in actions {
+            app.update(a);
+        }
+    }
+
+    fn typed(s: &str) -> Vec<Action> {
+        s.chars().map(Action::Input).collect()
+    }
+
+    #[test]
+    fn follows_the_newest_until_scrolled_up() {
+        let mut app = app();
+        assert!(app.follow);
+        assert_eq!(selected_name(&app), "connect");
+        app.update(Action::Up);
+        assert!(!app.follow, "scrolling up stops following");
+        assert_eq!(selected_name(&app), "bind");
+        app.update(Action::Call(Box::new(call(102, "listen", 0))));
+        assert_eq!(
+            selected_name(&app),
+            "bind",
+            "a new call does not move the selection"
+        );
+        keys(&mut app, [Action::Down, Action::Down]);
+        assert!(app.follow, "back at the bottom: following again");
+        app.update(Action::Call(Box::new(call(103, "accept", 4))));
+        assert_eq!(selected_name(&app), "accept");
+        keys(&mut app, [Action::Home]);
+        assert_eq!(selected_name(&app), "socket");
+        keys(&mut app, [Action::PageDown]);
+        assert_eq!(selected_name(&app), "accept");
+        keys(&mut app, [Action::PageUp, Action::End]);
+        assert!(app.follow);
+    }
+
+    #[test]
+    fn pause_freezes_the_list_but_capture_goes_on() {
+        let mut app = app();
+        keys(&mut app, [Action::Pause]);
+        app.update(Action::Call(Box::new(call(102, "listen", 0))));
+        assert_eq!(app.visible_len(), 3, "the view is frozen");
+        assert_eq!(app.held(), 4, "the call was captured");
+        assert_eq!(app.stats.total.calls, 4);
+        assert_eq!(selected_name(&app), "connect");
+        keys(&mut app, [Action::Pause]);
+        assert_eq!(app.visible_len(), 4);
+        assert_eq!(selected_name(&app), "listen", "following resumes");
+    }
+
+    #[test]
+    fn filter_prompt_and_errors_toggle() {
+        let mut app = app();
+        keys(&mut app, [Action::Filter]);
+        keys(&mut app, typed("bnid"));
+        keys(&mut app, [Action::Submit]);
+        assert!(
+            app.notice.as_deref().unwrap_or("").contains("bind"),
+            "{:?}",
+            app.notice
+        );
+        assert!(app.prompt.is_some(), "a bad filter stays open for editing");
+        keys(
+            &mut app,
+            [Action::Backspace, Action::Backspace, Action::Backspace],
+        );
+        keys(&mut app, typed("ind"));
+        keys(&mut app, [Action::Submit]);
+        assert_eq!(app.prompt, None);
+        assert_eq!(app.filter.text, "bind");
+        assert_eq!(app.visible_len(), 1);
+        assert_eq!(selected_name(&app), "bind");
+        keys(&mut app, [Action::Filter, Action::Cancel]);
+        assert_eq!(app.filter.text, "bind", "Esc keeps the filter");
+        keys(&mut app, [Action::Filter]);
+        keys(
+            &mut app,
+            std::iter::repeat_with(|| Action::Backspace).take(4),
+        );
+        keys(&mut app, [Action::Submit, Action::ToggleErrors]);
+        assert_eq!(app.filter.text, "errors");
+        assert_eq!(app.visible_len(), 1);
+        assert_eq!(selected_name(&app), "connect");
+        // Keys typed into a prompt are text, not commands.
+        keys(
+            &mut app,
+            [Action::Filter, Action::Input('q'), Action::Cancel],
+        );
+        assert!(!app.quit);
+    }
+
+    #[test]
+    fn search_finds_and_wraps() {
+        let mut app = app();
+        keys(&mut app, [Action::Search]);
+        keys(&mut app, typed("SOCK"));
+        keys(&mut app, [Action::Submit]);
+        assert_eq!(
+            selected_name(&app),
+            "socket",
+            "case-insensitive, wrapping to the top"
+        );
+        keys(&mut app, [Action::NextMatch]);
+        assert_eq!(
+            selected_name(&app),
+            "bind",
+            "the bind's address names s.sock"
+        );
+        keys(&mut app, [Action::PrevMatch]);
+        assert_eq!(selected_name(&app), "socket");
+        keys(&mut app, [Action::Search]);
+        keys(
+            &mut app,
+            std::iter::repeat_with(|| Action::Backspace).take(4),
+        );
+        keys(&mut app, typed("nothing-like-it"));
+        keys(&mut app, [Action::Submit]);
+        assert!(app.notice.is_some());
+        assert_eq!(selected_name(&app), "socket");
+    }
+
+    #[test]
+    fn panes_help_expand_quit() {
+        let mut app = app();
+        keys(&mut app, [Action::NextPane]);
+        assert_eq!(app.pane, Pane::Detail);
+        keys(&mut app, [Action::Down, Action::Down]);
+        assert_eq!(app.scroll, 2, "arrows scroll the focused pane");
+        assert_eq!(selected_name(&app), "connect");
+        keys(&mut app, [Action::PrevPane, Action::PrevPane]);
+        assert_eq!(app.pane, Pane::Log);
+        keys(&mut app, [Action::NextPane, Action::Expand]);
+        assert!(app.expanded);
+        assert_eq!(app.pane, Pane::Detail);
+        keys(&mut app, [Action::Back]);
+        assert!(!app.expanded);
+        keys(&mut app, [Action::Help]);
+        assert!(app.help);
+        keys(&mut app, [Action::Down]);
+        assert!(!app.help, "any key closes the help");
+        assert!(!app.quit);
+        keys(&mut app, [Action::Help, Action::Quit]);
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn pending_calls_complete_in_place() {
+        let mut app = app();
+        let mut c = call(104, "accept", 0);
+        c.exit_ns = None;
+        c.ret = None;
+        app.update(Action::Pending(Box::new(c.clone())));
+        assert_eq!(app.held(), 4);
+        assert!(app.selected_entry().is_some_and(|e| e.pending));
+        assert_eq!(app.stats.total.calls, 3, "counted when it completes");
+        app.update(Action::Call(Box::new(call(105, "listen", 0))));
+        c.exit_ns = c.enter_ns.map(|t| t + 2_000_000_000);
+        c.ret = Some(5);
+        app.update(Action::Call(Box::new(c)));
+        assert_eq!(app.held(), 5, "no second row");
+        let accept = app.entry(3).expect("the accept row");
+        assert!(!accept.pending);
+        assert_eq!(accept.call.ret, Some(5));
+        assert_eq!(app.stats.total.calls, 5);
+    }
+
+    #[test]
+    fn memory_is_bounded_and_evictions_counted() {
+        let mut cfg = crate::live::testdata::config();
+        cfg.keep = 10;
+        let mut app = App::new(cfg);
+        app.update(Action::Resize {
+            width: 80,
+            height: 24,
+        });
+        for i in 0..25 {
+            app.update(Action::Call(Box::new(call(i, "bind", 0))));
+        }
+        assert_eq!(app.held(), 10);
+        assert_eq!(app.evicted, 15);
+        assert_eq!(app.visible_len(), 10);
+        assert_eq!(app.stats.total.calls, 25, "stats count every call");
+        keys(&mut app, [Action::Home]);
+        assert_eq!(app.selected_entry().map(|e| e.call.pid), Some(15));
+        for i in 25..30 {
+            app.update(Action::Call(Box::new(call(i, "bind", 0))));
+        }
+        assert_eq!(
+            app.selected_entry().map(|e| e.call.pid),
+            Some(20),
+            "an evicted selection moves to the oldest call left"
+        );
+    }
+
+    #[test]
+    fn the_window_keeps_the_selection_on_screen() {
+        let mut cfg = crate::live::testdata::config();
+        cfg.keep = 100;
+        let mut app = App::new(cfg);
+        app.update(Action::Resize {
+            width: 80,
+            height: 24,
+        });
+        for i in 0..50 {
+            app.update(Action::Call(Box::new(call(i, "bind", 0))));
+        }
+        let rows = app.list_rows();
+        assert!(rows > 3);
+        assert_eq!(app.window(rows), 50 - rows..50);
+        keys(&mut app, [Action::Home]);
+        assert_eq!(app.window(rows), 0..rows);
+        keys(&mut app, std::iter::repeat_with(|| Action::Down).take(rows));
+        assert_eq!(app.window(rows), 1..rows + 1);
+        keys(&mut app, [Action::Up]);
+        assert_eq!(app.window(rows), 1..rows + 1, "moving up within the window");
+        assert_eq!(app.window(0), 0..0);
+    }
+
+    #[test]
+    fn finished_and_lost_are_kept() {
+        let mut app = app();
+        app.update(Action::Lost(7));
+        app.update(Action::Finished("command exited".into()));
+        assert_eq!(app.lost, 7);
+        assert_eq!(app.finished.as_deref(), Some("command exited"));
+        assert_eq!(app.log.back().map(String::as_str), Some("command exited"));
+    }
+}

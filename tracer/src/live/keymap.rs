@@ -1,0 +1,133 @@
+//! Keys to actions, in one table that the help overlay lists too.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::app::{Action, App};
+
+/// Every key, as the help overlay lists it.
+pub const HELP: &[(&str, &str)] = &[
+    (
+        "↑ k / ↓ j",
+        "select the previous / next call (or scroll the pane)",
+    ),
+    ("PgUp / PgDn", "a page up / down (also Ctrl-b / Ctrl-f)"),
+    (
+        "Home g / End G",
+        "the first call / the newest, following new calls",
+    ),
+    ("Enter", "the selected call's journey full screen, and back"),
+    (
+        "Tab / Shift-Tab",
+        "next / previous pane: journey, processes, stats, log",
+    ),
+    (
+        "/",
+        "search the listed calls (Enter jumps to the first match)",
+    ),
+    ("n / N", "next / previous match"),
+    (
+        "f",
+        "filter: bind connect  %net  pid=42  comm=nginx  errors",
+    ),
+    ("e", "errors only, on and off"),
+    ("Space", "pause the list (capture goes on), and resume"),
+    ("Esc", "close what is open; clear the search"),
+    ("?", "this help"),
+    ("q  Ctrl-c", "quit"),
+];
+
+/// What `key` means now: while a prompt is open, keys are text.
+pub fn action(app: &App, key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    if app.prompt.is_some() {
+        return match key.code {
+            KeyCode::Enter => Some(Action::Submit),
+            KeyCode::Esc => Some(Action::Cancel),
+            KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Char(c) if !ctrl => Some(Action::Input(c)),
+            _ => None,
+        };
+    }
+    Some(match (key.code, ctrl) {
+        (KeyCode::Up | KeyCode::Char('k'), false) => Action::Up,
+        (KeyCode::Down | KeyCode::Char('j'), false) => Action::Down,
+        (KeyCode::PageUp, _) | (KeyCode::Char('b'), true) => Action::PageUp,
+        (KeyCode::PageDown, _) | (KeyCode::Char('f'), true) => Action::PageDown,
+        (KeyCode::Home | KeyCode::Char('g'), false) => Action::Home,
+        (KeyCode::End | KeyCode::Char('G'), false) => Action::End,
+        (KeyCode::Enter, _) => Action::Expand,
+        (KeyCode::Tab, _) => Action::NextPane,
+        (KeyCode::BackTab, _) => Action::PrevPane,
+        (KeyCode::Char('/'), false) => Action::Search,
+        (KeyCode::Char('n'), false) => Action::NextMatch,
+        (KeyCode::Char('N'), false) => Action::PrevMatch,
+        (KeyCode::Char('f'), false) => Action::Filter,
+        (KeyCode::Char('e'), false) => Action::ToggleErrors,
+        (KeyCode::Char(' '), false) => Action::Pause,
+        (KeyCode::Esc, _) => Action::Back,
+        (KeyCode::Char('?'), false) => Action::Help,
+        (KeyCode::Char('q'), false) => Action::Quit,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::app::Prompt;
+    use crate::live::testdata::app;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keys_and_vim_keys() {
+        let app = app();
+        assert!(matches!(
+            action(&app, key(KeyCode::Char('j'))),
+            Some(Action::Down)
+        ));
+        assert!(matches!(action(&app, key(KeyCode::Up)), Some(Action::Up)));
+        assert!(matches!(
+            action(&app, key(KeyCode::Char('G'))),
+            Some(Action::End)
+        ));
+        assert!(matches!(
+            action(&app, key(KeyCode::Char('q'))),
+            Some(Action::Quit)
+        ));
+        assert!(matches!(
+            action(
+                &app,
+                KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::Quit)
+        ));
+        assert!(action(&app, key(KeyCode::Char('z'))).is_none());
+    }
+
+    #[test]
+    fn a_prompt_takes_keys_as_text() {
+        let mut app = app();
+        app.prompt = Some(Prompt::Filter(String::new()));
+        assert!(matches!(
+            action(&app, key(KeyCode::Char('q'))),
+            Some(Action::Input('q'))
+        ));
+        assert!(matches!(
+            action(&app, key(KeyCode::Esc)),
+            Some(Action::Cancel)
+        ));
+        assert!(matches!(
+            action(&app, key(KeyCode::Enter)),
+            Some(Action::Submit)
+        ));
+    }
+}

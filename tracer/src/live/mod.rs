@@ -1,0 +1,213 @@
+//! `tracer live` (and `tracer` alone): the capture of `record`, shown as it happens in a
+//! terminal UI. One `tokio::select!` loop serves the ring buffer, the terminal's events, a
+//! render tick and signals. Capture never waits for drawing: records are read into the app as
+//! soon as the ring buffer is readable, and the screen is redrawn on the tick, at most
+//! [`FRAMES_PER_SEC`] times a second and only when something changed.
+//!
+//! Nothing but the UI writes to the terminal while it is open: the traced command's standard
+//! output and error go to a file (named on the status bar), and tracer's own messages go to
+//! the Log pane. The terminal is restored on `q`, on SIGINT and SIGTERM, on errors and on a
+//! panic (`ratatui::init` installs a panic hook that restores it first).
+
+mod app;
+mod filter;
+mod keymap;
+mod procs;
+mod row;
+mod stats;
+#[cfg(test)]
+mod testdata;
+mod ui;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use nix::time::ClockId;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::cli::LiveArgs;
+use crate::record::{self, Source};
+use app::{Action, App, Config};
+
+const FRAMES_PER_SEC: u64 = 30;
+/// How often pending calls, the lost count and watched pids are checked.
+const CHECK_EVERY: Duration = Duration::from_millis(100);
+
+pub fn run(args: &LiveArgs) -> Result<()> {
+    let opts = record::options(&args.scope, args.ring_mib, None)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(live(args, &opts))
+}
+
+/// Leaves the alternate screen and raw mode however `live` ends.
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+fn scope_text(args: &LiveArgs) -> String {
+    if !args.scope.command.is_empty() {
+        format!("command: {}", args.scope.command.join(" "))
+    } else if !args.scope.pids.is_empty() {
+        let p: Vec<String> = args.scope.pids.iter().map(ToString::to_string).collect();
+        format!("pids {}", p.join(","))
+    } else {
+        "the whole system".into()
+    }
+}
+
+/// "fentry 3, kprobe 20 of 30 functions", or "tracepoint-only: journeys inferred".
+fn mechanisms(src: &Source) -> String {
+    let n = |m: &str| {
+        src.cap
+            .hops
+            .iter()
+            .filter(|h| h.mechanism.name() == m)
+            .count()
+    };
+    let (fe, kp) = (n("fentry"), n("kprobe"));
+    if fe + kp == 0 {
+        "tracepoint-only (journeys inferred)".into()
+    } else {
+        format!("fentry {fe}, kprobe {kp} of {}", src.cap.hops.len())
+    }
+}
+
+fn output_path(args: &LiveArgs) -> Option<PathBuf> {
+    if args.scope.command.is_empty() {
+        return None;
+    }
+    Some(args.command_output.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("tracer-live-{}.out", std::process::id()))
+    }))
+}
+
+fn boot_ns() -> u64 {
+    record::now_ns(ClockId::CLOCK_BOOTTIME) as u64
+}
+
+async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
+    // From now on SIGINT and SIGTERM end the session through the loop, which restores the
+    // terminal, instead of killing tracer with the terminal in raw mode.
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    // Loading can take seconds and can fail: before the UI takes the terminal, so that an
+    // error is printed where it can be read.
+    eprintln!("tracer: loading the eBPF programs…");
+    let mut src = Source::start(opts)?;
+    let out_path = output_path(args);
+    let mut app = App::new(Config {
+        ksyms: src.cap.ksyms.clone(),
+        boot_to_wall: src.boot_to_wall,
+        scope: scope_text(args),
+        mechanisms: mechanisms(&src),
+        command_output: out_path.clone(),
+        keep: args.keep,
+    });
+    for m in src.messages() {
+        app.update(Action::Message(m));
+    }
+    let mut terminal = ratatui::try_init().context("opening the terminal UI")?;
+    let _restore = Restore;
+    let size = terminal.size()?;
+    app.update(Action::Resize {
+        width: size.width,
+        height: size.height,
+    });
+    let mut exit_rx = src.spawn(&args.scope.command, out_path.as_deref())?;
+    if let Some(p) = &out_path {
+        app.update(Action::Message(format!(
+            "the command's standard output and error go to {}",
+            p.display()
+        )));
+    }
+    let mut running = !args.scope.command.is_empty();
+    let mut watched = args.scope.pids.clone();
+
+    let mut events = EventStream::new();
+    let mut frame = tokio::time::interval(Duration::from_millis(1000 / FRAMES_PER_SEC));
+    frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut check = tokio::time::interval(CHECK_EVERY);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    while !app.quit {
+        tokio::select! {
+            guard = src.cap.ring.readable_mut() => {
+                let mut guard = guard?;
+                guard.clear_ready();
+                drop(guard);
+                src.read(&mut |item| {
+                    app.update(item_action(item));
+                    Ok(())
+                })?;
+            }
+            _ = frame.tick() => {
+                if app.dirty {
+                    terminal.draw(|f| ui::draw(f, &app))?;
+                    app.dirty = false;
+                }
+            }
+            _ = check.tick() => {
+                for c in src.newly_pending() {
+                    app.update(Action::Pending(Box::new(c)));
+                }
+                let lost = src.cap.lost();
+                if lost != app.lost {
+                    app.update(Action::Lost(lost));
+                }
+                app.update(Action::Tick { now_ns: boot_ns() });
+                if !watched.is_empty() {
+                    watched.retain(|p| Path::new(&format!("/proc/{p}")).exists());
+                    if watched.is_empty() {
+                        app.update(Action::Finished("the traced processes exited".into()));
+                    }
+                }
+            }
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) => {
+                    if let Some(a) = keymap::action(&app, k) {
+                        app.update(a);
+                    }
+                }
+                Some(Ok(Event::Resize(width, height))) => {
+                    app.update(Action::Resize { width, height });
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e).context("reading the terminal"),
+                // The terminal is gone: nobody is watching.
+                None => break,
+            },
+            st = &mut exit_rx, if running => {
+                running = false;
+                // Everything the command did was committed before it exited.
+                src.read(&mut |item| {
+                    app.update(item_action(item));
+                    Ok(())
+                })?;
+                let why = match st {
+                    Ok(Ok(st)) => format!("command exited ({st})"),
+                    Ok(Err(e)) => format!("command: cannot wait for it: {e}"),
+                    Err(_) => "command: lost track of it".into(),
+                };
+                app.update(Action::Finished(why));
+            }
+            _ = sigint.recv() => break,
+            _ = sigterm.recv() => break,
+        }
+    }
+    Ok(())
+}
+
+fn item_action(item: crate::trace::Item) -> Action {
+    match item {
+        crate::trace::Item::Call(c) => Action::Call(Box::new(c)),
+        crate::trace::Item::Proc(p) => Action::Proc(p),
+    }
+}

@@ -1,0 +1,30 @@
+//! The top line: the panes, the focused one highlighted, and where the help is.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::dim;
+use crate::live::app::{App, Pane};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let mut spans = vec![Span::styled(
+        " tracer ",
+        Style::new()
+            .fg(Color::Black)
+            .bg(Color::Cyan)
+            .add_modifier(Modifier::BOLD),
+    )];
+    for p in Pane::ALL {
+        let style = if p == app.pane {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" {} ", p.title()), style));
+    }
+    spans.push(Span::styled("  Tab: next pane  ?: help  q: quit", dim()));
+    frame.render_widget(Line::from(spans), area);
+}
