@@ -726,6 +726,37 @@ fn check_socketcall_hops(recs: &[Value]) -> Result<String, String> {
     ))
 }
 
+/// A failed call names the innermost observed function that returned its error: the hostile
+/// demo's bind with addrlen 200 fails in `__sys_bind` (`move_addr_to_kernel`, net/socket.c),
+/// the one with addrlen 1 in `unix_bind` (`unix_validate_addr`, net/unix/af_unix.c).
+fn check_error_from(recs: &[Value]) -> Result<String, String> {
+    let mut found = Vec::new();
+    for (addrlen, func) in [(200, "__sys_bind"), (1, "unix_bind")] {
+        let bind = calls(recs, "bind")
+            .find(|r| {
+                str_at(r, "/abi") == Some("x86_64") && int_at(r, "/args/addrlen") == Some(addrlen)
+            })
+            .ok_or_else(|| {
+                format!(
+                    "no bind with addrlen {addrlen}: {}",
+                    none_matched(recs, "bind")
+                )
+            })?;
+        if str_at(bind, "/errno") != Some("EINVAL") || str_at(bind, "/error_from") != Some(func) {
+            return Err(format!(
+                "bind with addrlen {addrlen}: expected EINVAL from {func}, got {bind}"
+            ));
+        }
+        let (_, hop) =
+            observed_hop(bind, func).ok_or_else(|| format!("{func} not observed in {bind}"))?;
+        if int_at(hop, "/ret") != int_at(bind, "/ret") {
+            return Err(format!("{func} hop {hop} did not return the call's error"));
+        }
+        found.push(format!("addrlen {addrlen}: EINVAL from {func}"));
+    }
+    Ok(found.join(", "))
+}
+
 /// A recording the init script makes, and what its JSON lines must show.
 struct Recording {
     demo: &'static str,
@@ -735,7 +766,7 @@ struct Recording {
     checks: &'static [(&'static str, JsonCheck)],
 }
 
-const RECORDINGS: [Recording; 2] = [
+const RECORDINGS: [Recording; 3] = [
     Recording {
         demo: "socketcall",
         record: "record-socketcall",
@@ -763,6 +794,15 @@ const RECORDINGS: [Recording; 2] = [
                 check_uds_stream_hops,
             ),
         ],
+    },
+    Recording {
+        demo: "hostile",
+        record: "record-hostile",
+        jsonl: "jsonl-hostile",
+        checks: &[(
+            "a failed bind names the function that returned EINVAL",
+            check_error_from,
+        )],
     },
 ];
 
@@ -1128,6 +1168,13 @@ fentry                 no (the BPF_PROG_LOAD syscall returned Operation not perm
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","unnamed":true},"addrlen":2,"sockfd":3},"entry":"syscall","nr":43,"pid":9,"ret":4,"syscall":"accept","tid":9,"type":"syscall"}
 {"calls":38,"decode_errors":0,"lost":0,"type":"summary"}"#;
 
+    /// The hostile demo's binds on 6.1: addrlen 200 fails in __sys_bind, addrlen 1 in
+    /// unix_bind (which __sys_bind passes on).
+    const HOSTILE: &str = r#"{"kernel":"6.1.0-56-cloud-amd64","type":"header","version":1}
+{"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","unnamed":true},"addrlen":1,"sockfd":3},"entry":"syscall","errno":"EINVAL","error_from":"unix_bind","kernel_path":[{"args":{"addrlen":1,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":-22},{"args":{"addr_len":1},"func":"unix_bind","mech":"fentry","observed":true,"ret":-22}],"nr":49,"pid":9,"ret":-22,"syscall":"bind","tid":9,"type":"syscall"}
+{"abi":"x86_64","args":{"addr":{"claimed_len":200,"family":"AF_UNIX","path":"/nowhere"},"addrlen":200,"sockfd":3},"entry":"syscall","errno":"EINVAL","error_from":"__sys_bind","kernel_path":[{"args":{"addrlen":200,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":-22}],"nr":49,"pid":9,"ret":-22,"syscall":"bind","tid":9,"type":"syscall"}
+{"calls":36,"decode_errors":0,"lost":0,"type":"summary"}"#;
+
     fn parse(text: &str) -> Vec<Value> {
         let section = Section {
             lines: text.lines().map(String::from).collect(),
@@ -1203,6 +1250,32 @@ fentry                 no (the BPF_PROG_LOAD syscall returned Operation not perm
             check_uds_stream_hops(&r)
                 .unwrap_err()
                 .contains("__sys_bind not observed")
+        );
+    }
+
+    #[test]
+    fn error_from_check() {
+        let recs = parse(HOSTILE);
+        assert_eq!(
+            check_error_from(&recs).unwrap(),
+            "addrlen 200: EINVAL from __sys_bind, addrlen 1: EINVAL from unix_bind"
+        );
+        // The return value as a zero-extended int: the hop did not return the call's error.
+        let r = with(
+            HOSTILE,
+            r#""mech":"fentry","observed":true,"ret":-22}],"nr""#,
+            r#""mech":"fentry","observed":true,"ret":4294967274}],"nr""#,
+        );
+        assert!(check_error_from(&r).unwrap_err().contains("did not return"));
+        let r = with(
+            HOSTILE,
+            r#""error_from":"unix_bind""#,
+            r#""error_from":null"#,
+        );
+        assert!(
+            check_error_from(&r)
+                .unwrap_err()
+                .contains("expected EINVAL from unix_bind")
         );
     }
 
@@ -1299,6 +1372,8 @@ fentry                 no (the BPF_PROG_LOAD syscall returned Operation not perm
             ("jsonl-socketcall", socketcall),
             ("record-uds-stream", "tracer: 38 calls recorded"),
             ("jsonl-uds-stream", uds),
+            ("record-hostile", "tracer: 36 calls recorded"),
+            ("jsonl-hostile", HOSTILE),
         ] {
             log.push_str(&format!("{BEGIN}{name}===\r\n"));
             for l in body.lines() {
@@ -1324,7 +1399,7 @@ fentry                 no (the BPF_PROG_LOAD syscall returned Operation not perm
             .map(|c| &c.name)
             .collect();
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(checks.len(), 1 + 1 + 5 + 2 * 3 + 2 + 1 + 2);
+        assert_eq!(checks.len(), 1 + 1 + 5 + 3 * 3 + 2 + 1 + 2 + 1);
 
         let checks = evaluate(&full_log(DOCTOR, SOCKETCALL, UDS));
         let failed: Vec<_> = checks

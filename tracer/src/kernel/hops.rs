@@ -4,7 +4,8 @@
 //! Functions and argument positions are from Linux 6.1 and 6.18 (net/socket.c, net/compat.c,
 //! net/unix/af_unix.c, net/ipv4/af_inet.c, net/netlink/af_netlink.c, fs/pipe.c, fs/namei.c,
 //! ipc/msg.c, ipc/sem.c, ipc/shm.c, kernel/signal.c). A function missing from this kernel's
-//! `/proc/kallsyms` was inlined or renamed in this build: it is skipped and reported.
+//! `/proc/kallsyms` was inlined or renamed in this build: it is skipped and reported. Return
+//! types (`int` or `long`) are from the same sources.
 
 use aya::programs::{FEntry, FExit, KProbe};
 use aya::{Btf, Ebpf};
@@ -18,13 +19,35 @@ pub struct HopFunc {
     pub args: &'static [(usize, &'static str)],
     /// `HOPF_*`: how the eBPF side reads its arguments.
     pub flags: u32,
+    /// The function returns `long`; the others return `int`, whose value an exit probe reads
+    /// from the whole of rax with the upper half undefined (zero in practice: -EINVAL shows
+    /// as 4294967274), so it is cut to 32 bits and sign-extended.
+    pub long_ret: bool,
 }
 
+/// A function returning `int`.
 const fn f(name: &'static str, args: &'static [(usize, &'static str)]) -> HopFunc {
     HopFunc {
         name,
         args,
         flags: 0,
+        long_ret: false,
+    }
+}
+
+/// A function returning `long`.
+const fn fl(name: &'static str, args: &'static [(usize, &'static str)]) -> HopFunc {
+    HopFunc {
+        long_ret: true,
+        ..f(name, args)
+    }
+}
+
+/// The value `func` returned, from what its exit probe read.
+pub fn hop_ret(func: &str, raw: i64) -> i64 {
+    match HOP_FUNCS.iter().find(|f| f.name == func) {
+        Some(f) if !f.long_ret => i64::from(raw as i32),
+        _ => raw,
     }
 }
 
@@ -50,8 +73,8 @@ pub static HOP_FUNCS: &[HopFunc] = &[
     f("__sys_accept4", &[(0, "fd"), (3, "flags")]),
     f("__sys_sendto", &[(0, "fd"), (2, "len"), (3, "flags")]),
     f("__sys_recvfrom", &[(0, "fd"), (2, "size"), (3, "flags")]),
-    f("__sys_sendmsg", &[(0, "fd"), (2, "flags")]),
-    f("__sys_recvmsg", &[(0, "fd"), (2, "flags")]),
+    fl("__sys_sendmsg", &[(0, "fd"), (2, "flags")]),
+    fl("__sys_recvmsg", &[(0, "fd"), (2, "flags")]),
     f("__sys_shutdown", &[(0, "fd"), (1, "how")]),
     // net/compat.c: COMPAT_SYSCALL_DEFINE2(socketcall, int, call, u32 __user *, args). Its
     // wrapper takes the saved registers: call is ebx, args is ecx.
@@ -59,6 +82,7 @@ pub static HOP_FUNCS: &[HopFunc] = &[
         name: "__ia32_compat_sys_socketcall",
         args: &[(0, "call"), (1, "args")],
         flags: HOPF_IA32_REGS,
+        long_ret: true,
     },
     // ipc/syscall.c: compat_ksys_ipc(call, first, second, third, ptr, fifth).
     f(
@@ -77,20 +101,20 @@ pub static HOP_FUNCS: &[HopFunc] = &[
     // IPC internals.
     f("do_pipe2", &[(1, "flags")]),
     f("do_mknodat", &[(0, "dfd"), (2, "mode")]),
-    f("ksys_msgget", &[(0, "key"), (1, "msgflg")]),
-    f(
+    fl("ksys_msgget", &[(0, "key"), (1, "msgflg")]),
+    fl(
         "do_msgsnd",
         &[(0, "msqid"), (1, "mtype"), (3, "msgsz"), (4, "msgflg")],
     ),
-    f(
+    fl(
         "do_msgrcv",
         &[(0, "msqid"), (2, "bufsz"), (3, "msgtyp"), (4, "msgflg")],
     ),
-    f("ksys_semget", &[(0, "key"), (1, "nsems"), (2, "semflg")]),
-    f("__do_semtimedop", &[(0, "semid"), (2, "nsops")]),
-    f("ksys_shmget", &[(0, "key"), (1, "size"), (2, "shmflg")]),
-    f("do_shmat", &[(0, "shmid"), (2, "shmflg")]),
-    f("ksys_shmdt", &[]),
+    fl("ksys_semget", &[(0, "key"), (1, "nsems"), (2, "semflg")]),
+    fl("__do_semtimedop", &[(0, "semid"), (2, "nsops")]),
+    fl("ksys_shmget", &[(0, "key"), (1, "size"), (2, "shmflg")]),
+    fl("do_shmat", &[(0, "shmid"), (2, "shmflg")]),
+    fl("ksys_shmdt", &[]),
     // kernel/signal.c: kill(2) and rt_sigqueueinfo(2) to the signal being queued.
     f("kill_something_info", &[(0, "sig"), (2, "pid")]),
     f("do_rt_sigqueueinfo", &[(0, "pid"), (1, "sig")]),

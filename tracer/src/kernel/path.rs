@@ -344,7 +344,7 @@ fn mark_observed(k: &Ksyms, steps: &mut Vec<Step>, hops: &[Hop]) {
             .find(|h| {
                 h.side == HOP_EXIT && h.ts_ns >= hop.ts_ns && k.name_at(h.func_ip) == Some(func)
             })
-            .map(|h| h.ret);
+            .map(|h| super::hops::hop_ret(func, h.ret));
         if let Some(s) = steps.iter_mut().find(|s| s.func == func && !s.observed) {
             s.observed = true;
             s.args = args;
@@ -367,7 +367,86 @@ fn mark_observed(k: &Ksyms, steps: &mut Vec<Step>, hops: &[Hop]) {
 /// For a failed call: the innermost observed function that returned the error. Functions
 /// return innermost first, so it is the first exit that returned `err`.
 pub fn error_from<'k>(k: &'k Ksyms, hops: &[Hop], err: i64) -> Option<&'k str> {
-    hops.iter()
-        .filter(|h| h.side == HOP_EXIT && h.ret == err)
-        .find_map(|h| k.name_at(h.func_ip))
+    hops.iter().filter(|h| h.side == HOP_EXIT).find_map(|h| {
+        let func = k.name_at(h.func_ip)?;
+        (super::hops::hop_ret(func, h.ret) == err).then_some(func)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracer_common::{MECH_KPROBE, TABLE_X86_64};
+
+    const KSYMS: &str = "\
+ffffffff81000000 T entry_SYSCALL_64
+ffffffff81000100 T do_syscall_64
+ffffffff81000200 T x64_sys_call
+ffffffff81000600 T __x64_sys_bind
+ffffffff81000800 T __sys_bind
+ffffffff81000a00 T unix_bind
+";
+
+    fn hop(ts_ns: u64, func_ip: u64, side: u8, ret: i64) -> Hop {
+        Hop {
+            ts_ns,
+            func_ip,
+            side,
+            mech: MECH_KPROBE,
+            args: [3, 0, 1, 0, 0, 0],
+            ret,
+        }
+    }
+
+    /// A bind whose address length is 1: `unix_bind` returns -EINVAL and `__sys_bind` passes
+    /// it on. Both return `int`: their exit probes read 0xffffffea from rax.
+    fn failed_bind() -> Call {
+        let row = crate::syscalls::find("bind").unwrap();
+        let mut call = Call::hypothetical(row, Abi::X86_64, ENTRY_SYSCALL, 49, TABLE_X86_64, 0);
+        call.ret = Some(-22);
+        call.hops = vec![
+            hop(1, 0xffffffff81000804, HOP_ENTRY, 0),
+            hop(2, 0xffffffff81000a04, HOP_ENTRY, 0),
+            hop(3, 0xffffffff81000a04, HOP_EXIT, 0xffff_ffea),
+            hop(4, 0xffffffff81000804, HOP_EXIT, 0xffff_ffea),
+        ];
+        call
+    }
+
+    #[test]
+    fn the_innermost_function_that_returned_the_error_is_named() {
+        let k = Ksyms::parse(KSYMS);
+        let call = failed_bind();
+        assert_eq!(error_from(&k, &call.hops, -22), Some("unix_bind"));
+        assert_eq!(error_from(&k, &call.hops, -98), None);
+    }
+
+    #[test]
+    fn observed_steps_carry_what_the_probe_saw_with_int_results_sign_extended() {
+        let k = Ksyms::parse(KSYMS);
+        let addr = SockAddr::Unix {
+            path: b"/tmp/s".to_vec(),
+            nul_terminated: true,
+        };
+        let steps = build(&k, &failed_bind(), Some(&addr));
+        let names: Vec<&str> = steps.iter().map(|s| s.func.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "no libc wrapper",
+                "entry_SYSCALL_64",
+                "do_syscall_64",
+                "x64_sys_call",
+                "__x64_sys_bind",
+                "__sys_bind",
+                "unix_bind"
+            ]
+        );
+        let sys_bind = &steps[5];
+        assert!(sys_bind.observed);
+        assert_eq!(sys_bind.ret, Some(-22));
+        assert_eq!(sys_bind.args, [("fd", 3), ("addrlen", 1)]);
+        assert_eq!(sys_bind.mech, Some("kprobe"));
+        assert!(!steps[3].observed, "x64_sys_call is inferred");
+    }
 }
