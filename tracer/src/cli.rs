@@ -52,6 +52,23 @@ pub enum Command {
         #[arg(long, value_enum)]
         family: Option<crate::explain::Family>,
     },
+    /// Step through a lesson with the values of a real run (as root), e.g. `socketcall`.
+    Walkthrough {
+        /// The lesson (`--list` lists them).
+        lesson: Option<String>,
+        /// List the lessons.
+        #[arg(long)]
+        list: bool,
+        /// Print every step, for a handout, instead of stepping through them.
+        #[arg(long)]
+        print: bool,
+        /// The format of `--print`.
+        #[arg(long, value_enum, default_value_t = crate::walkthrough::PrintFormat::Text)]
+        format: crate::walkthrough::PrintFormat,
+        /// The language (default: from LANG).
+        #[arg(long, value_enum)]
+        lang: Option<crate::walkthrough::Lang>,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -13,6 +13,7 @@ mod output;
 mod record;
 mod syscalls;
 mod trace;
+mod walkthrough;
 
 use clap::Parser;
 
@@ -39,6 +40,19 @@ fn main() {
             abi,
             family,
         }) => explain::run(&syscall, abi.map(Into::into), family),
+        Some(Command::Walkthrough {
+            lesson,
+            list,
+            print,
+            format,
+            lang,
+        }) => walkthrough::run(&walkthrough::Args {
+            lesson,
+            list,
+            print,
+            format,
+            lang,
+        }),
         None => live::run(&cli.live),
     };
     if let Err(e) = result {

@@ -100,8 +100,9 @@ pub fn is_entry_code(func: &str) -> bool {
 pub fn history(func: &str) -> Option<&'static str> {
     Some(match func {
         "x64_sys_call" => {
-            "Linux 6.9 replaced the indirect call `sys_call_table[nr](regs)` with this switch \
-             (a Spectre-BHI hardening); older kernels, and the classic material, index the table"
+            "Linux 6.9 (and the stable kernels it was backported to, such as Debian 12's 6.1) \
+             replaced the indirect call `sys_call_table[nr](regs)` with this switch (a \
+             Spectre-BHI hardening); older kernels, and the classic material, index the table"
         }
         "sys_call_table" => {
             "from Linux 6.9 on, `x64_sys_call()` switches on the number instead of calling \

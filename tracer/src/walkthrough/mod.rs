@@ -1,0 +1,312 @@
+//! `tracer walkthrough LESSON`: a lesson told step by step with the values of a real run. The
+//! lesson's demo runs under `tracer record` (this same binary, as a child process, writing JSON
+//! Lines), and each step shows what that run captured: numbers, registers, the argument array
+//! as the kernel read it, the path that was bound, the value returned. Every kernel function a
+//! step names is marked observed (a probe fired for this very call), inferred (this kernel has
+//! the function, but nothing observed it here) or absent (not in this kernel: inlined, or from
+//! another version), so a lesson never teaches a function the running kernel does not have as
+//! if it were there.
+//!
+//! Without root there is no run: the lesson is printed with the values marked absent.
+
+mod pager;
+mod socketcall;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::capture;
+use crate::kernel::ksyms::Ksyms;
+
+/// The language of the lesson text.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// `zh` when `LC_ALL`, `LC_MESSAGES` or `LANG` (the first set) asks for Chinese.
+    pub fn from_env() -> Lang {
+        let v = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .unwrap_or_default();
+        if v.starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// `--print` output format.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrintFormat {
+    Text,
+    Markdown,
+}
+
+/// How a step knows what it shows.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// A probe fired for this very call in this run.
+    Observed,
+    /// This kernel has it; nothing observed it in this run.
+    Inferred,
+    /// Not a function of this kernel.
+    Absent,
+}
+
+impl Mark {
+    fn symbol(self) -> char {
+        match self {
+            Mark::Observed => '*',
+            Mark::Inferred => '.',
+            Mark::Absent => '-',
+        }
+    }
+}
+
+/// One line of a step: prose, or a kernel function with its mark.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Line {
+    Text(String),
+    Func {
+        name: String,
+        mark: Mark,
+        what: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub title: String,
+    pub lines: Vec<Line>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lesson {
+    pub title: String,
+    /// Where the values came from (or that there are none).
+    pub source: String,
+    pub steps: Vec<Step>,
+}
+
+/// The lessons there are, with a line each.
+pub const LESSONS: &[(&str, &str)] = &[(
+    "socketcall",
+    "bind() on x86_64 and through the 32-bit socketcall dispatcher, step by step",
+)];
+
+/// What a run of the lesson's demo recorded.
+pub struct Run {
+    pub records: Vec<Value>,
+}
+
+impl Run {
+    /// The first `syscall` record matching `pred`.
+    pub fn find(&self, pred: impl Fn(&Value) -> bool) -> Option<&Value> {
+        self.records
+            .iter()
+            .find(|r| r["type"] == "syscall" && pred(r))
+    }
+}
+
+/// The things a lesson needs from outside: the kernel's symbols, the run (if any), the
+/// language.
+pub struct Ctx<'a> {
+    pub ksyms: &'a Ksyms,
+    pub run: Option<&'a Run>,
+    pub lang: Lang,
+    pub kernel: &'a str,
+}
+
+impl Ctx<'_> {
+    /// A kernel function named by a step that is not on a recorded path: inferred when this
+    /// kernel has it.
+    pub fn func(&self, name: &str, what: String) -> Line {
+        let mark = if self.ksyms.is_empty() || self.ksyms.has(name) {
+            Mark::Inferred
+        } else {
+            Mark::Absent
+        };
+        Line::Func {
+            name: name.to_string(),
+            mark,
+            what,
+        }
+    }
+
+    /// A function on a recorded call's `kernel_path`: observed when a probe saw it.
+    pub fn path_func(&self, call: Option<&Value>, name: &str, what: String) -> Line {
+        let step = call.and_then(|c| {
+            c["kernel_path"]
+                .as_array()?
+                .iter()
+                .find(|s| s["func"] == name)
+        });
+        match step {
+            Some(s) if s["observed"] == true => Line::Func {
+                name: name.to_string(),
+                mark: Mark::Observed,
+                what,
+            },
+            _ => self.func(name, what),
+        }
+    }
+}
+
+pub struct Args {
+    pub lesson: Option<String>,
+    pub list: bool,
+    pub print: bool,
+    pub format: PrintFormat,
+    pub lang: Option<Lang>,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    if args.list || args.lesson.is_none() {
+        for (name, what) in LESSONS {
+            println!("{name:16} {what}");
+        }
+        return Ok(());
+    }
+    let name = args.lesson.as_deref().unwrap_or_default();
+    let Some((name, _)) = LESSONS.iter().find(|(n, _)| *n == name) else {
+        let names: Vec<&str> = LESSONS.iter().map(|(n, _)| *n).collect();
+        bail!(
+            "no lesson {name:?}: the lessons are {} (`tracer walkthrough --list`)",
+            names.join(", ")
+        );
+    };
+    let lang = args.lang.unwrap_or_else(Lang::from_env);
+    let run = match capture::check_privileges() {
+        Ok(()) => Some(record_demo(name)?),
+        Err(_) => None,
+    };
+    let ksyms = Ksyms::load();
+    let kernel = nix::sys::utsname::uname()?
+        .release()
+        .to_string_lossy()
+        .into_owned();
+    let ctx = Ctx {
+        ksyms: &ksyms,
+        run: run.as_ref(),
+        lang,
+        kernel: &kernel,
+    };
+    let lesson = socketcall::lesson(&ctx);
+    if args.print {
+        print!("{}", render(&lesson, args.format, lang));
+        Ok(())
+    } else {
+        pager::show(&lesson, lang)
+    }
+}
+
+/// Runs `tracer record --format jsonl -- tracer demo NAME` and reads what it wrote.
+fn record_demo(name: &str) -> Result<Run> {
+    let me = std::env::current_exe().context("finding tracer's own executable")?;
+    let dir = tempdir()?;
+    let out = dir.join("run.jsonl");
+    let demo_out = dir.join("demo.txt");
+    let status = Command::new(&me)
+        .args(["record", "--format", "jsonl", "-o"])
+        .arg(&out)
+        .arg("--")
+        .arg(&me)
+        .args(["demo", name])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&demo_out)?)
+        .stderr(Stdio::piped())
+        .output()
+        .context("running the lesson's demo under tracer record")?;
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    if !status.status.success() {
+        bail!(
+            "recording the {name} demo failed: {}",
+            String::from_utf8_lossy(&status.stderr).trim()
+        );
+    }
+    let records = text
+        .lines()
+        .map(serde_json::from_str)
+        .collect::<Result<Vec<Value>, _>>()
+        .context("reading the recording of the demo")?;
+    Ok(Run { records })
+}
+
+/// A private directory for the run's files.
+fn tempdir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("tracer-walkthrough-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn legend(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "* observed in this run   . inferred (this kernel has it)   - not in this kernel"
+        }
+        Lang::Zh => "* 本次运行中观测到   . 推断（本内核中存在）   - 本内核中不存在",
+    }
+}
+
+/// One step as plain text lines (the pager and `--print` share it).
+pub fn step_lines(step: &Step) -> Vec<String> {
+    step.lines
+        .iter()
+        .map(|l| match l {
+            Line::Text(t) => t.clone(),
+            Line::Func { name, mark, what } => format!("  {} {name}  {what}", mark.symbol()),
+        })
+        .collect()
+}
+
+/// The whole lesson, for a handout.
+pub fn render(lesson: &Lesson, format: PrintFormat, lang: Lang) -> String {
+    let mut o = String::new();
+    let n = lesson.steps.len();
+    match format {
+        PrintFormat::Text => {
+            let _ = writeln!(o, "{}\n{}\n{}\n", lesson.title, lesson.source, legend(lang));
+            for (i, s) in lesson.steps.iter().enumerate() {
+                let _ = writeln!(o, "[{}/{n}] {}", i + 1, s.title);
+                for l in step_lines(s) {
+                    let _ = writeln!(o, "{l}");
+                }
+                let _ = writeln!(o);
+            }
+        }
+        PrintFormat::Markdown => {
+            let _ = writeln!(
+                o,
+                "# {}\n\n{}\n\n`{}`\n",
+                lesson.title,
+                lesson.source,
+                legend(lang)
+            );
+            for (i, s) in lesson.steps.iter().enumerate() {
+                let _ = writeln!(o, "## {}/{n}. {}\n", i + 1, s.title);
+                for l in &s.lines {
+                    match l {
+                        Line::Text(t) => {
+                            let _ = writeln!(o, "{}  ", t.trim_start());
+                        }
+                        Line::Func { name, mark, what } => {
+                            let _ = writeln!(o, "- `{}` `{name}` {what}", mark.symbol());
+                        }
+                    }
+                }
+                let _ = writeln!(o);
+            }
+        }
+    }
+    o
+}

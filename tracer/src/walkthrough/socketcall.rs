@@ -1,0 +1,626 @@
+//! The socketcall lesson: one `bind()` made twice by the `socketcall` demo, through the 64-bit
+//! `syscall` instruction (rax = 49) and through the 32-bit `int 0x80` entry, where all socket
+//! operations share one system call, `socketcall(call, args)` (ia32 102), which copies its
+//! arguments from user memory and switches on `call`.
+//!
+//! Kernel facts (Linux 6.1 and 6.18): `COMPAT_SYSCALL_DEFINE2(socketcall, ...)` in net/compat.c
+//! checks `call` against `SYS_SOCKET..SYS_SENDMMSG`, takes `len = nas[call]` (`AL(3)` = 12
+//! bytes for `SYS_BIND`), `copy_from_user(a, args, len)`, then `switch (call)`, whose
+//! `case SYS_BIND` calls `__sys_bind(a0, compat_ptr(a1), a[2])`. `__sys_bind` (net/socket.c)
+//! finds the socket behind the fd, copies the address in (`move_addr_to_kernel`), asks the LSMs
+//! (`security_socket_bind`) and calls `sock->ops->bind`, here `unix_bind`
+//! (net/unix/af_unix.c), which for a path creates the socket file (`unix_bind_bsd`, 5.14+).
+//! Since 6.10 the part after the fd lookup is `__sys_bind_socket`.
+
+use serde_json::Value;
+
+use super::{Ctx, Lang, Lesson, Line, Step};
+
+/// The demo's source, to quote the lines that made the calls.
+const DEMO_SOURCE: &str = include_str!("../demo/socketcall.rs");
+const DEMO_FILE: &str = "tracer/src/demo/socketcall.rs";
+
+/// The line number and text of the first line of the demo containing `needle`.
+fn source_line(needle: &str) -> Option<(usize, &'static str)> {
+    DEMO_SOURCE
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(needle))
+        .map(|(i, l)| (i + 1, l.trim()))
+}
+
+macro_rules! t {
+    ($lang:expr, $en:literal, $zh:literal) => {
+        match $lang {
+            Lang::En => format!($en),
+            Lang::Zh => format!($zh),
+        }
+    };
+}
+
+fn text(s: String) -> Line {
+    Line::Text(s)
+}
+
+/// A value captured in the run, or a marker saying there was no run.
+fn val(ctx: &Ctx, v: Option<String>) -> String {
+    v.unwrap_or_else(|| match ctx.lang {
+        Lang::En => "(not captured)".into(),
+        Lang::Zh => "（未捕获）".into(),
+    })
+}
+
+fn num(v: &Value) -> Option<i64> {
+    v.as_i64()
+}
+
+fn hex(v: &Value) -> Option<String> {
+    v.as_u64().map(|n| format!("{n:#x}"))
+}
+
+/// The recorded kernel path's steps that are functions, in order.
+fn path_funcs(call: Option<&Value>) -> Vec<String> {
+    call.and_then(|c| c["kernel_path"].as_array())
+        .map(|p| {
+            p.iter()
+                .filter_map(|s| s["func"].as_str())
+                .filter(|f| !f.ends_with("()"))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
+pub fn lesson(ctx: &Ctx) -> Lesson {
+    let lang = ctx.lang;
+    let run = ctx.run;
+    let ia32 = run.and_then(|r| r.find(|c| c["syscall"] == "bind" && c["abi"] == "ia32"));
+    let x64 = run.and_then(|r| r.find(|c| c["syscall"] == "bind" && c["abi"] == "x86_64"));
+    let kernel = ctx.kernel;
+
+    // The values of the run.
+    let fd = val(
+        ctx,
+        x64.and_then(|c| num(&c["args"]["sockfd"]))
+            .map(|n| n.to_string()),
+    );
+    let x_ptr = val(ctx, x64.and_then(|c| hex(&c["raw_args"][1])));
+    let x_len = val(
+        ctx,
+        x64.and_then(|c| num(&c["args"]["addrlen"]))
+            .map(|n| n.to_string()),
+    );
+    let x_path = val(
+        ctx,
+        x64.and_then(|c| c["args"]["addr"]["path"].as_str().map(String::from)),
+    );
+    let x_ret = val(ctx, x64.and_then(|c| num(&c["ret"])).map(|n| n.to_string()));
+    let x_nr = val(ctx, x64.and_then(|c| num(&c["nr"])).map(|n| n.to_string()));
+    let i_nr = val(ctx, ia32.and_then(|c| num(&c["nr"])).map(|n| n.to_string()));
+    let i_call = val(
+        ctx,
+        ia32.and_then(|c| num(&c["socketcall"]["call"]))
+            .map(|n| n.to_string()),
+    );
+    let i_ptr = val(
+        ctx,
+        ia32.and_then(|c| c["socketcall"]["args_ptr"].as_str().map(String::from)),
+    );
+    let array = ia32
+        .and_then(|c| c["socketcall"]["array"].as_array())
+        .map(|a| {
+            let a: Vec<String> = a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match (i, v.as_u64()) {
+                    (1, Some(p)) => format!("{p:#x}"),
+                    (_, Some(n)) => n.to_string(),
+                    _ => "?".into(),
+                })
+                .collect();
+            format!("[{}]", a.join(", "))
+        });
+    let array = val(ctx, array);
+    let i_fd = val(
+        ctx,
+        ia32.and_then(|c| num(&c["socketcall"]["array"][0]))
+            .map(|n| n.to_string()),
+    );
+    let i_len = val(
+        ctx,
+        ia32.and_then(|c| num(&c["socketcall"]["array"][2]))
+            .map(|n| n.to_string()),
+    );
+    let i_path = val(
+        ctx,
+        ia32.and_then(|c| c["args"]["addr"]["path"].as_str().map(String::from)),
+    );
+    let i_ret = val(
+        ctx,
+        ia32.and_then(|c| num(&c["ret"])).map(|n| n.to_string()),
+    );
+    let dur = |c: Option<&Value>| {
+        val(
+            ctx,
+            c.and_then(|c| c["dur_ns"].as_u64())
+                .map(|n| format!("{}.{} us", n / 1000, n % 1000 / 100)),
+        )
+    };
+    let (i_dur, x_dur) = (dur(ia32), dur(x64));
+
+    let mut steps = Vec::new();
+
+    // 1. The C call.
+    let mut lines = vec![text(t!(
+        lang,
+        "In C: bind(fd, (struct sockaddr *)&addr, sizeof addr). The demo makes that call twice, \
+         issuing the instructions itself as the C library would:",
+        "C 语言里写作 bind(fd, (struct sockaddr *)&addr, sizeof addr)。演示程序把这个调用做了两次，\
+         像 C 库那样亲自发出进入内核的指令："
+    ))];
+    if let Some((n, code)) = source_line("int80(IA32_NR_SOCKETCALL, SYS_BIND") {
+        lines.push(text(format!("  ia32    {DEMO_FILE}:{n}   {code}")));
+    }
+    // The 64-bit call spans lines: quote where `libc::syscall(` opens it.
+    if let Some((n, _)) = source_line("libc::SYS_bind,") {
+        let open = DEMO_SOURCE
+            .lines()
+            .take(n)
+            .enumerate()
+            .filter(|(_, l)| l.contains("libc::syscall("))
+            .last()
+            .map_or(n, |(i, _)| i + 1);
+        lines.push(text(format!(
+            "  x86_64  {DEMO_FILE}:{open}   libc::syscall(libc::SYS_bind, fd, &addr, addr_len)"
+        )));
+    }
+    lines.push(text(t!(
+        lang,
+        "  this run: fd {fd}, path {x_path} ({x_len} bytes of sockaddr_un) on x86_64; \
+         {i_path} ({i_len} bytes) through ia32",
+        "  本次运行：x86_64 上 fd {fd}，路径 {x_path}（sockaddr_un 共 {x_len} 字节）；\
+         ia32 上 {i_path}（{i_len} 字节）"
+    )));
+    steps.push(Step {
+        title: t!(lang, "The C call", "C 语言调用"),
+        lines,
+    });
+
+    // 2. The wrapper and the registers, side by side.
+    steps.push(Step {
+        title: t!(
+            lang,
+            "The wrapper loads the registers",
+            "C 库包装函数装载寄存器"
+        ),
+        lines: vec![
+            text(t!(
+                lang,
+                "x86_64 glibc's bind() puts the number in rax and the arguments in rdi, rsi, rdx:",
+                "x86_64 的 glibc bind() 把系统调用号放进 rax，参数放进 rdi、rsi、rdx："
+            )),
+            text(format!(
+                "  rax = {x_nr} (bind)   rdi = {fd}   rsi = {x_ptr}   rdx = {x_len}"
+            )),
+            text(t!(
+                lang,
+                "32-bit glibc (built for kernels before 4.3, like Debian 12's) has no bind system \
+                 call to use: it calls socketcall with the call number and a pointer to the \
+                 arguments, stored in memory as an array:",
+                "32 位 glibc（为 4.3 之前的内核构建，Debian 12 的就是这样）没有 bind 系统调用可用：\
+                 它调用 socketcall，传入调用号和一个指向参数数组的指针，参数放在内存里："
+            )),
+            text(format!(
+                "  eax = {i_nr} (socketcall)   ebx = {i_call} (SYS_BIND)   ecx = {i_ptr} -> {array}"
+            )),
+            text(t!(
+                lang,
+                "The array lives below 4 GiB: the 32-bit entry sees pointers as 32 bits.",
+                "参数数组位于 4 GiB 以下：32 位入口把指针当作 32 位值。"
+            )),
+        ],
+    });
+
+    // 3. The instruction and the entry code.
+    let x_funcs = path_funcs(x64);
+    let i_funcs = path_funcs(ia32);
+    let dispatch_at = |fs: &[String]| {
+        fs.iter()
+            .position(|f| f.ends_with("_sys_call") || f.contains("sys_call_table"))
+            .unwrap_or(fs.len().min(2))
+    };
+    let (xd, id) = (dispatch_at(&x_funcs), dispatch_at(&i_funcs));
+    let mut lines = vec![text(t!(
+        lang,
+        "x86_64: `syscall` jumps to the address in MSR_LSTAR and switches to kernel mode; \
+         ia32: `int $0x80` goes through the interrupt descriptor table, vector 0x80. Both save \
+         the user registers in a struct pt_regs on the kernel stack. This kernel ({kernel}):",
+        "x86_64：`syscall` 跳到 MSR_LSTAR 中的地址并切换到内核态；ia32：`int $0x80` 经由中断\
+         描述符表的 0x80 号向量进入。两者都把用户寄存器保存到内核栈上的 struct pt_regs 中。\
+         本内核（{kernel}）："
+    ))];
+    let entry_what = |f: &str| match (f, lang) {
+        ("entry_SYSCALL_64", Lang::En) => "the syscall instruction lands here".to_string(),
+        ("entry_SYSCALL_64", Lang::Zh) => "syscall 指令落到这里".to_string(),
+        ("int80_emulation" | "entry_INT80_compat", Lang::En) => "the int $0x80 gate".to_string(),
+        ("int80_emulation" | "entry_INT80_compat", Lang::Zh) => "int $0x80 的门".to_string(),
+        (_, Lang::En) => "C entry code: the sys_enter tracepoint fires here".to_string(),
+        (_, Lang::Zh) => "C 语言的入口代码：sys_enter 跟踪点在此触发".to_string(),
+    };
+    if x_funcs.is_empty() {
+        lines.push(ctx.func("entry_SYSCALL_64", entry_what("entry_SYSCALL_64")));
+        lines.push(ctx.func("do_syscall_64", entry_what("do_syscall_64")));
+    }
+    for f in &x_funcs[..xd] {
+        lines.push(ctx.path_func(x64, f, format!("x86_64: {}", entry_what(f))));
+    }
+    for f in &i_funcs[..id] {
+        lines.push(ctx.path_func(ia32, f, format!("ia32: {}", entry_what(f))));
+    }
+    if !i_funcs.iter().any(|f| f == "int80_emulation") && ctx.ksyms.has("int80_emulation") {
+        // Nothing recorded (no run): name what this kernel has.
+        lines.push(ctx.func("int80_emulation", entry_what("int80_emulation")));
+    }
+    lines.push(text(t!(
+        lang,
+        "Before Linux 6.7, int $0x80 entered through entry_INT80_compat and do_int80_syscall_32; \
+         the classic 32-bit kernels entered system_call.",
+        "Linux 6.7 之前，int $0x80 经由 entry_INT80_compat 和 do_int80_syscall_32 进入；\
+         经典的 32 位内核则进入 system_call。"
+    )));
+    steps.push(Step {
+        title: t!(
+            lang,
+            "The entry instruction crosses into the kernel",
+            "入口指令跨入内核"
+        ),
+        lines,
+    });
+
+    // 4. The table.
+    let table = |abi_fn: &str, table_name: &str, nr: &str| {
+        if ctx.ksyms.has(abi_fn) {
+            t!(
+                lang,
+                "switch (nr) case {nr}: a switch since Linux 6.9 (and its stable backports), where older kernels call {table_name}[{nr}]",
+                "switch (nr) case {nr}：自 Linux 6.9（及其稳定版回移）起是 switch，旧内核调用 {table_name}[{nr}]"
+            )
+        } else {
+            format!("{table_name}[{nr}]")
+        }
+    };
+    let mut lines = vec![text(t!(
+        lang,
+        "The number picks the function: 49 in the x86_64 table, 102 in the ia32 table (on \
+         x86_64, 102 is getuid: the number alone does not say which call it is).",
+        "调用号决定调用哪个函数：x86_64 表中的 49，ia32 表中的 102（在 x86_64 上 102 是 getuid：\
+         光看调用号并不知道是哪个调用）。"
+    ))];
+    lines.push(ctx.path_func(
+        x64,
+        "x64_sys_call",
+        table("x64_sys_call", "sys_call_table", "49"),
+    ));
+    lines.push(ctx.path_func(
+        ia32,
+        "ia32_sys_call",
+        table("ia32_sys_call", "ia32_sys_call_table", "102"),
+    ));
+    lines.push(ctx.path_func(
+        x64,
+        "__x64_sys_bind",
+        t!(lang, "x86_64's entry for bind", "x86_64 的 bind 表项"),
+    ));
+    lines.push(ctx.path_func(
+        ia32,
+        "__ia32_compat_sys_socketcall",
+        t!(
+            lang,
+            "ia32's entry 102: the dispatcher",
+            "ia32 的 102 号表项：分派器"
+        ),
+    ));
+    steps.push(Step {
+        title: t!(lang, "The system call table", "系统调用表"),
+        lines,
+    });
+
+    // 5. The dispatcher checks the call number.
+    steps.push(Step {
+        title: t!(lang, "socketcall checks the call number", "socketcall 检查调用号"),
+        lines: vec![
+            ctx.path_func(
+                ia32,
+                "__ia32_compat_sys_socketcall",
+                format!("call = {i_call}, args = {i_ptr}"),
+            ),
+            text(t!(
+                lang,
+                "  if (call < SYS_SOCKET || call > SYS_SENDMMSG) return -EINVAL;   // 1..20, call = {i_call}: accepted",
+                "  if (call < SYS_SOCKET || call > SYS_SENDMMSG) return -EINVAL;   // 1..20，call = {i_call}：通过"
+            )),
+            text(t!(
+                lang,
+                "  len = nas[call];   // nas[SYS_BIND] = AL(3) = 3 * sizeof(u32) = 12 bytes",
+                "  len = nas[call];   // nas[SYS_BIND] = AL(3) = 3 * sizeof(u32) = 12 字节"
+            )),
+            text(t!(
+                lang,
+                "  (net/compat.c; the x86_64 bind has no such step: its arguments came in registers)",
+                "  （net/compat.c；x86_64 的 bind 没有这一步：它的参数就在寄存器里）"
+            )),
+        ],
+    });
+
+    // 6. copy_from_user.
+    steps.push(Step {
+        title: t!(lang, "The arguments are copied in", "把参数复制进内核"),
+        lines: vec![
+            text(format!("  copy_from_user(a, {i_ptr}, 12)  ->  a = {array}")),
+            text(t!(
+                lang,
+                "  a[0] = {i_fd}: the socket's fd; a[1]: the address of the sockaddr_un; a[2] = {i_len}: its length",
+                "  a[0] = {i_fd}：套接字的 fd；a[1]：sockaddr_un 的地址；a[2] = {i_len}：它的长度"
+            )),
+            text(t!(
+                lang,
+                "  A pointer that faults here makes socketcall return -EFAULT before any socket code runs.",
+                "  如果这里的指针无法访问，socketcall 在任何套接字代码运行之前就返回 -EFAULT。"
+            )),
+        ],
+    });
+
+    // 7. The switch.
+    steps.push(Step {
+        title: t!(lang, "switch (call) takes case SYS_BIND", "switch (call) 进入 case SYS_BIND"),
+        lines: vec![
+            text("  switch (call) {".into()),
+            text("  case SYS_BIND:".into()),
+            text("          ret = __sys_bind(a0, compat_ptr(a1), a[2]);".into()),
+            text(t!(
+                lang,
+                "The two paths meet: x86_64's __x64_sys_bind calls the same __sys_bind(fd, umyaddr, addrlen).",
+                "两条路径在此汇合：x86_64 的 __x64_sys_bind 调用的是同一个 __sys_bind(fd, umyaddr, addrlen)。"
+            )),
+        ],
+    });
+
+    // 8. __sys_bind.
+    let mut lines = vec![
+        ctx.path_func(
+            ia32.or(x64),
+            "__sys_bind",
+            t!(
+                lang,
+                "fd {i_fd} (ia32) / {fd} (x86_64)",
+                "fd {i_fd}（ia32）/ {fd}（x86_64）"
+            ),
+        ),
+        text(t!(
+            lang,
+            "  the fd is looked up to its struct socket (not a socket: -ENOTSOCK);",
+            "  由 fd 找到对应的 struct socket（不是套接字则返回 -ENOTSOCK）；"
+        )),
+    ];
+    lines.push(ctx.func(
+        "move_addr_to_kernel",
+        t!(
+            lang,
+            "copies the {x_len}-byte address in (more than sizeof(struct sockaddr_storage): -EINVAL)",
+            "把 {x_len} 字节的地址复制进内核（超过 sizeof(struct sockaddr_storage) 则返回 -EINVAL）"
+        ),
+    ));
+    if ctx.ksyms.has("__sys_bind_socket") {
+        lines.push(ctx.path_func(
+            ia32.or(x64),
+            "__sys_bind_socket",
+            t!(
+                lang,
+                "the socket half of __sys_bind (Linux 6.10+)",
+                "__sys_bind 的套接字部分（Linux 6.10+）"
+            ),
+        ));
+    }
+    lines.push(ctx.func(
+        "security_socket_bind",
+        t!(lang, "the security modules may refuse", "安全模块可以拒绝"),
+    ));
+    lines.push(text(t!(
+        lang,
+        "  then sock->ops->bind: the protocol's own bind, chosen by the socket's family",
+        "  然后调用 sock->ops->bind：由套接字的地址族决定的协议自己的 bind"
+    )));
+    steps.push(Step {
+        title: t!(lang, "__sys_bind", "__sys_bind"),
+        lines,
+    });
+
+    // 9. unix_bind.
+    steps.push(Step {
+        title: t!(lang, "unix_bind creates the socket file", "unix_bind 创建套接字文件"),
+        lines: vec![
+            ctx.path_func(
+                ia32.or(x64),
+                "unix_bind",
+                t!(lang, "AF_UNIX's proto_ops.bind", "AF_UNIX 的 proto_ops.bind"),
+            ),
+            ctx.func(
+                "unix_bind_bsd",
+                t!(
+                    lang,
+                    "a path name: creates the inode (S_IFSOCK) in the file system",
+                    "路径名地址：在文件系统中创建 inode（S_IFSOCK）"
+                ),
+            ),
+            text(t!(
+                lang,
+                "  the files that appeared: {i_path} and {x_path} (the demo unlinks them afterwards; \
+                 an abstract name, starting with a NUL byte, would create no file)",
+                "  出现的文件：{i_path} 和 {x_path}（演示程序随后 unlink 它们；以 NUL 字节开头的\
+                 抽象名字不会创建文件）"
+            )),
+        ],
+    });
+
+    // 10. The way back.
+    steps.push(Step {
+        title: t!(lang, "The way back", "返回之路"),
+        lines: vec![
+            text(t!(
+                lang,
+                "The result travels back up the same functions and is stored in the saved rax / eax.",
+                "结果沿原路返回，存入保存的 rax / eax 中。"
+            )),
+            text(t!(
+                lang,
+                "  x86_64: bind returned {x_ret} in {x_dur}; the kernel leaves with sysret when it can.",
+                "  x86_64：bind 返回 {x_ret}，耗时 {x_dur}；内核尽可能用 sysret 返回。"
+            )),
+            text(t!(
+                lang,
+                "  ia32: socketcall(SYS_BIND) returned {i_ret} in {i_dur}; int $0x80 returns with iret.",
+                "  ia32：socketcall(SYS_BIND) 返回 {i_ret}，耗时 {i_dur}；int $0x80 用 iret 返回。"
+            )),
+            text(t!(
+                lang,
+                "  A negative value is -errno: the C library stores it in errno and returns -1.",
+                "  负值就是 -errno：C 库把它存入 errno 并返回 -1。"
+            )),
+        ],
+    });
+
+    let source = match (run, lang) {
+        (Some(_), Lang::En) => format!(
+            "Values captured by tracer from a run of `tracer demo socketcall` on Linux {kernel}."
+        ),
+        (Some(_), Lang::Zh) => {
+            format!(
+                "数值由 tracer 从 Linux {kernel} 上的一次 `tracer demo socketcall` 运行中捕获。"
+            )
+        }
+        (None, Lang::En) => "No run: capturing needs root (sudo tracer walkthrough socketcall); \
+                             the values are absent."
+            .to_string(),
+        (None, Lang::Zh) => {
+            "未运行：捕获需要 root（sudo tracer walkthrough socketcall）；以下没有实际数值。"
+                .to_string()
+        }
+    };
+    Lesson {
+        title: t!(
+            lang,
+            "How bind() enters the kernel: syscall and socketcall",
+            "bind() 如何进入内核：syscall 与 socketcall"
+        ),
+        source,
+        steps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::ksyms::Ksyms;
+    use crate::walkthrough::{Mark, PrintFormat, Run, render};
+
+    const KSYMS: &str = "\
+ffffffff81000000 T entry_SYSCALL_64
+ffffffff81000100 T do_syscall_64
+ffffffff81000200 T x64_sys_call
+ffffffff81000300 T ia32_sys_call
+ffffffff81000400 T int80_emulation
+ffffffff81000500 T do_int80_emulation
+ffffffff81000600 T __x64_sys_bind
+ffffffff81000700 T __ia32_compat_sys_socketcall
+ffffffff81000800 T __sys_bind
+ffffffff81000900 T move_addr_to_kernel
+ffffffff81000a00 T unix_bind
+ffffffff81000b00 T security_socket_bind
+";
+
+    fn run() -> Run {
+        let lines = [
+            r#"{"type":"syscall","syscall":"bind","abi":"ia32","nr":102,"ret":0,"dur_ns":50725,"raw_args":[2,1089400832],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-ia32.sock"},"addrlen":56,"sockfd":3},"socketcall":{"args_ptr":"0x40eef000","array":[3,1089400844,56],"call":2,"name":"SYS_BIND"},"kernel_path":[{"func":"int80_emulation","observed":false},{"func":"do_int80_emulation","observed":false},{"func":"ia32_sys_call","observed":false},{"func":"__ia32_compat_sys_socketcall","observed":true},{"func":"__sys_bind","observed":true},{"func":"unix_bind","observed":false}]}"#,
+            r#"{"type":"syscall","syscall":"bind","abi":"x86_64","nr":49,"ret":0,"dur_ns":45808,"raw_args":[3,140728886650920,55],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-x64.sock"},"addrlen":55,"sockfd":3},"kernel_path":[{"func":"entry_SYSCALL_64","observed":false},{"func":"do_syscall_64","observed":false},{"func":"x64_sys_call","observed":false},{"func":"__x64_sys_bind","observed":false},{"func":"__sys_bind","observed":false}]}"#,
+        ];
+        Run {
+            records: lines
+                .iter()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_printed_lesson_carries_the_values_of_the_run() {
+        let k = Ksyms::parse(KSYMS);
+        let run = run();
+        for lang in [Lang::En, Lang::Zh] {
+            let ctx = Ctx {
+                ksyms: &k,
+                run: Some(&run),
+                lang,
+                kernel: "6.18.0",
+            };
+            let lesson = lesson(&ctx);
+            assert_eq!(lesson.steps.len(), 10);
+            let t = render(&lesson, PrintFormat::Text, lang);
+            for want in [
+                "rax = 49 (bind)   rdi = 3   rsi = 0x7ffdff4c6828   rdx = 55",
+                "eax = 102 (socketcall)   ebx = 2 (SYS_BIND)   ecx = 0x40eef000 -> [3, 0x40eef00c, 56]",
+                "copy_from_user(a, 0x40eef000, 12)  ->  a = [3, 0x40eef00c, 56]",
+                "case SYS_BIND:",
+                "/tmp/d/socketcall-ia32.sock",
+                "[3/10]",
+                "tracer/src/demo/socketcall.rs:",
+                "* __ia32_compat_sys_socketcall",
+                "* __sys_bind",
+                ". unix_bind",
+                "- unix_bind_bsd",
+            ] {
+                assert!(t.contains(want), "{lang:?}: missing {want:?} in:\n{t}");
+            }
+            assert!(
+                !t.contains("(not captured)") && !t.contains("未捕获"),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_run_the_values_are_marked_absent() {
+        let k = Ksyms::parse(KSYMS);
+        let ctx = Ctx {
+            ksyms: &k,
+            run: None,
+            lang: Lang::En,
+            kernel: "6.18.0",
+        };
+        let lesson = lesson(&ctx);
+        let t = render(&lesson, PrintFormat::Markdown, Lang::En);
+        assert!(t.contains("No run: capturing needs root"), "{t}");
+        assert!(t.contains("(not captured)"), "{t}");
+        assert!(t.contains("## 1/10. The C call"), "{t}");
+        // Without a run nothing is observed.
+        assert!(
+            lesson
+                .steps
+                .iter()
+                .flat_map(|s| &s.lines)
+                .all(|l| !matches!(
+                    l,
+                    Line::Func {
+                        mark: Mark::Observed,
+                        ..
+                    }
+                ))
+        );
+    }
+
+    #[test]
+    fn the_demo_source_lines_are_found() {
+        assert!(source_line("int80(IA32_NR_SOCKETCALL, SYS_BIND").is_some());
+        assert!(source_line("libc::SYS_bind,").is_some());
+    }
+}

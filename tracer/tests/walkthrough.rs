@@ -1,0 +1,132 @@
+//! `tracer walkthrough`: the socketcall lesson runs its demo under capture on the real kernel
+//! and prints the values of that run; every kernel function it names as present is in this
+//! kernel's /proc/kallsyms, and every one it marks absent is not.
+
+mod common;
+
+use std::collections::HashSet;
+use std::os::unix::process::CommandExt as _;
+use std::process::Command;
+
+use common::TRACER;
+
+fn walkthrough(args: &[&str], as_nobody: bool) -> (i32, String, String) {
+    let mut cmd = Command::new(TRACER);
+    cmd.arg("walkthrough").args(args).env("LANG", "C.UTF-8");
+    if as_nobody {
+        cmd.uid(65534).gid(65534);
+    }
+    let out = cmd.output().expect("running tracer");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The kernel functions a printed lesson names: `  * name  ...`, `  . name  ...`, `  - name`.
+fn named_functions(text: &str) -> Vec<(char, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("  ")?;
+            let mut chars = rest.chars();
+            let mark = chars.next()?;
+            let name = chars.as_str().strip_prefix(' ')?.split("  ").next()?;
+            (matches!(mark, '*' | '.' | '-')
+                && !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .then(|| (mark, name.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_socketcall_lesson_shows_the_values_of_a_real_run() {
+    common::require_root();
+    let (code, out, err) = walkthrough(&["socketcall", "--print"], false);
+    assert_eq!(code, 0, "{err}");
+    for want in [
+        "[1/10] The C call",
+        "rax = 49 (bind)   rdi = 3",
+        "eax = 102 (socketcall)   ebx = 2 (SYS_BIND)   ecx = 0x",
+        "case SYS_BIND:",
+        "socketcall-ia32.sock",
+        "socketcall-x64.sock",
+        "[10/10] The way back",
+        "bind returned 0 in",
+    ] {
+        assert!(out.contains(want), "missing {want:?}:\n{out}");
+    }
+    // The array as read: [fd, the address of the sockaddr_un, its length].
+    let array = out
+        .lines()
+        .find(|l| l.contains("copy_from_user(a, 0x"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        array.contains("-> [3, 0x") || array.contains("->  a = [3, 0x"),
+        "{array}"
+    );
+    assert!(!out.contains("(not captured)"), "{out}");
+
+    let kallsyms: HashSet<String> = std::fs::read_to_string("/proc/kallsyms")
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(String::from))
+        .collect();
+    let named = named_functions(&out);
+    assert!(named.len() >= 10, "{named:?}");
+    for (mark, f) in named {
+        if mark == '-' {
+            assert!(!kallsyms.contains(&f), "{f} is marked absent but exists");
+        } else {
+            assert!(
+                kallsyms.contains(&f),
+                "{f} is not a function of this kernel"
+            );
+        }
+    }
+}
+
+#[test]
+fn in_chinese_and_as_markdown() {
+    common::require_root();
+    let (code, out, err) = walkthrough(
+        &[
+            "socketcall",
+            "--print",
+            "--lang",
+            "zh",
+            "--format",
+            "markdown",
+        ],
+        false,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("# bind() 如何进入内核"), "{out}");
+    assert!(out.contains("## 6/10. 把参数复制进内核"), "{out}");
+    assert!(out.contains("ebx = 2 (SYS_BIND)"), "{out}");
+}
+
+#[test]
+fn without_root_the_static_lesson_says_values_are_absent() {
+    common::require_root();
+    let (code, out, err) = walkthrough(&["socketcall", "--print"], true);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("No run: capturing needs root"), "{out}");
+    assert!(out.contains("(not captured)"), "{out}");
+}
+
+#[test]
+fn list_and_unknown_lessons() {
+    let (code, out, _) = walkthrough(&["--list"], false);
+    assert_eq!(code, 0);
+    assert!(out.contains("socketcall"), "{out}");
+    let (code, out, err) = walkthrough(&["sockcall"], false);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("no lesson \"sockcall\"") && err.contains("socketcall"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
