@@ -211,13 +211,17 @@ impl Source {
         ]
     }
 
-    /// Run `command` (as the user who ran sudo) and trace it with all its descendants. With
-    /// `output`, its stdin is /dev/null and its stdout and stderr go to that file, so that it
-    /// cannot write over a terminal UI.
-    pub fn spawn(&mut self, command: &[String], output: Option<&Path>) -> Result<Exited> {
+    /// Run `command` (as the user who ran sudo) and trace it with all its descendants; returns
+    /// its exit and its pid. With `output`, its stdin is /dev/null and its stdout and stderr go
+    /// to that file, so that it cannot write over a terminal UI.
+    pub fn spawn(
+        &mut self,
+        command: &[String],
+        output: Option<&Path>,
+    ) -> Result<(Exited, Option<u32>)> {
         let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
         let Some((prog, rest)) = command.split_first() else {
-            return Ok(exit_rx);
+            return Ok((exit_rx, None));
         };
         let mut cmd = Command::new(prog);
         cmd.args(rest);
@@ -235,10 +239,11 @@ impl Source {
         let spawned = cmd.spawn();
         self.cap.stop_tracking_children()?;
         let mut child = spawned.with_context(|| format!("cannot execute {prog:?}"))?;
+        let pid = child.id();
         tokio::task::spawn_blocking(move || {
             let _ = exit_tx.send(child.wait());
         });
-        Ok(exit_rx)
+        Ok((exit_rx, Some(pid)))
     }
 
     /// Read every record now in the ring buffer; calls and process events go to `out`.
@@ -308,7 +313,7 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
         snaplen: opts.snaplen,
     })?;
 
-    let mut exit_rx = src.spawn(&args.scope.command, None)?;
+    let (mut exit_rx, _) = src.spawn(&args.scope.command, None)?;
     let has_command = !args.scope.command.is_empty();
 
     let deadline = args

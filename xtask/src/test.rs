@@ -39,7 +39,9 @@ const STEPS: &[Step] = &[
 
 pub fn test(ctx: &Ctx) -> Result<()> {
     let tc = toolchain::ensure(ctx)?;
-    apt::ensure_packages(ctx, &["gcc-multilib"])?;
+    // gcc-multilib builds the 32-bit test program; tmux is the terminal the live UI's
+    // end-to-end test runs in.
+    apt::ensure_packages(ctx, &["gcc-multilib", "tmux"])?;
     let obj = ebpf::build(&ctx.root, &tc)?;
     let mut passed = Vec::new();
     for step in STEPS {

@@ -33,7 +33,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Space", "pause the list (capture goes on), and resume"),
     ("Esc", "close what is open; clear the search"),
     ("?", "this help"),
-    ("q  Ctrl-c", "quit"),
+    ("q  Ctrl-c", "quit; a command still running gets SIGTERM"),
 ];
 
 /// What `key` means now: while a prompt is open, keys are text.

@@ -41,7 +41,10 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(live(args, &opts))
+    let result = rt.block_on(live(args, &opts));
+    // A command that outlives the UI (it ignored SIGTERM) is not waited for.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 /// Leaves the alternate screen and raw mode however `live` ends.
@@ -122,7 +125,7 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
         width: size.width,
         height: size.height,
     });
-    let mut exit_rx = src.spawn(&args.scope.command, out_path.as_deref())?;
+    let (mut exit_rx, child) = src.spawn(&args.scope.command, out_path.as_deref())?;
     if let Some(p) = &out_path {
         app.update(Action::Message(format!(
             "the command's standard output and error go to {}",
@@ -201,6 +204,14 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
             _ = sigint.recv() => break,
             _ = sigterm.recv() => break,
         }
+    }
+    // Leaving stops the command, as Ctrl-C does under `tracer record` (in the UI's raw mode
+    // Ctrl-C is a key, not a signal to the foreground processes).
+    if running && let Some(pid) = child {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
     }
     Ok(())
 }

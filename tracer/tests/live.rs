@@ -1,0 +1,193 @@
+//! `tracer live` end to end: the real binary, as root, on the real kernel, in a real terminal
+//! (a detached tmux session), read back with `tmux capture-pane`.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{TRACER, require_root};
+
+/// A tmux session of its own, killed when the test ends however it ends.
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(tag: &str, width: u16, height: u16) -> Tmux {
+        assert!(
+            Command::new("tmux").arg("-V").output().is_ok(),
+            "the live test needs tmux (`cargo xtask test` installs it; or apt-get install tmux)"
+        );
+        let name = format!("tracer-{tag}-{}", std::process::id());
+        let st = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name, "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            // A plain shell with a known prompt: the test recognises it when tracer has left.
+            .args(["env", "PS1=READY$ ", "bash", "--norc", "--noprofile"])
+            .status()
+            .expect("running tmux");
+        assert!(st.success(), "tmux new-session failed");
+        Tmux { name }
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let st = Command::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(st.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `ok`; panics with the screen after `secs`.
+    fn wait_for(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {secs} s for {what}; the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+#[test]
+fn live_shows_the_bind_and_its_journey_then_quits_cleanly() {
+    require_root();
+    let out = common::out_file("live").with_extension("out");
+    let tmux = Tmux::start("live", 100, 40);
+    tmux.wait_for("the shell", 10, |s| s.contains("READY$"));
+    let cmd = format!(
+        "{TRACER} live -e %net --command-output {} -- {TRACER} demo uds-stream",
+        out.display()
+    );
+    tmux.send(&[&cmd, "Enter"]);
+    // Generous: while other tests detach their uprobes, the kernel can hold a process in exit for
+    // tens of seconds.
+    let s = tmux.wait_for("the demo to finish", 150, |s| s.contains("trace finished"));
+    assert!(s.contains("command exited (exit status: 0)"), "{s}");
+    assert!(s.contains("TIME") && s.contains("CALL = RESULT"), "{s}");
+
+    // Filter the list to the bind: it is selected, and its journey shown below it.
+    tmux.send(&["f"]);
+    tmux.wait_for("the filter prompt", 10, |s| s.contains("filter: "));
+    tmux.send(&["-l", "bind"]);
+    tmux.send(&["Enter"]);
+    let s = tmux.wait_for("the bind's journey", 10, |s| s.contains("Journey of bind"));
+    // The list's line, and the journey's first line with the address in full.
+    let bind_lines: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains("bind(3, {sa_family=AF_UNIX") && l.contains("= 0"))
+        .collect();
+    assert_eq!(
+        bind_lines.len(),
+        2,
+        "the bind in the list and in the pane:\n{s}"
+    );
+    assert!(bind_lines[1].contains("stream.sock\""), "{s}");
+    for step in ["user space ▼ kernel", "kernel ▲ user space", "returns 0"] {
+        assert!(s.contains(step), "no {step:?} in the journey:\n{s}");
+    }
+    // Entry code exists on every x86-64 kernel; which names depends on the version.
+    assert!(
+        s.contains("entry_SYSCALL_64") || s.contains("do_syscall_64"),
+        "no entry code in:\n{s}"
+    );
+    assert!(s.contains("__sys_bind"), "no __sys_bind in:\n{s}");
+    assert!(
+        s.contains("● bind()") || s.contains("○ no libc wrapper"),
+        "{s}"
+    );
+
+    // The command wrote to its file, not over the screen.
+    let written = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(written.contains("server: listening"), "{written:?}");
+    assert!(
+        !s.contains("server: listening"),
+        "the command's output reached the screen:\n{s}"
+    );
+
+    tmux.send(&["q"]);
+    let s = tmux.wait_for("the shell again", 20, |s| {
+        s.lines().filter(|l| l.starts_with("READY$")).count() >= 2
+    });
+    assert!(!s.contains("Journey of"), "the UI is still on screen:\n{s}");
+    // The terminal is back in cooked mode: a typed command runs.
+    tmux.send(&["echo restored-$((6*7))", "Enter"]);
+    tmux.wait_for("the shell to run a command", 10, |s| {
+        s.contains("restored-42")
+    });
+}
+
+/// The children of process `pid` (from /proc, every thread's list).
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|c| {
+            c.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    require_root();
+    let tmux = Tmux::start("term", 80, 24);
+    tmux.wait_for("the shell", 10, |s| s.contains("READY$"));
+    let out = common::out_file("live-term").with_extension("out");
+    let cmd = format!(
+        "{TRACER} live -e bind --command-output {} -- sleep 30",
+        out.display()
+    );
+    tmux.send(&[&cmd, "Enter"]);
+    tmux.wait_for("the UI", 60, |s| s.contains("CALL = RESULT"));
+    let shell: u32 = Command::new("tmux")
+        .args(["display-message", "-p", "-t", &tmux.name, "#{pane_pid}"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .expect("the pane's shell pid");
+    let tracer = *children(shell).first().expect("tracer, the shell's child");
+    let sleeper = children(tracer);
+    kill(Pid::from_raw(tracer as i32), Signal::SIGTERM).expect("signalling tracer");
+    let s = tmux.wait_for("the shell again", 20, |s| {
+        s.lines().filter(|l| l.starts_with("READY$")).count() >= 2 && !s.contains("CALL = RESULT")
+    });
+    assert!(!s.contains("Journey"), "{s}");
+    for p in sleeper {
+        let _ = kill(Pid::from_raw(p as i32), Signal::SIGKILL);
+    }
+}
