@@ -97,11 +97,22 @@ pub struct Lesson {
     pub steps: Vec<Step>,
 }
 
-/// The lessons there are, with a line each.
-pub const LESSONS: &[(&str, &str)] = &[(
-    "socketcall",
-    "bind() on x86_64 and through the 32-bit socketcall dispatcher, step by step",
-)];
+/// One lesson: its name, the demo it runs (`tracer demo NAME`), a line about it, and the
+/// function that tells it from the run.
+pub struct LessonDef {
+    pub name: &'static str,
+    pub demo: &'static str,
+    pub summary: &'static str,
+    pub build: fn(&Ctx) -> Lesson,
+}
+
+/// The lessons there are.
+pub const LESSONS: &[LessonDef] = &[LessonDef {
+    name: "socketcall",
+    demo: "socketcall",
+    summary: "bind() on x86_64 and through the 32-bit socketcall dispatcher, step by step",
+    build: socketcall::lesson,
+}];
 
 /// What a run of the lesson's demo recorded.
 pub struct Run {
@@ -171,14 +182,14 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<()> {
     if args.list || args.lesson.is_none() {
-        for (name, what) in LESSONS {
-            println!("{name:16} {what}");
+        for l in LESSONS {
+            println!("{:16} {}", l.name, l.summary);
         }
         return Ok(());
     }
     let name = args.lesson.as_deref().unwrap_or_default();
-    let Some((name, _)) = LESSONS.iter().find(|(n, _)| *n == name) else {
-        let names: Vec<&str> = LESSONS.iter().map(|(n, _)| *n).collect();
+    let Some(def) = LESSONS.iter().find(|l| l.name == name) else {
+        let names: Vec<&str> = LESSONS.iter().map(|l| l.name).collect();
         bail!(
             "no lesson {name:?}: the lessons are {} (`tracer walkthrough --list`)",
             names.join(", ")
@@ -186,7 +197,7 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let run = match capture::check_privileges() {
-        Ok(()) => Some(record_demo(name)?),
+        Ok(()) => Some(record_demo(def.demo)?),
         Err(_) => None,
     };
     let ksyms = Ksyms::load();
@@ -200,7 +211,7 @@ pub fn run(args: &Args) -> Result<()> {
         lang,
         kernel: &kernel,
     };
-    let lesson = socketcall::lesson(&ctx);
+    let lesson = (def.build)(&ctx);
     if args.print {
         print!("{}", render(&lesson, args.format, lang));
         Ok(())
