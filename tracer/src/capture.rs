@@ -201,7 +201,12 @@ impl Capture {
         let ksyms = Ksyms::load();
         let mut links = Vec::new();
         let hops = hops::attach(&mut ebpf, &ksyms, &mut links);
-        let libcs = crate::kernel::libc::attach(&mut ebpf, &mut links);
+        let traced = opts
+            .pids
+            .as_deref()
+            .map(with_descendants)
+            .unwrap_or_default();
+        let libcs = crate::kernel::libc::attach(&mut ebpf, &mut links, &traced);
         let ring = RingBuf::try_from(ebpf.take_map("EVENTS").context("map EVENTS")?)?;
         // SAFETY: the RingBuf owns its map fd, which stays open and unchanged until the
         // RingBuf (owned by the AsyncFd) is dropped.
