@@ -29,6 +29,9 @@ pub enum Command {
     /// Watch calls as they happen in a terminal UI, each with its journey into the kernel (the
     /// default when no subcommand is given).
     Live(LiveArgs),
+    /// Export a recording in tracer's native format (`record -o FILE`) as JSON Lines,
+    /// strace-like text, or Chrome trace-event JSON for ui.perfetto.dev. Needs no root.
+    Export(ExportArgs),
     /// Run a built-in demo program (what the lessons and tests trace).
     Demo {
         /// The demo to run.
@@ -147,4 +150,18 @@ pub struct LiveArgs {
     pub ring_mib: u32,
     #[command(flatten)]
     pub scope: Scope,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExportArgs {
+    /// The recording.
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = crate::export::ExportFormat::Jsonl)]
+    pub format: crate::export::ExportFormat,
+    /// Where to write the export (`-` for standard output).
+    #[arg(short = 'o', long = "output", default_value = "-")]
+    pub output: PathBuf,
+    /// Text format: show each call's path through the kernel beneath it.
+    #[arg(short = 'k', long = "kernel-path")]
+    pub kernel_path: bool,
 }

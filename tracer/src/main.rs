@@ -7,10 +7,12 @@ mod demo;
 mod doctor;
 mod event;
 mod explain;
+mod export;
 mod kernel;
 mod live;
 mod output;
 mod record;
+mod recording;
 mod syscalls;
 mod trace;
 mod walkthrough;
@@ -23,6 +25,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Record(args)) => record::run(&args),
+        Some(Command::Export(args)) => export::run(&args),
         Some(Command::Live(args)) => live::run(&args),
         Some(Command::Demo {
             name: Some(name),

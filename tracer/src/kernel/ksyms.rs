@@ -39,6 +39,21 @@ impl Ksyms {
         Ksyms { by_name, sorted }
     }
 
+    /// From `(address, name)` pairs, e.g. the symbols a recording's header carries, so that
+    /// journeys are built without this machine's `/proc/kallsyms`. An address of 0 marks a
+    /// function that exists but whose address was hidden.
+    pub fn from_pairs<S: Into<String>>(pairs: impl IntoIterator<Item = (u64, S)>) -> Ksyms {
+        let mut by_name = HashMap::new();
+        let mut sorted = Vec::new();
+        for (addr, name) in pairs {
+            let name = name.into();
+            by_name.entry(name.clone()).or_insert(addr);
+            sorted.push((addr, name));
+        }
+        sorted.sort_unstable();
+        Ksyms { by_name, sorted }
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.by_name.contains_key(name)
     }
@@ -91,6 +106,18 @@ ffffffffc0000000 t mod_func\t[some_module]
         );
         assert_eq!(k.name_at(1), None);
         assert!(k.has("mod_func"));
+    }
+
+    #[test]
+    fn from_pairs_equals_parse() {
+        let parsed = Ksyms::parse(TEXT);
+        let k = Ksyms::from_pairs([
+            (0xffff_ffff_81e2_b200, "unix_bind"),
+            (0xffff_ffff_81e2_b100, "__sys_bind"),
+        ]);
+        assert_eq!(k.addr("unix_bind"), parsed.addr("unix_bind"));
+        assert_eq!(k.name_at(0xffff_ffff_81e2_b104), Some("__sys_bind"));
+        assert!(!k.has("mod_func"));
     }
 
     #[test]

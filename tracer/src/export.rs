@@ -1,0 +1,284 @@
+//! `tracer export FILE`: a native recording as JSON Lines, strace-like text or Perfetto JSON.
+//! Needs no privileges. JSON Lines and text go through the same `output::Writer` as
+//! `tracer record`, so an export equals a direct recording of the same events (but for the
+//! header's `arch`, which is this machine's).
+
+use std::fs::OpenOptions;
+use std::io::{self, BufWriter, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::ExportArgs;
+use crate::kernel::hops::HOP_FUNCS;
+use crate::output::{self, Format, Summary, Writer};
+use crate::recording::perfetto::Perfetto;
+use crate::recording::replay::{Event, Outcome, Replay};
+use crate::trace::Item;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// JSON Lines, as documented in docs/trace-format.md.
+    Jsonl,
+    /// strace-like lines (`-k` adds each call's kernel path).
+    Text,
+    /// Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing.
+    Perfetto,
+}
+
+pub fn run(args: &ExportArgs) -> Result<()> {
+    let file = &args.file;
+    let replay = Replay::open(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let out = open_output(&args.output)?;
+    let outcome = export(replay, out, args.format, args.kernel_path)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    if outcome.decode_errors > 0 {
+        eprintln!(
+            "tracer: {}: {} records could not be decoded (written by a different tracer?)",
+            file.display(),
+            outcome.decode_errors
+        );
+    }
+    match outcome.damage {
+        Some(e) if e.is_truncation() => {
+            eprintln!("tracer: warning: {}: {e}", file.display());
+            Ok(())
+        }
+        Some(e) => bail!("{}: {e}; everything before it was exported", file.display()),
+        None if outcome.end.is_none() => {
+            eprintln!(
+                "tracer: warning: {}: no end frame: the recorder did not stop cleanly",
+                file.display()
+            );
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+/// A file for other processes' data: readable by its owner only.
+fn open_output(path: &Path) -> Result<Box<dyn Write>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout())));
+    }
+    let f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
+}
+
+/// `output::Header` names functions and mechanisms with `&'static str`: those tracer knows are
+/// its own; any other (a recording from a newer tracer) is kept by leaking a few bytes, once
+/// per name, in a process that exits after the export.
+fn interned(s: &str) -> &'static str {
+    if let Some(f) = HOP_FUNCS.iter().find(|f| f.name == s) {
+        return f.name;
+    }
+    match s {
+        "fentry" => "fentry",
+        "kprobe" => "kprobe",
+        "none" => "none",
+        _ => Box::leak(s.to_string().into_boxed_str()),
+    }
+}
+
+/// Replay into `out` in `format`; the outcome says whether the file was whole.
+pub fn export<R: Read>(
+    replay: Replay<R>,
+    out: Box<dyn Write>,
+    format: ExportFormat,
+    kernel_path: bool,
+) -> io::Result<Outcome> {
+    let text_format = match format {
+        ExportFormat::Jsonl => Format::Jsonl,
+        ExportFormat::Text => Format::Text,
+        ExportFormat::Perfetto => {
+            let mut p = Perfetto::new(out, replay.ksyms().clone())?;
+            let outcome = replay.run(&mut |ev| p.event(&ev))?;
+            p.finish(outcome.end.as_ref().map(|e| e.stopped_ns))?;
+            return Ok(outcome);
+        }
+    };
+    let h = replay.header().clone();
+    let mut w = Writer::new(
+        out,
+        text_format,
+        h.boot_to_wall(),
+        replay.ksyms().clone(),
+        kernel_path,
+    );
+    w.header(&output::Header {
+        kernel: h.kernel.clone(),
+        hops: h
+            .mechanisms
+            .iter()
+            .map(|(f, m)| (interned(f), interned(m)))
+            .collect(),
+        boot_to_wall_ns: h.boot_to_wall(),
+        scope: h.scope.clone(),
+        snaplen: h.snaplen,
+    })?;
+    let mut calls = 0;
+    let outcome = replay.run(&mut |ev| match ev {
+        Event::Item(Item::Call(c)) => {
+            calls += 1;
+            w.call(&c)
+        }
+        Event::Item(Item::Proc(p)) => w.proc(&p),
+        Event::Pending(c) => w.pending(&c),
+        Event::Lost { ts_ns, count } => w.lost(ts_ns, count),
+    })?;
+    w.summary(&Summary {
+        calls,
+        lost: outcome.lost,
+        decode_errors: outcome.decode_errors,
+    })?;
+    w.flush()?;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::recording::reader::Reader;
+    use crate::recording::testdata::{Shared, header, pipe_recording, pipe_records};
+    use crate::trace::Joiner;
+
+    fn exported(format: ExportFormat, kernel_path: bool) -> String {
+        let file = pipe_recording();
+        let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
+        let out = Shared::default();
+        export(replay, Box::new(out.clone()), format, kernel_path).unwrap();
+        String::from_utf8(out.bytes()).unwrap()
+    }
+
+    /// What `tracer record --format F` writes for the same events: the header, each item as
+    /// the joiner produces it, the lost count where it was seen, calls never finished, the
+    /// summary.
+    fn direct(format: Format, kernel_path: bool) -> String {
+        let h = header();
+        let out = Shared::default();
+        let ksyms = Arc::new(crate::recording::header::ksyms(&h));
+        let mut w = Writer::new(
+            Box::new(out.clone()),
+            format,
+            h.boot_to_wall(),
+            ksyms,
+            kernel_path,
+        );
+        w.header(&output::Header {
+            kernel: h.kernel.clone(),
+            hops: vec![("do_pipe2", "kprobe")],
+            boot_to_wall_ns: h.boot_to_wall(),
+            scope: h.scope.clone(),
+            snaplen: h.snaplen,
+        })
+        .unwrap();
+        let mut joiner = Joiner::default();
+        let mut calls = 0;
+        for (i, r) in pipe_records().iter().enumerate() {
+            let mut items = Vec::new();
+            joiner.push(crate::event::decode(r).unwrap(), &mut |i| items.push(i));
+            for item in items {
+                match item {
+                    Item::Call(c) => {
+                        calls += 1;
+                        w.call(&c).unwrap();
+                    }
+                    Item::Proc(p) => w.proc(&p).unwrap(),
+                }
+            }
+            if i == 4 {
+                w.lost(2_100, 3).unwrap();
+            }
+        }
+        for c in joiner.drain() {
+            calls += 1;
+            w.call(&c).unwrap();
+        }
+        w.summary(&Summary {
+            calls,
+            lost: 3,
+            decode_errors: 0,
+        })
+        .unwrap();
+        w.flush().unwrap();
+        String::from_utf8(out.bytes()).unwrap()
+    }
+
+    #[test]
+    fn jsonl_and_text_exports_equal_a_direct_recording() {
+        let jsonl = exported(ExportFormat::Jsonl, false);
+        assert_eq!(jsonl, direct(Format::Jsonl, false));
+        assert!(jsonl.contains(r#""syscall":"pipe2""#), "{jsonl}");
+        assert!(
+            jsonl.contains(r#""func":"do_pipe2","mech":"kprobe","observed":true"#),
+            "{jsonl}"
+        );
+        let text = exported(ExportFormat::Text, true);
+        assert_eq!(text, direct(Format::Text, true));
+        assert!(text.contains("* do_pipe2"), "{text}");
+    }
+
+    #[test]
+    fn a_32_bit_socketcall_recording_keeps_its_journey() {
+        let file = crate::recording::testdata::socketcall_recording();
+        let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
+        let out = Shared::default();
+        export(replay, Box::new(out.clone()), ExportFormat::Jsonl, false).unwrap();
+        let text = String::from_utf8(out.bytes()).unwrap();
+        let call: serde_json::Value = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["type"] == "syscall")
+            .expect("the bind");
+        assert_eq!(call["syscall"], "bind");
+        assert_eq!(
+            (call["abi"].as_str(), call["entry"].as_str()),
+            (Some("ia32"), Some("int80"))
+        );
+        assert_eq!(call["socketcall"]["name"], "SYS_BIND");
+        assert_eq!(call["args"]["addr"]["path"], "/tmp/s");
+        let steps: Vec<(String, bool)> = call["kernel_path"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let name = s["func"].as_str().or(s["step"].as_str()).unwrap_or("");
+                (name.to_string(), s["observed"] == true)
+            })
+            .collect();
+        let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "no libc wrapper",
+                "int80_emulation",
+                "do_int80_emulation",
+                "ia32_sys_call",
+                "__ia32_compat_sys_socketcall",
+                "copy_from_user",
+                "switch (call)",
+                "__sys_bind",
+                "unix_bind"
+            ]
+        );
+        let observed: Vec<&str> = steps
+            .iter()
+            .filter(|(_, o)| *o)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(
+            observed,
+            ["__ia32_compat_sys_socketcall", "__sys_bind", "unix_bind"]
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! The native recording format: what is on disk, byte for byte (docs/trace-format.md, "Native
+//! recordings"). A recording keeps what the kernel sent, not text formatted from it, so that
+//! recording costs a copy per event and a newer tracer can decode old recordings better.
+//!
+//! ```text
+//! magic    b"TRACER\0" + format version (1 byte)
+//! frame    [u32 len][u32 crc32(kind + payload)][u8 kind][payload: len bytes]   (little-endian)
+//! ```
+//! The first frame is the header (JSON); then records, lost-event counts and the end summary,
+//! appended as they come. Each frame carries its own checksum, so damage is found where it is
+//! and everything before it stays readable.
+//!
+//! This file and `reader.rs` use only std, serde and crc32fast: the fuzz crate
+//! (`tracer/fuzz`) compiles them on their own.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The first 7 bytes of every recording; the 8th is the format version.
+pub const MAGIC_PREFIX: &[u8; 7] = b"TRACER\0";
+/// The format version this tracer writes, and the newest it reads. A change that an older
+/// reader would misread bumps it; adding a frame kind or a header field does not (readers skip
+/// frame kinds and ignore fields they do not know).
+pub const FORMAT_VERSION: u8 = 1;
+pub const MAGIC: [u8; 8] = *b"TRACER\0\x01";
+
+/// `len`, `crc` and `kind`.
+pub const FRAME_HEADER_LEN: usize = 9;
+/// No frame is larger: a ring-buffer record is at most a few KiB, the header tens of KiB. A
+/// reader refuses larger lengths before allocating anything.
+pub const MAX_PAYLOAD: u32 = 1 << 20;
+
+/// The header (JSON): the first frame, and only there.
+pub const KIND_HEADER: u8 = 1;
+/// One ring-buffer record, the exact bytes `event::decode` takes.
+pub const KIND_RECORD: u8 = 2;
+/// Events the kernel side could not queue: `[u64 ts_ns][u64 count]`.
+pub const KIND_LOST: u8 = 3;
+/// The end of a recording that stopped cleanly (JSON [`End`]).
+pub const KIND_END: u8 = 4;
+
+/// The checksum of a frame: CRC-32 (IEEE) over its kind byte and its payload.
+pub fn crc(kind: u8, payload: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&[kind]);
+    h.update(payload);
+    h.finalize()
+}
+
+/// The 9 bytes in front of a payload.
+pub fn frame_header(kind: u8, payload: &[u8]) -> [u8; FRAME_HEADER_LEN] {
+    let mut h = [0u8; FRAME_HEADER_LEN];
+    h[0..4].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+    h[4..8].copy_from_slice(&crc(kind, payload).to_le_bytes());
+    h[8] = kind;
+    h
+}
+
+/// A kernel function symbol the journeys need: enough to name hop addresses and to know which
+/// functions exist in the recorded kernel, without its `/proc/kallsyms`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Symbol {
+    /// Hex, `0x` first; `0x0` when the recorder could not see addresses (`kptr_restrict`).
+    pub addr: String,
+    pub name: String,
+}
+
+/// A C library whose wrappers were probed with uprobes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Libc {
+    pub path: String,
+    pub wrappers: u64,
+}
+
+/// What was traced, as asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    /// The syscalls selected (`-e`, or the default selection), by name.
+    #[serde(default)]
+    pub syscalls: Vec<String>,
+    /// `-c`: only these command names.
+    #[serde(default)]
+    pub comms: Vec<String>,
+}
+
+/// Facts about the recording. Fields added later must be `#[serde(default)]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// `"tracer-native"`.
+    pub format: String,
+    pub format_version: u32,
+    /// The tracer version that recorded.
+    pub tracer: String,
+    /// `uname -r` of the recorded machine.
+    pub kernel: String,
+    pub arch: String,
+    /// A signed integer as a string (JSON numbers lose precision): wall clock minus
+    /// `CLOCK_BOOTTIME`, in ns. Record timestamps are boot times.
+    pub boot_to_wall_ns: String,
+    pub scope: String,
+    #[serde(default)]
+    pub filter: Filter,
+    pub snaplen: u32,
+    /// How each kernel function on the call paths was observed: `fentry`, `kprobe`, `none`.
+    #[serde(default)]
+    pub mechanisms: BTreeMap<String, String>,
+    #[serde(default)]
+    pub ksyms: Vec<Symbol>,
+    #[serde(default)]
+    pub libcs: Vec<Libc>,
+}
+
+impl Header {
+    pub const FORMAT: &'static str = "tracer-native";
+
+    /// `boot_to_wall_ns` as a number; 0 when it does not parse (times are then boot times).
+    pub fn boot_to_wall(&self) -> i128 {
+        self.boot_to_wall_ns.parse().unwrap_or(0)
+    }
+
+    /// The symbols as `(address, name)`; a malformed address reads as 0 (the function then
+    /// exists, but no hop address is named after it).
+    pub fn symbol_pairs(&self) -> impl Iterator<Item = (u64, &str)> {
+        self.ksyms.iter().map(|s| {
+            let hex = s.addr.trim_start_matches("0x");
+            (u64::from_str_radix(hex, 16).unwrap_or(0), s.name.as_str())
+        })
+    }
+}
+
+/// The last frame of a recording that stopped cleanly. Its absence means the recorder was
+/// killed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct End {
+    /// Record frames written.
+    pub records: u64,
+    /// Events lost in total (the sum of the lost frames).
+    pub lost: u64,
+    /// When recording stopped (`CLOCK_BOOTTIME` ns).
+    #[serde(default)]
+    pub stopped_ns: u64,
+}
+
+/// `KIND_LOST`'s payload.
+pub fn lost_payload(ts_ns: u64, count: u64) -> [u8; 16] {
+    let mut p = [0u8; 16];
+    p[..8].copy_from_slice(&ts_ns.to_le_bytes());
+    p[8..].copy_from_slice(&count.to_le_bytes());
+    p
+}
+
+/// `(ts_ns, count)` from a `KIND_LOST` payload, if it has the right size.
+pub fn parse_lost(p: &[u8]) -> Option<(u64, u64)> {
+    let ts: [u8; 8] = p.get(..8)?.try_into().ok()?;
+    let count: [u8; 8] = p.get(8..16)?.try_into().ok()?;
+    (p.len() == 16).then(|| (u64::from_le_bytes(ts), u64::from_le_bytes(count)))
+}

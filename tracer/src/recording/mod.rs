@@ -1,0 +1,26 @@
+//! Recordings in tracer's native format (docs/trace-format.md, "Native recordings"): what the
+//! kernel sent, framed and checksummed as it arrived, replayed later without root through the
+//! same decoder and joiner as a live trace, and exported to JSON Lines, text and Perfetto.
+
+pub mod flows;
+pub mod format;
+#[allow(
+    dead_code,
+    reason = "record -o writes recordings once record.rs is refactored; until then tests use it"
+)]
+pub mod header;
+pub mod perfetto;
+pub mod reader;
+pub mod replay;
+#[allow(
+    dead_code,
+    reason = "record -o writes recordings once record.rs is refactored; until then tests use it"
+)]
+pub mod writer;
+
+#[cfg(test)]
+mod codec_tests;
+#[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
+pub(crate) mod testdata;
