@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::filter::Filter;
+use super::objects::{Holder, ObjKey, Objects, Touch, UnixInfo};
 use super::procs::Procs;
 use super::row::RowText;
 use super::stats::Stats;
@@ -56,8 +57,18 @@ pub enum Action {
     },
     /// A completed (or never-returning) call.
     Call(Box<Call>),
+    /// A completed call, and the object it used as the capture side resolved it.
+    CallOn(Box<Call>, Touch),
+    /// The UNIX sockets' types, names and peers (sock_diag), by inode.
+    UnixSockets(HashMap<u64, UnixInfo>),
+    /// Which traced processes hold which objects open now, by inode.
+    Holders(HashMap<u64, Vec<Holder>>),
+    /// Calls whose object was gone before the capture side could look, so far.
+    Unresolved(u64),
     /// A call that has been waiting a while; it completes later as a `Call`.
     Pending(Box<Call>),
+    /// A pending call and the object it waits on (resolved while it surely exists).
+    PendingOn(Box<Call>, Touch),
     Proc(Proc),
     /// The kernel side's lost-event count, in total.
     Lost(u64),
@@ -72,15 +83,17 @@ pub enum Action {
 pub enum Pane {
     List,
     Detail,
+    Objects,
     Procs,
     Stats,
     Log,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
+    pub const ALL: [Pane; 6] = [
         Pane::List,
         Pane::Detail,
+        Pane::Objects,
         Pane::Procs,
         Pane::Stats,
         Pane::Log,
@@ -90,6 +103,7 @@ impl Pane {
         match self {
             Pane::List => "Calls",
             Pane::Detail => "Journey",
+            Pane::Objects => "Objects",
             Pane::Procs => "Processes",
             Pane::Stats => "Stats",
             Pane::Log => "Log",
@@ -128,6 +142,8 @@ pub struct Entry {
     pub call: Call,
     /// Still waiting: shown as pending until its exit arrives.
     pub pending: bool,
+    /// The object it used, when resolved.
+    pub obj: Option<ObjKey>,
 }
 
 #[allow(
@@ -149,6 +165,9 @@ pub struct App {
     pub filter: Filter,
     pub stats: Stats,
     pub procs: Procs,
+    pub objects: Objects,
+    /// The selected row of the objects pane.
+    pub obj_selected: usize,
     pub lost: u64,
     pub log: VecDeque<String>,
     /// Set when the traced command has exited: the trace is complete.
@@ -191,6 +210,8 @@ impl App {
             filter: Filter::default(),
             stats: Stats::default(),
             procs: Procs::default(),
+            objects: Objects::default(),
+            obj_selected: 0,
             lost: 0,
             log: VecDeque::new(),
             finished: None,
@@ -215,8 +236,13 @@ impl App {
     pub fn update(&mut self, action: Action) {
         self.dirty = true;
         match action {
-            Action::Call(c) => self.add_call(*c, false),
-            Action::Pending(c) => self.add_call(*c, true),
+            Action::Call(c) => self.add_call(*c, false, None),
+            Action::CallOn(c, t) => self.add_call(*c, false, Some(&t)),
+            Action::PendingOn(c, t) => self.add_call(*c, true, Some(&t)),
+            Action::UnixSockets(info) => self.objects.unix_info(&info),
+            Action::Holders(held) => self.objects.holders(&held),
+            Action::Unresolved(n) => self.objects.unresolved = n,
+            Action::Pending(c) => self.add_call(*c, true, None),
             Action::Proc(p) => {
                 self.stats.add_event();
                 self.procs.add_proc(&p);
@@ -279,6 +305,7 @@ impl App {
                     self.select_last();
                 }
             }
+            Action::Expand if self.pane == Pane::Objects => self.filter_to_object(),
             Action::Expand => {
                 self.expanded = !self.expanded;
                 if self.expanded && self.pane == Pane::List {
@@ -353,7 +380,7 @@ impl App {
 
     // ---- the call store ----
 
-    fn add_call(&mut self, call: Call, pending: bool) {
+    fn add_call(&mut self, call: Call, pending: bool, touch: Option<&Touch>) {
         let key = call.enter_ns.map(|t| (call.tid, t));
         if let Some(seq) = key.and_then(|k| self.pending.remove(&k))
             && let Some(i) = self.index_of(seq)
@@ -363,9 +390,26 @@ impl App {
                 self.stats.add_call(&call);
                 self.procs.add_call(&call);
             }
-            let was = self.filter.matches(&self.calls[i].call);
-            let now = self.filter.matches(&call);
-            self.calls[i] = Entry { seq, call, pending };
+            // Its object was counted when it was seen pending; only what moved is new.
+            let obj = match (self.calls[i].obj, touch) {
+                (Some(k), _) => {
+                    self.objects.moved(&call, k);
+                    Some(k)
+                }
+                (None, Some(t)) => {
+                    self.objects.add(&call, t);
+                    Some(t.key)
+                }
+                (None, None) => None,
+            };
+            let was = self.filter.matches(&self.calls[i].call, self.calls[i].obj);
+            let now = self.filter.matches(&call, obj);
+            self.calls[i] = Entry {
+                seq,
+                call,
+                pending,
+                obj,
+            };
             match (was, now) {
                 (false, true) => {
                     let at = self.view.partition_point(|s| *s < seq);
@@ -384,12 +428,21 @@ impl App {
             self.stats.add_call(&call);
             self.procs.add_call(&call);
         }
+        if let Some(t) = touch {
+            self.objects.add(&call, t);
+        }
+        let obj = touch.map(|t| t.key);
         let seq = self.next_seq;
         self.next_seq += 1;
-        if self.filter.matches(&call) {
+        if self.filter.matches(&call, obj) {
             self.view.push_back(seq);
         }
-        self.calls.push_back(Entry { seq, call, pending });
+        self.calls.push_back(Entry {
+            seq,
+            call,
+            pending,
+            obj,
+        });
         while self.calls.len() > self.config.keep.max(1) {
             self.evict();
         }
@@ -489,6 +542,11 @@ impl App {
     }
 
     fn scroll_by(&mut self, by: isize) {
+        if self.pane == Pane::Objects {
+            let last = self.objects.len().saturating_sub(1);
+            self.obj_selected = self.obj_selected.saturating_add_signed(by).min(last);
+            return;
+        }
         if self.pane != Pane::List {
             let s = i64::from(self.scroll) + by as i64;
             self.scroll = s.clamp(0, i64::from(u16::MAX)) as u16;
@@ -508,6 +566,10 @@ impl App {
     }
 
     fn home(&mut self) {
+        if self.pane == Pane::Objects {
+            self.obj_selected = 0;
+            return;
+        }
         if self.pane != Pane::List {
             self.scroll = 0;
             return;
@@ -519,6 +581,10 @@ impl App {
     }
 
     fn end(&mut self) {
+        if self.pane == Pane::Objects {
+            self.obj_selected = self.objects.len().saturating_sub(1);
+            return;
+        }
         if self.pane != Pane::List {
             self.scroll = u16::MAX;
             return;
@@ -582,12 +648,22 @@ impl App {
         top..(top + rows).min(len)
     }
 
+    /// List only the calls on the object selected in the objects pane.
+    fn filter_to_object(&mut self) {
+        let Some(key) = self.objects.list().get(self.obj_selected).map(|o| o.key) else {
+            return;
+        };
+        self.set_filter(self.filter.with_obj(key));
+        self.pane = Pane::List;
+        self.expanded = false;
+    }
+
     fn set_filter(&mut self, f: Filter) {
         self.filter = f;
         self.view = self
             .calls
             .iter()
-            .filter(|e| self.filter.matches(&e.call))
+            .filter(|e| self.filter.matches(&e.call, e.obj))
             .map(|e| e.seq)
             .collect();
         // Keep the selection when it is still listed, else the nearest call after it.

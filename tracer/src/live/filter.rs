@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use super::objects::ObjKey;
 use crate::syscalls::{self, Selection};
 use crate::trace::Call;
 
@@ -17,6 +18,8 @@ pub struct Filter {
     comms: Vec<String>,
     /// Only calls that returned an error.
     pub errors: bool,
+    /// Only calls on this object (chosen in the objects pane).
+    pub obj: Option<ObjKey>,
 }
 
 /// Terms that mean "errors only".
@@ -44,6 +47,10 @@ impl Filter {
                 .or_else(|| term.strip_prefix("comm:"))
             {
                 f.comms.push(v.to_string());
+            } else if let Some(v) = term.strip_prefix("obj=") {
+                f.obj = Some(ObjKey::parse(v).ok_or_else(|| {
+                    format!("{term}: not an object (ino:N, msq:N, sem:N, shm:N)")
+                })?);
             } else if let Ok(pid) = term.parse::<u32>() {
                 f.pids.push(pid);
             } else {
@@ -69,7 +76,11 @@ impl Filter {
         self.text.is_empty()
     }
 
-    pub fn matches(&self, call: &Call) -> bool {
+    /// Whether the list shows `call`, which used the object `obj` (when known).
+    pub fn matches(&self, call: &Call, obj: Option<ObjKey>) -> bool {
+        if self.obj.is_some() && self.obj != obj {
+            return false;
+        }
         if self
             .names
             .as_ref()
@@ -85,6 +96,18 @@ impl Filter {
             return false;
         }
         !self.errors || call.ret.and_then(crate::output::errno_of).is_some()
+    }
+
+    /// The same filter limited to the calls on `obj`, replacing any other object.
+    pub fn with_obj(&self, obj: ObjKey) -> Filter {
+        let mut terms: Vec<String> = self
+            .text
+            .split_whitespace()
+            .filter(|t| !t.starts_with("obj="))
+            .map(str::to_string)
+            .collect();
+        terms.push(format!("obj={obj}"));
+        Filter::parse(&terms.join(" ")).unwrap_or_default()
     }
 
     /// The same filter with "errors only" switched.
@@ -113,14 +136,19 @@ mod tests {
         let connect = call(11, "connect", -111);
         let f = Filter::parse("bind  connect").unwrap();
         assert_eq!(f.text, "bind connect");
-        assert!(f.matches(&bind) && f.matches(&connect));
+        assert!(f.matches(&bind, None) && f.matches(&connect, None));
         let f = Filter::parse("%net pid=11").unwrap();
-        assert!(!f.matches(&bind) && f.matches(&connect));
+        assert!(!f.matches(&bind, None) && f.matches(&connect, None));
         let f = Filter::parse("errors").unwrap();
-        assert!(!f.matches(&bind) && f.matches(&connect));
+        assert!(!f.matches(&bind, None) && f.matches(&connect, None));
         let f = Filter::parse("comm=demo 10").unwrap();
-        assert!(f.matches(&bind) && !f.matches(&connect));
-        assert!(Filter::parse("").unwrap().matches(&bind));
+        assert!(f.matches(&bind, None) && !f.matches(&connect, None));
+        assert!(Filter::parse("").unwrap().matches(&bind, None));
+        let f = Filter::parse("bind").unwrap().with_obj(ObjKey::Inode(5));
+        assert_eq!(f.text, "bind obj=ino:5");
+        assert!(f.matches(&bind, Some(ObjKey::Inode(5))));
+        assert!(!f.matches(&bind, Some(ObjKey::Inode(6))) && !f.matches(&bind, None));
+        assert!(Filter::parse("obj=pipe").is_err());
     }
 
     #[test]

@@ -12,7 +12,9 @@
 mod app;
 mod filter;
 mod keymap;
+mod objects;
 mod procs;
+mod resolve;
 mod row;
 mod stats;
 #[cfg(test)]
@@ -30,11 +32,15 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::LiveArgs;
 use crate::record::{self, Source};
+use crate::trace::{Item, Proc};
 use app::{Action, App, Config};
+use resolve::Resolver;
 
 const FRAMES_PER_SEC: u64 = 30;
 /// How often pending calls, the lost count and watched pids are checked.
 const CHECK_EVERY: Duration = Duration::from_millis(100);
+/// Objects' holders and peers are looked at every this many checks (a second).
+const OBJECTS_EVERY: u64 = 10;
 
 pub fn run(args: &LiveArgs) -> Result<()> {
     let opts = record::options(&args.scope, args.ring_mib, None)?;
@@ -135,6 +141,8 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
     let mut running = !args.scope.command.is_empty();
     let mut watched = args.scope.pids.clone();
 
+    let mut resolver = Resolver::default();
+    let mut checks = 0u64;
     let mut events = EventStream::new();
     let mut frame = tokio::time::interval(Duration::from_millis(1000 / FRAMES_PER_SEC));
     frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -147,7 +155,7 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
                 guard.clear_ready();
                 drop(guard);
                 src.read(&mut |item| {
-                    app.update(item_action(item));
+                    app.update(item_action(item, &mut resolver));
                     Ok(())
                 })?;
             }
@@ -159,13 +167,21 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
             }
             _ = check.tick() => {
                 for c in src.newly_pending() {
-                    app.update(Action::Pending(Box::new(c)));
+                    // A call blocked on a descriptor holds it open: a sure time to look.
+                    app.update(match resolver.touch(&c) {
+                        Some(t) => Action::PendingOn(Box::new(c), t),
+                        None => Action::Pending(Box::new(c)),
+                    });
                 }
                 let lost = src.cap.lost();
                 if lost != app.lost {
                     app.update(Action::Lost(lost));
                 }
                 app.update(Action::Tick { now_ns: boot_ns() });
+                checks += 1;
+                if checks.is_multiple_of(OBJECTS_EVERY) {
+                    look_at_objects(&mut app, &resolver);
+                }
                 if !watched.is_empty() {
                     watched.retain(|p| Path::new(&format!("/proc/{p}")).exists());
                     if watched.is_empty() {
@@ -191,7 +207,7 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
                 running = false;
                 // Everything the command did was committed before it exited.
                 src.read(&mut |item| {
-                    app.update(item_action(item));
+                    app.update(item_action(item, &mut resolver));
                     Ok(())
                 })?;
                 let why = match st {
@@ -199,6 +215,7 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
                     Ok(Err(e)) => format!("command: cannot wait for it: {e}"),
                     Err(_) => "command: lost track of it".into(),
                 };
+                look_at_objects(&mut app, &resolver);
                 app.update(Action::Finished(why));
             }
             _ = sigint.recv() => break,
@@ -216,9 +233,40 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
     Ok(())
 }
 
-fn item_action(item: crate::trace::Item) -> Action {
+/// An item for the app, with the object a call used looked up now, while it may still exist.
+fn item_action(item: Item, resolver: &mut Resolver) -> Action {
     match item {
-        crate::trace::Item::Call(c) => Action::Call(Box::new(c)),
-        crate::trace::Item::Proc(p) => Action::Proc(p),
+        Item::Call(c) => match resolver.touch(&c) {
+            Some(t) => Action::CallOn(Box::new(c), t),
+            None => Action::Call(Box::new(c)),
+        },
+        Item::Proc(p) => {
+            if let Proc::Exit { pid, tid, .. } = &p
+                && pid == tid
+            {
+                resolver.exited(*pid);
+            }
+            Action::Proc(p)
+        }
     }
+}
+
+/// Who holds the objects, and what sock_diag says of the UNIX sockets among them.
+fn look_at_objects(app: &mut App, resolver: &Resolver) {
+    app.update(Action::Unresolved(resolver.unresolved));
+    if app.objects.len() == 0 {
+        return;
+    }
+    match resolve::unix_sockets() {
+        Ok(info) => app.update(Action::UnixSockets(info)),
+        Err(e) => app.update(Action::Message(format!("sock_diag: {e}"))),
+    }
+    // Whoever holds an object, also processes that never made a traced call on it (the writer
+    // at the other end of a pipe): every traced process still alive, and the objects' users.
+    let mut pids = app.procs.alive();
+    pids.extend(app.objects.users());
+    pids.sort_unstable();
+    pids.dedup();
+    let held = resolve::holders(&pids, &app.objects.inodes());
+    app.update(Action::Holders(held));
 }

@@ -108,6 +108,15 @@ impl Procs {
         }
     }
 
+    /// Processes not known to have exited.
+    pub fn alive(&self) -> Vec<u32> {
+        self.order
+            .iter()
+            .filter(|p| self.by_pid.get(p).is_some_and(|i| !i.exited))
+            .copied()
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.order.len()
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tracer_common::{CAP_OK, CaptureHeader, ENTRY_SYSCALL, MECH_UPROBE};
 
 use super::app::{Action, App, Config};
+use super::objects::{Holder, Kind, ObjKey, Touch, UnixInfo};
 use crate::event::Capture;
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::libc;
@@ -130,7 +131,43 @@ pub fn app() -> App {
         filename: "/usr/bin/demo".into(),
     }));
     app.update(Action::Call(Box::new(call(101, "socket", 3))));
-    app.update(Action::Call(Box::new(bind(101))));
+    let sock = Touch {
+        key: ObjKey::Inode(5001),
+        kind: Kind::Socket,
+        name: String::new(),
+    };
+    app.update(Action::CallOn(Box::new(bind(101)), sock));
+    app.update(Action::UnixSockets(
+        [
+            (
+                5001,
+                UnixInfo {
+                    kind: Kind::UnixStream,
+                    name: "/tmp/s.sock".into(),
+                    peer: Some(5002),
+                },
+            ),
+            (
+                5002,
+                UnixInfo {
+                    kind: Kind::UnixStream,
+                    name: String::new(),
+                    peer: Some(5001),
+                },
+            ),
+        ]
+        .into(),
+    ));
+    app.update(Action::Holders(
+        [(
+            5001,
+            vec![Holder {
+                pid: 101,
+                mode: "rw",
+            }],
+        )]
+        .into(),
+    ));
     app.update(Action::Call(Box::new(call(101, "connect", -111))));
     app
 }

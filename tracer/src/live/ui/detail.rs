@@ -165,6 +165,22 @@ pub fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
         ),
         dim(),
     ));
+    if let Some(o) = e.obj.and_then(|k| app.objects.get(&k)) {
+        let mut s = format!(
+            "on {} {}",
+            o.kind.name(),
+            if o.name.is_empty() { "-" } else { &o.name }
+        );
+        if let crate::live::objects::ObjKey::Inode(i) = o.key {
+            s.push_str(&format!(" (inode {i})"));
+        }
+        let peers = app.objects.peer_holders(o);
+        if !peers.is_empty() {
+            let p: Vec<String> = peers.iter().map(ToString::to_string).collect();
+            s.push_str(&format!(", other end held by pid {}", p.join(",")));
+        }
+        out.push(Line::styled(s, Style::new().fg(Color::Cyan)));
+    }
     if call.enter_ns.is_none() {
         out.push(Line::styled(
             "the call was entered before tracing started: its arguments and journey are unknown",

@@ -4,6 +4,7 @@ mod detail;
 mod help;
 mod list;
 mod log;
+mod objects;
 mod procs;
 mod stats;
 mod status;
@@ -71,6 +72,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         // With the list focused, the pane shows the selected call's journey.
         match app.pane {
             Pane::List | Pane::Detail => detail::draw(frame, p, app),
+            Pane::Objects => objects::draw(frame, p, app),
             Pane::Procs => procs::draw(frame, p, app),
             Pane::Stats => stats::draw(frame, p, app),
             Pane::Log => log::draw(frame, p, app),

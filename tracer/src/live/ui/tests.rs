@@ -52,7 +52,7 @@ fn processes_stats_log_and_help() {
         "libc wrappers probed in /lib/x86_64-linux-gnu/libc.so.6".into(),
     ));
     app.update(Action::Finished("command exited (exit status: 0)".into()));
-    for pane in [Pane::Procs, Pane::Stats, Pane::Log] {
+    for pane in [Pane::Objects, Pane::Procs, Pane::Stats, Pane::Log] {
         while app.pane != pane {
             app.update(Action::NextPane);
         }
@@ -84,6 +84,20 @@ fn filter_prompt_on_the_status_bar() {
 }
 
 #[test]
+fn enter_on_an_object_lists_its_calls() {
+    let mut app = app();
+    while app.pane != Pane::Objects {
+        app.update(Action::NextPane);
+    }
+    app.update(Action::Expand);
+    assert_eq!(app.pane, Pane::List);
+    assert_eq!(app.filter.text, "obj=ino:5001");
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("bind(") && !s.contains("connect("), "{s}");
+    assert!(s.contains("on unix stream /tmp/s.sock (inode 5001)"), "{s}");
+}
+
+#[test]
 fn tiny_10x5() {
     let mut app = app();
     insta::assert_snapshot!(screen(&mut app, 10, 5));
@@ -102,15 +116,13 @@ fn no_panic_at_any_size() {
         (20, 4),
         (200, 60),
     ] {
-        for pane in 0..5 {
+        for _ in Pane::ALL {
             for help in [false, true] {
                 app.help = help;
                 let _ = screen(&mut app, w, h);
                 app.help = false;
-                if pane < 4 {
-                    app.update(Action::NextPane);
-                }
             }
+            app.update(Action::NextPane);
         }
         app.update(Action::Expand);
         let _ = screen(&mut app, w, h);

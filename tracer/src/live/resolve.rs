@@ -1,0 +1,464 @@
+//! Which kernel object a call used, read from the kernel rather than guessed from names: the
+//! inode behind the call's file descriptor (`/proc/PID/fd/N` reads `socket:[N]`, `pipe:[N]`, or
+//! a FIFO's path), the SysV id a call names or returns, the UNIX sockets' names and peers from
+//! `sock_diag` (net/unix/diag.c, `UNIX_DIAG_PEER`), and which traced processes hold each
+//! object open now. This runs on the capture side, so the app stays pure.
+//!
+//! A descriptor is looked up when tracer reads the call: a process that has already closed it,
+//! or exited, leaves the call unresolved (and counted as such), never attributed by guess.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+use super::objects::{Holder, Kind, ObjKey, Touch, UnixInfo};
+use crate::syscalls::Arg;
+use crate::trace::Call;
+
+/// Descriptors already resolved, per (pid, fd), until the process closes them.
+#[derive(Default)]
+pub struct Resolver {
+    /// `None`: the descriptor is not an IPC object (a file, a terminal).
+    fds: HashMap<(u32, i64), Option<Touch>>,
+    /// Calls on a descriptor that was gone when tracer looked.
+    pub unresolved: u64,
+    /// Sockets' kinds from the `socket()` call that made them.
+    families: HashMap<u64, Kind>,
+}
+
+const AF_UNIX: u64 = 1;
+const AF_INET: u64 = 2;
+const AF_INET6: u64 = 10;
+const AF_NETLINK: u64 = 16;
+
+fn family_kind(domain: u64) -> Kind {
+    match domain {
+        AF_UNIX => Kind::Unix,
+        AF_NETLINK => Kind::Netlink,
+        AF_INET | AF_INET6 => Kind::Inet,
+        _ => Kind::Socket,
+    }
+}
+
+/// The SysV object a call names (its first argument) or creates (its result).
+fn sysv(call: &Call) -> Option<Touch> {
+    let ret = call.ret.filter(|r| *r >= 0);
+    let first = call.args[0] as i32 as i64;
+    let (key, kind) = match call.row.name {
+        "msgget" => (ObjKey::Msq(ret?), Kind::MsgQueue),
+        "semget" => (ObjKey::Sem(ret?), Kind::Semaphores),
+        "shmget" => (ObjKey::Shm(ret?), Kind::SharedMemory),
+        "msgsnd" | "msgrcv" | "msgctl" => (ObjKey::Msq(first), Kind::MsgQueue),
+        "semop" | "semtimedop" | "semtimedop_time64" | "semctl" => {
+            (ObjKey::Sem(first), Kind::Semaphores)
+        }
+        "shmat" | "shmctl" => (ObjKey::Shm(first), Kind::SharedMemory),
+        _ => return None,
+    };
+    let name = if call.row.name.ends_with("get") {
+        match call.args[0] {
+            0 => "IPC_PRIVATE".to_string(),
+            k => format!("key {k:#x}"),
+        }
+    } else {
+        String::new()
+    };
+    Some(Touch { key, kind, name })
+}
+
+/// The two descriptors a `pipe2` or `socketpair` wrote, from the copy made at exit.
+fn fd_pair(call: &Call) -> Option<[i64; 2]> {
+    let cap = call
+        .exit_caps
+        .iter()
+        .find(|c| c.ok() && c.data.len() >= 8)?;
+    let a = i32::from_le_bytes(cap.data.get(0..4)?.try_into().ok()?);
+    let b = i32::from_le_bytes(cap.data.get(4..8)?.try_into().ok()?);
+    Some([i64::from(a), i64::from(b)])
+}
+
+/// What `/proc/PID/fd/FD` is: `Err` when it is gone, `Ok(None)` when it is no IPC object.
+fn lookup(pid: u32, fd: i64) -> Result<Option<(ObjKey, Kind, String)>, ()> {
+    let path = format!("/proc/{pid}/fd/{fd}");
+    let link = fs::read_link(&path).map_err(|_| ())?;
+    Ok(classify(&path, &link.to_string_lossy()))
+}
+
+fn classify(path: &str, link: &str) -> Option<(ObjKey, Kind, String)> {
+    let inode = |prefix: &str| -> Option<u64> {
+        link.strip_prefix(prefix)?.strip_suffix(']')?.parse().ok()
+    };
+    if let Some(ino) = inode("socket:[") {
+        return Some((ObjKey::Inode(ino), Kind::Socket, String::new()));
+    }
+    if let Some(ino) = inode("pipe:[") {
+        return Some((ObjKey::Inode(ino), Kind::Pipe, String::new()));
+    }
+    let meta = fs::metadata(path).ok()?;
+    meta.file_type()
+        .is_fifo()
+        .then(|| (ObjKey::Inode(meta.ino()), Kind::Fifo, link.to_string()))
+}
+
+impl Resolver {
+    /// The object `call` used or created, when it can be told.
+    pub fn touch(&mut self, call: &Call) -> Option<Touch> {
+        if call.ret.is_none() && call.enter_ns.is_none() {
+            return None;
+        }
+        if let Some(t) = sysv(call) {
+            return Some(t);
+        }
+        let ok_fd = call.ret.filter(|r| *r >= 0);
+        let (fd, fresh) = match call.row.name {
+            "socket" | "accept" | "accept4" => (ok_fd?, true),
+            "pipe" | "pipe2" | "socketpair" => {
+                let [a, b] = fd_pair(call)?;
+                let name = if call.row.name == "socketpair" {
+                    "socketpair"
+                } else {
+                    ""
+                };
+                let t = self.resolve(call.pid, b, true, name);
+                let first = self.resolve(call.pid, a, true, name);
+                return first.or(t);
+            }
+            _ => match call.row.args.first() {
+                Some((_, Arg::Fd)) => (call.args[0] as i32 as i64, false),
+                _ => return None,
+            },
+        };
+        if call.row.name == "close" && !self.fds.contains_key(&(call.pid, fd)) {
+            // Closed: there is nothing left to look at, and nothing was missed.
+            return None;
+        }
+        let t = self.resolve(call.pid, fd, fresh, "")?;
+        if call.row.name == "socket"
+            && let ObjKey::Inode(ino) = t.key
+        {
+            let kind = family_kind(call.args[0]);
+            self.families.insert(ino, kind);
+            if let Some(Some(c)) = self.fds.get_mut(&(call.pid, fd)) {
+                c.kind = kind;
+            }
+            return Some(Touch { kind, ..t });
+        }
+        if call.row.name == "close" {
+            self.fds.remove(&(call.pid, fd));
+        }
+        Some(t)
+    }
+
+    fn resolve(&mut self, pid: u32, fd: i64, fresh: bool, name: &str) -> Option<Touch> {
+        if !fresh && let Some(t) = self.fds.get(&(pid, fd)) {
+            return t.clone();
+        }
+        // Bounded: a long whole-system trace sees many short-lived descriptors.
+        if self.fds.len() > 100_000 {
+            self.fds.clear();
+        }
+        let Ok(found) = lookup(pid, fd) else {
+            self.unresolved += 1;
+            return None;
+        };
+        let Some((key, mut kind, mut found)) = found else {
+            self.fds.insert((pid, fd), None);
+            return None;
+        };
+        if let ObjKey::Inode(ino) = key
+            && let Some(k) = self.families.get(&ino)
+        {
+            kind = *k;
+        }
+        if found.is_empty() {
+            found = name.to_string();
+        }
+        let t = Touch {
+            key,
+            kind,
+            name: found,
+        };
+        self.fds.insert((pid, fd), Some(t.clone()));
+        Some(t)
+    }
+
+    /// A process exited: its descriptors are gone.
+    pub fn exited(&mut self, pid: u32) {
+        self.fds.retain(|(p, _), _| *p != pid);
+    }
+}
+
+/// `r`, `w` or `rw`, from the `flags:` line of /proc/PID/fdinfo/FD (octal open flags).
+fn mode(pid: u32, fd: &str) -> &'static str {
+    let flags = fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        });
+    match flags.map(|f| f & 0o3) {
+        Some(0) => "r",
+        Some(1) => "w",
+        Some(_) => "rw",
+        None => "?",
+    }
+}
+
+/// Which of `pids` hold which of `inodes` open now, and how.
+pub fn holders(pids: &[u32], inodes: &[u64]) -> HashMap<u64, Vec<Holder>> {
+    let mut out: HashMap<u64, Vec<Holder>> = HashMap::new();
+    for pid in pids {
+        let Ok(dir) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for e in dir.flatten() {
+            let Ok(link) = fs::read_link(e.path()) else {
+                continue;
+            };
+            let link = link.to_string_lossy();
+            let ino = link
+                .strip_prefix("socket:[")
+                .or_else(|| link.strip_prefix("pipe:["))
+                .and_then(|r| r.strip_suffix(']'))
+                .and_then(|n| n.parse::<u64>().ok())
+                .or_else(|| {
+                    link.starts_with('/')
+                        .then(|| fs::metadata(e.path()).ok())
+                        .flatten()
+                        .filter(|m| m.file_type().is_fifo())
+                        .map(|m| m.ino())
+                });
+            let Some(ino) = ino.filter(|i| inodes.contains(i)) else {
+                continue;
+            };
+            let fd = e.file_name().to_string_lossy().into_owned();
+            let holders = out.entry(ino).or_default();
+            if !holders.iter().any(|h| h.pid == *pid) {
+                holders.push(Holder {
+                    pid: *pid,
+                    mode: mode(*pid, &fd),
+                });
+            }
+        }
+    }
+    out
+}
+
+// sock_diag (include/uapi/linux/sock_diag.h, unix_diag.h).
+const NETLINK_SOCK_DIAG: i32 = 4;
+const SOCK_DIAG_BY_FAMILY: u16 = 20;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_DUMP: u16 = 0x300;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const UDIAG_SHOW_NAME: u32 = 1;
+const UDIAG_SHOW_PEER: u32 = 4;
+const UNIX_DIAG_NAME: u16 = 0;
+const UNIX_DIAG_PEER: u16 = 2;
+
+/// Every UNIX socket in this network namespace: its type, name and peer, by inode.
+pub fn unix_sockets() -> io::Result<HashMap<u64, UnixInfo>> {
+    // SAFETY: socket(2) with constant arguments; the result is checked before use.
+    let raw = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+            NETLINK_SOCK_DIAG,
+        )
+    };
+    if raw < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `raw` is a descriptor socket(2) just returned, owned by nobody else.
+    let sock = unsafe { OwnedFd::from_raw_fd(raw) };
+    let mut req = Vec::with_capacity(40);
+    req.extend_from_slice(&40u32.to_ne_bytes());
+    req.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+    req.extend_from_slice(&(NLM_F_REQUEST | NLM_F_DUMP).to_ne_bytes());
+    req.extend_from_slice(&1u32.to_ne_bytes()); // seq
+    req.extend_from_slice(&0u32.to_ne_bytes()); // pid: the kernel
+    // struct unix_diag_req: family, protocol, pad, states (all), ino (any), show, cookie.
+    req.extend_from_slice(&[libc::AF_UNIX as u8, 0, 0, 0]);
+    req.extend_from_slice(&u32::MAX.to_ne_bytes());
+    req.extend_from_slice(&0u32.to_ne_bytes());
+    req.extend_from_slice(&(UDIAG_SHOW_NAME | UDIAG_SHOW_PEER).to_ne_bytes());
+    req.extend_from_slice(&[0u8; 8]);
+    // SAFETY: `req` is a live buffer of `req.len()` bytes; the socket is open.
+    let sent = unsafe { libc::send(sock.as_raw_fd(), req.as_ptr().cast(), req.len(), 0) };
+    if sent < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut out = HashMap::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        // SAFETY: `buf` is a live, writable buffer of `buf.len()` bytes; the socket is open.
+        let n = unsafe { libc::recv(sock.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let Ok(n) = usize::try_from(n) else {
+            return Err(io::Error::last_os_error());
+        };
+        if n == 0 || parse_dump(&buf[..n], &mut out)? {
+            return Ok(out);
+        }
+    }
+}
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Parse one datagram of netlink messages; true at the end of the dump.
+fn parse_dump(mut b: &[u8], out: &mut HashMap<u64, UnixInfo>) -> io::Result<bool> {
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, "malformed sock_diag reply");
+    while b.len() >= 16 {
+        let len = u32_at(b, 0).ok_or_else(bad)? as usize;
+        let kind = u16_at(b, 4).ok_or_else(bad)?;
+        if len < 16 || len > b.len() {
+            return Err(bad());
+        }
+        match kind {
+            NLMSG_DONE => return Ok(true),
+            NLMSG_ERROR => {
+                let errno = u32_at(b, 16).map_or(0, |e| -(e as i32));
+                return Err(io::Error::from_raw_os_error(errno));
+            }
+            _ => {
+                if let Some((ino, info)) = unix_msg(&b[16..len]) {
+                    out.insert(ino, info);
+                }
+            }
+        }
+        b = &b[(len + 3) & !3..];
+        if b.len() < 16 {
+            break;
+        }
+    }
+    Ok(false)
+}
+
+/// struct unix_diag_msg { family, type, state, pad, ino, cookie[2] } and its attributes.
+fn unix_msg(m: &[u8]) -> Option<(u64, UnixInfo)> {
+    let kind = match *m.get(1)? {
+        1 => Kind::UnixStream,
+        2 => Kind::UnixDgram,
+        5 => Kind::UnixSeqpacket,
+        _ => Kind::Unix,
+    };
+    let ino = u64::from(u32_at(m, 4)?);
+    let mut info = UnixInfo {
+        kind,
+        name: String::new(),
+        peer: None,
+    };
+    let mut at = 16;
+    while at + 4 <= m.len() {
+        let len = usize::from(u16_at(m, at)?);
+        let ty = u16_at(m, at + 2)?;
+        if len < 4 || at + len > m.len() {
+            break;
+        }
+        let data = &m[at + 4..at + len];
+        match ty {
+            UNIX_DIAG_NAME => {
+                info.name = match data.split_first() {
+                    // An abstract name starts with a NUL byte; shown as `@name`.
+                    Some((0, rest)) => format!("@{}", String::from_utf8_lossy(rest)),
+                    _ => crate::event::cstr(data),
+                };
+            }
+            UNIX_DIAG_PEER => info.peer = u32_at(data, 0).map(u64::from).filter(|p| *p != 0),
+            _ => {}
+        }
+        at += (len + 3) & !3;
+    }
+    Some((ino, info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(ty: u16, data: &[u8]) -> Vec<u8> {
+        let mut v = ((4 + data.len()) as u16).to_ne_bytes().to_vec();
+        v.extend_from_slice(&ty.to_ne_bytes());
+        v.extend_from_slice(data);
+        while !v.len().is_multiple_of(4) {
+            v.push(0);
+        }
+        v
+    }
+
+    #[test]
+    fn parses_a_dump_and_its_end() {
+        let mut msg = vec![1u8, 1, 1, 0];
+        msg.extend_from_slice(&77u32.to_ne_bytes());
+        msg.extend_from_slice(&[0; 8]);
+        msg.extend(attr(UNIX_DIAG_NAME, b"\0demo"));
+        msg.extend(attr(UNIX_DIAG_PEER, &78u32.to_ne_bytes()));
+        let mut dgram = ((16 + msg.len()) as u32).to_ne_bytes().to_vec();
+        dgram.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
+        dgram.extend_from_slice(&[0; 10]);
+        dgram.extend(msg);
+        let mut done = 16u32.to_ne_bytes().to_vec();
+        done.extend_from_slice(&NLMSG_DONE.to_ne_bytes());
+        done.extend_from_slice(&[0; 10]);
+        let mut out = HashMap::new();
+        assert!(!parse_dump(&dgram, &mut out).unwrap());
+        assert_eq!(
+            out.get(&77),
+            Some(&UnixInfo {
+                kind: Kind::UnixStream,
+                name: "@demo".into(),
+                peer: Some(78)
+            })
+        );
+        assert!(parse_dump(&done, &mut out).unwrap());
+        assert!(
+            parse_dump(&[1, 2, 3], &mut out).is_ok(),
+            "short input is no panic"
+        );
+        let mut bad = dgram.clone();
+        bad[0] = 0xff;
+        assert!(parse_dump(&bad, &mut out).is_err());
+    }
+
+    #[test]
+    fn resolves_a_real_pipe_and_socketpair_and_the_holders() {
+        let (r, w) = nix::unistd::pipe().unwrap();
+        let me = std::process::id();
+        let (key, kind, _) = lookup(me, i64::from(r.as_raw_fd()))
+            .ok()
+            .flatten()
+            .expect("the pipe");
+        assert_eq!(kind, Kind::Pipe);
+        let ObjKey::Inode(ino) = key else {
+            panic!("{key:?}")
+        };
+        let held = holders(&[me], &[ino]);
+        assert_eq!(held[&ino].len(), 1, "one entry per process");
+        assert_eq!(held[&ino][0].pid, me);
+        drop(w);
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (ka, ..) = lookup(me, i64::from(a.as_raw_fd())).unwrap().unwrap();
+        let (kb, ..) = lookup(me, i64::from(b.as_raw_fd())).unwrap().unwrap();
+        assert_eq!(lookup(me, 999_999), Err(()), "a closed descriptor is gone");
+        assert_eq!(
+            lookup(me, 0).map(|_| ()),
+            Ok(()),
+            "stdin is something, maybe no IPC"
+        );
+        let (ObjKey::Inode(ia), ObjKey::Inode(ib)) = (ka, kb) else {
+            panic!()
+        };
+        // sock_diag needs no privilege for UNIX sockets in our own namespace.
+        let socks = unix_sockets().expect("sock_diag");
+        assert_eq!(socks.get(&ia).and_then(|i| i.peer), Some(ib));
+        assert_eq!(socks.get(&ia).map(|i| i.kind), Some(Kind::UnixStream));
+    }
+}
