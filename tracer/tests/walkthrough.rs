@@ -1,5 +1,5 @@
-//! `tracer walkthrough`: the socketcall lesson runs its demo under capture on the real kernel
-//! and prints the values of that run; every kernel function it names as present is in this
+//! `tracer walkthrough`: the lessons run their demos under capture on the real kernel
+//! and print the values of that run; every kernel function one names as present is in this
 //! kernel's /proc/kallsyms, and every one it marks absent is not.
 
 mod common;
@@ -129,4 +129,71 @@ fn list_and_unknown_lessons() {
         "{err}"
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+/// The lessons `--list` names.
+fn lessons() -> Vec<String> {
+    let (code, out, _) = walkthrough(&["--list"], false);
+    assert_eq!(code, 0);
+    out.lines()
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .collect()
+}
+
+/// Every lesson, run as root with `--print`: it records its demos, reaches its last step, has a
+/// value for everything it quotes, and names only functions this kernel has (or marks them
+/// absent when it has not). The lessons run in parallel: each takes a few seconds. (Both
+/// languages of every lesson are compared line by line in the unit tests.)
+#[test]
+fn every_lesson_runs_to_its_last_step_and_names_real_functions() {
+    common::require_root();
+    let kallsyms: HashSet<String> = std::fs::read_to_string("/proc/kallsyms")
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(String::from))
+        .collect();
+    let names = lessons();
+    assert!(
+        names.len() > 1 && names.iter().any(|n| n == "pipe"),
+        "{names:?}"
+    );
+    let runs: Vec<_> = names
+        .into_iter()
+        .map(|name| {
+            std::thread::spawn(move || {
+                let out = walkthrough(&[&name, "--print"], false);
+                (name, out)
+            })
+        })
+        .collect();
+    for run in runs {
+        let (name, (code, out, err)) = run.join().unwrap();
+        assert_eq!(code, 0, "{name}: {err}");
+        let steps = out
+            .lines()
+            .filter(|l| l.starts_with('[') && l.contains("] "))
+            .count();
+        assert!(steps >= 4, "{name}: {steps} steps:\n{out}");
+        assert!(
+            out.contains(&format!("[{steps}/{steps}] ")),
+            "{name}: no last step:\n{out}"
+        );
+        assert!(!out.contains("(not captured)"), "{name}:\n{out}");
+        assert!(out.contains("Values captured by tracer"), "{name}:\n{out}");
+        let named = named_functions(&out);
+        assert!(!named.is_empty(), "{name} names no kernel function");
+        for (mark, f) in named {
+            if mark == '-' {
+                assert!(
+                    !kallsyms.contains(&f),
+                    "{name}: {f} is marked absent but exists"
+                );
+            } else {
+                assert!(
+                    kallsyms.contains(&f),
+                    "{name}: {f} is not a function of this kernel"
+                );
+            }
+        }
+    }
 }

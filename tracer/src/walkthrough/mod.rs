@@ -9,8 +9,21 @@
 //!
 //! Without root there is no run: the lesson is printed with the values marked absent.
 
+/// Lesson text in both languages: `t!(lang, "English {x}", "中文 {x}")`, each a format
+/// string over the same variables.
+macro_rules! t {
+    ($lang:expr, $en:literal, $zh:literal $(, $arg:expr)* $(,)?) => {
+        match $lang {
+            $crate::walkthrough::Lang::En => format!($en $(, $arg)*),
+            $crate::walkthrough::Lang::Zh => format!($zh $(, $arg)*),
+        }
+    };
+}
+
 mod pager;
+mod pipe;
 mod socketcall;
+mod values;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -97,22 +110,30 @@ pub struct Lesson {
     pub steps: Vec<Step>,
 }
 
-/// One lesson: its name, the demo it runs (`tracer demo NAME`), a line about it, and the
-/// function that tells it from the run.
+/// One lesson: its name, the demos it runs (`tracer demo NAME`, one recording each, in order),
+/// a line about it, and the function that tells it from the run.
 pub struct LessonDef {
     pub name: &'static str,
-    pub demo: &'static str,
+    pub demos: &'static [&'static str],
     pub summary: &'static str,
     pub build: fn(&Ctx) -> Lesson,
 }
 
 /// The lessons there are.
-pub const LESSONS: &[LessonDef] = &[LessonDef {
-    name: "socketcall",
-    demo: "socketcall",
-    summary: "bind() on x86_64 and through the 32-bit socketcall dispatcher, step by step",
-    build: socketcall::lesson,
-}];
+pub const LESSONS: &[LessonDef] = &[
+    LessonDef {
+        name: "socketcall",
+        demos: &["socketcall"],
+        summary: "bind() on x86_64 and through the 32-bit socketcall dispatcher, step by step",
+        build: socketcall::lesson,
+    },
+    LessonDef {
+        name: "pipe",
+        demos: &["pipe"],
+        summary: "pipe + fork: one-way bytes, and why end of file needs every write end closed",
+        build: pipe::lesson,
+    },
+];
 
 /// What a run of the lesson's demo recorded.
 pub struct Run {
@@ -125,6 +146,27 @@ impl Run {
         self.records
             .iter()
             .find(|r| r["type"] == "syscall" && pred(r))
+    }
+
+    /// Every `syscall` record matching `pred`, in the order the calls entered the kernel (the
+    /// recording writes them as they return).
+    pub fn all(&self, pred: impl Fn(&Value) -> bool) -> Vec<&Value> {
+        let mut v: Vec<&Value> = self
+            .records
+            .iter()
+            .filter(|r| r["type"] == "syscall" && pred(r))
+            .collect();
+        v.sort_by_key(|r| r["ts_ns"].as_u64().unwrap_or(u64::MAX));
+        v
+    }
+
+    /// The processes `pid` forked, in order (threads left out).
+    pub fn children(&self, pid: i64) -> Vec<i64> {
+        self.records
+            .iter()
+            .filter(|r| r["type"] == "fork" && r["pid"] == pid && r["thread"] != true)
+            .filter_map(|r| r["child"].as_i64())
+            .collect()
     }
 }
 
@@ -197,7 +239,7 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let run = match capture::check_privileges() {
-        Ok(()) => Some(record_demo(def.demo)?),
+        Ok(()) => Some(record_demos(def.demos)?),
         Err(_) => None,
     };
     let ksyms = Ksyms::load();
@@ -218,6 +260,21 @@ pub fn run(args: &Args) -> Result<()> {
     } else {
         pager::show(&lesson, lang)
     }
+}
+
+/// Records each demo in turn; every record is tagged with `"demo": NAME`.
+fn record_demos(names: &[&str]) -> Result<Run> {
+    let mut records = Vec::new();
+    for name in names {
+        let mut run = record_demo(name)?;
+        for r in &mut run.records {
+            if let Value::Object(m) = r {
+                m.insert("demo".into(), Value::from(*name));
+            }
+        }
+        records.append(&mut run.records);
+    }
+    Ok(Run { records })
 }
 
 /// Runs `tracer record --format jsonl -- tracer demo NAME` and reads what it wrote.
@@ -256,6 +313,7 @@ fn record_demo(name: &str) -> Result<Run> {
 /// A private directory for the run's files.
 fn tempdir() -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("tracer-walkthrough-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
 }

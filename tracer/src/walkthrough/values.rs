@@ -1,0 +1,172 @@
+//! Values of a run as a lesson quotes them, and the lines every lesson shares: where the values
+//! came from, a recorded call as a line of the trace.
+
+use serde_json::Value;
+
+use super::{Ctx, Lang, Line};
+
+pub fn text(s: String) -> Line {
+    Line::Text(s)
+}
+
+/// What stands for a value when there was no run, or the run lacks it.
+pub fn absent(lang: Lang) -> String {
+    match lang {
+        Lang::En => "(not captured)".into(),
+        Lang::Zh => "（未捕获）".into(),
+    }
+}
+
+/// A field of a recorded call, by JSON pointer (`"/args/fd"`, `"/ret"`), as a lesson shows it:
+/// numbers and strings as they are, a payload `{"data", "len"}` as its quoted text.
+pub fn get(ctx: &Ctx, call: Option<&Value>, pointer: &str) -> String {
+    call.and_then(|c| c.pointer(pointer))
+        .and_then(show)
+        .unwrap_or_else(|| absent(ctx.lang))
+}
+
+fn show(v: &Value) -> Option<String> {
+    match v {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Object(m) if m.contains_key("data") => {
+            let data = m["data"].as_str()?;
+            let more = if m.get("truncated") == Some(&Value::Bool(true)) {
+                "..."
+            } else {
+                ""
+            };
+            Some(format!("\"{data}\"{more}"))
+        }
+        Value::Array(a) => {
+            let items: Option<Vec<String>> = a.iter().map(show).collect();
+            Some(format!("[{}]", items?.join(", ")))
+        }
+        _ => None,
+    }
+}
+
+/// How long a call took, in microseconds.
+pub fn micros(ctx: &Ctx, call: Option<&Value>) -> String {
+    call.and_then(|c| c["dur_ns"].as_u64()).map_or_else(
+        || absent(ctx.lang),
+        |n| format!("{}.{} us", n / 1000, n % 1000 / 100),
+    )
+}
+
+/// One recorded call as the trace shows it: `pid 1234  read(3, ...) = 20`, with the arguments
+/// given (already formatted), or the call alone when there was no run.
+pub fn call_line(ctx: &Ctx, call: Option<&Value>, name: &str, args: &str) -> Line {
+    let pid = get(ctx, call, "/pid");
+    let ret = get(ctx, call, "/ret");
+    let errno = call
+        .and_then(|c| c["errno"].as_str())
+        .map(|e| format!(" {e}"))
+        .unwrap_or_default();
+    text(format!("  pid {pid:<6} {name}({args}) = {ret}{errno}"))
+}
+
+/// Where the values came from: the demos run for this lesson on this kernel, or no run.
+pub fn source(ctx: &Ctx, lesson: &str, demos: &[&str]) -> String {
+    let kernel = ctx.kernel;
+    let runs = demos
+        .iter()
+        .map(|d| format!("`tracer demo {d}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (ctx.run, ctx.lang) {
+        (Some(_), Lang::En) => {
+            format!("Values captured by tracer from runs of {runs} on Linux {kernel}.")
+        }
+        (Some(_), Lang::Zh) => {
+            format!("数值由 tracer 从 Linux {kernel} 上 {runs} 的运行中捕获。")
+        }
+        (None, Lang::En) => format!(
+            "No run: capturing needs root (sudo tracer walkthrough {lesson}); the values are absent."
+        ),
+        (None, Lang::Zh) => {
+            format!("未运行：捕获需要 root（sudo tracer walkthrough {lesson}）；以下没有实际数值。")
+        }
+    }
+}
+
+/// "the parent" / "the child" for a pid of the run, by the fork records.
+pub fn role(ctx: &Ctx, parent: Option<i64>, pid: Option<i64>) -> String {
+    let lang = ctx.lang;
+    match (parent, pid) {
+        (Some(p), Some(q)) if p == q => t!(lang, "the parent", "父进程"),
+        (Some(_), Some(_)) => t!(lang, "the child", "子进程"),
+        _ => absent(lang),
+    }
+}
+
+#[cfg(test)]
+pub mod testing {
+    //! What every lesson's unit tests share: a fixture run from JSON lines, a symbol list from
+    //! names, and the checks that hold for every lesson in both languages.
+
+    use std::fmt::Write as _;
+
+    use super::super::{Ctx, Lang, Lesson, PrintFormat, Run, render};
+    use crate::kernel::ksyms::Ksyms;
+
+    pub fn run(lines: &[&str]) -> Run {
+        Run {
+            records: lines
+                .iter()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        }
+    }
+
+    pub fn ksyms(names: &[&str]) -> Ksyms {
+        let mut text = String::new();
+        for (i, n) in (0u64..).zip(names) {
+            let _ = writeln!(text, "{:x} T {n}", 0xffff_ffff_8100_0000_u64 + i * 0x100);
+        }
+        Ksyms::parse(&text)
+    }
+
+    /// Renders the lesson in both languages with the run and asserts: the same steps and the
+    /// same number of lines in both, every `wants` string in both, no value left uncaptured,
+    /// the Chinese text really Chinese; then without a run: the values are marked absent.
+    /// Returns the two texts.
+    pub fn check(
+        build: fn(&Ctx) -> Lesson,
+        run: &Run,
+        ksyms: &Ksyms,
+        wants: &[&str],
+    ) -> (String, String) {
+        let lesson = |lang, run| {
+            build(&Ctx {
+                ksyms,
+                run,
+                lang,
+                kernel: "6.18.0",
+            })
+        };
+        let (en, zh) = (lesson(Lang::En, Some(run)), lesson(Lang::Zh, Some(run)));
+        assert_eq!(en.steps.len(), zh.steps.len());
+        for (a, b) in en.steps.iter().zip(&zh.steps) {
+            assert_eq!(a.lines.len(), b.lines.len(), "{} / {}", a.title, b.title);
+            assert_ne!(a.title, b.title);
+            assert!(b.title.chars().any(|c| c > '\u{2e80}'), "{}", b.title);
+        }
+        let ten = render(&en, PrintFormat::Text, Lang::En);
+        let tzh = render(&zh, PrintFormat::Text, Lang::Zh);
+        for (t, lang) in [(&ten, "en"), (&tzh, "zh")] {
+            for want in wants {
+                assert!(t.contains(want), "{lang}: missing {want:?} in:\n{t}");
+            }
+            assert!(
+                !t.contains("(not captured)") && !t.contains("未捕获"),
+                "{lang}:\n{t}"
+            );
+        }
+        let bare = render(&lesson(Lang::En, None), PrintFormat::Markdown, Lang::En);
+        assert!(bare.contains("No run: capturing needs root"), "{bare}");
+        assert!(bare.contains("(not captured)"), "{bare}");
+        (ten, tzh)
+    }
+}
