@@ -20,6 +20,7 @@ macro_rules! t {
     };
 }
 
+mod msgqueue;
 mod pager;
 mod pipe;
 mod socketcall;
@@ -132,6 +133,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["pipe"],
         summary: "pipe + fork: one-way bytes, and why end of file needs every write end closed",
         build: pipe::lesson,
+    },
+    LessonDef {
+        name: "msgqueue",
+        demos: &["msgqueue"],
+        summary: "System V message queue: receive by type; the queue lives until IPC_RMID",
+        build: msgqueue::lesson,
     },
 ];
 
