@@ -143,6 +143,42 @@ fn live_shows_the_bind_and_its_journey_then_quits_cleanly() {
     });
 }
 
+#[test]
+fn the_objects_pane_shows_a_pipe_and_both_ends() {
+    require_root();
+    let tmux = Tmux::start("objects", 120, 30);
+    tmux.wait_for("the shell", 10, |s| s.contains("READY$"));
+    let out = common::out_file("live-objects").with_extension("out");
+    // cat blocks in read on the pipe for two seconds: tracer looks at the pipe meanwhile.
+    let cmd = format!(
+        "{TRACER} live -e pipe2,read --command-output {} -- /bin/sh -c 'sleep 2 | cat'",
+        out.display()
+    );
+    tmux.send(&[&cmd, "Enter"]);
+    tmux.wait_for("the command to finish", 150, |s| {
+        s.contains("trace finished")
+    });
+    tmux.send(&["Tab", "Tab"]);
+    let s = tmux.wait_for("the objects pane", 10, |s| s.contains("Objects: "));
+    let pipe = s
+        .lines()
+        .find(|l| l.starts_with("pipe "))
+        .unwrap_or_else(|| panic!("no pipe in:\n{s}"));
+    // sleep holds the write end, cat the read end: both seen in /proc/PID/fd(info).
+    assert!(pipe.contains("w,") || pipe.contains("w "), "{pipe}");
+    assert!(pipe.contains('r'), "{pipe}");
+    assert!(pipe.contains("ino "), "{pipe}");
+    // Enter lists the pipe's calls: cat's read.
+    tmux.send(&["Enter"]);
+    let s = tmux.wait_for("the pipe's calls", 10, |s| s.contains("filter: obj=ino:"));
+    assert!(s.contains("read(0, \"\""), "{s}");
+    assert!(s.contains("on pipe"), "the journey names the object:\n{s}");
+    tmux.send(&["q"]);
+    tmux.wait_for("the shell again", 20, |s| {
+        s.lines().filter(|l| l.starts_with("READY$")).count() >= 2
+    });
+}
+
 /// The children of process `pid` (from /proc, every thread's list).
 fn children(pid: u32) -> Vec<u32> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {

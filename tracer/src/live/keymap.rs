@@ -15,7 +15,10 @@ pub const HELP: &[(&str, &str)] = &[
         "Home g / End G",
         "the first call / the newest, following new calls",
     ),
-    ("Enter", "the selected call's journey full screen, and back"),
+    (
+        "Enter",
+        "the journey full screen, and back; on an object: list its calls",
+    ),
     (
         "Tab / Shift-Tab",
         "next / previous pane: journey, processes, stats, log",

@@ -241,10 +241,15 @@ fn item_action(item: Item, resolver: &mut Resolver) -> Action {
             None => Action::Call(Box::new(c)),
         },
         Item::Proc(p) => {
-            if let Proc::Exit { pid, tid, .. } = &p
-                && pid == tid
-            {
-                resolver.exited(*pid);
+            match &p {
+                Proc::Exit { pid, tid, .. } if pid == tid => resolver.exited(*pid),
+                Proc::Fork {
+                    pid,
+                    child,
+                    thread: false,
+                    ..
+                } => resolver.forked(*pid, *child),
+                _ => {}
             }
             Action::Proc(p)
         }

@@ -103,70 +103,96 @@ fn classify(path: &str, link: &str) -> Option<(ObjKey, Kind, String)> {
 }
 
 impl Resolver {
-    /// The object `call` used or created, when it can be told.
+    /// The object `call` used or created, when it can be told for sure.
+    ///
+    /// `/proc/PID/fd/N` says what N is *now*, which is what it was during the call only when
+    /// nothing can have changed it since: while the call is still blocked on it (a pending
+    /// call), or for the descriptor a call just created, when it is of the kind the call
+    /// creates. A completed call on an older descriptor is known only from the cache those
+    /// two fill (kept per process, copied on fork, dropped on close); otherwise it is counted
+    /// as unresolved.
     pub fn touch(&mut self, call: &Call) -> Option<Touch> {
-        if call.ret.is_none() && call.enter_ns.is_none() {
-            return None;
-        }
+        // Entered before tracing started: its arguments are unknown.
+        call.enter_ns?;
         if let Some(t) = sysv(call) {
             return Some(t);
         }
         let ok_fd = call.ret.filter(|r| *r >= 0);
-        let (fd, fresh) = match call.row.name {
-            "socket" | "accept" | "accept4" => (ok_fd?, true),
-            "pipe" | "pipe2" | "socketpair" => {
-                let [a, b] = fd_pair(call)?;
-                let name = if call.row.name == "socketpair" {
-                    "socketpair"
-                } else {
-                    ""
+        match call.row.name {
+            "socket" | "accept" | "accept4" => {
+                let t = self.created(call.pid, ok_fd?, &[Kind::Socket], "")?;
+                if call.row.name != "socket" {
+                    return Some(t);
+                }
+                let ObjKey::Inode(ino) = t.key else {
+                    return Some(t);
                 };
-                let t = self.resolve(call.pid, b, true, name);
-                let first = self.resolve(call.pid, a, true, name);
-                return first.or(t);
+                let kind = family_kind(call.args[0]);
+                self.families.insert(ino, kind);
+                if let Some(Some(c)) = self.fds.get_mut(&(call.pid, ok_fd?)) {
+                    c.kind = kind;
+                }
+                Some(Touch { kind, ..t })
             }
-            _ => match call.row.args.first() {
-                Some((_, Arg::Fd)) => (call.args[0] as i32 as i64, false),
-                _ => return None,
-            },
-        };
-        if call.row.name == "close" && !self.fds.contains_key(&(call.pid, fd)) {
-            // Closed: there is nothing left to look at, and nothing was missed.
-            return None;
-        }
-        let t = self.resolve(call.pid, fd, fresh, "")?;
-        if call.row.name == "socket"
-            && let ObjKey::Inode(ino) = t.key
-        {
-            let kind = family_kind(call.args[0]);
-            self.families.insert(ino, kind);
-            if let Some(Some(c)) = self.fds.get_mut(&(call.pid, fd)) {
-                c.kind = kind;
+            "pipe" | "pipe2" | "socketpair" => {
+                ok_fd?;
+                let [a, b] = fd_pair(call)?;
+                let (kind, name) = if call.row.name == "socketpair" {
+                    (Kind::Socket, "socketpair")
+                } else {
+                    (Kind::Pipe, "")
+                };
+                let first = self.created(call.pid, a, &[kind], name);
+                let second = self.created(call.pid, b, &[kind], name);
+                first.or(second)
             }
-            return Some(Touch { kind, ..t });
+            _ => {
+                let Some((_, Arg::Fd)) = call.row.args.first() else {
+                    return None;
+                };
+                let fd = call.args[0] as i32 as i64;
+                let cached = self.fds.get(&(call.pid, fd)).cloned();
+                if call.row.name == "close" {
+                    self.fds.remove(&(call.pid, fd));
+                    // Closed: nothing left to look at, and nothing was missed.
+                    return cached.flatten();
+                }
+                match cached {
+                    Some(t) => t,
+                    // Blocked in the call: the descriptor is held, and cannot change.
+                    None if call.ret.is_none() => self.look(call.pid, fd, None, ""),
+                    None => {
+                        self.unresolved += 1;
+                        None
+                    }
+                }
+            }
         }
-        if call.row.name == "close" {
-            self.fds.remove(&(call.pid, fd));
-        }
-        Some(t)
     }
 
-    fn resolve(&mut self, pid: u32, fd: i64, fresh: bool, name: &str) -> Option<Touch> {
-        if !fresh && let Some(t) = self.fds.get(&(pid, fd)) {
-            return t.clone();
-        }
+    /// A descriptor a call just created: looked up now, and kept only if it is of a kind
+    /// that call creates (else it was closed and reused before tracer looked).
+    fn created(&mut self, pid: u32, fd: i64, kinds: &[Kind], name: &str) -> Option<Touch> {
+        self.look(pid, fd, Some(kinds), name)
+    }
+
+    fn look(&mut self, pid: u32, fd: i64, kinds: Option<&[Kind]>, name: &str) -> Option<Touch> {
         // Bounded: a long whole-system trace sees many short-lived descriptors.
         if self.fds.len() > 100_000 {
             self.fds.clear();
         }
-        let Ok(found) = lookup(pid, fd) else {
-            self.unresolved += 1;
-            return None;
+        let found = match lookup(pid, fd) {
+            Ok(Some(f)) if kinds.is_none_or(|k| k.contains(&f.1)) => f,
+            Ok(None) if kinds.is_none() => {
+                self.fds.insert((pid, fd), None);
+                return None;
+            }
+            _ => {
+                self.unresolved += 1;
+                return None;
+            }
         };
-        let Some((key, mut kind, mut found)) = found else {
-            self.fds.insert((pid, fd), None);
-            return None;
-        };
+        let (key, mut kind, mut found) = found;
         if let ObjKey::Inode(ino) = key
             && let Some(k) = self.families.get(&ino)
         {
@@ -182,6 +208,17 @@ impl Resolver {
         };
         self.fds.insert((pid, fd), Some(t.clone()));
         Some(t)
+    }
+
+    /// A new process starts with a copy of its parent's descriptors.
+    pub fn forked(&mut self, parent: u32, child: u32) {
+        let inherited: Vec<((u32, i64), Option<Touch>)> = self
+            .fds
+            .iter()
+            .filter(|((p, _), _)| *p == parent)
+            .map(|((_, fd), t)| ((child, *fd), t.clone()))
+            .collect();
+        self.fds.extend(inherited);
     }
 
     /// A process exited: its descriptors are gone.
@@ -392,6 +429,45 @@ mod tests {
             v.push(0);
         }
         v
+    }
+
+    #[test]
+    fn only_sure_lookups_resolve() {
+        use crate::live::testdata::call;
+        let me = std::process::id();
+        let (r, w) = nix::unistd::pipe().unwrap();
+        let (rfd, wfd) = (i64::from(r.as_raw_fd()), i64::from(w.as_raw_fd()));
+        let mut res = Resolver::default();
+        let on = |name: &str, fd: i64, ret: Option<i64>| {
+            let mut c = call(me, name, 0);
+            c.ret = ret;
+            c.args[0] = fd as u64;
+            c
+        };
+        // A completed read on a descriptor tracer never saw created: not attributed.
+        assert_eq!(res.touch(&on("read", rfd, Some(5))), None);
+        assert_eq!(res.unresolved, 1);
+        // Blocked in read: the descriptor is held, so looking now is sure.
+        let t = res
+            .touch(&on("read", rfd, None))
+            .expect("a pending read's pipe");
+        assert_eq!(t.kind, Kind::Pipe);
+        assert_eq!(
+            res.touch(&on("read", rfd, Some(5))),
+            Some(t.clone()),
+            "now cached"
+        );
+        // A socket() whose fd is, by now, a pipe was closed and reused: not attributed.
+        assert_eq!(res.touch(&on("socket", 0, Some(wfd))), None);
+        assert_eq!(res.unresolved, 2);
+        // A child inherits the cache; close forgets it.
+        res.forked(me, 1);
+        assert!(res.fds.contains_key(&(1, rfd)));
+        assert_eq!(res.touch(&on("close", rfd, Some(0))), Some(t));
+        assert_eq!(res.touch(&on("read", rfd, Some(5))), None);
+        // A SysV id comes from the call itself.
+        let q = res.touch(&on("msgsnd", 7, Some(0))).expect("a queue");
+        assert_eq!((q.key, q.kind), (ObjKey::Msq(7), Kind::MsgQueue));
     }
 
     #[test]

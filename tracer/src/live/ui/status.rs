@@ -1,5 +1,5 @@
-//! The one-line status bar: state, lost events (never hidden when not zero), events/s, how
-//! kernel functions are observed, filter, scope, where the command's output goes: the most
+//! The one-line status bar: state, lost events (never hidden when not zero), events/s, filter,
+//! how kernel functions are observed, scope, where the command's output goes: the most
 //! important first, as a narrow terminal cuts the end. A prompt or a
 //! notice takes the line while open.
 
@@ -79,13 +79,13 @@ fn segments(app: &App) -> Vec<Span<'static>> {
     v.push(sep());
     v.push(Span::raw(format!("{:.0} ev/s", app.stats.rate())));
     v.push(sep());
-    v.push(Span::raw(app.config.mechanisms.clone()));
-    v.push(sep());
     v.push(Span::raw(if app.filter.is_empty() {
         "no filter".to_string()
     } else {
         format!("filter: {}", app.filter.text)
     }));
+    v.push(sep());
+    v.push(Span::raw(app.config.mechanisms.clone()));
     v.push(sep());
     v.push(Span::raw(app.config.scope.clone()));
     if let Some(p) = &app.config.command_output {
