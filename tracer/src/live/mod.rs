@@ -16,6 +16,7 @@ mod objects;
 mod procs;
 mod resolve;
 mod row;
+mod sockdiag;
 mod stats;
 #[cfg(test)]
 mod testdata;
@@ -262,7 +263,7 @@ fn look_at_objects(app: &mut App, resolver: &Resolver) {
     if app.objects.len() == 0 {
         return;
     }
-    match resolve::unix_sockets() {
+    match sockdiag::unix_sockets() {
         Ok(info) => app.update(Action::UnixSockets(info)),
         Err(e) => app.update(Action::Message(format!("sock_diag: {e}"))),
     }
