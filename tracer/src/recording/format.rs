@@ -109,6 +109,14 @@ pub struct Header {
     pub ksyms: Vec<Symbol>,
     #[serde(default)]
     pub libcs: Vec<Libc>,
+    /// The recording tracer's syscall table, by row index: enter and exit records name their
+    /// row by index, and a later tracer's table may have rows added or moved.
+    #[serde(default)]
+    pub rows: Vec<String>,
+    /// The recording tracer's libc wrappers, by index: a uprobe hop's cookie names its wrapper
+    /// by index (its low 16 bits).
+    #[serde(default)]
+    pub wrappers: Vec<String>,
 }
 
 impl Header {

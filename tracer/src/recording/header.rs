@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::capture::{Capture, Options};
 use crate::kernel::hops::{HOP_FUNCS, HopStatus};
 use crate::kernel::ksyms::Ksyms;
+use crate::kernel::libc::WRAPPERS;
 use crate::syscalls::ROWS;
 
 use super::format::{FORMAT_VERSION, Filter, Header, Libc, Symbol};
@@ -127,6 +128,8 @@ pub fn build(p: &Parts<'_>) -> Header {
                 wrappers: *n as u64,
             })
             .collect(),
+        rows: ROWS.iter().map(|r| r.name.to_string()).collect(),
+        wrappers: WRAPPERS.iter().map(|(w, _)| (*w).to_string()).collect(),
     }
 }
 

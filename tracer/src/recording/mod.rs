@@ -11,6 +11,7 @@ pub mod format;
 pub mod header;
 pub mod perfetto;
 pub mod reader;
+pub mod remap;
 pub mod replay;
 #[allow(
     dead_code,

@@ -13,6 +13,7 @@ use crate::trace::{Call, Item, Joiner};
 
 use super::format::{End, Header};
 use super::reader::{FrameRef, ReadError, Reader};
+use super::remap::Remap;
 
 /// `record` shows a call as pending once it has waited this long (its tick is 100 ms); a
 /// replay does the same in the recording's time.
@@ -57,6 +58,9 @@ pub struct Replay<R = BufReader<File>> {
     reader: Reader<R>,
     ksyms: Arc<Ksyms>,
     joiner: Joiner,
+    remap: Remap,
+    /// Where a record whose indices were remapped is copied.
+    scratch: Vec<u8>,
     items: Vec<Item>,
     next_tick: u64,
     outcome: Outcome,
@@ -72,10 +76,13 @@ impl Replay {
 impl<R: io::Read> Replay<R> {
     pub fn new(reader: Reader<R>) -> Replay<R> {
         let ksyms = Arc::new(super::header::ksyms(reader.header()));
+        let remap = Remap::new(reader.header());
         Replay {
             reader,
             ksyms,
             joiner: Joiner::default(),
+            remap,
+            scratch: Vec::new(),
             items: Vec::new(),
             next_tick: 0,
             outcome: Outcome::default(),
@@ -112,7 +119,7 @@ impl<R: io::Read> Replay<R> {
         match frame {
             FrameRef::Record(raw) => {
                 self.outcome.records += 1;
-                match event::decode(raw) {
+                match event::decode(self.remap.apply(raw, &mut self.scratch)) {
                     Ok(rec) => {
                         let ts = rec_ts(&rec);
                         self.outcome.last_ns = self.outcome.last_ns.max(ts);
