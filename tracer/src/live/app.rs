@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::filter::Filter;
-use super::objects::{Holder, ObjKey, Objects, Touch, UnixInfo};
+use super::objects::{Holder, Objects, Touch, UnixInfo};
 use super::procs::Procs;
 use super::row::RowText;
 use super::stats::Stats;
+use super::store::{Entry, Store};
 use crate::kernel::ksyms::Ksyms;
 use crate::trace::{Call, Proc};
 
@@ -136,32 +137,14 @@ pub struct Config {
     pub keep: usize,
 }
 
-/// One captured call.
-pub struct Entry {
-    pub seq: u64,
-    pub call: Call,
-    /// Still waiting: shown as pending until its exit arrives.
-    pub pending: bool,
-    /// The object it used, when resolved.
-    pub obj: Option<ObjKey>,
-}
-
 #[allow(
     clippy::struct_excessive_bools,
     reason = "independent switches of the view, each toggled by its own key"
 )]
 pub struct App {
     pub config: Config,
-    /// Calls in arrival order; `calls[i].seq == first_seq + i`.
-    calls: VecDeque<Entry>,
-    first_seq: u64,
-    next_seq: u64,
-    /// Calls dropped to keep memory bounded.
-    pub evicted: u64,
-    /// Pending calls by (tid, enter time): where their completion goes.
-    pending: HashMap<(u32, u64), u64>,
-    /// Seqs of the calls the filter lets through, ascending.
-    view: VecDeque<u64>,
+    /// The captured calls and the filtered view of them.
+    calls: Store,
     pub filter: Filter,
     pub stats: Stats,
     pub procs: Procs,
@@ -199,14 +182,10 @@ pub struct App {
 
 impl App {
     pub fn new(config: Config) -> App {
+        let keep = config.keep;
         App {
             config,
-            calls: VecDeque::new(),
-            first_seq: 0,
-            next_seq: 0,
-            evicted: 0,
-            pending: HashMap::new(),
-            view: VecDeque::new(),
+            calls: Store::new(keep),
             filter: Filter::default(),
             stats: Stats::default(),
             procs: Procs::default(),
@@ -299,7 +278,7 @@ impl App {
             Action::Pause => {
                 self.paused = match self.paused {
                     Some(_) => None,
-                    None => Some(self.next_seq),
+                    None => Some(self.calls.next_seq()),
                 };
                 if self.paused.is_none() && self.follow {
                     self.select_last();
@@ -378,106 +357,39 @@ impl App {
         }
     }
 
-    // ---- the call store ----
+    // ---- the calls ----
 
     fn add_call(&mut self, call: Call, pending: bool, touch: Option<&Touch>) {
-        let key = call.enter_ns.map(|t| (call.tid, t));
-        if let Some(seq) = key.and_then(|k| self.pending.remove(&k))
-            && let Some(i) = self.index_of(seq)
-        {
-            // The pending call returned: complete its row where it is.
-            if !pending {
-                self.stats.add_call(&call);
-                self.procs.add_call(&call);
-            }
-            // Its object was counted when it was seen pending; only what moved is new.
-            let obj = match (self.calls[i].obj, touch) {
-                (Some(k), _) => {
-                    self.objects.moved(&call, k);
-                    Some(k)
-                }
-                (None, Some(t)) => {
-                    self.objects.add(&call, t);
-                    Some(t.key)
-                }
-                (None, None) => None,
-            };
-            let was = self.filter.matches(&self.calls[i].call, self.calls[i].obj);
-            let now = self.filter.matches(&call, obj);
-            self.calls[i] = Entry {
-                seq,
-                call,
-                pending,
-                obj,
-            };
-            match (was, now) {
-                (false, true) => {
-                    let at = self.view.partition_point(|s| *s < seq);
-                    self.view.insert(at, seq);
-                }
-                (true, false) => self.view.retain(|s| *s != seq),
-                _ => {}
-            }
-            return;
-        }
-        if pending {
-            if let Some(k) = key {
-                self.pending.insert(k, self.next_seq);
-            }
-        } else {
+        let pending_obj = self.calls.pending_obj(&call);
+        if !pending {
             self.stats.add_call(&call);
             self.procs.add_call(&call);
         }
-        if let Some(t) = touch {
-            self.objects.add(&call, t);
+        let obj = match (pending_obj, touch) {
+            // Counted on its object when it was seen pending: only what moved is new.
+            (Some(k), _) => {
+                self.objects.moved(&call, k);
+                Some(k)
+            }
+            (_, Some(t)) => {
+                self.objects.add(&call, t);
+                Some(t.key)
+            }
+            _ => None,
+        };
+        self.calls.put(call, pending, obj, &self.filter);
+        let first = self.calls.first_seq();
+        if self.selected.is_some_and(|s| s < first) {
+            self.selected = self.calls.view_front();
         }
-        let obj = touch.map(|t| t.key);
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        if self.filter.matches(&call, obj) {
-            self.view.push_back(seq);
-        }
-        self.calls.push_back(Entry {
-            seq,
-            call,
-            pending,
-            obj,
-        });
-        while self.calls.len() > self.config.keep.max(1) {
-            self.evict();
-        }
+        self.top = self.top.max(first);
         if self.follow && self.paused.is_none() {
             self.select_last();
         }
     }
 
-    fn evict(&mut self) {
-        let Some(old) = self.calls.pop_front() else {
-            return;
-        };
-        self.first_seq = old.seq + 1;
-        self.evicted += 1;
-        if old.pending
-            && let Some(t) = old.call.enter_ns
-        {
-            self.pending.remove(&(old.call.tid, t));
-        }
-        while self.view.front().is_some_and(|s| *s < self.first_seq) {
-            self.view.pop_front();
-        }
-        if self.selected.is_some_and(|s| s < self.first_seq) {
-            self.selected = self.view.front().copied();
-        }
-        self.top = self.top.max(self.first_seq);
-    }
-
-    fn index_of(&self, seq: u64) -> Option<usize> {
-        let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
-        (i < self.calls.len()).then_some(i)
-    }
-
     pub fn entry(&self, seq: u64) -> Option<&Entry> {
-        self.calls.get(self.index_of(seq)?)
+        self.calls.entry(seq)
     }
 
     /// Calls captured and still held.
@@ -485,19 +397,13 @@ impl App {
         self.calls.len()
     }
 
-    /// The listed seqs: those the filter lets through, and while paused only those from
-    /// before the pause.
-    pub fn visible(&self) -> (&[u64], &[u64]) {
-        let n = match self.paused {
-            Some(p) => self.view.partition_point(|s| *s < p),
-            None => self.view.len(),
-        };
-        let (a, b) = self.view.as_slices();
-        if n <= a.len() {
-            (&a[..n], &[])
-        } else {
-            (a, &b[..n - a.len()])
-        }
+    /// Calls evicted to keep memory bounded.
+    pub fn evicted(&self) -> u64 {
+        self.calls.evicted
+    }
+
+    fn visible(&self) -> (&[u64], &[u64]) {
+        self.calls.visible(self.paused)
     }
 
     pub fn visible_len(&self) -> usize {
@@ -660,12 +566,7 @@ impl App {
 
     fn set_filter(&mut self, f: Filter) {
         self.filter = f;
-        self.view = self
-            .calls
-            .iter()
-            .filter(|e| self.filter.matches(&e.call, e.obj))
-            .map(|e| e.seq)
-            .collect();
+        self.calls.refilter(&self.filter);
         // Keep the selection when it is still listed, else the nearest call after it.
         match self.selected {
             _ if self.follow => self.select_last(),

@@ -18,6 +18,7 @@ mod resolve;
 mod row;
 mod sockdiag;
 mod stats;
+mod store;
 #[cfg(test)]
 mod testdata;
 mod ui;

@@ -186,7 +186,7 @@ fn memory_is_bounded_and_evictions_counted() {
         app.update(Action::Call(Box::new(call(i, "bind", 0))));
     }
     assert_eq!(app.held(), 10);
-    assert_eq!(app.evicted, 15);
+    assert_eq!(app.evicted(), 15);
     assert_eq!(app.visible_len(), 10);
     assert_eq!(app.stats.total.calls, 25, "stats count every call");
     keys(&mut app, [Action::Home]);
@@ -268,9 +268,35 @@ fn app_throughput() {
     }
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(app.held(), 100_000);
-    assert_eq!(app.evicted, 900_000);
+    assert_eq!(app.evicted(), 900_000);
     println!(
         "{n} calls in {secs:.3} s: {:.0} calls/s into the app",
         f64::from(n as u32) / secs
     );
+}
+
+#[test]
+fn a_pending_call_on_an_object_is_counted_once() {
+    use crate::live::objects::{Kind, ObjKey, Touch};
+    let mut app = app();
+    let pipe = Touch {
+        key: ObjKey::Inode(9),
+        kind: Kind::Pipe,
+        name: String::new(),
+    };
+    let mut c = call(104, "read", 0);
+    c.exit_ns = None;
+    c.ret = None;
+    app.update(Action::PendingOn(Box::new(c.clone()), pipe.clone()));
+    c.exit_ns = c.enter_ns.map(|t| t + 1_000_000_000);
+    c.ret = Some(5);
+    // Its return is resolved again from the cache: still one call on the pipe.
+    app.update(Action::CallOn(Box::new(c), pipe));
+    let o = app.objects.get(&ObjKey::Inode(9)).expect("the pipe");
+    assert_eq!((o.calls, o.bytes), (1, 5));
+    assert_eq!(
+        app.selected_entry().and_then(|e| e.obj),
+        Some(ObjKey::Inode(9))
+    );
+    assert_eq!(app.held(), 4);
 }

@@ -16,9 +16,10 @@ use tracer_common::{
 use super::{bold, dim, wrap};
 use crate::event::Capture;
 use crate::kernel::path::{self, Step};
-use crate::live::app::{App, Entry};
+use crate::live::app::App;
 use crate::live::row::RowText;
 use crate::live::stats::human_ns;
+use crate::live::store::Entry;
 use crate::output::errno_of;
 use crate::syscalls::Abi;
 use crate::trace::Call;

@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 s.rate()
             )),
             Span::styled(format!("{} events lost", app.lost), lost_style),
-            Span::raw(format!(", {} old calls evicted", app.evicted)),
+            Span::raw(format!(", {} old calls evicted", app.evicted())),
         ]),
         Line::styled(
             format!(

@@ -92,9 +92,9 @@ fn segments(app: &App) -> Vec<Span<'static>> {
         v.push(sep());
         v.push(Span::raw(format!("output → {}", p.display())));
     }
-    if app.evicted > 0 {
+    if app.evicted() > 0 {
         v.push(sep());
-        v.push(Span::raw(format!("{} old calls evicted", app.evicted)));
+        v.push(Span::raw(format!("{} old calls evicted", app.evicted())));
     }
     v
 }
