@@ -42,6 +42,16 @@ impl Tmux {
         assert!(st.success());
     }
 
+    /// A tmux format variable of the pane, e.g. `alternate_on`.
+    fn flag(&self, name: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["display-message", "-p", "-t", &self.name])
+            .arg(format!("#{{{name}}}"))
+            .output()
+            .expect("tmux display-message");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.name])
@@ -90,6 +100,16 @@ fn live_shows_the_bind_and_its_journey_then_quits_cleanly() {
     // tens of seconds.
     let s = tmux.wait_for("the demo to finish", 150, |s| s.contains("trace finished"));
     assert!(s.contains("command exited (exit status: 0)"), "{s}");
+    assert_eq!(
+        tmux.flag("alternate_on"),
+        "1",
+        "the UI is on the alternate screen"
+    );
+    assert_eq!(
+        tmux.flag("mouse_any_flag"),
+        "1",
+        "the UI asked for mouse events"
+    );
     assert!(s.contains("TIME") && s.contains("CALL = RESULT"), "{s}");
 
     // Filter the list to the bind: it is selected, and its journey shown below it.
@@ -136,6 +156,16 @@ fn live_shows_the_bind_and_its_journey_then_quits_cleanly() {
         s.lines().filter(|l| l.starts_with("READY$")).count() >= 2
     });
     assert!(!s.contains("Journey of"), "the UI is still on screen:\n{s}");
+    assert_eq!(
+        tmux.flag("alternate_on"),
+        "0",
+        "the alternate screen was left"
+    );
+    assert_eq!(
+        tmux.flag("mouse_any_flag"),
+        "0",
+        "mouse reporting was switched off"
+    );
     // The terminal is back in cooked mode: a typed command runs.
     tmux.send(&["echo restored-$((6*7))", "Enter"]);
     tmux.wait_for("the shell to run a command", 10, |s| {
@@ -223,6 +253,8 @@ fn sigterm_restores_the_terminal() {
         s.lines().filter(|l| l.starts_with("READY$")).count() >= 2 && !s.contains("CALL = RESULT")
     });
     assert!(!s.contains("Journey"), "{s}");
+    assert_eq!(tmux.flag("alternate_on"), "0");
+    assert_eq!(tmux.flag("mouse_any_flag"), "0");
     for p in sleeper {
         let _ = kill(Pid::from_raw(p as i32), Signal::SIGKILL);
     }

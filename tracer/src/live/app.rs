@@ -41,6 +41,10 @@ pub enum Action {
     Back,
     NextPane,
     PrevPane,
+    /// A click on a tab.
+    Focus(Pane),
+    /// A click on a row of the list: the visible index.
+    SelectRow(usize),
     Help,
     Quit,
     /// A character typed into the search or filter prompt.
@@ -302,6 +306,17 @@ impl App {
                 } else {
                     self.search = None;
                 }
+            }
+            Action::Focus(p) => {
+                self.pane = *p;
+                self.scroll = 0;
+                self.expanded &= *p != Pane::List;
+            }
+            Action::SelectRow(i) => {
+                self.pane = Pane::List;
+                let last = self.visible_len().saturating_sub(1);
+                self.select_index((*i).min(last));
+                self.follow = *i >= last && self.paused.is_none();
             }
             Action::NextPane => self.cycle_pane(1),
             Action::PrevPane => self.cycle_pane(Pane::ALL.len() - 1),

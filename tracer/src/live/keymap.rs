@@ -1,6 +1,9 @@
 //! Keys to actions, in one table that the help overlay lists too.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
 
 use super::app::{Action, App};
 
@@ -35,6 +38,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("e", "errors only, on and off"),
     ("Space", "pause the list (capture goes on), and resume"),
     ("Esc", "close what is open; clear the search"),
+    ("mouse", "click a call or a tab; the wheel scrolls"),
     ("?", "this help"),
     ("q  Ctrl-c", "quit; a command still running gets SIGTERM"),
 ];
@@ -80,10 +84,37 @@ pub fn action(app: &App, key: KeyEvent) -> Option<Action> {
     })
 }
 
+/// What a mouse event means: a click on a tab focuses its pane, a click on a listed call
+/// selects it, the wheel moves as the arrows do.
+pub fn mouse(app: &App, m: MouseEvent) -> Option<Action> {
+    if app.prompt.is_some() || app.help {
+        return None;
+    }
+    match m.kind {
+        MouseEventKind::ScrollUp => Some(Action::Up),
+        MouseEventKind::ScrollDown => Some(Action::Down),
+        MouseEventKind::Down(MouseButton::Left) => {
+            let areas = super::ui::layout(Rect::new(0, 0, app.width, app.height), app);
+            if m.row == areas.tabs.y {
+                return super::ui::tabs::pane_at(m.column).map(Action::Focus);
+            }
+            let list = areas.list?;
+            // The list's first line is its header.
+            if m.row <= list.y || m.row >= list.y + list.height {
+                return None;
+            }
+            let rows = usize::from(list.height.saturating_sub(1));
+            let i = app.window(rows).start + usize::from(m.row - list.y - 1);
+            (i < app.visible_len()).then_some(Action::SelectRow(i))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::app::Prompt;
+    use crate::live::app::{Pane, Prompt};
     use crate::live::testdata::app;
 
     fn key(code: KeyCode) -> KeyEvent {
@@ -114,6 +145,45 @@ mod tests {
             Some(Action::Quit)
         ));
         assert!(action(&app, key(KeyCode::Char('z'))).is_none());
+    }
+
+    fn click(column: u16, row: u16) -> MouseEvent {
+        MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }
+    }
+
+    #[test]
+    fn clicks_select_calls_and_tabs() {
+        let mut app = app();
+        // At 80x24 the list's header is on row 1, the socket (the first call) on row 2.
+        let a = mouse(&app, click(5, 2));
+        assert!(matches!(a, Some(Action::SelectRow(0))), "{a:?}");
+        app.update(a.unwrap());
+        assert_eq!(
+            app.selected_entry().map(|e| e.call.row.name),
+            Some("socket")
+        );
+        assert!(!app.follow);
+        assert!(mouse(&app, click(5, 1)).is_none(), "the header");
+        assert!(mouse(&app, click(5, 9)).is_none(), "below the last call");
+        // " tracer " then " " and " Calls ", " " and " Journey ", ...
+        assert!(matches!(
+            mouse(&app, click(10, 0)),
+            Some(Action::Focus(Pane::List))
+        ));
+        assert!(matches!(
+            mouse(&app, click(19, 0)),
+            Some(Action::Focus(Pane::Detail))
+        ));
+        let wheel = MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            ..click(0, 0)
+        };
+        assert!(matches!(mouse(&app, wheel), Some(Action::Down)));
     }
 
     #[test]

@@ -55,13 +55,33 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     result
 }
 
-/// Leaves the alternate screen and raw mode however `live` ends.
+/// Stops mouse reporting, leaves the alternate screen and raw mode, however `live` ends.
 struct Restore;
+
+fn restore_terminal() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
+}
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore_terminal();
     }
+}
+
+/// Take the terminal: raw mode, the alternate screen, mouse reporting. A panic restores it
+/// before its message is printed (`ratatui::try_init`'s hook does not know about the mouse).
+fn take_terminal() -> Result<(ratatui::DefaultTerminal, Restore)> {
+    let terminal = ratatui::try_init().context("opening the terminal UI")?;
+    let restore = Restore;
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        hook(info);
+    }));
+    crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
+        .context("enabling the mouse")?;
+    Ok((terminal, restore))
 }
 
 fn scope_text(args: &LiveArgs) -> String {
@@ -126,8 +146,7 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
     for m in src.messages() {
         app.update(Action::Message(m));
     }
-    let mut terminal = ratatui::try_init().context("opening the terminal UI")?;
-    let _restore = Restore;
+    let (mut terminal, _restore) = take_terminal()?;
     let size = terminal.size()?;
     app.update(Action::Resize {
         width: size.width,
@@ -194,6 +213,11 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => {
                     if let Some(a) = keymap::action(&app, k) {
+                        app.update(a);
+                    }
+                }
+                Some(Ok(Event::Mouse(m))) => {
+                    if let Some(a) = keymap::mouse(&app, m) {
                         app.update(a);
                     }
                 }

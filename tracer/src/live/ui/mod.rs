@@ -8,7 +8,7 @@ mod objects;
 mod procs;
 mod stats;
 mod status;
-mod tabs;
+pub mod tabs;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

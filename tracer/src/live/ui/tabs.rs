@@ -8,9 +8,25 @@ use ratatui::text::{Line, Span};
 use super::dim;
 use crate::live::app::{App, Pane};
 
+const BRAND: &str = " tracer ";
+
+/// The pane whose tab is at column `x` (for mouse clicks): the same arithmetic as `draw`.
+pub fn pane_at(x: u16) -> Option<Pane> {
+    let mut at = BRAND.chars().count();
+    for p in Pane::ALL {
+        let start = at + 1;
+        let end = start + p.title().chars().count() + 2;
+        if (start..end).contains(&usize::from(x)) {
+            return Some(p);
+        }
+        at = end;
+    }
+    None
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut spans = vec![Span::styled(
-        " tracer ",
+        BRAND,
         Style::new()
             .fg(Color::Black)
             .bg(Color::Cyan)
