@@ -24,6 +24,7 @@ mod msgqueue;
 mod pager;
 mod pipe;
 mod socketcall;
+mod uds_seqpacket;
 mod values;
 
 use std::fmt::Write as _;
@@ -139,6 +140,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["msgqueue"],
         summary: "System V message queue: receive by type; the queue lives until IPC_RMID",
         build: msgqueue::lesson,
+    },
+    LessonDef {
+        name: "uds-seqpacket",
+        demos: &["uds-seqpacket"],
+        summary: "the sticky-packet experiment: three writes merge over STREAM, stay three over SEQPACKET",
+        build: uds_seqpacket::lesson,
     },
 ];
 
