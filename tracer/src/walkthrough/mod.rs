@@ -23,6 +23,7 @@ macro_rules! t {
 mod msgqueue;
 mod pager;
 mod pipe;
+mod signal;
 mod socketcall;
 mod uds_seqpacket;
 mod values;
@@ -146,6 +147,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["uds-seqpacket"],
         summary: "the sticky-packet experiment: three writes merge over STREAM, stay three over SEQPACKET",
         build: uds_seqpacket::lesson,
+    },
+    LessonDef {
+        name: "signal",
+        demos: &["signal"],
+        summary: "sigqueue carries a value to an SA_SIGINFO handler",
+        build: signal::lesson,
     },
 ];
 
