@@ -23,6 +23,7 @@ macro_rules! t {
 mod msgqueue;
 mod pager;
 mod pipe;
+mod shm;
 mod signal;
 mod socketcall;
 mod uds_seqpacket;
@@ -153,6 +154,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["signal"],
         summary: "sigqueue carries a value to an SA_SIGINFO handler",
         build: signal::lesson,
+    },
+    LessonDef {
+        name: "shm",
+        demos: &["shm"],
+        summary: "System V shared memory: the data never passes through a system call",
+        build: shm::lesson,
     },
 ];
 

@@ -56,10 +56,14 @@ pub fn micros(ctx: &Ctx, call: Option<&Value>) -> String {
 }
 
 /// One recorded call as the trace shows it: `pid 1234  read(3, ...) = 20`, with the arguments
-/// given (already formatted), or the call alone when there was no run.
+/// given (already formatted), or the call alone when there was no run. A return value above 4
+/// GiB can only be an address (`shmat`, `mmap`) and is shown in hex.
 pub fn call_line(ctx: &Ctx, call: Option<&Value>, name: &str, args: &str) -> Line {
     let pid = get(ctx, call, "/pid");
-    let ret = get(ctx, call, "/ret");
+    let ret = match call.and_then(|c| c["ret"].as_u64()) {
+        Some(a) if a > u64::from(u32::MAX) => format!("{a:#x}"),
+        _ => get(ctx, call, "/ret"),
+    };
     let errno = call
         .and_then(|c| c["errno"].as_str())
         .map(|e| format!(" {e}"))
