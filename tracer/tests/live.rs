@@ -225,15 +225,16 @@ fn children(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-#[test]
-fn sigterm_restores_the_terminal() {
+/// SIGTERM or SIGINT (from `kill`: in raw mode Ctrl-C is a key) ends the UI and restores the
+/// terminal.
+fn a_signal_restores_the_terminal(sig: nix::sys::signal::Signal, tag: &str) {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
 
     require_root();
-    let tmux = Tmux::start("term", 80, 24);
+    let tmux = Tmux::start(tag, 80, 24);
     tmux.wait_for("the shell", 10, |s| s.contains("READY$"));
-    let out = common::out_file("live-term").with_extension("out");
+    let out = common::out_file(tag).with_extension("out");
     let cmd = format!(
         "{TRACER} live -e bind --command-output {} -- sleep 30",
         out.display()
@@ -248,7 +249,7 @@ fn sigterm_restores_the_terminal() {
         .expect("the pane's shell pid");
     let tracer = *children(shell).first().expect("tracer, the shell's child");
     let sleeper = children(tracer);
-    kill(Pid::from_raw(tracer as i32), Signal::SIGTERM).expect("signalling tracer");
+    kill(Pid::from_raw(tracer as i32), sig).expect("signalling tracer");
     let s = tmux.wait_for("the shell again", 20, |s| {
         s.lines().filter(|l| l.starts_with("READY$")).count() >= 2 && !s.contains("CALL = RESULT")
     });
@@ -258,4 +259,14 @@ fn sigterm_restores_the_terminal() {
     for p in sleeper {
         let _ = kill(Pid::from_raw(p as i32), Signal::SIGKILL);
     }
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    a_signal_restores_the_terminal(nix::sys::signal::Signal::SIGTERM, "sigterm");
+}
+
+#[test]
+fn sigint_restores_the_terminal() {
+    a_signal_restores_the_terminal(nix::sys::signal::Signal::SIGINT, "sigint");
 }

@@ -356,5 +356,17 @@ mod tests {
             registers_line(&c),
             "syscall  rax=49 (bind)  rdi=0x3  rsi=0x7ffd00001000  rdx=0x6e"
         );
+        // A 32-bit bind through int $0x80 and socketcall(SYS_BIND, args): two registers.
+        let mut c = crate::live::testdata::bind(1);
+        c.abi = Abi::Ia32;
+        c.entry = ENTRY_INT80;
+        c.table = TABLE_SOCKETCALL;
+        c.nr = 102;
+        c.call = 2;
+        c.raw_args = [2, 0xffd0_1000, 0, 0, 0, 0];
+        assert_eq!(
+            registers_line(&c),
+            "int $0x80  eax=102 (socketcall)  ebx=0x2  ecx=0xffd01000"
+        );
     }
 }
