@@ -172,7 +172,7 @@ impl Objects {
         if o.kind.is_generic() && !t.kind.is_generic() {
             o.kind = t.kind;
         }
-        if o.name.is_empty() {
+        if o.name.is_empty() || o.name == "unnamed" {
             o.name.clone_from(&t.name);
         }
         if !o.users.contains(&call.pid) {

@@ -12,6 +12,7 @@ use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use super::objects::{Holder, Kind, ObjKey, Touch};
+use crate::decode::sockaddr::SockAddr;
 use crate::syscalls::Arg;
 use crate::trace::Call;
 
@@ -155,7 +156,7 @@ impl Resolver {
                     // Closed: nothing left to look at, and nothing was missed.
                     return cached.flatten();
                 }
-                match cached {
+                let found = match cached {
                     Some(t) => t,
                     // Blocked in the call: the descriptor is held, and cannot change.
                     None if call.ret.is_none() => self.look(call.pid, fd, None, ""),
@@ -163,9 +164,35 @@ impl Resolver {
                         self.unresolved += 1;
                         None
                     }
+                };
+                if call.row.name == "bind" && call.ret == Some(0) {
+                    return found.map(|t| self.named_by_bind(call, fd, t));
                 }
+                found
             }
         }
+    }
+
+    /// A socket that bind() named successfully is known by that name from then on: the
+    /// address is the one the program passed and the kernel accepted.
+    fn named_by_bind(&mut self, call: &Call, fd: i64, mut t: Touch) -> Touch {
+        let name = match call.sockaddr_arg() {
+            Some(SockAddr::Unix { path, .. }) => crate::event::cstr(&path),
+            Some(SockAddr::Abstract(name)) => format!("@{}", String::from_utf8_lossy(&name)),
+            Some(SockAddr::Inet { addr, port }) => format!("{addr}:{port}"),
+            Some(SockAddr::Inet6 { addr, port }) => format!("[{addr}]:{port}"),
+            Some(SockAddr::Netlink { pid, groups }) => {
+                format!("netlink pid {pid} groups {groups:#x}")
+            }
+            _ => return t,
+        };
+        if t.name.is_empty() {
+            t.name = name;
+            if let Some(Some(c)) = self.fds.get_mut(&(call.pid, fd)) {
+                c.name.clone_from(&t.name);
+            }
+        }
+        t
     }
 
     /// A descriptor a call just created: looked up now, and kept only if it is of a kind
@@ -325,6 +352,22 @@ mod tests {
         // A SysV id comes from the call itself.
         let q = res.touch(&on("msgsnd", 7, Some(0))).expect("a queue");
         assert_eq!((q.key, q.kind), (ObjKey::Msq(7), Kind::MsgQueue));
+    }
+
+    #[test]
+    fn a_bound_socket_is_named_by_its_address() {
+        let me = std::process::id();
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let fd = i64::from(a.as_raw_fd());
+        let mut res = Resolver::default();
+        let mut socket = crate::live::testdata::call(me, "socket", fd);
+        socket.args[0] = AF_UNIX;
+        let made = res.touch(&socket).expect("the new socket");
+        assert_eq!((made.kind, made.name.as_str()), (Kind::Unix, ""));
+        let mut bind = crate::live::testdata::bind(me);
+        bind.args[0] = fd as u64;
+        let named = res.touch(&bind).expect("the bound socket");
+        assert_eq!((named.key, named.name.as_str()), (made.key, "/tmp/s.sock"));
     }
 
     #[test]
