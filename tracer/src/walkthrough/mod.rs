@@ -26,6 +26,7 @@ mod pipe;
 mod shm;
 mod signal;
 mod socketcall;
+mod uds;
 mod uds_seqpacket;
 mod values;
 
@@ -132,6 +133,12 @@ pub const LESSONS: &[LessonDef] = &[
         build: socketcall::lesson,
     },
     LessonDef {
+        name: "uds",
+        demos: &["uds-stream", "uds-dgram", "uds-msg"],
+        summary: "UNIX sockets: a stream server and client, sendto/recvfrom datagrams, sendmsg/recvmsg iovecs",
+        build: uds::lesson,
+    },
+    LessonDef {
         name: "pipe",
         demos: &["pipe"],
         summary: "pipe + fork: one-way bytes, and why end of file needs every write end closed",
@@ -186,6 +193,18 @@ impl Run {
             .collect();
         v.sort_by_key(|r| r["ts_ns"].as_u64().unwrap_or(u64::MAX));
         v
+    }
+
+    /// The records of one demo of a lesson that runs several (each record carries `"demo"`).
+    pub fn demo(&self, name: &str) -> Run {
+        Run {
+            records: self
+                .records
+                .iter()
+                .filter(|r| r["demo"] == name)
+                .cloned()
+                .collect(),
+        }
     }
 
     /// The processes `pid` forked, in order (threads left out).
