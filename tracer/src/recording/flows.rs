@@ -1,16 +1,19 @@
 //! Which calls moved data from one process to another: the two ends of a pipe, a socketpair or
-//! a connected UNIX stream socket, as far as the trace tells them. Kept simple: each process's
-//! descriptors are followed from the call that created them (`pipe2`, `socketpair`, `connect`
-//! and `accept` on a bound UNIX address), copied at `fork`, dropped at `close`, at `exec` when
-//! close-on-exec, and at exit. A read is paired with the oldest unpaired write into the same
-//! end that started before the read returned (a stream delivers in order).
+//! a connected UNIX stream socket, and datagrams sent to a bound UNIX address, as far as the
+//! trace tells them. Kept simple: each process's descriptors are followed from the call that
+//! created them (`pipe2`, `socketpair`, `connect` and `accept` on a bound UNIX address, `bind`),
+//! copied at `fork`, dropped at `close`, at `exec` when close-on-exec, and at exit. A read is
+//! paired with the oldest unpaired write into the same end that started before the read
+//! returned (a stream, and one address's datagram queue, deliver in order).
 //!
 //! What it cannot see: descriptors passed over `SCM_RIGHTS`, `dup2`, or calls outside the
 //! traced set (a whole-system trace without `close` may keep a closed descriptor's number).
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::decode::sockaddr::SockAddr;
+use tracer_common::CK_MSG_NAME;
+
+use crate::decode::sockaddr::{self, SockAddr};
 use crate::syscalls::Arg;
 use crate::trace::{Call, Proc};
 
@@ -22,6 +25,7 @@ pub enum Kind {
     Pipe,
     SocketPair,
     UnixStream,
+    UnixDgram,
 }
 
 impl Kind {
@@ -29,7 +33,8 @@ impl Kind {
         match self {
             Kind::Pipe => "pipe",
             Kind::SocketPair => "socketpair",
-            Kind::UnixStream => "unix stream",
+            Kind::UnixStream => "unix connection",
+            Kind::UnixDgram => "unix datagram",
         }
     }
 }
@@ -87,13 +92,21 @@ pub struct Flows {
     fds: HashMap<u32, HashMap<i32, Fd>>,
     objs: Vec<Kind>,
     waiting: HashMap<Vec<u8>, Waiting>,
+    /// Per bound UNIX address: the queue of datagrams sent to it.
+    dgram: HashMap<Vec<u8>, usize>,
     transfers: Vec<Transfer>,
 }
 
-/// The UNIX address a bind or connect names, as a key (the path up to its NUL, or `@` and the
-/// abstract name).
+/// The UNIX address a bind, connect or sendto names, or the one in sendmsg's `msg_name`, as a
+/// key (the path up to its NUL, or `@` and the abstract name).
 fn unix_key(c: &Call) -> Option<Vec<u8>> {
-    match c.sockaddr_arg()? {
+    let addr = c.sockaddr_arg().or_else(|| {
+        c.enter_caps
+            .iter()
+            .find(|k| k.hdr.kind == CK_MSG_NAME && k.ok() && k.hdr.want > 0)
+            .map(|k| sockaddr::decode(&k.data, k.hdr.want))
+    });
+    match addr? {
         SockAddr::Unix { path, .. } => {
             let end = path.iter().position(|b| *b == 0).unwrap_or(path.len());
             Some(path[..end].to_vec())
@@ -226,6 +239,18 @@ impl Flows {
                 }
             }
             "close" if ret == 0 => self.unset(pid, fd),
+            // A datagram to a bound address: into that address's queue.
+            "sendto" | "sendmsg" if ret > 0 && unix_key(c).is_some() => {
+                if let Some(key) = unix_key(c) {
+                    let obj = self.dgram_queue(key);
+                    self.transfers.push(Transfer {
+                        obj,
+                        to_end: 0,
+                        send: true,
+                        at,
+                    });
+                }
+            }
             "write" | "send" | "sendto" | "sendmsg" if ret > 0 => {
                 if let Some(Fd::End { obj, end, .. }) = self.get(pid, fd).cloned() {
                     // A pipe's data comes out of its read end, a socket's out of the other one.
@@ -242,17 +267,30 @@ impl Flows {
                 }
             }
             "read" | "recv" | "recvfrom" | "recvmsg" if ret > 0 => {
-                if let Some(Fd::End { obj, end, .. }) = self.get(pid, fd).cloned() {
-                    self.transfers.push(Transfer {
-                        obj,
-                        to_end: end,
-                        send: false,
-                        at,
-                    });
-                }
+                let (obj, to_end) = match self.get(pid, fd).cloned() {
+                    Some(Fd::End { obj, end, .. }) => (obj, end),
+                    // A bound socket that is read, not accepted from: a datagram socket.
+                    Some(Fd::Listener { key, .. }) => (self.dgram_queue(key), 0),
+                    None => return,
+                };
+                self.transfers.push(Transfer {
+                    obj,
+                    to_end,
+                    send: false,
+                    at,
+                });
             }
             _ => {}
         }
+    }
+
+    fn dgram_queue(&mut self, key: Vec<u8>) -> usize {
+        if let Some(obj) = self.dgram.get(&key) {
+            return *obj;
+        }
+        let obj = self.new_obj(Kind::UnixDgram);
+        self.dgram.insert(key, obj);
+        obj
     }
 
     /// The object for a connection to `key`: the oldest one waiting for this side, or a new
@@ -327,5 +365,148 @@ impl Flows {
         }
         flows.sort_by_key(|f| (f.from.start, f.to.stop));
         flows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Capture;
+    use crate::syscalls::{self, Abi};
+    use tracer_common::{CAP_OK, CK_BYTES, CaptureHeader, ENTRY_SYSCALL, TABLE_X86_64};
+
+    fn cap(kind: u8, data: &[u8]) -> Capture {
+        Capture {
+            hdr: CaptureHeader {
+                kind,
+                status: CAP_OK,
+                len: data.len() as u16,
+                want: data.len() as u32,
+                ..Default::default()
+            },
+            data: data.to_vec(),
+        }
+    }
+
+    /// A completed call of `pid` (its own only thread) at `t`..`t + 10`.
+    fn call(pid: u32, t: u64, name: &str, args: [u64; 6], ret: i64, caps: Vec<Capture>) -> Call {
+        let row = syscalls::find(name).unwrap();
+        let mut c = Call::hypothetical(row, Abi::X86_64, ENTRY_SYSCALL, 0, TABLE_X86_64, 0);
+        (c.pid, c.tid, c.args, c.ret) = (pid, pid, args, Some(ret));
+        (c.enter_ns, c.exit_ns) = (Some(t), Some(t + 10));
+        if matches!(name, "pipe2" | "socketpair") {
+            c.exit_caps = caps;
+        } else {
+            c.enter_caps = caps;
+        }
+        c
+    }
+
+    fn fds(a: i32, b: i32) -> Vec<Capture> {
+        vec![cap(CK_BYTES, &[a.to_le_bytes(), b.to_le_bytes()].concat())]
+    }
+
+    fn unix(path: &str) -> Vec<Capture> {
+        let mut a = vec![1u8, 0];
+        a.extend_from_slice(path.as_bytes());
+        a.push(0);
+        vec![cap(CK_BYTES, &a)]
+    }
+
+    fn fork(pid: u32, child: u32) -> Proc {
+        Proc::Fork {
+            ts_ns: 0,
+            pid,
+            tid: pid,
+            comm: String::new(),
+            child,
+            thread: false,
+        }
+    }
+
+    fn pairs(f: Flows) -> Vec<(Kind, u32, u32)> {
+        f.finish()
+            .iter()
+            .map(|f| (f.kind, f.from.pid, f.to.pid))
+            .collect()
+    }
+
+    #[test]
+    fn a_pipe_inherited_by_a_child() {
+        let mut f = Flows::default();
+        f.call(&call(1, 0, "pipe2", [0x10, 0, 0, 0, 0, 0], 0, fds(3, 4)));
+        f.proc(&fork(1, 2));
+        f.call(&call(2, 100, "write", [4, 0, 2, 0, 0, 0], 2, vec![]));
+        f.call(&call(1, 95, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
+        // After close, the number means nothing: a read on it is not paired.
+        f.call(&call(1, 200, "close", [3, 0, 0, 0, 0, 0], 0, vec![]));
+        f.call(&call(2, 300, "write", [4, 0, 2, 0, 0, 0], 2, vec![]));
+        f.call(&call(1, 400, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
+        assert_eq!(pairs(f), [(Kind::Pipe, 2, 1)]);
+    }
+
+    #[test]
+    fn close_on_exec_ends_are_gone_after_exec() {
+        let mut f = Flows::default();
+        f.call(&call(
+            1,
+            0,
+            "pipe2",
+            [0x10, CLOEXEC, 0, 0, 0, 0],
+            0,
+            fds(3, 4),
+        ));
+        f.proc(&fork(1, 2));
+        f.proc(&Proc::Exec {
+            ts_ns: 50,
+            pid: 2,
+            tid: 2,
+            comm: String::new(),
+            filename: "/bin/x".into(),
+        });
+        f.call(&call(2, 100, "write", [4, 0, 2, 0, 0, 0], 2, vec![]));
+        f.call(&call(1, 200, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
+        assert!(pairs(f).is_empty());
+    }
+
+    #[test]
+    fn a_stream_connection_both_ways_whichever_returns_first() {
+        for accept_first in [false, true] {
+            let mut f = Flows::default();
+            f.call(&call(1, 0, "bind", [3, 0, 9, 0, 0, 0], 0, unix("/tmp/s")));
+            let connect = call(2, 20, "connect", [5, 0, 9, 0, 0, 0], 0, unix("/tmp/s"));
+            let accept = call(1, 10, "accept", [3, 0, 0, 0, 0, 0], 4, vec![]);
+            if accept_first {
+                f.call(&accept);
+                f.call(&connect);
+            } else {
+                f.call(&connect);
+                f.call(&accept);
+            }
+            f.call(&call(2, 100, "write", [5, 0, 2, 0, 0, 0], 2, vec![]));
+            f.call(&call(1, 105, "read", [4, 0, 64, 0, 0, 0], 2, vec![]));
+            f.call(&call(1, 200, "sendto", [4, 0, 2, 0, 0, 0], 2, vec![]));
+            f.call(&call(2, 205, "recvfrom", [5, 0, 64, 0, 0, 0], 2, vec![]));
+            assert_eq!(
+                pairs(f),
+                [(Kind::UnixStream, 2, 1), (Kind::UnixStream, 1, 2)],
+                "accept first: {accept_first}"
+            );
+        }
+    }
+
+    #[test]
+    fn datagrams_to_a_bound_address() {
+        let mut f = Flows::default();
+        f.call(&call(1, 0, "bind", [3, 0, 9, 0, 0, 0], 0, unix("/tmp/d")));
+        let mut send = call(2, 100, "sendto", [7, 0, 2, 0, 0, 0], 2, vec![]);
+        send.enter_caps = vec![cap(CK_BYTES, b"hi"), {
+            let mut a = unix("/tmp/d").remove(0);
+            a.hdr.op = 1;
+            a
+        }];
+        f.call(&send);
+        f.call(&call(1, 105, "recvfrom", [3, 0, 64, 0, 0, 0], 2, vec![]));
+        assert_eq!(pairs(f), [(Kind::UnixDgram, 2, 1)]);
     }
 }
