@@ -121,7 +121,19 @@ impl Resolver {
             "socket" | "accept" | "accept4" => {
                 let t = self.created(call.pid, ok_fd?, &[Kind::Socket], "")?;
                 if call.row.name != "socket" {
-                    return Some(t);
+                    // An accepted connection is of its listening socket's family.
+                    let listener = (call.pid, call.args[0] as i32 as i64);
+                    let kind = match self.fds.get(&listener) {
+                        Some(Some(l)) if l.kind != Kind::Socket => l.kind,
+                        _ => return Some(t),
+                    };
+                    if let Some(Some(c)) = self.fds.get_mut(&(call.pid, ok_fd?)) {
+                        c.kind = kind;
+                    }
+                    if let ObjKey::Inode(ino) = t.key {
+                        self.families.insert(ino, kind);
+                    }
+                    return Some(Touch { kind, ..t });
                 }
                 let ObjKey::Inode(ino) = t.key else {
                     return Some(t);
@@ -368,6 +380,13 @@ mod tests {
         bind.args[0] = fd as u64;
         let named = res.touch(&bind).expect("the bound socket");
         assert_eq!((named.key, named.name.as_str()), (made.key, "/tmp/s.sock"));
+        // accept() on it makes a socket of the same family.
+        let (c, _d) = std::os::unix::net::UnixStream::pair().unwrap();
+        let mut accept = crate::live::testdata::call(me, "accept", i64::from(c.as_raw_fd()));
+        accept.args[0] = fd as u64;
+        let conn = res.touch(&accept).expect("the accepted socket");
+        assert_eq!(conn.kind, Kind::Unix);
+        assert_ne!(conn.key, made.key);
     }
 
     #[test]
