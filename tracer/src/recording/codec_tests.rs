@@ -84,6 +84,20 @@ fn empty_wrong_magic_and_newer_versions_are_refused() {
         read_all(&newer, true),
         Err(ReadError::VersionZero)
     ));
+    // Without an intact header nothing can be decoded: fatal, and said so.
+    let header_end = frame_starts(&pipe_recording())[0];
+    for at in 8..header_end {
+        let mut bad = pipe_recording();
+        bad[at] ^= 0x04;
+        let e = read_all(&bad, true).err().unwrap();
+        assert!(
+            e.to_string().starts_with("byte 8: the header is not valid"),
+            "byte {at}: {e}"
+        );
+    }
+    for cut in 0..header_end {
+        assert!(read_all(&pipe_recording()[..cut], true).is_err());
+    }
 }
 
 #[test]

@@ -164,10 +164,9 @@ impl<R: Read> Reader<R> {
             return Err(ReadError::Magic);
         }
         if n < 8 {
-            return Err(ReadError::Truncated {
-                offset: 0,
-                need: 8,
-                have: n as u64,
+            return Err(ReadError::BadHeader {
+                offset: n as u64,
+                msg: "the file ends before it".into(),
             });
         }
         match magic[7] {
@@ -184,11 +183,26 @@ impl<R: Read> Reader<R> {
             done: false,
         };
         let at = r.offset;
-        let Some(kind) = r.read_frame()? else {
-            return Err(ReadError::Truncated {
+        // Damage here is fatal: without its header a recording cannot be decoded.
+        let header = r.read_frame().map_err(|e| match e {
+            ReadError::Crc { offset, .. } => ReadError::BadHeader {
+                offset,
+                msg: "its checksum does not match: the file is damaged".into(),
+            },
+            ReadError::Length { offset, len, .. } => ReadError::BadHeader {
+                offset,
+                msg: format!("it claims {len} bytes: the file is damaged"),
+            },
+            ReadError::Truncated { offset, .. } => ReadError::BadHeader {
+                offset,
+                msg: "the file ends inside it".into(),
+            },
+            e => e,
+        })?;
+        let Some(kind) = header else {
+            return Err(ReadError::BadHeader {
                 offset: at,
-                need: FRAME_HEADER_LEN as u64,
-                have: 0,
+                msg: "the file ends before it".into(),
             });
         };
         if kind != KIND_HEADER {
