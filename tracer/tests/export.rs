@@ -1,0 +1,144 @@
+//! `tracer export` on the committed recordings (tracer/fuzz/corpus/reader), without root: each
+//! format, and every kind of damage with its message, its byte offset and its exit code.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::TRACER;
+use serde_json::Value;
+
+fn corpus(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus/reader")
+        .join(name)
+}
+
+/// Exit code, standard output, standard error.
+fn export(file: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(TRACER)
+        .arg("export")
+        .arg(file)
+        .args(args)
+        .output()
+        .expect("running tracer");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn jsonl(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn each_format() {
+    let (code, out, err) = export(&corpus("pipe.tracer"), &[]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let lines = jsonl(&out);
+    assert_eq!(lines[0]["type"], "header");
+    assert_eq!(lines[0]["kernel"], "6.1.0-test");
+    let calls: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "syscall")
+        .map(|l| l["syscall"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(calls, ["pipe2", "write", "read"]);
+    assert_eq!(lines.last().unwrap()["type"], "summary");
+
+    let (code, out, _) = export(&corpus("pipe.tracer"), &["--format", "text", "-k"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("pipe2([3, 4], 0) = 0"), "{out}");
+    assert!(out.contains("* do_pipe2(flags=0) = 0"), "{out}");
+
+    let (code, out, _) = export(&corpus("pipe.tracer"), &["--format", "perfetto"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).expect("valid JSON");
+    let events = v["traceEvents"].as_array().unwrap();
+    let has = |ph: &str, name: &str| events.iter().any(|e| e["ph"] == ph && e["name"] == name);
+    assert!(has("X", "pipe2") && has("X", "do_pipe2") && has("s", "pipe") && has("f", "pipe"));
+}
+
+#[test]
+fn a_32_bit_recording_keeps_its_journey() {
+    let (code, out, _) = export(&corpus("socketcall.tracer"), &[]);
+    assert_eq!(code, 0);
+    let lines = jsonl(&out);
+    let bind = lines.iter().find(|l| l["syscall"] == "bind").unwrap();
+    assert_eq!(bind["socketcall"]["name"], "SYS_BIND");
+    let observed: Vec<&str> = bind["kernel_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["observed"] == true)
+        .filter_map(|s| s["func"].as_str())
+        .collect();
+    assert_eq!(
+        observed,
+        ["__ia32_compat_sys_socketcall", "__sys_bind", "unix_bind"]
+    );
+}
+
+#[test]
+fn damage_is_named_with_its_byte_offset() {
+    // Cut inside the last frame: everything before it, a warning, success.
+    let (code, out, err) = export(&corpus("truncated.tracer"), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning") && err.contains("the file ends inside a frame"),
+        "{err}"
+    );
+    assert!(jsonl(&out).iter().any(|l| l["syscall"] == "read"));
+
+    // A flipped byte in the middle: everything before it, then the error.
+    let (code, out, err) = export(&corpus("flipped.tracer"), &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("flipped.tracer: byte "), "{err}");
+    assert!(err.contains("checksum does not match"), "{err}");
+    assert!(err.contains("everything before it was exported"), "{err}");
+    assert_eq!(jsonl(&out)[0]["type"], "header");
+
+    let (code, _, err) = export(&corpus("newer-version.tracer"), &[]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "byte 7: written by a newer tracer: format version 2, this tracer reads up to 1"
+        ),
+        "{err}"
+    );
+
+    // No end frame: a warning only.
+    let (code, _, err) = export(&corpus("header-only.tracer"), &[]);
+    assert_eq!(code, 0);
+    assert!(err.contains("no end frame"), "{err}");
+
+    let dir = std::env::temp_dir();
+    let (code, _, err) = export(&dir, &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("is a directory"), "{err}");
+    let (code, _, err) = export(&PathBuf::from(TRACER), &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("byte 0: not a tracer recording"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn an_output_file_is_private() {
+    let out = std::env::temp_dir().join(format!("tracer-export-{}.json", std::process::id()));
+    let (code, stdout, err) = export(
+        &corpus("pipe.tracer"),
+        &["--format", "perfetto", "-o", out.to_str().unwrap()],
+    );
+    assert_eq!((code, stdout.as_str(), err.as_str()), (0, "", ""));
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    let text = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    assert_eq!(mode, 0o600);
+    assert!(serde_json::from_str::<Value>(&text).is_ok());
+}
