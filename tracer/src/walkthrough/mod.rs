@@ -23,6 +23,7 @@ macro_rules! t {
 mod msgqueue;
 mod pager;
 mod pipe;
+mod semaphore;
 mod shm;
 mod signal;
 mod socketcall;
@@ -167,6 +168,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["shm"],
         summary: "System V shared memory: the data never passes through a system call",
         build: shm::lesson,
+    },
+    LessonDef {
+        name: "semaphore",
+        demos: &["semaphore"],
+        summary: "System V semaphore as a lock: P and V, and SEM_UNDO giving the lock back at exit",
+        build: semaphore::lesson,
     },
 ];
 
