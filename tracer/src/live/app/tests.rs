@@ -300,3 +300,95 @@ fn a_pending_call_on_an_object_is_counted_once() {
     );
     assert_eq!(app.held(), 4);
 }
+
+/// Throughput of the whole user-space side of `live` (run: `cargo test -p tracer --release
+/// --bin tracer -- --ignored --nocapture pipeline_throughput`): ring-buffer records as the eBPF
+/// side encodes them, decoded, joined into calls, resolved and put into the app. It prints
+/// calls/s; the issue asks for at least 100,000 events/s.
+#[test]
+#[ignore = "a benchmark: run it by hand"]
+fn pipeline_throughput() {
+    use crate::event::tests::{bytes_of, enter_record};
+    use crate::live::resolve::Resolver;
+    use crate::trace::Joiner;
+    use tracer_common::{CaptureHeader, REC_EXIT, RecordHeader, SyscallEnter, SyscallExit};
+
+    let bind = (0..u16::MAX)
+        .find(|i| crate::syscalls::row(*i).is_some_and(|r| r.name == "bind"))
+        .expect("bind's row");
+    let n = 200_000u32;
+    let mut records = Vec::with_capacity(2 * n as usize);
+    for i in 0..u64::from(n) {
+        let tid = 1000 + (i % 64) as u32;
+        let mut enter = enter_record(
+            SyscallEnter {
+                nr: 49,
+                row: bind,
+                args: [3, 0x7ffd_0000, 110, 0, 0, 0],
+                inner: [3, 0x7ffd_0000, 110, 0, 0, 0],
+                comm: *b"bench\0\0\0\0\0\0\0\0\0\0\0",
+                ..SyscallEnter::default()
+            },
+            &[(
+                CaptureHeader {
+                    kind: 1,
+                    want: 110,
+                    ..CaptureHeader::default()
+                },
+                b"\x01\x00/tmp/bench.sock\0",
+            )],
+        );
+        // The header's pid, tid and time, as the eBPF side fills them.
+        let hdr_len = std::mem::size_of::<RecordHeader>();
+        let mut hdr = RecordHeader {
+            kind: tracer_common::REC_ENTER,
+            size: enter.len() as u32,
+            ts_ns: i * 2000,
+            pid: tid,
+            tid,
+            ..RecordHeader::default()
+        };
+        enter[..hdr_len].copy_from_slice(&bytes_of(&hdr));
+        records.push(enter);
+        hdr.kind = REC_EXIT;
+        hdr.ts_ns += 1000;
+        let mut exit = bytes_of(&hdr);
+        exit.extend(bytes_of(&SyscallExit {
+            nr: 49,
+            row: bind,
+            ret: -98,
+            ..SyscallExit::default()
+        }));
+        let size = exit.len() as u32;
+        exit[4..8].copy_from_slice(&size.to_ne_bytes());
+        records.push(exit);
+    }
+    let mut cfg = crate::live::testdata::config();
+    cfg.keep = 100_000;
+    let mut app = App::new(cfg);
+    let mut joiner = Joiner::default();
+    let mut resolver = Resolver::default();
+    let mut items = Vec::new();
+    let start = std::time::Instant::now();
+    for rec in &records {
+        let r = crate::event::decode(rec).expect("a well-formed record");
+        joiner.push(r, &mut |i| items.push(i));
+        for item in items.drain(..) {
+            app.update(super::super::item_action(item, &mut resolver));
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(app.stats.total.calls, u64::from(n));
+    assert_eq!(
+        app.stats.total.errors,
+        u64::from(n),
+        "every bind failed with EADDRINUSE"
+    );
+    println!(
+        "{n} calls ({} records) in {secs:.3} s: {:.0} calls/s, {:.0} records/s through decode, \
+         join and the app",
+        2 * n,
+        f64::from(n) / secs,
+        f64::from(2 * n) / secs
+    );
+}
