@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::filter::Filter;
-use super::objects::{Holder, Objects, Touch, UnixInfo};
+use super::objects::{Holder, ObjKey, Objects, Touch, UnixInfo};
 use super::procs::Procs;
 use super::row::RowText;
 use super::stats::Stats;
@@ -66,8 +66,8 @@ pub enum Action {
     CallOn(Box<Call>, Touch),
     /// The UNIX sockets' types, names and peers (sock_diag), by inode.
     UnixSockets(HashMap<u64, UnixInfo>),
-    /// Which traced processes hold which objects open now, by inode.
-    Holders(HashMap<u64, Vec<Holder>>),
+    /// Which processes hold which objects now (/proc/PID/fd, /proc/sysvipc).
+    Holders(HashMap<ObjKey, Vec<Holder>>),
     /// Calls whose object was gone before the capture side could look, so far.
     Unresolved(u64),
     /// A call that has been waiting a while; it completes later as a `Call`.

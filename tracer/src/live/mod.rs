@@ -19,6 +19,7 @@ mod row;
 mod sockdiag;
 mod stats;
 mod store;
+mod sysvipc;
 #[cfg(test)]
 mod testdata;
 mod ui;
@@ -298,6 +299,7 @@ fn look_at_objects(app: &mut App, resolver: &Resolver) {
     pids.extend(app.objects.users());
     pids.sort_unstable();
     pids.dedup();
-    let held = resolve::holders(&pids, &app.objects.inodes());
+    let mut held = resolve::holders(&pids, &app.objects.inodes());
+    held.extend(sysvipc::holders(&app.objects.keys()));
     app.update(Action::Holders(held));
 }

@@ -228,16 +228,19 @@ impl Objects {
         }
     }
 
-    /// Who holds each inode now. An object nobody holds any more keeps its last holders, so
+    /// Who holds each object now. An object nobody holds any more keeps its last holders, so
     /// that a finished trace still says who was at each end.
-    pub fn holders(&mut self, held: &HashMap<u64, Vec<Holder>>) {
+    pub fn holders(&mut self, held: &HashMap<ObjKey, Vec<Holder>>) {
         for o in self.by_key.values_mut() {
-            if let ObjKey::Inode(ino) = o.key
-                && let Some(h) = held.get(&ino)
-            {
+            if let Some(h) = held.get(&o.key) {
                 o.holders.clone_from(h);
             }
         }
+    }
+
+    /// Every object's key.
+    pub fn keys(&self) -> Vec<ObjKey> {
+        self.order.clone()
     }
 
     /// The inodes of the objects, for the capture side to look up.
@@ -335,7 +338,7 @@ mod tests {
         );
         let mut held = HashMap::new();
         held.insert(
-            8,
+            ObjKey::Inode(8),
             vec![Holder {
                 pid: 12,
                 mode: "rw",

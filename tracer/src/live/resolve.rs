@@ -282,8 +282,8 @@ fn mode(pid: u32, fd: &str) -> &'static str {
 }
 
 /// Which of `pids` hold which of `inodes` open now, and how.
-pub fn holders(pids: &[u32], inodes: &[u64]) -> HashMap<u64, Vec<Holder>> {
-    let mut out: HashMap<u64, Vec<Holder>> = HashMap::new();
+pub fn holders(pids: &[u32], inodes: &[u64]) -> HashMap<ObjKey, Vec<Holder>> {
+    let mut out: HashMap<ObjKey, Vec<Holder>> = HashMap::new();
     for pid in pids {
         let Ok(dir) = fs::read_dir(format!("/proc/{pid}/fd")) else {
             continue;
@@ -309,7 +309,7 @@ pub fn holders(pids: &[u32], inodes: &[u64]) -> HashMap<u64, Vec<Holder>> {
                 continue;
             };
             let fd = e.file_name().to_string_lossy().into_owned();
-            let holders = out.entry(ino).or_default();
+            let holders = out.entry(ObjKey::Inode(ino)).or_default();
             if !holders.iter().any(|h| h.pid == *pid) {
                 holders.push(Holder {
                     pid: *pid,
@@ -402,8 +402,8 @@ mod tests {
             panic!("{key:?}")
         };
         let held = holders(&[me], &[ino]);
-        assert_eq!(held[&ino].len(), 1, "one entry per process");
-        assert_eq!(held[&ino][0].pid, me);
+        assert_eq!(held[&key].len(), 1, "one entry per process");
+        assert_eq!(held[&key][0].pid, me);
         drop(w);
         let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
         let (ka, ..) = lookup(me, i64::from(a.as_raw_fd())).unwrap().unwrap();

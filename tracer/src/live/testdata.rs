@@ -160,7 +160,7 @@ pub fn app() -> App {
     ));
     app.update(Action::Holders(
         [(
-            5001,
+            ObjKey::Inode(5001),
             vec![Holder {
                 pid: 101,
                 mode: "rw",

@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .borders(Borders::TOP)
         .border_style(Style::new().fg(ratatui::style::Color::Cyan))
         .title(format!(
-            " Objects: {} (Enter: its calls) · {} calls' descriptors gone before tracer looked ",
+            " Objects: {} (Enter: its calls) · {} calls' descriptors gone before tracer looked · holders: r read w write c created a attached ",
             app.objects.len(),
             app.objects.unresolved
         ));

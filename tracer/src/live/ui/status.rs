@@ -42,6 +42,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 fn segments(app: &App) -> Vec<Span<'static>> {
     let sep = || Span::styled(" │ ", dim());
     let mut v = Vec::new();
+    // Lost events come first: a narrow terminal cuts the end of the line, never them.
+    if app.lost > 0 {
+        v.push(Span::styled(
+            format!("LOST {}", app.lost),
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+        ));
+        v.push(sep());
+    }
     if let Some(f) = &app.finished {
         v.push(Span::styled(
             format!("{f}, trace finished"),
@@ -65,18 +76,10 @@ fn segments(app: &App) -> Vec<Span<'static>> {
         ));
         v.push(sep());
     }
-    if app.lost > 0 {
-        v.push(Span::styled(
-            format!("LOST {}", app.lost),
-            Style::new()
-                .fg(Color::White)
-                .bg(Color::Red)
-                .add_modifier(Modifier::BOLD),
-        ));
-    } else {
+    if app.lost == 0 {
         v.push(Span::raw("lost 0"));
+        v.push(sep());
     }
-    v.push(sep());
     v.push(Span::raw(format!("{:.0} ev/s", app.stats.rate())));
     v.push(sep());
     v.push(Span::raw(if app.filter.is_empty() {

@@ -41,6 +41,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" {} ", p.title()), style));
     }
+    // Also here, so that a prompt on the status line does not hide it.
+    if app.lost > 0 {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!(" LOST {} ", app.lost),
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
     spans.push(Span::styled("  Tab: next pane  ?: help  q: quit", dim()));
     frame.render_widget(Line::from(spans), area);
 }
