@@ -98,7 +98,15 @@ impl<W: Write> Perfetto<W> {
         let start = c.enter_ns.or(c.exit_ns).unwrap_or(0);
         self.last_ns = self.last_ns.max(c.exit_ns.unwrap_or(start));
         if let Some(h) = self.held.remove(&c.tid) {
-            self.slice(&h, start)?;
+            // It ended before this call began, libc wrapper included: slices on a track must
+            // nest, not overlap.
+            let began = c
+                .hops
+                .iter()
+                .filter(|h| h.mech == MECH_UPROBE)
+                .map(|h| h.ts_ns)
+                .fold(start, u64::min);
+            self.slice(&h, began)?;
         }
         match c.exit_ns {
             Some(end) if c.ret.is_some() => self.slice(c, end),
@@ -394,6 +402,41 @@ mod tests {
             .iter()
             .filter(|e| e["ph"] == ph && e["name"] == name)
             .collect()
+    }
+
+    #[test]
+    fn a_call_that_never_returned_ends_before_the_next_one_begins() {
+        use crate::recording::testdata::{enter, exit, header, uprobe};
+        use crate::recording::writer::Recorder;
+        let mut file = Vec::new();
+        let mut r = Recorder::new(&mut file, &header()).unwrap();
+        for rec in [
+            // An exit that was lost, then the thread's next call through its libc wrapper.
+            enter(1_000, 100, 100, "read", [3, 0, 64, 0, 0, 0], &[]),
+            uprobe(5_000, 100, "sendto"),
+            enter(5_100, 100, 100, "sendto", [4, 0, 2, 0, 0, 0], &[(0, b"hi")]),
+            exit(5_200, 100, 100, "sendto", 2, &[]),
+        ] {
+            r.write_record(&rec).unwrap();
+        }
+        r.finish(6_000).unwrap();
+        let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
+        let mut p = Perfetto::new(Vec::new(), replay.ksyms().clone()).unwrap();
+        replay.run(&mut |ev| p.event(&ev)).unwrap();
+        let v: Value = serde_json::from_slice(&p.finish(Some(6_000)).unwrap()).unwrap();
+        let ev = v["traceEvents"].as_array().unwrap();
+        let read = find(ev, "X", "read")[0];
+        assert_eq!(read["args"]["unfinished"], true);
+        assert_eq!(
+            (read["ts"].as_f64(), read["dur"].as_f64()),
+            (Some(1.0), Some(4.0))
+        );
+        let wrapper = find(ev, "X", "sendto()")[0];
+        assert_eq!(wrapper["cat"], "libc");
+        assert_eq!(
+            (wrapper["ts"].as_f64(), wrapper["dur"].as_f64()),
+            (Some(5.0), Some(0.2))
+        );
     }
 
     #[test]

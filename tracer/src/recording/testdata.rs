@@ -123,6 +123,22 @@ fn hop(ts: u64, pid: u32, side: u8, ret: i64) -> Vec<u8> {
     record(REC_HOP, ts, pid, pid, &bytes_of(&body), &[])
 }
 
+/// The program called libc's `func` (the 64-bit C library), which issues a syscall next.
+pub fn uprobe(ts: u64, pid: u32, func: &str) -> Vec<u8> {
+    let index = crate::kernel::libc::WRAPPERS
+        .iter()
+        .position(|(f, _)| *f == func)
+        .expect("a probed wrapper");
+    let body = HopRecord {
+        func_ip: crate::kernel::libc::cookie(0, index),
+        side: HOP_ENTRY,
+        mech: tracer_common::MECH_UPROBE,
+        ret: 0x40_1000,
+        ..Default::default()
+    };
+    record(REC_HOP, ts, pid, pid, &bytes_of(&body), &[])
+}
+
 /// The pipe lesson's records, in ring-buffer order.
 pub fn pipe_records() -> Vec<Vec<u8>> {
     let fork = ForkRecord {
