@@ -206,7 +206,13 @@ impl Capture {
             .as_deref()
             .map(with_descendants)
             .unwrap_or_default();
-        let libcs = crate::kernel::libc::attach(&mut ebpf, &mut links, &traced);
+        let wanted = |name: &str| {
+            crate::syscalls::ROWS
+                .iter()
+                .enumerate()
+                .any(|(i, r)| r.name == name && opts.selection.contains(i))
+        };
+        let libcs = crate::kernel::libc::attach(&mut ebpf, &mut links, &traced, &wanted);
         let ring = RingBuf::try_from(ebpf.take_map("EVENTS").context("map EVENTS")?)?;
         // SAFETY: the RingBuf owns its map fd, which stays open and unchanged until the
         // RingBuf (owned by the AsyncFd) is dropped.

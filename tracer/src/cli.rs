@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::output::Format;
-
 /// tracer: see, and teach, how a program's calls enter the Linux kernel.
 #[derive(Parser, Debug)]
 #[command(
@@ -74,6 +72,17 @@ pub enum Command {
     },
 }
 
+/// What `tracer record` writes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordFormat {
+    /// tracer's own recording: what the kernel sent, framed and checksummed.
+    Native,
+    /// One JSON object per line (docs/trace-format.md).
+    Jsonl,
+    /// strace-like lines.
+    Text,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum AbiArg {
     #[value(name = "x86_64")]
@@ -117,8 +126,10 @@ pub struct RecordArgs {
     /// Where to write the trace (`-` for standard output).
     #[arg(short = 'o', long = "output", default_value = "-")]
     pub output: PathBuf,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Default: `native` when writing to a file (`tracer export` and `tracer replay` read it),
+    /// `text` on standard output.
+    #[arg(long, value_enum)]
+    pub format: Option<RecordFormat>,
     /// Text format: show each call's path through the kernel beneath it (observed hops `*`,
     /// inferred `.`). JSON Lines always carries it as `kernel_path`.
     #[arg(short = 'k', long = "kernel-path")]

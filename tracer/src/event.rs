@@ -101,6 +101,13 @@ fn captures(bytes: &[u8], mut at: usize) -> Result<Vec<Capture>, DecodeError> {
     Ok(out)
 }
 
+/// The pid of the process whose exit `bytes` records (its last thread, the leader, exiting),
+/// without decoding anything else: what a native recording needs to know on the capture path.
+pub fn exited_process(bytes: &[u8]) -> Option<u32> {
+    let hdr: RecordHeader = read(bytes, 0, "header").ok()?;
+    (hdr.kind == REC_TASK_EXIT && hdr.pid == hdr.tid).then_some(hdr.pid)
+}
+
 /// Decode one ring buffer record.
 pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
     let hdr: RecordHeader = read(bytes, 0, "header")?;

@@ -14,9 +14,11 @@ use nix::time::{ClockId, clock_gettime};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::capture::{self, Capture, Options};
-use crate::cli::{RecordArgs, Scope};
+use crate::cli::{RecordArgs, RecordFormat, Scope};
 use crate::event;
-use crate::output::{Header, Summary, Writer};
+use crate::output::{Format, Header, Summary, Writer};
+use crate::recording::header;
+use crate::recording::writer::Recorder;
 use crate::syscalls::Selection;
 use crate::trace::{Call, Item, Joiner, Proc};
 
@@ -142,6 +144,8 @@ struct Counts {
     /// `-p` pids still alive: recording stops when the last one exits.
     watched: Vec<u32>,
     calls: u64,
+    /// Raw records written to a native recording.
+    records: u64,
     lost_seen: u64,
 }
 
@@ -265,6 +269,15 @@ impl Source {
         Ok(())
     }
 
+    /// Hand every record now in the ring buffer to `out` as the kernel wrote it, undecoded.
+    pub fn read_raw(&mut self, out: &mut impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        let ring = self.cap.ring.get_mut();
+        while let Some(rec) = ring.next() {
+            out(&rec)?;
+        }
+        Ok(())
+    }
+
     /// Calls that have now waited long enough to be shown as pending.
     pub fn newly_pending(&mut self) -> Vec<Call> {
         let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
@@ -273,30 +286,201 @@ impl Source {
     }
 }
 
-async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
-    // Before anything slow (loading and verifying the programs): a SIGINT or SIGTERM from now on
-    // ends the recording cleanly instead of killing tracer.
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut src = Source::start(opts)?;
-    for m in src.messages() {
-        eprintln!("tracer: {m}");
+/// Where `record` puts what it captures: formatted calls (text, JSON Lines), or the raw
+/// records themselves (a native recording, formatted later by `tracer export`: nothing is
+/// decoded into calls or formatted on the capture path).
+enum Sink {
+    Calls(Writer),
+    Native(Recorder<Box<dyn Write>>),
+}
+
+impl Sink {
+    /// Take everything now in the ring buffer.
+    fn read(&mut self, src: &mut Source, counts: &mut Counts) -> io::Result<()> {
+        match self {
+            Sink::Calls(w) => src.read(&mut |i| write_item(w, &i, counts)),
+            Sink::Native(r) => src.read_raw(&mut |raw| {
+                counts.records += 1;
+                if let Some(pid) = event::exited_process(raw) {
+                    counts.watched.retain(|w| *w != pid);
+                }
+                r.write_record(raw)
+            }),
+        }
+    }
+
+    /// The periodic work: pending calls, newly lost events, a flush.
+    fn tick(&mut self, src: &mut Source, counts: &mut Counts) -> io::Result<()> {
+        let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
+        let lost = src.cap.lost();
+        let new_lost = lost.saturating_sub(counts.lost_seen);
+        counts.lost_seen = lost;
+        match self {
+            Sink::Calls(w) => {
+                for c in src.newly_pending() {
+                    w.pending(&c)?;
+                }
+                if new_lost > 0 {
+                    w.lost(now, new_lost)?;
+                }
+                w.flush()
+            }
+            Sink::Native(r) => {
+                if new_lost > 0 {
+                    r.write_lost(now, new_lost)?;
+                }
+                r.flush()
+            }
+        }
+    }
+
+    /// Drain, write the summary, flush; returns the line for the person who ran it.
+    fn finish(mut self, src: &mut Source, counts: &mut Counts) -> io::Result<String> {
+        self.read(src, counts)?;
+        self.tick(src, counts)?;
+        let lost = counts.lost_seen;
+        match self {
+            Sink::Calls(mut w) => {
+                for c in src.joiner.drain() {
+                    counts.calls += 1;
+                    w.call(&c)?;
+                }
+                w.summary(&Summary {
+                    calls: counts.calls,
+                    lost,
+                    decode_errors: src.decode_errors + src.joiner.unknown_rows,
+                })?;
+                w.flush()?;
+                Ok(format!(
+                    "tracer: {} calls recorded, {lost} events lost",
+                    counts.calls
+                ))
+            }
+            Sink::Native(r) => {
+                let bytes = r.bytes();
+                r.finish(now_ns(ClockId::CLOCK_BOOTTIME) as u64)?;
+                Ok(format!(
+                    "tracer: {} events recorded ({}), {lost} events lost",
+                    counts.records,
+                    human_bytes(bytes)
+                ))
+            }
+        }
+    }
+
+    fn bytes(&self) -> Option<u64> {
+        match self {
+            Sink::Calls(_) => None,
+            Sink::Native(r) => Some(r.bytes()),
+        }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        0..1024 => format!("{n} B"),
+        1024..1_048_576 => format!("{} KiB", n / 1024),
+        _ => format!("{}.{} MiB", n >> 20, ((n % (1 << 20)) * 10) >> 20),
+    }
+}
+
+/// The progress line on stderr: replaced in place every tick, only on a terminal.
+struct Progress {
+    on: bool,
+    started: std::time::Instant,
+    last: (std::time::Instant, u64),
+    rate: u64,
+}
+
+impl Progress {
+    fn new(on: bool) -> Progress {
+        let now = std::time::Instant::now();
+        Progress {
+            on,
+            started: now,
+            last: (now, 0),
+            rate: 0,
+        }
+    }
+
+    fn show(&mut self, events: u64, lost: u64, bytes: Option<u64>) {
+        if !self.on {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let dt = now.duration_since(self.last.0);
+        if dt >= Duration::from_secs(1) {
+            let per_sec = (events - self.last.1) * 1000 / (dt.as_millis().max(1) as u64);
+            self.rate = per_sec;
+            self.last = (now, events);
+        }
+        let mut line = format!(
+            "tracer: {:.0} s, {events} events, {}/s, {lost} lost",
+            self.started.elapsed().as_secs_f64().floor(),
+            self.rate
+        );
+        if let Some(b) = bytes {
+            line.push_str(&format!(", {}", human_bytes(b)));
+        }
+        eprint!("\r\x1b[2K{line}");
+    }
+
+    fn clear(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+fn scope_desc(scope: &Scope) -> String {
+    if !scope.command.is_empty() {
+        format!("command {:?}", scope.command.join(" "))
+    } else if !scope.pids.is_empty() {
+        format!("pids {:?}", scope.pids)
+    } else {
+        "the whole system".to_string()
+    }
+}
+
+/// The format asked for, or the default for where it goes.
+fn format_of(args: &RecordArgs) -> Result<RecordFormat> {
+    let to_stdout = args.output == Path::new("-");
+    match args.format {
+        Some(RecordFormat::Native) if to_stdout && io::IsTerminal::is_terminal(&io::stdout()) => {
+            bail!("a native recording is binary: give it a file with -o FILE")
+        }
+        Some(f) => Ok(f),
+        None if to_stdout => Ok(RecordFormat::Text),
+        None => Ok(RecordFormat::Native),
+    }
+}
+
+fn open_sink(args: &RecordArgs, opts: &Options, src: &Source) -> Result<Sink> {
+    let format = format_of(args)?;
+    let scope = scope_desc(&args.scope);
+    if format == RecordFormat::Native {
+        let header = header::for_capture(&src.cap, opts, &scope, src.boot_to_wall);
+        let out: Box<dyn Write> = if args.output == Path::new("-") {
+            Box::new(io::stdout())
+        } else {
+            Box::new(private_file(&args.output)?)
+        };
+        let r = Recorder::new(out, &header)
+            .with_context(|| format!("cannot write {}", args.output.display()))?;
+        return Ok(Sink::Native(r));
     }
     let out = open_output(&args.output)?;
     let mut w = Writer::new(
         out,
-        args.format,
+        if format == RecordFormat::Jsonl {
+            Format::Jsonl
+        } else {
+            Format::Text
+        },
         src.boot_to_wall,
         src.cap.ksyms.clone(),
         args.kernel_path,
     );
-    let scope_desc = if !args.scope.command.is_empty() {
-        format!("command {:?}", args.scope.command.join(" "))
-    } else if !args.scope.pids.is_empty() {
-        format!("pids {:?}", args.scope.pids)
-    } else {
-        "the whole system".to_string()
-    };
     w.header(&Header {
         hops: src
             .cap
@@ -309,9 +493,26 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
             .to_string_lossy()
             .into_owned(),
         boot_to_wall_ns: src.boot_to_wall,
-        scope: scope_desc,
+        scope,
         snaplen: opts.snaplen,
     })?;
+    Ok(Sink::Calls(w))
+}
+
+async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
+    // Before anything slow (loading and verifying the programs): a SIGINT or SIGTERM from now on
+    // ends the recording cleanly instead of killing tracer.
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    format_of(args)?;
+    let mut src = Source::start(opts)?;
+    for m in src.messages() {
+        eprintln!("tracer: {m}");
+    }
+    let mut sink = open_sink(args, opts, &src)?;
+    // The progress line would mix with calls written to the same terminal.
+    let mut progress =
+        Progress::new(args.output != Path::new("-") && io::IsTerminal::is_terminal(&io::stderr()));
 
     let (mut exit_rx, _) = src.spawn(&args.scope.command, None)?;
     let has_command = !args.scope.command.is_empty();
@@ -323,6 +524,7 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
     let mut counts = Counts {
         watched: args.scope.pids.clone(),
         calls: 0,
+        records: 0,
         lost_seen: 0,
     };
     let mut status = None;
@@ -332,22 +534,14 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
                 let mut guard = guard?;
                 guard.clear_ready();
                 drop(guard);
-                src.read(&mut |i| write_item(&mut w, &i, &mut counts))?;
+                sink.read(&mut src, &mut counts)?;
                 if !args.scope.pids.is_empty() && counts.watched.is_empty() {
                     break;
                 }
             }
             _ = tick.tick() => {
-                for c in src.newly_pending() {
-                    w.pending(&c)?;
-                }
-                let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
-                let lost = src.cap.lost();
-                if lost > counts.lost_seen {
-                    w.lost(now, lost - counts.lost_seen)?;
-                    counts.lost_seen = lost;
-                }
-                w.flush()?;
+                sink.tick(&mut src, &mut counts)?;
+                progress.show(counts.records.max(counts.calls), counts.lost_seen, sink.bytes());
                 // A watched process may have exited before its exit could be traced.
                 if !args.scope.pids.is_empty() {
                     counts.watched.retain(|p| Path::new(&format!("/proc/{p}")).exists());
@@ -365,30 +559,26 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
             () = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } } => break,
         }
     }
+    progress.clear();
     // Everything the command did was committed before it exited: drain what is left.
-    src.read(&mut |i| write_item(&mut w, &i, &mut counts))?;
-    for c in src.joiner.drain() {
-        counts.calls += 1;
-        w.call(&c)?;
-    }
-    let lost = src.cap.lost();
-    let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
-    if lost > counts.lost_seen {
-        w.lost(now, lost - counts.lost_seen)?;
-    }
-    w.summary(&Summary {
-        calls: counts.calls,
-        lost,
-        decode_errors: src.decode_errors + src.joiner.unknown_rows,
-    })?;
-    w.flush()?;
-    let mut msg = format!(
-        "tracer: {} calls recorded, {lost} events lost",
-        counts.calls
-    );
+    let mut msg = sink.finish(&mut src, &mut counts)?;
     if let Some(st) = status {
         msg.push_str(&format!("; the command {st}"));
     }
     eprintln!("{msg}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn sizes_for_the_progress_line() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(23 * 1024 + 5), "23 KiB");
+        assert_eq!(human_bytes(8 << 20), "8.0 MiB");
+        assert_eq!(human_bytes((3 << 20) + (1 << 19)), "3.5 MiB");
+    }
 }

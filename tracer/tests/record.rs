@@ -81,7 +81,7 @@ fn syscall_filter_and_comm_filter() {
 fn text_format_is_strace_like() {
     let out = std::env::temp_dir().join(format!("tracer-text-{}.txt", std::process::id()));
     let st = Command::new(TRACER)
-        .args(["record", "-e", "%net", "-o"])
+        .args(["record", "--format", "text", "-e", "%net", "-o"])
         .arg(&out)
         .args(["--", TRACER, "demo", "uds-stream"])
         .stdout(Stdio::null())

@@ -165,10 +165,17 @@ pub fn leads_to(func: &str, syscall: &str) -> bool {
 /// fails (a library or symbol that is missing is skipped). A file is probed once however many
 /// names lead to it: uprobes attach to the inode, and a second probe would report each call
 /// twice.
+///
+/// Only the wrappers that lead to a selected syscall are probed. Each uprobe is a perf event
+/// of its own, and the kernel creates and destroys them one at a time under one global lock,
+/// each destruction waiting for an RCU grace period (perf_uprobe_destroy ->
+/// uprobe_unregister_sync, kernel/events/uprobes.c): 84 of them kept other tracers waiting for
+/// seconds. `wanted(syscall)` says whether a syscall is traced.
 pub fn attach(
     ebpf: &mut Ebpf,
     links: &mut Vec<super::Link>,
     pids: &[u32],
+    wanted: &dyn Fn(&str) -> bool,
 ) -> Vec<(PathBuf, usize)> {
     let Some(prog) = ebpf.program_mut("hop_uprobe") else {
         return Vec::new();
@@ -205,7 +212,10 @@ pub fn attach(
             li
         };
         let mut n = 0;
-        for (fi, (func, _)) in WRAPPERS.iter().enumerate() {
+        for (fi, (func, calls)) in WRAPPERS.iter().enumerate() {
+            if !calls.iter().any(|c| wanted(c)) {
+                continue;
+            }
             let point = UProbeAttachPoint {
                 location: (*func).into(),
                 cookie: Some(cookie(li, fi)),
