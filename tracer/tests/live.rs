@@ -270,3 +270,26 @@ fn sigterm_restores_the_terminal() {
 fn sigint_restores_the_terminal() {
     a_signal_restores_the_terminal(nix::sys::signal::Signal::SIGINT, "sigint");
 }
+
+#[test]
+fn without_a_terminal_it_says_to_use_record() {
+    let out = Command::new(TRACER)
+        .args(["-e", "bind"])
+        .output()
+        .expect("running tracer");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("terminal UI") && err.contains("tracer record"),
+        "{err}"
+    );
+    // Bad options are reported before anything else, as record does.
+    let out = Command::new(TRACER)
+        .args(["live", "-e", "bnid"])
+        .output()
+        .expect("running tracer");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("did you mean bind"),
+        "{out:?}"
+    );
+}

@@ -24,6 +24,7 @@ mod sysvipc;
 mod testdata;
 mod ui;
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,6 +48,13 @@ const OBJECTS_EVERY: u64 = 10;
 
 pub fn run(args: &LiveArgs) -> Result<()> {
     let opts = record::options(&args.scope, args.ring_mib, None)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the live view is a terminal UI: run it in a terminal, or use `tracer record` to \
+             write a trace"
+        );
+    }
+    crate::capture::check_privileges()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
