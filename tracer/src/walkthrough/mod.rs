@@ -27,6 +27,7 @@ mod semaphore;
 mod shm;
 mod signal;
 mod socketcall;
+mod socketpair;
 mod uds;
 mod uds_seqpacket;
 mod values;
@@ -174,6 +175,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["semaphore"],
         summary: "System V semaphore as a lock: P and V, and SEM_UNDO giving the lock back at exit",
         build: semaphore::lesson,
+    },
+    LessonDef {
+        name: "socketpair",
+        demos: &["socketpair"],
+        summary: "socketpair + fork: one connected pair, both directions on each end",
+        build: socketpair::lesson,
     },
 ];
 

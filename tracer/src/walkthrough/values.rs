@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Ctx, Lang, Line};
+use super::{Ctx, Lang, Line, Run};
 
 pub fn text(s: String) -> Line {
     Line::Text(s)
@@ -45,6 +45,28 @@ fn show(v: &Value) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The calls named `name` that process `pid` made on descriptor `fd` after the call `start`
+/// (which made the descriptor: an earlier process's use of the same number is not mixed in), in
+/// the order they entered the kernel.
+pub fn on_fd<'a>(
+    run: Option<&'a Run>,
+    start: Option<&Value>,
+    pid: Option<&Value>,
+    name: &str,
+    fd: Option<&Value>,
+) -> Vec<&'a Value> {
+    let (Some(run), Some(start), Some(pid), Some(fd)) = (run, start, pid, fd) else {
+        return Vec::new();
+    };
+    let from = start["ts_ns"].as_u64();
+    run.all(|c| {
+        c["syscall"] == name
+            && &c["pid"] == pid
+            && &c["args"]["fd"] == fd
+            && c["ts_ns"].as_u64() > from
+    })
 }
 
 /// How long a call took, in microseconds.
