@@ -129,3 +129,38 @@ fn no_panic_at_any_size() {
         app.update(Action::Back);
     }
 }
+
+/// Cost of one frame with 100,000 calls held (run: `cargo test -p tracer --release --bin
+/// tracer -- --ignored --nocapture frame_cost`): drawing happens at most 30 times a second, so
+/// it must stay well under 33 ms.
+#[test]
+#[ignore = "a benchmark: run it by hand"]
+fn frame_cost() {
+    let mut cfg = crate::live::testdata::config();
+    cfg.keep = 100_000;
+    let mut app = App::new(cfg);
+    for i in 0..100_000u32 {
+        app.update(Action::Call(Box::new(crate::live::testdata::bind(i % 500))));
+    }
+    for (w, h, pane) in [
+        (80, 24, Pane::List),
+        (200, 60, Pane::List),
+        (200, 60, Pane::Stats),
+    ] {
+        while app.pane != pane {
+            app.update(Action::NextPane);
+        }
+        app.update(Action::Resize {
+            width: w,
+            height: h,
+        });
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+        let n = 200u32;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            t.draw(|f| super::draw(f, &app)).expect("drawing");
+        }
+        let per = start.elapsed() / n;
+        println!("{w}x{h} {pane:?}: {per:?} a frame");
+    }
+}
