@@ -1,13 +1,20 @@
 //! `tracer live` (and `tracer` alone): the capture of `record`, shown as it happens in a
 //! terminal UI. One `tokio::select!` loop serves the ring buffer, the terminal's events, a
-//! render tick and signals. Capture never waits for drawing: records are read into the app as
-//! soon as the ring buffer is readable, and the screen is redrawn on the tick, at most
-//! [`FRAMES_PER_SEC`] times a second and only when something changed.
+//! render tick, a slower check (pending calls, lost events, the objects' holders) and signals.
+//! Capture never waits for drawing: records are read into the app as soon as the ring buffer is
+//! readable, and the screen is redrawn on the tick, at most [`FRAMES_PER_SEC`] times a second
+//! and only when something changed (benchmarks in `app/tests.rs` and `ui/tests.rs`).
+//!
+//! The parts: `app` owns the state and changes it in `update(action)` only; `keymap` turns keys
+//! and clicks into actions; `ui` draws, one widget per file, never changing the app; `store`
+//! holds the calls (bounded), `filter`, `stats`, `procs` and `objects` what the panes show. The
+//! capture side reads what the app cannot (it stays pure): `resolve` finds the object behind a
+//! call's descriptor, `sockdiag` the UNIX sockets' peers, `sysvipc` the SysV objects' pids.
 //!
 //! Nothing but the UI writes to the terminal while it is open: the traced command's standard
 //! output and error go to a file (named on the status bar), and tracer's own messages go to
 //! the Log pane. The terminal is restored on `q`, on SIGINT and SIGTERM, on errors and on a
-//! panic (`ratatui::init` installs a panic hook that restores it first).
+//! panic (a panic hook restores it before the message is printed).
 
 mod app;
 mod filter;
