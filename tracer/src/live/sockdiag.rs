@@ -104,7 +104,7 @@ fn parse_dump(mut b: &[u8], out: &mut HashMap<u64, UnixInfo>) -> io::Result<bool
     Ok(false)
 }
 
-/// struct unix_diag_msg { family, type, state, pad, ino, cookie[2] } and its attributes.
+/// `struct unix_diag_msg { family, type, state, pad, ino, cookie[2] }` and its attributes.
 fn unix_msg(m: &[u8]) -> Option<(u64, UnixInfo)> {
     let kind = match *m.get(1)? {
         1 => Kind::UnixStream,
