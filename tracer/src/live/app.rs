@@ -153,8 +153,8 @@ pub struct App {
     pub stats: Stats,
     pub procs: Procs,
     pub objects: Objects,
-    /// The selected row of the objects pane.
-    pub obj_selected: usize,
+    /// The selected row of the objects, processes or stats pane.
+    pub pane_row: usize,
     pub lost: u64,
     pub log: VecDeque<String>,
     /// Set when the traced command has exited: the trace is complete.
@@ -194,7 +194,7 @@ impl App {
             stats: Stats::default(),
             procs: Procs::default(),
             objects: Objects::default(),
-            obj_selected: 0,
+            pane_row: 0,
             lost: 0,
             log: VecDeque::new(),
             finished: None,
@@ -288,7 +288,7 @@ impl App {
                     self.select_last();
                 }
             }
-            Action::Expand if self.pane == Pane::Objects => self.filter_to_object(),
+            Action::Expand if self.pane_rows().is_some() => self.filter_to_row(),
             Action::Expand => {
                 self.expanded = !self.expanded;
                 if self.expanded && self.pane == Pane::List {
@@ -310,6 +310,7 @@ impl App {
             Action::Focus(p) => {
                 self.pane = *p;
                 self.scroll = 0;
+                self.pane_row = 0;
                 self.expanded &= *p != Pane::List;
             }
             Action::SelectRow(i) => {
@@ -367,6 +368,7 @@ impl App {
     fn cycle_pane(&mut self, by: usize) {
         self.pane = Pane::ALL[(self.pane.index() + by) % Pane::ALL.len()];
         self.scroll = 0;
+        self.pane_row = 0;
         if self.pane == Pane::List {
             self.expanded = false;
         }
@@ -463,9 +465,11 @@ impl App {
     }
 
     fn scroll_by(&mut self, by: isize) {
-        if self.pane == Pane::Objects {
-            let last = self.objects.len().saturating_sub(1);
-            self.obj_selected = self.obj_selected.saturating_add_signed(by).min(last);
+        if let Some(n) = self.pane_rows() {
+            self.pane_row = self
+                .pane_row
+                .saturating_add_signed(by)
+                .min(n.saturating_sub(1));
             return;
         }
         if self.pane != Pane::List {
@@ -487,8 +491,8 @@ impl App {
     }
 
     fn home(&mut self) {
-        if self.pane == Pane::Objects {
-            self.obj_selected = 0;
+        if self.pane_rows().is_some() {
+            self.pane_row = 0;
             return;
         }
         if self.pane != Pane::List {
@@ -502,8 +506,8 @@ impl App {
     }
 
     fn end(&mut self) {
-        if self.pane == Pane::Objects {
-            self.obj_selected = self.objects.len().saturating_sub(1);
+        if let Some(n) = self.pane_rows() {
+            self.pane_row = n.saturating_sub(1);
             return;
         }
         if self.pane != Pane::List {
@@ -569,12 +573,40 @@ impl App {
         top..(top + rows).min(len)
     }
 
-    /// List only the calls on the object selected in the objects pane.
-    fn filter_to_object(&mut self) {
-        let Some(key) = self.objects.list().get(self.obj_selected).map(|o| o.key) else {
+    /// Rows of the focused pane, for the panes whose rows can be selected.
+    pub fn pane_rows(&self) -> Option<usize> {
+        match self.pane {
+            Pane::Objects => Some(self.objects.len()),
+            Pane::Procs => Some(self.procs.len()),
+            Pane::Stats => Some(self.stats.by_syscall().len()),
+            _ => None,
+        }
+    }
+
+    /// List only the calls of the selected object, process or syscall.
+    fn filter_to_row(&mut self) {
+        let f = match self.pane {
+            Pane::Objects => self
+                .objects
+                .list()
+                .get(self.pane_row)
+                .map(|o| self.filter.with_obj(o.key)),
+            Pane::Procs => self
+                .procs
+                .tree()
+                .get(self.pane_row)
+                .map(|(_, p)| self.filter.with_pid(p.pid)),
+            Pane::Stats => self
+                .stats
+                .by_syscall()
+                .get(self.pane_row)
+                .map(|(name, _)| self.filter.with_syscall(name)),
+            _ => None,
+        };
+        let Some(f) = f else {
             return;
         };
-        self.set_filter(self.filter.with_obj(key));
+        self.set_filter(f);
         self.pane = Pane::List;
         self.expanded = false;
     }

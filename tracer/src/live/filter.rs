@@ -22,6 +22,29 @@ pub struct Filter {
     pub obj: Option<ObjKey>,
 }
 
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Term {
+    Errors,
+    Pid,
+    Comm,
+    Obj,
+    Syscall,
+}
+
+fn term_kind(t: &str) -> Term {
+    if ERROR_TERMS.contains(&t) {
+        Term::Errors
+    } else if t.starts_with("pid=") || t.starts_with("pid:") || t.parse::<u32>().is_ok() {
+        Term::Pid
+    } else if t.starts_with("comm=") || t.starts_with("comm:") {
+        Term::Comm
+    } else if t.starts_with("obj=") {
+        Term::Obj
+    } else {
+        Term::Syscall
+    }
+}
+
 /// Terms that mean "errors only".
 const ERROR_TERMS: [&str; 3] = ["errors", "error", "err"];
 
@@ -100,13 +123,27 @@ impl Filter {
 
     /// The same filter limited to the calls on `obj`, replacing any other object.
     pub fn with_obj(&self, obj: ObjKey) -> Filter {
-        let mut terms: Vec<String> = self
+        self.with(Term::Obj, &format!("obj={obj}"))
+    }
+
+    /// The same filter limited to process `pid`, replacing any other pid.
+    pub fn with_pid(&self, pid: u32) -> Filter {
+        self.with(Term::Pid, &format!("pid={pid}"))
+    }
+
+    /// The same filter limited to the syscall `name`, replacing other names and groups.
+    pub fn with_syscall(&self, name: &str) -> Filter {
+        self.with(Term::Syscall, name)
+    }
+
+    fn with(&self, kind: Term, term: &str) -> Filter {
+        let mut terms: Vec<&str> = self
             .text
             .split_whitespace()
-            .filter(|t| !t.starts_with("obj="))
-            .map(str::to_string)
+            .filter(|t| term_kind(t) != kind)
             .collect();
-        terms.push(format!("obj={obj}"));
+        terms.push(term);
+        // Every other term parsed before, and the new one is well formed.
         Filter::parse(&terms.join(" ")).unwrap_or_default()
     }
 
@@ -149,6 +186,9 @@ mod tests {
         assert!(f.matches(&bind, Some(ObjKey::Inode(5))));
         assert!(!f.matches(&bind, Some(ObjKey::Inode(6))) && !f.matches(&bind, None));
         assert!(Filter::parse("obj=pipe").is_err());
+        let f = Filter::parse("%net 7 errors comm=x").unwrap();
+        assert_eq!(f.with_pid(9).text, "%net errors comm=x pid=9");
+        assert_eq!(f.with_syscall("bind").text, "7 errors comm=x bind");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     (
         "Enter",
-        "the journey full screen, and back; on an object: list its calls",
+        "the journey full screen; on an object, process or syscall: its calls",
     ),
     (
         "Tab / Shift-Tab",

@@ -392,3 +392,24 @@ fn pipeline_throughput() {
         f64::from(2 * n) / secs
     );
 }
+
+#[test]
+fn enter_on_a_process_or_a_syscall_lists_its_calls() {
+    let mut app = app();
+    app.update(Action::Focus(Pane::Procs));
+    // The tree: 100 (tracer), then 101 (demo), which made the calls.
+    app.update(Action::Down);
+    app.update(Action::Down);
+    assert_eq!(app.pane_row, 1, "two rows: the selection stops at the last");
+    app.update(Action::Expand);
+    assert_eq!(app.pane, Pane::List);
+    assert_eq!(app.filter.text, "pid=101");
+    assert_eq!(app.visible_len(), 3);
+    app.update(Action::Focus(Pane::Stats));
+    app.update(Action::End);
+    let last = app.stats.by_syscall().last().map_or("", |(n, _)| *n);
+    app.update(Action::Expand);
+    assert_eq!(app.filter.text, format!("pid=101 {last}"));
+    assert_eq!(app.visible_len(), 1);
+    assert_eq!(selected_name(&app), last);
+}

@@ -102,6 +102,34 @@ fn pane(frame: &mut Frame, area: Rect, app: &App, title: Line<'static>, lines: V
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 
+/// A pane whose rows can be selected (objects, processes, stats): `header` lines stay on top,
+/// the rows below scroll to keep the app's selected row on screen, highlighted.
+fn selectable(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    header: Vec<Line<'static>>,
+    mut rows: Vec<Line<'static>>,
+    selected: usize,
+) {
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(Style::new().fg(Color::Cyan))
+        .title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [head, body] =
+        Layout::vertical([Constraint::Length(header.len() as u16), Constraint::Min(0)])
+            .areas(inner);
+    frame.render_widget(Paragraph::new(header), head);
+    if let Some(r) = rows.get_mut(selected) {
+        *r = std::mem::take(r).style(Style::new().add_modifier(Modifier::REVERSED));
+    }
+    let top = (selected + 1).saturating_sub(usize::from(body.height));
+    let visible: Vec<Line<'static>> = rows.into_iter().skip(top).collect();
+    frame.render_widget(Paragraph::new(visible), body);
+}
+
 fn dim() -> Style {
     Style::new().fg(Color::DarkGray)
 }

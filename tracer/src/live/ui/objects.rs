@@ -3,9 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{bold, dim, fit};
 use crate::live::app::App;
@@ -51,38 +49,30 @@ fn row(app: &App, o: &Object, name_w: usize) -> String {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(Style::new().fg(ratatui::style::Color::Cyan))
-        .title(format!(
-            " Objects: {} (Enter: its calls) · {} calls' descriptors gone before tracer looked · holders: r read w write c created a attached ",
-            app.objects.len(),
-            app.objects.unresolved
-        ));
-    let inner = block.inner(area);
+    let title = format!(
+        " Objects: {} (Enter: its calls) · {} calls' descriptors gone before tracer looked · holders: r read w write c created a attached ",
+        app.objects.len(),
+        app.objects.unresolved
+    );
     let name_w = usize::from(area.width).saturating_sub(80).clamp(8, 60);
-    let mut lines = vec![Line::styled(
+    let header = vec![Line::styled(
         format!(
             "{:<14} {:<name_w$} {:<14} {:<8} {:<8} {:>5} {:>7} {:>5} ID",
             "KIND", "NAME", "HOLDERS", "PEER", "USED BY", "CALLS", "BYTES", "MSGS"
         ),
         bold(),
     )];
-    let list = app.objects.list();
-    let rows = usize::from(inner.height.saturating_sub(1)).max(1);
-    let top = (app.obj_selected + 1).saturating_sub(rows);
-    for (i, o) in list.iter().enumerate().skip(top).take(rows) {
-        let mut line = Line::raw(row(app, o, name_w));
-        if i == app.obj_selected {
-            line = line.style(Style::new().add_modifier(Modifier::REVERSED));
-        }
-        lines.push(line);
-    }
-    if list.is_empty() {
-        lines.push(Line::styled(
+    let mut rows: Vec<Line<'static>> = app
+        .objects
+        .list()
+        .iter()
+        .map(|o| Line::raw(row(app, o, name_w)))
+        .collect();
+    if rows.is_empty() {
+        rows.push(Line::styled(
             "no object yet: sockets, pipes, FIFOs and SysV objects appear as calls use them",
             dim(),
         ));
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    super::selectable(frame, area, title, header, rows, app.pane_row);
 }

@@ -1,4 +1,5 @@
-//! The traced process tree with each process's call and error counts.
+//! The traced process tree with each process's call and error counts; Enter lists the
+//! selected process's calls.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,10 +10,11 @@ use super::{bold, dim};
 use crate::live::app::App;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let mut lines = vec![Line::styled(
+    let header = vec![Line::styled(
         format!("{:<16} {:>7} {:>6}  COMMAND", "PID", "CALLS", "ERRORS"),
         bold(),
     )];
+    let mut lines = Vec::new();
     for (depth, p) in app.procs.tree() {
         let indent = if depth == 0 {
             String::new()
@@ -44,9 +46,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         lines.push(Line::from(spans));
     }
-    let title = Line::raw(format!(
-        " Processes: {} (fork, exec, exit) ",
+    let title = format!(
+        " Processes: {} (fork, exec, exit; Enter: its calls) ",
         app.procs.len()
-    ));
-    super::pane(frame, area, app, title, lines);
+    );
+    super::selectable(frame, area, title, header, lines, app.pane_row);
 }

@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         Style::new()
     };
-    let mut lines = vec![
+    let header = vec![
         Line::from(vec![
             Span::raw(format!(
                 "{} calls, {} errors, {:.1} events/s, ",
@@ -53,9 +53,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ),
         Line::raw(row("all", &s.total)),
     ];
-    for (name, c) in s.by_syscall() {
-        lines.push(Line::raw(row(name, c)));
-    }
-    let title = Line::raw(" Stats (latency: upper bounds of log2 buckets) ");
-    super::pane(frame, area, app, title, lines);
+    let lines = s
+        .by_syscall()
+        .into_iter()
+        .map(|(name, c)| Line::raw(row(name, c)))
+        .collect();
+    let title =
+        " Stats (latency: upper bounds of log2 buckets; Enter: the syscall's calls) ".into();
+    super::selectable(frame, area, title, header, lines, app.pane_row);
 }
