@@ -52,6 +52,8 @@ const FRAMES_PER_SEC: u64 = 30;
 const CHECK_EVERY: Duration = Duration::from_millis(100);
 /// Objects' holders and peers are looked at every this many checks (a second).
 const OBJECTS_EVERY: u64 = 10;
+/// Processes whose descriptors are read, at most, each time.
+const MAX_PIDS_SCANNED: usize = 1024;
 
 pub fn run(args: &LiveArgs) -> Result<()> {
     let opts = record::options(&args.scope, args.ring_mib, None)?;
@@ -310,10 +312,12 @@ fn look_at_objects(app: &mut App, resolver: &Resolver) {
     }
     // Whoever holds an object, also processes that never made a traced call on it (the writer
     // at the other end of a pipe): every traced process still alive, and the objects' users.
-    let mut pids = app.procs.alive();
-    pids.extend(app.objects.users());
-    pids.sort_unstable();
-    pids.dedup();
+    // Bounded, so that a whole-system trace does not stall the loop: the objects' users first.
+    let mut pids = app.objects.users();
+    pids.extend(app.procs.alive());
+    let mut seen = std::collections::HashSet::new();
+    pids.retain(|p| seen.insert(*p));
+    pids.truncate(MAX_PIDS_SCANNED);
     let mut held = resolve::holders(&pids, &app.objects.inodes());
     held.extend(sysvipc::holders(&app.objects.keys()));
     app.update(Action::Holders(held));
