@@ -20,6 +20,7 @@ macro_rules! t {
     };
 }
 
+mod fifo;
 mod msgqueue;
 mod pager;
 mod pipe;
@@ -181,6 +182,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["socketpair"],
         summary: "socketpair + fork: one connected pair, both directions on each end",
         build: socketpair::lesson,
+    },
+    LessonDef {
+        name: "fifo",
+        demos: &["fifo"],
+        summary: "a named pipe made with mknod: found by path, data in memory, the name stays",
+        build: fifo::lesson,
     },
 ];
 
