@@ -30,6 +30,7 @@ mod signal;
 mod socketcall;
 mod socketpair;
 mod uds;
+mod uds_abstract;
 mod uds_seqpacket;
 mod values;
 
@@ -188,6 +189,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["fifo"],
         summary: "a named pipe made with mknod: found by path, data in memory, the name stays",
         build: fifo::lesson,
+    },
+    LessonDef {
+        name: "uds-abstract",
+        demos: &["uds-abstract"],
+        summary: "an abstract UNIX socket name: a leading NUL, no file, no permissions, no unlink",
+        build: uds_abstract::lesson,
     },
 ];
 
