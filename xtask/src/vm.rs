@@ -27,11 +27,13 @@ const KERNEL_TRIES: usize = 3;
 const BUSYBOX: &str = "/bin/busybox";
 /// Busybox applets the init script uses, linked in `/bin`.
 const APPLETS: &[&str] = &[
-    "sh", "mount", "mkdir", "cat", "echo", "uname", "dmesg", "poweroff", "ls", "sleep",
+    "sh", "mount", "mkdir", "cat", "echo", "uname", "dmesg", "poweroff", "ls", "sleep", "grep",
 ];
 const INIT: &str = include_str!("../vm/init");
 const KERNEL_CMDLINE: &str = "console=ttyS0 panic=-1 quiet";
-const DEFAULT_TIMEOUT_SECS: u64 = 180;
+/// Generous: under TCG every instruction is emulated, and the lessons record about fifteen demo
+/// runs; a run that finishes powers off at once, so the limit only bounds a hung guest.
+const DEFAULT_TIMEOUT_SECS: u64 = 600;
 /// Overrides [`DEFAULT_TIMEOUT_SECS`] (whole seconds), for slow machines.
 const TIMEOUT_VAR: &str = "XTASK_VM_TIMEOUT";
 
@@ -806,6 +808,65 @@ const RECORDINGS: [Recording; 3] = [
     },
 ];
 
+/// The lessons on the VM's kernel: each ran to its last step; the socketcall lesson saw the
+/// dispatcher and `__sys_bind` (fentry or kprobes work there); and every kernel function a
+/// lesson names as present is in the VM kernel's kallsyms, every one marked absent is not.
+fn walkthrough_checks(sections: &BTreeMap<String, Section>) -> Vec<Check> {
+    let lessons = finished(sections, "walkthroughs");
+    let text = lessons
+        .as_ref()
+        .map(|s| s.lines.join("\n"))
+        .unwrap_or_default();
+    let observed = lessons.as_ref().map_err(Clone::clone).and_then(|_| {
+        let want = [
+            "ebx = 2 (SYS_BIND)",
+            "* __ia32_compat_sys_socketcall",
+            "* __sys_bind",
+        ];
+        match want.iter().find(|w| !text.contains(*w)) {
+            None => Ok(String::new()),
+            Some(w) => Err(format!("the socketcall lesson does not show `{w}`")),
+        }
+    });
+    let symbols = finished(sections, "walkthrough-symbols").and_then(|s| {
+        let wrong: Vec<&String> = s
+            .lines
+            .iter()
+            .filter(|l| l.starts_with("MISSING ") || l.starts_with("PRESENT "))
+            .collect();
+        let checked = s
+            .lines
+            .iter()
+            .find_map(|l| l.strip_prefix("checked "))
+            .and_then(|n| n.trim().parse::<u32>().ok());
+        match (wrong.is_empty(), checked) {
+            (true, Some(n)) if n >= 10 => Ok(format!("{n} functions")),
+            (true, n) => Err(format!("only {n:?} functions were checked")),
+            (false, _) => Err(format!(
+                "named wrongly for this kernel (MISSING: named but not here; PRESENT: marked \
+                 absent but here): {wrong:?}"
+            )),
+        }
+    });
+    vec![
+        Check::new(
+            "every lesson runs to its last step",
+            Some("walkthroughs"),
+            lessons.map(|_| String::new()),
+        ),
+        Check::new(
+            "socketcall lesson: the dispatcher and __sys_bind observed",
+            Some("walkthroughs"),
+            observed,
+        ),
+        Check::new(
+            "lessons name only functions of this kernel",
+            Some("walkthrough-symbols"),
+            symbols,
+        ),
+    ]
+}
+
 /// A section that ran to its end with exit code 0.
 fn finished<'a>(
     sections: &'a BTreeMap<String, Section>,
@@ -860,6 +921,8 @@ fn evaluate(log: &str) -> Vec<Check> {
             result,
         ));
     }
+
+    checks.extend(walkthrough_checks(&sections));
 
     for rec in RECORDINGS {
         let (demo, record, jsonl) = (rec.demo, rec.record, rec.jsonl);
@@ -1175,6 +1238,36 @@ fentry                 no (the BPF_PROG_LOAD syscall returned Operation not perm
 {"abi":"x86_64","args":{"addr":{"claimed_len":200,"family":"AF_UNIX","path":"/nowhere"},"addrlen":200,"sockfd":3},"entry":"syscall","errno":"EINVAL","error_from":"__sys_bind","kernel_path":[{"args":{"addrlen":200,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":-22}],"nr":49,"pid":9,"ret":-22,"syscall":"bind","tid":9,"type":"syscall"}
 {"calls":36,"decode_errors":0,"lost":0,"type":"summary"}"#;
 
+    /// Lines of the socketcall lesson as printed in the VM (fentry observes the dispatcher).
+    const WALKTHROUGHS: &str = "=== lesson socketcall
+  eax = 102 (socketcall)   ebx = 2 (SYS_BIND)   ecx = 0x40eef000 -> [3, 0x40eef00c, 56]
+  * __ia32_compat_sys_socketcall  call = 2, args = 0x40eef000
+  * __sys_bind  fd 3 (ia32) / 3 (x86_64)
+=== lesson pipe";
+
+    #[test]
+    fn walkthrough_checks_find_wrong_names_and_missing_observations() {
+        let sections = |w: &str, s: &str| {
+            parse_sections(&format!(
+                "{BEGIN}walkthroughs===\n{w}\n{END}walkthroughs rc=0===\n\
+                 {BEGIN}walkthrough-symbols===\n{s}\n{END}walkthrough-symbols rc=0===\n"
+            ))
+        };
+        let ok = walkthrough_checks(&sections(WALKTHROUGHS, "checked 31"));
+        assert!(
+            ok.iter().all(|c| c.result.is_ok()),
+            "{:?}",
+            ok.iter().map(|c| &c.result).collect::<Vec<_>>()
+        );
+        let c = walkthrough_checks(&sections(WALKTHROUGHS, "MISSING unix_bind_bsd\nchecked 31"));
+        assert!(c[2].result.as_ref().unwrap_err().contains("unix_bind_bsd"));
+        let c = walkthrough_checks(&sections(WALKTHROUGHS, "checked 3"));
+        assert!(c[2].result.is_err(), "too few functions checked");
+        let inferred = WALKTHROUGHS.replace("* __sys_bind", ". __sys_bind");
+        let c = walkthrough_checks(&sections(&inferred, "checked 31"));
+        assert!(c[1].result.as_ref().unwrap_err().contains("* __sys_bind"));
+    }
+
     fn parse(text: &str) -> Vec<Value> {
         let section = Section {
             lines: text.lines().map(String::from).collect(),
@@ -1374,6 +1467,8 @@ fentry                 no (the BPF_PROG_LOAD syscall returned Operation not perm
             ("jsonl-uds-stream", uds),
             ("record-hostile", "tracer: 36 calls recorded"),
             ("jsonl-hostile", HOSTILE),
+            ("walkthroughs", WALKTHROUGHS),
+            ("walkthrough-symbols", "checked 31"),
         ] {
             log.push_str(&format!("{BEGIN}{name}===\r\n"));
             for l in body.lines() {
@@ -1399,7 +1494,7 @@ fentry                 no (the BPF_PROG_LOAD syscall returned Operation not perm
             .map(|c| &c.name)
             .collect();
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(checks.len(), 1 + 1 + 5 + 3 * 3 + 2 + 1 + 2 + 1);
+        assert_eq!(checks.len(), 1 + 1 + 5 + 3 + 3 * 3 + 2 + 1 + 2 + 1);
 
         let checks = evaluate(&full_log(DOCTOR, SOCKETCALL, UDS));
         let failed: Vec<_> = checks
