@@ -21,7 +21,7 @@ fn a_private_c_library_found_in_the_maps_is_probed() {
     // A copy is another inode: the probes on the system's libc do not fire in it.
     std::fs::copy(system, dir.join("libc.so.6")).unwrap();
     let go = dir.join("go");
-    let mut sh = Command::new("/bin/sh")
+    let mut sh = common::Reaped(Command::new("/bin/sh")
         .env("LD_LIBRARY_PATH", &dir)
         .args([
             "-c",
@@ -31,7 +31,7 @@ fn a_private_c_library_found_in_the_maps_is_probed() {
             ),
         ])
         .spawn()
-        .unwrap();
+        .unwrap());
     let out = common::out_file("libc-maps");
     let mut rec = Command::new(TRACER)
         .args([

@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use common::{TRACER, of, syscalls};
+use common::{Reaped, TRACER, of, syscalls};
 use serde_json::Value;
 
 fn export(file: &std::path::Path, format: &str) -> (bool, String, String) {
@@ -31,37 +31,41 @@ fn parse(jsonl: &str) -> Vec<Value> {
 }
 
 /// A shell that waits for a go file, then runs `demo`; its pid is what the recorders attach to.
-fn waiting_shell(go: &std::path::Path, demo: &str) -> Child {
-    Command::new("/bin/sh")
-        .args([
-            "-c",
-            &format!(
-                "while [ ! -e {} ]; do sleep 0.05; done; {TRACER} demo {demo} >/dev/null",
-                go.display()
-            ),
-        ])
-        .spawn()
-        .unwrap()
+fn waiting_shell(go: &std::path::Path, demo: &str) -> Reaped {
+    Reaped(
+        Command::new("/bin/sh")
+            .args([
+                "-c",
+                &format!(
+                    "while [ ! -e {} ]; do sleep 0.05; done; {TRACER} demo {demo} >/dev/null",
+                    go.display()
+                ),
+            ])
+            .spawn()
+            .unwrap(),
+    )
 }
 
-fn recorder(pid: u32, format: &str, out: &std::path::Path) -> Child {
-    Command::new(TRACER)
-        .args([
-            "record",
-            "-e",
-            "%net",
-            "--duration",
-            "60",
-            "--format",
-            format,
-        ])
-        .arg("-p")
-        .arg(pid.to_string())
-        .arg("-o")
-        .arg(out)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+fn recorder(pid: u32, format: &str, out: &std::path::Path) -> Reaped {
+    Reaped(
+        Command::new(TRACER)
+            .args([
+                "record",
+                "-e",
+                "%net",
+                "--duration",
+                "60",
+                "--format",
+                format,
+            ])
+            .arg("-p")
+            .arg(pid.to_string())
+            .arg("-o")
+            .arg(out)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 /// The parts of a call that do not depend on how it was recorded.
@@ -84,7 +88,7 @@ fn a_native_recording_exports_to_what_a_direct_jsonl_recording_holds() {
     let mut b = recorder(sh.id(), "jsonl", &jsonl);
     common::wait_until_recording(&jsonl, &mut b);
     // The native file's header frame is written once its recorder is attached.
-    for _ in 0..1200 {
+    for _ in 0..6000 {
         if std::fs::metadata(&native).is_ok_and(|m| m.len() > 0) {
             break;
         }
@@ -133,15 +137,17 @@ fn a_recorder_killed_with_sigkill_leaves_a_file_that_exports() {
     common::require_root();
     let out = common::out_file("killed").with_extension("tracer");
     // A command that keeps making calls until it is stopped.
-    let mut rec = Command::new(TRACER)
-        .args(["record", "-e", "%io", "-o"])
-        .arg(&out)
-        .args(["--", "/bin/sh", "-c", "while :; do echo x; done >/dev/null"])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut rec = Reaped(
+        Command::new(TRACER)
+            .args(["record", "-e", "%io", "-o"])
+            .arg(&out)
+            .args(["--", "/bin/sh", "-c", "while :; do echo x; done >/dev/null"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     // Wait until some records are in the file, then kill tracer without warning.
-    for _ in 0..1200 {
+    for _ in 0..6000 {
         if std::fs::metadata(&out).is_ok_and(|m| m.len() > 64 * 1024) {
             break;
         }

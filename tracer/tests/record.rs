@@ -110,16 +110,18 @@ fn attach_to_a_running_pid_and_follow_its_children() {
     common::require_root();
     // A shell that waits for a go file, then runs a demo: tracer attaches to the shell by pid.
     let go = common::out_file("pid-go");
-    let mut child = Command::new("/bin/sh")
-        .args([
-            "-c",
-            &format!(
-                "while [ ! -e {} ]; do sleep 0.05; done; {TRACER} demo socketpair >/dev/null",
-                go.display()
-            ),
-        ])
-        .spawn()
-        .unwrap();
+    let mut child = common::Reaped(
+        Command::new("/bin/sh")
+            .args([
+                "-c",
+                &format!(
+                    "while [ ! -e {} ]; do sleep 0.05; done; {TRACER} demo socketpair >/dev/null",
+                    go.display()
+                ),
+            ])
+            .spawn()
+            .unwrap(),
+    );
     let pid = child.id().to_string();
     let out = common::out_file("pid");
     let mut rec = Command::new(TRACER)

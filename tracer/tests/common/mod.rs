@@ -115,9 +115,11 @@ pub fn first<'a>(calls: &[&'a Value], name: &str) -> &'a Value {
 
 /// Waits until a tracer writing JSON Lines to `path` has written its header: it writes it once
 /// every probe is attached, so from then on it is recording. Fixed sleeps are not enough when
-/// the tests run in parallel and attaching is slow.
+/// the tests run in parallel and attaching is slow: the kernel creates uprobes under one global
+/// lock that every other tracer's teardown holds through RCU grace periods, so on a busy
+/// machine attaching can take minutes. The limit only stops a test that would hang.
 pub fn wait_until_recording(path: &std::path::Path, tracer: &mut std::process::Child) {
-    for _ in 0..1200 {
+    for _ in 0..6000 {
         if std::fs::read_to_string(path).is_ok_and(|t| t.contains("\"header\"")) {
             return;
         }
@@ -126,5 +128,29 @@ pub fn wait_until_recording(path: &std::path::Path, tracer: &mut std::process::C
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    panic!("tracer wrote no header to {} within 60 s", path.display());
+    panic!("tracer wrote no header to {} within 300 s", path.display());
+}
+
+/// A child process that is killed and reaped when the test is done with it, also when the test
+/// fails first: a shell waiting for a go file must not outlive a failed test.
+pub struct Reaped(pub std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
 }
