@@ -92,8 +92,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "vfs_mknod",
                 t!(
                     lang,
-                    "asks the file system (here tmpfs) to make the inode",
-                    "请文件系统（这里是 tmpfs）创建 inode"
+                    "asks the file system that holds the directory to make the inode",
+                    "请该目录所在的文件系统创建 inode"
                 ),
             ),
             ctx.func(
@@ -176,9 +176,9 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             ),
             text(t!(
                 lang,
-                "  The same ring of page buffers as an anonymous pipe, in memory: the file on disk (or \
-                 tmpfs) is only a name, its size stays 0.",
-                "  和匿名管道一样，是内存中同样的页缓冲环：磁盘（或 tmpfs）上的文件只是一个名字，\
+                "  The same ring of page buffers as an anonymous pipe, in memory: the file in the directory \
+                 is only a name, its size stays 0.",
+                "  和匿名管道一样，是内存中同样的页缓冲环：目录里的那个文件只是一个名字，\
                  大小始终为 0。"
             )),
         ],

@@ -31,6 +31,7 @@ mod socketcall;
 mod socketpair;
 mod uds;
 mod uds_abstract;
+mod uds_perms;
 mod uds_seqpacket;
 mod values;
 
@@ -196,6 +197,12 @@ pub const LESSONS: &[LessonDef] = &[
         summary: "an abstract UNIX socket name: a leading NUL, no file, no permissions, no unlink",
         build: uds_abstract::lesson,
     },
+    LessonDef {
+        name: "uds-perms",
+        demos: &["uds-perms"],
+        summary: "the mode of a UNIX socket file: fchmod before bind, or umask around it",
+        build: uds_perms::lesson,
+    },
 ];
 
 /// What a run of the lesson's demo recorded.
@@ -359,7 +366,9 @@ fn record_demo(name: &str) -> Result<Run> {
     let out = dir.join("run.jsonl");
     let demo_out = dir.join("demo.txt");
     let status = Command::new(&me)
-        .args(["record", "--format", "jsonl", "-o"])
+        // 256 bytes of each payload: enough for the demos' own report lines (uds-perms prints
+        // the mode the socket file got), which lessons quote.
+        .args(["record", "--format", "jsonl", "-s", "256", "-o"])
         .arg(&out)
         .arg("--")
         .arg(&me)
