@@ -297,18 +297,3 @@ fn the_writer_hands_whole_frames_to_the_file() {
     }
     assert!(size < w.bytes.len() as u64, "the end frame comes after");
 }
-
-#[test]
-fn created_files_are_private() {
-    use std::os::unix::fs::PermissionsExt;
-    let path = temp_path("private");
-    std::fs::write(&path, b"old").unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let r = Recorder::create(&path, &header()).unwrap();
-    r.finish(0).unwrap();
-    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-    let ok = Reader::open(&path).is_ok();
-    std::fs::remove_file(&path).unwrap();
-    assert_eq!(mode, 0o600);
-    assert!(ok);
-}

@@ -4,19 +4,11 @@
 
 pub mod flows;
 pub mod format;
-#[allow(
-    dead_code,
-    reason = "record -o writes recordings once record.rs is refactored; until then tests use it"
-)]
 pub mod header;
 pub mod perfetto;
 pub mod reader;
 pub mod remap;
 pub mod replay;
-#[allow(
-    dead_code,
-    reason = "record -o writes recordings once record.rs is refactored; until then tests use it"
-)]
 pub mod writer;
 
 #[cfg(test)]

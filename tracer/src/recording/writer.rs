@@ -7,10 +7,8 @@
 //! followed by part of the last one, which readers report and skip; what it loses is the
 //! frames still in the buffer since the last flush.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
 
 use super::format::{
     End, FRAME_HEADER_LEN, Header, KIND_END, KIND_HEADER, KIND_LOST, KIND_RECORD, MAGIC,
@@ -20,6 +18,10 @@ use super::format::{
 /// Frames are collected up to this many bytes before a `write(2)`.
 const BUF_CAP: usize = 1 << 16;
 
+/// Writes a recording to `out`, which should be unbuffered (the recorder buffers whole frames
+/// itself; a `BufWriter` around it would split them again) and private: `record` gives it a
+/// file it created with mode 0600 for the invoking user (`record::private_file`), since a
+/// recording holds other processes' data.
 pub struct Recorder<W: Write = File> {
     out: W,
     buf: Vec<u8>,
@@ -27,23 +29,6 @@ pub struct Recorder<W: Write = File> {
     lost: u64,
     /// Bytes handed to `out` or buffered: the file's size once flushed.
     bytes: u64,
-}
-
-impl Recorder<File> {
-    /// Create (or truncate) `path`, readable and writable by its owner only: a recording holds
-    /// other processes' data. (Under sudo, `record` creates the file with `private_file`, which
-    /// also gives it to the invoking user, and passes it to [`Recorder::new`].)
-    pub fn create(path: &Path, header: &Header) -> io::Result<Recorder<File>> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?;
-        // `mode` applies only to a file that did not exist.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        Recorder::new(file, header)
-    }
 }
 
 impl<W: Write> Recorder<W> {
@@ -115,11 +100,6 @@ impl<W: Write> Recorder<W> {
     pub fn flush(&mut self) -> io::Result<()> {
         self.write_buf()?;
         self.out.flush()
-    }
-
-    /// Records written so far.
-    pub fn records(&self) -> u64 {
-        self.records
     }
 
     /// The file's size once flushed (for a progress line).
