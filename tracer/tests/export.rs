@@ -1,5 +1,6 @@
 //! `tracer export` on the committed recordings (tracer/fuzz/corpus/reader), without root: each
-//! format, and every kind of damage with its message, its byte offset and its exit code.
+//! format, and every kind of damage with its message, its byte offset and its exit code; and on
+//! demos recorded natively on this kernel (as root), to Perfetto with their flows.
 
 mod common;
 
@@ -141,4 +142,67 @@ fn an_output_file_is_private() {
     std::fs::remove_file(&out).unwrap();
     assert_eq!(mode, 0o600);
     assert!(serde_json::from_str::<Value>(&text).is_ok());
+}
+
+/// A demo recorded natively on this kernel, exported to Perfetto: a track per process, a slice
+/// per call, and the data's arrow from the process that wrote it to the one that read it.
+fn perfetto_of_demo(demo: &str) -> Vec<Value> {
+    common::require_root();
+    let file = common::out_file(demo).with_extension("tracer");
+    let st = Command::new(TRACER)
+        .arg("record")
+        .arg("-o")
+        .arg(&file)
+        .args(["--", TRACER, "demo", demo])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("running tracer record");
+    assert!(st.success(), "tracer record: {st}");
+    let (code, out, err) = export(&file, &["--format", "perfetto"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let v: Value = serde_json::from_str(&out).expect("valid JSON");
+    v["traceEvents"].as_array().unwrap().clone()
+}
+
+fn flows(events: &[Value], name: &str) -> Vec<(u64, u64)> {
+    let ends = |ph: &str| -> Vec<(u64, u64)> {
+        events
+            .iter()
+            .filter(|e| e["ph"] == ph && e["name"] == name)
+            .map(|e| (e["id"].as_u64().unwrap(), e["pid"].as_u64().unwrap()))
+            .collect()
+    };
+    let (starts, finishes) = (ends("s"), ends("f"));
+    starts
+        .iter()
+        .filter_map(|(id, from)| {
+            let (_, to) = finishes.iter().find(|(i, _)| i == id)?;
+            Some((*from, *to))
+        })
+        .collect()
+}
+
+#[test]
+fn a_real_pipe_and_a_real_connection_in_perfetto() {
+    let ev = perfetto_of_demo("pipe");
+    let pids: Vec<u64> = ev
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "process_name")
+        .map(|e| e["pid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 2, "the parent and its child: {pids:?}");
+    for name in ["pipe2", "write", "read", "close"] {
+        assert!(
+            ev.iter().any(|e| e["ph"] == "X" && e["name"] == name),
+            "no {name} slice"
+        );
+    }
+    let f = flows(&ev, "pipe");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_ne!(f[0].0, f[0].1, "from the child to the parent");
+
+    let ev = perfetto_of_demo("uds-stream");
+    let f = flows(&ev, "unix connection");
+    assert!(!f.is_empty() && f.iter().all(|(a, b)| a != b), "{f:?}");
 }
