@@ -327,16 +327,24 @@ impl<W: Write> Perfetto<W> {
                 procs.insert(*pid, comm);
             }
         }
+        // A thread seen only by the exit of a call it entered before tracing has no name.
+        let label = |comm: &str, id: &u32| {
+            if comm.is_empty() {
+                id.to_string()
+            } else {
+                format!("{comm} ({id})")
+            }
+        };
         for (pid, comm) in &procs {
             self.emit(&json!({
                 "ph": "M", "name": "process_name", "pid": pid, "tid": pid,
-                "args": {"name": format!("{comm} ({pid})")},
+                "args": {"name": label(comm, pid)},
             }))?;
         }
         for (tid, (pid, comm)) in &threads {
             self.emit(&json!({
                 "ph": "M", "name": "thread_name", "pid": pid, "tid": tid,
-                "args": {"name": format!("{comm} ({tid})")},
+                "args": {"name": label(comm, tid)},
             }))?;
         }
         let flows = std::mem::take(&mut self.flows).finish();
