@@ -121,6 +121,21 @@ pub fn run() -> Result<()> {
     let mut ebpf = EbpfLoader::new().load(capture::ebpf_object())?;
     let ksyms = Ksyms::load();
     let mut links = Vec::new();
+    // Uprobes, tried on one wrapper (`bind`) in each C library: the libc step of a journey.
+    let libcs = crate::kernel::libc::attach(&mut ebpf, &mut links, &[], &|s| s == "bind");
+    let probed: Vec<String> = libcs
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    line(
+        "uprobe",
+        &if probed.is_empty() {
+            "no (no C library's bind() could be probed: journeys start at the kernel)".to_string()
+        } else {
+            format!("yes (bind() probed in {})", probed.join(", "))
+        },
+    );
     let statuses = hops::attach(&mut ebpf, &ksyms, &mut links);
     crate::kernel::detach_in_parallel(links);
     println!(

@@ -22,6 +22,10 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 
 fn main() {
+    // SAFETY: the first thing tracer does, before any thread exists. Rust ignores SIGPIPE, so a
+    // write to a closed pipe (`tracer doctor | head`) would be an error, and println! turns it
+    // into a panic; with the default action tracer ends quietly, as other Unix tools do.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Record(args)) => record::run(&args),

@@ -72,3 +72,19 @@ fn without_privileges_exit_2() {
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_closed_pipe_ends_tracer_quietly() {
+    // Standard output is a pipe whose reading end is already closed (as after `| head` has
+    // exited): the first write fails.
+    let (r, w) = nix::unistd::pipe().unwrap();
+    drop(r);
+    let out = Command::new(TRACER)
+        .args(["explain", "bind"])
+        .stdout(std::process::Stdio::from(w))
+        .output()
+        .expect("running tracer");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.trim().is_empty(), "{err}");
+}
