@@ -908,6 +908,7 @@ fn evaluate(log: &str) -> Vec<Check> {
         ("raw tracepoint", "yes"),
         ("kprobe", "yes"),
         ("fentry", "yes"),
+        ("uprobe", "yes"),
     ];
     for (what, prefix) in expect {
         let result = match fields.get(what) {
@@ -1200,6 +1201,7 @@ tracepoint             yes (loaded and attached)
 raw tracepoint         yes (loaded and attached)
 kprobe                 yes (loaded and attached)
 fentry                 no (the BPF_PROG_LOAD syscall returned Operation not permitted (os error 1))
+uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
 ";
 
     #[test]
@@ -1494,7 +1496,7 @@ fentry                 no (the BPF_PROG_LOAD syscall returned Operation not perm
             .map(|c| &c.name)
             .collect();
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(checks.len(), 1 + 1 + 5 + 3 + 3 * 3 + 2 + 1 + 2 + 1);
+        assert_eq!(checks.len(), 1 + 1 + 6 + 3 + 3 * 3 + 2 + 1 + 2 + 1);
 
         let checks = evaluate(&full_log(DOCTOR, SOCKETCALL, UDS));
         let failed: Vec<_> = checks
