@@ -22,6 +22,7 @@ macro_rules! t {
 
 mod fifo;
 mod msgqueue;
+mod netlink;
 mod pager;
 mod pipe;
 mod semaphore;
@@ -202,6 +203,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["uds-perms"],
         summary: "the mode of a UNIX socket file: fchmod before bind, or umask around it",
         build: uds_perms::lesson,
+    },
+    LessonDef {
+        name: "netlink",
+        demos: &["netlink"],
+        summary: "user space asking the kernel through AF_NETLINK: an RTM_GETLINK dump",
+        build: netlink::lesson,
     },
 ];
 
