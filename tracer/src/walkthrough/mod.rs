@@ -21,6 +21,7 @@ macro_rules! t {
 }
 
 mod fifo;
+mod mmap;
 mod msgqueue;
 mod netlink;
 mod pager;
@@ -209,6 +210,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["netlink"],
         summary: "user space asking the kernel through AF_NETLINK: an RTM_GETLINK dump",
         build: netlink::lesson,
+    },
+    LessonDef {
+        name: "mmap",
+        demos: &["mmap"],
+        summary: "a file mapped MAP_SHARED by parent and child: one page-cache page, no read or write",
+        build: mmap::lesson,
     },
 ];
 
