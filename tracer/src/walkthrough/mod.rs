@@ -31,6 +31,7 @@ mod shm;
 mod signal;
 mod socketcall;
 mod socketpair;
+mod tcp_hello;
 mod uds;
 mod uds_abstract;
 mod uds_perms;
@@ -216,6 +217,12 @@ pub const LESSONS: &[LessonDef] = &[
         demos: &["mmap"],
         summary: "a file mapped MAP_SHARED by parent and child: one page-cache page, no read or write",
         build: mmap::lesson,
+    },
+    LessonDef {
+        name: "tcp-hello",
+        demos: &["tcp-hello"],
+        summary: "the uds-stream calls over AF_INET: ports instead of paths, a handshake under connect",
+        build: tcp_hello::lesson,
     },
 ];
 
