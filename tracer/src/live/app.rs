@@ -217,6 +217,7 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) {
+        let was_dirty = self.dirty;
         self.dirty = true;
         match action {
             Action::Call(c) => self.add_call(*c, false, None),
@@ -237,9 +238,13 @@ impl App {
                 self.finished = Some(why);
             }
             Action::Tick { now_ns } => {
+                let before = self.stats.rate().round();
                 self.stats.sample(now_ns);
-                // Only the rate changed: worth a redraw only when the stats show.
-                self.dirty = matches!(self.pane, Pane::Stats);
+                // Only the rate changed: worth a redraw when the status bar's whole number
+                // changes, or the stats pane shows it. What changed before still needs drawing.
+                self.dirty = was_dirty
+                    || (self.stats.rate().round() - before).abs() >= 1.0
+                    || matches!(self.pane, Pane::Stats);
             }
             Action::Resize { width, height } => {
                 self.width = width;

@@ -413,3 +413,14 @@ fn enter_on_a_process_or_a_syscall_lists_its_calls() {
     assert_eq!(app.visible_len(), 1);
     assert_eq!(selected_name(&app), last);
 }
+
+#[test]
+fn a_tick_does_not_drop_a_pending_redraw() {
+    let mut app = app();
+    app.dirty = false;
+    app.update(Action::Tick { now_ns: 1 });
+    assert!(!app.dirty, "nothing changed");
+    app.update(Action::Call(Box::new(call(110, "listen", 0))));
+    app.update(Action::Tick { now_ns: 2 });
+    assert!(app.dirty, "the new call still has to be drawn");
+}
