@@ -1,10 +1,12 @@
 //! Which calls moved data from one process to another: the two ends of a pipe, a socketpair or
-//! a connected UNIX stream socket, and datagrams sent to a bound UNIX address, as far as the
-//! trace tells them. Kept simple: each process's descriptors are followed from the call that
+//! a connected UNIX stream socket, datagrams sent to a bound UNIX address, and messages through
+//! a System V or POSIX message queue, as far as the trace tells them. Kept simple: each process's descriptors are followed from the call that
 //! created them (`pipe2`, `socketpair`, `connect` and `accept` on a bound UNIX address, `bind`),
 //! copied at `fork`, dropped at `close`, at `exec` when close-on-exec, and at exit. A read is
 //! paired with the oldest unpaired write into the same end that started before the read
-//! returned (a stream, and one address's datagram queue, deliver in order).
+//! returned (a stream, and one address's datagram queue, deliver in order); a System V message
+//! with the oldest unpaired one of the type it received, a POSIX one with the oldest of the
+//! highest priority then queued.
 //!
 //! What it cannot see: descriptors passed over `SCM_RIGHTS`, `dup2`, or calls outside the
 //! traced set (a whole-system trace without `close` may keep a closed descriptor's number).
@@ -14,18 +16,21 @@ use std::collections::{HashMap, VecDeque};
 use tracer_common::CK_MSG_NAME;
 
 use crate::decode::sockaddr::{self, SockAddr};
-use crate::syscalls::Arg;
+use crate::event::Capture;
+use crate::syscalls::{Abi, Arg};
 use crate::trace::{Call, Proc};
 
 /// `O_CLOEXEC` and `SOCK_CLOEXEC` (the same bit on x86).
 const CLOEXEC: u64 = 0o2000000;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     Pipe,
     SocketPair,
     UnixStream,
     UnixDgram,
+    MsgQueue,
+    PosixMq,
 }
 
 impl Kind {
@@ -35,6 +40,8 @@ impl Kind {
             Kind::SocketPair => "socketpair",
             Kind::UnixStream => "unix connection",
             Kind::UnixDgram => "unix datagram",
+            Kind::MsgQueue => "message queue",
+            Kind::PosixMq => "posix message queue",
         }
     }
 }
@@ -84,6 +91,8 @@ struct Transfer {
     to_end: u8,
     send: bool,
     at: Point,
+    /// A System V message's type; a POSIX message's priority (sends only).
+    tag: Option<i64>,
 }
 
 #[derive(Default)]
@@ -92,8 +101,8 @@ pub struct Flows {
     fds: HashMap<u32, HashMap<i32, Fd>>,
     objs: Vec<Kind>,
     waiting: HashMap<Vec<u8>, Waiting>,
-    /// Per bound UNIX address: the queue of datagrams sent to it.
-    dgram: HashMap<Vec<u8>, usize>,
+    /// Per bound UNIX address, message queue id or POSIX queue name: its queue.
+    queues: HashMap<(Kind, Vec<u8>), usize>,
     transfers: Vec<Transfer>,
 }
 
@@ -114,6 +123,34 @@ fn unix_key(c: &Call) -> Option<Vec<u8>> {
         SockAddr::Abstract(name) => Some([b"@".as_slice(), &name].concat()),
         _ => None,
     }
+}
+
+/// A System V message's type, from its copy in `caps`.
+fn mtype(c: &Call, caps: &[Capture]) -> Option<i64> {
+    let op = c.row.args.iter().find_map(|(_, a)| match a {
+        Arg::MsgBuf(op, _) => Some(*op),
+        _ => None,
+    })?;
+    let cap = caps.iter().find(|k| k.hdr.op == op && k.ok())?;
+    Some(match c.abi {
+        Abi::X86_64 => i64::from_le_bytes(cap.data.get(..8)?.try_into().ok()?),
+        Abi::Ia32 => i64::from(i32::from_le_bytes(cap.data.get(..4)?.try_into().ok()?)),
+    })
+}
+
+/// The name a call's path argument held (a POSIX queue's `/name`).
+fn path_arg(c: &Call) -> Option<Vec<u8>> {
+    let op = c.row.args.iter().find_map(|(_, a)| match a {
+        Arg::Path(op) => Some(*op),
+        _ => None,
+    })?;
+    let cap = c.enter_caps.iter().find(|k| k.hdr.op == op && k.ok())?;
+    let end = cap
+        .data
+        .iter()
+        .position(|b| *b == 0)
+        .unwrap_or(cap.data.len());
+    Some(cap.data[..end].to_vec())
 }
 
 /// The two descriptors `pipe2` or `socketpair` returned.
@@ -239,16 +276,45 @@ impl Flows {
                 }
             }
             "close" if ret == 0 => self.unset(pid, fd),
+            // Queue ids are the system's, not a process's: no descriptors to follow.
+            "msgsnd" if ret == 0 => {
+                let obj = self.queue(Kind::MsgQueue, fd.to_le_bytes().to_vec());
+                self.push(obj, 0, true, at, mtype(c, &c.enter_caps));
+            }
+            "msgrcv" if ret >= 0 => {
+                let obj = self.queue(Kind::MsgQueue, fd.to_le_bytes().to_vec());
+                self.push(obj, 0, false, at, mtype(c, &c.exit_caps));
+            }
+            "mq_open" if ret >= 0 => {
+                if let Some(name) = path_arg(c) {
+                    let obj = self.queue(Kind::PosixMq, name);
+                    let cloexec = c.args[1] & CLOEXEC != 0;
+                    self.set(
+                        pid,
+                        ret as i32,
+                        Fd::End {
+                            obj,
+                            end: 0,
+                            cloexec,
+                        },
+                    );
+                }
+            }
+            "mq_timedsend" | "mq_timedsend_time64" if ret == 0 => {
+                if let Some(Fd::End { obj, .. }) = self.get(pid, fd).cloned() {
+                    self.push(obj, 0, true, at, Some(c.args[3] as i64));
+                }
+            }
+            "mq_timedreceive" | "mq_timedreceive_time64" if ret >= 0 => {
+                if let Some(Fd::End { obj, .. }) = self.get(pid, fd).cloned() {
+                    self.push(obj, 0, false, at, None);
+                }
+            }
             // A datagram to a bound address: into that address's queue.
             "sendto" | "sendmsg" if ret > 0 && unix_key(c).is_some() => {
                 if let Some(key) = unix_key(c) {
                     let obj = self.dgram_queue(key);
-                    self.transfers.push(Transfer {
-                        obj,
-                        to_end: 0,
-                        send: true,
-                        at,
-                    });
+                    self.push(obj, 0, true, at, None);
                 }
             }
             "write" | "send" | "sendto" | "sendmsg" if ret > 0 => {
@@ -258,12 +324,7 @@ impl Flows {
                         Some(Kind::Pipe) => 0,
                         _ => 1 - end,
                     };
-                    self.transfers.push(Transfer {
-                        obj,
-                        to_end,
-                        send: true,
-                        at,
-                    });
+                    self.push(obj, to_end, true, at, None);
                 }
             }
             "read" | "recv" | "recvfrom" | "recvmsg" if ret > 0 => {
@@ -273,24 +334,33 @@ impl Flows {
                     Some(Fd::Listener { key, .. }) => (self.dgram_queue(key), 0),
                     None => return,
                 };
-                self.transfers.push(Transfer {
-                    obj,
-                    to_end,
-                    send: false,
-                    at,
-                });
+                self.push(obj, to_end, false, at, None);
             }
             _ => {}
         }
     }
 
-    fn dgram_queue(&mut self, key: Vec<u8>) -> usize {
-        if let Some(obj) = self.dgram.get(&key) {
+    fn queue(&mut self, kind: Kind, key: Vec<u8>) -> usize {
+        if let Some(obj) = self.queues.get(&(kind, key.clone())) {
             return *obj;
         }
-        let obj = self.new_obj(Kind::UnixDgram);
-        self.dgram.insert(key, obj);
+        let obj = self.new_obj(kind);
+        self.queues.insert((kind, key), obj);
         obj
+    }
+
+    fn dgram_queue(&mut self, key: Vec<u8>) -> usize {
+        self.queue(Kind::UnixDgram, key)
+    }
+
+    fn push(&mut self, obj: usize, to_end: u8, send: bool, at: Point, tag: Option<i64>) {
+        self.transfers.push(Transfer {
+            obj,
+            to_end,
+            send,
+            at,
+            tag,
+        });
     }
 
     /// The object for a connection to `key`: the oldest one waiting for this side, or a new
@@ -342,24 +412,43 @@ impl Flows {
 
     /// Pair the reads with the writes, per end.
     pub fn finish(self) -> Vec<Flow> {
-        let mut by_end: HashMap<(usize, u8), (Vec<Point>, Vec<Point>)> = HashMap::new();
+        type Side = Vec<(Point, Option<i64>)>;
+        let mut by_end: HashMap<(usize, u8), (Side, Side)> = HashMap::new();
         for t in &self.transfers {
             let e = by_end.entry((t.obj, t.to_end)).or_default();
-            if t.send { &mut e.0 } else { &mut e.1 }.push(t.at);
+            if t.send { &mut e.0 } else { &mut e.1 }.push((t.at, t.tag));
         }
         let mut flows = Vec::new();
         for ((obj, _), (mut sends, mut recvs)) in by_end {
             let kind = self.objs.get(obj).copied().unwrap_or(Kind::Pipe);
-            sends.sort_by_key(|p| p.start);
-            recvs.sort_by_key(|p| p.stop);
-            let mut next = sends.iter().peekable();
-            for r in recvs {
-                if let Some(s) = next.next_if(|s| s.start <= r.stop) {
+            sends.sort_by_key(|(p, _)| p.start);
+            recvs.sort_by_key(|(p, _)| p.stop);
+            let mut used = vec![false; sends.len()];
+            let mut first_free = 0;
+            for (r, rtag) in recvs {
+                let queued = |i: &usize| !used[*i] && sends[*i].0.start <= r.stop;
+                let pick = match kind {
+                    // The oldest message of the type received.
+                    Kind::MsgQueue => (first_free..sends.len())
+                        .filter(queued)
+                        .find(|i| rtag.is_none() || sends[*i].1 == rtag),
+                    // The oldest of the highest priority queued.
+                    Kind::PosixMq => (first_free..sends.len())
+                        .filter(queued)
+                        .min_by_key(|i| (std::cmp::Reverse(sends[*i].1), *i)),
+                    // In order.
+                    _ => Some(first_free).filter(|i| *i < sends.len() && queued(i)),
+                };
+                if let Some(i) = pick {
+                    used[i] = true;
                     flows.push(Flow {
                         kind,
-                        from: *s,
+                        from: sends[i].0,
                         to: r,
                     });
+                }
+                while first_free < used.len() && used[first_free] {
+                    first_free += 1;
                 }
             }
         }
@@ -508,5 +597,59 @@ mod tests {
         f.call(&send);
         f.call(&call(1, 105, "recvfrom", [3, 0, 64, 0, 0, 0], 2, vec![]));
         assert_eq!(pairs(f), [(Kind::UnixDgram, 2, 1)]);
+    }
+
+    #[test]
+    fn message_queues_by_type_and_by_priority() {
+        let mut f = Flows::default();
+        let msg = |mtype: i64| vec![cap(CK_BYTES, &mtype.to_le_bytes())];
+        f.call(&call(1, 0, "msgsnd", [7, 0, 5, 0, 0, 0], 0, msg(1)));
+        f.call(&call(1, 20, "msgsnd", [7, 0, 6, 0, 0, 0], 0, msg(2)));
+        for (t, mtype) in [(40, 2), (60, 1)] {
+            // Type 2 first, then the oldest.
+            let mut c = call(2, t, "msgrcv", [7, 0, 64, 0, 0, 0], 5, vec![]);
+            c.exit_caps = msg(mtype);
+            f.call(&c);
+        }
+        let got: Vec<(u64, u64)> = f
+            .finish()
+            .iter()
+            .map(|f| (f.from.start, f.to.start))
+            .collect();
+        assert_eq!(got, [(0, 60), (20, 40)]);
+
+        let mut f = Flows::default();
+        let mut open = call(1, 0, "mq_open", [0, CLOEXEC, 0o600, 0, 0, 0], 3, vec![]);
+        open.enter_caps = vec![cap(CK_BYTES, b"/q\0")];
+        f.call(&open);
+        f.proc(&fork(1, 2));
+        f.call(&call(1, 10, "mq_timedsend", [3, 0, 2, 1, 0, 0], 0, vec![]));
+        f.call(&call(1, 20, "mq_timedsend", [3, 0, 2, 9, 0, 0], 0, vec![]));
+        f.call(&call(
+            2,
+            30,
+            "mq_timedreceive",
+            [3, 0, 64, 0, 0, 0],
+            2,
+            vec![],
+        ));
+        f.call(&call(
+            2,
+            50,
+            "mq_timedreceive",
+            [3, 0, 64, 0, 0, 0],
+            2,
+            vec![],
+        ));
+        let got: Vec<(Kind, u64, u64)> = f
+            .finish()
+            .iter()
+            .map(|f| (f.kind, f.from.start, f.to.start))
+            .collect();
+        assert_eq!(
+            got,
+            [(Kind::PosixMq, 10, 50), (Kind::PosixMq, 20, 30)],
+            "priority 9 first"
+        );
     }
 }
