@@ -197,3 +197,22 @@ fn every_lesson_runs_to_its_last_step_and_names_real_functions() {
         }
     }
 }
+
+/// Without root every lesson still prints, whole, with its values marked absent.
+#[test]
+fn without_root_every_lesson_prints_its_static_version() {
+    common::require_root();
+    for name in lessons() {
+        for lang in ["en", "zh"] {
+            let (code, out, err) = walkthrough(&[&name, "--print", "--lang", lang], true);
+            assert_eq!(code, 0, "{name} {lang}: {err}");
+            let absent = if lang == "en" {
+                "(not captured)"
+            } else {
+                "（未捕获）"
+            };
+            assert!(out.contains(absent), "{name} {lang}:\n{out}");
+            assert!(out.contains("root"), "{name} {lang}:\n{out}");
+        }
+    }
+}

@@ -484,3 +484,118 @@ pub fn render(lesson: &Lesson, format: PrintFormat, lang: Lang) -> String {
     }
     o
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every kernel function a lesson names, against the symbols of the two kernels the project
+    //! teaches on: Linux 6.1 (Debian 12's 6.1.0-56-cloud-amd64, /proc/kallsyms in the VM) and
+    //! 6.18 (this project's development machine). A name must exist in one of them, or be a
+    //! function the compiler inlines in both; a name only one of them has must say which
+    //! version in its line.
+
+    use super::*;
+
+    /// The lessons' functions that Linux 6.1 has.
+    const KERNEL_6_1: &str = "
+    ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
+    __sock_create __sys_accept4 __sys_bind __sys_connect __sys_sendto __sys_socket
+    __sys_socketpair __vm_munmap __x64_sys_bind __x64_sys_rt_sigreturn alloc_pipe_info
+    arch_do_signal_or_restart complete_signal copy_msghdr_from_user copy_page_from_iter
+    copy_page_to_iter create_pipe_files dequeue_signal do_fault do_mknodat do_mmap do_msgrcv
+    do_msgsnd do_pipe2 do_rt_sigqueueinfo do_send_sig_info do_shm_rmid do_shmat do_sigaction
+    do_syscall_64 do_wp_page entry_SYSCALL_64 exit_sem fd_install fifo_open filemap_fault
+    freeary freeque get_signal handle_mm_fault ia32_sys_call import_iovec inet_bind inet_create
+    inet_csk_accept inet_csk_get_port inet_listen init_special_inode int80_emulation ipc_addid
+    ipcget ksys_mmap_pgoff ksys_msgget ksys_semget ksys_shmdt ksys_shmget ksys_write load_msg
+    mmap_region move_addr_to_kernel msgctl_down netlink_bind netlink_create netlink_dump
+    netlink_recvmsg netlink_sendmsg netlink_unicast newary newque newseg perform_atomic_semop
+    pipe_read pipe_release pipe_wait_readable pipe_write restore_sigcontext rtnetlink_rcv_msg
+    rtnl_dump_ifinfo security_socket_bind semctl_down semctl_setval shm_destroy shm_mmap
+    shmctl_down shmem_fault shmem_kernel_file_setup sk_setsockopt sock_alloc_file
+    sock_write_iter store_msg tcp_close tcp_recvmsg tcp_sendmsg tcp_v4_connect tcp_v4_rcv
+    unix_accept unix_bind unix_create unix_dgram_recvmsg unix_dgram_sendmsg unix_find_other
+    unix_getname unix_listen unix_release_sock unix_seqpacket_recvmsg unix_seqpacket_sendmsg
+    unix_socketpair unix_stream_connect unix_stream_read_generic unix_stream_recvmsg
+    unix_stream_sendmsg update_queue vfs_mknod vfs_read vfs_write wait_for_partner x64_sys_call
+";
+
+    /// The lessons' functions that Linux 6.18 has.
+    const KERNEL_6_18: &str = "
+    ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
+    __sock_create __sys_accept4 __sys_bind __sys_bind_socket __sys_connect __sys_sendto
+    __sys_socket __sys_socketpair __vm_munmap __x64_sys_bind __x64_sys_rt_sigreturn
+    alloc_pipe_info anon_pipe_read anon_pipe_write arch_do_signal_or_restart complete_signal
+    copy_msghdr_from_user copy_page_from_iter copy_page_to_iter create_pipe_files
+    dequeue_signal do_fault do_mknodat do_mmap do_msgrcv do_msgsnd do_pipe2 do_rt_sigqueueinfo
+    do_send_sig_info do_shm_rmid do_shmat do_sigaction do_syscall_64 do_wp_page
+    entry_SYSCALL_64 exit_sem fd_install fifo_open fifo_pipe_read fifo_pipe_write filemap_fault
+    freeary freeque get_signal handle_mm_fault ia32_sys_call import_iovec inet_bind inet_create
+    inet_csk_accept inet_csk_get_port inet_listen init_special_inode int80_emulation ipc_addid
+    ipcget ksys_mmap_pgoff ksys_msgget ksys_semget ksys_shmdt ksys_shmget ksys_write load_msg
+    mmap_region move_addr_to_kernel msgctl_down netlink_bind netlink_create netlink_dump
+    netlink_recvmsg netlink_sendmsg netlink_unicast newary newque newseg perform_atomic_semop
+    pipe_release pipe_wait_readable restore_sigcontext rtnetlink_rcv_msg rtnl_dump_ifinfo
+    security_socket_bind semctl_down semctl_setval shm_destroy shm_mmap shmctl_down shmem_fault
+    shmem_kernel_file_setup sk_setsockopt sock_alloc_file sock_write_iter store_msg tcp_close
+    tcp_recvmsg tcp_sendmsg tcp_v4_connect tcp_v4_rcv unix_accept unix_bind unix_create
+    unix_dgram_recvmsg unix_dgram_sendmsg unix_find_other unix_getname unix_listen
+    unix_release_sock unix_seqpacket_recvmsg unix_seqpacket_sendmsg unix_socketpair
+    unix_stream_connect unix_stream_read_generic unix_stream_recvmsg unix_stream_sendmsg
+    update_queue vfs_mknod vfs_read vfs_write wait_for_partner x64_setup_rt_frame x64_sys_call
+";
+
+    /// Static functions that both kernels inline: named to show where the work happens, and
+    /// marked absent.
+    const INLINED: &[&str] = &["find_msg", "unix_bind_abstract", "unix_bind_bsd"];
+
+    #[test]
+    fn every_named_function_exists_in_61_or_618_or_says_which() {
+        let has = |list: &str, f: &str| list.split_whitespace().any(|n| n == f);
+        let ksyms = Ksyms::default();
+        for def in LESSONS {
+            for lang in [Lang::En, Lang::Zh] {
+                let ctx = Ctx {
+                    ksyms: &ksyms,
+                    run: None,
+                    lang,
+                    kernel: "6.18.0",
+                };
+                let lesson = (def.build)(&ctx);
+                for line in lesson.steps.iter().flat_map(|s| &s.lines) {
+                    let Line::Func { name, what, .. } = line else {
+                        continue;
+                    };
+                    let (old, new) = (has(KERNEL_6_1, name), has(KERNEL_6_18, name));
+                    assert!(
+                        old || new || INLINED.contains(&name.as_str()),
+                        "{}: {name} is in neither 6.1 nor 6.18",
+                        def.name
+                    );
+                    if old != new {
+                        assert!(
+                            what.contains("6.1"),
+                            "{}: {name} exists only in {}, and its line does not say: {what}",
+                            def.name,
+                            if old { "6.1" } else { "6.18" }
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lessons_have_unique_names_and_known_demos() {
+        let demos: Vec<&str> = crate::demo::list().iter().map(|d| d.name).collect();
+        let mut names: Vec<&str> = LESSONS.iter().map(|l| l.name).collect();
+        for l in LESSONS {
+            assert!(!l.demos.is_empty(), "{}", l.name);
+            for d in l.demos {
+                assert!(demos.contains(d), "{}: no demo {d}", l.name);
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), LESSONS.len());
+    }
+}
