@@ -3,7 +3,7 @@
 
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::{OpenOptionsExt, chown};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, fchown};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
@@ -77,7 +77,6 @@ pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<
 }
 
 fn check_executable(cmd: &str) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     let candidates: Vec<std::path::PathBuf> = if cmd.contains('/') {
         vec![cmd.into()]
     } else {
@@ -118,6 +117,10 @@ fn open_output(path: &Path) -> Result<Box<dyn Write>> {
 }
 
 /// A file for other processes' data: readable by the invoking user only, and owned by them.
+///
+/// Only a regular file is made private: `-o /dev/null` or a FIFO is written as it is (giving
+/// /dev/null to the user who ran sudo would break the machine). An existing file is made
+/// private too, not only a new one.
 pub fn private_file(path: &Path) -> Result<std::fs::File> {
     let f = OpenOptions::new()
         .write(true)
@@ -126,8 +129,13 @@ pub fn private_file(path: &Path) -> Result<std::fs::File> {
         .mode(0o600)
         .open(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    if let Some((uid, gid)) = sudo_user() {
-        chown(path, Some(uid), Some(gid)).with_context(|| format!("chown {}", path.display()))?;
+    if f.metadata().is_ok_and(|m| m.is_file()) {
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("chmod {}", path.display()))?;
+        if let Some((uid, gid)) = sudo_user() {
+            fchown(&f, Some(uid), Some(gid))
+                .with_context(|| format!("chown {}", path.display()))?;
+        }
     }
     Ok(f)
 }

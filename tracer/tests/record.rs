@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -395,4 +396,55 @@ fn the_libc_wrapper_hop_is_observed_or_said_to_be_absent() {
             assert_eq!(user["observed"], false);
         }
     }
+}
+
+#[test]
+fn under_sudo_a_device_output_is_left_as_it_is() {
+    common::require_root();
+    let before = std::fs::metadata("/dev/null").unwrap();
+    let rec = Command::new(TRACER)
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .args([
+            "record",
+            "--format",
+            "native",
+            "-e",
+            "bind",
+            "-o",
+            "/dev/null",
+        ])
+        .args(["--", "/bin/true"])
+        .output()
+        .unwrap();
+    assert!(
+        rec.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rec.stderr)
+    );
+    let after = std::fs::metadata("/dev/null").unwrap();
+    assert_eq!(after.uid(), before.uid(), "/dev/null changed owner");
+    assert_eq!(
+        after.permissions().mode(),
+        before.permissions().mode(),
+        "/dev/null changed mode"
+    );
+}
+
+#[test]
+fn an_existing_output_file_is_made_private() {
+    common::require_root();
+    let out = common::out_file("existing");
+    std::fs::write(&out, b"old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let st = Command::new(TRACER)
+        .args(["record", "--format", "jsonl", "-e", "bind", "-o"])
+        .arg(&out)
+        .args(["--", "/bin/true"])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }
