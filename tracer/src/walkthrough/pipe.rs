@@ -79,8 +79,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         lines: vec![
             text(t!(
                 lang,
-                "In C: int fds[2]; pipe(fds); glibc makes it the newer call pipe2(fds, 0), number 293.",
-                "C 语言里写作 int fds[2]; pipe(fds);，glibc 把它变成较新的调用 pipe2(fds, 0)，调用号 293。"
+                "In C: int fds[2]; pipe(fds); glibc makes it the newer call pipe2(fds, 0), number 293 on x86_64.",
+                "C 语言里写作 int fds[2]; pipe(fds);，glibc 把它变成较新的调用 pipe2(fds, 0)，在 x86_64 上调用号为 293。"
             )),
             call_line(ctx, pipe, "pipe2", &format!("[{r}, {w}], 0")),
             text(t!(

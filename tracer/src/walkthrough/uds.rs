@@ -57,6 +57,16 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
     let c_write = first(stream, "write", |c| !is_server(c) && on(c, cfd.as_ref()));
     let c_read = first(stream, "read", |c| !is_server(c) && on(c, cfd.as_ref()));
     let unlink = first(stream, "unlink", is_server);
+    // The server's closes after accept: the connection's descriptor, then the listener's.
+    let after_accept =
+        |c: &Value| is_server(c) && c["ts_ns"].as_u64() > accept.and_then(|a| a["ts_ns"].as_u64());
+    let close_of = |fd: Option<&Value>| {
+        first(stream, "close", |c| {
+            after_accept(c) && Some(&c["args"]["fd"]) == fd
+        })
+    };
+    let conn_close = close_of(conn.as_ref());
+    let listener_close = close_of(s_socket.map(|c| &c["ret"]));
 
     let sock_path = get(ctx, bind, "/args/addr/path");
     let (lfd, cfd_s, afd) = (
@@ -277,6 +287,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             "close 不会删除名字"
         ),
         lines: vec![
+            call_line(ctx, conn_close, "close", &afd),
+            call_line(ctx, listener_close, "close", &lfd),
             call_line(ctx, unlink, "unlink", &sock_path),
             text(t!(
                 lang,
@@ -437,6 +449,8 @@ mod tests {
         r#"{"args":{"buf":{"data":"hi","len":2},"count":2,"fd":4},"pid":17695,"ret":2,"syscall":"write","ts_ns":1975521517236,"type":"syscall","demo":"uds-stream"}"#,
         r#"{"args":{"buf":{"data":"hi","len":2},"count":2,"fd":4},"pid":17697,"ret":2,"syscall":"read","ts_ns":1975521588943,"type":"syscall","demo":"uds-stream"}"#,
         r#"{"args":{"pathname":"/tmp/tracer-demo-uds-stream-17695/stream.sock"},"pid":17695,"ret":0,"syscall":"unlink","ts_ns":1975521802800,"type":"syscall","demo":"uds-stream"}"#,
+        r#"{"args":{"fd":4},"pid":17695,"ret":0,"syscall":"close","ts_ns":1975521524187,"type":"syscall","demo":"uds-stream"}"#,
+        r#"{"args":{"fd":3},"pid":17695,"ret":0,"syscall":"close","ts_ns":1975521534212,"type":"syscall","demo":"uds-stream"}"#,
         r#"{"args":{"domain":"AF_UNIX","protocol":0,"type":"SOCK_DGRAM"},"kernel_path":[{"func":"__sys_socket","observed":false},{"func":"__sock_create","observed":false}],"pid":17995,"ret":3,"syscall":"socket","ts_ns":1992673448236,"type":"syscall","demo":"uds-dgram"}"#,
         r#"{"args":{"addr":{"family":"AF_UNIX","path":"/tmp/tracer-demo-uds-dgram-17995/server.sock"},"addrlen":47,"sockfd":3},"kernel_path":[{"func":"__sys_bind","observed":false},{"func":"__sys_bind_socket","observed":false},{"func":"unix_bind","observed":false}],"pid":17995,"ret":0,"syscall":"bind","ts_ns":1992673482857,"type":"syscall","demo":"uds-dgram"}"#,
         r#"{"child":17997,"pid":17995,"thread":false,"ts_ns":1992673697866,"type":"fork","demo":"uds-dgram"}"#,
@@ -504,6 +518,10 @@ mod tests {
             "{zh}"
         );
         assert!(en.contains("The sender: unnamed"), "{en}");
+        assert!(
+            en.contains("pid 17695  close(4) = 0\n  pid 17695  close(3) = 0"),
+            "{en}"
+        );
         assert!(zh.contains("发送者：未命名"), "{zh}");
     }
 }
