@@ -122,7 +122,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
              the child had filled.",
             "  本次运行中，父进程在子进程写入之后才映射文件：它的缺页处理找到了子进程填好的那一页。"
         ),
-        _ => absent(lang),
+        _ => format!("  {}", absent(lang)),
     };
 
     let fd = get(ctx, p_map, "/args/fd");
