@@ -53,6 +53,15 @@ pub enum Command {
         #[arg(long, value_enum)]
         family: Option<crate::explain::Family>,
     },
+    /// Explore a native recording in the live view, without root: play it at 1x, 10x or full
+    /// speed, pause, jump.
+    Replay {
+        /// The recording (`tracer record -o FILE`).
+        file: PathBuf,
+        /// Calls kept in memory; the oldest are dropped beyond it, and counted.
+        #[arg(long = "keep", default_value_t = 100_000)]
+        keep: usize,
+    },
     /// Step through a lesson with the values of a real run (as root), e.g. `socketcall`.
     Walkthrough {
         /// The lesson (`--list` lists them).

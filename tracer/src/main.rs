@@ -47,6 +47,7 @@ fn main() {
             abi,
             family,
         }) => explain::run(&syscall, abi.map(Into::into), family),
+        Some(Command::Replay { file, keep }) => live::replay::run(&file, keep),
         Some(Command::Walkthrough {
             lesson,
             list,

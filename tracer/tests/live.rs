@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -292,4 +293,46 @@ fn without_a_terminal_it_says_to_use_record() {
         String::from_utf8_lossy(&out.stderr).contains("did you mean bind"),
         "{out:?}"
     );
+}
+
+/// `tracer replay` opens the same view over a native recording, as a user without privileges.
+#[test]
+fn replay_shows_a_recording_without_root() {
+    require_root();
+    let file = common::out_file("replay").with_extension("tracer");
+    let st = Command::new(TRACER)
+        .args(["record", "-e", "%net", "-o"])
+        .arg(&file)
+        .args(["--", TRACER, "demo", "uds-stream"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // A recording is private to whoever made it: hand it to the unprivileged user.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let dir = file.parent().unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let tmux = Tmux::start("replay", 100, 40);
+    tmux.wait_for("the shell", 10, |s| s.contains("READY$"));
+    let cmd = format!(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups {TRACER} replay {}",
+        file.display()
+    );
+    tmux.send(&[&cmd, "Enter"]);
+    let s = tmux.wait_for("the end of the recording", 60, |s| {
+        s.contains("end of the recording, trace finished")
+    });
+    assert!(s.contains("bind(3, {sa_family=AF_UNIX"), "{s}");
+    assert!(
+        s.contains("recorded tracepoint-only") || s.contains("recorded with"),
+        "{s}"
+    );
+    assert_eq!(tmux.flag("alternate_on"), "1");
+    tmux.send(&["q"]);
+    tmux.wait_for("the shell again", 10, |s| {
+        s.lines().last().is_some_and(|l| l.starts_with("READY$"))
+            || s.trim_end().ends_with("READY$")
+    });
+    assert_eq!(tmux.flag("alternate_on"), "0", "the terminal was restored");
 }

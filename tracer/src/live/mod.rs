@@ -21,6 +21,7 @@ mod filter;
 mod keymap;
 mod objects;
 mod procs;
+pub mod replay;
 mod resolve;
 mod row;
 mod sockdiag;
