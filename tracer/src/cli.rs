@@ -90,6 +90,8 @@ pub enum RecordFormat {
     Jsonl,
     /// strace-like lines.
     Text,
+    /// Chrome trace-event JSON for ui.perfetto.dev, written when the recording ends.
+    Perfetto,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]

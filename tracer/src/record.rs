@@ -16,8 +16,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::capture::{self, Capture, Options};
 use crate::cli::{RecordArgs, RecordFormat, Scope};
 use crate::event;
+use crate::export::ExportFormat;
 use crate::output::{Format, Header, Summary, Writer};
 use crate::recording::header;
+use crate::recording::replay::Replay;
 use crate::recording::writer::Recorder;
 use crate::syscalls::Selection;
 use crate::trace::{Call, Item, Joiner, Proc};
@@ -299,7 +301,15 @@ impl Source {
 /// decoded into calls or formatted on the capture path).
 enum Sink {
     Calls(Writer),
-    Native(Recorder<Box<dyn Write>>),
+    /// With `Some`, the native recording is a temporary file, exported to Perfetto's JSON at
+    /// the end (the trace-event format needs the whole trace to nest and link the slices).
+    Native(Recorder<Box<dyn Write>>, Option<PerfettoOut>),
+}
+
+/// Where `record --format perfetto` puts its recording until the end, and the JSON after it.
+struct PerfettoOut {
+    tmp: std::path::PathBuf,
+    out: std::path::PathBuf,
 }
 
 impl Sink {
@@ -307,7 +317,7 @@ impl Sink {
     fn read(&mut self, src: &mut Source, counts: &mut Counts) -> io::Result<()> {
         match self {
             Sink::Calls(w) => src.read(&mut |i| write_item(w, &i, counts)),
-            Sink::Native(r) => src.read_raw(&mut |raw| {
+            Sink::Native(r, _) => src.read_raw(&mut |raw| {
                 counts.records += 1;
                 if let Some(pid) = event::exited_process(raw) {
                     counts.watched.retain(|w| *w != pid);
@@ -333,7 +343,7 @@ impl Sink {
                 }
                 w.flush()
             }
-            Sink::Native(r) => {
+            Sink::Native(r, _) => {
                 if new_lost > 0 {
                     r.write_lost(now, new_lost)?;
                 }
@@ -364,9 +374,18 @@ impl Sink {
                     counts.calls
                 ))
             }
-            Sink::Native(r) => {
+            Sink::Native(r, perfetto) => {
                 let bytes = r.bytes();
                 r.finish(now_ns(ClockId::CLOCK_BOOTTIME) as u64)?;
+                if let Some(p) = perfetto {
+                    let exported = export_perfetto(&p);
+                    let _ = std::fs::remove_file(&p.tmp);
+                    exported?;
+                    return Ok(format!(
+                        "tracer: {} events recorded and exported as Perfetto JSON, {lost} events lost",
+                        counts.records
+                    ));
+                }
                 Ok(format!(
                     "tracer: {} events recorded ({}), {lost} events lost",
                     counts.records,
@@ -379,7 +398,7 @@ impl Sink {
     fn bytes(&self) -> Option<u64> {
         match self {
             Sink::Calls(_) => None,
-            Sink::Native(r) => Some(r.bytes()),
+            Sink::Native(r, _) => Some(r.bytes()),
         }
     }
 }
@@ -450,6 +469,19 @@ fn scope_desc(scope: &Scope) -> String {
     }
 }
 
+/// The finished temporary recording as Perfetto JSON, where `record -o` said.
+fn export_perfetto(p: &PerfettoOut) -> io::Result<()> {
+    let replay = Replay::open(&p.tmp).map_err(|e| io::Error::other(e.to_string()))?;
+    let out: Box<dyn Write> = if p.out == Path::new("-") {
+        Box::new(BufWriter::with_capacity(1 << 16, io::stdout()))
+    } else {
+        let f = private_file(&p.out).map_err(|e| io::Error::other(format!("{e:#}")))?;
+        Box::new(BufWriter::with_capacity(1 << 16, f))
+    };
+    crate::export::export(replay, out, ExportFormat::Perfetto, false)?;
+    Ok(())
+}
+
 /// The format asked for, or the default for where it goes.
 fn format_of(args: &RecordArgs) -> Result<RecordFormat> {
     let to_stdout = args.output == Path::new("-");
@@ -466,16 +498,20 @@ fn format_of(args: &RecordArgs) -> Result<RecordFormat> {
 fn open_sink(args: &RecordArgs, opts: &Options, src: &Source) -> Result<Sink> {
     let format = format_of(args)?;
     let scope = scope_desc(&args.scope);
-    if format == RecordFormat::Native {
+    if matches!(format, RecordFormat::Native | RecordFormat::Perfetto) {
         let header = header::for_capture(&src.cap, opts, &scope, src.boot_to_wall);
-        let out: Box<dyn Write> = if args.output == Path::new("-") {
-            Box::new(io::stdout())
-        } else {
-            Box::new(private_file(&args.output)?)
+        let perfetto = (format == RecordFormat::Perfetto).then(|| PerfettoOut {
+            tmp: std::env::temp_dir().join(format!("tracer-{}.tracer", std::process::id())),
+            out: args.output.clone(),
+        });
+        let out: Box<dyn Write> = match &perfetto {
+            Some(p) => Box::new(private_file(&p.tmp)?),
+            None if args.output == Path::new("-") => Box::new(io::stdout()),
+            None => Box::new(private_file(&args.output)?),
         };
         let r = Recorder::new(out, &header)
             .with_context(|| format!("cannot write {}", args.output.display()))?;
-        return Ok(Sink::Native(r));
+        return Ok(Sink::Native(r, perfetto));
     }
     let out = open_output(&args.output)?;
     let mut w = Writer::new(

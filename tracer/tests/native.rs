@@ -188,3 +188,31 @@ fn native_is_the_default_for_a_file_and_refused_on_a_terminal_only() {
     assert!(ok, "{err}");
     assert_eq!(of(&parse(&jsonl), &["bind"]).len(), 2, "{jsonl}");
 }
+
+#[test]
+fn record_writes_perfetto_json_when_it_ends() {
+    common::require_root();
+    let out = common::out_file("perfetto").with_extension("json");
+    let st = Command::new(TRACER)
+        .args(["record", "--format", "perfetto", "-e", "%net", "-o"])
+        .arg(&out)
+        .args(["--", TRACER, "demo", "socketpair"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).expect("valid JSON");
+    let events = v["traceEvents"].as_array().expect("traceEvents");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["ph"] == "X" && e["name"].as_str().is_some_and(|n| n.contains("socketpair"))),
+        "no socketpair slice in {v}"
+    );
+    let mode = std::fs::metadata(&out).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+        0o600
+    );
+}
