@@ -132,7 +132,7 @@ pub struct LessonDef {
     pub build: fn(&Ctx) -> Lesson,
 }
 
-/// The lessons there are.
+/// The lessons there are, in teaching order: sockets, pipes, System V IPC, then the rest.
 pub const LESSONS: &[LessonDef] = &[
     LessonDef {
         name: "socketcall",
@@ -147,16 +147,10 @@ pub const LESSONS: &[LessonDef] = &[
         build: uds::lesson,
     },
     LessonDef {
-        name: "pipe",
-        demos: &["pipe"],
-        summary: "pipe + fork: one-way bytes, and why end of file needs every write end closed",
-        build: pipe::lesson,
-    },
-    LessonDef {
-        name: "msgqueue",
-        demos: &["msgqueue"],
-        summary: "System V message queue: receive by type; the queue lives until IPC_RMID",
-        build: msgqueue::lesson,
+        name: "uds-abstract",
+        demos: &["uds-abstract"],
+        summary: "an abstract UNIX socket name: a leading NUL, no file, no permissions, no unlink",
+        build: uds_abstract::lesson,
     },
     LessonDef {
         name: "uds-seqpacket",
@@ -165,28 +159,22 @@ pub const LESSONS: &[LessonDef] = &[
         build: uds_seqpacket::lesson,
     },
     LessonDef {
-        name: "signal",
-        demos: &["signal"],
-        summary: "sigqueue carries a value to an SA_SIGINFO handler",
-        build: signal::lesson,
-    },
-    LessonDef {
-        name: "shm",
-        demos: &["shm"],
-        summary: "System V shared memory: the data never passes through a system call",
-        build: shm::lesson,
-    },
-    LessonDef {
-        name: "semaphore",
-        demos: &["semaphore"],
-        summary: "System V semaphore as a lock: P and V, and SEM_UNDO giving the lock back at exit",
-        build: semaphore::lesson,
-    },
-    LessonDef {
         name: "socketpair",
         demos: &["socketpair"],
         summary: "socketpair + fork: one connected pair, both directions on each end",
         build: socketpair::lesson,
+    },
+    LessonDef {
+        name: "uds-perms",
+        demos: &["uds-perms"],
+        summary: "the mode of a UNIX socket file: fchmod before bind, or umask around it",
+        build: uds_perms::lesson,
+    },
+    LessonDef {
+        name: "pipe",
+        demos: &["pipe"],
+        summary: "pipe + fork: one-way bytes, and why end of file needs every write end closed",
+        build: pipe::lesson,
     },
     LessonDef {
         name: "fifo",
@@ -195,16 +183,28 @@ pub const LESSONS: &[LessonDef] = &[
         build: fifo::lesson,
     },
     LessonDef {
-        name: "uds-abstract",
-        demos: &["uds-abstract"],
-        summary: "an abstract UNIX socket name: a leading NUL, no file, no permissions, no unlink",
-        build: uds_abstract::lesson,
+        name: "msgqueue",
+        demos: &["msgqueue"],
+        summary: "System V message queue: receive by type; the queue lives until IPC_RMID",
+        build: msgqueue::lesson,
     },
     LessonDef {
-        name: "uds-perms",
-        demos: &["uds-perms"],
-        summary: "the mode of a UNIX socket file: fchmod before bind, or umask around it",
-        build: uds_perms::lesson,
+        name: "semaphore",
+        demos: &["semaphore"],
+        summary: "System V semaphore as a lock: P and V, and SEM_UNDO giving the lock back at exit",
+        build: semaphore::lesson,
+    },
+    LessonDef {
+        name: "shm",
+        demos: &["shm"],
+        summary: "System V shared memory: the data never passes through a system call",
+        build: shm::lesson,
+    },
+    LessonDef {
+        name: "signal",
+        demos: &["signal"],
+        summary: "sigqueue carries a value to an SA_SIGINFO handler",
+        build: signal::lesson,
     },
     LessonDef {
         name: "netlink",
