@@ -22,11 +22,15 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 
 fn main() {
-    // SAFETY: the first thing tracer does, before any thread exists. Rust ignores SIGPIPE, so a
-    // write to a closed pipe (`tracer doctor | head`) would be an error, and println! turns it
-    // into a panic; with the default action tracer ends quietly, as other Unix tools do.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = Cli::parse();
+    // Rust ignores SIGPIPE, so a write to a closed pipe (`tracer doctor | head`) is an error, and
+    // println! turns it into a panic; with the default action tracer ends quietly, as other Unix
+    // tools do. Not for the demos: a lesson traces exactly the calls its program makes, and
+    // this would add an rt_sigaction to each.
+    if !matches!(cli.command, Some(Command::Demo { .. })) {
+        // SAFETY: before any thread exists; changes only this process's SIGPIPE action.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     let result = match cli.command {
         Some(Command::Record(args)) => record::run(&args),
         Some(Command::Export(args)) => export::run(&args),
