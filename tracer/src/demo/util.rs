@@ -354,12 +354,17 @@ pub fn fork(label: &'static str, body: impl FnOnce() -> Result<()>) -> Result<Ch
         let code = match result {
             Ok(Ok(())) => 0,
             Ok(Err(e)) => {
-                eprintln!("{label}: error: {e:#}");
+                // Straight to fd 2, not through std's stderr: a process with other threads (the
+                // unit tests) may have forked while one of them held std's stdout or stderr
+                // lock, and the child would wait for it forever. For the same reason the child
+                // does not flush stdout: it is line-buffered, and the demos print whole lines.
+                let msg = format!("{label}: error: {e:#}\n");
+                // SAFETY: writes `msg`'s bytes, which stay alive for the call.
+                unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
                 1
             }
             Err(_) => 1, // the panic hook already printed the message
         };
-        let _ = io::stdout().flush();
         // SAFETY: `_exit` ends the child immediately; it is always sound to call.
         unsafe { libc::_exit(code) };
     }
