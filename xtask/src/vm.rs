@@ -28,6 +28,7 @@ const BUSYBOX: &str = "/bin/busybox";
 /// Busybox applets the init script uses, linked in `/bin`.
 const APPLETS: &[&str] = &[
     "sh", "mount", "mkdir", "cat", "echo", "uname", "dmesg", "poweroff", "ls", "sleep", "grep",
+    "ifconfig",
 ];
 const INIT: &str = include_str!("../vm/init");
 const KERNEL_CMDLINE: &str = "console=ttyS0 panic=-1 quiet";
