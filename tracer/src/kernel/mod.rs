@@ -23,7 +23,7 @@ pub fn detach_in_background(links: Vec<Link>) {
         drop(links);
         return;
     };
-    // SAFETY: the child only calls async-signal-safe functions (read, _exit) before exiting.
+    // SAFETY: the child only calls async-signal-safe functions (close, read, _exit) before exiting.
     match unsafe { nix::unistd::fork() } {
         Ok(nix::unistd::ForkResult::Child) => {
             drop(w);

@@ -14,14 +14,8 @@
 
 use serde_json::Value;
 
-use super::values::{absent, call_line, get, source, text};
+use super::values::{absent, call_line, get, ret_addr as addr, source, text};
 use super::{Ctx, Lesson, Step};
-
-/// A call's return value as an address.
-fn addr(ctx: &Ctx, call: Option<&Value>) -> String {
-    call.and_then(|c| c["ret"].as_u64())
-        .map_or_else(|| absent(ctx.lang), |a| format!("{a:#x}"))
-}
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
 pub fn lesson(ctx: &Ctx) -> Lesson {

@@ -11,7 +11,7 @@
 
 use serde_json::Value;
 
-use super::values::{call_line, get, micros, on_fd, source, text};
+use super::values::{call_line, get, micros, on_fd, rw_line, source, text};
 use super::{Ctx, Lesson, Step};
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
@@ -47,18 +47,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
 
     let (a, b) = (get(ctx, pair, "/args/sv/0"), get(ctx, pair, "/args/sv/1"));
     let (ppid, cpid) = (get(ctx, pair, "/pid"), get(ctx, ping, "/pid"));
-    let rw = |c: Option<&Value>, name: &str, fd: &str| {
-        call_line(
-            ctx,
-            c,
-            name,
-            &format!(
-                "{fd}, {}, {}",
-                get(ctx, c, "/args/buf"),
-                get(ctx, c, "/args/count")
-            ),
-        )
-    };
+    let rw = |c: Option<&Value>, name: &str, fd: &str| rw_line(ctx, c, name, fd);
     let waited = micros(ctx, ping_in);
 
     let mut steps = Vec::new();

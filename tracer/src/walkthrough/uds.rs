@@ -17,7 +17,7 @@
 
 use serde_json::Value;
 
-use super::values::{call_line, get, source, text};
+use super::values::{call_line, get, rw_line, source, text};
 use super::{Ctx, Lesson, Run, Step};
 
 /// The first call of `run` named `name` matching `pred`, in entry order.
@@ -77,18 +77,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
     let (spid, cpid) = (get(ctx, bind, "/pid"), get(ctx, c_socket, "/pid"));
     let peer_len = get(ctx, accept, "/args/addrlen");
     let backlog = get(ctx, listen, "/args/backlog");
-    let rw = |c: Option<&Value>, name: &str, fd: &str| {
-        call_line(
-            ctx,
-            c,
-            name,
-            &format!(
-                "{fd}, {}, {}",
-                get(ctx, c, "/args/buf"),
-                get(ctx, c, "/args/count")
-            ),
-        )
-    };
+    let rw = |c: Option<&Value>, name: &str, fd: &str| rw_line(ctx, c, name, fd);
 
     // uds-dgram: the server bound first; the client bound its own name.
     let d_sbind = first(dgram, "bind", |_| true);

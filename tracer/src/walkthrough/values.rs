@@ -93,6 +93,26 @@ pub fn call_line(ctx: &Ctx, call: Option<&Value>, name: &str, args: &str) -> Lin
     text(format!("  pid {pid:<6} {name}({args}) = {ret}{errno}"))
 }
 
+/// A `read`/`write`-style call on `fd` as the trace shows it: `read(3, "...", 64) = 20`.
+pub fn rw_line(ctx: &Ctx, call: Option<&Value>, name: &str, fd: &str) -> Line {
+    call_line(
+        ctx,
+        call,
+        name,
+        &format!(
+            "{fd}, {}, {}",
+            get(ctx, call, "/args/buf"),
+            get(ctx, call, "/args/count")
+        ),
+    )
+}
+
+/// A call's return value as an address (`mmap`, `shmat`).
+pub fn ret_addr(ctx: &Ctx, call: Option<&Value>) -> String {
+    call.and_then(|c| c["ret"].as_u64())
+        .map_or_else(|| absent(ctx.lang), |a| format!("{a:#x}"))
+}
+
 /// Where the values came from: the demos run for this lesson on this kernel, or no run.
 pub fn source(ctx: &Ctx, lesson: &str, demos: &[&str]) -> String {
     let kernel = ctx.kernel;
