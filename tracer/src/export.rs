@@ -1,7 +1,7 @@
 //! `tracer export FILE`: a native recording as JSON Lines, strace-like text or Perfetto JSON.
 //! Needs no privileges. JSON Lines and text go through the same `output::Writer` as
-//! `tracer record`, so an export equals a direct recording of the same events (but for the
-//! header's `arch`, which is this machine's).
+//! `tracer record`, so an export equals a direct recording of the same events, header
+//! included: its `tracer`, `kernel` and `arch` are the recording's, not this machine's.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Read, Write};
@@ -112,7 +112,10 @@ pub fn export<R: Read>(
         replay.ksyms().clone(),
         kernel_path,
     );
+    // The recording's facts, not this machine's: the export describes the recorded run.
     w.header(&output::Header {
+        tracer: h.tracer.clone(),
+        arch: h.arch.clone(),
         kernel: h.kernel.clone(),
         hops: h
             .mechanisms
@@ -175,6 +178,8 @@ mod tests {
             kernel_path,
         );
         w.header(&output::Header {
+            tracer: h.tracer.clone(),
+            arch: h.arch.clone(),
             kernel: h.kernel.clone(),
             hops: vec![("do_pipe2", "kprobe")],
             boot_to_wall_ns: h.boot_to_wall(),
@@ -226,6 +231,45 @@ mod tests {
         let text = exported(ExportFormat::Text, true);
         assert_eq!(text, direct(Format::Text, true));
         assert!(text.contains("* do_pipe2"), "{text}");
+    }
+
+    /// An export describes the recorded run: a recording made by another tracer on another
+    /// architecture and kernel keeps their names in the JSON Lines header and the text one.
+    #[test]
+    fn the_header_names_the_recorded_machine_not_this_one() {
+        use crate::recording::writer::Recorder;
+        let h = crate::recording::format::Header {
+            tracer: "0.0.7-recorder".into(),
+            arch: "riscv64".into(),
+            kernel: "6.99.0-elsewhere".into(),
+            ..header()
+        };
+        let mut file = Vec::new();
+        let mut r = Recorder::new(&mut file, &h).unwrap();
+        for rec in pipe_records() {
+            r.write_record(&rec).unwrap();
+        }
+        r.finish(5_000).unwrap();
+        let exported = |format| {
+            let replay = Replay::new(Reader::new(Cursor::new(file.clone()), None).unwrap());
+            let out = Shared::default();
+            export(replay, Box::new(out.clone()), format, false).unwrap();
+            String::from_utf8(out.bytes()).unwrap()
+        };
+        let jsonl = exported(ExportFormat::Jsonl);
+        let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+        assert_eq!(first["type"], "header");
+        assert_eq!(first["arch"], "riscv64", "{first}");
+        assert_eq!(first["tracer"], "0.0.7-recorder", "{first}");
+        assert_eq!(first["kernel"], "6.99.0-elsewhere", "{first}");
+        assert_eq!(first["boot_to_wall_ns"], h.boot_to_wall_ns, "{first}");
+        assert_eq!(first["scope"], h.scope.as_str(), "{first}");
+        assert_eq!(first["snaplen"], h.snaplen, "{first}");
+        let text = exported(ExportFormat::Text);
+        assert!(
+            text.starts_with("# tracer 0.0.7-recorder on Linux 6.99.0-elsewhere, tracing "),
+            "{text}"
+        );
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub enum Format {
 
 /// Facts about the recording, written first.
 pub struct Header {
+    /// The tracer version that recorded (for an export: the recording's, not this one's).
+    pub tracer: String,
+    /// The recorded machine's architecture (`std::env::consts::ARCH` there).
+    pub arch: String,
     pub kernel: String,
     /// Per kernel function on the call paths: "fentry", "kprobe" or "none".
     pub hops: Vec<(&'static str, &'static str)>,
@@ -94,9 +98,9 @@ impl Writer {
                 "type": "header",
                 "format": "tracer-jsonl",
                 "version": FORMAT_VERSION,
-                "tracer": env!("CARGO_PKG_VERSION"),
+                "tracer": h.tracer,
                 "kernel": h.kernel,
-                "arch": std::env::consts::ARCH,
+                "arch": h.arch,
                 "clock": "boottime",
                 "boot_to_wall_ns": h.boot_to_wall_ns.to_string(),
                 "scope": h.scope,
@@ -109,7 +113,7 @@ impl Writer {
             Format::Text => writeln!(
                 self.out,
                 "# tracer {} on Linux {}, tracing {}",
-                env!("CARGO_PKG_VERSION"),
+                h.tracer,
                 h.kernel,
                 h.scope
             ),

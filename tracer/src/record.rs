@@ -526,6 +526,8 @@ fn open_sink(args: &RecordArgs, opts: &Options, src: &Source) -> Result<Sink> {
         args.kernel_path,
     );
     w.header(&Header {
+        tracer: env!("CARGO_PKG_VERSION").into(),
+        arch: std::env::consts::ARCH.into(),
         hops: src
             .cap
             .hops
