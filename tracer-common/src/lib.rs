@@ -145,7 +145,10 @@ pub struct Config {
     /// The thread that spawns the traced command: its new processes enter `TRACKED` as
     /// `TRACK_AWAIT_EXEC` and are traced from the first instruction of the new program.
     pub spawn_tid: u32,
-    pub _pad2: u32,
+    /// Records are written without waking the reader until this many bytes wait in the ring
+    /// buffer (0: the kernel's default, a wake-up whenever the reader has caught up). The reader
+    /// also drains the ring on a timer, so nothing waits longer than that period.
+    pub wakeup_bytes: u32,
 }
 
 /// `TRACKED` values.

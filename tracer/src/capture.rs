@@ -24,6 +24,10 @@ pub fn ebpf_object() -> &'static [u8] {
 
 const TRACEFS: &str = "/sys/kernel/tracing";
 
+/// How often a reader drains the ring buffer even when the kernel has not woken it: records are
+/// written without a wake-up until a quarter of the ring is full (`Config::wakeup_bytes`).
+pub const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// What to trace.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -143,6 +147,9 @@ impl Capture {
             newtask_pid_off: tp_offset("task/task_newtask", "pid")?,
             newtask_flags_off: tp_offset("task/task_newtask", "clone_flags")?,
             exec_filename_off: tp_offset("sched/sched_process_exec", "filename")?,
+            // A quarter of the ring: the reader is woken well before it fills, and otherwise
+            // drains it every `DRAIN_EVERY`.
+            wakeup_bytes: opts.ring_bytes / 4,
             ..Config::default()
         };
         let mut ebpf = EbpfLoader::new()

@@ -567,6 +567,8 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
         .duration
         .map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
     let mut tick = tokio::time::interval(TICK);
+    let mut drain = tokio::time::interval(crate::capture::DRAIN_EVERY);
+    drain.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut counts = Counts {
         watched: args.scope.pids.clone(),
         calls: 0,
@@ -580,6 +582,12 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
                 let mut guard = guard?;
                 guard.clear_ready();
                 drop(guard);
+                sink.read(&mut src, &mut counts)?;
+                if !args.scope.pids.is_empty() && counts.watched.is_empty() {
+                    break;
+                }
+            }
+            _ = drain.tick() => {
                 sink.read(&mut src, &mut counts)?;
                 if !args.scope.pids.is_empty() && counts.watched.is_empty() {
                     break;

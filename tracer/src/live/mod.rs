@@ -186,6 +186,8 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
     let mut events = EventStream::new();
     let mut frame = tokio::time::interval(Duration::from_millis(1000 / FRAMES_PER_SEC));
     frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut drain = tokio::time::interval(crate::capture::DRAIN_EVERY);
+    drain.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut check = tokio::time::interval(CHECK_EVERY);
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     while !app.quit {
@@ -194,6 +196,12 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
                 let mut guard = guard?;
                 guard.clear_ready();
                 drop(guard);
+                src.read(&mut |item| {
+                    app.update(item_action(item, &mut resolver));
+                    Ok(())
+                })?;
+            }
+            _ = drain.tick() => {
                 src.read(&mut |item| {
                     app.update(item_action(item, &mut resolver));
                     Ok(())
