@@ -62,6 +62,18 @@ pub enum Command {
         #[arg(long = "keep", default_value_t = 100_000)]
         keep: usize,
     },
+    /// A benchmark workload for `cargo xtask bench`: a timed loop of calls, reported on stderr.
+    #[command(hide = true)]
+    Workload {
+        /// dense, socketpair-pingpong, pipe-pingpong, bind-churn, msg-pingpong, socketcall32.
+        name: Option<String>,
+        /// List the workloads: name, calls per iteration, the calls, a summary (tab separated).
+        #[arg(long)]
+        list: bool,
+        /// Iterations of the loop.
+        #[arg(short = 'n', long = "iterations", default_value_t = 100_000)]
+        iterations: u64,
+    },
     /// Step through a lesson with the values of a real run (as root), e.g. `socketcall`.
     Walkthrough {
         /// The lesson (`--list` lists them).

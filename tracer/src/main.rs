@@ -27,7 +27,10 @@ fn main() {
     // println! turns it into a panic; with the default action tracer ends quietly, as other Unix
     // tools do. Not for the demos: a lesson traces exactly the calls its program makes, and
     // this would add an rt_sigaction to each.
-    if !matches!(cli.command, Some(Command::Demo { .. })) {
+    if !matches!(
+        cli.command,
+        Some(Command::Demo { .. } | Command::Workload { .. })
+    ) {
         // SAFETY: before any thread exists; changes only this process's SIGPIPE action.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     }
@@ -42,6 +45,20 @@ fn main() {
         Some(Command::Demo { .. }) => {
             for d in demo::list() {
                 println!("{:16} {}", d.name, d.summary);
+            }
+            Ok(())
+        }
+        Some(Command::Workload {
+            name: Some(name),
+            list: false,
+            iterations,
+        }) => demo::workload::run(&name, iterations),
+        Some(Command::Workload { .. }) => {
+            for w in &demo::workload::WORKLOADS {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    w.name, w.calls_per_iter, w.syscalls, w.summary
+                );
             }
             Ok(())
         }

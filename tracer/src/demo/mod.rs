@@ -39,6 +39,7 @@ mod uds_perms;
 mod uds_seqpacket;
 mod uds_stream;
 mod util;
+pub mod workload;
 
 /// One demo: its name on the command line and a one-line summary.
 pub struct DemoInfo {

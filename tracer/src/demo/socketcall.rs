@@ -38,7 +38,7 @@ use anyhow::Result;
 pub fn run() -> Result<()> {
     #[cfg(target_arch = "x86_64")]
     {
-        x86_64::run()
+        ia32::run()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -48,8 +48,9 @@ pub fn run() -> Result<()> {
     }
 }
 
+/// The 32-bit entry from 64-bit code; also used by the `socketcall32` benchmark workload.
 #[cfg(target_arch = "x86_64")]
-mod x86_64 {
+pub(super) mod ia32 {
     use std::arch::asm;
     use std::io;
     use std::mem;
@@ -61,11 +62,11 @@ mod x86_64 {
     };
 
     /// ia32 system call numbers (`arch/x86/entry/syscalls/syscall_32.tbl`).
-    const IA32_NR_CLOSE: u32 = 6;
-    const IA32_NR_SOCKETCALL: u32 = 102;
+    pub const NR_CLOSE: u32 = 6;
+    pub const NR_SOCKETCALL: u32 = 102;
     /// `socketcall` operations (`<linux/net.h>`).
-    const SYS_SOCKET: u32 = 1;
-    const SYS_BIND: u32 = 2;
+    pub const SYS_SOCKET: u32 = 1;
+    pub const SYS_BIND: u32 = 2;
 
     const PAGE: usize = 4096;
 
@@ -78,7 +79,7 @@ mod x86_64 {
 
     const _: () = assert!(mem::size_of::<LowBlock>() <= PAGE);
     /// Offset of `LowBlock::addr` in the page.
-    const ADDR_OFFSET: usize = mem::offset_of!(LowBlock, addr);
+    pub const ADDR_OFFSET: usize = mem::offset_of!(LowBlock, addr);
 
     /// `int 0x80` with `eax = nr`, `ebx`, `ecx`; returns `eax` sign-extended.
     ///
@@ -87,7 +88,7 @@ mod x86_64 {
     /// The call must be sound as the ia32 system call `nr` with those arguments: any pointer
     /// argument (including pointers inside an argument array) must be a valid address below
     /// 4 GiB for what the call reads or writes.
-    unsafe fn int80(nr: u32, ebx: u32, ecx: u32) -> i64 {
+    pub unsafe fn int80(nr: u32, ebx: u32, ecx: u32) -> i64 {
         let eax: u32;
         // SAFETY: the caller guarantees the system call itself is sound. `rbx` cannot be an
         // asm operand (LLVM reserves it), so the argument is swapped into it and the original
@@ -112,7 +113,7 @@ mod x86_64 {
     }
 
     /// A raw system call result: a negative errno becomes an error naming `call`.
-    fn raw_result(call: &str, ret: i64) -> io::Result<i64> {
+    pub fn raw_result(call: &str, ret: i64) -> io::Result<i64> {
         if (-4095..0).contains(&ret) {
             let err = io::Error::from_raw_os_error(-ret as i32);
             Err(io::Error::new(err.kind(), format!("{call}: {err}")))
@@ -123,11 +124,11 @@ mod x86_64 {
 
     /// A page mapped below 4 GiB, holding a [`LowBlock`]; unmapped on drop unless unmapped
     /// explicitly.
-    struct LowPage(*mut LowBlock);
+    pub struct LowPage(*mut LowBlock);
 
     impl LowPage {
         /// Maps the page and stores `addr` in it.
-        fn map(addr: &libc::sockaddr_un) -> Result<LowPage> {
+        pub fn map(addr: &libc::sockaddr_un) -> Result<LowPage> {
             // SAFETY: an anonymous mapping with a NULL hint affects no existing memory.
             let p = check_ptr("mmap", unsafe {
                 libc::mmap(
@@ -154,17 +155,17 @@ mod x86_64 {
         }
 
         /// The 32-bit address of `offset` bytes into the page.
-        fn addr32(&self, offset: usize) -> u32 {
+        pub fn addr32(&self, offset: usize) -> u32 {
             (self.0 as usize + offset) as u32
         }
 
         /// Stores the argument array for `socketcall` at the start of the page.
-        fn set_args(&self, args: [u32; 3]) {
+        pub fn set_args(&self, args: [u32; 3]) {
             // SAFETY: the page holds an initialised LowBlock, and no reference into it exists.
             unsafe { (*self.0).args = args };
         }
 
-        fn unmap(self) -> Result<()> {
+        pub fn unmap(self) -> Result<()> {
             let p = self.0;
             mem::forget(self);
             // SAFETY: `p` is a PAGE-byte mapping made by `map`; no reference into it remains.
@@ -180,12 +181,19 @@ mod x86_64 {
         }
     }
 
-    pub fn run() -> Result<()> {
+    /// `access("/proc/sys/abi/vsyscall32", F_OK)`: fails unless the kernel has IA32 emulation
+    /// (without it `int 0x80` would crash the process).
+    pub fn check_emulation() -> Result<()> {
         // SAFETY: the path is a valid NUL-terminated string literal.
         if unsafe { libc::access(c"/proc/sys/abi/vsyscall32".as_ptr(), libc::F_OK) } == -1 {
             return Err(os_error("access(/proc/sys/abi/vsyscall32)"))
                 .context("this kernel has no IA32 emulation, so int 0x80 is unavailable");
         }
+        Ok(())
+    }
+
+    pub fn run() -> Result<()> {
+        check_emulation()?;
         let dir = TempDir::new("socketcall")?;
 
         // --- The 32-bit path: int 0x80, socketcall. ---
@@ -199,7 +207,7 @@ mod x86_64 {
 
         page.set_args([libc::AF_UNIX as u32, libc::SOCK_STREAM as u32, 0]);
         // SAFETY: ecx points at a 3-word argument array in the low page, as SYS_SOCKET reads.
-        let ret = unsafe { int80(IA32_NR_SOCKETCALL, SYS_SOCKET, page.addr32(0)) };
+        let ret = unsafe { int80(NR_SOCKETCALL, SYS_SOCKET, page.addr32(0)) };
         println!(
             "ia32: int 0x80 eax=102 socketcall(SYS_SOCKET, [AF_UNIX, SOCK_STREAM, 0]) = {ret}"
         );
@@ -208,7 +216,7 @@ mod x86_64 {
         page.set_args([fd, page.addr32(ADDR_OFFSET), addr_len]);
         // SAFETY: ecx points at a 3-word argument array in the low page whose second word is
         // the 32-bit address of a sockaddr_un of at least `addr_len` bytes in the same page.
-        let ret = unsafe { int80(IA32_NR_SOCKETCALL, SYS_BIND, page.addr32(0)) };
+        let ret = unsafe { int80(NR_SOCKETCALL, SYS_BIND, page.addr32(0)) };
         println!(
             "ia32: int 0x80 eax=102 socketcall(SYS_BIND, [{fd}, {:#x}, {addr_len}]) = {ret}",
             page.addr32(ADDR_OFFSET)
@@ -216,7 +224,7 @@ mod x86_64 {
         let bound = raw_result("ia32 socketcall(SYS_BIND)", ret);
 
         // SAFETY: close takes no pointers; `fd` is the socket created above and not used again.
-        let ret = unsafe { int80(IA32_NR_CLOSE, fd, 0) };
+        let ret = unsafe { int80(NR_CLOSE, fd, 0) };
         println!("ia32: int 0x80 eax=6 close({fd}) = {ret}");
         bound?;
         raw_result("ia32 close", ret)?;
