@@ -295,7 +295,8 @@ fn without_a_terminal_it_says_to_use_record() {
     );
 }
 
-/// `tracer replay` opens the same view over a native recording, as a user without privileges.
+/// `tracer replay` opens the same view over a native recording, as a user without privileges,
+/// and jumps to a typed time.
 #[test]
 fn replay_shows_a_recording_without_root() {
     require_root();
@@ -313,7 +314,8 @@ fn replay_shows_a_recording_without_root() {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let dir = file.parent().unwrap();
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let tmux = Tmux::start("replay", 100, 40);
+    // Wide: the replay's position is at the end of the status bar.
+    let tmux = Tmux::start("replay", 250, 40);
     tmux.wait_for("the shell", 10, |s| s.contains("READY$"));
     let cmd = format!(
         "setpriv --reuid=65534 --regid=65534 --clear-groups {TRACER} replay {}",
@@ -329,6 +331,35 @@ fn replay_shows_a_recording_without_root() {
         "{s}"
     );
     assert_eq!(tmux.flag("alternate_on"), "1");
+
+    // Jump to a typed time: paused, back to the start, only the first call is listed.
+    tmux.send(&["p"]);
+    tmux.send(&["t"]);
+    tmux.wait_for("the jump prompt", 10, |s| s.contains("jump to: "));
+    tmux.send(&["-l", "0:00"]);
+    tmux.send(&["Enter"]);
+    let s = tmux.wait_for("the jump to the start", 20, |s| {
+        s.contains("paused 1x at 0:00.0 of ") && !s.contains("bind(3, {sa_family=AF_UNIX")
+    });
+    assert!(!s.contains("jump to: "), "the prompt closed:\n{s}");
+    // A bad time: one line saying so, nothing moves; Esc closes the prompt.
+    tmux.send(&["t"]);
+    tmux.send(&["-l", "soon"]);
+    tmux.send(&["Enter"]);
+    let s = tmux.wait_for("the error", 10, |s| {
+        s.contains("jump: not a time: \"soon\"")
+    });
+    assert!(s.contains("jump to: soon"), "{s}");
+    tmux.send(&["Escape"]);
+    tmux.wait_for("the prompt to close", 10, |s| !s.contains("jump to: "));
+    // Forward, relative to here: everything again.
+    tmux.send(&["t"]);
+    tmux.send(&["-l", "+1m"]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the jump forward", 20, |s| {
+        s.contains("bind(3, {sa_family=AF_UNIX")
+    });
+
     tmux.send(&["q"]);
     tmux.wait_for("the shell again", 10, |s| {
         s.lines().last().is_some_and(|l| l.starts_with("READY$"))

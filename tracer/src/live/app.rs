@@ -33,6 +33,8 @@ pub enum Action {
     PrevMatch,
     /// Start editing the filter (`f`).
     Filter,
+    /// Start typing a time to jump to (`t`, in a replay).
+    JumpPrompt,
     ToggleErrors,
     Pause,
     /// Enter: the selected call's detail over the whole screen, and back.
@@ -125,6 +127,8 @@ impl Pane {
 pub enum Prompt {
     Search(String),
     Filter(String),
+    /// A time to jump to, in a replay (read by `replay::parse_time`).
+    Jump(String),
 }
 
 /// Facts fixed for the whole session.
@@ -177,6 +181,10 @@ pub struct App {
     pub search: Option<String>,
     /// A one-line answer to the last key (a bad filter, no match), until the next key.
     pub notice: Option<String>,
+    /// A replay, not a live capture: the help lists the replay's keys too.
+    pub replay: bool,
+    /// A time typed at the jump prompt and submitted, for the replay to read and go to.
+    pub jump: Option<String>,
     /// Scroll offset of the pane below the list (journey, processes, stats, log).
     pub scroll: u16,
     pub quit: bool,
@@ -210,6 +218,8 @@ impl App {
             prompt: None,
             search: None,
             notice: None,
+            replay: false,
+            jump: None,
             scroll: 0,
             quit: false,
             dirty: true,
@@ -281,6 +291,7 @@ impl App {
                 self.prompt = Some(Prompt::Search(self.search.clone().unwrap_or_default()));
             }
             Action::Filter => self.prompt = Some(Prompt::Filter(self.filter.text.clone())),
+            Action::JumpPrompt => self.prompt = Some(Prompt::Jump(String::new())),
             Action::NextMatch => self.find(true, false),
             Action::PrevMatch => self.find(false, false),
             Action::ToggleErrors => self.set_filter(self.filter.toggle_errors()),
@@ -335,7 +346,7 @@ impl App {
             return;
         };
         let text = match prompt {
-            Prompt::Search(t) | Prompt::Filter(t) => t,
+            Prompt::Search(t) | Prompt::Filter(t) | Prompt::Jump(t) => t,
         };
         match action {
             Action::Input(c) => text.push(*c),
@@ -349,6 +360,7 @@ impl App {
                     self.search = Some(t.to_lowercase());
                     self.find(true, true);
                 }
+                Some(Prompt::Jump(t)) => self.jump = Some(t),
                 Some(Prompt::Filter(t)) => match Filter::parse(&t) {
                     Ok(f) => self.set_filter(f),
                     Err(e) => {

@@ -43,6 +43,18 @@ pub const HELP: &[(&str, &str)] = &[
     ("q  Ctrl-c", "quit; a command still running gets SIGTERM"),
 ];
 
+/// The keys a replay adds (`replay.rs` reads them before this keymap), listed first in its help.
+pub const REPLAY_HELP: &[(&str, &str)] = &[
+    ("p", "replay: play / pause"),
+    ("1 / 2 / 3", "replay: speed 1x / 10x / as fast as it reads"),
+    ("< / >", "replay: ten seconds back / forward"),
+    ("0", "replay: back to the start"),
+    (
+        "t",
+        "replay: jump to a time: 1:05  0:01:05  12.5  +5s  -2m  19:04:05",
+    ),
+];
+
 /// What `key` means now: while a prompt is open, keys are text.
 pub fn action(app: &App, key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {

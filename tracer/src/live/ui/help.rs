@@ -1,4 +1,4 @@
-//! The `?` overlay: every key, from the keymap's own table.
+//! The `?` overlay: every key, from the keymap's own tables (a replay's keys too, in a replay).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,21 +7,26 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::bold;
-use crate::live::keymap::HELP;
+use crate::live::keymap::{HELP, REPLAY_HELP};
 
-pub fn draw(frame: &mut Frame, area: Rect) {
-    let key_w = HELP
+pub fn draw(frame: &mut Frame, area: Rect, replay: bool) {
+    let keys: Vec<(&str, &str)> = if replay {
+        REPLAY_HELP.iter().chain(HELP).copied().collect()
+    } else {
+        HELP.to_vec()
+    };
+    let key_w = keys
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
-    let text_w = HELP
+    let text_w = keys
         .iter()
         .map(|(_, t)| t.chars().count())
         .max()
         .unwrap_or(0);
     let want_w = (key_w + text_w + 5) as u16;
-    let want_h = HELP.len() as u16 + 3;
+    let want_h = keys.len() as u16 + 3;
     let w = want_w.min(area.width);
     let h = want_h.min(area.height);
     let popup = Rect::new(
@@ -30,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect) {
         w,
         h,
     );
-    let mut lines: Vec<Line> = HELP
+    let mut lines: Vec<Line> = keys
         .iter()
         .map(|(k, t)| {
             Line::from(vec![

@@ -80,7 +80,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status::draw(frame, a.status, app);
     if app.help {
-        help::draw(frame, frame.area());
+        help::draw(frame, frame.area(), app.replay);
     }
 }
 

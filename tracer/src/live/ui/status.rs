@@ -16,6 +16,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         let (label, text) = match p {
             Prompt::Search(t) => ("search: ", t),
             Prompt::Filter(t) => ("filter: ", t),
+            Prompt::Jump(t) => ("jump to: ", t),
         };
         let mut spans = vec![
             Span::styled(
