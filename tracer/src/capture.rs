@@ -266,6 +266,36 @@ impl Capture {
     }
 }
 
+/// How often one of tracer's eBPF programs ran and for how long, in total (kernel.bpf_stats).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramCost {
+    pub name: String,
+    pub runs: u64,
+    pub run_ns: u64,
+}
+
+impl Capture {
+    /// The run counts and times of every loaded program that ran; all zero unless run-time
+    /// statistics are enabled ([`aya::sys::enable_stats`]).
+    pub fn program_costs(&self) -> Vec<ProgramCost> {
+        let mut costs: Vec<ProgramCost> = self
+            .ebpf
+            .programs()
+            .filter_map(|(name, prog)| {
+                let info = prog.info().ok()?;
+                let run_ns = u64::try_from(info.run_time().as_nanos()).unwrap_or(u64::MAX);
+                (info.run_count() > 0).then(|| ProgramCost {
+                    name: name.to_string(),
+                    runs: info.run_count(),
+                    run_ns,
+                })
+            })
+            .collect();
+        costs.sort_by(|a, b| b.run_ns.cmp(&a.run_ns));
+        costs
+    }
+}
+
 impl Drop for Capture {
     fn drop(&mut self) {
         crate::kernel::detach_in_background(std::mem::take(&mut self.links));

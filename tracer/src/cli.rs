@@ -163,6 +163,10 @@ pub struct RecordArgs {
     /// Ring buffer size in MiB (a power of two).
     #[arg(long = "ring-mib", default_value_t = 8)]
     pub ring_mib: u32,
+    /// Measure the in-kernel cost of tracer's eBPF programs (the kernel's BPF run-time
+    /// statistics) and report it at the end. The measuring adds a little to every run.
+    #[arg(long = "bpf-stats")]
+    pub bpf_stats: bool,
     /// Ring buffer size in pages, overriding --ring-mib (for tests that overflow it).
     #[arg(long = "ring-pages", hide = true)]
     pub ring_pages: Option<u32>,

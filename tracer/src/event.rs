@@ -108,6 +108,13 @@ pub fn exited_process(bytes: &[u8]) -> Option<u32> {
     (hdr.kind == REC_TASK_EXIT && hdr.pid == hdr.tid).then_some(hdr.pid)
 }
 
+/// The record's kind (`REC_*`), read from its header alone.
+pub fn kind(bytes: &[u8]) -> Option<u16> {
+    read::<RecordHeader>(bytes, 0, "header")
+        .ok()
+        .map(|h| h.kind)
+}
+
 /// Decode one ring buffer record.
 pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
     let hdr: RecordHeader = read(bytes, 0, "header")?;
