@@ -291,7 +291,7 @@ impl Capture {
                 })
             })
             .collect();
-        costs.sort_by(|a, b| b.run_ns.cmp(&a.run_ns));
+        costs.sort_by_key(|c| std::cmp::Reverse(c.run_ns));
         costs
     }
 }
