@@ -1,6 +1,7 @@
 //! `cargo xtask`: builds the eBPF object and the tracer, runs it, and runs every test.
 
 mod apt;
+mod bench;
 mod ebpf;
 mod run;
 mod test;
@@ -41,6 +42,25 @@ enum Cmd {
     },
     /// Run every test: fmt, clippy, unit and integration tests (stops at the first failure)
     Test,
+    /// Measure tracer's overhead beside strace, perf trace and bpftrace (as root; installs them);
+    /// prints the tables and writes them into docs/performance.md
+    Bench {
+        /// Interleaved runs of every configuration
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Target length of one run's timed loop, in seconds
+        #[arg(long, default_value_t = 0.4)]
+        seconds: f64,
+        /// Only these workloads (comma separated; `tracer workload --list`)
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Skip the throughput and memory runs
+        #[arg(long)]
+        quick: bool,
+        /// Print the tables only; leave docs/performance.md as it is
+        #[arg(long)]
+        no_write: bool,
+    },
     /// Only the VM step of `test`: boot a Debian 6.1 cloud kernel under QEMU and run tracer there
     Vm,
 }
@@ -66,6 +86,27 @@ fn main() -> ExitCode {
         Cmd::Build { debug } => build(&ctx, debug).map(|_| 0),
         Cmd::Run { debug, args } => build(&ctx, debug).and_then(|bin| run::run(&ctx, &bin, &args)),
         Cmd::Test => test::test(&ctx).map(|()| 0),
+        Cmd::Bench {
+            runs,
+            seconds,
+            only,
+            quick,
+            no_write,
+        } => build(&ctx, false)
+            .and_then(|bin| {
+                bench::run(
+                    &ctx,
+                    &bin,
+                    &bench::Opts {
+                        runs: runs.max(1),
+                        seconds,
+                        only,
+                        quick,
+                        write: !no_write,
+                    },
+                )
+            })
+            .map(|()| 0),
         Cmd::Vm => build(&ctx, false)
             .and_then(|bin| vm::run(&ctx, &bin))
             .map(|()| 0),

@@ -1,0 +1,808 @@
+//! `cargo xtask bench`: tracer's overhead and throughput beside strace, `perf trace` and
+//! bpftrace, on the workloads built into tracer (`tracer workload --list`).
+//!
+//! Each workload times its own loop (so no tool's start-up is in the figure) and prints
+//! `workload NAME iterations=N calls=C ns_per_iter=X cpu_ns=Y` on stderr. Every configuration
+//! (untraced twice, to show the noise; tracer three ways; strace twice; perf trace; bpftrace) runs
+//! `--runs` times, interleaved round by round, and the table shows the median time per iteration
+//! and its ratio to the untraced median. Then: tracer's in-kernel cost per program run
+//! (`--bpf-stats`), the rate it records at with nothing lost, what happens above it, and its
+//! peak memory on a 10-million-call recording. The tables are printed and written between the
+//! markers of `docs/performance.md`.
+
+// Counts and times here are far below 2^52 and are turned into f64 for medians and ratios.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::os::unix::process::ExitStatusExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::util::{self, say};
+use crate::{Ctx, apt};
+
+/// What to run.
+pub struct Opts {
+    pub runs: usize,
+    /// Target duration of one run's loop, in seconds.
+    pub seconds: f64,
+    pub only: Vec<String>,
+    /// Skip the throughput and memory runs.
+    pub quick: bool,
+    pub write: bool,
+}
+
+/// A syscall no workload makes: the "filter that matches nothing" configurations.
+const NO_MATCH: &str = "shmdt";
+/// A run that takes longer is killed (and the bench fails).
+const RUN_TIMEOUT: Duration = Duration::from_mins(10);
+const MARK_START: &str = "<!-- bench:start -->";
+const MARK_END: &str = "<!-- bench:end -->";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Tool {
+    Untraced,
+    UntracedAgain,
+    TracerNull,
+    TracerFile,
+    TracerNoMatch,
+    Strace,
+    StraceNoMatch,
+    PerfTrace,
+    Bpftrace,
+}
+
+impl Tool {
+    const ALL: [Tool; 9] = [
+        Tool::Untraced,
+        Tool::UntracedAgain,
+        Tool::TracerNull,
+        Tool::TracerFile,
+        Tool::TracerNoMatch,
+        Tool::Strace,
+        Tool::StraceNoMatch,
+        Tool::PerfTrace,
+        Tool::Bpftrace,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Tool::Untraced => "untraced",
+            Tool::UntracedAgain => "untraced again",
+            Tool::TracerNull => "tracer record -o /dev/null",
+            Tool::TracerFile => "tracer record -o FILE",
+            Tool::TracerNoMatch => "tracer, filter matching nothing",
+            Tool::Strace => "strace -f -o /dev/null",
+            Tool::StraceNoMatch => "strace --seccomp-bpf, filter matching nothing",
+            Tool::PerfTrace => "perf trace -o /dev/null",
+            Tool::Bpftrace => "bpftrace printing every call",
+        }
+    }
+
+    fn is_tracer(self) -> bool {
+        matches!(
+            self,
+            Tool::TracerNull | Tool::TracerFile | Tool::TracerNoMatch
+        )
+    }
+}
+
+/// One workload, from `tracer workload --list`.
+#[derive(Clone, Debug)]
+struct Workload {
+    name: String,
+    calls_per_iter: u64,
+    syscalls: String,
+    summary: String,
+}
+
+/// What one run printed and used.
+#[derive(Clone, Debug, Default)]
+struct Sample {
+    ns_per_iter: f64,
+    /// Calls the workload's loop made.
+    calls: u64,
+    /// Calls the tool reported recording (tracer only).
+    recorded: Option<u64>,
+    lost: Option<u64>,
+    /// CPU time of the tool itself: all the run's CPU minus the workload's.
+    tool_cpu_ns: Option<u64>,
+    max_rss_kib: u64,
+    /// tracer's `--bpf-stats` line.
+    cost: Option<String>,
+}
+
+/// The workload's result line, parsed.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct WorkloadLine {
+    iterations: u64,
+    calls: u64,
+    ns_per_iter: f64,
+    cpu_ns: u64,
+}
+
+fn parse_workload_line(stderr: &str) -> Option<WorkloadLine> {
+    let line = stderr.lines().find(|l| l.starts_with("workload "))?;
+    let field = |k: &str| {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(k)?.strip_prefix('='))
+    };
+    Some(WorkloadLine {
+        iterations: field("iterations")?.parse().ok()?,
+        calls: field("calls")?.parse().ok()?,
+        ns_per_iter: field("ns_per_iter")?.parse().ok()?,
+        cpu_ns: field("cpu_ns")?.parse().ok()?,
+    })
+}
+
+/// From tracer's summary: `tracer: 1200038 events recorded (600018 calls, 138.4 MiB), 0 events
+/// lost; ...` -> (calls, lost).
+fn parse_tracer_summary(stderr: &str) -> Option<(u64, u64)> {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("tracer: ") && l.contains("events lost"))?;
+    let calls = line
+        .split_once('(')?
+        .1
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let lost = line
+        .split_once("), ")?
+        .1
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some((calls, lost))
+}
+
+/// bpftrace's `Lost N events` lines, summed.
+fn parse_bpftrace_lost(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = l.trim().strip_prefix("Lost ")?;
+            rest.split_whitespace().next()?.parse::<u64>().ok()
+        })
+        .sum()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        f64::midpoint(v[n / 2 - 1], v[n / 2])
+    }
+}
+
+struct Bench<'a> {
+    bin: &'a Path,
+    dir: PathBuf,
+    opts: &'a Opts,
+}
+
+impl Bench<'_> {
+    fn workload_cmd(&self, w: &Workload, iterations: u64) -> Vec<String> {
+        vec![
+            self.bin.display().to_string(),
+            "workload".into(),
+            w.name.clone(),
+            "-n".into(),
+            iterations.to_string(),
+        ]
+    }
+
+    fn tracer(&self, extra: &[&str], inner: Vec<String>) -> Vec<String> {
+        let mut v = vec![self.bin.display().to_string(), "record".into()];
+        v.extend(extra.iter().map(|s| (*s).to_string()));
+        v.push("--".into());
+        v.extend(inner);
+        v
+    }
+
+    /// The command line of `tool` around the workload.
+    fn command(&self, tool: Tool, w: &Workload, iterations: u64) -> Vec<String> {
+        let inner = self.workload_cmd(w, iterations);
+        let file = self.dir.join("bench.tracer").display().to_string();
+        let pre = |v: &[&str]| -> Vec<String> {
+            let mut out: Vec<String> = v.iter().map(|s| (*s).to_string()).collect();
+            out.extend(inner.clone());
+            out
+        };
+        match tool {
+            Tool::Untraced | Tool::UntracedAgain => inner.clone(),
+            Tool::TracerNull => self.tracer(&["-o", "/dev/null", "-e", &w.syscalls], inner),
+            Tool::TracerFile => self.tracer(&["-o", &file, "-e", &w.syscalls], inner),
+            Tool::TracerNoMatch => self.tracer(&["-o", "/dev/null", "-e", NO_MATCH], inner),
+            Tool::Strace => pre(&["strace", "-f", "-o", "/dev/null", "--"]),
+            Tool::StraceNoMatch => pre(&[
+                "strace",
+                "-f",
+                "--seccomp-bpf",
+                "-e",
+                &format!("trace={NO_MATCH}"),
+                "-o",
+                "/dev/null",
+                "--",
+            ]),
+            Tool::PerfTrace => pre(&["perf", "trace", "-o", "/dev/null", "--"]),
+            Tool::Bpftrace => {
+                let mut v: Vec<String> = [
+                    "bpftrace",
+                    "-o",
+                    "/dev/null",
+                    "-e",
+                    "tracepoint:raw_syscalls:sys_exit /comm == \"tbench\"/ \
+                     { printf(\"%d %d %d\\n\", tid, args->id, args->ret); }",
+                    "-c",
+                ]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect();
+                v.push(inner.join(" "));
+                v
+            }
+        }
+    }
+
+    /// Runs `argv`, returning its stderr and its rusage (the process and its reaped children).
+    fn spawn(argv: &[String], timeout: Duration) -> Result<(String, libc::rusage)> {
+        let mut child = Command::new(&argv[0])
+            .args(&argv[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting {}", argv.join(" ")))?;
+        let mut stderr = child.stderr.take().context("stderr is piped")?;
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+        let pid = i32::try_from(child.id()).context("pid")?;
+        let start = Instant::now();
+        let (status, ru) = loop {
+            let mut status = 0;
+            // SAFETY: an all-zero rusage is valid; wait4 fills it.
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: `pid` is our child, not yet reaped (std's Child is never waited for);
+            // `status` and `ru` are valid for writes.
+            let r = unsafe { libc::wait4(pid, &raw mut status, libc::WNOHANG, &raw mut ru) };
+            if r == pid {
+                break (status, ru);
+            }
+            if r == -1 {
+                bail!("wait4: {}", std::io::Error::last_os_error());
+            }
+            if start.elapsed() > timeout {
+                // SAFETY: our own, unreaped child.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let err = reader.join().unwrap_or_default();
+        let st = std::process::ExitStatus::from_raw(status);
+        if !st.success() {
+            let tail: Vec<&str> = err.lines().rev().take(5).collect();
+            bail!(
+                "`{}` failed ({st}): {}",
+                argv.join(" "),
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            );
+        }
+        Ok((err, ru))
+    }
+
+    fn run_once(
+        &self,
+        tool: Tool,
+        w: &Workload,
+        iterations: u64,
+        extra: &[&str],
+    ) -> Result<Sample> {
+        let mut argv = self.command(tool, w, iterations);
+        if !extra.is_empty() {
+            // Options for tracer record go before its `--`.
+            let at = argv.iter().position(|a| a == "--").unwrap_or(argv.len());
+            for (i, e) in extra.iter().enumerate() {
+                argv.insert(at + i, (*e).to_string());
+            }
+        }
+        let (err, ru) = Self::spawn(&argv, RUN_TIMEOUT)?;
+        let wl = parse_workload_line(&err)
+            .with_context(|| format!("no workload line from `{}`:\n{err}", argv.join(" ")))?;
+        let tv = |t: libc::timeval| {
+            u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000_000
+                + u64::try_from(t.tv_usec).unwrap_or(0) * 1000
+        };
+        let total_cpu = tv(ru.ru_utime) + tv(ru.ru_stime);
+        let mut s = Sample {
+            ns_per_iter: wl.ns_per_iter,
+            calls: wl.calls,
+            max_rss_kib: u64::try_from(ru.ru_maxrss).unwrap_or(0),
+            ..Sample::default()
+        };
+        if tool.is_tracer() {
+            let (recorded, lost) = parse_tracer_summary(&err)
+                .with_context(|| format!("no summary from tracer:\n{err}"))?;
+            s.recorded = Some(recorded);
+            s.lost = Some(lost);
+            s.tool_cpu_ns = Some(total_cpu.saturating_sub(wl.cpu_ns));
+            s.cost = err
+                .lines()
+                .find_map(|l| l.strip_prefix("tracer: in-kernel cost: "))
+                .map(str::to_string);
+        }
+        if tool == Tool::Bpftrace {
+            s.lost = Some(parse_bpftrace_lost(&err));
+        }
+        Ok(s)
+    }
+}
+
+/// Which of the compared tools this machine has; the missing ones are skipped with a reason.
+fn available_tools(ctx: &Ctx) -> Result<(Vec<Tool>, Vec<String>)> {
+    apt::ensure_packages(ctx, &["strace", "linux-perf", "bpftrace"])?;
+    let mut tools = Vec::new();
+    let mut notes = Vec::new();
+    for t in Tool::ALL {
+        let probe: Option<&[&str]> = match t {
+            Tool::Strace | Tool::StraceNoMatch => Some(&["strace", "-o", "/dev/null", "true"]),
+            Tool::PerfTrace => Some(&["perf", "trace", "-o", "/dev/null", "--", "true"]),
+            Tool::Bpftrace => Some(&["bpftrace", "-e", "BEGIN { exit(); }"]),
+            _ => None,
+        };
+        if let Some(p) = probe {
+            let ok = Command::new(p[0])
+                .args(&p[1..])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                notes.push(format!(
+                    "{} skipped: `{}` does not work here",
+                    t.label(),
+                    p.join(" ")
+                ));
+                continue;
+            }
+        }
+        tools.push(t);
+    }
+    Ok((tools, notes))
+}
+
+fn list_workloads(bin: &Path) -> Result<Vec<Workload>> {
+    let out = Command::new(bin)
+        .args(["workload", "--list"])
+        .output()
+        .context("tracer workload --list")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<Workload> = text
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some(Workload {
+                name: f.next()?.to_string(),
+                calls_per_iter: f.next()?.parse().ok()?,
+                syscalls: f.next()?.to_string(),
+                summary: f.next()?.to_string(),
+            })
+        })
+        .collect();
+    if v.is_empty() {
+        bail!("`tracer workload --list` listed nothing");
+    }
+    Ok(v)
+}
+
+/// Iterations for a run of `tool` lasting about `seconds`, from a short calibration run.
+fn calibrate(b: &Bench, tool: Tool, w: &Workload) -> Result<u64> {
+    let probe = 2000;
+    let s = b.run_once(tool, w, probe, &[])?;
+    let want = b.opts.seconds * 1e9 / s.ns_per_iter.max(1.0);
+    Ok((want as u64).clamp(1000, 20_000_000))
+}
+
+type Results = BTreeMap<(String, Tool), Vec<Sample>>;
+
+pub fn run(ctx: &Ctx, bin: &Path, opts: &Opts) -> Result<()> {
+    if !ctx.is_root {
+        bail!("cargo xtask bench runs tracer, perf and bpftrace: run it as root (sudo -E)");
+    }
+    let dir = ctx.root.join("target/bench");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let (tools, mut notes) = available_tools(ctx)?;
+    let mut workloads = list_workloads(bin)?;
+    if !opts.only.is_empty() {
+        workloads.retain(|w| opts.only.contains(&w.name));
+        if workloads.is_empty() {
+            bail!("--only matched no workload");
+        }
+    }
+    let b = Bench {
+        bin,
+        dir: dir.clone(),
+        opts,
+    };
+    let started = Instant::now();
+    let mut results: Results = BTreeMap::new();
+    let mut costs = BTreeMap::new();
+    for w in &workloads {
+        let mut iters = BTreeMap::new();
+        for &t in &tools {
+            let n = calibrate(&b, t, w)
+                .with_context(|| format!("calibrating {} under {}", w.name, t.label()))?;
+            iters.insert(t, n);
+        }
+        say(&format!("bench {}: iterations {iters:?}", w.name));
+        for round in 0..opts.runs {
+            // Alternate the order round by round, so that no tool always runs after another.
+            let mut order = tools.clone();
+            order.rotate_left(round % tools.len());
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for t in order {
+                let s = b
+                    .run_once(t, w, iters[&t], &[])
+                    .with_context(|| format!("{} under {}", w.name, t.label()))?;
+                results.entry((w.name.clone(), t)).or_default().push(s);
+            }
+        }
+        // The in-kernel cost, in a run of its own: the measuring adds to the run.
+        let s = b.run_once(
+            Tool::TracerNull,
+            w,
+            iters[&Tool::TracerNull],
+            &["--bpf-stats"],
+        )?;
+        if let Some(c) = s.cost {
+            costs.insert(w.name.clone(), c);
+        }
+        say(&format!(
+            "bench {} done ({:.0} s so far)",
+            w.name,
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    let mut extra = String::new();
+    if !opts.quick
+        && let Some(dense) = workloads.iter().find(|w| w.name == "dense")
+    {
+        extra = throughput_and_memory(&b, dense)?;
+    } else {
+        notes.push("throughput and memory runs skipped (--quick or no dense workload)".into());
+    }
+    let report = report(&workloads, &tools, &results, &costs, &extra, &notes, opts);
+    println!("{report}");
+    if opts.write {
+        let path = ctx.root.join("docs/performance.md");
+        write_between_markers(&path, &report)?;
+        say(&format!("wrote {}", path.display()));
+    }
+    Ok(())
+}
+
+/// Throughput at the fastest single-process rate, above it (two writers on two cores and a
+/// small ring), and peak memory over 10 million calls.
+fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
+    let mut out = String::new();
+    let untraced = b.run_once(Tool::Untraced, dense, 200_000, &[])?;
+    let traced = b.run_once(Tool::TracerFile, dense, 200_000, &[])?;
+    // Ten seconds of the dense loop under tracer, recorded to a file.
+    let n = (10e9 / traced.ns_per_iter.max(1.0)) as u64;
+    let s = b.run_once(Tool::TracerFile, dense, n, &[])?;
+    let secs = s.ns_per_iter * n as f64 / 1e9;
+    let _ = writeln!(
+        out,
+        "- Sustained, one process (the dense loop for {secs:.1} s, recorded to a file): \
+         {:.0} calls/s recorded, {} lost (the workload made {} calls; tracer recorded {}, \
+         the rest are its set-up and exit calls). Untraced, the loop runs at {:.0} calls/s.",
+        s.calls as f64 / secs,
+        s.lost.unwrap_or(0),
+        s.calls,
+        s.recorded.unwrap_or(0),
+        2e9 / untraced.ns_per_iter.max(1.0),
+    );
+    // Above it: two loops on two cores into a 64 KiB ring.
+    let two = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        format!(
+            "{b} workload dense -n {n} & {b} workload dense -n {n}; wait",
+            b = b.bin.display(),
+            n = n / 2
+        ),
+    ];
+    let argv = b.tracer(
+        &[
+            "-o",
+            "/dev/null",
+            "-e",
+            &dense.syscalls,
+            "--ring-pages",
+            "16",
+        ],
+        two,
+    );
+    let (err, _) = Bench::spawn(&argv, RUN_TIMEOUT)?;
+    let made: u64 = err
+        .lines()
+        .filter_map(parse_workload_line)
+        .map(|w| w.calls)
+        .sum();
+    let (recorded, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
+    let _ = writeln!(
+        out,
+        "- Above the limit (two dense loops on two cores, a 64 KiB ring): the loops made {made} \
+         calls; tracer recorded {recorded} and counted {lost} events lost (each call is two \
+         events, its entry and its exit), reported in the summary and in the recording."
+    );
+    // Peak memory: 10 million calls recorded.
+    let m = b.run_once(Tool::TracerNull, dense, 5_000_000, &[])?;
+    let _ = writeln!(
+        out,
+        "- Peak RSS recording 10 million calls (`tracer record -o /dev/null`, the dense loop, \
+         5 million iterations): {:.1} MiB (the larger of tracer's and the workload's; \
+         getrusage). tracer's own CPU: {:.0} ns per recorded call.",
+        m.max_rss_kib as f64 / 1024.0,
+        m.tool_cpu_ns.unwrap_or(0) as f64 / m.recorded.unwrap_or(1).max(1) as f64
+    );
+    Ok(out)
+}
+
+fn report(
+    workloads: &[Workload],
+    tools: &[Tool],
+    results: &Results,
+    costs: &BTreeMap<String, String>,
+    extra: &str,
+    notes: &[String],
+    opts: &Opts,
+) -> String {
+    let mut r = String::new();
+    let _ = writeln!(r, "{}\n", machine_line());
+    let _ = writeln!(
+        r,
+        "Median of {} interleaved runs per cell; each cell is the time per loop iteration \
+         divided by the untraced median (the untraced time is in ns). \"untraced again\" is \
+         the noise.\n",
+        opts.runs
+    );
+    let mut head = "| workload | untraced ns/iter |".to_string();
+    let mut rule = "|---|---:|".to_string();
+    for t in tools.iter().filter(|t| **t != Tool::Untraced) {
+        let _ = write!(head, " {} |", t.label());
+        rule.push_str("---:|");
+    }
+    let _ = writeln!(r, "{head}\n{rule}");
+    for w in workloads {
+        let med = |t: Tool| {
+            results
+                .get(&(w.name.clone(), t))
+                .map(|v| median(&mut v.iter().map(|s| s.ns_per_iter).collect::<Vec<_>>()))
+        };
+        let Some(base) = med(Tool::Untraced) else {
+            continue;
+        };
+        let _ = write!(r, "| {} | {base:.0} |", w.name);
+        for &t in tools.iter().filter(|t| **t != Tool::Untraced) {
+            match med(t) {
+                Some(m) => {
+                    let _ = write!(r, " {:.2}x |", m / base);
+                }
+                None => r.push_str(" - |"),
+            }
+        }
+        r.push('\n');
+    }
+    let _ = writeln!(
+        r,
+        "\nCalls made, recorded and lost (the largest loss of the runs); tracer's own CPU per \
+         recorded call: its CPU time beyond that of the runs that record nothing, which is its \
+         start-up and exit ({:.2} s in the first workload's runs); peak RSS, the larger of the \
+         tool's and the workload's:\n",
+        workloads
+            .first()
+            .map_or(0.0, |w| startup_cpu_ns(results, &w.name) / 1e9)
+    );
+    let _ = writeln!(
+        r,
+        "| workload | configuration | calls made | calls recorded | lost | tracer CPU ns/call | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|"
+    );
+    for w in workloads {
+        let startup = startup_cpu_ns(results, &w.name);
+        for &t in tools
+            .iter()
+            .filter(|t| t.is_tracer() || **t == Tool::Bpftrace)
+        {
+            let Some(v) = results.get(&(w.name.clone(), t)) else {
+                continue;
+            };
+            let last = &v[v.len() - 1];
+            let lost = v.iter().filter_map(|s| s.lost).max();
+            let mut cpu: Vec<f64> = v
+                .iter()
+                .filter(|s| s.recorded.unwrap_or(0) > 0)
+                .filter_map(|s| {
+                    Some((s.tool_cpu_ns? as f64 - startup).max(0.0) / s.recorded? as f64)
+                })
+                .collect();
+            let rss = v.iter().map(|s| s.max_rss_kib).max().unwrap_or(0);
+            let _ = writeln!(
+                r,
+                "| {} | {} | {} | {} | {} | {} | {:.1} |",
+                w.name,
+                t.label(),
+                last.calls,
+                last.recorded.map_or("-".into(), |x| x.to_string()),
+                lost.map_or("-".into(), |x| x.to_string()),
+                if cpu.is_empty() {
+                    "-".to_string()
+                } else {
+                    format!("{:.0}", median(&mut cpu))
+                },
+                rss as f64 / 1024.0
+            );
+        }
+    }
+    if !costs.is_empty() {
+        let _ = writeln!(
+            r,
+            "\nIn-kernel cost per program run (`tracer record --bpf-stats`, a run of its own; \
+             the programs run for every system call of the machine and return early for the \
+             ones not traced):\n"
+        );
+        for w in workloads {
+            if let Some(c) = costs.get(&w.name) {
+                let _ = writeln!(r, "- {}: {c}", w.name);
+            }
+        }
+    }
+    if !extra.is_empty() {
+        let _ = writeln!(r, "\nThroughput and memory:\n\n{extra}");
+    }
+    let _ = writeln!(r, "\nWorkloads (`tracer workload --list`):\n");
+    for w in workloads {
+        let _ = writeln!(
+            r,
+            "- `{}`: {} ({} calls per iteration: {})",
+            w.name, w.summary, w.calls_per_iter, w.syscalls
+        );
+    }
+    for n in notes {
+        let _ = writeln!(r, "\nNote: {n}");
+    }
+    r
+}
+
+/// tracer's CPU time in the runs of `workload` that record nothing: its start-up and exit
+/// (loading and verifying the programs, attaching, reading the symbols).
+fn startup_cpu_ns(results: &Results, workload: &str) -> f64 {
+    results
+        .get(&(workload.to_string(), Tool::TracerNoMatch))
+        .map_or(0.0, |v| {
+            let mut c: Vec<f64> = v
+                .iter()
+                .filter_map(|s| s.tool_cpu_ns)
+                .map(|c| c as f64)
+                .collect();
+            median(&mut c)
+        })
+}
+
+fn machine_line() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let date =
+        util::probe(Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC")).unwrap_or_default();
+    let commit =
+        util::probe(Command::new("git").args(["rev-parse", "--short", "HEAD"])).unwrap_or_default();
+    format!(
+        "Measured {} on {cpu}, {cores} cores, Linux {kernel}, tracer at commit {}.",
+        date.trim(),
+        commit.trim()
+    )
+}
+
+/// Replaces the text between the markers of `path` (or appends the markers).
+fn write_between_markers(path: &Path, body: &str) -> Result<()> {
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let block = format!("{MARK_START}\n{body}\n{MARK_END}");
+    let new = match (old.find(MARK_START), old.find(MARK_END)) {
+        (Some(a), Some(z)) if a < z => {
+            format!("{}{block}{}", &old[..a], &old[z + MARK_END.len()..])
+        }
+        _ => format!("{old}\n{block}\n"),
+    };
+    std::fs::write(path, new).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workload_line() {
+        let err = "tracer: something\nworkload dense iterations=300000 calls=600000 \
+                   ns_per_iter=2113.1 cpu_ns=629799000\n";
+        assert_eq!(
+            parse_workload_line(err),
+            Some(WorkloadLine {
+                iterations: 300_000,
+                calls: 600_000,
+                ns_per_iter: 2113.1,
+                cpu_ns: 629_799_000
+            })
+        );
+        assert_eq!(parse_workload_line("workload dense iterations=x"), None);
+    }
+
+    #[test]
+    fn tracer_summary_and_bpftrace_lost() {
+        let err = "tracer: 1200038 events recorded (600018 calls, 138.4 MiB), 7 events lost; \
+                   the command exit status: 0\n";
+        assert_eq!(parse_tracer_summary(err), Some((600_018, 7)));
+        assert_eq!(parse_tracer_summary("tracer: hello"), None);
+        assert_eq!(
+            parse_bpftrace_lost("Lost 12 events\nx\n  Lost 3 events\n"),
+            15
+        );
+    }
+
+    #[test]
+    fn medians() {
+        assert!((median(&mut [3.0, 1.0, 2.0]) - 2.0).abs() < 1e-9);
+        assert!((median(&mut [4.0, 1.0, 2.0, 3.0]) - 2.5).abs() < 1e-9);
+        assert!(median(&mut []).is_nan());
+    }
+
+    #[test]
+    fn markers_are_replaced_or_added() {
+        let dir = std::env::temp_dir().join(format!("xtask-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("perf.md");
+        std::fs::write(&p, "# Title\n\nhand-written\n").unwrap();
+        write_between_markers(&p, "one").unwrap();
+        write_between_markers(&p, "two").unwrap();
+        let s = std::fs::read_to_string(&p).unwrap();
+        assert!(s.starts_with("# Title\n\nhand-written\n"), "{s}");
+        assert!(
+            s.contains("<!-- bench:start -->\ntwo\n<!-- bench:end -->"),
+            "{s}"
+        );
+        assert!(!s.contains("one"), "{s}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
