@@ -138,6 +138,13 @@ impl Writer {
         path::build(&self.ksyms, call, family.as_ref())
     }
 
+    /// A call as its JSON Lines `syscall` record, journey included (the live view's model
+    /// tests compare calls so).
+    #[cfg(test)]
+    pub fn call_value(&self, call: &Call) -> Value {
+        self.call_json(call, "syscall")
+    }
+
     fn call_json(&self, call: &Call, kind: &str) -> Value {
         let mut m = Map::new();
         m.insert("type".into(), json!(kind));

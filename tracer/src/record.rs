@@ -264,17 +264,37 @@ impl Source {
     pub fn read(&mut self, out: &mut impl FnMut(Item) -> io::Result<()>) -> io::Result<()> {
         let ring = self.cap.ring.get_mut();
         while let Some(rec) = ring.next() {
-            match event::decode(&rec) {
-                Ok(r) => self.joiner.push(r, &mut |i| self.items.push(i)),
-                Err(e) => {
-                    self.decode_errors += 1;
-                    log::warn!("undecodable record: {e}");
-                }
-            }
+            join(
+                &mut self.joiner,
+                &mut self.decode_errors,
+                &mut self.items,
+                &rec,
+            );
             drop(rec);
             for item in self.items.drain(..) {
                 out(item)?;
             }
+        }
+        Ok(())
+    }
+
+    /// One record as the kernel wrote it, taken as `read` takes each: decoded and joined; the
+    /// calls and process events it completes go to `out`. For a reader that also keeps the raw
+    /// records (the live view's model test tees them into a recording).
+    #[cfg(test)]
+    pub fn push_raw(
+        &mut self,
+        raw: &[u8],
+        out: &mut impl FnMut(Item) -> io::Result<()>,
+    ) -> io::Result<()> {
+        join(
+            &mut self.joiner,
+            &mut self.decode_errors,
+            &mut self.items,
+            raw,
+        );
+        for item in self.items.drain(..) {
+            out(item)?;
         }
         Ok(())
     }
@@ -293,6 +313,17 @@ impl Source {
         let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
         self.joiner
             .newly_pending(now.saturating_sub(PENDING_AFTER_NS))
+    }
+}
+
+/// Decode one raw record and give it to the joiner; what it completes goes to `items`.
+fn join(joiner: &mut Joiner, decode_errors: &mut u64, items: &mut Vec<Item>, raw: &[u8]) {
+    match event::decode(raw) {
+        Ok(r) => joiner.push(r, &mut |i| items.push(i)),
+        Err(e) => {
+            *decode_errors += 1;
+            log::warn!("undecodable record: {e}");
+        }
     }
 }
 

@@ -426,6 +426,12 @@ impl App {
         self.calls.entry(seq)
     }
 
+    /// Every call held, oldest first.
+    #[cfg(test)]
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.calls.iter()
+    }
+
     /// Calls captured and still held.
     pub fn held(&self) -> usize {
         self.calls.len()

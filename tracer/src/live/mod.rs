@@ -17,8 +17,12 @@
 //! panic (a panic hook restores it before the message is printed).
 
 mod app;
+#[cfg(test)]
+mod dump;
 mod filter;
 mod keymap;
+#[cfg(test)]
+mod model_tests;
 mod objects;
 mod procs;
 pub mod replay;
@@ -44,7 +48,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::LiveArgs;
 use crate::record::{self, Source};
-use crate::trace::{Item, Proc};
+use crate::trace::{Call, Item, Proc};
 use app::{Action, App, Config};
 use resolve::Resolver;
 
@@ -196,16 +200,10 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
                 let mut guard = guard?;
                 guard.clear_ready();
                 drop(guard);
-                src.read(&mut |item| {
-                    app.update(item_action(item, &mut resolver));
-                    Ok(())
-                })?;
+                read_into(&mut src, &mut app, &mut resolver)?;
             }
             _ = drain.tick() => {
-                src.read(&mut |item| {
-                    app.update(item_action(item, &mut resolver));
-                    Ok(())
-                })?;
+                read_into(&mut src, &mut app, &mut resolver)?;
             }
             _ = frame.tick() => {
                 if app.dirty {
@@ -214,18 +212,7 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
                 }
             }
             _ = check.tick() => {
-                for c in src.newly_pending() {
-                    // A call blocked on a descriptor holds it open: a sure time to look.
-                    app.update(match resolver.touch(&c) {
-                        Some(t) => Action::PendingOn(Box::new(c), t),
-                        None => Action::Pending(Box::new(c)),
-                    });
-                }
-                let lost = src.cap.lost();
-                if lost != app.lost {
-                    app.update(Action::Lost(lost));
-                }
-                app.update(Action::Tick { now_ns: boot_ns() });
+                check_into(&mut src, &mut app, &mut resolver);
                 checks += 1;
                 if checks.is_multiple_of(OBJECTS_EVERY) {
                     look_at_objects(&mut app, &resolver);
@@ -259,10 +246,7 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
             st = &mut exit_rx, if running => {
                 running = false;
                 // Everything the command did was committed before it exited.
-                src.read(&mut |item| {
-                    app.update(item_action(item, &mut resolver));
-                    Ok(())
-                })?;
+                read_into(&mut src, &mut app, &mut resolver)?;
                 let why = match st {
                     Ok(Ok(st)) => format!("command exited ({st})"),
                     Ok(Err(e)) => format!("command: cannot wait for it: {e}"),
@@ -286,23 +270,81 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
     Ok(())
 }
 
-/// An item for the app, with the object a call used looked up now, while it may still exist.
-fn item_action(item: Item, resolver: &mut Resolver) -> Action {
+/// What the capture side saw, for the app. `live` and `replay` both feed the app through
+/// [`feed`], so that a replay builds the model the live view did from the same events (the
+/// `model_tests` check it on a real capture).
+pub(crate) enum Seen {
+    /// A completed (or never-returning) call, or a process event.
+    Item(Item),
+    /// A call that has been waiting a while.
+    Pending(Call),
+    /// Events the kernel side could not queue, in total so far.
+    Lost(u64),
+}
+
+/// Give the app what was seen. Live, `resolver` looks up the object a call used in /proc now,
+/// while it may still exist; a replay has no /proc to look in (`None`): it knows only the
+/// objects the events name themselves, the SysV ids.
+pub(crate) fn feed(app: &mut App, seen: Seen, resolver: Option<&mut Resolver>) {
+    match seen {
+        Seen::Item(item) => app.update(item_action(item, resolver)),
+        // A call blocked on a descriptor holds it open: a sure time to look.
+        Seen::Pending(c) => app.update(match touch(&c, resolver) {
+            Some(t) => Action::PendingOn(Box::new(c), t),
+            None => Action::Pending(Box::new(c)),
+        }),
+        Seen::Lost(n) => {
+            if n != app.lost {
+                app.update(Action::Lost(n));
+            }
+        }
+    }
+}
+
+fn touch(c: &Call, resolver: Option<&mut Resolver>) -> Option<objects::Touch> {
+    match resolver {
+        Some(r) => r.touch(c),
+        None => resolve::from_events(c),
+    }
+}
+
+/// Everything now in the ring buffer, into the app.
+fn read_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) -> Result<()> {
+    src.read(&mut |item| {
+        feed(app, Seen::Item(item), Some(&mut *resolver));
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// The periodic check: calls that have now waited long enough, the lost count, the rate.
+fn check_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) {
+    for c in src.newly_pending() {
+        feed(app, Seen::Pending(c), Some(&mut *resolver));
+    }
+    feed(app, Seen::Lost(src.cap.lost()), None);
+    app.update(Action::Tick { now_ns: boot_ns() });
+}
+
+/// An item for the app, with the object a call used (see [`feed`]).
+fn item_action(item: Item, resolver: Option<&mut Resolver>) -> Action {
     match item {
-        Item::Call(c) => match resolver.touch(&c) {
+        Item::Call(c) => match touch(&c, resolver) {
             Some(t) => Action::CallOn(Box::new(c), t),
             None => Action::Call(Box::new(c)),
         },
         Item::Proc(p) => {
-            match &p {
-                Proc::Exit { pid, tid, .. } if pid == tid => resolver.exited(*pid),
-                Proc::Fork {
-                    pid,
-                    child,
-                    thread: false,
-                    ..
-                } => resolver.forked(*pid, *child),
-                _ => {}
+            if let Some(resolver) = resolver {
+                match &p {
+                    Proc::Exit { pid, tid, .. } if pid == tid => resolver.exited(*pid),
+                    Proc::Fork {
+                        pid,
+                        child,
+                        thread: false,
+                        ..
+                    } => resolver.forked(*pid, *child),
+                    _ => {}
+                }
             }
             Action::Proc(p)
         }

@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::app::{Action, App, Config, Prompt};
-use super::{keymap, take_terminal, ui};
+use super::{Seen, keymap, take_terminal, ui};
 use crate::recording::reader::{FrameRef, Reader};
 use crate::recording::replay::{Event as Rec, Replay};
 use crate::trace::{Item, Proc};
@@ -139,12 +139,15 @@ impl Player {
                 break;
             }
             if let Some(ev) = self.next.take() {
-                if let Rec::Lost { count, .. } = ev {
-                    self.lost += count;
-                    app.update(Action::Lost(self.lost));
-                } else {
-                    app.update(action(ev));
-                }
+                let seen = match ev {
+                    Rec::Item(item) => Seen::Item(item),
+                    Rec::Pending(c) => Seen::Pending(c),
+                    Rec::Lost { count, .. } => {
+                        self.lost += count;
+                        Seen::Lost(self.lost)
+                    }
+                };
+                super::feed(app, seen, None);
                 n += 1;
             }
         }
@@ -156,13 +159,17 @@ impl Player {
     }
 }
 
-fn action(ev: Rec) -> Action {
-    match ev {
-        Rec::Item(Item::Call(c)) => Action::Call(Box::new(c)),
-        Rec::Item(Item::Proc(p)) => Action::Proc(p),
-        Rec::Pending(c) => Action::Pending(Box::new(c)),
-        Rec::Lost { count, .. } => Action::Message(format!("{count} events lost while recording")),
+/// The whole recording at `path` fed into a new app as the replay's view is fed (at full
+/// speed), for tests.
+#[cfg(test)]
+pub(super) fn replay_all(path: &Path, keep: usize) -> Result<App> {
+    let mut player = Player::open(path)?;
+    let mut app = new_app(&player.replay, path, keep);
+    while !player.finished()? {
+        player.feed(&mut app, None, MAX_BATCH)?;
     }
+    app.update(Action::Finished("end of the recording".into()));
+    Ok(app)
 }
 
 fn new_app(replay: &Replay, path: &Path, keep: usize) -> App {

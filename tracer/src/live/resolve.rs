@@ -101,6 +101,13 @@ fn classify(path: &str, link: &str) -> Option<(ObjKey, Kind, String)> {
         .then(|| (ObjKey::Inode(meta.ino()), Kind::Fifo, link.to_string()))
 }
 
+/// The object `call` used or created as far as the events alone say: the SysV id it names or
+/// returns (a replay has no /proc to look in).
+pub fn from_events(call: &Call) -> Option<Touch> {
+    call.enter_ns?;
+    sysv(call)
+}
+
 impl Resolver {
     /// The object `call` used or created, when it can be told for sure.
     ///
@@ -113,7 +120,7 @@ impl Resolver {
     pub fn touch(&mut self, call: &Call) -> Option<Touch> {
         // Entered before tracing started: its arguments are unknown.
         call.enter_ns?;
-        if let Some(t) = sysv(call) {
+        if let Some(t) = from_events(call) {
             return Some(t);
         }
         let ok_fd = call.ret.filter(|r| *r >= 0);

@@ -139,6 +139,12 @@ impl Store {
         self.calls.get(self.index_of(seq)?)
     }
 
+    /// Every call held, oldest first.
+    #[cfg(test)]
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.calls.iter()
+    }
+
     /// Calls held.
     pub fn len(&self) -> usize {
         self.calls.len()
