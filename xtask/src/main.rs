@@ -3,6 +3,7 @@
 mod apt;
 mod bench;
 mod ebpf;
+mod fuzz;
 mod run;
 mod test;
 mod toolchain;
@@ -63,6 +64,13 @@ enum Cmd {
     },
     /// Only the VM step of `test`: boot a Debian 6.1 cloud kernel under QEMU and run tracer there
     Vm,
+    /// Fuzz the recording reader (tracer/fuzz) with libFuzzer on stable Rust, over a copy of the
+    /// committed corpus, for a bounded time; fails naming the input of any crash
+    Fuzz {
+        /// How long libFuzzer runs, after the build
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
 }
 
 /// What every step needs to know about this machine and workspace.
@@ -110,6 +118,7 @@ fn main() -> ExitCode {
         Cmd::Vm => build(&ctx, false)
             .and_then(|bin| vm::run(&ctx, &bin))
             .map(|()| 0),
+        Cmd::Fuzz { seconds } => fuzz::fuzz(&ctx, seconds).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
