@@ -59,10 +59,11 @@ enum Tool {
     StraceNoMatch,
     PerfTrace,
     Bpftrace,
+    BpftraceCount,
 }
 
 impl Tool {
-    const ALL: [Tool; 9] = [
+    const ALL: [Tool; 10] = [
         Tool::Untraced,
         Tool::UntracedAgain,
         Tool::TracerNull,
@@ -72,6 +73,7 @@ impl Tool {
         Tool::StraceNoMatch,
         Tool::PerfTrace,
         Tool::Bpftrace,
+        Tool::BpftraceCount,
     ];
 
     fn label(self) -> &'static str {
@@ -85,6 +87,7 @@ impl Tool {
             Tool::StraceNoMatch => "strace --seccomp-bpf, filter matching nothing",
             Tool::PerfTrace => "perf trace -o /dev/null",
             Tool::Bpftrace => "bpftrace printing every call",
+            Tool::BpftraceCount => "bpftrace counting calls (the mechanism's floor)",
         }
     }
 
@@ -242,19 +245,22 @@ impl Bench<'_> {
                 "--",
             ]),
             Tool::PerfTrace => pre(&["perf", "trace", "-o", "/dev/null", "--"]),
-            Tool::Bpftrace => {
-                let mut v: Vec<String> = [
-                    "bpftrace",
-                    "-o",
-                    "/dev/null",
-                    "-e",
-                    "tracepoint:raw_syscalls:sys_exit /comm == \"tbench\"/ \
-                     { printf(\"%d %d %d\\n\", tid, args->id, args->ret); }",
-                    "-c",
-                ]
-                .iter()
-                .map(|s| (*s).to_string())
-                .collect();
+            Tool::Bpftrace | Tool::BpftraceCount => {
+                // Both attach to raw_syscalls:sys_enter and sys_exit, as tracer does; the
+                // counting one is the least any tracer built on them can cost.
+                let program = if tool == Tool::Bpftrace {
+                    "tracepoint:raw_syscalls:sys_enter /comm == \"tbench\"/ \
+                     { printf(\"%d enter %d\\n\", tid, args->id); } \
+                     tracepoint:raw_syscalls:sys_exit /comm == \"tbench\"/ \
+                     { printf(\"%d exit %d %d\\n\", tid, args->id, args->ret); }"
+                } else {
+                    "tracepoint:raw_syscalls:sys_enter /comm == \"tbench\"/ { @enter = count(); } \
+                     tracepoint:raw_syscalls:sys_exit /comm == \"tbench\"/ { @exit = count(); }"
+                };
+                let mut v: Vec<String> = ["bpftrace", "-o", "/dev/null", "-e", program, "-c"]
+                    .iter()
+                    .map(|s| (*s).to_string())
+                    .collect();
                 v.push(inner.join(" "));
                 v
             }
@@ -350,7 +356,7 @@ impl Bench<'_> {
                 .find_map(|l| l.strip_prefix("tracer: in-kernel cost: "))
                 .map(str::to_string);
         }
-        if tool == Tool::Bpftrace {
+        if matches!(tool, Tool::Bpftrace | Tool::BpftraceCount) {
             s.lost = Some(parse_bpftrace_lost(&err));
         }
         Ok(s)
@@ -366,7 +372,7 @@ fn available_tools(ctx: &Ctx) -> Result<(Vec<Tool>, Vec<String>)> {
         let probe: Option<&[&str]> = match t {
             Tool::Strace | Tool::StraceNoMatch => Some(&["strace", "-o", "/dev/null", "true"]),
             Tool::PerfTrace => Some(&["perf", "trace", "-o", "/dev/null", "--", "true"]),
-            Tool::Bpftrace => Some(&["bpftrace", "-e", "BEGIN { exit(); }"]),
+            Tool::Bpftrace | Tool::BpftraceCount => Some(&["bpftrace", "-e", "BEGIN { exit(); }"]),
             _ => None,
         };
         if let Some(p) = probe {
