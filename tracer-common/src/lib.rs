@@ -326,6 +326,9 @@ pub struct Scratch {
 
 /// Indices of the per-CPU `STATS` array.
 pub const STAT_LOST: u32 = 0;
+/// Of the lost records, those that were a call's entry: calls seen = entry records received +
+/// these (a call whose entry was lost may still show its exit).
+pub const STAT_LOST_ENTER: u32 = 1;
 pub const STATS: u32 = 2;
 
 #[cfg(feature = "user")]

@@ -42,10 +42,10 @@ use tracer_common::{
     LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES,
     OP_MSGHDR, OP_STR, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT,
     REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC,
-    SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
-    SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC,
-    TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON,
-    TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
+    SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
+    SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec,
+    TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
+    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
 };
 
 #[map]
@@ -65,6 +65,29 @@ static STATS_MAP: PerCpuArray<u64> = PerCpuArray::with_max_entries(STATS, 0);
 /// Threads whose last entry-side copy faulted: retried at exit.
 #[map]
 static FAULTED: HashMap<u32, u32> = HashMap::with_max_entries(16384, 0);
+/// Flags that let the common case skip work, each set once and never cleared while tracer runs
+/// (plain stores of 1 race with nothing): [`SEEN_INT80_64`] and [`SEEN_FAULT`].
+#[map]
+static SEEN: Array<u64> = Array::with_max_entries(2, 0);
+/// A call entered the 32-bit way from 64-bit code (`int 0x80` with cs 0x33). Until one does,
+/// an exit with cs 0x33 is a `syscall`'s, and its instruction is not read from user memory again.
+const SEEN_INT80_64: u32 = 0;
+/// An entry-side copy faulted (`FAULTED` has had an entry). Until one does, exits skip the lookup.
+const SEEN_FAULT: u32 = 1;
+
+#[inline(always)]
+fn seen(i: u32) -> bool {
+    SEEN.get(i).is_none_or(|v| *v != 0)
+}
+
+#[inline(always)]
+fn set_seen(i: u32) {
+    if let Some(p) = SEEN.get_ptr_mut(i) {
+        // SAFETY: `p` points to a u64 map value; every writer stores the same value.
+        unsafe { core::ptr::write_volatile(p, 1) };
+    }
+}
+
 #[map]
 static SCRATCH: PerCpuArray<Scratch> = PerCpuArray::with_max_entries(1, 0);
 
@@ -225,6 +248,7 @@ fn resolve(
     regs_ptr: *const PtRegs,
     nr: Option<u64>,
 ) -> Option<&'static mut State> {
+    let nr_given = nr.is_some();
     // At exit `orig_ax` still holds the number (the argument registers are preserved too).
     let nr = match nr {
         Some(nr) => nr,
@@ -261,7 +285,17 @@ fn resolve(
     if rc != 0 {
         return None;
     }
-    let (abi, entry) = entry_of(&st.regs);
+    let enter = nr_given;
+    let (abi, entry) = if !enter && st.regs.cs != USER32_CS && !seen(SEEN_INT80_64) {
+        // 64-bit code, and no traced call has entered with int 0x80 from 64-bit code: the call
+        // being left entered with `syscall`.
+        (ABI_X86_64, ENTRY_SYSCALL)
+    } else {
+        entry_of(&st.regs)
+    };
+    if enter && abi == ABI_IA32 && st.regs.cs != USER32_CS {
+        set_seen(SEEN_INT80_64);
+    }
     st.abi = abi;
     st.entry = entry;
     st.nr = nr;
@@ -666,7 +700,12 @@ fn scratch() -> Option<*mut u8> {
 
 #[inline(always)]
 pub(crate) fn lost() {
-    if let Some(p) = STATS_MAP.get_ptr_mut(STAT_LOST) {
+    count(STAT_LOST);
+}
+
+#[inline(always)]
+fn count(stat: u32) {
+    if let Some(p) = STATS_MAP.get_ptr_mut(stat) {
         // SAFETY: a per-CPU slot: no other program writes it concurrently on this CPU.
         unsafe { *p += 1 };
     }
@@ -690,14 +729,18 @@ pub(crate) fn wake_flags() -> u64 {
     }
 }
 
-/// Copy the first `len` bytes of the scratch buffer to the ring buffer, counting a failure.
+/// Copy the first `len` bytes of the scratch buffer to the ring buffer, counting a failure
+/// (and, for a call's entry, counting it apart too).
 #[inline(always)]
-fn emit(buf: *mut u8, len: usize) {
+fn emit(buf: *mut u8, len: usize, enter: bool) {
     let len = len.min(SCRATCH_SIZE);
     // SAFETY: `buf` is the per-CPU scratch buffer of SCRATCH_SIZE bytes and `len` is at most that.
     let data = unsafe { core::slice::from_raw_parts(buf, len) };
     if EVENTS.output::<[u8]>(data, wake_flags()).is_err() {
         lost();
+        if enter {
+            count(STAT_LOST_ENTER);
+        }
     }
 }
 
@@ -767,7 +810,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     let tid = pid_tgid as u32;
     // Entry-side copies that faulted are made again now: the call has faulted the pages in.
     // SAFETY: the value is a plain u32, only tested for presence.
-    let retry = !enter && unsafe { FAULTED.get(&tid) }.is_some();
+    let retry = !enter && seen(SEEN_FAULT) && unsafe { FAULTED.get(&tid) }.is_some();
     if retry {
         let _ = FAULTED.remove(&tid);
     }
@@ -779,6 +822,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     w.set_cur(body_off + body_len);
     run_ops(&mut w, st, when, retry, ret, cfg.snaplen as usize);
     if enter && st.faulted != 0 {
+        set_seen(SEEN_FAULT);
         let _ = FAULTED.insert(&tid, &1, 0);
     }
     let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
@@ -808,7 +852,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         let kind = if enter { REC_ENTER } else { REC_EXIT };
         *buf.cast::<RecordHeader>() = header(kind, st.abi, st.entry, w.cur(), pid_tgid);
     }
-    emit(buf, w.cur());
+    emit(buf, w.cur(), enter);
     Some(())
 }
 
@@ -918,7 +962,7 @@ fn on_exec(ctx: &TracePointContext) -> Option<()> {
         ptr::write_unaligned(buf.add(body_off).cast::<ExecRecord>(), body);
         ptr::write_unaligned(buf.add(cur).cast::<CaptureHeader>(), cap);
     }
-    emit(buf, end);
+    emit(buf, end, false);
     Some(())
 }
 

@@ -9,7 +9,9 @@ use aya::maps::{Array, HashMap, MapData, PerCpuArray, RingBuf};
 use aya::programs::{RawTracePoint, TracePoint};
 use aya::{Ebpf, EbpfLoader};
 use tokio::io::unix::AsyncFd;
-use tracer_common::{Config, SCOPE_ALL, SCOPE_TRACKED, STAT_LOST, SyscallSpec, TRACK_ON};
+use tracer_common::{
+    Config, SCOPE_ALL, SCOPE_TRACKED, STAT_LOST, STAT_LOST_ENTER, SyscallSpec, TRACK_ON,
+};
 
 use crate::kernel::hops::{self, HopStatus};
 use crate::kernel::ksyms::Ksyms;
@@ -256,13 +258,22 @@ impl Capture {
 
     /// Events the kernel side could not put in the ring buffer, so far.
     pub fn lost(&self) -> u64 {
+        self.stat(STAT_LOST)
+    }
+
+    /// Of [`Capture::lost`], the calls' entries: each is a call whose start was not recorded.
+    pub fn lost_entries(&self) -> u64 {
+        self.stat(STAT_LOST_ENTER)
+    }
+
+    fn stat(&self, index: u32) -> u64 {
         let Some(map) = self.ebpf.map("STATS_MAP") else {
             return 0;
         };
         let Ok(stats) = PerCpuArray::<_, u64>::try_from(map) else {
             return 0;
         };
-        stats.get(&STAT_LOST, 0).map_or(0, |v| v.iter().sum())
+        stats.get(&index, 0).map_or(0, |v| v.iter().sum())
     }
 }
 

@@ -387,7 +387,17 @@ impl Sink {
     }
 
     /// Drain, write the summary, flush; returns the line for the person who ran it.
-    fn finish(mut self, src: &mut Source, counts: &mut Counts) -> io::Result<String> {
+    fn finish(self, src: &mut Source, counts: &mut Counts) -> io::Result<String> {
+        let mut msg = self.finish_inner(src, counts)?;
+        let entries = src.cap.lost_entries();
+        if counts.lost_seen > 0 {
+            // Exact accounting: the calls that started = the entries recorded + these.
+            msg.push_str(&format!(" ({entries} of them calls' entries)"));
+        }
+        Ok(msg)
+    }
+
+    fn finish_inner(mut self, src: &mut Source, counts: &mut Counts) -> io::Result<String> {
         self.read(src, counts)?;
         self.tick(src, counts)?;
         let lost = counts.lost_seen;
