@@ -170,6 +170,19 @@ fn parse_tracer_summary(stderr: &str) -> Option<(u64, u64)> {
     Some((calls, lost))
 }
 
+/// From tracer's summary when events were lost: `..., 12 events lost (5 of them calls' entries)`.
+fn parse_lost_entries(stderr: &str) -> Option<u64> {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("tracer: ") && l.contains("events lost"))?;
+    line.split_once("events lost (")?
+        .1
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// bpftrace's `Lost N events` lines, summed.
 fn parse_bpftrace_lost(stderr: &str) -> u64 {
     stderr
@@ -508,8 +521,8 @@ pub fn run(ctx: &Ctx, bin: &Path, opts: &Opts) -> Result<()> {
     Ok(())
 }
 
-/// Throughput at the fastest single-process rate, above it (two writers on two cores and a
-/// small ring), and peak memory over 10 million calls.
+/// Throughput at the fastest single-process rate and with two loops on two cores, above it (a
+/// small ring), and peak memory and CPU over 10 million calls.
 fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
     let mut out = String::new();
     let untraced = b.run_once(Tool::Untraced, dense, 200_000, &[])?;
@@ -518,60 +531,80 @@ fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
     let n = (10e9 / traced.ns_per_iter.max(1.0)) as u64;
     let s = b.run_once(Tool::TracerFile, dense, n, &[])?;
     let secs = s.ns_per_iter * n as f64 / 1e9;
+    let setup = s.recorded.unwrap_or(0).saturating_sub(s.calls);
     let _ = writeln!(
         out,
         "- Sustained, one process (the dense loop for {secs:.1} s, recorded to a file): \
-         {:.0} calls/s recorded, {} lost (the workload made {} calls; tracer recorded {}, \
-         the rest are its set-up and exit calls). Untraced, the loop runs at {:.0} calls/s.",
+         {:.0} calls/s ({:.0} events/s: an entry and an exit each), {} lost. The loop made {} \
+         calls; tracer recorded {}, the {setup} more being the workload's start and exit. \
+         Untraced, the loop runs at {:.0} calls/s.",
         s.calls as f64 / secs,
+        2.0 * s.calls as f64 / secs,
         s.lost.unwrap_or(0),
         s.calls,
         s.recorded.unwrap_or(0),
         2e9 / untraced.ns_per_iter.max(1.0),
     );
-    // Above it: two loops on two cores into a 64 KiB ring.
-    let two = vec![
-        "sh".to_string(),
-        "-c".to_string(),
-        format!(
-            "{b} workload dense -n {n} & {b} workload dense -n {n}; wait",
-            b = b.bin.display(),
-            n = n / 2
-        ),
-    ];
-    let argv = b.tracer(
-        &[
-            "-o",
-            "/dev/null",
-            "-e",
-            &dense.syscalls,
-            "--ring-pages",
-            "16",
-        ],
-        two,
-    );
-    let (err, _) = Bench::spawn(&argv, RUN_TIMEOUT)?;
-    let made: u64 = err
-        .lines()
-        .filter_map(parse_workload_line)
-        .map(|w| w.calls)
-        .sum();
-    let (recorded, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
-    let _ = writeln!(
-        out,
-        "- Above the limit (two dense loops on two cores, a 64 KiB ring): the loops made {made} \
-         calls; tracer recorded {recorded} and counted {lost} events lost (each call is two \
-         events, its entry and its exit), reported in the summary and in the recording."
-    );
-    // Peak memory: 10 million calls recorded.
+    // Two loops: each workload pins itself to the last CPU it may use, so each gets a mask of
+    // its own.
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    for (ring, label) in [
+        (None, "the default 8 MiB ring"),
+        (Some("16"), "a 64 KiB ring"),
+    ] {
+        let script = if cpus >= 2 {
+            format!(
+                "taskset -c {a} {b} workload dense -n {n} & taskset -c {c} {b} workload dense -n {n}; wait",
+                a = cpus - 2,
+                c = cpus - 1,
+                b = b.bin.display(),
+                n = n / 2
+            )
+        } else {
+            format!(
+                "{b} workload dense -n {n} & {b} workload dense -n {n}; wait",
+                b = b.bin.display(),
+                n = n / 2
+            )
+        };
+        let mut extra = vec!["-o", "/dev/null", "-e", dense.syscalls.as_str()];
+        if let Some(pages) = ring {
+            extra.extend(["--ring-pages", pages]);
+        }
+        let argv = b.tracer(&extra, vec!["sh".into(), "-c".into(), script]);
+        let (err, _) = Bench::spawn(&argv, RUN_TIMEOUT)?;
+        let lines: Vec<WorkloadLine> = err.lines().filter_map(parse_workload_line).collect();
+        let made: u64 = lines.iter().map(|w| w.calls).sum();
+        let rate: f64 = lines
+            .iter()
+            .map(|w| w.calls as f64 / (w.ns_per_iter * w.iterations as f64 / 1e9))
+            .sum();
+        let (recorded, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
+        let entries = parse_lost_entries(&err).unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "- Two dense loops on two CPUs, {label}: {rate:.0} calls/s together; the loops made \
+             {made} calls; tracer recorded {recorded} and counted {lost} events lost, {entries} \
+             of them calls' entries: recorded + lost entries = {} (the rest are the start and \
+             exit of the workloads and their shell).",
+            recorded + entries
+        );
+    }
+    // Peak memory and CPU: 10 million calls recorded.
+    let nomatch = b.run_once(Tool::TracerNoMatch, dense, 1000, &[])?;
     let m = b.run_once(Tool::TracerNull, dense, 5_000_000, &[])?;
+    let startup = nomatch.tool_cpu_ns.unwrap_or(0);
+    let cpu = m.tool_cpu_ns.unwrap_or(0);
     let _ = writeln!(
         out,
-        "- Peak RSS recording 10 million calls (`tracer record -o /dev/null`, the dense loop, \
-         5 million iterations): {:.1} MiB (the larger of tracer's and the workload's; \
-         getrusage). tracer's own CPU: {:.0} ns per recorded call.",
+        "- Recording 10 million calls (`tracer record -o /dev/null`, the dense loop, 5 million \
+         iterations): peak RSS {:.1} MiB (getrusage: the larger of tracer's and the workload's); \
+         tracer's own CPU {:.2} s, of which {:.2} s is its start and exit (a run that records \
+         nothing): {:.0} ns per recorded call.",
         m.max_rss_kib as f64 / 1024.0,
-        m.tool_cpu_ns.unwrap_or(0) as f64 / m.recorded.unwrap_or(1).max(1) as f64
+        cpu as f64 / 1e9,
+        startup as f64 / 1e9,
+        cpu.saturating_sub(startup) as f64 / m.recorded.unwrap_or(1).max(1) as f64
     );
     Ok(out)
 }
@@ -623,50 +656,33 @@ fn report(
     }
     let _ = writeln!(
         r,
-        "\nCalls made, recorded and lost (the largest loss of the runs); tracer's own CPU per \
-         recorded call: its CPU time beyond that of the runs that record nothing, which is its \
-         start-up and exit ({:.2} s in the first workload's runs); peak RSS, the larger of the \
-         tool's and the workload's:\n",
-        workloads
-            .first()
-            .map_or(0.0, |w| startup_cpu_ns(results, &w.name) / 1e9)
+        "\nCalls made by the last run's loop, calls recorded (with the workload's own start and \
+         exit calls), events lost (the most of any run), peak RSS (the larger of the tool's and \
+         the workload's; tracer's CPU per call is in the throughput section, from a long run):\n"
     );
     let _ = writeln!(
         r,
-        "| workload | configuration | calls made | calls recorded | lost | tracer CPU ns/call | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|"
+        "| workload | configuration | calls made | calls recorded | lost | peak RSS MiB |\n|---|---|---:|---:|---:|---:|"
     );
     for w in workloads {
-        let startup = startup_cpu_ns(results, &w.name);
         for &t in tools
             .iter()
-            .filter(|t| t.is_tracer() || **t == Tool::Bpftrace)
+            .filter(|t| t.is_tracer() || matches!(t, Tool::Bpftrace | Tool::BpftraceCount))
         {
             let Some(v) = results.get(&(w.name.clone(), t)) else {
                 continue;
             };
             let last = &v[v.len() - 1];
             let lost = v.iter().filter_map(|s| s.lost).max();
-            let mut cpu: Vec<f64> = v
-                .iter()
-                .filter(|s| s.recorded.unwrap_or(0) > 0)
-                .filter_map(|s| {
-                    Some((s.tool_cpu_ns? as f64 - startup).max(0.0) / s.recorded? as f64)
-                })
-                .collect();
             let rss = v.iter().map(|s| s.max_rss_kib).max().unwrap_or(0);
             let _ = writeln!(
                 r,
-                "| {} | {} | {} | {} | {} | {} | {:.1} |",
+                "| {} | {} | {} | {} | {} | {:.1} |",
                 w.name,
                 t.label(),
                 last.calls,
                 last.recorded.map_or("-".into(), |x| x.to_string()),
                 lost.map_or("-".into(), |x| x.to_string()),
-                if cpu.is_empty() {
-                    "-".to_string()
-                } else {
-                    format!("{:.0}", median(&mut cpu))
-                },
                 rss as f64 / 1024.0
             );
         }
@@ -699,21 +715,6 @@ fn report(
         let _ = writeln!(r, "\nNote: {n}");
     }
     r
-}
-
-/// tracer's CPU time in the runs of `workload` that record nothing: its start-up and exit
-/// (loading and verifying the programs, attaching, reading the symbols).
-fn startup_cpu_ns(results: &Results, workload: &str) -> f64 {
-    results
-        .get(&(workload.to_string(), Tool::TracerNoMatch))
-        .map_or(0.0, |v| {
-            let mut c: Vec<f64> = v
-                .iter()
-                .filter_map(|s| s.tool_cpu_ns)
-                .map(|c| c as f64)
-                .collect();
-            median(&mut c)
-        })
 }
 
 fn machine_line() -> String {
@@ -781,6 +782,11 @@ mod tests {
                    the command exit status: 0\n";
         assert_eq!(parse_tracer_summary(err), Some((600_018, 7)));
         assert_eq!(parse_tracer_summary("tracer: hello"), None);
+        assert_eq!(parse_lost_entries(err), None);
+        let lossy = "tracer: 10 events recorded (4 calls, 1 KiB), 7 events lost (3 of them calls' \
+                     entries)\n";
+        assert_eq!(parse_tracer_summary(lossy), Some((4, 7)));
+        assert_eq!(parse_lost_entries(lossy), Some(3));
         assert_eq!(
             parse_bpftrace_lost("Lost 12 events\nx\n  Lost 3 events\n"),
             15

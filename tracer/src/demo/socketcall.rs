@@ -62,8 +62,8 @@ pub(super) mod ia32 {
     };
 
     /// ia32 system call numbers (`arch/x86/entry/syscalls/syscall_32.tbl`).
-    pub const NR_CLOSE: u32 = 6;
-    pub const NR_SOCKETCALL: u32 = 102;
+    pub const IA32_NR_CLOSE: u32 = 6;
+    pub const IA32_NR_SOCKETCALL: u32 = 102;
     /// `socketcall` operations (`<linux/net.h>`).
     pub const SYS_SOCKET: u32 = 1;
     pub const SYS_BIND: u32 = 2;
@@ -207,7 +207,7 @@ pub(super) mod ia32 {
 
         page.set_args([libc::AF_UNIX as u32, libc::SOCK_STREAM as u32, 0]);
         // SAFETY: ecx points at a 3-word argument array in the low page, as SYS_SOCKET reads.
-        let ret = unsafe { int80(NR_SOCKETCALL, SYS_SOCKET, page.addr32(0)) };
+        let ret = unsafe { int80(IA32_NR_SOCKETCALL, SYS_SOCKET, page.addr32(0)) };
         println!(
             "ia32: int 0x80 eax=102 socketcall(SYS_SOCKET, [AF_UNIX, SOCK_STREAM, 0]) = {ret}"
         );
@@ -216,7 +216,7 @@ pub(super) mod ia32 {
         page.set_args([fd, page.addr32(ADDR_OFFSET), addr_len]);
         // SAFETY: ecx points at a 3-word argument array in the low page whose second word is
         // the 32-bit address of a sockaddr_un of at least `addr_len` bytes in the same page.
-        let ret = unsafe { int80(NR_SOCKETCALL, SYS_BIND, page.addr32(0)) };
+        let ret = unsafe { int80(IA32_NR_SOCKETCALL, SYS_BIND, page.addr32(0)) };
         println!(
             "ia32: int 0x80 eax=102 socketcall(SYS_BIND, [{fd}, {:#x}, {addr_len}]) = {ret}",
             page.addr32(ADDR_OFFSET)
@@ -224,7 +224,7 @@ pub(super) mod ia32 {
         let bound = raw_result("ia32 socketcall(SYS_BIND)", ret);
 
         // SAFETY: close takes no pointers; `fd` is the socket created above and not used again.
-        let ret = unsafe { int80(NR_CLOSE, fd, 0) };
+        let ret = unsafe { int80(IA32_NR_CLOSE, fd, 0) };
         println!("ia32: int 0x80 eax=6 close({fd}) = {ret}");
         bound?;
         raw_result("ia32 close", ret)?;

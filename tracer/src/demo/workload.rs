@@ -6,16 +6,17 @@
 //! does its set-up, then times only its loop with `CLOCK_MONOTONIC`, so the start-up of whichever
 //! tracer runs it is not in the figure. It prints one line on stderr:
 //!
-//! `workload NAME iterations=N calls=C ns_per_iter=X cpu_ns=Y`
+//! `workload NAME iterations=N calls=C ns_per_iter=X cpu_ns=Y cpu=K`
 //!
 //! where `calls` is the number of system calls the loop made (all processes), the number a
 //! tracer must account for (received + lost), and `cpu_ns` the CPU time of the workload's
-//! processes (user + system, children included) over their whole life.
+//! processes (user + system, children included) over their whole life, and `cpu` the one CPU
+//! the workload runs on (see [`pin_to_last_cpu`]).
 
 use std::io;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 
 use super::util::{self, Fd, IpcKind, IpcObject, check};
 
@@ -81,6 +82,7 @@ pub fn run(name: &str, iterations: u64) -> Result<()> {
     }
     // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes.
     unsafe { libc::prctl(libc::PR_SET_NAME, c"tbench".as_ptr()) };
+    let cpu = pin_to_last_cpu()?;
     let ns = match name {
         "dense" => dense(iterations)?,
         "socketpair-pingpong" => socketpair_pingpong(iterations)?,
@@ -92,13 +94,42 @@ pub fn run(name: &str, iterations: u64) -> Result<()> {
     };
     let tenths = ns * 10 / u128::from(iterations);
     eprintln!(
-        "workload {name} iterations={iterations} calls={} ns_per_iter={}.{} cpu_ns={}",
+        "workload {name} iterations={iterations} calls={} ns_per_iter={}.{} cpu_ns={} cpu={cpu}",
         iterations * info.calls_per_iter,
         tenths / 10,
         tenths % 10,
         cpu_ns()
     );
     Ok(())
+}
+
+/// Runs this process (and the children it forks) on the last CPU it may use.
+///
+/// Unpinned, a two-process ping-pong's time is mostly the wake-up of an idle CPU (tens of
+/// microseconds in a VM), which a busy tracer on the other CPU shortens: traced runs came out
+/// faster than untraced ones. On one CPU each round trip is two context switches, and a tracer's
+/// reader runs on another CPU, as it would on a real machine with cores to spare.
+fn pin_to_last_cpu() -> Result<usize> {
+    // SAFETY: an all-zero cpu_set_t is the empty set; the calls read and write only `set`.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; `set` is a valid cpu_set_t of the size passed.
+    check("sched_getaffinity", unsafe {
+        libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &raw mut set)
+    })?;
+    let cpu = (0..libc::CPU_SETSIZE as usize)
+        .rev()
+        // SAFETY: `c` is below CPU_SETSIZE.
+        .find(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+        .context("no CPU in this process's affinity mask")?;
+    // SAFETY: as above.
+    let mut one: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `cpu` is below CPU_SETSIZE.
+    unsafe { libc::CPU_SET(cpu, &mut one) };
+    // SAFETY: `one` is a valid cpu_set_t of the size passed.
+    check("sched_setaffinity", unsafe {
+        libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &raw const one)
+    })?;
+    Ok(cpu)
 }
 
 /// User + system time of this process and its reaped children, in nanoseconds.
@@ -295,15 +326,16 @@ fn socketcall32(n: u64) -> Result<u128> {
     for _ in 0..n {
         page.set_args([libc::AF_UNIX as u32, libc::SOCK_STREAM as u32, 0]);
         // SAFETY: ecx points at a 3-word argument array in the low page, as SYS_SOCKET reads.
-        let ret = unsafe { ia32::int80(ia32::NR_SOCKETCALL, ia32::SYS_SOCKET, page.addr32(0)) };
+        let ret =
+            unsafe { ia32::int80(ia32::IA32_NR_SOCKETCALL, ia32::SYS_SOCKET, page.addr32(0)) };
         let fd = ia32::raw_result("ia32 socketcall(SYS_SOCKET)", ret)? as u32;
         page.set_args([fd, addr32, len]);
         // SAFETY: ecx points at a 3-word argument array in the low page whose second word is
         // the 32-bit address of a sockaddr_un of `len` bytes in the same page.
-        let ret = unsafe { ia32::int80(ia32::NR_SOCKETCALL, ia32::SYS_BIND, page.addr32(0)) };
+        let ret = unsafe { ia32::int80(ia32::IA32_NR_SOCKETCALL, ia32::SYS_BIND, page.addr32(0)) };
         let bound = ia32::raw_result("ia32 socketcall(SYS_BIND)", ret);
         // SAFETY: close takes no pointers; `fd` is the socket made above, not used again.
-        let ret = unsafe { ia32::int80(ia32::NR_CLOSE, fd, 0) };
+        let ret = unsafe { ia32::int80(ia32::IA32_NR_CLOSE, fd, 0) };
         bound?;
         ia32::raw_result("ia32 close", ret)?;
     }
