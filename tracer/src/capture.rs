@@ -40,6 +40,8 @@ pub struct Options {
     pub snaplen: u32,
     /// Ring buffer size in bytes (a power of two, at least a page).
     pub ring_bytes: u32,
+    /// Probe the C library's wrappers of the selected calls (uprobes).
+    pub wrappers: bool,
 }
 
 /// Missing privileges: exit code 2.
@@ -130,6 +132,8 @@ pub struct Capture {
     /// The C libraries whose wrappers are probed, and how many wrappers in each.
     pub libcs: Vec<(std::path::PathBuf, usize)>,
     pub ring: AsyncFd<RingBuf<MapData>>,
+    /// Whether the C library's wrappers were probed (`--no-wrappers` turns it off).
+    pub wrappers: bool,
     config: Config,
 }
 
@@ -221,7 +225,11 @@ impl Capture {
                 .enumerate()
                 .any(|(i, r)| r.name == name && opts.selection.contains(i))
         };
-        let libcs = crate::kernel::libc::attach(&mut ebpf, &mut links, &traced, &wanted);
+        let libcs = if opts.wrappers {
+            crate::kernel::libc::attach(&mut ebpf, &mut links, &traced, &wanted)
+        } else {
+            Vec::new()
+        };
         let ring = RingBuf::try_from(ebpf.take_map("EVENTS").context("map EVENTS")?)?;
         // SAFETY: the RingBuf owns its map fd, which stays open and unchanged until the
         // RingBuf (owned by the AsyncFd) is dropped.
@@ -234,6 +242,7 @@ impl Capture {
             ksyms: std::sync::Arc::new(ksyms),
             hops,
             ring,
+            wrappers: opts.wrappers,
             config,
         })
     }

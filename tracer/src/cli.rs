@@ -136,6 +136,10 @@ pub struct Scope {
     /// Only processes with this command name (repeatable).
     #[arg(short = 'c', long = "comm")]
     pub comms: Vec<String>,
+    /// Do not probe the C library's wrappers: the journey then infers the wrapper step. Each
+    /// probed call costs a breakpoint trap, most of tracer's overhead on calls like msgsnd.
+    #[arg(long = "no-wrappers")]
+    pub no_wrappers: bool,
     /// Bytes of each payload to capture (at most 1024).
     #[arg(short = 's', long = "snaplen", default_value_t = 32)]
     pub snaplen: u32,

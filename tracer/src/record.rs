@@ -75,6 +75,7 @@ pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<
         comms: scope.comms.clone(),
         snaplen: scope.snaplen,
         ring_bytes,
+        wrappers: !scope.no_wrappers,
     })
 }
 
@@ -216,10 +217,15 @@ impl Source {
             crate::kernel::hops::summary(&self.cap.hops),
             format!(
                 "libc wrappers probed in {}",
-                if libcs.is_empty() {
+                if !self.cap.wrappers {
+                    "no C library (--no-wrappers: the wrapper step is inferred)".to_string()
+                } else if libcs.is_empty() {
                     "no C library (uprobes unavailable)".to_string()
                 } else {
-                    libcs.join(", ")
+                    format!(
+                        "{} (each probed call costs a breakpoint trap; --no-wrappers skips them)",
+                        libcs.join(", ")
+                    )
                 }
             ),
         ]

@@ -55,6 +55,7 @@ enum Tool {
     TracerNull,
     TracerFile,
     TracerNoMatch,
+    TracerNoWrappers,
     Strace,
     StraceNoMatch,
     PerfTrace,
@@ -63,12 +64,13 @@ enum Tool {
 }
 
 impl Tool {
-    const ALL: [Tool; 10] = [
+    const ALL: [Tool; 11] = [
         Tool::Untraced,
         Tool::UntracedAgain,
         Tool::TracerNull,
         Tool::TracerFile,
         Tool::TracerNoMatch,
+        Tool::TracerNoWrappers,
         Tool::Strace,
         Tool::StraceNoMatch,
         Tool::PerfTrace,
@@ -83,6 +85,7 @@ impl Tool {
             Tool::TracerNull => "tracer record -o /dev/null",
             Tool::TracerFile => "tracer record -o FILE",
             Tool::TracerNoMatch => "tracer, filter matching nothing",
+            Tool::TracerNoWrappers => "tracer record --no-wrappers -o /dev/null",
             Tool::Strace => "strace -f -o /dev/null",
             Tool::StraceNoMatch => "strace --seccomp-bpf, filter matching nothing",
             Tool::PerfTrace => "perf trace -o /dev/null",
@@ -94,7 +97,7 @@ impl Tool {
     fn is_tracer(self) -> bool {
         matches!(
             self,
-            Tool::TracerNull | Tool::TracerFile | Tool::TracerNoMatch
+            Tool::TracerNull | Tool::TracerFile | Tool::TracerNoMatch | Tool::TracerNoWrappers
         )
     }
 }
@@ -246,6 +249,10 @@ impl Bench<'_> {
             Tool::TracerNull => self.tracer(&["-o", "/dev/null", "-e", &w.syscalls], inner),
             Tool::TracerFile => self.tracer(&["-o", &file, "-e", &w.syscalls], inner),
             Tool::TracerNoMatch => self.tracer(&["-o", "/dev/null", "-e", NO_MATCH], inner),
+            Tool::TracerNoWrappers => self.tracer(
+                &["--no-wrappers", "-o", "/dev/null", "-e", &w.syscalls],
+                inner,
+            ),
             Tool::Strace => pre(&["strace", "-f", "-o", "/dev/null", "--"]),
             Tool::StraceNoMatch => pre(&[
                 "strace",

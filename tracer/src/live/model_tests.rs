@@ -60,6 +60,7 @@ fn a_replay_builds_the_model_the_live_view_built() {
         comms: Vec::new(),
         snaplen: 64,
         ring_bytes: 16 << 20,
+        wrappers: true,
     };
     let mut src = Source::start(&opts).expect("loading the eBPF programs");
     let scope = format!("command \"demo {DEMOS}\"");

@@ -158,6 +158,7 @@ mod tests {
                 comms: vec![],
                 snaplen: 32,
                 ring_bytes: 1 << 20,
+                wrappers: true,
             },
             scope: "test",
             boot_to_wall_ns: 0,
