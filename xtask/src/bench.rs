@@ -56,6 +56,7 @@ enum Tool {
     TracerFile,
     TracerNoMatch,
     TracerNoWrappers,
+    TracerLive,
     Strace,
     StraceNoMatch,
     PerfTrace,
@@ -64,13 +65,14 @@ enum Tool {
 }
 
 impl Tool {
-    const ALL: [Tool; 11] = [
+    const ALL: [Tool; 12] = [
         Tool::Untraced,
         Tool::UntracedAgain,
         Tool::TracerNull,
         Tool::TracerFile,
         Tool::TracerNoMatch,
         Tool::TracerNoWrappers,
+        Tool::TracerLive,
         Tool::Strace,
         Tool::StraceNoMatch,
         Tool::PerfTrace,
@@ -86,6 +88,7 @@ impl Tool {
             Tool::TracerFile => "tracer record -o FILE",
             Tool::TracerNoMatch => "tracer, filter matching nothing",
             Tool::TracerNoWrappers => "tracer record --no-wrappers -o /dev/null",
+            Tool::TracerLive => "tracer live (in a tmux terminal)",
             Tool::Strace => "strace -f -o /dev/null",
             Tool::StraceNoMatch => "strace --seccomp-bpf, filter matching nothing",
             Tool::PerfTrace => "perf trace -o /dev/null",
@@ -253,6 +256,20 @@ impl Bench<'_> {
                 &["--no-wrappers", "-o", "/dev/null", "-e", &w.syscalls],
                 inner,
             ),
+            Tool::TracerLive => {
+                let out = self.dir.join("live-command.out").display().to_string();
+                let mut v = vec![
+                    self.bin.display().to_string(),
+                    "live".into(),
+                    "--command-output".into(),
+                    out,
+                    "-e".into(),
+                    w.syscalls.clone(),
+                    "--".into(),
+                ];
+                v.extend(inner);
+                v
+            }
             Tool::Strace => pre(&["strace", "-f", "-o", "/dev/null", "--"]),
             Tool::StraceNoMatch => pre(&[
                 "strace",
@@ -344,6 +361,9 @@ impl Bench<'_> {
         iterations: u64,
         extra: &[&str],
     ) -> Result<Sample> {
+        if tool == Tool::TracerLive {
+            return self.run_live(w, iterations);
+        }
         let mut argv = self.command(tool, w, iterations);
         if !extra.is_empty() {
             // Options for tracer record go before its `--`.
@@ -382,6 +402,131 @@ impl Bench<'_> {
         }
         Ok(s)
     }
+
+    /// `tracer live` is a terminal UI and has no headless mode: it runs in a detached tmux
+    /// session (a 160x48 terminal), drawing as it would for a user, with the workload's output
+    /// sent to a file. When the workload's line is there and the status bar says the trace has
+    /// finished, the bench reads the lost count off the screen and tracer's peak RSS
+    /// (`VmHWM`) from /proc, then quits with `q`.
+    fn run_live(&self, w: &Workload, iterations: u64) -> Result<Sample> {
+        let out = self.dir.join("live-command.out");
+        let _ = std::fs::remove_file(&out);
+        let session = Tmux(format!("tracer-bench-{}", std::process::id()));
+        let argv = self.command(Tool::TracerLive, w, iterations);
+        util::run(
+            Command::new("tmux")
+                .args([
+                    "new-session",
+                    "-d",
+                    "-s",
+                    &session.0,
+                    "-x",
+                    "160",
+                    "-y",
+                    "48",
+                ])
+                .args(&argv),
+        )?;
+        let pid: u32 = session
+            .query("#{pane_pid}")?
+            .trim()
+            .parse()
+            .context("tmux pane pid")?;
+        let start = Instant::now();
+        let (line, screen) = loop {
+            let screen = session.query_screen().unwrap_or_default();
+            let line = std::fs::read_to_string(&out)
+                .ok()
+                .and_then(|s| parse_workload_line(&s));
+            if let Some(line) = line
+                && screen.contains("trace finished")
+            {
+                break (line, screen);
+            }
+            if start.elapsed() > RUN_TIMEOUT {
+                bail!("`{}` did not finish; its screen:\n{screen}", argv.join(" "));
+            }
+            if !session.alive() {
+                bail!("`{}` ended early; its screen:\n{screen}", argv.join(" "));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let hwm_kib = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(0);
+        let _ = Command::new("tmux")
+            .args(["send-keys", "-t", &session.0, "q"])
+            .status();
+        let quit = Instant::now();
+        while session.alive() && quit.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        drop(session);
+        settle();
+        Ok(Sample {
+            ns_per_iter: line.ns_per_iter,
+            calls: line.calls,
+            lost: parse_live_lost(&screen),
+            max_rss_kib: hwm_kib,
+            ..Sample::default()
+        })
+    }
+}
+
+/// A detached tmux session, killed when dropped.
+struct Tmux(String);
+
+impl Tmux {
+    fn query(&self, format: &str) -> Result<String> {
+        let out = Command::new("tmux")
+            .args(["display-message", "-p", "-t", &self.0, format])
+            .output()
+            .context("running tmux")?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn query_screen(&self) -> Result<String> {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.0])
+            .output()
+            .context("running tmux")?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.0])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// The lost count on the live view's status bar: `lost 0`, or `LOST N` once any were lost.
+fn parse_live_lost(screen: &str) -> Option<u64> {
+    let status = screen
+        .lines()
+        .rev()
+        .find(|l| l.contains("trace finished"))?;
+    let words: Vec<&str> = status.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|p| p[0] == "lost" || p[0] == "LOST")
+        .and_then(|p| p[1].parse().ok())
 }
 
 /// Wait until no process named `tracer` is left but those that ran before the bench started:
@@ -423,7 +568,7 @@ fn tracer_processes() -> Vec<u32> {
 
 /// Which of the compared tools this machine has; the missing ones are skipped with a reason.
 fn available_tools(ctx: &Ctx) -> Result<(Vec<Tool>, Vec<String>)> {
-    apt::ensure_packages(ctx, &["strace", "linux-perf", "bpftrace"])?;
+    apt::ensure_packages(ctx, &["strace", "linux-perf", "bpftrace", "tmux"])?;
     let mut tools = Vec::new();
     let mut notes = Vec::new();
     for t in Tool::ALL {
@@ -431,6 +576,7 @@ fn available_tools(ctx: &Ctx) -> Result<(Vec<Tool>, Vec<String>)> {
             Tool::Strace | Tool::StraceNoMatch => Some(&["strace", "-o", "/dev/null", "true"]),
             Tool::PerfTrace => Some(&["perf", "trace", "-o", "/dev/null", "--", "true"]),
             Tool::Bpftrace | Tool::BpftraceCount => Some(&["bpftrace", "-e", "BEGIN { exit(); }"]),
+            Tool::TracerLive => Some(&["tmux", "-V"]),
             _ => None,
         };
         if let Some(p) = probe {
@@ -652,6 +798,16 @@ fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
         startup as f64 / 1e9,
         cpu.saturating_sub(startup) as f64 / m.recorded.unwrap_or(1).max(1) as f64
     );
+    let live = b.run_live(dense, 5_000_000)?;
+    let _ = writeln!(
+        out,
+        "- The live view over 10 million calls (`tracer live` in a tmux terminal, the same \
+         loop): peak RSS {:.1} MiB (tracer's `VmHWM`; the view keeps the newest calls and \
+         counts the evicted ones), {} events lost, the loop at {:.0} ns per iteration.",
+        live.max_rss_kib as f64 / 1024.0,
+        live.lost.map_or("?".into(), |x| x.to_string()),
+        live.ns_per_iter
+    );
     Ok(out)
 }
 
@@ -711,10 +867,9 @@ fn report(
         "| workload | configuration | calls made | calls recorded | lost | peak RSS MiB |\n|---|---|---:|---:|---:|---:|"
     );
     for w in workloads {
-        for &t in tools
-            .iter()
-            .filter(|t| t.is_tracer() || matches!(t, Tool::Bpftrace | Tool::BpftraceCount))
-        {
+        for &t in tools.iter().filter(|t| {
+            t.is_tracer() || matches!(t, Tool::TracerLive | Tool::Bpftrace | Tool::BpftraceCount)
+        }) {
             let Some(v) = results.get(&(w.name.clone(), t)) else {
                 continue;
             };
@@ -837,6 +992,16 @@ mod tests {
             parse_bpftrace_lost("Lost 12 events\nx\n  Lost 3 events\n"),
             15
         );
+    }
+
+    #[test]
+    fn live_lost_from_the_status_bar() {
+        let fine =
+            "calls...\ncommand exited (exit status: 0), trace finished │ lost 0 │ 0 ev/s │\n";
+        assert_eq!(parse_live_lost(fine), Some(0));
+        let lossy = "command exited (exit status: 0), trace finished │ LOST 1234 │ 0 ev/s │";
+        assert_eq!(parse_live_lost(lossy), Some(1234));
+        assert_eq!(parse_live_lost("tracing: command running │ lost 0 │"), None);
     }
 
     #[test]
