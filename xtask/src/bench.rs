@@ -438,10 +438,17 @@ impl Bench<'_> {
             let line = std::fs::read_to_string(&out)
                 .ok()
                 .and_then(|s| parse_workload_line(&s));
-            if let Some(line) = line
-                && screen.contains("trace finished")
-            {
-                break (line, screen);
+            if screen.contains("trace finished") {
+                if let Some(line) = line {
+                    break (line, screen);
+                }
+                // The workload ended without its line: it failed, and said why.
+                let said = std::fs::read_to_string(&out).unwrap_or_default();
+                bail!(
+                    "the workload under `{}` failed: {}",
+                    argv.join(" "),
+                    said.trim()
+                );
             }
             if start.elapsed() > RUN_TIMEOUT {
                 bail!("`{}` did not finish; its screen:\n{screen}", argv.join(" "));
@@ -633,6 +640,8 @@ fn calibrate(b: &Bench, tool: Tool, w: &Workload) -> Result<u64> {
 }
 
 type Results = BTreeMap<(String, Tool), Vec<Sample>>;
+/// Why a configuration failed, by workload and tool.
+type Failures = BTreeMap<(String, Tool), String>;
 
 pub fn run(ctx: &Ctx, bin: &Path, opts: &Opts) -> Result<()> {
     PREEXISTING.get_or_init(tracer_processes);
@@ -657,12 +666,30 @@ pub fn run(ctx: &Ctx, bin: &Path, opts: &Opts) -> Result<()> {
     let started = Instant::now();
     let mut results: Results = BTreeMap::new();
     let mut costs = BTreeMap::new();
+    let mut failed: Failures = BTreeMap::new();
     for w in &workloads {
         let mut iters = BTreeMap::new();
+        // A configuration that fails is reported as failed, with why, and the rest go on: a
+        // tool that cannot run a workload is a result, not a reason to lose the others.
+        let mut fail = |t: Tool, e: anyhow::Error| {
+            let why = format!("{e:#}");
+            say(&format!(
+                "bench {} under {}: failed: {why}",
+                w.name,
+                t.label()
+            ));
+            failed.insert((w.name.clone(), t), why);
+        };
         for &t in &tools {
-            let n = calibrate(&b, t, w)
-                .with_context(|| format!("calibrating {} under {}", w.name, t.label()))?;
-            iters.insert(t, n);
+            match calibrate(&b, t, w) {
+                Ok(n) => {
+                    iters.insert(t, n);
+                }
+                Err(e) if matches!(t, Tool::Untraced) => {
+                    return Err(e.context(format!("calibrating {} untraced", w.name)));
+                }
+                Err(e) => fail(t, e.context("calibrating")),
+            }
         }
         say(&format!("bench {}: iterations {iters:?}", w.name));
         for round in 0..opts.runs {
@@ -673,10 +700,18 @@ pub fn run(ctx: &Ctx, bin: &Path, opts: &Opts) -> Result<()> {
                 order.reverse();
             }
             for t in order {
-                let s = b
-                    .run_once(t, w, iters[&t], &[])
-                    .with_context(|| format!("{} under {}", w.name, t.label()))?;
-                results.entry((w.name.clone(), t)).or_default().push(s);
+                let Some(&n) = iters.get(&t) else { continue };
+                match b.run_once(t, w, n, &[]) {
+                    Ok(s) => results.entry((w.name.clone(), t)).or_default().push(s),
+                    Err(e) if matches!(t, Tool::Untraced) => {
+                        return Err(e.context(format!("{} untraced", w.name)));
+                    }
+                    Err(e) => {
+                        fail(t, e.context(format!("round {}", round + 1)));
+                        iters.remove(&t);
+                        results.remove(&(w.name.clone(), t));
+                    }
+                }
             }
         }
         // The in-kernel cost, in a run of its own: the measuring adds to the run.
@@ -699,11 +734,28 @@ pub fn run(ctx: &Ctx, bin: &Path, opts: &Opts) -> Result<()> {
     if !opts.quick
         && let Some(dense) = workloads.iter().find(|w| w.name == "dense")
     {
-        extra = throughput_and_memory(&b, dense)?;
+        match throughput_and_memory(&b, dense) {
+            Ok(x) => extra = x,
+            Err(e) => {
+                say(&format!("throughput and memory: failed: {e:#}"));
+                notes.push(format!("the throughput and memory runs failed: {e:#}"));
+            }
+        }
     } else {
         notes.push("throughput and memory runs skipped (--quick or no dense workload)".into());
     }
-    let report = report(&workloads, &tools, &results, &costs, &extra, &notes, opts);
+    for ((w, t), why) in &failed {
+        notes.push(format!("{w} under {} failed: {why}", t.label()));
+    }
+    let report = report(
+        &workloads,
+        &tools,
+        (&results, &failed),
+        &costs,
+        &extra,
+        &notes,
+        opts,
+    );
     println!("{report}");
     if opts.write {
         let path = ctx.root.join("docs/performance.md");
@@ -814,7 +866,7 @@ fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
 fn report(
     workloads: &[Workload],
     tools: &[Tool],
-    results: &Results,
+    (results, failed): (&Results, &Failures),
     costs: &BTreeMap<String, String>,
     extra: &str,
     notes: &[String],
@@ -851,6 +903,7 @@ fn report(
                 Some(m) => {
                     let _ = write!(r, " {:.2}x |", m / base);
                 }
+                None if failed.contains_key(&(w.name.clone(), t)) => r.push_str(" failed |"),
                 None => r.push_str(" - |"),
             }
         }
