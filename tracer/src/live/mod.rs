@@ -309,11 +309,21 @@ fn touch(c: &Call, resolver: Option<&mut Resolver>) -> Option<objects::Touch> {
 }
 
 /// Everything now in the ring buffer, into the app.
+/// The drain is read whole before it is resolved, so that the resolver knows which of its
+/// descriptors are already closed (`Resolver::look_ahead`).
 fn read_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) -> Result<()> {
+    let mut batch = Vec::new();
     src.read(&mut |item| {
-        feed(app, Seen::Item(item), Some(&mut *resolver));
+        batch.push(item);
         Ok(())
     })?;
+    resolver.look_ahead(batch.iter().filter_map(|i| match i {
+        Item::Call(c) => Some(c),
+        Item::Proc(_) => None,
+    }));
+    for item in batch {
+        feed(app, Seen::Item(item), Some(&mut *resolver));
+    }
     Ok(())
 }
 
