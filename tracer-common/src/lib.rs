@@ -62,6 +62,12 @@ pub const OP_STR: u8 = 2;
 /// first bytes of the first iovecs.
 pub const OP_MSGHDR: u8 = 3;
 
+/// The file behind a descriptor the call created, read from the task's file table at exit
+/// (`CK_FILE`, one [`FileId`] per descriptor): which object the program got, taken in the
+/// kernel, because looking in `/proc/PID/fd` afterwards holds a reference on the file and can
+/// delay the program's own `close()`.
+pub const OP_FD_FILE: u8 = 4;
+
 /// `CaptureOp::when`.
 pub const WHEN_ENTER: u8 = 1;
 pub const WHEN_EXIT: u8 = 2;
@@ -82,6 +88,9 @@ pub const OPF_SNAP: u8 = 1;
 pub const OPF_OK_ONLY: u8 = 2;
 /// `OP_MSGHDR`: copy the header, name and iovec array, but no iovec bytes.
 pub const OPF_NO_PAYLOAD: u8 = 4;
+/// `OP_FD_FILE`: the descriptor is the return value; without this flag, the two `int`s at
+/// `args[arg]` (`pipe2`, `socketpair`).
+pub const OPF_FD_RET: u8 = 8;
 
 /// One piece of user memory to copy for a syscall.
 #[repr(C)]
@@ -142,6 +151,9 @@ pub struct Config {
     pub newtask_flags_off: u16,
     pub exec_filename_off: u16,
     pub _pad: u16,
+    /// Where a descriptor's file is, for `OP_FD_FILE`: field offsets read from the kernel's
+    /// BTF at start-up (all zero when it has none: the op then copies nothing).
+    pub files: FileOffsets,
     /// The thread that spawns the traced command: its new processes enter `TRACKED` as
     /// `TRACK_AWAIT_EXEC` and are traced from the first instruction of the new program.
     pub spawn_tid: u32,
@@ -149,6 +161,32 @@ pub struct Config {
     /// buffer (0: the kernel's default, a wake-up whenever the reader has caught up). The reader
     /// also drains the ring on a timer, so nothing waits longer than that period.
     pub wakeup_bytes: u32,
+}
+
+/// Byte offsets of the fields on the way from a task to a descriptor's inode
+/// (`task_struct.files` -> `files_struct.fdt` -> `fdtable.{max_fds, fd}` -> `file.f_inode` ->
+/// `inode.{i_ino, i_mode}`; include/linux/sched.h, fdtable.h, fs.h).
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileOffsets {
+    pub task_files: u16,
+    pub files_fdt: u16,
+    pub fdt_max_fds: u16,
+    pub fdt_fd: u16,
+    pub file_inode: u16,
+    pub inode_ino: u16,
+    pub inode_mode: u16,
+    pub _pad: u16,
+}
+
+/// A `CK_FILE` capture's data: one of these per descriptor.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileId {
+    pub fd: i32,
+    /// `inode.i_mode` (the `S_IFMT` bits say socket, FIFO/pipe, ...).
+    pub mode: u32,
+    pub ino: u64,
 }
 
 /// `TRACKED` values.
@@ -221,6 +259,8 @@ pub const CK_MSG_NAME: u8 = 4;
 pub const CK_IOV: u8 = 5;
 /// Bytes of iovec number `sub`.
 pub const CK_IOV_DATA: u8 = 6;
+/// [`FileId`]s (`OP_FD_FILE`).
+pub const CK_FILE: u8 = 7;
 
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]

@@ -37,15 +37,16 @@ use aya_ebpf::{
 };
 use tracer_common::{
     ABI_IA32, ABI_X86_64, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX, CK_BYTES,
-    CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, CK_STR, CaptureHeader, Config, ENTRY_INT80,
-    ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_FILENAME_MAX, ExecRecord, ForkRecord,
-    LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES,
-    OP_MSGHDR, OP_STR, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT,
-    REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC,
-    SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
-    SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec,
-    TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
-    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
+    CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, CK_STR, CaptureHeader, Config,
+    ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_FILENAME_MAX, ExecRecord,
+    FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA,
+    MAX_OPS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_NO_PAYLOAD,
+    OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader,
+    SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL,
+    SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
+    SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC,
+    TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON,
+    TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
 };
 
 #[map]
@@ -552,6 +553,42 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// One `CK_FILE` capture of the two ids (a second one with `fd == -1` is dropped).
+    #[inline(always)]
+    fn put_files(&mut self, op: u8, ids: &[FileId; 2]) {
+        let cur = self.cur();
+        if cur >= CAPTURE_LIMIT {
+            // SAFETY: as in `cur`.
+            unsafe { core::ptr::write_volatile(&raw mut (*self.st).full, 1) };
+            return;
+        }
+        let off = cur & (CAPTURE_LIMIT - 8);
+        let n = if ids[1].fd < 0 { 1 } else { 2 } * size_of::<FileId>();
+        // SAFETY: `off < CAPTURE_LIMIT`: the header and 32 bytes after it end inside the
+        // SCRATCH_SIZE buffer (CAPTURE_MAX > 32); both are 8-aligned.
+        unsafe {
+            let data = self
+                .buf
+                .add(off + size_of::<CaptureHeader>())
+                .cast::<FileId>();
+            *data = ids[0];
+            *data.add(1) = ids[1];
+            let h = &mut *self.buf.add(off).cast::<CaptureHeader>();
+            h.op = op;
+            h.kind = CK_FILE;
+            h.status = CAP_OK;
+            h.sub = 0;
+            h.len = n as u16;
+            h.late = 0;
+            h.want = n as u32;
+            h._pad2 = 0;
+            h.addr = 0;
+        }
+        self.set_cur(off + size_of::<CaptureHeader>() + n);
+    }
+}
+
 /// `n` (at most `CAPTURE_MAX`) as a helper's size argument, bounded where the verifier sees it.
 ///
 /// LLVM may spill `n` to the stack before the `min` that bounds it and reload the spilled copy
@@ -630,9 +667,77 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, sn
             OP_BYTES => w.capture((i as u8, CK_BYTES, 0), addr, want, cap, false),
             OP_STR => w.capture((i as u8, CK_STR, 0), addr, want, cap, true),
             OP_MSGHDR => capture_msghdr(w, st, (i as u8, op.flags, when), addr, ret, snaplen),
+            OP_FD_FILE => capture_files(w, i as u8, op.flags, addr, ret),
             _ => {}
         }
     }
+}
+
+/// The files behind the descriptors a call created (`OP_FD_FILE`): the return value, or the two
+/// `int`s a `pipe2`/`socketpair` wrote at `addr`.
+#[inline(always)]
+fn capture_files(w: &mut Writer, op: u8, flags: u8, addr: u64, ret: i64) {
+    let Some(cfg) = config() else {
+        return;
+    };
+    let off = &cfg.files;
+    if off.task_files == 0 {
+        return;
+    }
+    let fds = if flags & OPF_FD_RET != 0 {
+        [ret as i32, -1]
+    } else {
+        let Some(v) = read_user_word(addr, 8) else {
+            return;
+        };
+        [v as u32 as i32, (v >> 32) as u32 as i32]
+    };
+    let ids = [file_id(off, fds[0]), file_id(off, fds[1])];
+    w.put_files(op, &ids);
+}
+
+/// `current->files->fdt->fd[fd]->f_inode`: the inode number and mode of descriptor `fd`
+/// (include/linux/fdtable.h `files_lookup_fd_raw`, without the RCU read lock a BPF program
+/// cannot take: every read is a fault-safe `bpf_probe_read_kernel`, and the descriptor was
+/// made by this very call, on this task, which has not returned to user space yet).
+#[inline(always)]
+fn file_id(off: &FileOffsets, fd: i32) -> FileId {
+    let none = FileId {
+        fd: -1,
+        mode: 0,
+        ino: 0,
+    };
+    if fd < 0 {
+        return none;
+    }
+    let read = |base: u64, at: u16| -> Option<u64> {
+        if base == 0 {
+            return None;
+        }
+        // SAFETY: any address: the helper never faults.
+        unsafe { bpf_probe_read_kernel_u64((base + u64::from(at)) as *const u64) }
+    };
+    // SAFETY: returns the current task's address, read only through the helper above.
+    let task = unsafe { generated::bpf_get_current_task() };
+    let found = (|| {
+        let files = read(task, off.task_files)?;
+        let fdt = read(files, off.files_fdt)?;
+        let max = read(fdt, off.fdt_max_fds)? & 0xffff_ffff;
+        if u64::from(fd as u32) >= max {
+            return None;
+        }
+        let arr = read(fdt, off.fdt_fd)?;
+        let file = read(arr + u64::from(fd as u32) * 8, 0)?;
+        let inode = read(file, off.file_inode)?;
+        let ino = read(inode, off.inode_ino)?;
+        let mode = read(inode, off.inode_mode)? & 0xffff;
+        Some(FileId {
+            fd,
+            mode: mode as u32,
+            ino,
+        })
+    })();
+    found.unwrap_or(FileId { fd, ..none })
 }
 
 /// `struct user_msghdr` (include/linux/socket.h) or `struct compat_msghdr`

@@ -153,6 +153,9 @@ impl Capture {
             newtask_pid_off: tp_offset("task/task_newtask", "pid")?,
             newtask_flags_off: tp_offset("task/task_newtask", "clone_flags")?,
             exec_filename_off: tp_offset("sched/sched_process_exec", "filename")?,
+            // Without BTF the descriptors' files are not read in the kernel; the live view
+            // then looks them up in /proc instead.
+            files: crate::kernel::btf::file_offsets().unwrap_or_default(),
             // A quarter of the ring: the reader is woken well before it fills, and otherwise
             // drains it every `DRAIN_EVERY`.
             wakeup_bytes: opts.ring_bytes / 4,

@@ -197,6 +197,20 @@ impl Writer {
         if let Some(d) = call.dur_ns() {
             m.insert("dur_ns".into(), json!(d));
         }
+        let files: Vec<Value> = call
+            .created_files()
+            .map(|(fd, ino, mode)| {
+                let kind = match mode & libc::S_IFMT {
+                    libc::S_IFSOCK => "socket",
+                    libc::S_IFIFO => "fifo",
+                    _ => "other",
+                };
+                json!({"fd": fd, "ino": ino, "type": kind})
+            })
+            .collect();
+        if !files.is_empty() {
+            m.insert("files".into(), Value::Array(files));
+        }
         if call.enter_ns.is_some() {
             let steps: Vec<Value> = self.journey(call).iter().map(Step::to_json).collect();
             m.insert("kernel_path".into(), Value::Array(steps));

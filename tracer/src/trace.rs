@@ -161,6 +161,21 @@ impl Call {
     pub fn dur_ns(&self) -> Option<u64> {
         Some(self.exit_ns?.saturating_sub(self.enter_ns?))
     }
+
+    /// The files behind the descriptors this call created, as the kernel side read them when
+    /// it returned (`CK_FILE` captures): `(fd, inode number, i_mode)`, the ones it found.
+    pub fn created_files(&self) -> impl Iterator<Item = (i64, u64, u32)> + '_ {
+        self.exit_caps
+            .iter()
+            .filter(|c| c.ok() && c.hdr.kind == tracer_common::CK_FILE)
+            .flat_map(|c| c.data.chunks_exact(16))
+            .filter_map(|id| {
+                let fd = i32::from_le_bytes(id[0..4].try_into().ok()?);
+                let mode = u32::from_le_bytes(id[4..8].try_into().ok()?);
+                let ino = u64::from_le_bytes(id[8..16].try_into().ok()?);
+                (fd >= 0 && ino != 0).then_some((i64::from(fd), ino, mode))
+            })
+    }
 }
 
 /// A process event.

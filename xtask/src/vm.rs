@@ -658,6 +658,29 @@ fn check_uds_stream(recs: &[Value]) -> Result<String, String> {
     Ok(path.to_string())
 }
 
+/// The descriptors `socket`, `accept` and the ia32 socketcall(SYS_SOCKET) made come with their
+/// files, read in the kernel (BTF offsets of this kernel): sockets with an inode number, and the
+/// socket's own fd.
+fn check_created_files(recs: &[Value]) -> Result<String, String> {
+    let mut seen = Vec::new();
+    for name in ["socket", "accept", "accept4"] {
+        for r in calls(recs, name).filter(|r| int_at(r, "/ret").is_some_and(|fd| fd >= 0)) {
+            let ret = int_at(r, "/ret");
+            let file = r
+                .pointer("/files/0")
+                .filter(|f| int_at(f, "/fd") == ret && str_at(f, "/type") == Some("socket"))
+                .and_then(|f| int_at(f, "/ino"))
+                .filter(|ino| *ino > 0)
+                .ok_or_else(|| format!("{name} = {ret:?} has no socket file: {r}"))?;
+            seen.push(format!("{name} fd {} ino {file}", ret.unwrap_or(-1)));
+        }
+    }
+    if seen.is_empty() {
+        return Err(none_matched(recs, "socket"));
+    }
+    Ok(seen.join(", "))
+}
+
 /// The position and the hop of `func` in a call's `kernel_path`, if a probe observed it there.
 fn observed_hop<'a>(call: &'a Value, func: &str) -> Option<(usize, &'a Value)> {
     call.pointer("/kernel_path")?
@@ -784,6 +807,10 @@ const RECORDINGS: [Recording; 3] = [
                 "observed: the dispatcher with call 2, then __sys_bind",
                 check_socketcall_hops,
             ),
+            (
+                "each socket's file read in the kernel, ia32 too",
+                check_created_files,
+            ),
         ],
     },
     Recording {
@@ -795,6 +822,10 @@ const RECORDINGS: [Recording; 3] = [
             (
                 "observed: __sys_socket(AF_UNIX) and __sys_bind(fd, addrlen)",
                 check_uds_stream_hops,
+            ),
+            (
+                "socket and accept: their files read in the kernel",
+                check_created_files,
             ),
         ],
     },

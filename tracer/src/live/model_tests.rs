@@ -98,6 +98,8 @@ fn a_replay_builds_the_model_the_live_view_built() {
     let mut last_check = Instant::now();
     let mut rec_lost = 0;
     let mut raw: Vec<Vec<u8>> = Vec::new();
+    // Each descriptor a call created, with the file the kernel side read for it.
+    let mut made: Vec<(&'static str, i64, Option<(u64, u32)>)> = Vec::new();
     let mut read_both = |app: &mut App, resolver: &mut Resolver| {
         src.read_raw(&mut |r| {
             raw.push(r.to_vec());
@@ -106,6 +108,20 @@ fn a_replay_builds_the_model_the_live_view_built() {
         .unwrap();
         for r in raw.drain(..) {
             src.push_raw(&r, &mut |item| {
+                if let crate::trace::Item::Call(c) = &item
+                    && let Some(ret) = c.ret.filter(|r| *r >= 0)
+                {
+                    let fds = match c.row.name {
+                        "socket" | "accept" | "accept4" => vec![ret],
+                        "socketpair" | "pipe" | "pipe2" => {
+                            super::resolve::fd_pair(c).map_or(Vec::new(), Vec::from)
+                        }
+                        _ => Vec::new(),
+                    };
+                    for fd in fds {
+                        made.push((c.row.name, fd, super::resolve::file_cap(c, fd)));
+                    }
+                }
                 feed(app, Seen::Item(item), Some(&mut *resolver));
                 Ok(())
             })
@@ -174,6 +190,42 @@ fn a_replay_builds_the_model_the_live_view_built() {
         assert!(a.contains(needle), "no {needle} in the live model:\n{a}");
     }
     assert!(a.starts_with("lost 0 evicted 0 "), "{a}");
+    // Every descriptor the demos created came with its file, read in the kernel (OP_FD_FILE):
+    // sockets are sockets, the two ends of a pipe one inode, of a socketpair two.
+    let files = |name: &str| -> Vec<(u64, u32)> {
+        made.iter()
+            .filter(|m| m.0 == name)
+            .map(|m| m.2.unwrap_or_else(|| panic!("no file for {m:?}")))
+            .collect()
+    };
+    for name in ["socket", "accept", "socketpair", "pipe2"] {
+        for (ino, mode) in files(name) {
+            let want = if name == "pipe2" {
+                libc::S_IFIFO
+            } else {
+                libc::S_IFSOCK
+            };
+            assert!(
+                ino != 0 && mode & libc::S_IFMT == want,
+                "{name}: {ino} {mode:o}"
+            );
+        }
+    }
+    let pipes = files("pipe2");
+    assert!(!pipes.is_empty() && pipes.len() % 2 == 0, "{made:?}");
+    assert!(pipes.chunks(2).all(|p| p[0].0 == p[1].0), "{pipes:?}");
+    let accepted = files("accept");
+    assert!(
+        !accepted.is_empty() && !files("socket").is_empty(),
+        "{made:?}"
+    );
+    // The live view took the accepted socket by that inode, without /proc.
+    assert!(
+        app.objects
+            .get(&super::objects::ObjKey::Inode(accepted[0].0))
+            .is_some(),
+        "{a}"
+    );
     assert!(
         a.lines().filter(|l| l.starts_with("call")).count() > 30,
         "{a}"

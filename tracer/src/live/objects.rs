@@ -195,16 +195,23 @@ impl Objects {
         }
     }
 
+    /// Forget a tenth of the objects, the least used (the oldest first among equals): a tenth
+    /// at a time, so that a program going through sockets by the hundred thousand costs a scan
+    /// per 500 new objects, not one per object.
     fn forget_least_used(&mut self) {
-        let Some(min) = self.by_key.values().map(|o| o.calls).min() else {
+        let n = (self.order.len() / 10).max(1);
+        let mut calls: Vec<u64> = self.by_key.values().map(|o| o.calls).collect();
+        if calls.is_empty() {
             return;
-        };
+        }
+        let at = n.min(calls.len()) - 1;
+        let cut = *calls.select_nth_unstable(at).1;
         let by_key = &mut self.by_key;
-        let mut dropped = false;
+        let mut left = n;
         self.order.retain(|k| {
-            if !dropped && by_key.get(k).is_some_and(|o| o.calls == min) {
+            if left > 0 && by_key.get(k).is_some_and(|o| o.calls <= cut) {
                 by_key.remove(k);
-                dropped = true;
+                left -= 1;
                 return false;
             }
             true
@@ -351,6 +358,27 @@ mod tests {
         o.holders(&HashMap::new());
         assert_eq!(o.peer_holders(&x), [12], "the last holders are kept");
         assert_eq!(o.inodes(), [7, 8]);
+    }
+
+    #[test]
+    fn many_objects_forget_the_least_used() {
+        let mut o = Objects::default();
+        let busy = touch(ObjKey::Inode(1), Kind::Socket, "busy");
+        for _ in 0..5 {
+            o.add(&call(10, "write", 1), &busy);
+        }
+        for ino in 2..(3 * MAX_OBJECTS as u64) {
+            o.add(
+                &call(10, "socket", 3),
+                &touch(ObjKey::Inode(ino), Kind::Socket, ""),
+            );
+        }
+        assert!(o.len() <= MAX_OBJECTS, "{}", o.len());
+        assert!(o.len() > MAX_OBJECTS * 8 / 10, "{}", o.len());
+        assert!(o.get(&ObjKey::Inode(1)).is_some(), "the busiest is kept");
+        let newest = ObjKey::Inode(3 * MAX_OBJECTS as u64 - 1);
+        assert!(o.get(&newest).is_some(), "the newest is kept");
+        assert_eq!(o.keys().len(), o.len(), "order and map agree");
     }
 
     #[test]

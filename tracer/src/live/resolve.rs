@@ -15,6 +15,7 @@ use super::objects::{Holder, Kind, ObjKey, Touch};
 use crate::decode::sockaddr::SockAddr;
 use crate::syscalls::Arg;
 use crate::trace::Call;
+use tracer_common::CK_BYTES;
 
 /// Descriptors already resolved, per (pid, fd), until the process closes them.
 #[derive(Default)]
@@ -71,14 +72,22 @@ fn sysv(call: &Call) -> Option<Touch> {
 }
 
 /// The two descriptors a `pipe2` or `socketpair` wrote, from the copy made at exit.
-fn fd_pair(call: &Call) -> Option<[i64; 2]> {
+pub(super) fn fd_pair(call: &Call) -> Option<[i64; 2]> {
     let cap = call
         .exit_caps
         .iter()
-        .find(|c| c.ok() && c.data.len() >= 8)?;
+        .find(|c| c.ok() && c.hdr.kind == CK_BYTES && c.data.len() >= 8)?;
     let a = i32::from_le_bytes(cap.data.get(0..4)?.try_into().ok()?);
     let b = i32::from_le_bytes(cap.data.get(4..8)?.try_into().ok()?);
     Some([i64::from(a), i64::from(b)])
+}
+
+/// The file behind descriptor `fd` as the kernel side read it when the call returned
+/// (`OP_FD_FILE`): its inode number and `i_mode`.
+pub(super) fn file_cap(call: &Call, fd: i64) -> Option<(u64, u32)> {
+    call.created_files()
+        .find(|f| f.0 == fd)
+        .map(|(_, ino, mode)| (ino, mode))
 }
 
 /// What `/proc/PID/fd/FD` is: `Err` when it is gone, `Ok(None)` when it is no IPC object.
@@ -150,7 +159,7 @@ impl Resolver {
         let ok_fd = call.ret.filter(|r| *r >= 0);
         match call.row.name {
             "socket" | "accept" | "accept4" => {
-                let t = self.created(call.pid, ok_fd?, &[Kind::Socket], "")?;
+                let t = self.created(call, ok_fd?, &[Kind::Socket], "")?;
                 if call.row.name != "socket" {
                     // An accepted connection is of its listening socket's family.
                     let listener = (call.pid, call.args[0] as i32 as i64);
@@ -184,8 +193,8 @@ impl Resolver {
                 } else {
                     (Kind::Pipe, "")
                 };
-                let first = self.created(call.pid, a, &[kind], name);
-                let second = self.created(call.pid, b, &[kind], name);
+                let first = self.created(call, a, &[kind], name);
+                let second = self.created(call, b, &[kind], name);
                 first.or(second)
             }
             _ => {
@@ -243,7 +252,21 @@ impl Resolver {
 
     /// A descriptor a call just created: looked up now, and kept only if it is of a kind
     /// that call creates (else it was closed and reused before tracer looked).
-    fn created(&mut self, pid: u32, fd: i64, kinds: &[Kind], name: &str) -> Option<Touch> {
+    fn created(&mut self, call: &Call, fd: i64, kinds: &[Kind], name: &str) -> Option<Touch> {
+        let pid = call.pid;
+        // Read in the kernel as the call returned: sure, and nothing to look up.
+        if let Some((ino, mode)) = file_cap(call, fd) {
+            let kind = match mode & libc::S_IFMT {
+                libc::S_IFSOCK => Kind::Socket,
+                libc::S_IFIFO if kinds.contains(&Kind::Pipe) => Kind::Pipe,
+                libc::S_IFIFO => Kind::Fifo,
+                _ => {
+                    self.fds.insert((pid, fd), None);
+                    return None;
+                }
+            };
+            return Some(self.remember(pid, fd, (ObjKey::Inode(ino), kind, String::new()), name));
+        }
         if self.closes_ahead.get(&(pid, fd)).is_some_and(|n| *n > 0) {
             // Already closed by a call tracer has read: see `look_ahead`.
             self.unresolved += 1;
@@ -253,10 +276,6 @@ impl Resolver {
     }
 
     fn look(&mut self, pid: u32, fd: i64, kinds: Option<&[Kind]>, name: &str) -> Option<Touch> {
-        // Bounded: a long whole-system trace sees many short-lived descriptors.
-        if self.fds.len() > 100_000 {
-            self.fds.clear();
-        }
         let found = match lookup(pid, fd) {
             Ok(Some(f)) if kinds.is_none_or(|k| k.contains(&f.1)) => f,
             Ok(None) if kinds.is_none() => {
@@ -268,6 +287,15 @@ impl Resolver {
                 return None;
             }
         };
+        Some(self.remember(pid, fd, found, name))
+    }
+
+    /// What descriptor `fd` of `pid` is, kept until it is closed.
+    fn remember(&mut self, pid: u32, fd: i64, found: (ObjKey, Kind, String), name: &str) -> Touch {
+        // Bounded: a long whole-system trace sees many short-lived descriptors.
+        if self.fds.len() > 100_000 {
+            self.fds.clear();
+        }
         let (key, mut kind, mut found) = found;
         if let ObjKey::Inode(ino) = key
             && let Some(k) = self.families.get(&ino)
@@ -283,7 +311,7 @@ impl Resolver {
             name: found,
         };
         self.fds.insert((pid, fd), Some(t.clone()));
-        Some(t)
+        t
     }
 
     /// A new process starts with a copy of its parent's descriptors.

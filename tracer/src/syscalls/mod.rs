@@ -7,9 +7,10 @@ mod table;
 use std::fmt;
 
 use tracer_common::{
-    CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_RET, MAX_OPS, OP_BYTES, OP_MSGHDR, OP_STR,
-    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL,
-    SPEC_TRACED, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
+    CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_RET, MAX_OPS, OP_BYTES, OP_FD_FILE,
+    OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, SPEC_FILTER_ARG,
+    SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, SyscallSpec, TABLE_IA32, TABLE_IPC,
+    TABLE_SOCKETCALL, TABLE_X86_64,
 };
 
 pub use table::ROWS;
@@ -164,7 +165,14 @@ pub enum Len {
 pub enum OpKind {
     Bytes,
     Str,
-    MsgHdr { payload: bool },
+    MsgHdr {
+        payload: bool,
+    },
+    /// The inode and mode of the descriptor(s) the call created (`OP_FD_FILE`): the return
+    /// value (`ret`), or the two `int`s at the argument.
+    FdFile {
+        ret: bool,
+    },
 }
 
 /// One piece of user memory to copy: from `args[arg] + offset`, on entry or exit.
@@ -209,6 +217,12 @@ impl Op {
                     flags |= OPF_NO_PAYLOAD;
                 }
                 OP_MSGHDR
+            }
+            OpKind::FdFile { ret } => {
+                if ret {
+                    flags |= OPF_FD_RET;
+                }
+                OP_FD_FILE
             }
         };
         CaptureOp {

@@ -60,6 +60,26 @@ const fn msghdr(arg: u8, exit: bool, payload: bool) -> Op {
         Sz::N(0),
     )
 }
+/// The file behind the descriptor the call returned, read in the kernel at exit.
+const fn file_of_ret() -> Op {
+    op(
+        OpKind::FdFile { ret: true },
+        true,
+        0,
+        Len::Fixed(Sz::N(0)),
+        Sz::N(0),
+    )
+}
+/// The files behind the two descriptors written at `args[arg]`, read in the kernel at exit.
+const fn files_at(arg: u8) -> Op {
+    op(
+        OpKind::FdFile { ret: false },
+        true,
+        arg,
+        Len::Fixed(Sz::N(0)),
+        Sz::N(0),
+    )
+}
 /// `struct msgbuf`'s text, after its `long mtype`.
 const fn msgtext(arg: u8, len: Len) -> Op {
     Op {
@@ -98,7 +118,7 @@ const MAP_SHARED_BITS: u64 = 0x1;
 pub static ROWS: &[Row] = &[
     // Sockets (net/socket.c).
     row!("socket", Net, x64: Some(41), ia32: Some(359), sc: Some(1), ipc: None,
-        args: ["domain": Domain, "type": SockType, "protocol": Protocol], ops: [], ret: Fd),
+        args: ["domain": Domain, "type": SockType, "protocol": Protocol], ops: [file_of_ret()], ret: Fd),
     row!("bind", Net, x64: Some(49), ia32: Some(361), sc: Some(2), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddr(0), "addrlen": UInt], ops: [addr_in(1, 2)], ret: Int),
     row!("connect", Net, x64: Some(42), ia32: Some(362), sc: Some(3), ipc: None,
@@ -106,14 +126,14 @@ pub static ROWS: &[Row] = &[
     row!("listen", Net, x64: Some(50), ia32: Some(363), sc: Some(4), ipc: None,
         args: ["sockfd": Fd, "backlog": Int], ops: [], ret: Int),
     row!("accept", Net, x64: Some(43), ia32: None, sc: Some(5), ipc: None,
-        args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0)], ops: [addr_out(1, 2)], ret: Fd),
+        args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0)], ops: [addr_out(1, 2), file_of_ret()], ret: Fd),
     row!("getsockname", Net, x64: Some(51), ia32: Some(367), sc: Some(6), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0)], ops: [addr_out(1, 2)], ret: Int),
     row!("getpeername", Net, x64: Some(52), ia32: Some(368), sc: Some(7), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0)], ops: [addr_out(1, 2)], ret: Int),
     row!("socketpair", Net, x64: Some(53), ia32: Some(360), sc: Some(8), ipc: None,
         args: ["domain": Domain, "type": SockType, "protocol": Protocol, "sv": FdPair(0)],
-        ops: [fixed_out(3, Sz::N(8))], ret: Int),
+        ops: [fixed_out(3, Sz::N(8)), files_at(3)], ret: Int),
     row!("send", Net, x64: None, ia32: None, sc: Some(9), ipc: None,
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags], ops: [data_in(1, 2)], ret: Int),
     row!("recv", Net, x64: None, ia32: None, sc: Some(10), ipc: None,
@@ -137,7 +157,7 @@ pub static ROWS: &[Row] = &[
     row!("recvmsg", Net, x64: Some(47), ia32: Some(372), sc: Some(17), ipc: None,
         args: ["sockfd": Fd, "msg": MsgHdr(0), "flags": MsgFlags], ops: [msghdr(1, true, true)], ret: Int),
     row!("accept4", Net, x64: Some(288), ia32: Some(364), sc: Some(18), ipc: None,
-        args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0), "flags": SockType], ops: [addr_out(1, 2)], ret: Fd),
+        args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0), "flags": SockType], ops: [addr_out(1, 2), file_of_ret()], ret: Fd),
     row!("recvmmsg", Net, x64: Some(299), ia32: Some(337), sc: Some(19), ipc: None,
         args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags, "timeout": Ptr],
         ops: [msghdr(1, true, false)], ret: Int),
@@ -153,9 +173,9 @@ pub static ROWS: &[Row] = &[
         args: ["call": Int, "first": Int, "second": Int, "third": Int, "ptr": Ptr, "fifth": Int], ops: [], ret: Int),
     // Pipes, FIFOs and socket files.
     row!("pipe", Ipc, x64: Some(22), ia32: Some(42), sc: None, ipc: None,
-        args: ["pipefd": FdPair(0)], ops: [fixed_out(0, Sz::N(8))], ret: Int),
+        args: ["pipefd": FdPair(0)], ops: [fixed_out(0, Sz::N(8)), files_at(0)], ret: Int),
     row!("pipe2", Ipc, x64: Some(293), ia32: Some(331), sc: None, ipc: None,
-        args: ["pipefd": FdPair(0), "flags": PipeFlags], ops: [fixed_out(0, Sz::N(8))], ret: Int),
+        args: ["pipefd": FdPair(0), "flags": PipeFlags], ops: [fixed_out(0, Sz::N(8)), files_at(0)], ret: Int),
     row!("mknod", Ipc, x64: Some(133), ia32: Some(14), sc: None, ipc: None,
         args: ["pathname": Path(0), "mode": MknodMode, "dev": Hex], ops: [path(0)], ret: Int),
     row!("mknodat", Ipc, x64: Some(259), ia32: Some(297), sc: None, ipc: None,

@@ -1,0 +1,88 @@
+//! Field offsets of kernel structures, from the running kernel's own type information
+//! (`/sys/kernel/btf/vmlinux`, `CONFIG_DEBUG_INFO_BTF`): the eBPF programs are built once for
+//! every kernel, and a structure's layout differs between versions and configurations.
+
+use anyhow::{Context, Result, bail};
+use btf_rs::{Backend, Btf, Type};
+use tracer_common::FileOffsets;
+
+const VMLINUX: &str = "/sys/kernel/btf/vmlinux";
+
+/// Where a descriptor's inode is (see [`FileOffsets`]); an error names the field it could not
+/// find.
+pub fn file_offsets() -> Result<FileOffsets> {
+    // Mapped where the kernel allows it (6.16 and later), so that the 5 MiB or so of type
+    // information is not copied into tracer's heap; read otherwise.
+    let btf = Btf::from_file_with_backend(VMLINUX, Backend::Mmap)
+        .or_else(|_| Btf::from_file_with_backend(VMLINUX, Backend::Cache))
+        .with_context(|| format!("reading {VMLINUX}"))?;
+    let at = |strukt: &str, field: &str| {
+        member_offset(&btf, strukt, field)
+            .with_context(|| format!("struct {strukt}.{field} in {VMLINUX}"))
+    };
+    // include/linux/sched.h, include/linux/fdtable.h, include/linux/fs.h (Linux 6.1, 6.18).
+    Ok(FileOffsets {
+        task_files: at("task_struct", "files")?,
+        files_fdt: at("files_struct", "fdt")?,
+        fdt_max_fds: at("fdtable", "max_fds")?,
+        fdt_fd: at("fdtable", "fd")?,
+        file_inode: at("file", "f_inode")?,
+        inode_ino: at("inode", "i_ino")?,
+        inode_mode: at("inode", "i_mode")?,
+        _pad: 0,
+    })
+}
+
+/// The byte offset of `field` in `struct strukt`, looking into anonymous members.
+fn member_offset(btf: &Btf, strukt: &str, field: &str) -> Result<u16> {
+    let types = btf.resolve_types_by_name(strukt).unwrap_or_default();
+    let Some(Type::Struct(s)) = types.into_iter().find(|t| matches!(t, Type::Struct(_))) else {
+        bail!("no struct {strukt}");
+    };
+    let bits = find(btf, &s, field, 0).with_context(|| format!("no field {field}"))?;
+    if bits % 8 != 0 {
+        bail!("{field} is a bit field");
+    }
+    u16::try_from(bits / 8).with_context(|| format!("{field} is beyond 64 KiB"))
+}
+
+fn find(btf: &Btf, s: &btf_rs::Struct, field: &str, base: u32) -> Option<u32> {
+    for m in &s.members {
+        let here = base + m.bit_offset();
+        let name = btf.resolve_name(m).unwrap_or_default();
+        if name == field {
+            return Some(here);
+        }
+        if name.is_empty() {
+            // An anonymous struct or union: its members are the outer struct's.
+            let mut t = btf.resolve_chained_type(m).ok()?;
+            while let Type::Typedef(_) | Type::Const(_) | Type::Volatile(_) = t {
+                t = btf.resolve_chained_type(t.as_btf_type()?).ok()?;
+            }
+            if let Type::Struct(inner) | Type::Union(inner) = t
+                && let Some(o) = find(btf, &inner, field, here)
+            {
+                return Some(o);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_of_this_kernel() {
+        if !std::path::Path::new(VMLINUX).exists() {
+            return;
+        }
+        let o = file_offsets().expect("offsets");
+        // task_struct.files is far into task_struct; the others are small and distinct.
+        assert!(o.task_files > 256, "{o:?}");
+        assert_ne!(o.fdt_max_fds, o.fdt_fd);
+        assert_ne!(o.inode_ino, o.inode_mode);
+        assert!(o.file_inode > 0);
+    }
+}
