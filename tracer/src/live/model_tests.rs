@@ -26,6 +26,8 @@ const DEMOS_VAR: &str = "TRACER_MODEL_TEST_DEMOS";
 /// Sockets with journeys, a SysV queue (an object the events name), a pipe and fork.
 const DEMOS: &str = "uds-stream,msgqueue,pipe";
 const KEEP: usize = 100_000;
+/// A descriptor a call made: the call, the descriptor, its inode number and mode if known.
+type Made = (&'static str, i64, Option<(u64, u32)>);
 
 /// Not a test of its own: the traced command of the test below, which runs this test binary
 /// again with only this test and `TRACER_MODEL_TEST_DEMOS` set (the demos are this binary's
@@ -99,7 +101,7 @@ fn a_replay_builds_the_model_the_live_view_built() {
     let mut rec_lost = 0;
     let mut raw: Vec<Vec<u8>> = Vec::new();
     // Each descriptor a call created, with the file the kernel side read for it.
-    let mut made: Vec<(&'static str, i64, Option<(u64, u32)>)> = Vec::new();
+    let mut made: Vec<Made> = Vec::new();
     let mut read_both = |app: &mut App, resolver: &mut Resolver| {
         src.read_raw(&mut |r| {
             raw.push(r.to_vec());
