@@ -309,21 +309,29 @@ fn touch(c: &Call, resolver: Option<&mut Resolver>) -> Option<objects::Touch> {
 }
 
 /// Everything now in the ring buffer, into the app.
-/// The drain is read whole before it is resolved, so that the resolver knows which of its
-/// descriptors are already closed (`Resolver::look_ahead`).
+/// Read in chunks of `CHUNK` items, each resolved after it is read whole, so that the resolver
+/// knows which of its descriptors are already closed (`Resolver::look_ahead`). A chunk, not the
+/// whole drain: under a full-rate producer the ring never empties, and a drain would be unbounded.
 fn read_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) -> Result<()> {
-    let mut batch = Vec::new();
+    const CHUNK: usize = 4096;
+    let mut batch = Vec::with_capacity(CHUNK);
+    let flush = |batch: &mut Vec<Item>, app: &mut App, resolver: &mut Resolver| {
+        resolver.look_ahead(batch.iter().filter_map(|i| match i {
+            Item::Call(c) => Some(c),
+            Item::Proc(_) => None,
+        }));
+        for item in batch.drain(..) {
+            feed(app, Seen::Item(item), Some(&mut *resolver));
+        }
+    };
     src.read(&mut |item| {
         batch.push(item);
+        if batch.len() >= CHUNK {
+            flush(&mut batch, &mut *app, &mut *resolver);
+        }
         Ok(())
     })?;
-    resolver.look_ahead(batch.iter().filter_map(|i| match i {
-        Item::Call(c) => Some(c),
-        Item::Proc(_) => None,
-    }));
-    for item in batch {
-        feed(app, Seen::Item(item), Some(&mut *resolver));
-    }
+    flush(&mut batch, app, resolver);
     Ok(())
 }
 
