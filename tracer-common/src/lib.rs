@@ -392,7 +392,9 @@ mod tests {
         assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16);
         assert_eq!(size_of::<SyscallExit>(), 16);
         assert_eq!(size_of::<CaptureHeader>(), 24);
-        assert_eq!(size_of::<Config>(), 32);
+        assert_eq!(size_of::<Config>(), 32 + 16);
+        assert_eq!(size_of::<FileOffsets>(), 16);
+        assert_eq!(size_of::<FileId>(), 16);
         assert_eq!(size_of::<ForkRecord>(), 32);
         assert_eq!(size_of::<HopRecord>(), 72);
     }
