@@ -1255,14 +1255,15 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
     const SOCKETCALL: &str = r#"{"arch":"x86_64","clock":"boottime","format":"tracer-jsonl","kernel":"6.1.0-56-cloud-amd64","type":"header","version":1}
 {"abi":"ia32","args":{"addr":{"family":"AF_UNIX","path":"/tmp/tracer-demo-socketcall-77/socketcall-ia32.sock"},"addrlen":57,"sockfd":3},"comm":"tracer","entry":"int80","errno":null,"nr":102,"pid":77,"ret":0,"socketcall":{"args_ptr":"0x4128b000","array":[3,1093185548,57],"call":2,"name":"SYS_BIND"},"syscall":"bind","tid":77,"type":"syscall","kernel_path":[{"func":"ia32_sys_call","note":"switch (nr) case 102","observed":false},{"args":{"args":1093185536,"call":2},"func":"__ia32_compat_sys_socketcall","mech":"fentry","observed":true,"ret":0},{"note":"case SYS_BIND","observed":false,"step":"switch (call)"},{"args":{"addrlen":57,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":0}]}
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","path":"/tmp/tracer-demo-socketcall-77/socketcall-x64.sock"},"addrlen":56,"sockfd":3},"comm":"tracer","entry":"syscall","errno":null,"nr":49,"pid":77,"ret":0,"syscall":"bind","tid":77,"type":"syscall"}
+{"abi":"ia32","args":{"domain":"AF_UNIX","protocol":0,"type":"SOCK_STREAM"},"comm":"tracer","entry":"int80","errno":null,"files":[{"fd":3,"ino":10518,"type":"socket"}],"nr":102,"pid":77,"ret":3,"socketcall":{"call":1,"name":"SYS_SOCKET"},"syscall":"socket","tid":77,"type":"syscall"}
 {"calls":31,"decode_errors":0,"lost":0,"type":"summary"}"#;
 
     const UDS: &str = r#"{"kernel":"6.1.0-56-cloud-amd64","type":"header","version":1}
-{"abi":"x86_64","args":{"domain":"AF_UNIX","protocol":0,"type":"SOCK_STREAM"},"entry":"syscall","nr":41,"pid":9,"ret":3,"syscall":"socket","tid":9,"type":"syscall","kernel_path":[{"args":{"family":1,"protocol":0,"type":1},"func":"__sys_socket","mech":"fentry","observed":true,"ret":3}]}
+{"files":[{"fd":3,"ino":10501,"type":"socket"}],"abi":"x86_64","args":{"domain":"AF_UNIX","protocol":0,"type":"SOCK_STREAM"},"entry":"syscall","nr":41,"pid":9,"ret":3,"syscall":"socket","tid":9,"type":"syscall","kernel_path":[{"args":{"family":1,"protocol":0,"type":1},"func":"__sys_socket","mech":"fentry","observed":true,"ret":3}]}
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","path":"/tmp/tracer-demo-uds-stream-9/stream.sock"},"addrlen":48,"sockfd":3},"entry":"syscall","nr":49,"pid":9,"ret":0,"syscall":"bind","tid":9,"type":"syscall","kernel_path":[{"func":"x64_sys_call","observed":false},{"args":{"addrlen":48,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":0}]}
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","unnamed":true},"addrlen":2,"sockfd":3},"entry":"syscall","nr":43,"pid":9,"syscall":"accept","tid":9,"type":"pending"}
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","path":"/tmp/tracer-demo-uds-stream-9/stream.sock"},"addrlen":48,"sockfd":4},"entry":"syscall","nr":42,"pid":10,"ret":0,"syscall":"connect","tid":10,"type":"syscall"}
-{"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","unnamed":true},"addrlen":2,"sockfd":3},"entry":"syscall","nr":43,"pid":9,"ret":4,"syscall":"accept","tid":9,"type":"syscall"}
+{"files":[{"fd":4,"ino":10502,"type":"socket"}],"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","unnamed":true},"addrlen":2,"sockfd":3},"entry":"syscall","nr":43,"pid":9,"ret":4,"syscall":"accept","tid":9,"type":"syscall"}
 {"calls":38,"decode_errors":0,"lost":0,"type":"summary"}"#;
 
     /// The hostile demo's binds on 6.1: addrlen 200 fails in __sys_bind, addrlen 1 in
@@ -1464,6 +1465,16 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
                 .unwrap_err()
                 .contains("accept")
         );
+        // A socket without its file, or with a file that is not a socket, fails.
+        let no_file = with(UDS, r#"{"files":[{"fd":4,"#, r#"{"nofiles":[{"fd":4,"#);
+        assert!(check_created_files(&no_file).is_err());
+        let fifo = with(
+            UDS,
+            r#""ino":10502,"type":"socket""#,
+            r#""ino":10502,"type":"fifo""#,
+        );
+        assert!(check_created_files(&fifo).is_err());
+        assert!(check_created_files(&with(UDS, "", "")).is_ok());
         let accept4 = with(
             UDS,
             r#""ret":4,"syscall":"accept""#,
@@ -1528,7 +1539,7 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
             .map(|c| &c.name)
             .collect();
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(checks.len(), 1 + 1 + 6 + 3 + 3 * 3 + 2 + 1 + 2 + 1);
+        assert_eq!(checks.len(), 1 + 1 + 6 + 3 + 3 * 3 + 2 + 1 + 2 + 1 + 2);
 
         let checks = evaluate(&full_log(DOCTOR, SOCKETCALL, UDS));
         let failed: Vec<_> = checks
@@ -1543,7 +1554,7 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
             .replace("record-socketcall rc=0", "record-socketcall rc=1");
         let checks = evaluate(&log);
         let failed: Vec<_> = checks.iter().filter(|c| c.result.is_err()).collect();
-        assert_eq!(failed.len(), 6);
+        assert_eq!(failed.len(), 7);
         assert_eq!(failed[0].result, Err("exit code 1".to_string()));
         for c in &failed[1..] {
             assert!(c.name.starts_with("socketcall: "), "{}", c.name);
