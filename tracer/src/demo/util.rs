@@ -565,7 +565,11 @@ mod tests {
 
     #[test]
     fn child_failure_is_reported_by_wait() {
-        let child = fork("failing child", || bail!("on purpose")).expect("fork");
+        // The error is made before the fork: making an anyhow error captures a backtrace when
+        // RUST_BACKTRACE is set, under std's global backtrace lock, and another test thread may
+        // hold that lock at the fork (the child then waited for it forever: seen in CI).
+        let err = anyhow::anyhow!("on purpose");
+        let child = fork("failing child", move || Err(err)).expect("fork");
         let err = child.wait().expect_err("the child failed");
         assert!(err.to_string().contains("exit status 1"), "{err}");
     }
