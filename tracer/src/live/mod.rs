@@ -309,12 +309,14 @@ fn touch(c: &Call, resolver: Option<&mut Resolver>) -> Option<objects::Touch> {
 }
 
 /// Everything now in the ring buffer, into the app.
+///
 /// Read in chunks of `CHUNK` items, each resolved after it is read whole, so that the resolver
 /// knows which of its descriptors are already closed (`Resolver::look_ahead`). A chunk, not the
 /// whole drain: under a full-rate producer the ring never empties, and a drain would be unbounded.
 fn read_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) -> Result<()> {
     const CHUNK: usize = 4096;
-    let mut batch = Vec::with_capacity(CHUNK);
+    // Grown as needed: most drains hold a few items, and an item is a few hundred bytes.
+    let mut batch = Vec::new();
     let flush = |batch: &mut Vec<Item>, app: &mut App, resolver: &mut Resolver| {
         resolver.look_ahead(batch.iter().filter_map(|i| match i {
             Item::Call(c) => Some(c),
