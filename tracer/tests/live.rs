@@ -359,6 +359,20 @@ fn replay_shows_a_recording_without_root() {
     tmux.wait_for("the jump forward", 20, |s| {
         s.contains("bind(3, {sa_family=AF_UNIX")
     });
+    // The objects pane: the demo's sockets, known from the files the recording holds for the
+    // descriptors socket() and accept() made (the replay reads no /proc).
+    tmux.send(&["Tab", "Tab"]);
+    let s = tmux.wait_for("the objects pane", 10, |s| s.contains("Objects: "));
+    let socks: Vec<&str> = s.lines().filter(|l| l.contains(" unix stream ")).collect();
+    assert!(
+        socks.len() >= 3,
+        "the listener, the client and the connection:\n{s}"
+    );
+    assert!(socks.iter().all(|l| l.contains("ino ")), "{s}");
+    assert!(
+        s.contains("calls on descriptors the recording does not show made"),
+        "{s}"
+    );
 
     tmux.send(&["q"]);
     tmux.wait_for("the shell again", 10, |s| {

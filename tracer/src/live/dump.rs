@@ -1,9 +1,9 @@
 //! A canonical text of the live view's model, for tests that compare two models: every call
 //! held (its JSON Lines record with the journey built from the app's symbols, whether it is
-//! still pending, the object the events tie it to), the processes, the stats, the SysV
-//! objects, the lost and evicted counts. What does not come from the events is left out: the
-//! log, the view's state (selection, panes), the event rate, and what the capture side reads
-//! from /proc and sock_diag (descriptors' inodes, holders, peers).
+//! still pending, the object the events tie it to), the processes, the stats, the objects
+//! with what the events say of them, the lost and evicted counts. What does not come from the
+//! events is left out: the log, the view's state (selection, panes), the event rate, and what
+//! the live view alone reads from /proc and sock_diag (holders, peers, socket names).
 //!
 //! Calls are listed in the order they entered the kernel (by thread for ties), not in the
 //! order they reached the app: a call that waited is added when it is first shown pending, and
@@ -14,10 +14,6 @@ use std::fmt::Write as _;
 use super::app::App;
 use super::objects::ObjKey;
 use crate::output::{Format, Writer};
-
-fn from_events(key: ObjKey) -> bool {
-    !matches!(key, ObjKey::Inode(_))
-}
 
 pub fn dump(app: &App) -> String {
     // The wall-clock offset is the session's, not the model's: the records give boot times.
@@ -46,9 +42,7 @@ pub fn dump(app: &App) -> String {
             out,
             "call{} obj={} {}",
             if e.pending { " PENDING" } else { "" },
-            e.obj
-                .filter(|k| from_events(*k))
-                .map_or_else(|| "-".to_string(), |k| k.to_string()),
+            e.obj.map_or_else(|| "-".to_string(), |k| k.to_string()),
             w.call_value(&e.call)
         );
     }
@@ -64,13 +58,17 @@ pub fn dump(app: &App) -> String {
         let _ = writeln!(out, "stats {name} {c:?}");
     }
     for o in app.objects.list() {
-        if from_events(o.key) {
-            let _ = writeln!(
-                out,
-                "object {} {:?} {:?} users {:?} calls {} bytes {} msgs {}",
-                o.key, o.kind, o.name, o.users, o.calls, o.bytes, o.msgs
-            );
-        }
+        // A socket's name comes from sock_diag live, from its bind() in a replay.
+        let name = if matches!(o.key, ObjKey::Inode(_)) {
+            "-"
+        } else {
+            o.name.as_str()
+        };
+        let _ = writeln!(
+            out,
+            "object {} {:?} {name:?} users {:?} calls {} bytes {} msgs {}",
+            o.key, o.kind, o.users, o.calls, o.bytes, o.msgs
+        );
     }
     out
 }

@@ -282,14 +282,14 @@ pub(crate) enum Seen {
     Lost(u64),
 }
 
-/// Give the app what was seen. Live, `resolver` looks up the object a call used in /proc now,
-/// while it may still exist; a replay has no /proc to look in (`None`): it knows only the
-/// objects the events name themselves, the SysV ids.
-pub(crate) fn feed(app: &mut App, seen: Seen, resolver: Option<&mut Resolver>) {
+/// Give the app what was seen, with the object each call used as `resolver` tells it: live,
+/// from the files the kernel side read and from /proc while a descriptor is surely the one the
+/// call used; in a replay, from the recorded events alone (`Resolver::for_recording`).
+pub(crate) fn feed(app: &mut App, seen: Seen, resolver: &mut Resolver) {
     match seen {
         Seen::Item(item) => app.update(item_action(item, resolver)),
         // A call blocked on a descriptor holds it open: a sure time to look.
-        Seen::Pending(c) => app.update(match touch(&c, resolver) {
+        Seen::Pending(c) => app.update(match resolver.touch(&c) {
             Some(t) => Action::PendingOn(Box::new(c), t),
             None => Action::Pending(Box::new(c)),
         }),
@@ -298,13 +298,6 @@ pub(crate) fn feed(app: &mut App, seen: Seen, resolver: Option<&mut Resolver>) {
                 app.update(Action::Lost(n));
             }
         }
-    }
-}
-
-fn touch(c: &Call, resolver: Option<&mut Resolver>) -> Option<objects::Touch> {
-    match resolver {
-        Some(r) => r.touch(c),
-        None => resolve::from_events(c),
     }
 }
 
@@ -323,7 +316,7 @@ fn read_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) -> Result
             Item::Proc(_) => None,
         }));
         for item in batch.drain(..) {
-            feed(app, Seen::Item(item), Some(&mut *resolver));
+            feed(app, Seen::Item(item), resolver);
         }
     };
     src.read(&mut |item| {
@@ -340,31 +333,29 @@ fn read_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) -> Result
 /// The periodic check: calls that have now waited long enough, the lost count, the rate.
 fn check_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) {
     for c in src.newly_pending() {
-        feed(app, Seen::Pending(c), Some(&mut *resolver));
+        feed(app, Seen::Pending(c), resolver);
     }
-    feed(app, Seen::Lost(src.cap.lost()), None);
+    feed(app, Seen::Lost(src.cap.lost()), resolver);
     app.update(Action::Tick { now_ns: boot_ns() });
 }
 
 /// An item for the app, with the object a call used (see [`feed`]).
-fn item_action(item: Item, resolver: Option<&mut Resolver>) -> Action {
+fn item_action(item: Item, resolver: &mut Resolver) -> Action {
     match item {
-        Item::Call(c) => match touch(&c, resolver) {
+        Item::Call(c) => match resolver.touch(&c) {
             Some(t) => Action::CallOn(Box::new(c), t),
             None => Action::Call(Box::new(c)),
         },
         Item::Proc(p) => {
-            if let Some(resolver) = resolver {
-                match &p {
-                    Proc::Exit { pid, tid, .. } if pid == tid => resolver.exited(*pid),
-                    Proc::Fork {
-                        pid,
-                        child,
-                        thread: false,
-                        ..
-                    } => resolver.forked(*pid, *child),
-                    _ => {}
-                }
+            match &p {
+                Proc::Exit { pid, tid, .. } if pid == tid => resolver.exited(*pid),
+                Proc::Fork {
+                    pid,
+                    child,
+                    thread: false,
+                    ..
+                } => resolver.forked(*pid, *child),
+                _ => {}
             }
             Action::Proc(p)
         }

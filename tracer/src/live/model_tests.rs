@@ -5,8 +5,8 @@
 //! live view's `feed` with its /proc lookups, its periodic `check_into` and
 //! `look_at_objects`). The recording is then replayed into a second app as `tracer replay`
 //! feeds it. The two models' canonical dumps (`dump.rs`) must be equal: every call with its
-//! arguments, result and journey, the processes, the stats, the objects the events name, the
-//! lost count.
+//! arguments, result and journey, the processes, the stats, the objects (SysV ids, and the
+//! sockets and pipes whose files the kernel side read as they were made), the lost count.
 
 use std::io::BufWriter;
 use std::process::{Command, Stdio};
@@ -124,7 +124,7 @@ fn a_replay_builds_the_model_the_live_view_built() {
                         made.push((c.row.name, fd, super::resolve::file_cap(c, fd)));
                     }
                 }
-                feed(app, Seen::Item(item), Some(&mut *resolver));
+                feed(app, Seen::Item(item), resolver);
                 Ok(())
             })
             .unwrap();
@@ -186,6 +186,11 @@ fn a_replay_builds_the_model_the_live_view_built() {
         r#""syscall":"msgrcv""#,
         r#""syscall":"pipe2""#,
         "\nobject msq:",
+        // Sockets and pipes, resolved from the files read in the kernel (no /proc in a replay).
+        "\nobject ino:",
+        " UnixStream ",
+        " Pipe ",
+        "call obj=ino:",
         "\nproc 1 ",
         "\nstats bind ",
     ] {

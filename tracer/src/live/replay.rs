@@ -17,6 +17,7 @@ use futures_util::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::app::{Action, App, Config, Prompt};
+use super::resolve::Resolver;
 use super::{Seen, keymap, take_terminal, ui};
 use crate::recording::reader::{FrameRef, Reader};
 use crate::recording::replay::{Event as Rec, Replay};
@@ -85,6 +86,8 @@ struct Player {
     start_ns: Option<u64>,
     /// Events lost while recording, so far in the playback.
     lost: u64,
+    /// The processes' descriptors, as the recorded events made them.
+    resolver: Resolver,
 }
 
 impl Player {
@@ -98,6 +101,7 @@ impl Player {
             over: false,
             start_ns: None,
             lost: 0,
+            resolver: Resolver::for_recording(),
         })
     }
 
@@ -147,9 +151,12 @@ impl Player {
                         Seen::Lost(self.lost)
                     }
                 };
-                super::feed(app, seen, None);
+                super::feed(app, seen, &mut self.resolver);
                 n += 1;
             }
+        }
+        if app.objects.unresolved != self.resolver.unresolved {
+            app.update(Action::Unresolved(self.resolver.unresolved));
         }
         Ok(n)
     }

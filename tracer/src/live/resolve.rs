@@ -6,6 +6,12 @@
 //!
 //! A descriptor is looked up when tracer reads the call: a process that has already closed it,
 //! or exited, leaves the call unresolved (and counted as such), never attributed by guess.
+//!
+//! The descriptors that `socket`, `accept`, `socketpair` and `pipe` create come with their
+//! files, read in the kernel as the call returned (`OP_FD_FILE`): those need no lookup, so a
+//! recording resolves them too. A replay's resolver ([`Resolver::for_recording`]) keeps the
+//! same per-process descriptor table from the recorded events alone and never reads /proc,
+//! which would describe the replaying machine, not the recorded one.
 
 use std::collections::HashMap;
 use std::fs;
@@ -29,6 +35,8 @@ pub struct Resolver {
     /// Descriptors that a `close()` already read, later in the same drain of the ring, closes:
     /// by (pid, fd), how many such closes are still ahead (see [`Resolver::look_ahead`]).
     closes_ahead: HashMap<(u32, i64), u32>,
+    /// Replaying a recording: everything comes from the events, nothing from /proc.
+    offline: bool,
 }
 
 const AF_UNIX: u64 = 1;
@@ -36,11 +44,18 @@ const AF_INET: u64 = 2;
 const AF_INET6: u64 = 10;
 const AF_NETLINK: u64 = 16;
 
-fn family_kind(domain: u64) -> Kind {
-    match domain {
-        AF_UNIX => Kind::Unix,
-        AF_NETLINK => Kind::Netlink,
-        AF_INET | AF_INET6 => Kind::Inet,
+/// The kind of socket `socket(domain, type, ..)` or `socketpair(domain, type, ..)` made. The
+/// type without its flags: `SOCK_TYPE_MASK` is 0xf (include/linux/net.h, Linux 6.1 and 6.18),
+/// and `SOCK_STREAM` 1, `SOCK_DGRAM` 2, `SOCK_SEQPACKET` 5 on x86 (the same numbers sock_diag
+/// reports, `unix_diag_msg.udiag_type`).
+fn socket_kind(domain: u64, ty: u64) -> Kind {
+    match (domain, ty & 0xf) {
+        (AF_UNIX, 1) => Kind::UnixStream,
+        (AF_UNIX, 2) => Kind::UnixDgram,
+        (AF_UNIX, 5) => Kind::UnixSeqpacket,
+        (AF_UNIX, _) => Kind::Unix,
+        (AF_NETLINK, _) => Kind::Netlink,
+        (AF_INET | AF_INET6, _) => Kind::Inet,
         _ => Kind::Socket,
     }
 }
@@ -113,14 +128,15 @@ fn classify(path: &str, link: &str) -> Option<(ObjKey, Kind, String)> {
         .then(|| (ObjKey::Inode(meta.ino()), Kind::Fifo, link.to_string()))
 }
 
-/// The object `call` used or created as far as the events alone say: the SysV id it names or
-/// returns (a replay has no /proc to look in).
-pub fn from_events(call: &Call) -> Option<Touch> {
-    call.enter_ns?;
-    sysv(call)
-}
-
 impl Resolver {
+    /// A resolver for a replay: from the recorded events only (see the module's notes).
+    pub fn for_recording() -> Resolver {
+        Resolver {
+            offline: true,
+            ..Resolver::default()
+        }
+    }
+
     /// Note the closes in `batch`, everything one drain of the ring buffer read, before its
     /// calls are resolved one by one. A descriptor created and closed within one drain is gone
     /// by the time tracer reads the creating call: looking it up in /proc would find whatever
@@ -153,48 +169,42 @@ impl Resolver {
     pub fn touch(&mut self, call: &Call) -> Option<Touch> {
         // Entered before tracing started: its arguments are unknown.
         call.enter_ns?;
-        if let Some(t) = from_events(call) {
+        if let Some(t) = sysv(call) {
             return Some(t);
         }
         let ok_fd = call.ret.filter(|r| *r >= 0);
         match call.row.name {
             "socket" | "accept" | "accept4" => {
-                let t = self.created(call, ok_fd?, &[Kind::Socket], "")?;
-                if call.row.name != "socket" {
-                    // An accepted connection is of its listening socket's family.
-                    let listener = (call.pid, call.args[0] as i32 as i64);
-                    let kind = match self.fds.get(&listener) {
-                        Some(Some(l)) if l.kind != Kind::Socket => l.kind,
-                        _ => return Some(t),
-                    };
-                    if let Some(Some(c)) = self.fds.get_mut(&(call.pid, ok_fd?)) {
-                        c.kind = kind;
-                    }
-                    if let ObjKey::Inode(ino) = t.key {
-                        self.families.insert(ino, kind);
-                    }
-                    return Some(Touch { kind, ..t });
+                let fd = ok_fd?;
+                let t = self.created(call, fd, &[Kind::Socket], "")?;
+                if call.row.name == "socket" {
+                    let kind = socket_kind(call.args[0], call.args[1]);
+                    return Some(self.of_kind(call.pid, fd, t, kind));
                 }
-                let ObjKey::Inode(ino) = t.key else {
-                    return Some(t);
-                };
-                let kind = family_kind(call.args[0]);
-                self.families.insert(ino, kind);
-                if let Some(Some(c)) = self.fds.get_mut(&(call.pid, ok_fd?)) {
-                    c.kind = kind;
+                // An accepted connection is of its listening socket's kind.
+                let listener = (call.pid, call.args[0] as i32 as i64);
+                match self.fds.get(&listener) {
+                    Some(Some(l)) if l.kind != Kind::Socket => {
+                        let kind = l.kind;
+                        Some(self.of_kind(call.pid, fd, t, kind))
+                    }
+                    _ => Some(t),
                 }
-                Some(Touch { kind, ..t })
             }
             "pipe" | "pipe2" | "socketpair" => {
                 ok_fd?;
                 let [a, b] = fd_pair(call)?;
-                let (kind, name) = if call.row.name == "socketpair" {
-                    (Kind::Socket, "socketpair")
-                } else {
-                    (Kind::Pipe, "")
-                };
-                let first = self.created(call, a, &[kind], name);
-                let second = self.created(call, b, &[kind], name);
+                if call.row.name == "socketpair" {
+                    let kind = socket_kind(call.args[0], call.args[1]);
+                    let mut made = [a, b].into_iter().filter_map(|fd| {
+                        let t = self.created(call, fd, &[Kind::Socket], "socketpair")?;
+                        Some(self.of_kind(call.pid, fd, t, kind))
+                    });
+                    let first = made.next();
+                    return first.or(made.next());
+                }
+                let first = self.created(call, a, &[Kind::Pipe], "");
+                let second = self.created(call, b, &[Kind::Pipe], "");
                 first.or(second)
             }
             _ => {
@@ -226,6 +236,18 @@ impl Resolver {
                 found
             }
         }
+    }
+
+    /// Socket `t`, descriptor `fd` of `pid`, is of `kind` (from the call that made it): kept for
+    /// the descriptor and for the inode, which an accepted connection also names.
+    fn of_kind(&mut self, pid: u32, fd: i64, t: Touch, kind: Kind) -> Touch {
+        if let ObjKey::Inode(ino) = t.key {
+            self.families.insert(ino, kind);
+        }
+        if let Some(Some(c)) = self.fds.get_mut(&(pid, fd)) {
+            c.kind = kind;
+        }
+        Touch { kind, ..t }
     }
 
     /// A socket that bind() named successfully is known by that name from then on: the
@@ -276,6 +298,11 @@ impl Resolver {
     }
 
     fn look(&mut self, pid: u32, fd: i64, kinds: Option<&[Kind]>, name: &str) -> Option<Touch> {
+        if self.offline {
+            // The recording does not say what this descriptor is.
+            self.unresolved += 1;
+            return None;
+        }
         let found = match lookup(pid, fd) {
             Ok(Some(f)) if kinds.is_none_or(|k| k.contains(&f.1)) => f,
             Ok(None) if kinds.is_none() => {
@@ -295,6 +322,7 @@ impl Resolver {
         // Bounded: a long whole-system trace sees many short-lived descriptors.
         if self.fds.len() > 100_000 {
             self.fds.clear();
+            self.families.clear();
         }
         let (key, mut kind, mut found) = found;
         if let ObjKey::Inode(ino) = key
@@ -469,6 +497,87 @@ mod tests {
         let mut res = Resolver::default();
         res.look_ahead([&socket]);
         assert!(res.touch(&socket).is_some());
+    }
+
+    #[test]
+    fn a_recording_resolves_from_its_events_alone() {
+        use crate::live::testdata::{call, with_files};
+        const SOCK: u32 = libc::S_IFSOCK | 0o777;
+        const FIFO: u32 = libc::S_IFIFO | 0o600;
+        let me = std::process::id();
+        // A real pipe of this process: a live resolver would find it in /proc.
+        let (r, _w) = nix::unistd::pipe().unwrap();
+        let rfd = i64::from(r.as_raw_fd());
+        let mut res = Resolver::for_recording();
+        let on = |name: &str, args: [u64; 3], ret: i64| {
+            let mut c = call(me, name, ret);
+            c.args[..3].copy_from_slice(&args);
+            c
+        };
+        // socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) = 7, its file read at exit.
+        let seqpacket = 5 | libc::SOCK_CLOEXEC as u64;
+        let s = with_files(on("socket", [AF_UNIX, seqpacket, 0], 7), &[(7, 100, SOCK)]);
+        let made = res.touch(&s).expect("the socket, from its file");
+        assert_eq!(
+            (made.key, made.kind),
+            (ObjKey::Inode(100), Kind::UnixSeqpacket)
+        );
+        // Later calls on it come from the table; a connection accepted on it is of its kind.
+        assert_eq!(res.touch(&on("listen", [7, 5, 0], 0)), Some(made.clone()));
+        let a = with_files(on("accept", [7, 0, 0], 8), &[(8, 101, SOCK)]);
+        let conn = res.touch(&a).expect("the connection");
+        assert_eq!(
+            (conn.key, conn.kind),
+            (ObjKey::Inode(101), Kind::UnixSeqpacket)
+        );
+        // The two descriptors a socketpair or pipe2 wrote, copied at exit.
+        let pair = |mut c: Call, a: i32, b: i32| {
+            c.exit_caps.push(crate::event::Capture {
+                hdr: tracer_common::CaptureHeader {
+                    kind: CK_BYTES,
+                    status: tracer_common::CAP_OK,
+                    len: 8,
+                    ..Default::default()
+                },
+                data: [a.to_le_bytes(), b.to_le_bytes()].concat(),
+            });
+            c
+        };
+        // socketpair(AF_UNIX, SOCK_DGRAM, 0, [9, 10]): both ends, of its kind.
+        let sp = pair(on("socketpair", [AF_UNIX, 2, 0], 0), 9, 10);
+        let sp = with_files(sp, &[(9, 102, SOCK), (10, 103, SOCK)]);
+        let pipe_of = |a, b| pair(on("pipe2", [0, 0, 0], 0), a, b);
+        assert_eq!(res.touch(&sp).map(|t| t.kind), Some(Kind::UnixDgram));
+        let end = res
+            .touch(&on("sendto", [10, 0, 0], 1))
+            .expect("the second end");
+        assert_eq!((end.key, end.kind), (ObjKey::Inode(103), Kind::UnixDgram));
+        // A child has its parent's descriptors.
+        res.forked(me, me + 1);
+        let mut child_send = on("sendto", [9, 0, 0], 1);
+        child_send.pid = me + 1;
+        assert_eq!(
+            res.touch(&child_send).map(|t| t.key),
+            Some(ObjKey::Inode(102))
+        );
+        // pipe2([11, 12], 0): one pipe, both ends.
+        let p = with_files(pipe_of(11, 12), &[(11, 104, FIFO), (12, 104, FIFO)]);
+        let pipe = res.touch(&p).expect("the pipe");
+        assert_eq!((pipe.key, pipe.kind), (ObjKey::Inode(104), Kind::Pipe));
+        let w = res
+            .touch(&on("write", [12, 0, 0], 1))
+            .expect("its write end");
+        assert_eq!(w.key, pipe.key);
+        // A descriptor the recording never saw made is not looked up here, even where this
+        // machine has one of that number (a pending read, which live looks up): unresolved.
+        assert_eq!(res.touch(&on("read", [rfd as u64, 0, 0], 5)), None);
+        let mut pending = on("read", [rfd as u64, 0, 0], 0);
+        pending.ret = None;
+        assert_eq!(res.touch(&pending), None);
+        assert_eq!(res.unresolved, 2);
+        // Closed: forgotten.
+        assert_eq!(res.touch(&on("close", [7, 0, 0], 0)), Some(made));
+        assert_eq!(res.touch(&on("listen", [7, 5, 0], 0)), None);
     }
 
     #[test]

@@ -47,6 +47,27 @@ pub fn call(pid: u32, name: &str, ret: i64) -> Call {
     }
 }
 
+/// `call` with the files behind the descriptors it made, as the kernel side reads them at exit
+/// (`OP_FD_FILE`): `(fd, inode number, i_mode)` each.
+pub fn with_files(mut c: Call, files: &[(i32, u64, u32)]) -> Call {
+    let mut data = Vec::new();
+    for (fd, ino, mode) in files {
+        data.extend_from_slice(&fd.to_le_bytes());
+        data.extend_from_slice(&mode.to_le_bytes());
+        data.extend_from_slice(&ino.to_le_bytes());
+    }
+    c.exit_caps.push(Capture {
+        hdr: CaptureHeader {
+            kind: tracer_common::CK_FILE,
+            status: CAP_OK,
+            len: data.len() as u16,
+            ..Default::default()
+        },
+        data,
+    });
+    c
+}
+
 /// `bind(3, {AF_UNIX, "/tmp/s.sock"}, 110) = 0`, its libc wrapper seen by a uprobe.
 pub fn bind(pid: u32) -> Call {
     let mut c = call(pid, "bind", 0);

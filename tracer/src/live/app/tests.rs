@@ -374,7 +374,7 @@ fn pipeline_throughput() {
         let r = crate::event::decode(rec).expect("a well-formed record");
         joiner.push(r, &mut |i| items.push(i));
         for item in items.drain(..) {
-            app.update(super::super::item_action(item, Some(&mut resolver)));
+            app.update(super::super::item_action(item, &mut resolver));
         }
     }
     let secs = start.elapsed().as_secs_f64();

@@ -49,8 +49,13 @@ fn row(app: &App, o: &Object, name_w: usize) -> String {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let unresolved = if app.replay {
+        "calls on descriptors the recording does not show made"
+    } else {
+        "calls' descriptors gone before tracer looked"
+    };
     let title = format!(
-        " Objects: {} (Enter: its calls) · {} calls' descriptors gone before tracer looked · holders: r read w write c created a attached ",
+        " Objects: {} (Enter: its calls) · {} {unresolved} · holders: r read w write c created a attached ",
         app.objects.len(),
         app.objects.unresolved
     );
