@@ -506,8 +506,8 @@ mod tests {
         const FIFO: u32 = libc::S_IFIFO | 0o600;
         let me = std::process::id();
         // A real pipe of this process: a live resolver would find it in /proc.
-        let (r, _w) = nix::unistd::pipe().unwrap();
-        let rfd = i64::from(r.as_raw_fd());
+        let (rd, _wr) = nix::unistd::pipe().unwrap();
+        let rfd = i64::from(rd.as_raw_fd());
         let mut res = Resolver::for_recording();
         let on = |name: &str, args: [u64; 3], ret: i64| {
             let mut c = call(me, name, ret);
@@ -516,16 +516,16 @@ mod tests {
         };
         // socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) = 7, its file read at exit.
         let seqpacket = 5 | libc::SOCK_CLOEXEC as u64;
-        let s = with_files(on("socket", [AF_UNIX, seqpacket, 0], 7), &[(7, 100, SOCK)]);
-        let made = res.touch(&s).expect("the socket, from its file");
+        let sock = with_files(on("socket", [AF_UNIX, seqpacket, 0], 7), &[(7, 100, SOCK)]);
+        let made = res.touch(&sock).expect("the socket, from its file");
         assert_eq!(
             (made.key, made.kind),
             (ObjKey::Inode(100), Kind::UnixSeqpacket)
         );
         // Later calls on it come from the table; a connection accepted on it is of its kind.
         assert_eq!(res.touch(&on("listen", [7, 5, 0], 0)), Some(made.clone()));
-        let a = with_files(on("accept", [7, 0, 0], 8), &[(8, 101, SOCK)]);
-        let conn = res.touch(&a).expect("the connection");
+        let acc = with_files(on("accept", [7, 0, 0], 8), &[(8, 101, SOCK)]);
+        let conn = res.touch(&acc).expect("the connection");
         assert_eq!(
             (conn.key, conn.kind),
             (ObjKey::Inode(101), Kind::UnixSeqpacket)
@@ -561,13 +561,13 @@ mod tests {
             Some(ObjKey::Inode(102))
         );
         // pipe2([11, 12], 0): one pipe, both ends.
-        let p = with_files(pipe_of(11, 12), &[(11, 104, FIFO), (12, 104, FIFO)]);
-        let pipe = res.touch(&p).expect("the pipe");
+        let pp = with_files(pipe_of(11, 12), &[(11, 104, FIFO), (12, 104, FIFO)]);
+        let pipe = res.touch(&pp).expect("the pipe");
         assert_eq!((pipe.key, pipe.kind), (ObjKey::Inode(104), Kind::Pipe));
-        let w = res
+        let wend = res
             .touch(&on("write", [12, 0, 0], 1))
             .expect("its write end");
-        assert_eq!(w.key, pipe.key);
+        assert_eq!(wend.key, pipe.key);
         // A descriptor the recording never saw made is not looked up here, even where this
         // machine has one of that number (a pending read, which live looks up): unresolved.
         assert_eq!(res.touch(&on("read", [rfd as u64, 0, 0], 5)), None);
