@@ -418,7 +418,7 @@ pub fn holders(pids: &[u32], inodes: &[u64]) -> HashMap<ObjKey, Vec<Holder>> {
 
 #[cfg(test)]
 mod tests {
-    use std::os::fd::AsRawFd;
+    use std::os::fd::{AsRawFd, FromRawFd};
 
     use super::*;
 
@@ -507,7 +507,11 @@ mod tests {
         let me = std::process::id();
         // A real pipe of this process: a live resolver would find it in /proc.
         let (rd, _wr) = nix::unistd::pipe().unwrap();
-        let rfd = i64::from(rd.as_raw_fd());
+        // Above the numbers the made-up calls below use (tests run in parallel: any may be open).
+        let high = nix::fcntl::fcntl(&rd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(500)).unwrap();
+        // SAFETY: a new descriptor, owned here alone.
+        let high = unsafe { std::os::fd::OwnedFd::from_raw_fd(high) };
+        let rfd = i64::from(high.as_raw_fd());
         let mut res = Resolver::for_recording();
         let on = |name: &str, args: [u64; 3], ret: i64| {
             let mut c = call(me, name, ret);
