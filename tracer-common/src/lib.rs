@@ -150,7 +150,9 @@ pub struct Config {
     pub newtask_pid_off: u16,
     pub newtask_flags_off: u16,
     pub exec_filename_off: u16,
-    pub _pad: u16,
+    /// How often a CPU asks the ring how full it is (`wakeup_bytes`): after each this many KiB
+    /// of records it wrote (0: at every record).
+    pub wake_check_kib: u16,
     /// Where a descriptor's file is, for `OP_FD_FILE`: field offsets read from the kernel's
     /// BTF at start-up (all zero when it has none: the op then copies nothing).
     pub files: FileOffsets,

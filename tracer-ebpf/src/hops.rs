@@ -90,7 +90,10 @@ fn emit_hop(func_ip: u64, side: u8, mech: u8, mut args: [u64; 6], ret: i64) {
             ret,
         },
     };
-    if EVENTS.output::<HopEvent>(ev, crate::wake_flags()).is_err() {
+    if EVENTS
+        .output::<HopEvent>(ev, crate::wake_flags(size_of::<HopEvent>()))
+        .is_err()
+    {
         lost();
     }
 }

@@ -63,6 +63,9 @@ static TRACKED: HashMap<u32, u32> = HashMap::with_max_entries(16384, 0);
 static COMMS: HashMap<[u8; 16], u32> = HashMap::with_max_entries(64, 0);
 #[map]
 static STATS_MAP: PerCpuArray<u64> = PerCpuArray::with_max_entries(STATS, 0);
+/// Bytes this CPU wrote to the ring since it last asked how full it is (`wake_flags`).
+#[map]
+static WRITTEN: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
 /// Threads whose last entry-side copy faulted: retried at exit.
 #[map]
 static FAULTED: HashMap<u32, u32> = HashMap::with_max_entries(16384, 0);
@@ -834,12 +837,30 @@ fn count(stat: u32) {
 /// context switch per event (kernel/bpf/ringbuf.c `bpf_ringbuf_commit`, Linux 6.1 and 6.18):
 /// measured here, it was most of the in-kernel cost of a traced call. The reader drains the ring
 /// on a timer as well, so a record never waits longer than its period.
+///
+/// The ring's fill is read only after each `Config::wake_check_kib` KiB this CPU wrote: the
+/// query is a helper call, a few percent of a traced call's cost when made for every record.
 #[inline(always)]
-pub(crate) fn wake_flags() -> u64 {
-    let threshold = config().map_or(0, |c| u64::from(c.wakeup_bytes));
+pub(crate) fn wake_flags(len: usize) -> u64 {
+    let Some(cfg) = config() else {
+        return 0;
+    };
+    let threshold = u64::from(cfg.wakeup_bytes);
     if threshold == 0 {
-        0
-    } else if EVENTS.query(u64::from(BPF_RB_AVAIL_DATA)) >= threshold {
+        return 0;
+    }
+    if let Some(p) = WRITTEN.get_ptr_mut(0) {
+        // SAFETY: a per-CPU slot: no other program writes it concurrently on this CPU.
+        let written = unsafe { *p } + len as u64;
+        if written < u64::from(cfg.wake_check_kib) << 10 {
+            // SAFETY: as above.
+            unsafe { *p = written };
+            return u64::from(BPF_RB_NO_WAKEUP);
+        }
+        // SAFETY: as above.
+        unsafe { *p = 0 };
+    }
+    if EVENTS.query(u64::from(BPF_RB_AVAIL_DATA)) >= threshold {
         u64::from(BPF_RB_FORCE_WAKEUP)
     } else {
         u64::from(BPF_RB_NO_WAKEUP)
@@ -853,7 +874,7 @@ fn emit(buf: *mut u8, len: usize, enter: bool) {
     let len = len.min(SCRATCH_SIZE);
     // SAFETY: `buf` is the per-CPU scratch buffer of SCRATCH_SIZE bytes and `len` is at most that.
     let data = unsafe { core::slice::from_raw_parts(buf, len) };
-    if EVENTS.output::<[u8]>(data, wake_flags()).is_err() {
+    if EVENTS.output::<[u8]>(data, wake_flags(len)).is_err() {
         lost();
         if enter {
             count(STAT_LOST_ENTER);
@@ -1033,7 +1054,10 @@ fn on_newtask(ctx: &TracePointContext) -> Option<()> {
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
         },
     };
-    if EVENTS.output::<ForkEvent>(rec, wake_flags()).is_err() {
+    if EVENTS
+        .output::<ForkEvent>(rec, wake_flags(size_of::<ForkEvent>()))
+        .is_err()
+    {
         lost();
     }
     Some(())
@@ -1118,7 +1142,10 @@ fn on_task_exit() -> Option<()> {
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
         },
     };
-    if EVENTS.output::<TaskExitEvent>(rec, wake_flags()).is_err() {
+    if EVENTS
+        .output::<TaskExitEvent>(rec, wake_flags(size_of::<TaskExitEvent>()))
+        .is_err()
+    {
         lost();
     }
     Some(())

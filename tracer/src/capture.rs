@@ -137,6 +137,19 @@ pub struct Capture {
     config: Config,
 }
 
+/// How many KiB each CPU writes between its looks at the ring's fill (`Config::wake_check_kib`):
+/// a look is a helper call per record (`bpf_ringbuf_query`), measured at a few percent of a
+/// traced call. Every CPU a sixteenth of the wake-up threshold at most, so the reader is woken
+/// before the ring is a third full.
+pub fn wake_check_kib(ring_bytes: u32, cpus: u32) -> u16 {
+    let per_cpu = ring_bytes / 4 / 16 / cpus.max(1);
+    u16::try_from(per_cpu / 1024).unwrap_or(u16::MAX)
+}
+
+fn num_cpus() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
+}
+
 impl Capture {
     pub fn start(opts: &Options) -> Result<Capture> {
         check_privileges()?;
@@ -159,6 +172,7 @@ impl Capture {
             // A quarter of the ring: the reader is woken well before it fills, and otherwise
             // drains it every `DRAIN_EVERY`.
             wakeup_bytes: opts.ring_bytes / 4,
+            wake_check_kib: wake_check_kib(opts.ring_bytes, num_cpus()),
             ..Config::default()
         };
         let mut ebpf = EbpfLoader::new()
@@ -384,6 +398,25 @@ pub fn check_pid(pid: u32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ring_fill_is_checked_often_enough_to_wake_the_reader_in_time() {
+        // The default 8 MiB ring on 2 CPUs: a look every 64 KiB a CPU writes.
+        assert_eq!(wake_check_kib(8 << 20, 2), 64);
+        for (ring, cpus) in [
+            (8u32 << 20, 2u32),
+            (8 << 20, 256),
+            (64 << 10, 2),
+            (1 << 30, 1),
+        ] {
+            let threshold = u64::from(ring / 4);
+            let lag = u64::from(wake_check_kib(ring, cpus)) * 1024 * u64::from(cpus);
+            // All CPUs a full interval past the threshold: still under a third of the ring.
+            assert!(threshold + lag < u64::from(ring) / 3, "{ring} {cpus}");
+        }
+        // A small ring on many CPUs: every record looks.
+        assert_eq!(wake_check_kib(64 << 10, 64), 0);
+    }
 
     const NEWTASK: &str = "name: task_newtask
 ID: 205
