@@ -90,6 +90,8 @@ fn emit_hop(func_ip: u64, side: u8, mech: u8, mut args: [u64; 6], ret: i64) {
             ret,
         },
     };
+    // After the entry of the call this function is part of.
+    crate::flush_held();
     if EVENTS
         .output::<HopEvent>(ev, crate::wake_flags(size_of::<HopEvent>()))
         .is_err()

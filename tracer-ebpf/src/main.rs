@@ -95,6 +95,54 @@ fn set_seen(i: u32) {
 #[map]
 static SCRATCH: PerCpuArray<Scratch> = PerCpuArray::with_max_entries(1, 0);
 
+/// The entry record of the call in progress on this CPU, held back so that the call's exit,
+/// written right after it, leaves with it as one ring record: one reservation, commit and
+/// fill check per call instead of two. A call enters and leaves on one CPU unless its task is
+/// switched out in between, and `sched_switch` sends a held entry on as a record of its own
+/// before that (a blocked call is still seen as it waits); so does every other record written
+/// on this CPU, first, which keeps the order of a task's records as it was (an exec's, a
+/// fork's or a kernel function's after the entry of the call they are in). A traced command's
+/// last call is sent on as it exits (`sched_process_exit`); an entry held when tracer stops
+/// reading belongs to a call in progress at that instant, as one written a moment later would.
+#[repr(C)]
+pub(crate) struct Held {
+    /// Bytes of the held entry record; 0 for none.
+    len: u64,
+    tid: u64,
+    /// Where the exit being written starts (see `on_syscall`).
+    base: u64,
+    /// The entry, then the exit after it: each at most SCRATCH_SIZE.
+    buf: [u8; 2 * SCRATCH_SIZE],
+}
+
+#[map]
+static HELD: PerCpuArray<Held> = PerCpuArray::with_max_entries(1, 0);
+
+/// The largest entry an exit joins (8-aligned, all bits set below its top bit but the low
+/// three: a mask the verifier bounds). Larger ones, rare, go on alone.
+const JOIN_ENTRY_MAX: u64 = 0x1ff8;
+
+#[inline(always)]
+fn held() -> Option<&'static mut Held> {
+    // SAFETY: the per-CPU value, used by one program at a time on this CPU: tracer's programs
+    // run with preemption off and none calls anything that reaches another's attachment point
+    // (as for SCRATCH and STATE).
+    HELD.get_ptr_mut(0).map(|h| unsafe { &mut *h })
+}
+
+/// Send the entry held on this CPU, if any, as a record of its own.
+#[inline(always)]
+pub(crate) fn flush_held() {
+    let Some(h) = held() else {
+        return;
+    };
+    let len = h.len as usize;
+    if len != 0 {
+        h.len = 0;
+        emit(h.buf.as_mut_ptr(), len, true);
+    }
+}
+
 /// `struct pt_regs` of x86_64 (arch/x86/include/asm/ptrace.h): the order the entry code pushes.
 #[repr(C)]
 #[derive(Copy, Clone)]
@@ -872,11 +920,28 @@ pub(crate) fn wake_flags(len: usize) -> u64 {
 #[inline(always)]
 fn emit(buf: *mut u8, len: usize, enter: bool) {
     let len = len.min(SCRATCH_SIZE);
-    // SAFETY: `buf` is the per-CPU scratch buffer of SCRATCH_SIZE bytes and `len` is at most that.
+    // SAFETY: `buf` is a per-CPU buffer of at least SCRATCH_SIZE bytes and `len` is at most that.
     let data = unsafe { core::slice::from_raw_parts(buf, len) };
     if EVENTS.output::<[u8]>(data, wake_flags(len)).is_err() {
         lost();
         if enter {
+            count(STAT_LOST_ENTER);
+        }
+    }
+}
+
+/// Send a call's held entry (`entry` bytes, maybe 0) with its exit after it (`exit` bytes) from
+/// the held buffer, as one ring record.
+#[inline(always)]
+fn emit_joined(h: &mut Held, entry: usize, exit: usize) {
+    let entry = entry.min(SCRATCH_SIZE);
+    let len = entry + exit.min(SCRATCH_SIZE);
+    // SAFETY: `len` is at most 2 * SCRATCH_SIZE, the buffer's size.
+    let data = unsafe { core::slice::from_raw_parts(h.buf.as_ptr(), len) };
+    if EVENTS.output::<[u8]>(data, wake_flags(len)).is_err() {
+        lost();
+        if entry != 0 {
+            lost();
             count(STAT_LOST_ENTER);
         }
     }
@@ -914,6 +979,15 @@ pub fn sys_exit(ctx: RawTracePointContext) -> i32 {
     0
 }
 
+/// A task leaves the CPU (kernel/sched/core.c `__schedule`, Linux 6.1 and 6.18: the tracepoint
+/// fires before the switch, the leaving task still current): an entry held for it goes on now,
+/// so that a blocked call is seen waiting, and its exit, on whichever CPU, comes after it.
+#[raw_tracepoint(tracepoint = "sched_switch")]
+pub fn sched_switch(_ctx: RawTracePointContext) -> i32 {
+    flush_held();
+    0
+}
+
 /// One side of a syscall: find its spec, copy the user memory of this side, emit the record.
 /// `when` is a constant at each call site, so each program gets its own specialised copy.
 #[inline(always)]
@@ -928,7 +1002,35 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         (None, ctx.arg::<i64>(1))
     };
     let st = resolve(cfg, (pid_tgid >> 32) as u32, ctx.arg(0), nr)?;
-    let buf = scratch()?;
+    let tid = pid_tgid as u32;
+    let h = held()?;
+    // Where this side's record goes in the held buffer: an entry at the start (an entry still
+    // held, whose exit tracer did not record, goes on alone first); an exit right after its
+    // own call's held entry, or at the start when there is none.
+    let base = if enter {
+        flush_held();
+        0
+    } else {
+        let join = h.len != 0 && h.len <= JOIN_ENTRY_MAX && h.tid == u64::from(tid);
+        let b = if join {
+            // Claimed now: a record written meanwhile on this CPU cannot send it again.
+            let b = h.len;
+            h.len = 0;
+            b
+        } else {
+            flush_held();
+            0
+        };
+        // Through map memory, as `State::cur`: one unknown, bounded value for the verifier
+        // rather than two paths through everything below.
+        // SAFETY: a field of the per-CPU value.
+        unsafe { core::ptr::write_volatile(&raw mut h.base, b) };
+        // SAFETY: as above.
+        (unsafe { core::ptr::read_volatile(&raw const h.base) } as usize) & JOIN_ENTRY_MAX as usize
+    };
+    // SAFETY: `base <= JOIN_ENTRY_MAX < SCRATCH_SIZE`: this side's record has SCRATCH_SIZE bytes
+    // after it.
+    let buf = unsafe { h.buf.as_mut_ptr().add(base) };
     let body_off = size_of::<RecordHeader>();
     if enter {
         // The entry record carries the thread's name: the helper writes it straight into the
@@ -955,7 +1057,6 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     };
     st.full = 0;
     st.faulted = 0;
-    let tid = pid_tgid as u32;
     // Entry-side copies that faulted are made again now: the call has faulted the pages in.
     // SAFETY: the value is a plain u32, only tested for presence.
     let retry = !enter && seen(SEEN_FAULT) && unsafe { FAULTED.get(&tid) }.is_some();
@@ -999,7 +1100,13 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         let kind = if enter { REC_ENTER } else { REC_EXIT };
         *buf.cast::<RecordHeader>() = header(kind, st.abi, st.entry, w.cur(), pid_tgid);
     }
-    emit(buf, w.cur(), enter);
+    let h = held()?;
+    if enter {
+        h.tid = u64::from(tid);
+        h.len = w.cur() as u64;
+    } else {
+        emit_joined(h, base, w.cur());
+    }
     Some(())
 }
 
@@ -1054,6 +1161,7 @@ fn on_newtask(ctx: &TracePointContext) -> Option<()> {
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
         },
     };
+    flush_held();
     if EVENTS
         .output::<ForkEvent>(rec, wake_flags(size_of::<ForkEvent>()))
         .is_err()
@@ -1112,6 +1220,7 @@ fn on_exec(ctx: &TracePointContext) -> Option<()> {
         ptr::write_unaligned(buf.add(body_off).cast::<ExecRecord>(), body);
         ptr::write_unaligned(buf.add(cur).cast::<CaptureHeader>(), cap);
     }
+    flush_held();
     emit(buf, end, false);
     Some(())
 }
@@ -1142,6 +1251,7 @@ fn on_task_exit() -> Option<()> {
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
         },
     };
+    flush_held();
     if EVENTS
         .output::<TaskExitEvent>(rec, wake_flags(size_of::<TaskExitEvent>()))
         .is_err()

@@ -221,7 +221,8 @@ impl Capture {
             prog.attach(category, name)
                 .with_context(|| format!("attaching {category}:{name}"))?;
         }
-        for name in ["sys_enter", "sys_exit"] {
+        // sched_switch first: it sends on the entries sys_enter holds back for their exits.
+        for name in ["sched_switch", "sys_enter", "sys_exit"] {
             let prog: &mut RawTracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
             prog.load()
                 .with_context(|| format!("loading {name} (the verifier may say why above)"))?;

@@ -115,6 +115,29 @@ pub fn kind(bytes: &[u8]) -> Option<u16> {
         .map(|h| h.kind)
 }
 
+/// The records of one ring buffer sample, each as `decode` takes it. A sample is one record,
+/// or a call's entry and exit joined (the kernel side holds an entry back on its CPU until the
+/// exit, tracer-ebpf `emit_exit`), each starting 8-aligned. The last record keeps whatever
+/// follows it; a header claiming too little, or more than the sample holds, ends the list with
+/// what is left, for `decode` to reject by name.
+pub fn records(sample: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = sample;
+    std::iter::from_fn(move || {
+        if rest.len() < size_of::<RecordHeader>() {
+            // The ring rounds a sample up to 8 bytes: padding, not a record.
+            return None;
+        }
+        let size = read::<RecordHeader>(rest, 0, "header").map_or(0, |h| h.size as usize);
+        let step = size.div_ceil(8) * 8;
+        if size < size_of::<RecordHeader>() || step + size_of::<RecordHeader>() > rest.len() {
+            return Some(std::mem::take(&mut rest));
+        }
+        let (one, more) = rest.split_at(step);
+        rest = more;
+        Some(one)
+    })
+}
+
 /// Decode one ring buffer record.
 pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
     let hdr: RecordHeader = read(bytes, 0, "header")?;
@@ -241,6 +264,49 @@ pub(crate) mod tests {
         let cap_at = size_of::<RecordHeader>() + size_of::<SyscallEnter>();
         bad[cap_at + 4..cap_at + 6].copy_from_slice(&500u16.to_ne_bytes());
         assert!(matches!(decode(&bad), Err(DecodeError::Short { .. })));
+    }
+
+    #[test]
+    fn a_sample_holds_one_record_or_a_joined_entry_and_exit() {
+        let enter = enter_record(
+            SyscallEnter {
+                nr: 1,
+                ..Default::default()
+            },
+            &[(CaptureHeader::default(), b"x")],
+        );
+        let mut exit = bytes_of(&RecordHeader {
+            kind: REC_EXIT,
+            size: (size_of::<RecordHeader>() + size_of::<SyscallExit>()) as u32,
+            ..Default::default()
+        });
+        exit.extend(bytes_of(&SyscallExit {
+            nr: 1,
+            ret: 1,
+            ..Default::default()
+        }));
+        let joined = [enter.clone(), exit.clone()].concat();
+        let got: Vec<&[u8]> = records(&joined).collect();
+        assert_eq!(got, [&enter[..], &exit[..]]);
+        assert!(matches!(decode(got[0]), Ok(Record::Enter { .. })));
+        assert!(matches!(decode(got[1]), Ok(Record::Exit { .. })));
+        // One record alone, the ring's padding after it kept with it, as before.
+        let mut padded = exit.clone();
+        padded.extend([0; 4]);
+        assert_eq!(records(&padded).collect::<Vec<_>>(), [&padded[..]]);
+        // A header that claims more than the sample holds, or less than a header: what is
+        // left goes to `decode`, which says what is wrong; nothing loops or panics.
+        let mut lying = joined.clone();
+        lying[4..8].copy_from_slice(&10_000u32.to_ne_bytes());
+        let got: Vec<&[u8]> = records(&lying).collect();
+        assert_eq!(got.len(), 1);
+        assert!(decode(got[0]).is_err());
+        let mut zero = joined.clone();
+        zero[enter.len() + 4..enter.len() + 8].copy_from_slice(&0u32.to_ne_bytes());
+        let got: Vec<&[u8]> = records(&zero).collect();
+        assert_eq!(got.len(), 2);
+        assert!(decode(got[1]).is_err());
+        assert_eq!(records(&[]).count(), 0);
     }
 
     #[test]

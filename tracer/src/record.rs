@@ -184,6 +184,8 @@ pub struct Source {
     pub joiner: Joiner,
     /// Records the decoder refused (a foreign or damaged eBPF object).
     pub decode_errors: u64,
+    /// Ring samples that held a call's entry and exit together (tracer-ebpf `Held`).
+    pub joined: u64,
     /// `CLOCK_REALTIME - CLOCK_BOOTTIME`: event times are boot times.
     pub boot_to_wall: i128,
     items: Vec<Item>,
@@ -200,6 +202,7 @@ impl Source {
             cap,
             joiner: Joiner::default(),
             decode_errors: 0,
+            joined: 0,
             boot_to_wall: now_ns(ClockId::CLOCK_REALTIME) - now_ns(ClockId::CLOCK_BOOTTIME),
             items: Vec::new(),
         })
@@ -269,14 +272,17 @@ impl Source {
     /// Read every record now in the ring buffer; calls and process events go to `out`.
     pub fn read(&mut self, out: &mut impl FnMut(Item) -> io::Result<()>) -> io::Result<()> {
         let ring = self.cap.ring.get_mut();
-        while let Some(rec) = ring.next() {
-            join(
-                &mut self.joiner,
-                &mut self.decode_errors,
-                &mut self.items,
-                &rec,
-            );
-            drop(rec);
+        while let Some(sample) = ring.next() {
+            for (i, rec) in event::records(&sample).enumerate() {
+                self.joined += u64::from(i == 1);
+                join(
+                    &mut self.joiner,
+                    &mut self.decode_errors,
+                    &mut self.items,
+                    rec,
+                );
+            }
+            drop(sample);
             for item in self.items.drain(..) {
                 out(item)?;
             }
@@ -305,11 +311,15 @@ impl Source {
         Ok(())
     }
 
-    /// Hand every record now in the ring buffer to `out` as the kernel wrote it, undecoded.
+    /// Hand every record now in the ring buffer to `out` as the kernel wrote it, undecoded (a
+    /// sample that joins a call's entry and exit as two records).
     pub fn read_raw(&mut self, out: &mut impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
         let ring = self.cap.ring.get_mut();
-        while let Some(rec) = ring.next() {
-            out(&rec)?;
+        while let Some(sample) = ring.next() {
+            for (i, rec) in event::records(&sample).enumerate() {
+                self.joined += u64::from(i == 1);
+                out(rec)?;
+            }
         }
         Ok(())
     }
@@ -704,6 +714,61 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::human_bytes;
+
+    /// A call that does not block leaves the kernel side as one ring record, its entry and its
+    /// exit together; every call still arrives whole.
+    #[test]
+    fn a_call_that_does_not_block_is_one_ring_sample() {
+        assert!(
+            nix::unistd::geteuid().is_root(),
+            "this test loads eBPF programs and needs root: run `cargo xtask test`"
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _rt = rt.enter();
+        let opts = super::Options {
+            pids: Some(Vec::new()),
+            selection: crate::syscalls::Selection::default_for(true),
+            comms: Vec::new(),
+            snaplen: 16,
+            ring_bytes: 16 << 20,
+            wrappers: false,
+        };
+        let mut src = super::Source::start(&opts).expect("loading the eBPF programs");
+        src.cap
+            .track_children_of(nix::unistd::gettid().as_raw() as u32)
+            .unwrap();
+        // 3000 one-byte reads and writes, none of which waits.
+        let child = std::process::Command::new("dd")
+            .args([
+                "if=/dev/zero",
+                "of=/dev/null",
+                "bs=1",
+                "count=3000",
+                "status=none",
+            ])
+            .spawn();
+        src.cap.stop_tracking_children().unwrap();
+        assert!(child.unwrap().wait().unwrap().success());
+        let mut whole = 0;
+        src.read(&mut |item| {
+            if let crate::trace::Item::Call(c) = item
+                && matches!(c.row.name, "read" | "write")
+                && c.enter_ns.is_some()
+                && c.ret == Some(1)
+            {
+                whole += 1;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert!(whole >= 6000, "{whole} whole one-byte calls");
+        // A few are sent in two when dd is switched out in the middle of one.
+        assert!(src.joined >= 5000, "{} joined of {whole}", src.joined);
+        assert_eq!(src.cap.lost(), 0);
+    }
 
     #[test]
     fn cost_line_per_program() {
