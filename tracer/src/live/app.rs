@@ -418,7 +418,18 @@ impl App {
         }
         self.top = self.top.max(first);
         if self.follow && self.paused.is_none() {
-            self.select_last();
+            // The newest listed call, selected as `select_last` would, without placing the
+            // list's first row: while following, `window` puts the selection at the bottom
+            // when drawing, and a key that moves the selection places the row then. Per call,
+            // that placement was a tenth of the live view's time at full rate.
+            if let Some(last) = self.calls.view_back()
+                && self.selected != Some(last)
+            {
+                if self.pane != Pane::Stats && self.pane != Pane::Log {
+                    self.scroll = 0;
+                }
+                self.selected = Some(last);
+            }
         }
     }
 

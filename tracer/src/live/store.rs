@@ -130,6 +130,11 @@ impl Store {
         self.view.front().copied()
     }
 
+    /// The last listed seq, if any.
+    pub fn view_back(&self) -> Option<u64> {
+        self.view.back().copied()
+    }
+
     fn index_of(&self, seq: u64) -> Option<usize> {
         let i = usize::try_from(seq.checked_sub(self.first_seq)?).ok()?;
         (i < self.calls.len()).then_some(i)
