@@ -63,9 +63,10 @@ static TRACKED: HashMap<u32, u32> = HashMap::with_max_entries(16384, 0);
 static COMMS: HashMap<[u8; 16], u32> = HashMap::with_max_entries(64, 0);
 #[map]
 static STATS_MAP: PerCpuArray<u64> = PerCpuArray::with_max_entries(STATS, 0);
-/// Bytes this CPU wrote to the ring since it last asked how full it is (`wake_flags`).
+/// `wake_flags`' state on this CPU: bytes written to the ring since it last asked how full it
+/// is, and whether that look found the reader behind.
 #[map]
-static WRITTEN: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+static WRITTEN: PerCpuArray<u64> = PerCpuArray::with_max_entries(2, 0);
 /// Threads whose last entry-side copy faulted: retried at exit.
 #[map]
 static FAULTED: HashMap<u32, u32> = HashMap::with_max_entries(16384, 0);
@@ -886,8 +887,13 @@ fn count(stat: u32) {
 /// measured here, it was most of the in-kernel cost of a traced call. The reader drains the ring
 /// on a timer as well, so a record never waits longer than its period.
 ///
-/// The ring's fill is read only after each `Config::wake_check_kib` KiB this CPU wrote: the
-/// query is a helper call, a few percent of a traced call's cost when made for every record.
+/// While the reader keeps up, the ring's fill is read only after each `Config::wake_check_kib`
+/// KiB this CPU wrote: the query is a helper call, a few percent of a traced call's cost when
+/// made for every record. Once a look finds the threshold reached, every record looks (and
+/// wakes the reader) until one finds the ring drained below it again, as before the looks were
+/// spaced: the wake-ups then slow the writers while the reader is behind (a stall writing a
+/// recording to disk, or the live view at the dense loop's full rate), and with only one
+/// wake-up per interval both lost events in the bench where they had lost none.
 #[inline(always)]
 pub(crate) fn wake_flags(len: usize) -> u64 {
     let Some(cfg) = config() else {
@@ -897,21 +903,26 @@ pub(crate) fn wake_flags(len: usize) -> u64 {
     if threshold == 0 {
         return 0;
     }
-    if let Some(p) = WRITTEN.get_ptr_mut(0) {
-        // SAFETY: a per-CPU slot: no other program writes it concurrently on this CPU.
-        let written = unsafe { *p } + len as u64;
-        if written < u64::from(cfg.wake_check_kib) << 10 {
-            // SAFETY: as above.
-            unsafe { *p = written };
-            return u64::from(BPF_RB_NO_WAKEUP);
+    let (Some(written), Some(behind)) = (WRITTEN.get_ptr_mut(0), WRITTEN.get_ptr_mut(1)) else {
+        return 0;
+    };
+    // SAFETY: per-CPU slots: no other program writes them concurrently on this CPU.
+    unsafe {
+        if *behind == 0 {
+            let n = *written + len as u64;
+            if n < u64::from(cfg.wake_check_kib) << 10 {
+                *written = n;
+                return u64::from(BPF_RB_NO_WAKEUP);
+            }
+            *written = 0;
         }
-        // SAFETY: as above.
-        unsafe { *p = 0 };
-    }
-    if EVENTS.query(u64::from(BPF_RB_AVAIL_DATA)) >= threshold {
-        u64::from(BPF_RB_FORCE_WAKEUP)
-    } else {
-        u64::from(BPF_RB_NO_WAKEUP)
+        if EVENTS.query(u64::from(BPF_RB_AVAIL_DATA)) >= threshold {
+            *behind = 1;
+            u64::from(BPF_RB_FORCE_WAKEUP)
+        } else {
+            *behind = 0;
+            u64::from(BPF_RB_NO_WAKEUP)
+        }
     }
 }
 
@@ -1001,9 +1012,21 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     } else {
         (None, ctx.arg::<i64>(1))
     };
-    let st = resolve(cfg, (pid_tgid >> 32) as u32, ctx.arg(0), nr)?;
     let tid = pid_tgid as u32;
     let h = held()?;
+    // The exit of the call whose entry this CPU holds. Its task has not been switched out since
+    // (the switch would have sent the entry on), so no other syscall has been resolved on this
+    // CPU in between, and STATE still holds the call as its entry resolved it: nothing to
+    // read or look up again. Its exit is recorded whatever its thread's name is now: a call
+    // let through at entry is kept whole.
+    let joined = !enter && h.len != 0 && h.len <= JOIN_ENTRY_MAX && h.tid == u64::from(tid);
+    let st = if joined {
+        let st = STATE.get_ptr_mut(0)?;
+        // SAFETY: the per-CPU value; see `resolve`.
+        unsafe { &mut *st }
+    } else {
+        resolve(cfg, (pid_tgid >> 32) as u32, ctx.arg(0), nr)?
+    };
     // Where this side's record goes in the held buffer: an entry at the start (an entry still
     // held, whose exit tracer did not record, goes on alone first); an exit right after its
     // own call's held entry, or at the start when there is none.
@@ -1011,8 +1034,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         flush_held();
         0
     } else {
-        let join = h.len != 0 && h.len <= JOIN_ENTRY_MAX && h.tid == u64::from(tid);
-        let b = if join {
+        let b = if joined {
             // Claimed now: a record written meanwhile on this CPU cannot send it again.
             let b = h.len;
             h.len = 0;
@@ -1041,7 +1063,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         if !comm_ok(cfg, comm) {
             return None;
         }
-    } else if cfg.comm_filter != 0 {
+    } else if cfg.comm_filter != 0 && !joined {
         let mut words = [0u64; 2];
         // SAFETY: 16 bytes of plain data, 8-byte aligned.
         let comm = unsafe { &mut *words.as_mut_ptr().cast::<[u8; 16]>() };
