@@ -891,9 +891,9 @@ fn count(stat: u32) {
 /// KiB this CPU wrote: the query is a helper call, a few percent of a traced call's cost when
 /// made for every record. Once a look finds the threshold reached, every record looks (and
 /// wakes the reader) until one finds the ring drained below it again, as before the looks were
-/// spaced: the wake-ups then slow the writers while the reader is behind (a stall writing a
-/// recording to disk, or the live view at the dense loop's full rate), and with only one
-/// wake-up per interval both lost events in the bench where they had lost none.
+/// spaced: the wake-ups then slow the writers while the reader is behind. With one wake-up per
+/// interval only, the bench's 10-second recording of the dense loop and its live view run lost
+/// events where they had lost none.
 #[inline(always)]
 pub(crate) fn wake_flags(len: usize) -> u64 {
     let Some(cfg) = config() else {
