@@ -712,21 +712,27 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::human_bytes;
+
+    /// For a test that loads the eBPF programs: root, and a runtime for the ring buffer's
+    /// `AsyncFd` (enter it before `Source::start`).
+    pub(crate) fn root_runtime() -> tokio::runtime::Runtime {
+        assert!(
+            nix::unistd::geteuid().is_root(),
+            "this test loads eBPF programs and needs root: run `cargo xtask test`"
+        );
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
 
     /// A call that does not block leaves the kernel side as one ring record, its entry and its
     /// exit together; every call still arrives whole.
     #[test]
     fn a_call_that_does_not_block_is_one_ring_sample() {
-        assert!(
-            nix::unistd::geteuid().is_root(),
-            "this test loads eBPF programs and needs root: run `cargo xtask test`"
-        );
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = root_runtime();
         let _rt = rt.enter();
         let opts = super::Options {
             pids: Some(Vec::new()),

@@ -47,14 +47,7 @@ fn boot_ns() -> u64 {
 
 #[test]
 fn a_replay_builds_the_model_the_live_view_built() {
-    assert!(
-        nix::unistd::geteuid().is_root(),
-        "this test loads eBPF programs and needs root: run `cargo xtask test`"
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = record::tests::root_runtime();
     let _rt = rt.enter();
     let opts = Options {
         pids: Some(Vec::new()),
