@@ -930,10 +930,11 @@ pub(crate) fn wake_flags(len: usize) -> u64 {
 /// (and, for a call's entry, counting it apart too).
 #[inline(always)]
 fn emit(buf: *mut u8, len: usize, enter: bool) {
-    let len = len.min(SCRATCH_SIZE);
+    let flags = wake_flags(len);
+    let len = checked_len(len, SCRATCH_SIZE);
     // SAFETY: `buf` is a per-CPU buffer of at least SCRATCH_SIZE bytes and `len` is at most that.
     let data = unsafe { core::slice::from_raw_parts(buf, len) };
-    if EVENTS.output::<[u8]>(data, wake_flags(len)).is_err() {
+    if EVENTS.output::<[u8]>(data, flags).is_err() {
         lost();
         if enter {
             count(STAT_LOST_ENTER);
@@ -941,15 +942,26 @@ fn emit(buf: *mut u8, len: usize, enter: bool) {
     }
 }
 
+/// `len`, at most `max`, bounded on the very value a helper then takes. The verifier of Linux
+/// 6.1 does not carry a bound to a copy spilled to the stack before the check (6.18 does), and
+/// LLVM may check one copy and pass the other: read back through a volatile load, the value is
+/// opaque to LLVM, which must check that one, right before the call.
+#[inline(always)]
+fn checked_len(len: usize, max: usize) -> usize {
+    // SAFETY: reads a local.
+    unsafe { core::ptr::read_volatile(&len) }.min(max)
+}
+
 /// Send a call's held entry (`entry` bytes, maybe 0) with its exit after it (`exit` bytes) from
 /// the held buffer, as one ring record.
 #[inline(always)]
 fn emit_joined(h: &mut Held, entry: usize, exit: usize) {
-    let entry = entry.min(SCRATCH_SIZE);
-    let len = entry + exit.min(SCRATCH_SIZE);
+    let len = entry + exit;
+    let flags = wake_flags(len);
+    let len = checked_len(len, 2 * SCRATCH_SIZE);
     // SAFETY: `len` is at most 2 * SCRATCH_SIZE, the buffer's size.
     let data = unsafe { core::slice::from_raw_parts(h.buf.as_ptr(), len) };
-    if EVENTS.output::<[u8]>(data, wake_flags(len)).is_err() {
+    if EVENTS.output::<[u8]>(data, flags).is_err() {
         lost();
         if entry != 0 {
             lost();
