@@ -926,8 +926,8 @@ pub(crate) fn wake_flags(len: usize) -> u64 {
     }
 }
 
-/// Copy the first `len` bytes of the scratch buffer to the ring buffer, counting a failure
-/// (and, for a call's entry, counting it apart too).
+/// Copy the first `len` bytes of `buf` (the scratch or the held buffer) to the ring buffer,
+/// counting a failure (and, for a call's entry, counting it apart too).
 #[inline(always)]
 fn emit(buf: *mut u8, len: usize, enter: bool) {
     let flags = wake_flags(len);

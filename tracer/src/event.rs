@@ -117,7 +117,7 @@ pub fn kind(bytes: &[u8]) -> Option<u16> {
 
 /// The records of one ring buffer sample, each as `decode` takes it. A sample is one record,
 /// or a call's entry and exit joined (the kernel side holds an entry back on its CPU until the
-/// exit, tracer-ebpf `emit_exit`), each starting 8-aligned. The last record keeps whatever
+/// exit, tracer-ebpf `Held` and `emit_joined`), each starting 8-aligned. The last record keeps whatever
 /// follows it; a header claiming too little, or more than the sample holds, ends the list with
 /// what is left, for `decode` to reject by name.
 pub fn records(sample: &[u8]) -> impl Iterator<Item = &[u8]> {

@@ -422,13 +422,8 @@ impl App {
             // list's first row: while following, `window` puts the selection at the bottom
             // when drawing, and a key that moves the selection places the row then. Per call,
             // that placement was a tenth of the live view's time at full rate.
-            if let Some(last) = self.calls.view_back()
-                && self.selected != Some(last)
-            {
-                if self.pane != Pane::Stats && self.pane != Pane::Log {
-                    self.scroll = 0;
-                }
-                self.selected = Some(last);
+            if let Some(last) = self.calls.view_back() {
+                self.select(last);
             }
         }
     }
@@ -563,11 +558,16 @@ impl App {
         let Some(seq) = self.visible_at(i) else {
             return;
         };
+        self.select(seq);
+        self.scroll_into_view();
+    }
+
+    /// Select `seq`; a new selection's journey starts at its top.
+    fn select(&mut self, seq: u64) {
         if self.selected != Some(seq) && self.pane != Pane::Stats && self.pane != Pane::Log {
             self.scroll = 0;
         }
         self.selected = Some(seq);
-        self.scroll_into_view();
     }
 
     /// Move the list's first row so that the selection is on screen.

@@ -78,6 +78,18 @@ impl Kind {
         }
     }
 
+    /// A UNIX socket of type `ty`: `SOCK_STREAM` 1, `SOCK_DGRAM` 2, `SOCK_SEQPACKET` 5 on x86
+    /// (include/linux/net.h), the numbers `socket()` takes and sock_diag reports
+    /// (`unix_diag_msg.udiag_type`).
+    pub fn unix_of_type(ty: u64) -> Kind {
+        match ty {
+            1 => Kind::UnixStream,
+            2 => Kind::UnixDgram,
+            5 => Kind::UnixSeqpacket,
+            _ => Kind::Unix,
+        }
+    }
+
     fn is_generic(self) -> bool {
         matches!(self, Kind::Socket | Kind::Unix)
     }

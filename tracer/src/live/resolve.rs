@@ -44,18 +44,13 @@ const AF_INET: u64 = 2;
 const AF_INET6: u64 = 10;
 const AF_NETLINK: u64 = 16;
 
-/// The kind of socket `socket(domain, type, ..)` or `socketpair(domain, type, ..)` made. The
-/// type without its flags: `SOCK_TYPE_MASK` is 0xf (include/linux/net.h, Linux 6.1 and 6.18),
-/// and `SOCK_STREAM` 1, `SOCK_DGRAM` 2, `SOCK_SEQPACKET` 5 on x86 (the same numbers sock_diag
-/// reports, `unix_diag_msg.udiag_type`).
+/// The kind of socket `socket(domain, type, ..)` or `socketpair(domain, type, ..)` made: the
+/// type without its flags (`SOCK_TYPE_MASK` is 0xf, include/linux/net.h, Linux 6.1 and 6.18).
 fn socket_kind(domain: u64, ty: u64) -> Kind {
-    match (domain, ty & 0xf) {
-        (AF_UNIX, 1) => Kind::UnixStream,
-        (AF_UNIX, 2) => Kind::UnixDgram,
-        (AF_UNIX, 5) => Kind::UnixSeqpacket,
-        (AF_UNIX, _) => Kind::Unix,
-        (AF_NETLINK, _) => Kind::Netlink,
-        (AF_INET | AF_INET6, _) => Kind::Inet,
+    match domain {
+        AF_UNIX => Kind::unix_of_type(ty & 0xf),
+        AF_NETLINK => Kind::Netlink,
+        AF_INET | AF_INET6 => Kind::Inet,
         _ => Kind::Socket,
     }
 }
@@ -196,12 +191,13 @@ impl Resolver {
                 let [a, b] = fd_pair(call)?;
                 if call.row.name == "socketpair" {
                     let kind = socket_kind(call.args[0], call.args[1]);
-                    let mut made = [a, b].into_iter().filter_map(|fd| {
+                    let mut end = |fd| {
                         let t = self.created(call, fd, &[Kind::Socket], "socketpair")?;
                         Some(self.of_kind(call.pid, fd, t, kind))
-                    });
-                    let first = made.next();
-                    return first.or(made.next());
+                    };
+                    let first = end(a);
+                    let second = end(b);
+                    return first.or(second);
                 }
                 let first = self.created(call, a, &[Kind::Pipe], "");
                 let second = self.created(call, b, &[Kind::Pipe], "");

@@ -106,12 +106,7 @@ fn parse_dump(mut b: &[u8], out: &mut HashMap<u64, UnixInfo>) -> io::Result<bool
 
 /// `struct unix_diag_msg { family, type, state, pad, ino, cookie[2] }` and its attributes.
 fn unix_msg(m: &[u8]) -> Option<(u64, UnixInfo)> {
-    let kind = match *m.get(1)? {
-        1 => Kind::UnixStream,
-        2 => Kind::UnixDgram,
-        5 => Kind::UnixSeqpacket,
-        _ => Kind::Unix,
-    };
+    let kind = Kind::unix_of_type(u64::from(*m.get(1)?));
     let ino = u64::from(u32_at(m, 4)?);
     let mut info = UnixInfo {
         kind,
