@@ -161,9 +161,10 @@ pub struct RecordArgs {
     /// inferred `.`). JSON Lines always carries it as `kernel_path`.
     #[arg(short = 'k', long = "kernel-path")]
     pub kernel_path: bool,
-    /// Stop after this many seconds.
-    #[arg(long)]
-    pub duration: Option<f64>,
+    /// Stop after this many seconds (a traced command is then passed SIGTERM, and killed if it
+    /// has not exited 2 s later).
+    #[arg(long, value_parser = seconds)]
+    pub duration: Option<std::time::Duration>,
     /// Ring buffer size in MiB (a power of two).
     #[arg(long = "ring-mib", default_value_t = 8)]
     pub ring_mib: u32,
@@ -206,4 +207,35 @@ pub struct ExportArgs {
     /// Text format: show each call's path through the kernel beneath it.
     #[arg(short = 'k', long = "kernel-path")]
     pub kernel_path: bool,
+}
+
+/// The longest `--duration`: ten years, far below what the clocks overflow at.
+const MAX_SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
+
+/// `--duration`: a number of seconds, finite and not negative.
+fn seconds(s: &str) -> Result<std::time::Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !v.is_finite() || !(0.0..=MAX_SECONDS).contains(&v) {
+        return Err(format!(
+            "{s:?}: give a number of seconds from 0 to {MAX_SECONDS:.0}"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds;
+
+    #[test]
+    fn durations_that_are_not_a_time_are_refused() {
+        assert_eq!(seconds("1.5"), Ok(std::time::Duration::from_millis(1500)));
+        assert_eq!(seconds("0"), Ok(std::time::Duration::ZERO));
+        for bad in ["inf", "1e400", "nan", "NaN", "-1", "-0.5", "1e12", "x", ""] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
 }

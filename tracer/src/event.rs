@@ -191,10 +191,11 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
     })
 }
 
-/// A C string from a fixed array (a `comm`).
+/// A C string from a fixed array (a `comm`), escaped ([`crate::escape::name`]): the traced
+/// program chose it, and every output shows it.
 pub fn cstr(bytes: &[u8]) -> String {
     let end = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
+    crate::escape::name(&bytes[..end])
 }
 
 #[cfg(test)]

@@ -136,6 +136,11 @@ pub fn export<R: Read>(
         Event::Pending(c) => w.pending(&c),
         Event::Lost { ts_ns, count } => w.lost(ts_ns, count),
     })?;
+    if let Some(end) = &outcome.end
+        && let Some(c) = &end.command
+    {
+        w.command_exit(end.stopped_ns, c)?;
+    }
     w.summary(&Summary {
         calls,
         lost: outcome.lost,
@@ -249,7 +254,7 @@ mod tests {
         for rec in pipe_records() {
             r.write_record(&rec).unwrap();
         }
-        r.finish(5_000).unwrap();
+        r.finish(5_000, None).unwrap();
         let exported = |format| {
             let replay = Replay::new(Reader::new(Cursor::new(file.clone()), None).unwrap());
             let out = Shared::default();

@@ -5,11 +5,14 @@ mod cli;
 mod decode;
 mod demo;
 mod doctor;
+mod escape;
 mod event;
 mod explain;
 mod export;
+mod invoker;
 mod kernel;
 mod live;
+mod outfile;
 mod output;
 mod record;
 mod recording;
@@ -34,55 +37,12 @@ fn main() {
         // SAFETY: before any thread exists; changes only this process's SIGPIPE action.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     }
-    let result = match cli.command {
+    // Ok(status): the exit status, the traced command's for record and live.
+    let result: anyhow::Result<i32> = match cli.command {
         Some(Command::Record(args)) => record::run(&args),
-        Some(Command::Export(args)) => export::run(&args),
         Some(Command::Live(args)) => live::run(&args),
-        Some(Command::Demo {
-            name: Some(name),
-            list: false,
-        }) => demo::run(&name),
-        Some(Command::Demo { .. }) => {
-            for d in demo::list() {
-                println!("{:16} {}", d.name, d.summary);
-            }
-            Ok(())
-        }
-        Some(Command::Workload {
-            name: Some(name),
-            list: false,
-            iterations,
-        }) => demo::workload::run(&name, iterations),
-        Some(Command::Workload { .. }) => {
-            for w in &demo::workload::WORKLOADS {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    w.name, w.calls_per_iter, w.syscalls, w.summary
-                );
-            }
-            Ok(())
-        }
-        Some(Command::Doctor) => doctor::run(),
-        Some(Command::Explain {
-            syscall,
-            abi,
-            family,
-        }) => explain::run(&syscall, abi.map(Into::into), family),
-        Some(Command::Replay { file, keep }) => live::replay::run(&file, keep),
-        Some(Command::Walkthrough {
-            lesson,
-            list,
-            print,
-            format,
-            lang,
-        }) => walkthrough::run(&walkthrough::Args {
-            lesson,
-            list,
-            print,
-            format,
-            lang,
-        }),
         None => live::run(&cli.live),
+        Some(other) => run(other).map(|()| 0),
     };
     if let Err(e) = result {
         // One line: the error and its causes.
@@ -96,4 +56,68 @@ fn main() {
         };
         std::process::exit(code);
     }
+    if let Ok(code) = result
+        && code != 0
+    {
+        std::process::exit(code);
+    }
+}
+
+/// The commands that run no traced command.
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Record(_) | Command::Live(_) => unreachable!("handled by main"),
+        Command::Export(args) => export::run(&args),
+        Command::Demo {
+            name: Some(name),
+            list: false,
+        } => demo::run(&name),
+        Command::Demo { .. } => print_lines(
+            demo::list()
+                .iter()
+                .map(|d| format!("{:16} {}", d.name, d.summary)),
+        ),
+        Command::Workload {
+            name: Some(name),
+            list: false,
+            iterations,
+        } => demo::workload::run(&name, iterations),
+        Command::Workload { .. } => print_lines(demo::workload::WORKLOADS.iter().map(|w| {
+            format!(
+                "{}\t{}\t{}\t{}",
+                w.name, w.calls_per_iter, w.syscalls, w.summary
+            )
+        })),
+        Command::Doctor => doctor::run(),
+        Command::Explain {
+            syscall,
+            abi,
+            family,
+        } => explain::run(&syscall, abi.map(Into::into), family),
+        Command::Replay { file, keep } => live::replay::run(&file, keep),
+        Command::Walkthrough {
+            lesson,
+            list,
+            print,
+            format,
+            lang,
+        } => walkthrough::run(&walkthrough::Args {
+            lesson,
+            list,
+            print,
+            format,
+            lang,
+        }),
+    }
+}
+
+/// Lines on standard output; a full disk or a closed pipe is an error, not a panic.
+fn print_lines(lines: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    out.flush()?;
+    Ok(())
 }

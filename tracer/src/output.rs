@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::decode::flags;
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path::{self, Step};
+use crate::recording::format::CommandExit;
 use crate::trace::{Call, Proc};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -348,6 +349,29 @@ impl Writer {
             (Format::Text, Proc::Exit { ts_ns, pid, tid, comm }) => {
                 let w = self.wall(*ts_ns);
                 writeln!(self.out, "{w} {pid:>7} {comm:<15} +++ exited (tid {tid}) +++")
+            }
+        }
+    }
+
+    /// How the traced command ended (strace's `+++ exited with 7 +++`).
+    pub fn command_exit(&mut self, ts_ns: u64, c: &CommandExit) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => {
+                let mut v = json!({"type": "command_exit", "ts_ns": ts_ns, "pid": c.pid});
+                if let Some(code) = c.code {
+                    v["exit_code"] = json!(code);
+                }
+                if let Some(s) = c.signal {
+                    v["signal"] = json!(
+                        nix::sys::signal::Signal::try_from(s)
+                            .map_or_else(|_| s.to_string(), |s| s.as_str().to_string())
+                    );
+                }
+                self.line(&v)
+            }
+            Format::Text => {
+                let w = self.wall(ts_ns);
+                writeln!(self.out, "{w} {:>7} {:<15} +++ {} +++", c.pid, "", c.text())
             }
         }
     }

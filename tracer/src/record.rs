@@ -1,10 +1,8 @@
 //! `tracer record`: capture until the command exits, a signal, or `--duration`; write every
 //! call as it completes, pending calls once they have waited, process events and lost counts.
 
-use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt, fchown};
-use std::os::unix::process::CommandExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -15,9 +13,13 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::capture::{self, Capture, Options};
 use crate::cli::{RecordArgs, RecordFormat, Scope};
+use crate::escape;
 use crate::event;
 use crate::export::ExportFormat;
+use crate::invoker::Invoker;
+use crate::outfile;
 use crate::output::{Format, Header, Summary, Writer};
+use crate::recording::format::CommandExit;
 use crate::recording::header;
 use crate::recording::replay::Replay;
 use crate::recording::writer::Recorder;
@@ -100,55 +102,140 @@ fn check_executable(cmd: &str) -> Result<()> {
     Ok(())
 }
 
-/// The user who ran sudo, if any: the command runs as them and owns the output.
-fn sudo_user() -> Option<(u32, u32)> {
-    let uid = std::env::var("SUDO_UID").ok()?.parse().ok()?;
-    let gid = std::env::var("SUDO_GID").ok()?.parse().ok()?;
-    Some((uid, gid))
-}
-
-fn open_output(path: &Path) -> Result<Box<dyn Write>> {
-    if path == Path::new("-") {
+/// Standard output for `-`, else the file, opened as [`outfile::open`] allows.
+fn open_output(file: Option<std::fs::File>) -> Box<dyn Write> {
+    match file {
+        Some(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
         // On a terminal, each line appears as it happens, in order with the command's output.
-        if io::IsTerminal::is_terminal(&io::stdout()) {
-            return Ok(Box::new(io::LineWriter::new(io::stdout())));
+        None if io::IsTerminal::is_terminal(&io::stdout()) => {
+            Box::new(io::LineWriter::new(io::stdout()))
         }
-        return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout())));
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
     }
-    let f = private_file(path)?;
-    Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
 }
 
-/// A file for other processes' data: readable by the invoking user only, and owned by them.
-///
-/// Only a regular file is made private: `-o /dev/null` or a FIFO is written as it is (giving
-/// /dev/null to the user who ran sudo would break the machine). An existing file is made
-/// private too, not only a new one.
-pub fn private_file(path: &Path) -> Result<std::fs::File> {
-    let f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    if f.metadata().is_ok_and(|m| m.is_file()) {
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("chmod {}", path.display()))?;
-        if let Some((uid, gid)) = sudo_user() {
-            fchown(&f, Some(uid), Some(gid))
-                .with_context(|| format!("chown {}", path.display()))?;
+/// Open `-o PATH` before anything is attached ([`outfile::open`]): a FIFO without a reader is
+/// waited for here, saying so, and a signal still ends tracer. `None` for standard output.
+async fn open_path(path: &Path, signals: &mut Signals) -> Result<Option<std::fs::File>> {
+    if path == Path::new("-") {
+        return Ok(None);
+    }
+    let owner = Invoker::from_env();
+    let mut said = false;
+    loop {
+        match outfile::open(path, owner.as_ref()) {
+            Ok((f, _)) => return Ok(Some(f)),
+            Err(outfile::OutputError::NoReader(_)) => {
+                if !said {
+                    eprintln!(
+                        "tracer: waiting for a reader of the FIFO {} (Ctrl-C gives up)",
+                        escape::path(path)
+                    );
+                    said = true;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(100)) => {}
+                    s = signals.recv() => bail!("{}: no reader came before {}", escape::path(path), s.as_str()),
+                }
+            }
+            Err(e) => return Err(e.into()),
         }
     }
-    Ok(f)
 }
 
-pub fn run(args: &RecordArgs) -> Result<()> {
+/// SIGINT, SIGTERM and SIGHUP: each ends tracer cleanly (the trace finished, the command
+/// ended, the terminal restored), from the moment they are set up.
+pub struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub fn new() -> io::Result<Signals> {
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next of them to arrive.
+    pub async fn recv(&mut self) -> nix::sys::signal::Signal {
+        use nix::sys::signal::Signal;
+        tokio::select! {
+            _ = self.int.recv() => Signal::SIGINT,
+            _ = self.term.recv() => Signal::SIGTERM,
+            _ = self.hup.recv() => Signal::SIGHUP,
+        }
+    }
+}
+
+/// How long a command gets to exit after tracer passed it the signal that stopped tracing.
+pub const GRACE: Duration = Duration::from_secs(2);
+
+/// The traced command, while tracer waits for it: what tracer stops it with, and when.
+pub struct Child {
+    pub pid: u32,
+    /// Tracer asked it to stop (and when the grace ends); then killed it.
+    pub stopping: Option<tokio::time::Instant>,
+    pub killed: bool,
+}
+
+impl Child {
+    pub fn new(pid: u32) -> Child {
+        Child {
+            pid,
+            stopping: None,
+            killed: false,
+        }
+    }
+
+    /// Tracing stops (`why`): pass `sig` on to the command, as strace does, and say what
+    /// tracer waits for. A second stop, or the end of the grace, kills it.
+    pub fn stop(&mut self, sig: nix::sys::signal::Signal, why: &str) -> String {
+        let pid = nix::unistd::Pid::from_raw(self.pid as i32);
+        if self.stopping.is_none() {
+            self.stopping = Some(tokio::time::Instant::now() + GRACE);
+            let _ = nix::sys::signal::kill(pid, sig);
+            return format!(
+                "tracer: {why}: passed {} to the command (pid {}) and waits {} s for it to exit (a second signal ends it now)",
+                sig.as_str(),
+                self.pid,
+                GRACE.as_secs()
+            );
+        }
+        self.kill(why)
+    }
+
+    /// The grace is over, or the user insisted: SIGKILL.
+    pub fn kill(&mut self, why: &str) -> String {
+        self.killed = true;
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        format!(
+            "tracer: {why}: killed the command (pid {}) with SIGKILL",
+            self.pid
+        )
+    }
+
+    /// When the grace ends (none before a stop, or after the kill).
+    pub fn grace_ends(&self) -> Option<tokio::time::Instant> {
+        self.stopping.filter(|_| !self.killed)
+    }
+}
+
+/// `tracer record`; returns the exit status for tracer: the command's, as a shell reports it
+/// (128 + N for a death by signal N), or 0.
+pub fn run(args: &RecordArgs) -> Result<i32> {
     let opts = options(&args.scope, args.ring_mib, args.ring_pages)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(record(args, &opts))
+    let command = rt.block_on(record(args, &opts))?;
+    Ok(command.map_or(0, |c| c.shell_status()))
 }
 
 struct Counts {
@@ -234,13 +321,13 @@ impl Source {
         ]
     }
 
-    /// Run `command` (as the user who ran sudo) and trace it with all its descendants; returns
-    /// its exit and its pid. With `output`, its stdin is /dev/null and its stdout and stderr go
-    /// to that file, so that it cannot write over a terminal UI.
+    /// Run `command` (as the user who ran sudo, with their groups and home) and trace it with
+    /// all its descendants; returns its exit and its pid. With `output`, its stdin is /dev/null
+    /// and its stdout and stderr go to that file, so that it cannot write over a terminal UI.
     pub fn spawn(
         &mut self,
         command: &[String],
-        output: Option<&Path>,
+        output: Option<std::fs::File>,
     ) -> Result<(Exited, Option<u32>)> {
         let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
         let Some((prog, rest)) = command.split_first() else {
@@ -248,11 +335,10 @@ impl Source {
         };
         let mut cmd = Command::new(prog);
         cmd.args(rest);
-        if let Some((uid, gid)) = sudo_user() {
-            cmd.uid(uid).gid(gid);
+        if let Some(user) = Invoker::from_env() {
+            user.apply(&mut cmd);
         }
-        if let Some(path) = output {
-            let f = private_file(path)?;
+        if let Some(f) = output {
             cmd.stdin(std::process::Stdio::null())
                 .stdout(f.try_clone()?)
                 .stderr(f);
@@ -261,7 +347,7 @@ impl Source {
             .track_children_of(nix::unistd::gettid().as_raw() as u32)?;
         let spawned = cmd.spawn();
         self.cap.stop_tracking_children()?;
-        let mut child = spawned.with_context(|| format!("cannot execute {prog:?}"))?;
+        let mut child = spawned.with_context(|| format!("cannot execute {}", escape::str(prog)))?;
         let pid = child.id();
         tokio::task::spawn_blocking(move || {
             let _ = exit_tx.send(child.wait());
@@ -353,10 +439,11 @@ enum Sink {
     Native(Recorder<Box<dyn Write>>, Option<PerfettoOut>),
 }
 
-/// Where `record --format perfetto` puts its recording until the end, and the JSON after it.
+/// Where `record --format perfetto` puts its recording until the end (a temporary file,
+/// removed when dropped), and the JSON after it (`None`: standard output).
 struct PerfettoOut {
-    tmp: std::path::PathBuf,
-    out: std::path::PathBuf,
+    tmp: tempfile::NamedTempFile,
+    out: Option<std::fs::File>,
 }
 
 impl Sink {
@@ -402,9 +489,15 @@ impl Sink {
         }
     }
 
-    /// Drain, write the summary, flush; returns the line for the person who ran it.
-    fn finish(self, src: &mut Source, counts: &mut Counts) -> io::Result<String> {
-        let mut msg = self.finish_inner(src, counts)?;
+    /// Drain, write how the command ended and the summary, flush; returns the line for the
+    /// person who ran it.
+    fn finish(
+        self,
+        src: &mut Source,
+        counts: &mut Counts,
+        command: Option<CommandExit>,
+    ) -> io::Result<String> {
+        let mut msg = self.finish_inner(src, counts, command)?;
         let entries = src.cap.lost_entries();
         if counts.lost_seen > 0 {
             // Exact accounting: the calls that started = the entries recorded + these.
@@ -413,15 +506,24 @@ impl Sink {
         Ok(msg)
     }
 
-    fn finish_inner(mut self, src: &mut Source, counts: &mut Counts) -> io::Result<String> {
+    fn finish_inner(
+        mut self,
+        src: &mut Source,
+        counts: &mut Counts,
+        command: Option<CommandExit>,
+    ) -> io::Result<String> {
         self.read(src, counts)?;
         self.tick(src, counts)?;
         let lost = counts.lost_seen;
+        let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
         match self {
             Sink::Calls(mut w) => {
                 for c in src.joiner.drain() {
                     counts.calls += 1;
                     w.call(&c)?;
+                }
+                if let Some(c) = &command {
+                    w.command_exit(now, c)?;
                 }
                 w.summary(&Summary {
                     calls: counts.calls,
@@ -436,11 +538,10 @@ impl Sink {
             }
             Sink::Native(r, perfetto) => {
                 let bytes = r.bytes();
-                r.finish(now_ns(ClockId::CLOCK_BOOTTIME) as u64)?;
+                r.finish(now, command)?;
                 if let Some(p) = perfetto {
-                    let exported = export_perfetto(&p);
-                    let _ = std::fs::remove_file(&p.tmp);
-                    exported?;
+                    // The temporary recording is removed as `p` is dropped, exported or not.
+                    export_perfetto(p)?;
                     return Ok(format!(
                         "tracer: {} events recorded and exported as Perfetto JSON, {lost} events lost",
                         counts.records
@@ -550,13 +651,11 @@ fn scope_desc(scope: &Scope) -> String {
 }
 
 /// The finished temporary recording as Perfetto JSON, where `record -o` said.
-fn export_perfetto(p: &PerfettoOut) -> io::Result<()> {
-    let replay = Replay::open(&p.tmp).map_err(|e| io::Error::other(e.to_string()))?;
-    let out: Box<dyn Write> = if p.out == Path::new("-") {
-        Box::new(BufWriter::with_capacity(1 << 16, io::stdout()))
-    } else {
-        let f = private_file(&p.out).map_err(|e| io::Error::other(format!("{e:#}")))?;
-        Box::new(BufWriter::with_capacity(1 << 16, f))
+fn export_perfetto(p: PerfettoOut) -> io::Result<()> {
+    let replay = Replay::open(p.tmp.path()).map_err(|e| io::Error::other(e.to_string()))?;
+    let out: Box<dyn Write> = match p.out {
+        None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
+        Some(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
     };
     crate::export::export(replay, out, ExportFormat::Perfetto, false)?;
     Ok(())
@@ -575,25 +674,34 @@ fn format_of(args: &RecordArgs) -> Result<RecordFormat> {
     }
 }
 
-fn open_sink(args: &RecordArgs, opts: &Options, src: &Source) -> Result<Sink> {
-    let format = format_of(args)?;
+/// The sink for `format`, writing into `file` (`None`: standard output), opened before
+/// anything was attached.
+fn open_sink(
+    args: &RecordArgs,
+    format: RecordFormat,
+    file: Option<std::fs::File>,
+    opts: &Options,
+    src: &Source,
+) -> Result<Sink> {
     let scope = scope_desc(&args.scope);
     if matches!(format, RecordFormat::Native | RecordFormat::Perfetto) {
         let header = header::for_capture(&src.cap, opts, &scope, src.boot_to_wall);
-        let perfetto = (format == RecordFormat::Perfetto).then(|| PerfettoOut {
-            tmp: std::env::temp_dir().join(format!("tracer-{}.tracer", std::process::id())),
-            out: args.output.clone(),
-        });
-        let out: Box<dyn Write> = match &perfetto {
-            Some(p) => Box::new(private_file(&p.tmp)?),
-            None if args.output == Path::new("-") => Box::new(io::stdout()),
-            None => Box::new(private_file(&args.output)?),
+        let (out, perfetto): (Box<dyn Write>, _) = if format == RecordFormat::Perfetto {
+            let tmp = outfile::temporary("tracer-record-", ".tracer")
+                .context("creating the temporary recording for --format perfetto")?;
+            let f = tmp.reopen()?;
+            (Box::new(f), Some(PerfettoOut { tmp, out: file }))
+        } else {
+            match file {
+                Some(f) => (Box::new(f), None),
+                None => (Box::new(io::stdout()), None),
+            }
         };
         let r = Recorder::new(out, &header)
-            .with_context(|| format!("cannot write {}", args.output.display()))?;
+            .with_context(|| format!("cannot write {}", escape::path(&args.output)))?;
         return Ok(Sink::Native(r, perfetto));
     }
-    let out = open_output(&args.output)?;
+    let out = open_output(file);
     let mut w = Writer::new(
         out,
         if format == RecordFormat::Jsonl {
@@ -625,12 +733,23 @@ fn open_sink(args: &RecordArgs, opts: &Options, src: &Source) -> Result<Sink> {
     Ok(Sink::Calls(w))
 }
 
-async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
-    // Before anything slow (loading and verifying the programs): a SIGINT or SIGTERM from now on
-    // ends the recording cleanly instead of killing tracer.
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    format_of(args)?;
+/// Why the loop stopped tracing.
+enum Stop {
+    /// The command exited (its status), or the traced pids did.
+    Done(Option<std::process::ExitStatus>),
+    Signal(nix::sys::signal::Signal),
+    Duration,
+}
+
+/// Record until the command exits, the traced pids do, a signal or `--duration`; returns how
+/// the command ended.
+async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>> {
+    // Before anything slow (loading and verifying the programs): a SIGINT, SIGTERM or SIGHUP
+    // from now on ends the recording cleanly instead of killing tracer.
+    let mut signals = Signals::new()?;
+    let format = format_of(args)?;
+    // Before anything is attached: a FIFO without a reader is waited for here, killably.
+    let file = open_path(&args.output, &mut signals).await?;
     let stats = args
         .bpf_stats
         .then(|| aya::sys::enable_stats(aya::sys::Stats::RunTime))
@@ -640,17 +759,15 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
     for m in src.messages() {
         eprintln!("tracer: {m}");
     }
-    let mut sink = open_sink(args, opts, &src)?;
+    let mut sink = open_sink(args, format, file, opts, &src)?;
     // The progress line would mix with calls written to the same terminal.
     let mut progress =
         Progress::new(args.output != Path::new("-") && io::IsTerminal::is_terminal(&io::stderr()));
 
-    let (mut exit_rx, _) = src.spawn(&args.scope.command, None)?;
-    let has_command = !args.scope.command.is_empty();
+    let (mut exit_rx, pid) = src.spawn(&args.scope.command, None)?;
+    let mut child = pid.map(Child::new);
 
-    let deadline = args
-        .duration
-        .map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+    let mut deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
     let mut tick = tokio::time::interval(TICK);
     let mut drain = tokio::time::interval(crate::capture::DRAIN_EVERY);
     drain.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -660,55 +777,84 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<()> {
         records: 0,
         lost_seen: 0,
     };
-    let mut status = None;
-    loop {
+    let watching = !args.scope.pids.is_empty();
+    let stop = loop {
+        let grace = child.as_ref().and_then(Child::grace_ends);
         tokio::select! {
             guard = src.cap.ring.readable_mut() => {
                 let mut guard = guard?;
                 guard.clear_ready();
                 drop(guard);
                 sink.read(&mut src, &mut counts)?;
-                if !args.scope.pids.is_empty() && counts.watched.is_empty() {
-                    break;
+                if watching && counts.watched.is_empty() {
+                    break Stop::Done(None);
                 }
             }
             _ = drain.tick() => {
                 sink.read(&mut src, &mut counts)?;
-                if !args.scope.pids.is_empty() && counts.watched.is_empty() {
-                    break;
+                if watching && counts.watched.is_empty() {
+                    break Stop::Done(None);
                 }
             }
             _ = tick.tick() => {
                 sink.tick(&mut src, &mut counts)?;
                 progress.show(counts.records.max(counts.calls), counts.lost_seen, sink.bytes());
                 // A watched process may have exited before its exit could be traced.
-                if !args.scope.pids.is_empty() {
+                if watching {
                     counts.watched.retain(|p| Path::new(&format!("/proc/{p}")).exists());
                     if counts.watched.is_empty() {
-                        break;
+                        break Stop::Done(None);
                     }
                 }
             }
-            st = &mut exit_rx, if has_command && status.is_none() => {
-                status = Some(st.context("waiting for the command")??);
-                break;
+            st = &mut exit_rx, if child.is_some() => {
+                break Stop::Done(Some(st.context("waiting for the command")??));
             }
-            _ = sigint.recv() => break,
-            _ = sigterm.recv() => break,
-            () = async { match deadline { Some(d) => tokio::time::sleep_until(d).await, None => std::future::pending().await } } => break,
+            sig = signals.recv() => {
+                let Some(c) = child.as_mut() else { break Stop::Signal(sig) };
+                progress.clear();
+                eprintln!("{}", c.stop(sig, &format!("{} received", sig.as_str())));
+            }
+            () = sleep_until(deadline) => {
+                deadline = None;
+                let Some(c) = child.as_mut() else { break Stop::Duration };
+                progress.clear();
+                eprintln!("{}", c.stop(nix::sys::signal::Signal::SIGTERM, "--duration reached"));
+            }
+            () = sleep_until(grace) => {
+                if let Some(c) = child.as_mut() {
+                    progress.clear();
+                    eprintln!("{}", c.kill(&format!("it did not exit within {} s", GRACE.as_secs())));
+                }
+            }
         }
-    }
+    };
     progress.clear();
+    let command = match (&stop, pid) {
+        (Stop::Done(Some(st)), Some(pid)) => Some(CommandExit::of(pid, *st)),
+        _ => None,
+    };
     // Everything the command did was committed before it exited: drain what is left.
-    let mut msg = sink.finish(&mut src, &mut counts)?;
-    if let Some(st) = status {
-        msg.push_str(&format!("; the command {st}"));
+    let mut msg = sink.finish(&mut src, &mut counts, command)?;
+    match (&stop, &command) {
+        (_, Some(c)) => msg.push_str(&format!("; {}", c.sentence())),
+        (Stop::Signal(sig), None) => msg.push_str(&format!("; stopped by {}", sig.as_str())),
+        (Stop::Duration, None) => msg.push_str("; --duration reached"),
+        (Stop::Done(_), None) => {}
     }
     eprintln!("{msg}");
     if stats.is_some() {
         eprintln!("tracer: {}", cost_line(&src.cap.program_costs()));
     }
-    Ok(())
+    Ok(command)
+}
+
+/// Sleeps until `t`, or forever without one (a `select!` branch that is off).
+pub async fn sleep_until(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
 }
 
 #[cfg(test)]

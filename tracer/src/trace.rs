@@ -284,7 +284,8 @@ impl Joiner {
                 pid: hdr.pid,
                 tid: hdr.tid,
                 comm: cstr(&body.comm),
-                filename: String::from_utf8_lossy(&filename).into_owned(),
+                // The program chose it (execve's path): escaped, as a comm is.
+                filename: crate::escape::name(&filename),
             })),
             Record::TaskExit { hdr, body } => {
                 // A thread that exits inside a call (exit, or killed while blocked) never

@@ -44,10 +44,10 @@ use anyhow::{Context, Result};
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use nix::time::ClockId;
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::LiveArgs;
 use crate::record::{self, Source};
+use crate::recording::format::CommandExit;
 use crate::trace::{Call, Item, Proc};
 use app::{Action, App, Config};
 use resolve::Resolver;
@@ -60,7 +60,9 @@ const OBJECTS_EVERY: u64 = 10;
 /// Processes whose descriptors are read, at most, each time.
 const MAX_PIDS_SCANNED: usize = 1024;
 
-pub fn run(args: &LiveArgs) -> Result<()> {
+/// `tracer live`; returns the exit status for tracer: the traced command's, as a shell reports
+/// it, or 0.
+pub fn run(args: &LiveArgs) -> Result<i32> {
     let opts = record::options(&args.scope, args.ring_mib, None)?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
@@ -73,9 +75,79 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let result = rt.block_on(live(args, &opts));
-    // A command that outlives the UI (it ignored SIGTERM) is not waited for.
+    // The command was waited for, and killed if it would not end: nothing is left to wait for.
     rt.shutdown_timeout(Duration::from_secs(1));
-    result
+    let (exit, output) = result?;
+    if let Some(out) = output {
+        out.report();
+    }
+    Ok(exit.map_or(0, |c| c.shell_status()))
+}
+
+/// Where the traced command's standard output and error went while the UI had the terminal.
+enum CommandOutput {
+    /// `--command-output PATH`: kept.
+    Kept(PathBuf),
+    /// A temporary file (unpredictable name, mode 0600), removed when tracer ends: its last
+    /// lines are printed once the terminal is back.
+    Temporary(tempfile::NamedTempFile),
+}
+
+impl CommandOutput {
+    /// Where the output goes, and the file to give the command.
+    fn open(args: &LiveArgs) -> Result<Option<(CommandOutput, std::fs::File)>> {
+        if args.scope.command.is_empty() {
+            return Ok(None);
+        }
+        if let Some(p) = &args.command_output {
+            let owner = crate::invoker::Invoker::from_env();
+            let (f, _) = crate::outfile::open(p, owner.as_ref())?;
+            return Ok(Some((CommandOutput::Kept(p.clone()), f)));
+        }
+        let t = crate::outfile::temporary("tracer-live-", ".out")
+            .context("creating a temporary file for the command's output")?;
+        let f = t.reopen()?;
+        Ok(Some((CommandOutput::Temporary(t), f)))
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            CommandOutput::Kept(p) => p,
+            CommandOutput::Temporary(t) => t.path(),
+        }
+    }
+
+    /// After the UI: what became of the output. A temporary file's last lines are printed
+    /// (escaped: the command wrote them), then it is removed.
+    fn report(self) {
+        const LAST: usize = 20;
+        match self {
+            CommandOutput::Kept(p) => eprintln!(
+                "tracer: the command's output is in {}",
+                crate::escape::path(&p)
+            ),
+            CommandOutput::Temporary(t) => {
+                let text = std::fs::read(t.path()).unwrap_or_default();
+                if text.is_empty() {
+                    return;
+                }
+                let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
+                let lines = match lines.split_last() {
+                    Some((&[], rest)) => rest,
+                    _ => &lines[..],
+                };
+                let from = lines.len().saturating_sub(LAST);
+                eprintln!(
+                    "tracer: the command's output ({} lines{}; --command-output FILE keeps it all):",
+                    lines.len(),
+                    if from > 0 { ", the last 20" } else { "" }
+                );
+                for l in &lines[from..] {
+                    eprintln!("{}", crate::escape::name(l));
+                }
+            }
+        }
+    }
 }
 
 /// Stops mouse reporting, leaves the alternate screen and raw mode, however `live` ends.
@@ -135,29 +207,27 @@ fn mechanisms(src: &Source) -> String {
     }
 }
 
-fn output_path(args: &LiveArgs) -> Option<PathBuf> {
-    if args.scope.command.is_empty() {
-        return None;
-    }
-    Some(args.command_output.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("tracer-live-{}.out", std::process::id()))
-    }))
-}
-
 fn boot_ns() -> u64 {
     record::now_ns(ClockId::CLOCK_BOOTTIME) as u64
 }
 
-async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
-    // From now on SIGINT and SIGTERM end the session through the loop, which restores the
-    // terminal, instead of killing tracer with the terminal in raw mode.
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
+/// The live view until `q`, a signal or a lost terminal; returns how the command ended (when
+/// it did) and where its output went.
+async fn live(
+    args: &LiveArgs,
+    opts: &crate::capture::Options,
+) -> Result<(Option<CommandExit>, Option<CommandOutput>)> {
+    // From now on SIGINT, SIGTERM and SIGHUP end the session through the loop, which restores
+    // the terminal, instead of killing tracer with the terminal in raw mode.
+    let mut signals = record::Signals::new()?;
+    // Before anything is attached, and before the UI takes the terminal, so that an error is
+    // printed where it can be read.
+    let (output, output_file) = CommandOutput::open(args)?.unzip();
     // Loading can take seconds and can fail: before the UI takes the terminal, so that an
     // error is printed where it can be read.
     eprintln!("tracer: loading the eBPF programs…");
     let mut src = Source::start(opts)?;
-    let out_path = output_path(args);
+    let out_path = output.as_ref().map(|o| o.path().to_path_buf());
     let mut app = App::new(Config {
         ksyms: src.cap.ksyms.clone(),
         boot_to_wall: src.boot_to_wall,
@@ -169,19 +239,25 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
     for m in src.messages() {
         app.update(Action::Message(m));
     }
-    let (mut terminal, _restore) = take_terminal()?;
+    let (mut terminal, restore) = take_terminal()?;
     let size = terminal.size()?;
     app.update(Action::Resize {
         width: size.width,
         height: size.height,
     });
-    let (mut exit_rx, child) = src.spawn(&args.scope.command, out_path.as_deref())?;
+    let (mut exit_rx, child) = src.spawn(&args.scope.command, output_file)?;
     if let Some(p) = &out_path {
         app.update(Action::Message(format!(
-            "the command's standard output and error go to {}",
-            p.display()
+            "the command's standard output and error go to {}{}",
+            crate::escape::path(p),
+            if args.command_output.is_none() {
+                " (removed when tracer ends; --command-output FILE keeps it)"
+            } else {
+                ""
+            }
         )));
     }
+    let mut exit = None;
     let mut running = !args.scope.command.is_empty();
     let mut watched = args.scope.pids.clone();
 
@@ -248,26 +324,41 @@ async fn live(args: &LiveArgs, opts: &crate::capture::Options) -> Result<()> {
                 // Everything the command did was committed before it exited.
                 read_into(&mut src, &mut app, &mut resolver)?;
                 let why = match st {
-                    Ok(Ok(st)) => format!("command exited ({st})"),
+                    Ok(Ok(st)) => {
+                        let c = CommandExit::of(child.unwrap_or(0), st);
+                        exit = Some(c);
+                        c.sentence()
+                    }
                     Ok(Err(e)) => format!("command: cannot wait for it: {e}"),
                     Err(_) => "command: lost track of it".into(),
                 };
                 look_at_objects(&mut app, &resolver);
                 app.update(Action::Finished(why));
             }
-            _ = sigint.recv() => break,
-            _ = sigterm.recv() => break,
+            _ = signals.recv() => break,
         }
     }
+    drop(terminal);
+    drop(restore);
     // Leaving stops the command, as Ctrl-C does under `tracer record` (in the UI's raw mode
-    // Ctrl-C is a key, not a signal to the foreground processes).
+    // Ctrl-C is a key, not a signal to the foreground processes): SIGTERM, then SIGKILL if it
+    // has not exited after the grace.
     if running && let Some(pid) = child {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
+        let mut c = record::Child::new(pid);
+        let _ = c.stop(nix::sys::signal::Signal::SIGTERM, "leaving");
+        let st = if let Ok(st) = tokio::time::timeout(record::GRACE, &mut exit_rx).await {
+            st
+        } else {
+            eprintln!("{}", c.kill("it did not exit after SIGTERM"));
+            tokio::time::timeout(record::GRACE, &mut exit_rx)
+                .await
+                .unwrap_or(Ok(Err(std::io::Error::other("still running"))))
+        };
+        if let Ok(Ok(st)) = st {
+            exit = Some(CommandExit::of(pid, st));
+        }
     }
-    Ok(())
+    Ok((exit, output))
 }
 
 /// What the capture side saw, for the app. `live` and `replay` both feed the app through

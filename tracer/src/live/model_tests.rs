@@ -146,7 +146,7 @@ fn a_replay_builds_the_model_the_live_view_built() {
     read_both(&mut app, &mut resolver);
     look_at_objects(&mut app, &resolver);
     app.update(Action::Finished(format!("command exited ({status})")));
-    recorder.finish(boot_ns()).unwrap();
+    recorder.finish(boot_ns(), None).unwrap();
     assert!(status.success(), "the demos failed: {status}");
 
     let replayed = super::replay::replay_all(&path, KEEP).unwrap();

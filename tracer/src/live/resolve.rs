@@ -104,7 +104,8 @@ pub(super) fn file_cap(call: &Call, fd: i64) -> Option<(u64, u32)> {
 fn lookup(pid: u32, fd: i64) -> Result<Option<(ObjKey, Kind, String)>, ()> {
     let path = format!("/proc/{pid}/fd/{fd}");
     let link = fs::read_link(&path).map_err(|_| ())?;
-    Ok(classify(&path, &link.to_string_lossy()))
+    // The path of a FIFO or file is whatever its maker chose: escaped before it is shown.
+    Ok(classify(&path, &crate::escape::path(&link)))
 }
 
 fn classify(path: &str, link: &str) -> Option<(ObjKey, Kind, String)> {
@@ -251,7 +252,7 @@ impl Resolver {
     fn named_by_bind(&mut self, call: &Call, fd: i64, mut t: Touch) -> Touch {
         let name = match call.sockaddr_arg() {
             Some(SockAddr::Unix { path, .. }) => crate::event::cstr(&path),
-            Some(SockAddr::Abstract(name)) => format!("@{}", String::from_utf8_lossy(&name)),
+            Some(SockAddr::Abstract(name)) => format!("@{}", crate::escape::name(&name)),
             Some(SockAddr::Inet { addr, port }) => format!("{addr}:{port}"),
             Some(SockAddr::Inet6 { addr, port }) => format!("[{addr}]:{port}"),
             Some(SockAddr::Netlink { pid, groups }) => {

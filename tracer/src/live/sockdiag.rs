@@ -125,7 +125,7 @@ fn unix_msg(m: &[u8]) -> Option<(u64, UnixInfo)> {
             UNIX_DIAG_NAME => {
                 info.name = match data.split_first() {
                     // An abstract name starts with a NUL byte; shown as `@name`.
-                    Some((0, rest)) => format!("@{}", String::from_utf8_lossy(rest)),
+                    Some((0, rest)) => format!("@{}", crate::escape::name(rest)),
                     _ => crate::event::cstr(data),
                 };
             }

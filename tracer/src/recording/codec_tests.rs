@@ -280,7 +280,7 @@ fn the_writer_hands_whole_frames_to_the_file() {
         io::ErrorKind::InvalidInput
     );
     let size = r.bytes();
-    r.finish(0).unwrap();
+    r.finish(0, None).unwrap();
     let (frames, err) = read_all(&w.bytes, true).unwrap();
     assert!(err.is_none());
     assert_eq!(frames.len(), 2_000 + 4 + 1);

@@ -122,6 +122,47 @@ pub struct Header {
 impl Header {
     pub const FORMAT: &'static str = "tracer-native";
 
+    /// Escape every string a person may be shown ([`crate::escape`]): a recording is a file
+    /// anyone can craft, and its header is printed by export and replay. Names tracer looks up
+    /// (rows, wrappers, symbols) are unchanged when they are real names.
+    pub fn escape_text(&mut self) {
+        let esc = |s: &mut String| {
+            if let std::borrow::Cow::Owned(e) = crate::escape::str(s) {
+                *s = e;
+            }
+        };
+        for s in [
+            &mut self.format,
+            &mut self.tracer,
+            &mut self.kernel,
+            &mut self.arch,
+            &mut self.boot_to_wall_ns,
+            &mut self.scope,
+        ] {
+            esc(s);
+        }
+        let lists = [
+            &mut self.filter.syscalls,
+            &mut self.filter.comms,
+            &mut self.rows,
+            &mut self.wrappers,
+        ];
+        lists.into_iter().flatten().for_each(esc);
+        self.ksyms.iter_mut().for_each(|s| {
+            esc(&mut s.addr);
+            esc(&mut s.name);
+        });
+        self.libcs.iter_mut().for_each(|l| esc(&mut l.path));
+        self.mechanisms = std::mem::take(&mut self.mechanisms)
+            .into_iter()
+            .map(|(mut k, mut v)| {
+                esc(&mut k);
+                esc(&mut v);
+                (k, v)
+            })
+            .collect();
+    }
+
     /// `boot_to_wall_ns` as a number; 0 when it does not parse (times are then boot times).
     pub fn boot_to_wall(&self) -> i128 {
         self.boot_to_wall_ns.parse().unwrap_or(0)
@@ -148,6 +189,62 @@ pub struct End {
     /// When recording stopped (`CLOCK_BOOTTIME` ns).
     #[serde(default)]
     pub stopped_ns: u64,
+    /// How the traced command ended, when tracer ran one and saw it end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<CommandExit>,
+}
+
+/// How the traced command (`tracer record -- CMD`) ended, as its parent, tracer, saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandExit {
+    pub pid: u32,
+    /// The status it passed to `exit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<i32>,
+    /// The signal that killed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+}
+
+impl CommandExit {
+    pub fn of(pid: u32, st: std::process::ExitStatus) -> CommandExit {
+        use std::os::unix::process::ExitStatusExt;
+        CommandExit {
+            pid,
+            code: st.code(),
+            signal: st.signal(),
+        }
+    }
+
+    /// strace's words for it: `exited with 7`, `killed by SIGKILL`.
+    pub fn text(&self) -> String {
+        match (self.code, self.signal) {
+            (Some(c), _) => format!("exited with {c}"),
+            (None, Some(s)) => match nix::sys::signal::Signal::try_from(s) {
+                Ok(sig) => format!("killed by {}", sig.as_str()),
+                Err(_) => format!("killed by signal {s}"),
+            },
+            (None, None) => "ended".to_string(),
+        }
+    }
+
+    /// For a sentence: `the command exited with 7`, `the command was killed by SIGKILL`.
+    pub fn sentence(&self) -> String {
+        let t = self.text();
+        if self.code.is_none() && self.signal.is_some() {
+            format!("the command was {t}")
+        } else {
+            format!("the command {t}")
+        }
+    }
+
+    /// The exit status a shell reports: the code, or 128 + the signal's number (what tracer
+    /// itself exits with).
+    pub fn shell_status(&self) -> i32 {
+        self.code
+            .or_else(|| self.signal.map(|s| 128 + s))
+            .unwrap_or(1)
+    }
 }
 
 /// `KIND_LOST`'s payload.

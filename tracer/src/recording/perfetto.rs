@@ -427,7 +427,7 @@ mod tests {
         ] {
             r.write_record(&rec).unwrap();
         }
-        r.finish(6_000).unwrap();
+        r.finish(6_000, None).unwrap();
         let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
         let mut p = Perfetto::new(Vec::new(), replay.ksyms().clone()).unwrap();
         replay.run(&mut |ev| p.event(&ev)).unwrap();

@@ -212,6 +212,8 @@ impl<R: Read> Reader<R> {
             offset: at,
             msg: e.to_string(),
         })?;
+        // Anyone can write a recording: its text reaches terminals only escaped.
+        r.header.escape_text();
         if r.header.format != Header::FORMAT {
             return Err(ReadError::BadHeader {
                 offset: at,

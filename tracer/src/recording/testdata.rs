@@ -212,7 +212,7 @@ pub fn pipe_recording() -> Vec<u8> {
             r.write_lost(2_100, 3).expect("writing to memory");
         }
     }
-    r.finish(5_000).expect("writing to memory");
+    r.finish(5_000, None).expect("writing to memory");
     file
 }
 
@@ -313,7 +313,7 @@ pub fn socketcall_recording() -> Vec<u8> {
     for rec in &records {
         r.write_record(rec).expect("writing to memory");
     }
-    r.finish(11_000).expect("writing to memory");
+    r.finish(11_000, None).expect("writing to memory");
     file
 }
 

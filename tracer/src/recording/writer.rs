@@ -11,8 +11,8 @@ use std::fs::File;
 use std::io::{self, Write};
 
 use super::format::{
-    End, FRAME_HEADER_LEN, Header, KIND_END, KIND_HEADER, KIND_LOST, KIND_RECORD, MAGIC,
-    MAX_PAYLOAD, frame_header, lost_payload,
+    CommandExit, End, FRAME_HEADER_LEN, Header, KIND_END, KIND_HEADER, KIND_LOST, KIND_RECORD,
+    MAGIC, MAX_PAYLOAD, frame_header, lost_payload,
 };
 
 /// Frames are collected up to this many bytes before a `write(2)`.
@@ -109,11 +109,12 @@ impl<W: Write> Recorder<W> {
 
     /// Write the end frame (the counts so far, and `stopped_ns`, when recording stopped, in
     /// `CLOCK_BOOTTIME` ns) and flush. A recording without it was cut short.
-    pub fn finish(mut self, stopped_ns: u64) -> io::Result<()> {
+    pub fn finish(mut self, stopped_ns: u64, command: Option<CommandExit>) -> io::Result<()> {
         let end = End {
             records: self.records,
             lost: self.lost,
             stopped_ns,
+            command,
         };
         let json = serde_json::to_vec(&end)?;
         self.frame(KIND_END, &json)?;
