@@ -10,8 +10,8 @@ use crate::capture;
 use crate::kernel::hops;
 use crate::kernel::ksyms::Ksyms;
 
-fn line(what: &str, status: &str) {
-    println!("{what:<22} {status}");
+fn line(what: &str, status: &str) -> std::io::Result<()> {
+    crate::outln!("{what:<22} {status}")
 }
 
 pub fn run() -> Result<()> {
@@ -23,7 +23,7 @@ pub fn run() -> Result<()> {
             uts.release().to_string_lossy(),
             uts.machine().to_string_lossy()
         ),
-    );
+    )?;
     line(
         "BTF",
         if std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
@@ -31,12 +31,12 @@ pub fn run() -> Result<()> {
         } else {
             "no"
         },
-    );
+    )?;
     let lockdown = fs::read_to_string("/sys/kernel/security/lockdown").map_or_else(
         |_| "unknown (no /sys/kernel/security/lockdown)".into(),
         |s| s.trim().to_string(),
     );
-    line("lockdown", &lockdown);
+    line("lockdown", &lockdown)?;
     // Present when the kernel runs 32-bit programs (CONFIG_IA32_EMULATION, arch/x86/entry/vdso).
     let ia32 = std::path::Path::new("/proc/sys/abi/vsyscall32").exists();
     line(
@@ -46,18 +46,18 @@ pub fn run() -> Result<()> {
         } else {
             "no ia32 emulation"
         },
-    );
+    )?;
     if let Err(e) = capture::check_privileges() {
-        line("privileges", "missing");
-        println!("  {e}");
-        println!("probe kinds            not tried (needs privileges)");
+        line("privileges", "missing")?;
+        crate::outln!("  {e}")?;
+        crate::outln!("probe kinds            not tried (needs privileges)")?;
         return Ok(());
     }
-    line("privileges", "ok");
+    line("privileges", "ok")?;
     if let Err(e) = capture::ensure_tracefs() {
-        line("tracefs", &format!("unavailable: {e:#}"));
+        line("tracefs", &format!("unavailable: {e:#}"))?;
     } else {
-        line("tracefs", "mounted");
+        line("tracefs", "mounted")?;
     }
     let mut ebpf = EbpfLoader::new().load(capture::ebpf_object())?;
     let tp = (|| -> Result<()> {
@@ -70,7 +70,7 @@ pub fn run() -> Result<()> {
         p.detach(link)?;
         Ok(())
     })();
-    line("tracepoint", &verdict(tp));
+    line("tracepoint", &verdict(tp))?;
     let raw = (|| -> Result<()> {
         let p: &mut RawTracePoint = ebpf
             .program_mut("sys_enter")
@@ -81,7 +81,7 @@ pub fn run() -> Result<()> {
         p.detach(link)?;
         Ok(())
     })();
-    line("raw tracepoint", &verdict(raw));
+    line("raw tracepoint", &verdict(raw))?;
     let kp = (|| -> Result<()> {
         let p: &mut KProbe = ebpf
             .program_mut("doctor_kprobe")
@@ -104,7 +104,7 @@ pub fn run() -> Result<()> {
             }
             r => verdict(r),
         },
-    );
+    )?;
     let fe = (|| -> Result<()> {
         let btf = Btf::from_sys_fs()?;
         let p: &mut FEntry = ebpf
@@ -116,7 +116,7 @@ pub fn run() -> Result<()> {
         p.detach(link)?;
         Ok(())
     })();
-    line("fentry", &verdict(fe));
+    line("fentry", &verdict(fe))?;
     // The same choice `tracer record` makes, per function on the call paths.
     let mut ebpf = EbpfLoader::new().load(capture::ebpf_object())?;
     let ksyms = Ksyms::load();
@@ -135,19 +135,19 @@ pub fn run() -> Result<()> {
         } else {
             format!("yes (bind() probed in {})", probed.join(", "))
         },
-    );
+    )?;
     let statuses = hops::attach(&mut ebpf, &ksyms, &mut links);
     crate::kernel::detach_in_parallel(links);
-    println!(
+    crate::outln!(
         "\nkernel functions on the call paths: {}",
         hops::summary(&statuses)
-    );
+    )?;
     for s in &statuses {
         match &s.mechanism {
-            hops::Mechanism::None(why) => println!("  {:<30} none: {why}", s.func),
+            hops::Mechanism::None(why) => crate::outln!("  {:<30} none: {why}", s.func)?,
             m => match &s.fentry_refused {
-                Some(why) => println!("  {:<30} {} ({why})", s.func, m.name()),
-                None => println!("  {:<30} {}", s.func, m.name()),
+                Some(why) => crate::outln!("  {:<30} {} ({why})", s.func, m.name())?,
+                None => crate::outln!("  {:<30} {}", s.func, m.name())?,
             },
         }
     }

@@ -117,7 +117,7 @@ pub fn run(name: &str, abi: Option<Abi>, family: Option<Family>) -> Result<()> {
         .release()
         .to_string_lossy()
         .into_owned();
-    print!(
+    crate::out!(
         "{}",
         render(
             row,
@@ -128,7 +128,7 @@ pub fn run(name: &str, abi: Option<Abi>, family: Option<Family>) -> Result<()> {
             &kernel,
             ksyms.is_empty()
         )
-    );
+    )?;
     Ok(())
 }
 

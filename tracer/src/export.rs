@@ -3,15 +3,15 @@
 //! `tracer record`, so an export equals a direct recording of the same events, header
 //! included: its `tracer`, `kernel` and `arch` are the recording's, not this machine's.
 
-use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
 use crate::cli::ExportArgs;
+use crate::escape;
 use crate::kernel::hops::HOP_FUNCS;
+use crate::outfile::{self, OutputError};
 use crate::output::{self, Format, Summary, Writer};
 use crate::recording::perfetto::Perfetto;
 use crate::recording::replay::{Event, Outcome, Replay};
@@ -29,47 +29,75 @@ pub enum ExportFormat {
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let file = &args.file;
-    let replay = Replay::open(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let shown = escape::path(file);
+    let replay = Replay::open(file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    refuse_same_file(file, &args.output)?;
     let out = open_output(&args.output)?;
     let outcome = export(replay, out, args.format, args.kernel_path)
-        .with_context(|| format!("writing {}", args.output.display()))?;
+        .with_context(|| format!("writing {}", escape::path(&args.output)))?;
     if outcome.decode_errors > 0 {
         eprintln!(
             "tracer: {}: {} records could not be decoded (written by a different tracer?)",
-            file.display(),
-            outcome.decode_errors
+            shown, outcome.decode_errors
         );
     }
     match outcome.damage {
         Some(e) if e.is_truncation() => {
-            eprintln!("tracer: warning: {}: {e}", file.display());
+            eprintln!("tracer: warning: {shown}: {e}");
             Ok(())
         }
-        Some(e) => bail!("{}: {e}; everything before it was exported", file.display()),
+        Some(e) => bail!("{shown}: {e}; everything before it was exported"),
         None if outcome.end.is_none() => {
-            eprintln!(
-                "tracer: warning: {}: no end frame: the recorder did not stop cleanly",
-                file.display()
-            );
+            eprintln!("tracer: warning: {shown}: no end frame: the recorder did not stop cleanly");
             Ok(())
         }
         None => Ok(()),
     }
 }
 
-/// A file for other processes' data: readable by its owner only.
+/// `-o` naming the recording itself (or another name of it) would empty it before it is read:
+/// refused, by device and inode.
+fn refuse_same_file(input: &Path, output: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if output == Path::new("-") {
+        return Ok(());
+    }
+    if let (Ok(a), Ok(b)) = (std::fs::metadata(input), std::fs::metadata(output))
+        && (a.dev(), a.ino()) == (b.dev(), b.ino())
+    {
+        bail!(
+            "{} is the recording itself: exporting into it would destroy it; give another -o",
+            escape::path(output)
+        );
+    }
+    Ok(())
+}
+
+/// A file for other processes' data ([`outfile::open`]: never through a link, readable by its
+/// owner only, given to the user who ran sudo when tracer made it).
 fn open_output(path: &Path) -> Result<Box<dyn Write>> {
     if path == Path::new("-") {
         return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout())));
     }
-    let f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
+    let owner = crate::invoker::Invoker::from_env();
+    let mut said = false;
+    loop {
+        match outfile::open(path, owner.as_ref()) {
+            Ok((f, _)) => return Ok(Box::new(BufWriter::with_capacity(1 << 16, f))),
+            // Nothing is attached here: a signal's default action ends the wait.
+            Err(OutputError::NoReader(_)) => {
+                if !said {
+                    eprintln!(
+                        "tracer: waiting for a reader of the FIFO {}",
+                        escape::path(path)
+                    );
+                    said = true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// `output::Header` names functions and mechanisms with `&'static str`: those tracer knows are

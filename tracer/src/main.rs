@@ -1,5 +1,30 @@
 //! tracer: an eBPF syscall tracing and teaching tool. See README.md.
 
+/// `println!` that returns the error (a full disk, a closed pipe) instead of panicking: tracer
+/// reports it in one line and exits non-zero.
+#[macro_export]
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, $($t)*)
+            .and_then(|()| out.flush())
+            .map_err(|e| std::io::Error::new(e.kind(), format!("writing standard output: {e}")))
+    }};
+}
+
+/// `print!` of a whole text, as [`outln!`].
+#[macro_export]
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        write!(out, $($t)*)
+            .and_then(|()| out.flush())
+            .map_err(|e| std::io::Error::new(e.kind(), format!("writing standard output: {e}")))
+    }};
+}
+
 mod capture;
 mod cli;
 mod decode;
@@ -113,11 +138,8 @@ fn run(command: Command) -> anyhow::Result<()> {
 
 /// Lines on standard output; a full disk or a closed pipe is an error, not a panic.
 fn print_lines(lines: impl Iterator<Item = String>) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
     for l in lines {
-        writeln!(out, "{l}")?;
+        outln!("{l}")?;
     }
-    out.flush()?;
     Ok(())
 }

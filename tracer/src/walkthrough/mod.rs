@@ -39,7 +39,7 @@ mod uds_seqpacket;
 mod values;
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::io::IsTerminal;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
@@ -328,7 +328,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<()> {
     if args.list || args.lesson.is_none() {
         for l in LESSONS {
-            println!("{:16} {}", l.name, l.summary);
+            crate::outln!("{:16} {}", l.name, l.summary)?;
         }
         return Ok(());
     }
@@ -341,6 +341,13 @@ pub fn run(args: &Args) -> Result<()> {
         );
     };
     let lang = args.lang.unwrap_or_else(Lang::from_env);
+    // Before the demos are recorded: the pager needs a terminal.
+    let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    if !args.print && !terminal {
+        bail!(
+            "the walkthrough steps through the lesson in a terminal: run it in one, or give --print for the whole lesson as text"
+        );
+    }
     let run = match capture::check_privileges() {
         Ok(()) => Some(record_demos(def.demos)?),
         Err(_) => None,
@@ -358,7 +365,7 @@ pub fn run(args: &Args) -> Result<()> {
     };
     let lesson = (def.build)(&ctx);
     if args.print {
-        print!("{}", render(&lesson, args.format, lang));
+        crate::out!("{}", render(&lesson, args.format, lang))?;
         Ok(())
     } else {
         pager::show(&lesson, lang)
@@ -383,9 +390,13 @@ fn record_demos(names: &[&str]) -> Result<Run> {
 /// Runs `tracer record --format jsonl -- tracer demo NAME` and reads what it wrote.
 fn record_demo(name: &str) -> Result<Run> {
     let me = std::env::current_exe().context("finding tracer's own executable")?;
-    let dir = tempdir()?;
-    let out = dir.join("run.jsonl");
-    let demo_out = dir.join("demo.txt");
+    // Unpredictable name, mode 0700, removed when dropped (the `tempfile` crate).
+    let dir = tempfile::Builder::new()
+        .prefix("tracer-walkthrough-")
+        .tempdir()
+        .context("creating a temporary directory for the lesson's run")?;
+    let out = dir.path().join("run.jsonl");
+    let demo_out = dir.path().join("demo.txt");
     let status = Command::new(&me)
         // 256 bytes of each payload: enough for the demos' own report lines (uds-perms prints
         // the mode the socket file got), which lessons quote.
@@ -400,7 +411,7 @@ fn record_demo(name: &str) -> Result<Run> {
         .output()
         .context("running the lesson's demo under tracer record")?;
     let text = std::fs::read_to_string(&out).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     if !status.status.success() {
         bail!(
             "recording the {name} demo failed: {}",
@@ -413,14 +424,6 @@ fn record_demo(name: &str) -> Result<Run> {
         .collect::<Result<Vec<Value>, _>>()
         .context("reading the recording of the demo")?;
     Ok(Run { records })
-}
-
-/// A private directory for the run's files.
-fn tempdir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("tracer-walkthrough-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir)
 }
 
 fn legend(lang: Lang) -> &'static str {

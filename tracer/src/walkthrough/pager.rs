@@ -101,11 +101,24 @@ pub fn draw(frame: &mut Frame, lesson: &Lesson, pager: &Pager, lang: Lang) {
 
 /// Shows the lesson until `q`; the terminal is restored on every way out, panics included.
 pub fn show(lesson: &Lesson, lang: Lang) -> Result<()> {
-    let mut terminal = ratatui::init();
+    // SIGTERM, SIGHUP and SIGINT end the pager as `q` does, with the terminal restored (in raw
+    // mode Ctrl-C is a key, but a `kill -INT` still arrives as a signal).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        signal_hook::flag::register(sig, stop.clone())?;
+    }
+    let mut terminal = ratatui::try_init()?;
     let mut pager = Pager::default();
     let result = (|| -> Result<()> {
-        while !pager.quit {
+        while !pager.quit && !stop.load(std::sync::atomic::Ordering::Relaxed) {
             terminal.draw(|f| draw(f, lesson, &pager, lang))?;
+            if !event::poll(std::time::Duration::from_millis(100))? {
+                continue;
+            }
             if let Event::Key(k) = event::read()?
                 && k.kind == KeyEventKind::Press
             {
