@@ -34,6 +34,8 @@ mod escape;
 mod event;
 mod explain;
 mod export;
+#[cfg(test)]
+mod hostile_tests;
 mod invoker;
 mod kernel;
 mod live;

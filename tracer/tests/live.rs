@@ -100,7 +100,7 @@ fn live_shows_the_bind_and_its_journey_then_quits_cleanly() {
     // Generous: while other tests detach their uprobes, the kernel can hold a process in exit for
     // tens of seconds.
     let s = tmux.wait_for("the demo to finish", 150, |s| s.contains("trace finished"));
-    assert!(s.contains("command exited (exit status: 0)"), "{s}");
+    assert!(s.contains("the command exited with 0"), "{s}");
     assert_eq!(
         tmux.flag("alternate_on"),
         "1",

@@ -475,3 +475,55 @@ fn look_at_objects(app: &mut App, resolver: &Resolver) {
     held.extend(sysvipc::holders(&app.objects.keys()));
     app.update(Action::Holders(held));
 }
+
+/// The live view as other modules' tests drive it (`hostile_tests`): the test app, an item
+/// fed as the capture feeds it, and each pane drawn.
+#[cfg(test)]
+pub(crate) mod app_for_tests {
+    use super::app::{Action, App, Pane};
+    use super::resolve::Resolver;
+    use super::{Seen, feed as feed_app};
+    use crate::trace::Item;
+
+    /// The panes a screen can show, cycled with `NextPane`.
+    pub const PANES: usize = 6;
+
+    pub fn app() -> App {
+        super::testdata::app()
+    }
+
+    pub fn feed(app: &mut App, item: Item) {
+        feed_app(app, Seen::Item(item), &mut Resolver::for_recording());
+    }
+
+    /// Pane number `pane` (in `NextPane` order from the list), drawn; one line per row, with
+    /// the newest call selected and its journey expanded.
+    pub fn screen(
+        t: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
+        app: &mut App,
+        pane: usize,
+    ) -> String {
+        let size = t.size().expect("a test terminal's size");
+        app.update(Action::Resize {
+            width: size.width,
+            height: size.height,
+        });
+        while app.pane != Pane::List {
+            app.update(Action::NextPane);
+        }
+        app.update(Action::Expand);
+        for _ in 0..pane {
+            app.update(Action::NextPane);
+        }
+        t.draw(|f| super::ui::draw(f, app)).expect("drawing");
+        let buf = t.backend().buffer();
+        let mut s = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                s.push_str(buf[(x, y)].symbol());
+            }
+            s.push('\n');
+        }
+        s
+    }
+}

@@ -54,7 +54,7 @@ pub fn record_demo(name: &str, extra: &[&str]) -> Vec<Value> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "tracer failed: {stderr}");
     assert!(
-        stderr.contains("exit status: 0"),
+        stderr.contains("the command exited with 0"),
         "the demo failed: {stderr}"
     );
     let summary = records
