@@ -381,3 +381,50 @@ fn replay_shows_a_recording_without_root() {
     });
     assert_eq!(tmux.flag("alternate_on"), "0", "the terminal was restored");
 }
+
+/// SIGHUP (the terminal went away, or `kill -HUP`) ends the live view as `q` does: the
+/// terminal restored, the command ended, and its status is tracer's.
+#[test]
+fn sighup_restores_the_terminal_and_ends_the_command() {
+    require_root();
+    let tmux = Tmux::start("hup", 100, 30);
+    tmux.wait_for("the shell", 10, |s| s.contains("READY$"));
+    // A sleep of its own length, to be found by its command line.
+    let marker = 6000 + std::process::id() % 1000;
+    tmux.send(&[
+        &format!("{TRACER} live -e bind -- sleep {marker}; echo rc=$?"),
+        "Enter",
+    ]);
+    tmux.wait_for("the UI", 60, |s| s.contains("CALL = RESULT"));
+    let pids = |pattern: &str| -> Vec<i32> {
+        let o = Command::new("pgrep")
+            .args(["-f", pattern])
+            .output()
+            .expect("pgrep");
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
+    };
+    let tracer = pids(&format!("tracer live -e bind -- sleep {marker}"));
+    assert_eq!(tracer.len(), 1, "{tracer:?}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(tracer[0]),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
+    let s = tmux.wait_for("tracer to end", 30, |s| {
+        s.lines().any(|l| l.starts_with("rc="))
+    });
+    // sleep died of the SIGTERM tracer sent it as the UI closed: 128 + 15.
+    assert!(s.contains("rc=143"), "{s}");
+    assert_eq!(
+        tmux.flag("alternate_on"),
+        "0",
+        "the alternate screen was left"
+    );
+    assert!(
+        pids(&format!("^sleep {marker}$")).is_empty(),
+        "the command outlived tracer"
+    );
+}
