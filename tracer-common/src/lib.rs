@@ -178,7 +178,8 @@ pub struct FileOffsets {
     pub file_inode: u16,
     pub inode_ino: u16,
     pub inode_mode: u16,
-    pub _pad: u16,
+    /// `task_struct.exit_code` (include/linux/sched.h), for `TaskExitRecord`; 0 when unknown.
+    pub task_exit_code: u16,
 }
 
 /// A `CK_FILE` capture's data: one of these per descriptor.
@@ -342,7 +343,17 @@ pub struct ExecRecord {
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct TaskExitRecord {
     pub comm: [u8; 16],
+    /// `task_struct.exit_code` as `do_exit` set it just before the tracepoint (kernel/exit.c):
+    /// a wait status, `(status & 0xff) << 8` for `exit_group(status)`, the signal's number
+    /// (`| 0x80` with a core dump) for a death by signal. Valid with `EXIT_CODE_KNOWN`.
+    pub exit_code: i32,
+    pub flags: u32,
 }
+
+/// `TaskExitRecord.flags`: `exit_code` was read (the kernel's BTF gave its offset).
+pub const EXIT_CODE_KNOWN: u32 = 1;
+/// A `TaskExitRecord` written before `exit_code` existed: the comm alone.
+pub const TASK_EXIT_RECORD_V1: usize = 16;
 
 /// Scratch space per CPU where a record is built before it is copied to the ring buffer.
 /// Captures start below `CAPTURE_LIMIT` and copy at most `CAPTURE_MAX` bytes each, so every
@@ -399,5 +410,6 @@ mod tests {
         assert_eq!(size_of::<FileId>(), 16);
         assert_eq!(size_of::<ForkRecord>(), 32);
         assert_eq!(size_of::<HopRecord>(), 72);
+        assert_eq!(size_of::<TaskExitRecord>(), 24);
     }
 }

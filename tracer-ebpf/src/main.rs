@@ -38,15 +38,15 @@ use aya_ebpf::{
 use tracer_common::{
     ABI_IA32, ABI_X86_64, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX, CK_BYTES,
     CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, CK_STR, CaptureHeader, Config,
-    ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_FILENAME_MAX, ExecRecord,
-    FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA,
-    MAX_OPS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_NO_PAYLOAD,
-    OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader,
-    SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL,
-    SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
-    SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC,
-    TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON,
-    TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
+    ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN,
+    ExecRecord, FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV,
+    MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_MSGHDR, OP_STR, OPF_FD_RET,
+    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT,
+    RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN,
+    SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
+    SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec,
+    TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
+    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
 };
 
 #[map]
@@ -1279,10 +1279,13 @@ fn on_task_exit() -> Option<()> {
         // The process is gone; its pid may be reused by an unrelated process.
         let _ = TRACKED.remove(&tgid);
     }
+    let (exit_code, flags) = exit_code(&cfg.files).map_or((0, 0), |c| (c, EXIT_CODE_KNOWN));
     let rec = TaskExitEvent {
         h: header(REC_TASK_EXIT, 0, 0, size_of::<TaskExitEvent>(), pid_tgid),
         b: TaskExitRecord {
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
+            exit_code,
+            flags,
         },
     };
     flush_held();
@@ -1293,6 +1296,27 @@ fn on_task_exit() -> Option<()> {
         lost();
     }
     Some(())
+}
+
+/// `current->exit_code`, which `do_exit` sets before `trace_sched_process_exit` (kernel/exit.c,
+/// Linux 6.1 and 6.18): how the task ended, as a wait status.
+#[inline(always)]
+fn exit_code(off: &FileOffsets) -> Option<i32> {
+    if off.task_exit_code == 0 {
+        return None;
+    }
+    // SAFETY: returns the current task's address, read only through the helper below.
+    let task = unsafe { generated::bpf_get_current_task() };
+    let mut v = 0i32;
+    // SAFETY: writes 4 bytes into `v`; the helper never faults, whatever the address.
+    let rc = unsafe {
+        bpf_probe_read_kernel(
+            ptr::from_mut(&mut v).cast(),
+            4,
+            (task + u64::from(off.task_exit_code)) as *const c_void,
+        )
+    };
+    (rc == 0).then_some(v)
 }
 
 /// `tracer doctor` loads and attaches these two to find out, by trying, whether this kernel

@@ -185,7 +185,15 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
         },
         REC_TASK_EXIT => Record::TaskExit {
             hdr,
-            body: read(bytes, at, "exit body")?,
+            body: if bytes.len() == at + tracer_common::TASK_EXIT_RECORD_V1 {
+                // Recorded before the exit code was: the comm alone, the code unknown.
+                TaskExitRecord {
+                    comm: read(bytes, at, "exit body")?,
+                    ..TaskExitRecord::default()
+                }
+            } else {
+                read(bytes, at, "exit body")?
+            },
         },
         k => return Err(DecodeError::Kind(k)),
     })
@@ -251,6 +259,36 @@ pub(crate) mod tests {
         assert_eq!(b, body);
         assert_eq!(caps.len(), 1);
         assert_eq!(caps[0].data, b"\x01\x00/tmp/x");
+    }
+
+    /// A task's exit with its status; a recording's from before the status was recorded (the
+    /// comm alone) decodes with the status unknown.
+    #[test]
+    fn task_exits_old_and_new() {
+        let exit = |body: &[u8]| {
+            let mut out = bytes_of(&RecordHeader {
+                kind: REC_TASK_EXIT,
+                ..RecordHeader::default()
+            });
+            out.extend_from_slice(body);
+            let size = out.len() as u32;
+            out[4..8].copy_from_slice(&size.to_ne_bytes());
+            out
+        };
+        let new = TaskExitRecord {
+            comm: *b"sh\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            exit_code: 7 << 8,
+            flags: tracer_common::EXIT_CODE_KNOWN,
+        };
+        let Record::TaskExit { body, .. } = decode(&exit(&bytes_of(&new))).unwrap() else {
+            panic!()
+        };
+        assert_eq!(body, new);
+        let Record::TaskExit { body, .. } = decode(&exit(&new.comm)).unwrap() else {
+            panic!()
+        };
+        assert_eq!((body.comm, body.flags), (new.comm, 0));
+        assert!(decode(&exit(&new.comm[..15])).is_err());
     }
 
     #[test]

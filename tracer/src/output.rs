@@ -50,6 +50,9 @@ pub struct Writer {
     ksyms: Arc<Ksyms>,
     /// Text format: print each call's kernel path beneath it (`-k`).
     kernel_path_text: bool,
+    /// Text format: processes whose exit status an exit line gave (the command's is then not
+    /// repeated).
+    status_shown: std::collections::HashSet<u32>,
 }
 
 fn markers(flags: u8) -> Vec<&'static str> {
@@ -64,6 +67,19 @@ fn markers(flags: u8) -> Vec<&'static str> {
         m.push("capture_full");
     }
     m
+}
+
+/// `exit_code` or `signal` (by name) of a process's end, into a JSON Lines record.
+fn end_fields(v: &mut Value, end: &CommandExit) {
+    if let Some(code) = end.code {
+        v["exit_code"] = json!(code);
+    }
+    if let Some(s) = end.signal {
+        v["signal"] = json!(
+            nix::sys::signal::Signal::try_from(s)
+                .map_or_else(|_| s.to_string(), |s| s.as_str().to_string())
+        );
+    }
 }
 
 /// `-EADDRINUSE` and friends: the kernel returns -1..-4095 for errors (include/linux/err.h).
@@ -85,6 +101,7 @@ impl Writer {
             boot_to_wall_ns,
             ksyms,
             kernel_path_text,
+            status_shown: std::collections::HashSet::new(),
         }
     }
 
@@ -334,8 +351,16 @@ impl Writer {
             (Format::Jsonl, Proc::Exec { ts_ns, pid, tid, comm, filename }) => {
                 self.line(&json!({"type": "exec", "ts_ns": ts_ns, "pid": pid, "tid": tid, "comm": comm, "filename": filename}))
             }
-            (Format::Jsonl, Proc::Exit { ts_ns, pid, tid, comm }) => {
-                self.line(&json!({"type": "exit", "ts_ns": ts_ns, "pid": pid, "tid": tid, "comm": comm}))
+            (Format::Jsonl, Proc::Exit { ts_ns, pid, tid, comm, status }) => {
+                let mut v = json!({"type": "exit", "ts_ns": ts_ns, "pid": pid, "tid": tid, "comm": comm});
+                if let Some(st) = status {
+                    let end = CommandExit::from_wait_status(*pid, *st);
+                    end_fields(&mut v, &end);
+                    if st & 0x80 != 0 && end.signal.is_some() {
+                        v["core_dumped"] = json!(true);
+                    }
+                }
+                self.line(&v)
             }
             (Format::Text, Proc::Fork { ts_ns, pid, comm, child, thread, .. }) => {
                 let what = if *thread { "thread" } else { "process" };
@@ -346,7 +371,15 @@ impl Writer {
                 let w = self.wall(*ts_ns);
                 writeln!(self.out, "{w} {pid:>7} {comm:<15} +++ exec \"{filename}\" +++")
             }
-            (Format::Text, Proc::Exit { ts_ns, pid, tid, comm }) => {
+            (Format::Text, Proc::Exit { ts_ns, pid, tid, comm, status: Some(st) }) if pid == tid => {
+                // strace: `+++ exited with 7 +++`, `+++ killed by SIGKILL (core dumped) +++`.
+                let w = self.wall(*ts_ns);
+                let end = CommandExit::from_wait_status(*pid, *st);
+                let core = if st & 0x80 != 0 && end.signal.is_some() { " (core dumped)" } else { "" };
+                self.status_shown.insert(*pid);
+                writeln!(self.out, "{w} {pid:>7} {comm:<15} +++ {}{core} +++", end.text())
+            }
+            (Format::Text, Proc::Exit { ts_ns, pid, tid, comm, .. }) => {
                 let w = self.wall(*ts_ns);
                 writeln!(self.out, "{w} {pid:>7} {comm:<15} +++ exited (tid {tid}) +++")
             }
@@ -358,17 +391,11 @@ impl Writer {
         match self.format {
             Format::Jsonl => {
                 let mut v = json!({"type": "command_exit", "ts_ns": ts_ns, "pid": c.pid});
-                if let Some(code) = c.code {
-                    v["exit_code"] = json!(code);
-                }
-                if let Some(s) = c.signal {
-                    v["signal"] = json!(
-                        nix::sys::signal::Signal::try_from(s)
-                            .map_or_else(|_| s.to_string(), |s| s.as_str().to_string())
-                    );
-                }
+                end_fields(&mut v, c);
                 self.line(&v)
             }
+            // The kernel's exit record already said it, as strace says it once.
+            Format::Text if self.status_shown.contains(&c.pid) => Ok(()),
             Format::Text => {
                 let w = self.wall(ts_ns);
                 writeln!(self.out, "{w} {:>7} {:<15} +++ {} +++", c.pid, "", c.text())

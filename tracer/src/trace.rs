@@ -201,6 +201,9 @@ pub enum Proc {
         pid: u32,
         tid: u32,
         comm: String,
+        /// How it ended, as a wait status (`TaskExitRecord.exit_code`), when the kernel side
+        /// could read it.
+        status: Option<i32>,
     },
 }
 
@@ -298,6 +301,8 @@ impl Joiner {
                     pid: hdr.pid,
                     tid: hdr.tid,
                     comm: cstr(&body.comm),
+                    status: (body.flags & tracer_common::EXIT_CODE_KNOWN != 0)
+                        .then_some(body.exit_code),
                 }));
             }
         }

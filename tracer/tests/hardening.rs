@@ -161,6 +161,27 @@ fn tracer_exits_with_the_commands_status_and_the_trace_says_it() {
         .find(|r| r["type"] == "command_exit")
         .expect("a command_exit record");
     assert_eq!(ended["exit_code"], 7);
+    // Each process's own exit record says how it ended, read in the kernel (task_struct's
+    // exit_code), as strace's `+++ exited with 5 +++` does for every process.
+    let (_, recs) = common::record_cmd(
+        "exits",
+        &["-e", "bind"],
+        &["sh", "-c", "sh -c 'exit 5'; sh -c 'kill -TERM $$'; exit 7"],
+    );
+    let ends: Vec<(Value, Value)> = recs
+        .iter()
+        .filter(|r| r["type"] == "exit" && r["pid"] == r["tid"])
+        .map(|r| (r["exit_code"].clone(), r["signal"].clone()))
+        .collect();
+    assert_eq!(
+        ends,
+        [
+            (Value::from(5), Value::Null),
+            (Value::Null, Value::from("SIGTERM")),
+            (Value::from(7), Value::Null)
+        ],
+        "{recs:?}"
+    );
     let (out, recs) = common::record_cmd("killed", &["-e", "bind"], &["sh", "-c", "kill -KILL $$"]);
     assert_eq!(out.status.code(), Some(128 + 9), "{out:?}");
     let ended = recs.iter().find(|r| r["type"] == "command_exit").unwrap();

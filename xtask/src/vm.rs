@@ -608,6 +608,31 @@ fn check_summary(recs: &[Value]) -> Result<String, String> {
     }
 }
 
+/// The traced command's status as tracer waited for it (`command_exit`), and as the kernel side
+/// read it from `task_struct.exit_code` in the process's own `exit` record: both 0.
+fn check_exit_status(recs: &[Value]) -> Result<String, String> {
+    let cmd = recs
+        .iter()
+        .find(|r| str_at(r, "/type") == Some("command_exit"))
+        .ok_or("no command_exit record")?;
+    let pid = int_at(cmd, "/pid").ok_or("command_exit without a pid")?;
+    if int_at(cmd, "/exit_code") != Some(0) {
+        return Err(format!("command_exit {cmd}: expected exit_code 0"));
+    }
+    let exit = recs
+        .iter()
+        .find(|r| {
+            str_at(r, "/type") == Some("exit")
+                && int_at(r, "/pid") == Some(pid)
+                && int_at(r, "/tid") == Some(pid)
+        })
+        .ok_or_else(|| format!("no exit record of pid {pid}"))?;
+    match int_at(exit, "/exit_code") {
+        Some(0) => Ok(format!("pid {pid} exited with 0")),
+        _ => Err(format!("exit record {exit}: expected exit_code 0")),
+    }
+}
+
 /// The demo's `int 0x80` `socketcall(SYS_BIND, ...)`.
 fn check_ia32_bind(recs: &[Value]) -> Result<String, String> {
     calls(recs, "bind")
@@ -973,6 +998,10 @@ fn evaluate(log: &str) -> Vec<Check> {
         let mut all: Vec<(&str, JsonCheck)> = vec![
             ("header from a 6.1 kernel", check_header),
             ("summary: nothing lost, no decode errors", check_summary),
+            (
+                "the command's exit record carries its status (task_struct.exit_code)",
+                check_exit_status,
+            ),
         ];
         all.extend_from_slice(rec.checks);
         for (what, f) in all {
@@ -1256,6 +1285,8 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
 {"abi":"ia32","args":{"addr":{"family":"AF_UNIX","path":"/tmp/tracer-demo-socketcall-77/socketcall-ia32.sock"},"addrlen":57,"sockfd":3},"comm":"tracer","entry":"int80","errno":null,"nr":102,"pid":77,"ret":0,"socketcall":{"args_ptr":"0x4128b000","array":[3,1093185548,57],"call":2,"name":"SYS_BIND"},"syscall":"bind","tid":77,"type":"syscall","kernel_path":[{"func":"ia32_sys_call","note":"switch (nr) case 102","observed":false},{"args":{"args":1093185536,"call":2},"func":"__ia32_compat_sys_socketcall","mech":"fentry","observed":true,"ret":0},{"note":"case SYS_BIND","observed":false,"step":"switch (call)"},{"args":{"addrlen":57,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":0}]}
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","path":"/tmp/tracer-demo-socketcall-77/socketcall-x64.sock"},"addrlen":56,"sockfd":3},"comm":"tracer","entry":"syscall","errno":null,"nr":49,"pid":77,"ret":0,"syscall":"bind","tid":77,"type":"syscall"}
 {"abi":"ia32","args":{"domain":"AF_UNIX","protocol":0,"type":"SOCK_STREAM"},"comm":"tracer","entry":"int80","errno":null,"files":[{"fd":3,"ino":10518,"type":"socket"}],"nr":102,"pid":77,"ret":3,"socketcall":{"call":1,"name":"SYS_SOCKET"},"syscall":"socket","tid":77,"type":"syscall"}
+{"comm":"tracer","exit_code":0,"pid":77,"tid":77,"ts_ns":9000,"type":"exit"}
+{"exit_code":0,"pid":77,"ts_ns":9100,"type":"command_exit"}
 {"calls":31,"decode_errors":0,"lost":0,"type":"summary"}"#;
 
     const UDS: &str = r#"{"kernel":"6.1.0-56-cloud-amd64","type":"header","version":1}
@@ -1264,6 +1295,8 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","unnamed":true},"addrlen":2,"sockfd":3},"entry":"syscall","nr":43,"pid":9,"syscall":"accept","tid":9,"type":"pending"}
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","path":"/tmp/tracer-demo-uds-stream-9/stream.sock"},"addrlen":48,"sockfd":4},"entry":"syscall","nr":42,"pid":10,"ret":0,"syscall":"connect","tid":10,"type":"syscall"}
 {"files":[{"fd":4,"ino":10502,"type":"socket"}],"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","unnamed":true},"addrlen":2,"sockfd":3},"entry":"syscall","nr":43,"pid":9,"ret":4,"syscall":"accept","tid":9,"type":"syscall"}
+{"comm":"tracer","exit_code":0,"pid":9,"tid":9,"ts_ns":9000,"type":"exit"}
+{"exit_code":0,"pid":9,"ts_ns":9100,"type":"command_exit"}
 {"calls":38,"decode_errors":0,"lost":0,"type":"summary"}"#;
 
     /// The hostile demo's binds on 6.1: addrlen 200 fails in __sys_bind, addrlen 1 in
@@ -1271,6 +1304,8 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
     const HOSTILE: &str = r#"{"kernel":"6.1.0-56-cloud-amd64","type":"header","version":1}
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","unnamed":true},"addrlen":1,"sockfd":3},"entry":"syscall","errno":"EINVAL","error_from":"unix_bind","kernel_path":[{"args":{"addrlen":1,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":-22},{"args":{"addr_len":1},"func":"unix_bind","mech":"fentry","observed":true,"ret":-22}],"nr":49,"pid":9,"ret":-22,"syscall":"bind","tid":9,"type":"syscall"}
 {"abi":"x86_64","args":{"addr":{"claimed_len":200,"family":"AF_UNIX","path":"/nowhere"},"addrlen":200,"sockfd":3},"entry":"syscall","errno":"EINVAL","error_from":"__sys_bind","kernel_path":[{"args":{"addrlen":200,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":-22}],"nr":49,"pid":9,"ret":-22,"syscall":"bind","tid":9,"type":"syscall"}
+{"comm":"tracer","exit_code":0,"pid":9,"tid":9,"ts_ns":9000,"type":"exit"}
+{"exit_code":0,"pid":9,"ts_ns":9100,"type":"command_exit"}
 {"calls":36,"decode_errors":0,"lost":0,"type":"summary"}"#;
 
     /// Lines of the socketcall lesson as printed in the VM (fentry observes the dispatcher).
@@ -1408,6 +1443,22 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
     }
 
     #[test]
+    fn exit_status_check() {
+        let ok = parse(
+            r#"{"type":"exit","pid":7,"tid":7,"comm":"tracer","exit_code":0}
+{"type":"command_exit","pid":7,"exit_code":0}"#,
+        );
+        assert_eq!(check_exit_status(&ok).unwrap(), "pid 7 exited with 0");
+        let unknown = parse(
+            r#"{"type":"exit","pid":7,"tid":7,"comm":"tracer"}
+{"type":"command_exit","pid":7,"exit_code":0}"#,
+        );
+        assert!(check_exit_status(&unknown).is_err());
+        let failed = parse(r#"{"type":"command_exit","pid":7,"exit_code":1}"#);
+        assert!(check_exit_status(&failed).is_err());
+    }
+
+    #[test]
     fn socketcall_checks() {
         let recs = parse(SOCKETCALL);
         assert_eq!(check_header(&recs).unwrap(), "6.1.0-56-cloud-amd64");
@@ -1539,7 +1590,7 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
             .map(|c| &c.name)
             .collect();
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(checks.len(), 1 + 1 + 6 + 3 + 3 * 3 + 2 + 1 + 2 + 1 + 2);
+        assert_eq!(checks.len(), 1 + 1 + 6 + 3 + 3 * 4 + 2 + 1 + 2 + 1 + 2);
 
         let checks = evaluate(&full_log(DOCTOR, SOCKETCALL, UDS));
         let failed: Vec<_> = checks
@@ -1554,7 +1605,7 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
             .replace("record-socketcall rc=0", "record-socketcall rc=1");
         let checks = evaluate(&log);
         let failed: Vec<_> = checks.iter().filter(|c| c.result.is_err()).collect();
-        assert_eq!(failed.len(), 7);
+        assert_eq!(failed.len(), 8);
         assert_eq!(failed[0].result, Err("exit code 1".to_string()));
         for c in &failed[1..] {
             assert!(c.name.starts_with("socketcall: "), "{}", c.name);

@@ -29,7 +29,8 @@ pub fn file_offsets() -> Result<FileOffsets> {
         file_inode: at("file", "f_inode")?,
         inode_ino: at("inode", "i_ino")?,
         inode_mode: at("inode", "i_mode")?,
-        _pad: 0,
+        // Not needed for the files: a kernel without it still has them read.
+        task_exit_code: at("task_struct", "exit_code").unwrap_or(0),
     })
 }
 

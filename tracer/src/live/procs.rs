@@ -188,6 +188,7 @@ mod tests {
             pid: 4,
             tid: 4,
             comm: "sh".into(),
+            status: Some(0),
         });
         p.add_call(&call(3, "bind", -98));
         p.add_call(&call(3, "listen", 0));

@@ -216,6 +216,17 @@ impl CommandExit {
         }
     }
 
+    /// From a wait status (`task_struct.exit_code`; `WIFEXITED`, `WEXITSTATUS`, `WTERMSIG` of
+    /// include/uapi/linux/wait.h... as glibc's bits/waitstatus.h defines them).
+    pub fn from_wait_status(pid: u32, st: i32) -> CommandExit {
+        let signal = st & 0x7f;
+        CommandExit {
+            pid,
+            code: (signal == 0).then_some((st >> 8) & 0xff),
+            signal: (signal != 0).then_some(signal),
+        }
+    }
+
     /// strace's words for it: `exited with 7`, `killed by SIGKILL`.
     pub fn text(&self) -> String {
         match (self.code, self.signal) {

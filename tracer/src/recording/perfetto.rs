@@ -295,6 +295,7 @@ impl<W: Write> Perfetto<W> {
                 pid,
                 tid,
                 comm,
+                ..
             } => {
                 self.thread(*pid, *tid, comm);
                 if let Some(h) = self.held.remove(tid) {

@@ -148,6 +148,7 @@ pub fn pipe_records() -> Vec<Vec<u8>> {
     };
     let gone = TaskExitRecord {
         comm: comm("child"),
+        ..Default::default()
     };
     vec![
         enter(1_000, 100, 100, "pipe2", [0x7ff0, 0, 0, 0, 0, 0], &[]),
