@@ -429,7 +429,7 @@ async fn play(player: Player, keep: usize) -> Result<()> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let end_ns = last_ns(&player.path);
     let mut s = Session::new(player, keep, end_ns);
-    let (mut terminal, _restore) = take_terminal()?;
+    let (mut terminal, restore) = take_terminal()?;
     let size = terminal.size()?;
     s.app.update(Action::Resize {
         width: size.width,
@@ -471,6 +471,11 @@ async fn play(player: Player, keep: usize) -> Result<()> {
             _ = sigint.recv() => break,
             _ = sigterm.recv() => break,
         }
+    }
+    // As `tracer export` fails on damage, once the terminal is given back.
+    drop(restore);
+    if let Some(d) = s.app.damage.take() {
+        anyhow::bail!("{d}");
     }
     Ok(())
 }
