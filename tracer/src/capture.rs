@@ -134,6 +134,8 @@ pub struct Capture {
     pub ring: AsyncFd<RingBuf<MapData>>,
     /// Whether the C library's wrappers were probed (`--no-wrappers` turns it off).
     pub wrappers: bool,
+    /// The ring buffer's size: what a reader may find in it at once.
+    pub ring_bytes: u32,
     config: Config,
 }
 
@@ -261,6 +263,7 @@ impl Capture {
             hops,
             ring,
             wrappers: opts.wrappers,
+            ring_bytes: opts.ring_bytes,
             config,
         })
     }

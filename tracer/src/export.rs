@@ -358,4 +358,58 @@ mod tests {
             ["__ia32_compat_sys_socketcall", "__sys_bind", "unix_bind"]
         );
     }
+    /// The recorder counts losses on its tick, while records that happened before the tick
+    /// may still wait in the ring: a lost frame can precede, in the file, calls made before it.
+    /// The export places it by time, after the calls before it and before the events after it,
+    /// in JSON Lines and text alike.
+    #[test]
+    fn lost_events_sit_between_the_calls_around_them() {
+        use crate::recording::writer::Recorder;
+        let mut file = Vec::new();
+        {
+            let mut r = Recorder::new(&mut file, &header()).unwrap();
+            for (i, rec) in pipe_records().iter().enumerate() {
+                r.write_record(rec).unwrap();
+                // After the fork (2_000), before the write (3_000-3_100), the read's end
+                // (3_500) and the child's exit (4_000): the tick at 3_200 found 3 lost.
+                if i == 4 {
+                    r.write_lost(3_200, 3).unwrap();
+                }
+            }
+            // Dropped without its end frame: the flush keeps every frame.
+        }
+        let exported = |format| {
+            let replay = Replay::new(Reader::new(Cursor::new(file.clone()), None).unwrap());
+            let out = Shared::default();
+            export(replay, Box::new(out.clone()), format, false).unwrap();
+            String::from_utf8(out.bytes()).unwrap()
+        };
+        let jsonl = exported(ExportFormat::Jsonl);
+        let order: Vec<String> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|v| match v["syscall"].as_str() {
+                Some(name) => name.to_string(),
+                None => v["type"].as_str().unwrap_or("?").to_string(),
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "header", "pipe2", "fork", "write", "read", "lost", "exit", "summary"
+            ],
+            "{jsonl}"
+        );
+        assert!(
+            jsonl.contains(r#"{"count":3,"ts_ns":3200,"type":"lost"}"#),
+            "{jsonl}"
+        );
+        let text = exported(ExportFormat::Text);
+        let line = |what: &str| text.lines().position(|l| l.contains(what));
+        let lost = line("!!! 3 events lost");
+        assert!(lost.is_some(), "{text}");
+        assert!(line(" read(3, ") < lost, "{text}");
+        assert!(line(" write(4, ") < lost, "{text}");
+        assert!(lost < line("+++ exited"), "{text}");
+    }
 }

@@ -53,6 +53,8 @@ pub struct Writer {
     /// Text format: processes whose exit status an exit line gave (the command's is then not
     /// repeated).
     status_shown: std::collections::HashSet<u32>,
+    /// Losses reported but not yet written, oldest first (see [`Writer::lost`]).
+    held_lost: std::collections::VecDeque<(u64, u64)>,
 }
 
 fn markers(flags: u8) -> Vec<&'static str> {
@@ -102,6 +104,7 @@ impl Writer {
             ksyms,
             kernel_path_text,
             status_shown: std::collections::HashSet::new(),
+            held_lost: std::collections::VecDeque::new(),
         }
     }
 
@@ -311,6 +314,7 @@ impl Writer {
     }
 
     pub fn call(&mut self, call: &Call) -> io::Result<()> {
+        self.release_lost(call.enter_ns.or(call.exit_ns))?;
         match self.format {
             Format::Jsonl => {
                 let v = self.call_json(call, "syscall");
@@ -331,6 +335,7 @@ impl Writer {
 
     /// A call that has been waiting: shown before it returns.
     pub fn pending(&mut self, call: &Call) -> io::Result<()> {
+        self.release_lost(call.enter_ns.or(call.exit_ns))?;
         match self.format {
             Format::Jsonl => {
                 let v = self.call_json(call, "pending");
@@ -344,6 +349,8 @@ impl Writer {
     }
 
     pub fn proc(&mut self, p: &Proc) -> io::Result<()> {
+        let (Proc::Fork { ts_ns, .. } | Proc::Exec { ts_ns, .. } | Proc::Exit { ts_ns, .. }) = p;
+        self.release_lost(Some(*ts_ns))?;
         match (self.format, p) {
             (Format::Jsonl, Proc::Fork { ts_ns, pid, tid, comm, child, thread }) => {
                 self.line(&json!({"type": "fork", "ts_ns": ts_ns, "pid": pid, "tid": tid, "comm": comm, "child": child, "thread": thread}))
@@ -388,6 +395,7 @@ impl Writer {
 
     /// How the traced command ended (strace's `+++ exited with 7 +++`).
     pub fn command_exit(&mut self, ts_ns: u64, c: &CommandExit) -> io::Result<()> {
+        self.release_lost(Some(ts_ns))?;
         match self.format {
             Format::Jsonl => {
                 let mut v = json!({"type": "command_exit", "ts_ns": ts_ns, "pid": c.pid});
@@ -404,7 +412,31 @@ impl Writer {
     }
 
     /// `count` more events were lost in the kernel (the ring buffer was full).
+    #[allow(
+        clippy::unnecessary_wraps,
+        reason = "a write for its callers, like every other record; that it is held is this writer's concern"
+    )]
     pub fn lost(&mut self, ts_ns: u64, count: u64) -> io::Result<()> {
+        // Held until the first call or process event from `ts_ns` on: the count is read when
+        // the reader gets to it, and the records still queued before it then (the reader lags
+        // by up to a ring's worth) happened before it. Written at once, it would precede
+        // calls it came after; held, it sits between the calls around it, in time order.
+        self.held_lost.push_back((ts_ns, count));
+        Ok(())
+    }
+
+    /// Write the held losses that happened by `ts_ns` (all of them for `None`: the end).
+    fn release_lost(&mut self, ts_ns: Option<u64>) -> io::Result<()> {
+        while let Some(&(at, count)) = self.held_lost.front()
+            && ts_ns.is_none_or(|t| at <= t)
+        {
+            self.held_lost.pop_front();
+            self.write_lost(at, count)?;
+        }
+        Ok(())
+    }
+
+    fn write_lost(&mut self, ts_ns: u64, count: u64) -> io::Result<()> {
         match self.format {
             Format::Jsonl => self.line(&json!({"type": "lost", "ts_ns": ts_ns, "count": count})),
             Format::Text => {
@@ -418,6 +450,7 @@ impl Writer {
     }
 
     pub fn summary(&mut self, s: &Summary) -> io::Result<()> {
+        self.release_lost(None)?;
         match self.format {
             Format::Jsonl => self.line(&json!({"type": "summary", "calls": s.calls, "lost": s.lost, "decode_errors": s.decode_errors})),
             Format::Text => writeln!(self.out, "# {} calls, {} events lost, {} undecodable records", s.calls, s.lost, s.decode_errors),

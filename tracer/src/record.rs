@@ -355,10 +355,18 @@ impl Source {
         Ok((exit_rx, Some(pid)))
     }
 
-    /// Read every record now in the ring buffer; calls and process events go to `out`.
+    /// Read the records now in the ring buffer; calls and process events go to `out`.
+    /// At most a ring's worth: all it held when the read began. Under a producer faster than
+    /// the reader the ring never empties, and a read that waited for it to would hold the
+    /// capture loop's tick (lost counts, pending calls, flushes) until the producer paused: a
+    /// long run's losses were all reported at its end.
     pub fn read(&mut self, out: &mut impl FnMut(Item) -> io::Result<()>) -> io::Result<()> {
+        let mut left = u64::from(self.cap.ring_bytes);
         let ring = self.cap.ring.get_mut();
-        while let Some(sample) = ring.next() {
+        while left > 0
+            && let Some(sample) = ring.next()
+        {
+            left = left.saturating_sub(sample.len() as u64);
             for (i, rec) in event::records(&sample).enumerate() {
                 self.joined += u64::from(i == 1);
                 join(
@@ -397,11 +405,16 @@ impl Source {
         Ok(())
     }
 
-    /// Hand every record now in the ring buffer to `out` as the kernel wrote it, undecoded (a
-    /// sample that joins a call's entry and exit as two records).
+    /// Hand the records now in the ring buffer to `out` as the kernel wrote them, undecoded (a
+    /// sample that joins a call's entry and exit as two records); at most a ring's worth, as
+    /// [`Source::read`].
     pub fn read_raw(&mut self, out: &mut impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        let mut left = u64::from(self.cap.ring_bytes);
         let ring = self.cap.ring.get_mut();
-        while let Some(sample) = ring.next() {
+        while left > 0
+            && let Some(sample) = ring.next()
+        {
+            left = left.saturating_sub(sample.len() as u64);
             for (i, rec) in event::records(&sample).enumerate() {
                 self.joined += u64::from(i == 1);
                 out(rec)?;

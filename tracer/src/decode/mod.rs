@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tracer_common::{CAP_FAULT, CAP_NULL, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR};
 
 use crate::event::Capture;
-use crate::syscalls::{Abi, Arg, Row};
+use crate::syscalls::{Abi, Arg, Len, Row};
 
 /// strace-style escaping: printable ASCII as is, the rest as C escapes.
 pub fn escape(bytes: &[u8]) -> String {
@@ -78,6 +78,39 @@ impl CallView<'_> {
     fn ok(&self) -> bool {
         self.ret.is_some_and(|r| r >= 0)
     }
+    /// The length the program asked for when `c` was copied: see [`wanted`].
+    fn wanted(&self, c: &Capture) -> u64 {
+        wanted(self.row, self.abi, self.args, c)
+    }
+    /// Whether op `op` copies at the call's exit (memory the kernel wrote).
+    fn at_exit(&self, op: u8) -> bool {
+        self.row.ops.get(usize::from(op)).is_some_and(|o| o.exit)
+    }
+}
+
+/// The length the program asked for when `c` was copied. The kernel side saturates `want` at
+/// `u32::MAX` (tracer-common `CaptureHeader::want`), so a length taken from an argument
+/// (`msgsnd`'s `msgsz`, a `write`'s `count`) is read from the argument itself: 2^40 is shown
+/// as 2^40, not as the clamp. A saturated `want` that the argument does not explain (a
+/// recording whose row differs) is left as it is.
+pub fn wanted(row: &Row, abi: Abi, args: &[u64; 6], c: &Capture) -> u64 {
+    let want = u64::from(c.hdr.want);
+    if c.hdr.want != u32::MAX {
+        return want;
+    }
+    let Some(Len::Arg(i, scale)) = row.ops.get(usize::from(c.hdr.op)).map(|o| o.len) else {
+        return want;
+    };
+    let Some(&arg) = args.get(usize::from(i)) else {
+        return want;
+    };
+    // As the eBPF side computes it (tracer-ebpf `run_ops`); ia32 registers are 32 bits.
+    let arg = match abi {
+        Abi::X86_64 => arg,
+        Abi::Ia32 => arg & 0xffff_ffff,
+    };
+    let n = arg.wrapping_mul(u64::from(scale.max(1)));
+    if n >= want { n } else { want }
 }
 
 fn ptr_text(v: u64) -> String {
@@ -105,12 +138,12 @@ fn missing(c: Option<&Capture>, ptr: u64) -> (Value, String) {
     }
 }
 
-fn buffer(c: &Capture) -> (Value, String) {
-    let full = c.hdr.want as usize;
+/// A payload of `full` bytes of which `c` holds the first.
+fn buffer(c: &Capture, full: u64) -> (Value, String) {
     let data = escape(&c.data);
     let mut v = json!({"data": data, "len": full});
     let mut t = format!("\"{data}\"");
-    if c.data.len() < full {
+    if (c.data.len() as u64) < full {
         v["truncated"] = json!(true);
         t.push_str("...");
     }
@@ -189,14 +222,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             (Value::Null, "NULL".into())
         }
         Arg::SockAddr(op) | Arg::SockAddrOut(op) => match v.cap(op) {
-            Some(c) if c.ok() => {
-                let a = sockaddr::decode(&c.data, c.hdr.want);
-                let mut j = a.to_json();
-                if c.hdr.want as usize > usize::from(tracer_common::MAX_SOCKADDR) {
-                    j["claimed_len"] = json!(c.hdr.want);
-                }
-                (j, a.to_text())
-            }
+            Some(c) if c.ok() => sockaddr_json(c, v.wanted(c)),
             c => missing(c, raw),
         },
         Arg::SockLenPtr(op) => match v.cap(op) {
@@ -204,7 +230,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             _ => sym(ptr_text(raw)),
         },
         Arg::Buf(op) | Arg::OptVal(op) => match v.cap(op) {
-            Some(c) if c.ok() => buffer(c),
+            Some(c) if c.ok() => buffer(c, v.wanted(c)),
             c => missing(c, raw),
         },
         Arg::Path(op) => match v.cap(op) {
@@ -236,39 +262,48 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                     .iter()
                     .map(|(n, o, f)| json!({"sem_num": n, "sem_op": o, "sem_flg": sem_flg(*f)}))
                     .collect();
-                let t: Vec<String> = ops
+                let mut t: Vec<String> = ops
                     .iter()
                     .map(|(n, o, f)| {
                         format!("{{sem_num={n}, sem_op={o}, sem_flg={}}}", sem_flg(*f))
                     })
                     .collect();
+                // More operations than were copied (`nsops` says how many): strace's mark
+                // for an array it stopped printing.
+                if (c.data.len() as u64) < v.wanted(c) {
+                    t.push("...".into());
+                }
                 (Value::Array(j), format!("[{}]", t.join(", ")))
             }
             c => missing(c, raw),
         },
-        Arg::MsgBuf(mtype_op, text_op) => match v.cap(mtype_op) {
-            Some(c) if c.ok() => {
-                let long = usize::from(v.abi.long());
-                let mtype = le(&c.data, 0, long).map_or(0, |m| {
-                    if long == 4 {
-                        i64::from(m as u32 as i32)
-                    } else {
-                        m as i64
-                    }
-                });
-                let (tj, tt) = v
-                    .cap(text_op)
-                    .filter(|c| c.ok())
-                    .map_or((Value::Null, "?".into()), buffer);
+        Arg::MsgBuf(mtype_op, text_op) => match v
+            .cap(mtype_op)
+            .filter(|c| c.ok())
+            .and_then(|c| le(&c.data, 0, usize::from(v.abi.long())))
+        {
+            Some(m) => {
+                let mtype = match v.abi {
+                    Abi::X86_64 => m as i64,
+                    Abi::Ia32 => i64::from(m as u32 as i32),
+                };
+                // The text follows `long mtype` (include/uapi/linux/msg.h `struct msgbuf`): a
+                // copy of it that faulted or was not made shows its own address.
+                let (tj, tt) = match v.cap(text_op) {
+                    Some(c) if c.ok() => buffer(c, v.wanted(c)),
+                    c => missing(c, raw.wrapping_add(u64::from(v.abi.long()))),
+                };
                 (
                     json!({"mtype": mtype, "mtext": tj}),
                     format!("{{mtype={mtype}, mtext={tt}}}"),
                 )
             }
-            c => missing(c, raw),
+            None => missing(v.cap(mtype_op), raw),
         },
+        // `struct compat_ipc_kludge` (include/linux/compat.h): two 32-bit words. A copy cut
+        // short (only a damaged recording holds one) is shown as not read, never as zeros.
         Arg::IpcKludge(op) => match v.cap(op) {
-            Some(c) if c.ok() => {
+            Some(c) if c.ok() && c.data.len() >= 8 => {
                 let msgp = le(&c.data, 0, 4).unwrap_or(0);
                 let typ = le(&c.data, 4, 4).unwrap_or(0) as u32 as i32;
                 (
@@ -279,7 +314,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             c => missing(c, raw),
         },
         Arg::SigAction(op) => match v.cap(op) {
-            Some(c) if c.ok() => {
+            Some(c) if c.ok() && c.data.len() >= 2 * usize::from(v.abi.long()) => {
                 let long = usize::from(v.abi.long());
                 let handler = le(&c.data, 0, long).unwrap_or(0);
                 let fl = le(&c.data, long, long).unwrap_or(0);
@@ -297,17 +332,15 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             c => missing(c, raw),
         },
         Arg::SigInfo(op) => match v.cap(op) {
-            Some(c) if c.ok() => {
+            Some(c)
+                if c.ok()
+                    && c.data.len() >= siginfo_value_at(v.abi) + usize::from(v.abi.long()) =>
+            {
                 let signo = le(&c.data, 0, 4).unwrap_or(0);
                 let code = le(&c.data, 8, 4).unwrap_or(0) as u32 as i32;
-                // si_value: after si_pid and si_uid in the union (include/uapi/asm-generic/siginfo.h),
-                // which starts at 16 on x86_64 and 12 on ia32.
                 // `union sigval`: `sival_int` is its low 32 bits (little-endian); `sival_ptr`
                 // is all of it, whose upper half a sender that set only the int leaves as is.
-                let at = match v.abi {
-                    Abi::X86_64 => 24,
-                    Abi::Ia32 => 20,
-                };
+                let at = siginfo_value_at(v.abi);
                 let value = le(&c.data, at, 4).unwrap_or(0) as u32 as i32;
                 let ptr = le(&c.data, at, usize::from(v.abi.long())).unwrap_or(0);
                 let s = flags::signal(signo);
@@ -321,6 +354,25 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         },
         Arg::MsgHdr(op) => msghdr(v, op, raw),
     }
+}
+
+/// Where `si_value` lies in a `siginfo_t`: after `si_pid` and `si_uid` in the union
+/// (include/uapi/asm-generic/siginfo.h), which starts at 16 on x86_64 and 12 on ia32.
+fn siginfo_value_at(abi: Abi) -> usize {
+    match abi {
+        Abi::X86_64 => 24,
+        Abi::Ia32 => 20,
+    }
+}
+
+/// A socket address copied whole or in part, `len` being what the caller claimed.
+fn sockaddr_json(c: &Capture, len: u64) -> (Value, String) {
+    let a = sockaddr::decode(&c.data, c.hdr.want);
+    let mut j = a.to_json();
+    if len > u64::from(tracer_common::MAX_SOCKADDR) {
+        j["claimed_len"] = json!(len);
+    }
+    (j, a.to_text())
 }
 
 fn sem_flg(f: i16) -> String {
@@ -342,86 +394,124 @@ fn sem_flg(f: i16) -> String {
     p.join("|")
 }
 
+/// Field offsets in `struct user_msghdr` (include/linux/socket.h) and `struct compat_msghdr`
+/// (include/net/compat.h): its size, then where `msg_name`, `msg_iov`, `msg_iovlen`,
+/// `msg_controllen` and `msg_flags` lie.
+fn msghdr_layout(abi: Abi) -> (usize, [usize; 5]) {
+    match abi {
+        Abi::X86_64 => (56, [0, 16, 24, 40, 48]),
+        Abi::Ia32 => (28, [0, 8, 12, 20, 24]),
+    }
+}
+
+/// The capture of `kind` among `caps`: a successful one if there is one (a copy that faulted
+/// at entry is made again at exit), else the failed one, to show why.
+fn of_kind<'a>(caps: &[&'a Capture], kind: u8, sub: u8) -> Option<&'a Capture> {
+    let mut it = caps
+        .iter()
+        .filter(|c| c.hdr.kind == kind && c.hdr.sub == sub);
+    it.clone().find(|c| c.ok()).or_else(|| it.next()).copied()
+}
+
 fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
     let caps: Vec<&Capture> = v.caps(op).collect();
-    let Some(hdr) = caps
-        .iter()
-        .find(|c| c.hdr.kind == CK_MSGHDR && c.ok())
-        .or_else(|| caps.iter().find(|c| c.hdr.kind == CK_MSGHDR))
-    else {
-        return missing(None, raw);
-    };
-    if !hdr.ok() {
-        return missing(Some(hdr), raw);
-    }
     let word = usize::from(v.abi.long());
-    let (iovlen_off, controllen_off, flags_off) = if word == 4 {
-        (12, 20, 24)
-    } else {
-        (24, 40, 48)
+    let (size, [name_off, iov_off, iovlen_off, controllen_off, flags_off]) = msghdr_layout(v.abi);
+    let hdr = match of_kind(&caps, CK_MSGHDR, 0) {
+        // A header cut short is only in a damaged recording: shown as not read, never with
+        // made-up zeros.
+        Some(h) if h.ok() && h.data.len() >= size => h,
+        Some(h) if !h.ok() => return missing(Some(h), raw),
+        _ => return missing(None, raw),
     };
-    let iovlen = le(&hdr.data, iovlen_off, word).unwrap_or(0);
-    let controllen = le(&hdr.data, controllen_off, word).unwrap_or(0);
-    let mflags = le(&hdr.data, flags_off, 4).unwrap_or(0);
-    let name = caps
-        .iter()
+    let field = |off: usize, n: usize| le(&hdr.data, off, n).unwrap_or(0);
+    let name_ptr = field(name_off, word);
+    let iov_ptr = field(iov_off, word);
+    let iovlen = field(iovlen_off, word);
+    let controllen = field(controllen_off, word);
+    let mflags = field(flags_off, 4);
+
+    let (name_j, name_t) = match of_kind(&caps, CK_MSG_NAME, 0) {
+        Some(c) if c.ok() && c.hdr.want > 0 => sockaddr_json(c, v.wanted(c)),
         // A name the kernel wrote back with length 0: the peer has no address (an unbound
         // UNIX socket); there is nothing to show.
-        .find(|c| c.hdr.kind == CK_MSG_NAME && c.ok() && c.hdr.want > 0)
-        .map(|c| sockaddr::decode(&c.data, c.hdr.want));
-    let lens: Vec<u64> = caps
-        .iter()
-        .find(|c| c.hdr.kind == CK_IOV && c.ok())
-        .map(|c| {
-            c.data
-                .chunks_exact(word * 2)
-                .map(|e| le(e, word, word).unwrap_or(0))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut iov_j = Vec::new();
-    let mut iov_t = Vec::new();
-    for (k, len) in lens.iter().enumerate() {
-        let data = caps
-            .iter()
-            .find(|c| c.hdr.kind == CK_IOV_DATA && c.hdr.sub as usize == k && c.ok());
-        let fault = caps.iter().find(|c| {
-            c.hdr.kind == CK_IOV_DATA && c.hdr.sub as usize == k && c.hdr.status == CAP_FAULT
-        });
-        if let Some(d) = data {
-            let e = escape(&d.data);
-            let more = (d.data.len() as u64) < *len;
-            iov_j.push(json!({"data": e, "len": len}));
-            iov_t.push(format!(
-                "{{iov_base=\"{e}\"{}, iov_len={len}}}",
-                if more { "..." } else { "" }
-            ));
-        } else if let Some(f) = fault {
-            iov_j.push(json!({"fault": format!("{:#x}", f.hdr.addr), "len": len}));
-            iov_t.push(format!(
-                "{{iov_base={:#x} <fault>, iov_len={len}}}",
-                f.hdr.addr
-            ));
-        } else {
-            iov_j.push(json!({"len": len}));
-            iov_t.push(format!("{{iov_len={len}}}"));
-        }
-    }
+        Some(c) if c.ok() && v.at_exit(op) => (Value::Null, "NULL".into()),
+        // A fault, a NULL, a length of 0 passed in, or no copy: the pointer, as strace shows
+        // an address it does not read.
+        c => missing(c, name_ptr),
+    };
+
+    let (iov_j, iov_t) = match of_kind(&caps, CK_IOV, 0) {
+        Some(c) if c.ok() => iovecs(v, &caps, c, iovlen),
+        c => missing(c, iov_ptr),
+    };
     let j = json!({
-        "name": name.as_ref().map(sockaddr::SockAddr::to_json),
+        "name": name_j,
         "iov": iov_j,
         "iovlen": iovlen,
         "controllen": controllen,
         "flags": flags::msg_flags(mflags),
     });
     let t = format!(
-        "{{msg_name={}, msg_iov=[{}], msg_iovlen={iovlen}, msg_controllen={controllen}, msg_flags={}}}",
-        name.as_ref()
-            .map_or_else(|| "NULL".into(), sockaddr::SockAddr::to_text),
-        iov_t.join(", "),
+        "{{msg_name={name_t}, msg_iov={iov_t}, msg_iovlen={iovlen}, msg_controllen={controllen}, msg_flags={}}}",
         flags::msg_flags(mflags)
     );
     (j, t)
+}
+
+/// The iovec array `arr` (its first `MAX_IOV` entries) and the bytes copied from them.
+fn iovecs(v: &CallView<'_>, caps: &[&Capture], arr: &Capture, iovlen: u64) -> (Value, String) {
+    let word = usize::from(v.abi.long());
+    // Bytes the iovecs hold for this call: all they describe when passed in; on exit, no more
+    // than the call returned (recvmsg fills them in order). Data shorter than that was cut by
+    // the snap length (`-s`).
+    let mut avail = if v.at_exit(arr.hdr.op) {
+        v.ret.map_or(0, |r| r.max(0) as u64)
+    } else {
+        u64::MAX
+    };
+    let mut iov_j = Vec::new();
+    let mut iov_t = Vec::new();
+    for (k, e) in arr.data.chunks_exact(word * 2).enumerate() {
+        let base = le(e, 0, word).unwrap_or(0);
+        let len = le(e, word, word).unwrap_or(0);
+        let here = len.min(avail);
+        avail -= here;
+        let data = u8::try_from(k)
+            .ok()
+            .and_then(|sub| of_kind(caps, CK_IOV_DATA, sub));
+        match data {
+            Some(d) if d.ok() => {
+                let esc = escape(&d.data);
+                let cut = (d.data.len() as u64) < here;
+                let mut j = json!({"data": esc, "len": len});
+                if cut {
+                    j["truncated"] = json!(true);
+                }
+                iov_j.push(j);
+                iov_t.push(format!(
+                    "{{iov_base=\"{esc}\"{}, iov_len={len}}}",
+                    if cut { "..." } else { "" }
+                ));
+            }
+            Some(d) if d.hdr.status == CAP_FAULT => {
+                iov_j.push(json!({"fault": format!("{base:#x}"), "len": len}));
+                iov_t.push(format!("{{iov_base={base:#x} <fault>, iov_len={len}}}"));
+            }
+            // Not copied (past the first MAX_IOV_DATA, past the snap length, past what the
+            // call returned) or NULL: the pointer.
+            _ => {
+                iov_j.push(json!({"base": ptr_text(base), "len": len}));
+                iov_t.push(format!("{{iov_base={}, iov_len={len}}}", ptr_text(base)));
+            }
+        }
+    }
+    // More iovecs than were copied (`msg_iovlen` says how many): strace's mark for an array it
+    // stopped printing.
+    if (iov_j.len() as u64) < iovlen {
+        iov_t.push("...".into());
+    }
+    (Value::Array(iov_j), format!("[{}]", iov_t.join(", ")))
 }
 
 #[cfg(test)]
@@ -679,6 +769,261 @@ mod tests {
             ..v
         };
         assert_eq!(args(&v)[0].json, json!("0x1000"));
+    }
+
+    fn with_status(mut c: Capture, status: u8, addr: u64) -> Capture {
+        c.hdr.status = status;
+        c.hdr.addr = addr;
+        c.data.clear();
+        c.hdr.len = 0;
+        c
+    }
+
+    /// A `struct user_msghdr` (x86_64) naming `name` (20 bytes) and `iovlen` iovecs at `iov`.
+    fn user_msghdr(name: u64, iov: u64, iovlen: u64) -> Vec<u8> {
+        let mut hdr = vec![0u8; 56];
+        hdr[0..8].copy_from_slice(&name.to_le_bytes());
+        hdr[8..12].copy_from_slice(&20u32.to_le_bytes());
+        hdr[16..24].copy_from_slice(&iov.to_le_bytes());
+        hdr[24..32].copy_from_slice(&iovlen.to_le_bytes());
+        hdr
+    }
+
+    fn iovec_array(entries: &[(u64, u64)]) -> Vec<u8> {
+        entries
+            .iter()
+            .flat_map(|(base, len)| [base.to_le_bytes(), len.to_le_bytes()])
+            .flatten()
+            .collect()
+    }
+
+    fn sendmsg(caps: &[Capture], ret: i64) -> CallView<'_> {
+        CallView {
+            row: row("sendmsg"),
+            abi: Abi::X86_64,
+            args: &[4, 0x500, 0, 0, 0, 0],
+            ret: Some(ret),
+            enter_caps: caps,
+            exit_caps: &[],
+        }
+    }
+
+    /// Unreadable `msg_name` and `msg_iov` are shown as their addresses, marked: not as a
+    /// NULL name and an empty array the program never passed.
+    #[test]
+    fn sendmsg_with_unmapped_name_and_iovec_array() {
+        let caps = [
+            cap(0, CK_MSGHDR, 56, &user_msghdr(0xdead_0000, 0xbeef_0000, 2)),
+            with_status(cap(0, CK_MSG_NAME, 20, &[]), CAP_FAULT, 0xdead_0000),
+            with_status(cap(0, CK_IOV, 32, &[]), CAP_FAULT, 0xbeef_0000),
+        ];
+        let a = &args(&sendmsg(&caps, -14))[1];
+        assert_eq!(a.json["name"], json!({"fault": "0xdead0000"}));
+        assert_eq!(a.json["iov"], json!({"fault": "0xbeef0000"}));
+        assert_eq!(a.json["iovlen"], 2);
+        assert_eq!(
+            a.text,
+            "{msg_name=0xdead0000 <fault>, msg_iov=0xbeef0000 <fault>, msg_iovlen=2, \
+             msg_controllen=0, msg_flags=0}"
+        );
+        // NULL pointers are NULL; a pointer with no copy of what it points at (the capture
+        // space filled up) is the pointer, not NULL.
+        let caps = [
+            cap(0, CK_MSGHDR, 56, &user_msghdr(0x1000, 0, 0)),
+            with_status(cap(0, CK_IOV, 0, &[]), CAP_NULL, 0),
+        ];
+        let a = &args(&sendmsg(&caps, -14))[1];
+        assert_eq!(a.json["name"], json!("0x1000"));
+        assert_eq!(a.json["iov"], Value::Null);
+        assert!(
+            a.text
+                .starts_with("{msg_name=0x1000, msg_iov=NULL, msg_iovlen=0,"),
+            "{}",
+            a.text
+        );
+    }
+
+    /// Bytes cut by the snap length are marked as every other payload is; iovecs whose bytes
+    /// were not copied show where they point; iovecs past the copied array are announced.
+    #[test]
+    fn sendmsg_iovecs_cut_by_the_snap_length() {
+        let mut entries = vec![(0x3000u64, 6u64), (0x4000, 40), (0, 3), (0x5000, 7)];
+        entries.extend((0..4).map(|i| (0x6000 + i * 0x100, 1)));
+        let first = cap(0, CK_IOV_DATA, 6, b"hello ");
+        // -s 16: ten bytes left for the second iovec, none for the others.
+        let mut second = cap(0, CK_IOV_DATA, 10, b"0123456789");
+        second.hdr.sub = 1;
+        let caps = [
+            cap(0, CK_MSGHDR, 56, &user_msghdr(0, 0x2000, 9)),
+            cap(0, CK_IOV, 128, &iovec_array(&entries)),
+            first,
+            second,
+        ];
+        let a = &args(&sendmsg(&caps, 64))[1];
+        assert_eq!(a.json["iov"][0], json!({"data": "hello ", "len": 6}));
+        assert_eq!(
+            a.json["iov"][1],
+            json!({"data": "0123456789", "len": 40, "truncated": true})
+        );
+        assert_eq!(a.json["iov"][2], json!({"base": "NULL", "len": 3}));
+        assert_eq!(a.json["iov"][3], json!({"base": "0x5000", "len": 7}));
+        assert_eq!(a.json["iov"].as_array().map(Vec::len), Some(8));
+        assert_eq!(a.json["iovlen"], 9);
+        assert_eq!(a.json["name"], Value::Null);
+        assert!(
+            a.text.starts_with(
+                "{msg_name=NULL, msg_iov=[{iov_base=\"hello \", iov_len=6}, \
+                 {iov_base=\"0123456789\"..., iov_len=40}, {iov_base=NULL, iov_len=3}, \
+                 {iov_base=0x5000, iov_len=7}, "
+            ),
+            "{}",
+            a.text
+        );
+        assert!(
+            a.text.contains("iov_len=1}, ...], msg_iovlen=9"),
+            "{}",
+            a.text
+        );
+    }
+
+    /// recvmsg: bytes past what the call returned were not cut by `-s`, there were none.
+    #[test]
+    fn recvmsg_iovecs_hold_what_the_call_returned() {
+        let data = cap(0, CK_IOV_DATA, 11, b"hello world");
+        let caps = [
+            cap(0, CK_MSGHDR, 56, &user_msghdr(0x1000, 0x2000, 2)),
+            // The kernel wrote back a name length of 0: an unbound peer.
+            cap(0, CK_MSG_NAME, 0, &[]),
+            cap(0, CK_IOV, 32, &iovec_array(&[(0x3000, 4096), (0x4000, 10)])),
+            data,
+        ];
+        let v = CallView {
+            row: row("recvmsg"),
+            abi: Abi::X86_64,
+            args: &[4, 0x500, 0, 0, 0, 0],
+            ret: Some(11),
+            enter_caps: &[],
+            exit_caps: &caps,
+        };
+        let a = &args(&v)[1];
+        assert_eq!(
+            a.json["iov"],
+            json!([{"data": "hello world", "len": 4096}, {"base": "0x4000", "len": 10}])
+        );
+        assert_eq!(a.json["name"], Value::Null);
+        assert!(
+            a.text
+                .contains("msg_iov=[{iov_base=\"hello world\", iov_len=4096}, {iov_base=0x4000"),
+            "{}",
+            a.text
+        );
+    }
+
+    /// `msgsnd` with a size the capture clamps: the size the program passed, not the clamp.
+    #[test]
+    fn msgsnd_shows_the_size_passed_not_the_clamp() {
+        let huge = 1u64 << 40;
+        let mut text = cap(1, 1, u32::MAX, b"payload");
+        text.hdr.want = u32::MAX;
+        let caps = [cap(0, 1, 8, &2i64.to_le_bytes()), text];
+        let v = CallView {
+            row: row("msgsnd"),
+            abi: Abi::X86_64,
+            args: &[5, 0x1000, huge, 0, 0, 0],
+            ret: Some(-22),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
+        let a = args(&v);
+        assert_eq!(
+            a[1].json["mtext"],
+            json!({"data": "payload", "len": huge, "truncated": true})
+        );
+        assert_eq!(a[2].json, json!(huge));
+        // A write's count likewise.
+        let mut buf = cap(0, 1, u32::MAX, b"x");
+        buf.hdr.want = u32::MAX;
+        let caps = [buf];
+        let v = CallView {
+            row: row("write"),
+            args: &[1, 0x1000, huge + 5, 0, 0, 0],
+            enter_caps: &caps,
+            ..v
+        };
+        assert_eq!(args(&v)[1].json["len"], json!(huge + 5));
+    }
+
+    /// The text after a readable `mtype` that faulted, or was never copied, is its address.
+    #[test]
+    fn msgsnd_text_unreadable_after_its_mtype() {
+        let caps = [
+            cap(0, 1, 8, &7i64.to_le_bytes()),
+            with_status(cap(1, 1, 16, &[]), CAP_FAULT, 0x1008),
+        ];
+        let v = CallView {
+            row: row("msgsnd"),
+            abi: Abi::X86_64,
+            args: &[5, 0x1000, 16, 0, 0, 0],
+            ret: Some(-14),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
+        let a = &args(&v)[1];
+        assert_eq!(a.json, json!({"mtype": 7, "mtext": {"fault": "0x1008"}}));
+        assert_eq!(a.text, "{mtype=7, mtext=0x1008 <fault>}");
+        let v = CallView {
+            enter_caps: &caps[..1],
+            ..v
+        };
+        assert_eq!(args(&v)[1].json["mtext"], json!("0x1008"));
+    }
+
+    /// Copies cut short (only a damaged recording has them) are not read as zeros.
+    #[test]
+    fn short_fixed_copies_are_not_filled_with_zeros() {
+        let caps = [cap(0, 1, 32, &[0x55; 12])];
+        let v = CallView {
+            row: row("rt_sigaction"),
+            abi: Abi::X86_64,
+            args: &[10, 0x1000, 0, 8, 0, 0],
+            ret: Some(0),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
+        assert_eq!(args(&v)[1].json, json!("0x1000"));
+        let v = CallView {
+            row: row("rt_sigqueueinfo"),
+            args: &[7, 10, 0x2000, 0, 0, 0],
+            ..v
+        };
+        assert_eq!(args(&v)[2].json, json!("0x2000"));
+        let caps = [cap(0, CK_MSGHDR, 56, &user_msghdr(0, 0, 0)[..30])];
+        assert_eq!(args(&sendmsg(&caps, 0))[1].json, json!("0x500"));
+    }
+
+    /// More semaphore operations than were copied: the text says the array goes on.
+    #[test]
+    fn semop_with_more_operations_than_copied() {
+        let sops: Vec<u8> = (0..16u16)
+            .flat_map(|n| [n.to_le_bytes(), 1i16.to_le_bytes(), 0u16.to_le_bytes()])
+            .flatten()
+            .collect();
+        let caps = [cap(0, 1, 6 * 100, &sops)];
+        let v = CallView {
+            row: row("semop"),
+            abi: Abi::X86_64,
+            args: &[3, 0x1000, 100, 0, 0, 0],
+            ret: Some(-7),
+            enter_caps: &caps,
+            exit_caps: &[],
+        };
+        let a = &args(&v)[1];
+        assert_eq!(a.json.as_array().map(Vec::len), Some(16));
+        assert!(
+            a.text.ends_with("{sem_num=15, sem_op=1, sem_flg=0}, ...]"),
+            "{}",
+            a.text
+        );
     }
 
     #[test]

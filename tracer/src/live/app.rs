@@ -83,6 +83,8 @@ pub enum Action {
     Message(String),
     /// The traced command or processes are gone: why.
     Finished(String),
+    /// A replayed recording is damaged: where, and what (it was replayed up to there).
+    Damaged(String),
 }
 
 /// The panes, in Tab order.
@@ -163,6 +165,8 @@ pub struct App {
     pub log: VecDeque<String>,
     /// Set when the traced command has exited: the trace is complete.
     pub finished: Option<String>,
+    /// Set when a replayed recording turned out damaged: the trace stops short of its end.
+    pub damage: Option<String>,
     /// The selected call, by seq; `None` while nothing is listed.
     pub selected: Option<u64>,
     /// Keep the newest call selected.
@@ -206,6 +210,7 @@ impl App {
             lost: 0,
             log: VecDeque::new(),
             finished: None,
+            damage: None,
             selected: None,
             follow: true,
             paused: None,
@@ -246,6 +251,10 @@ impl App {
             Action::Finished(why) => {
                 self.message(why.clone());
                 self.finished = Some(why);
+            }
+            Action::Damaged(what) => {
+                self.message(what.clone());
+                self.damage = Some(what);
             }
             Action::Tick { now_ns } => {
                 let before = self.stats.rate().round();

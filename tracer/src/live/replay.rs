@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
-use tokio::signal::unix::{SignalKind, signal};
 
 use super::app::{Action, App, Config, Prompt};
 use super::resolve::Resolver;
@@ -92,7 +91,8 @@ struct Player {
 
 impl Player {
     fn open(path: &Path) -> Result<Player> {
-        let replay = Replay::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let replay = Replay::open(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", crate::escape::path(path)))?;
         Ok(Player {
             path: path.to_path_buf(),
             replay,
@@ -123,7 +123,7 @@ impl Player {
                     queue.push_back(ev);
                     Ok(())
                 })
-                .with_context(|| format!("reading {}", self.path.display()))?;
+                .with_context(|| format!("reading {}", crate::escape::path(&self.path)))?;
             if !more {
                 self.over = true;
             }
@@ -175,8 +175,29 @@ pub(super) fn replay_all(path: &Path, keep: usize) -> Result<App> {
     while !player.finished()? {
         player.feed(&mut app, None, MAX_BATCH)?;
     }
-    app.update(Action::Finished("end of the recording".into()));
+    for a in ending(&player) {
+        app.update(a);
+    }
     Ok(app)
+}
+
+/// What the end of the playback says, as `tracer export` says it: the end of the recording,
+/// or where and why reading stopped (a damaged frame; a file cut inside a frame, as a killed
+/// recorder leaves it), or that the recorder did not stop cleanly.
+fn ending(player: &Player) -> Vec<Action> {
+    let file = crate::escape::path(&player.path);
+    let outcome = player.replay.outcome();
+    match &outcome.damage {
+        Some(e) if e.is_truncation() => vec![Action::Finished(format!("{file}: {e}"))],
+        Some(e) => vec![
+            Action::Damaged(format!("{file}: {e}; everything before it was replayed")),
+            Action::Finished("end of the readable part of the recording".into()),
+        ],
+        None if outcome.end.is_none() => vec![Action::Finished(format!(
+            "{file}: no end frame: the recorder did not stop cleanly"
+        ))],
+        None => vec![Action::Finished("end of the recording".into())],
+    }
 }
 
 fn new_app(replay: &Replay, path: &Path, keep: usize) -> App {
@@ -197,7 +218,7 @@ fn new_app(replay: &Replay, path: &Path, keep: usize) -> App {
     app.replay = true;
     app.update(Action::Message(format!(
         "replaying {} (tracer {}, Linux {}, {}); keys: p play/pause, 1 2 3 speed 1x 10x max, < > ten seconds, 0 start, t jump to a time",
-        path.display(),
+        crate::escape::path(path),
         h.tracer,
         h.kernel,
         h.scope
@@ -226,7 +247,10 @@ fn status(path: &Path, clock: &Clock, start: Option<u64>, end: Option<u64>, over
     } else {
         "paused"
     };
-    format!("replay {}: {state} {speed} at {at}{of}", path.display())
+    format!(
+        "replay {}: {state} {speed} at {at}{of}",
+        crate::escape::path(path)
+    )
 }
 
 pub fn run(path: &Path, keep: usize) -> Result<()> {
@@ -316,7 +340,9 @@ impl Session {
             clock.at = Some(a.min(end.max(player.start_ns.unwrap_or(0))));
         }
         if over && app.finished.is_none() {
-            app.update(Action::Finished("end of the recording".into()));
+            for a in ending(player) {
+                app.update(a);
+            }
         }
         let s = status(&player.path, clock, player.start_ns, self.end_ns, over);
         if s != app.config.scope {
@@ -402,11 +428,11 @@ impl Session {
 }
 
 async fn play(player: Player, keep: usize) -> Result<()> {
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
+    // SIGINT, SIGTERM and SIGHUP end the replay as `q` does, with the terminal restored.
+    let mut signals = crate::record::Signals::new()?;
     let end_ns = last_ns(&player.path);
     let mut s = Session::new(player, keep, end_ns);
-    let (mut terminal, _restore) = take_terminal()?;
+    let (mut terminal, restore) = take_terminal()?;
     let size = terminal.size()?;
     s.app.update(Action::Resize {
         width: size.width,
@@ -445,9 +471,13 @@ async fn play(player: Player, keep: usize) -> Result<()> {
                 Some(Err(e)) => return Err(e).context("reading the terminal"),
                 None => break,
             },
-            _ = sigint.recv() => break,
-            _ = sigterm.recv() => break,
+            _ = signals.recv() => break,
         }
+    }
+    // As `tracer export` fails on damage, once the terminal is given back.
+    drop(restore);
+    if let Some(d) = s.app.damage.take() {
+        anyhow::bail!("{d}");
     }
     Ok(())
 }
@@ -711,14 +741,20 @@ mod tests {
     /// A session over the pipe lesson's recording (events at 1.3, 2.0, 3.1, 3.5 and 4.0 µs),
     /// paused, as the terminal loop drives it.
     fn session() -> (Session, std::path::PathBuf) {
+        let (s, path) = session_of(&crate::recording::testdata::pipe_recording());
+        assert_eq!(s.end_ns, Some(4_000));
+        (s, path)
+    }
+
+    /// A paused session over the recording `file`.
+    fn session_of(file: &[u8]) -> (Session, std::path::PathBuf) {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!("tracer-replay-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let path = dir.join(format!("pipe-{n}.tracer"));
-        std::fs::write(&path, crate::recording::testdata::pipe_recording()).unwrap();
+        std::fs::write(&path, file).unwrap();
         let end = last_ns(&path);
-        assert_eq!(end, Some(4_000));
         let mut s = Session::new(Player::open(&path).unwrap(), 1000, end);
         s.clock.playing = false;
         s.app.update(Action::Resize {
@@ -830,5 +866,102 @@ mod tests {
             "replay t.tracer: paused 10x at 0:02.5 of 1:05.0"
         );
         assert!(status(Path::new("t"), &c, None, None, true).contains("end of recording"));
+    }
+
+    /// Byte offsets of a recording's frames (after the 8-byte magic), as the writer laid them.
+    fn frame_offsets(file: &[u8]) -> Vec<usize> {
+        let mut at = 8;
+        let mut v = Vec::new();
+        while at + 9 <= file.len() {
+            v.push(at);
+            let len = u32::from_le_bytes(file[at..at + 4].try_into().unwrap()) as usize;
+            at += 9 + len;
+        }
+        v
+    }
+
+    /// Played to its end at full speed, then drawn.
+    fn played(s: &mut Session) -> String {
+        s.clock.playing = true;
+        s.clock.speed = Speed::Max;
+        for _ in 0..10 {
+            s.tick(Duration::ZERO).unwrap();
+        }
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 30)).unwrap();
+        t.draw(|f| ui::draw(f, &s.app)).unwrap();
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect()
+    }
+
+    /// A checksum that does not match stops the replay there, and the view says so where
+    /// `tracer export` does: the byte offset and the reason, on the status bar and in the log.
+    #[test]
+    fn a_damaged_recording_says_where_on_the_status_bar_and_in_the_log() {
+        let mut file = crate::recording::testdata::pipe_recording();
+        // The seventh frame (the header, five records, then the lost frame after the fork):
+        // its payload's last byte flipped.
+        let frames = frame_offsets(&file);
+        let (at, next) = (frames[6], frames[7]);
+        file[next - 1] ^= 0xff;
+        let (mut s, path) = session_of(&file);
+        let screen = played(&mut s);
+        let want = format!("byte {at}: the frame's checksum does not match");
+        let damage = s.app.damage.clone().unwrap_or_default();
+        assert!(damage.contains(&want), "{damage}");
+        assert!(
+            damage.contains("everything before it was replayed"),
+            "{damage}"
+        );
+        assert!(
+            s.app.log.iter().any(|l| l.contains(&want)),
+            "{:?}",
+            s.app.log
+        );
+        assert!(
+            screen.contains(&format!("DAMAGED {}", path.display())),
+            "{screen}"
+        );
+        assert_eq!(
+            s.app.finished.as_deref(),
+            Some("end of the readable part of the recording")
+        );
+        // Up to the damage: the pipe2, not the calls after it.
+        assert_eq!(listed(&s), ["pipe2"]);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    /// A file cut inside a frame (a killed recorder) and one without its end frame are not
+    /// damaged, but the view says how they end, as the export warns; a whole one simply ends.
+    #[test]
+    fn a_cut_recording_and_a_whole_one_say_how_they_end() {
+        let file = crate::recording::testdata::pipe_recording();
+        let (mut s, path) = session_of(&file[..file.len() - 30]);
+        played(&mut s);
+        assert_eq!(s.app.damage, None);
+        let end = s.app.finished.clone().unwrap_or_default();
+        assert!(end.contains("the file ends inside a frame"), "{end}");
+        assert!(s.app.log.iter().any(|l| l == &end), "{:?}", s.app.log);
+        std::fs::remove_file(path).unwrap();
+
+        let frames = frame_offsets(&file);
+        let last = *frames.last().unwrap();
+        let (mut s, path) = session_of(&file[..last]);
+        played(&mut s);
+        let end = s.app.finished.clone().unwrap_or_default();
+        assert!(
+            end.ends_with("no end frame: the recorder did not stop cleanly"),
+            "{end}"
+        );
+        std::fs::remove_file(path).unwrap();
+
+        let (mut s, path) = session();
+        played(&mut s);
+        assert_eq!(s.app.finished.as_deref(), Some("end of the recording"));
+        assert_eq!(s.app.damage, None);
+        std::fs::remove_file(path).unwrap();
     }
 }

@@ -94,6 +94,12 @@ impl<R: io::Read> Replay<R> {
         self.reader.header()
     }
 
+    /// How the replay went so far: once it is over, whether the end frame was seen and where
+    /// reading stopped early.
+    pub fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
     /// The recorded kernel's symbols, for `kernel::path::build`.
     pub fn ksyms(&self) -> &Arc<Ksyms> {
         &self.ksyms

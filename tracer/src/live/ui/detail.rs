@@ -301,7 +301,7 @@ fn payloads(call: &Call, width: usize, out: &mut Vec<Line<'static>>) {
             _ => format!(
                 "{} of {} bytes at {:#x}{}",
                 c.data.len(),
-                c.hdr.want,
+                crate::decode::wanted(call.row, call.abi, &call.args, c),
                 c.hdr.addr,
                 if c.hdr.late != 0 {
                     ", copied again at exit"

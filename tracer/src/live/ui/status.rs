@@ -54,6 +54,17 @@ fn segments(app: &App) -> Vec<Span<'static>> {
         ));
         v.push(sep());
     }
+    // As prominent as lost events: what is shown stops short of the recording's end.
+    if let Some(d) = &app.damage {
+        v.push(Span::styled(
+            format!("DAMAGED {d}"),
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+        ));
+        v.push(sep());
+    }
     if let Some(f) = &app.finished {
         v.push(Span::styled(
             format!("{f}, trace finished"),
