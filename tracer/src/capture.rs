@@ -42,6 +42,8 @@ pub struct Options {
     pub ring_bytes: u32,
     /// Probe the C library's wrappers of the selected calls (uprobes).
     pub wrappers: bool,
+    /// `-e status=`: only calls that ended so are written (text and JSON Lines).
+    pub status: Option<crate::syscalls::qualify::StatusSet>,
 }
 
 /// Missing privileges: exit code 2.

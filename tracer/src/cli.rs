@@ -128,11 +128,17 @@ pub struct Scope {
     /// Trace this process, its threads and its children (repeatable).
     #[arg(short = 'p', long = "pid")]
     pub pids: Vec<u32>,
-    /// Syscalls and groups to trace, comma separated: names (bind,connect), groups
-    /// (%net %ipc %signal %memory %io), or `all`. Default: every socket and IPC call, plus
+    /// What to trace, as strace's -e takes it: names (bind,connect), groups (%net %ipc
+    /// %signal %memory %io), `all` or `none`, optionally as `trace=SET`; `!` before a set traces
+    /// every call but those (`-e '!write'`); `status=failed` (or successful, unfinished, with
+    /// `!`) writes only the calls that ended so. Default: every socket and IPC call, plus
     /// read/write/close for a command or pid.
-    #[arg(short = 'e', long = "syscalls")]
+    #[arg(short = 'e', long = "syscalls", allow_hyphen_values = true)]
     pub syscalls: Vec<String>,
+    /// Accepted as strace takes it: tracer always follows a traced command's or pid's threads
+    /// and children (-ff too, with one output).
+    #[arg(short = 'f', action = clap::ArgAction::Count)]
+    pub follow: u8,
     /// Only processes with this command name (repeatable).
     #[arg(short = 'c', long = "comm")]
     pub comms: Vec<String>,

@@ -24,6 +24,7 @@ use crate::recording::header;
 use crate::recording::replay::Replay;
 use crate::recording::writer::Recorder;
 use crate::syscalls::Selection;
+use crate::syscalls::qualify::{self, StatusSet};
 use crate::trace::{Call, Item, Joiner, Proc};
 
 /// A call is shown as pending once it has waited this long.
@@ -39,11 +40,10 @@ pub fn now_ns(clock: ClockId) -> i128 {
 /// Everything that can be checked without privileges, before loading anything.
 pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<Options> {
     let scoped = !scope.pids.is_empty() || !scope.command.is_empty();
-    let selection = if scope.syscalls.is_empty() {
-        Selection::default_for(scoped)
-    } else {
-        Selection::parse(&scope.syscalls)?
-    };
+    let q = qualify::parse(&scope.syscalls)?;
+    let selection = q
+        .selection
+        .unwrap_or_else(|| Selection::default_for(scoped));
     if scope.snaplen > tracer_common::MAX_SNAPLEN {
         bail!(
             "-s {} is too large: at most {} bytes of each payload are captured",
@@ -78,6 +78,7 @@ pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<
         snaplen: scope.snaplen,
         ring_bytes,
         wrappers: !scope.no_wrappers,
+        status: q.status,
     })
 }
 
@@ -247,12 +248,18 @@ struct Counts {
     lost_seen: u64,
 }
 
-fn write_item(w: &mut Writer, item: &Item, counts: &mut Counts) -> io::Result<()> {
+fn write_item(
+    w: &mut Writer,
+    item: &Item,
+    counts: &mut Counts,
+    status: Option<StatusSet>,
+) -> io::Result<()> {
     match item {
-        Item::Call(c) => {
+        Item::Call(c) if status.is_none_or(|s| s.keeps(c)) => {
             counts.calls += 1;
             w.call(c)
         }
+        Item::Call(_) => Ok(()),
         Item::Proc(p) => {
             if let Proc::Exit { pid, tid, .. } = p
                 && pid == tid
@@ -446,7 +453,8 @@ fn join(joiner: &mut Joiner, decode_errors: &mut u64, items: &mut Vec<Item>, raw
 /// records themselves (a native recording, formatted later by `tracer export`: nothing is
 /// decoded into calls or formatted on the capture path).
 enum Sink {
-    Calls(Writer),
+    /// With `-e status=`, only the calls that ended as it says.
+    Calls(Writer, Option<StatusSet>),
     /// With `Some`, the native recording is a temporary file, exported to Perfetto's JSON at
     /// the end (the trace-event format needs the whole trace to nest and link the slices).
     Native(Recorder<Box<dyn Write>>, Option<PerfettoOut>),
@@ -463,7 +471,7 @@ impl Sink {
     /// Take everything now in the ring buffer.
     fn read(&mut self, src: &mut Source, counts: &mut Counts) -> io::Result<()> {
         match self {
-            Sink::Calls(w) => src.read(&mut |i| write_item(w, &i, counts)),
+            Sink::Calls(w, status) => src.read(&mut |i| write_item(w, &i, counts, *status)),
             Sink::Native(r, _) => src.read_raw(&mut |raw| {
                 counts.records += 1;
                 if event::kind(raw) == Some(tracer_common::REC_ENTER) {
@@ -484,9 +492,12 @@ impl Sink {
         let new_lost = lost.saturating_sub(counts.lost_seen);
         counts.lost_seen = lost;
         match self {
-            Sink::Calls(w) => {
+            Sink::Calls(w, status) => {
+                // With `-e status=`, a call is shown once it has ended as asked.
                 for c in src.newly_pending() {
-                    w.pending(&c)?;
+                    if status.is_none() {
+                        w.pending(&c)?;
+                    }
                 }
                 if new_lost > 0 {
                     w.lost(now, new_lost)?;
@@ -530,10 +541,12 @@ impl Sink {
         let lost = counts.lost_seen;
         let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
         match self {
-            Sink::Calls(mut w) => {
+            Sink::Calls(mut w, status) => {
                 for c in src.joiner.drain() {
-                    counts.calls += 1;
-                    w.call(&c)?;
+                    if status.is_none_or(|s| s.keeps(&c)) {
+                        counts.calls += 1;
+                        w.call(&c)?;
+                    }
                 }
                 if let Some(c) = &command {
                     w.command_exit(now, c)?;
@@ -572,7 +585,7 @@ impl Sink {
 
     fn bytes(&self) -> Option<u64> {
         match self {
-            Sink::Calls(_) => None,
+            Sink::Calls(..) => None,
             Sink::Native(r, _) => Some(r.bytes()),
         }
     }
@@ -743,7 +756,7 @@ fn open_sink(
         scope,
         snaplen: opts.snaplen,
     })?;
-    Ok(Sink::Calls(w))
+    Ok(Sink::Calls(w, opts.status))
 }
 
 /// Why the loop stopped tracing.
@@ -761,6 +774,11 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     // from now on ends the recording cleanly instead of killing tracer.
     let mut signals = Signals::new()?;
     let format = format_of(args)?;
+    if opts.status.is_some() && matches!(format, RecordFormat::Native | RecordFormat::Perfetto) {
+        bail!(
+            "-e status= chooses the calls text and JSON Lines show: give --format text or jsonl (a native recording keeps every call)"
+        );
+    }
     // Before anything is attached: a FIFO without a reader is waited for here, killably.
     let file = open_path(&args.output, &mut signals).await?;
     let stats = args
@@ -900,6 +918,7 @@ pub(crate) mod tests {
             snaplen: 16,
             ring_bytes: 16 << 20,
             wrappers: false,
+            status: None,
         };
         let mut src = super::Source::start(&opts).expect("loading the eBPF programs");
         src.cap

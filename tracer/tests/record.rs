@@ -448,3 +448,34 @@ fn an_existing_output_file_is_made_private() {
     let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+/// strace's spellings of -e: `trace=SET`, `!SET`, `status=failed`; -f is accepted.
+#[test]
+fn strace_spellings_of_e() {
+    common::require_root();
+    let (out, recs) = common::record_cmd(
+        "status-failed",
+        &["-f", "-e", "trace=socket,bind", "-e", "status=failed"],
+        &[TRACER, "demo", "hostile"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let calls = common::syscalls(&recs);
+    assert!(calls.len() >= 3, "{recs:?}");
+    for c in &calls {
+        assert!(c["errno"].is_string(), "a call that did not fail: {c}");
+        // A socketcall with a call number no socket call has is the dispatcher's own.
+        assert!(
+            ["bind", "socket", "socketcall"].contains(&c["syscall"].as_str().unwrap_or("")),
+            "{c}"
+        );
+    }
+    let (out, recs) = common::record_cmd(
+        "not-write",
+        &["-e", "!write"],
+        &["sh", "-c", "echo hi; echo there >&2"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let calls = common::syscalls(&recs);
+    assert!(!calls.is_empty());
+    assert!(calls.iter().all(|c| c["syscall"] != "write"), "{calls:?}");
+}

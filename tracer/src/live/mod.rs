@@ -64,6 +64,11 @@ const MAX_PIDS_SCANNED: usize = 1024;
 /// it, or 0.
 pub fn run(args: &LiveArgs) -> Result<i32> {
     let opts = record::options(&args.scope, args.ring_mib, None)?;
+    if opts.status.is_some() {
+        anyhow::bail!(
+            "-e status= is for tracer record; the live view filters with its own prompt (f, e.g. `err`)"
+        );
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "the live view is a terminal UI: run it in a terminal, or use `tracer record` to \

@@ -159,6 +159,7 @@ mod tests {
                 snaplen: 32,
                 ring_bytes: 1 << 20,
                 wrappers: true,
+                status: None,
             },
             scope: "test",
             boot_to_wall_ns: 0,

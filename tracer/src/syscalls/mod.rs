@@ -2,6 +2,7 @@
 //! user memory to copy), the decoder (argument names and kinds) and the names shown.
 //! Adding a syscall is adding a row to [`table::ROWS`].
 
+pub mod qualify;
 mod table;
 
 use std::fmt;
@@ -315,6 +316,21 @@ pub enum SelectError {
     Unknown { name: String, nearest: Vec<String> },
     #[error("-e selects nothing")]
     Empty,
+    #[error("-e {qualifier}={value}: expected one of {expected}")]
+    BadValue {
+        qualifier: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("-e {qualifier}= is not supported by tracer: {instead}")]
+    NotSupported {
+        qualifier: String,
+        instead: &'static str,
+    },
+    #[error(
+        "-e {0}=: unknown qualifier (tracer takes trace= and status=, as strace does; a bare list is trace=)"
+    )]
+    UnknownQualifier(String),
 }
 
 fn hint(nearest: &[String]) -> String {
@@ -348,37 +364,9 @@ impl Selection {
     /// Parse `-e` lists: names and `%groups`, comma separated; `all` for every row.
     pub fn parse(specs: &[String]) -> Result<Selection, SelectError> {
         let mut sel = vec![false; ROWS.len()];
-        for item in specs
-            .iter()
-            .flat_map(|s| s.split(','))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            if item == "all" {
-                sel.fill(true);
-                continue;
-            }
-            if let Some(g) = item.strip_prefix('%') {
-                let Some(group) = Group::ALL.iter().find(|x| x.name() == g) else {
-                    return Err(unknown(item));
-                };
-                for (i, r) in ROWS.iter().enumerate() {
-                    if r.group == *group || (*group == Group::Net && r.name == "socketcall") {
-                        sel[i] = true;
-                    }
-                }
-                continue;
-            }
-            let mut found = false;
-            for (i, r) in ROWS.iter().enumerate() {
-                // `mq_timedsend` also selects ia32's `mq_timedsend_time64`.
-                if r.name == item || r.name.strip_suffix("_time64") == Some(item) {
-                    sel[i] = true;
-                    found = true;
-                }
-            }
-            if !found {
-                return Err(unknown(item));
+        for s in specs {
+            for (a, b) in sel.iter_mut().zip(select_rows(s)?) {
+                *a |= b;
             }
         }
         if !sel.iter().any(|s| *s) {
@@ -443,6 +431,44 @@ pub fn find(name: &str) -> Result<&'static Row, SelectError> {
     ROWS.iter()
         .find(|r| r.name == name || r.name.strip_suffix("_time64") == Some(name))
         .ok_or_else(|| unknown(name))
+}
+
+/// One `-e` list: names and `%groups`, comma separated; `all` for every row, `none` for none.
+/// The rows it names (not yet checked for being empty).
+pub(crate) fn select_rows(list: &str) -> Result<Vec<bool>, SelectError> {
+    let mut sel = vec![false; ROWS.len()];
+    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if item == "all" {
+            sel.fill(true);
+            continue;
+        }
+        if item == "none" {
+            continue;
+        }
+        if let Some(g) = item.strip_prefix('%') {
+            let Some(group) = Group::ALL.iter().find(|x| x.name() == g) else {
+                return Err(unknown(item));
+            };
+            for (i, r) in ROWS.iter().enumerate() {
+                if r.group == *group || (*group == Group::Net && r.name == "socketcall") {
+                    sel[i] = true;
+                }
+            }
+            continue;
+        }
+        let mut found = false;
+        for (i, r) in ROWS.iter().enumerate() {
+            // `mq_timedsend` also selects ia32's `mq_timedsend_time64`.
+            if r.name == item || r.name.strip_suffix("_time64") == Some(item) {
+                sel[i] = true;
+                found = true;
+            }
+        }
+        if !found {
+            return Err(unknown(item));
+        }
+    }
+    Ok(sel)
 }
 
 fn unknown(item: &str) -> SelectError {
