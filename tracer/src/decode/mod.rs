@@ -183,11 +183,9 @@ pub fn args(v: &CallView<'_>) -> Vec<Decoded> {
 fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
     let num = |n: i64| (json!(n), n.to_string());
     match kind {
-        Arg::Int | Arg::Fd | Arg::Pid => num(if matches!(kind, Arg::Fd | Arg::Pid) {
-            i64::from(raw as i32)
-        } else {
-            v.int(raw)
-        }),
+        // `int`, an fd and a pid_t are 32 bits on both ABIs; a `long` is the ABI's word.
+        Arg::Int | Arg::Fd | Arg::Pid => num(i64::from(raw as i32)),
+        Arg::Long => num(v.int(raw)),
         Arg::UInt => (json!(raw), raw.to_string()),
         Arg::Hex => sym(format!("{raw:#x}")),
         Arg::Ptr => sym(ptr_text(raw)),
@@ -1024,6 +1022,46 @@ mod tests {
             "{}",
             a.text
         );
+    }
+
+    /// An `int` argument is the register's low half, sign-extended, as the kernel takes it:
+    /// garbage in the upper half is not shown. A `long` (msgrcv's msgtyp) keeps the register.
+    #[test]
+    fn an_int_is_32_bits_and_a_long_is_the_register() {
+        let garbage = 0x0def_0000_0000_0000u64;
+        let semid = garbage | u64::from((-38_177_487i32) as u32);
+        let v = CallView {
+            row: row("semop"),
+            abi: Abi::X86_64,
+            args: &[semid, 0, 0, 0, 0, 0],
+            ret: Some(-22),
+            enter_caps: &[],
+            exit_caps: &[],
+        };
+        let a = &args(&v)[0];
+        assert_eq!(
+            (a.json.clone(), a.text.as_str()),
+            (json!(-38_177_487), "-38177487")
+        );
+        let msgtyp = (-5i64) as u64;
+        let v = CallView {
+            row: row("msgrcv"),
+            args: &[3, 0, 16, msgtyp, 0, 0],
+            ..v
+        };
+        assert_eq!(args(&v)[3].json, json!(-5));
+        let v = CallView {
+            args: &[3, 0, 16, 1 << 40, 0, 0],
+            ..v
+        };
+        assert_eq!(args(&v)[3].json, json!(1u64 << 40));
+        // On ia32 a long is 32 bits too.
+        let v = CallView {
+            abi: Abi::Ia32,
+            args: &[3, 0, 16, 0xffff_fffb, 0, 0],
+            ..v
+        };
+        assert_eq!(args(&v)[3].json, json!(-5));
     }
 
     #[test]

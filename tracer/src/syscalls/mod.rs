@@ -74,7 +74,12 @@ impl Abi {
 /// (in [`Row::ops`]) that copied its memory.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Arg {
+    /// A C `int`: the kernel takes the register's low 32 bits, sign-extended (the
+    /// `SYSCALL_DEFINE` wrappers cast each argument to its declared type,
+    /// include/linux/syscalls.h `__SC_CAST`), so the upper half is never shown.
     Int,
+    /// A C `long`: the whole register on x86_64, 32 bits on ia32.
+    Long,
     UInt,
     Hex,
     Fd,

@@ -170,7 +170,9 @@ pub static ROWS: &[Row] = &[
     row!("socketcall", Net, x64: None, ia32: Some(102), sc: None, ipc: None,
         args: ["call": Int, "args": Ptr], ops: [], ret: Int),
     row!("ipc", Ipc, x64: None, ia32: Some(117), sc: None, ipc: None,
-        args: ["call": Int, "first": Int, "second": Int, "third": Int, "ptr": Ptr, "fifth": Int], ops: [], ret: Int),
+        // ipc/syscall.c: SYSCALL_DEFINE6(ipc, unsigned int call, int first, unsigned long second,
+        // unsigned long third, void __user *ptr, long fifth).
+        args: ["call": UInt, "first": Int, "second": UInt, "third": UInt, "ptr": Ptr, "fifth": Long], ops: [], ret: Int),
     // Pipes, FIFOs and socket files.
     row!("pipe", Ipc, x64: Some(22), ia32: Some(42), sc: None, ipc: None,
         args: ["pipefd": FdPair(0)], ops: [fixed_out(0, Sz::N(8)), files_at(0)], ret: Int),
@@ -191,7 +193,7 @@ pub static ROWS: &[Row] = &[
         args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgflg": IpcFlags],
         ops: [fixed_in(1, Sz::Long), msgtext(1, Len::Arg(2, 1))], ret: Int),
     row!("msgrcv", Ipc, x64: Some(70), ia32: Some(401), sc: None, ipc: None,
-        args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgtyp": Int, "msgflg": IpcFlags],
+        args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgtyp": Long, "msgflg": IpcFlags],
         ops: [fixed_out(1, Sz::Long), msgtext(1, Len::Ret)], ret: Int),
     // ipc(MSGRCV) version 0 passes msgp and msgtyp in a `struct ipc_kludge` at `ptr`.
     // msgtyp is inside the kludge.
