@@ -4,7 +4,7 @@
 //! escape sequence to root's terminal (a changed title, fake lines) or a newline into a log.
 //!
 //! The rules follow strace's for strings (strace/src/util.c `string_quote`): printable
-//! characters as they are, `\\` for a backslash, `\t \n \v \f \r`, other control bytes in
+//! characters as they are, `\\` for a backslash and `\"` for a quote, `\t \n \v \f \r`, other control bytes in
 //! octal (`\33` for ESC, three digits when a digit follows), and, since names are shown as
 //! UTF-8 here, bytes that are not UTF-8 as `\xNN` and Unicode's own controls (C1, bidi
 //! overrides, zero-width marks, which a terminal or a reader acts on) as `\u{202e}`.
@@ -23,6 +23,11 @@ pub fn name(bytes: &[u8]) -> String {
 
 /// [`name`], appended to `out`.
 pub fn name_into(bytes: &[u8], out: &mut String) {
+    escape_into(bytes, out, true);
+}
+
+/// `quote`: escape `"` too, for text that is shown between quotes.
+fn escape_into(bytes: &[u8], out: &mut String, quote: bool) {
     for chunk in bytes.utf8_chunks() {
         let valid = chunk.valid();
         let mut chars = valid.chars().peekable();
@@ -32,7 +37,11 @@ pub fn name_into(bytes: &[u8], out: &mut String) {
                 // The invalid bytes that follow are written as \xNN: never a digit.
                 None => false,
             };
-            push_char(c, next_is_digit, out);
+            if c == '"' && !quote {
+                out.push(c);
+            } else {
+                push_char(c, next_is_digit, out);
+            }
         }
         for b in chunk.invalid() {
             let _ = write!(out, "\\x{b:02x}");
@@ -43,6 +52,8 @@ pub fn name_into(bytes: &[u8], out: &mut String) {
 fn push_char(c: char, next_is_digit: bool, out: &mut String) {
     match c {
         '\\' => out.push_str("\\\\"),
+        // Names are often shown in quotes (`+++ exec "..." +++`): one must not end them.
+        '"' => out.push_str("\\\""),
         '\t' => out.push_str("\\t"),
         '\n' => out.push_str("\\n"),
         '\x0b' => out.push_str("\\v"),
@@ -76,14 +87,17 @@ fn is_unicode_control(c: char) -> bool {
 }
 
 /// A string that is probably harmless (a path given on tracer's own command line, a kernel
-/// release), escaped all the same: borrowed when nothing needed escaping.
+/// release, a recording's header), escaped all the same but for its quotes (it is not shown
+/// between quotes): borrowed when nothing needed escaping.
 pub fn str(s: &str) -> Cow<'_, str> {
     if s.chars()
-        .all(|c| c != '\\' && !((c as u32) < 0x20 || c == '\x7f' || is_unicode_control(c)))
+        .all(|c| !(c == '\\' || (c as u32) < 0x20 || c == '\x7f' || is_unicode_control(c)))
     {
         Cow::Borrowed(s)
     } else {
-        Cow::Owned(name(s.as_bytes()))
+        let mut out = String::with_capacity(s.len() + 8);
+        escape_into(s.as_bytes(), &mut out, false);
+        Cow::Owned(out)
     }
 }
 
@@ -112,6 +126,7 @@ mod tests {
         // Three digits when a digit follows, so that the escape is not read as longer.
         assert_eq!(name(b"\x1b1"), "\\0331");
         assert_eq!(name(b"\t\n\x0b\x0c\r\\"), "\\t\\n\\v\\f\\r\\\\");
+        assert_eq!(name(b"a\" +++ forged"), "a\\\" +++ forged");
         assert_eq!(name(b"\x7f\x00"), "\\177\\0");
     }
 
@@ -150,5 +165,6 @@ mod tests {
     fn str_borrows_what_is_clean() {
         assert!(matches!(str("6.18.44"), Cow::Borrowed(_)));
         assert_eq!(str("a\u{1b}b"), "a\\33b");
+        assert_eq!(str("command \"x\u{1b}\""), "command \"x\\33\"");
     }
 }

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use crate::cli::ExportArgs;
 use crate::escape;
 use crate::kernel::hops::HOP_FUNCS;
-use crate::outfile::{self, OutputError};
+use crate::outfile;
 use crate::output::{self, Format, Summary, Writer};
 use crate::recording::perfetto::Perfetto;
 use crate::recording::replay::{Event, Outcome, Replay};
@@ -79,25 +79,9 @@ fn open_output(path: &Path) -> Result<Box<dyn Write>> {
     if path == Path::new("-") {
         return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout())));
     }
-    let owner = crate::invoker::Invoker::from_env();
-    let mut said = false;
-    loop {
-        match outfile::open(path, owner.as_ref()) {
-            Ok((f, _)) => return Ok(Box::new(BufWriter::with_capacity(1 << 16, f))),
-            // Nothing is attached here: a signal's default action ends the wait.
-            Err(OutputError::NoReader(_)) => {
-                if !said {
-                    eprintln!(
-                        "tracer: waiting for a reader of the FIFO {}",
-                        escape::path(path)
-                    );
-                    said = true;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    // Nothing is attached here: a signal's default action ends a FIFO's wait.
+    let f = outfile::open_waiting(path, crate::invoker::Invoker::from_env().as_ref())?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 16, f)))
 }
 
 /// `output::Header` names functions and mechanisms with `&'static str`: those tracer knows are

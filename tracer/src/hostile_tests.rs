@@ -137,7 +137,7 @@ fn strace_text_and_json_lines() {
 #[test]
 fn the_live_view() {
     use crate::live::app_for_tests as live;
-    for name in hostile().into_iter().step_by(7) {
+    for name in hostile() {
         let mut app = live::app();
         for item in items(&name) {
             live::feed(&mut app, item);
@@ -153,7 +153,7 @@ fn the_live_view() {
 /// A recording is a file anyone can write: its header's text is escaped as it is read.
 #[test]
 fn a_crafted_recordings_header() {
-    for name in hostile().into_iter().step_by(5) {
+    for name in hostile() {
         let s = String::from_utf8_lossy(&name).into_owned();
         let mut h = header();
         h.tracer.clone_from(&s);

@@ -62,12 +62,57 @@ pub enum Opened {
 
 /// Open `path` for tracer to write a trace (or a command's output) into.
 ///
-/// A new file is created with `O_CREAT | O_EXCL | O_NOFOLLOW` and mode 0600, then given to
-/// `owner` (the user who ran sudo) with `fchown` on the open descriptor. An existing path is
-/// opened with `O_NOFOLLOW` (a symlink is refused) and `O_NONBLOCK` (a FIFO without a reader
-/// is [`OutputError::NoReader`], not a hang); an existing regular file is only emptied and
-/// written when it has one link and belongs to root or to `owner`.
+/// Under sudo the path is opened with the invoking user's file-system identity (`setfsuid`,
+/// `setfsgid`): the kernel then checks their permissions, not root's, so `-o` can neither create
+/// a file where they could not (`/etc/profile.d`) nor open another user's FIFO or file, and a
+/// new file is theirs from the start.
+///
+/// A new file is created with `O_CREAT | O_EXCL | O_NOFOLLOW` and mode 0600 (and given to
+/// `owner` with `fchown` on the open descriptor, which only matters without sudo's identity).
+/// An existing path is opened with `O_NOFOLLOW` (a symlink is refused) and `O_NONBLOCK` (a
+/// FIFO without a reader is [`OutputError::NoReader`], not a hang); it is only written when it
+/// belongs to root or to `owner`, and a regular file only when it has one link (checked on the
+/// descriptor, then again against the path, so that a link removed in between is caught).
 pub fn open(path: &Path, owner: Option<&Invoker>) -> Result<(File, Opened), OutputError> {
+    let opened = match owner {
+        Some(u) => as_user(u, || open_here(path, owner)),
+        None => open_here(path, owner),
+    }?;
+    if let (f, Opened::Replaced) = &opened {
+        relinked(path, f)?;
+    }
+    Ok(opened)
+}
+
+/// Run `f` with the file-system uid and gid of `u` (this thread only; restored after).
+fn as_user<T>(u: &Invoker, f: impl FnOnce() -> T) -> T {
+    // SAFETY: setfsuid/setfsgid change this thread's file-system identity only, and return
+    // the previous one, which is put back before returning.
+    let (old_gid, old_uid) = unsafe { (libc::setfsgid(u.gid), libc::setfsuid(u.uid)) };
+    let r = f();
+    // SAFETY: as above.
+    unsafe {
+        libc::setfsuid(old_uid as u32);
+        libc::setfsgid(old_gid as u32);
+    }
+    r
+}
+
+/// The path still names the file `f` is, with that one link: the file was not swapped or
+/// hard-linked elsewhere while it was checked.
+fn relinked(path: &Path, f: &File) -> Result<(), OutputError> {
+    let now = std::fs::symlink_metadata(path).map_err(|e| OutputError::io(path, e))?;
+    let open = f.metadata().map_err(|e| OutputError::io(path, e))?;
+    if (now.dev(), now.ino()) != (open.dev(), open.ino()) || open.nlink() > 1 {
+        return Err(OutputError::HardLinks {
+            path: path.to_path_buf(),
+            links: open.nlink(),
+        });
+    }
+    Ok(())
+}
+
+fn open_here(path: &Path, owner: Option<&Invoker>) -> Result<(File, Opened), OutputError> {
     // Created and removed between the two opens: try again, a few times.
     for _ in 0..4 {
         match OpenOptions::new()
@@ -121,6 +166,14 @@ fn existing(path: &Path, f: File, owner: Option<&Invoker>) -> Result<(File, Open
     let m = f.metadata().map_err(|e| OutputError::io(path, e))?;
     // Writes block as usual from here on (a FIFO's reader sets the pace).
     fcntl(&f, FcntlArg::F_SETFL(OFlag::empty())).map_err(|e| OutputError::io(path, e.into()))?;
+    // Whatever it is: another user's FIFO would hand them the trace as surely as their file.
+    let mine = m.uid() == 0 || m.uid() == nix::unistd::geteuid().as_raw();
+    if !mine && owner.is_none_or(|u| u.uid != m.uid()) {
+        return Err(OutputError::Foreign {
+            path: path.to_path_buf(),
+            uid: m.uid(),
+        });
+    }
     if !m.is_file() {
         return Ok((f, Opened::Special));
     }
@@ -130,18 +183,34 @@ fn existing(path: &Path, f: File, owner: Option<&Invoker>) -> Result<(File, Open
             links: m.nlink(),
         });
     }
-    let mine = m.uid() == 0 || m.uid() == nix::unistd::geteuid().as_raw();
-    if !mine && owner.is_none_or(|u| u.uid != m.uid()) {
-        return Err(OutputError::Foreign {
-            path: path.to_path_buf(),
-            uid: m.uid(),
-        });
-    }
     f.set_len(0).map_err(|e| OutputError::io(path, e))?;
     // It will hold other processes' data: readable by its owner only.
     f.set_permissions(std::fs::Permissions::from_mode(0o600))
         .map_err(|e| OutputError::io(path, e))?;
     Ok((f, Opened::Replaced))
+}
+
+/// [`open`] for the user who ran sudo, and when `path` is a FIFO without a reader, wait for
+/// one, saying so once on standard error (nothing else is running yet: the caller opens its
+/// outputs before it attaches anything).
+pub fn open_waiting(path: &Path, owner: Option<&Invoker>) -> Result<File, OutputError> {
+    let mut said = false;
+    loop {
+        match open(path, owner) {
+            Ok((f, _)) => return Ok(f),
+            Err(OutputError::NoReader(_)) => {
+                if !said {
+                    eprintln!(
+                        "tracer: waiting for a reader of the FIFO {} (Ctrl-C gives up)",
+                        crate::escape::path(path)
+                    );
+                    said = true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// A temporary file in the temporary directory, with an unpredictable name, created with

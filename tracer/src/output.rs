@@ -52,7 +52,7 @@ pub struct Writer {
     kernel_path_text: bool,
     /// Text format: processes whose exit status an exit line gave (the command's is then not
     /// repeated).
-    status_shown: std::collections::HashSet<u32>,
+    status_shown: std::collections::HashMap<u32, CommandExit>,
     /// Losses reported but not yet written, oldest first (see [`Writer::lost`]).
     held_lost: std::collections::VecDeque<(u64, u64)>,
 }
@@ -103,7 +103,7 @@ impl Writer {
             boot_to_wall_ns,
             ksyms,
             kernel_path_text,
-            status_shown: std::collections::HashSet::new(),
+            status_shown: std::collections::HashMap::new(),
             held_lost: std::collections::VecDeque::new(),
         }
     }
@@ -383,7 +383,7 @@ impl Writer {
                 let w = self.wall(*ts_ns);
                 let end = CommandExit::from_wait_status(*pid, *st);
                 let core = if st & 0x80 != 0 && end.signal.is_some() { " (core dumped)" } else { "" };
-                self.status_shown.insert(*pid);
+                self.status_shown.insert(*pid, end);
                 writeln!(self.out, "{w} {pid:>7} {comm:<15} +++ {}{core} +++", end.text())
             }
             (Format::Text, Proc::Exit { ts_ns, pid, tid, comm, .. }) => {
@@ -402,8 +402,10 @@ impl Writer {
                 end_fields(&mut v, c);
                 self.line(&v)
             }
-            // The kernel's exit record already said it, as strace says it once.
-            Format::Text if self.status_shown.contains(&c.pid) => Ok(()),
+            // The kernel's exit record already said it, as strace says it once. (A leader that
+            // ended before its other threads, by pthread_exit or a thread's execve, showed its
+            // own status: the process's then follows.)
+            Format::Text if self.status_shown.get(&c.pid) == Some(c) => Ok(()),
             Format::Text => {
                 let w = self.wall(ts_ns);
                 writeln!(self.out, "{w} {:>7} {:<15} +++ {} +++", c.pid, "", c.text())

@@ -3,6 +3,7 @@
 
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -121,26 +122,15 @@ async fn open_path(path: &Path, signals: &mut Signals) -> Result<Option<std::fs:
     if path == Path::new("-") {
         return Ok(None);
     }
-    let owner = Invoker::from_env();
-    let mut said = false;
-    loop {
-        match outfile::open(path, owner.as_ref()) {
-            Ok((f, _)) => return Ok(Some(f)),
-            Err(outfile::OutputError::NoReader(_)) => {
-                if !said {
-                    eprintln!(
-                        "tracer: waiting for a reader of the FIFO {} (Ctrl-C gives up)",
-                        escape::path(path)
-                    );
-                    said = true;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(Duration::from_millis(100)) => {}
-                    s = signals.recv() => bail!("{}: no reader came before {}", escape::path(path), s.as_str()),
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
+    // The wait blocks (a FIFO's reader may take a while): on a thread of its own, so that a
+    // signal still ends it here. Its thread is left to the runtime's shutdown.
+    let owned = path.to_path_buf();
+    let opening = tokio::task::spawn_blocking(move || {
+        outfile::open_waiting(&owned, Invoker::from_env().as_ref())
+    });
+    tokio::select! {
+        f = opening => Ok(Some(f??)),
+        s = signals.recv() => bail!("{}: no reader came before {}", escape::path(path), s.as_str()),
     }
 }
 
@@ -161,6 +151,13 @@ impl Signals {
         })
     }
 
+    /// One that arrived before now (while the thread was busy loading), if any.
+    pub async fn early(&mut self) -> Option<nix::sys::signal::Signal> {
+        tokio::time::timeout(Duration::from_millis(5), self.recv())
+            .await
+            .ok()
+    }
+
     /// The next of them to arrive.
     pub async fn recv(&mut self) -> nix::sys::signal::Signal {
         use nix::sys::signal::Signal;
@@ -172,53 +169,81 @@ impl Signals {
     }
 }
 
+/// Whether tracer runs in its terminal's foreground process group (Ctrl-C reaches it and its
+/// command alike).
+fn in_foreground() -> bool {
+    nix::unistd::tcgetpgrp(io::stdin()).is_ok_and(|fg| fg == nix::unistd::getpgrp())
+}
+
 /// How long a command gets to exit after tracer passed it the signal that stopped tracing.
 pub const GRACE: Duration = Duration::from_secs(2);
 
 /// The traced command, while tracer waits for it: what tracer stops it with, and when.
 pub struct Child {
     pub pid: u32,
+    /// It leads a process group of its own (tracer is not in the terminal's foreground, so
+    /// nothing else sends the group its signals): stopping and killing it reach its
+    /// descendants too.
+    pub group: bool,
     /// Tracer asked it to stop (and when the grace ends); then killed it.
     pub stopping: Option<tokio::time::Instant>,
     pub killed: bool,
 }
 
 impl Child {
-    pub fn new(pid: u32) -> Child {
+    pub fn new(pid: u32, group: bool) -> Child {
         Child {
             pid,
+            group,
             stopping: None,
             killed: false,
         }
     }
 
+    /// The command, or its whole process group when it has one of its own.
+    fn target(&self) -> nix::unistd::Pid {
+        let pid = self.pid as i32;
+        nix::unistd::Pid::from_raw(if self.group { -pid } else { pid })
+    }
+
     /// Tracing stops (`why`): pass `sig` on to the command, as strace does, and say what
-    /// tracer waits for. A second stop, or the end of the grace, kills it.
+    /// tracer waits for. A second stop, or the end of the grace, kills it. A SIGINT is not
+    /// passed on when tracer and the command share the terminal's foreground group: the
+    /// terminal sent it to both already, and a second one tells many programs to hurry.
     pub fn stop(&mut self, sig: nix::sys::signal::Signal, why: &str) -> String {
-        let pid = nix::unistd::Pid::from_raw(self.pid as i32);
-        if self.stopping.is_none() {
-            self.stopping = Some(tokio::time::Instant::now() + GRACE);
-            let _ = nix::sys::signal::kill(pid, sig);
-            return format!(
-                "tracer: {why}: passed {} to the command (pid {}) and waits {} s for it to exit (a second signal ends it now)",
-                sig.as_str(),
-                self.pid,
-                GRACE.as_secs()
-            );
+        use nix::sys::signal::Signal;
+        if self.stopping.is_some() {
+            return self.kill(why);
         }
-        self.kill(why)
+        self.stopping = Some(tokio::time::Instant::now() + GRACE);
+        let passed = if matches!(sig, Signal::SIGINT | Signal::SIGQUIT) && !self.group {
+            format!(
+                "the terminal gave the command (pid {}) {} too",
+                self.pid,
+                sig.as_str()
+            )
+        } else {
+            let _ = nix::sys::signal::kill(self.target(), sig);
+            format!("passed {} to the command (pid {})", sig.as_str(), self.pid)
+        };
+        format!(
+            "tracer: {why}: {passed}; waiting {} s for it to exit (a second signal ends it now)",
+            GRACE.as_secs()
+        )
     }
 
     /// The grace is over, or the user insisted: SIGKILL.
     pub fn kill(&mut self, why: &str) -> String {
         self.killed = true;
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.pid as i32),
-            nix::sys::signal::Signal::SIGKILL,
-        );
+        let _ = nix::sys::signal::kill(self.target(), nix::sys::signal::Signal::SIGKILL);
         format!(
-            "tracer: {why}: killed the command (pid {}) with SIGKILL",
-            self.pid
+            "tracer: {why}: killed the command (pid {}{}) with SIGKILL",
+            self.pid,
+            if self.group {
+                " and its process group"
+            } else {
+                ""
+            }
         )
     }
 
@@ -235,8 +260,10 @@ pub fn run(args: &RecordArgs) -> Result<i32> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let command = rt.block_on(record(args, &opts))?;
-    Ok(command.map_or(0, |c| c.shell_status()))
+    let command = rt.block_on(record(args, &opts));
+    // A command killed on an error path is not waited for past this.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    Ok(command?.map_or(0, |c| c.shell_status()))
 }
 
 struct Counts {
@@ -308,7 +335,7 @@ impl Source {
             .cap
             .libcs
             .iter()
-            .map(|(p, n)| format!("{} ({n} wrappers)", p.display()))
+            .map(|(p, n)| format!("{} ({n} wrappers)", escape::path(p)))
             .collect();
         vec![
             crate::kernel::hops::summary(&self.cap.hops),
@@ -335,7 +362,7 @@ impl Source {
         &mut self,
         command: &[String],
         output: Option<std::fs::File>,
-    ) -> Result<(Exited, Option<u32>)> {
+    ) -> Result<(Exited, Option<Child>)> {
         let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
         let Some((prog, rest)) = command.split_first() else {
             return Ok((exit_rx, None));
@@ -345,10 +372,18 @@ impl Source {
         if let Some(user) = Invoker::from_env() {
             user.apply(&mut cmd);
         }
+        // In the terminal's foreground group the command stays in tracer's, to read the
+        // terminal and get its Ctrl-C; elsewhere (a pipeline, a script, a service, or behind
+        // the live view, which owns the terminal) it leads a group of its own, so that
+        // stopping it stops what it started.
+        let group = output.is_some() || !in_foreground();
         if let Some(f) = output {
             cmd.stdin(std::process::Stdio::null())
                 .stdout(f.try_clone()?)
                 .stderr(f);
+        }
+        if group {
+            cmd.process_group(0);
         }
         self.cap
             .track_children_of(nix::unistd::gettid().as_raw() as u32)?;
@@ -359,7 +394,7 @@ impl Source {
         tokio::task::spawn_blocking(move || {
             let _ = exit_tx.send(child.wait());
         });
-        Ok((exit_rx, Some(pid)))
+        Ok((exit_rx, Some(Child::new(pid, group))))
     }
 
     /// Read the records now in the ring buffer; calls and process events go to `out`.
@@ -795,8 +830,14 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     let mut progress =
         Progress::new(args.output != Path::new("-") && io::IsTerminal::is_terminal(&io::stderr()));
 
-    let (mut exit_rx, pid) = src.spawn(&args.scope.command, None)?;
-    let mut child = pid.map(Child::new);
+    // A signal that came while the programs loaded: nothing is started. (The runtime sees it
+    // only once its driver runs again, hence the short wait rather than a poll.)
+    let early = signals.early().await;
+    let (mut exit_rx, mut child) = match early {
+        Some(_) => (tokio::sync::oneshot::channel().1, None),
+        None => src.spawn(&args.scope.command, None)?,
+    };
+    let pid = child.as_ref().map(|c| c.pid);
 
     let mut deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
     let mut tick = tokio::time::interval(TICK);
@@ -809,7 +850,12 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
         lost_seen: 0,
     };
     let watching = !args.scope.pids.is_empty();
-    let stop = loop {
+    let output = escape::path(&args.output);
+    let looped: Result<Stop> = async {
+        if let Some(sig) = early {
+            return Ok(Stop::Signal(sig));
+        }
+        Ok(loop {
         let grace = child.as_ref().and_then(Child::grace_ends);
         tokio::select! {
             guard = src.cap.ring.readable_mut() => {
@@ -858,6 +904,20 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
                     eprintln!("{}", c.kill(&format!("it did not exit within {} s", GRACE.as_secs())));
                 }
             }
+        }
+    })
+    }
+    .await;
+    let stop = match looped {
+        Ok(stop) => stop,
+        Err(e) => {
+            // The trace cannot go on (a full disk, a closed pipe): the command is not left
+            // running behind a tracer that would wait for it.
+            progress.clear();
+            if let Some(c) = child.as_mut() {
+                eprintln!("{}", c.kill("the trace cannot be written"));
+            }
+            return Err(e.context(format!("writing {output}")));
         }
     };
     progress.clear();

@@ -92,6 +92,19 @@ fn a_symlink_planted_in_a_shared_directory_is_refused() {
         assert_untouched(&v);
     }
     // export -o and the live view's --command-output take the same way.
+    let out = Command::new(TRACER)
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .args(["live", "-e", "bind", "--command-output"])
+        .arg(&link)
+        .args(["--", "/bin/true"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Refused before the UI would need a terminal.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_untouched(&v);
     let rec = d.path().join("rec.tracer");
     let out = record_as_admin(&rec, &[], &["/bin/true"]);
     assert!(out.status.success(), "{out:?}");
@@ -112,11 +125,20 @@ fn a_hard_link_or_another_users_file_is_refused() {
     let d = sticky_dir();
     let v = victim(d.path());
     // protected_hardlinks stops nobody from linking a root file on most machines: made here
-    // as root, as it would be where it is off.
+    // as root, as it would be where it is off. Root's own run refuses it for its links; under
+    // sudo the invoking user cannot open root's file at all.
     let hard = d.path().join("hard.txt");
     std::fs::hard_link(&v, &hard).unwrap();
-    let out = record_as_admin(&hard, &["--format", "text"], &["/bin/true"]);
+    let out = Command::new(TRACER)
+        .args(["record", "-e", "bind", "--format", "text", "-o"])
+        .arg(&hard)
+        .args(["--", "/bin/true"])
+        .output()
+        .unwrap();
     one_line_error(&out, "hard links");
+    assert_untouched(&v);
+    let out = record_as_admin(&hard, &["--format", "text"], &["/bin/true"]);
+    one_line_error(&out, "Permission denied");
     assert_untouched(&v);
     // nobody's own file: tracer would give nobody root's trace by writing into it.
     let theirs = d.path().join("theirs.txt");
@@ -129,6 +151,38 @@ fn a_hard_link_or_another_users_file_is_refused() {
         .unwrap();
     one_line_error(&out, "belongs to another user (uid 65534)");
     assert_eq!(std::fs::metadata(&theirs).unwrap().len(), 0);
+    // nobody's FIFO, with nobody reading at the other end: the same.
+    let fifo = d.path().join("fifo.txt");
+    as_nobody(&["mkfifo", "-m", "0666", fifo.to_str().unwrap()]);
+    let mut reader = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cat"])
+        .arg(&fifo)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = Command::new(TRACER)
+        .args(["record", "-e", "bind", "--format", "text", "-o"])
+        .arg(&fifo)
+        .args(["--", "/bin/true"])
+        .output()
+        .unwrap();
+    one_line_error(&out, "belongs to another user (uid 65534)");
+    let _ = reader.kill();
+    let got = reader.wait_with_output().unwrap();
+    assert!(got.stdout.is_empty(), "nobody read the trace");
+}
+
+/// Under sudo, -o is opened as the invoking user: where they cannot create a file, tracer
+/// does not either (with root's rights it could create one anywhere and give it to them).
+#[test]
+fn under_sudo_an_output_is_made_with_the_users_rights() {
+    common::require_root();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out_path = d.path().join("root-only.txt");
+    let out = record_as_admin(&out_path, &["--format", "text"], &["/bin/true"]);
+    one_line_error(&out, "Permission denied");
+    assert!(!out_path.exists());
 }
 
 #[test]
@@ -337,10 +391,21 @@ fn a_hostile_program_name_reaches_no_output_raw() {
     assert!(text.contains("\\33]0;owned\\7\\33[2J"), "{text}");
 }
 
+/// Removes the test's user and group (`under_sudo_the_command_gets_the_users_groups_and_home`).
+struct Cleanup;
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = Command::new("userdel").arg("tracer-test-user").status();
+        let _ = Command::new("groupdel").arg("tracer-test-grp").status();
+    }
+}
+
 #[test]
 fn under_sudo_the_command_gets_the_users_groups_and_home() {
     common::require_root();
-    // A user of the test's own with a supplementary group, made once on this machine.
+    // A user of the test's own with a supplementary group, removed again when the test ends.
+    let _cleanup = Cleanup;
     let _ = Command::new("groupadd")
         .args(["-f", "tracer-test-grp"])
         .status();
@@ -399,4 +464,51 @@ fn under_sudo_the_command_gets_the_users_groups_and_home() {
         "{groups:?} lacks {grp_gid}"
     );
     assert_eq!(lines.next(), Some("/nonexistent/tracer-test"));
+}
+
+/// A signal while the programs load ends tracer before the command is started.
+#[test]
+fn a_signal_during_loading_starts_nothing() {
+    common::require_root();
+    let d = tempfile::tempdir().unwrap();
+    let marker = d.path().join("started");
+    let child = Command::new(TRACER)
+        .args(["record", "-e", "bind", "-o", "/dev/null", "--", "touch"])
+        .arg(&marker)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Loading and verifying the programs takes far longer than this.
+    std::thread::sleep(Duration::from_millis(50));
+    signal(&child, nix::sys::signal::Signal::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("stopped by SIGINT"), "{err}");
+    assert!(!marker.exists(), "the command ran: {err}");
+}
+
+/// An output that fails (a full disk) ends tracer with one line naming it, and the command
+/// with it: tracer does not wait for it.
+#[test]
+fn a_failed_output_ends_the_command_too() {
+    common::require_root();
+    let out = Command::new(TRACER)
+        .args(["record", "-e", "all", "--format", "text", "-o", "/dev/full"])
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "while :; do echo x >/dev/null; sleep 0.01; done",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("killed the command"), "{err}");
+    let last = err.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("tracer: writing /dev/full") && last.contains("No space left"),
+        "{err}"
+    );
 }

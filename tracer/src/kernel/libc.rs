@@ -207,7 +207,9 @@ pub fn attach(
         }
         seen.push(id);
         let li = if li == usize::MAX {
-            register(&real.to_string_lossy())
+            // A traced process chose where its C library is mapped (/proc/PID/maps): the name
+            // the journeys show is escaped.
+            register(&crate::escape::path(&real))
         } else {
             li
         };

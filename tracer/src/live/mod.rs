@@ -132,20 +132,33 @@ impl CommandOutput {
                 crate::escape::path(&p)
             ),
             CommandOutput::Temporary(t) => {
-                let text = std::fs::read(t.path()).unwrap_or_default();
-                if text.is_empty() {
+                // Its end only: the command may have written gigabytes.
+                const TAIL: u64 = 64 << 10;
+                let Ok(mut f) = std::fs::File::open(t.path()) else {
+                    return;
+                };
+                let size = f.metadata().map_or(0, |m| m.len());
+                if size == 0 {
                     return;
                 }
-                let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
-                let lines = match lines.split_last() {
-                    Some((&[], rest)) => rest,
-                    _ => &lines[..],
-                };
+                let mut text = Vec::new();
+                let from_byte = size.saturating_sub(TAIL);
+                if std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(from_byte)).is_err()
+                    || std::io::Read::read_to_end(&mut f, &mut text).is_err()
+                {
+                    return;
+                }
+                let mut lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
+                if lines.last().is_some_and(|l| l.is_empty()) {
+                    lines.pop();
+                }
+                if from_byte > 0 && !lines.is_empty() {
+                    // The first line read is a piece of one.
+                    lines.remove(0);
+                }
                 let from = lines.len().saturating_sub(LAST);
                 eprintln!(
-                    "tracer: the command's output ({} lines{}; --command-output FILE keeps it all):",
-                    lines.len(),
-                    if from > 0 { ", the last 20" } else { "" }
+                    "tracer: the command's output ({size} bytes), its last lines (--command-output FILE keeps it all):"
                 );
                 for l in &lines[from..] {
                     eprintln!("{}", crate::escape::name(l));
@@ -232,6 +245,11 @@ async fn live(
     // error is printed where it can be read.
     eprintln!("tracer: loading the eBPF programs…");
     let mut src = Source::start(opts)?;
+    // A signal that came while the programs loaded: nothing is started, the terminal is
+    // never taken.
+    if signals.early().await.is_some() {
+        return Ok((None, output));
+    }
     let out_path = output.as_ref().map(|o| o.path().to_path_buf());
     let mut app = App::new(Config {
         ksyms: src.cap.ksyms.clone(),
@@ -330,7 +348,7 @@ async fn live(
                 read_into(&mut src, &mut app, &mut resolver)?;
                 let why = match st {
                     Ok(Ok(st)) => {
-                        let c = CommandExit::of(child.unwrap_or(0), st);
+                        let c = CommandExit::of(child.as_ref().map_or(0, |c| c.pid), st);
                         exit = Some(c);
                         c.sentence()
                     }
@@ -348,8 +366,7 @@ async fn live(
     // Leaving stops the command, as Ctrl-C does under `tracer record` (in the UI's raw mode
     // Ctrl-C is a key, not a signal to the foreground processes): SIGTERM, then SIGKILL if it
     // has not exited after the grace.
-    if running && let Some(pid) = child {
-        let mut c = record::Child::new(pid);
+    if running && let Some(mut c) = child {
         let _ = c.stop(nix::sys::signal::Signal::SIGTERM, "leaving");
         let st = if let Ok(st) = tokio::time::timeout(record::GRACE, &mut exit_rx).await {
             st
@@ -360,7 +377,7 @@ async fn live(
                 .unwrap_or(Ok(Err(std::io::Error::other("still running"))))
         };
         if let Ok(Ok(st)) = st {
-            exit = Some(CommandExit::of(pid, st));
+            exit = Some(CommandExit::of(c.pid, st));
         }
     }
     Ok((exit, output))
