@@ -172,6 +172,14 @@ mod tests {
     use crate::recording::testdata::{Shared, header, pipe_recording, pipe_records};
     use crate::trace::Joiner;
 
+    /// `file` (a recording in memory) exported as `format`.
+    fn export_of(file: &[u8], format: ExportFormat) -> String {
+        let replay = Replay::new(Reader::new(Cursor::new(file.to_vec()), None).unwrap());
+        let out = Shared::default();
+        export(replay, Box::new(out.clone()), format, false).unwrap();
+        String::from_utf8(out.bytes()).unwrap()
+    }
+
     fn exported(format: ExportFormat, kernel_path: bool) -> String {
         let file = pipe_recording();
         let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
@@ -267,12 +275,7 @@ mod tests {
             r.write_record(&rec).unwrap();
         }
         r.finish(5_000, None).unwrap();
-        let exported = |format| {
-            let replay = Replay::new(Reader::new(Cursor::new(file.clone()), None).unwrap());
-            let out = Shared::default();
-            export(replay, Box::new(out.clone()), format, false).unwrap();
-            String::from_utf8(out.bytes()).unwrap()
-        };
+        let exported = |format| export_of(&file, format);
         let jsonl = exported(ExportFormat::Jsonl);
         let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
         assert_eq!(first["type"], "header");
@@ -362,12 +365,7 @@ mod tests {
             }
             // Dropped without its end frame: the flush keeps every frame.
         }
-        let exported = |format| {
-            let replay = Replay::new(Reader::new(Cursor::new(file.clone()), None).unwrap());
-            let out = Shared::default();
-            export(replay, Box::new(out.clone()), format, false).unwrap();
-            String::from_utf8(out.bytes()).unwrap()
-        };
+        let exported = |format| export_of(&file, format);
         let jsonl = exported(ExportFormat::Jsonl);
         let order: Vec<String> = jsonl
             .lines()

@@ -7,14 +7,7 @@ use std::process::Command;
 use common::TRACER;
 
 fn run(args: &[&str]) -> (i32, String) {
-    let out = Command::new(TRACER)
-        .args(args)
-        .output()
-        .expect("running tracer");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run_to(args, std::process::Stdio::piped())
 }
 
 #[test]

@@ -538,14 +538,6 @@ pub(crate) mod app_for_tests {
             app.update(Action::NextPane);
         }
         t.draw(|f| super::ui::draw(f, app)).expect("drawing");
-        let buf = t.backend().buffer();
-        let mut s = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                s.push_str(buf[(x, y)].symbol());
-            }
-            s.push('\n');
-        }
-        s
+        super::ui::tests::text(t.backend().buffer())
     }
 }

@@ -164,4 +164,4 @@ fn wrap(s: &str, width: usize) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

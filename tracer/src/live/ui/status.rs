@@ -105,7 +105,7 @@ fn segments(app: &App) -> Vec<Span<'static>> {
     v.push(Span::raw(app.config.scope.clone()));
     if let Some(p) = &app.config.command_output {
         v.push(sep());
-        v.push(Span::raw(format!("output → {}", p.display())));
+        v.push(Span::raw(format!("output → {}", crate::escape::path(p))));
     }
     if app.evicted() > 0 {
         v.push(sep());

@@ -11,7 +11,11 @@ fn screen(app: &mut App, width: u16, height: u16) -> String {
     app.update(Action::Resize { width, height });
     let mut t = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
     t.draw(|f| super::draw(f, app)).expect("drawing");
-    let buf = t.backend().buffer();
+    text(t.backend().buffer())
+}
+
+/// A drawn buffer as text, one line per row.
+pub(crate) fn text(buf: &ratatui::buffer::Buffer) -> String {
     let mut s = String::new();
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {
