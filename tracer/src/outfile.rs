@@ -32,7 +32,8 @@ pub enum OutputError {
         "{path}: belongs to another user (uid {uid}), and tracer (running as root) does not write other users' files: give a new file name"
     )]
     Foreign { path: PathBuf, uid: u32 },
-    #[error("cannot write {path}: {source}")]
+    // The cause is the error's source: one line shows both, once.
+    #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         #[source]

@@ -216,3 +216,22 @@ fn without_root_every_lesson_prints_its_static_version() {
         }
     }
 }
+
+/// Under sudo (here: SUDO_UID of nobody) the lesson's run records as that user, and its
+/// values are there: the run's directory is theirs, as the recording's output is opened with
+/// their rights.
+#[test]
+fn under_sudo_a_lesson_still_has_the_values_of_its_run() {
+    common::require_root();
+    let out = Command::new(TRACER)
+        .args(["walkthrough", "pipe", "--print"])
+        .env("LANG", "C.UTF-8")
+        .env("SUDO_UID", "65534")
+        .env("SUDO_GID", "65534")
+        .output()
+        .expect("running tracer");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(text.contains("pipe2(["), "no values of a run:\n{text}");
+}

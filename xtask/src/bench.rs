@@ -307,6 +307,10 @@ impl Bench<'_> {
     /// Runs `argv`, returning its stderr and its rusage (the process and its reaped children).
     fn spawn(argv: &[String], timeout: Duration) -> Result<(String, libc::rusage)> {
         let mut child = Command::new(&argv[0])
+            // Under `sudo cargo xtask bench`, tracer would open its outputs in target/bench
+            // (made by root) with the invoking user's rights: every tool runs as root here.
+            .env_remove("SUDO_UID")
+            .env_remove("SUDO_GID")
             .args(&argv[1..])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -415,6 +419,9 @@ impl Bench<'_> {
         let argv = self.command(Tool::TracerLive, w, iterations);
         util::run(
             Command::new("tmux")
+                // As in `spawn`: the live view writes target/bench with root's rights.
+                .env_remove("SUDO_UID")
+                .env_remove("SUDO_GID")
                 .args([
                     "new-session",
                     "-d",

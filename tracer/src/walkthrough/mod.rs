@@ -395,6 +395,13 @@ fn record_demo(name: &str) -> Result<Run> {
         .prefix("tracer-walkthrough-")
         .tempdir()
         .context("creating a temporary directory for the lesson's run")?;
+    // Under sudo, `tracer record` opens its output as the invoking user: the directory is
+    // theirs (changed on the descriptor of the directory tracer just made).
+    if let Some(u) = crate::invoker::Invoker::from_env() {
+        std::fs::File::open(dir.path())
+            .and_then(|d| std::os::unix::fs::fchown(&d, Some(u.uid), Some(u.gid)))
+            .with_context(|| format!("giving {} to uid {}", dir.path().display(), u.uid))?;
+    }
     let out = dir.path().join("run.jsonl");
     let demo_out = dir.path().join("demo.txt");
     let status = Command::new(&me)
