@@ -4,25 +4,33 @@
 /// reports it in one line and exits non-zero.
 #[macro_export]
 macro_rules! outln {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, $($t)*)
-            .and_then(|()| out.flush())
-            .map_err(|e| std::io::Error::new(e.kind(), format!("writing standard output: {e}")))
-    }};
+    ($($t:tt)*) => {
+        $crate::write_stdout(format_args!($($t)*), true)
+    };
 }
 
 /// `print!` of a whole text, as [`outln!`].
 #[macro_export]
 macro_rules! out {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        write!(out, $($t)*)
-            .and_then(|()| out.flush())
-            .map_err(|e| std::io::Error::new(e.kind(), format!("writing standard output: {e}")))
-    }};
+    ($($t:tt)*) => {
+        $crate::write_stdout(format_args!($($t)*), false)
+    };
+}
+
+/// What [`outln!`] and [`out!`] do: write, flush, and name standard output in the error.
+pub fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)
+        .and_then(|()| {
+            if newline {
+                out.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| out.flush())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("writing standard output: {e}")))
 }
 
 mod capture;

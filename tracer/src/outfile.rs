@@ -75,14 +75,10 @@ pub enum Opened {
 /// belongs to root or to `owner`, and a regular file only when it has one link (checked on the
 /// descriptor, then again against the path, so that a link removed in between is caught).
 pub fn open(path: &Path, owner: Option<&Invoker>) -> Result<(File, Opened), OutputError> {
-    let opened = match owner {
+    match owner {
         Some(u) => as_user(u, || open_here(path, owner)),
         None => open_here(path, owner),
-    }?;
-    if let (f, Opened::Replaced) = &opened {
-        relinked(path, f)?;
     }
-    Ok(opened)
 }
 
 /// Run `f` with the file-system uid and gid of `u` (this thread only; restored after).
@@ -99,11 +95,10 @@ fn as_user<T>(u: &Invoker, f: impl FnOnce() -> T) -> T {
     r
 }
 
-/// The path still names the file `f` is, with that one link: the file was not swapped or
-/// hard-linked elsewhere while it was checked.
-fn relinked(path: &Path, f: &File) -> Result<(), OutputError> {
+/// The open file (`open`, its fstat) has one link, and the path still names it: it was not
+/// hard-linked elsewhere, or swapped for another file's link, while it was checked.
+fn single_link(path: &Path, open: &std::fs::Metadata) -> Result<(), OutputError> {
     let now = std::fs::symlink_metadata(path).map_err(|e| OutputError::io(path, e))?;
-    let open = f.metadata().map_err(|e| OutputError::io(path, e))?;
     if (now.dev(), now.ino()) != (open.dev(), open.ino()) || open.nlink() > 1 {
         return Err(OutputError::HardLinks {
             path: path.to_path_buf(),
@@ -178,12 +173,8 @@ fn existing(path: &Path, f: File, owner: Option<&Invoker>) -> Result<(File, Open
     if !m.is_file() {
         return Ok((f, Opened::Special));
     }
-    if m.nlink() > 1 {
-        return Err(OutputError::HardLinks {
-            path: path.to_path_buf(),
-            links: m.nlink(),
-        });
-    }
+    // Before anything is changed: emptied first, a file swapped in meanwhile would be lost.
+    single_link(path, &m)?;
     f.set_len(0).map_err(|e| OutputError::io(path, e))?;
     // It will hold other processes' data: readable by its owner only.
     f.set_permissions(std::fs::Permissions::from_mode(0o600))

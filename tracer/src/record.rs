@@ -184,10 +184,10 @@ pub struct Child {
     /// It leads a process group of its own (tracer is not in the terminal's foreground, so
     /// nothing else sends the group its signals): stopping and killing it reach its
     /// descendants too.
-    pub group: bool,
+    group: bool,
     /// Tracer asked it to stop (and when the grace ends); then killed it.
-    pub stopping: Option<tokio::time::Instant>,
-    pub killed: bool,
+    stopping: Option<tokio::time::Instant>,
+    killed: bool,
 }
 
 impl Child {
