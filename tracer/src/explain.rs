@@ -223,11 +223,24 @@ pub fn render(
     let file = source::file_of(&format!("__x64_sys_{}", row.name), row.name);
     let _ = writeln!(
         o,
-        "{}: group {}{}",
+        "{}: {}{}",
         signature(row),
-        row.group,
-        file.map(|f| format!(", defined in {f}"))
-            .unwrap_or_default()
+        match crate::syscalls::class::names(row.classes).as_slice() {
+            [] => "in no strace class".to_string(),
+            names => format!(
+                "class {}",
+                names
+                    .iter()
+                    .map(|n| format!("%{n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        },
+        file.map(|f| format!(
+            ", defined in {f} (Linux {})",
+            crate::syscalls::TABLES_KERNEL
+        ))
+        .unwrap_or_default()
     );
     let _ = writeln!(o, "On this kernel: Linux {kernel}.");
     if no_symbols {
@@ -491,7 +504,7 @@ ffffffff81000a00 T unix_bind
         let k = Ksyms::parse(KSYMS_618);
         let t = render(bind(), None, None, &k, &not_tried(), "6.18.0", false);
         for want in [
-            "bind(sockfd, addr, addrlen): group %net, defined in net/socket.c",
+            "bind(sockfd, addr, addrlen): class %network, defined in net/socket.c (Linux 7.2.13)",
             "the program calls bind() in the C library",
             "rax = 49 (bind), rdi = sockfd, rsi = addr, rdx = addrlen",
             "eax = 102 (socketcall), ebx = 2 (SYS_BIND), ecx = the address of the array {sockfd, addr, addrlen}",

@@ -4,6 +4,7 @@ mod apt;
 mod bench;
 mod ebpf;
 mod fuzz;
+mod gensys;
 mod run;
 mod test;
 mod toolchain;
@@ -71,6 +72,13 @@ enum Cmd {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// Write tracer/src/syscalls/generated.rs from a kernel tree's syscall_64.tbl and
+    /// syscall_32.tbl and tracer/src/syscalls/signatures.txt
+    GenSyscalls {
+        /// A Linux source tree (for example Debian's linux-source package, unpacked)
+        #[arg(long)]
+        kernel: PathBuf,
+    },
 }
 
 /// What every step needs to know about this machine and workspace.
@@ -119,6 +127,7 @@ fn main() -> ExitCode {
             .and_then(|bin| vm::run(&ctx, &bin))
             .map(|()| 0),
         Cmd::Fuzz { seconds } => fuzz::fuzz(&ctx, seconds).map(|()| 0),
+        Cmd::GenSyscalls { kernel } => gensys::generate(&ctx, &kernel).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

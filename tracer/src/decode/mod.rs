@@ -186,6 +186,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         // `int`, an fd and a pid_t are 32 bits on both ABIs; a `long` is the ABI's word.
         Arg::Int | Arg::Fd | Arg::Pid => num(i64::from(raw as i32)),
         Arg::Long => num(v.int(raw)),
+        Arg::U32 => num(i64::from(raw as u32)),
         Arg::UInt => (json!(raw), raw.to_string()),
         Arg::Hex => sym(format!("{raw:#x}")),
         Arg::Ptr => sym(ptr_text(raw)),

@@ -42,7 +42,7 @@ pub fn wanted_names() -> BTreeSet<String> {
         .chain(PATH_FUNCS.iter().copied())
         .map(str::to_string)
         .collect();
-    for row in ROWS {
+    for row in ROWS.iter() {
         for prefix in ["__x64_sys_", "__ia32_sys_", "__ia32_compat_sys_"] {
             names.insert(format!("{prefix}{}", row.name));
         }
@@ -179,7 +179,7 @@ mod tests {
             }),
             Some(SockAddr::Netlink { pid: 0, groups: 0 }),
         ];
-        for row in ROWS {
+        for row in ROWS.iter() {
             let mut shapes = vec![(Abi::X86_64, ENTRY_SYSCALL, TABLE_X86_64)];
             for entry in [ENTRY_INT80, ENTRY_SYSENTER, ENTRY_SYSCALL] {
                 shapes.push((Abi::Ia32, entry, TABLE_IA32));

@@ -2,10 +2,18 @@
 //! user memory to copy), the decoder (argument names and kinds) and the names shown.
 //! Adding a syscall is adding a row to [`table::ROWS`].
 
+mod generated;
 pub mod qualify;
 mod table;
 
-use std::fmt;
+/// What generated.rs is written against.
+mod gen_prelude {
+    pub use super::Arg::*;
+    pub use super::ByDefault::{Always, Never, Scoped};
+    pub use super::class::*;
+    pub(crate) use super::table::{call, path};
+    pub use super::{Ret, Row};
+}
 
 use tracer_common::{
     CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_RET, MAX_OPS, OP_BYTES, OP_FD_FILE,
@@ -14,37 +22,81 @@ use tracer_common::{
     TABLE_SOCKETCALL, TABLE_X86_64,
 };
 
+pub use generated::KERNEL as TABLES_KERNEL;
 pub use table::ROWS;
 
-/// Groups selectable with `-e %name`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Group {
-    Net,
-    Ipc,
-    Signal,
-    Memory,
-    /// read, write, close: traced by default only for a command or a pid.
-    Io,
-}
+/// strace's trace classes (`-e trace=%file`, strace(1) "Filtering"), as bits of
+/// [`Row::classes`], plus tracer's own `%io`.
+pub mod class {
+    pub const FILE: u32 = 1 << 0;
+    pub const PROCESS: u32 = 1 << 1;
+    pub const NETWORK: u32 = 1 << 2;
+    pub const SIGNAL: u32 = 1 << 3;
+    pub const IPC: u32 = 1 << 4;
+    pub const DESC: u32 = 1 << 5;
+    pub const MEMORY: u32 = 1 << 6;
+    pub const CREDS: u32 = 1 << 7;
+    pub const CLOCK: u32 = 1 << 8;
+    pub const STAT: u32 = 1 << 9;
+    pub const LSTAT: u32 = 1 << 10;
+    pub const FSTAT: u32 = 1 << 11;
+    /// strace's `%%stat`: every stat-like call.
+    pub const STAT_LIKE: u32 = 1 << 12;
+    pub const STATFS: u32 = 1 << 13;
+    pub const FSTATFS: u32 = 1 << 14;
+    /// strace's `%%statfs`.
+    pub const STATFS_LIKE: u32 = 1 << 15;
+    /// Calls that always succeed and take no arguments (getpid, gettid...).
+    pub const PURE: u32 = 1 << 16;
+    /// tracer's own: calls that move a descriptor's bytes (read, write, readv, splice, ...),
+    /// and close.
+    pub const IO: u32 = 1 << 17;
 
-impl Group {
-    pub const ALL: [Group; 5] = [
-        Group::Net,
-        Group::Ipc,
-        Group::Signal,
-        Group::Memory,
-        Group::Io,
+    /// `-e trace=%NAME`: every spelling strace accepts (`%net` is `%network`), and tracer's `%io`.
+    pub const NAMES: &[(&str, u32)] = &[
+        ("file", FILE),
+        ("process", PROCESS),
+        ("network", NETWORK),
+        ("net", NETWORK),
+        ("signal", SIGNAL),
+        ("ipc", IPC),
+        ("desc", DESC),
+        ("memory", MEMORY),
+        ("creds", CREDS),
+        ("clock", CLOCK),
+        ("stat", STAT),
+        ("lstat", LSTAT),
+        ("fstat", FSTAT),
+        ("%stat", STAT_LIKE),
+        ("statfs", STATFS),
+        ("fstatfs", FSTATFS),
+        ("%statfs", STATFS_LIKE),
+        ("pure", PURE),
+        ("io", IO),
     ];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Group::Net => "net",
-            Group::Ipc => "ipc",
-            Group::Signal => "signal",
-            Group::Memory => "memory",
-            Group::Io => "io",
-        }
+    /// The classes of `bits`, as `%name`s (strace's own spelling: `%network`).
+    pub fn names(bits: u32) -> Vec<&'static str> {
+        let mut out: Vec<&str> = NAMES
+            .iter()
+            .filter(|(n, b)| bits & b != 0 && *n != "net")
+            .map(|(n, _)| *n)
+            .collect();
+        out.dedup();
+        out
     }
+}
+
+/// Whether a row is in the default selection (signatures.txt's SELECT column).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ByDefault {
+    /// Traced by default: socket, IPC and signal calls, shared mappings.
+    Always,
+    /// Traced by default for a command or a pid: read, write, close and the calls that shape a
+    /// descriptor's life (open, dup, fcntl, poll, epoll, clone, execve...).
+    Scoped,
+    /// Only when asked for (`-e NAME`, a class, `all`).
+    Never,
 }
 
 /// The two x86 syscall ABIs.
@@ -80,6 +132,9 @@ pub enum Arg {
     Int,
     /// A C `long`: the whole register on x86_64, 32 bits on ia32.
     Long,
+    /// A C `unsigned int` (uid_t, u32...): the register's low 32 bits.
+    U32,
+    /// A C `unsigned long` or `size_t`: the whole register.
     UInt,
     Hex,
     Fd,
@@ -252,12 +307,19 @@ impl Op {
 }
 
 /// One traced call.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Row {
     pub name: &'static str,
-    pub group: Group,
+    /// strace's trace classes and tracer's own (bits of [`class`]).
+    pub classes: u32,
+    pub by_default: ByDefault,
     pub x64: Option<u16>,
     pub ia32: Option<u16>,
+    /// The kernel functions the tables name for the x86_64 and ia32 numbers (`sys_newstat`,
+    /// `sys_ia32_pread64`); none for a number the kernel never implemented.
+    pub entry: [Option<&'static str>; 2],
+    /// The files that define those functions (`SYSCALL_DEFINEn`), in the tables' kernel.
+    pub source: [Option<&'static str>; 2],
     /// `call` number for ia32 socketcall (include/uapi/linux/net.h).
     pub socketcall: Option<u8>,
     /// `call` number for ia32 ipc (include/uapi/linux/ipc.h) and, per inner argument, the
@@ -272,7 +334,7 @@ pub struct Row {
 
 impl Row {
     /// The kernel-side spec of this row for one table.
-    pub fn spec(&self, index: usize, table: u8) -> SyscallSpec {
+    pub fn spec(&self, index: usize, table: u8, filtered: bool) -> SyscallSpec {
         let abi = if table == TABLE_X86_64 {
             Abi::X86_64
         } else {
@@ -287,7 +349,7 @@ impl Row {
         for (slot, op) in spec.ops.iter_mut().zip(self.ops.iter().take(MAX_OPS)) {
             *slot = op.encode(abi);
         }
-        if let Some((arg, mask)) = self.filter {
+        if let Some((arg, mask)) = self.filter.filter(|_| filtered) {
             spec.flags |= SPEC_FILTER_ARG;
             spec.filter_arg = arg;
             spec.filter_mask = mask;
@@ -346,27 +408,41 @@ fn hint(nearest: &[String]) -> String {
     }
 }
 
-impl fmt::Display for Group {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "%{}", self.name())
-    }
-}
-
 /// Which rows are traced.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Selection(pub Vec<bool>);
+pub struct Selection {
+    pub rows: Vec<bool>,
+    /// The rows' in-kernel argument filters apply (only `mmap` of shared mappings): so in the
+    /// default selection, not when a call was asked for by name, class or `all`.
+    pub filtered: bool,
+}
 
 impl Selection {
-    /// The default: everything, with `%io` only when a command or pid is traced.
-    pub fn default_for(scoped: bool) -> Selection {
-        Selection(
-            ROWS.iter()
-                .map(|r| scoped || r.group != Group::Io)
-                .collect(),
-        )
+    /// Exactly these rows, unfiltered.
+    pub fn of(rows: Vec<bool>) -> Selection {
+        Selection {
+            rows,
+            filtered: false,
+        }
     }
 
-    /// Parse `-e` lists: names and `%groups`, comma separated; `all` for every row.
+    /// The default: the socket, IPC and signal calls; for a command or a pid also read, write,
+    /// close and the calls that shape a descriptor's life.
+    pub fn default_for(scoped: bool) -> Selection {
+        Selection {
+            rows: ROWS
+                .iter()
+                .map(|r| match r.by_default {
+                    ByDefault::Always => true,
+                    ByDefault::Scoped => scoped,
+                    ByDefault::Never => false,
+                })
+                .collect(),
+            filtered: true,
+        }
+    }
+
+    /// Parse `-e` lists: names and `%classes`, comma separated; `all` for every row.
     pub fn parse(specs: &[String]) -> Result<Selection, SelectError> {
         let mut sel = vec![false; ROWS.len()];
         for s in specs {
@@ -377,11 +453,11 @@ impl Selection {
         if !sel.iter().any(|s| *s) {
             return Err(SelectError::Empty);
         }
-        Ok(Selection(sel))
+        Ok(Selection::of(sel))
     }
 
     pub fn contains(&self, index: usize) -> bool {
-        self.0.get(index).copied().unwrap_or(false)
+        self.rows.get(index).copied().unwrap_or(false)
     }
 
     /// The kernel-side table: `(map index, spec)` for every selected row and ABI.
@@ -402,10 +478,16 @@ impl Selection {
                 (r.name == "socketcall" && socketcall_traced) || (r.name == "ipc" && ipc_traced);
             if selected || dispatcher {
                 if let Some(nr) = r.x64 {
-                    out.push((slot(TABLE_X86_64, nr.into()), r.spec(i, TABLE_X86_64)));
+                    out.push((
+                        slot(TABLE_X86_64, nr.into()),
+                        r.spec(i, TABLE_X86_64, self.filtered),
+                    ));
                 }
                 if let Some(nr) = r.ia32 {
-                    out.push((slot(TABLE_IA32, nr.into()), r.spec(i, TABLE_IA32)));
+                    out.push((
+                        slot(TABLE_IA32, nr.into()),
+                        r.spec(i, TABLE_IA32, self.filtered),
+                    ));
                 }
             }
             // Every call the dispatchers know, traced or not, so that an unselected call is
@@ -420,11 +502,14 @@ impl Selection {
             if let Some(call) = r.socketcall {
                 out.push((
                     slot(TABLE_SOCKETCALL, call.into()),
-                    known(r.spec(i, TABLE_SOCKETCALL)),
+                    known(r.spec(i, TABLE_SOCKETCALL, self.filtered)),
                 ));
             }
             if let Some((call, _)) = r.ipc {
-                out.push((slot(TABLE_IPC, call.into()), known(r.spec(i, TABLE_IPC))));
+                out.push((
+                    slot(TABLE_IPC, call.into()),
+                    known(r.spec(i, TABLE_IPC, self.filtered)),
+                ));
             }
         }
         out
@@ -438,7 +523,7 @@ pub fn find(name: &str) -> Result<&'static Row, SelectError> {
         .ok_or_else(|| unknown(name))
 }
 
-/// One `-e` list: names and `%groups`, comma separated; `all` for every row, `none` for none.
+/// One `-e` list: names and `%classes`, comma separated; `all` for every row, `none` for none.
 /// The rows it names (not yet checked for being empty).
 pub(crate) fn select_rows(list: &str) -> Result<Vec<bool>, SelectError> {
     let mut sel = vec![false; ROWS.len()];
@@ -451,11 +536,11 @@ pub(crate) fn select_rows(list: &str) -> Result<Vec<bool>, SelectError> {
             continue;
         }
         if let Some(g) = item.strip_prefix('%') {
-            let Some(group) = Group::ALL.iter().find(|x| x.name() == g) else {
+            let Some((_, bits)) = class::NAMES.iter().find(|(n, _)| *n == g) else {
                 return Err(unknown(item));
             };
             for (i, r) in ROWS.iter().enumerate() {
-                if r.group == *group || (*group == Group::Net && r.name == "socketcall") {
+                if r.classes & bits != 0 {
                     sel[i] = true;
                 }
             }
@@ -481,7 +566,7 @@ fn unknown(item: &str) -> SelectError {
     let mut names: Vec<(f64, String)> = ROWS
         .iter()
         .map(|r| r.name.to_string())
-        .chain(Group::ALL.iter().map(|g| format!("%{}", g.name())))
+        .chain(class::NAMES.iter().map(|(n, _)| format!("%{n}")))
         .map(|n| (strsim::jaro_winkler(bare, n.trim_start_matches('%')), n))
         .filter(|(score, _)| *score > 0.75)
         .collect();
@@ -546,7 +631,7 @@ mod tests {
 
     #[test]
     fn every_row_has_a_number_and_consistent_ops() {
-        for r in ROWS {
+        for r in ROWS.iter() {
             assert!(
                 r.x64.is_some() || r.ia32.is_some() || r.socketcall.is_some() || r.ipc.is_some(),
                 "{}",
@@ -580,6 +665,115 @@ mod tests {
     }
 
     #[test]
+    fn generated_rows_are_from_the_committed_signatures() {
+        // FNV-1a, as `cargo xtask gen-syscalls` computes it.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in include_str!("signatures.txt").bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        assert_eq!(
+            h,
+            generated::SIGNATURES_DIGEST,
+            "signatures.txt changed: run `cargo xtask gen-syscalls --kernel DIR`"
+        );
+    }
+
+    #[test]
+    fn hand_written_rows_have_the_tables_numbers() {
+        // Every hand-written row stands for generated rows of its name, with their numbers:
+        // a wrong number in table.rs would leave the generated row in, and its slot twice.
+        for g in generated::GENERATED {
+            let rows: Vec<&Row> = ROWS.iter().filter(|r| r.name == g.name).collect();
+            for (nr, abi) in [(g.x64, 0), (g.ia32, 1)] {
+                let Some(nr) = nr else { continue };
+                let n = rows
+                    .iter()
+                    .filter(|r| [r.x64, r.ia32][abi] == Some(nr))
+                    .count();
+                assert_eq!(
+                    n,
+                    1,
+                    "{} ({}) should be in exactly one row",
+                    g.name,
+                    ["x86_64", "ia32"][abi]
+                );
+            }
+        }
+        // And no row has a number the tables do not give that name.
+        for r in ROWS.iter() {
+            for (nr, abi) in [(r.x64, 0), (r.ia32, 1)] {
+                let Some(nr) = nr else { continue };
+                assert!(
+                    generated::GENERATED
+                        .iter()
+                        .any(|g| g.name == r.name && [g.x64, g.ia32][abi] == Some(nr)),
+                    "{} has number {nr}, which the tables give another name",
+                    r.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_table_call_is_selectable_and_classified_like_strace() {
+        let all = Selection::parse(&["all".into()]).unwrap();
+        assert!(ROWS.len() > 470, "{}", ROWS.len());
+        assert!(all.rows.iter().all(|s| *s));
+        let names = |spec: &str| {
+            let s = Selection::parse(&[spec.into()]).unwrap();
+            ROWS.iter()
+                .enumerate()
+                .filter(|(i, _)| s.contains(*i))
+                .map(|(_, r)| r.name)
+                .collect::<Vec<_>>()
+        };
+        for n in [
+            "openat",
+            "newfstatat",
+            "pread64",
+            "prlimit64",
+            "epoll_pwait2",
+            "_llseek",
+        ] {
+            let got = names(n);
+            assert!(
+                !got.is_empty() && got.iter().all(|g| *g == n),
+                "{n}: {got:?}"
+            );
+        }
+        assert!(names("%file").contains(&"openat"));
+        assert!(names("%desc").contains(&"openat"));
+        assert!(names("%desc").contains(&"read"));
+        assert!(!names("%file").contains(&"read"));
+        assert!(names("%net").contains(&"sendto"));
+        assert!(names("%network").contains(&"send"));
+        assert!(names("%ipc").contains(&"msgrcv"));
+        assert!(!names("%ipc").contains(&"pipe2"));
+        assert!(names("%process").contains(&"execve"));
+        assert!(names("%io").contains(&"splice"));
+    }
+
+    #[test]
+    fn default_selection() {
+        let at = |scoped: bool, name: &str| {
+            let s = Selection::default_for(scoped);
+            ROWS.iter()
+                .enumerate()
+                .filter(|(_, r)| r.name == name)
+                .all(|(i, _)| s.contains(i))
+        };
+        assert!(at(false, "bind") && at(false, "msgsnd") && at(false, "kill"));
+        assert!(!at(false, "openat") && at(true, "openat"));
+        assert!(!at(false, "read") && at(true, "read"));
+        assert!(at(true, "execve") && at(true, "epoll_wait") && at(true, "fcntl"));
+        assert!(!at(true, "getpid") && !at(true, "newfstatat"));
+        // The mmap filter (shared mappings only) is the default's, not `-e mmap`'s.
+        assert!(Selection::default_for(true).filtered);
+        assert!(!Selection::parse(&["mmap".into()]).unwrap().filtered);
+    }
+
+    #[test]
     fn numbers_are_unique_per_table() {
         let specs = Selection::parse(&["all".into()]).unwrap().specs();
         let mut seen = std::collections::HashSet::new();
@@ -592,7 +786,7 @@ mod tests {
     fn socketcall_nargs_match_the_kernel() {
         // nas[] in net/compat.c (Linux 6.18), in call order 1..=20.
         let nas = [3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4, 5, 4];
-        for r in ROWS {
+        for r in ROWS.iter() {
             if let Some(call) = r.socketcall {
                 assert_eq!(r.args.len(), nas[call as usize - 1], "{}", r.name);
             }

@@ -162,7 +162,7 @@ pub fn parse(specs: &[String]) -> Result<Qualifiers, SelectError> {
     }
     let selection = match trace {
         Some(t) if !t.iter().any(|s| *s) => return Err(SelectError::Empty),
-        Some(t) => Some(Selection(t)),
+        Some(t) => Some(Selection::of(t)),
         None => None,
     };
     Ok(Qualifiers { selection, status })

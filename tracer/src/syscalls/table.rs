@@ -3,8 +3,11 @@
 //! their argument order: include/uapi/linux/ipc.h and ipc/syscall.c `compat_ksys_ipc`.
 //! Argument names follow the man pages.
 
+use std::sync::LazyLock;
+
+use super::generated::GENERATED;
 #[allow(clippy::enum_glob_use, reason = "the rows read like the man pages")]
-use super::{Arg::*, Group, Len, Op, OpKind, Ret, Row, Sz};
+use super::{Arg, Arg::*, ByDefault, Len, Op, OpKind, Ret, Row, Sz, class};
 
 const SOCKADDR: Sz = Sz::N(tracer_common::MAX_SOCKADDR);
 const PAYLOAD: Sz = Sz::N(tracer_common::MAX_SNAPLEN as u16);
@@ -42,7 +45,7 @@ const fn data_out(arg: u8) -> Op {
         ..op(OpKind::Bytes, true, arg, Len::Ret, PAYLOAD)
     }
 }
-const fn path(arg: u8) -> Op {
+pub(crate) const fn path(arg: u8) -> Op {
     op(OpKind::Str, false, arg, Len::Fixed(PATH), PATH)
 }
 const fn fixed_in(arg: u8, size: Sz) -> Op {
@@ -90,12 +93,16 @@ const fn msgtext(arg: u8, len: Len) -> Op {
 }
 
 macro_rules! row {
-    ($name:literal, $group:ident, x64: $x:expr, ia32: $i:expr, sc: $sc:expr, ipc: $ipc:expr,
+    ($name:literal, x64: $x:expr, ia32: $i:expr, sc: $sc:expr, ipc: $ipc:expr,
      args: [$($an:literal: $ak:expr),* $(,)?], ops: [$($op:expr),* $(,)?], ret: $ret:ident $(, filter: $f:expr)?) => {
         Row {
             name: $name,
-            group: Group::$group,
+            // From the generated row of the same name (signatures.txt), in `ROWS`.
+            classes: 0,
+            by_default: ByDefault::Always,
             x64: $x,
+            entry: [None, None],
+            source: [None, None],
             ia32: $i,
             socketcall: $sc,
             ipc: $ipc,
@@ -115,162 +122,242 @@ const SEMBUF: u8 = 6;
 /// lacks (include/uapi/linux/mman.h).
 const MAP_SHARED_BITS: u64 = 0x1;
 
-pub static ROWS: &[Row] = &[
+/// Every row: the hand-written ones first (their indices were those of tracer's first
+/// recordings), then every generated row that no hand-written row stands for.
+pub static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
+    let mut rows: Vec<Row> = HAND.iter().map(with_generated).collect();
+    rows.extend(
+        GENERATED
+            .iter()
+            .filter(|g| !HAND.iter().any(|h| stands_for(h, g)))
+            .cloned(),
+    );
+    rows
+});
+
+/// Whether hand-written `h` replaces generated `g`: the same name, and every number `g` has.
+fn stands_for(h: &Row, g: &Row) -> bool {
+    h.name == g.name
+        && (g.x64.is_none() || h.x64 == g.x64)
+        && (g.ia32.is_none() || h.ia32 == g.ia32)
+}
+
+/// A hand-written row with the classes, default selection and entry points of the generated
+/// row it stands for. Rows the tables do not have (socketcall's `send`/`recv`, `ipc`'s
+/// `msgrcv` with its kludge) are in strace's class of their dispatcher.
+fn with_generated(h: &Row) -> Row {
+    let mut r = h.clone();
+    let same = |g: &&Row| {
+        g.name == h.name
+            && ((h.x64.is_some() && g.x64 == h.x64) || (h.ia32.is_some() && g.ia32 == h.ia32))
+    };
+    let g = GENERATED
+        .iter()
+        .find(same)
+        .or_else(|| GENERATED.iter().find(|g| g.name == h.name));
+    match g {
+        Some(g) => {
+            r.classes = g.classes;
+            r.by_default = g.by_default;
+            r.entry = g.entry;
+            r.source = g.source;
+        }
+        None if h.socketcall.is_some() => r.classes = class::NETWORK,
+        None => r.classes = class::IPC,
+    }
+    r
+}
+
+/// A generated row (generated.rs is a list of these).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one per column of the generated table"
+)]
+pub(crate) const fn call(
+    name: &'static str,
+    x64: Option<u16>,
+    ia32: Option<u16>,
+    entry: [Option<&'static str>; 2],
+    source: [Option<&'static str>; 2],
+    classes: u32,
+    by_default: ByDefault,
+    ret: Ret,
+    args: &'static [(&'static str, Arg)],
+    ops: &'static [Op],
+) -> Row {
+    Row {
+        name,
+        classes,
+        by_default,
+        x64,
+        ia32,
+        entry,
+        source,
+        socketcall: None,
+        ipc: None,
+        args,
+        ops,
+        ret,
+        filter: None,
+    }
+}
+
+static HAND: &[Row] = &[
     // Sockets (net/socket.c).
-    row!("socket", Net, x64: Some(41), ia32: Some(359), sc: Some(1), ipc: None,
+    row!("socket", x64: Some(41), ia32: Some(359), sc: Some(1), ipc: None,
         args: ["domain": Domain, "type": SockType, "protocol": Protocol], ops: [file_of_ret()], ret: Fd),
-    row!("bind", Net, x64: Some(49), ia32: Some(361), sc: Some(2), ipc: None,
+    row!("bind", x64: Some(49), ia32: Some(361), sc: Some(2), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddr(0), "addrlen": UInt], ops: [addr_in(1, 2)], ret: Int),
-    row!("connect", Net, x64: Some(42), ia32: Some(362), sc: Some(3), ipc: None,
+    row!("connect", x64: Some(42), ia32: Some(362), sc: Some(3), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddr(0), "addrlen": UInt], ops: [addr_in(1, 2)], ret: Int),
-    row!("listen", Net, x64: Some(50), ia32: Some(363), sc: Some(4), ipc: None,
+    row!("listen", x64: Some(50), ia32: Some(363), sc: Some(4), ipc: None,
         args: ["sockfd": Fd, "backlog": Int], ops: [], ret: Int),
-    row!("accept", Net, x64: Some(43), ia32: None, sc: Some(5), ipc: None,
+    row!("accept", x64: Some(43), ia32: None, sc: Some(5), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0)], ops: [addr_out(1, 2), file_of_ret()], ret: Fd),
-    row!("getsockname", Net, x64: Some(51), ia32: Some(367), sc: Some(6), ipc: None,
+    row!("getsockname", x64: Some(51), ia32: Some(367), sc: Some(6), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0)], ops: [addr_out(1, 2)], ret: Int),
-    row!("getpeername", Net, x64: Some(52), ia32: Some(368), sc: Some(7), ipc: None,
+    row!("getpeername", x64: Some(52), ia32: Some(368), sc: Some(7), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0)], ops: [addr_out(1, 2)], ret: Int),
-    row!("socketpair", Net, x64: Some(53), ia32: Some(360), sc: Some(8), ipc: None,
+    row!("socketpair", x64: Some(53), ia32: Some(360), sc: Some(8), ipc: None,
         args: ["domain": Domain, "type": SockType, "protocol": Protocol, "sv": FdPair(0)],
         ops: [fixed_out(3, Sz::N(8)), files_at(3)], ret: Int),
-    row!("send", Net, x64: None, ia32: None, sc: Some(9), ipc: None,
+    row!("send", x64: None, ia32: None, sc: Some(9), ipc: None,
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags], ops: [data_in(1, 2)], ret: Int),
-    row!("recv", Net, x64: None, ia32: None, sc: Some(10), ipc: None,
+    row!("recv", x64: None, ia32: None, sc: Some(10), ipc: None,
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags], ops: [data_out(1)], ret: Int),
-    row!("sendto", Net, x64: Some(44), ia32: Some(369), sc: Some(11), ipc: None,
+    row!("sendto", x64: Some(44), ia32: Some(369), sc: Some(11), ipc: None,
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags, "dest_addr": SockAddr(1), "addrlen": UInt],
         ops: [data_in(1, 2), addr_in(4, 5)], ret: Int),
-    row!("recvfrom", Net, x64: Some(45), ia32: Some(371), sc: Some(12), ipc: None,
+    row!("recvfrom", x64: Some(45), ia32: Some(371), sc: Some(12), ipc: None,
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags, "src_addr": SockAddrOut(1), "addrlen": SockLenPtr(1)],
         ops: [data_out(1), addr_out(4, 5)], ret: Int),
-    row!("shutdown", Net, x64: Some(48), ia32: Some(373), sc: Some(13), ipc: None,
+    row!("shutdown", x64: Some(48), ia32: Some(373), sc: Some(13), ipc: None,
         args: ["sockfd": Fd, "how": ShutHow], ops: [], ret: Int),
-    row!("setsockopt", Net, x64: Some(54), ia32: Some(366), sc: Some(14), ipc: None,
+    row!("setsockopt", x64: Some(54), ia32: Some(366), sc: Some(14), ipc: None,
         args: ["sockfd": Fd, "level": SockLevel, "optname": SockOpt, "optval": OptVal(0), "optlen": UInt],
         ops: [op(OpKind::Bytes, false, 3, Len::Arg(4, 1), Sz::N(64))], ret: Int),
-    row!("getsockopt", Net, x64: Some(55), ia32: Some(365), sc: Some(15), ipc: None,
+    row!("getsockopt", x64: Some(55), ia32: Some(365), sc: Some(15), ipc: None,
         args: ["sockfd": Fd, "level": SockLevel, "optname": SockOpt, "optval": OptVal(0), "optlen": SockLenPtr(0)],
         ops: [op(OpKind::Bytes, true, 3, Len::Deref(4), Sz::N(64))], ret: Int),
-    row!("sendmsg", Net, x64: Some(46), ia32: Some(370), sc: Some(16), ipc: None,
+    row!("sendmsg", x64: Some(46), ia32: Some(370), sc: Some(16), ipc: None,
         args: ["sockfd": Fd, "msg": MsgHdr(0), "flags": MsgFlags], ops: [msghdr(1, false, true)], ret: Int),
-    row!("recvmsg", Net, x64: Some(47), ia32: Some(372), sc: Some(17), ipc: None,
+    row!("recvmsg", x64: Some(47), ia32: Some(372), sc: Some(17), ipc: None,
         args: ["sockfd": Fd, "msg": MsgHdr(0), "flags": MsgFlags], ops: [msghdr(1, true, true)], ret: Int),
-    row!("accept4", Net, x64: Some(288), ia32: Some(364), sc: Some(18), ipc: None,
+    row!("accept4", x64: Some(288), ia32: Some(364), sc: Some(18), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0), "addrlen": SockLenPtr(0), "flags": SockType], ops: [addr_out(1, 2), file_of_ret()], ret: Fd),
-    row!("recvmmsg", Net, x64: Some(299), ia32: Some(337), sc: Some(19), ipc: None,
+    row!("recvmmsg", x64: Some(299), ia32: Some(337), sc: Some(19), ipc: None,
         args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags, "timeout": Ptr],
         ops: [msghdr(1, true, false)], ret: Int),
-    row!("recvmmsg_time64", Net, x64: None, ia32: Some(417), sc: None, ipc: None,
+    row!("recvmmsg_time64", x64: None, ia32: Some(417), sc: None, ipc: None,
         args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags, "timeout": Ptr],
         ops: [msghdr(1, true, false)], ret: Int),
-    row!("sendmmsg", Net, x64: Some(307), ia32: Some(345), sc: Some(20), ipc: None,
+    row!("sendmmsg", x64: Some(307), ia32: Some(345), sc: Some(20), ipc: None,
         args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags], ops: [msghdr(1, false, true)], ret: Int),
     // The ia32 dispatchers: rows of their own so that a bad call number is still shown.
-    row!("socketcall", Net, x64: None, ia32: Some(102), sc: None, ipc: None,
+    row!("socketcall", x64: None, ia32: Some(102), sc: None, ipc: None,
         args: ["call": Int, "args": Ptr], ops: [], ret: Int),
-    row!("ipc", Ipc, x64: None, ia32: Some(117), sc: None, ipc: None,
+    row!("ipc", x64: None, ia32: Some(117), sc: None, ipc: None,
         // ipc/syscall.c: SYSCALL_DEFINE6(ipc, unsigned int call, int first, unsigned long second,
         // unsigned long third, void __user *ptr, long fifth).
         args: ["call": UInt, "first": Int, "second": UInt, "third": UInt, "ptr": Ptr, "fifth": Long], ops: [], ret: Int),
     // Pipes, FIFOs and socket files.
-    row!("pipe", Ipc, x64: Some(22), ia32: Some(42), sc: None, ipc: None,
+    row!("pipe", x64: Some(22), ia32: Some(42), sc: None, ipc: None,
         args: ["pipefd": FdPair(0)], ops: [fixed_out(0, Sz::N(8)), files_at(0)], ret: Int),
-    row!("pipe2", Ipc, x64: Some(293), ia32: Some(331), sc: None, ipc: None,
+    row!("pipe2", x64: Some(293), ia32: Some(331), sc: None, ipc: None,
         args: ["pipefd": FdPair(0), "flags": PipeFlags], ops: [fixed_out(0, Sz::N(8)), files_at(0)], ret: Int),
-    row!("mknod", Ipc, x64: Some(133), ia32: Some(14), sc: None, ipc: None,
+    row!("mknod", x64: Some(133), ia32: Some(14), sc: None, ipc: None,
         args: ["pathname": Path(0), "mode": MknodMode, "dev": Hex], ops: [path(0)], ret: Int),
-    row!("mknodat", Ipc, x64: Some(259), ia32: Some(297), sc: None, ipc: None,
+    row!("mknodat", x64: Some(259), ia32: Some(297), sc: None, ipc: None,
         args: ["dirfd": DirFd, "pathname": Path(0), "mode": MknodMode, "dev": Hex], ops: [path(1)], ret: Int),
-    row!("unlink", Ipc, x64: Some(87), ia32: Some(10), sc: None, ipc: None,
+    row!("unlink", x64: Some(87), ia32: Some(10), sc: None, ipc: None,
         args: ["pathname": Path(0)], ops: [path(0)], ret: Int),
-    row!("unlinkat", Ipc, x64: Some(263), ia32: Some(301), sc: None, ipc: None,
+    row!("unlinkat", x64: Some(263), ia32: Some(301), sc: None, ipc: None,
         args: ["dirfd": DirFd, "pathname": Path(0), "flags": AtFlags], ops: [path(1)], ret: Int),
     // SysV message queues, semaphores, shared memory (ipc/msg.c, ipc/sem.c, ipc/shm.c).
-    row!("msgget", Ipc, x64: Some(68), ia32: Some(399), sc: None, ipc: Some((13, [1, 2, 0xff, 0xff, 0xff, 0xff])),
+    row!("msgget", x64: Some(68), ia32: Some(399), sc: None, ipc: Some((13, [1, 2, 0xff, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "msgflg": IpcFlags], ops: [], ret: Int),
-    row!("msgsnd", Ipc, x64: Some(69), ia32: Some(400), sc: None, ipc: Some((11, [1, 4, 2, 3, 0xff, 0xff])),
+    row!("msgsnd", x64: Some(69), ia32: Some(400), sc: None, ipc: Some((11, [1, 4, 2, 3, 0xff, 0xff])),
         args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgflg": IpcFlags],
         ops: [fixed_in(1, Sz::Long), msgtext(1, Len::Arg(2, 1))], ret: Int),
-    row!("msgrcv", Ipc, x64: Some(70), ia32: Some(401), sc: None, ipc: None,
+    row!("msgrcv", x64: Some(70), ia32: Some(401), sc: None, ipc: None,
         args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgtyp": Long, "msgflg": IpcFlags],
         ops: [fixed_out(1, Sz::Long), msgtext(1, Len::Ret)], ret: Int),
     // ipc(MSGRCV) version 0 passes msgp and msgtyp in a `struct ipc_kludge` at `ptr`.
     // msgtyp is inside the kludge.
-    row!("msgrcv", Ipc, x64: None, ia32: None, sc: None, ipc: Some((12, [1, 4, 2, 3, 0xff, 0xff])),
+    row!("msgrcv", x64: None, ia32: None, sc: None, ipc: Some((12, [1, 4, 2, 3, 0xff, 0xff])),
         args: ["msqid": Int, "kludge": IpcKludge(0), "msgsz": UInt, "msgflg": IpcFlags],
         ops: [fixed_in(1, Sz::N(8))], ret: Int),
-    row!("msgctl", Ipc, x64: Some(71), ia32: Some(402), sc: None, ipc: Some((14, [1, 2, 4, 0xff, 0xff, 0xff])),
+    row!("msgctl", x64: Some(71), ia32: Some(402), sc: None, ipc: Some((14, [1, 2, 4, 0xff, 0xff, 0xff])),
         args: ["msqid": Int, "cmd": IpcCmd, "buf": Ptr], ops: [], ret: Int),
-    row!("semget", Ipc, x64: Some(64), ia32: Some(393), sc: None, ipc: Some((2, [1, 2, 3, 0xff, 0xff, 0xff])),
+    row!("semget", x64: Some(64), ia32: Some(393), sc: None, ipc: Some((2, [1, 2, 3, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "nsems": Int, "semflg": IpcFlags], ops: [], ret: Int),
-    row!("semop", Ipc, x64: Some(65), ia32: None, sc: None, ipc: Some((1, [1, 4, 2, 0xff, 0xff, 0xff])),
+    row!("semop", x64: Some(65), ia32: None, sc: None, ipc: Some((1, [1, 4, 2, 0xff, 0xff, 0xff])),
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt], ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int),
-    row!("semtimedop", Ipc, x64: Some(220), ia32: None, sc: None, ipc: Some((4, [1, 4, 2, 5, 0xff, 0xff])),
+    row!("semtimedop", x64: Some(220), ia32: None, sc: None, ipc: Some((4, [1, 4, 2, 5, 0xff, 0xff])),
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Ptr],
         ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int),
-    row!("semtimedop_time64", Ipc, x64: None, ia32: Some(420), sc: None, ipc: None,
+    row!("semtimedop_time64", x64: None, ia32: Some(420), sc: None, ipc: None,
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Ptr],
         ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int),
-    row!("semctl", Ipc, x64: Some(66), ia32: Some(394), sc: None, ipc: Some((3, [1, 2, 3, 4, 0xff, 0xff])),
+    row!("semctl", x64: Some(66), ia32: Some(394), sc: None, ipc: Some((3, [1, 2, 3, 4, 0xff, 0xff])),
         args: ["semid": Int, "semnum": Int, "cmd": IpcCmd, "arg": Hex], ops: [], ret: Int),
-    row!("shmget", Ipc, x64: Some(29), ia32: Some(395), sc: None, ipc: Some((23, [1, 2, 3, 0xff, 0xff, 0xff])),
+    row!("shmget", x64: Some(29), ia32: Some(395), sc: None, ipc: Some((23, [1, 2, 3, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "size": UInt, "shmflg": IpcFlags], ops: [], ret: Int),
-    row!("shmat", Ipc, x64: Some(30), ia32: Some(397), sc: None, ipc: Some((21, [1, 4, 2, 0xff, 0xff, 0xff])),
+    row!("shmat", x64: Some(30), ia32: Some(397), sc: None, ipc: Some((21, [1, 4, 2, 0xff, 0xff, 0xff])),
         args: ["shmid": Int, "shmaddr": Ptr, "shmflg": IpcFlags], ops: [], ret: Hex),
-    row!("shmdt", Ipc, x64: Some(67), ia32: Some(398), sc: None, ipc: Some((22, [4, 0xff, 0xff, 0xff, 0xff, 0xff])),
+    row!("shmdt", x64: Some(67), ia32: Some(398), sc: None, ipc: Some((22, [4, 0xff, 0xff, 0xff, 0xff, 0xff])),
         args: ["shmaddr": Ptr], ops: [], ret: Int),
-    row!("shmctl", Ipc, x64: Some(31), ia32: Some(396), sc: None, ipc: Some((24, [1, 2, 4, 0xff, 0xff, 0xff])),
+    row!("shmctl", x64: Some(31), ia32: Some(396), sc: None, ipc: Some((24, [1, 2, 4, 0xff, 0xff, 0xff])),
         args: ["shmid": Int, "cmd": IpcCmd, "buf": Ptr], ops: [], ret: Int),
     // POSIX message queues (ipc/mqueue.c).
-    row!("mq_open", Ipc, x64: Some(240), ia32: Some(277), sc: None, ipc: None,
+    row!("mq_open", x64: Some(240), ia32: Some(277), sc: None, ipc: None,
         args: ["name": Path(0), "oflag": OpenFlags, "mode": Mode, "attr": Ptr], ops: [path(0)], ret: Fd),
-    row!("mq_unlink", Ipc, x64: Some(241), ia32: Some(278), sc: None, ipc: None,
+    row!("mq_unlink", x64: Some(241), ia32: Some(278), sc: None, ipc: None,
         args: ["name": Path(0)], ops: [path(0)], ret: Int),
-    row!("mq_timedsend", Ipc, x64: Some(242), ia32: Some(279), sc: None, ipc: None,
+    row!("mq_timedsend", x64: Some(242), ia32: Some(279), sc: None, ipc: None,
         args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": UInt, "abs_timeout": Ptr],
         ops: [data_in(1, 2)], ret: Int),
-    row!("mq_timedsend_time64", Ipc, x64: None, ia32: Some(418), sc: None, ipc: None,
+    row!("mq_timedsend_time64", x64: None, ia32: Some(418), sc: None, ipc: None,
         args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": UInt, "abs_timeout": Ptr],
         ops: [data_in(1, 2)], ret: Int),
-    row!("mq_timedreceive", Ipc, x64: Some(243), ia32: Some(280), sc: None, ipc: None,
+    row!("mq_timedreceive", x64: Some(243), ia32: Some(280), sc: None, ipc: None,
         args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Ptr, "abs_timeout": Ptr],
         ops: [data_out(1)], ret: Int),
-    row!("mq_timedreceive_time64", Ipc, x64: None, ia32: Some(419), sc: None, ipc: None,
+    row!("mq_timedreceive_time64", x64: None, ia32: Some(419), sc: None, ipc: None,
         args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Ptr, "abs_timeout": Ptr],
         ops: [data_out(1)], ret: Int),
     // Signals (kernel/signal.c).
-    row!("kill", Signal, x64: Some(62), ia32: Some(37), sc: None, ipc: None,
+    row!("kill", x64: Some(62), ia32: Some(37), sc: None, ipc: None,
         args: ["pid": Pid, "sig": Signal], ops: [], ret: Int),
-    row!("tkill", Signal, x64: Some(200), ia32: Some(238), sc: None, ipc: None,
+    row!("tkill", x64: Some(200), ia32: Some(238), sc: None, ipc: None,
         args: ["tid": Pid, "sig": Signal], ops: [], ret: Int),
-    row!("tgkill", Signal, x64: Some(234), ia32: Some(270), sc: None, ipc: None,
+    row!("tgkill", x64: Some(234), ia32: Some(270), sc: None, ipc: None,
         args: ["tgid": Pid, "tid": Pid, "sig": Signal], ops: [], ret: Int),
     // `siginfo_t` is 128 bytes; its `si_value` lies within the first 32.
-    row!("rt_sigqueueinfo", Signal, x64: Some(129), ia32: Some(178), sc: None, ipc: None,
+    row!("rt_sigqueueinfo", x64: Some(129), ia32: Some(178), sc: None, ipc: None,
         args: ["tgid": Pid, "sig": Signal, "info": SigInfo(0)], ops: [fixed_in(2, Sz::N(32))], ret: Int),
-    row!("rt_tgsigqueueinfo", Signal, x64: Some(297), ia32: Some(335), sc: None, ipc: None,
+    row!("rt_tgsigqueueinfo", x64: Some(297), ia32: Some(335), sc: None, ipc: None,
         args: ["tgid": Pid, "tid": Pid, "sig": Signal, "info": SigInfo(0)], ops: [fixed_in(3, Sz::N(32))], ret: Int),
     // The kernel's `struct sigaction`: handler, flags, restorer, mask (x86_64 32 bytes; ia32 20).
-    row!("rt_sigaction", Signal, x64: Some(13), ia32: Some(174), sc: None, ipc: None,
+    row!("rt_sigaction", x64: Some(13), ia32: Some(174), sc: None, ipc: None,
         args: ["signum": Signal, "act": SigAction(0), "oldact": Ptr, "sigsetsize": UInt],
         ops: [fixed_in(1, Sz::Abi(32, 20))], ret: Int),
     // Shared memory mappings (mm/mmap.c, mm/memfd.c).
-    row!("mmap", Memory, x64: Some(9), ia32: None, sc: None, ipc: None,
+    row!("mmap", x64: Some(9), ia32: None, sc: None, ipc: None,
         args: ["addr": Ptr, "length": UInt, "prot": MmapProt, "flags": MmapFlags, "fd": Fd, "offset": Hex],
         ops: [], ret: Hex, filter: (3, MAP_SHARED_BITS)),
-    row!("mmap2", Memory, x64: None, ia32: Some(192), sc: None, ipc: None,
+    row!("mmap2", x64: None, ia32: Some(192), sc: None, ipc: None,
         args: ["addr": Ptr, "length": UInt, "prot": MmapProt, "flags": MmapFlags, "fd": Fd, "pgoffset": Hex],
         ops: [], ret: Hex, filter: (3, MAP_SHARED_BITS)),
-    row!("munmap", Memory, x64: Some(11), ia32: Some(91), sc: None, ipc: None,
+    row!("munmap", x64: Some(11), ia32: Some(91), sc: None, ipc: None,
         args: ["addr": Ptr, "length": UInt], ops: [], ret: Int),
-    row!("memfd_create", Memory, x64: Some(319), ia32: Some(356), sc: None, ipc: None,
+    row!("memfd_create", x64: Some(319), ia32: Some(356), sc: None, ipc: None,
         args: ["name": Path(0), "flags": MemfdFlags], ops: [path(0)], ret: Fd),
     // Any fd, for a traced command or pid.
-    row!("read", Io, x64: Some(0), ia32: Some(3), sc: None, ipc: None,
+    row!("read", x64: Some(0), ia32: Some(3), sc: None, ipc: None,
         args: ["fd": Fd, "buf": Buf(0), "count": UInt], ops: [data_out(1)], ret: Int),
-    row!("write", Io, x64: Some(1), ia32: Some(4), sc: None, ipc: None,
+    row!("write", x64: Some(1), ia32: Some(4), sc: None, ipc: None,
         args: ["fd": Fd, "buf": Buf(0), "count": UInt], ops: [data_in(1, 2)], ret: Int),
-    row!("close", Io, x64: Some(3), ia32: Some(6), sc: None, ipc: None,
+    row!("close", x64: Some(3), ia32: Some(6), sc: None, ipc: None,
         args: ["fd": Fd], ops: [], ret: Int),
 ];

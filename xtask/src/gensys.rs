@@ -1,0 +1,639 @@
+//! `cargo xtask gen-syscalls --kernel DIR`: writes `tracer/src/syscalls/generated.rs`, one row
+//! per x86_64 and ia32 system call, from the kernel's `arch/x86/entry/syscalls/syscall_64.tbl`
+//! and `syscall_32.tbl` (names and numbers) and tracer's own
+//! `tracer/src/syscalls/signatures.txt` (each call's arguments, return, strace classes and
+//! whether tracer traces it by default).
+//!
+//! The tables come from a kernel source tree: a checkout, a kernel.org tarball, or Debian's
+//! `linux-source-X.Y` package (`apt-get download linux-source-X.Y`, then unpack
+//! `/usr/src/linux-source-X.Y.tar.xz`). The generated file names the version it was made from
+//! (the tree's `Makefile`). Every table entry must have a signature and every signature a
+//! table entry, so a newer kernel's calls cannot be skipped silently.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::Ctx;
+use crate::util::say;
+
+const SIGNATURES: &str = "tracer/src/syscalls/signatures.txt";
+const OUTPUT: &str = "tracer/src/syscalls/generated.rs";
+
+/// One line of syscall_64.tbl or syscall_32.tbl.
+#[derive(Debug, PartialEq, Eq)]
+struct Entry {
+    nr: u16,
+    name: String,
+    /// The kernel function, e.g. `sys_newstat`; none for numbers the kernel never implemented.
+    func: Option<String>,
+}
+
+/// Reads a table, keeping the ABIs given (`common`/`64` for x86_64, `i386` for ia32; x32's
+/// numbers are not x86_64 numbers). The entry point is the last function column: for ia32,
+/// the compat function a 64-bit kernel runs (`compat_sys_socketcall`) where there is one.
+fn table(text: &str, abis: &[&str]) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default();
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.is_empty() {
+            continue;
+        }
+        if f.len() < 3 {
+            bail!(
+                "line {}: expected `<number> <abi> <name> [<entry point>]`",
+                i + 1
+            );
+        }
+        if !abis.contains(&f[1]) {
+            continue;
+        }
+        out.push(Entry {
+            nr: f[0]
+                .parse()
+                .with_context(|| format!("line {}: number {:?}", i + 1, f[0]))?,
+            name: f[2].to_string(),
+            func: f
+                .get(3..)
+                .and_then(|e| e.iter().rev().find(|c| c.contains("sys_")))
+                .map(|s| (*s).to_string()),
+        });
+    }
+    Ok(out)
+}
+
+/// Which ABI a signature line is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Only {
+    Both,
+    X64,
+    Ia32,
+}
+
+#[derive(Debug)]
+struct Signature {
+    ret: &'static str,
+    select: &'static str,
+    classes: Vec<&'static str>,
+    args: Vec<(String, Kind)>,
+}
+
+/// An argument kind in signatures.txt and the `Arg` it becomes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct Kind {
+    word: &'static str,
+    arg: &'static str,
+    /// A C string read from user memory at entry (paths, names).
+    string: bool,
+}
+
+const KINDS: &[Kind] = &[
+    Kind {
+        word: "int",
+        arg: "Int",
+        string: false,
+    },
+    Kind {
+        word: "uint",
+        arg: "U32",
+        string: false,
+    },
+    Kind {
+        word: "long",
+        arg: "Long",
+        string: false,
+    },
+    Kind {
+        word: "ulong",
+        arg: "UInt",
+        string: false,
+    },
+    Kind {
+        word: "hex",
+        arg: "Hex",
+        string: false,
+    },
+    Kind {
+        word: "ptr",
+        arg: "Ptr",
+        string: false,
+    },
+    Kind {
+        word: "fd",
+        arg: "Fd",
+        string: false,
+    },
+    Kind {
+        word: "dirfd",
+        arg: "DirFd",
+        string: false,
+    },
+    Kind {
+        word: "pid",
+        arg: "Pid",
+        string: false,
+    },
+    Kind {
+        word: "sig",
+        arg: "Signal",
+        string: false,
+    },
+    Kind {
+        word: "mode",
+        arg: "Mode",
+        string: false,
+    },
+    Kind {
+        word: "mknodmode",
+        arg: "MknodMode",
+        string: false,
+    },
+    Kind {
+        word: "atflags",
+        arg: "AtFlags",
+        string: false,
+    },
+    Kind {
+        word: "openflags",
+        arg: "OpenFlags",
+        string: false,
+    },
+    Kind {
+        word: "pipeflags",
+        arg: "PipeFlags",
+        string: false,
+    },
+    Kind {
+        word: "mmapprot",
+        arg: "MmapProt",
+        string: false,
+    },
+    Kind {
+        word: "mmapflags",
+        arg: "MmapFlags",
+        string: false,
+    },
+    Kind {
+        word: "memfdflags",
+        arg: "MemfdFlags",
+        string: false,
+    },
+    Kind {
+        word: "path",
+        arg: "Path",
+        string: true,
+    },
+];
+
+const RETS: &[(&str, &str)] = &[("int", "Int"), ("fd", "Fd"), ("hex", "Hex")];
+const SELECTS: &[(&str, &str)] = &[("always", "Always"), ("scoped", "Scoped"), ("-", "Never")];
+/// strace's trace classes (`-e trace=%file`...) and tracer's own `io`, as `class::` constants.
+const CLASSES: &[(&str, &str)] = &[
+    ("file", "FILE"),
+    ("process", "PROCESS"),
+    ("network", "NETWORK"),
+    ("signal", "SIGNAL"),
+    ("ipc", "IPC"),
+    ("desc", "DESC"),
+    ("memory", "MEMORY"),
+    ("creds", "CREDS"),
+    ("clock", "CLOCK"),
+    ("stat", "STAT"),
+    ("lstat", "LSTAT"),
+    ("fstat", "FSTAT"),
+    ("%stat", "STAT_LIKE"),
+    ("statfs", "STATFS"),
+    ("fstatfs", "FSTATFS"),
+    ("%statfs", "STATFS_LIKE"),
+    ("pure", "PURE"),
+    ("io", "IO"),
+];
+
+fn word(list: &[(&'static str, &'static str)], w: &str, what: &str) -> Result<&'static str> {
+    list.iter()
+        .find(|(k, _)| *k == w)
+        .map(|(_, v)| *v)
+        .with_context(|| format!("unknown {what} {w:?}"))
+}
+
+fn signatures(text: &str) -> Result<BTreeMap<(String, Only), Signature>> {
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = || format!("{SIGNATURES}:{}", i + 1);
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 4 {
+            bail!("{}: expected `NAME RET SELECT CLASSES [ARG:KIND...]`", at());
+        }
+        let (name, only) = match f[0].split_once('@') {
+            None => (f[0], Only::Both),
+            Some((n, "x86_64")) => (n, Only::X64),
+            Some((n, "ia32")) => (n, Only::Ia32),
+            Some((_, abi)) => bail!("{}: unknown ABI {abi:?}", at()),
+        };
+        let classes = if f[3] == "-" {
+            Vec::new()
+        } else {
+            f[3].split(',')
+                .map(|c| word(CLASSES, c, "class"))
+                .collect::<Result<_>>()
+                .with_context(at)?
+        };
+        let mut args = Vec::new();
+        for a in &f[4..] {
+            let (n, k) = a
+                .split_once(':')
+                .with_context(|| format!("{}: argument {a:?} is not NAME:KIND", at()))?;
+            let kind = KINDS
+                .iter()
+                .find(|x| x.word == k)
+                .with_context(|| format!("{}: unknown kind {k:?}", at()))?;
+            args.push((n.to_string(), *kind));
+        }
+        if args.len() > 6 {
+            bail!("{}: more than six arguments", at());
+        }
+        let sig = Signature {
+            ret: word(RETS, f[1], "return kind").with_context(at)?,
+            select: word(SELECTS, f[2], "selection").with_context(at)?,
+            classes,
+            args,
+        };
+        if out.insert((name.to_string(), only), sig).is_some() {
+            bail!("{}: {} twice", at(), f[0]);
+        }
+    }
+    Ok(out)
+}
+
+/// One generated row: a name, its numbers, its signature.
+#[derive(Debug)]
+struct Gen<'a> {
+    name: &'a str,
+    x64: Option<&'a Entry>,
+    ia32: Option<&'a Entry>,
+    sig: &'a Signature,
+}
+
+fn rows<'a>(
+    x64: &'a [Entry],
+    ia32: &'a [Entry],
+    sigs: &'a BTreeMap<(String, Only), Signature>,
+) -> Result<Vec<Gen<'a>>> {
+    let mut names: Vec<&str> = Vec::new();
+    for e in x64.iter().chain(ia32) {
+        if !names.contains(&e.name.as_str()) {
+            names.push(&e.name);
+        }
+    }
+    let mut used = BTreeSet::new();
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for name in names {
+        let x = x64.iter().find(|e| e.name == name);
+        let i = ia32.iter().find(|e| e.name == name);
+        let mut get = |only: Only| {
+            let key = (name.to_string(), only);
+            let s = sigs.get(&key);
+            if s.is_some() {
+                used.insert(key);
+            }
+            s
+        };
+        let both = get(Only::Both);
+        let (sx, si) = (get(Only::X64), get(Only::Ia32));
+        // Separate rows where the ABIs' signatures differ (ia32's old_mmap, old_select).
+        if (x.is_some() && sx.is_some()) || (i.is_some() && si.is_some()) {
+            for (e, s, abi) in [(x, sx.or(both), "x86_64"), (i, si.or(both), "ia32")] {
+                let Some(e) = e else { continue };
+                let Some(sig) = s else {
+                    missing.push(format!("{name} ({abi})"));
+                    continue;
+                };
+                let (x64, ia32) = if abi == "x86_64" {
+                    (Some(e), None)
+                } else {
+                    (None, Some(e))
+                };
+                out.push(Gen {
+                    name,
+                    x64,
+                    ia32,
+                    sig,
+                });
+            }
+        } else {
+            match both {
+                Some(sig) => out.push(Gen {
+                    name,
+                    x64: x,
+                    ia32: i,
+                    sig,
+                }),
+                None => missing.push(name.to_string()),
+            }
+        }
+    }
+    if !missing.is_empty() {
+        bail!(
+            "{SIGNATURES} has no signature for: {} (add a line for each)",
+            missing.join(", ")
+        );
+    }
+    let unused: Vec<String> = sigs
+        .keys()
+        .filter(|k| !used.contains(*k))
+        .map(|(n, _)| n.clone())
+        .collect();
+    if !unused.is_empty() {
+        bail!(
+            "{SIGNATURES} has signatures the tables do not know: {}",
+            unused.join(", ")
+        );
+    }
+    Ok(out)
+}
+
+fn render(
+    rows: &[Gen<'_>],
+    sources: &BTreeMap<String, Vec<String>>,
+    version: &str,
+    digest: u64,
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "// @generated by `cargo xtask gen-syscalls` from Linux {version}'s\n\
+         // arch/x86/entry/syscalls/syscall_64.tbl and syscall_32.tbl (names, numbers, entry points)\n\
+         // and tracer/src/syscalls/signatures.txt (arguments, returns, classes, default selection).\n\
+         // Do not edit: change signatures.txt and run the generator again.\n\
+         \n\
+         use super::gen_prelude::*;\n\
+         \n\
+         /// Linux version of the tables these rows come from.\n\
+         pub const KERNEL: &str = \"{version}\";\n\
+         /// FNV-1a of signatures.txt when this file was generated (a test compares it).\n\
+         #[cfg(test)]\n\
+         pub const SIGNATURES_DIGEST: u64 = {digest:#018x};\n\
+         \n\
+         #[rustfmt::skip]\n\
+         pub static GENERATED: &[Row] = &["
+    );
+    for r in rows {
+        let num = |e: Option<&Entry>| e.map_or("None".to_string(), |e| format!("Some({})", e.nr));
+        let entry = |e: Option<&Entry>| {
+            e.and_then(|e| e.func.as_deref())
+                .map_or("None".to_string(), |n| format!("Some({n:?})"))
+        };
+        let source = |e: Option<&Entry>| {
+            e.and_then(|e| source_of(sources, e.func.as_deref()?))
+                .map_or("None".to_string(), |f| format!("Some({f:?})"))
+        };
+        let classes = if r.sig.classes.is_empty() {
+            "0".to_string()
+        } else {
+            r.sig.classes.join(" | ")
+        };
+        let mut ops = Vec::new();
+        let args: Vec<String> = r
+            .sig
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, (n, k))| {
+                if k.string {
+                    ops.push(format!("path({i})"));
+                    format!("({n:?}, {}({}))", k.arg, ops.len() - 1)
+                } else {
+                    format!("({n:?}, {})", k.arg)
+                }
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "    call({:?}, {}, {}, [{}, {}], [{}, {}], {classes}, {}, Ret::{}, &[{}], &[{}]),",
+            r.name,
+            num(r.x64),
+            num(r.ia32),
+            entry(r.x64),
+            entry(r.ia32),
+            source(r.x64),
+            source(r.ia32),
+            r.sig.select,
+            r.sig.ret,
+            args.join(", "),
+            ops.join(", "),
+        );
+    }
+    s.push_str("];\n");
+    s
+}
+
+/// Where each entry point is defined: `sys_NAME` for `SYSCALL_DEFINEn(NAME, ...)` and
+/// `compat_sys_NAME` for `COMPAT_SYSCALL_DEFINEn(NAME, ...)`, in every `.c` file of the tree
+/// outside other architectures' directories. Where a name is defined in more than one file
+/// (mm/nommu.c repeats mm/'s calls for kernels without an MMU), the files are kept in order and
+/// [`source_of`] picks.
+fn sources(kernel: &Path) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut stack = vec![kernel.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let e = e?;
+            let p = e.path();
+            let rel = p
+                .strip_prefix(kernel)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .into_owned();
+            if e.file_type()?.is_dir() {
+                // arch/x86/um is User-Mode Linux's, not the x86 kernel's.
+                let other_arch = rel.starts_with("arch/")
+                    && rel != "arch/x86"
+                    && (!rel.starts_with("arch/x86/") || rel.starts_with("arch/x86/um"));
+                if !other_arch && !rel.starts_with("tools") && !rel.starts_with("Documentation") {
+                    stack.push(p);
+                }
+                continue;
+            }
+            if p.extension().is_none_or(|x| x != "c") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            // SYSCALL32_DEFINEn is COMPAT_SYSCALL_DEFINEn on a 64-bit kernel (signal_32.c,
+            // fanotify_user.c).
+            for (at, m) in text
+                .match_indices("SYSCALL_DEFINE")
+                .chain(text.match_indices("SYSCALL32_DEFINE"))
+            {
+                let rest = &text[at + m.len()..];
+                let Some(rest) = rest.strip_prefix(|c: char| c.is_ascii_digit()) else {
+                    continue;
+                };
+                let Some(rest) = rest.strip_prefix('(') else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                if text[line_start..at].trim_start().starts_with('#') {
+                    continue;
+                }
+                let key = if text[..at].ends_with("COMPAT_") || m.contains("32") {
+                    format!("compat_sys_{name}")
+                } else {
+                    format!("sys_{name}")
+                };
+                let files = out.entry(key).or_default();
+                if !files.contains(&rel) {
+                    files.push(rel.clone());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The file that defines `entry` on an x86 kernel with an MMU.
+fn source_of<'a>(sources: &'a BTreeMap<String, Vec<String>>, entry: &str) -> Option<&'a str> {
+    let files = sources.get(entry)?;
+    files
+        .iter()
+        .find(|f| f.as_str() != "mm/nommu.c")
+        .or(files.first())
+        .map(String::as_str)
+}
+
+/// FNV-1a, 64 bits: the same function as the tracer test that checks the digest.
+pub fn fnv1a(data: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in data {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The tree's version, from the top of its Makefile (`VERSION = 7`, `PATCHLEVEL = 2`...).
+fn version(kernel: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(kernel.join("Makefile"))
+        .with_context(|| format!("{}: no kernel Makefile", kernel.display()))?;
+    let field = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k)?.trim().strip_prefix('=').map(str::trim))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (v, p, s) = (field("VERSION"), field("PATCHLEVEL"), field("SUBLEVEL"));
+    if v.is_empty() || p.is_empty() {
+        bail!("{}: Makefile has no VERSION/PATCHLEVEL", kernel.display());
+    }
+    Ok(if s.is_empty() || s == "0" {
+        format!("{v}.{p}")
+    } else {
+        format!("{v}.{p}.{s}")
+    })
+}
+
+pub fn generate(ctx: &Ctx, kernel: &Path) -> Result<()> {
+    let dir = kernel.join("arch/x86/entry/syscalls");
+    let read =
+        |p: &Path| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()));
+    let x64 =
+        table(&read(&dir.join("syscall_64.tbl"))?, &["common", "64"]).context("syscall_64.tbl")?;
+    let ia32 = table(&read(&dir.join("syscall_32.tbl"))?, &["i386"]).context("syscall_32.tbl")?;
+    let sig_text = read(&ctx.root.join(SIGNATURES))?;
+    let sigs = signatures(&sig_text)?;
+    let rows = rows(&x64, &ia32, &sigs)?;
+    let version = version(kernel)?;
+    let sources = sources(kernel)?;
+    let unfound: Vec<&str> = x64
+        .iter()
+        .chain(&ia32)
+        .filter_map(|e| e.func.as_deref())
+        .filter(|e| *e != "sys_ni_syscall" && source_of(&sources, e).is_none())
+        .collect();
+    if !unfound.is_empty() {
+        say(&format!(
+            "no SYSCALL_DEFINE found for: {}",
+            unfound.join(" ")
+        ));
+    }
+    let out = render(&rows, &sources, &version, fnv1a(sig_text.as_bytes()));
+    std::fs::write(ctx.root.join(OUTPUT), out).with_context(|| format!("writing {OUTPUT}"))?;
+    say(&format!(
+        "wrote {OUTPUT}: {} rows from Linux {version} ({} x86_64 and {} ia32 numbers)",
+        rows.len(),
+        x64.len(),
+        ia32.len()
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_keep_only_the_asked_abis() {
+        let t = "# c\n0\tcommon\tread\tsys_read\n512\tx32\trt_sigaction\tcompat\n134\t64\tuselib\n";
+        let e = table(t, &["common", "64"]).unwrap();
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[1].func, None);
+        assert!(table("7 common", &["common"]).is_err());
+    }
+
+    #[test]
+    fn per_abi_signatures_make_separate_rows() {
+        let x = table("9 common mmap sys_mmap\n", &["common"]).unwrap();
+        let i = table(
+            "90 i386 mmap sys_old_mmap\n192 i386 mmap2 sys_mmap_pgoff\n",
+            &["i386"],
+        )
+        .unwrap();
+        let sigs = signatures(
+            "mmap hex always memory addr:ptr len:ulong\nmmap@ia32 hex always memory arg:ptr\n\
+             mmap2 hex always memory addr:ptr",
+        )
+        .unwrap();
+        let r = rows(&x, &i, &sigs).unwrap();
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].sig.args.len(), 2);
+        assert!(r[0].ia32.is_none());
+        assert_eq!(r[1].sig.args.len(), 1);
+        let mut src = BTreeMap::new();
+        src.insert(
+            "sys_old_mmap".to_string(),
+            vec!["mm/nommu.c".to_string(), "mm/mmap.c".to_string()],
+        );
+        let out = render(&r, &src, "7.2", 1);
+        assert!(
+            out.contains("call(\"mmap\", None, Some(90), [None, Some(\"sys_old_mmap\")], [None, Some(\"mm/mmap.c\")]"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn missing_and_unknown_signatures_are_errors() {
+        let x = table(
+            "0 common read sys_read\n1 common write sys_write\n",
+            &["common"],
+        )
+        .unwrap();
+        let sigs = signatures("read int scoped desc fd:fd\nfoo int - -\n").unwrap();
+        let e = rows(&x, &[], &sigs).unwrap_err().to_string();
+        assert!(e.contains("write"), "{e}");
+        assert!(signatures("read int scoped nope fd:fd").is_err());
+        assert!(signatures("read int scoped - fd:what").is_err());
+    }
+}
