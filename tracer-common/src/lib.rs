@@ -157,7 +157,8 @@ pub struct Config {
     /// BTF at start-up (all zero when it has none: the op then copies nothing).
     pub files: FileOffsets,
     /// The thread that spawns the traced command: its new processes enter `TRACKED` as
-    /// `TRACK_AWAIT_EXEC` and are traced from the first instruction of the new program.
+    /// `TRACK_AWAIT_EXEC` and are traced from the `execve` that starts the new program (its
+    /// entry, as strace shows it) on.
     pub spawn_tid: u32,
     /// Records are written without waking the reader until this many bytes wait in the ring
     /// buffer (0: the kernel's default, a wake-up whenever the reader has caught up). The reader
@@ -195,6 +196,12 @@ pub struct FileId {
 /// `TRACKED` values.
 pub const TRACK_ON: u32 = 1;
 pub const TRACK_AWAIT_EXEC: u32 = 2;
+
+/// x86_64 `execve` and `execveat` (arch/x86/entry/syscalls/syscall_64.tbl): the calls of a
+/// `TRACK_AWAIT_EXEC` process whose entries are recorded. tracer, a 64-bit program, spawns
+/// the command, so its first exec is an x86_64 call.
+pub const X86_64_EXECVE: u64 = 59;
+pub const X86_64_EXECVEAT: u64 = 322;
 
 /// Start of every ring buffer record.
 #[repr(C)]

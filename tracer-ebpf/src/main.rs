@@ -46,7 +46,7 @@ use tracer_common::{
     SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
     SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec,
     TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
-    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
+    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
 };
 
 #[map]
@@ -221,6 +221,18 @@ pub(crate) fn in_scope(cfg: &Config, tgid: u32) -> bool {
     true
 }
 
+/// The entry of the `execve` that starts the spawned command (its process still awaits its
+/// exec): recorded so that the command's first line is its `execve` with its arguments, as
+/// strace shows it. The exit is recorded because the exec has made the process tracked by
+/// then; a failed exec leaves only this entry, and tracer reports the spawn's error.
+#[inline(always)]
+fn starts_command(cfg: &Config, tgid: u32, nr: u64) -> bool {
+    cfg.scope == SCOPE_TRACKED
+        && (nr == X86_64_EXECVE || nr == X86_64_EXECVEAT)
+        // SAFETY: the value is a plain u32, copied out at once.
+        && unsafe { TRACKED.get(&tgid) }.is_some_and(|v| *v == TRACK_AWAIT_EXEC)
+}
+
 /// `a[i]` written as branches: the verifier cannot bound an index computed with `%`.
 #[inline(always)]
 fn pick(a: &[u64; 6], i: u8) -> u64 {
@@ -319,7 +331,7 @@ fn resolve(
     if !x64 && !ia32 {
         return None;
     }
-    if !in_scope(cfg, tgid) {
+    if !in_scope(cfg, tgid) && !(nr_given && starts_command(cfg, tgid, u64::from(nr))) {
         return None;
     }
     let st_ptr = STATE.get_ptr_mut(0)?;

@@ -169,6 +169,23 @@ impl Signals {
     }
 }
 
+/// The file the command names: itself when it has a slash, else the first executable of that
+/// name in `PATH` (as execvp and strace search). tracer execs this path once, so that the
+/// command's first traced call is the one `execve` that starts it, not the failed tries of a
+/// search done in the child.
+fn resolve(prog: &str) -> Result<std::path::PathBuf> {
+    if prog.contains('/') {
+        return Ok(prog.into());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(prog))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+        .with_context(|| format!("cannot execute {}: not found in PATH", escape::str(prog)))
+}
+
 /// Whether tracer runs in its terminal's foreground process group (Ctrl-C reaches it and its
 /// command alike).
 fn in_foreground() -> bool {
@@ -367,8 +384,8 @@ impl Source {
         let Some((prog, rest)) = command.split_first() else {
             return Ok((exit_rx, None));
         };
-        let mut cmd = Command::new(prog);
-        cmd.args(rest);
+        let mut cmd = Command::new(resolve(prog)?);
+        cmd.arg0(prog).args(rest);
         if let Some(user) = Invoker::from_env() {
             user.apply(&mut cmd);
         }

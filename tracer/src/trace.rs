@@ -340,8 +340,13 @@ impl Joiner {
     }
 
     /// An exit whose enter was not seen (tracing started during the call, or it was lost).
+    /// A new process's or thread's return from the fork-like call that made it is no call of
+    /// its own (strace shows none): its parent's call and the fork record tell it.
     fn exit_only(&mut self, hdr: &RecordHeader, body: &SyscallExit) -> Option<Call> {
         let row = self.row(body.row)?;
+        if body.ret == 0 && row.returns_twice() {
+            return None;
+        }
         Some(Call::bare(hdr, row, body.nr, body.table, body.flags))
     }
 

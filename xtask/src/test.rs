@@ -40,8 +40,9 @@ const STEPS: &[Step] = &[
 pub fn test(ctx: &Ctx) -> Result<()> {
     let tc = toolchain::ensure(ctx)?;
     // gcc-multilib builds the 32-bit test program; tmux is the terminal the live UI's
-    // end-to-end test runs in.
-    apt::ensure_packages(ctx, &["gcc-multilib", "tmux"])?;
+    // end-to-end test runs in; strace and python3 run the comparison with strace
+    // (tracer/tests/strace_compare.rs).
+    apt::ensure_packages(ctx, &["gcc-multilib", "tmux", "strace", "python3"])?;
     let obj = ebpf::build(&ctx.root, &tc)?;
     let mut passed = Vec::new();
     for step in STEPS {

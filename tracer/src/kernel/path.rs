@@ -247,15 +247,26 @@ fn proto_op(syscall: &str, family: Option<&SockAddr>) -> Option<&'static str> {
     }
 }
 
-/// The wrapper the syscall table calls (`__x64_sys_bind`), as named in this kernel.
+/// The wrapper the syscall table calls (`__x64_sys_bind`), as named in this kernel: the
+/// tables' entry point with the ABI's prefix (arch/x86/include/asm/syscall_wrapper.h), which
+/// is not always the call's name (`stat` is `__x64_sys_newstat`), then the name itself.
 fn wrapper(k: &Ksyms, abi: Abi, name: &str) -> Option<String> {
-    let candidates: Vec<String> = match abi {
-        Abi::X86_64 => vec![format!("__x64_sys_{name}")],
-        Abi::Ia32 => vec![
-            format!("__ia32_compat_sys_{name}"),
-            format!("__ia32_sys_{name}"),
-        ],
+    let entry = crate::syscalls::ROWS
+        .iter()
+        .filter(|r| r.name == name)
+        .find_map(|r| r.entry[usize::from(abi == Abi::Ia32)]);
+    let prefix = match abi {
+        Abi::X86_64 => "__x64_",
+        Abi::Ia32 => "__ia32_",
     };
+    let mut candidates: Vec<String> = entry.map(|e| format!("{prefix}{e}")).into_iter().collect();
+    match abi {
+        Abi::X86_64 => candidates.push(format!("__x64_sys_{name}")),
+        Abi::Ia32 => {
+            candidates.push(format!("__ia32_compat_sys_{name}"));
+            candidates.push(format!("__ia32_sys_{name}"));
+        }
+    }
     candidates.into_iter().find(|c| k.has(c))
 }
 
@@ -448,5 +459,30 @@ ffffffff81000a00 T unix_bind
         assert_eq!(sys_bind.args, [("fd", 3), ("addrlen", 1)]);
         assert_eq!(sys_bind.mech, Some("kprobe"));
         assert!(!steps[3].observed, "x64_sys_call is inferred");
+    }
+
+    #[test]
+    fn the_table_wrapper_is_the_entry_point_not_the_name() {
+        let k = Ksyms::parse(
+            "ffffffff81000000 T __x64_sys_newstat\nffffffff81000100 T __ia32_compat_sys_newstat\n\
+             ffffffff81000200 T __ia32_sys_ia32_pread64\n",
+        );
+        assert_eq!(
+            wrapper(&k, Abi::X86_64, "stat").as_deref(),
+            Some("__x64_sys_newstat")
+        );
+        assert_eq!(
+            wrapper(&k, Abi::Ia32, "stat").as_deref(),
+            Some("__ia32_compat_sys_newstat")
+        );
+        assert_eq!(
+            wrapper(&k, Abi::Ia32, "pread64").as_deref(),
+            Some("__ia32_sys_ia32_pread64")
+        );
+        assert_eq!(
+            wrapper(&k, Abi::X86_64, "pread64"),
+            None,
+            "not in these symbols"
+        );
     }
 }

@@ -46,6 +46,13 @@ pub fn wanted_names() -> BTreeSet<String> {
         for prefix in ["__x64_sys_", "__ia32_sys_", "__ia32_compat_sys_"] {
             names.insert(format!("{prefix}{}", row.name));
         }
+        // The tables' entry points, which the journey names first (`__x64_sys_newstat`).
+        if let Some(e) = row.entry[0] {
+            names.insert(format!("__x64_{e}"));
+        }
+        if let Some(e) = row.entry[1] {
+            names.insert(format!("__ia32_{e}"));
+        }
     }
     names
 }

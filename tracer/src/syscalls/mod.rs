@@ -333,6 +333,12 @@ pub struct Row {
 }
 
 impl Row {
+    /// Whether the call returns in a new task too (0 there): fork, vfork, clone, clone3
+    /// (kernel/fork.c; the child starts in `ret_from_fork` with rax = 0).
+    pub fn returns_twice(&self) -> bool {
+        matches!(self.name, "fork" | "vfork" | "clone" | "clone3")
+    }
+
     /// The kernel-side spec of this row for one table.
     pub fn spec(&self, index: usize, table: u8, filtered: bool) -> SyscallSpec {
         let abi = if table == TABLE_X86_64 {
