@@ -285,16 +285,15 @@ impl Writer {
         s.push(')');
         match call.ret {
             Some(ret) => {
-                match errno_of(ret) {
-                    Some(e) => s.push_str(&format!(
+                if let Some(e) = errno_of(ret) {
+                    s.push_str(&format!(
                         " = -1 {} ({})",
                         flags::errno(e),
                         nix::errno::Errno::from_raw(e).desc()
-                    )),
-                    None if call.row.ret == crate::syscalls::Ret::Hex => {
-                        s.push_str(&format!(" = {ret:#x}"));
-                    }
-                    None => s.push_str(&format!(" = {ret}")),
+                    ));
+                } else {
+                    s.push_str(" = ");
+                    s.push_str(&crate::decode::ret_text(call.row, &call.args, ret));
                 }
                 if let Some(d) = call.dur_ns() {
                     s.push_str(&format!(
@@ -304,6 +303,8 @@ impl Writer {
                     ));
                 }
             }
+            // strace: `exit_group(0) = ?`; a call cut off by the end of the trace is unfinished.
+            None if call.row.never_returns() => s.push_str(" = ?"),
             None => s.push_str(" = ? <unfinished>"),
         }
         let mk = markers(call.flags);

@@ -319,3 +319,178 @@ fn an_eventfd() {
 fn a_fifo_opened_by_reader_and_writer() {
     python("fifo");
 }
+
+/// A C program making the calls that shape a descriptor's life, with the arguments strace
+/// names (flags, commands, clocks, whence...).
+const DESCRIPTORS_C: &str = r#"#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <sys/signalfd.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+    int fd = open("x", O_CREAT|O_WRONLY|O_TRUNC, 0644);
+    int fd2 = openat(AT_FDCWD, "x", O_RDONLY|O_NONBLOCK);
+    dup(fd); dup2(fd, 10); dup3(fd, 11, O_CLOEXEC);
+    fcntl(fd, F_GETFL); fcntl(fd, F_SETFL, O_NONBLOCK|O_APPEND); fcntl(fd, F_GETFD); fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fcntl(fd, F_DUPFD_CLOEXEC, 20); fcntl(fd, F_DUPFD, 30);
+    int p[2]; pipe2(p, O_NONBLOCK); fcntl(p[0], F_SETPIPE_SZ, 65536); fcntl(p[0], F_GETPIPE_SZ);
+    int n; ioctl(p[0], FIONREAD, &n); int one = 1; ioctl(p[0], FIONBIO, &one);
+    int efd = eventfd(3, EFD_CLOEXEC|EFD_NONBLOCK);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN|EPOLLET, .data.u64 = 7};
+    epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev);
+    struct epoll_event out[4]; epoll_wait(ep, out, 4, 0); epoll_pwait(ep, out, 4, 0, NULL);
+    epoll_ctl(ep, EPOLL_CTL_DEL, efd, NULL);
+    int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC|TFD_NONBLOCK);
+    struct itimerspec its = {{0,0},{1,500}}; timerfd_settime(tfd, 0, &its, NULL);
+    sigset_t ss; sigemptyset(&ss); sigaddset(&ss, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &ss, NULL); int sfd = signalfd(-1, &ss, SFD_CLOEXEC);
+    sigprocmask(SIG_SETMASK, NULL, &ss);
+    int in = inotify_init1(IN_NONBLOCK);
+    struct pollfd pf[2] = {{p[0], POLLIN, 0}, {efd, POLLIN|POLLOUT, 0}}; poll(pf, 2, 0);
+    write(p[1], "hi", 2); poll(pf, 2, 0);
+    access("x", R_OK|W_OK); faccessat(AT_FDCWD, "x", F_OK, AT_EACCESS);
+    lseek(fd, 0, SEEK_END);
+    void *m = mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+    mprotect(m, 4096, PROT_READ); madvise(m, 4096, MADV_DONTNEED); msync(m, 4096, MS_SYNC);
+    m = mremap(m, 4096, 8192, MREMAP_MAYMOVE);
+    struct rlimit rl; prlimit(0, RLIMIT_NOFILE, NULL, &rl);
+    syscall(SYS_close_range, 40, ~0U, 0);
+    int st; pid_t c = fork(); if (c == 0) _exit(3); wait4(c, &st, 0, NULL); waitpid(-1, &st, WNOHANG);
+    int fd3 = creat("y", 0600); unlink("y");
+    splice(p[0], NULL, fd, NULL, 2, SPLICE_F_NONBLOCK);
+    kill(getpid(), 0);
+    return 0;
+}
+"#;
+
+/// The calls whose every argument and return tracer decodes as strace does (the structures in
+/// user memory behind epoll_ctl, poll, rt_sigprocmask, prlimit64, wait4, ioctl and
+/// timerfd_settime and signalfd4 are not in this list yet: issue 16).
+const DECODED_AS_STRACE: &[&str] = &[
+    "openat",
+    "dup",
+    "dup2",
+    "dup3",
+    "fcntl",
+    "pipe2",
+    "eventfd2",
+    "epoll_create1",
+    "timerfd_create",
+    "inotify_init1",
+    "access",
+    "faccessat2",
+    "lseek",
+    "mmap",
+    "mprotect",
+    "madvise",
+    "msync",
+    "mremap",
+    "close_range",
+    "creat",
+    "unlink",
+    "splice",
+    "getpid",
+    "kill",
+    "write",
+    "exit_group",
+];
+
+/// `name(args) = ret` per thread, of the calls in `names`, from strace's lines (complete ones)
+/// and from tracer's text lines (the call starts at column 40: time, pid, comm).
+fn texts(text: &str, names: &[&str], strace: bool) -> BTreeMap<u64, Vec<String>> {
+    let mut out: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for l in text.lines() {
+        let (tid, call) = if strace {
+            let Some((tid, rest)) = l.split_once(' ') else {
+                continue;
+            };
+            (tid.trim(), rest.trim_start().to_string())
+        } else {
+            if l.len() < 40 || l.starts_with('#') {
+                continue;
+            }
+            // Drop the duration; tracer writes modes as 0o644 where strace writes 0644
+            // (docs/trace-format.md).
+            let call = l[40..].rsplit_once(" <").map_or(&l[40..], |(c, _)| c);
+            (l[16..23].trim(), call.replace(", 0o", ", 0"))
+        };
+        let Ok(tid) = tid.parse::<u64>() else {
+            continue;
+        };
+        let name = call.split('(').next().unwrap_or_default();
+        if !names.contains(&name) || call.contains("<unfinished") || call.contains("resumed>") {
+            continue;
+        }
+        // strace pads before ` = ` to a column.
+        let call = match call.rfind(") ") {
+            Some(at) => format!("{}) {}", &call[..at], call[at + 2..].trim_start()),
+            None => call,
+        };
+        out.entry(tid).or_default().push(call);
+    }
+    out
+}
+
+#[test]
+fn descriptor_calls_are_decoded_as_strace_decodes_them() {
+    require_root();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.c"), DESCRIPTORS_C).unwrap();
+    let cc = Command::new("gcc")
+        .args(["-O0", "-o", "d", "d.c"])
+        .current_dir(dir.path())
+        .status()
+        .expect("gcc");
+    assert!(cc.success());
+    let (st, tr) = (dir.path().join("strace.txt"), dir.path().join("trace.txt"));
+    let out = Command::new(TRACER)
+        .args(["record", "-e", "all", "--format", "text", "-o"])
+        .arg(&tr)
+        .args(["--", "strace", "-f", "-qq", "-o"])
+        .arg(&st)
+        .args(["--", "./d"])
+        .current_dir(dir.path())
+        .output()
+        .expect("running tracer");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = texts(
+        &std::fs::read_to_string(&st).unwrap(),
+        DECODED_AS_STRACE,
+        true,
+    );
+    let got = texts(
+        &std::fs::read_to_string(&tr).unwrap(),
+        DECODED_AS_STRACE,
+        false,
+    );
+    let mut n = 0;
+    for (tid, w) in &want {
+        let g = got.get(tid).cloned().unwrap_or_default();
+        // Before its exec the program's process was strace's child: compare from the exec on.
+        let g = &g[g.len().saturating_sub(w.len())..];
+        assert_eq!(w.len(), g.len(), "thread {tid}");
+        for (a, b) in w.iter().zip(g) {
+            assert_eq!(a, b, "thread {tid}: strace and tracer differ");
+            n += 1;
+        }
+    }
+    assert!(n > 30, "only {n} calls compared");
+    eprintln!("{n} calls decoded alike");
+}

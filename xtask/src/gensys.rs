@@ -78,7 +78,72 @@ struct Signature {
     ret: &'static str,
     select: &'static str,
     classes: Vec<&'static str>,
-    args: Vec<(String, Kind)>,
+    args: Vec<(String, Kind, Shape)>,
+}
+
+/// How an argument is shown beyond its kind: `=name:kind` as `name=value` (clone), and
+/// `name:kind?I&MASK` only when `args[I] & MASK != 0` (open's mode).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Shape {
+    labeled: bool,
+    only_if: Option<(u8, u64)>,
+}
+
+impl Shape {
+    /// The `Arg` expression around `inner`.
+    fn wrap(&self, inner: String) -> String {
+        let inner = match self.only_if {
+            Some((arg, mask)) => format!("If {{ arg: {arg}, mask: {mask:#x}, kind: &{inner} }}"),
+            None => inner,
+        };
+        if self.labeled {
+            format!("Labeled(&{inner})")
+        } else {
+            inner
+        }
+    }
+}
+
+/// `NAME:KIND`, `=NAME:KIND` or `NAME:KIND?I&MASK` (MASK in hex with 0x, octal with 0o, or
+/// decimal).
+fn parse_arg(text: &str) -> Result<(String, Kind, Shape)> {
+    let (name, kind) = text
+        .split_once(':')
+        .with_context(|| format!("argument {text:?} is not NAME:KIND"))?;
+    let (labeled, name) = match name.strip_prefix('=') {
+        Some(n) => (true, n),
+        None => (false, name),
+    };
+    let (kind, only_if) = match kind.split_once('?') {
+        None => (kind, None),
+        Some((kind, cond)) => {
+            let (index, mask) = cond
+                .split_once('&')
+                .with_context(|| format!("{text:?}: the condition is not I&MASK"))?;
+            let mask = if let Some(h) = mask.strip_prefix("0x") {
+                u64::from_str_radix(h, 16)
+            } else if let Some(o) = mask.strip_prefix("0o") {
+                u64::from_str_radix(o, 8)
+            } else {
+                mask.parse()
+            }
+            .with_context(|| format!("{text:?}: mask {mask:?}"))?;
+            (
+                kind,
+                Some((
+                    index
+                        .parse()
+                        .with_context(|| format!("{text:?}: index {index:?}"))?,
+                    mask,
+                )),
+            )
+        }
+    };
+    let found = KINDS
+        .iter()
+        .find(|x| x.word == kind)
+        .with_context(|| format!("unknown kind {kind:?}"))?;
+    Ok((name.to_string(), *found, Shape { labeled, only_if }))
 }
 
 /// An argument kind in signatures.txt and the `Arg` it becomes.
@@ -91,104 +156,70 @@ struct Kind {
 }
 
 const KINDS: &[Kind] = &[
-    Kind {
-        word: "int",
-        arg: "Int",
-        string: false,
-    },
-    Kind {
-        word: "uint",
-        arg: "U32",
-        string: false,
-    },
-    Kind {
-        word: "long",
-        arg: "Long",
-        string: false,
-    },
-    Kind {
-        word: "ulong",
-        arg: "UInt",
-        string: false,
-    },
-    Kind {
-        word: "hex",
-        arg: "Hex",
-        string: false,
-    },
-    Kind {
-        word: "ptr",
-        arg: "Ptr",
-        string: false,
-    },
-    Kind {
-        word: "fd",
-        arg: "Fd",
-        string: false,
-    },
-    Kind {
-        word: "dirfd",
-        arg: "DirFd",
-        string: false,
-    },
-    Kind {
-        word: "pid",
-        arg: "Pid",
-        string: false,
-    },
-    Kind {
-        word: "sig",
-        arg: "Signal",
-        string: false,
-    },
-    Kind {
-        word: "mode",
-        arg: "Mode",
-        string: false,
-    },
-    Kind {
-        word: "mknodmode",
-        arg: "MknodMode",
-        string: false,
-    },
-    Kind {
-        word: "atflags",
-        arg: "AtFlags",
-        string: false,
-    },
-    Kind {
-        word: "openflags",
-        arg: "OpenFlags",
-        string: false,
-    },
-    Kind {
-        word: "pipeflags",
-        arg: "PipeFlags",
-        string: false,
-    },
-    Kind {
-        word: "mmapprot",
-        arg: "MmapProt",
-        string: false,
-    },
-    Kind {
-        word: "mmapflags",
-        arg: "MmapFlags",
-        string: false,
-    },
-    Kind {
-        word: "memfdflags",
-        arg: "MemfdFlags",
-        string: false,
-    },
+    k("int", "Int"),
+    k("uint", "U32"),
+    k("long", "Long"),
+    k("ulong", "UInt"),
+    k("hex", "Hex"),
+    k("ptr", "Ptr"),
+    k("fd", "Fd"),
+    k("dirfd", "DirFd"),
+    k("pid", "Pid"),
+    k("sig", "Signal"),
+    k("mode", "Mode"),
+    k("mknodmode", "MknodMode"),
+    k("atflags", "Const(Consts::AtFlags)"),
+    k("unlinkflags", "AtFlags"),
+    k("openflags", "OpenFlags"),
+    k("pipeflags", "PipeFlags"),
+    k("mmapprot", "MmapProt"),
+    k("mmapflags", "MmapFlags"),
+    k("memfdflags", "MemfdFlags"),
+    k("fcntlarg", "FcntlValue"),
     Kind {
         word: "path",
         arg: "Path",
         string: true,
     },
+    k("accessmode", "Const(Consts::AccessMode)"),
+    k("accessatflags", "Const(Consts::AccessAtFlags)"),
+    k("whence", "Const(Consts::Whence)"),
+    k("madvise", "Const(Consts::Madvise)"),
+    k("msyncflags", "Const(Consts::MsyncFlags)"),
+    k("mremapflags", "Const(Consts::MremapFlags)"),
+    k("rlimit", "Const(Consts::Rlimit)"),
+    k("closerangeflags", "Const(Consts::CloseRangeFlags)"),
+    k("waitoptions", "Const(Consts::WaitOptions)"),
+    k("spliceflags", "Const(Consts::SpliceFlags)"),
+    k("efdflags", "Const(Consts::EventfdFlags)"),
+    k("epollflags", "Const(Consts::EpollFlags)"),
+    k("tfdflags", "Const(Consts::TimerfdFlags)"),
+    k("tfdsetflags", "Const(Consts::TimerfdSetFlags)"),
+    k("sfdflags", "Const(Consts::SignalfdFlags)"),
+    k("inflags", "Const(Consts::InotifyFlags)"),
+    k("dup3flags", "Const(Consts::Dup3Flags)"),
+    k("clockid", "Const(Consts::ClockId)"),
+    k("epollop", "Const(Consts::EpollOp)"),
+    k("sighow", "Const(Consts::SigHow)"),
+    k("ioctlcmd", "Const(Consts::IoctlCmd)"),
+    k("fcntlcmd", "Const(Consts::FcntlCmd)"),
+    k("cloneflags", "Const(Consts::CloneFlags)"),
 ];
 
-const RETS: &[(&str, &str)] = &[("int", "Int"), ("fd", "Fd"), ("hex", "Hex")];
+const fn k(word: &'static str, arg: &'static str) -> Kind {
+    Kind {
+        word,
+        arg,
+        string: false,
+    }
+}
+
+const RETS: &[(&str, &str)] = &[
+    ("int", "Int"),
+    ("fd", "Fd"),
+    ("hex", "Hex"),
+    ("fcntl", "Fcntl"),
+];
 const SELECTS: &[(&str, &str)] = &[("always", "Always"), ("scoped", "Scoped"), ("-", "Never")];
 /// strace's trace classes (`-e trace=%file`...) and tracer's own `io`, as `class::` constants.
 const CLASSES: &[(&str, &str)] = &[
@@ -245,16 +276,20 @@ fn signatures(text: &str) -> Result<BTreeMap<(String, Only), Signature>> {
                 .collect::<Result<_>>()
                 .with_context(at)?
         };
-        let mut args = Vec::new();
-        for a in &f[4..] {
-            let (n, k) = a
-                .split_once(':')
-                .with_context(|| format!("{}: argument {a:?} is not NAME:KIND", at()))?;
-            let kind = KINDS
-                .iter()
-                .find(|x| x.word == k)
-                .with_context(|| format!("{}: unknown kind {k:?}", at()))?;
-            args.push((n.to_string(), *kind));
+        let args = f[4..]
+            .iter()
+            .map(|a| parse_arg(a))
+            .collect::<Result<Vec<_>>>()
+            .with_context(at)?;
+        if let Some((_, _, s)) = args
+            .iter()
+            .find(|(_, _, s)| s.only_if.is_some_and(|(i, _)| usize::from(i) >= args.len()))
+        {
+            bail!(
+                "{}: a condition on argument {:?}, which there is not",
+                at(),
+                s.only_if
+            );
         }
         if args.len() > 6 {
             bail!("{}: more than six arguments", at());
@@ -406,13 +441,14 @@ fn render(
             .args
             .iter()
             .enumerate()
-            .map(|(i, (n, k))| {
-                if k.string {
+            .map(|(i, (n, k, shape))| {
+                let inner = if k.string {
                     ops.push(format!("path({i})"));
-                    format!("({n:?}, {}({}))", k.arg, ops.len() - 1)
+                    format!("{}({})", k.arg, ops.len() - 1)
                 } else {
-                    format!("({n:?}, {})", k.arg)
-                }
+                    k.arg.to_string()
+                };
+                format!("({n:?}, {})", shape.wrap(inner))
             })
             .collect();
         let _ = writeln!(
@@ -635,5 +671,12 @@ mod tests {
         assert!(e.contains("write"), "{e}");
         assert!(signatures("read int scoped nope fd:fd").is_err());
         assert!(signatures("read int scoped - fd:what").is_err());
+        assert!(signatures("open fd scoped - flags:openflags mode:mode?7&0o100").is_err());
+        let s = signatures("open fd scoped - flags:openflags =mode:mode?0&0o100").unwrap();
+        let (_, _, shape) = &s[&("open".to_string(), Only::Both)].args[1];
+        assert_eq!(
+            shape.wrap("Mode".into()),
+            "Labeled(&If { arg: 0, mask: 0x40, kind: &Mode })"
+        );
     }
 }

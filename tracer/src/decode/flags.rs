@@ -231,27 +231,6 @@ pub fn mknod_mode(v: u64) -> String {
     format!("{kind}|{:#o}", v & 0o7777)
 }
 
-pub fn open_flags(v: u64) -> String {
-    let acc = one(v & 3, &[(0, "O_RDONLY"), (1, "O_WRONLY"), (2, "O_RDWR")]);
-    let rest = v & !3;
-    if rest == 0 {
-        return acc;
-    }
-    format!(
-        "{acc}|{}",
-        bits(
-            rest,
-            &[
-                (0o100, "O_CREAT"),
-                (0o200, "O_EXCL"),
-                (0o4000, "O_NONBLOCK"),
-                (0o2000000, "O_CLOEXEC"),
-                (0o40000, "O_DIRECT")
-            ]
-        )
-    )
-}
-
 pub fn pipe_flags(v: u64) -> String {
     if v == 0 {
         "0".into()

@@ -1,6 +1,7 @@
 //! From a joined call (enter record, exit record, captured memory) to named, decoded arguments,
 //! as JSON values and as strace-like text. Driven by the argument kinds in the syscall table.
 
+pub mod consts;
 pub mod flags;
 pub mod sockaddr;
 
@@ -8,7 +9,7 @@ use serde_json::{Value, json};
 use tracer_common::{CAP_FAULT, CAP_NULL, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR};
 
 use crate::event::Capture;
-use crate::syscalls::{Abi, Arg, Len, Row};
+use crate::syscalls::{Abi, Arg, Len, Ret, Row};
 
 /// strace-style escaping: printable ASCII as is, the rest as C escapes.
 pub fn escape(bytes: &[u8]) -> String {
@@ -166,18 +167,50 @@ fn le(data: &[u8], at: usize, size: usize) -> Option<u64> {
     Some(u64::from_le_bytes(w))
 }
 
-/// Decode every argument of a call.
+/// Decode every argument of a call that strace would show.
 pub fn args(v: &CallView<'_>) -> Vec<Decoded> {
     v.row
         .args
         .iter()
         .enumerate()
-        .map(|(i, (name, kind))| {
+        .filter_map(|(i, (name, kind))| {
             let raw = v.args[i];
-            let (json, text) = arg(v, *kind, raw);
-            Decoded { name, json, text }
+            let (json, text) = shown(v, name, *kind, raw)?;
+            Some(Decoded { name, json, text })
         })
         .collect()
+}
+
+/// An argument as shown, or `None` where strace leaves it out.
+fn shown(v: &CallView<'_>, name: &str, kind: Arg, raw: u64) -> Option<(Value, String)> {
+    match kind {
+        Arg::If {
+            arg: at,
+            mask,
+            kind,
+        } => {
+            let on = v.args.get(usize::from(at)).is_some_and(|a| a & mask != 0);
+            if on { shown(v, name, *kind, raw) } else { None }
+        }
+        Arg::Labeled(kind) => {
+            let (json, text) = shown(v, name, *kind, raw)?;
+            Some((json, format!("{name}={text}")))
+        }
+        Arg::FcntlValue => {
+            let text = consts::fcntl_arg(v.args[1], raw)?;
+            Some((Value::String(text.clone()), text))
+        }
+        _ => Some(arg(v, kind, raw)),
+    }
+}
+
+/// A successful return value as strace shows it (errors are shown by the caller).
+pub fn ret_text(row: &Row, args: &[u64; 6], ret: i64) -> String {
+    match row.ret {
+        Ret::Hex => format!("{ret:#x}"),
+        Ret::Fcntl => consts::fcntl_ret(args[1], ret).unwrap_or_else(|| ret.to_string()),
+        Ret::Int | Ret::Fd => ret.to_string(),
+    }
 }
 
 fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
@@ -188,7 +221,11 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::Long => num(v.int(raw)),
         Arg::U32 => num(i64::from(raw as u32)),
         Arg::UInt => (json!(raw), raw.to_string()),
+        Arg::Hex if raw == 0 => sym("0".into()),
         Arg::Hex => sym(format!("{raw:#x}")),
+        Arg::Const(c) => sym(c.text(raw)),
+        Arg::If { kind, .. } | Arg::Labeled(kind) => arg(v, *kind, raw),
+        Arg::FcntlValue => sym(consts::fcntl_arg(v.args[1], raw).unwrap_or_default()),
         Arg::Ptr => sym(ptr_text(raw)),
         Arg::DirFd => sym(flags::dirfd(raw)),
         Arg::Signal => sym(flags::signal(raw)),
@@ -212,7 +249,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::Mode => sym(format!("{:#o}", raw & 0o7777)),
         Arg::MknodMode => sym(flags::mknod_mode(raw)),
         Arg::AtFlags => sym(flags::at_flags(raw)),
-        Arg::OpenFlags => sym(flags::open_flags(raw)),
+        Arg::OpenFlags => sym(consts::open_flags(raw)),
         Arg::PipeFlags => sym(flags::pipe_flags(raw)),
         Arg::MmapProt => sym(flags::mmap_prot(raw)),
         Arg::MmapFlags => sym(flags::mmap_flags(raw)),

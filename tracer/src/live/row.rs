@@ -5,7 +5,7 @@ use tracer_common::SYS_F_ARGS_FAULT;
 use super::stats::human_ns;
 use crate::decode::flags;
 use crate::output::errno_of;
-use crate::syscalls::{Abi, Ret};
+use crate::syscalls::Abi;
 use crate::trace::Call;
 
 /// The columns of one list row.
@@ -76,8 +76,10 @@ pub fn result(call: &Call, pending: bool) -> (String, bool) {
         None => ("= ? (never returned)".into(), false),
         Some(ret) => match errno_of(ret) {
             Some(e) => (format!("= -1 {}", flags::errno(e)), true),
-            None if call.row.ret == Ret::Hex => (format!("= {ret:#x}"), false),
-            None => (format!("= {ret}"), false),
+            None => (
+                format!("= {}", crate::decode::ret_text(call.row, &call.args, ret)),
+                false,
+            ),
         },
     }
 }

@@ -13,8 +13,10 @@ mod gen_prelude {
     pub use super::class::*;
     pub(crate) use super::table::{call, path};
     pub use super::{Ret, Row};
+    pub use crate::decode::consts::Consts;
 }
 
+use crate::decode::consts::Consts;
 use tracer_common::{
     CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_RET, MAX_OPS, OP_BYTES, OP_FD_FILE,
     OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, SPEC_FILTER_ARG,
@@ -179,6 +181,20 @@ pub enum Arg {
     MmapFlags,
     MemfdFlags,
     Ptr,
+    /// A constant of a named family (`F_GETFL`, `EFD_CLOEXEC`, `CLOCK_MONOTONIC`).
+    Const(Consts),
+    /// Shown only when `args[arg] & mask != 0`: strace shows `open`'s mode only with
+    /// `O_CREAT`/`O_TMPFILE`, `clone`'s `tls` only with `CLONE_SETTLS`.
+    If {
+        arg: u8,
+        mask: u64,
+        kind: &'static Arg,
+    },
+    /// Shown as `name=value`, as strace shows `clone`'s arguments.
+    Labeled(&'static Arg),
+    /// `fcntl`'s third argument, as its command (`args[1]`) reads it; not shown for commands
+    /// that take none.
+    FcntlValue,
 }
 
 /// How the return value is shown.
@@ -187,6 +203,8 @@ pub enum Ret {
     Int,
     Fd,
     Hex,
+    /// `fcntl`'s: the flags of `F_GETFL` and `F_GETFD` named (`0x8001 (flags O_WRONLY|...)`).
+    Fcntl,
 }
 
 /// A length in the capture ops, which may depend on the ABI.
@@ -337,6 +355,11 @@ impl Row {
     /// (kernel/fork.c; the child starts in `ret_from_fork` with rax = 0).
     pub fn returns_twice(&self) -> bool {
         matches!(self.name, "fork" | "vfork" | "clone" | "clone3")
+    }
+
+    /// Whether a successful call never returns: `exit`, `exit_group` (strace shows `= ?`).
+    pub fn never_returns(&self) -> bool {
+        matches!(self.name, "exit" | "exit_group")
     }
 
     /// The kernel-side spec of this row for one table.
