@@ -78,7 +78,8 @@ pub const LEN_FIXED: u8 = 0;
 pub const LEN_ARG: u8 = 1;
 /// `*(u32 *)args[len_arg]` read from user memory (a `socklen_t *`).
 pub const LEN_ARG_DEREF: u8 = 2;
-/// The return value (exit only; nothing when it is negative).
+/// The return value times `scale` (exit only; nothing when it is negative): `epoll_wait`'s
+/// events are 12 bytes each.
 pub const LEN_RET: u8 = 3;
 
 /// `CaptureOp::flags`.

@@ -724,7 +724,7 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, sn
         let want = match op.len_from {
             LEN_ARG => len_arg.wrapping_mul(u64::from(op.scale.max(1))),
             LEN_ARG_DEREF => read_user_word(len_arg, 4).unwrap_or(0) & 0xffff_ffff,
-            LEN_RET => ret.max(0) as u64,
+            LEN_RET => (ret.max(0) as u64).wrapping_mul(u64::from(op.scale.max(1))),
             _ => u64::from(op.max),
         };
         match op.kind {

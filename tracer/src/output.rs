@@ -293,7 +293,7 @@ impl Writer {
                     ));
                 } else {
                     s.push_str(" = ");
-                    s.push_str(&crate::decode::ret_text(call.row, &call.args, ret));
+                    s.push_str(&call.ret_text(ret));
                 }
                 if let Some(d) = call.dur_ns() {
                     s.push_str(&format!(

@@ -135,15 +135,24 @@ impl Call {
         }
     }
 
-    pub fn args(&self) -> Vec<Decoded> {
-        decode::args(&CallView {
+    pub fn view(&self) -> CallView<'_> {
+        CallView {
             row: self.row,
             abi: self.abi,
             args: &self.args,
             ret: self.ret,
             enter_caps: &self.enter_caps,
             exit_caps: &self.exit_caps,
-        })
+        }
+    }
+
+    pub fn args(&self) -> Vec<Decoded> {
+        decode::args(&self.view())
+    }
+
+    /// A successful return as strace shows it (`= 0x8001 (flags O_WRONLY|O_LARGEFILE)`).
+    pub fn ret_text(&self, ret: i64) -> String {
+        decode::ret_text(&self.view(), ret)
     }
 
     /// The socket address the call passes in (bind, connect, sendto), decoded.

@@ -87,6 +87,8 @@ struct Signature {
 struct Shape {
     labeled: bool,
     only_if: Option<(u8, u64)>,
+    /// The kind's parameter: `pollfds(1)`.
+    param: Option<u8>,
 }
 
 impl Shape {
@@ -139,20 +141,43 @@ fn parse_arg(text: &str) -> Result<(String, Kind, Shape)> {
             )
         }
     };
+    let (kind, param) = match kind.strip_suffix(')').and_then(|k| k.split_once('(')) {
+        Some((k, p)) => (
+            k,
+            Some(
+                p.parse()
+                    .with_context(|| format!("{text:?}: parameter {p:?}"))?,
+            ),
+        ),
+        None => (kind, None),
+    };
     let found = KINDS
         .iter()
         .find(|x| x.word == kind)
         .with_context(|| format!("unknown kind {kind:?}"))?;
-    Ok((name.to_string(), *found, Shape { labeled, only_if }))
+    if found.ops.iter().any(|o| o.contains("{n}")) != param.is_some() {
+        bail!("{text:?}: kind {kind:?} takes a parameter exactly when its ops use one");
+    }
+    Ok((
+        name.to_string(),
+        *found,
+        Shape {
+            labeled,
+            only_if,
+            param,
+        },
+    ))
 }
 
-/// An argument kind in signatures.txt and the `Arg` it becomes.
+/// An argument kind in signatures.txt and the `Arg` it becomes, with the capture ops it needs
+/// (user memory copied at entry or exit). In the templates `{i}` is the argument's index, `{n}`
+/// the kind's parameter (`pollfds(1)`: the count is argument 1), and `{0}`, `{1}` the indices
+/// the ops get in the row.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 struct Kind {
     word: &'static str,
     arg: &'static str,
-    /// A C string read from user memory at entry (paths, names).
-    string: bool,
+    ops: &'static [&'static str],
 }
 
 const KINDS: &[Kind] = &[
@@ -176,18 +201,33 @@ const KINDS: &[Kind] = &[
     k("mmapflags", "MmapFlags"),
     k("memfdflags", "MemfdFlags"),
     k("fcntlarg", "FcntlValue"),
-    Kind {
-        word: "path",
-        arg: "Path",
-        string: true,
-    },
+    m("path", "Path({0})", &["path({i})"]),
+    m("sigset", "SigSet({0})", &["mem({i}, false, 8)"]),
+    m("sigsetout", "SigSet({0})", &["mem({i}, true, 8)"]),
+    m(
+        "pollfds",
+        "PollFds({0}, {1})",
+        &[
+            "array({i}, false, {n}, 8, 256)",
+            "array({i}, true, {n}, 8, 256)",
+        ],
+    ),
+    m("epollevent", "EpollEvent({0})", &["mem({i}, false, 12)"]),
+    m(
+        "epollevents",
+        "EpollEvents({0})",
+        &["returned({i}, 12, 192)"],
+    ),
+    m("waitstatus", "WaitStatus({0})", &["mem({i}, true, 4)"]),
+    m("rlimit", "Rlimit({0})", &["mem({i}, false, 16)"]),
+    m("rlimitout", "Rlimit({0})", &["mem({i}, true, 16)"]),
     k("accessmode", "Const(Consts::AccessMode)"),
     k("accessatflags", "Const(Consts::AccessAtFlags)"),
     k("whence", "Const(Consts::Whence)"),
     k("madvise", "Const(Consts::Madvise)"),
     k("msyncflags", "Const(Consts::MsyncFlags)"),
     k("mremapflags", "Const(Consts::MremapFlags)"),
-    k("rlimit", "Const(Consts::Rlimit)"),
+    k("resource", "Const(Consts::Rlimit)"),
     k("closerangeflags", "Const(Consts::CloseRangeFlags)"),
     k("waitoptions", "Const(Consts::WaitOptions)"),
     k("spliceflags", "Const(Consts::SpliceFlags)"),
@@ -210,12 +250,17 @@ const fn k(word: &'static str, arg: &'static str) -> Kind {
     Kind {
         word,
         arg,
-        string: false,
+        ops: &[],
     }
+}
+
+const fn m(word: &'static str, arg: &'static str, ops: &'static [&'static str]) -> Kind {
+    Kind { word, arg, ops }
 }
 
 const RETS: &[(&str, &str)] = &[
     ("int", "Int"),
+    ("poll", "Poll"),
     ("fd", "Fd"),
     ("hex", "Hex"),
     ("fcntl", "Fcntl"),
@@ -293,6 +338,12 @@ fn signatures(text: &str) -> Result<BTreeMap<(String, Only), Signature>> {
         }
         if args.len() > 6 {
             bail!("{}: more than six arguments", at());
+        }
+        if args.iter().map(|(_, k, _)| k.ops.len()).sum::<usize>() > 4 {
+            bail!(
+                "{}: more than four capture ops (tracer_common::MAX_OPS)",
+                at()
+            );
         }
         let sig = Signature {
             ret: word(RETS, f[1], "return kind").with_context(at)?,
@@ -442,12 +493,14 @@ fn render(
             .iter()
             .enumerate()
             .map(|(i, (n, k, shape))| {
-                let inner = if k.string {
-                    ops.push(format!("path({i})"));
-                    format!("{}({})", k.arg, ops.len() - 1)
-                } else {
-                    k.arg.to_string()
-                };
+                let mut inner = k.arg.to_string();
+                for (j, o) in k.ops.iter().enumerate() {
+                    let op = o
+                        .replace("{i}", &i.to_string())
+                        .replace("{n}", &shape.param.unwrap_or(0).to_string());
+                    inner = inner.replace(&format!("{{{j}}}"), &ops.len().to_string());
+                    ops.push(op);
+                }
                 format!("({n:?}, {})", shape.wrap(inner))
             })
             .collect();

@@ -4,6 +4,7 @@
 pub mod consts;
 pub mod flags;
 pub mod sockaddr;
+pub mod structs;
 
 use serde_json::{Value, json};
 use tracer_common::{CAP_FAULT, CAP_NULL, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR};
@@ -65,7 +66,7 @@ impl CallView<'_> {
     }
     /// The copy of op `op`'s memory: a successful one if there is one (an entry-side copy that
     /// faulted is made again at exit), else the failed one, to show why.
-    fn cap(&self, op: u8) -> Option<&Capture> {
+    pub fn cap(&self, op: u8) -> Option<&Capture> {
         self.caps(op)
             .find(|c| c.ok())
             .or_else(|| self.caps(op).next())
@@ -119,6 +120,20 @@ fn ptr_text(v: u64) -> String {
         "NULL".into()
     } else {
         format!("{v:#x}")
+    }
+}
+
+/// A structure copied by op `op`, shown by `show`; the pointer (and ` <fault>`) when it was not
+/// copied or does not decode.
+fn structured(
+    v: &CallView<'_>,
+    op: u8,
+    ptr: u64,
+    show: impl Fn(&[u8]) -> Option<String>,
+) -> (Value, String) {
+    match v.cap(op).filter(|c| c.ok()).and_then(|c| show(&c.data)) {
+        Some(text) => sym(text),
+        None => missing(v.cap(op), ptr),
     }
 }
 
@@ -205,10 +220,21 @@ fn shown(v: &CallView<'_>, name: &str, kind: Arg, raw: u64) -> Option<(Value, St
 }
 
 /// A successful return value as strace shows it (errors are shown by the caller).
-pub fn ret_text(row: &Row, args: &[u64; 6], ret: i64) -> String {
-    match row.ret {
+pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
+    match v.row.ret {
         Ret::Hex => format!("{ret:#x}"),
-        Ret::Fcntl => consts::fcntl_ret(args[1], ret).unwrap_or_else(|| ret.to_string()),
+        Ret::Fcntl => consts::fcntl_ret(v.args[1], ret).unwrap_or_else(|| ret.to_string()),
+        Ret::Poll => {
+            let revents = v.row.args.iter().find_map(|(_, a)| match a {
+                Arg::PollFds(_, out) => v.cap(*out).filter(|c| c.ok()),
+                _ => None,
+            });
+            match revents {
+                _ if ret == 0 => "0 (Timeout)".into(),
+                Some(c) => format!("{ret} ({})", structs::pollfds(&c.data, true)),
+                None => ret.to_string(),
+            }
+        }
         Ret::Int | Ret::Fd => ret.to_string(),
     }
 }
@@ -226,7 +252,16 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::Const(c) => sym(c.text(raw)),
         Arg::If { kind, .. } | Arg::Labeled(kind) => arg(v, *kind, raw),
         Arg::FcntlValue => sym(consts::fcntl_arg(v.args[1], raw).unwrap_or_default()),
-        Arg::Ptr => sym(ptr_text(raw)),
+        Arg::SigSet(op) => structured(v, op, raw, structs::sigset),
+        Arg::PollFds(op, _) => structured(v, op, raw, |d| Some(structs::pollfds(d, false))),
+        Arg::EpollEvent(op) => structured(v, op, raw, structs::epoll_event),
+        Arg::EpollEvents(op) => structured(v, op, raw, |d| Some(structs::epoll_events(d))),
+        Arg::WaitStatus(op) if v.ret.is_some_and(|r| r > 0) => {
+            structured(v, op, raw, structs::wait_status)
+        }
+        Arg::Rlimit(op) => structured(v, op, raw, structs::rlimit),
+        // wait4's status is written only when a child was reaped.
+        Arg::Ptr | Arg::WaitStatus(_) => sym(ptr_text(raw)),
         Arg::DirFd => sym(flags::dirfd(raw)),
         Arg::Signal => sym(flags::signal(raw)),
         Arg::Domain => sym(flags::family(raw)),

@@ -76,10 +76,7 @@ pub fn result(call: &Call, pending: bool) -> (String, bool) {
         None => ("= ? (never returned)".into(), false),
         Some(ret) => match errno_of(ret) {
             Some(e) => (format!("= -1 {}", flags::errno(e)), true),
-            None => (
-                format!("= {}", crate::decode::ret_text(call.row, &call.args, ret)),
-                false,
-            ),
+            None => (format!("= {}", call.ret_text(ret)), false),
         },
     }
 }

@@ -11,7 +11,7 @@ mod gen_prelude {
     pub use super::Arg::*;
     pub use super::ByDefault::{Always, Never, Scoped};
     pub use super::class::*;
-    pub(crate) use super::table::{call, path};
+    pub(crate) use super::table::{array, call, mem, path, returned};
     pub use super::{Ret, Row};
     pub use crate::decode::consts::Consts;
 }
@@ -195,6 +195,18 @@ pub enum Arg {
     /// `fcntl`'s third argument, as its command (`args[1]`) reads it; not shown for commands
     /// that take none.
     FcntlValue,
+    /// A `sigset_t` (`[USR1]`), copied by the op.
+    SigSet(u8),
+    /// `struct pollfd[]`: the entry copy (fds and events) and the exit copy (revents).
+    PollFds(u8, u8),
+    /// One `struct epoll_event` passed in (`epoll_ctl`).
+    EpollEvent(u8),
+    /// The `struct epoll_event[]` the kernel wrote (`epoll_wait`), as many as it returned.
+    EpollEvents(u8),
+    /// `wait4`'s status (`[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`).
+    WaitStatus(u8),
+    /// `struct rlimit64` (`{rlim_cur=1024, rlim_max=4096}`).
+    Rlimit(u8),
 }
 
 /// How the return value is shown.
@@ -205,6 +217,9 @@ pub enum Ret {
     Hex,
     /// `fcntl`'s: the flags of `F_GETFL` and `F_GETFD` named (`0x8001 (flags O_WRONLY|...)`).
     Fcntl,
+    /// `poll`'s: the ready descriptors' `revents` after the count, from the `PollFds`
+    /// argument's exit copy (`= 1 ([{fd=3, revents=POLLIN}])`).
+    Poll,
 }
 
 /// A length in the capture ops, which may depend on the ABI.
@@ -238,6 +253,8 @@ pub enum Len {
     /// `*(socklen_t *)args[i]`.
     Deref(u8),
     Ret,
+    /// The return value times this (a count of structures the kernel wrote).
+    RetTimes(u8),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -276,6 +293,7 @@ impl Op {
             Len::Arg(i, s) => (LEN_ARG, i, s),
             Len::Deref(i) => (LEN_ARG_DEREF, i, 1),
             Len::Ret => (LEN_RET, 0, 1),
+            Len::RetTimes(s) => (LEN_RET, 0, s),
         };
         let max = match self.len {
             Len::Fixed(sz) => sz.get(abi),
@@ -679,8 +697,13 @@ mod tests {
                     | Arg::IpcKludge(i)
                     | Arg::FdPair(i)
                     | Arg::SigAction(i)
-                    | Arg::SigInfo(i) => Some(*i),
-                    Arg::MsgBuf(i, j) => {
+                    | Arg::SigInfo(i)
+                    | Arg::SigSet(i)
+                    | Arg::EpollEvent(i)
+                    | Arg::EpollEvents(i)
+                    | Arg::WaitStatus(i)
+                    | Arg::Rlimit(i) => Some(*i),
+                    Arg::MsgBuf(i, j) | Arg::PollFds(i, j) => {
                         assert!((*j as usize) < r.ops.len(), "{}", r.name);
                         Some(*i)
                     }

@@ -45,6 +45,18 @@ const fn data_out(arg: u8) -> Op {
         ..op(OpKind::Bytes, true, arg, Len::Ret, PAYLOAD)
     }
 }
+/// `n` bytes at `args[arg]`, copied at entry (`exit` false) or at a successful exit.
+pub(crate) const fn mem(arg: u8, exit: bool, n: u16) -> Op {
+    op(OpKind::Bytes, exit, arg, Len::Fixed(Sz::N(n)), Sz::N(n))
+}
+/// `args[count] * size` bytes at `args[arg]` (at most `max`), at entry or a successful exit.
+pub(crate) const fn array(arg: u8, exit: bool, count: u8, size: u8, max: u16) -> Op {
+    op(OpKind::Bytes, exit, arg, Len::Arg(count, size), Sz::N(max))
+}
+/// As many `size`-byte structures at `args[arg]` as the call returned (at most `max` bytes).
+pub(crate) const fn returned(arg: u8, size: u8, max: u16) -> Op {
+    op(OpKind::Bytes, true, arg, Len::RetTimes(size), Sz::N(max))
+}
 pub(crate) const fn path(arg: u8) -> Op {
     op(OpKind::Str, false, arg, Len::Fixed(PATH), PATH)
 }
