@@ -377,7 +377,7 @@ int main(void) {
 "#;
 
 /// The calls whose every argument and return tracer decodes as strace does (the structures in
-/// user memory behind ioctl and timerfd_settime are not in this list yet: issue 16).
+/// user memory behind timerfd_settime are not in this list yet: issue 16).
 const DECODED_AS_STRACE: &[&str] = &[
     "openat",
     "dup",

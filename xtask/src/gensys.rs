@@ -221,6 +221,11 @@ const KINDS: &[Kind] = &[
     m("waitstatus", "WaitStatus({0})", &["mem({i}, true, 4)"]),
     m("rlimit", "Rlimit({0})", &["mem({i}, false, 16)"]),
     m("rlimitout", "Rlimit({0})", &["mem({i}, true, 16)"]),
+    m(
+        "ioctlarg",
+        "IoctlValue({0}, {1})",
+        &["mem({i}, false, 4)", "mem({i}, true, 4)"],
+    ),
     k("accessmode", "Const(Consts::AccessMode)"),
     k("accessatflags", "Const(Consts::AccessAtFlags)"),
     k("whence", "Const(Consts::Whence)"),

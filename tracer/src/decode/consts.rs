@@ -199,6 +199,19 @@ pub fn fcntl_ret(cmd: u64, ret: i64) -> Option<String> {
     (ret != 0).then(|| format!("{ret:#x} (flags {flags})"))
 }
 
+/// Whether `ioctl` command `cmd` takes a pointer to an `int` that it reads (`Some(false)`) or
+/// writes (`Some(true)`) (include/uapi/asm-generic/ioctls.h; drivers/tty/tty_io.c, fs/ioctl.c,
+/// net/socket.c).
+pub fn ioctl_int(cmd: u64) -> Option<bool> {
+    match cmd as u32 {
+        // FIONBIO, FIOASYNC
+        0x5421 | 0x5452 => Some(false),
+        // FIONREAD (SIOCINQ), TIOCOUTQ (SIOCOUTQ), TIOCGPGRP
+        0x541b | 0x5411 | 0x540f => Some(true),
+        _ => None,
+    }
+}
+
 /// `clone`'s flags: the `CLONE_*` bits, then the exit signal of the low byte.
 pub fn clone_flags(v: u64) -> String {
     const CLONE: Names = &[
@@ -493,5 +506,8 @@ mod tests {
         assert_eq!(Consts::AtFlags.text(0x1000), "AT_EMPTY_PATH");
         assert_eq!(Consts::Dup3Flags.text(0o2000000), "O_CLOEXEC");
         assert_eq!(Consts::Whence.text(2), "SEEK_END");
+        assert_eq!(ioctl_int(0x541b), Some(true));
+        assert_eq!(ioctl_int(0x5421), Some(false));
+        assert_eq!(ioctl_int(0x5401), None);
     }
 }

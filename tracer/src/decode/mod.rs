@@ -260,6 +260,16 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             structured(v, op, raw, structs::wait_status)
         }
         Arg::Rlimit(op) => structured(v, op, raw, structs::rlimit),
+        Arg::IoctlValue(input, output) => match consts::ioctl_int(v.args[1]) {
+            Some(out) => structured(v, if out { output } else { input }, raw, |d| {
+                Some(format!(
+                    "[{}]",
+                    i32::from_le_bytes(d.get(..4)?.try_into().ok()?)
+                ))
+            }),
+            None if raw == 0 => sym("NULL".into()),
+            None => sym(format!("{raw:#x}")),
+        },
         // wait4's status is written only when a child was reaped.
         Arg::Ptr | Arg::WaitStatus(_) => sym(ptr_text(raw)),
         Arg::DirFd => sym(flags::dirfd(raw)),

@@ -207,6 +207,9 @@ pub enum Arg {
     WaitStatus(u8),
     /// `struct rlimit64` (`{rlim_cur=1024, rlim_max=4096}`).
     Rlimit(u8),
+    /// `ioctl`'s third argument by command (`args[1]`): the `int` it points to, read at entry
+    /// (`FIONBIO`) or at exit (`FIONREAD`), else the value in hex.
+    IoctlValue(u8, u8),
 }
 
 /// How the return value is shown.
@@ -703,7 +706,7 @@ mod tests {
                     | Arg::EpollEvents(i)
                     | Arg::WaitStatus(i)
                     | Arg::Rlimit(i) => Some(*i),
-                    Arg::MsgBuf(i, j) | Arg::PollFds(i, j) => {
+                    Arg::MsgBuf(i, j) | Arg::PollFds(i, j) | Arg::IoctlValue(i, j) => {
                         assert!((*j as usize) < r.ops.len(), "{}", r.name);
                         Some(*i)
                     }
