@@ -188,7 +188,7 @@ pub struct RecordArgs {
     pub scope: Scope,
 }
 
-/// strace's summary table (`-c`, `-C`, `-S`, `-w`).
+/// strace's summary table (`-c`, `-C`, `-S`, `-w`), of `record` and `export`.
 #[derive(Args, Debug, Clone)]
 pub struct SummaryArgs {
     /// As strace's -c: count the calls and print strace's summary table at the end (% time,
@@ -238,14 +238,17 @@ pub struct LiveArgs {
 pub struct ExportArgs {
     /// The recording.
     pub file: PathBuf,
-    #[arg(long, value_enum, default_value_t = crate::export::ExportFormat::Jsonl)]
-    pub format: crate::export::ExportFormat,
+    /// Default: jsonl.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::export::ExportFormat>,
     /// Where to write the export (`-` for standard output).
     #[arg(short = 'o', long = "output", default_value = "-")]
     pub output: PathBuf,
     /// Text format: show each call's path through the kernel beneath it.
     #[arg(short = 'k', long = "kernel-path")]
     pub kernel_path: bool,
+    #[command(flatten)]
+    pub summary: SummaryArgs,
 }
 
 /// The longest `--duration`: ten years, far below what the clocks overflow at.

@@ -24,7 +24,7 @@ use crate::recording::format::CommandExit;
 use crate::recording::header;
 use crate::recording::replay::Replay;
 use crate::recording::writer::Recorder;
-use crate::summary::{self, SortBy};
+use crate::summary::{self, SortBy, Wanted};
 use crate::syscalls::Selection;
 use crate::syscalls::qualify::{self, StatusSet};
 use crate::trace::{Call, Item, Joiner, Proc};
@@ -650,14 +650,8 @@ impl Sink {
                     (None, Some(w)) => w.write_raw(table.as_bytes())?,
                     (None, None) => io::stderr().write_all(table.as_bytes())?,
                 }
-                let unfinished = t.table.unfinished();
-                let left_out = if unfinished.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " (calls that never returned are not in the table, as strace counts none: {unfinished})"
-                    )
-                };
+                let left_out =
+                    summary::left_out(&t.table).map_or_else(String::new, |s| format!(" ({s})"));
                 Ok(if c.w.is_some() {
                     format!(
                         "tracer: {} calls recorded, {} counted{left_out}, {lost} events lost",
@@ -795,36 +789,8 @@ fn export_perfetto(p: PerfettoOut) -> io::Result<()> {
     Ok(())
 }
 
-/// `-c`/`-C`: strace's summary table, and whether the trace is written too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Table {
-    trace: bool,
-    sort: SortBy,
-}
-
-/// The table asked for, if any; strace's rules: `-w` only with `-c` or `-C`, `-S` without
-/// them has no effect (said, not refused).
-fn table_of(args: &RecordArgs) -> Result<Option<Table>> {
-    let s = &args.summary;
-    if !s.only && !s.summary {
-        if s.wall_clock {
-            bail!("-w/--summary-wall-clock must be given with -c/--summary-only or -C/--summary");
-        }
-        if s.sort_by.is_some() {
-            eprintln!(
-                "tracer: -S/--summary-sort-by has no effect without -c/--summary-only or -C/--summary"
-            );
-        }
-        return Ok(None);
-    }
-    Ok(Some(Table {
-        trace: s.summary,
-        sort: s.sort_by.unwrap_or_default(),
-    }))
-}
-
 /// The format asked for, or the default for where it goes.
-fn format_of(args: &RecordArgs, table: Option<Table>) -> Result<RecordFormat> {
+fn format_of(args: &RecordArgs, table: Option<Wanted>) -> Result<RecordFormat> {
     let to_stdout = args.output == Path::new("-");
     match (args.format, table) {
         (Some(RecordFormat::Text) | None, Some(t)) if !t.trace => Ok(RecordFormat::Text),
@@ -864,7 +830,7 @@ fn format_name(f: RecordFormat) -> &'static str {
 fn open_sink(
     args: &RecordArgs,
     format: RecordFormat,
-    table: Option<Table>,
+    table: Option<Wanted>,
     file: Option<std::fs::File>,
     opts: &Options,
     src: &Source,
@@ -962,7 +928,8 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     // Before anything slow (loading and verifying the programs): a SIGINT, SIGTERM or SIGHUP
     // from now on ends the recording cleanly instead of killing tracer.
     let mut signals = Signals::new()?;
-    let table = table_of(args)?;
+    let s = &args.summary;
+    let table = summary::wanted(s.only, s.summary, s.sort_by, s.wall_clock)?;
     let format = format_of(args, table)?;
     if opts.status.is_some() && matches!(format, RecordFormat::Native | RecordFormat::Perfetto) {
         bail!(

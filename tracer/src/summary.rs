@@ -133,6 +133,50 @@ impl std::str::FromStr for SortBy {
     }
 }
 
+/// `-c`/`-C`: strace's summary table, and whether the trace is written too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wanted {
+    pub trace: bool,
+    pub sort: SortBy,
+}
+
+/// What `-c` (`only`), `-C` (`with_trace`), `-S` and `-w` ask for, by strace's rules: `-w`
+/// only with `-c` or `-C`; `-S` without them has no effect, which is said, not refused.
+pub fn wanted(
+    only: bool,
+    with_trace: bool,
+    sort: Option<SortBy>,
+    wall_clock: bool,
+) -> anyhow::Result<Option<Wanted>> {
+    if !only && !with_trace {
+        if wall_clock {
+            anyhow::bail!(
+                "-w/--summary-wall-clock must be given with -c/--summary-only or -C/--summary"
+            );
+        }
+        if sort.is_some() {
+            eprintln!(
+                "tracer: -S/--summary-sort-by has no effect without -c/--summary-only or -C/--summary"
+            );
+        }
+        return Ok(None);
+    }
+    Ok(Some(Wanted {
+        trace: with_trace,
+        sort: sort.unwrap_or_default(),
+    }))
+}
+
+/// The remark on what a table leaves out, for standard error: `None` when nothing.
+pub fn left_out(table: &Table) -> Option<String> {
+    let unfinished = table.unfinished();
+    (!unfinished.is_empty()).then(|| {
+        format!(
+            "calls that never returned are not in the table, as strace counts none: {unfinished}"
+        )
+    })
+}
+
 /// One syscall's line of a table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line<'a> {
