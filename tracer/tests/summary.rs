@@ -195,3 +195,41 @@ fn record_cap_c_writes_the_trace_then_the_table() {
         "a call that succeeded is counted: {table}"
     );
 }
+
+/// strace's rules for its summary options, and `-c`'s old meaning pointed to `--comm`: each
+/// a one-line refusal before anything is loaded (no root needed).
+#[test]
+fn summary_options_refused_as_strace_refuses_them() {
+    let run = |args: &[&str]| {
+        let out = Command::new(TRACER).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = run(&["record", "-w", "--", "/bin/true"]);
+    assert!(
+        e.contains("-w/--summary-wall-clock must be given with -c"),
+        "{e}"
+    );
+    let e = run(&["record", "-c", "-C", "--", "/bin/true"]);
+    assert!(e.contains("cannot be used with"), "{e}");
+    let e = run(&["record", "-c", "-S", "max-time", "--", "/bin/true"]);
+    assert!(e.contains("no shortest or longest column"), "{e}");
+    let e = run(&["record", "-c", "--format", "jsonl", "--", "/bin/true"]);
+    assert!(e.contains("--format jsonl does not apply"), "{e}");
+    let e = run(&[
+        "record",
+        "-C",
+        "--format",
+        "perfetto",
+        "-o",
+        "/dev/null",
+        "--",
+        "/bin/true",
+    ]);
+    assert!(e.contains("give --format text or jsonl"), "{e}");
+    let e = run(&["live", "-c", "nginx"]);
+    assert!(
+        e.contains("the command-name filter is --comm: --comm nginx"),
+        "{e}"
+    );
+}
