@@ -139,8 +139,9 @@ pub struct Scope {
     /// and children (-ff too, with one output).
     #[arg(short = 'f', action = clap::ArgAction::Count)]
     pub follow: u8,
-    /// Only processes with this command name (repeatable).
-    #[arg(short = 'c', long = "comm")]
+    /// Only processes with this command name (repeatable). (`-c` was this before it became
+    /// strace's `-c`, the summary table.)
+    #[arg(long = "comm")]
     pub comms: Vec<String>,
     /// Do not probe the C library's wrappers: the journey then infers the wrapper step. Each
     /// probed call costs a breakpoint trap, most of tracer's overhead on calls like msgsnd.
@@ -182,7 +183,35 @@ pub struct RecordArgs {
     #[arg(long = "ring-pages", hide = true)]
     pub ring_pages: Option<u32>,
     #[command(flatten)]
+    pub summary: SummaryArgs,
+    #[command(flatten)]
     pub scope: Scope,
+}
+
+/// strace's summary table (`-c`, `-C`, `-S`, `-w`), of `record` and `export`.
+#[derive(Args, Debug, Clone)]
+pub struct SummaryArgs {
+    /// As strace's -c: count the calls and print strace's summary table at the end (% time,
+    /// seconds, usecs/call, calls, errors, per syscall) instead of the trace; into -o FILE,
+    /// else on standard error.
+    #[arg(short = 'c', long = "summary-only", conflicts_with = "summary")]
+    pub only: bool,
+    /// As strace's -C: the trace, then the summary table (after the trace in -o FILE as text,
+    /// else on standard error).
+    #[arg(short = 'C', long = "summary")]
+    pub summary: bool,
+    /// The table's order: time (the default), avg-time, calls, errors, name or nothing, as
+    /// strace's -S takes them.
+    #[arg(short = 'S', long = "summary-sort-by", value_name = "SORTBY", value_parser = sort_by)]
+    pub sort_by: Option<crate::summary::SortBy>,
+    /// Accepted as strace takes it: tracer's times are always wall-clock time, from the call's
+    /// entry to its exit in the kernel (strace's default is the system CPU time).
+    #[arg(short = 'w', long = "summary-wall-clock")]
+    pub wall_clock: bool,
+}
+
+fn sort_by(s: &str) -> Result<crate::summary::SortBy, String> {
+    s.parse()
 }
 
 #[derive(Args, Debug, Clone)]
@@ -197,6 +226,10 @@ pub struct LiveArgs {
     /// Ring buffer size in MiB (a power of two).
     #[arg(long = "ring-mib", default_value_t = 8)]
     pub ring_mib: u32,
+    /// `-c NAME`, the command-name filter before `-c` became strace's summary: refused with
+    /// where it went.
+    #[arg(short = 'c', hide = true)]
+    pub old_comm: Vec<String>,
     #[command(flatten)]
     pub scope: Scope,
 }
@@ -205,14 +238,17 @@ pub struct LiveArgs {
 pub struct ExportArgs {
     /// The recording.
     pub file: PathBuf,
-    #[arg(long, value_enum, default_value_t = crate::export::ExportFormat::Jsonl)]
-    pub format: crate::export::ExportFormat,
+    /// Default: jsonl.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::export::ExportFormat>,
     /// Where to write the export (`-` for standard output).
     #[arg(short = 'o', long = "output", default_value = "-")]
     pub output: PathBuf,
     /// Text format: show each call's path through the kernel beneath it.
     #[arg(short = 'k', long = "kernel-path")]
     pub kernel_path: bool,
+    #[command(flatten)]
+    pub summary: SummaryArgs,
 }
 
 /// The longest `--duration`: ten years, far below what the clocks overflow at.

@@ -15,6 +15,7 @@ use crate::outfile;
 use crate::output::{self, Format, Summary, Writer};
 use crate::recording::perfetto::Perfetto;
 use crate::recording::replay::{Event, Outcome, Replay};
+use crate::summary::{self, SortBy};
 use crate::trace::Item;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -30,11 +31,36 @@ pub enum ExportFormat {
 pub fn run(args: &ExportArgs) -> Result<()> {
     let file = &args.file;
     let shown = escape::path(file);
+    let s = &args.summary;
+    let wanted = summary::wanted(s.only, s.summary, s.sort_by, s.wall_clock)?;
+    let format = match (args.format, wanted) {
+        (None | Some(ExportFormat::Text), Some(w)) if !w.trace => ExportFormat::Text,
+        (Some(f), Some(w)) if !w.trace => bail!(
+            "-c writes strace's summary table alone, as text: --format {} does not apply \
+             (-C writes the trace, then the table)",
+            format_name(f)
+        ),
+        (Some(ExportFormat::Perfetto), Some(_)) => {
+            bail!("-C writes a trace of calls, then the table: give --format text or jsonl")
+        }
+        (f, _) => f.unwrap_or(ExportFormat::Jsonl),
+    };
     let replay = Replay::open(file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     refuse_same_file(file, &args.output)?;
     let out = open_output(&args.output)?;
-    let outcome = export(replay, out, args.format, args.kernel_path)
+    // As `record`: the table goes into -o FILE (after a text trace), else to standard error.
+    let mut counting = wanted.map(|w| Counting {
+        table: summary::Table::default(),
+        sort: w.sort,
+        trace: w.trace,
+        out: (args.output == Path::new("-") || (w.trace && format != ExportFormat::Text))
+            .then(|| Box::new(io::stderr()) as Box<dyn Write>),
+    });
+    let outcome = export_counting(replay, out, format, args.kernel_path, counting.as_mut())
         .with_context(|| format!("writing {}", escape::path(&args.output)))?;
+    if let Some(s) = counting.as_ref().and_then(|c| summary::left_out(&c.table)) {
+        eprintln!("tracer: {s}");
+    }
     if outcome.decode_errors > 0 {
         eprintln!(
             "tracer: {}: {} records could not be decoded (written by a different tracer?)",
@@ -99,6 +125,24 @@ fn interned(s: &str) -> &'static str {
     }
 }
 
+fn format_name(f: ExportFormat) -> &'static str {
+    match f {
+        ExportFormat::Jsonl => "jsonl",
+        ExportFormat::Text => "text",
+        ExportFormat::Perfetto => "perfetto",
+    }
+}
+
+/// `-c`/`-C` of an export: strace's summary table, counted over the recording's calls.
+pub struct Counting {
+    pub table: summary::Table,
+    pub sort: SortBy,
+    /// `-C`: the trace too. (Not with Perfetto's JSON.)
+    pub trace: bool,
+    /// Where the table goes; `None`: into the export's output, after the trace.
+    pub out: Option<Box<dyn Write>>,
+}
+
 /// Replay into `out` in `format`; the outcome says whether the file was whole.
 pub fn export<R: Read>(
     replay: Replay<R>,
@@ -106,6 +150,30 @@ pub fn export<R: Read>(
     format: ExportFormat,
     kernel_path: bool,
 ) -> io::Result<Outcome> {
+    export_counting(replay, out, format, kernel_path, None)
+}
+
+/// [`export`], counting the calls for strace's summary table and writing it at the end
+/// (alone, for `-c`).
+pub fn export_counting<R: Read>(
+    replay: Replay<R>,
+    mut out: Box<dyn Write>,
+    format: ExportFormat,
+    kernel_path: bool,
+    mut counting: Option<&mut Counting>,
+) -> io::Result<Outcome> {
+    if let Some(c) = counting.as_mut().filter(|c| !c.trace) {
+        let outcome = replay.run(&mut |ev| {
+            if let Event::Item(Item::Call(call)) = &ev {
+                c.table.add(call);
+            }
+            Ok(())
+        })?;
+        let dest = c.out.as_mut().unwrap_or(&mut out);
+        dest.write_all(c.table.render(c.sort).as_bytes())?;
+        dest.flush()?;
+        return Ok(outcome);
+    }
     let text_format = match format {
         ExportFormat::Jsonl => Format::Jsonl,
         ExportFormat::Text => Format::Text,
@@ -141,6 +209,9 @@ pub fn export<R: Read>(
     let mut calls = 0;
     let outcome = replay.run(&mut |ev| match ev {
         Event::Item(Item::Call(c)) => {
+            if let Some(k) = counting.as_mut() {
+                k.table.add(&c);
+            }
             calls += 1;
             w.call(&c)
         }
@@ -159,6 +230,16 @@ pub fn export<R: Read>(
         decode_errors: outcome.decode_errors,
     })?;
     w.flush()?;
+    if let Some(k) = counting {
+        let table = k.table.render(k.sort);
+        match k.out.as_mut() {
+            Some(o) => {
+                o.write_all(table.as_bytes())?;
+                o.flush()?;
+            }
+            None => w.write_raw(table.as_bytes())?,
+        }
+    }
     Ok(outcome)
 }
 
@@ -178,6 +259,40 @@ mod tests {
         let out = Shared::default();
         export(replay, Box::new(out.clone()), format, false).unwrap();
         String::from_utf8(out.bytes()).unwrap()
+    }
+
+    /// `export -c` writes the table alone; `-C` the trace, then the table, into the output.
+    #[test]
+    fn summary_tables_of_a_recording() {
+        let run = |trace: bool| {
+            let replay = Replay::new(Reader::new(Cursor::new(pipe_recording()), None).unwrap());
+            let out = Shared::default();
+            let mut c = Counting {
+                table: summary::Table::default(),
+                sort: SortBy::Calls,
+                trace,
+                out: None,
+            };
+            export_counting(
+                replay,
+                Box::new(out.clone()),
+                ExportFormat::Text,
+                false,
+                Some(&mut c),
+            )
+            .unwrap();
+            String::from_utf8(out.bytes()).unwrap()
+        };
+        let alone = run(false);
+        assert!(
+            alone.starts_with("% time     seconds  usecs/call"),
+            "{alone}"
+        );
+        assert!(alone.lines().last().unwrap().ends_with(" total"), "{alone}");
+        let both = run(true);
+        let (trace, table) = both.split_once("% time").unwrap();
+        assert_eq!(format!("% time{table}"), alone);
+        assert_eq!(trace, exported(ExportFormat::Text, false));
     }
 
     fn exported(format: ExportFormat, kernel_path: bool) -> String {

@@ -51,6 +51,7 @@ mod outfile;
 mod output;
 mod record;
 mod recording;
+mod summary;
 mod syscalls;
 mod trace;
 mod walkthrough;

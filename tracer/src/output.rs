@@ -460,6 +460,14 @@ impl Writer {
         }
     }
 
+    /// Bytes written as they are, after everything written so far (strace's summary table
+    /// after the trace), then flushed.
+    pub fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.release_lost(None)?;
+        self.out.write_all(bytes)?;
+        self.out.flush()
+    }
+
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }

@@ -24,6 +24,7 @@ use crate::recording::format::CommandExit;
 use crate::recording::header;
 use crate::recording::replay::Replay;
 use crate::recording::writer::Recorder;
+use crate::summary::{self, SortBy, Wanted};
 use crate::syscalls::Selection;
 use crate::syscalls::qualify::{self, StatusSet};
 use crate::trace::{Call, Item, Joiner, Proc};
@@ -287,30 +288,36 @@ struct Counts {
     /// `-p` pids still alive: recording stops when the last one exits.
     watched: Vec<u32>,
     calls: u64,
+    /// Calls counted for the summary table.
+    counted: u64,
     /// Raw records written to a native recording.
     records: u64,
     lost_seen: u64,
 }
 
-fn write_item(
-    w: &mut Writer,
-    item: &Item,
-    counts: &mut Counts,
-    status: Option<StatusSet>,
-) -> io::Result<()> {
+fn write_item(sink: &mut CallSink, item: &Item, counts: &mut Counts) -> io::Result<()> {
     match item {
-        Item::Call(c) if status.is_none_or(|s| s.keeps(c)) => {
-            counts.calls += 1;
-            w.call(c)
+        Item::Call(c) => {
+            // Every call, as strace -c counts every call whatever `-e status=` shows.
+            if let Some(t) = &mut sink.table {
+                t.table.add(c);
+                counts.counted += 1;
+            }
+            match &mut sink.w {
+                Some(w) if sink.status.is_none_or(|s| s.keeps(c)) => {
+                    counts.calls += 1;
+                    w.call(c)
+                }
+                _ => Ok(()),
+            }
         }
-        Item::Call(_) => Ok(()),
         Item::Proc(p) => {
             if let Proc::Exit { pid, tid, .. } = p
                 && pid == tid
             {
                 counts.watched.retain(|w| w != pid);
             }
-            w.proc(p)
+            sink.w.as_mut().map_or(Ok(()), |w| w.proc(p))
         }
     }
 }
@@ -505,11 +512,28 @@ fn join(joiner: &mut Joiner, decode_errors: &mut u64, items: &mut Vec<Item>, raw
 /// records themselves (a native recording, formatted later by `tracer export`: nothing is
 /// decoded into calls or formatted on the capture path).
 enum Sink {
-    /// With `-e status=`, only the calls that ended as it says.
-    Calls(Writer, Option<StatusSet>),
+    Calls(CallSink),
     /// With `Some`, the native recording is a temporary file, exported to Perfetto's JSON at
     /// the end (the trace-event format needs the whole trace to nest and link the slices).
     Native(Recorder<Box<dyn Write>>, Option<PerfettoOut>),
+}
+
+/// Calls joined and formatted as they come: the trace, strace's summary table, or both.
+struct CallSink {
+    /// The trace; `None` with `-c` (the table alone).
+    w: Option<Writer>,
+    /// With `-e status=`, the trace shows only the calls that ended as it says.
+    status: Option<StatusSet>,
+    /// `-c`/`-C`.
+    table: Option<TableSink>,
+}
+
+/// strace's summary table, counted as calls come and written at the end.
+struct TableSink {
+    table: summary::Table,
+    sort: SortBy,
+    /// `None`: after the trace, in the trace's file.
+    out: Option<Box<dyn Write>>,
 }
 
 /// Where `record --format perfetto` puts its recording until the end (a temporary file,
@@ -523,7 +547,7 @@ impl Sink {
     /// Take everything now in the ring buffer.
     fn read(&mut self, src: &mut Source, counts: &mut Counts) -> io::Result<()> {
         match self {
-            Sink::Calls(w, status) => src.read(&mut |i| write_item(w, &i, counts, *status)),
+            Sink::Calls(c) => src.read(&mut |i| write_item(c, &i, counts)),
             Sink::Native(r, _) => src.read_raw(&mut |raw| {
                 counts.records += 1;
                 if event::kind(raw) == Some(tracer_common::REC_ENTER) {
@@ -544,7 +568,10 @@ impl Sink {
         let new_lost = lost.saturating_sub(counts.lost_seen);
         counts.lost_seen = lost;
         match self {
-            Sink::Calls(w, status) => {
+            Sink::Calls(CallSink { w: None, .. }) => Ok(()),
+            Sink::Calls(CallSink {
+                w: Some(w), status, ..
+            }) => {
                 // With `-e status=`, a call is shown once it has ended as asked.
                 for c in src.newly_pending() {
                     if status.is_none() {
@@ -593,26 +620,49 @@ impl Sink {
         let lost = counts.lost_seen;
         let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
         match self {
-            Sink::Calls(mut w, status) => {
-                for c in src.joiner.drain() {
-                    if status.is_none_or(|s| s.keeps(&c)) {
-                        counts.calls += 1;
-                        w.call(&c)?;
+            Sink::Calls(mut c) => {
+                for call in src.joiner.drain() {
+                    write_item(&mut c, &Item::Call(call), counts)?;
+                }
+                if let Some(w) = &mut c.w {
+                    if let Some(e) = &command {
+                        w.command_exit(now, e)?;
                     }
+                    w.summary(&Summary {
+                        calls: counts.calls,
+                        lost,
+                        decode_errors: src.decode_errors + src.joiner.unknown_rows,
+                    })?;
+                    w.flush()?;
                 }
-                if let Some(c) = &command {
-                    w.command_exit(now, c)?;
+                let Some(t) = c.table else {
+                    return Ok(format!(
+                        "tracer: {} calls recorded, {lost} events lost",
+                        counts.calls
+                    ));
+                };
+                let table = t.table.render(t.sort);
+                match (t.out, &mut c.w) {
+                    (Some(mut out), _) => {
+                        out.write_all(table.as_bytes())?;
+                        out.flush()?;
+                    }
+                    (None, Some(w)) => w.write_raw(table.as_bytes())?,
+                    (None, None) => io::stderr().write_all(table.as_bytes())?,
                 }
-                w.summary(&Summary {
-                    calls: counts.calls,
-                    lost,
-                    decode_errors: src.decode_errors + src.joiner.unknown_rows,
-                })?;
-                w.flush()?;
-                Ok(format!(
-                    "tracer: {} calls recorded, {lost} events lost",
-                    counts.calls
-                ))
+                let left_out =
+                    summary::left_out(&t.table).map_or_else(String::new, |s| format!(" ({s})"));
+                Ok(if c.w.is_some() {
+                    format!(
+                        "tracer: {} calls recorded, {} counted{left_out}, {lost} events lost",
+                        counts.calls, counts.counted
+                    )
+                } else {
+                    format!(
+                        "tracer: {} calls counted{left_out}, {lost} events lost",
+                        counts.counted
+                    )
+                })
             }
             Sink::Native(r, perfetto) => {
                 let bytes = r.bytes();
@@ -740,15 +790,38 @@ fn export_perfetto(p: PerfettoOut) -> io::Result<()> {
 }
 
 /// The format asked for, or the default for where it goes.
-fn format_of(args: &RecordArgs) -> Result<RecordFormat> {
+fn format_of(args: &RecordArgs, table: Option<Wanted>) -> Result<RecordFormat> {
     let to_stdout = args.output == Path::new("-");
-    match args.format {
-        Some(RecordFormat::Native) if to_stdout && io::IsTerminal::is_terminal(&io::stdout()) => {
+    match (args.format, table) {
+        (Some(RecordFormat::Text) | None, Some(t)) if !t.trace => Ok(RecordFormat::Text),
+        (Some(f), Some(t)) if !t.trace => bail!(
+            "-c writes strace's summary table alone, as text: --format {} does not apply \
+             (-C writes the trace, then the table)",
+            format_name(f)
+        ),
+        (Some(f @ (RecordFormat::Native | RecordFormat::Perfetto)), Some(_)) => bail!(
+            "-C writes a trace of calls, then the table: give --format text or jsonl, not {}",
+            format_name(f)
+        ),
+        // The table follows the trace as strace's follows its text: text, even in a file.
+        (None, Some(_)) => Ok(RecordFormat::Text),
+        (Some(RecordFormat::Native), None)
+            if to_stdout && io::IsTerminal::is_terminal(&io::stdout()) =>
+        {
             bail!("a native recording is binary: give it a file with -o FILE")
         }
-        Some(f) => Ok(f),
-        None if to_stdout => Ok(RecordFormat::Text),
-        None => Ok(RecordFormat::Native),
+        (Some(f), _) => Ok(f),
+        (None, None) if to_stdout => Ok(RecordFormat::Text),
+        (None, None) => Ok(RecordFormat::Native),
+    }
+}
+
+fn format_name(f: RecordFormat) -> &'static str {
+    match f {
+        RecordFormat::Native => "native",
+        RecordFormat::Jsonl => "jsonl",
+        RecordFormat::Text => "text",
+        RecordFormat::Perfetto => "perfetto",
     }
 }
 
@@ -757,6 +830,7 @@ fn format_of(args: &RecordArgs) -> Result<RecordFormat> {
 fn open_sink(
     args: &RecordArgs,
     format: RecordFormat,
+    table: Option<Wanted>,
     file: Option<std::fs::File>,
     opts: &Options,
     src: &Source,
@@ -779,6 +853,31 @@ fn open_sink(
             .with_context(|| format!("cannot write {}", escape::path(&args.output)))?;
         return Ok(Sink::Native(r, perfetto));
     }
+    if let Some(t) = table.filter(|t| !t.trace) {
+        // strace -c: the table alone, into -o FILE, else on standard error.
+        let out: Box<dyn Write> = match file {
+            Some(f) => open_output(Some(f)),
+            None => Box::new(io::stderr()),
+        };
+        return Ok(Sink::Calls(CallSink {
+            w: None,
+            status: opts.status,
+            table: Some(TableSink {
+                table: summary::Table::default(),
+                sort: t.sort,
+                out: Some(out),
+            }),
+        }));
+    }
+    // strace -C: the table after the trace when it is text in a file; on standard error when
+    // the trace is on standard output (as strace writes both on its standard error) or is
+    // JSON Lines (which a table would break).
+    let after_trace = file.is_some() && format == RecordFormat::Text;
+    let table = table.map(|t| TableSink {
+        table: summary::Table::default(),
+        sort: t.sort,
+        out: (!after_trace).then(|| Box::new(io::stderr()) as Box<dyn Write>),
+    });
     let out = open_output(file);
     let mut w = Writer::new(
         out,
@@ -808,7 +907,11 @@ fn open_sink(
         scope,
         snaplen: opts.snaplen,
     })?;
-    Ok(Sink::Calls(w, opts.status))
+    Ok(Sink::Calls(CallSink {
+        w: Some(w),
+        status: opts.status,
+        table,
+    }))
 }
 
 /// Why the loop stopped tracing.
@@ -825,7 +928,9 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     // Before anything slow (loading and verifying the programs): a SIGINT, SIGTERM or SIGHUP
     // from now on ends the recording cleanly instead of killing tracer.
     let mut signals = Signals::new()?;
-    let format = format_of(args)?;
+    let s = &args.summary;
+    let table = summary::wanted(s.only, s.summary, s.sort_by, s.wall_clock)?;
+    let format = format_of(args, table)?;
     if opts.status.is_some() && matches!(format, RecordFormat::Native | RecordFormat::Perfetto) {
         bail!(
             "-e status= chooses the calls text and JSON Lines show: give --format text or jsonl (a native recording keeps every call)"
@@ -842,10 +947,11 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     for m in src.messages() {
         eprintln!("tracer: {m}");
     }
-    let mut sink = open_sink(args, format, file, opts, &src)?;
+    let mut sink = open_sink(args, format, table, file, opts, &src)?;
     // The progress line would mix with calls written to the same terminal.
+    let trace_on_stdout = args.output == Path::new("-") && table.is_none_or(|t| t.trace);
     let mut progress =
-        Progress::new(args.output != Path::new("-") && io::IsTerminal::is_terminal(&io::stderr()));
+        Progress::new(!trace_on_stdout && io::IsTerminal::is_terminal(&io::stderr()));
 
     // A signal that came while the programs loaded: nothing is started. (The runtime sees it
     // only once its driver runs again, hence the short wait rather than a poll.)
@@ -863,6 +969,7 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     let mut counts = Counts {
         watched: args.scope.pids.clone(),
         calls: 0,
+        counted: 0,
         records: 0,
         lost_seen: 0,
     };
@@ -892,7 +999,7 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
             }
             _ = tick.tick() => {
                 sink.tick(&mut src, &mut counts)?;
-                progress.show(counts.records.max(counts.calls), counts.lost_seen, sink.bytes());
+                progress.show(counts.records.max(counts.calls).max(counts.counted), counts.lost_seen, sink.bytes());
                 // A watched process may have exited before its exit could be traced.
                 if watching {
                     counts.watched.retain(|p| Path::new(&format!("/proc/{p}")).exists());

@@ -261,7 +261,12 @@ impl Joiner {
             }
             Record::Exit { hdr, body, caps } => {
                 let call = match self.inflight.remove(&hdr.tid) {
-                    Some(c) if c.nr == body.nr && c.abi == abi_of(&hdr) => Some(c),
+                    Some(c)
+                        if (c.nr == body.nr && c.abi == abi_of(&hdr))
+                            || exec_changed_abi(&c, &hdr, &body) =>
+                    {
+                        Some(c)
+                    }
                     Some(c) => {
                         out(Item::Call(c));
                         self.exit_only(&hdr, &body)
@@ -382,6 +387,16 @@ impl Joiner {
     }
 }
 
+/// An exec that succeeded into a program of the other ABI (a 64-bit shell running a 32-bit
+/// program): the call entered in one ABI and returns in the other, with the new program's
+/// registers and so the other ABI's number for it (a 64-bit execve, 59, returns as the ia32
+/// execve, 11). It is the same call, of the ABI it entered in (strace counts it so).
+fn exec_changed_abi(c: &Call, hdr: &RecordHeader, body: &SyscallExit) -> bool {
+    c.abi != abi_of(hdr)
+        && body.ret == 0
+        && syscalls::row(body.row).is_some_and(|r| std::ptr::eq(r, c.row))
+}
+
 fn fork(hdr: &RecordHeader, body: &ForkRecord) -> Proc {
     const CLONE_THREAD: u64 = 0x0001_0000;
     Proc::Fork {
@@ -463,6 +478,24 @@ mod tests {
             })
             .collect();
         assert_eq!(calls, vec![(11, Some(10)), (10, Some(800))]);
+        assert!(j.drain().is_empty());
+    }
+
+    /// A 64-bit execve of a 32-bit program returns with the 32-bit registers: one call still.
+    #[test]
+    fn an_exec_into_the_other_abi_is_one_call() {
+        let row = syscalls::index_of(syscalls::find("execve").unwrap()).unwrap() as u16;
+        let mut j = Joiner::default();
+        let mut got = Vec::new();
+        j.push(enter(9, 59, row, 100), &mut |i| got.push(i));
+        let mut ret = exit(9, 11, row, 150, 0);
+        if let Record::Exit { hdr, .. } = &mut ret {
+            hdr.abi = tracer_common::ABI_IA32;
+        }
+        j.push(ret, &mut |i| got.push(i));
+        assert_eq!(got.len(), 1, "{got:?}");
+        let Item::Call(c) = &got[0] else { panic!() };
+        assert_eq!((c.abi, c.ret, c.dur_ns()), (Abi::X86_64, Some(0), Some(50)));
         assert!(j.drain().is_empty());
     }
 

@@ -72,9 +72,9 @@ fn syscall_filter_and_comm_filter() {
         .map(|c| c["syscall"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["bind", "connect"]);
-    let recs = record_demo("uds-stream", &["-e", "%net", "-c", "no-such-comm"]);
+    let recs = record_demo("uds-stream", &["-e", "%net", "--comm", "no-such-comm"]);
     assert!(syscalls(&recs).is_empty());
-    let recs = record_demo("uds-stream", &["-e", "%net", "-c", "tracer"]);
+    let recs = record_demo("uds-stream", &["-e", "%net", "--comm", "tracer"]);
     assert!(!syscalls(&recs).is_empty());
 }
 

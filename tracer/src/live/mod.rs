@@ -33,7 +33,7 @@ mod stats;
 mod store;
 mod sysvipc;
 #[cfg(test)]
-mod testdata;
+pub(crate) mod testdata;
 mod ui;
 
 use std::io::IsTerminal;
@@ -63,6 +63,12 @@ const MAX_PIDS_SCANNED: usize = 1024;
 /// `tracer live`; returns the exit status for tracer: the traced command's, as a shell reports
 /// it, or 0.
 pub fn run(args: &LiveArgs) -> Result<i32> {
+    if let Some(name) = args.old_comm.first() {
+        anyhow::bail!(
+            "-c is strace's summary table now (tracer record -c); the command-name filter is --comm: --comm {}",
+            crate::escape::str(name)
+        );
+    }
     let opts = record::options(&args.scope, args.ring_mib, None)?;
     if opts.status.is_some() {
         anyhow::bail!(

@@ -1,11 +1,14 @@
-//! Counts for the stats pane: calls and errors per syscall, latency percentiles from a log2
-//! histogram (constant memory however many calls), and the event rate over the last second.
+//! Counts for the stats pane: per syscall, what strace's `-c` table shows (calls, errors, time,
+//! usecs/call, counted by [`crate::summary::Tally`] as `tracer record -c` counts them), latency
+//! percentiles from a log2 histogram (constant memory however many calls), and the event rate
+//! over the last second.
 // Counts become f64 for rates and percentile ranks: exact below 2^52, far beyond what a
 // session sees.
 #![allow(clippy::cast_precision_loss)]
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::summary::Tally;
 use crate::trace::Call;
 
 /// Latency buckets: bucket `i` holds durations below 2^i ns (the last one everything else).
@@ -14,8 +17,9 @@ const BUCKETS: usize = 40;
 /// Counts for one syscall, or for all of them.
 #[derive(Clone, Debug)]
 pub struct Counts {
-    pub calls: u64,
-    pub errors: u64,
+    /// strace -c's numbers: calls that returned, their errors and time, and apart from them
+    /// the calls that never returned.
+    pub tally: Tally,
     hist: [u64; BUCKETS],
     timed: u64,
     pub max_ns: u64,
@@ -24,8 +28,7 @@ pub struct Counts {
 impl Default for Counts {
     fn default() -> Self {
         Counts {
-            calls: 0,
-            errors: 0,
+            tally: Tally::default(),
             hist: [0; BUCKETS],
             timed: 0,
             max_ns: 0,
@@ -35,10 +38,7 @@ impl Default for Counts {
 
 impl Counts {
     fn add(&mut self, call: &Call) {
-        self.calls += 1;
-        if call.ret.and_then(crate::output::errno_of).is_some() {
-            self.errors += 1;
-        }
+        self.tally.add(call);
         if let Some(d) = call.dur_ns() {
             let b = (u64::BITS - d.leading_zeros()) as usize;
             self.hist[b.min(BUCKETS - 1)] += 1;
@@ -112,10 +112,16 @@ impl Stats {
         }
     }
 
-    /// Per syscall, the busiest first (ties by name, so the order is stable).
+    /// Per syscall, in strace -c's order: the most time first, then the most calls (ties by
+    /// name, so the order is stable).
     pub fn by_syscall(&self) -> Vec<(&'static str, &Counts)> {
         let mut v: Vec<(&'static str, &Counts)> = self.per.iter().map(|(k, c)| (*k, c)).collect();
-        v.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then(a.0.cmp(b.0)));
+        v.sort_by(|a, b| {
+            let (x, y) = (&a.1.tally, &b.1.tally);
+            (y.time_ns, y.calls + y.unfinished)
+                .cmp(&(x.time_ns, x.calls + x.unfinished))
+                .then(a.0.cmp(b.0))
+        });
         v
     }
 }
@@ -144,13 +150,54 @@ mod tests {
             c.exit_ns = c.enter_ns.map(|t| t + 1000 + i);
             s.add_call(&c);
         }
-        assert_eq!(s.total.calls, 100);
-        assert_eq!(s.total.errors, 3);
+        assert_eq!(s.total.tally.calls, 100);
+        assert_eq!(s.total.tally.errors, 3);
         // 1000..1099 ns all fall in [1024, 2047] or [512, 1023].
         let p50 = s.total.percentile(50.0).unwrap();
         assert!((1049..=2047).contains(&p50), "{p50}");
         assert_eq!(s.total.percentile(100.0), Some(1099));
         assert_eq!(s.by_syscall()[0].0, "bind");
+    }
+
+    /// The pane's numbers are `tracer record -c`'s: a call that never returned is not a call
+    /// there, and the order is the table's.
+    #[test]
+    fn counted_as_the_summary_table_counts() {
+        let mut s = Stats::default();
+        let mut table = crate::summary::Table::default();
+        let mut calls = vec![
+            call(1, "read", 5),
+            call(2, "openat", -2),
+            call(3, "read", 0),
+        ];
+        calls[0].exit_ns = calls[0].enter_ns.map(|t| t + 50_000);
+        let mut exit = call(4, "exit_group", 0);
+        exit.ret = None;
+        exit.exit_ns = None;
+        calls.push(exit);
+        for c in &calls {
+            s.add_call(c);
+            table.add(c);
+        }
+        let t = &s.total.tally;
+        assert_eq!((t.calls, t.errors, t.unfinished), (3, 1, 1));
+        assert_eq!(t.time_ns, 50_000 + 2 * 12_000);
+        let names: Vec<&str> = s.by_syscall().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["read", "openat", "exit_group"]);
+        let read = s.by_syscall()[0].1.tally;
+        assert_eq!((read.calls, read.usecs_per_call()), (2, 31));
+        let printed = table.render(crate::summary::SortBy::Time);
+        assert!(
+            printed.contains(&format!(
+                "{:6.2} {:>11} {:>11} {:>9} {:>9} read\n",
+                read.percent_of(t),
+                "0.000062",
+                31,
+                2,
+                ""
+            )),
+            "{printed}"
+        );
     }
 
     #[test]

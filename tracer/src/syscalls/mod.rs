@@ -426,6 +426,14 @@ pub fn row(index: u16) -> Option<&'static Row> {
     ROWS.get(index as usize)
 }
 
+/// The index of a row of [`ROWS`] (which a call's `row` always is), from its address: no
+/// search, for counters kept per row. `None` for a row that is not one of them.
+pub fn index_of(row: &'static Row) -> Option<usize> {
+    let base = ROWS.as_ptr() as usize;
+    let i = (std::ptr::from_ref(row) as usize).wrapping_sub(base) / size_of::<Row>();
+    ROWS.get(i).filter(|r| std::ptr::eq(*r, row)).map(|_| i)
+}
+
 /// `-e` could not be understood.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SelectError {

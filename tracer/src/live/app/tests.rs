@@ -50,7 +50,7 @@ fn pause_freezes_the_list_but_capture_goes_on() {
     app.update(Action::Call(Box::new(call(102, "listen", 0))));
     assert_eq!(app.visible_len(), 3, "the view is frozen");
     assert_eq!(app.held(), 4, "the call was captured");
-    assert_eq!(app.stats.total.calls, 4);
+    assert_eq!(app.stats.total.tally.calls, 4);
     assert_eq!(selected_name(&app), "connect");
     keys(&mut app, [Action::Pause]);
     assert_eq!(app.visible_len(), 4);
@@ -161,7 +161,7 @@ fn pending_calls_complete_in_place() {
     app.update(Action::Pending(Box::new(c.clone())));
     assert_eq!(app.held(), 4);
     assert!(app.selected_entry().is_some_and(|e| e.pending));
-    assert_eq!(app.stats.total.calls, 3, "counted when it completes");
+    assert_eq!(app.stats.total.tally.calls, 3, "counted when it completes");
     app.update(Action::Call(Box::new(call(105, "listen", 0))));
     c.exit_ns = c.enter_ns.map(|t| t + 2_000_000_000);
     c.ret = Some(5);
@@ -170,7 +170,7 @@ fn pending_calls_complete_in_place() {
     let accept = app.entry(3).expect("the accept row");
     assert!(!accept.pending);
     assert_eq!(accept.call.ret, Some(5));
-    assert_eq!(app.stats.total.calls, 5);
+    assert_eq!(app.stats.total.tally.calls, 5);
 }
 
 #[test]
@@ -188,7 +188,7 @@ fn memory_is_bounded_and_evictions_counted() {
     assert_eq!(app.held(), 10);
     assert_eq!(app.evicted(), 15);
     assert_eq!(app.visible_len(), 10);
-    assert_eq!(app.stats.total.calls, 25, "stats count every call");
+    assert_eq!(app.stats.total.tally.calls, 25, "stats count every call");
     keys(&mut app, [Action::Home]);
     assert_eq!(app.selected_entry().map(|e| e.call.pid), Some(15));
     for i in 25..30 {
@@ -378,9 +378,9 @@ fn pipeline_throughput() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    assert_eq!(app.stats.total.calls, u64::from(n));
+    assert_eq!(app.stats.total.tally.calls, u64::from(n));
     assert_eq!(
-        app.stats.total.errors,
+        app.stats.total.tally.errors,
         u64::from(n),
         "every bind failed with EADDRINUSE"
     );

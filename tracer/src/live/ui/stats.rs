@@ -1,4 +1,5 @@
-//! Calls per syscall, errors, latency percentiles, the event rate, and what was lost.
+//! Per syscall what `tracer record -c` prints (calls, errors, % time, time, usecs/call), with
+//! latency percentiles; the event rate, and what was lost.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,13 +15,17 @@ fn pct(c: &Counts, p: f64) -> String {
         .map_or_else(|| "-".into(), |v| format!("≤{}", human_ns(v)))
 }
 
-fn row(name: &str, c: &Counts) -> String {
+/// One syscall's line (or all of them, `total` being the whole), in 78 columns.
+fn row(name: &str, c: &Counts, total: &Counts) -> String {
+    let t = &c.tally;
     format!(
-        "{name:<18} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8}",
-        c.calls,
-        c.errors,
+        "{name:<15} {:>7} {:>6} {:>6.2} {:>8} {:>7} {:>7} {:>7} {:>7}",
+        t.calls,
+        t.errors,
+        t.percent_of(&total.tally),
+        human_ns(t.time_ns),
+        t.usecs_per_call(),
         pct(c, 50.0),
-        pct(c, 90.0),
         pct(c, 99.0),
         human_ns(c.max_ns)
     )
@@ -35,10 +40,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     };
     let header = vec![
         Line::from(vec![
+            // As strace -c, a call that never returned (exit_group) is no call: said apart.
             Span::raw(format!(
-                "{} calls, {} errors, {:.1} events/s, ",
-                s.total.calls,
-                s.total.errors,
+                "{} calls, {} errors, {}{:.1} events/s, ",
+                s.total.tally.calls,
+                s.total.tally.errors,
+                match s.total.tally.unfinished {
+                    0 => String::new(),
+                    n => format!("{n} unfinished, "),
+                },
                 s.rate()
             )),
             Span::styled(format!("{} events lost", app.lost), lost_style),
@@ -46,19 +56,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ]),
         Line::styled(
             format!(
-                "{:<18} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8}",
-                "SYSCALL", "CALLS", "ERRORS", "p50", "p90", "p99", "max"
+                "{:<15} {:>7} {:>6} {:>6} {:>8} {:>7} {:>7} {:>7} {:>7}",
+                "SYSCALL", "CALLS", "ERRORS", "% TIME", "TIME", "us/call", "p50", "p99", "max"
             ),
             bold(),
         ),
-        Line::raw(row("all", &s.total)),
+        Line::raw(row("all", &s.total, &s.total)),
     ];
     let lines = s
         .by_syscall()
         .into_iter()
-        .map(|(name, c)| Line::raw(row(name, c)))
+        .map(|(name, c)| Line::raw(row(name, c, &s.total)))
         .collect();
-    let title =
-        " Stats (latency: upper bounds of log2 buckets; Enter: the syscall's calls) ".into();
+    let title = " Stats (as record -c counts; p50/p99: log2 bucket tops; Enter: its calls) ".into();
     super::selectable(frame, area, title, header, lines, app.pane_row);
 }
