@@ -128,17 +128,27 @@ pub struct Scope {
     /// Trace this process, its threads and its children (repeatable).
     #[arg(short = 'p', long = "pid")]
     pub pids: Vec<u32>,
-    /// What to trace, as strace's -e takes it: names (bind,connect), groups (%net %ipc
-    /// %signal %memory %io), `all` or `none`, optionally as `trace=SET`; `!` before a set traces
-    /// every call but those (`-e '!write'`); `status=failed` (or successful, unfinished, with
-    /// `!`) writes only the calls that ended so. Default: every socket and IPC call, plus
-    /// read/write/close for a command or pid.
+    /// What to trace, as strace's -e takes it: any syscall by name (bind,openat), strace's
+    /// classes (%file %process %network %signal %ipc %desc %memory %creds %clock %stat ...),
+    /// tracer's %io, `all` or `none`, optionally as `trace=SET`; `!` before a set traces every
+    /// call but those (`-e '!write'`); `status=failed` (or successful, unfinished, with `!`)
+    /// writes only the calls that ended so. Default: the socket, IPC and signal calls, plus, for
+    /// a command or pid, read/write/close and the calls that shape a descriptor's life.
     #[arg(short = 'e', long = "syscalls", allow_hyphen_values = true)]
     pub syscalls: Vec<String>,
     /// Accepted as strace takes it: tracer always follows a traced command's or pid's threads
     /// and children (-ff too, with one output).
     #[arg(short = 'f', action = clap::ArgAction::Count)]
     pub follow: u8,
+    /// Accepted as strace takes them: the text output always starts each line with the time
+    /// of day in microseconds (strace's -tt) and ends it with the time spent in the call (-T).
+    #[arg(short = 't', action = clap::ArgAction::Count)]
+    pub timestamps: u8,
+    #[arg(short = 'T', hide = true)]
+    pub call_times: bool,
+    /// strace's relative timestamps: refused (tracer's text shows the time of day, as -tt).
+    #[arg(short = 'r', hide = true)]
+    pub relative: bool,
     /// Only processes with this command name (repeatable). (`-c` was this before it became
     /// strace's `-c`, the summary table.)
     #[arg(long = "comm")]

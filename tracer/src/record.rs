@@ -42,6 +42,12 @@ pub fn now_ns(clock: ClockId) -> i128 {
 /// Everything that can be checked without privileges, before loading anything.
 pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<Options> {
     let scoped = !scope.pids.is_empty() || !scope.command.is_empty();
+    if scope.relative {
+        bail!(
+            "-r (strace's relative timestamps) is not supported: tracer's text shows each call's \
+             time of day in microseconds (as strace's -tt) and its duration (as -T)"
+        );
+    }
     let q = qualify::parse(&scope.syscalls)?;
     let selection = q
         .selection

@@ -25,6 +25,18 @@ fn unknown_syscall_names_the_nearest() {
 }
 
 #[test]
+fn strace_timestamp_flags() {
+    // -tt and -T are what the text shows anyway; -r is not, and says so in one line.
+    let (code, err) = run(&["record", "-r", "--", "/bin/true"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("-r") && err.contains("-tt"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let (code, err) = run(&["record", "-e", "bnd", "-tt", "-T", "-f", "--", "/bin/true"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("\"bnd\""), "-tt and -T are accepted: {err}");
+}
+
+#[test]
 fn missing_pid_and_bad_command() {
     let (code, err) = run(&["record", "-p", "999999999"]);
     assert_eq!(code, 1);
