@@ -261,7 +261,9 @@ pub fn render(
     if wrappers.is_empty() {
         let _ = writeln!(
             o,
-            "  no C library wrapper tracer knows: programs issue it through syscall(2)"
+            "  the C library function that issues it is not one tracer probes (its wrappers list \
+             covers the socket, IPC and signal calls); a program may also issue it through \
+             syscall(2)"
         );
     } else {
         let _ = writeln!(
