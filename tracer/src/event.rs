@@ -53,6 +53,9 @@ pub enum Record {
         hdr: RecordHeader,
         body: ExecRecord,
         filename: Vec<u8>,
+        /// The new program's arguments (`CK_ARGV`), when the kernel side read them (not in
+        /// recordings made before it did).
+        argv: Option<Capture>,
     },
     TaskExit {
         hdr: RecordHeader,
@@ -168,8 +171,8 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
         },
         REC_EXEC => {
             let body: ExecRecord = read(bytes, at, "exec body")?;
-            let caps = captures(bytes, at + size_of::<ExecRecord>())?;
-            let mut filename = caps.into_iter().next().map(|c| c.data).unwrap_or_default();
+            let mut caps = captures(bytes, at + size_of::<ExecRecord>())?.into_iter();
+            let mut filename = caps.next().map(|c| c.data).unwrap_or_default();
             if let Some(nul) = filename.iter().position(|b| *b == 0) {
                 filename.truncate(nul);
             }
@@ -177,6 +180,7 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
                 hdr,
                 body,
                 filename,
+                argv: caps.find(|c| c.hdr.kind == tracer_common::CK_ARGV),
             }
         }
         REC_HOP => Record::Hop {

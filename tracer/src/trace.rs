@@ -271,7 +271,8 @@ impl Joiner {
                 if let Some(mut c) = call {
                     c.exit_ns = Some(hdr.ts_ns);
                     c.ret = Some(body.ret);
-                    c.exit_caps = caps;
+                    // After what the exec record gave an execve (its new program's argv).
+                    c.exit_caps.extend(caps);
                     c.flags |= body.flags;
                     out(Item::Call(c));
                 }
@@ -291,14 +292,20 @@ impl Joiner {
                 hdr,
                 body,
                 filename,
-            } => out(Item::Proc(Proc::Exec {
-                ts_ns: hdr.ts_ns,
-                pid: hdr.pid,
-                tid: hdr.tid,
-                comm: cstr(&body.comm),
-                // The program chose it (execve's path): escaped, as a comm is.
-                filename: crate::escape::name(&filename),
-            })),
+                argv,
+            } => {
+                if let Some(argv) = argv {
+                    self.give_argv(&hdr, argv);
+                }
+                out(Item::Proc(Proc::Exec {
+                    ts_ns: hdr.ts_ns,
+                    pid: hdr.pid,
+                    tid: hdr.tid,
+                    comm: cstr(&body.comm),
+                    // The program chose it (execve's path): escaped, as a comm is.
+                    filename: crate::escape::name(&filename),
+                }));
+            }
             Record::TaskExit { hdr, body } => {
                 // A thread that exits inside a call (exit, or killed while blocked) never
                 // returns from it.
@@ -314,6 +321,26 @@ impl Joiner {
                         .then_some(body.exit_code),
                 }));
             }
+        }
+    }
+
+    /// The new program's arguments, read in the kernel once the exec succeeded, go to the
+    /// `execve`/`execveat` that made it: the record comes between that call's entry and its
+    /// exit, on the same thread, or, when a thread other than the leader exec'd (the exec
+    /// record then carries the leader's id, fs/exec.c `de_thread`), on another thread of the
+    /// same process. Shown with the call's arguments ([`decode`]'s `Arg::Argv`).
+    fn give_argv(&mut self, hdr: &RecordHeader, argv: Capture) {
+        let is_exec = |c: &Call| matches!(c.row.name, "execve" | "execveat");
+        let tid = if self.inflight.get(&hdr.tid).is_some_and(is_exec) {
+            Some(hdr.tid)
+        } else {
+            self.inflight
+                .iter()
+                .find(|(_, c)| c.pid == hdr.pid && is_exec(c))
+                .map(|(t, _)| *t)
+        };
+        if let Some(c) = tid.and_then(|t| self.inflight.get_mut(&t)) {
+            c.exit_caps.push(argv);
         }
     }
 

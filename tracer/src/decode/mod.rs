@@ -7,7 +7,9 @@ pub mod sockaddr;
 pub mod structs;
 
 use serde_json::{Value, json};
-use tracer_common::{CAP_FAULT, CAP_NULL, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR};
+use tracer_common::{
+    ARGC_KNOWN, CAP_FAULT, CAP_NULL, CK_ARGV, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, ExecArgv,
+};
 
 use crate::event::Capture;
 use crate::syscalls::{Abi, Arg, Len, Ret, Row};
@@ -175,6 +177,47 @@ fn path(c: &Capture) -> (Value, String) {
     (Value::String(s.clone()), format!("\"{s}\""))
 }
 
+/// The new program's arguments from the exec record's `CK_ARGV` capture (an [`ExecArgv`],
+/// then the first bytes of the NUL-terminated strings), as strace shows an argv:
+/// `["cat", "/etc/hostname"]`, each string escaped as any string a program chose
+/// ([`crate::escape::name`]). Cut at the kernel side's bound: the string cut short ends in
+/// `"abc"...`, and `...` follows the last one shown when the program has more (its `argc` says
+/// so, or, when that could not be read, the bytes left unread begin a new string). In JSON an
+/// array of strings; when cut, `{"argv": [...], "truncated": true, "argc": N}`.
+fn argv(c: &Capture) -> Option<(Value, String)> {
+    let argc = le(&c.data, 0, 4)? as u32;
+    let known = le(&c.data, 4, 4)? as u32 & ARGC_KNOWN != 0;
+    let strings = c.data.get(size_of::<ExecArgv>()..)?;
+    let mut parts: Vec<&[u8]> = strings.split(|b| *b == 0).collect();
+    // What follows the last NUL: nothing, or a string cut short by the bound.
+    let tail = parts.pop().unwrap_or_default();
+    let cut_short = !tail.is_empty();
+    if cut_short {
+        parts.push(tail);
+    }
+    let shown = parts.len() as u64;
+    let more = if known {
+        u64::from(argc) > shown
+    } else {
+        !cut_short && (strings.len() as u64) < u64::from(c.hdr.want)
+    };
+    let texts: Vec<String> = parts.iter().map(|p| crate::escape::name(p)).collect();
+    let mut text: Vec<String> = texts.iter().map(|t| format!("\"{t}\"")).collect();
+    if cut_short && let Some(last) = text.last_mut() {
+        last.push_str("...");
+    }
+    if more {
+        text.push("...".into());
+    }
+    let text = format!("[{}]", text.join(", "));
+    let json = if cut_short || more {
+        json!({"argv": texts, "truncated": true, "argc": known.then_some(argc)})
+    } else {
+        json!(texts)
+    };
+    Some((json, text))
+}
+
 fn le(data: &[u8], at: usize, size: usize) -> Option<u64> {
     let b = data.get(at..at + size)?;
     let mut w = [0u8; 8];
@@ -262,6 +305,14 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::Rlimit(op) => structured(v, op, raw, structs::rlimit),
         // wait4's status is written only when a child was reaped.
         Arg::Ptr | Arg::WaitStatus(_) => sym(ptr_text(raw)),
+        // What the kernel side read in the new program once the exec succeeded: a failed
+        // exec (no exec record), or a kernel without the BTF offsets, leaves the pointer.
+        Arg::Argv => v
+            .exit_caps
+            .iter()
+            .find(|c| c.hdr.kind == CK_ARGV && c.ok())
+            .and_then(argv)
+            .unwrap_or_else(|| sym(ptr_text(raw))),
         Arg::DirFd => sym(flags::dirfd(raw)),
         Arg::Signal => sym(flags::signal(raw)),
         Arg::Domain => sym(flags::family(raw)),

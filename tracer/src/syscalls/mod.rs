@@ -207,6 +207,9 @@ pub enum Arg {
     WaitStatus(u8),
     /// `struct rlimit64` (`{rlim_cur=1024, rlim_max=4096}`).
     Rlimit(u8),
+    /// `execve`'s `argv`: the new program's arguments, which the exec record brings when the
+    /// exec succeeded (`["cat", "/etc/hostname"]`); else the pointer.
+    Argv,
 }
 
 /// How the return value is shown.
