@@ -1277,37 +1277,44 @@ fn on_exec(ctx: &TracePointContext) -> Option<()> {
 /// name): `current->mm->arg_start .. arg_end`, which `create_elf_tables` (fs/binfmt_elf.c)
 /// set before `trace_sched_process_exec`, and `argc` from the top of the new stack
 /// (`mm->start_stack`). The strings are pages the kernel itself wrote during the exec, so the
-/// non-faulting read finds them. Returns the record's new end (`at` when nothing was captured:
-/// no BTF offsets, or no mm).
+/// non-faulting read finds them. Returns the record's new end (`at` when the kernel's BTF gave
+/// no offsets: nothing is captured).
+///
+/// The record's length is computed without a branch: the verifier walks the rest of the
+/// program once per distinct length it could have (a failed read, a length over the bound),
+/// and with branches here this program's verified instructions went from 2,345 to 8,229
+/// (5,747 without; Linux 6.18). A failed read leaves zeros (the helpers clear what they could
+/// not read) and marks the capture `CAP_FAULT`; no mm, `CAP_NULL`.
 #[inline(always)]
 fn capture_argv(off: &FileOffsets, buf: *mut u8, at: usize) -> usize {
     if off.task_mm == 0 {
         return at;
     }
-    let read = |base: u64, at: u16| -> Option<u64> {
-        if base == 0 {
-            return None;
-        }
-        // SAFETY: any address: the helper never faults.
-        unsafe { bpf_probe_read_kernel_u64((base + u64::from(at)) as *const u64) }
+    let read = |base: u64, at: u16| -> u64 {
+        let mut v = 0u64;
+        // SAFETY: writes 8 bytes into `v`; any address: the helper never faults, and clears
+        // `v` when it cannot read.
+        unsafe {
+            bpf_probe_read_kernel(
+                ptr::from_mut(&mut v).cast(),
+                8,
+                (base + u64::from(at)) as *const c_void,
+            )
+        };
+        v
     };
     // SAFETY: returns the current task's address, read only through the helper above.
     let task = unsafe { generated::bpf_get_current_task() };
-    let Some((start, end, stack)) = (|| {
-        let mm = read(task, off.task_mm)?;
-        Some((
-            read(mm, off.mm_arg_start)?,
-            read(mm, off.mm_arg_end)?,
-            read(mm, off.mm_start_stack)?,
-        ))
-    })() else {
-        return at;
-    };
+    let mm = read(task, off.task_mm);
+    let start = read(mm, off.mm_arg_start);
+    let end = read(mm, off.mm_arg_end);
+    let stack = read(mm, off.mm_start_stack);
     // The file name's capture ends below 1 KiB: the mask says so to the verifier.
     let at = at & 0x3f8;
-    let want = end.saturating_sub(start);
-    let mut n = (want as usize).min(EXEC_ARGV_MAX);
-    n &= 0x3ff;
+    let want = end.wrapping_sub(start) & 0xffff_ffff;
+    // min(want, EXEC_ARGV_MAX), branch-free: `over` is 1 when want > the bound.
+    let over = (EXEC_ARGV_MAX as u64).wrapping_sub(want) >> 63;
+    let n = (want - over * (want - EXEC_ARGV_MAX as u64)) as usize & 0x3ff;
     // SAFETY: `at < 1 KiB`; the header, the 8-byte `ExecArgv` and at most 1023 bytes after it
     // end inside the SCRATCH_SIZE buffer.
     let data = unsafe { buf.add(at + size_of::<CaptureHeader>()) };
@@ -1323,14 +1330,19 @@ fn capture_argv(off: &FileOffsets, buf: *mut u8, at: usize) -> usize {
             start as *const c_void,
         )
     };
-    let ok = rc == 0;
-    let len = if ok { size_of::<ExecArgv>() + n } else { 0 };
+    let len = size_of::<ExecArgv>() + n;
     let cap = CaptureHeader {
         op: OP_INDEX_EXEC,
         kind: CK_ARGV,
-        status: if ok { CAP_OK } else { CAP_FAULT },
+        status: if start == 0 {
+            CAP_NULL
+        } else if rc == 0 {
+            CAP_OK
+        } else {
+            CAP_FAULT
+        },
         len: len as u16,
-        want: want.min(u64::from(u32::MAX)) as u32,
+        want: want as u32,
         addr: start,
         ..CaptureHeader::default()
     };

@@ -493,6 +493,72 @@ mod tests {
         assert!(j.drain().is_empty());
     }
 
+    fn exec(pid: u32, tid: u32, ts: u64, argv: &[u8]) -> Record {
+        let mut data = 2u32.to_le_bytes().to_vec();
+        data.extend(tracer_common::ARGC_KNOWN.to_le_bytes());
+        data.extend_from_slice(argv);
+        Record::Exec {
+            hdr: RecordHeader {
+                kind: tracer_common::REC_EXEC,
+                ts_ns: ts,
+                pid,
+                tid,
+                ..RecordHeader::default()
+            },
+            body: tracer_common::ExecRecord::default(),
+            filename: b"/usr/bin/cat".to_vec(),
+            argv: Some(Capture {
+                hdr: tracer_common::CaptureHeader {
+                    op: tracer_common::OP_INDEX_EXEC,
+                    kind: tracer_common::CK_ARGV,
+                    len: data.len() as u16,
+                    want: argv.len() as u32,
+                    ..Default::default()
+                },
+                data,
+            }),
+        }
+    }
+
+    /// The exec record's argv goes to the execve in flight on that thread (or, when a thread
+    /// other than the leader exec'd, on another thread of the process), and is shown with it;
+    /// a failed execve keeps its pointer.
+    #[test]
+    fn an_exec_gives_its_argv_to_the_execve() {
+        let row = (0..)
+            .map_while(syscalls::row)
+            .position(|r| r.name == "execve")
+            .unwrap() as u16;
+        let argv_text = |c: &Call| c.args()[1].text.clone();
+        let mut j = Joiner::default();
+        let mut got = Vec::new();
+        j.push(enter(7, 59, row, 10), &mut |i| got.push(i));
+        let argv = b"cat\0/etc/hostname\0";
+        j.push(exec(7, 7, 20, argv), &mut |i| got.push(i));
+        j.push(exit(7, 59, row, 30, 0), &mut |i| got.push(i));
+        // A failed one: no exec record.
+        j.push(enter(8, 59, row, 40), &mut |i| got.push(i));
+        j.push(exit(8, 59, row, 50, -2), &mut |i| got.push(i));
+        // Thread 10 of process 9 exec'd: the record names the leader.
+        let mut e = enter(10, 59, row, 60);
+        if let Record::Enter { hdr, .. } = &mut e {
+            hdr.pid = 9;
+        }
+        j.push(e, &mut |i| got.push(i));
+        j.push(exec(9, 9, 70, b"wc\0-c\0"), &mut |i| got.push(i));
+        let calls: Vec<Call> = got
+            .into_iter()
+            .filter_map(|i| match i {
+                Item::Call(c) => Some(c),
+                Item::Proc(_) => None,
+            })
+            .collect();
+        assert_eq!(argv_text(&calls[0]), r#"["cat", "/etc/hostname"]"#);
+        assert_eq!(argv_text(&calls[1]), "NULL");
+        let rest = j.drain();
+        assert_eq!(argv_text(&rest[0]), r#"["wc", "-c"]"#);
+    }
+
     #[test]
     fn exit_without_enter_and_enter_without_exit() {
         let mut j = Joiner::default();
