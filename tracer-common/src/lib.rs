@@ -182,6 +182,14 @@ pub struct FileOffsets {
     pub inode_mode: u16,
     /// `task_struct.exit_code` (include/linux/sched.h), for `TaskExitRecord`; 0 when unknown.
     pub task_exit_code: u16,
+    /// `task_struct.mm` and `mm_struct.{arg_start, arg_end, start_stack}`
+    /// (include/linux/mm_types.h), for the exec record's [`CK_ARGV`] capture: where the new
+    /// program's argument strings, and its `argc`, lie in its memory. All 0 when unknown (no
+    /// argv is then captured).
+    pub task_mm: u16,
+    pub mm_arg_start: u16,
+    pub mm_arg_end: u16,
+    pub mm_start_stack: u16,
 }
 
 /// A `CK_FILE` capture's data: one of these per descriptor.
@@ -272,6 +280,14 @@ pub const CK_IOV: u8 = 5;
 pub const CK_IOV_DATA: u8 = 6;
 /// [`FileId`]s (`OP_FD_FILE`).
 pub const CK_FILE: u8 = 7;
+/// The exec record's second capture: the new program's arguments, read from its memory when
+/// the exec has succeeded (`mm->arg_start .. mm->arg_end`, the NUL-terminated strings
+/// `create_elf_tables` laid out, fs/binfmt_elf.c). `addr` is `arg_start`, `want` the length of
+/// all the strings; the data is an [`ExecArgv`] then the first strings, at most
+/// [`EXEC_ARGV_MAX`] bytes of them.
+pub const CK_ARGV: u8 = 8;
+/// `CaptureHeader::op` of the exec record's captures: no syscall row's op.
+pub const OP_INDEX_EXEC: u8 = 0xff;
 
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -338,13 +354,30 @@ pub struct HopRecord {
 }
 
 pub const EXEC_FILENAME_MAX: usize = 256;
+/// The most bytes of the new program's argument strings an exec record holds.
+pub const EXEC_ARGV_MAX: usize = 512;
 
-/// `sched:sched_process_exec`, followed by a capture holding the file name.
+/// `sched:sched_process_exec`, followed by a capture holding the file name and, when the
+/// kernel's BTF gave the offsets, a [`CK_ARGV`] capture of the new program's arguments.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExecRecord {
     pub comm: [u8; 16],
 }
+
+/// The start of a [`CK_ARGV`] capture's data, before the strings.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecArgv {
+    /// The new program's `argc`, as the kernel put it at the top of its stack
+    /// (`*(u32 *)mm->start_stack`, the low half of a 64-bit program's `long`). Valid with
+    /// `ARGC_KNOWN`.
+    pub argc: u32,
+    pub flags: u32,
+}
+
+/// `ExecArgv.flags`: `argc` was read.
+pub const ARGC_KNOWN: u32 = 1;
 
 /// `sched:sched_process_exit`, one per task.
 #[repr(C)]
@@ -413,8 +446,9 @@ mod tests {
         assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16);
         assert_eq!(size_of::<SyscallExit>(), 16);
         assert_eq!(size_of::<CaptureHeader>(), 24);
-        assert_eq!(size_of::<Config>(), 32 + 16);
-        assert_eq!(size_of::<FileOffsets>(), 16);
+        assert_eq!(size_of::<Config>(), 32 + 24);
+        assert_eq!(size_of::<FileOffsets>(), 24);
+        assert_eq!(size_of::<ExecArgv>(), 8);
         assert_eq!(size_of::<FileId>(), 16);
         assert_eq!(size_of::<ForkRecord>(), 32);
         assert_eq!(size_of::<HopRecord>(), 72);

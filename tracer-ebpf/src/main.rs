@@ -36,17 +36,18 @@ use aya_ebpf::{
     programs::{FEntryContext, ProbeContext, RawTracePointContext, TracePointContext},
 };
 use tracer_common::{
-    ABI_IA32, ABI_X86_64, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX, CK_BYTES,
-    CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, CK_STR, CaptureHeader, Config,
-    ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN,
-    ExecRecord, FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV,
-    MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_MSGHDR, OP_STR, OPF_FD_RET,
-    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT,
-    RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN,
-    SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
-    SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec,
-    TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
-    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
+    ABI_IA32, ABI_X86_64, ARGC_KNOWN, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX,
+    CK_ARGV, CK_BYTES, CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, CK_STR, CaptureHeader,
+    Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_ARGV_MAX,
+    EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FileId, FileOffsets, ForkRecord,
+    LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES,
+    OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_NO_PAYLOAD, OPF_OK_ONLY,
+    OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED,
+    SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST,
+    STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch,
+    SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL,
+    TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
+    X86_64_EXECVE, X86_64_EXECVEAT,
 };
 
 #[map]
@@ -1256,6 +1257,7 @@ fn on_exec(ctx: &TracePointContext) -> Option<()> {
         ..CaptureHeader::default()
     };
     let end = cur + size_of::<CaptureHeader>() + ((cap.len as usize + 7) & !7);
+    let end = capture_argv(&cfg.files, buf, end);
     let hdr = header(REC_EXEC, 0, 0, end, pid_tgid);
     let body = ExecRecord {
         comm: bpf_get_current_comm().unwrap_or([0; 16]),
@@ -1269,6 +1271,91 @@ fn on_exec(ctx: &TracePointContext) -> Option<()> {
     flush_held();
     emit(buf, end, false);
     Some(())
+}
+
+/// The new program's arguments as a `CK_ARGV` capture at `at` (8-aligned, after the file
+/// name): `current->mm->arg_start .. arg_end`, which `create_elf_tables` (fs/binfmt_elf.c)
+/// set before `trace_sched_process_exec`, and `argc` from the top of the new stack
+/// (`mm->start_stack`). The strings are pages the kernel itself wrote during the exec, so the
+/// non-faulting read finds them. Returns the record's new end (`at` when the kernel's BTF gave
+/// no offsets: nothing is captured).
+///
+/// The record's length is computed without a branch: the verifier walks the rest of the
+/// program once per distinct length it could have (a failed read, a length over the bound),
+/// and with branches here this program's verified instructions went from 2,345 to 8,229
+/// (6,145 without; 719 instructions after loading, 559 before; Linux 6.18). A failed read leaves zeros (the helpers clear what they could
+/// not read) and marks the capture `CAP_FAULT`; no mm, `CAP_NULL`.
+#[inline(always)]
+fn capture_argv(off: &FileOffsets, buf: *mut u8, at: usize) -> usize {
+    if off.task_mm == 0 {
+        return at;
+    }
+    let read = |base: u64, at: u16| -> u64 {
+        let mut v = 0u64;
+        // SAFETY: writes 8 bytes into `v`; any address: the helper never faults, and clears
+        // `v` when it cannot read.
+        unsafe {
+            bpf_probe_read_kernel(
+                ptr::from_mut(&mut v).cast(),
+                8,
+                (base + u64::from(at)) as *const c_void,
+            )
+        };
+        v
+    };
+    // SAFETY: returns the current task's address, read only through the helper above.
+    let task = unsafe { generated::bpf_get_current_task() };
+    let mm = read(task, off.task_mm);
+    let start = read(mm, off.mm_arg_start);
+    let end = read(mm, off.mm_arg_end);
+    let stack = read(mm, off.mm_start_stack);
+    // The file name's capture ends below 1 KiB: the mask says so to the verifier.
+    let at = at & 0x3f8;
+    let want = end.wrapping_sub(start) & 0xffff_ffff;
+    // min(want, EXEC_ARGV_MAX), branch-free: `over` is 1 when want > the bound.
+    let over = (EXEC_ARGV_MAX as u64).wrapping_sub(want) >> 63;
+    let n = (want - over * (want - EXEC_ARGV_MAX as u64)) as usize & 0x3ff;
+    // SAFETY: `at < 1 KiB`; the header, the 8-byte `ExecArgv` and at most 1023 bytes after it
+    // end inside the SCRATCH_SIZE buffer.
+    let data = unsafe { buf.add(at + size_of::<CaptureHeader>()) };
+    let mut argc = 0u32;
+    // SAFETY: writes 4 bytes into `argc`; never faults.
+    let argc_rc =
+        unsafe { bpf_probe_read_user(ptr::from_mut(&mut argc).cast(), 4, stack as *const c_void) };
+    // SAFETY: writes at most 1023 bytes after the `ExecArgv`, in bounds as above.
+    let rc = unsafe {
+        bpf_probe_read_user(
+            data.add(size_of::<ExecArgv>()).cast(),
+            helper_size(n),
+            start as *const c_void,
+        )
+    };
+    let len = size_of::<ExecArgv>() + n;
+    let cap = CaptureHeader {
+        op: OP_INDEX_EXEC,
+        kind: CK_ARGV,
+        status: if start == 0 {
+            CAP_NULL
+        } else if rc == 0 {
+            CAP_OK
+        } else {
+            CAP_FAULT
+        },
+        len: len as u16,
+        want: want as u32,
+        addr: start,
+        ..CaptureHeader::default()
+    };
+    let head = ExecArgv {
+        argc,
+        flags: if argc_rc == 0 { ARGC_KNOWN } else { 0 },
+    };
+    // SAFETY: inside the scratch buffer, as above.
+    unsafe {
+        ptr::write_unaligned(buf.add(at).cast::<CaptureHeader>(), cap);
+        ptr::write_unaligned(data.cast::<ExecArgv>(), head);
+    }
+    at + size_of::<CaptureHeader>() + ((len + 7) & !7)
 }
 
 #[tracepoint(category = "sched", name = "sched_process_exit")]

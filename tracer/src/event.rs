@@ -53,6 +53,9 @@ pub enum Record {
         hdr: RecordHeader,
         body: ExecRecord,
         filename: Vec<u8>,
+        /// The new program's arguments (`CK_ARGV`), when the kernel side read them (not in
+        /// recordings made before it did).
+        argv: Option<Capture>,
     },
     TaskExit {
         hdr: RecordHeader,
@@ -168,8 +171,8 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
         },
         REC_EXEC => {
             let body: ExecRecord = read(bytes, at, "exec body")?;
-            let caps = captures(bytes, at + size_of::<ExecRecord>())?;
-            let mut filename = caps.into_iter().next().map(|c| c.data).unwrap_or_default();
+            let mut caps = captures(bytes, at + size_of::<ExecRecord>())?.into_iter();
+            let mut filename = caps.next().map(|c| c.data).unwrap_or_default();
             if let Some(nul) = filename.iter().position(|b| *b == 0) {
                 filename.truncate(nul);
             }
@@ -177,6 +180,7 @@ pub fn decode(bytes: &[u8]) -> Result<Record, DecodeError> {
                 hdr,
                 body,
                 filename,
+                argv: caps.find(|c| c.hdr.kind == tracer_common::CK_ARGV),
             }
         }
         REC_HOP => Record::Hop {
@@ -289,6 +293,62 @@ pub(crate) mod tests {
         };
         assert_eq!((body.comm, body.flags), (new.comm, 0));
         assert!(decode(&exit(&new.comm[..15])).is_err());
+    }
+
+    /// An exec record: the file name, then (from this version on) the argv capture; one
+    /// recorded before holds the file name alone and decodes without argv.
+    #[test]
+    fn exec_records_old_and_new() {
+        let exec = |caps: &[(CaptureHeader, &[u8])]| {
+            let mut out = bytes_of(&RecordHeader {
+                kind: REC_EXEC,
+                ..RecordHeader::default()
+            });
+            out.extend(bytes_of(&ExecRecord {
+                comm: *b"cat\0\0\0\0\0\0\0\0\0\0\0\0\0",
+            }));
+            for (h, data) in caps {
+                let mut h = *h;
+                h.len = data.len() as u16;
+                out.extend(bytes_of(&h));
+                out.extend_from_slice(data);
+                out.resize(out.len().next_multiple_of(8), 0);
+            }
+            let size = out.len() as u32;
+            out[4..8].copy_from_slice(&size.to_ne_bytes());
+            out
+        };
+        let name = (
+            CaptureHeader {
+                kind: tracer_common::CK_STR,
+                ..Default::default()
+            },
+            &b"/usr/bin/cat\0"[..],
+        );
+        let argv = (
+            CaptureHeader {
+                op: tracer_common::OP_INDEX_EXEC,
+                kind: tracer_common::CK_ARGV,
+                want: 4,
+                ..Default::default()
+            },
+            &b"\x01\0\0\0\x01\0\0\0cat\0"[..],
+        );
+        let Record::Exec {
+            filename, argv: a, ..
+        } = decode(&exec(&[name])).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((filename.as_slice(), a), (&b"/usr/bin/cat"[..], None));
+        let Record::Exec {
+            filename, argv: a, ..
+        } = decode(&exec(&[name, argv])).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(filename, b"/usr/bin/cat");
+        assert_eq!(a.unwrap().data, argv.1);
     }
 
     #[test]

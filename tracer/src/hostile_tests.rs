@@ -71,6 +71,7 @@ fn items(name: &[u8]) -> Vec<Item> {
             hdr: hdr(tracer_common::REC_EXEC, 10),
             body: ExecRecord { comm: comm(name) },
             filename: name.to_vec(),
+            argv: None,
         },
         Record::Enter {
             hdr: hdr(tracer_common::REC_ENTER, 20),

@@ -276,7 +276,8 @@ impl Joiner {
                 if let Some(mut c) = call {
                     c.exit_ns = Some(hdr.ts_ns);
                     c.ret = Some(body.ret);
-                    c.exit_caps = caps;
+                    // After what the exec record gave an execve (its new program's argv).
+                    c.exit_caps.extend(caps);
                     c.flags |= body.flags;
                     out(Item::Call(c));
                 }
@@ -296,14 +297,20 @@ impl Joiner {
                 hdr,
                 body,
                 filename,
-            } => out(Item::Proc(Proc::Exec {
-                ts_ns: hdr.ts_ns,
-                pid: hdr.pid,
-                tid: hdr.tid,
-                comm: cstr(&body.comm),
-                // The program chose it (execve's path): escaped, as a comm is.
-                filename: crate::escape::name(&filename),
-            })),
+                argv,
+            } => {
+                if let Some(argv) = argv {
+                    self.give_argv(&hdr, argv);
+                }
+                out(Item::Proc(Proc::Exec {
+                    ts_ns: hdr.ts_ns,
+                    pid: hdr.pid,
+                    tid: hdr.tid,
+                    comm: cstr(&body.comm),
+                    // The program chose it (execve's path): escaped, as a comm is.
+                    filename: crate::escape::name(&filename),
+                }));
+            }
             Record::TaskExit { hdr, body } => {
                 // A thread that exits inside a call (exit, or killed while blocked) never
                 // returns from it.
@@ -319,6 +326,26 @@ impl Joiner {
                         .then_some(body.exit_code),
                 }));
             }
+        }
+    }
+
+    /// The new program's arguments, read in the kernel once the exec succeeded, go to the
+    /// `execve`/`execveat` that made it: the record comes between that call's entry and its
+    /// exit, on the same thread, or, when a thread other than the leader exec'd (the exec
+    /// record then carries the leader's id, fs/exec.c `de_thread`), on another thread of the
+    /// same process. Shown with the call's arguments ([`decode`]'s `Arg::Argv`).
+    fn give_argv(&mut self, hdr: &RecordHeader, argv: Capture) {
+        let is_exec = |c: &Call| matches!(c.row.name, "execve" | "execveat");
+        let tid = if self.inflight.get(&hdr.tid).is_some_and(is_exec) {
+            Some(hdr.tid)
+        } else {
+            self.inflight
+                .iter()
+                .find(|(_, c)| c.pid == hdr.pid && is_exec(c))
+                .map(|(t, _)| *t)
+        };
+        if let Some(c) = tid.and_then(|t| self.inflight.get_mut(&t)) {
+            c.exit_caps.push(argv);
         }
     }
 
@@ -497,6 +524,72 @@ mod tests {
         let Item::Call(c) = &got[0] else { panic!() };
         assert_eq!((c.abi, c.ret, c.dur_ns()), (Abi::X86_64, Some(0), Some(50)));
         assert!(j.drain().is_empty());
+    }
+
+    fn exec(pid: u32, tid: u32, ts: u64, argv: &[u8]) -> Record {
+        let mut data = 2u32.to_le_bytes().to_vec();
+        data.extend(tracer_common::ARGC_KNOWN.to_le_bytes());
+        data.extend_from_slice(argv);
+        Record::Exec {
+            hdr: RecordHeader {
+                kind: tracer_common::REC_EXEC,
+                ts_ns: ts,
+                pid,
+                tid,
+                ..RecordHeader::default()
+            },
+            body: tracer_common::ExecRecord::default(),
+            filename: b"/usr/bin/cat".to_vec(),
+            argv: Some(Capture {
+                hdr: tracer_common::CaptureHeader {
+                    op: tracer_common::OP_INDEX_EXEC,
+                    kind: tracer_common::CK_ARGV,
+                    len: data.len() as u16,
+                    want: argv.len() as u32,
+                    ..Default::default()
+                },
+                data,
+            }),
+        }
+    }
+
+    /// The exec record's argv goes to the execve in flight on that thread (or, when a thread
+    /// other than the leader exec'd, on another thread of the process), and is shown with it;
+    /// a failed execve keeps its pointer.
+    #[test]
+    fn an_exec_gives_its_argv_to_the_execve() {
+        let row = (0..)
+            .map_while(syscalls::row)
+            .position(|r| r.name == "execve")
+            .unwrap() as u16;
+        let argv_text = |c: &Call| c.args()[1].text.clone();
+        let mut j = Joiner::default();
+        let mut got = Vec::new();
+        j.push(enter(7, 59, row, 10), &mut |i| got.push(i));
+        let argv = b"cat\0/etc/hostname\0";
+        j.push(exec(7, 7, 20, argv), &mut |i| got.push(i));
+        j.push(exit(7, 59, row, 30, 0), &mut |i| got.push(i));
+        // A failed one: no exec record.
+        j.push(enter(8, 59, row, 40), &mut |i| got.push(i));
+        j.push(exit(8, 59, row, 50, -2), &mut |i| got.push(i));
+        // Thread 10 of process 9 exec'd: the record names the leader.
+        let mut e = enter(10, 59, row, 60);
+        if let Record::Enter { hdr, .. } = &mut e {
+            hdr.pid = 9;
+        }
+        j.push(e, &mut |i| got.push(i));
+        j.push(exec(9, 9, 70, b"wc\0-c\0"), &mut |i| got.push(i));
+        let calls: Vec<Call> = got
+            .into_iter()
+            .filter_map(|i| match i {
+                Item::Call(c) => Some(c),
+                Item::Proc(_) => None,
+            })
+            .collect();
+        assert_eq!(argv_text(&calls[0]), r#"["cat", "/etc/hostname"]"#);
+        assert_eq!(argv_text(&calls[1]), "NULL");
+        let rest = j.drain();
+        assert_eq!(argv_text(&rest[0]), r#"["wc", "-c"]"#);
     }
 
     #[test]

@@ -537,3 +537,77 @@ fn descriptor_calls_are_decoded_as_strace_decodes_them() {
             .collect::<std::collections::BTreeSet<_>>()
     );
 }
+
+/// execve's path, argv and return as strace shows them (strace's environment, `0x7ffd...
+/// /* 20 vars */`, is left out: tracer shows the pointer alone): `execve("/usr/bin/cat",
+/// ["cat", "/etc/hostname"]) = 0`.
+fn execve_argv_part(call: &str) -> String {
+    let ret = call.rsplit_once(" = ").map_or("", |(_, r)| r);
+    let head = call.split_once("], 0x").map_or(call, |(h, _)| h);
+    format!("{head}]) = {ret}")
+}
+
+#[test]
+fn execve_argv_is_shown_as_strace_shows_it() {
+    require_root();
+    assert!(
+        Path::new("/usr/bin/strace").exists(),
+        "strace is not installed (cargo xtask test installs it)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (st, tr) = (dir.path().join("strace.txt"), dir.path().join("trace.txt"));
+    let out = Command::new(TRACER)
+        .args(["record", "-e", "execve", "--format", "text", "-o"])
+        .arg(&tr)
+        // strace cuts each string at -s (32 by default); tracer shows them whole, up to its
+        // bound.
+        .args([
+            "--",
+            "strace",
+            "-f",
+            "-qq",
+            "-s",
+            "1024",
+            "-e",
+            "trace=execve",
+            "-o",
+        ])
+        .arg(&st)
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "/nonexistent-x 2>/dev/null; cat /etc/hostname | wc -c",
+        ])
+        .output()
+        .expect("running tracer");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = texts(&std::fs::read_to_string(&st).unwrap(), &["execve"], true);
+    let got = texts(&std::fs::read_to_string(&tr).unwrap(), &["execve"], false);
+    let mut n = 0;
+    for (tid, w) in &want {
+        let g = got.get(tid).cloned().unwrap_or_default();
+        let g = &g[g.len().saturating_sub(w.len())..];
+        assert_eq!(w.len(), g.len(), "thread {tid}: {w:?} {g:?}");
+        for (a, b) in w.iter().zip(g) {
+            if !a.ends_with(" = 0") {
+                // A failed exec: strace reads the caller's array, tracer the new program's
+                // arguments, which a failed exec has not; tracer shows the pointer.
+                assert!(b.contains(", 0x") && !b.contains(", ["), "{b}");
+                continue;
+            }
+            assert_eq!(
+                execve_argv_part(a),
+                execve_argv_part(b),
+                "thread {tid}: strace and tracer differ\n{a}\n{b}"
+            );
+            n += 1;
+        }
+    }
+    // sh, cat, wc.
+    assert!(n >= 3, "only {n} execve compared: {want:?}");
+}

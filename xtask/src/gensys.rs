@@ -187,6 +187,7 @@ const KINDS: &[Kind] = &[
     k("ulong", "UInt"),
     k("hex", "Hex"),
     k("ptr", "Ptr"),
+    k("argv", "Argv"),
     k("fd", "Fd"),
     k("dirfd", "DirFd"),
     k("pid", "Pid"),

@@ -7,7 +7,9 @@ pub mod sockaddr;
 pub mod structs;
 
 use serde_json::{Value, json};
-use tracer_common::{CAP_FAULT, CAP_NULL, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR};
+use tracer_common::{
+    ARGC_KNOWN, CAP_FAULT, CAP_NULL, CK_ARGV, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, ExecArgv,
+};
 
 use crate::event::Capture;
 use crate::syscalls::{Abi, Arg, Len, Ret, Row};
@@ -175,6 +177,47 @@ fn path(c: &Capture) -> (Value, String) {
     (Value::String(s.clone()), format!("\"{s}\""))
 }
 
+/// The new program's arguments from the exec record's `CK_ARGV` capture (an [`ExecArgv`],
+/// then the first bytes of the NUL-terminated strings), as strace shows an argv:
+/// `["cat", "/etc/hostname"]`, each string escaped as any string a program chose
+/// ([`crate::escape::name`]). Cut at the kernel side's bound: the string cut short ends in
+/// `"abc"...`, and `...` follows the last one shown when the program has more (its `argc` says
+/// so, or, when that could not be read, the bytes left unread begin a new string). In JSON an
+/// array of strings; when cut, `{"argv": [...], "truncated": true, "argc": N}`.
+fn argv(c: &Capture) -> Option<(Value, String)> {
+    let argc = le(&c.data, 0, 4)? as u32;
+    let known = le(&c.data, 4, 4)? as u32 & ARGC_KNOWN != 0;
+    let strings = c.data.get(size_of::<ExecArgv>()..)?;
+    let mut parts: Vec<&[u8]> = strings.split(|b| *b == 0).collect();
+    // What follows the last NUL: nothing, or a string cut short by the bound.
+    let tail = parts.pop().unwrap_or_default();
+    let cut_short = !tail.is_empty();
+    if cut_short {
+        parts.push(tail);
+    }
+    let shown = parts.len() as u64;
+    let more = if known {
+        u64::from(argc) > shown
+    } else {
+        !cut_short && (strings.len() as u64) < u64::from(c.hdr.want)
+    };
+    let texts: Vec<String> = parts.iter().map(|p| crate::escape::name(p)).collect();
+    let mut text: Vec<String> = texts.iter().map(|t| format!("\"{t}\"")).collect();
+    if cut_short && let Some(last) = text.last_mut() {
+        last.push_str("...");
+    }
+    if more {
+        text.push("...".into());
+    }
+    let text = format!("[{}]", text.join(", "));
+    let json = if cut_short || more {
+        json!({"argv": texts, "truncated": true, "argc": known.then_some(argc)})
+    } else {
+        json!(texts)
+    };
+    Some((json, text))
+}
+
 fn le(data: &[u8], at: usize, size: usize) -> Option<u64> {
     let b = data.get(at..at + size)?;
     let mut w = [0u8; 8];
@@ -272,6 +315,14 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         },
         // wait4's status is written only when a child was reaped.
         Arg::Ptr | Arg::WaitStatus(_) => sym(ptr_text(raw)),
+        // What the kernel side read in the new program once the exec succeeded: a failed
+        // exec (no exec record), or a kernel without the BTF offsets, leaves the pointer.
+        Arg::Argv => v
+            .exit_caps
+            .iter()
+            .find(|c| c.hdr.kind == CK_ARGV && c.ok())
+            .and_then(argv)
+            .unwrap_or_else(|| sym(ptr_text(raw))),
         Arg::DirFd => sym(flags::dirfd(raw)),
         Arg::Signal => sym(flags::signal(raw)),
         Arg::Domain => sym(flags::family(raw)),
@@ -642,6 +693,107 @@ mod tests {
         );
         assert_eq!(a[1].text, "{sa_family=AF_UNIX, sun_path=\"/tmp/s.sock\"}");
         assert_eq!(a[2].json, json!(110));
+    }
+
+    /// An exec record's `CK_ARGV` capture of `strings` (all `want` bytes of them or the first),
+    /// with `argc` when known.
+    fn argv_cap(argc: Option<u32>, want: u32, strings: &[u8]) -> Capture {
+        let mut data = argc.unwrap_or(0).to_le_bytes().to_vec();
+        data.extend(u32::from(argc.is_some()).to_le_bytes());
+        data.extend_from_slice(strings);
+        cap(tracer_common::OP_INDEX_EXEC, CK_ARGV, want, &data)
+    }
+
+    /// execve's argv (json, text) as the decoder shows it, given the exit's captures.
+    fn execve_argv(ret: i64, exit_caps: &[Capture]) -> (Value, String) {
+        let path = cap(0, tracer_common::CK_STR, 0, b"/usr/bin/cat\0");
+        let v = CallView {
+            row: row("execve"),
+            abi: Abi::X86_64,
+            args: &[0x1000, 0x2000, 0x3000, 0, 0, 0],
+            ret: Some(ret),
+            enter_caps: std::slice::from_ref(&path),
+            exit_caps,
+        };
+        let a = args(&v);
+        assert_eq!(a[0].text, "\"/usr/bin/cat\"");
+        // The environment stays a pointer.
+        assert_eq!(a[2].text, "0x3000");
+        (a[1].json.clone(), a[1].text.clone())
+    }
+
+    #[test]
+    fn execve_argv_as_strace_shows_it() {
+        let s = b"cat\0/etc/hostname\0";
+        let (j, t) = execve_argv(0, &[argv_cap(Some(2), s.len() as u32, s)]);
+        assert_eq!(t, r#"["cat", "/etc/hostname"]"#);
+        assert_eq!(j, json!(["cat", "/etc/hostname"]));
+        // Without argc (its read failed) the same, all bytes being there.
+        let (_, t) = execve_argv(0, &[argv_cap(None, s.len() as u32, s)]);
+        assert_eq!(t, r#"["cat", "/etc/hostname"]"#);
+        // An empty string is an argument too.
+        let (_, t) = execve_argv(0, &[argv_cap(Some(2), 3, b"a\0\0")]);
+        assert_eq!(t, r#"["a", ""]"#);
+    }
+
+    #[test]
+    fn execve_argv_empty() {
+        let (j, t) = execve_argv(0, &[argv_cap(Some(0), 0, b"")]);
+        assert_eq!((j, t.as_str()), (json!([]), "[]"));
+    }
+
+    /// What a program chose is escaped as strace escapes strings (quotes, controls in octal),
+    /// valid UTF-8 kept, invalid bytes in hex, never a raw control byte.
+    #[test]
+    fn execve_argv_is_escaped() {
+        let s = b"a\"b\\\0\x1b[31mred\ttab\n\0\xc3\xa9\xff\0\x1b1\0";
+        let (j, t) = execve_argv(0, &[argv_cap(Some(4), s.len() as u32, s)]);
+        assert_eq!(t, r#"["a\"b\\", "\33[31mred\ttab\n", "é\xff", "\0331"]"#);
+        assert_eq!(j[1], json!("\\33[31mred\\ttab\\n"));
+        assert!(crate::escape::is_inert(&t));
+    }
+
+    /// Cut at the kernel side's bound: a string cut short ends in `"..."...`, and `...` follows
+    /// when the program has more arguments than shown.
+    #[test]
+    fn execve_argv_cut_at_the_bound() {
+        // Cut inside the third of five strings.
+        let (j, t) = execve_argv(0, &[argv_cap(Some(5), 600, b"gcc\0-O2\0-I/very/lo")]);
+        assert_eq!(t, r#"["gcc", "-O2", "-I/very/lo"..., ...]"#);
+        assert_eq!(
+            j,
+            json!({"argv": ["gcc", "-O2", "-I/very/lo"], "truncated": true, "argc": 5})
+        );
+        // Cut inside the last one: no more elements.
+        let (_, t) = execve_argv(0, &[argv_cap(Some(3), 600, b"gcc\0-O2\0-I/very/lo")]);
+        assert_eq!(t, r#"["gcc", "-O2", "-I/very/lo"...]"#);
+        // Cut right after a string's NUL: more elements, none cut short.
+        let (j, t) = execve_argv(0, &[argv_cap(Some(9), 600, b"gcc\0-O2\0")]);
+        assert_eq!(t, r#"["gcc", "-O2", ...]"#);
+        assert_eq!(j["truncated"], json!(true));
+        // argc unknown: the bytes left unread say there is more after a whole string; after a
+        // string cut short, nothing tells.
+        let (j, t) = execve_argv(0, &[argv_cap(None, 600, b"gcc\0-O2\0")]);
+        assert_eq!(t, r#"["gcc", "-O2", ...]"#);
+        assert_eq!(j["argc"], Value::Null);
+        let (_, t) = execve_argv(0, &[argv_cap(None, 600, b"gcc\0-O2\0-I/x")]);
+        assert_eq!(t, r#"["gcc", "-O2", "-I/x"...]"#);
+    }
+
+    /// No exec record (a failed execve, a kernel without BTF, an old recording), or one whose
+    /// read failed: the pointer, as before.
+    #[test]
+    fn execve_argv_missing_is_the_pointer() {
+        let (j, t) = execve_argv(-2, &[]);
+        assert_eq!((j, t.as_str()), (json!("0x2000"), "0x2000"));
+        let mut fault = argv_cap(Some(1), 4, b"");
+        fault.hdr.status = CAP_FAULT;
+        fault.data.clear();
+        let (_, t) = execve_argv(0, &[fault]);
+        assert_eq!(t, "0x2000");
+        // A capture too short for its header is not read past.
+        let short = cap(tracer_common::OP_INDEX_EXEC, CK_ARGV, 4, b"\x01\0\0");
+        assert_eq!(execve_argv(0, &[short]).1, "0x2000");
     }
 
     #[test]

@@ -31,6 +31,19 @@ pub fn file_offsets() -> Result<FileOffsets> {
         inode_mode: at("inode", "i_mode")?,
         // Not needed for the files: a kernel without it still has them read.
         task_exit_code: at("task_struct", "exit_code").unwrap_or(0),
+        // The exec record's argv: all four, or none (include/linux/mm_types.h).
+        ..argv_offsets(&at).unwrap_or_default()
+    })
+}
+
+/// Where the new program's arguments are, for the exec record's argv capture.
+fn argv_offsets(at: &impl Fn(&str, &str) -> Result<u16>) -> Result<FileOffsets> {
+    Ok(FileOffsets {
+        task_mm: at("task_struct", "mm")?,
+        mm_arg_start: at("mm_struct", "arg_start")?,
+        mm_arg_end: at("mm_struct", "arg_end")?,
+        mm_start_stack: at("mm_struct", "start_stack")?,
+        ..FileOffsets::default()
     })
 }
 
@@ -85,5 +98,9 @@ mod tests {
         assert_ne!(o.fdt_max_fds, o.fdt_fd);
         assert_ne!(o.inode_ino, o.inode_mode);
         assert!(o.file_inode > 0);
+        // mm_struct's three longs in a row (include/linux/mm_types.h).
+        assert!(o.task_mm > 0, "{o:?}");
+        assert_eq!(o.mm_arg_start, o.mm_start_stack + 8, "{o:?}");
+        assert_eq!(o.mm_arg_end, o.mm_arg_start + 8, "{o:?}");
     }
 }

@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0xdda6e79e105c184a;
+pub const SIGNATURES_DIGEST: u64 = 0xc3fa0ecaa635e532;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -77,7 +77,7 @@ pub static GENERATED: &[Row] = &[
     call("clone", None, Some(120), [None, Some("compat_sys_ia32_clone")], [None, Some("arch/x86/kernel/sys_ia32.c")], PROCESS, Scoped, Ret::Int, &[("flags", Labeled(&Const(Consts::CloneFlags))), ("child_stack", Labeled(&Ptr)), ("parent_tid", Labeled(&If { arg: 0, mask: 0x101000, kind: &Ptr })), ("tls", Labeled(&If { arg: 0, mask: 0x80000, kind: &Hex })), ("child_tidptr", Labeled(&If { arg: 0, mask: 0x1200000, kind: &Ptr }))], &[]),
     call("fork", Some(57), Some(2), [Some("sys_fork"), Some("sys_fork")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Int, &[], &[]),
     call("vfork", Some(58), Some(190), [Some("sys_vfork"), Some("sys_vfork")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Int, &[], &[]),
-    call("execve", Some(59), Some(11), [Some("sys_execve"), Some("compat_sys_execve")], [Some("fs/exec.c"), Some("fs/exec.c")], FILE | PROCESS, Scoped, Ret::Int, &[("filename", Path(0)), ("argv", Ptr), ("envp", Ptr)], &[path(0)]),
+    call("execve", Some(59), Some(11), [Some("sys_execve"), Some("compat_sys_execve")], [Some("fs/exec.c"), Some("fs/exec.c")], FILE | PROCESS, Scoped, Ret::Int, &[("filename", Path(0)), ("argv", Argv), ("envp", Ptr)], &[path(0)]),
     call("exit", Some(60), Some(1), [Some("sys_exit"), Some("sys_exit")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("error_code", Int)], &[]),
     call("wait4", Some(61), Some(114), [Some("sys_wait4"), Some("compat_sys_wait4")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("upid", Pid), ("stat_addr", WaitStatus(0)), ("options", Const(Consts::WaitOptions)), ("ru", Ptr)], &[mem(1, true, 4)]),
     call("kill", Some(62), Some(37), [Some("sys_kill"), Some("sys_kill")], [Some("kernel/signal.c"), Some("kernel/signal.c")], PROCESS | SIGNAL, Always, Ret::Int, &[("pid", Pid), ("sig", Signal)], &[]),
@@ -344,7 +344,7 @@ pub static GENERATED: &[Row] = &[
     call("memfd_create", Some(319), Some(356), [Some("sys_memfd_create"), Some("sys_memfd_create")], [Some("mm/memfd.c"), Some("mm/memfd.c")], DESC, Always, Ret::Fd, &[("uname", Path(0)), ("flags", MemfdFlags)], &[path(0)]),
     call("kexec_file_load", Some(320), None, [Some("sys_kexec_file_load"), None], [Some("kernel/kexec_file.c"), None], DESC, Never, Ret::Int, &[("kernel_fd", Fd), ("initrd_fd", Fd), ("cmdline_len", UInt), ("cmdline_ptr", Path(0)), ("flags", UInt)], &[path(3)]),
     call("bpf", Some(321), Some(357), [Some("sys_bpf"), Some("sys_bpf")], [Some("kernel/bpf/syscall.c"), Some("kernel/bpf/syscall.c")], DESC, Never, Ret::Int, &[("cmd", Int), ("uattr", Ptr), ("size", U32)], &[]),
-    call("execveat", Some(322), Some(358), [Some("sys_execveat"), Some("compat_sys_execveat")], [Some("fs/exec.c"), Some("fs/exec.c")], DESC | FILE | PROCESS, Scoped, Ret::Int, &[("fd", DirFd), ("filename", Path(0)), ("argv", Ptr), ("envp", Ptr), ("flags", Const(Consts::AtFlags))], &[path(1)]),
+    call("execveat", Some(322), Some(358), [Some("sys_execveat"), Some("compat_sys_execveat")], [Some("fs/exec.c"), Some("fs/exec.c")], DESC | FILE | PROCESS, Scoped, Ret::Int, &[("fd", DirFd), ("filename", Path(0)), ("argv", Argv), ("envp", Ptr), ("flags", Const(Consts::AtFlags))], &[path(1)]),
     call("userfaultfd", Some(323), Some(374), [Some("sys_userfaultfd"), Some("sys_userfaultfd")], [Some("mm/userfaultfd.c"), Some("mm/userfaultfd.c")], DESC, Never, Ret::Fd, &[("flags", OpenFlags)], &[]),
     call("membarrier", Some(324), Some(375), [Some("sys_membarrier"), Some("sys_membarrier")], [Some("kernel/sched/membarrier.c"), Some("kernel/sched/membarrier.c")], 0, Never, Ret::Int, &[("cmd", Int), ("flags", U32), ("cpu_id", Int)], &[]),
     call("mlock2", Some(325), Some(376), [Some("sys_mlock2"), Some("sys_mlock2")], [Some("mm/mlock.c"), Some("mm/mlock.c")], MEMORY, Never, Ret::Int, &[("start", UInt), ("len", UInt), ("flags", Int)], &[]),

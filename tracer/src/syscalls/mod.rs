@@ -210,6 +210,9 @@ pub enum Arg {
     /// `ioctl`'s third argument by command (`args[1]`): the `int` it points to, read at entry
     /// (`FIONBIO`) or at exit (`FIONREAD`), else the value in hex.
     IoctlValue(u8, u8),
+    /// `execve`'s `argv`: the new program's arguments, which the exec record brings when the
+    /// exec succeeded (`["cat", "/etc/hostname"]`); else the pointer.
+    Argv,
 }
 
 /// How the return value is shown.
