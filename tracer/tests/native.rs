@@ -146,9 +146,11 @@ fn a_recorder_killed_with_sigkill_leaves_a_file_that_exports() {
             .spawn()
             .unwrap(),
     );
-    // Wait until some records are in the file, then kill tracer without warning.
+    // Wait until some records are in the file, then kill tracer without warning. The header
+    // alone (every row's name and the kernel symbols a journey may name) is about 66 KiB since
+    // every syscall became a row: wait for 1 MiB, well past it.
     for _ in 0..6000 {
-        if std::fs::metadata(&out).is_ok_and(|m| m.len() > 64 * 1024) {
+        if std::fs::metadata(&out).is_ok_and(|m| m.len() > 1 << 20) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
