@@ -227,6 +227,11 @@ pub(crate) mod tests {
             ..RecordHeader::default()
         });
         out.extend(bytes_of(&body));
+        with_caps(out, caps)
+    }
+
+    /// Append captures as the eBPF side lays them out (8-byte aligned) and set the size.
+    fn with_caps(mut out: Vec<u8>, caps: &[(CaptureHeader, &[u8])]) -> Vec<u8> {
         for (h, data) in caps {
             let mut h = *h;
             h.len = data.len() as u16;
@@ -307,16 +312,7 @@ pub(crate) mod tests {
             out.extend(bytes_of(&ExecRecord {
                 comm: *b"cat\0\0\0\0\0\0\0\0\0\0\0\0\0",
             }));
-            for (h, data) in caps {
-                let mut h = *h;
-                h.len = data.len() as u16;
-                out.extend(bytes_of(&h));
-                out.extend_from_slice(data);
-                out.resize(out.len().next_multiple_of(8), 0);
-            }
-            let size = out.len() as u32;
-            out[4..8].copy_from_slice(&size.to_ne_bytes());
-            out
+            with_caps(out, caps)
         };
         let name = (
             CaptureHeader {
