@@ -128,6 +128,9 @@ pub struct SyscallSpec {
     pub nargs: u8,
     pub _pad: u16,
     pub filter_mask: u64,
+    /// For `TABLE_IPC` slots: per inner argument, the `ipc()` argument it comes from (0..=5),
+    /// or 0xff for none (ipc/syscall.c `compat_ksys_ipc`).
+    pub ipc_args: [u8; 8],
     pub ops: [CaptureOp; MAX_OPS],
 }
 
@@ -441,7 +444,7 @@ mod tests {
     #[test]
     fn layouts_have_no_hidden_padding() {
         assert_eq!(size_of::<CaptureOp>(), 16);
-        assert_eq!(size_of::<SyscallSpec>(), 16 + 16 * MAX_OPS);
+        assert_eq!(size_of::<SyscallSpec>(), 24 + 16 * MAX_OPS);
         assert_eq!(size_of::<RecordHeader>(), 24);
         assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16);
         assert_eq!(size_of::<SyscallExit>(), 16);

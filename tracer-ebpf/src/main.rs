@@ -503,7 +503,7 @@ fn current_comm(dst: &mut [u8; 16]) {
 }
 
 /// ipc(call, first, second, third, ptr, fifth): ipc/syscall.c `compat_ksys_ipc` (Linux 6.1,
-/// 6.18). The spec's `filter_mask` bytes say which outer argument becomes each inner argument.
+/// 6.18). The spec's `ipc_args` say which outer argument becomes each inner argument.
 #[inline(always)]
 fn dispatch_ipc(st: &mut State) {
     let call = (st.args[0] & 0xffff) as u32;
@@ -518,7 +518,7 @@ fn dispatch_ipc(st: &mut State) {
     if sub.flags & SPEC_TRACED == 0 {
         return;
     }
-    let map = sub.filter_mask.to_le_bytes();
+    let map = sub.ipc_args;
     let args = st.args;
     for i in 0..6 {
         st.inner[i] = if map[i] < 6 { pick(&args, map[i]) } else { 0 };

@@ -23,8 +23,8 @@ use crate::capture;
 use crate::decode::sockaddr::SockAddr;
 use crate::kernel::hops::{self, HopStatus, Mechanism};
 use crate::kernel::ksyms::Ksyms;
-use crate::kernel::{libc, path, source};
-use crate::syscalls::{self, Abi, Row};
+use crate::kernel::{path, source};
+use crate::syscalls::{self, Abi, Case, Row};
 use crate::trace::Call;
 
 /// The address family whose protocol operation a socket call lands in.
@@ -182,7 +182,7 @@ fn routes(row: &'static Row, abi: Option<Abi>) -> Vec<Route> {
         });
     }
     if abi != Some(Abi::X86_64) {
-        if let Some(sc) = row.socketcall {
+        if let Some(sc) = row.socketcall.map(|c| c.call) {
             out.push(Route {
                 title: format!("ia32, `int $0x80` socketcall({sc}) as 32-bit glibc issues it"),
                 call: Call::hypothetical(
@@ -194,7 +194,7 @@ fn routes(row: &'static Row, abi: Option<Abi>) -> Vec<Route> {
                     sc.into(),
                 ),
             });
-        } else if let Some((call, _)) = row.ipc {
+        } else if let Some(call) = row.ipc.map(|(c, _)| c.call) {
             out.push(Route {
                 title: format!("ia32, `int $0x80` ipc({call}) as 32-bit glibc issues it"),
                 call: Call::hypothetical(row, Abi::Ia32, ENTRY_INT80, 117, TABLE_IPC, call.into()),
@@ -220,7 +220,7 @@ pub fn render(
     no_symbols: bool,
 ) -> String {
     let mut o = String::new();
-    let file = source::file_of(&format!("__x64_sys_{}", row.name), row.name);
+    let file = source::file_of(&format!("__x64_sys_{}", row.name), row);
     let _ = writeln!(
         o,
         "{}: {}{}",
@@ -253,11 +253,7 @@ pub fn render(
 
     // The program and its C library.
     let _ = writeln!(o, "\nIn the program");
-    let wrappers: Vec<String> = libc::WRAPPERS
-        .iter()
-        .filter(|(_, calls)| calls.contains(&row.name))
-        .map(|(f, _)| format!("{f}()"))
-        .collect();
+    let wrappers: Vec<String> = row.libc.iter().map(|f| format!("{f}()")).collect();
     if wrappers.is_empty() {
         let _ = writeln!(
             o,
@@ -307,7 +303,7 @@ pub fn render(
             "\nia32 (32-bit programs): `int $0x80`, or `sysenter` through the vDSO's \
              __kernel_vsyscall"
         );
-        if let Some(sc) = row.socketcall {
+        if let Some(sc) = row.socketcall.map(|c| c.call) {
             let name = syscalls::socketcall_name(sc.into()).unwrap_or("?");
             let names: Vec<&str> = row.args.iter().map(|(n, _)| *n).collect();
             let _ = writeln!(
@@ -328,7 +324,7 @@ pub fn render(
                 names.len()
             );
         }
-        if let Some((call, map)) = row.ipc {
+        if let Some((Case { call, .. }, map)) = row.ipc {
             let regs = arg_regs(Abi::Ia32);
             let ipc_arg = ["call", "first", "second", "third", "ptr", "fifth"];
             let mut parts = vec![
@@ -405,7 +401,7 @@ pub fn render(
                 (Some("the C library"), "see above".to_string())
             } else if source::is_entry_code(&step.func) {
                 (
-                    source::file_of(&step.func, row.name),
+                    source::file_of(&step.func, row),
                     "entry code (noinstr): no probe attaches; the raw_syscalls tracepoints \
                      that record every call fire from it"
                         .to_string(),
@@ -428,16 +424,13 @@ pub fn render(
                     format!("; its body {inner} is inlined into it here")
                 };
                 (
-                    source::file_of(&step.func, row.name),
+                    source::file_of(&step.func, row),
                     format!(
                         "the syscall's table entry{inlined}; the call itself is the event tracer records"
                     ),
                 )
             } else {
-                (
-                    source::file_of(&step.func, row.name),
-                    observe.of(&step.func),
-                )
+                (source::file_of(&step.func, row), observe.of(&step.func))
             };
             let _ = writeln!(
                 o,

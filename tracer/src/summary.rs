@@ -218,7 +218,7 @@ fn order_of(row: &Row, abi: Abi) -> u32 {
         Abi::Ia32 => row.ia32,
     };
     nr.map_or_else(
-        || 0x1_0000 + row.socketcall.map_or(0x100, u32::from),
+        || 0x1_0000 + row.socketcall.map_or(0x100, |c| u32::from(c.call)),
         u32::from,
     )
 }

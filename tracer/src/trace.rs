@@ -125,12 +125,10 @@ impl Call {
 
     pub fn dispatcher(&self) -> Option<(&'static str, u32, Option<&'static str>)> {
         match self.table {
-            TABLE_SOCKETCALL => Some((
-                "socketcall",
-                self.call,
-                syscalls::socketcall_name(self.call),
-            )),
-            TABLE_IPC => Some(("ipc", self.call, syscalls::ipc_name(self.call))),
+            TABLE_SOCKETCALL => {
+                Some(("socketcall", self.call, self.row.socketcall.map(|c| c.name)))
+            }
+            TABLE_IPC => Some(("ipc", self.call, self.row.ipc.map(|(c, _)| c.name))),
             _ => None,
         }
     }
@@ -335,7 +333,7 @@ impl Joiner {
     /// record then carries the leader's id, fs/exec.c `de_thread`), on another thread of the
     /// same process. Shown with the call's arguments ([`decode`]'s `Arg::Argv`).
     fn give_argv(&mut self, hdr: &RecordHeader, argv: Capture) {
-        let is_exec = |c: &Call| matches!(c.row.name, "execve" | "execveat");
+        let is_exec = |c: &Call| c.row.execs();
         let tid = if self.inflight.get(&hdr.tid).is_some_and(is_exec) {
             Some(hdr.tid)
         } else {

@@ -270,6 +270,8 @@ const RETS: &[(&str, &str)] = &[
     ("fd", "Fd"),
     ("hex", "Hex"),
     ("fcntl", "Fcntl"),
+    ("child", "Child"),
+    ("noreturn", "NoReturn"),
 ];
 const SELECTS: &[(&str, &str)] = &[("always", "Always"), ("scoped", "Scoped"), ("-", "Never")];
 /// strace's trace classes (`-e trace=%file`...) and tracer's own `io`, as `class::` constants.

@@ -278,7 +278,7 @@ pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
                 None => ret.to_string(),
             }
         }
-        Ret::Int | Ret::Fd => ret.to_string(),
+        Ret::Int | Ret::Fd | Ret::Child | Ret::NoReturn => ret.to_string(),
     }
 }
 
@@ -326,13 +326,8 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::DirFd => sym(flags::dirfd(raw)),
         Arg::Signal => sym(flags::signal(raw)),
         Arg::Domain => sym(flags::family(raw)),
-        Arg::SockType => {
-            if v.row.name == "accept4" {
-                sym(flags::sock_flags(raw))
-            } else {
-                sym(flags::sock_type(raw))
-            }
-        }
+        Arg::SockType => sym(flags::sock_type(raw)),
+        Arg::SockFlags => sym(flags::sock_flags(raw)),
         Arg::Protocol if v.args[0] == 16 => sym(flags::protocol(v.args[0], raw)),
         Arg::Protocol => num(raw as i64),
         Arg::MsgFlags => sym(flags::msg_flags(raw)),

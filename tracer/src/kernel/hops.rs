@@ -1,47 +1,20 @@
 //! The kernel functions tracer probes on a call's path, and attaching a probe to each with the
 //! best mechanism this kernel allows: fentry/fexit, else kprobe/kretprobe, else none.
 //!
-//! Functions and argument positions are from Linux 6.1 and 6.18 (net/socket.c, net/compat.c,
-//! net/unix/af_unix.c, net/ipv4/af_inet.c, net/netlink/af_netlink.c, fs/pipe.c, fs/namei.c,
-//! ipc/msg.c, ipc/sem.c, ipc/shm.c, kernel/signal.c). A function missing from this kernel's
-//! `/proc/kallsyms` was inlined or renamed in this build: it is skipped and reported. Return
-//! types (`int` or `long`) are from the same sources.
+//! The functions, their arguments and their sources are the syscall rows' (syscalls/kfunc.rs).
 
 use aya::programs::{FEntry, FExit, KProbe};
 use aya::{Btf, Ebpf};
-use tracer_common::{HOP_SLOTS, HOPF_IA32_REGS};
+use std::sync::LazyLock;
+
+use tracer_common::HOP_SLOTS;
+
+use crate::syscalls::kfunc::PROTO_OPS;
+use crate::syscalls::{Dispatcher, ROWS};
 
 use super::ksyms::Ksyms;
 
-/// One probed function: its name, and the arguments worth showing (position, name).
-pub struct HopFunc {
-    pub name: &'static str,
-    pub args: &'static [(usize, &'static str)],
-    /// `HOPF_*`: how the eBPF side reads its arguments.
-    pub flags: u32,
-    /// The function returns `long`; the others return `int`, whose value an exit probe reads
-    /// from the whole of rax with the upper half undefined (zero in practice: -EINVAL shows
-    /// as 4294967274), so it is cut to 32 bits and sign-extended.
-    pub long_ret: bool,
-}
-
-/// A function returning `int`.
-const fn f(name: &'static str, args: &'static [(usize, &'static str)]) -> HopFunc {
-    HopFunc {
-        name,
-        args,
-        flags: 0,
-        long_ret: false,
-    }
-}
-
-/// A function returning `long`.
-const fn fl(name: &'static str, args: &'static [(usize, &'static str)]) -> HopFunc {
-    HopFunc {
-        long_ret: true,
-        ..f(name, args)
-    }
-}
+pub use crate::syscalls::kfunc::KFunc as HopFunc;
 
 /// The value `func` returned, from what its exit probe read.
 pub fn hop_ret(func: &str, raw: i64) -> i64 {
@@ -51,75 +24,22 @@ pub fn hop_ret(func: &str, raw: i64) -> i64 {
     }
 }
 
-pub static HOP_FUNCS: &[HopFunc] = &[
-    // net/socket.c: the __sys_* functions both the syscall wrappers and socketcall call.
-    f(
-        "__sys_socket",
-        &[(0, "family"), (1, "type"), (2, "protocol")],
-    ),
-    f(
-        "__sock_create",
-        &[(1, "family"), (2, "type"), (3, "protocol"), (5, "kern")],
-    ),
-    f(
-        "__sys_socketpair",
-        &[(0, "family"), (1, "type"), (2, "protocol")],
-    ),
-    f("__sys_bind", &[(0, "fd"), (2, "addrlen")]),
-    // Linux 6.10 split the socket-level half out of __sys_bind.
-    f("__sys_bind_socket", &[(2, "addrlen")]),
-    f("__sys_connect", &[(0, "fd"), (2, "addrlen")]),
-    f("__sys_listen", &[(0, "fd"), (1, "backlog")]),
-    f("__sys_accept4", &[(0, "fd"), (3, "flags")]),
-    f("__sys_sendto", &[(0, "fd"), (2, "len"), (3, "flags")]),
-    f("__sys_recvfrom", &[(0, "fd"), (2, "size"), (3, "flags")]),
-    fl("__sys_sendmsg", &[(0, "fd"), (2, "flags")]),
-    fl("__sys_recvmsg", &[(0, "fd"), (2, "flags")]),
-    f("__sys_shutdown", &[(0, "fd"), (1, "how")]),
-    // net/compat.c: COMPAT_SYSCALL_DEFINE2(socketcall, int, call, u32 __user *, args). Its
-    // wrapper takes the saved registers: call is ebx, args is ecx.
-    HopFunc {
-        name: "__ia32_compat_sys_socketcall",
-        args: &[(0, "call"), (1, "args")],
-        flags: HOPF_IA32_REGS,
-        long_ret: true,
-    },
-    // ipc/syscall.c: compat_ksys_ipc(call, first, second, third, ptr, fifth).
-    f(
-        "compat_ksys_ipc",
-        &[(0, "call"), (1, "first"), (2, "second")],
-    ),
-    // The protocol operations (struct proto_ops) that bind, connect and sendmsg land in.
-    f("unix_bind", &[(2, "addr_len")]),
-    f("inet_bind", &[(2, "addr_len")]),
-    f("unix_stream_connect", &[(2, "addr_len"), (3, "flags")]),
-    f("unix_dgram_connect", &[(2, "alen"), (3, "flags")]),
-    f("unix_stream_sendmsg", &[(2, "len")]),
-    f("unix_dgram_sendmsg", &[(2, "len")]),
-    f("netlink_bind", &[(2, "addr_len")]),
-    f("netlink_sendmsg", &[(2, "len")]),
-    // IPC internals.
-    f("do_pipe2", &[(1, "flags")]),
-    f("do_mknodat", &[(0, "dfd"), (2, "mode")]),
-    fl("ksys_msgget", &[(0, "key"), (1, "msgflg")]),
-    fl(
-        "do_msgsnd",
-        &[(0, "msqid"), (1, "mtype"), (3, "msgsz"), (4, "msgflg")],
-    ),
-    fl(
-        "do_msgrcv",
-        &[(0, "msqid"), (2, "bufsz"), (3, "msgtyp"), (4, "msgflg")],
-    ),
-    fl("ksys_semget", &[(0, "key"), (1, "nsems"), (2, "semflg")]),
-    fl("__do_semtimedop", &[(0, "semid"), (2, "nsops")]),
-    fl("ksys_shmget", &[(0, "key"), (1, "size"), (2, "shmflg")]),
-    fl("do_shmat", &[(0, "shmid"), (2, "shmflg")]),
-    fl("ksys_shmdt", &[]),
-    // kernel/signal.c: kill(2) and rt_sigqueueinfo(2) to the signal being queued.
-    f("kill_something_info", &[(0, "sig"), (2, "pid")]),
-    f("do_rt_sigqueueinfo", &[(0, "pid"), (1, "sig")]),
-    f("do_send_sig_info", &[(0, "sig")]),
-];
+/// Every kernel function a journey may name, each once: the work of every syscall row, the
+/// ia32 dispatchers, and the protocol operations.
+pub static HOP_FUNCS: LazyLock<Vec<&'static HopFunc>> = LazyLock::new(|| {
+    let mut all: Vec<&'static HopFunc> = Vec::new();
+    let funcs = ROWS
+        .iter()
+        .flat_map(|r| r.work.iter().copied())
+        .chain([Dispatcher::Socketcall, Dispatcher::Ipc].map(Dispatcher::kfunc))
+        .chain(PROTO_OPS.iter().map(|(_, _, f)| f));
+    for f in funcs {
+        if !all.iter().any(|g| std::ptr::eq(*g, f)) {
+            all.push(f);
+        }
+    }
+    all
+});
 
 /// How a function is observed on this kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,7 +121,7 @@ pub fn attach(ebpf: &mut Ebpf, ksyms: &Ksyms, links: &mut Vec<super::Link>) -> V
     let mut kprobe_ready: Option<Result<(), String>> = None;
     let mut flags_to_set = Vec::new();
     let mut out = Vec::new();
-    for func in HOP_FUNCS {
+    for func in HOP_FUNCS.iter() {
         let mut fentry_refused = None;
         let mechanism = if ksyms.is_empty() {
             Mechanism::None("/proc/kallsyms is not readable".into())

@@ -5,59 +5,29 @@
 
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
+
+use crate::syscalls::ROWS;
 
 use aya::Ebpf;
 use aya::programs::UProbe;
 use aya::programs::uprobe::{UProbeAttachPoint, UProbeScope};
 
-/// libc functions probed, and the syscalls each one issues (glibc 2.36 on x86_64 and i386:
-/// `pipe` issues `pipe2`, `semop` issues `semtimedop`, `mkfifo` issues `mknodat`; on i386 the
-/// socket calls go through `socketcall`, which tracer shows as the inner call).
-pub static WRAPPERS: &[(&str, &[&str])] = &[
-    ("socket", &["socket"]),
-    ("socketpair", &["socketpair"]),
-    ("bind", &["bind"]),
-    ("connect", &["connect"]),
-    ("listen", &["listen"]),
-    ("accept", &["accept", "accept4"]),
-    ("accept4", &["accept4"]),
-    ("send", &["sendto", "send"]),
-    ("sendto", &["sendto"]),
-    ("recv", &["recvfrom", "recv"]),
-    ("recvfrom", &["recvfrom"]),
-    ("sendmsg", &["sendmsg"]),
-    ("recvmsg", &["recvmsg"]),
-    ("shutdown", &["shutdown"]),
-    ("setsockopt", &["setsockopt"]),
-    ("getsockopt", &["getsockopt"]),
-    ("getsockname", &["getsockname"]),
-    ("getpeername", &["getpeername"]),
-    ("pipe", &["pipe2", "pipe"]),
-    ("pipe2", &["pipe2"]),
-    ("mkfifo", &["mknodat", "mknod"]),
-    ("mknod", &["mknodat", "mknod"]),
-    ("unlink", &["unlink"]),
-    ("msgget", &["msgget"]),
-    ("msgsnd", &["msgsnd"]),
-    ("msgrcv", &["msgrcv"]),
-    ("msgctl", &["msgctl"]),
-    ("semget", &["semget"]),
-    ("semop", &["semtimedop", "semtimedop_time64", "semop"]),
-    ("semctl", &["semctl"]),
-    ("shmget", &["shmget"]),
-    ("shmat", &["shmat"]),
-    ("shmdt", &["shmdt"]),
-    ("shmctl", &["shmctl"]),
-    ("kill", &["kill"]),
-    ("sigqueue", &["rt_sigqueueinfo"]),
-    ("sigaction", &["rt_sigaction"]),
-    ("memfd_create", &["memfd_create"]),
-    ("mq_open", &["mq_open"]),
-    ("mq_send", &["mq_timedsend", "mq_timedsend_time64"]),
-    ("mq_receive", &["mq_timedreceive", "mq_timedreceive_time64"]),
-    ("mq_unlink", &["mq_unlink"]),
-];
+/// The C library functions probed, each with the syscalls it issues: the rows' `libc` names
+/// (syscalls/table.rs), in row order, each once.
+pub static WRAPPERS: LazyLock<Vec<(&'static str, Vec<&'static str>)>> = LazyLock::new(|| {
+    let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for row in ROWS.iter() {
+        for func in row.libc {
+            match out.iter_mut().find(|(f, _)| f == func) {
+                Some((_, calls)) if !calls.contains(&row.name) => calls.push(row.name),
+                Some(_) => {}
+                None => out.push((func, vec![row.name])),
+            }
+        }
+    }
+    out
+});
 
 /// Where Debian, Ubuntu and Fedora keep the 64-bit and the 32-bit C library.
 static LIBC_PATHS: &[&str] = &[

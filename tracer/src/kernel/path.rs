@@ -17,7 +17,8 @@ use serde_json::{Map, Value, json};
 
 use super::ksyms::Ksyms;
 use crate::decode::sockaddr::SockAddr;
-use crate::syscalls::Abi;
+use crate::syscalls::kfunc::{self, Family, KFunc};
+use crate::syscalls::{Abi, Dispatcher, Row};
 use crate::trace::{Call, Hop};
 use tracer_common::MECH_UPROBE;
 use tracer_common::{
@@ -204,57 +205,25 @@ fn entry_steps(k: &Ksyms, abi: Abi, entry: u8, nr: u32) -> Vec<Step> {
     v
 }
 
-/// The functions that do the work of `syscall` (in call order), before the protocol operation.
-fn work_funcs(syscall: &str) -> &'static [&'static str] {
-    match syscall {
-        "socket" => &["__sys_socket", "__sock_create"],
-        "socketpair" => &["__sys_socketpair", "__sock_create"],
-        "bind" => &["__sys_bind", "__sys_bind_socket"],
-        "connect" => &["__sys_connect"],
-        "listen" => &["__sys_listen"],
-        "accept" | "accept4" => &["__sys_accept4"],
-        "sendto" | "send" => &["__sys_sendto"],
-        "recvfrom" | "recv" => &["__sys_recvfrom"],
-        "sendmsg" => &["__sys_sendmsg"],
-        "recvmsg" => &["__sys_recvmsg"],
-        "shutdown" => &["__sys_shutdown"],
-        "pipe" | "pipe2" => &["do_pipe2"],
-        "mknod" | "mknodat" => &["do_mknodat"],
-        "msgget" => &["ksys_msgget"],
-        "msgsnd" => &["do_msgsnd"],
-        "msgrcv" => &["do_msgrcv"],
-        "semget" => &["ksys_semget"],
-        "semop" | "semtimedop" | "semtimedop_time64" => &["__do_semtimedop"],
-        "shmget" => &["ksys_shmget"],
-        "shmat" => &["do_shmat"],
-        "shmdt" => &["ksys_shmdt"],
-        "kill" => &["kill_something_info"],
-        "rt_sigqueueinfo" => &["do_rt_sigqueueinfo", "do_send_sig_info"],
-        _ => &[],
-    }
-}
-
-/// The protocol operation a call lands in, when its address family tells it.
-fn proto_op(syscall: &str, family: Option<&SockAddr>) -> Option<&'static str> {
-    match (syscall, family?) {
-        ("bind", SockAddr::Unix { .. } | SockAddr::Abstract(_) | SockAddr::Unnamed) => {
-            Some("unix_bind")
-        }
-        ("bind", SockAddr::Inet { .. }) => Some("inet_bind"),
-        ("bind", SockAddr::Inet6 { .. }) => Some("inet6_bind"),
-        ("bind", SockAddr::Netlink { .. }) => Some("netlink_bind"),
-        _ => None,
-    }
+/// The protocol operation a call lands in, when its row names one (`sock->ops->bind`) and the
+/// address's family makes it one function.
+fn proto_op(row: &Row, family: Option<&SockAddr>) -> Option<&'static KFunc> {
+    let family = match family? {
+        SockAddr::Unix { .. } | SockAddr::Abstract(_) | SockAddr::Unnamed => Family::Unix,
+        SockAddr::Inet { .. } => Family::Inet,
+        SockAddr::Inet6 { .. } => Family::Inet6,
+        SockAddr::Netlink { .. } => Family::Netlink,
+        _ => return None,
+    };
+    kfunc::proto_op(row.sock_op?, family)
 }
 
 /// The wrapper the syscall table calls (`__x64_sys_bind`), as named in this kernel: the
 /// tables' entry point with the ABI's prefix (arch/x86/include/asm/syscall_wrapper.h), which
 /// is not always the call's name (`stat` is `__x64_sys_newstat`), then the name itself.
-fn wrapper(k: &Ksyms, abi: Abi, name: &str) -> Option<String> {
-    let entry = crate::syscalls::ROWS
-        .iter()
-        .filter(|r| r.name == name)
-        .find_map(|r| r.entry[usize::from(abi == Abi::Ia32)]);
+fn wrapper(k: &Ksyms, abi: Abi, row: &Row) -> Option<String> {
+    let name = row.name;
+    let entry = row.entry[usize::from(abi == Abi::Ia32)];
     let prefix = match abi {
         Abi::X86_64 => "__x64_",
         Abi::Ia32 => "__ia32_",
@@ -272,20 +241,20 @@ fn wrapper(k: &Ksyms, abi: Abi, name: &str) -> Option<String> {
 
 /// Build the journey of `call`. `family` is the address the call passed, when it has one.
 pub fn build(k: &Ksyms, call: &Call, family: Option<&SockAddr>) -> Vec<Step> {
-    let name = call.row.name;
     let mut steps = vec![user_step(call)];
     steps.extend(entry_steps(k, call.abi, call.entry, call.nr));
     let dispatcher = match call.table {
-        TABLE_SOCKETCALL => Some("socketcall"),
-        TABLE_IPC => Some("ipc"),
+        TABLE_SOCKETCALL => Some(Dispatcher::Socketcall),
+        TABLE_IPC => Some(Dispatcher::Ipc),
         _ => None,
     };
-    let table_name = dispatcher.unwrap_or(name);
-    if let Some(w) = wrapper(k, call.abi, table_name) {
+    let table_row = dispatcher.and_then(Dispatcher::row).unwrap_or(call.row);
+    if let Some(w) = wrapper(k, call.abi, table_row) {
         steps.push(Step::inferred(w, None));
     }
+    let case = || call.row.socketcall.map_or("?", |c| c.name);
     match dispatcher {
-        Some("socketcall") => {
+        Some(Dispatcher::Socketcall) => {
             // net/compat.c __compat_sys_socketcall: check call, copy nas[call] bytes, switch.
             steps.push(Step::non_func(
                 "copy_from_user",
@@ -296,30 +265,32 @@ pub fn build(k: &Ksyms, call: &Call, family: Option<&SockAddr>) -> Vec<Step> {
                     call.raw_args[1]
                 )),
             ));
-            let case = crate::syscalls::socketcall_name(call.call).unwrap_or("?");
             steps.push(Step::non_func(
                 "switch (call)",
-                Some(format!("case {case}")),
+                Some(format!("case {}", case())),
             ));
         }
-        Some(_) => {
+        Some(Dispatcher::Ipc) => {
             steps.push(Step::inferred(
-                "compat_ksys_ipc",
+                Dispatcher::Ipc.kfunc().name,
                 Some(format!(
                     "switch (call) case {}",
-                    crate::syscalls::ipc_name(call.call).unwrap_or("?")
+                    call.row.ipc.map_or("?", |(c, _)| c.name)
                 )),
             ));
         }
         None => {}
     }
-    for f in work_funcs(name) {
-        if k.has(f) {
-            steps.push(Step::inferred(*f, None));
+    for f in call.row.work {
+        if k.has(f.name) {
+            steps.push(Step::inferred(f.name, None));
         }
     }
-    if let Some(op) = proto_op(name, family).filter(|f| k.has(f)) {
-        steps.push(Step::inferred(op, Some("sock->ops->".to_string() + name)));
+    if let Some(op) = proto_op(call.row, family).filter(|f| k.has(f.name)) {
+        steps.push(Step::inferred(
+            op.name,
+            call.row.sock_op.map(|m| format!("sock->ops->{m}")),
+        ));
     }
     mark_observed(k, &mut steps, &call.hops);
     steps
@@ -463,24 +434,31 @@ ffffffff81000a00 T unix_bind
 
     #[test]
     fn the_table_wrapper_is_the_entry_point_not_the_name() {
+        // The row of that name with a number in that ABI (ia32's pread64 is a row of its own).
+        let row = |n: &str, abi: Abi| {
+            crate::syscalls::ROWS
+                .iter()
+                .find(|r| r.name == n && if abi == Abi::Ia32 { r.ia32 } else { r.x64 }.is_some())
+                .unwrap()
+        };
         let k = Ksyms::parse(
             "ffffffff81000000 T __x64_sys_newstat\nffffffff81000100 T __ia32_compat_sys_newstat\n\
              ffffffff81000200 T __ia32_sys_ia32_pread64\n",
         );
         assert_eq!(
-            wrapper(&k, Abi::X86_64, "stat").as_deref(),
+            wrapper(&k, Abi::X86_64, row("stat", Abi::X86_64)).as_deref(),
             Some("__x64_sys_newstat")
         );
         assert_eq!(
-            wrapper(&k, Abi::Ia32, "stat").as_deref(),
+            wrapper(&k, Abi::Ia32, row("stat", Abi::Ia32)).as_deref(),
             Some("__ia32_compat_sys_newstat")
         );
         assert_eq!(
-            wrapper(&k, Abi::Ia32, "pread64").as_deref(),
+            wrapper(&k, Abi::Ia32, row("pread64", Abi::Ia32)).as_deref(),
             Some("__ia32_sys_ia32_pread64")
         );
         assert_eq!(
-            wrapper(&k, Abi::X86_64, "pread64"),
+            wrapper(&k, Abi::X86_64, row("pread64", Abi::X86_64)),
             None,
             "not in these symbols"
         );

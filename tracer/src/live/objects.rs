@@ -152,14 +152,12 @@ pub struct Objects {
 /// Calls that move data, and whether each counts as a message.
 fn moves(call: &Call) -> Option<(u64, bool)> {
     let ret = call.ret.filter(|r| *r >= 0)?;
-    Some(match call.row.name {
-        "read" | "write" => (ret as u64, false),
-        "send" | "sendto" | "sendmsg" | "recv" | "recvfrom" | "recvmsg" | "msgrcv" => {
-            (ret as u64, true)
-        }
-        "msgsnd" => (call.args[2], true),
-        _ => return None,
-    })
+    let m = call.row.moves?;
+    let bytes = match m.size_arg {
+        Some(i) => *call.args.get(usize::from(i))?,
+        None => ret as u64,
+    };
+    Some((bytes, m.messages))
 }
 
 impl Objects {

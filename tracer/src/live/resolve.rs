@@ -19,7 +19,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use super::objects::{Holder, Kind, ObjKey, Touch};
 use crate::decode::sockaddr::SockAddr;
-use crate::syscalls::Arg;
+use crate::syscalls::{Effect, Sysv};
 use crate::trace::Call;
 use tracer_common::CK_BYTES;
 
@@ -59,18 +59,17 @@ fn socket_kind(domain: u64, ty: u64) -> Kind {
 fn sysv(call: &Call) -> Option<Touch> {
     let ret = call.ret.filter(|r| *r >= 0);
     let first = call.args[0] as i32 as i64;
-    let (key, kind) = match call.row.name {
-        "msgget" => (ObjKey::Msq(ret?), Kind::MsgQueue),
-        "semget" => (ObjKey::Sem(ret?), Kind::Semaphores),
-        "shmget" => (ObjKey::Shm(ret?), Kind::SharedMemory),
-        "msgsnd" | "msgrcv" | "msgctl" => (ObjKey::Msq(first), Kind::MsgQueue),
-        "semop" | "semtimedop" | "semtimedop_time64" | "semctl" => {
-            (ObjKey::Sem(first), Kind::Semaphores)
-        }
-        "shmat" | "shmctl" => (ObjKey::Shm(first), Kind::SharedMemory),
+    let (id, sysv, created) = match call.row.effect {
+        Effect::SysvGet(k) => (ret?, k, true),
+        Effect::SysvUses(k) => (first, k, false),
         _ => return None,
     };
-    let name = if call.row.name.ends_with("get") {
+    let (key, kind) = match sysv {
+        Sysv::MsgQueue => (ObjKey::Msq(id), Kind::MsgQueue),
+        Sysv::Semaphores => (ObjKey::Sem(id), Kind::Semaphores),
+        Sysv::SharedMemory => (ObjKey::Shm(id), Kind::SharedMemory),
+    };
+    let name = if created {
         match call.args[0] {
             0 => "IPC_PRIVATE".to_string(),
             k => format!("key {k:#x}"),
@@ -145,7 +144,7 @@ impl Resolver {
     pub fn look_ahead<'a>(&mut self, batch: impl IntoIterator<Item = &'a Call>) {
         self.closes_ahead.clear();
         for c in batch {
-            if c.row.name == "close" && c.enter_ns.is_some() && c.ret.is_some() {
+            if c.row.effect == Effect::Closes && c.enter_ns.is_some() && c.ret.is_some() {
                 *self
                     .closes_ahead
                     .entry((c.pid, c.args[0] as i32 as i64))
@@ -169,11 +168,11 @@ impl Resolver {
             return Some(t);
         }
         let ok_fd = call.ret.filter(|r| *r >= 0);
-        match call.row.name {
-            "socket" | "accept" | "accept4" => {
+        match call.row.effect {
+            Effect::NewSocket | Effect::Accepts { .. } => {
                 let fd = ok_fd?;
                 let t = self.created(call, fd, &[Kind::Socket], "")?;
-                if call.row.name == "socket" {
+                if call.row.effect == Effect::NewSocket {
                     let kind = socket_kind(call.args[0], call.args[1]);
                     return Some(self.of_kind(call.pid, fd, t, kind));
                 }
@@ -187,10 +186,10 @@ impl Resolver {
                     _ => Some(t),
                 }
             }
-            "pipe" | "pipe2" | "socketpair" => {
+            Effect::NewPipe { .. } | Effect::NewSocketPair => {
                 ok_fd?;
                 let [a, b] = fd_pair(call)?;
-                if call.row.name == "socketpair" {
+                if call.row.effect == Effect::NewSocketPair {
                     let kind = socket_kind(call.args[0], call.args[1]);
                     let mut end = |fd| {
                         let t = self.created(call, fd, &[Kind::Socket], "socketpair")?;
@@ -205,12 +204,12 @@ impl Resolver {
                 first.or(second)
             }
             _ => {
-                let Some((_, Arg::Fd)) = call.row.args.first() else {
+                if !call.row.first_fd() {
                     return None;
-                };
+                }
                 let fd = call.args[0] as i32 as i64;
                 let cached = self.fds.get(&(call.pid, fd)).cloned();
-                if call.row.name == "close" {
+                if call.row.effect == Effect::Closes {
                     self.fds.remove(&(call.pid, fd));
                     if let Some(n) = self.closes_ahead.get_mut(&(call.pid, fd)) {
                         *n = n.saturating_sub(1);
@@ -227,7 +226,7 @@ impl Resolver {
                         None
                     }
                 };
-                if call.row.name == "bind" && call.ret == Some(0) {
+                if call.row.effect == Effect::Names && call.ret == Some(0) {
                     return found.map(|t| self.named_by_bind(call, fd, t));
                 }
                 found

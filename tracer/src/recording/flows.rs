@@ -17,7 +17,7 @@ use tracer_common::CK_MSG_NAME;
 
 use crate::decode::sockaddr::{self, SockAddr};
 use crate::event::Capture;
-use crate::syscalls::{Abi, Arg};
+use crate::syscalls::{Abi, Arg, Effect, Moves, Sysv};
 use crate::trace::{Call, Proc};
 
 /// `O_CLOEXEC` and `SOCK_CLOEXEC` (the same bit on x86).
@@ -196,64 +196,36 @@ impl Flows {
             start,
             stop,
         };
-        match c.row.name {
-            "pipe" | "pipe2" | "socketpair" if ret == 0 => {
+        match c.row.effect {
+            Effect::NewPipe { .. } | Effect::NewSocketPair if ret == 0 => {
                 let Some((a, b)) = fd_pair(c) else { return };
-                let (kind, flags) = match c.row.name {
-                    "socketpair" => (Kind::SocketPair, c.args[1]),
-                    "pipe2" => (Kind::Pipe, c.args[1]),
+                let (kind, flags) = match c.row.effect {
+                    Effect::NewSocketPair => (Kind::SocketPair, c.args[1]),
+                    Effect::NewPipe { flags: true } => (Kind::Pipe, c.args[1]),
                     _ => (Kind::Pipe, 0),
                 };
                 let cloexec = flags & CLOEXEC != 0;
                 let obj = self.new_obj(kind);
-                self.set(
-                    pid,
-                    a,
-                    Fd::End {
-                        obj,
-                        end: 0,
-                        cloexec,
-                    },
-                );
-                self.set(
-                    pid,
-                    b,
-                    Fd::End {
-                        obj,
-                        end: 1,
-                        cloexec,
-                    },
-                );
+                for (fd, end) in [(a, 0), (b, 1)] {
+                    self.set(pid, fd, Fd::End { obj, end, cloexec });
+                }
             }
             // A new socket reuses a number whose object is gone.
-            "socket" if ret >= 0 => self.unset(pid, ret as i32),
-            "bind" if ret == 0 => {
+            Effect::NewSocket if ret >= 0 => self.unset(pid, ret as i32),
+            Effect::Names if ret == 0 => {
                 if let Some(key) = unix_key(c) {
-                    self.set(
-                        pid,
-                        fd,
-                        Fd::Listener {
-                            key,
-                            cloexec: false,
-                        },
-                    );
+                    let cloexec = false;
+                    self.set(pid, fd, Fd::Listener { key, cloexec });
                 }
             }
-            "connect" if ret == 0 => {
+            Effect::Connects if ret == 0 => {
                 if let Some(key) = unix_key(c) {
                     let obj = self.pair(key, false);
-                    self.set(
-                        pid,
-                        fd,
-                        Fd::End {
-                            obj,
-                            end: 0,
-                            cloexec: false,
-                        },
-                    );
+                    let (end, cloexec) = (0, false);
+                    self.set(pid, fd, Fd::End { obj, end, cloexec });
                 }
             }
-            "accept" | "accept4" if ret >= 0 => {
+            Effect::Accepts { flags } if ret >= 0 => {
                 let listener = match self.get(pid, fd) {
                     Some(Fd::Listener { key, .. }) => Some(key.clone()),
                     _ => None,
@@ -261,83 +233,80 @@ impl Flows {
                 match listener {
                     Some(key) => {
                         let obj = self.pair(key, true);
-                        let cloexec = c.row.name == "accept4" && c.args[3] & CLOEXEC != 0;
-                        self.set(
-                            pid,
-                            ret as i32,
-                            Fd::End {
-                                obj,
-                                end: 1,
-                                cloexec,
-                            },
-                        );
+                        let cloexec = flags && c.args[3] & CLOEXEC != 0;
+                        let end = 1;
+                        self.set(pid, ret as i32, Fd::End { obj, end, cloexec });
                     }
                     None => self.unset(pid, ret as i32),
                 }
             }
-            "close" if ret == 0 => self.unset(pid, fd),
-            // Queue ids are the system's, not a process's: no descriptors to follow.
-            "msgsnd" if ret == 0 => {
-                let obj = self.queue(Kind::MsgQueue, fd.to_le_bytes().to_vec());
-                self.push(obj, 0, true, at, mtype(c, &c.enter_caps));
-            }
-            "msgrcv" if ret >= 0 => {
-                let obj = self.queue(Kind::MsgQueue, fd.to_le_bytes().to_vec());
-                self.push(obj, 0, false, at, mtype(c, &c.exit_caps));
-            }
-            "mq_open" if ret >= 0 => {
+            Effect::Closes if ret == 0 => self.unset(pid, fd),
+            Effect::OpensMq if ret >= 0 => {
                 if let Some(name) = path_arg(c) {
                     let obj = self.queue(Kind::PosixMq, name);
                     let cloexec = c.args[1] & CLOEXEC != 0;
-                    self.set(
-                        pid,
-                        ret as i32,
-                        Fd::End {
-                            obj,
-                            end: 0,
-                            cloexec,
-                        },
-                    );
+                    let end = 0;
+                    self.set(pid, ret as i32, Fd::End { obj, end, cloexec });
                 }
             }
-            "mq_timedsend" | "mq_timedsend_time64" if ret == 0 => {
-                if let Some(Fd::End { obj, .. }) = self.get(pid, fd).cloned() {
-                    self.push(obj, 0, true, at, Some(c.args[3] as i64));
+            _ => {
+                if let Some(m) = c.row.moves {
+                    self.moved(c, m, ret, at);
                 }
             }
-            "mq_timedreceive" | "mq_timedreceive_time64" if ret >= 0 => {
-                if let Some(Fd::End { obj, .. }) = self.get(pid, fd).cloned() {
-                    self.push(obj, 0, false, at, None);
-                }
-            }
-            // A datagram to a bound address: into that address's queue.
-            "sendto" | "sendmsg" if ret > 0 && unix_key(c).is_some() => {
-                if let Some(key) = unix_key(c) {
-                    let obj = self.dgram_queue(key);
-                    self.push(obj, 0, true, at, None);
-                }
-            }
-            "write" | "send" | "sendto" | "sendmsg" if ret > 0 => {
-                if let Some(Fd::End { obj, end, .. }) = self.get(pid, fd).cloned() {
-                    // A pipe's data comes out of its read end, a socket's out of the other one.
-                    let to_end = match self.objs.get(obj) {
-                        Some(Kind::Pipe) => 0,
-                        _ => 1 - end,
-                    };
-                    self.push(obj, to_end, true, at, None);
-                }
-            }
-            "read" | "recv" | "recvfrom" | "recvmsg" if ret > 0 => {
-                let (obj, to_end) = match self.get(pid, fd).cloned() {
-                    Some(Fd::End { obj, end, .. }) => (obj, end),
-                    // A bound socket that is read, not accepted from: a datagram socket.
-                    Some(Fd::Listener { key, .. }) => (self.dgram_queue(key), 0),
-                    None => return,
-                };
-                self.push(obj, to_end, false, at, None);
-            }
-            _ => {}
         }
+    }
+
+    /// A call that moved data (`moves`) and returned `ret`.
+    fn moved(&mut self, c: &Call, m: Moves, ret: i64, at: Point) {
+        let (pid, fd) = (c.pid, c.args[0] as i32);
+        let tag = m
+            .tag_arg
+            .and_then(|i| c.args.get(usize::from(i)))
+            .map(|v| *v as i64);
+        let sysv = c.row.effect == Effect::SysvUses(Sysv::MsgQueue);
+        let posix = match self.get(pid, fd) {
+            Some(Fd::End { obj, .. }) => self.objs.get(*obj) == Some(&Kind::PosixMq),
+            _ => false,
+        };
+        // What succeeded: a call that moves `args[size]` returns 0; one that returns what it
+        // moved returns a count, which may be 0 for a queue's empty message, while a stream's
+        // 0 is its end and an empty datagram carries nothing to follow.
+        let moved = match m.size_arg {
+            Some(_) => ret == 0,
+            None => ret > 0 || (ret == 0 && (sysv || posix)),
+        };
+        if !moved {
+            return;
+        }
+        // Queue ids are the system's, not a process's: no descriptors to follow.
+        if sysv {
+            let obj = self.queue(Kind::MsgQueue, fd.to_le_bytes().to_vec());
+            let caps = if m.send { &c.enter_caps } else { &c.exit_caps };
+            self.push(obj, 0, m.send, at, mtype(c, caps));
+            return;
+        }
+        // A datagram to a bound address: into that address's queue.
+        if m.send
+            && let Some(key) = unix_key(c)
+        {
+            let obj = self.dgram_queue(key);
+            self.push(obj, 0, true, at, tag);
+            return;
+        }
+        let (obj, to_end) = match self.get(pid, fd).cloned() {
+            // A pipe's data comes out of its read end, a socket's out of the other one, a
+            // queue's out of the queue.
+            Some(Fd::End { obj, end, .. }) if m.send => match self.objs.get(obj) {
+                Some(Kind::Pipe | Kind::PosixMq) => (obj, 0),
+                _ => (obj, 1 - end),
+            },
+            Some(Fd::End { obj, end, .. }) => (obj, end),
+            // A bound socket that is read, not accepted from: a datagram socket.
+            Some(Fd::Listener { key, .. }) if !m.send => (self.dgram_queue(key), 0),
+            _ => return,
+        };
+        self.push(obj, to_end, m.send, at, tag);
     }
 
     fn queue(&mut self, kind: Kind, key: Vec<u8>) -> usize {

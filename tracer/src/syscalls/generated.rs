@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0xc3fa0ecaa635e532;
+pub const SIGNATURES_DIGEST: u64 = 0x9d9d384d30f28a84;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -73,12 +73,12 @@ pub static GENERATED: &[Row] = &[
     call("socketpair", Some(53), Some(360), [Some("sys_socketpair"), Some("sys_socketpair")], [Some("net/socket.c"), Some("net/socket.c")], NETWORK, Always, Ret::Int, &[("family", Int), ("type", Int), ("protocol", Int), ("usockvec", Ptr)], &[]),
     call("setsockopt", Some(54), Some(366), [Some("sys_setsockopt"), Some("sys_setsockopt")], [Some("net/socket.c"), Some("net/socket.c")], NETWORK, Always, Ret::Int, &[("fd", Fd), ("level", Int), ("optname", Int), ("optval", Ptr), ("optlen", Int)], &[]),
     call("getsockopt", Some(55), Some(365), [Some("sys_getsockopt"), Some("sys_getsockopt")], [Some("net/socket.c"), Some("net/socket.c")], NETWORK, Always, Ret::Int, &[("fd", Fd), ("level", Int), ("optname", Int), ("optval", Ptr), ("optlen", Ptr)], &[]),
-    call("clone", Some(56), None, [Some("sys_clone"), None], [Some("kernel/fork.c"), None], PROCESS, Scoped, Ret::Int, &[("flags", Labeled(&Const(Consts::CloneFlags))), ("child_stack", Labeled(&Ptr)), ("parent_tid", Labeled(&If { arg: 0, mask: 0x101000, kind: &Ptr })), ("child_tidptr", Labeled(&If { arg: 0, mask: 0x1200000, kind: &Ptr })), ("tls", Labeled(&If { arg: 0, mask: 0x80000, kind: &Hex }))], &[]),
-    call("clone", None, Some(120), [None, Some("compat_sys_ia32_clone")], [None, Some("arch/x86/kernel/sys_ia32.c")], PROCESS, Scoped, Ret::Int, &[("flags", Labeled(&Const(Consts::CloneFlags))), ("child_stack", Labeled(&Ptr)), ("parent_tid", Labeled(&If { arg: 0, mask: 0x101000, kind: &Ptr })), ("tls", Labeled(&If { arg: 0, mask: 0x80000, kind: &Hex })), ("child_tidptr", Labeled(&If { arg: 0, mask: 0x1200000, kind: &Ptr }))], &[]),
-    call("fork", Some(57), Some(2), [Some("sys_fork"), Some("sys_fork")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Int, &[], &[]),
-    call("vfork", Some(58), Some(190), [Some("sys_vfork"), Some("sys_vfork")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Int, &[], &[]),
+    call("clone", Some(56), None, [Some("sys_clone"), None], [Some("kernel/fork.c"), None], PROCESS, Scoped, Ret::Child, &[("flags", Labeled(&Const(Consts::CloneFlags))), ("child_stack", Labeled(&Ptr)), ("parent_tid", Labeled(&If { arg: 0, mask: 0x101000, kind: &Ptr })), ("child_tidptr", Labeled(&If { arg: 0, mask: 0x1200000, kind: &Ptr })), ("tls", Labeled(&If { arg: 0, mask: 0x80000, kind: &Hex }))], &[]),
+    call("clone", None, Some(120), [None, Some("compat_sys_ia32_clone")], [None, Some("arch/x86/kernel/sys_ia32.c")], PROCESS, Scoped, Ret::Child, &[("flags", Labeled(&Const(Consts::CloneFlags))), ("child_stack", Labeled(&Ptr)), ("parent_tid", Labeled(&If { arg: 0, mask: 0x101000, kind: &Ptr })), ("tls", Labeled(&If { arg: 0, mask: 0x80000, kind: &Hex })), ("child_tidptr", Labeled(&If { arg: 0, mask: 0x1200000, kind: &Ptr }))], &[]),
+    call("fork", Some(57), Some(2), [Some("sys_fork"), Some("sys_fork")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Child, &[], &[]),
+    call("vfork", Some(58), Some(190), [Some("sys_vfork"), Some("sys_vfork")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Child, &[], &[]),
     call("execve", Some(59), Some(11), [Some("sys_execve"), Some("compat_sys_execve")], [Some("fs/exec.c"), Some("fs/exec.c")], FILE | PROCESS, Scoped, Ret::Int, &[("filename", Path(0)), ("argv", Argv), ("envp", Ptr)], &[path(0)]),
-    call("exit", Some(60), Some(1), [Some("sys_exit"), Some("sys_exit")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("error_code", Int)], &[]),
+    call("exit", Some(60), Some(1), [Some("sys_exit"), Some("sys_exit")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::NoReturn, &[("error_code", Int)], &[]),
     call("wait4", Some(61), Some(114), [Some("sys_wait4"), Some("compat_sys_wait4")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("upid", Pid), ("stat_addr", WaitStatus(0)), ("options", Const(Consts::WaitOptions)), ("ru", Ptr)], &[mem(1, true, 4)]),
     call("kill", Some(62), Some(37), [Some("sys_kill"), Some("sys_kill")], [Some("kernel/signal.c"), Some("kernel/signal.c")], PROCESS | SIGNAL, Always, Ret::Int, &[("pid", Pid), ("sig", Signal)], &[]),
     call("uname", Some(63), Some(122), [Some("sys_newuname"), Some("sys_newuname")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("name", Ptr)], &[]),
@@ -251,7 +251,7 @@ pub static GENERATED: &[Row] = &[
     call("clock_gettime", Some(228), Some(265), [Some("sys_clock_gettime"), Some("sys_clock_gettime32")], [Some("kernel/time/posix-stubs.c"), Some("kernel/time/posix-stubs.c")], CLOCK, Never, Ret::Int, &[("which_clock", Const(Consts::ClockId)), ("tp", Ptr)], &[]),
     call("clock_getres", Some(229), Some(266), [Some("sys_clock_getres"), Some("sys_clock_getres_time32")], [Some("kernel/time/posix-stubs.c"), Some("kernel/time/posix-stubs.c")], CLOCK, Never, Ret::Int, &[("which_clock", Const(Consts::ClockId)), ("tp", Ptr)], &[]),
     call("clock_nanosleep", Some(230), Some(267), [Some("sys_clock_nanosleep"), Some("sys_clock_nanosleep_time32")], [Some("kernel/time/posix-stubs.c"), Some("kernel/time/posix-stubs.c")], 0, Never, Ret::Int, &[("which_clock", Const(Consts::ClockId)), ("flags", Int), ("rqtp", Ptr), ("rmtp", Ptr)], &[]),
-    call("exit_group", Some(231), Some(252), [Some("sys_exit_group"), Some("sys_exit_group")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("error_code", Int)], &[]),
+    call("exit_group", Some(231), Some(252), [Some("sys_exit_group"), Some("sys_exit_group")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::NoReturn, &[("error_code", Int)], &[]),
     call("epoll_wait", Some(232), Some(256), [Some("sys_epoll_wait"), Some("sys_epoll_wait")], [Some("fs/eventpoll.c"), Some("fs/eventpoll.c")], DESC, Scoped, Ret::Int, &[("epfd", Fd), ("events", EpollEvents(0)), ("maxevents", Int), ("timeout", Int)], &[returned(1, 12, 192)]),
     call("epoll_ctl", Some(233), Some(255), [Some("sys_epoll_ctl"), Some("sys_epoll_ctl")], [Some("fs/eventpoll.c"), Some("fs/eventpoll.c")], DESC, Scoped, Ret::Int, &[("epfd", Fd), ("op", Const(Consts::EpollOp)), ("fd", Fd), ("event", EpollEvent(0))], &[mem(3, false, 12)]),
     call("tgkill", Some(234), Some(270), [Some("sys_tgkill"), Some("sys_tgkill")], [Some("kernel/signal.c"), Some("kernel/signal.c")], PROCESS | SIGNAL, Always, Ret::Int, &[("tgid", Pid), ("pid", Pid), ("sig", Signal)], &[]),
@@ -370,7 +370,7 @@ pub static GENERATED: &[Row] = &[
     call("fsmount", Some(432), Some(432), [Some("sys_fsmount"), Some("sys_fsmount")], [Some("fs/namespace.c"), Some("fs/namespace.c")], DESC, Never, Ret::Fd, &[("fs_fd", Fd), ("flags", Hex), ("attr_flags", Hex)], &[]),
     call("fspick", Some(433), Some(433), [Some("sys_fspick"), Some("sys_fspick")], [Some("fs/fsopen.c"), Some("fs/fsopen.c")], DESC | FILE, Never, Ret::Fd, &[("dfd", DirFd), ("path", Path(0)), ("flags", Hex)], &[path(1)]),
     call("pidfd_open", Some(434), Some(434), [Some("sys_pidfd_open"), Some("sys_pidfd_open")], [Some("kernel/pid.c"), Some("kernel/pid.c")], DESC, Never, Ret::Fd, &[("pid", Pid), ("flags", Hex)], &[]),
-    call("clone3", Some(435), Some(435), [Some("sys_clone3"), Some("sys_clone3")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Int, &[("uargs", Ptr), ("size", UInt)], &[]),
+    call("clone3", Some(435), Some(435), [Some("sys_clone3"), Some("sys_clone3")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Child, &[("uargs", Ptr), ("size", UInt)], &[]),
     call("close_range", Some(436), Some(436), [Some("sys_close_range"), Some("sys_close_range")], [Some("fs/file.c"), Some("fs/file.c")], 0, Scoped, Ret::Int, &[("fd", U32), ("max_fd", U32), ("flags", Const(Consts::CloseRangeFlags))], &[]),
     call("openat2", Some(437), Some(437), [Some("sys_openat2"), Some("sys_openat2")], [Some("fs/open.c"), Some("fs/open.c")], DESC | FILE, Scoped, Ret::Fd, &[("dfd", DirFd), ("filename", Path(0)), ("how", Ptr), ("usize", UInt)], &[path(1)]),
     call("pidfd_getfd", Some(438), Some(438), [Some("sys_pidfd_getfd"), Some("sys_pidfd_getfd")], [Some("kernel/pid.c"), Some("kernel/pid.c")], DESC, Never, Ret::Fd, &[("pidfd", Fd), ("fd", Fd), ("flags", U32)], &[]),

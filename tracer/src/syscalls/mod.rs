@@ -1,8 +1,14 @@
-//! The syscall table: one row per traced call drives the in-kernel filter (which numbers, which
-//! user memory to copy), the decoder (argument names and kinds) and the names shown.
-//! Adding a syscall is adding a row to [`table::ROWS`].
+//! The syscall table: one row per call is the whole description of it. It drives the in-kernel
+//! filter (which numbers, which user memory to copy), the decoder (argument names and kinds,
+//! the return value), the names shown, the ia32 dispatchers' cases, the journey (the table's
+//! entry point and its source file, the kernel functions that do the work, the protocol
+//! operation, the C library functions that issue it) and what the call does to the objects the
+//! live view and the flows follow ([`Effect`], [`Moves`]). Nothing else matches calls by name.
+//! Adding a syscall is adding a row (signatures.txt, or table.rs for one with captured
+//! structures or kernel knowledge), and a decoder only when it needs a new argument kind.
 
 mod generated;
+pub mod kfunc;
 pub mod qualify;
 mod table;
 
@@ -146,6 +152,8 @@ pub enum Arg {
     Signal,
     Domain,
     SockType,
+    /// `accept4`'s flags: `SOCK_CLOEXEC`, `SOCK_NONBLOCK` (no socket type).
+    SockFlags,
     Protocol,
     SockAddr(u8),
     /// A sockaddr written by the kernel; its length is in a `socklen_t *`.
@@ -226,6 +234,100 @@ pub enum Ret {
     /// `poll`'s: the ready descriptors' `revents` after the count, from the `PollFds`
     /// argument's exit copy (`= 1 ([{fd=3, revents=POLLIN}])`).
     Poll,
+    /// A new task's id in the parent, and 0 in the new task, which returns too (fork, vfork,
+    /// clone, clone3: kernel/fork.c; the child starts in `ret_from_fork` with rax = 0).
+    Child,
+    /// None: a successful call never returns (`exit`, `exit_group`; strace shows `= ?`).
+    NoReturn,
+}
+
+/// A case of an ia32 dispatcher's `switch`: `socketcall`'s call number and name
+/// (include/uapi/linux/net.h `SYS_BIND`), or `ipc`'s (include/uapi/linux/ipc.h `SEMOP`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Case {
+    pub call: u8,
+    pub name: &'static str,
+}
+
+/// The ia32 dispatchers, which take a call number and switch to the call's work.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Dispatcher {
+    /// net/compat.c `__do_compat_sys_socketcall` (the arguments an array in user memory).
+    Socketcall,
+    /// ipc/syscall.c `compat_ksys_ipc` (the arguments in registers, in an order per call).
+    Ipc,
+}
+
+impl Dispatcher {
+    /// The kernel function that switches on the call number.
+    pub fn kfunc(self) -> &'static kfunc::KFunc {
+        match self {
+            Dispatcher::Socketcall => &kfunc::COMPAT_SYS_SOCKETCALL,
+            Dispatcher::Ipc => &kfunc::COMPAT_KSYS_IPC,
+        }
+    }
+
+    /// Its row (one of the first rows: the search is short).
+    pub fn row(self) -> Option<&'static Row> {
+        ROWS.iter().find(|r| r.dispatches == Some(self))
+    }
+}
+
+/// The SysV IPC object kinds (ipc/msg.c, ipc/sem.c, ipc/shm.c).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Sysv {
+    MsgQueue,
+    Semaphores,
+    SharedMemory,
+}
+
+/// What a call does to the IPC objects tracer follows (the live view's objects, a recording's
+/// flows). The descriptor in a first `Fd` argument is always what the call works on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing beyond using the descriptor of its first argument, if any.
+    None,
+    /// Returns a new socket, of the kind its domain and type (`args[0]`, `args[1]`) say.
+    NewSocket,
+    /// Returns a connection accepted on the listening socket `args[0]`; `args[3]`'s flags,
+    /// when `flags` is set, may hold `SOCK_CLOEXEC` (accept4).
+    Accepts {
+        flags: bool,
+    },
+    /// Writes two new descriptors of one new object (its `FdPair` argument): a pipe's two ends
+    /// (`flags`: whether `args[1]` holds `O_CLOEXEC`, pipe2), or a connected socket pair of the
+    /// domain and type `args[0]`, `args[1]` say.
+    NewPipe {
+        flags: bool,
+    },
+    NewSocketPair,
+    /// Names the socket `args[0]` by the address it passes (bind).
+    Names,
+    /// Connects the socket `args[0]` to the address it passes.
+    Connects,
+    /// Closes the descriptor `args[0]`.
+    Closes,
+    /// Creates (or finds, by key) a SysV object and returns its id (msgget, semget, shmget).
+    SysvGet(Sysv),
+    /// Works on the SysV object whose id is `args[0]`.
+    SysvUses(Sysv),
+    /// Opens a POSIX message queue by the name of its `Path` argument and returns its
+    /// descriptor (`args[1]`'s flags may hold `O_CLOEXEC`).
+    OpensMq,
+}
+
+/// Which way a call moves data through its object, and how much.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Moves {
+    /// Into the object (write, send, msgsnd), else out of it (read, recv, msgrcv).
+    pub send: bool,
+    /// In messages (datagrams, SysV and POSIX queue messages), else a byte stream.
+    pub messages: bool,
+    /// The bytes moved: `None` the return value; `Some(i)` the size in `args[i]` (msgsnd,
+    /// mq_timedsend return 0).
+    pub size_arg: Option<u8>,
+    /// `args[i]` is the message's tag (mq_timedsend's priority).
+    pub tag_arg: Option<u8>,
 }
 
 /// A length in the capture ops, which may depend on the ABI.
@@ -362,11 +464,22 @@ pub struct Row {
     pub entry: [Option<&'static str>; 2],
     /// The files that define those functions (`SYSCALL_DEFINEn`), in the tables' kernel.
     pub source: [Option<&'static str>; 2],
-    /// `call` number for ia32 socketcall (include/uapi/linux/net.h).
-    pub socketcall: Option<u8>,
-    /// `call` number for ia32 ipc (include/uapi/linux/ipc.h) and, per inner argument, the
-    /// `ipc()` argument it comes from (ipc/syscall.c `compat_ksys_ipc`).
-    pub ipc: Option<(u8, [u8; 6])>,
+    /// Its case of ia32's `socketcall`.
+    pub socketcall: Option<Case>,
+    /// Its case of ia32's `ipc` and, per inner argument, the `ipc()` argument it comes from
+    /// (ipc/syscall.c `compat_ksys_ipc`).
+    pub ipc: Option<(Case, [u8; 6])>,
+    /// This call is a dispatcher (`socketcall`, `ipc`).
+    pub dispatches: Option<Dispatcher>,
+    /// The kernel functions that do its work, in call order, after the table's entry point.
+    pub work: &'static [&'static kfunc::KFunc],
+    /// The `struct proto_ops` member it reaches (`sock->ops->bind`): see [`kfunc::PROTO_OPS`].
+    pub sock_op: Option<&'static str>,
+    /// The C library functions that issue it (glibc 2.36 on x86_64 and i386: `pipe()` issues
+    /// `pipe2`, `semop()` issues `semtimedop`, `mkfifo()` issues `mknodat`).
+    pub libc: &'static [&'static str],
+    pub effect: Effect,
+    pub moves: Option<Moves>,
     pub args: &'static [(&'static str, Arg)],
     pub ops: &'static [Op],
     pub ret: Ret,
@@ -375,15 +488,24 @@ pub struct Row {
 }
 
 impl Row {
-    /// Whether the call returns in a new task too (0 there): fork, vfork, clone, clone3
-    /// (kernel/fork.c; the child starts in `ret_from_fork` with rax = 0).
+    /// Whether the call returns in a new task too (0 there): see [`Ret::Child`].
     pub fn returns_twice(&self) -> bool {
-        matches!(self.name, "fork" | "vfork" | "clone" | "clone3")
+        self.ret == Ret::Child
     }
 
-    /// Whether a successful call never returns: `exit`, `exit_group` (strace shows `= ?`).
+    /// Whether a successful call never returns: see [`Ret::NoReturn`].
     pub fn never_returns(&self) -> bool {
-        matches!(self.name, "exit" | "exit_group")
+        self.ret == Ret::NoReturn
+    }
+
+    /// Whether it runs a new program (execve, execveat: the rows that take an `argv`).
+    pub fn execs(&self) -> bool {
+        self.args.iter().any(|(_, a)| *a == Arg::Argv)
+    }
+
+    /// The descriptor of its first argument, when it takes one there.
+    pub fn first_fd(&self) -> bool {
+        matches!(self.args.first(), Some((_, Arg::Fd)))
     }
 
     /// The kernel-side spec of this row for one table.
@@ -410,15 +532,13 @@ impl Row {
         if table == TABLE_IPC
             && let Some((_, map)) = self.ipc
         {
-            let mut bytes = [0xffu8; 8];
-            bytes[..6].copy_from_slice(&map);
-            spec.filter_mask = u64::from_le_bytes(bytes);
+            spec.ipc_args[..6].copy_from_slice(&map);
+            spec.ipc_args[6..].fill(0xff);
         }
-        if self.name == "socketcall" {
-            spec.flags |= SPEC_SOCKETCALL;
-        }
-        if self.name == "ipc" {
-            spec.flags |= SPEC_IPC;
+        match self.dispatches {
+            Some(Dispatcher::Socketcall) => spec.flags |= SPEC_SOCKETCALL,
+            Some(Dispatcher::Ipc) => spec.flags |= SPEC_IPC,
+            None => {}
         }
         spec
     }
@@ -535,8 +655,11 @@ impl Selection {
             .any(|(i, r)| self.contains(i) && r.ipc.is_some());
         for (i, r) in ROWS.iter().enumerate() {
             let selected = self.contains(i);
-            let dispatcher =
-                (r.name == "socketcall" && socketcall_traced) || (r.name == "ipc" && ipc_traced);
+            let dispatcher = match r.dispatches {
+                Some(Dispatcher::Socketcall) => socketcall_traced,
+                Some(Dispatcher::Ipc) => ipc_traced,
+                None => false,
+            };
             if selected || dispatcher {
                 if let Some(nr) = r.x64 {
                     out.push((
@@ -560,15 +683,15 @@ impl Selection {
                 spec.flags |= SPEC_KNOWN;
                 spec
             };
-            if let Some(call) = r.socketcall {
+            if let Some(case) = r.socketcall {
                 out.push((
-                    slot(TABLE_SOCKETCALL, call.into()),
+                    slot(TABLE_SOCKETCALL, case.call.into()),
                     known(r.spec(i, TABLE_SOCKETCALL, self.filtered)),
                 ));
             }
-            if let Some((call, _)) = r.ipc {
+            if let Some((case, _)) = r.ipc {
                 out.push((
-                    slot(TABLE_IPC, call.into()),
+                    slot(TABLE_IPC, case.call.into()),
                     known(r.spec(i, TABLE_IPC, self.filtered)),
                 ));
             }
@@ -639,51 +762,19 @@ fn unknown(item: &str) -> SelectError {
     }
 }
 
-/// socketcall's call names (include/uapi/linux/net.h).
+/// The name of `socketcall`'s case `call` (`SYS_BIND`), from the row that is that case.
 pub fn socketcall_name(call: u32) -> Option<&'static str> {
-    const NAMES: [&str; 21] = [
-        "",
-        "SYS_SOCKET",
-        "SYS_BIND",
-        "SYS_CONNECT",
-        "SYS_LISTEN",
-        "SYS_ACCEPT",
-        "SYS_GETSOCKNAME",
-        "SYS_GETPEERNAME",
-        "SYS_SOCKETPAIR",
-        "SYS_SEND",
-        "SYS_RECV",
-        "SYS_SENDTO",
-        "SYS_RECVFROM",
-        "SYS_SHUTDOWN",
-        "SYS_SETSOCKOPT",
-        "SYS_GETSOCKOPT",
-        "SYS_SENDMSG",
-        "SYS_RECVMSG",
-        "SYS_ACCEPT4",
-        "SYS_RECVMMSG",
-        "SYS_SENDMMSG",
-    ];
-    NAMES.get(call as usize).copied().filter(|n| !n.is_empty())
+    ROWS.iter()
+        .find_map(|r| r.socketcall.filter(|c| u32::from(c.call) == call))
+        .map(|c| c.name)
 }
 
-/// ipc's call names (include/uapi/linux/ipc.h).
+/// The name of `ipc`'s case `call` (`SEMOP`; the version in the upper half ignored), from the
+/// row that is that case.
 pub fn ipc_name(call: u32) -> Option<&'static str> {
-    Some(match call & 0xffff {
-        1 => "SEMOP",
-        2 => "SEMGET",
-        3 => "SEMCTL",
-        4 => "SEMTIMEDOP",
-        11 => "MSGSND",
-        12 => "MSGRCV",
-        13 => "MSGGET",
-        14 => "MSGCTL",
-        21 => "SHMAT",
-        22 => "SHMDT",
-        23 => "SHMGET",
-        24 => "SHMCTL",
-        _ => return None,
-    })
+    ROWS.iter()
+        .find_map(|r| r.ipc.filter(|(c, _)| u32::from(c.call) == call & 0xffff))
+        .map(|(c, _)| c.name)
 }
 
 #[cfg(test)]
@@ -839,6 +930,104 @@ mod tests {
         assert!(!Selection::parse(&["mmap".into()]).unwrap().filtered);
     }
 
+    /// The row is the whole description of a call: what it does to objects, the kernel
+    /// functions and C library functions it names, its dispatcher cases. Each row must carry
+    /// what its kind needs for the live view, the flows, the journeys and the decoder to work
+    /// from it alone.
+    #[test]
+    fn every_row_has_what_its_kind_needs() {
+        let mut effects = std::collections::HashSet::new();
+        for r in ROWS.iter() {
+            let n = r.name;
+            let arg = |i: usize| r.args.get(i).map(|(_, a)| *a);
+            let has = |f: &dyn Fn(&Arg) -> bool| r.args.iter().any(|(_, a)| f(a));
+            let pair = has(&|a| matches!(a, Arg::FdPair(_)));
+            let addr = has(&|a| matches!(a, Arg::SockAddr(_)));
+            let path = has(&|a| matches!(a, Arg::Path(_)));
+            let socket_args = arg(0) == Some(Arg::Domain) && arg(1) == Some(Arg::SockType);
+            effects.insert(std::mem::discriminant(&r.effect));
+            let ok = match r.effect {
+                Effect::None => true,
+                Effect::NewSocket => r.ret == Ret::Fd && socket_args,
+                Effect::Accepts { flags } => {
+                    r.ret == Ret::Fd && r.first_fd() && flags == (arg(3) == Some(Arg::SockFlags))
+                }
+                Effect::NewPipe { flags } => pair && flags == (arg(1) == Some(Arg::PipeFlags)),
+                Effect::NewSocketPair => pair && socket_args,
+                Effect::Names | Effect::Connects => r.first_fd() && addr,
+                Effect::Closes => r.first_fd(),
+                Effect::SysvGet(_) => arg(0) == Some(Arg::IpcKey),
+                Effect::SysvUses(_) => arg(0) == Some(Arg::Int),
+                Effect::OpensMq => r.ret == Ret::Fd && path,
+            };
+            assert!(ok, "{n}: {:?} does not fit its arguments", r.effect);
+            if let Some(m) = r.moves {
+                let queue = r.effect == Effect::SysvUses(Sysv::MsgQueue);
+                assert!(r.first_fd() || queue, "{n} moves data through no object");
+                let data = has(&|a| {
+                    matches!(
+                        a,
+                        Arg::Buf(_) | Arg::MsgHdr(_) | Arg::MsgBuf(..) | Arg::IpcKludge(_)
+                    )
+                });
+                assert!(data, "{n} moves data but shows none");
+                for i in [m.size_arg, m.tag_arg].into_iter().flatten() {
+                    assert!(usize::from(i) < r.args.len(), "{n}: no argument {i}");
+                }
+            }
+            let made = matches!(
+                r.effect,
+                Effect::NewSocket
+                    | Effect::Accepts { .. }
+                    | Effect::NewPipe { .. }
+                    | Effect::NewSocketPair
+                    | Effect::Names
+                    | Effect::Connects
+                    | Effect::SysvGet(_)
+            );
+            if made || (r.moves.is_some() && (r.socketcall.is_some() || r.ipc.is_some())) {
+                assert!(
+                    !r.work.is_empty(),
+                    "{n}: no kernel functions for its journey"
+                );
+            }
+            for f in r.work {
+                assert!(!f.file.is_empty(), "{}", f.name);
+                assert!(f.args.iter().all(|(i, _)| *i < 6), "{}", f.name);
+            }
+            if let Some(op) = r.sock_op {
+                let known = kfunc::PROTO_OPS.iter().any(|(m, _, _)| *m == op);
+                assert!(known, "{n}: sock->ops->{op} is in no PROTO_OPS entry");
+            }
+            if let Some(c) = r.socketcall {
+                assert_eq!(c.name, format!("SYS_{}", n.to_uppercase()), "{n}");
+            }
+            if let Some((c, from)) = r.ipc {
+                assert_eq!(c.name, n.to_uppercase(), "{n}");
+                for (i, f) in from.iter().enumerate() {
+                    assert_eq!(*f < 6, i < r.args.len(), "{n}: inner argument {i}");
+                }
+            }
+            if r.dispatches.is_some() {
+                assert!(r.ia32.is_some() && r.x64.is_none(), "{n}");
+            }
+            if matches!(r.ret, Ret::Child | Ret::NoReturn) {
+                assert!(r.classes & class::PROCESS != 0, "{n}");
+            }
+            assert!(r.libc.iter().all(|f| !f.is_empty()), "{n}");
+        }
+        // Every kind of effect is some row's, and every dispatcher has its row.
+        assert_eq!(effects.len(), 11);
+        for d in [Dispatcher::Socketcall, Dispatcher::Ipc] {
+            assert!(d.row().is_some(), "{d:?}");
+        }
+        for n in ["fork", "vfork", "clone", "clone3"] {
+            assert!(ROWS.iter().filter(|r| r.name == n).all(Row::returns_twice));
+        }
+        assert!(find("exit_group").unwrap().never_returns());
+        assert!(find("execve").unwrap().execs() && !find("openat").unwrap().execs());
+    }
+
     #[test]
     fn numbers_are_unique_per_table() {
         let specs = Selection::parse(&["all".into()]).unwrap().specs();
@@ -853,8 +1042,8 @@ mod tests {
         // nas[] in net/compat.c (Linux 6.18), in call order 1..=20.
         let nas = [3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4, 5, 4];
         for r in ROWS.iter() {
-            if let Some(call) = r.socketcall {
-                assert_eq!(r.args.len(), nas[call as usize - 1], "{}", r.name);
+            if let Some(case) = r.socketcall {
+                assert_eq!(r.args.len(), nas[case.call as usize - 1], "{}", r.name);
             }
         }
     }
@@ -864,7 +1053,13 @@ mod tests {
         let find = |n: &str| ROWS.iter().find(|r| r.name == n).unwrap();
         assert_eq!(find("bind").x64, Some(49));
         assert_eq!(find("bind").ia32, Some(361));
-        assert_eq!(find("bind").socketcall, Some(2));
+        assert_eq!(
+            find("bind").socketcall,
+            Some(Case {
+                call: 2,
+                name: "SYS_BIND"
+            })
+        );
         assert_eq!(find("socketcall").ia32, Some(102));
         assert_eq!(find("msgsnd").x64, Some(69));
         assert_eq!(find("ipc").ia32, Some(117));
