@@ -40,7 +40,7 @@ pub enum Consts {
     CloneFlags,
 }
 
-type Names = &'static [(u64, &'static str)];
+pub type Names = &'static [(u64, &'static str)];
 
 /// Join the names of the set bits in list order (strace's order); what is left in hex; `0` for
 /// none.

@@ -152,63 +152,6 @@ pub fn protocol(domain: u64, v: u64) -> String {
     v.to_string()
 }
 
-/// `IPC_CREAT|IPC_EXCL|IPC_NOWAIT|0600` and the SysV message/shm flags.
-pub fn ipc_flags(v: u64) -> String {
-    if v == 0 {
-        return "0".into();
-    }
-    let mode = v & 0o777;
-    let rest = v & !0o777;
-    let mut s = bits(
-        rest,
-        &[
-            (0o1000, "IPC_CREAT"),
-            (0o2000, "IPC_EXCL"),
-            (0o4000, "IPC_NOWAIT"),
-            (0o10000, "MSG_EXCEPT"),
-            (0o20000, "MSG_NOERROR"),
-            (0o40000, "MSG_COPY"),
-            (0o10000, "SHM_RDONLY"),
-            (0o20000, "SHM_RND"),
-        ],
-    );
-    if rest == 0 {
-        s.clear();
-    }
-    if mode != 0 || s.is_empty() {
-        if !s.is_empty() {
-            s.push('|');
-        }
-        s.push_str(&format!("{mode:#o}"));
-    }
-    s
-}
-
-pub fn ipc_cmd(v: u64) -> String {
-    let base = one(
-        v & 0xff,
-        &[
-            (0, "IPC_RMID"),
-            (1, "IPC_SET"),
-            (2, "IPC_STAT"),
-            (3, "IPC_INFO"),
-            (11, "MSG_STAT"),
-            (12, "GETPID"),
-            (13, "GETVAL"),
-            (14, "GETALL"),
-            (15, "GETNCNT"),
-            (16, "SETVAL"),
-            (17, "SETALL"),
-            (11 + 256, "SHM_LOCK"),
-        ],
-    );
-    if v & 0x100 != 0 {
-        format!("{base}|IPC_64")
-    } else {
-        base
-    }
-}
-
 pub fn ipc_key(v: u64) -> String {
     if v as i32 == 0 {
         "IPC_PRIVATE".into()
@@ -384,8 +327,6 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(sock_type(1 | 0o2000000), "SOCK_STREAM|SOCK_CLOEXEC");
-        assert_eq!(ipc_flags(0o1000 | 0o600), "IPC_CREAT|0o600");
-        assert_eq!(ipc_flags(0), "0");
         assert_eq!(mknod_mode(0o10000 | 0o644), "S_IFIFO|0o644");
         assert_eq!(errno(98), "EADDRINUSE");
         assert_eq!(errno(4000), "E4000");

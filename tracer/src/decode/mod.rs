@@ -5,6 +5,7 @@ pub mod consts;
 pub mod flags;
 pub mod sockaddr;
 pub mod structs;
+pub mod sysv;
 
 use serde_json::{Value, json};
 use tracer_common::{
@@ -12,7 +13,7 @@ use tracer_common::{
 };
 
 use crate::event::Capture;
-use crate::syscalls::{Abi, Arg, Len, Ret, Row};
+use crate::syscalls::{Abi, Arg, IpcFlagsOf, Len, Ret, Row};
 
 /// strace-style escaping: printable ASCII as is, the rest as C escapes.
 pub fn escape(bytes: &[u8]) -> String {
@@ -335,8 +336,13 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::SockLevel => sym(flags::sock_level(raw)),
         Arg::SockOpt => sym(flags::sock_opt(v.args[1], raw)),
         Arg::IpcKey => sym(flags::ipc_key(raw)),
-        Arg::IpcFlags => sym(flags::ipc_flags(raw)),
-        Arg::IpcCmd => sym(flags::ipc_cmd(raw)),
+        Arg::IpcFlags(of) => sym(match of {
+            IpcFlagsOf::Get => sysv::get_flags(raw, false),
+            IpcFlagsOf::ShmGet => sysv::get_flags(raw, true),
+            IpcFlagsOf::Msg => sysv::msg_flags(raw),
+            IpcFlagsOf::Shmat => sysv::shmat_flags(raw),
+        }),
+        Arg::IpcCmd(family) => sym(sysv::cmd(family, raw)),
         Arg::Mode => sym(format!("{:#o}", raw & 0o7777)),
         Arg::MknodMode => sym(flags::mknod_mode(raw)),
         Arg::AtFlags => sym(flags::at_flags(raw)),
@@ -387,12 +393,15 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                     .collect();
                 let j: Vec<Value> = ops
                     .iter()
-                    .map(|(n, o, f)| json!({"sem_num": n, "sem_op": o, "sem_flg": sem_flg(*f)}))
+                    .map(|(n, o, f)| json!({"sem_num": n, "sem_op": o, "sem_flg": sysv::sem_flg(*f as u16)}))
                     .collect();
                 let mut t: Vec<String> = ops
                     .iter()
                     .map(|(n, o, f)| {
-                        format!("{{sem_num={n}, sem_op={o}, sem_flg={}}}", sem_flg(*f))
+                        format!(
+                            "{{sem_num={n}, sem_op={o}, sem_flg={}}}",
+                            sysv::sem_flg(*f as u16)
+                        )
                     })
                     .collect();
                 // More operations than were copied (`nsops` says how many): strace's mark
@@ -500,25 +509,6 @@ fn sockaddr_json(c: &Capture, len: u64) -> (Value, String) {
         j["claimed_len"] = json!(len);
     }
     (j, a.to_text())
-}
-
-fn sem_flg(f: i16) -> String {
-    let f = f as u16;
-    if f == 0 {
-        return "0".into();
-    }
-    let mut p = Vec::new();
-    if f & 0o4000 != 0 {
-        p.push("IPC_NOWAIT".to_string());
-    }
-    if f & 0x1000 != 0 {
-        p.push("SEM_UNDO".to_string());
-    }
-    let rest = f & !(0o4000 | 0x1000);
-    if rest != 0 {
-        p.push(format!("{rest:#x}"));
-    }
-    p.join("|")
 }
 
 /// Field offsets in `struct user_msghdr` (include/linux/socket.h) and `struct compat_msghdr`

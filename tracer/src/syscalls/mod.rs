@@ -168,8 +168,10 @@ pub enum Arg {
     SockOpt,
     OptVal(u8),
     IpcKey,
-    IpcFlags,
-    IpcCmd,
+    /// A SysV call's flags: each call has its own (include/uapi/linux/ipc.h, msg.h, shm.h).
+    IpcFlags(IpcFlagsOf),
+    /// A `*ctl` command of the family's table.
+    IpcCmd(Sysv),
     /// An array of `struct sembuf`.
     SemOps(u8),
     /// `msgsnd`/`msgrcv`'s `struct msgbuf`: `mtype` then the text; the second op copies the text.
@@ -271,6 +273,20 @@ impl Dispatcher {
     pub fn row(self) -> Option<&'static Row> {
         ROWS.iter().find(|r| r.dispatches == Some(self))
     }
+}
+
+/// Which SysV call's flags an [`Arg::IpcFlags`] is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum IpcFlagsOf {
+    /// `msgget`, `semget`: `IPC_CREAT|IPC_EXCL|IPC_NOWAIT` and the permissions.
+    Get,
+    /// `shmget`: `IPC_CREAT|IPC_EXCL|SHM_HUGETLB|SHM_NORESERVE`, the huge page size, the
+    /// permissions.
+    ShmGet,
+    /// `msgsnd`, `msgrcv`: `MSG_NOERROR|MSG_EXCEPT|MSG_COPY|IPC_NOWAIT`.
+    Msg,
+    /// `shmat`: `SHM_RDONLY|SHM_RND|SHM_REMAP|SHM_EXEC`.
+    Shmat,
 }
 
 /// The SysV IPC object kinds (ipc/msg.c, ipc/sem.c, ipc/shm.c).

@@ -7,12 +7,15 @@ use std::sync::LazyLock;
 
 use super::generated::GENERATED;
 #[allow(clippy::enum_glob_use, reason = "the rows read like the man pages")]
-#[allow(clippy::wildcard_imports, reason = "the rows name kernel functions as the kernel does")]
+#[allow(
+    clippy::wildcard_imports,
+    reason = "the rows name kernel functions as the kernel does"
+)]
 use super::kfunc::*;
 #[allow(clippy::enum_glob_use, reason = "the rows read like the man pages")]
 use super::{
-    Arg, Arg::*, ByDefault, Case, Dispatcher, Effect, Len, Moves, Op, OpKind, Ret, Row, Sysv, Sz,
-    class,
+    Arg, Arg::*, ByDefault, Case, Dispatcher, Effect, IpcFlagsOf, Len, Moves, Op, OpKind, Ret, Row,
+    Sysv, Sz, class,
 };
 
 const SOCKADDR: Sz = Sz::N(tracer_common::MAX_SOCKADDR);
@@ -375,27 +378,27 @@ static HAND: &[Row] = &[
         args: ["dirfd": DirFd, "pathname": Path(0), "flags": AtFlags], ops: [path(1)], ret: Int),
     // SysV message queues, semaphores, shared memory (ipc/msg.c, ipc/sem.c, ipc/shm.c).
     row!("msgget", x64: Some(68), ia32: Some(399), sc: None, ipc: Some((13, "MSGGET", [1, 2, 0xff, 0xff, 0xff, 0xff])),
-        args: ["key": IpcKey, "msgflg": IpcFlags], ops: [], ret: Int,
+        args: ["key": IpcKey, "msgflg": IpcFlags(IpcFlagsOf::Get)], ops: [], ret: Int,
         work: &[&KSYS_MSGGET], libc: &["msgget"], effect: Effect::SysvGet(Sysv::MsgQueue)),
     row!("msgsnd", x64: Some(69), ia32: Some(400), sc: None, ipc: Some((11, "MSGSND", [1, 4, 2, 3, 0xff, 0xff])),
-        args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgflg": IpcFlags],
+        args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgflg": IpcFlags(IpcFlagsOf::Msg)],
         ops: [fixed_in(1, Sz::Long), msgtext(1, Len::Arg(2, 1))], ret: Int,
         work: &[&DO_MSGSND], libc: &["msgsnd"], effect: Effect::SysvUses(Sysv::MsgQueue), moves: Some(Moves { size_arg: Some(2), ..MESSAGE_IN })),
     row!("msgrcv", x64: Some(70), ia32: Some(401), sc: None, ipc: None,
-        args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgtyp": Long, "msgflg": IpcFlags],
+        args: ["msqid": Int, "msgp": MsgBuf(0, 1), "msgsz": UInt, "msgtyp": Long, "msgflg": IpcFlags(IpcFlagsOf::Msg)],
         ops: [fixed_out(1, Sz::Long), msgtext(1, Len::Ret)], ret: Int,
         work: &[&DO_MSGRCV], libc: &["msgrcv"], effect: Effect::SysvUses(Sysv::MsgQueue), moves: Some(moves(false, true))),
     // ipc(MSGRCV) version 0 passes msgp and msgtyp in a `struct ipc_kludge` at `ptr`.
     // msgtyp is inside the kludge.
     row!("msgrcv", x64: None, ia32: None, sc: None, ipc: Some((12, "MSGRCV", [1, 4, 2, 3, 0xff, 0xff])),
-        args: ["msqid": Int, "kludge": IpcKludge(0), "msgsz": UInt, "msgflg": IpcFlags],
+        args: ["msqid": Int, "kludge": IpcKludge(0), "msgsz": UInt, "msgflg": IpcFlags(IpcFlagsOf::Msg)],
         ops: [fixed_in(1, Sz::N(8))], ret: Int,
         work: &[&DO_MSGRCV], libc: &["msgrcv"], effect: Effect::SysvUses(Sysv::MsgQueue), moves: Some(moves(false, true))),
     row!("msgctl", x64: Some(71), ia32: Some(402), sc: None, ipc: Some((14, "MSGCTL", [1, 2, 4, 0xff, 0xff, 0xff])),
-        args: ["msqid": Int, "cmd": IpcCmd, "buf": Ptr], ops: [], ret: Int,
+        args: ["msqid": Int, "cmd": IpcCmd(Sysv::MsgQueue), "buf": Ptr], ops: [], ret: Int,
         libc: &["msgctl"], effect: Effect::SysvUses(Sysv::MsgQueue)),
     row!("semget", x64: Some(64), ia32: Some(393), sc: None, ipc: Some((2, "SEMGET", [1, 2, 3, 0xff, 0xff, 0xff])),
-        args: ["key": IpcKey, "nsems": Int, "semflg": IpcFlags], ops: [], ret: Int,
+        args: ["key": IpcKey, "nsems": Int, "semflg": IpcFlags(IpcFlagsOf::Get)], ops: [], ret: Int,
         work: &[&KSYS_SEMGET], libc: &["semget"], effect: Effect::SysvGet(Sysv::Semaphores)),
     row!("semop", x64: Some(65), ia32: None, sc: None, ipc: Some((1, "SEMOP", [1, 4, 2, 0xff, 0xff, 0xff])),
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt], ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int,
@@ -409,19 +412,19 @@ static HAND: &[Row] = &[
         ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int,
         work: &[&DO_SEMTIMEDOP], libc: &["semop"], effect: Effect::SysvUses(Sysv::Semaphores)),
     row!("semctl", x64: Some(66), ia32: Some(394), sc: None, ipc: Some((3, "SEMCTL", [1, 2, 3, 4, 0xff, 0xff])),
-        args: ["semid": Int, "semnum": Int, "cmd": IpcCmd, "arg": Hex], ops: [], ret: Int,
+        args: ["semid": Int, "semnum": Int, "cmd": IpcCmd(Sysv::Semaphores), "arg": Ptr], ops: [], ret: Int,
         libc: &["semctl"], effect: Effect::SysvUses(Sysv::Semaphores)),
     row!("shmget", x64: Some(29), ia32: Some(395), sc: None, ipc: Some((23, "SHMGET", [1, 2, 3, 0xff, 0xff, 0xff])),
-        args: ["key": IpcKey, "size": UInt, "shmflg": IpcFlags], ops: [], ret: Int,
+        args: ["key": IpcKey, "size": UInt, "shmflg": IpcFlags(IpcFlagsOf::ShmGet)], ops: [], ret: Int,
         work: &[&KSYS_SHMGET], libc: &["shmget"], effect: Effect::SysvGet(Sysv::SharedMemory)),
     row!("shmat", x64: Some(30), ia32: Some(397), sc: None, ipc: Some((21, "SHMAT", [1, 4, 2, 0xff, 0xff, 0xff])),
-        args: ["shmid": Int, "shmaddr": Ptr, "shmflg": IpcFlags], ops: [], ret: Hex,
+        args: ["shmid": Int, "shmaddr": Ptr, "shmflg": IpcFlags(IpcFlagsOf::Shmat)], ops: [], ret: Hex,
         work: &[&DO_SHMAT], libc: &["shmat"], effect: Effect::SysvUses(Sysv::SharedMemory)),
     row!("shmdt", x64: Some(67), ia32: Some(398), sc: None, ipc: Some((22, "SHMDT", [4, 0xff, 0xff, 0xff, 0xff, 0xff])),
         args: ["shmaddr": Ptr], ops: [], ret: Int,
         work: &[&KSYS_SHMDT], libc: &["shmdt"]),
     row!("shmctl", x64: Some(31), ia32: Some(396), sc: None, ipc: Some((24, "SHMCTL", [1, 2, 4, 0xff, 0xff, 0xff])),
-        args: ["shmid": Int, "cmd": IpcCmd, "buf": Ptr], ops: [], ret: Int,
+        args: ["shmid": Int, "cmd": IpcCmd(Sysv::SharedMemory), "buf": Ptr], ops: [], ret: Int,
         libc: &["shmctl"], effect: Effect::SysvUses(Sysv::SharedMemory)),
     // POSIX message queues (ipc/mqueue.c).
     row!("mq_open", x64: Some(240), ia32: Some(277), sc: None, ipc: None,
