@@ -562,6 +562,59 @@ fn descriptor_calls_are_decoded_as_strace_decodes_them() {
     assert!(n > 30, "only {n} calls compared");
 }
 
+/// Addresses the kernel writes back into buffers longer and shorter than the address
+/// (`[110 => 19]`, `[5 => 19]`): only what the kernel wrote is decoded.
+const ADDRESSES_C: &str = r#"#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <unistd.h>
+#include <string.h>
+#include <stddef.h>
+int main(void) {
+    unlink("l.sock"); unlink("d.sock"); unlink("e.sock");
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX}; strcpy(a.sun_path, "l.sock");
+    bind(l, (struct sockaddr *)&a, sizeof a); listen(l, 1);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0); connect(c, (struct sockaddr *)&a, sizeof a);
+    struct sockaddr_un b; memset(&b, 0x41, sizeof b); socklen_t bl = sizeof b;
+    int s = accept(l, (struct sockaddr *)&b, &bl);
+    bl = sizeof b; getsockname(s, (struct sockaddr *)&b, &bl);
+    bl = 5; getsockname(s, (struct sockaddr *)&b, &bl);
+    bl = sizeof b; getpeername(c, (struct sockaddr *)&b, &bl);
+    struct sockaddr_in in; socklen_t il = sizeof in; getsockname(c, (struct sockaddr *)&in, &il);
+    int d = socket(AF_UNIX, SOCK_DGRAM, 0); struct sockaddr_un da = {.sun_family = AF_UNIX}; strcpy(da.sun_path, "d.sock");
+    bind(d, (struct sockaddr *)&da, sizeof da);
+    int e = socket(AF_UNIX, SOCK_DGRAM, 0); struct sockaddr_un ea = {.sun_family = AF_UNIX}; strcpy(ea.sun_path, "e.sock");
+    bind(e, (struct sockaddr *)&ea, offsetof(struct sockaddr_un, sun_path) + strlen(ea.sun_path) + 1);
+    sendto(e, "x", 1, 0, (struct sockaddr *)&da, sizeof da);
+    char buf[8]; bl = 6; recvfrom(d, buf, 8, 0, (struct sockaddr *)&b, &bl);
+    int v; socklen_t vl = sizeof v; getsockopt(c, SOL_SOCKET, SO_TYPE, &v, &vl);
+    vl = 8; getsockopt(c, SOL_SOCKET, SO_TYPE, &v, &vl);
+    int c2 = socket(AF_UNIX, SOCK_STREAM, 0); connect(c2, (struct sockaddr *)&a, sizeof a);
+    accept4(l, NULL, NULL, SOCK_CLOEXEC);
+    return 0;
+}
+"#;
+
+#[test]
+fn addresses_written_back_are_decoded_as_strace_decodes_them() {
+    let names = [
+        "socket",
+        "bind",
+        "listen",
+        "connect",
+        "accept",
+        "accept4",
+        "getsockname",
+        "getpeername",
+        "sendto",
+        "recvfrom",
+    ];
+    let n = decoded_alike(ADDRESSES_C, &names, &str::to_string);
+    assert!(n >= 18, "only {n} calls compared");
+}
+
 /// System V IPC calls with each family's commands and each call's flags (the structures of
 /// IPC_STAT and IPC_INFO are not decoded yet: issue 16).
 const SYSV_C: &str = r#"#define _GNU_SOURCE

@@ -351,17 +351,33 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::MmapProt => sym(flags::mmap_prot(raw)),
         Arg::MmapFlags => sym(flags::mmap_flags(raw)),
         Arg::MemfdFlags => sym(flags::memfd_flags(raw)),
-        Arg::SockAddrOut(op) if v.cap(op).is_some_and(|c| c.ok() && c.hdr.want == 0) => {
+        Arg::SockAddrOut(op, _) if v.cap(op).is_some_and(|c| c.ok() && c.hdr.want == 0) => {
             (Value::Null, "NULL".into())
         }
-        Arg::SockAddr(op) | Arg::SockAddrOut(op) => match v.cap(op) {
+        Arg::SockAddr(op) => match v.cap(op) {
             Some(c) if c.ok() => sockaddr_json(c, v.wanted(c)),
             c => missing(c, raw),
         },
-        Arg::SockLenPtr(op) => match v.cap(op) {
-            Some(c) if c.ok() && v.ok() => (json!(c.hdr.want), format!("[{}]", c.hdr.want)),
-            _ => sym(ptr_text(raw)),
+        // The kernel wrote the shorter of the buffer and the address (net/socket.c
+        // move_addr_to_user): what lies beyond is the program's own stale bytes.
+        Arg::SockAddrOut(op, given) => match v.cap(op) {
+            Some(c) if c.ok() => {
+                let len = socklen(v, given).map_or(c.hdr.want, |g| g.min(c.hdr.want));
+                sockaddr_json(c, u64::from(len))
+            }
+            c => missing(c, raw),
         },
+        Arg::SockLenPtr(op, given) => {
+            let given = socklen(v, given);
+            let got = v.cap(op).filter(|c| c.ok() && v.ok()).map(|c| c.hdr.want);
+            match (given, got) {
+                (Some(i), Some(o)) if i != o => {
+                    (json!({"in": i, "out": o}), format!("[{i} => {o}]"))
+                }
+                (_, Some(n)) | (Some(n), None) => (json!(n), format!("[{n}]")),
+                (None, None) => sym(ptr_text(raw)),
+            }
+        }
         Arg::Buf(op) | Arg::OptVal(op) => match v.cap(op) {
             Some(c) if c.ok() => buffer(c, v.wanted(c)),
             c => missing(c, raw),
@@ -502,8 +518,16 @@ fn siginfo_value_at(abi: Abi) -> usize {
 }
 
 /// A socket address copied whole or in part, `len` being what the caller claimed.
+/// The `socklen_t` op `op` copied at entry: the size of the buffer the program gave.
+fn socklen(v: &CallView<'_>, op: u8) -> Option<u32> {
+    let c = v.cap(op).filter(|c| c.ok())?;
+    Some(le(&c.data, 0, 4)? as u32)
+}
+
+/// The address in `c`, `len` bytes of it (what the program or the kernel said it holds).
 fn sockaddr_json(c: &Capture, len: u64) -> (Value, String) {
-    let a = sockaddr::decode(&c.data, c.hdr.want);
+    let n = len.min(u64::from(c.hdr.want)) as u32;
+    let a = sockaddr::decode(&c.data[..c.data.len().min(n as usize)], n);
     let mut j = a.to_json();
     if len > u64::from(tracer_common::MAX_SOCKADDR) {
         j["claimed_len"] = json!(len);

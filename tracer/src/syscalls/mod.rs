@@ -156,9 +156,13 @@ pub enum Arg {
     SockFlags,
     Protocol,
     SockAddr(u8),
-    /// A sockaddr written by the kernel; its length is in a `socklen_t *`.
-    SockAddrOut(u8),
-    SockLenPtr(u8),
+    /// A sockaddr written by the kernel (op `.0`, copied at exit as long as the length the
+    /// kernel wrote back), in a buffer as long as the `socklen_t` op `.1` copied at entry:
+    /// only the shorter of the two was written.
+    SockAddrOut(u8, u8),
+    /// A `socklen_t *` the kernel reads and writes: op `.1` copied it at entry, op `.0` is the
+    /// exit copy whose length is what the kernel wrote back (`[110 => 16]`).
+    SockLenPtr(u8, u8),
     Buf(u8),
     Path(u8),
     MsgHdr(u8),
@@ -809,7 +813,6 @@ mod tests {
             for (_, a) in r.args {
                 let op = match a {
                     Arg::SockAddr(i)
-                    | Arg::SockAddrOut(i)
                     | Arg::Buf(i)
                     | Arg::Path(i)
                     | Arg::MsgHdr(i)
@@ -824,7 +827,11 @@ mod tests {
                     | Arg::EpollEvents(i)
                     | Arg::WaitStatus(i)
                     | Arg::Rlimit(i) => Some(*i),
-                    Arg::MsgBuf(i, j) | Arg::PollFds(i, j) | Arg::IoctlValue(i, j) => {
+                    Arg::MsgBuf(i, j)
+                    | Arg::PollFds(i, j)
+                    | Arg::IoctlValue(i, j)
+                    | Arg::SockAddrOut(i, j)
+                    | Arg::SockLenPtr(i, j) => {
                         assert!((*j as usize) < r.ops.len(), "{}", r.name);
                         Some(*i)
                     }
