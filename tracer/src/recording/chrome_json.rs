@@ -1,4 +1,4 @@
-//! Export to the Chrome trace-event JSON format (`{"traceEvents": [...]}`), which
+//! Export to the Chrome trace-event JSON format (`{"traceEvents": [...]}`, `--format chrome-json`),
 //! ui.perfetto.dev and chrome://tracing open: a track per thread, named after its process and
 //! command; a complete slice (`"ph": "X"`) per call, with its decoded arguments; inside it, the
 //! kernel functions a probe saw, as nested slices timed by their entry and exit probes (the libc
@@ -32,7 +32,7 @@ fn us(ns: u64) -> f64 {
     ns as f64 / 1000.0
 }
 
-pub struct Perfetto<W: Write> {
+pub struct ChromeJson<W: Write> {
     out: W,
     first: bool,
     ksyms: Arc<Ksyms>,
@@ -45,10 +45,10 @@ pub struct Perfetto<W: Write> {
     last_ns: u64,
 }
 
-impl<W: Write> Perfetto<W> {
-    pub fn new(mut out: W, ksyms: Arc<Ksyms>) -> io::Result<Perfetto<W>> {
+impl<W: Write> ChromeJson<W> {
+    pub fn new(mut out: W, ksyms: Arc<Ksyms>) -> io::Result<ChromeJson<W>> {
         out.write_all(b"{\"traceEvents\":[\n")?;
-        Ok(Perfetto {
+        Ok(ChromeJson {
             out,
             first: true,
             ksyms,
@@ -399,7 +399,7 @@ mod tests {
 
     fn export() -> Vec<Value> {
         let replay = Replay::new(Reader::new(Cursor::new(pipe_recording()), None).unwrap());
-        let mut p = Perfetto::new(Vec::new(), replay.ksyms().clone()).unwrap();
+        let mut p = ChromeJson::new(Vec::new(), replay.ksyms().clone()).unwrap();
         let outcome = replay.run(&mut |ev| p.event(&ev)).unwrap();
         let bytes = p.finish(outcome.end.map(|e| e.stopped_ns)).unwrap();
         let v: Value = serde_json::from_slice(&bytes).expect("valid JSON");
@@ -430,7 +430,7 @@ mod tests {
         }
         r.finish(6_000, None).unwrap();
         let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
-        let mut p = Perfetto::new(Vec::new(), replay.ksyms().clone()).unwrap();
+        let mut p = ChromeJson::new(Vec::new(), replay.ksyms().clone()).unwrap();
         replay.run(&mut |ev| p.event(&ev)).unwrap();
         let v: Value = serde_json::from_slice(&p.finish(Some(6_000)).unwrap()).unwrap();
         let ev = v["traceEvents"].as_array().unwrap();
