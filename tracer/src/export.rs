@@ -184,7 +184,7 @@ pub fn export_counting<R: Read>(
         ExportFormat::Jsonl => Format::Jsonl,
         ExportFormat::Text => Format::Text,
         ExportFormat::Perfetto => {
-            let mut p = Perfetto::new(out, replay.ksyms().clone())?;
+            let mut p = Perfetto::new(out, replay.ksyms().clone());
             let outcome = replay.run(&mut |ev| p.event(&ev))?;
             p.finish(outcome.end.as_ref().map(|e| e.stopped_ns))?;
             return Ok(outcome);

@@ -24,6 +24,7 @@ pub mod proto;
 mod tests;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -60,10 +61,36 @@ const COUNTERS_MAX: usize = 1024;
 /// Packets are gathered to this size before a write.
 const FLUSH_AT: usize = 1 << 16;
 
+/// FNV-1a: the maps below are looked up several times per call with short keys (names, tids),
+/// where std's SipHash was a tenth of the export's time. Their keys are tracer's own names and
+/// the recording's ids, and the tables are bounded: no flooding to defend against.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
 /// Strings to small ids, for one `interned_data` table.
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<String, u64>,
+    ids: FastMap<String, u64>,
     /// Interned since the last packet went out: its definitions go with the next one.
     new: Vec<(u64, String)>,
 }
@@ -144,16 +171,16 @@ pub struct Perfetto<W: Write> {
     keys: Interner,
     cats: Interner,
     next_uuid: u64,
-    threads: HashMap<u32, ThreadTrack>,
-    procs: HashMap<u32, ProcessTrack>,
+    threads: FastMap<u32, ThreadTrack>,
+    procs: FastMap<u32, ProcessTrack>,
     lost_track: Option<u64>,
     /// Per thread, a call that never returned: it lasted, at most, until the thread's next
     /// event.
-    held: HashMap<u32, Call>,
+    held: FastMap<u32, Call>,
     flows: Flows,
     pairing: Pairing<Held>,
     released: Vec<Held>,
-    counters: HashMap<Key, Counter>,
+    counters: FastMap<Key, Counter>,
     last_ns: u64,
 }
 
@@ -168,17 +195,17 @@ fn packet(ts: Option<u64>, data: Data) -> TracePacket {
     }
 }
 
-fn int(v: i64) -> Option<AnnValue> {
-    Some(AnnValue::IntValue(v))
+fn int(v: i64) -> AnnValue {
+    AnnValue::IntValue(v)
 }
 
-fn string(s: impl Into<String>) -> Option<AnnValue> {
-    Some(AnnValue::StringValue(s.into()))
+fn string(s: impl Into<String>) -> AnnValue {
+    AnnValue::StringValue(s.into())
 }
 
 impl<W: Write> Perfetto<W> {
-    pub fn new(out: W, ksyms: Arc<Ksyms>) -> io::Result<Perfetto<W>> {
-        Ok(Perfetto {
+    pub fn new(out: W, ksyms: Arc<Ksyms>) -> Perfetto<W> {
+        Perfetto {
             out,
             buf: Vec::with_capacity(FLUSH_AT * 2),
             first: true,
@@ -187,16 +214,16 @@ impl<W: Write> Perfetto<W> {
             keys: Interner::default(),
             cats: Interner::default(),
             next_uuid: 1,
-            threads: HashMap::new(),
-            procs: HashMap::new(),
+            threads: FastMap::default(),
+            procs: FastMap::default(),
             lost_track: None,
-            held: HashMap::new(),
+            held: FastMap::default(),
             flows: Flows::default(),
             pairing: Pairing::default(),
             released: Vec::new(),
-            counters: HashMap::new(),
+            counters: FastMap::default(),
             last_ns: 0,
-        })
+        }
     }
 
     /// Append `p` to `into` (`None`: the output), as field 1 of `Trace`. Interned names defined
@@ -391,22 +418,19 @@ impl<W: Write> Perfetto<W> {
     }
 
     fn lost(&mut self, ts: u64, count: u64) -> io::Result<()> {
-        let track = match self.lost_track {
-            Some(t) => t,
-            None => {
-                let t = self.uuid();
-                self.describe(TrackDescriptor {
-                    uuid: Some(t),
-                    static_or_dynamic_name: Some(
-                        proto::track_descriptor::StaticOrDynamicName::Name(
-                            "tracer: events lost".into(),
-                        ),
-                    ),
-                    ..TrackDescriptor::default()
-                })?;
-                self.lost_track = Some(t);
-                t
-            }
+        let track = if let Some(t) = self.lost_track {
+            t
+        } else {
+            let t = self.uuid();
+            let name =
+                proto::track_descriptor::StaticOrDynamicName::Name("tracer: events lost".into());
+            self.describe(TrackDescriptor {
+                uuid: Some(t),
+                static_or_dynamic_name: Some(name),
+                ..TrackDescriptor::default()
+            })?;
+            self.lost_track = Some(t);
+            t
         };
         let count = self.ann("count", int(count as i64));
         let e = self.track_event(Type::Instant, track, "events lost", "tracer", vec![count]);
@@ -440,17 +464,25 @@ impl<W: Write> Perfetto<W> {
         }
     }
 
-    fn ann_name(&mut self, name: &str) -> Option<AnnName> {
-        Some(match self.keys.id(name) {
+    fn ann_name(&mut self, name: &str) -> AnnName {
+        match self.keys.id(name) {
             Some(iid) => AnnName::NameIid(iid),
             None => AnnName::Name(name.to_string()),
-        })
+        }
     }
 
-    fn ann(&mut self, name: &str, value: Option<AnnValue>) -> DebugAnnotation {
+    fn ann(&mut self, name: &str, value: AnnValue) -> DebugAnnotation {
         DebugAnnotation {
-            name_field: self.ann_name(name),
-            value,
+            name_field: Some(self.ann_name(name)),
+            value: Some(value),
+            ..DebugAnnotation::default()
+        }
+    }
+
+    /// A dictionary or array annotation: its entries are pushed by the caller.
+    fn ann_nest(&mut self, name: &str) -> DebugAnnotation {
+        DebugAnnotation {
+            name_field: Some(self.ann_name(name)),
             ..DebugAnnotation::default()
         }
     }
@@ -459,20 +491,20 @@ impl<W: Write> Perfetto<W> {
     /// as dictionaries, arrays as arrays.
     fn json(&mut self, name: Option<&str>, v: &Value) -> DebugAnnotation {
         let mut a = DebugAnnotation {
-            name_field: name.and_then(|n| self.ann_name(n)),
+            name_field: name.map(|n| self.ann_name(n)),
             ..DebugAnnotation::default()
         };
         match v {
-            Value::Null => a.value = string("null"),
+            Value::Null => a.value = Some(string("null")),
             Value::Bool(b) => a.value = Some(AnnValue::BoolValue(*b)),
             Value::Number(n) => {
-                a.value = match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                a.value = Some(match (n.as_i64(), n.as_u64(), n.as_f64()) {
                     (Some(i), _, _) => int(i),
-                    (None, Some(u), _) => Some(AnnValue::UintValue(u)),
-                    (None, None, f) => Some(AnnValue::DoubleValue(f.unwrap_or(0.0))),
-                };
+                    (None, Some(u), _) => AnnValue::UintValue(u),
+                    (None, None, f) => AnnValue::DoubleValue(f.unwrap_or(0.0)),
+                });
             }
-            Value::String(s) => a.value = string(s.as_str()),
+            Value::String(s) => a.value = Some(string(s.as_str())),
             Value::Array(items) => {
                 a.array_values = items.iter().map(|i| self.json(None, i)).collect();
             }
@@ -524,27 +556,26 @@ impl<W: Write> Perfetto<W> {
             self.released = released;
             self.whole(c, track, end, Role::Send(s.id))?;
             if let Some(h) = s.paired {
-                self.out_held(h, Some(s.id))?;
+                self.out_held(&h, Some(s.id))?;
             }
             self.count(key, kind, t.at.stop, amount)?;
         } else {
-            match self.pairing.recv(key, kind, t.tag) {
-                Some(id) => self.whole(c, track, end, Role::Recv(id))?,
-                None => {
-                    let mut bytes = Vec::new();
-                    let tail = self.body(c, track, end, Role::None, Some(&mut bytes))?;
-                    let mut released = std::mem::take(&mut self.released);
-                    self.pairing.wait(
-                        key,
-                        kind,
-                        t.at.stop,
-                        t.tag,
-                        Held { bytes, tail },
-                        &mut released,
-                    );
-                    self.write_released(&mut released, None)?;
-                    self.released = released;
-                }
+            if let Some(id) = self.pairing.recv(key, kind, t.tag) {
+                self.whole(c, track, end, Role::Recv(id))?;
+            } else {
+                let mut bytes = Vec::new();
+                let tail = self.body(c, track, end, Role::None, Some(&mut bytes))?;
+                let mut released = std::mem::take(&mut self.released);
+                self.pairing.wait(
+                    key,
+                    kind,
+                    t.at.stop,
+                    t.tag,
+                    Held { bytes, tail },
+                    &mut released,
+                );
+                self.write_released(&mut released, None)?;
+                self.released = released;
             }
             self.count(key, kind, t.at.stop, -amount)?;
         }
@@ -562,12 +593,12 @@ impl<W: Write> Perfetto<W> {
 
     fn write_released(&mut self, released: &mut Vec<Held>, flow: Option<u64>) -> io::Result<()> {
         for h in released.drain(..) {
-            self.out_held(h, flow)?;
+            self.out_held(&h, flow)?;
         }
         Ok(())
     }
 
-    fn out_held(&mut self, h: Held, flow: Option<u64>) -> io::Result<()> {
+    fn out_held(&mut self, h: &Held, flow: Option<u64>) -> io::Result<()> {
         self.buf.extend_from_slice(&h.bytes);
         self.tail(h.tail, flow)
     }
@@ -667,22 +698,19 @@ impl<W: Write> Perfetto<W> {
                 anns.push(self.json(Some(a.name), &a.json));
             }
         }
-        match c.ret {
-            Some(ret) => {
-                let a = self.ann("ret", int(ret));
-                anns.push(a);
-                if let Some(e) = errno_of(ret) {
-                    let a = self.ann("errno", string(flags::errno(e)));
-                    anns.push(a);
-                }
-            }
-            None => {
-                let a = self.ann("unfinished", Some(AnnValue::BoolValue(true)));
+        if let Some(ret) = c.ret {
+            let a = self.ann("ret", int(ret));
+            anns.push(a);
+            if let Some(e) = errno_of(ret) {
+                let a = self.ann("errno", string(flags::errno(e)));
                 anns.push(a);
             }
+        } else {
+            let a = self.ann("unfinished", AnnValue::BoolValue(true));
+            anns.push(a);
         }
         if c.enter_ns.is_none() {
-            let a = self.ann("enter_missing", Some(AnnValue::BoolValue(true)));
+            let a = self.ann("enter_missing", AnnValue::BoolValue(true));
             anns.push(a);
         }
         let a = self.ann("abi", string(c.abi.name()));
@@ -690,7 +718,7 @@ impl<W: Write> Perfetto<W> {
         let a = self.ann("entry", string(c.entry_name()));
         anns.push(a);
         if let Some((disp, num, name)) = c.dispatcher() {
-            let mut d = self.ann(disp, None);
+            let mut d = self.ann_nest(disp);
             d.dict_entries.push(self.ann("call", int(i64::from(num))));
             if let Some(n) = name {
                 d.dict_entries.push(self.ann("name", string(n)));
@@ -700,11 +728,11 @@ impl<W: Write> Perfetto<W> {
         if c.enter_ns.is_some() && !c.hops.is_empty() {
             let family = c.sockaddr_arg();
             let steps = path::build(&self.ksyms, c, family.as_ref());
-            let mut p = self.ann("kernel_path", None);
+            let mut p = self.ann_nest("kernel_path");
             p.array_values = steps
                 .iter()
                 .map(|s| DebugAnnotation {
-                    value: string(s.to_text()),
+                    value: Some(string(s.to_text())),
                     ..DebugAnnotation::default()
                 })
                 .collect();

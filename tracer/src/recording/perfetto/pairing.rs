@@ -222,6 +222,10 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(
+        clippy::many_single_char_names,
+        reason = "sends a, b, c at end k of pairing p"
+    )]
     fn a_stream_pairs_in_order_whichever_comes_first() {
         let mut p: Pairing<&str> = Pairing::default();
         let mut rel = Vec::new();

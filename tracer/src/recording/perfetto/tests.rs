@@ -225,7 +225,7 @@ fn read(bytes: &[u8]) -> Model {
 
 fn export(file: Vec<u8>) -> Model {
     let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
-    let mut p = Perfetto::new(Vec::new(), replay.ksyms().clone()).unwrap();
+    let mut p = Perfetto::new(Vec::new(), replay.ksyms().clone());
     let outcome = replay.run(&mut |ev| p.event(&ev)).unwrap();
     let bytes = p.finish(outcome.end.map(|e| e.stopped_ns)).unwrap();
     read(&bytes)
