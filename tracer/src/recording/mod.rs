@@ -6,6 +6,7 @@ pub mod chrome_json;
 pub mod flows;
 pub mod format;
 pub mod header;
+pub mod hop_slices;
 pub mod perfetto;
 pub mod reader;
 pub mod remap;

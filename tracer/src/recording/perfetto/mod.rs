@@ -31,16 +31,16 @@ use std::sync::Arc;
 use prost::Message;
 use prost::encoding::{WireType, encode_key};
 use serde_json::Value;
-use tracer_common::{HOP_ENTRY, HOP_EXIT, MECH_FENTRY, MECH_UPROBE, SYS_F_ARGS_FAULT};
+use tracer_common::SYS_F_ARGS_FAULT;
 
 use crate::decode::flags;
-use crate::kernel::hops::{HOP_FUNCS, hop_ret};
 use crate::kernel::ksyms::Ksyms;
-use crate::kernel::{libc, path};
+use crate::kernel::path;
 use crate::output::errno_of;
-use crate::trace::{Call, Hop, Item, Proc};
+use crate::trace::{Call, Item, Proc};
 
 use super::flows::{Flows, Kind};
+use super::hop_slices;
 use super::replay::Event;
 use pairing::{Key, Pairing};
 use proto::debug_annotation::{NameField as AnnName, Value as AnnValue};
@@ -523,12 +523,7 @@ impl<W: Write> Perfetto<W> {
         if let Some(h) = self.held.remove(&c.tid) {
             // It ended before this call began, libc wrapper included: slices on a track must
             // nest, not overlap.
-            let began = c
-                .hops
-                .iter()
-                .filter(|h| h.mech == MECH_UPROBE)
-                .map(|h| h.ts_ns)
-                .fold(start, u64::min);
+            let began = hop_slices::began(c, start);
             self.whole(&h, track, began, Role::None)?;
         }
         if c.ret.is_none() || c.exit_ns.is_none() {
@@ -816,85 +811,41 @@ impl<W: Write> Perfetto<W> {
     /// The libc wrapper around the call, and the kernel functions inside it where their times
     /// fit inside the call's (a function whose exit was not seen as an instant), by start.
     fn pieces(&mut self, c: &Call, start: u64, end: u64) -> (Option<Piece>, Vec<Piece>) {
-        let mut wrapper = None;
-        for h in c.hops.iter().filter(|h| h.mech == MECH_UPROBE) {
-            if let Some((func, lib)) = libc::from_cookie(h.func_ip)
-                && h.ts_ns <= start
-            {
-                let args = vec![
-                    self.ann("library", string(lib)),
-                    self.ann("called_from", string(format!("{:#x}", h.ret as u64))),
-                ];
-                wrapper = Some(Piece {
-                    name: format!("{func}()"),
-                    cat: "libc",
-                    ts: h.ts_ns,
-                    dur: Some(end - h.ts_ns),
-                    args,
-                });
+        let wrapper = hop_slices::wrapper(c, start).map(|(func, lib, h)| {
+            let args = vec![
+                self.ann("library", string(lib)),
+                self.ann("called_from", string(format!("{:#x}", h.ret as u64))),
+            ];
+            Piece {
+                name: format!("{func}()"),
+                cat: "libc",
+                ts: h.ts_ns,
+                dur: Some(end - h.ts_ns),
+                args,
             }
-        }
+        });
         let ksyms = self.ksyms.clone();
-        let inside = |ts: u64| start <= ts && ts <= end;
-        let mut stack: Vec<(&str, &Hop)> = Vec::new();
-        let mut found: Vec<(&str, &Hop, Option<&Hop>)> = Vec::new();
-        for h in c.hops.iter().filter(|h| h.mech != MECH_UPROBE) {
-            let Some(name) = ksyms.name_at(h.func_ip) else {
-                continue;
-            };
-            match h.side {
-                HOP_ENTRY => stack.push((name, h)),
-                HOP_EXIT => {
-                    let Some(i) = stack.iter().rposition(|(n, _)| *n == name) else {
-                        continue;
-                    };
-                    found.extend(stack.drain(i + 1..).map(|(n, e)| (n, e, None)));
-                    let Some((_, e)) = stack.pop() else { continue };
-                    if inside(e.ts_ns) && inside(h.ts_ns) && e.ts_ns <= h.ts_ns {
-                        found.push((name, e, Some(h)));
-                    }
-                }
-                _ => {}
-            }
-        }
-        found.extend(stack.into_iter().map(|(n, e)| (n, e, None)));
-        let mut pieces: Vec<Piece> = found
+        let mut pieces: Vec<Piece> = hop_slices::kernel(&ksyms, c, start, end)
             .into_iter()
-            .filter(|(_, e, _)| inside(e.ts_ns))
-            .map(|(name, e, x)| {
-                let args = self.hop_args(name, e, x);
+            .map(|k| {
+                let (args, ret, mech) = k.args();
+                let mut anns: Vec<DebugAnnotation> =
+                    args.into_iter().map(|(n, v)| self.ann(n, int(v))).collect();
+                if let Some(r) = ret {
+                    anns.push(self.ann("ret", int(r)));
+                }
+                anns.push(self.ann("mech", string(mech)));
                 Piece {
-                    name: name.to_string(),
+                    name: k.name.to_string(),
                     cat: "kernel",
-                    ts: e.ts_ns,
-                    dur: x.map(|x| x.ts_ns - e.ts_ns),
-                    args,
+                    ts: k.entry.ts_ns,
+                    dur: k.exit.map(|x| x.ts_ns - k.entry.ts_ns),
+                    args: anns,
                 }
             })
             .collect();
         pieces.sort_by_key(|p| (p.ts, std::cmp::Reverse(p.dur.map_or(0, |d| d + 1))));
         (wrapper, pieces)
-    }
-
-    fn hop_args(&mut self, name: &str, entry: &Hop, exit: Option<&Hop>) -> Vec<DebugAnnotation> {
-        let mut m = Vec::new();
-        if let Some(f) = HOP_FUNCS.iter().find(|f| f.name == name) {
-            for (i, n) in f.args {
-                if let Some(v) = entry.args.get(*i) {
-                    m.push(self.ann(n, int(*v as i64)));
-                }
-            }
-        }
-        if let Some(x) = exit {
-            m.push(self.ann("ret", int(hop_ret(name, x.ret))));
-        }
-        let mech = if entry.mech == MECH_FENTRY {
-            "fentry"
-        } else {
-            "kprobe"
-        };
-        m.push(self.ann("mech", string(mech)));
-        m
     }
 
     fn proc(&mut self, p: &Proc) -> io::Result<()> {
