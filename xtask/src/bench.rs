@@ -830,7 +830,7 @@ fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
             .iter()
             .map(|w| w.calls as f64 / (w.ns_per_iter * w.iterations as f64 / 1e9))
             .sum();
-        let (recorded, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
+        let (calls, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
         let entries = parse_lost_entries(&err).unwrap_or(0);
         let _ = writeln!(
             out,
@@ -881,7 +881,7 @@ fn export_at_scale(b: &Bench, dense: &Workload) -> Result<String> {
         b.workload_cmd(dense, 5_000_000),
     );
     let (err, _) = Bench::spawn(&argv, RUN_TIMEOUT)?;
-    let (recorded, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
+    let (calls, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
     let argv: Vec<String> = vec![
         b.bin.display().to_string(),
         "export".into(),
@@ -897,12 +897,17 @@ fn export_at_scale(b: &Bench, dense: &Workload) -> Result<String> {
     let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len()) as f64 / (1 << 20) as f64;
     let line = format!(
         "- Exporting 10 million calls to Perfetto's format (`tracer export --format perfetto`, \
-         the dense loop's recording: {recorded} events recorded, {lost} lost, {:.0} MiB): \
-         {secs:.1} s, {:.0} calls/s, peak RSS {:.1} MiB, a {:.0} MiB trace.\n",
+         the dense loop's recording: {calls} calls, {lost} events lost, {:.0} MiB): {secs:.1} s, \
+         {:.0} calls/s, peak RSS {:.1} MiB (getrusage), a {:.0} MiB trace; load average {}.\n",
         size(&file),
-        recorded as f64 / 2.0 / secs,
+        calls as f64 / secs,
         ru.ru_maxrss as f64 / 1024.0,
         size(&trace),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .next()
+            .unwrap_or("?"),
     );
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_file(&trace);
