@@ -830,7 +830,7 @@ fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
             .iter()
             .map(|w| w.calls as f64 / (w.ns_per_iter * w.iterations as f64 / 1e9))
             .sum();
-        let (calls, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
+        let (recorded, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
         let entries = parse_lost_entries(&err).unwrap_or(0);
         let _ = writeln!(
             out,
