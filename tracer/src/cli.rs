@@ -28,7 +28,8 @@ pub enum Command {
     /// default when no subcommand is given).
     Live(LiveArgs),
     /// Export a recording in tracer's native format (`record -o FILE`) as JSON Lines,
-    /// strace-like text, or Chrome trace-event JSON for ui.perfetto.dev. Needs no root.
+    /// strace-like text, Perfetto's protobuf trace (ui.perfetto.dev, trace_processor) or
+    /// Chrome trace-event JSON. Needs no root.
     Export(ExportArgs),
     /// Run a built-in demo program (what the lessons and tests trace).
     Demo {
@@ -102,7 +103,8 @@ pub enum RecordFormat {
     Jsonl,
     /// strace-like lines.
     Text,
-    /// Chrome trace-event JSON for ui.perfetto.dev, written when the recording ends.
+    /// Perfetto's protobuf trace for ui.perfetto.dev and trace_processor, written when the
+    /// recording ends.
     Perfetto,
 }
 

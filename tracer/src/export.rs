@@ -1,4 +1,5 @@
-//! `tracer export FILE`: a native recording as JSON Lines, strace-like text or Perfetto JSON.
+//! `tracer export FILE`: a native recording as JSON Lines, strace-like text, Perfetto's protobuf
+//! trace or Chrome trace-event JSON.
 //! Needs no privileges. JSON Lines and text go through the same `output::Writer` as
 //! `tracer record`, so an export equals a direct recording of the same events, header
 //! included: its `tracer`, `kernel` and `arch` are the recording's, not this machine's.
@@ -13,6 +14,7 @@ use crate::escape;
 use crate::kernel::hops::HOP_FUNCS;
 use crate::outfile;
 use crate::output::{self, Format, Summary, Writer};
+use crate::recording::chrome_json::ChromeJson;
 use crate::recording::perfetto::Perfetto;
 use crate::recording::replay::{Event, Outcome, Replay};
 use crate::summary::{self, SortBy};
@@ -24,8 +26,11 @@ pub enum ExportFormat {
     Jsonl,
     /// strace-like lines (`-k` adds each call's kernel path).
     Text,
-    /// Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing.
+    /// Perfetto's protobuf trace, streamed: open it in ui.perfetto.dev, query it with
+    /// trace_processor (SQL).
     Perfetto,
+    /// Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing): best for small traces.
+    ChromeJson,
 }
 
 pub fn run(args: &ExportArgs) -> Result<()> {
@@ -40,7 +45,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
              (-C writes the trace, then the table)",
             format_name(f)
         ),
-        (Some(ExportFormat::Perfetto), Some(_)) => {
+        (Some(ExportFormat::Perfetto | ExportFormat::ChromeJson), Some(_)) => {
             bail!("-C writes a trace of calls, then the table: give --format text or jsonl")
         }
         (f, _) => f.unwrap_or(ExportFormat::Jsonl),
@@ -130,6 +135,7 @@ fn format_name(f: ExportFormat) -> &'static str {
         ExportFormat::Jsonl => "jsonl",
         ExportFormat::Text => "text",
         ExportFormat::Perfetto => "perfetto",
+        ExportFormat::ChromeJson => "chrome-json",
     }
 }
 
@@ -137,7 +143,7 @@ fn format_name(f: ExportFormat) -> &'static str {
 pub struct Counting {
     pub table: summary::Table,
     pub sort: SortBy,
-    /// `-C`: the trace too. (Not with Perfetto's JSON.)
+    /// `-C`: the trace too. (Not with Perfetto's formats.)
     pub trace: bool,
     /// Where the table goes; `None`: into the export's output, after the trace.
     pub out: Option<Box<dyn Write>>,
@@ -178,7 +184,13 @@ pub fn export_counting<R: Read>(
         ExportFormat::Jsonl => Format::Jsonl,
         ExportFormat::Text => Format::Text,
         ExportFormat::Perfetto => {
-            let mut p = Perfetto::new(out, replay.ksyms().clone())?;
+            let mut p = Perfetto::new(out, replay.ksyms().clone());
+            let outcome = replay.run(&mut |ev| p.event(&ev))?;
+            p.finish(outcome.end.as_ref().map(|e| e.stopped_ns))?;
+            return Ok(outcome);
+        }
+        ExportFormat::ChromeJson => {
+            let mut p = ChromeJson::new(out, replay.ksyms().clone())?;
             let outcome = replay.run(&mut |ev| p.event(&ev))?;
             p.finish(outcome.end.as_ref().map(|e| e.stopped_ns))?;
             return Ok(outcome);

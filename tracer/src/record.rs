@@ -519,8 +519,8 @@ fn join(joiner: &mut Joiner, decode_errors: &mut u64, items: &mut Vec<Item>, raw
 /// decoded into calls or formatted on the capture path).
 enum Sink {
     Calls(CallSink),
-    /// With `Some`, the native recording is a temporary file, exported to Perfetto's JSON at
-    /// the end (the trace-event format needs the whole trace to nest and link the slices).
+    /// With `Some`, the native recording is a temporary file, exported to Perfetto's format at
+    /// the end, by the same replay as `tracer export`.
     Native(Recorder<Box<dyn Write>>, Option<PerfettoOut>),
 }
 
@@ -677,7 +677,7 @@ impl Sink {
                     // The temporary recording is removed as `p` is dropped, exported or not.
                     export_perfetto(p)?;
                     return Ok(format!(
-                        "tracer: {} events recorded and exported as Perfetto JSON, {lost} events lost",
+                        "tracer: {} events recorded and exported as a Perfetto trace, {lost} events lost",
                         counts.records
                     ));
                 }
@@ -784,7 +784,7 @@ fn scope_desc(scope: &Scope) -> String {
     }
 }
 
-/// The finished temporary recording as Perfetto JSON, where `record -o` said.
+/// The finished temporary recording as a Perfetto trace, where `record -o` said.
 fn export_perfetto(p: PerfettoOut) -> io::Result<()> {
     let replay = Replay::open(p.tmp.path()).map_err(|e| io::Error::other(e.to_string()))?;
     let out: Box<dyn Write> = match p.out {

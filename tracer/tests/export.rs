@@ -1,6 +1,7 @@
 //! `tracer export` on the committed recordings (tracer/fuzz/corpus/reader), without root: each
 //! format, and every kind of damage with its message, its byte offset and its exit code; and on
-//! demos recorded natively on this kernel (as root), to Perfetto with their flows.
+//! demos recorded natively on this kernel (as root), to Perfetto's protobuf format (read back
+//! with Perfetto's published schema, `perfetto_check.py`) and to Chrome's JSON, with their flows.
 
 mod common;
 
@@ -58,7 +59,18 @@ fn each_format() {
     assert!(out.contains("pipe2([3, 4], 0) = 0"), "{out}");
     assert!(out.contains("* do_pipe2(flags=0) = 0"), "{out}");
 
-    let (code, out, _) = export(&corpus("pipe.tracer"), &["--format", "perfetto"]);
+    let out = Command::new(TRACER)
+        .arg("export")
+        .arg(corpus("pipe.tracer"))
+        .args(["--format", "perfetto"])
+        .output()
+        .expect("running tracer");
+    assert!(out.status.success());
+    // A `Trace`: its packets, each field 1, length-delimited (tag byte 0x0a).
+    assert_eq!(out.stdout.first(), Some(&0x0a), "{:?}", &out.stdout);
+    assert!(out.stdout.windows(5).any(|w| w == b"pipe2"));
+
+    let (code, out, _) = export(&corpus("pipe.tracer"), &["--format", "chrome-json"]);
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).expect("valid JSON");
     let events = v["traceEvents"].as_array().unwrap();
@@ -134,7 +146,7 @@ fn an_output_file_is_private() {
     let out = std::env::temp_dir().join(format!("tracer-export-{}.json", std::process::id()));
     let (code, stdout, err) = export(
         &corpus("pipe.tracer"),
-        &["--format", "perfetto", "-o", out.to_str().unwrap()],
+        &["--format", "chrome-json", "-o", out.to_str().unwrap()],
     );
     assert_eq!((code, stdout.as_str(), err.as_str()), (0, "", ""));
     let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
@@ -144,9 +156,8 @@ fn an_output_file_is_private() {
     assert!(serde_json::from_str::<Value>(&text).is_ok());
 }
 
-/// A demo recorded natively on this kernel, exported to Perfetto: a track per process, a slice
-/// per call, and the data's arrow from the process that wrote it to the one that read it.
-fn perfetto_of_demo(demo: &str) -> Vec<Value> {
+/// `tracer record -o F.tracer -- tracer demo DEMO`: the demo recorded natively on this kernel.
+fn record_demo(demo: &str) -> PathBuf {
     common::require_root();
     let file = common::out_file(demo).with_extension("tracer");
     let st = Command::new(TRACER)
@@ -159,7 +170,14 @@ fn perfetto_of_demo(demo: &str) -> Vec<Value> {
         .status()
         .expect("running tracer record");
     assert!(st.success(), "tracer record: {st}");
-    let (code, out, err) = export(&file, &["--format", "perfetto"]);
+    file
+}
+
+/// A demo recorded natively, exported to Chrome's JSON: a track per process, a slice per call,
+/// and the data's arrow from the process that wrote it to the one that read it.
+fn chrome_json_of_demo(demo: &str) -> Vec<Value> {
+    let file = record_demo(demo);
+    let (code, out, err) = export(&file, &["--format", "chrome-json"]);
     assert_eq!((code, err.as_str()), (0, ""));
     let v: Value = serde_json::from_str(&out).expect("valid JSON");
     v["traceEvents"].as_array().unwrap().clone()
@@ -184,8 +202,8 @@ fn flows(events: &[Value], name: &str) -> Vec<(u64, u64)> {
 }
 
 #[test]
-fn a_real_pipe_and_a_real_connection_in_perfetto() {
-    let ev = perfetto_of_demo("pipe");
+fn a_real_pipe_and_a_real_connection_in_chrome_json() {
+    let ev = chrome_json_of_demo("pipe");
     let pids: Vec<u64> = ev
         .iter()
         .filter(|e| e["ph"] == "M" && e["name"] == "process_name")
@@ -202,7 +220,138 @@ fn a_real_pipe_and_a_real_connection_in_perfetto() {
     assert_eq!(f.len(), 1, "{f:?}");
     assert_ne!(f[0].0, f[0].1, "from the child to the parent");
 
-    let ev = perfetto_of_demo("uds-stream");
+    let ev = chrome_json_of_demo("uds-stream");
     let f = flows(&ev, "unix connection");
     assert!(!f.is_empty() && f.iter().all(|(a, b)| a != b), "{f:?}");
+}
+
+/// The Python that reads Perfetto's format with Perfetto's own schema: a virtual environment
+/// with the `perfetto` package, made by `cargo xtask test`.
+fn perfetto_python() -> PathBuf {
+    let python =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/perfetto-venv/bin/python3");
+    assert!(
+        python.exists(),
+        "{} is missing: `cargo xtask test` makes it (python3 -m venv, then pip install perfetto)",
+        python.display()
+    );
+    python
+}
+
+/// uds-stream recorded on this kernel and exported to Perfetto's protobuf format, read back with
+/// Perfetto's published schema (`perfetto_check.py`, which checks the sequence, interning,
+/// tracks, nesting and flow ids): the server's and the client's tracks, their calls with
+/// arguments, and the arrow from the client's write to the server's read.
+#[test]
+fn uds_stream_in_perfettos_own_format() {
+    let file = record_demo("uds-stream");
+    let trace = file.with_extension("pftrace");
+    let (code, out, err) = export(
+        &file,
+        &["--format", "perfetto", "-o", trace.to_str().unwrap()],
+    );
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    let check = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/perfetto_check.py");
+    let run = Command::new(perfetto_python())
+        .arg(&check)
+        .arg(&trace)
+        .output()
+        .expect("running perfetto_check.py");
+    assert!(
+        run.status.success(),
+        "perfetto_check.py: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: Value = serde_json::from_slice(&run.stdout).expect("the check's JSON");
+    let slices = v["slices"].as_array().unwrap();
+    let comm = |s: &Value| s["thread"]["comm"].as_str().unwrap_or("").to_string();
+    let pid = |s: &Value| s["thread"]["pid"].as_u64().unwrap_or(0);
+
+    // Two processes of the demo, each with its thread track, named by comm.
+    let demo: Vec<&Value> = slices.iter().filter(|s| s["name"] == "connect").collect();
+    assert_eq!(demo.len(), 1, "one connect: {demo:?}");
+    let client = pid(demo[0]);
+    let accept = slices
+        .iter()
+        .find(|s| s["name"] == "accept" || s["name"] == "accept4")
+        .expect("the server's accept");
+    let server = pid(accept);
+    assert_ne!(client, server);
+    let threads = v["threads"].as_array().unwrap();
+    for p in [client, server] {
+        assert!(
+            threads
+                .iter()
+                .any(|t| t["pid"] == p && t["tid"] == p && t["name"] != ""),
+            "no thread track for {p}: {threads:?}"
+        );
+    }
+
+    // Calls as slices with their arguments, result and errno-free success.
+    let connect = demo[0];
+    assert_eq!(connect["args"]["ret"], 0, "{connect}");
+    assert!(
+        connect["args"]["addr.path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("stream.sock")),
+        "{connect}"
+    );
+    assert_eq!(connect["cat"], "syscall");
+    assert!(connect["dur"].as_u64().is_some());
+
+    // Interning: names defined once, used many times.
+    assert!(
+        v["interned_uses"].as_u64().unwrap() > v["event_names_interned"].as_u64().unwrap(),
+        "{}",
+        v["interned_uses"]
+    );
+
+    // The client's "hello" flows from its send to the server's receive, and the server's "hi"
+    // back.
+    let sends = ["write", "send", "sendto", "sendmsg"];
+    let recvs = ["read", "recv", "recvfrom", "recvmsg"];
+    let flows: Vec<(&Value, &Value)> = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = |k: &str| &slices[f[k].as_u64().unwrap() as usize];
+            (at("from"), at("to"))
+        })
+        .collect();
+    let hello = flows
+        .iter()
+        .find(|(a, b)| pid(a) == client && pid(b) == server)
+        .unwrap_or_else(|| panic!("no flow from the client to the server: {flows:?}"));
+    assert!(
+        sends.contains(&hello.0["name"].as_str().unwrap()),
+        "{}",
+        hello.0
+    );
+    assert!(
+        recvs.contains(&hello.1["name"].as_str().unwrap()),
+        "{}",
+        hello.1
+    );
+    assert!(
+        hello.0["args"].to_string().contains("hello")
+            && hello.1["args"].to_string().contains("hello"),
+        "{hello:?}"
+    );
+    assert!(
+        flows
+            .iter()
+            .any(|(a, b)| pid(a) == server && pid(b) == client),
+        "no flow back: {flows:?}"
+    );
+    assert_ne!(comm(hello.0), "");
+    // What is in flight on the connection: a counter per direction that reads 0 at the end.
+    let counters = v["counters"].as_object().unwrap();
+    assert!(
+        counters
+            .iter()
+            .any(|(n, vals)| n.starts_with("unix connection")
+                && vals.as_array().unwrap().last().unwrap()[1] == 0),
+        "{counters:?}"
+    );
 }

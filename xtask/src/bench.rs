@@ -857,6 +857,7 @@ fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
         startup as f64 / 1e9,
         cpu.saturating_sub(startup) as f64 / m.recorded.unwrap_or(1).max(1) as f64
     );
+    out.push_str(&export_at_scale(b, dense)?);
     let live = b.run_live(dense, 5_000_000)?;
     let _ = writeln!(
         out,
@@ -868,6 +869,76 @@ fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
         live.ns_per_iter
     );
     Ok(out)
+}
+
+/// `tracer export --format perfetto` of a 10-million-call recording (the dense loop, 5 million
+/// iterations, recorded to a file): its time, rate and peak RSS.
+fn export_at_scale(b: &Bench, dense: &Workload) -> Result<String> {
+    let file = b.dir.join("export.tracer");
+    let trace = b.dir.join("export.pftrace");
+    let argv = b.tracer(
+        &["-o", &file.display().to_string(), "-e", &dense.syscalls],
+        b.workload_cmd(dense, 5_000_000),
+    );
+    let (err, _) = Bench::spawn(&argv, RUN_TIMEOUT)?;
+    let (calls, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
+    let argv: Vec<String> = vec![
+        b.bin.display().to_string(),
+        "export".into(),
+        "--format".into(),
+        "perfetto".into(),
+        "-o".into(),
+        trace.display().to_string(),
+        file.display().to_string(),
+    ];
+    let start = Instant::now();
+    let (_, ru) = Bench::spawn(&argv, RUN_TIMEOUT)?;
+    let secs = start.elapsed().as_secs_f64();
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len()) as f64 / (1 << 20) as f64;
+    let line = format!(
+        "- Exporting 10 million calls to Perfetto's format (`tracer export --format perfetto`, \
+         the dense loop's recording: {calls} calls, {lost} events lost, {:.0} MiB): {secs:.1} s, \
+         {:.0} calls/s, peak RSS {:.1} MiB (getrusage), a {:.0} MiB trace; load average {}.\n",
+        size(&file),
+        calls as f64 / secs,
+        ru.ru_maxrss as f64 / 1024.0,
+        size(&trace),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .next()
+            .unwrap_or("?"),
+    );
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_file(&trace);
+    Ok(line)
+}
+
+/// Only the export run of [`throughput_and_memory`] (`cargo xtask bench --export-only`).
+pub fn export_only(ctx: &Ctx, bin: &Path) -> Result<()> {
+    if !ctx.is_root {
+        bail!("the export bench records with tracer first: run it as root (sudo -E)");
+    }
+    let dir = ctx.root.join("target/bench");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let opts = Opts {
+        runs: 1,
+        seconds: 0.0,
+        only: Vec::new(),
+        quick: true,
+        write: false,
+    };
+    let b = Bench {
+        bin,
+        dir,
+        opts: &opts,
+    };
+    let dense = list_workloads(bin)?
+        .into_iter()
+        .find(|w| w.name == "dense")
+        .context("no dense workload")?;
+    print!("{}", export_at_scale(&b, &dense)?);
+    Ok(())
 }
 
 fn report(

@@ -5,6 +5,7 @@ mod bench;
 mod ebpf;
 mod fuzz;
 mod gensys;
+mod python;
 mod run;
 mod test;
 mod toolchain;
@@ -59,6 +60,9 @@ enum Cmd {
         /// Skip the throughput and memory runs
         #[arg(long)]
         quick: bool,
+        /// Only export a 10-million-call recording to Perfetto's format: time and peak RSS
+        #[arg(long)]
+        export_only: bool,
         /// Print the tables only; leave docs/performance.md as it is
         #[arg(long)]
         no_write: bool,
@@ -103,11 +107,17 @@ fn main() -> ExitCode {
         Cmd::Run { debug, args } => build(&ctx, debug).and_then(|bin| run::run(&ctx, &bin, &args)),
         Cmd::Test => test::test(&ctx).map(|()| 0),
         Cmd::Bench {
+            export_only: true, ..
+        } => build(&ctx, false)
+            .and_then(|bin| bench::export_only(&ctx, &bin))
+            .map(|()| 0),
+        Cmd::Bench {
             runs,
             seconds,
             only,
             quick,
             no_write,
+            export_only: false,
         } => build(&ctx, false)
             .and_then(|bin| {
                 bench::run(

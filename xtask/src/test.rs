@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::{Ctx, apt, ebpf, toolchain, userspace, util, vm};
+use crate::{Ctx, apt, ebpf, python, toolchain, userspace, util, vm};
 
 /// What a step did; only steps that really ran appear in the final summary.
 enum Outcome {
@@ -41,8 +41,13 @@ pub fn test(ctx: &Ctx) -> Result<()> {
     let tc = toolchain::ensure(ctx)?;
     // gcc-multilib builds the 32-bit test program; tmux is the terminal the live UI's
     // end-to-end test runs in; strace and python3 run the comparison with strace
-    // (tracer/tests/strace_compare.rs).
-    apt::ensure_packages(ctx, &["gcc-multilib", "tmux", "strace", "python3"])?;
+    // (tracer/tests/strace_compare.rs); python3-venv holds Perfetto's schema for reading
+    // `export --format perfetto` back (tracer/tests/perfetto_check.py).
+    apt::ensure_packages(
+        ctx,
+        &["gcc-multilib", "tmux", "strace", "python3", "python3-venv"],
+    )?;
+    python::ensure_perfetto(ctx)?;
     let obj = ebpf::build(&ctx.root, &tc)?;
     let mut passed = Vec::new();
     for step in STEPS {

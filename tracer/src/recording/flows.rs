@@ -85,14 +85,15 @@ pub struct Flow {
     pub to: Point,
 }
 
-struct Transfer {
-    obj: usize,
+/// A call that put data into an object end (`send`) or took it out.
+pub struct Transfer {
+    pub obj: usize,
     /// The end the data comes out of.
-    to_end: u8,
-    send: bool,
-    at: Point,
+    pub to_end: u8,
+    pub send: bool,
+    pub at: Point,
     /// A System V message's type; a POSIX message's priority (sends only).
-    tag: Option<i64>,
+    pub tag: Option<i64>,
 }
 
 #[derive(Default)]
@@ -377,6 +378,15 @@ impl Flows {
             }
             _ => {}
         }
+    }
+
+    /// The transfers found since the last drain, with their object's kind: for a writer that
+    /// pairs them as it reads (`perfetto/pairing.rs`) instead of all at the end in `finish`.
+    pub fn drain_transfers(&mut self) -> impl Iterator<Item = (Kind, Transfer)> + '_ {
+        let objs = &self.objs;
+        self.transfers
+            .drain(..)
+            .map(|t| (objs.get(t.obj).copied().unwrap_or(Kind::Pipe), t))
     }
 
     /// Pair the reads with the writes, per end.

@@ -1,4 +1,4 @@
-//! Export to the Chrome trace-event JSON format (`{"traceEvents": [...]}`), which
+//! Export to the Chrome trace-event JSON format (`{"traceEvents": [...]}`, `--format chrome-json`),
 //! ui.perfetto.dev and chrome://tracing open: a track per thread, named after its process and
 //! command; a complete slice (`"ph": "X"`) per call, with its decoded arguments; inside it, the
 //! kernel functions a probe saw, as nested slices timed by their entry and exit probes (the libc
@@ -10,16 +10,16 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
-use tracer_common::{HOP_ENTRY, HOP_EXIT, MECH_FENTRY, MECH_UPROBE, SYS_F_ARGS_FAULT};
+use tracer_common::SYS_F_ARGS_FAULT;
 
 use crate::decode::flags;
-use crate::kernel::hops::{HOP_FUNCS, hop_ret};
 use crate::kernel::ksyms::Ksyms;
-use crate::kernel::{libc, path};
+use crate::kernel::path;
 use crate::output::errno_of;
-use crate::trace::{Call, Hop, Item, Proc};
+use crate::trace::{Call, Item, Proc};
 
 use super::flows::{Flow, Flows};
+use super::hop_slices;
 use super::replay::Event;
 
 /// Nanoseconds as the format's microseconds. Exact to the nanosecond below 2^53 ns (104 days
@@ -32,7 +32,7 @@ fn us(ns: u64) -> f64 {
     ns as f64 / 1000.0
 }
 
-pub struct Perfetto<W: Write> {
+pub struct ChromeJson<W: Write> {
     out: W,
     first: bool,
     ksyms: Arc<Ksyms>,
@@ -45,10 +45,10 @@ pub struct Perfetto<W: Write> {
     last_ns: u64,
 }
 
-impl<W: Write> Perfetto<W> {
-    pub fn new(mut out: W, ksyms: Arc<Ksyms>) -> io::Result<Perfetto<W>> {
+impl<W: Write> ChromeJson<W> {
+    pub fn new(mut out: W, ksyms: Arc<Ksyms>) -> io::Result<ChromeJson<W>> {
         out.write_all(b"{\"traceEvents\":[\n")?;
-        Ok(Perfetto {
+        Ok(ChromeJson {
             out,
             first: true,
             ksyms,
@@ -100,12 +100,7 @@ impl<W: Write> Perfetto<W> {
         if let Some(h) = self.held.remove(&c.tid) {
             // It ended before this call began, libc wrapper included: slices on a track must
             // nest, not overlap.
-            let began = c
-                .hops
-                .iter()
-                .filter(|h| h.mech == MECH_UPROBE)
-                .map(|h| h.ts_ns)
-                .fold(start, u64::min);
+            let began = hop_slices::began(c, start);
             self.slice(&h, began)?;
         }
         match c.exit_ns {
@@ -181,72 +176,27 @@ impl<W: Write> Perfetto<W> {
             }
             v
         };
-        for h in c.hops.iter().filter(|h| h.mech == MECH_UPROBE) {
-            if let Some((func, lib)) = libc::from_cookie(h.func_ip)
-                && h.ts_ns <= start
-            {
-                out.push(at(
-                    &format!("{func}()"),
-                    "libc",
-                    h.ts_ns,
-                    Some(end - h.ts_ns),
-                    json!({"library": lib, "called_from": format!("{:#x}", h.ret as u64)}),
-                ));
-            }
+        if let Some((func, lib, h)) = hop_slices::wrapper(c, start) {
+            out.push(at(
+                &format!("{func}()"),
+                "libc",
+                h.ts_ns,
+                Some(end - h.ts_ns),
+                json!({"library": lib, "called_from": format!("{:#x}", h.ret as u64)}),
+            ));
         }
-        let hop_args = |name: &str, entry: &Hop, exit: Option<&Hop>| {
+        for k in hop_slices::kernel(&self.ksyms, c, start, end) {
+            let (args, ret, mech) = k.args();
             let mut m = Map::new();
-            if let Some(f) = HOP_FUNCS.iter().find(|f| f.name == name) {
-                for (i, n) in f.args {
-                    if let Some(v) = entry.args.get(*i) {
-                        m.insert((*n).to_string(), json!(*v as i64));
-                    }
-                }
+            for (n, v) in args {
+                m.insert(n.to_string(), json!(v));
             }
-            if let Some(x) = exit {
-                m.insert("ret".into(), json!(hop_ret(name, x.ret)));
+            if let Some(r) = ret {
+                m.insert("ret".into(), json!(r));
             }
-            let mech = if entry.mech == MECH_FENTRY {
-                "fentry"
-            } else {
-                "kprobe"
-            };
             m.insert("mech".into(), json!(mech));
-            Value::Object(m)
-        };
-        let inside = |ts: u64| start <= ts && ts <= end;
-        let mut stack: Vec<(&str, &Hop)> = Vec::new();
-        let mut unmatched = Vec::new();
-        for h in c.hops.iter().filter(|h| h.mech != MECH_UPROBE) {
-            let Some(name) = self.ksyms.name_at(h.func_ip) else {
-                continue;
-            };
-            match h.side {
-                HOP_ENTRY => stack.push((name, h)),
-                HOP_EXIT => {
-                    let Some(i) = stack.iter().rposition(|(n, _)| *n == name) else {
-                        continue;
-                    };
-                    unmatched.extend(stack.drain(i + 1..));
-                    let Some((_, e)) = stack.pop() else { continue };
-                    if inside(e.ts_ns) && inside(h.ts_ns) && e.ts_ns <= h.ts_ns {
-                        out.push(at(
-                            name,
-                            "kernel",
-                            e.ts_ns,
-                            Some(h.ts_ns - e.ts_ns),
-                            hop_args(name, e, Some(h)),
-                        ));
-                    }
-                }
-                _ => {}
-            }
-        }
-        unmatched.extend(stack);
-        for (name, e) in unmatched {
-            if inside(e.ts_ns) {
-                out.push(at(name, "kernel", e.ts_ns, None, hop_args(name, e, None)));
-            }
+            let dur = k.exit.map(|x| x.ts_ns - k.entry.ts_ns);
+            out.push(at(k.name, "kernel", k.entry.ts_ns, dur, Value::Object(m)));
         }
         out
     }
@@ -399,7 +349,7 @@ mod tests {
 
     fn export() -> Vec<Value> {
         let replay = Replay::new(Reader::new(Cursor::new(pipe_recording()), None).unwrap());
-        let mut p = Perfetto::new(Vec::new(), replay.ksyms().clone()).unwrap();
+        let mut p = ChromeJson::new(Vec::new(), replay.ksyms().clone()).unwrap();
         let outcome = replay.run(&mut |ev| p.event(&ev)).unwrap();
         let bytes = p.finish(outcome.end.map(|e| e.stopped_ns)).unwrap();
         let v: Value = serde_json::from_slice(&bytes).expect("valid JSON");
@@ -430,7 +380,7 @@ mod tests {
         }
         r.finish(6_000, None).unwrap();
         let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
-        let mut p = Perfetto::new(Vec::new(), replay.ksyms().clone()).unwrap();
+        let mut p = ChromeJson::new(Vec::new(), replay.ksyms().clone()).unwrap();
         replay.run(&mut |ev| p.event(&ev)).unwrap();
         let v: Value = serde_json::from_slice(&p.finish(Some(6_000)).unwrap()).unwrap();
         let ev = v["traceEvents"].as_array().unwrap();
