@@ -454,6 +454,11 @@ fn texts(text: &str, names: &[&str], strace: bool) -> BTreeMap<u64, Vec<String>>
             // Drop the duration; tracer writes modes as 0o644 where strace writes 0644
             // (docs/trace-format.md).
             let call = l[40..].rsplit_once(" <").map_or(&l[40..], |(c, _)| c);
+            // An ia32 call's ABI and entry (`[ia32 syscall] `), which strace does not print.
+            let call = match call.strip_prefix("[ia32 ") {
+                Some(rest) => rest.split_once("] ").map_or(rest, |(_, c)| c),
+                None => call,
+            };
             (l[16..23].trim(), call.replace(", 0o", ", 0"))
         };
         let Ok(tid) = tid.parse::<u64>() else {
@@ -558,6 +563,11 @@ const STRUCTURES_C: &str = r#"#define _GNU_SOURCE
 #include <time.h>
 #include <signal.h>
 #include <mqueue.h>
+#ifdef SYS__newselect
+#define SELECT SYS__newselect
+#else
+#define SELECT SYS_select
+#endif
 int main(void) {
     int p[2]; pipe(p);
     struct iovec w[3] = {{"hello ", 6}, {"world", 5}, {"!", 1}};
@@ -589,14 +599,14 @@ int main(void) {
     fd_set rs, ws; FD_ZERO(&rs); FD_ZERO(&ws);
     FD_SET(p[0], &rs); FD_SET(p[1], &rs); FD_SET(p[1], &ws);
     struct timeval to = {1, 0};
-    syscall(SYS_select, p[1] + 1, &rs, &ws, NULL, &to);
+    syscall(SELECT, p[1] + 1, &rs, &ws, NULL, &to);
     FD_ZERO(&rs); FD_SET(p[0], &rs);
     struct timespec t2 = {1, 5};
     syscall(SYS_pselect6, p[1] + 1, &rs, NULL, NULL, &t2, NULL);
     read(p[0], a, 1);
     FD_ZERO(&rs); FD_SET(p[0], &rs);
     struct timeval zero = {0, 0};
-    syscall(SYS_select, p[1] + 1, &rs, NULL, NULL, &zero);
+    syscall(SELECT, p[1] + 1, &rs, NULL, NULL, &zero);
     write(p[1], "y", 1);
     struct pollfd pf = {p[0], POLLIN, 0};
     ppoll(&pf, 1, &t2, NULL);
@@ -610,9 +620,14 @@ int main(void) {
     semctl(sem, 0, IPC_RMID);
     struct mq_attr at = {.mq_maxmsg = 4, .mq_msgsize = 16};
     mqd_t q = mq_open("/tracer-structures", O_CREAT|O_RDWR, 0600, &at);
-    struct timespec abs = {4000000000, 5};
+    struct timespec abs = {2000000000, 5};
     mq_timedsend(q, "m", 1, 0, &abs);
+    struct mq_attr oat; mq_getattr(q, &oat);
     mq_unlink("/tracer-structures");
+    stack_t ost; sigaltstack(NULL, &ost);
+    sigset_t ss; sigemptyset(&ss); sigaddset(&ss, SIGUSR1); sigprocmask(SIG_BLOCK, &ss, NULL);
+    kill(getpid(), SIGUSR1);
+    siginfo_t si; sigtimedwait(&ss, &si, &ts);
     return 0;
 }
 "#;
@@ -641,12 +656,53 @@ const STRUCTURES_AS_STRACE: &[&str] = &[
     "utimensat",
     "semtimedop",
     "mq_timedsend",
+    "mq_open",
+    "mq_getsetattr",
+    "sigaltstack",
+    "rt_sigtimedwait",
 ];
 
 #[test]
 fn structures_in_user_memory_are_decoded_as_strace_decodes_them() {
     let n = decoded_alike(STRUCTURES_C, &[], STRUCTURES_AS_STRACE);
     assert!(n >= STRUCTURES_AS_STRACE.len(), "only {n} calls compared");
+}
+
+/// The same program as a 32-bit one (Debian 12's i386 glibc): ia32's iovecs of 32-bit words,
+/// positions over two registers, the `*_time32` calls' 4-byte fields and the `*_time64` ones'
+/// 8-byte fields, `_newselect`, `semtimedop` through `ipc`.
+#[test]
+fn ia32_structures_are_decoded_as_strace_decodes_them() {
+    let names = &[
+        "writev",
+        "readv",
+        "pwritev",
+        "preadv",
+        "pwritev2",
+        "preadv2",
+        "nanosleep",
+        "clock_nanosleep",
+        "clock_gettime",
+        "clock_getres",
+        "gettimeofday",
+        "timerfd_settime",
+        "timerfd_gettime64",
+        "timer_settime64",
+        "timer_gettime64",
+        "_newselect",
+        "pselect6",
+        "ppoll",
+        "epoll_pwait2",
+        "utimensat",
+        "semtimedop",
+        "mq_timedsend",
+        "mq_open",
+        "mq_getsetattr",
+        "sigaltstack",
+        "rt_sigtimedwait",
+    ];
+    let n = decoded_alike(STRUCTURES_C, &["-m32"], names);
+    assert!(n >= names.len(), "only {n} calls compared");
 }
 
 /// execve's path, argv and return as strace shows them (strace's environment, `0x7ffd...

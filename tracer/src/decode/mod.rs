@@ -630,6 +630,13 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             num(pos as i64)
         }
         Arg::Hidden => sym(String::new()),
+        Arg::SigInfoOut(op) => structured(v, op, raw, |d| {
+            structs::siginfo(d, usize::from(v.abi.long()))
+        }),
+        Arg::Stack(op) => structured(v, op, raw, |d| structs::stack(d, usize::from(v.abi.long()))),
+        Arg::MqAttr(op) => structured(v, op, raw, |d| {
+            structs::mq_attr(d, usize::from(v.abi.long()))
+        }),
     }
 }
 
@@ -1523,17 +1530,22 @@ mod tests {
         );
         let enter = [
             cap(0, 1, 8, &(1u64 << 9).to_le_bytes()),
-            cap(1, 1, 16, &longs(&[0, 1000])),
+            cap(2, 1, 16, &longs(&[0, 1000])),
         ];
+        let mut info = vec![0u8; 48];
+        info[0] = 10;
+        info[16] = 7;
+        let exit = [cap(1, 1, 48, &info)];
+        let args = [0x100, 0x300, 0x200, 8, 0, 0];
         assert_eq!(
-            line(&call(
-                "rt_sigtimedwait",
-                &[0x100, 0, 0x200, 8, 0, 0],
-                10,
-                &enter,
-                &[]
-            )),
-            "rt_sigtimedwait([USR1], NULL, {tv_sec=0, tv_nsec=1000}, 8) = 10 (SIGUSR1)"
+            line(&call("rt_sigtimedwait", &args, 10, &enter, &exit)),
+            "rt_sigtimedwait([USR1], {si_signo=SIGUSR1, si_code=SI_USER, si_pid=7, si_uid=0}, \
+             {tv_sec=0, tv_nsec=1000}, 8) = 10 (SIGUSR1)"
+        );
+        // Failed (EAGAIN): nothing was written, the pointer.
+        assert_eq!(
+            line(&call("rt_sigtimedwait", &args, -11, &enter, &[])),
+            "rt_sigtimedwait([USR1], 0x300, {tv_sec=0, tv_nsec=1000}, 8) = -11"
         );
     }
 

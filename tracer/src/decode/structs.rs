@@ -239,6 +239,113 @@ pub fn fd_set_members(d: &[u8], n: i64) -> impl Iterator<Item = usize> + '_ {
     (0..n).filter(move |fd| d[fd / 8] & (1 << (fd % 8)) != 0)
 }
 
+/// `SIGCHLD`'s codes (include/uapi/asm-generic/siginfo.h).
+const CLD: [&str; 6] = [
+    "CLD_EXITED",
+    "CLD_KILLED",
+    "CLD_DUMPED",
+    "CLD_TRAPPED",
+    "CLD_STOPPED",
+    "CLD_CONTINUED",
+];
+
+/// A `siginfo_t` the kernel wrote (`rt_sigtimedwait`, `waitid`), as strace's `printsiginfo`
+/// shows the kinds these calls return: `{si_signo=SIGUSR1, si_code=SI_USER, si_pid=7,
+/// si_uid=0}`; a child's `{..., si_status=3, si_utime=0, si_stime=0}`; `{}` when nothing was
+/// filled in (`waitid` with `WNOHANG` and no child ready). Its union starts after three `int`s,
+/// aligned to the ABI's `long` (include/uapi/asm-generic/siginfo.h): 16 on x86_64, 12 on ia32;
+/// `si_utime`/`si_stime` are `long`s after `si_status`. Other codes show signo and code only.
+pub fn siginfo(d: &[u8], long: usize) -> Option<String> {
+    let signo = u32_at(d, 0)?;
+    if signo == 0 {
+        return Some("{}".into());
+    }
+    let code = u32_at(d, 8)? as i32;
+    let u = if long == 8 { 16 } else { 12 };
+    let sig = flags::signal(u64::from(signo));
+    let head = |code: &str| format!("{{si_signo={sig}, si_code={code}");
+    let (pid, uid) = (u32_at(d, u)? as i32, u32_at(d, u + 4)?);
+    // SIGCHLD (include/uapi/asm-generic/signal.h): 17.
+    if signo == 17 && (1..=6).contains(&code) {
+        let status = u32_at(d, u + 8)? as i32;
+        let clock_at = (u + 12).next_multiple_of(long);
+        let (utime, stime) = (
+            long_at(d, clock_at, long)?,
+            long_at(d, clock_at + long, long)?,
+        );
+        let status = if code == 1 {
+            status.to_string()
+        } else {
+            flags::signal(u64::from(status as u32))
+        };
+        return Some(format!(
+            "{}, si_pid={pid}, si_uid={uid}, si_status={status}, si_utime={utime}, si_stime={stime}}}",
+            head(CLD[(code - 1) as usize])
+        ));
+    }
+    match code {
+        // SI_USER, SI_TKILL: the sender.
+        0 | -6 => Some(format!(
+            "{}, si_pid={pid}, si_uid={uid}}}",
+            head(&flags::si_code(code))
+        )),
+        _ => Some(format!("{}}}", head(&flags::si_code(code)))),
+    }
+}
+
+/// `{ss_sp=0x7f.., ss_flags=SS_ONSTACK, ss_size=8192}`: a `stack_t` (include/uapi/asm-generic/
+/// signal.h: `void *ss_sp; int ss_flags; size_t ss_size`, 24 bytes on x86_64, 12 on ia32).
+pub fn stack(d: &[u8], long: usize) -> Option<String> {
+    let sp = if long == 8 {
+        u64_at(d, 0)?
+    } else {
+        u64::from(u32_at(d, 0)?)
+    };
+    let fl = u32_at(d, long)?;
+    let size = if long == 8 {
+        u64_at(d, 16)?
+    } else {
+        u64::from(u32_at(d, 8)?)
+    };
+    let sp = if sp == 0 {
+        "NULL".to_string()
+    } else {
+        format!("{sp:#x}")
+    };
+    // SS_ONSTACK, SS_DISABLE (include/uapi/linux/signal.h), SS_AUTODISARM (1 << 31).
+    let fl = if fl == 0 {
+        "0".to_string()
+    } else {
+        bits(
+            fl.into(),
+            &[
+                (1, "SS_ONSTACK"),
+                (2, "SS_DISABLE"),
+                (1 << 31, "SS_AUTODISARM"),
+            ],
+        )
+    };
+    Some(format!("{{ss_sp={sp}, ss_flags={fl}, ss_size={size}}}"))
+}
+
+/// `{mq_flags=0, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=0}`: a `struct mq_attr` of the
+/// ABI's `long`s (include/uapi/linux/mqueue.h; `compat_mq_attr` on ia32), `O_NONBLOCK` named.
+pub fn mq_attr(d: &[u8], long: usize) -> Option<String> {
+    let f = |i: usize| long_at(d, i * long, long);
+    let flags = match f(0)? {
+        0 => "0".to_string(),
+        // O_NONBLOCK (include/uapi/asm-generic/fcntl.h).
+        0o4000 => "O_NONBLOCK".to_string(),
+        v => format!("{v:#o}"),
+    };
+    Some(format!(
+        "{{mq_flags={flags}, mq_maxmsg={}, mq_msgsize={}, mq_curmsgs={}}}",
+        f(1)?,
+        f(2)?,
+        f(3)?
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +432,73 @@ mod tests {
         );
         assert_eq!(utc(951_782_400), "2000-02-29T00:00:00");
         assert_eq!(utc(-1), "1969-12-31T23:59:59");
+    }
+
+    #[test]
+    fn siginfo_stack_and_mq_attr_as_strace_shows_them() {
+        // x86_64: SIGUSR1 from kill(2).
+        let mut d = vec![0u8; 48];
+        d[0..4].copy_from_slice(&10u32.to_le_bytes());
+        d[16..20].copy_from_slice(&15630u32.to_le_bytes());
+        assert_eq!(
+            siginfo(&d, 8).unwrap(),
+            "{si_signo=SIGUSR1, si_code=SI_USER, si_pid=15630, si_uid=0}"
+        );
+        // A child that exited with 3.
+        let mut d = vec![0u8; 48];
+        d[0..4].copy_from_slice(&17u32.to_le_bytes());
+        d[8..12].copy_from_slice(&1u32.to_le_bytes());
+        d[16..20].copy_from_slice(&15631u32.to_le_bytes());
+        d[24..28].copy_from_slice(&3u32.to_le_bytes());
+        d[40..48].copy_from_slice(&2u64.to_le_bytes());
+        assert_eq!(
+            siginfo(&d, 8).unwrap(),
+            "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=15631, si_uid=0, si_status=3, \
+             si_utime=0, si_stime=2}"
+        );
+        // ia32: the union at 12, a child killed by SIGKILL.
+        let mut d = vec![0u8; 32];
+        d[0..4].copy_from_slice(&17u32.to_le_bytes());
+        d[8..12].copy_from_slice(&2u32.to_le_bytes());
+        d[12..16].copy_from_slice(&9u32.to_le_bytes());
+        d[20..24].copy_from_slice(&9u32.to_le_bytes());
+        assert_eq!(
+            siginfo(&d, 4).unwrap(),
+            "{si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=9, si_uid=0, si_status=SIGKILL, \
+             si_utime=0, si_stime=0}"
+        );
+        assert_eq!(siginfo(&[0u8; 48], 8).unwrap(), "{}");
+        assert_eq!(siginfo(&[1u8; 4], 8), None);
+        let mut st = vec![0u8; 24];
+        st[8..12].copy_from_slice(&2u32.to_le_bytes());
+        assert_eq!(
+            stack(&st, 8).unwrap(),
+            "{ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}"
+        );
+        let st: Vec<u8> = [0x1000u32, 1, 8192]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        assert_eq!(
+            stack(&st, 4).unwrap(),
+            "{ss_sp=0x1000, ss_flags=SS_ONSTACK, ss_size=8192}"
+        );
+        let a: Vec<u8> = [0i64, 4, 16, 0]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        assert_eq!(
+            mq_attr(&a, 8).unwrap(),
+            "{mq_flags=0, mq_maxmsg=4, mq_msgsize=16, mq_curmsgs=0}"
+        );
+        let a: Vec<u8> = [0o4000i32, 10, 8192, 1]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        assert_eq!(
+            mq_attr(&a, 4).unwrap(),
+            "{mq_flags=O_NONBLOCK, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=1}"
+        );
     }
 
     #[test]

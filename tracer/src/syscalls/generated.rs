@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0x88abc327efc53276;
+pub const SIGNATURES_DIGEST: u64 = 0xf03c6b5a1fd497ce;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -146,10 +146,10 @@ pub static GENERATED: &[Row] = &[
     call("capget", Some(125), Some(184), [Some("sys_capget"), Some("sys_capget")], [Some("kernel/capability.c"), Some("kernel/capability.c")], CREDS, Never, Ret::Int, &[("header", Ptr), ("dataptr", Ptr)], &[]),
     call("capset", Some(126), Some(185), [Some("sys_capset"), Some("sys_capset")], [Some("kernel/capability.c"), Some("kernel/capability.c")], CREDS, Never, Ret::Int, &[("header", Ptr), ("data", Ptr)], &[]),
     call("rt_sigpending", Some(127), Some(176), [Some("sys_rt_sigpending"), Some("compat_sys_rt_sigpending")], [Some("kernel/signal.c"), Some("kernel/signal.c")], SIGNAL, Never, Ret::Int, &[("uset", Ptr), ("sigsetsize", UInt)], &[]),
-    call("rt_sigtimedwait", Some(128), Some(177), [Some("sys_rt_sigtimedwait"), Some("compat_sys_rt_sigtimedwait_time32")], [Some("kernel/signal.c"), Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Sig, &[("uthese", SigSet(0)), ("uinfo", Ptr), ("uts", Time(1, Time { shape: Spec, wide: false, show: Copied })), ("sigsetsize", UInt)], &[mem(0, false, 8), memw(2, false, 16, 8)]),
+    call("rt_sigtimedwait", Some(128), Some(177), [Some("sys_rt_sigtimedwait"), Some("compat_sys_rt_sigtimedwait_time32")], [Some("kernel/signal.c"), Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Sig, &[("uthese", SigSet(0)), ("uinfo", SigInfoOut(1)), ("uts", Time(2, Time { shape: Spec, wide: false, show: Copied })), ("sigsetsize", UInt)], &[mem(0, false, 8), memw(1, true, 48, 32), memw(2, false, 16, 8)]),
     call("rt_sigqueueinfo", Some(129), Some(178), [Some("sys_rt_sigqueueinfo"), Some("compat_sys_rt_sigqueueinfo")], [Some("kernel/signal.c"), Some("kernel/signal.c")], PROCESS | SIGNAL, Always, Ret::Int, &[("pid", Pid), ("sig", Signal), ("uinfo", Ptr)], &[]),
     call("rt_sigsuspend", Some(130), Some(179), [Some("sys_rt_sigsuspend"), Some("compat_sys_rt_sigsuspend")], [Some("kernel/signal.c"), Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Int, &[("unewset", SigSet(0)), ("sigsetsize", UInt)], &[mem(0, false, 8)]),
-    call("sigaltstack", Some(131), Some(186), [Some("sys_sigaltstack"), Some("compat_sys_sigaltstack")], [Some("kernel/signal.c"), Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Int, &[("uss", Ptr), ("uoss", Ptr)], &[]),
+    call("sigaltstack", Some(131), Some(186), [Some("sys_sigaltstack"), Some("compat_sys_sigaltstack")], [Some("kernel/signal.c"), Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Int, &[("uss", Stack(0)), ("uoss", Stack(1))], &[memw(0, false, 24, 12), memw(1, true, 24, 12)]),
     call("utime", Some(132), Some(30), [Some("sys_utime"), Some("sys_utime32")], [Some("fs/utimes.c"), Some("fs/utimes.c")], FILE, Never, Ret::Int, &[("filename", Path(0)), ("times", Ptr)], &[path(0)]),
     call("mknod", Some(133), Some(14), [Some("sys_mknod"), Some("sys_mknod")], [Some("fs/namei.c"), Some("fs/namei.c")], FILE, Always, Ret::Int, &[("filename", Path(0)), ("mode", MknodMode), ("dev", Hex)], &[path(0)]),
     call("uselib", Some(134), Some(86), [None, Some("sys_uselib")], [None, None], FILE, Never, Ret::Int, &[("library", Path(0))], &[path(0)]),
@@ -265,9 +265,9 @@ pub static GENERATED: &[Row] = &[
     call("mq_timedsend", Some(242), Some(279), [Some("sys_mq_timedsend"), Some("sys_mq_timedsend_time32")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Always, Ret::Int, &[("mqdes", Fd), ("u_msg_ptr", Ptr), ("msg_len", UInt), ("msg_prio", U32), ("u_abs_timeout", Ptr)], &[]),
     call("mq_timedreceive", Some(243), Some(280), [Some("sys_mq_timedreceive"), Some("sys_mq_timedreceive_time32")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Always, Ret::Int, &[("mqdes", Fd), ("u_msg_ptr", Ptr), ("msg_len", UInt), ("u_msg_prio", Ptr), ("u_abs_timeout", Ptr)], &[]),
     call("mq_notify", Some(244), Some(281), [Some("sys_mq_notify"), Some("compat_sys_mq_notify")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Scoped, Ret::Int, &[("mqdes", Fd), ("u_notification", Ptr)], &[]),
-    call("mq_getsetattr", Some(245), Some(282), [Some("sys_mq_getsetattr"), Some("compat_sys_mq_getsetattr")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Scoped, Ret::Int, &[("mqdes", Fd), ("u_mqstat", Ptr), ("u_omqstat", Ptr)], &[]),
+    call("mq_getsetattr", Some(245), Some(282), [Some("sys_mq_getsetattr"), Some("compat_sys_mq_getsetattr")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Scoped, Ret::Int, &[("mqdes", Fd), ("u_mqstat", MqAttr(0)), ("u_omqstat", MqAttr(1))], &[memw(1, false, 32, 16), memw(2, true, 32, 16)]),
     call("kexec_load", Some(246), Some(283), [Some("sys_kexec_load"), Some("compat_sys_kexec_load")], [Some("kernel/kexec.c"), Some("kernel/kexec.c")], 0, Never, Ret::Int, &[("entry", UInt), ("nr_segments", UInt), ("segments", Ptr), ("flags", UInt)], &[]),
-    call("waitid", Some(247), Some(284), [Some("sys_waitid"), Some("compat_sys_waitid")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("which", Int), ("upid", Pid), ("infop", Ptr), ("options", Const(Consts::WaitOptions)), ("ru", Ptr)], &[]),
+    call("waitid", Some(247), Some(284), [Some("sys_waitid"), Some("compat_sys_waitid")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("which", Int), ("upid", Pid), ("infop", SigInfoOut(0)), ("options", Const(Consts::WaitOptions)), ("ru", Ptr)], &[memw(2, true, 48, 32)]),
     call("add_key", Some(248), Some(286), [Some("sys_add_key"), Some("sys_add_key")], [Some("security/keys/keyctl.c"), Some("security/keys/keyctl.c")], 0, Never, Ret::Int, &[("_type", Ptr), ("_description", Ptr), ("_payload", Ptr), ("plen", UInt), ("ringid", Int)], &[]),
     call("request_key", Some(249), Some(287), [Some("sys_request_key"), Some("sys_request_key")], [Some("security/keys/keyctl.c"), Some("security/keys/keyctl.c")], 0, Never, Ret::Int, &[("_type", Ptr), ("_description", Ptr), ("_callout_info", Ptr), ("destringid", Int)], &[]),
     call("keyctl", Some(250), Some(288), [Some("sys_keyctl"), Some("compat_sys_keyctl")], [Some("security/keys/keyctl.c"), Some("security/keys/compat.c")], 0, Never, Ret::Int, &[("option", Int), ("arg2", UInt), ("arg3", UInt), ("arg4", UInt), ("arg5", UInt)], &[]),
@@ -491,7 +491,7 @@ pub static GENERATED: &[Row] = &[
     call("mq_timedsend_time64", None, Some(418), [None, Some("sys_mq_timedsend")], [None, Some("ipc/mqueue.c")], DESC, Always, Ret::Int, &[("mqdes", Fd), ("u_msg_ptr", Ptr), ("msg_len", UInt), ("msg_prio", U32), ("u_abs_timeout", Ptr)], &[]),
     call("mq_timedreceive_time64", None, Some(419), [None, Some("sys_mq_timedreceive")], [None, Some("ipc/mqueue.c")], DESC, Always, Ret::Int, &[("mqdes", Fd), ("u_msg_ptr", Ptr), ("msg_len", UInt), ("u_msg_prio", Ptr), ("u_abs_timeout", Ptr)], &[]),
     call("semtimedop_time64", None, Some(420), [None, Some("sys_semtimedop")], [None, Some("ipc/sem.c")], IPC, Always, Ret::Int, &[("semid", Int), ("tsops", Ptr), ("nsops", U32), ("timeout", Ptr)], &[]),
-    call("rt_sigtimedwait_time64", None, Some(421), [None, Some("compat_sys_rt_sigtimedwait_time64")], [None, Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Sig, &[("uthese", SigSet(0)), ("uinfo", Ptr), ("uts", Time(1, Time { shape: Spec, wide: true, show: Copied })), ("sigsetsize", UInt)], &[mem(0, false, 8), memw(2, false, 16, 16)]),
+    call("rt_sigtimedwait_time64", None, Some(421), [None, Some("compat_sys_rt_sigtimedwait_time64")], [None, Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Sig, &[("uthese", SigSet(0)), ("uinfo", SigInfoOut(1)), ("uts", Time(2, Time { shape: Spec, wide: true, show: Copied })), ("sigsetsize", UInt)], &[mem(0, false, 8), memw(1, true, 48, 32), memw(2, false, 16, 16)]),
     call("futex_time64", None, Some(422), [None, Some("sys_futex")], [None, Some("kernel/futex/syscalls.c")], 0, Never, Ret::Int, &[("uaddr", Ptr), ("op", Int), ("val", U32), ("utime", Ptr), ("uaddr2", Ptr), ("val3", U32)], &[]),
     call("sched_rr_get_interval_time64", None, Some(423), [None, Some("sys_sched_rr_get_interval")], [None, Some("kernel/sched/syscalls.c")], 0, Never, Ret::Int, &[("pid", Pid), ("interval", Ptr)], &[]),
 ];

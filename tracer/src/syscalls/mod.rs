@@ -229,6 +229,13 @@ pub enum Arg {
     PosLoHi,
     /// Not shown: the high half of a [`Arg::PosLoHi`].
     Hidden,
+    /// A `siginfo_t` the kernel wrote (`rt_sigtimedwait`, `waitid`), shown when the call
+    /// succeeded.
+    SigInfoOut(u8),
+    /// A `stack_t` (`sigaltstack`).
+    Stack(u8),
+    /// A `struct mq_attr` (`mq_getsetattr`, `mq_open`).
+    MqAttr(u8),
 }
 
 /// Which time structure an [`Arg::Time`] is, and when it is shown. Its fields are the ABI's
@@ -787,6 +794,9 @@ mod tests {
                     | Arg::WaitStatus(i)
                     | Arg::Rlimit(i)
                     | Arg::FdSet(i)
+                    | Arg::SigInfoOut(i)
+                    | Arg::Stack(i)
+                    | Arg::MqAttr(i)
                     | Arg::Time(i, _) => Some(*i),
                     Arg::Iovec(i, n) => {
                         assert!(r.args.len() > usize::from(*n), "{}", r.name);

@@ -173,6 +173,8 @@ macro_rules! row {
     (@f $f:expr) => { Some($f) };
 }
 
+/// `O_CREAT` (include/uapi/asm-generic/fcntl.h).
+const O_CREAT: u64 = 0o100;
 /// `sizeof(struct sembuf)` (include/uapi/linux/sem.h).
 const SEMBUF: u8 = 6;
 /// A `struct timespec` passed in: of `long`s (`old_timespec32` on ia32), or of 64-bit fields
@@ -379,8 +381,13 @@ static HAND: &[Row] = &[
     row!("shmctl", x64: Some(31), ia32: Some(396), sc: None, ipc: Some((24, [1, 2, 4, 0xff, 0xff, 0xff])),
         args: ["shmid": Int, "cmd": IpcCmd, "buf": Ptr], ops: [], ret: Int),
     // POSIX message queues (ipc/mqueue.c).
+    // The mode and the attributes are read only with O_CREAT (ipc/mqueue.c `do_mq_open`), and
+    // shown only then, as strace shows them.
     row!("mq_open", x64: Some(240), ia32: Some(277), sc: None, ipc: None,
-        args: ["name": Path(0), "oflag": OpenFlags, "mode": Mode, "attr": Ptr], ops: [path(0)], ret: Fd),
+        args: ["name": Path(0), "oflag": OpenFlags,
+            "mode": If { arg: 1, mask: O_CREAT, kind: &Mode },
+            "attr": If { arg: 1, mask: O_CREAT, kind: &MqAttr(1) }],
+        ops: [path(0), memw(3, false, 32, 16)], ret: Fd),
     row!("mq_unlink", x64: Some(241), ia32: Some(278), sc: None, ipc: None,
         args: ["name": Path(0)], ops: [path(0)], ret: Int),
     row!("mq_timedsend", x64: Some(242), ia32: Some(279), sc: None, ipc: None,
