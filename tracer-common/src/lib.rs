@@ -68,7 +68,8 @@ pub const OP_MSGHDR: u8 = 3;
 /// delay the program's own `close()`.
 pub const OP_FD_FILE: u8 = 4;
 
-/// `CaptureOp::when`.
+/// `CaptureOp::when`: a set of sides. An op with both (`select`'s fd_sets, `ppoll`'s timeout)
+/// copies the memory at entry and again at exit, where the kernel has written it.
 pub const WHEN_ENTER: u8 = 1;
 pub const WHEN_EXIT: u8 = 2;
 
@@ -92,6 +93,9 @@ pub const OPF_NO_PAYLOAD: u8 = 4;
 /// `OP_FD_FILE`: the descriptor is the return value; without this flag, the two `int`s at
 /// `args[arg]` (`pipe2`, `socketpair`).
 pub const OPF_FD_RET: u8 = 8;
+/// `OP_MSGHDR`: `args[arg]` is the iovec array itself, `args[len_arg]` its count (`readv`,
+/// `writev`, `preadv2`...): the iovecs and their first bytes, without a header.
+pub const OPF_IOV_ARRAY: u8 = 16;
 
 /// One piece of user memory to copy for a syscall.
 #[repr(C)]

@@ -41,13 +41,13 @@ use tracer_common::{
     Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_ARGV_MAX,
     EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FileId, FileOffsets, ForkRecord,
     LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES,
-    OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_NO_PAYLOAD, OPF_OK_ONLY,
-    OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED,
-    SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST,
-    STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch,
-    SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL,
-    TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
-    X86_64_EXECVE, X86_64_EXECVEAT,
+    OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD,
+    OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader,
+    SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL,
+    SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
+    SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC,
+    TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON,
+    TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
 };
 
 #[map]
@@ -703,11 +703,13 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, sn
     };
     for i in 0..MAX_OPS {
         let op = &spec.ops[i];
-        if op.kind == 0 || (op.when != when && !(retry_enter && op.when == WHEN_ENTER)) {
+        // `when` is a set: an op of both sides (`select`'s fd_sets) runs at entry and at exit.
+        let here = op.when & when != 0;
+        if op.kind == 0 || (!here && !(retry_enter && op.when == WHEN_ENTER)) {
             continue;
         }
         // SAFETY: `w.st` points to the per-CPU State map value.
-        unsafe { core::ptr::write_volatile(&raw mut (*w.st).late, u64::from(op.when != when)) };
+        unsafe { core::ptr::write_volatile(&raw mut (*w.st).late, u64::from(!here)) };
         if op.flags & OPF_OK_ONLY != 0 && ret < 0 {
             continue;
         }
@@ -731,7 +733,14 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, sn
         match op.kind {
             OP_BYTES => w.capture((i as u8, CK_BYTES, 0), addr, want, cap, false),
             OP_STR => w.capture((i as u8, CK_STR, 0), addr, want, cap, true),
-            OP_MSGHDR => capture_msghdr(w, st, (i as u8, op.flags, when), addr, ret, snaplen),
+            OP_MSGHDR => capture_msghdr(
+                w,
+                st,
+                (i as u8, op.flags, when),
+                (addr, len_arg),
+                ret,
+                snaplen,
+            ),
             OP_FD_FILE => capture_files(w, i as u8, op.flags, addr, ret),
             _ => {}
         }
@@ -807,39 +816,49 @@ fn file_id(off: &FileOffsets, fd: i32) -> FileId {
 
 /// `struct user_msghdr` (include/linux/socket.h) or `struct compat_msghdr`
 /// (include/net/compat.h): name, iovec array, and the first bytes of the first iovecs.
+/// With `OPF_IOV_ARRAY` the argument is the iovec array itself and `count` its length
+/// (`readv`, `writev`, `preadv2`...): the same copies without a header.
 #[inline(always)]
 fn capture_msghdr(
     w: &mut Writer,
     st: &State,
     (op, flags, when): (u8, u8, u8),
-    addr: u64,
+    (addr, count): (u64, u64),
     ret: i64,
     snaplen: usize,
 ) {
     let compat = st.abi == ABI_IA32;
-    let (size, word) = if compat { (28u64, 4u32) } else { (56u64, 8u32) };
-    w.capture((op, CK_MSGHDR, 0), addr, size, size as usize, false);
-    if addr == 0 {
-        return;
-    }
-    let (namelen_off, iov_off, iovlen_off) = if compat { (4, 8, 12) } else { (8, 16, 24) };
-    let Some(name) = read_user_word(addr, word) else {
-        return;
+    let word = if compat { 4u32 } else { 8u32 };
+    let (iov, iovlen) = if flags & OPF_IOV_ARRAY != 0 {
+        (addr, count)
+    } else {
+        let size = if compat { 28u64 } else { 56u64 };
+        w.capture((op, CK_MSGHDR, 0), addr, size, size as usize, false);
+        if addr == 0 {
+            return;
+        }
+        let (namelen_off, iov_off, iovlen_off) = if compat { (4, 8, 12) } else { (8, 16, 24) };
+        let Some(name) = read_user_word(addr, word) else {
+            return;
+        };
+        let namelen = read_user_word(addr + namelen_off, 4).unwrap_or(0) & 0xffff_ffff;
+        let Some(iov) = read_user_word(addr + iov_off, word) else {
+            return;
+        };
+        let iovlen = read_user_word(addr + iovlen_off, word).unwrap_or(0);
+        if name != 0 {
+            w.capture(
+                (op, CK_MSG_NAME, 0),
+                name,
+                namelen,
+                MAX_SOCKADDR as usize,
+                false,
+            );
+        }
+        (iov, iovlen)
     };
-    let namelen = read_user_word(addr + namelen_off, 4).unwrap_or(0) & 0xffff_ffff;
-    let Some(iov) = read_user_word(addr + iov_off, word) else {
-        return;
-    };
-    let iovlen = read_user_word(addr + iovlen_off, word).unwrap_or(0);
-    if name != 0 {
-        w.capture(
-            (op, CK_MSG_NAME, 0),
-            name,
-            namelen,
-            MAX_SOCKADDR as usize,
-            false,
-        );
-    }
+    // ia32's count is a 32-bit register.
+    let iovlen = if compat { iovlen & 0xffff_ffff } else { iovlen };
     let entry = u64::from(word) * 2;
     let n = iovlen.min(MAX_IOV as u64);
     w.capture((op, CK_IOV, 0), iov, n * entry, MAX_IOV * 16, false);

@@ -477,6 +477,11 @@ fn texts(text: &str, names: &[&str], strace: bool) -> BTreeMap<u64, Vec<String>>
             // Drop the duration; tracer writes modes as 0o644 where strace writes 0644
             // (docs/trace-format.md).
             let call = l[40..].rsplit_once(" <").map_or(&l[40..], |(c, _)| c);
+            // An ia32 call's ABI and entry (`[ia32 syscall] `), which strace does not print.
+            let call = match call.strip_prefix("[ia32 ") {
+                Some(rest) => rest.split_once("] ").map_or(rest, |(_, c)| c),
+                None => call,
+            };
             (l[16..23].trim(), strace_modes(call))
         };
         let Ok(tid) = tid.parse::<u64>() else {
@@ -496,15 +501,21 @@ fn texts(text: &str, names: &[&str], strace: bool) -> BTreeMap<u64, Vec<String>>
     out
 }
 
-/// Builds `source` with gcc, records `strace -f` running it under tracer, and asserts that
+/// Builds `source` with gcc (and its `flags`), records `strace -f` running it under tracer, and asserts that
 /// every call named in `names` reads the same in both, thread by thread, after `same` (which
 /// removes a deliberate difference, docs/trace-format.md) on both. Returns how many calls were
 /// compared.
-fn decoded_alike(source: &str, names: &[&str], same: &dyn Fn(&str) -> String) -> usize {
+fn decoded_alike(
+    source: &str,
+    flags: &[&str],
+    names: &[&str],
+    same: &dyn Fn(&str) -> String,
+) -> usize {
     require_root();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("d.c"), source).unwrap();
     let cc = Command::new("gcc")
+        .args(flags)
         .args(["-O0", "-o", "d", "d.c"])
         .current_dir(dir.path())
         .status()
@@ -558,7 +569,7 @@ fn decoded_alike(source: &str, names: &[&str], same: &dyn Fn(&str) -> String) ->
 
 #[test]
 fn descriptor_calls_are_decoded_as_strace_decodes_them() {
-    let n = decoded_alike(DESCRIPTORS_C, DECODED_AS_STRACE, &str::to_string);
+    let n = decoded_alike(DESCRIPTORS_C, &[], DECODED_AS_STRACE, &str::to_string);
     assert!(n > 30, "only {n} calls compared");
 }
 
@@ -611,7 +622,7 @@ fn addresses_written_back_are_decoded_as_strace_decodes_them() {
         "sendto",
         "recvfrom",
     ];
-    let n = decoded_alike(ADDRESSES_C, &names, &str::to_string);
+    let n = decoded_alike(ADDRESSES_C, &[], &names, &str::to_string);
     assert!(n >= 18, "only {n} calls compared");
 }
 
@@ -678,8 +689,154 @@ fn sysv_commands_and_flags_are_decoded_as_strace_decodes_them() {
         }
         _ => c.to_string(),
     };
-    let n = decoded_alike(SYSV_C, &names, &text);
+    let n = decoded_alike(SYSV_C, &[], &names, &text);
     assert!(n >= 30, "only {n} calls compared");
+}
+
+/// A C program passing the structures of issue 15's typed decoders with known values: iovecs
+/// (their bytes passed in, or as many as the call returned), time structures in and out,
+/// fd_sets in and ready, timeouts written back. It makes the calls itself where glibc would
+/// take another (nanosleep, select) or none (clock_gettime's vDSO). Payloads hold no NUL:
+/// tracer escapes it as `\x00` where strace writes `\0` (docs/trace-format.md).
+const STRUCTURES_C: &str = r#"#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/uio.h>
+#include <sys/select.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/sem.h>
+#include <poll.h>
+#include <time.h>
+#include <signal.h>
+#include <mqueue.h>
+#ifdef SYS__newselect
+#define SELECT SYS__newselect
+#else
+#define SELECT SYS_select
+#endif
+int main(void) {
+    int p[2]; pipe(p);
+    struct iovec w[3] = {{"hello ", 6}, {"world", 5}, {"!", 1}};
+    writev(p[1], w, 3);
+    char a[4], b[16], c[8];
+    struct iovec r[3] = {{a, 4}, {b, 16}, {c, 8}};
+    readv(p[0], r, 3);
+    int fd = open("f", O_CREAT|O_RDWR|O_TRUNC, 0600);
+    pwritev(fd, w, 2, 0);
+    preadv(fd, r, 3, 1);
+    pwritev2(fd, w, 1, 11, 0);
+    preadv2(fd, r, 2, 0, 0);
+    struct timespec ts = {0, 1000}, rem;
+    syscall(SYS_nanosleep, &ts, &rem);
+    clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+    struct timespec now;
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &now);
+    syscall(SYS_clock_getres, CLOCK_MONOTONIC, &now);
+    struct timeval tv;
+    syscall(SYS_gettimeofday, &tv, NULL);
+    int tfd = timerfd_create(CLOCK_MONOTONIC, 0);
+    struct itimerspec its = {{1, 2}, {3, 4}}, old;
+    timerfd_settime(tfd, 0, &its, &old);
+    timerfd_settime(tfd, 0, &its, NULL);
+    timerfd_gettime(tfd, &old);
+    timer_t t; timer_create(CLOCK_MONOTONIC, NULL, &t);
+    timer_settime(t, 0, &its, &old); timer_gettime(t, &old);
+    write(p[1], "x", 1);
+    fd_set rs, ws; FD_ZERO(&rs); FD_ZERO(&ws);
+    FD_SET(p[0], &rs); FD_SET(p[1], &rs); FD_SET(p[1], &ws);
+    struct timeval to = {1, 0};
+    syscall(SELECT, p[1] + 1, &rs, &ws, NULL, &to);
+    FD_ZERO(&rs); FD_SET(p[0], &rs);
+    struct timespec t2 = {1, 5};
+    syscall(SYS_pselect6, p[1] + 1, &rs, NULL, NULL, &t2, NULL);
+    read(p[0], a, 1);
+    FD_ZERO(&rs); FD_SET(p[0], &rs);
+    struct timeval zero = {0, 0};
+    syscall(SELECT, p[1] + 1, &rs, NULL, NULL, &zero);
+    write(p[1], "y", 1);
+    struct pollfd pf = {p[0], POLLIN, 0};
+    ppoll(&pf, 1, &t2, NULL);
+    int ep = epoll_create1(0); struct epoll_event ev[2]; struct timespec z = {0, 0};
+    syscall(SYS_epoll_pwait2, ep, ev, 2, &z, NULL, 8);
+    struct timespec tt[2] = {{1, 2}, {3, UTIME_OMIT}};
+    utimensat(AT_FDCWD, "f", tt, 0);
+    int sem = semget(IPC_PRIVATE, 1, 0600);
+    struct sembuf op = {0, 1, 0};
+    semtimedop(sem, &op, 1, &ts);
+    semctl(sem, 0, IPC_RMID);
+    struct mq_attr at = {.mq_maxmsg = 4, .mq_msgsize = 16};
+    mqd_t q = mq_open("/tracer-structures", O_CREAT|O_RDWR, 0600, &at);
+    struct timespec abs = {2000000000, 5};
+    mq_timedsend(q, "m", 1, 0, &abs);
+    struct mq_attr oat; mq_getattr(q, &oat);
+    mq_unlink("/tracer-structures");
+    stack_t ost; sigaltstack(NULL, &ost);
+    sigset_t ss; sigemptyset(&ss); sigaddset(&ss, SIGUSR1); sigprocmask(SIG_BLOCK, &ss, NULL);
+    kill(getpid(), SIGUSR1);
+    siginfo_t si; sigtimedwait(&ss, &si, &ts);
+    return 0;
+}
+"#;
+
+/// The calls of STRUCTURES_C whose every argument and return tracer decodes as strace does.
+const STRUCTURES_AS_STRACE: &[&str] = &[
+    "writev",
+    "readv",
+    "pwritev",
+    "preadv",
+    "pwritev2",
+    "preadv2",
+    "nanosleep",
+    "clock_nanosleep",
+    "clock_gettime",
+    "clock_getres",
+    "gettimeofday",
+    "timerfd_settime",
+    "timerfd_gettime",
+    "timer_settime",
+    "timer_gettime",
+    "select",
+    "pselect6",
+    "ppoll",
+    "epoll_pwait2",
+    "utimensat",
+    "semtimedop",
+    "mq_timedsend",
+    "mq_open",
+    "mq_getsetattr",
+    "sigaltstack",
+    "rt_sigtimedwait",
+];
+
+#[test]
+fn structures_in_user_memory_are_decoded_as_strace_decodes_them() {
+    let n = decoded_alike(STRUCTURES_C, &[], STRUCTURES_AS_STRACE, &str::to_string);
+    assert!(n >= STRUCTURES_AS_STRACE.len(), "only {n} calls compared");
+}
+
+/// The same program as a 32-bit one (Debian 12's i386 glibc): ia32's iovecs of 32-bit words,
+/// positions over two registers, the `*_time32` calls' 4-byte fields and the `*_time64` ones'
+/// 8-byte fields, `_newselect`, `semtimedop` through `ipc`.
+#[test]
+fn ia32_structures_are_decoded_as_strace_decodes_them() {
+    // Debian 12's 32-bit glibc reads timers with the `*_time64` calls (and sets a timerfd's
+    // with the 32-bit one); the program's `SYS__newselect` is ia32's `_newselect`.
+    let names: Vec<&str> = STRUCTURES_AS_STRACE
+        .iter()
+        .map(|n| match *n {
+            "select" => "_newselect",
+            "timerfd_gettime" => "timerfd_gettime64",
+            "timer_settime" => "timer_settime64",
+            "timer_gettime" => "timer_gettime64",
+            n => n,
+        })
+        .collect();
+    let n = decoded_alike(STRUCTURES_C, &["-m32"], &names, &str::to_string);
+    assert!(n >= names.len(), "only {n} calls compared");
 }
 
 /// execve's path, argv and return as strace shows them (strace's environment, `0x7ffd...

@@ -171,13 +171,28 @@ fn parse_arg(text: &str) -> Result<(String, Kind, Shape)> {
 
 /// An argument kind in signatures.txt and the `Arg` it becomes, with the capture ops it needs
 /// (user memory copied at entry or exit). In the templates `{i}` is the argument's index, `{n}`
-/// the kind's parameter (`pollfds(1)`: the count is argument 1), and `{0}`, `{1}` the indices
-/// the ops get in the row.
+/// the kind's parameter (`pollfds(1)`: the count is argument 1; in the `Arg` too), and `{0}`,
+/// `{1}` the indices the ops get in the row.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 struct Kind {
     word: &'static str,
     arg: &'static str,
     ops: &'static [&'static str],
+}
+
+/// An `Arg::Time`: its shape, whether its fields are 64 bits on ia32 too, when it is shown.
+macro_rules! t {
+    ($shape:ident, $wide:literal, $show:ident) => {
+        concat!(
+            "Time({0}, Time { shape: ",
+            stringify!($shape),
+            ", wide: ",
+            stringify!($wide),
+            ", show: ",
+            stringify!($show),
+            " })"
+        )
+    };
 }
 
 const KINDS: &[Kind] = &[
@@ -227,6 +242,97 @@ const KINDS: &[Kind] = &[
         "IoctlValue({0}, {1})",
         &["mem({i}, false, 4)", "mem({i}, true, 4)"],
     ),
+    m("iovec", "Iovec({0}, {n})", &["iov({i}, false, {n})"]),
+    m("iovecout", "Iovec({0}, {n})", &["iov({i}, true, {n})"]),
+    k("pos", "PosLoHi"),
+    k("hidden", "Hidden"),
+    m("fdset", "FdSet({0})", &["fdset({i})"]),
+    m(
+        "timespec",
+        t!(Spec, false, Copied),
+        &["memw({i}, false, 16, 8)"],
+    ),
+    m(
+        "timespec64",
+        t!(Spec, true, Copied),
+        &["memw({i}, false, 16, 16)"],
+    ),
+    m(
+        "timespecout",
+        t!(Spec, false, Copied),
+        &["memw({i}, true, 16, 8)"],
+    ),
+    m(
+        "timespec64out",
+        t!(Spec, true, Copied),
+        &["memw({i}, true, 16, 16)"],
+    ),
+    m(
+        "timespecrem",
+        t!(Spec, false, Remaining),
+        &["rem({i}, 16, 8)"],
+    ),
+    m(
+        "timespec64rem",
+        t!(Spec, true, Remaining),
+        &["rem({i}, 16, 16)"],
+    ),
+    m("timespecleft", t!(Spec, false, Left), &["both({i}, 16, 8)"]),
+    m(
+        "timespec64left",
+        t!(Spec, true, Left),
+        &["both({i}, 16, 16)"],
+    ),
+    m(
+        "timeval",
+        t!(Val, false, Copied),
+        &["memw({i}, false, 16, 8)"],
+    ),
+    m(
+        "timevalout",
+        t!(Val, false, Copied),
+        &["memw({i}, true, 16, 8)"],
+    ),
+    m("timevalleft", t!(Val, false, Left), &["both({i}, 16, 8)"]),
+    m(
+        "itimerspec",
+        t!(ItSpec, false, Copied),
+        &["memw({i}, false, 32, 16)"],
+    ),
+    m(
+        "itimerspec64",
+        t!(ItSpec, true, Copied),
+        &["memw({i}, false, 32, 32)"],
+    ),
+    m(
+        "itimerspecout",
+        t!(ItSpec, false, Copied),
+        &["memw({i}, true, 32, 16)"],
+    ),
+    m(
+        "itimerspec64out",
+        t!(ItSpec, true, Copied),
+        &["memw({i}, true, 32, 32)"],
+    ),
+    m(
+        "utimens",
+        t!(Utimens, false, Copied),
+        &["memw({i}, false, 32, 16)"],
+    ),
+    m(
+        "utimens64",
+        t!(Utimens, true, Copied),
+        &["memw({i}, false, 32, 32)"],
+    ),
+    m(
+        "siginfoout",
+        "SigInfoOut({0})",
+        &["memw({i}, true, 48, 32)"],
+    ),
+    m("stack", "Stack({0})", &["memw({i}, false, 24, 12)"]),
+    m("stackout", "Stack({0})", &["memw({i}, true, 24, 12)"]),
+    m("mqattr", "MqAttr({0})", &["memw({i}, false, 32, 16)"]),
+    m("mqattrout", "MqAttr({0})", &["memw({i}, true, 32, 16)"]),
     k("accessmode", "Const(Consts::AccessMode)"),
     k("accessatflags", "Const(Consts::AccessAtFlags)"),
     k("whence", "Const(Consts::Whence)"),
@@ -272,6 +378,8 @@ const RETS: &[(&str, &str)] = &[
     ("fcntl", "Fcntl"),
     ("child", "Child"),
     ("noreturn", "NoReturn"),
+    ("select", "Select"),
+    ("sig", "Sig"),
 ];
 const SELECTS: &[(&str, &str)] = &[("always", "Always"), ("scoped", "Scoped"), ("-", "Never")];
 /// strace's trace classes (`-e trace=%file`...) and tracer's own `io`, as `class::` constants.
@@ -501,7 +609,7 @@ fn render(
             .iter()
             .enumerate()
             .map(|(i, (n, k, shape))| {
-                let mut inner = k.arg.to_string();
+                let mut inner = k.arg.replace("{n}", &shape.param.unwrap_or(0).to_string());
                 for (j, o) in k.ops.iter().enumerate() {
                     let op = o
                         .replace("{i}", &i.to_string())

@@ -13,7 +13,7 @@ use tracer_common::{
 };
 
 use crate::event::Capture;
-use crate::syscalls::{Abi, Arg, IpcFlagsOf, Len, Ret, Row};
+use crate::syscalls::{Abi, Arg, IpcFlagsOf, Len, Ret, Row, Time, TimeShape, TimeShow};
 
 /// strace-style escaping: printable ASCII as is, the rest as C escapes.
 pub fn escape(bytes: &[u8]) -> String {
@@ -90,6 +90,121 @@ impl CallView<'_> {
     /// Whether op `op` copies at the call's exit (memory the kernel wrote).
     fn at_exit(&self, op: u8) -> bool {
         self.row.ops.get(usize::from(op)).is_some_and(|o| o.exit)
+    }
+    /// The copy op `op` made at entry (of an op that copies at both sides, the memory passed
+    /// in).
+    fn enter_cap(&self, op: u8) -> Option<&Capture> {
+        self.enter_caps.iter().find(|c| c.hdr.op == op)
+    }
+    /// The copy op `op` made at exit, when the call succeeded (of an op that copies at both
+    /// sides, what the kernel wrote back).
+    fn exit_cap(&self, op: u8) -> Option<&Capture> {
+        self.exit_caps
+            .iter()
+            .find(|c| c.hdr.op == op && c.ok())
+            .filter(|_| self.ok())
+    }
+    /// A register as the ABI's `unsigned long`.
+    fn ulong(&self, raw: u64) -> u64 {
+        match self.abi {
+            Abi::X86_64 => raw,
+            Abi::Ia32 => raw & 0xffff_ffff,
+        }
+    }
+    /// The width of a time structure's fields: the ABI's `long`, or 64 bits for the
+    /// `*_time64` calls.
+    fn time_width(&self, t: Time) -> usize {
+        if t.wide {
+            8
+        } else {
+            usize::from(self.abi.long())
+        }
+    }
+}
+
+/// The kernel's restart codes (include/linux/errno.h): a call a signal interrupted, which the
+/// kernel restarts or fails with EINTR once the handler has run.
+const ERESTART: [i64; 4] = [-512, -513, -514, -516];
+
+/// A time structure's text.
+fn time_text(d: &[u8], shape: TimeShape, width: usize) -> Option<String> {
+    match shape {
+        TimeShape::Spec => structs::timespec(d, width),
+        TimeShape::Val => structs::timeval(d, width),
+        TimeShape::ItSpec => structs::itimerspec(d, width),
+        TimeShape::Utimens => structs::utimens(d, width),
+    }
+}
+
+/// A time argument: what was copied; `nanosleep`'s remaining time only when a signal
+/// interrupted the call (strace: the kernel wrote it only then); a timeout written back, as
+/// passed in (the time left follows the return value).
+fn time_arg(v: &CallView<'_>, op: u8, t: Time, raw: u64) -> (Value, String) {
+    let w = v.time_width(t);
+    let show = |d: &[u8]| time_text(d, t.shape, w);
+    match t.show {
+        TimeShow::Copied => structured(v, op, raw, show),
+        TimeShow::Remaining => {
+            let interrupted = v.ret.is_some_and(|r| ERESTART.contains(&r));
+            match v.exit_caps.iter().find(|c| c.hdr.op == op) {
+                Some(c) if interrupted && c.ok() => {
+                    show(&c.data).map_or_else(|| missing(Some(c), raw), sym)
+                }
+                _ => sym(ptr_text(raw)),
+            }
+        }
+        TimeShow::Left => match v.enter_cap(op) {
+            Some(c) if c.ok() => show(&c.data).map_or_else(|| missing(Some(c), raw), sym),
+            c => missing(c, raw),
+        },
+    }
+}
+
+/// The time left of a call's `Left` time argument (`left {tv_sec=0, tv_nsec=999}`).
+fn time_left(v: &CallView<'_>) -> Option<String> {
+    v.row.args.iter().find_map(|(_, a)| match a {
+        Arg::Time(op, t) if t.show == TimeShow::Left => {
+            time_text(&v.exit_cap(*op)?.data, t.shape, v.time_width(*t))
+        }
+        _ => None,
+    })
+}
+
+/// `select`'s return: `1 (in [3], out [4], left {tv_sec=0, tv_usec=999})`, as strace's
+/// `decode_select` writes it: the ready descriptors of each set the kernel wrote back, no more
+/// than the count returned, then the time left; `0 (Timeout)`.
+fn select_ret(v: &CallView<'_>, ret: i64) -> String {
+    if ret == 0 {
+        return "0 (Timeout)".into();
+    }
+    let n = i64::from(v.args[0] as i32);
+    let mut ready = usize::try_from(ret).unwrap_or(0);
+    let mut parts = Vec::new();
+    let sets = v.row.args.iter().filter_map(|(_, a)| match a {
+        Arg::FdSet(op) => Some(*op),
+        _ => None,
+    });
+    for (name, op) in ["in", "out", "except"].into_iter().zip(sets) {
+        if ready == 0 {
+            break;
+        }
+        let Some(c) = v.exit_cap(op) else { continue };
+        let fds: Vec<String> = structs::fd_set_members(&c.data, n)
+            .take(ready)
+            .map(|fd| fd.to_string())
+            .collect();
+        ready -= fds.len();
+        if !fds.is_empty() {
+            parts.push(format!("{name} [{}]", fds.join(" ")));
+        }
+    }
+    if let Some(left) = time_left(v) {
+        parts.push(format!("left {left}"));
+    }
+    if parts.is_empty() {
+        ret.to_string()
+    } else {
+        format!("{ret} ({})", parts.join(", "))
     }
 }
 
@@ -259,6 +374,7 @@ fn shown(v: &CallView<'_>, name: &str, kind: Arg, raw: u64) -> Option<(Value, St
             let text = consts::fcntl_arg(v.args[1], raw)?;
             Some((Value::String(text.clone()), text))
         }
+        Arg::Hidden => None,
         _ => Some(arg(v, kind, raw)),
     }
 }
@@ -273,13 +389,18 @@ pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
                 Arg::PollFds(_, out) => v.cap(*out).filter(|c| c.ok()),
                 _ => None,
             });
-            match revents {
+            let left = time_left(v).map(|l| format!("left {l}"));
+            match (revents, left) {
                 _ if ret == 0 => "0 (Timeout)".into(),
-                Some(c) => format!("{ret} ({})", structs::pollfds(&c.data, true)),
-                None => ret.to_string(),
+                (Some(c), Some(l)) => format!("{ret} ({}, {l})", structs::pollfds(&c.data, true)),
+                (Some(c), None) => format!("{ret} ({})", structs::pollfds(&c.data, true)),
+                (None, Some(l)) => format!("{ret} ({l})"),
+                (None, None) => ret.to_string(),
             }
         }
-        Ret::Int | Ret::Fd | Ret::Child | Ret::NoReturn => ret.to_string(),
+        Ret::Select => select_ret(v, ret),
+        Ret::Sig if ret > 0 => format!("{ret} ({})", flags::signal(ret as u64)),
+        Ret::Int | Ret::Fd | Ret::Sig | Ret::Child | Ret::NoReturn => ret.to_string(),
     }
 }
 
@@ -505,6 +626,37 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             c => missing(c, raw),
         },
         Arg::MsgHdr(op) => msghdr(v, op, raw),
+        Arg::Iovec(op, count) => {
+            let caps: Vec<&Capture> = v.caps(op).collect();
+            let count = v.ulong(v.args[usize::from(count).min(5)]);
+            match of_kind(&caps, CK_IOV, 0) {
+                Some(c) if c.ok() => iovecs(v, &caps, c, count),
+                c => missing(c, raw),
+            }
+        }
+        Arg::Time(op, t) => time_arg(v, op, t, raw),
+        Arg::FdSet(op) => match v.enter_cap(op) {
+            Some(c) if c.ok() => sym(structs::fd_set(&c.data, i64::from(v.args[0] as i32))),
+            c => missing(c, raw),
+        },
+        // The position in this register and the next: on ia32 two 32-bit halves
+        // (fs/read_write.c `pos_from_hilo`); on x86_64 all of it is here.
+        Arg::PosLoHi => {
+            let at = v.row.args.iter().position(|(_, a)| *a == Arg::PosLoHi);
+            let pos = match (v.abi, at.and_then(|i| v.args.get(i + 1))) {
+                (Abi::Ia32, Some(hi)) => (hi << 32) | (raw & 0xffff_ffff),
+                _ => raw,
+            };
+            num(pos as i64)
+        }
+        Arg::Hidden => sym(String::new()),
+        Arg::SigInfoOut(op) => structured(v, op, raw, |d| {
+            structs::siginfo(d, usize::from(v.abi.long()))
+        }),
+        Arg::Stack(op) => structured(v, op, raw, |d| structs::stack(d, usize::from(v.abi.long()))),
+        Arg::MqAttr(op) => structured(v, op, raw, |d| {
+            structs::mq_attr(d, usize::from(v.abi.long()))
+        }),
     }
 }
 
@@ -639,8 +791,13 @@ fn iovecs(v: &CallView<'_>, caps: &[&Capture], arr: &Capture, iovlen: u64) -> (V
                 iov_j.push(json!({"fault": format!("{base:#x}"), "len": len}));
                 iov_t.push(format!("{{iov_base={base:#x} <fault>, iov_len={len}}}"));
             }
-            // Not copied (past the first MAX_IOV_DATA, past the snap length, past what the
-            // call returned) or NULL: the pointer.
+            // Past what the call returned: nothing was written there, `""` as strace shows it.
+            _ if here == 0 && len > 0 && v.ret.is_some_and(|r| r >= 0) && v.at_exit(arr.hdr.op) => {
+                iov_j.push(json!({"data": "", "len": len}));
+                iov_t.push(format!("{{iov_base=\"\", iov_len={len}}}"));
+            }
+            // Not copied (past the first MAX_IOV_DATA, past the snap length) or NULL: the
+            // pointer.
             _ => {
                 iov_j.push(json!({"base": ptr_text(base), "len": len}));
                 iov_t.push(format!("{{iov_base={}, iov_len={len}}}", ptr_text(base)));
@@ -1148,16 +1305,256 @@ mod tests {
             exit_caps: &caps,
         };
         let a = &args(&v)[1];
+        // The second iovec got none of the bytes: `""`, as strace shows it.
         assert_eq!(
             a.json["iov"],
-            json!([{"data": "hello world", "len": 4096}, {"base": "0x4000", "len": 10}])
+            json!([{"data": "hello world", "len": 4096}, {"data": "", "len": 10}])
         );
         assert_eq!(a.json["name"], Value::Null);
         assert!(
-            a.text
-                .contains("msg_iov=[{iov_base=\"hello world\", iov_len=4096}, {iov_base=0x4000"),
+            a.text.contains(
+                "msg_iov=[{iov_base=\"hello world\", iov_len=4096}, {iov_base=\"\", iov_len=10}]"
+            ),
             "{}",
             a.text
+        );
+    }
+
+    /// A call of `name` on x86_64 with these captures.
+    fn call<'a>(
+        name: &str,
+        args: &'a [u64; 6],
+        ret: i64,
+        enter_caps: &'a [Capture],
+        exit_caps: &'a [Capture],
+    ) -> CallView<'a> {
+        CallView {
+            row: row(name),
+            abi: Abi::X86_64,
+            args,
+            ret: Some(ret),
+            enter_caps,
+            exit_caps,
+        }
+    }
+
+    /// The text of a call's arguments and return, as the text output joins them.
+    fn line(v: &CallView<'_>) -> String {
+        let a: Vec<String> = args(v).into_iter().map(|d| d.text).collect();
+        format!(
+            "{}({}) = {}",
+            v.row.name,
+            a.join(", "),
+            ret_text(v, v.ret.unwrap_or(0))
+        )
+    }
+
+    fn data(sub: u8, bytes: &[u8]) -> Capture {
+        let mut c = cap(0, CK_IOV_DATA, bytes.len() as u32, bytes);
+        c.hdr.sub = sub;
+        c
+    }
+
+    /// writev's iovecs with their bytes at entry; readv's at exit, the bytes returned spread
+    /// over the iovecs in order, as strace shows them.
+    #[test]
+    fn readv_and_writev_iovecs() {
+        let arr = iovec_array(&[(0x1000, 6), (0x2000, 5), (0x3000, 1)]);
+        let caps = [
+            cap(0, CK_IOV, 48, &arr),
+            data(0, b"hello "),
+            data(1, b"world"),
+            data(2, b"!"),
+        ];
+        let args = [4, 0x500, 3, 0, 0, 0];
+        assert_eq!(
+            line(&call("writev", &args, 12, &caps, &[])),
+            "writev(4, [{iov_base=\"hello \", iov_len=6}, {iov_base=\"world\", iov_len=5}, \
+             {iov_base=\"!\", iov_len=1}], 3) = 12"
+        );
+        let arr = iovec_array(&[(0x1000, 4), (0x2000, 16), (0x3000, 8)]);
+        let caps = [
+            cap(0, CK_IOV, 48, &arr),
+            data(0, b"hell"),
+            data(1, b"o world!"),
+        ];
+        assert_eq!(
+            line(&call("readv", &args, 12, &[], &caps)),
+            "readv(4, [{iov_base=\"hell\", iov_len=4}, {iov_base=\"o world!\", iov_len=16}, \
+             {iov_base=\"\", iov_len=8}], 3) = 12"
+        );
+        // A failed readv: the kernel wrote nothing, nothing was copied: the pointer.
+        assert_eq!(
+            line(&call("readv", &args, -11, &[], &[])),
+            "readv(4, 0x500, 3) = -11"
+        );
+        // pwritev2's position in one number, its high half not shown.
+        let caps = [
+            cap(0, CK_IOV, 16, &iovec_array(&[(0x1000, 2)])),
+            data(0, b"hi"),
+        ];
+        let args = [5, 0x500, 1, 7, 0, 2];
+        assert_eq!(
+            line(&call("pwritev2", &args, 2, &caps, &[])),
+            "pwritev2(5, [{iov_base=\"hi\", iov_len=2}], 1, 7, 2) = 2"
+        );
+    }
+
+    /// ia32's iovecs are two 32-bit words, its position two registers.
+    #[test]
+    fn ia32_iovecs_and_position() {
+        let arr: Vec<u8> = [0x1000u32, 3, 0x2000, 9]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        let caps = [cap(0, CK_IOV, 16, &arr), data(0, b"abc"), data(1, b"de")];
+        let v = CallView {
+            abi: Abi::Ia32,
+            ..call("preadv", &[3, 0x500, 2, 1, 1, 0], 5, &[], &caps)
+        };
+        assert_eq!(
+            line(&v),
+            "preadv(3, [{iov_base=\"abc\", iov_len=3}, {iov_base=\"de\", iov_len=9}], 2, 4294967297) = 5"
+        );
+    }
+
+    fn longs(v: &[i64]) -> Vec<u8> {
+        v.iter().flat_map(|x| x.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn time_arguments() {
+        let ts = longs(&[0, 1000]);
+        // clock_nanosleep's remaining time is shown only when a signal interrupted it.
+        let args = [1, 0, 0x100, 0x200, 0, 0];
+        let (enter, exit) = ([cap(0, 1, 16, &ts)], [cap(1, 1, 16, &longs(&[0, 400]))]);
+        assert_eq!(
+            line(&call("clock_nanosleep", &args, 0, &enter, &exit)),
+            "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=0, tv_nsec=1000}, 0x200) = 0"
+        );
+        assert_eq!(
+            line(&call("clock_nanosleep", &args, -516, &enter, &exit)),
+            "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=0, tv_nsec=1000}, {tv_sec=0, tv_nsec=400}) = -516"
+        );
+        let its = longs(&[1, 2, 3, 4]);
+        let zero = longs(&[0, 0, 0, 0]);
+        assert_eq!(
+            line(&call(
+                "timerfd_settime",
+                &[6, 0, 0x100, 0x200, 0, 0],
+                0,
+                &[cap(0, 1, 32, &its)],
+                &[cap(1, 1, 32, &zero)]
+            )),
+            "timerfd_settime(6, 0, {it_interval={tv_sec=1, tv_nsec=2}, it_value={tv_sec=3, tv_nsec=4}}, \
+             {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=0, tv_nsec=0}}) = 0"
+        );
+        // ia32's clock_gettime (clock_gettime32): 32-bit fields.
+        let exit = [cap(0, 1, 8, &[5, 0, 0, 0, 7, 0, 0, 0])];
+        let v = CallView {
+            abi: Abi::Ia32,
+            ..call("clock_gettime", &[0, 0x100, 0, 0, 0, 0], 0, &[], &exit)
+        };
+        assert_eq!(
+            line(&v),
+            "clock_gettime(CLOCK_REALTIME, {tv_sec=5, tv_nsec=7}) = 0"
+        );
+        // ...and clock_gettime64 64-bit ones.
+        let exit = [cap(0, 1, 16, &longs(&[5, 7]))];
+        let v = CallView {
+            abi: Abi::Ia32,
+            ..call("clock_gettime64", &[0, 0x100, 0, 0, 0, 0], 0, &[], &exit)
+        };
+        assert_eq!(
+            line(&v),
+            "clock_gettime64(CLOCK_REALTIME, {tv_sec=5, tv_nsec=7}) = 0"
+        );
+        // A failed clock_gettime: the kernel wrote nothing: the pointer.
+        assert_eq!(
+            line(&call(
+                "clock_gettime",
+                &[99, 0x100, 0, 0, 0, 0],
+                -22,
+                &[],
+                &[]
+            )),
+            "clock_gettime(99, 0x100) = -22"
+        );
+    }
+
+    /// select's sets in at entry, the ready ones and the time left at exit.
+    #[test]
+    fn select_sets_and_time_left() {
+        let set = |fds: &[usize]| {
+            let mut d = vec![0u8; 5];
+            for fd in fds {
+                d[fd / 8] |= 1 << (fd % 8);
+            }
+            d
+        };
+        let args = [5, 0x100, 0x200, 0, 0x300, 0];
+        let enter = [
+            cap(0, 1, 5, &set(&[3, 4])),
+            cap(1, 1, 5, &set(&[4])),
+            with_status(cap(2, 1, 0, &[]), CAP_NULL, 0),
+            cap(3, 1, 16, &longs(&[1, 0])),
+        ];
+        let exit = [
+            cap(0, 1, 5, &set(&[3])),
+            cap(1, 1, 5, &set(&[4])),
+            cap(3, 1, 16, &longs(&[0, 999])),
+        ];
+        assert_eq!(
+            line(&call("select", &args, 2, &enter, &exit)),
+            "select(5, [3 4], [4], NULL, {tv_sec=1, tv_usec=0}) = 2 (in [3], out [4], left {tv_sec=0, tv_usec=999})"
+        );
+        assert_eq!(
+            line(&call("select", &args, 0, &enter, &exit)),
+            "select(5, [3 4], [4], NULL, {tv_sec=1, tv_usec=0}) = 0 (Timeout)"
+        );
+        // pselect6's timespec, and its sigmask argument left a pointer.
+        let args = [5, 0x100, 0, 0, 0x300, 0x400];
+        let enter = [cap(0, 1, 5, &set(&[3])), cap(3, 1, 16, &longs(&[1, 5]))];
+        let exit = [cap(0, 1, 5, &set(&[3])), cap(3, 1, 16, &longs(&[0, 7]))];
+        assert_eq!(
+            line(&call("pselect6", &args, 1, &enter, &exit)),
+            "pselect6(5, [3], NULL, NULL, {tv_sec=1, tv_nsec=5}, 0x400) = 1 (in [3], left {tv_sec=0, tv_nsec=7})"
+        );
+    }
+
+    #[test]
+    fn ppoll_time_left_and_sigtimedwait_signal() {
+        let pfd = |rev: u16| {
+            let mut d = 3i32.to_le_bytes().to_vec();
+            d.extend(1u16.to_le_bytes());
+            d.extend(rev.to_le_bytes());
+            d
+        };
+        let args = [0x100, 1, 0x200, 0, 8, 0];
+        let enter = [cap(0, 1, 8, &pfd(0)), cap(2, 1, 16, &longs(&[1, 5]))];
+        let exit = [cap(1, 1, 8, &pfd(1)), cap(2, 1, 16, &longs(&[0, 9]))];
+        assert_eq!(
+            line(&call("ppoll", &args, 1, &enter, &exit)),
+            "ppoll([{fd=3, events=POLLIN}], 1, {tv_sec=1, tv_nsec=5}, NULL, 8) = 1 ([{fd=3, revents=POLLIN}], left {tv_sec=0, tv_nsec=9})"
+        );
+        let enter = [
+            cap(0, 1, 8, &(1u64 << 9).to_le_bytes()),
+            cap(2, 1, 16, &longs(&[0, 1000])),
+        ];
+        let mut info = vec![0u8; 48];
+        info[0] = 10;
+        info[16] = 7;
+        let exit = [cap(1, 1, 48, &info)];
+        let args = [0x100, 0x300, 0x200, 8, 0, 0];
+        assert_eq!(
+            line(&call("rt_sigtimedwait", &args, 10, &enter, &exit)),
+            "rt_sigtimedwait([USR1], {si_signo=SIGUSR1, si_code=SI_USER, si_pid=7, si_uid=0}, \
+             {tv_sec=0, tv_nsec=1000}, 8) = 10 (SIGUSR1)"
+        );
+        // Failed (EAGAIN): nothing was written, the pointer.
+        assert_eq!(
+            line(&call("rt_sigtimedwait", &args, -11, &enter, &[])),
+            "rt_sigtimedwait([USR1], 0x300, {tv_sec=0, tv_nsec=1000}, 8) = -11"
         );
     }
 

@@ -3,7 +3,8 @@
 //! (include/uapi/asm-generic/poll.h), `struct epoll_event` (include/uapi/linux/eventpoll.h,
 //! packed on x86: 12 bytes), `sigset_t` as the kernel takes it (64 bits), `struct rlimit64`
 //! (include/uapi/linux/resource.h), and the wait status bits (include/uapi/linux/wait.h and
-//! the W* macros of POSIX).
+//! the W* macros of POSIX), the time structures (include/uapi/linux/time.h, time_types.h,
+//! include/vdso/time32.h) and `fd_set` (include/uapi/linux/posix_types.h).
 
 use super::consts::bits;
 use super::flags;
@@ -151,6 +152,200 @@ pub fn rlimit(d: &[u8]) -> Option<String> {
     ))
 }
 
+/// A signed field of `width` bytes (4 or 8) at `at`.
+fn long_at(d: &[u8], at: usize, width: usize) -> Option<i64> {
+    if width == 4 {
+        Some(i64::from(u32_at(d, at)? as i32))
+    } else {
+        Some(u64_at(d, at)? as i64)
+    }
+}
+
+/// `{tv_sec=1, tv_nsec=500}`: a `struct timespec` of `width`-byte fields (8: x86_64's and
+/// `__kernel_timespec`; 4: ia32's `old_timespec32`, include/vdso/time32.h).
+pub fn timespec(d: &[u8], width: usize) -> Option<String> {
+    let (sec, nsec) = (long_at(d, 0, width)?, long_at(d, width, width)?);
+    Some(format!("{{tv_sec={sec}, tv_nsec={nsec}}}"))
+}
+
+/// `{tv_sec=1, tv_usec=500}`: a `struct timeval` (`compat_timeval` on ia32).
+pub fn timeval(d: &[u8], width: usize) -> Option<String> {
+    let (sec, usec) = (long_at(d, 0, width)?, long_at(d, width, width)?);
+    Some(format!("{{tv_sec={sec}, tv_usec={usec}}}"))
+}
+
+/// `{it_interval={tv_sec=1, tv_nsec=2}, it_value={tv_sec=3, tv_nsec=4}}`.
+pub fn itimerspec(d: &[u8], width: usize) -> Option<String> {
+    Some(format!(
+        "{{it_interval={}, it_value={}}}",
+        timespec(d, width)?,
+        timespec(d.get(2 * width..)?, width)?
+    ))
+}
+
+/// `utimensat`'s `tv_nsec` values that are not times (include/uapi/linux/stat.h).
+const UTIME_NOW: i64 = (1 << 30) - 1;
+const UTIME_OMIT: i64 = (1 << 30) - 2;
+
+/// `[{tv_sec=1, tv_nsec=2} /* 1970-01-01T00:00:01.000000002+0000 */, UTIME_OMIT]`:
+/// `utimensat`'s access and modification times, each with its date as strace writes it
+/// (strace uses the local time zone; tracer writes UTC, docs/trace-format.md).
+pub fn utimens(d: &[u8], width: usize) -> Option<String> {
+    let one = |at: usize| -> Option<String> {
+        let (sec, nsec) = (long_at(d, at, width)?, long_at(d, at + width, width)?);
+        Some(match nsec {
+            UTIME_NOW => "UTIME_NOW".into(),
+            UTIME_OMIT => "UTIME_OMIT".into(),
+            _ => format!(
+                "{{tv_sec={sec}, tv_nsec={nsec}}} /* {}.{nsec:09}+0000 */",
+                utc(sec)
+            ),
+        })
+    };
+    Some(format!("[{}, {}]", one(0)?, one(2 * width)?))
+}
+
+/// `1970-01-01T00:00:01`: seconds since the epoch as a UTC date and time (the proleptic
+/// Gregorian calendar, Howard Hinnant's `civil_from_days`).
+fn utc(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// The descriptors below `n` in an `fd_set` (`[3 4]`): bit `fd % 8` of byte `fd / 8`, on
+/// both ABIs (an array of little-endian `long`s, include/uapi/linux/posix_types.h).
+pub fn fd_set(d: &[u8], n: i64) -> String {
+    let fds: Vec<String> = fd_set_members(d, n).map(|fd| fd.to_string()).collect();
+    format!("[{}]", fds.join(" "))
+}
+
+/// The descriptors in an `fd_set`, below `n` and within the bytes copied.
+pub fn fd_set_members(d: &[u8], n: i64) -> impl Iterator<Item = usize> + '_ {
+    let n = usize::try_from(n.max(0)).unwrap_or(0).min(d.len() * 8);
+    (0..n).filter(move |fd| d[fd / 8] & (1 << (fd % 8)) != 0)
+}
+
+/// `SIGCHLD`'s codes (include/uapi/asm-generic/siginfo.h).
+const CLD: [&str; 6] = [
+    "CLD_EXITED",
+    "CLD_KILLED",
+    "CLD_DUMPED",
+    "CLD_TRAPPED",
+    "CLD_STOPPED",
+    "CLD_CONTINUED",
+];
+
+/// A `siginfo_t` the kernel wrote (`rt_sigtimedwait`, `waitid`), as strace's `printsiginfo`
+/// shows the kinds these calls return: `{si_signo=SIGUSR1, si_code=SI_USER, si_pid=7,
+/// si_uid=0}`; a child's `{..., si_status=3, si_utime=0, si_stime=0}`; `{}` when nothing was
+/// filled in (`waitid` with `WNOHANG` and no child ready). Its union starts after three `int`s,
+/// aligned to the ABI's `long` (include/uapi/asm-generic/siginfo.h): 16 on x86_64, 12 on ia32;
+/// `si_utime`/`si_stime` are `long`s after `si_status`. Other codes show signo and code only.
+pub fn siginfo(d: &[u8], long: usize) -> Option<String> {
+    let signo = u32_at(d, 0)?;
+    if signo == 0 {
+        return Some("{}".into());
+    }
+    let code = u32_at(d, 8)? as i32;
+    let u = if long == 8 { 16 } else { 12 };
+    let sig = flags::signal(u64::from(signo));
+    let head = |code: &str| format!("{{si_signo={sig}, si_code={code}");
+    let (pid, uid) = (u32_at(d, u)? as i32, u32_at(d, u + 4)?);
+    // SIGCHLD (include/uapi/asm-generic/signal.h): 17.
+    if signo == 17 && (1..=6).contains(&code) {
+        let status = u32_at(d, u + 8)? as i32;
+        let clock_at = (u + 12).next_multiple_of(long);
+        let (utime, stime) = (
+            long_at(d, clock_at, long)?,
+            long_at(d, clock_at + long, long)?,
+        );
+        let status = if code == 1 {
+            status.to_string()
+        } else {
+            flags::signal(u64::from(status as u32))
+        };
+        return Some(format!(
+            "{}, si_pid={pid}, si_uid={uid}, si_status={status}, si_utime={utime}, si_stime={stime}}}",
+            head(CLD[(code - 1) as usize])
+        ));
+    }
+    match code {
+        // SI_USER, SI_TKILL: the sender.
+        0 | -6 => Some(format!(
+            "{}, si_pid={pid}, si_uid={uid}}}",
+            head(&flags::si_code(code))
+        )),
+        _ => Some(format!("{}}}", head(&flags::si_code(code)))),
+    }
+}
+
+/// `{ss_sp=0x7f.., ss_flags=SS_ONSTACK, ss_size=8192}`: a `stack_t` (include/uapi/asm-generic/
+/// signal.h: `void *ss_sp; int ss_flags; size_t ss_size`, 24 bytes on x86_64, 12 on ia32).
+pub fn stack(d: &[u8], long: usize) -> Option<String> {
+    let sp = if long == 8 {
+        u64_at(d, 0)?
+    } else {
+        u64::from(u32_at(d, 0)?)
+    };
+    let fl = u32_at(d, long)?;
+    let size = if long == 8 {
+        u64_at(d, 16)?
+    } else {
+        u64::from(u32_at(d, 8)?)
+    };
+    let sp = if sp == 0 {
+        "NULL".to_string()
+    } else {
+        format!("{sp:#x}")
+    };
+    // SS_ONSTACK, SS_DISABLE (include/uapi/linux/signal.h), SS_AUTODISARM (1 << 31).
+    let fl = if fl == 0 {
+        "0".to_string()
+    } else {
+        bits(
+            fl.into(),
+            &[
+                (1, "SS_ONSTACK"),
+                (2, "SS_DISABLE"),
+                (1 << 31, "SS_AUTODISARM"),
+            ],
+        )
+    };
+    Some(format!("{{ss_sp={sp}, ss_flags={fl}, ss_size={size}}}"))
+}
+
+/// `{mq_flags=0, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=0}`: a `struct mq_attr` of the
+/// ABI's `long`s (include/uapi/linux/mqueue.h; `compat_mq_attr` on ia32), `O_NONBLOCK` named.
+pub fn mq_attr(d: &[u8], long: usize) -> Option<String> {
+    let f = |i: usize| long_at(d, i * long, long);
+    let flags = match f(0)? {
+        0 => "0".to_string(),
+        // O_NONBLOCK (include/uapi/asm-generic/fcntl.h).
+        0o4000 => "O_NONBLOCK".to_string(),
+        v => format!("{v:#o}"),
+    };
+    Some(format!(
+        "{{mq_flags={flags}, mq_maxmsg={}, mq_msgsize={}, mq_curmsgs={}}}",
+        f(1)?,
+        f(2)?,
+        f(3)?
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +390,128 @@ mod tests {
             rlimit(&r).unwrap(),
             "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}"
         );
+    }
+
+    fn words(v: &[i64], width: usize) -> Vec<u8> {
+        v.iter()
+            .flat_map(|x| x.to_le_bytes()[..width].to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn times_as_strace_shows_them() {
+        assert_eq!(
+            timespec(&words(&[1, 500], 8), 8).unwrap(),
+            "{tv_sec=1, tv_nsec=500}"
+        );
+        // ia32's 32-bit fields, signed.
+        assert_eq!(
+            timespec(&words(&[-1, 999_999_999], 4), 4).unwrap(),
+            "{tv_sec=-1, tv_nsec=999999999}"
+        );
+        assert_eq!(timespec(&words(&[1], 8), 8), None);
+        assert_eq!(
+            timeval(&words(&[1, 0], 4), 4).unwrap(),
+            "{tv_sec=1, tv_usec=0}"
+        );
+        assert_eq!(
+            itimerspec(&words(&[1, 2, 3, 4], 8), 8).unwrap(),
+            "{it_interval={tv_sec=1, tv_nsec=2}, it_value={tv_sec=3, tv_nsec=4}}"
+        );
+        assert_eq!(
+            itimerspec(&words(&[0, 0, 3, 4], 4), 4).unwrap(),
+            "{it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=3, tv_nsec=4}}"
+        );
+        assert_eq!(
+            utimens(&words(&[1, 2, 3, UTIME_OMIT], 8), 8).unwrap(),
+            "[{tv_sec=1, tv_nsec=2} /* 1970-01-01T00:00:01.000000002+0000 */, UTIME_OMIT]"
+        );
+        assert_eq!(
+            utimens(&words(&[0, UTIME_NOW, 1_796_309_337, 5], 4), 4).unwrap(),
+            "[UTIME_NOW, {tv_sec=1796309337, tv_nsec=5} /* 2026-12-03T14:48:57.000000005+0000 */]"
+        );
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00");
+        assert_eq!(utc(-1), "1969-12-31T23:59:59");
+    }
+
+    #[test]
+    fn siginfo_stack_and_mq_attr_as_strace_shows_them() {
+        // x86_64: SIGUSR1 from kill(2).
+        let mut d = vec![0u8; 48];
+        d[0..4].copy_from_slice(&10u32.to_le_bytes());
+        d[16..20].copy_from_slice(&15630u32.to_le_bytes());
+        assert_eq!(
+            siginfo(&d, 8).unwrap(),
+            "{si_signo=SIGUSR1, si_code=SI_USER, si_pid=15630, si_uid=0}"
+        );
+        // A child that exited with 3.
+        let mut d = vec![0u8; 48];
+        d[0..4].copy_from_slice(&17u32.to_le_bytes());
+        d[8..12].copy_from_slice(&1u32.to_le_bytes());
+        d[16..20].copy_from_slice(&15631u32.to_le_bytes());
+        d[24..28].copy_from_slice(&3u32.to_le_bytes());
+        d[40..48].copy_from_slice(&2u64.to_le_bytes());
+        assert_eq!(
+            siginfo(&d, 8).unwrap(),
+            "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=15631, si_uid=0, si_status=3, \
+             si_utime=0, si_stime=2}"
+        );
+        // ia32: the union at 12, a child killed by SIGKILL.
+        let mut d = vec![0u8; 32];
+        d[0..4].copy_from_slice(&17u32.to_le_bytes());
+        d[8..12].copy_from_slice(&2u32.to_le_bytes());
+        d[12..16].copy_from_slice(&9u32.to_le_bytes());
+        d[20..24].copy_from_slice(&9u32.to_le_bytes());
+        assert_eq!(
+            siginfo(&d, 4).unwrap(),
+            "{si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=9, si_uid=0, si_status=SIGKILL, \
+             si_utime=0, si_stime=0}"
+        );
+        assert_eq!(siginfo(&[0u8; 48], 8).unwrap(), "{}");
+        assert_eq!(siginfo(&[1u8; 4], 8), None);
+        let mut st = vec![0u8; 24];
+        st[8..12].copy_from_slice(&2u32.to_le_bytes());
+        assert_eq!(
+            stack(&st, 8).unwrap(),
+            "{ss_sp=NULL, ss_flags=SS_DISABLE, ss_size=0}"
+        );
+        let st: Vec<u8> = [0x1000u32, 1, 8192]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        assert_eq!(
+            stack(&st, 4).unwrap(),
+            "{ss_sp=0x1000, ss_flags=SS_ONSTACK, ss_size=8192}"
+        );
+        let a: Vec<u8> = [0i64, 4, 16, 0]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        assert_eq!(
+            mq_attr(&a, 8).unwrap(),
+            "{mq_flags=0, mq_maxmsg=4, mq_msgsize=16, mq_curmsgs=0}"
+        );
+        let a: Vec<u8> = [0o4000i32, 10, 8192, 1]
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        assert_eq!(
+            mq_attr(&a, 4).unwrap(),
+            "{mq_flags=O_NONBLOCK, mq_maxmsg=10, mq_msgsize=8192, mq_curmsgs=1}"
+        );
+    }
+
+    #[test]
+    fn fd_sets_as_strace_shows_them() {
+        let mut d = [0u8; 128];
+        d[0] = 0b0001_1000;
+        d[1] = 0b0000_0001;
+        assert_eq!(fd_set(&d, 9), "[3 4 8]");
+        // Only the descriptors below n.
+        assert_eq!(fd_set(&d, 5), "[3 4]");
+        assert_eq!(fd_set(&d, 0), "[]");
+        assert_eq!(fd_set(&d, -1), "[]");
+        // n beyond the bytes copied: what was copied.
+        assert_eq!(fd_set(&d[..1], 1 << 20), "[3 4]");
     }
 }

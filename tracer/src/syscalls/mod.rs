@@ -16,18 +16,20 @@ mod table;
 mod gen_prelude {
     pub use super::Arg::*;
     pub use super::ByDefault::{Always, Never, Scoped};
+    pub use super::TimeShape::{ItSpec, Spec, Utimens, Val};
+    pub use super::TimeShow::{Copied, Left, Remaining};
     pub use super::class::*;
-    pub(crate) use super::table::{array, call, mem, path, returned};
-    pub use super::{Ret, Row};
+    pub(crate) use super::table::{array, both, call, fdset, iov, mem, memw, path, rem, returned};
+    pub use super::{Ret, Row, Time};
     pub use crate::decode::consts::Consts;
 }
 
 use crate::decode::consts::Consts;
 use tracer_common::{
     CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_RET, MAX_OPS, OP_BYTES, OP_FD_FILE,
-    OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, SPEC_FILTER_ARG,
-    SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, SyscallSpec, TABLE_IA32, TABLE_IPC,
-    TABLE_SOCKETCALL, TABLE_X86_64,
+    OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP,
+    SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, SyscallSpec, TABLE_IA32,
+    TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
 };
 
 pub use generated::KERNEL as TABLES_KERNEL;
@@ -227,6 +229,62 @@ pub enum Arg {
     /// `execve`'s `argv`: the new program's arguments, which the exec record brings when the
     /// exec succeeded (`["cat", "/etc/hostname"]`); else the pointer.
     Argv,
+    /// An iovec array (`readv`, `writev`, `preadv2`...) of `args[count]` entries, copied with
+    /// their first bytes by an iovec op: `Iovec(op, count)`.
+    Iovec(u8, u8),
+    /// A time structure in user memory (`struct timespec`, `timeval`, `itimerspec`...).
+    Time(u8, Time),
+    /// An `fd_set` of `args[0]` descriptors (`select`, `pselect6`), copied at entry and at exit
+    /// by the same op: the set passed in, and (in the return value) the ready ones.
+    FdSet(u8),
+    /// A file position split over this register and the next (`preadv`'s `pos_l`, `pos_h`):
+    /// shown as one number, as strace shows it; on x86_64 the low register holds all of it
+    /// (fs/read_write.c `pos_from_hilo`, whose high half is 0 there as glibc passes it).
+    PosLoHi,
+    /// Not shown: the high half of a [`Arg::PosLoHi`].
+    Hidden,
+    /// A `siginfo_t` the kernel wrote (`rt_sigtimedwait`, `waitid`), shown when the call
+    /// succeeded.
+    SigInfoOut(u8),
+    /// A `stack_t` (`sigaltstack`).
+    Stack(u8),
+    /// A `struct mq_attr` (`mq_getsetattr`, `mq_open`).
+    MqAttr(u8),
+}
+
+/// Which time structure an [`Arg::Time`] is, and when it is shown. Its fields are the ABI's
+/// `long` (`struct __kernel_old_timespec`, `old_timespec32`, `compat_timeval`), or 64 bits on
+/// both ABIs for the `*_time64` calls (`struct __kernel_timespec`, include/uapi/linux/time_types.h).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Time {
+    pub shape: TimeShape,
+    /// 64-bit fields on ia32 too (`clock_gettime64`, `ppoll_time64`...).
+    pub wide: bool,
+    pub show: TimeShow,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TimeShape {
+    /// `{tv_sec=1, tv_nsec=500}`
+    Spec,
+    /// `{tv_sec=1, tv_usec=500}`
+    Val,
+    /// `{it_interval={...}, it_value={...}}` of two timespecs.
+    ItSpec,
+    /// `utimensat`'s two timespecs, `UTIME_NOW`/`UTIME_OMIT` named.
+    Utimens,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TimeShow {
+    /// What the op copied (at entry, or at a successful exit for memory the kernel writes).
+    Copied,
+    /// `nanosleep`'s remaining time: written only when a signal interrupted the call (strace
+    /// then shows it; else the pointer).
+    Remaining,
+    /// A timeout passed in and written back (`ppoll`, `pselect6`, `select`): the entry copy
+    /// here, the exit copy after the return value as strace's `left {...}`.
+    Left,
 }
 
 /// How the return value is shown.
@@ -240,6 +298,11 @@ pub enum Ret {
     /// `poll`'s: the ready descriptors' `revents` after the count, from the `PollFds`
     /// argument's exit copy (`= 1 ([{fd=3, revents=POLLIN}])`).
     Poll,
+    /// `select`'s: the ready descriptors of the `FdSet` arguments' exit copies, and the
+    /// timeout left (`= 1 (in [3], left {tv_sec=0, tv_usec=999})`).
+    Select,
+    /// A signal's number, named after it (`rt_sigtimedwait`: `= 10 (SIGUSR1)`).
+    Sig,
     /// A new task's id in the parent, and 0 in the new task, which returns too (fork, vfork,
     /// clone, clone3: kernel/fork.c; the child starts in `ret_from_fork` with rax = 0).
     Child,
@@ -397,9 +460,16 @@ pub enum OpKind {
     FdFile {
         ret: bool,
     },
+    /// An iovec array at the argument, its count in `Len::Arg(count, _)`: the iovecs and their
+    /// first bytes, as `MsgHdr` copies a message's (`OP_MSGHDR` with `OPF_IOV_ARRAY`).
+    Iov,
 }
 
 /// One piece of user memory to copy: from `args[arg] + offset`, on entry or exit.
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each is one of the kernel side's op flags (tracer-common `OPF_*`, `WHEN_*`)"
+)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Op {
     pub kind: OpKind,
@@ -412,6 +482,8 @@ pub struct Op {
     pub snap: bool,
     /// Exit only when the call succeeded.
     pub ok_only: bool,
+    /// With `exit`: copied at entry too (the kernel reads the memory, then writes it back).
+    pub both: bool,
 }
 
 impl Op {
@@ -449,13 +521,17 @@ impl Op {
                 }
                 OP_FD_FILE
             }
+            OpKind::Iov => {
+                flags |= OPF_IOV_ARRAY;
+                OP_MSGHDR
+            }
         };
         CaptureOp {
             kind,
-            when: if self.exit {
-                tracer_common::WHEN_EXIT
-            } else {
-                tracer_common::WHEN_ENTER
+            when: match (self.exit, self.both) {
+                (true, true) => tracer_common::WHEN_ENTER | tracer_common::WHEN_EXIT,
+                (true, false) => tracer_common::WHEN_EXIT,
+                (false, _) => tracer_common::WHEN_ENTER,
             },
             arg: self.arg,
             len_from,
@@ -826,7 +902,16 @@ mod tests {
                     | Arg::EpollEvent(i)
                     | Arg::EpollEvents(i)
                     | Arg::WaitStatus(i)
-                    | Arg::Rlimit(i) => Some(*i),
+                    | Arg::Rlimit(i)
+                    | Arg::FdSet(i)
+                    | Arg::SigInfoOut(i)
+                    | Arg::Stack(i)
+                    | Arg::MqAttr(i)
+                    | Arg::Time(i, _) => Some(*i),
+                    Arg::Iovec(i, n) => {
+                        assert!(r.args.len() > usize::from(*n), "{}", r.name);
+                        Some(*i)
+                    }
                     Arg::MsgBuf(i, j)
                     | Arg::PollFds(i, j)
                     | Arg::IoctlValue(i, j)

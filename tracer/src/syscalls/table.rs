@@ -15,7 +15,7 @@ use super::kfunc::*;
 #[allow(clippy::enum_glob_use, reason = "the rows read like the man pages")]
 use super::{
     Arg, Arg::*, ByDefault, Case, Dispatcher, Effect, IpcFlagsOf, Len, Moves, Op, OpKind, Ret, Row,
-    Sysv, Sz, class,
+    Sysv, Sz, Time, TimeShape, TimeShow, class,
 };
 
 const SOCKADDR: Sz = Sz::N(tracer_common::MAX_SOCKADDR);
@@ -32,6 +32,7 @@ const fn op(kind: OpKind, exit: bool, arg: u8, len: Len, max: Sz) -> Op {
         offset: Sz::N(0),
         snap: false,
         ok_only: exit,
+        both: false,
     }
 }
 /// A sockaddr passed in, with its length in `args[len]`.
@@ -65,6 +66,48 @@ pub(crate) const fn array(arg: u8, exit: bool, count: u8, size: u8, max: u16) ->
 /// As many `size`-byte structures at `args[arg]` as the call returned (at most `max` bytes).
 pub(crate) const fn returned(arg: u8, size: u8, max: u16) -> Op {
     op(OpKind::Bytes, true, arg, Len::RetTimes(size), Sz::N(max))
+}
+/// A structure of `x64` bytes on x86_64 and `ia32` on ia32 (a `struct timespec` of `long`s).
+pub(crate) const fn memw(arg: u8, exit: bool, x64: u16, ia32: u16) -> Op {
+    op(
+        OpKind::Bytes,
+        exit,
+        arg,
+        Len::Fixed(Sz::Abi(x64, ia32)),
+        Sz::Abi(x64, ia32),
+    )
+}
+/// As [`memw`], at entry and again at exit (a timeout the kernel writes back).
+pub(crate) const fn both(arg: u8, x64: u16, ia32: u16) -> Op {
+    Op {
+        both: true,
+        ok_only: false,
+        ..memw(arg, true, x64, ia32)
+    }
+}
+/// As [`memw`] at exit, whether or not the call succeeded (`nanosleep`'s remaining time is
+/// written when a signal interrupted it, which is a failure).
+pub(crate) const fn rem(arg: u8, x64: u16, ia32: u16) -> Op {
+    Op {
+        ok_only: false,
+        ..memw(arg, true, x64, ia32)
+    }
+}
+/// An `fd_set` of `args[0]` descriptors, at entry and at exit. One byte per descriptor is
+/// copied where one bit would do (an op multiplies, it cannot divide), up to the 128 bytes of
+/// glibc's `fd_set` (FD_SETSIZE 1024): a set the program allocated smaller, at the very end of
+/// its mapping, would fault and be shown as its pointer.
+pub(crate) const fn fdset(arg: u8) -> Op {
+    Op {
+        both: true,
+        ok_only: false,
+        ..op(OpKind::Bytes, true, arg, Len::Arg(0, 1), Sz::N(128))
+    }
+}
+/// An iovec array at `args[arg]` of `args[count]` entries with its first bytes: at entry
+/// (`writev`) or at a successful exit (`readv`: as many bytes as the call returned).
+pub(crate) const fn iov(arg: u8, exit: bool, count: u8) -> Op {
+    op(OpKind::Iov, exit, arg, Len::Arg(count, 1), Sz::N(0))
 }
 pub(crate) const fn path(arg: u8) -> Op {
     op(OpKind::Str, false, arg, Len::Fixed(PATH), PATH)
@@ -196,8 +239,21 @@ const MQ_SEND: Moves = Moves {
     ..MESSAGE_IN
 };
 
+/// `O_CREAT` (include/uapi/asm-generic/fcntl.h).
+const O_CREAT: u64 = 0o100;
 /// `sizeof(struct sembuf)` (include/uapi/linux/sem.h).
 const SEMBUF: u8 = 6;
+/// A `struct timespec` passed in: of `long`s (`old_timespec32` on ia32), or of 64-bit fields
+/// on both ABIs (`__kernel_timespec`, the `*_time64` calls).
+const TIMESPEC: Time = Time {
+    shape: TimeShape::Spec,
+    wide: false,
+    show: TimeShow::Copied,
+};
+const TIMESPEC64: Time = Time {
+    wide: true,
+    ..TIMESPEC
+};
 /// The bit that `MAP_SHARED` (1) and `MAP_SHARED_VALIDATE` (3) share and `MAP_PRIVATE` (2)
 /// lacks (include/uapi/linux/mman.h).
 const MAP_SHARED_BITS: u64 = 0x1;
@@ -407,13 +463,14 @@ static HAND: &[Row] = &[
     row!("semop", x64: Some(65), ia32: None, sc: None, ipc: Some((1, "SEMOP", [1, 4, 2, 0xff, 0xff, 0xff])),
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt], ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int,
         work: &[&DO_SEMTIMEDOP], libc: &["semop"], effect: Effect::SysvUses(Sysv::Semaphores)),
+    // ipc(SEMTIMEDOP) takes an `old_timespec32` (ipc/syscall.c `compat_ksys_ipc`).
     row!("semtimedop", x64: Some(220), ia32: None, sc: None, ipc: Some((4, "SEMTIMEDOP", [1, 4, 2, 5, 0xff, 0xff])),
-        args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Ptr],
-        ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int,
+        args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Time(1, TIMESPEC)],
+        ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96)), memw(3, false, 16, 8)], ret: Int,
         work: &[&DO_SEMTIMEDOP], libc: &["semop"], effect: Effect::SysvUses(Sysv::Semaphores)),
     row!("semtimedop_time64", x64: None, ia32: Some(420), sc: None, ipc: None,
-        args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Ptr],
-        ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int,
+        args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Time(1, TIMESPEC64)],
+        ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96)), memw(3, false, 16, 16)], ret: Int,
         work: &[&DO_SEMTIMEDOP], libc: &["semop"], effect: Effect::SysvUses(Sysv::Semaphores)),
     row!("semctl", x64: Some(66), ia32: Some(394), sc: None, ipc: Some((3, "SEMCTL", [1, 2, 3, 4, 0xff, 0xff])),
         args: ["semid": Int, "semnum": Int, "cmd": IpcCmd(Sysv::Semaphores), "arg": Ptr], ops: [], ret: Int,
@@ -431,27 +488,32 @@ static HAND: &[Row] = &[
         args: ["shmid": Int, "cmd": IpcCmd(Sysv::SharedMemory), "buf": Ptr], ops: [], ret: Int,
         libc: &["shmctl"], effect: Effect::SysvUses(Sysv::SharedMemory)),
     // POSIX message queues (ipc/mqueue.c).
+    // The mode and the attributes are read only with O_CREAT (ipc/mqueue.c `do_mq_open`), and
+    // shown only then, as strace shows them.
     row!("mq_open", x64: Some(240), ia32: Some(277), sc: None, ipc: None,
-        args: ["name": Path(0), "oflag": OpenFlags, "mode": Mode, "attr": Ptr], ops: [path(0)], ret: Fd,
+        args: ["name": Path(0), "oflag": OpenFlags,
+            "mode": If { arg: 1, mask: O_CREAT, kind: &Mode },
+            "attr": If { arg: 1, mask: O_CREAT, kind: &MqAttr(1) }],
+        ops: [path(0), memw(3, false, 32, 16)], ret: Fd,
         libc: &["mq_open"], effect: Effect::OpensMq),
     row!("mq_unlink", x64: Some(241), ia32: Some(278), sc: None, ipc: None,
         args: ["name": Path(0)], ops: [path(0)], ret: Int,
         libc: &["mq_unlink"]),
     row!("mq_timedsend", x64: Some(242), ia32: Some(279), sc: None, ipc: None,
-        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": UInt, "abs_timeout": Ptr],
-        ops: [data_in(1, 2)], ret: Int,
+        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": UInt, "abs_timeout": Time(1, TIMESPEC)],
+        ops: [data_in(1, 2), memw(4, false, 16, 8)], ret: Int,
         libc: &["mq_send"], moves: Some(MQ_SEND)),
     row!("mq_timedsend_time64", x64: None, ia32: Some(418), sc: None, ipc: None,
-        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": UInt, "abs_timeout": Ptr],
-        ops: [data_in(1, 2)], ret: Int,
+        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": UInt, "abs_timeout": Time(1, TIMESPEC64)],
+        ops: [data_in(1, 2), memw(4, false, 16, 16)], ret: Int,
         libc: &["mq_send"], moves: Some(MQ_SEND)),
     row!("mq_timedreceive", x64: Some(243), ia32: Some(280), sc: None, ipc: None,
-        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Ptr, "abs_timeout": Ptr],
-        ops: [data_out(1)], ret: Int,
+        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Ptr, "abs_timeout": Time(1, TIMESPEC)],
+        ops: [data_out(1), memw(4, false, 16, 8)], ret: Int,
         libc: &["mq_receive"], moves: Some(moves(false, true))),
     row!("mq_timedreceive_time64", x64: None, ia32: Some(419), sc: None, ipc: None,
-        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Ptr, "abs_timeout": Ptr],
-        ops: [data_out(1)], ret: Int,
+        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Ptr, "abs_timeout": Time(1, TIMESPEC64)],
+        ops: [data_out(1), memw(4, false, 16, 16)], ret: Int,
         libc: &["mq_receive"], moves: Some(moves(false, true))),
     // Signals (kernel/signal.c).
     row!("kill", x64: Some(62), ia32: Some(37), sc: None, ipc: None,
