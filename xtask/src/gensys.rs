@@ -333,6 +333,10 @@ const KINDS: &[Kind] = &[
     m("stackout", "Stack({0})", &["memw({i}, true, 24, 12)"]),
     m("mqattr", "MqAttr({0})", &["memw({i}, false, 32, 16)"]),
     m("mqattrout", "MqAttr({0})", &["memw({i}, true, 32, 16)"]),
+    // include/uapi/linux/sched.h: 88 bytes since Linux 5.7 (CLONE_ARGS_SIZE_VER2).
+    m("cloneargs", "CloneArgs({0})", &["mem({i}, false, 88)"]),
+    // include/uapi/asm-generic/siginfo.h: value, signo, notify, then two pointers.
+    m("sigevent", "SigEvent({0})", &["memw({i}, false, 32, 20)"]),
     k("accessmode", "Const(Consts::AccessMode)"),
     k("accessatflags", "Const(Consts::AccessAtFlags)"),
     k("whence", "Const(Consts::Whence)"),

@@ -212,34 +212,39 @@ pub fn ioctl_int(cmd: u64) -> Option<bool> {
     }
 }
 
+/// The `CLONE_*` bits (include/uapi/linux/sched.h), in strace's order.
+pub const CLONE: Names = &[
+    (0x100, "CLONE_VM"),
+    (0x200, "CLONE_FS"),
+    (0x400, "CLONE_FILES"),
+    (0x800, "CLONE_SIGHAND"),
+    (0x1000, "CLONE_PIDFD"),
+    (0x2000, "CLONE_PTRACE"),
+    (0x4000, "CLONE_VFORK"),
+    (0x8000, "CLONE_PARENT"),
+    (0x10000, "CLONE_THREAD"),
+    (0x20000, "CLONE_NEWNS"),
+    (0x40000, "CLONE_SYSVSEM"),
+    (0x80000, "CLONE_SETTLS"),
+    (0x100000, "CLONE_PARENT_SETTID"),
+    (0x200000, "CLONE_CHILD_CLEARTID"),
+    (0x400000, "CLONE_DETACHED"),
+    (0x800000, "CLONE_UNTRACED"),
+    (0x1000000, "CLONE_CHILD_SETTID"),
+    (0x2000000, "CLONE_NEWCGROUP"),
+    (0x4000000, "CLONE_NEWUTS"),
+    (0x8000000, "CLONE_NEWIPC"),
+    (0x10000000, "CLONE_NEWUSER"),
+    (0x20000000, "CLONE_NEWPID"),
+    (0x40000000, "CLONE_NEWNET"),
+    (0x80000000, "CLONE_IO"),
+    // clone3's only (Linux 5.5, 5.7).
+    (0x1_0000_0000, "CLONE_CLEAR_SIGHAND"),
+    (0x2_0000_0000, "CLONE_INTO_CGROUP"),
+];
+
 /// `clone`'s flags: the `CLONE_*` bits, then the exit signal of the low byte.
 pub fn clone_flags(v: u64) -> String {
-    const CLONE: Names = &[
-        (0x100, "CLONE_VM"),
-        (0x200, "CLONE_FS"),
-        (0x400, "CLONE_FILES"),
-        (0x800, "CLONE_SIGHAND"),
-        (0x1000, "CLONE_PIDFD"),
-        (0x2000, "CLONE_PTRACE"),
-        (0x4000, "CLONE_VFORK"),
-        (0x8000, "CLONE_PARENT"),
-        (0x10000, "CLONE_THREAD"),
-        (0x20000, "CLONE_NEWNS"),
-        (0x40000, "CLONE_SYSVSEM"),
-        (0x80000, "CLONE_SETTLS"),
-        (0x100000, "CLONE_PARENT_SETTID"),
-        (0x200000, "CLONE_CHILD_CLEARTID"),
-        (0x400000, "CLONE_DETACHED"),
-        (0x800000, "CLONE_UNTRACED"),
-        (0x1000000, "CLONE_CHILD_SETTID"),
-        (0x2000000, "CLONE_NEWCGROUP"),
-        (0x4000000, "CLONE_NEWUTS"),
-        (0x8000000, "CLONE_NEWIPC"),
-        (0x10000000, "CLONE_NEWUSER"),
-        (0x20000000, "CLONE_NEWPID"),
-        (0x40000000, "CLONE_NEWNET"),
-        (0x80000000, "CLONE_IO"),
-    ];
     let sig = v & 0xff;
     let rest = v & !0xff & 0xffff_ffff;
     match (rest, sig) {

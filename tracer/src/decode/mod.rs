@@ -657,6 +657,10 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::MqAttr(op) => structured(v, op, raw, |d| {
             structs::mq_attr(d, usize::from(v.abi.long()))
         }),
+        Arg::CloneArgs(op) => structured(v, op, raw, |d| structs::clone_args(d, v.ret)),
+        Arg::SigEvent(op) => structured(v, op, raw, |d| {
+            structs::sigevent(d, usize::from(v.abi.long()))
+        }),
     }
 }
 

@@ -295,6 +295,117 @@ pub fn siginfo(d: &[u8], long: usize) -> Option<String> {
 
 /// `{ss_sp=0x7f.., ss_flags=SS_ONSTACK, ss_size=8192}`: a `stack_t` (include/uapi/asm-generic/
 /// signal.h: `void *ss_sp; int ss_flags; size_t ss_size`, 24 bytes on x86_64, 12 on ia32).
+/// A pointer as strace prints a structure's: `NULL` or hex.
+fn addr(p: u64) -> String {
+    if p == 0 {
+        "NULL".into()
+    } else {
+        format!("{p:#x}")
+    }
+}
+
+/// `struct clone_args` (include/uapi/linux/sched.h; 64-bit fields in both ABIs), as strace
+/// shows it: the pointers the flags make the kernel use, and, when the call returned a child's
+/// id in the parent, what `CLONE_PARENT_SETTID` made the kernel write at `parent_tid`: that id
+/// (kernel/fork.c `kernel_clone`: `put_user(nr, args->parent_tid)`, then `return nr`).
+pub fn clone_args(d: &[u8], ret: Option<i64>) -> Option<String> {
+    use super::consts::CLONE;
+    // include/uapi/linux/sched.h.
+    const PIDFD: u64 = 0x1000;
+    const CHILD_TIDS: u64 = 0x0100_0000 | 0x0020_0000;
+    const PARENT_SETTID: u64 = 0x0010_0000;
+    const SETTLS: u64 = 0x0008_0000;
+    const INTO_CGROUP: u64 = 0x2_0000_0000;
+    let f = |i: usize| u64_at(d, i * 8);
+    let flags = f(0)?;
+    let mut s = format!("{{flags={}", bits(flags, CLONE));
+    if flags & PIDFD != 0 {
+        s.push_str(&format!(", pidfd={}", addr(f(1)?)));
+    }
+    if flags & CHILD_TIDS != 0 {
+        s.push_str(&format!(", child_tid={}", addr(f(2)?)));
+    }
+    if flags & PARENT_SETTID != 0 {
+        s.push_str(&format!(", parent_tid={}", addr(f(3)?)));
+    }
+    s.push_str(&format!(", exit_signal={}", flags::signal(f(4)?)));
+    let size = f(6)?;
+    s.push_str(&format!(", stack={}, stack_size={size:#x}", addr(f(5)?)));
+    if size == 0 {
+        s.truncate(s.len() - 3);
+        s.push('0');
+    }
+    if flags & SETTLS != 0 {
+        s.push_str(&format!(", tls={}", addr(f(7)?)));
+    }
+    if let (Some(set_tid), Some(n)) = (f(8), f(9))
+        && (set_tid != 0 || n != 0)
+    {
+        s.push_str(&format!(", set_tid={}, set_tid_size={n}", addr(set_tid)));
+    }
+    if let Some(cg) = f(10)
+        && (cg != 0 || flags & INTO_CGROUP != 0)
+    {
+        s.push_str(&format!(", cgroup={cg}"));
+    }
+    s.push('}');
+    if flags & PARENT_SETTID != 0
+        && flags & PIDFD == 0
+        && let Some(child) = ret.filter(|r| *r > 0)
+    {
+        s.push_str(&format!(" => {{parent_tid=[{child}]}}"));
+    }
+    Some(s)
+}
+
+/// `struct sigevent` (include/uapi/asm-generic/siginfo.h): `sigev_value` (a pointer-sized
+/// union), `sigev_signo`, `sigev_notify`, then the thread id or function and attributes.
+pub fn sigevent(d: &[u8], long: usize) -> Option<String> {
+    // include/uapi/asm-generic/siginfo.h.
+    const SIGNAL: u32 = 0;
+    const NONE: u32 = 1;
+    const THREAD: u32 = 2;
+    const THREAD_ID: u32 = 4;
+    let word = |at: usize| {
+        if long == 8 {
+            u64_at(d, at)
+        } else {
+            u32_at(d, at).map(u64::from)
+        }
+    };
+    let value = word(0)?;
+    let signo = u32_at(d, long)?;
+    let notify = u32_at(d, long + 4)?;
+    let named = notify == SIGNAL || notify == THREAD_ID;
+    let mut s = format!(
+        "{{sigev_value={{sival_int={}, sival_ptr={}}}, sigev_signo={}, sigev_notify=",
+        value as u32 as i32,
+        addr(value),
+        if named {
+            flags::signal(signo.into())
+        } else {
+            signo.to_string()
+        }
+    );
+    let at = long + 8;
+    match notify {
+        SIGNAL => s.push_str("SIGEV_SIGNAL"),
+        NONE => s.push_str("SIGEV_NONE"),
+        THREAD => s.push_str(&format!(
+            "SIGEV_THREAD, sigev_notify_function={}, sigev_notify_attributes={}",
+            addr(word(at)?),
+            addr(word(at + long)?)
+        )),
+        THREAD_ID => s.push_str(&format!(
+            "SIGEV_THREAD_ID, sigev_notify_thread_id={}",
+            u32_at(d, at)? as i32
+        )),
+        n => s.push_str(&format!("{n:#x} /* SIGEV_??? */")),
+    }
+    s.push('}');
+    Some(s)
+}
+
 pub fn stack(d: &[u8], long: usize) -> Option<String> {
     let sp = if long == 8 {
         u64_at(d, 0)?
@@ -349,6 +460,68 @@ pub fn mq_attr(d: &[u8], long: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What strace 6.1 printed for glibc 2.36's pthread_create (x86_64) and mq_notify.
+    #[test]
+    fn clone_args_and_sigevent_as_strace_shows_them() {
+        let words: [u64; 11] = [
+            0x3d0f00,
+            0,
+            0x7f68_d1ed_d990,
+            0x7f68_d1ed_d990,
+            0,
+            0x7f68_d16d_d000,
+            0x7fff80,
+            0x7f68_d1ed_d6c0,
+            0,
+            0,
+            0,
+        ];
+        let d: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        assert_eq!(
+            clone_args(&d, Some(31508)).unwrap(),
+            "{flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|\
+             CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x7f68d1edd990, \
+             parent_tid=0x7f68d1edd990, exit_signal=0, stack=0x7f68d16dd000, \
+             stack_size=0x7fff80, tls=0x7f68d1edd6c0} => {parent_tid=[31508]}"
+        );
+        // A fork-like clone3: SIGCHLD, no stack; a failed one writes nothing back.
+        let mut fork = [0u64; 11];
+        fork[4] = 17;
+        let d: Vec<u8> = fork.iter().flat_map(|w| w.to_le_bytes()).collect();
+        assert_eq!(
+            clone_args(&d, Some(-11)).unwrap(),
+            "{flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0}"
+        );
+        assert_eq!(clone_args(&d[..40], None), None);
+
+        let mut ev = Vec::new();
+        ev.extend(7u64.to_le_bytes());
+        ev.extend(10u32.to_le_bytes());
+        ev.extend(0u32.to_le_bytes());
+        ev.extend([0; 16]);
+        assert_eq!(
+            sigevent(&ev, 8).unwrap(),
+            "{sigev_value={sival_int=7, sival_ptr=0x7}, sigev_signo=SIGUSR1, \
+             sigev_notify=SIGEV_SIGNAL}"
+        );
+        ev[12] = 1;
+        assert_eq!(
+            sigevent(&ev, 8).unwrap(),
+            "{sigev_value={sival_int=7, sival_ptr=0x7}, sigev_signo=10, sigev_notify=SIGEV_NONE}"
+        );
+        // ia32: a 4-byte value.
+        let mut ev32 = Vec::new();
+        ev32.extend(7u32.to_le_bytes());
+        ev32.extend(10u32.to_le_bytes());
+        ev32.extend(4u32.to_le_bytes());
+        ev32.extend(1234u32.to_le_bytes());
+        assert_eq!(
+            sigevent(&ev32, 4).unwrap(),
+            "{sigev_value={sival_int=7, sival_ptr=0x7}, sigev_signo=SIGUSR1, \
+             sigev_notify=SIGEV_THREAD_ID, sigev_notify_thread_id=1234}"
+        );
+    }
 
     #[test]
     fn as_strace_shows_them() {

@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0x74bc3c1bcc60d959;
+pub const SIGNATURES_DIGEST: u64 = 0x7abeb0bcd7d8da7c;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -264,7 +264,7 @@ pub static GENERATED: &[Row] = &[
     call("mq_unlink", Some(241), Some(278), [Some("sys_mq_unlink"), Some("sys_mq_unlink")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], 0, Always, Ret::Int, &[("u_name", Path(0))], &[path(0)]),
     call("mq_timedsend", Some(242), Some(279), [Some("sys_mq_timedsend"), Some("sys_mq_timedsend_time32")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Always, Ret::Int, &[("mqdes", Fd), ("u_msg_ptr", Ptr), ("msg_len", UInt), ("msg_prio", U32), ("u_abs_timeout", Ptr)], &[]),
     call("mq_timedreceive", Some(243), Some(280), [Some("sys_mq_timedreceive"), Some("sys_mq_timedreceive_time32")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Always, Ret::Int, &[("mqdes", Fd), ("u_msg_ptr", Ptr), ("msg_len", UInt), ("u_msg_prio", Ptr), ("u_abs_timeout", Ptr)], &[]),
-    call("mq_notify", Some(244), Some(281), [Some("sys_mq_notify"), Some("compat_sys_mq_notify")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Scoped, Ret::Int, &[("mqdes", Fd), ("u_notification", Ptr)], &[]),
+    call("mq_notify", Some(244), Some(281), [Some("sys_mq_notify"), Some("compat_sys_mq_notify")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Scoped, Ret::Int, &[("mqdes", Fd), ("u_notification", SigEvent(0))], &[memw(1, false, 32, 20)]),
     call("mq_getsetattr", Some(245), Some(282), [Some("sys_mq_getsetattr"), Some("compat_sys_mq_getsetattr")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Scoped, Ret::Int, &[("mqdes", Fd), ("u_mqstat", MqAttr(0)), ("u_omqstat", MqAttr(1))], &[memw(1, false, 32, 16), memw(2, true, 32, 16)]),
     call("kexec_load", Some(246), Some(283), [Some("sys_kexec_load"), Some("compat_sys_kexec_load")], [Some("kernel/kexec.c"), Some("kernel/kexec.c")], 0, Never, Ret::Int, &[("entry", UInt), ("nr_segments", UInt), ("segments", Ptr), ("flags", UInt)], &[]),
     call("waitid", Some(247), Some(284), [Some("sys_waitid"), Some("compat_sys_waitid")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("which", Int), ("upid", Pid), ("infop", SigInfoOut(0)), ("options", Const(Consts::WaitOptions)), ("ru", Ptr)], &[memw(2, true, 48, 32)]),
@@ -370,7 +370,7 @@ pub static GENERATED: &[Row] = &[
     call("fsmount", Some(432), Some(432), [Some("sys_fsmount"), Some("sys_fsmount")], [Some("fs/namespace.c"), Some("fs/namespace.c")], DESC, Never, Ret::Fd, &[("fs_fd", Fd), ("flags", Hex), ("attr_flags", Hex)], &[]),
     call("fspick", Some(433), Some(433), [Some("sys_fspick"), Some("sys_fspick")], [Some("fs/fsopen.c"), Some("fs/fsopen.c")], DESC | FILE, Never, Ret::Fd, &[("dfd", DirFd), ("path", Path(0)), ("flags", Hex)], &[path(1)]),
     call("pidfd_open", Some(434), Some(434), [Some("sys_pidfd_open"), Some("sys_pidfd_open")], [Some("kernel/pid.c"), Some("kernel/pid.c")], DESC, Never, Ret::Fd, &[("pid", Pid), ("flags", Hex)], &[]),
-    call("clone3", Some(435), Some(435), [Some("sys_clone3"), Some("sys_clone3")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Child, &[("uargs", Ptr), ("size", UInt)], &[]),
+    call("clone3", Some(435), Some(435), [Some("sys_clone3"), Some("sys_clone3")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Child, &[("uargs", CloneArgs(0)), ("size", UInt)], &[mem(0, false, 88)]),
     call("close_range", Some(436), Some(436), [Some("sys_close_range"), Some("sys_close_range")], [Some("fs/file.c"), Some("fs/file.c")], 0, Scoped, Ret::Int, &[("fd", U32), ("max_fd", U32), ("flags", Const(Consts::CloseRangeFlags))], &[]),
     call("openat2", Some(437), Some(437), [Some("sys_openat2"), Some("sys_openat2")], [Some("fs/open.c"), Some("fs/open.c")], DESC | FILE, Scoped, Ret::Fd, &[("dfd", DirFd), ("filename", Path(0)), ("how", Ptr), ("usize", UInt)], &[path(1)]),
     call("pidfd_getfd", Some(438), Some(438), [Some("sys_pidfd_getfd"), Some("sys_pidfd_getfd")], [Some("kernel/pid.c"), Some("kernel/pid.c")], DESC, Never, Ret::Fd, &[("pidfd", Fd), ("fd", Fd), ("flags", U32)], &[]),

@@ -250,6 +250,10 @@ pub enum Arg {
     Stack(u8),
     /// A `struct mq_attr` (`mq_getsetattr`, `mq_open`).
     MqAttr(u8),
+    /// `clone3`'s `struct clone_args`.
+    CloneArgs(u8),
+    /// A `struct sigevent` (`mq_notify`).
+    SigEvent(u8),
 }
 
 /// Which time structure an [`Arg::Time`] is, and when it is shown. Its fields are the ABI's
@@ -907,6 +911,8 @@ mod tests {
                     | Arg::SigInfoOut(i)
                     | Arg::Stack(i)
                     | Arg::MqAttr(i)
+                    | Arg::CloneArgs(i)
+                    | Arg::SigEvent(i)
                     | Arg::Time(i, _) => Some(*i),
                     Arg::Iovec(i, n) => {
                         assert!(r.args.len() > usize::from(*n), "{}", r.name);
