@@ -298,6 +298,27 @@ impl Ctx<'_> {
         }
     }
 
+    /// A static function the compiler may inline (`unix_bind_bsd`, `find_msg`): named to show
+    /// where the work happens. When this kernel has no symbol for it, the line says it was
+    /// inlined into its caller rather than that the kernel lacks the code.
+    pub fn inlined(&self, name: &str, what: String) -> Line {
+        match self.func(name, what) {
+            Line::Func {
+                name,
+                mark: Mark::Absent,
+                what,
+            } => Line::Func {
+                name,
+                mark: Mark::Absent,
+                what: match self.lang {
+                    Lang::En => format!("{what} (inlined into its caller in this kernel)"),
+                    Lang::Zh => format!("{what}（在本内核中被内联进调用者）"),
+                },
+            },
+            line => line,
+        }
+    }
+
     /// A function on a recorded call's `kernel_path`: observed when a probe saw it.
     pub fn path_func(&self, call: Option<&Value>, name: &str, what: String) -> Line {
         let step = call.and_then(|c| {
@@ -436,9 +457,11 @@ fn record_demo(name: &str) -> Result<Run> {
 fn legend(lang: Lang) -> &'static str {
     match lang {
         Lang::En => {
-            "* observed in this run   . inferred (this kernel has it)   - not in this kernel"
+            "* observed in this run   . inferred (this kernel has it)   - no symbol in this kernel (inlined, or another version: the line says which)"
         }
-        Lang::Zh => "* 本次运行中观测到   . 推断（本内核中存在）   - 本内核中不存在",
+        Lang::Zh => {
+            "* 本次运行中观测到   . 推断（本内核中存在）   - 本内核中无此符号（被内联，或属于其他版本：该行会说明）"
+        }
     }
 }
 
@@ -505,8 +528,12 @@ mod tests {
 
     use super::*;
 
-    /// The lessons' functions that Linux 6.1 has.
+    /// The lessons' functions that Linux 6.1 has (its int $0x80 entry from the stable backports
+    /// of be5341eb0d43 and 7390db8aea0d: `asm_int80_emulation`, `int80_emulation`,
+    /// `do_int80_emulation`; the VM's kallsyms check confirms them).
     const KERNEL_6_1: &str = "
+    asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
+    entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
     __sock_create __sys_accept4 __sys_bind __sys_connect __sys_sendto __sys_socket
     __sys_socketpair __vm_munmap __x64_sys_bind __x64_sys_rt_sigreturn alloc_pipe_info
@@ -531,6 +558,8 @@ mod tests {
 
     /// The lessons' functions that Linux 6.18 has.
     const KERNEL_6_18: &str = "
+    asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
+    entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
     __sock_create __sys_accept4 __sys_bind __sys_bind_socket __sys_connect __sys_sendto
     __sys_socket __sys_socketpair __vm_munmap __x64_sys_bind __x64_sys_rt_sigreturn
@@ -556,7 +585,16 @@ mod tests {
 
     /// Static functions that both kernels inline: named to show where the work happens, and
     /// marked absent.
-    const INLINED: &[&str] = &["find_msg", "unix_bind_abstract", "unix_bind_bsd"];
+    /// `__setup_rt_frame` is 6.1's static name for 6.18's `x64_setup_rt_frame`, named only
+    /// when the running kernel lacks the newer one.
+    const INLINED: &[&str] = &[
+        "__setup_rt_frame",
+        "do_cow_fault",
+        "do_shared_fault",
+        "find_msg",
+        "unix_bind_abstract",
+        "unix_bind_bsd",
+    ];
 
     #[test]
     fn every_named_function_exists_in_61_or_618_or_says_which() {

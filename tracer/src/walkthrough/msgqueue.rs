@@ -236,7 +236,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "do_msgrcv",
                 t!(lang, "ipc/msg.c: msgrcv's body", "ipc/msg.c：msgrcv 的主体"),
             ),
-            ctx.func(
+            ctx.inlined(
                 "find_msg",
                 t!(
                     lang,

@@ -87,7 +87,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                     "net/unix/af_unix.c：sun_path[0] == 0，所以是抽象名字"
                 ),
             ),
-            ctx.func(
+            ctx.inlined(
                 "unix_bind_abstract",
                 t!(
                     lang,
@@ -95,7 +95,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                     "把名字放进内核的 UNIX 套接字表（内联进 unix_bind）"
                 ),
             ),
-            ctx.func(
+            ctx.inlined(
                 "unix_bind_bsd",
                 t!(
                     lang,

@@ -109,7 +109,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "unix_bind",
                 t!(lang, "net/unix/af_unix.c", "net/unix/af_unix.c"),
             ),
-            ctx.func(
+            ctx.inlined(
                 "unix_bind_bsd",
                 t!(
                     lang,
