@@ -84,8 +84,16 @@ fn the_socketcall_lesson_shows_the_values_of_a_real_run() {
         out.contains(&format!("This run entered with: {instr}.")),
         "{out}"
     );
-    assert!(out.contains(&format!(". {entry}  vDSO: ")), "{out}");
-    assert!(out.contains(". do_fast_syscall_32  vDSO: "), "{out}");
+    assert!(out.contains(&format!(" {entry}  vDSO: ")), "{out}");
+    assert!(
+        out.contains(". do_fast_syscall_32  vDSO: ") || out.contains("* do_fast_syscall_32"),
+        "{out}"
+    );
+    // A run that observed no kernel function says why, in one line (this kernel: no kprobes,
+    // fentry refused).
+    if !out.lines().any(|l| l.starts_with("  * ")) {
+        assert!(out.contains("Every kernel step is . (inferred): "), "{out}");
+    }
 
     let kallsyms: HashSet<String> = std::fs::read_to_string("/proc/kallsyms")
         .unwrap()

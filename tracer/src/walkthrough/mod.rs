@@ -384,7 +384,14 @@ pub fn run(args: &Args) -> Result<()> {
         lang,
         kernel: &kernel,
     };
-    let lesson = (def.build)(&ctx);
+    let mut lesson = (def.build)(&ctx);
+    if let Some(why) = run
+        .as_ref()
+        .and_then(|r| why_all_inferred(&lesson, r, lang))
+    {
+        lesson.source.push('\n');
+        lesson.source.push_str(&why);
+    }
     if args.print {
         crate::out!("{}", render(&lesson, args.format, lang))?;
         Ok(())
@@ -452,6 +459,55 @@ fn record_demo(name: &str) -> Result<Run> {
         .collect::<Result<Vec<Value>, _>>()
         .context("reading the recording of the demo")?;
     Ok(Run { records })
+}
+
+/// When a run observed none of the kernel functions a lesson names: one line saying why, and
+/// what `tracer doctor` would have to show for steps to be marked `*`. The reason comes from the
+/// recording's header (`mechanisms.kernel_functions`: the probe each function got, or "none").
+fn why_all_inferred(lesson: &Lesson, run: &Run, lang: Lang) -> Option<String> {
+    let funcs = lesson
+        .steps
+        .iter()
+        .flat_map(|s| &s.lines)
+        .filter_map(|l| match l {
+            Line::Func { mark, .. } => Some(*mark),
+            Line::Text(_) => None,
+        });
+    let (mut named, mut observed) = (0, 0);
+    for m in funcs {
+        named += 1;
+        observed += usize::from(m == Mark::Observed);
+    }
+    if named == 0 || observed > 0 {
+        return None;
+    }
+    let mechs = run
+        .records
+        .iter()
+        .find_map(|r| r["mechanisms"]["kernel_functions"].as_object());
+    let probed = mechs.map_or(0, |m| m.values().filter(|v| *v != "none").count());
+    Some(if probed == 0 {
+        t!(
+            lang,
+            "Every kernel step is . (inferred): this kernel let tracer attach neither fentry nor \
+             kprobes (`tracer doctor`: \"fentry no\", \"kprobe no\"), so a run sees each call enter \
+             and leave, not the functions in between. Steps are marked * on a kernel where \
+             `tracer doctor` shows \"fentry yes\" or \"kprobe yes\" (CONFIG_KPROBES=y), Debian 12's \
+             6.1 among them.",
+            "所有内核步骤都是 .（推断）：本内核既不允许 tracer 挂 fentry 也不允许挂 kprobe\
+             （`tracer doctor`：\"fentry no\"、\"kprobe no\"），所以运行时只看到每个调用的进入和返回，\
+             看不到中间的函数。在 `tracer doctor` 显示 \"fentry yes\" 或 \"kprobe yes\"\
+             （CONFIG_KPROBES=y）的内核上（例如 Debian 12 的 6.1），这些步骤会标成 *。"
+        )
+    } else {
+        t!(
+            lang,
+            "Every kernel step is . (inferred): tracer probed {probed} kernel functions in this run \
+             (`tracer doctor` lists them), and none of them is on this lesson's steps.",
+            "所有内核步骤都是 .（推断）：本次运行中 tracer 探测了 {probed} 个内核函数\
+             （`tracer doctor` 列出了它们），但没有一个在本课的步骤上。"
+        )
+    })
 }
 
 fn legend(lang: Lang) -> &'static str {
@@ -630,6 +686,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_run_that_observed_nothing_says_why() {
+        let lesson = Lesson {
+            title: String::new(),
+            source: String::new(),
+            steps: vec![Step {
+                title: String::new(),
+                lines: vec![Line::Func {
+                    name: "__sys_bind".into(),
+                    mark: Mark::Inferred,
+                    what: String::new(),
+                }],
+            }],
+        };
+        let header = |mech: &str| Run {
+            records: vec![serde_json::json!({
+                "format": "tracer-jsonl",
+                "mechanisms": {"kernel_functions": {"__sys_bind": mech, "unix_bind": "none"}}
+            })],
+        };
+        let none = why_all_inferred(&lesson, &header("none"), Lang::En).unwrap();
+        assert!(none.contains("neither fentry nor kprobes"), "{none}");
+        assert!(none.contains("\"kprobe yes\""), "{none}");
+        let zh = why_all_inferred(&lesson, &header("none"), Lang::Zh).unwrap();
+        assert!(zh.contains("既不允许"), "{zh}");
+        let some = why_all_inferred(&lesson, &header("kprobe"), Lang::En).unwrap();
+        assert!(some.contains("probed 1 kernel functions"), "{some}");
+        let mut seen = lesson.clone();
+        seen.steps[0].lines[0] = Line::Func {
+            name: "__sys_bind".into(),
+            mark: Mark::Observed,
+            what: String::new(),
+        };
+        assert_eq!(why_all_inferred(&seen, &header("kprobe"), Lang::En), None);
     }
 
     #[test]

@@ -507,8 +507,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             text("          ret = __sys_bind(a0, compat_ptr(a1), a[2]);".into()),
             text(t!(
                 lang,
-                "The two paths meet: x86_64's __x64_sys_bind calls the same __sys_bind(fd, umyaddr, addrlen).",
-                "两条路径在此汇合：x86_64 的 __x64_sys_bind 调用的是同一个 __sys_bind(fd, umyaddr, addrlen)。"
+                "The paths meet: x86_64's __x64_sys_bind calls the same __sys_bind(fd, umyaddr, addrlen).",
+                "各条路径在此汇合：x86_64 的 __x64_sys_bind 调用的是同一个 __sys_bind(fd, umyaddr, addrlen)。"
             )),
         ],
     });
