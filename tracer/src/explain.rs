@@ -604,19 +604,24 @@ ffffffff81000a00 T unix_bind
         syscalls::find("bind").unwrap()
     }
 
-    #[test]
-    fn bind_on_a_new_kernel_names_its_registers_numbers_and_steps() {
+    /// `tracer explain` of `row` on the 6.18 symbols, an AMD CPU, without root.
+    fn explain_618(row: &'static Row, abi: Option<Abi>) -> String {
         let k = Ksyms::parse(KSYMS_618);
-        let t = render(
-            bind(),
-            None,
+        render(
+            row,
+            abi,
             None,
             &k,
             &not_tried(),
             "6.18.0",
             false,
             ENTRY_SYSCALL,
-        );
+        )
+    }
+
+    #[test]
+    fn bind_on_a_new_kernel_names_its_registers_numbers_and_steps() {
+        let t = explain_618(bind(), None);
         for want in [
             "bind(sockfd, addr, addrlen): class %network, defined in net/socket.c (Linux 7.2.13)",
             "the program calls bind() in the C library",
@@ -723,16 +728,11 @@ ffffffff81000a00 T unix_bind
     #[test]
     fn a_wrapper_is_named_only_for_the_call_it_issues() {
         let k = Ksyms::parse(KSYMS_618);
-        let semop = render(
-            syscalls::find("semop").unwrap(),
-            None,
-            None,
-            &k,
-            &not_tried(),
-            "6.18.0",
-            false,
-            ENTRY_SYSENTER,
-        );
+        let explain = |name: &str, abi: Option<Abi>, fast32: u8| {
+            let row = syscalls::find(name).unwrap();
+            render(row, abi, None, &k, &not_tried(), "6.18.0", false, fast32)
+        };
+        let semop = explain("semop", None, ENTRY_SYSENTER);
         assert!(
             semop.contains("glibc's semop() does not issue semop: it issues semtimedop"),
             "{semop}"
@@ -743,31 +743,13 @@ ffffffff81000a00 T unix_bind
             semop.contains("ia32 through the vDSO: __kernel_vsyscall -> `sysenter`"),
             "{semop}"
         );
-        let semtimedop = render(
-            syscalls::find("semtimedop").unwrap(),
-            Some(Abi::Ia32),
-            None,
-            &k,
-            &not_tried(),
-            "6.18.0",
-            false,
-            ENTRY_SYSENTER,
-        );
+        let semtimedop = explain("semtimedop", Some(Abi::Ia32), ENTRY_SYSENTER);
         assert!(
             semtimedop.contains("the program calls semop() in the C library"),
             "{semtimedop}"
         );
         assert!(semtimedop.contains("ebx = 4 (SEMTIMEDOP)"), "{semtimedop}");
-        let accept4 = render(
-            syscalls::find("accept4").unwrap(),
-            Some(Abi::X86_64),
-            None,
-            &k,
-            &not_tried(),
-            "6.18.0",
-            false,
-            ENTRY_SYSCALL,
-        );
+        let accept4 = explain("accept4", Some(Abi::X86_64), ENTRY_SYSCALL);
         assert!(
             accept4.contains("the program calls accept4() in the C library"),
             "{accept4}"
@@ -780,18 +762,7 @@ ffffffff81000a00 T unix_bind
 
     #[test]
     fn sysv_ipc_goes_through_ipc_on_ia32() {
-        let k = Ksyms::parse(KSYMS_618);
-        let row = syscalls::find("msgsnd").unwrap();
-        let t = render(
-            row,
-            None,
-            None,
-            &k,
-            &not_tried(),
-            "6.18.0",
-            false,
-            ENTRY_SYSCALL,
-        );
+        let t = explain_618(syscalls::find("msgsnd").unwrap(), None);
         assert!(
             t.contains("eax = 117 (ipc), ebx = 11 (MSGSND), ecx = msqid (ipc's first), edi = msgp (ipc's ptr), edx = msgsz (ipc's second), esi = msgflg (ipc's third)"),
             "{t}"

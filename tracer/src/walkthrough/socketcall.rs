@@ -330,14 +330,31 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
          AT_SYSINFO 地址存在 %gs:0x10），它在 Intel 上执行 `sysenter`，在 AMD 上执行 `syscall`。\
          本次运行的入口指令：{v_entry}。本内核（{kernel}）："
     ))];
-    if v_funcs.is_empty() {
-        lines.push(ctx.func("entry_SYSCALL_compat", entry_what("entry_SYSCALL_compat")));
-        lines.push(ctx.func("entry_SYSENTER_compat", entry_what("entry_SYSENTER_compat")));
-        lines.push(ctx.func("do_fast_syscall_32", entry_what("do_fast_syscall_32")));
-    }
-    for f in &v_funcs[..dispatch_at(&v_funcs)] {
-        lines.push(ctx.path_func(vdso, f, format!("vDSO: {}", entry_what(f))));
-    }
+    // The entry code of one recorded call, up to the table; without a run, what this kernel has.
+    let entry_lines = |lines: &mut Vec<Line>, call, funcs: &[String], without: &[&str], way| {
+        if funcs.is_empty() {
+            for f in without
+                .iter()
+                .filter(|f| ctx.ksyms.is_empty() || ctx.ksyms.has(f))
+            {
+                lines.push(ctx.func(f, entry_what(f)));
+            }
+        }
+        for f in &funcs[..dispatch_at(funcs)] {
+            lines.push(ctx.path_func(call, f, format!("{way}: {}", entry_what(f))));
+        }
+    };
+    entry_lines(
+        &mut lines,
+        vdso,
+        &v_funcs,
+        &[
+            "entry_SYSCALL_compat",
+            "entry_SYSENTER_compat",
+            "do_fast_syscall_32",
+        ],
+        "vDSO",
+    );
     lines.push(text(t!(
         lang,
         "  The kernel says of int $0x80: \"not used by most libc implementations on modern \
@@ -384,13 +401,13 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         "x86_64: `syscall` jumps to the address in MSR_LSTAR and switches to kernel mode:",
         "x86_64：`syscall` 跳到 MSR_LSTAR 中的地址并切换到内核态："
     )));
-    if x_funcs.is_empty() {
-        lines.push(ctx.func("entry_SYSCALL_64", entry_what("entry_SYSCALL_64")));
-        lines.push(ctx.func("do_syscall_64", entry_what("do_syscall_64")));
-    }
-    for f in &x_funcs[..dispatch_at(&x_funcs)] {
-        lines.push(ctx.path_func(x64, f, format!("x86_64: {}", entry_what(f))));
-    }
+    entry_lines(
+        &mut lines,
+        x64,
+        &x_funcs,
+        &["entry_SYSCALL_64", "do_syscall_64"],
+        "x86_64",
+    );
     lines.push(text(t!(
         lang,
         "Every way saves the user registers in a struct pt_regs on the kernel stack.",
