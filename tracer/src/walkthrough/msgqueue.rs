@@ -240,8 +240,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "find_msg",
                 t!(
                     lang,
-                    "walks the list for the first message msgtyp selects (static: inlined into do_msgrcv)",
-                    "遍历链表，找第一条被 msgtyp 选中的消息（static 函数：内联进 do_msgrcv）"
+                    "walks the list for the first message msgtyp selects (a static function)",
+                    "遍历链表，找第一条被 msgtyp 选中的消息（static 函数）"
                 ),
             ),
             ctx.func(
