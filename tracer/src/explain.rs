@@ -16,14 +16,15 @@ use std::path::Path;
 use anyhow::Result;
 use aya::EbpfLoader;
 use tracer_common::{
-    ENTRY_INT80, ENTRY_SYSCALL, TABLE_IA32, TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
+    ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, TABLE_IA32, TABLE_IPC, TABLE_SOCKETCALL,
+    TABLE_X86_64,
 };
 
 use crate::capture;
 use crate::decode::sockaddr::SockAddr;
 use crate::kernel::hops::{self, HopStatus, Mechanism};
 use crate::kernel::ksyms::Ksyms;
-use crate::kernel::{path, source};
+use crate::kernel::{libc, path, source};
 use crate::syscalls::{self, Abi, Case, Row};
 use crate::trace::Call;
 
@@ -109,6 +110,26 @@ impl Observability {
     }
 }
 
+/// The instruction the vDSO's `__kernel_vsyscall` executes on this CPU: `syscall` on AMD and
+/// Hygon (`X86_FEATURE_SYSCALL32`, set in arch/x86/kernel/cpu/amd.c and hygon.c, Linux 7.2),
+/// `sysenter` on the others (arch/x86/entry/vdso/vdso32/system_call.S picks one with
+/// ALTERNATIVE_2).
+pub fn fast_entry32() -> u8 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // cpuid leaf 0 (the vendor) exists on every x86_64 CPU.
+        let r = std::arch::x86_64::__cpuid(0);
+        let mut vendor = [0u8; 12];
+        vendor[..4].copy_from_slice(&r.ebx.to_le_bytes());
+        vendor[4..8].copy_from_slice(&r.edx.to_le_bytes());
+        vendor[8..].copy_from_slice(&r.ecx.to_le_bytes());
+        if &vendor == b"AuthenticAMD" || &vendor == b"HygonGenuine" {
+            return ENTRY_SYSCALL;
+        }
+    }
+    ENTRY_SYSENTER
+}
+
 pub fn run(name: &str, abi: Option<Abi>, family: Option<Family>) -> Result<()> {
     let row = syscalls::find(name)?;
     let ksyms = Ksyms::load();
@@ -126,7 +147,8 @@ pub fn run(name: &str, abi: Option<Abi>, family: Option<Family>) -> Result<()> {
             &ksyms,
             &observe,
             &kernel,
-            ksyms.is_empty()
+            ksyms.is_empty(),
+            fast_entry32()
         )
     )?;
     Ok(())
@@ -169,9 +191,36 @@ fn regs_line(abi: Abi, nr: u32, label: &str, row: &Row) -> String {
 struct Route {
     title: String,
     call: Call,
+    /// Only the entry code differs from the route before: print the steps up to the table.
+    entry_only: bool,
 }
 
-fn routes(row: &'static Row, abi: Option<Abi>) -> Vec<Route> {
+/// The C library functions that lead to `name`, split into those that issue it (their first
+/// system call is `name`) and those that issue another call (glibc's `semop()` issues
+/// `semtimedop`), with that call.
+fn wrappers_of(name: &str) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    let mut issue = Vec::new();
+    let mut other = Vec::new();
+    for (f, calls) in libc::WRAPPERS.iter().filter(|(_, c)| c.contains(&name)) {
+        match calls.first() {
+            Some(first) if *first == name => issue.push(*f),
+            Some(first) => other.push((*f, *first)),
+            None => {}
+        }
+    }
+    (issue, other)
+}
+
+/// The name of an ia32 entry instruction.
+fn entry_name(entry: u8) -> &'static str {
+    match entry {
+        ENTRY_SYSCALL => "syscall",
+        ENTRY_SYSENTER => "sysenter",
+        _ => "int $0x80",
+    }
+}
+
+fn routes(row: &'static Row, abi: Option<Abi>, fast32: u8) -> Vec<Route> {
     let mut out = Vec::new();
     if abi != Some(Abi::Ia32)
         && let Some(nr) = row.x64
@@ -179,37 +228,48 @@ fn routes(row: &'static Row, abi: Option<Abi>) -> Vec<Route> {
         out.push(Route {
             title: format!("x86_64, `syscall` with rax = {nr}"),
             call: Call::hypothetical(row, Abi::X86_64, ENTRY_SYSCALL, nr.into(), TABLE_X86_64, 0),
+            entry_only: false,
         });
     }
-    if abi != Some(Abi::X86_64) {
-        if let Some(sc) = row.socketcall.map(|c| c.call) {
-            out.push(Route {
-                title: format!("ia32, `int $0x80` socketcall({sc}) as 32-bit glibc issues it"),
-                call: Call::hypothetical(
-                    row,
-                    Abi::Ia32,
-                    ENTRY_INT80,
-                    102,
-                    TABLE_SOCKETCALL,
-                    sc.into(),
-                ),
-            });
-        } else if let Some(call) = row.ipc.map(|(c, _)| c.call) {
-            out.push(Route {
-                title: format!("ia32, `int $0x80` ipc({call}) as 32-bit glibc issues it"),
-                call: Call::hypothetical(row, Abi::Ia32, ENTRY_INT80, 117, TABLE_IPC, call.into()),
-            });
-        } else if let Some(nr) = row.ia32 {
-            out.push(Route {
-                title: format!("ia32, `int $0x80` with eax = {nr}"),
-                call: Call::hypothetical(row, Abi::Ia32, ENTRY_INT80, nr.into(), TABLE_IA32, 0),
-            });
-        }
+    if abi == Some(Abi::X86_64) {
+        return out;
     }
+    // The number and dispatcher 32-bit glibc uses (socketcall, ipc) or the call's own number.
+    let (how, nr, table, call) = if let Some(Case { call: sc, .. }) = row.socketcall {
+        (format!("socketcall({sc})"), 102, TABLE_SOCKETCALL, sc)
+    } else if let Some((Case { call: c, .. }, _)) = row.ipc {
+        (format!("ipc({c})"), 117, TABLE_IPC, c)
+    } else if let Some(nr) = row.ia32 {
+        (format!("eax = {nr}"), nr, TABLE_IA32, 0)
+    } else {
+        return out;
+    };
+    let glibc = if wrappers_of(row.name).0.is_empty() {
+        "through the vDSO: __kernel_vsyscall"
+    } else {
+        "as 32-bit glibc enters: `call *%gs:0x10` -> the vDSO's __kernel_vsyscall"
+    };
+    out.push(Route {
+        title: format!("ia32 {glibc} -> `{}` (this CPU), {how}", entry_name(fast32)),
+        call: Call::hypothetical(row, Abi::Ia32, fast32, nr.into(), table, call.into()),
+        entry_only: false,
+    });
+    out.push(Route {
+        title: format!(
+            "ia32, the classic `int $0x80` (older texts; programs that issue it by hand), {how}"
+        ),
+        call: Call::hypothetical(row, Abi::Ia32, ENTRY_INT80, nr.into(), table, call.into()),
+        entry_only: true,
+    });
     out
 }
 
-/// The whole explanation, as text. Pure: the kernel's symbols and what it allows are inputs.
+/// The whole explanation, as text. Pure: the kernel's symbols and what it allows are inputs;
+/// `fast32` is the instruction the vDSO enters with on this CPU ([`fast_entry32`]).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each input is a fact about this machine"
+)]
 pub fn render(
     row: &'static Row,
     abi: Option<Abi>,
@@ -218,6 +278,7 @@ pub fn render(
     observe: &Observability,
     kernel: &str,
     no_symbols: bool,
+    fast32: u8,
 ) -> String {
     let mut o = String::new();
     let file = source::file_of(&format!("__x64_sys_{}", row.name), row);
@@ -253,20 +314,22 @@ pub fn render(
 
     // The program and its C library.
     let _ = writeln!(o, "\nIn the program");
-    let wrappers: Vec<String> = row.libc.iter().map(|f| format!("{f}()")).collect();
-    if wrappers.is_empty() {
+    let (issue, other) = wrappers_of(row.name);
+    if issue.is_empty() && other.is_empty() {
         let _ = writeln!(
             o,
             "  the C library function that issues it is not one tracer probes (its wrappers list \
              covers the socket, IPC and signal calls); a program may also issue it through \
              syscall(2)"
         );
-    } else {
+    }
+    if !issue.is_empty() {
+        let names: Vec<String> = issue.iter().map(|f| format!("{f}()")).collect();
         let _ = writeln!(
             o,
             "  the program calls {} in the C library (glibc), which loads the registers below \
              and executes the entry instruction.",
-            wrappers.join(" or ")
+            names.join(" or ")
         );
         let _ = writeln!(
             o,
@@ -275,6 +338,20 @@ pub fn render(
                 "a uprobe on the wrapper, with the address it was called from"
             } else {
                 "not here: this kernel has no uprobes"
+            }
+        );
+    }
+    // glibc 2.36 (objdump -d of Debian 12's libc.so.6 and /lib32/libc.so.6): semop() jumps to
+    // semtimedop (rax 220; on i386 ipc call 4, SEMTIMEDOP); accept() issues accept (rax 43).
+    for (f, first) in &other {
+        let _ = writeln!(
+            o,
+            "  glibc's {f}() does not issue {}: it issues {first} (`tracer explain {first}`){}",
+            row.name,
+            if issue.is_empty() {
+                "; this call is made by programs that issue it by hand, through syscall(2)"
+            } else {
+                ""
             }
         );
     }
@@ -300,16 +377,16 @@ pub fn render(
     if abi != Some(Abi::X86_64) {
         let _ = writeln!(
             o,
-            "\nia32 (32-bit programs): `int $0x80`, or `sysenter` through the vDSO's \
-             __kernel_vsyscall"
+            "\nia32 (32-bit programs): the C library calls the vDSO's __kernel_vsyscall, which \
+             executes `sysenter` (Intel) or `syscall` (AMD); `int $0x80` is the classic way"
         );
         if let Some(sc) = row.socketcall.map(|c| c.call) {
             let name = syscalls::socketcall_name(sc.into()).unwrap_or("?");
             let names: Vec<&str> = row.args.iter().map(|(n, _)| *n).collect();
             let _ = writeln!(
                 o,
-                "  through socketcall (what 32-bit glibc built for kernels before 4.3 issues, \
-                 Debian 12's among them):"
+                "  through socketcall (what 32-bit glibc built to run on kernels before 4.3 \
+                 issues, Debian 12's among them):"
             );
             let _ = writeln!(
                 o,
@@ -317,10 +394,14 @@ pub fn render(
                  array {{{}}}",
                 names.join(", ")
             );
+            // net/compat.c, COMPAT_SYSCALL_DEFINE2(socketcall): len = nas[call], AL(x) = x *
+            // sizeof(u32) bytes; copy_from_user; switch (call).
             let _ = writeln!(
                 o,
-                "    the kernel copies nargs[{sc}] = {} words from it, then switches on the call \
-                 number (net/compat.c, __compat_sys_socketcall)",
+                "    the kernel copies nas[{sc}] = {} bytes ({} 32-bit words) from it, then switches \
+                 on the call number (net/compat.c, COMPAT_SYSCALL_DEFINE2(socketcall), which the \
+                 table calls as __ia32_compat_sys_socketcall)",
+                4 * names.len(),
                 names.len()
             );
         }
@@ -339,7 +420,15 @@ pub fn render(
                     parts.push(format!("{r} = {n} (ipc's {a})"));
                 }
             }
-            let _ = writeln!(o, "  through ipc (what 32-bit glibc issues):");
+            let _ = writeln!(
+                o,
+                "  through ipc{}:",
+                if issue.is_empty() {
+                    ""
+                } else {
+                    " (what 32-bit glibc issues)"
+                }
+            );
             let _ = writeln!(o, "    {}", parts.join(", "));
         }
         match row.ia32 {
@@ -374,9 +463,20 @@ pub fn render(
                 .then_some(Family::Unix)
         })
         .map(Family::example);
-    for route in routes(row, abi) {
+    // A version note is printed once, at the first step it belongs to.
+    let mut told: Vec<&str> = Vec::new();
+    for route in routes(row, abi, fast32) {
         let _ = writeln!(o, "\nThe path through this kernel: {}", route.title);
-        let steps = path::build(ksyms, &route.call, addr.as_ref());
+        let mut steps = path::build(ksyms, &route.call, addr.as_ref());
+        if route.entry_only {
+            // Up to and including the table dispatch; the rest is the route above.
+            if let Some(at) = steps
+                .iter()
+                .position(|s| s.func.ends_with("_sys_call") || s.func.contains("sys_call_table"))
+            {
+                steps.truncate(at + 1);
+            }
+        }
         let mut n = 0;
         for step in steps.iter().filter(|s| s.func != "no libc wrapper") {
             n += 1;
@@ -437,9 +537,13 @@ pub fn render(
                 "      {}{seen}",
                 where_.map(|w| format!("{w}; ")).unwrap_or_default()
             );
-            if let Some(h) = source::history(&step.func) {
+            if let Some(h) = source::history(&step.func).filter(|h| !told.contains(h)) {
+                told.push(h);
                 let _ = writeln!(o, "      older kernels: {h}");
             }
+        }
+        if route.entry_only {
+            let _ = writeln!(o, "  then as above");
         }
     }
     o
@@ -456,8 +560,11 @@ ffffffff81000000 T entry_SYSCALL_64
 ffffffff81000100 T do_syscall_64
 ffffffff81000200 T x64_sys_call
 ffffffff81000300 T ia32_sys_call
+ffffffff81000380 T asm_int80_emulation
 ffffffff81000400 T int80_emulation
 ffffffff81000500 T do_int80_emulation
+ffffffff81000580 T entry_SYSCALL_compat
+ffffffff810005c0 T do_fast_syscall_32
 ffffffff81000600 T __x64_sys_bind
 ffffffff81000700 T __ia32_compat_sys_socketcall
 ffffffff81000800 T __sys_bind
@@ -494,10 +601,24 @@ ffffffff81000a00 T unix_bind
         syscalls::find("bind").unwrap()
     }
 
+    /// `tracer explain` of `row` on the 6.18 symbols, an AMD CPU, without root.
+    fn explain_618(row: &'static Row, abi: Option<Abi>) -> String {
+        let k = Ksyms::parse(KSYMS_618);
+        render(
+            row,
+            abi,
+            None,
+            &k,
+            &not_tried(),
+            "6.18.0",
+            false,
+            ENTRY_SYSCALL,
+        )
+    }
+
     #[test]
     fn bind_on_a_new_kernel_names_its_registers_numbers_and_steps() {
-        let k = Ksyms::parse(KSYMS_618);
-        let t = render(bind(), None, None, &k, &not_tried(), "6.18.0", false);
+        let t = explain_618(bind(), None);
         for want in [
             "bind(sockfd, addr, addrlen): class %network, defined in net/socket.c (Linux 7.2.13)",
             "the program calls bind() in the C library",
@@ -506,8 +627,15 @@ ffffffff81000a00 T unix_bind
             "direct, a number of its own since Linux 4.3: eax = 361 (bind), ebx = sockfd",
             "x64_sys_call  [switch (nr) case 49]",
             "Linux 6.9 replaced the indirect call",
-            "int80_emulation  [the int $0x80 IDT entry]",
+            "asm_int80_emulation  [the IDT entry of vector 0x80]",
+            "int80_emulation  [entry_64_compat.S: clears branch history, jumps to the C code]",
+            "ia32 as 32-bit glibc enters: `call *%gs:0x10` -> the vDSO's __kernel_vsyscall -> `syscall` (this CPU), socketcall(2)",
+            "entry_SYSCALL_compat  [reached from the vDSO's __kernel_vsyscall]",
+            "do_fast_syscall_32",
+            "ia32, the classic `int $0x80`",
+            "then as above",
             "ia32_sys_call  [switch (nr) case 102]",
+            "the kernel copies nas[2] = 12 bytes (3 32-bit words)",
             "copy_from_user  [the 3 argument words from the array ecx points to]",
             "switch (call)  [case SYS_BIND]",
             "__sys_bind\n      net/socket.c; no kprobes in this kernel",
@@ -537,6 +665,7 @@ ffffffff81000a00 T unix_bind
             &not_tried(),
             "6.1.0",
             false,
+            ENTRY_SYSCALL,
         );
         assert!(t.contains("entry_INT80_compat"), "{t}");
         assert!(t.contains("do_int80_syscall_32"), "{t}");
@@ -578,6 +707,7 @@ ffffffff81000a00 T unix_bind
             &observe,
             "6.18.0",
             false,
+            ENTRY_SYSCALL,
         );
         assert!(
             t.contains("__sys_bind\n      net/socket.c; observed here by fentry"),
@@ -590,11 +720,46 @@ ffffffff81000a00 T unix_bind
         assert!(t.contains("not here: this kernel has no uprobes"), "{t}");
     }
 
+    /// glibc 2.36's semop() is semtimedop(..., NULL) (rax 220; i386: ipc call 4) and its
+    /// accept() issues accept (rax 43): neither is claimed for the call it does not issue.
+    #[test]
+    fn a_wrapper_is_named_only_for_the_call_it_issues() {
+        let k = Ksyms::parse(KSYMS_618);
+        let explain = |name: &str, abi: Option<Abi>, fast32: u8| {
+            let row = syscalls::find(name).unwrap();
+            render(row, abi, None, &k, &not_tried(), "6.18.0", false, fast32)
+        };
+        let semop = explain("semop", None, ENTRY_SYSENTER);
+        assert!(
+            semop.contains("glibc's semop() does not issue semop: it issues semtimedop"),
+            "{semop}"
+        );
+        assert!(!semop.contains("the program calls semop()"), "{semop}");
+        assert!(!semop.contains("what 32-bit glibc issues"), "{semop}");
+        assert!(
+            semop.contains("ia32 through the vDSO: __kernel_vsyscall -> `sysenter`"),
+            "{semop}"
+        );
+        let semtimedop = explain("semtimedop", Some(Abi::Ia32), ENTRY_SYSENTER);
+        assert!(
+            semtimedop.contains("the program calls semop() in the C library"),
+            "{semtimedop}"
+        );
+        assert!(semtimedop.contains("ebx = 4 (SEMTIMEDOP)"), "{semtimedop}");
+        let accept4 = explain("accept4", Some(Abi::X86_64), ENTRY_SYSCALL);
+        assert!(
+            accept4.contains("the program calls accept4() in the C library"),
+            "{accept4}"
+        );
+        assert!(
+            accept4.contains("glibc's accept() does not issue accept4: it issues accept"),
+            "{accept4}"
+        );
+    }
+
     #[test]
     fn sysv_ipc_goes_through_ipc_on_ia32() {
-        let k = Ksyms::parse(KSYMS_618);
-        let row = syscalls::find("msgsnd").unwrap();
-        let t = render(row, None, None, &k, &not_tried(), "6.18.0", false);
+        let t = explain_618(syscalls::find("msgsnd").unwrap(), None);
         assert!(
             t.contains("eax = 117 (ipc), ebx = 11 (MSGSND), ecx = msqid (ipc's first), edi = msgp (ipc's ptr), edx = msgsz (ipc's second), esi = msgflg (ipc's third)"),
             "{t}"
@@ -622,6 +787,7 @@ ffffffff81000a00 T unix_bind
             &not_tried(),
             "6.18.0",
             false,
+            ENTRY_SYSCALL,
         );
         assert!(t.contains("inet_bind  [sock->ops->bind]"), "{t}");
         assert!(!t.contains("unix_bind"), "{t}");

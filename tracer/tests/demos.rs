@@ -1349,7 +1349,7 @@ fn tcp_hello() {
 #[test]
 fn socketcall() {
     let recs = record_demo("socketcall", &[]);
-    let (main, calls, _) = processes(&recs, 0);
+    let (main, calls, kids) = processes(&recs, 1);
     let dir = format!("/tmp/tracer-demo-socketcall-{main}");
     let (ia32_path, x64_path) = (
         format!("{dir}/socketcall-ia32.sock"),
@@ -1359,6 +1359,7 @@ fn socketcall() {
         &calls,
         &[
             "socket", "bind", "close", "munmap", "unlink", "socket", "bind", "close", "unlink",
+            "write", "close", "unlink", "unlink",
         ],
     );
 
@@ -1449,6 +1450,43 @@ fn socketcall() {
     assert_eq!(calls[6]["nr"], 49);
     call(calls[7], "close", &json!({"fd": fd64}), 0);
     call(calls[8], "unlink", &json!({"pathname": x64_path}), 0);
+
+    // The way 32-bit glibc enters: the demo writes a 32-bit program (vsyscall32.rs) and runs it;
+    // it calls the vDSO's __kernel_vsyscall, which enters with sysenter (Intel) or syscall
+    // (AMD), never int 0x80.
+    let (prog, vdso_path) = (
+        format!("{dir}/bind32-vdso"),
+        format!("{dir}/socketcall-vdso.sock"),
+    );
+    assert_eq!(calls[9]["args"]["fd"], calls[10]["args"]["fd"]);
+    call(calls[11], "unlink", &json!({"pathname": prog}), 0);
+    call(calls[12], "unlink", &json!({"pathname": vdso_path}), 0);
+    let child = own_calls(&recs, kids[0]);
+    let ia32: Vec<&Value> = child
+        .iter()
+        .copied()
+        .filter(|c| c["abi"] == "ia32")
+        .collect();
+    assert_eq!(names(&ia32), ["socket", "bind"], "{child:#?}");
+    let amd = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap()
+        .contains("AuthenticAMD");
+    for c in &ia32 {
+        assert_eq!(c["entry"], if amd { "syscall" } else { "sysenter" }, "{c}");
+        assert_eq!(c["nr"], 102, "{c}");
+    }
+    let bind = ia32[1];
+    assert_eq!(bind["socketcall"]["name"], "SYS_BIND", "{bind}");
+    let len = path_len(&vdso_path);
+    assert_eq!(
+        bind["args"],
+        json!({"sockfd": new_fd(ia32[0]), "addr": unix_path(&vdso_path), "addrlen": len}),
+        "{bind}"
+    );
+    assert_eq!(bind["ret"], 0, "{bind}");
+    // The argument array sits in the program's data page, one page above its 0x8048000 base.
+    let args_ptr = hex(&bind["socketcall"]["args_ptr"]);
+    assert!((0x0804_9000..0x0804_a000).contains(&args_ptr), "{bind}");
 }
 
 #[test]

@@ -74,7 +74,7 @@ fn socketcall_and_ipc_from_a_32_bit_program() {
     assert_eq!(rcv["ret"], 10);
     let q = first(&calls, "msgget")["ret"].clone();
     assert_eq!(snd["args"]["msqid"], q);
-    assert_eq!(first(&calls, "msgctl")["args"]["cmd"], "IPC_RMID|IPC_64");
+    assert_eq!(first(&calls, "msgctl")["args"]["cmd"], "IPC_64|IPC_RMID");
 }
 
 #[test]

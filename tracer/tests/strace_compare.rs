@@ -839,6 +839,37 @@ fn ia32_structures_are_decoded_as_strace_decodes_them() {
     assert!(n >= names.len(), "only {n} calls compared");
 }
 
+/// A thread made by glibc's pthread_create (clone3, with the id it wrote back) and a POSIX
+/// queue's notifications (struct sigevent).
+const CLONE3_C: &str = r#"#define _GNU_SOURCE
+#include <pthread.h>
+#include <mqueue.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <string.h>
+static void *f(void *a) { return a; }
+int main(void) {
+    pthread_t t; pthread_create(&t, NULL, f, NULL); pthread_join(t, NULL);
+    mqd_t q = mq_open("/c3q", O_CREAT | O_RDWR, 0600, NULL);
+    struct sigevent ev; memset(&ev, 0, sizeof ev); ev.sigev_notify = SIGEV_SIGNAL; ev.sigev_signo = SIGUSR1; ev.sigev_value.sival_int = 7;
+    mq_notify(q, &ev); mq_notify(q, NULL);
+    ev.sigev_notify = SIGEV_NONE; mq_notify(q, &ev); mq_notify(q, NULL);
+    mq_unlink("/c3q");
+    return 0;
+}
+"#;
+
+#[test]
+fn clone3_and_sigevent_are_decoded_as_strace_decodes_them() {
+    let n = decoded_alike(
+        CLONE3_C,
+        &["-pthread"],
+        &["clone3", "mq_notify"],
+        &str::to_string,
+    );
+    assert!(n >= 5, "only {n} calls compared");
+}
+
 /// execve's path, argv and return as strace shows them (strace's environment, `0x7ffd...
 /// /* 20 vars */`, is left out: tracer shows the pointer alone): `execve("/usr/bin/cat",
 /// ["cat", "/etc/hostname"]) = 0`.

@@ -52,6 +52,10 @@ fn the_socketcall_lesson_shows_the_values_of_a_real_run() {
         "case SYS_BIND:",
         "socketcall-ia32.sock",
         "socketcall-x64.sock",
+        "socketcall-vdso.sock",
+        // Both 32-bit ways: the C library's, through the vDSO, and the classic int $0x80.
+        "call *%gs:0x10",
+        "int $0x80: the IDT entry of vector 0x80",
         "[10/10] The way back",
         "bind returned 0 in",
     ] {
@@ -67,6 +71,29 @@ fn the_socketcall_lesson_shows_the_values_of_a_real_run() {
         "{array}"
     );
     assert!(!out.contains("(not captured)"), "{out}");
+    // The vDSO entry this CPU uses, as the run recorded it.
+    let amd = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap()
+        .contains("AuthenticAMD");
+    let (instr, entry) = if amd {
+        ("syscall", "entry_SYSCALL_compat")
+    } else {
+        ("sysenter", "entry_SYSENTER_compat")
+    };
+    assert!(
+        out.contains(&format!("This run entered with: {instr}.")),
+        "{out}"
+    );
+    assert!(out.contains(&format!(" {entry}  vDSO: ")), "{out}");
+    assert!(
+        out.contains(". do_fast_syscall_32  vDSO: ") || out.contains("* do_fast_syscall_32"),
+        "{out}"
+    );
+    // A run that observed no kernel function says why, in one line (this kernel: no kprobes,
+    // fentry refused).
+    if !out.lines().any(|l| l.starts_with("  * ")) {
+        assert!(out.contains("Every kernel step is . (inferred): "), "{out}");
+    }
 
     let kallsyms: HashSet<String> = std::fs::read_to_string("/proc/kallsyms")
         .unwrap()

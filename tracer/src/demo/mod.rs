@@ -39,6 +39,7 @@ mod uds_perms;
 mod uds_seqpacket;
 mod uds_stream;
 mod util;
+mod vsyscall32;
 pub mod workload;
 
 /// One demo: its name on the command line and a one-line summary.
@@ -114,7 +115,7 @@ static DEMOS: [DemoInfo; 17] = [
     },
     DemoInfo {
         name: "socketcall",
-        summary: "bind via the 32-bit int 0x80 socketcall path, then via the 64-bit syscalls",
+        summary: "bind via the 32-bit int 0x80 socketcall path, the 64-bit syscalls, and the vDSO as 32-bit glibc",
     },
 ];
 

@@ -27,7 +27,13 @@
 //! 7. `munmap` of the low page, `unlink(".../socketcall-ia32.sock")`;
 //! 8. the 64-bit way: `syscall(SYS_socket = 41, AF_UNIX, SOCK_STREAM, 0)`,
 //!    `syscall(SYS_bind = 49, fd, &addr, addrlen)` binding `.../socketcall-x64.sock`, `close`,
-//!    `unlink`; then `rmdir` of the temporary directory.
+//!    `unlink`;
+//! 9. the way 32-bit glibc really enters: a small 32-bit program ([`super::vsyscall32`],
+//!    written to `.../bind32-vdso` with `openat`/`write`/`close`) is forked and executed; it
+//!    calls the vDSO's `__kernel_vsyscall` (`sysenter` or `syscall`, not `int 0x80`) for
+//!    `socketcall(SYS_SOCKET)` and `socketcall(SYS_BIND)` binding `.../socketcall-vdso.sock`;
+//!    the parent waits, then unlinks the socket file and the program; then `rmdir` of the
+//!    temporary directory.
 //!
 //! The raw `int 0x80` return value is `eax`: a result, or a negative errno (sign-extended from
 //! 32 bits here).
@@ -58,7 +64,7 @@ pub(super) mod ia32 {
     use anyhow::{Context as _, Result, bail};
 
     use super::super::util::{
-        TempDir, check, check_ptr, close, os_error, sockaddr_un_path, unlink,
+        TempDir, check, check_ptr, close, cstring, fork, os_error, sockaddr_un_path, unlink,
     };
 
     /// ia32 system call numbers (`arch/x86/entry/syscalls/syscall_32.tbl`).
@@ -266,6 +272,51 @@ pub(super) mod ia32 {
         close(fd)?;
         bound?;
         unlink(&path)?;
-        Ok(())
+
+        // --- The 32-bit C library's way: call the vDSO's __kernel_vsyscall. ---
+        vdso_bind(&dir)
+    }
+
+    /// Runs the [`super::super::vsyscall32`] program, which binds `.../socketcall-vdso.sock`
+    /// entering through the vDSO as 32-bit glibc does.
+    fn vdso_bind(dir: &TempDir) -> Result<()> {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+
+        let path = dir.join("socketcall-vdso.sock");
+        let (addr, addr_len) = sockaddr_un_path(&path)?;
+        // SAFETY: `addr` is a plain-old-data sockaddr_un; `addr_len` is at most its size.
+        let raw = unsafe {
+            std::slice::from_raw_parts(std::ptr::from_ref(&addr).cast::<u8>(), addr_len as usize)
+        };
+        let prog = dir.join("bind32-vdso");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o700)
+            .open(&prog)
+            .and_then(|mut f| f.write_all(&super::super::vsyscall32::image(raw)))
+            .with_context(|| format!("writing {}", prog.display()))?;
+        let cprog = cstring(&prog)?;
+        let child = fork("bind32-vdso", || {
+            let argv = [cprog.as_ptr(), std::ptr::null()];
+            // SAFETY: `cprog` and `argv` are valid NUL-terminated for the call; on success
+            // execv does not return.
+            unsafe { libc::execv(cprog.as_ptr(), argv.as_ptr()) };
+            Err(os_error("execv").into())
+        })?;
+        let ran = child.wait().context(
+            "the 32-bit program that binds through the vDSO (its exit status is bind's errno, \
+             127 without AT_SYSINFO)",
+        );
+        println!(
+            "ia32 via the vDSO: {} ran socketcall(SYS_BIND) through __kernel_vsyscall: {}",
+            prog.display(),
+            if ran.is_ok() { "bound" } else { "failed" }
+        );
+        let removed = unlink(&prog);
+        ran?;
+        removed?;
+        unlink(&path)
     }
 }

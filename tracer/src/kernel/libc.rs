@@ -13,17 +13,20 @@ use aya::Ebpf;
 use aya::programs::UProbe;
 use aya::programs::uprobe::{UProbeAttachPoint, UProbeScope};
 
-/// The C library functions probed, each with the syscalls it issues: the rows' `libc` names
-/// (syscalls/table.rs), in row order, each once.
+/// The C library functions probed, each with the syscalls it leads to, what glibc issues
+/// first: the rows' `libc` names, then their `libc_also` names (syscalls/table.rs), in row
+/// order, each once.
 pub static WRAPPERS: LazyLock<Vec<(&'static str, Vec<&'static str>)>> = LazyLock::new(|| {
     let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
-    for row in ROWS.iter() {
-        for func in row.libc {
-            match out.iter_mut().find(|(f, _)| f == func) {
-                Some((_, calls)) if !calls.contains(&row.name) => calls.push(row.name),
-                Some(_) => {}
-                None => out.push((func, vec![row.name])),
-            }
+    let issued = ROWS.iter().flat_map(|r| r.libc.iter().map(move |f| (r, f)));
+    let also = ROWS
+        .iter()
+        .flat_map(|r| r.libc_also.iter().map(move |f| (r, f)));
+    for (row, func) in issued.chain(also) {
+        match out.iter_mut().find(|(f, _)| f == func) {
+            Some((_, calls)) if !calls.contains(&row.name) => calls.push(row.name),
+            Some(_) => {}
+            None => out.push((func, vec![row.name])),
         }
     }
     out

@@ -8,10 +8,13 @@
 //! - Linux 6.9 replaced the indirect call through `sys_call_table[nr]` with a `switch` in
 //!   `x64_sys_call()` / `ia32_sys_call()` (arch/x86/entry/syscall_64.c, syscall_32.c; a Spectre
 //!   branch-history hardening). `sys_call_table` remains only as data for tracers.
-//! - Linux 6.7 made `int $0x80` an IDT entry of its own (`int80_emulation` ->
-//!   `do_int80_emulation`, arch/x86/entry/common.c) instead of `entry_INT80_compat` ->
-//!   `do_int80_syscall_32`.
-//! - Linux 6.10 split `__sys_bind` into `__sys_bind` and `__sys_bind_socket` (net/socket.c).
+//! - Linux 6.7 made `int $0x80` an IDT entry of its own (`asm_int80_emulation` ->
+//!   `int80_emulation`, commit be5341eb0d43, backported to 6.1 and 6.6 stable) instead of
+//!   `entry_INT80_compat` -> `do_int80_syscall_32`; Linux 6.9 (7390db8aea0d) made
+//!   `int80_emulation` an assembly stub (entry_64_compat.S) in front of the C function, then
+//!   renamed `do_int80_emulation` (arch/x86/entry/syscall_32.c; common.c in 6.1).
+//! - Linux 6.11 split `__sys_bind` into `__sys_bind` and `__sys_bind_socket` (net/socket.c,
+//!   commit dc2e77979412, for io_uring's IORING_OP_BIND).
 
 use serde_json::{Map, Value, json};
 
@@ -156,15 +159,35 @@ fn entry_steps(k: &Ksyms, abi: Abi, entry: u8, nr: u32) -> Vec<Step> {
         }
         (Abi::Ia32, ENTRY_INT80) => {
             if has("int80_emulation") {
-                v.push(Step::inferred(
-                    "int80_emulation",
-                    Some("the int $0x80 IDT entry".into()),
-                ));
-                v.push(Step::inferred("do_int80_emulation", None));
+                // Linux 6.7 (be5341eb0d43, "x86/entry: Convert INT 0x80 emulation to IDTENTRY",
+                // backported to the 6.1 and 6.6 stable kernels): vector 0x80's IDT entry is
+                // `asm_int80_emulation` (arch/x86/kernel/idt.c: SYSG(IA32_SYSCALL_VECTOR,
+                // asm_int80_emulation)). Linux 6.9's branch-history hardening (7390db8aea0d)
+                // made `int80_emulation` a stub in entry_64_compat.S that clears the branch
+                // history and jumps to the C function, renamed `do_int80_emulation`
+                // (arch/x86/entry/syscall_32.c in Linux 7.2); before it, `int80_emulation` was
+                // the C function itself.
+                if has("asm_int80_emulation") {
+                    v.push(Step::inferred(
+                        "asm_int80_emulation",
+                        Some("the IDT entry of vector 0x80".into()),
+                    ));
+                }
+                if has("do_int80_emulation") {
+                    v.push(Step::inferred(
+                        "int80_emulation",
+                        Some(
+                            "entry_64_compat.S: clears branch history, jumps to the C code".into(),
+                        ),
+                    ));
+                    v.push(Step::inferred("do_int80_emulation", None));
+                } else {
+                    v.push(Step::inferred("int80_emulation", None));
+                }
             } else {
                 v.push(Step::inferred(
                     "entry_INT80_compat",
-                    Some("the int $0x80 IDT entry".into()),
+                    Some("the IDT entry of vector 0x80".into()),
                 ));
                 v.push(Step::inferred("do_int80_syscall_32", None));
             }
@@ -175,6 +198,10 @@ fn entry_steps(k: &Ksyms, abi: Abi, entry: u8, nr: u32) -> Vec<Step> {
             } else {
                 ("entry_SYSCALL_compat", None)
             };
+            // The vDSO's __kernel_vsyscall executes `sysenter` (Intel) or `syscall` (AMD,
+            // X86_FEATURE_SYSCALL32, arch/x86/kernel/cpu/amd.c); do_SYSENTER_32 restores the
+            // stack pointer sysenter loses, then both run do_fast_syscall_32
+            // (arch/x86/entry/syscall_32.c, Linux 7.2).
             v.push(Step::inferred(
                 first,
                 Some("reached from the vDSO's __kernel_vsyscall".into()),

@@ -13,17 +13,24 @@ pub fn file_of(func: &str, row: &Row) -> Option<&'static str> {
     Some(match func {
         // The entry code (assembly) and its C half.
         "entry_SYSCALL_64" => "arch/x86/entry/entry_64.S",
-        "entry_INT80_compat" | "entry_SYSENTER_compat" | "entry_SYSCALL_compat" => {
-            "arch/x86/entry/entry_64_compat.S"
+        // int80_emulation: since Linux 6.9 (7390db8aea0d) the assembly stub of the
+        // branch-history hardening in front of do_int80_emulation.
+        "entry_INT80_compat"
+        | "entry_SYSENTER_compat"
+        | "entry_SYSCALL_compat"
+        | "int80_emulation" => "arch/x86/entry/entry_64_compat.S",
+        // The IDT entry stub entry_64.S generates from asm/idtentry.h (arch/x86/kernel/idt.c
+        // installs it for vector 0x80); int80_emulation is the assembly stub of Linux 6.9's branch-history
+        // hardening (7390db8aea0d) in front of do_int80_emulation.
+        "asm_int80_emulation" => {
+            "arch/x86/entry/entry_64.S (the idtentry stub of asm/idtentry.h; arch/x86/kernel/idt.c installs it)"
         }
         "x64_sys_call" => "arch/x86/entry/syscall_64.c",
         "do_syscall_64" => "arch/x86/entry/syscall_64.c (arch/x86/entry/common.c in 6.1)",
         "ia32_sys_call" => "arch/x86/entry/syscall_32.c",
-        "int80_emulation"
-        | "do_int80_emulation"
-        | "do_int80_syscall_32"
-        | "do_fast_syscall_32"
-        | "do_SYSENTER_32" => "arch/x86/entry/syscall_32.c (arch/x86/entry/common.c in 6.1)",
+        "do_int80_emulation" | "do_int80_syscall_32" | "do_fast_syscall_32" | "do_SYSENTER_32" => {
+            "arch/x86/entry/syscall_32.c (arch/x86/entry/common.c in 6.1)"
+        }
         f if f.starts_with("__x64_sys_")
             || f.starts_with("__ia32_sys_")
             || f.starts_with("__ia32_compat_sys_") =>
@@ -51,6 +58,7 @@ pub fn is_entry_code(func: &str) -> bool {
             | "entry_INT80_compat"
             | "entry_SYSENTER_compat"
             | "entry_SYSCALL_compat"
+            | "asm_int80_emulation"
             | "int80_emulation"
             | "do_syscall_64"
             | "do_int80_syscall_32"
@@ -78,16 +86,21 @@ pub fn history(func: &str) -> Option<&'static str> {
         "ia32_sys_call_table" => {
             "from Linux 6.9 on, `ia32_sys_call()` switches on the number instead"
         }
-        "int80_emulation" => {
-            "Linux 6.7 gave `int $0x80` an IDT entry of its own; before, it entered through \
+        "asm_int80_emulation" | "int80_emulation" => {
+            "Linux 6.7 (be5341eb0d43; backported to the 6.1 and 6.6 stable kernels, Debian 12's \
+             among them) gave `int $0x80` an IDT entry of its own; before, it entered through \
              `entry_INT80_compat` -> `do_int80_syscall_32`, and on the classic 32-bit kernels \
              through `system_call` (arch/i386/kernel/entry.S)"
         }
         "entry_INT80_compat" => {
-            "from Linux 6.7 on, `int $0x80` enters through `int80_emulation` -> \
-             `do_int80_emulation`; the classic 32-bit kernels entered `system_call`"
+            "from Linux 6.7 on (and 6.1/6.6 stable), `int $0x80` enters through \
+             `asm_int80_emulation` -> `int80_emulation` -> `do_int80_emulation`; the classic \
+             32-bit kernels entered `system_call`"
         }
-        "__sys_bind" => "Linux 6.10 split the socket-level half out into `__sys_bind_socket`",
+        "__sys_bind" => {
+            "Linux 6.11 split the socket-level half out into `__sys_bind_socket` (commit \
+             dc2e77979412, for io_uring's IORING_OP_BIND)"
+        }
         _ => return None,
     })
 }

@@ -14,12 +14,13 @@ use crate::syscalls::ROWS;
 use super::format::{FORMAT_VERSION, Filter, Header, Libc, Symbol};
 
 /// Entry code and dispatchers `kernel::path` names or checks for, on the kernels it knows
-/// (arch/x86/entry/: `x64_sys_call` since 6.9, `int80_emulation` since 6.7), and protocol
+/// (arch/x86/entry/: `x64_sys_call` since 6.9, `asm_int80_emulation` and `int80_emulation` since 6.7), and protocol
 /// operations it names that are not probed.
 const PATH_FUNCS: &[&str] = &[
     "entry_SYSCALL_64",
     "do_syscall_64",
     "x64_sys_call",
+    "asm_int80_emulation",
     "int80_emulation",
     "do_int80_emulation",
     "entry_INT80_compat",

@@ -578,6 +578,9 @@ pub struct Row {
     /// The C library functions that issue it (glibc 2.36 on x86_64 and i386: `pipe()` issues
     /// `pipe2`, `semop()` issues `semtimedop`, `mkfifo()` issues `mknodat`).
     pub libc: &'static [&'static str],
+    /// C library functions that lead to it in other C libraries or versions (`pipe()` to
+    /// `pipe`): probed too, but not named as what glibc issues.
+    pub libc_also: &'static [&'static str],
     pub effect: Effect,
     pub moves: Option<Moves>,
     pub args: &'static [(&'static str, Arg)],

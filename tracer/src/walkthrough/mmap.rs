@@ -7,8 +7,10 @@
 //! operation; no page is mapped yet. The first access faults: `handle_mm_fault` -> `do_fault`
 //! -> the file's fault handler, `filemap_fault` (mm/filemap.c) for ordinary files, which finds
 //! or reads the file's page in the page cache and maps it. Both processes' faults map that one
-//! page. With `MAP_PRIVATE` a write would instead fault into `do_wp_page` and get a private
-//! copy. `munmap` is `__vm_munmap`; dirty pages reach the file by writeback.
+//! page (a store: `do_fault` -> `do_shared_fault` -> `__do_fault` -> `filemap_fault`). With
+//! `MAP_PRIVATE` the first store to a page not yet mapped goes `do_fault` -> `do_cow_fault` and
+//! gets a private copy; `do_wp_page` is a store to a page already mapped read-only (mm/memory.c
+//! `do_fault` and `do_wp_page`, Linux 6.1 and 7.2). `munmap` is `__vm_munmap`; dirty pages reach the file by writeback.
 
 use serde_json::Value;
 
@@ -208,6 +210,14 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "do_fault",
                 t!(lang, "a file-backed range: ask the file", "文件映射的区域：向文件要页"),
             ),
+            ctx.inlined(
+                "do_shared_fault",
+                t!(
+                    lang,
+                    "mm/memory.c: a store into a MAP_SHARED range gets the file's own page (via __do_fault)",
+                    "mm/memory.c：对 MAP_SHARED 区域的存储拿到的是文件自己的页（经由 __do_fault）"
+                ),
+            ),
             ctx.func(
                 "filemap_fault",
                 t!(
@@ -239,13 +249,24 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                  另一个进程一次读取就能看到，而且最终会写进文件。shm 一课中的段其实是同一回事，\
                  只不过用的是一个谁也打不开的文件。"
             )),
+            ctx.inlined(
+                "do_cow_fault",
+                t!(
+                    lang,
+                    "with MAP_PRIVATE, the child's first store (no page mapped yet) would go do_fault -> \
+                     do_cow_fault (mm/memory.c) and get a private copy: the parent would see nothing",
+                    "如果是 MAP_PRIVATE，子进程的第一次存储（此时还没有映射页）会走 do_fault -> \
+                     do_cow_fault（mm/memory.c），得到一份私有副本：父进程什么也看不到"
+                ),
+            ),
             ctx.func(
                 "do_wp_page",
                 t!(
                     lang,
-                    "with MAP_PRIVATE, the child's first store would land here and get a private copy: \
-                     the parent would see nothing",
-                    "如果是 MAP_PRIVATE，子进程的第一次存储会走到这里，得到一份私有副本：父进程什么也看不到"
+                    "a store to a page already mapped read-only (MAP_PRIVATE after a read, or memory \
+                     shared copy-on-write after fork) copies it here",
+                    "对已经以只读方式映射的页的存储（读过之后的 MAP_PRIVATE 页，或 fork 之后写时复制共享的\
+                     内存）在这里复制"
                 ),
             ),
         ],

@@ -298,6 +298,27 @@ impl Ctx<'_> {
         }
     }
 
+    /// A static function the compiler may inline (`unix_bind_bsd`, `find_msg`): named to show
+    /// where the work happens. When this kernel has no symbol for it, the line says it was
+    /// inlined into its caller rather than that the kernel lacks the code.
+    pub fn inlined(&self, name: &str, what: String) -> Line {
+        match self.func(name, what) {
+            Line::Func {
+                name,
+                mark: Mark::Absent,
+                what,
+            } => Line::Func {
+                name,
+                mark: Mark::Absent,
+                what: match self.lang {
+                    Lang::En => format!("{what} (inlined into its caller in this kernel)"),
+                    Lang::Zh => format!("{what}（在本内核中被内联进调用者）"),
+                },
+            },
+            line => line,
+        }
+    }
+
     /// A function on a recorded call's `kernel_path`: observed when a probe saw it.
     pub fn path_func(&self, call: Option<&Value>, name: &str, what: String) -> Line {
         let step = call.and_then(|c| {
@@ -363,7 +384,14 @@ pub fn run(args: &Args) -> Result<()> {
         lang,
         kernel: &kernel,
     };
-    let lesson = (def.build)(&ctx);
+    let mut lesson = (def.build)(&ctx);
+    if let Some(why) = run
+        .as_ref()
+        .and_then(|r| why_all_inferred(&lesson, r, lang))
+    {
+        lesson.source.push('\n');
+        lesson.source.push_str(&why);
+    }
     if args.print {
         crate::out!("{}", render(&lesson, args.format, lang))?;
         Ok(())
@@ -433,12 +461,63 @@ fn record_demo(name: &str) -> Result<Run> {
     Ok(Run { records })
 }
 
+/// When a run observed none of the kernel functions a lesson names: one line saying why, and
+/// what `tracer doctor` would have to show for steps to be marked `*`. The reason comes from the
+/// recording's header (`mechanisms.kernel_functions`: the probe each function got, or "none").
+fn why_all_inferred(lesson: &Lesson, run: &Run, lang: Lang) -> Option<String> {
+    let funcs = lesson
+        .steps
+        .iter()
+        .flat_map(|s| &s.lines)
+        .filter_map(|l| match l {
+            Line::Func { mark, .. } => Some(*mark),
+            Line::Text(_) => None,
+        });
+    let (mut named, mut observed) = (0, 0);
+    for m in funcs {
+        named += 1;
+        observed += usize::from(m == Mark::Observed);
+    }
+    if named == 0 || observed > 0 {
+        return None;
+    }
+    let mechs = run
+        .records
+        .iter()
+        .find_map(|r| r["mechanisms"]["kernel_functions"].as_object());
+    let probed = mechs.map_or(0, |m| m.values().filter(|v| *v != "none").count());
+    Some(if probed == 0 {
+        t!(
+            lang,
+            "Every kernel step is . (inferred): this kernel let tracer attach neither fentry nor \
+             kprobes (`tracer doctor`: \"fentry no\", \"kprobe no\"), so a run sees each call enter \
+             and leave, not the functions in between. Steps are marked * on a kernel where \
+             `tracer doctor` shows \"fentry yes\" or \"kprobe yes\" (CONFIG_KPROBES=y), Debian 12's \
+             6.1 among them.",
+            "所有内核步骤都是 .（推断）：本内核既不允许 tracer 挂 fentry 也不允许挂 kprobe\
+             （`tracer doctor`：\"fentry no\"、\"kprobe no\"），所以运行时只看到每个调用的进入和返回，\
+             看不到中间的函数。在 `tracer doctor` 显示 \"fentry yes\" 或 \"kprobe yes\"\
+             （CONFIG_KPROBES=y）的内核上（例如 Debian 12 的 6.1），这些步骤会标成 *。"
+        )
+    } else {
+        t!(
+            lang,
+            "Every kernel step is . (inferred): tracer probed {probed} kernel functions in this run \
+             (`tracer doctor` lists them), and none of them is on this lesson's steps.",
+            "所有内核步骤都是 .（推断）：本次运行中 tracer 探测了 {probed} 个内核函数\
+             （`tracer doctor` 列出了它们），但没有一个在本课的步骤上。"
+        )
+    })
+}
+
 fn legend(lang: Lang) -> &'static str {
     match lang {
         Lang::En => {
-            "* observed in this run   . inferred (this kernel has it)   - not in this kernel"
+            "* observed in this run   . inferred (this kernel has it)   - no symbol in this kernel (inlined, or another version: the line says which)"
         }
-        Lang::Zh => "* 本次运行中观测到   . 推断（本内核中存在）   - 本内核中不存在",
+        Lang::Zh => {
+            "* 本次运行中观测到   . 推断（本内核中存在）   - 本内核中无此符号（被内联，或属于其他版本：该行会说明）"
+        }
     }
 }
 
@@ -505,8 +584,12 @@ mod tests {
 
     use super::*;
 
-    /// The lessons' functions that Linux 6.1 has.
+    /// The lessons' functions that Linux 6.1 has (its int $0x80 entry from the stable backports
+    /// of be5341eb0d43 and 7390db8aea0d: `asm_int80_emulation`, `int80_emulation`,
+    /// `do_int80_emulation`; the VM's kallsyms check confirms them).
     const KERNEL_6_1: &str = "
+    asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
+    entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
     __sock_create __sys_accept4 __sys_bind __sys_connect __sys_sendto __sys_socket
     __sys_socketpair __vm_munmap __x64_sys_bind __x64_sys_rt_sigreturn alloc_pipe_info
@@ -531,6 +614,8 @@ mod tests {
 
     /// The lessons' functions that Linux 6.18 has.
     const KERNEL_6_18: &str = "
+    asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
+    entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
     __sock_create __sys_accept4 __sys_bind __sys_bind_socket __sys_connect __sys_sendto
     __sys_socket __sys_socketpair __vm_munmap __x64_sys_bind __x64_sys_rt_sigreturn
@@ -556,7 +641,16 @@ mod tests {
 
     /// Static functions that both kernels inline: named to show where the work happens, and
     /// marked absent.
-    const INLINED: &[&str] = &["find_msg", "unix_bind_abstract", "unix_bind_bsd"];
+    /// `__setup_rt_frame` is 6.1's static name for 6.18's `x64_setup_rt_frame`, named only
+    /// when the running kernel lacks the newer one.
+    const INLINED: &[&str] = &[
+        "__setup_rt_frame",
+        "do_cow_fault",
+        "do_shared_fault",
+        "find_msg",
+        "unix_bind_abstract",
+        "unix_bind_bsd",
+    ];
 
     #[test]
     fn every_named_function_exists_in_61_or_618_or_says_which() {
@@ -592,6 +686,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_run_that_observed_nothing_says_why() {
+        let lesson = Lesson {
+            title: String::new(),
+            source: String::new(),
+            steps: vec![Step {
+                title: String::new(),
+                lines: vec![Line::Func {
+                    name: "__sys_bind".into(),
+                    mark: Mark::Inferred,
+                    what: String::new(),
+                }],
+            }],
+        };
+        let header = |mech: &str| Run {
+            records: vec![serde_json::json!({
+                "format": "tracer-jsonl",
+                "mechanisms": {"kernel_functions": {"__sys_bind": mech, "unix_bind": "none"}}
+            })],
+        };
+        let none = why_all_inferred(&lesson, &header("none"), Lang::En).unwrap();
+        assert!(none.contains("neither fentry nor kprobes"), "{none}");
+        assert!(none.contains("\"kprobe yes\""), "{none}");
+        let zh = why_all_inferred(&lesson, &header("none"), Lang::Zh).unwrap();
+        assert!(zh.contains("既不允许"), "{zh}");
+        let some = why_all_inferred(&lesson, &header("kprobe"), Lang::En).unwrap();
+        assert!(some.contains("probed 1 kernel functions"), "{some}");
+        let mut seen = lesson.clone();
+        seen.steps[0].lines[0] = Line::Func {
+            name: "__sys_bind".into(),
+            mark: Mark::Observed,
+            what: String::new(),
+        };
+        assert_eq!(why_all_inferred(&seen, &header("kprobe"), Lang::En), None);
     }
 
     #[test]

@@ -236,12 +236,12 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "do_msgrcv",
                 t!(lang, "ipc/msg.c: msgrcv's body", "ipc/msg.c：msgrcv 的主体"),
             ),
-            ctx.func(
+            ctx.inlined(
                 "find_msg",
                 t!(
                     lang,
-                    "walks the list for the first message msgtyp selects (static: inlined into do_msgrcv)",
-                    "遍历链表，找第一条被 msgtyp 选中的消息（static 函数：内联进 do_msgrcv）"
+                    "walks the list for the first message msgtyp selects (a static function)",
+                    "遍历链表，找第一条被 msgtyp 选中的消息（static 函数）"
                 ),
             ),
             ctx.func(

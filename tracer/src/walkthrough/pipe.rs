@@ -9,7 +9,10 @@
 //! 6.18 among them), which copies the bytes from user memory into a ring page
 //! (`copy_page_from_iter`) and wakes the reader; `read` goes `vfs_read` -> `pipe_read`
 //! (`anon_pipe_read`), which copies them out (`copy_page_to_iter`) and, on an empty ring,
-//! returns 0 when `pipe->writers` is 0 and otherwise sleeps (`pipe_wait_readable` wakes it).
+//! returns 0 when `pipe->writers` is 0 and otherwise sleeps in place,
+//! `wait_event_interruptible_exclusive(pipe->rd_wait, pipe_readable(pipe))` (fs/pipe.c, Linux
+//! 6.1 and 7.2; `pipe_wait_readable`, which fs/pipe.c calls the "stupid" wait model, serves
+//! splice, not read).
 //! The last `close` of either end ends in `pipe_release`.
 
 use serde_json::Value;
@@ -304,18 +307,15 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             text(t!(
                 lang,
                 "  The ring is empty and pipe->writers is 0, so the pipe's read function returns 0 instead \
-                 of sleeping: end of file. With writers > 0 it would sleep in pipe_wait_readable until a write or the last close.",
+                 of sleeping: end of file. With writers > 0 it would sleep right there, in \
+                 wait_event_interruptible_exclusive(pipe->rd_wait, pipe_readable(pipe)), until a write or \
+                 the last close of a write end wakes it (fs/pipe.c; the function named pipe_wait_readable \
+                 is the older \"stupid\" wait model that splice uses, not read).",
                 "  环是空的，且 pipe->writers 为 0，于是管道的读函数返回 0 而不是睡眠：文件结束。\
-                 如果 writers > 0，它会在 pipe_wait_readable 里一直睡到有人写入或最后一个写端关闭。"
+                 如果 writers > 0，它就在原地睡眠：wait_event_interruptible_exclusive(pipe->rd_wait, \
+                 pipe_readable(pipe))，直到有人写入或最后一个写端关闭把它唤醒（fs/pipe.c；名为 \
+                 pipe_wait_readable 的函数是 splice 使用的旧式“笨”等待模型，read 不用它）。"
             )),
-            ctx.func(
-                "pipe_wait_readable",
-                t!(
-                    lang,
-                    "where a reader of an empty pipe sleeps",
-                    "读空管道的读者在这里睡眠"
-                ),
-            ),
             text(t!(
                 lang,
                 "  Had the parent skipped close({w}), it would still be a writer itself, and this read \
@@ -378,7 +378,6 @@ mod tests {
             "vfs_read",
             "anon_pipe_read",
             "copy_page_to_iter",
-            "pipe_wait_readable",
             "pipe_release",
         ]);
         let (en, zh) = testing::check(

@@ -92,10 +92,15 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             "  子进程在两次调用之间持有锁 {} 微秒。",
             (b - a) / 1000
         ),
-        _ => t!(
+        _ if ctx.run.is_some() => t!(
             lang,
             "  The run did not record both calls.",
             "  本次运行没有同时记录到这两次调用。"
+        ),
+        _ => t!(
+            lang,
+            "  With a recorded run, this line says how long the child held the lock.",
+            "  有了录制的运行，这一行会说明子进程持有锁多久。"
         ),
     };
 
@@ -113,9 +118,11 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             text(t!(
                 lang,
                 "  A set of {} semaphore, id {id}. Like a message queue it belongs to the kernel's IPC \
-                 table; IPC_PRIVATE means only this process and its children know the id.",
+                 table; IPC_PRIVATE means a new set no key can find, yet the id is no secret: any \
+                 process with permission may use it, and ipcs lists it.",
                 "  一个含 {} 个信号量的集合，id 为 {id}。和消息队列一样，它属于内核的 IPC 表；\
-                 IPC_PRIVATE 表示只有本进程和它的子进程知道这个 id。",
+                 IPC_PRIVATE 表示新建一个任何键都找不到的集合，但这个 id 并不保密：任何有权限的\
+                 进程都能使用它，ipcs 也会列出它。",
                 get(ctx, semget, "/args/nsems")
             )),
             ctx.path_func(

@@ -11,8 +11,8 @@
 //! not queued twice; real-time ones are), and `complete_signal` wakes a thread that does not
 //! block it. On its way back to user space that thread runs `arch_do_signal_or_restart`:
 //! `get_signal` -> `dequeue_signal` takes the `siginfo`, and the x86 code builds the signal
-//! frame on the user stack (`x64_setup_rt_frame` in arch/x86/kernel/signal_64.c on 6.18; on
-//! 6.1 the same work is inlined). The handler returns into the `SA_RESTORER` trampoline,
+//! frame on the user stack (`x64_setup_rt_frame` in arch/x86/kernel/signal_64.c since Linux
+//! 6.2; on 6.1 the same function was `__setup_rt_frame` in arch/x86/kernel/signal.c). The handler returns into the `SA_RESTORER` trampoline,
 //! which calls `rt_sigreturn` (`restore_sigcontext`).
 
 use serde_json::Value;
@@ -59,13 +59,18 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             "  In this run {} us passed from the child's rt_sigqueueinfo to the parent's next recorded \
              call: the delivery, the handler and sigsuspend's return happened in between.",
             "  本次运行中，从子进程的 rt_sigqueueinfo 到父进程下一个被记录的调用之间过了 {} 微秒：\
-             投递、处理函数、sigsuspend 的返回都发生在这段时间里。",
+             递送、处理函数、sigsuspend 的返回都发生在这段时间里。",
             (r - q) / 1000
+        ),
+        _ if ctx.run.is_none() => t!(
+            lang,
+            "  With a recorded run, this line says how long the delivery took.",
+            "  有了录制的运行，这一行会说明递送花了多久。"
         ),
         _ => t!(
             lang,
             "  This run did not record both calls around the delivery.",
-            "  本次运行没有同时记录到投递前后的两个调用。"
+            "  本次运行没有同时记录到递送前后的两个调用。"
         ),
     };
 
@@ -213,16 +218,34 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                     "把 struct sigqueue 从链表上取下：其中的 siginfo 带着 si_value {value}"
                 ),
             ),
-            ctx.func(
-                "x64_setup_rt_frame",
-                t!(
-                    lang,
-                    "arch/x86/kernel/signal_64.c (6.18; inlined on 6.1): copies siginfo and the saved \
-                     registers onto the user stack and points rip at {handler}",
-                    "arch/x86/kernel/signal_64.c（6.18；在 6.1 中被内联）：把 siginfo 和保存的寄存器\
-                     复制到用户栈上，并让 rip 指向 {handler}"
-                ),
-            ),
+            // Linux 6.2 ("x86/signal: Add ABI prefixes to frame setup functions" and "x86/signal/64:
+            // Move 64-bit signal code to its own file", Brian Gerst) renamed 6.1's static
+            // __setup_rt_frame (arch/x86/kernel/signal.c) to x64_setup_rt_frame in signal_64.c.
+            if ctx.ksyms.is_empty() || ctx.ksyms.has("x64_setup_rt_frame") {
+                ctx.func(
+                    "x64_setup_rt_frame",
+                    t!(
+                        lang,
+                        "arch/x86/kernel/signal_64.c (Linux 6.2+; on 6.1 it was __setup_rt_frame in \
+                         signal.c): copies siginfo and the saved registers onto the user stack and \
+                         points rip at {handler}",
+                        "arch/x86/kernel/signal_64.c（Linux 6.2+；在 6.1 中是 signal.c 里的 \
+                         __setup_rt_frame）：把 siginfo 和保存的寄存器复制到用户栈上，并让 rip 指向 {handler}"
+                    ),
+                )
+            } else {
+                ctx.inlined(
+                    "__setup_rt_frame",
+                    t!(
+                        lang,
+                        "arch/x86/kernel/signal.c (Linux 6.1; x64_setup_rt_frame in signal_64.c since \
+                         6.2): copies siginfo and the saved registers onto the user stack and points \
+                         rip at {handler}",
+                        "arch/x86/kernel/signal.c（Linux 6.1；自 6.2 起是 signal_64.c 里的 \
+                         x64_setup_rt_frame）：把 siginfo 和保存的寄存器复制到用户栈上，并让 rip 指向 {handler}"
+                    ),
+                )
+            },
         ],
     });
 
@@ -336,7 +359,7 @@ mod tests {
                 "pid 18441  rt_sigaction(SIGUSR1, {SIG_DFL}, NULL, 8) = 0",
                 "info->si_value.sival_int = 42",
                 "info->si_pid = 18443",
-                "- x64_setup_rt_frame",
+                "- __setup_rt_frame",
                 ". do_rt_sigqueueinfo",
                 "398",
             ],

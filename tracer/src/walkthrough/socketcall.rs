@@ -1,7 +1,9 @@
-//! The socketcall lesson: one `bind()` made twice by the `socketcall` demo, through the 64-bit
-//! `syscall` instruction (rax = 49) and through the 32-bit `int 0x80` entry, where all socket
-//! operations share one system call, `socketcall(call, args)` (ia32 102), which copies its
-//! arguments from user memory and switches on `call`.
+//! The socketcall lesson: one `bind()` made three ways by the `socketcall` demo: through the
+//! 64-bit `syscall` instruction (rax = 49); as 32-bit glibc makes it, calling the vDSO's
+//! `__kernel_vsyscall` (`sysenter` or `syscall`; the demo's `vsyscall32` program); and through
+//! the classic `int $0x80`. On ia32 all socket operations share one system call,
+//! `socketcall(call, args)` (ia32 102), which copies its arguments from user memory and switches
+//! on `call`.
 //!
 //! Kernel facts (Linux 6.1 and 6.18): `COMPAT_SYSCALL_DEFINE2(socketcall, ...)` in net/compat.c
 //! checks `call` against `SYS_SOCKET..SYS_SENDMMSG`, takes `len = nas[call]` (`AL(3)` = 12
@@ -10,7 +12,8 @@
 //! finds the socket behind the fd, copies the address in (`move_addr_to_kernel`), asks the LSMs
 //! (`security_socket_bind`) and calls `sock->ops->bind`, here `unix_bind`
 //! (net/unix/af_unix.c), which for a path creates the socket file (`unix_bind_bsd`, 5.14+).
-//! Since 6.10 the part after the fd lookup is `__sys_bind_socket`.
+//! Since 6.11 the part after the fd lookup is `__sys_bind_socket` (commit dc2e77979412, "net:
+//! Split a __sys_bind helper for io_uring", for IORING_OP_BIND).
 
 use serde_json::Value;
 
@@ -71,12 +74,42 @@ fn path_funcs(call: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The word list of a recorded socketcall argument array: `[3, 0x40eef00c, 56]`.
+fn array_of(call: Option<&Value>) -> Option<String> {
+    call.and_then(|c| c["socketcall"]["array"].as_array())
+        .map(|a| {
+            let a: Vec<String> = a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match (i, v.as_u64()) {
+                    (1, Some(p)) => format!("{p:#x}"),
+                    (_, Some(n)) => n.to_string(),
+                    _ => "?".into(),
+                })
+                .collect();
+            format!("[{}]", a.join(", "))
+        })
+}
+
+/// What Debian 12's i386 glibc executes for `bind(fd, addr, len)`: `objdump -d
+/// /lib32/libc.so.6` of libc6-i386 2.36-9+deb12u14 (the argument copies to the stack elided).
+const GLIBC_BIND: &str = "mov $0x2,%ebx; lea 0x4(%esp),%ecx; ...; mov $0x66,%eax; call *%gs:0x10";
+
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
 pub fn lesson(ctx: &Ctx) -> Lesson {
     let lang = ctx.lang;
     let run = ctx.run;
-    let ia32 = run.and_then(|r| r.find(|c| c["syscall"] == "bind" && c["abi"] == "ia32"));
+    // The three binds: 32-bit through the vDSO as glibc enters (the demo's bind32-vdso
+    // program), 32-bit through int $0x80 (the demo itself), and x86_64.
+    let int80 = run.and_then(|r| {
+        r.find(|c| c["syscall"] == "bind" && c["abi"] == "ia32" && c["entry"] == "int80")
+    });
+    let vdso = run.and_then(|r| {
+        r.find(|c| c["syscall"] == "bind" && c["abi"] == "ia32" && c["entry"] != "int80")
+    });
     let x64 = run.and_then(|r| r.find(|c| c["syscall"] == "bind" && c["abi"] == "x86_64"));
+    // The steps inside the kernel follow the C library's way when it was recorded.
+    let ia32 = vdso.or(int80);
     let kernel = ctx.kernel;
 
     // The values of the run.
@@ -97,48 +130,57 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
     );
     let x_ret = val(ctx, x64.and_then(|c| num(&c["ret"])).map(|n| n.to_string()));
     let x_nr = val(ctx, x64.and_then(|c| num(&c["nr"])).map(|n| n.to_string()));
-    let i_nr = val(ctx, ia32.and_then(|c| num(&c["nr"])).map(|n| n.to_string()));
-    let i_call = val(
-        ctx,
-        ia32.and_then(|c| num(&c["socketcall"]["call"]))
-            .map(|n| n.to_string()),
-    );
-    let i_ptr = val(
-        ctx,
-        ia32.and_then(|c| c["socketcall"]["args_ptr"].as_str().map(String::from)),
-    );
-    let array = ia32
-        .and_then(|c| c["socketcall"]["array"].as_array())
-        .map(|a| {
-            let a: Vec<String> = a
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match (i, v.as_u64()) {
-                    (1, Some(p)) => format!("{p:#x}"),
-                    (_, Some(n)) => n.to_string(),
-                    _ => "?".into(),
-                })
-                .collect();
-            format!("[{}]", a.join(", "))
-        });
-    let array = val(ctx, array);
-    let i_fd = val(
+    let nr_of = |c: Option<&Value>| val(ctx, c.and_then(|c| num(&c["nr"])).map(|n| n.to_string()));
+    let call_of = |c: Option<&Value>| {
+        val(
+            ctx,
+            c.and_then(|c| num(&c["socketcall"]["call"]))
+                .map(|n| n.to_string()),
+        )
+    };
+    let ptr_of = |c: Option<&Value>| {
+        val(
+            ctx,
+            c.and_then(|c| c["socketcall"]["args_ptr"].as_str().map(String::from)),
+        )
+    };
+    let path_of = |c: Option<&Value>| {
+        val(
+            ctx,
+            c.and_then(|c| c["args"]["addr"]["path"].as_str().map(String::from)),
+        )
+    };
+    let ret_of =
+        |c: Option<&Value>| val(ctx, c.and_then(|c| num(&c["ret"])).map(|n| n.to_string()));
+    let (i_nr, v_nr) = (nr_of(int80), nr_of(vdso));
+    let (i_call, v_call) = (call_of(int80), call_of(vdso));
+    let (i_ptr, v_ptr) = (ptr_of(int80), ptr_of(vdso));
+    let (i_array, v_array) = (val(ctx, array_of(int80)), val(ctx, array_of(vdso)));
+    let (i_path, v_path) = (path_of(int80), path_of(vdso));
+    let (i_ret, v_ret) = (ret_of(int80), ret_of(vdso));
+    // The values the kernel steps show: the C library's way when it was recorded.
+    let a_ptr = ptr_of(ia32);
+    let array = val(ctx, array_of(ia32));
+    let a_call = call_of(ia32);
+    let a_fd = val(
         ctx,
         ia32.and_then(|c| num(&c["socketcall"]["array"][0]))
             .map(|n| n.to_string()),
     );
-    let i_len = val(
+    let a_len = val(
         ctx,
         ia32.and_then(|c| num(&c["socketcall"]["array"][2]))
             .map(|n| n.to_string()),
     );
-    let i_path = val(
+    let i_len = val(
         ctx,
-        ia32.and_then(|c| c["args"]["addr"]["path"].as_str().map(String::from)),
+        int80
+            .and_then(|c| num(&c["socketcall"]["array"][2]))
+            .map(|n| n.to_string()),
     );
-    let i_ret = val(
+    let v_entry = val(
         ctx,
-        ia32.and_then(|c| num(&c["ret"])).map(|n| n.to_string()),
+        vdso.and_then(|c| c["entry"].as_str().map(String::from)),
     );
     let dur = |c: Option<&Value>| {
         val(
@@ -147,20 +189,30 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 .map(|n| format!("{}.{} us", n / 1000, n % 1000 / 100)),
         )
     };
-    let (i_dur, x_dur) = (dur(ia32), dur(x64));
+    let (i_dur, v_dur, x_dur) = (dur(int80), dur(vdso), dur(x64));
 
     let mut steps = Vec::new();
 
     // 1. The C call.
     let mut lines = vec![text(t!(
         lang,
-        "In C: bind(fd, (struct sockaddr *)&addr, sizeof addr). The demo makes that call twice, \
-         issuing the instructions itself as the C library would:",
-        "C 语言里写作 bind(fd, (struct sockaddr *)&addr, sizeof addr)。演示程序把这个调用做了两次，\
-         像 C 库那样亲自发出进入内核的指令："
+        "In C: bind(fd, (struct sockaddr *)&addr, sizeof addr). The demo makes that call three \
+         ways:",
+        "C 语言里写作 bind(fd, (struct sockaddr *)&addr, sizeof addr)。演示程序用三种方式做这个调用："
     ))];
+    lines.push(text(t!(
+        lang,
+        "  ia32 as 32-bit glibc enters   a 32-bit program the demo writes and runs \
+         (tracer/src/demo/vsyscall32.rs) that issues glibc's own instructions for bind",
+        "  ia32，32 位 glibc 的进入方式   演示程序写出并运行的一个 32 位小程序\
+         （tracer/src/demo/vsyscall32.rs），执行 glibc 为 bind 执行的同样指令"
+    )));
     if let Some((n, code)) = source_line("int80(IA32_NR_SOCKETCALL, SYS_BIND") {
-        lines.push(text(format!("  ia32    {DEMO_FILE}:{n}   {code}")));
+        lines.push(text(t!(
+            lang,
+            "  ia32 the classic int $0x80    {DEMO_FILE}:{n}   {code}",
+            "  ia32，经典的 int $0x80 方式    {DEMO_FILE}:{n}   {code}"
+        )));
     }
     // The 64-bit call spans lines: quote where `libc::syscall(` opens it.
     if let Some((n, _)) = source_line("libc::SYS_bind,") {
@@ -172,15 +224,15 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             .last()
             .map_or(n, |(i, _)| i + 1);
         lines.push(text(format!(
-            "  x86_64  {DEMO_FILE}:{open}   libc::syscall(libc::SYS_bind, fd, &addr, addr_len)"
+            "  x86_64                        {DEMO_FILE}:{open}   libc::syscall(libc::SYS_bind, fd, &addr, addr_len)"
         )));
     }
     lines.push(text(t!(
         lang,
-        "  this run: fd {fd}, path {x_path} ({x_len} bytes of sockaddr_un) on x86_64; \
-         {i_path} ({i_len} bytes) through ia32",
-        "  本次运行：x86_64 上 fd {fd}，路径 {x_path}（sockaddr_un 共 {x_len} 字节）；\
-         ia32 上 {i_path}（{i_len} 字节）"
+        "  this run: {v_path} through the vDSO; {i_path} ({i_len} bytes) through int $0x80; \
+         fd {fd}, {x_path} ({x_len} bytes of sockaddr_un) on x86_64",
+        "  本次运行：经由 vDSO 绑定 {v_path}；经由 int $0x80 绑定 {i_path}（{i_len} 字节）；\
+         x86_64 上 fd {fd}，{x_path}（sockaddr_un 共 {x_len} 字节）"
     )));
     steps.push(Step {
         title: t!(lang, "The C call", "C 语言调用"),
@@ -205,69 +257,161 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             )),
             text(t!(
                 lang,
-                "32-bit glibc (built for kernels before 4.3, like Debian 12's) has no bind system \
-                 call to use: it calls socketcall with the call number and a pointer to the \
-                 arguments, stored in memory as an array:",
-                "32 位 glibc（为 4.3 之前的内核构建，Debian 12 的就是这样）没有 bind 系统调用可用：\
-                 它调用 socketcall，传入调用号和一个指向参数数组的指针，参数放在内存里："
+                "32-bit glibc (Debian 12's 2.36, built to run on kernels older than 4.3) does not \
+                 use ia32's own bind (361, since Linux 4.3): it calls socketcall with the call \
+                 number and a pointer to the arguments, stored in memory as an array. \
+                 objdump -d /lib32/libc.so.6:",
+                "32 位 glibc（Debian 12 的 2.36，构建时要兼容 4.3 之前的内核）不使用 ia32 自己的 bind\
+                 （361 号，自 Linux 4.3 起就有）：它调用 socketcall，传入调用号和一个指向参数数组的\
+                 指针，参数放在内存里。objdump -d /lib32/libc.so.6："
             )),
+            text(format!("  {GLIBC_BIND}")),
             text(format!(
-                "  eax = {i_nr} (socketcall)   ebx = {i_call} (SYS_BIND)   ecx = {i_ptr} -> {array}"
+                "  eax = {v_nr} (socketcall)   ebx = {v_call} (SYS_BIND)   ecx = {v_ptr} -> {v_array}"
             )),
             text(t!(
                 lang,
-                "The array lives below 4 GiB: the 32-bit entry sees pointers as 32 bits.",
-                "参数数组位于 4 GiB 以下：32 位入口把指针当作 32 位值。"
+                "The demo's int $0x80 loads the same registers from 64-bit code; its array lives \
+                 below 4 GiB, because the 32-bit entry sees pointers as 32 bits:",
+                "演示程序的 int $0x80 从 64 位代码装载同样的寄存器；它的参数数组位于 4 GiB 以下，\
+                 因为 32 位入口把指针当作 32 位值："
+            )),
+            text(format!(
+                "  eax = {i_nr} (socketcall)   ebx = {i_call} (SYS_BIND)   ecx = {i_ptr} -> {i_array}"
             )),
         ],
     });
 
     // 3. The instruction and the entry code.
     let x_funcs = path_funcs(x64);
-    let i_funcs = path_funcs(ia32);
+    let i_funcs = path_funcs(int80);
+    let v_funcs = path_funcs(vdso);
     let dispatch_at = |fs: &[String]| {
         fs.iter()
             .position(|f| f.ends_with("_sys_call") || f.contains("sys_call_table"))
             .unwrap_or(fs.len().min(2))
     };
-    let (xd, id) = (dispatch_at(&x_funcs), dispatch_at(&i_funcs));
-    let mut lines = vec![text(t!(
-        lang,
-        "x86_64: `syscall` jumps to the address in MSR_LSTAR and switches to kernel mode; \
-         ia32: `int $0x80` goes through the interrupt descriptor table, vector 0x80. Both save \
-         the user registers in a struct pt_regs on the kernel stack. This kernel ({kernel}):",
-        "x86_64：`syscall` 跳到 MSR_LSTAR 中的地址并切换到内核态；ia32：`int $0x80` 经由中断\
-         描述符表的 0x80 号向量进入。两者都把用户寄存器保存到内核栈上的 struct pt_regs 中。\
-         本内核（{kernel}）："
-    ))];
     let entry_what = |f: &str| match (f, lang) {
         ("entry_SYSCALL_64", Lang::En) => "the syscall instruction lands here".to_string(),
         ("entry_SYSCALL_64", Lang::Zh) => "syscall 指令落到这里".to_string(),
-        ("int80_emulation" | "entry_INT80_compat", Lang::En) => "the int $0x80 gate".to_string(),
-        ("int80_emulation" | "entry_INT80_compat", Lang::Zh) => "int $0x80 的门".to_string(),
+        ("entry_SYSCALL_compat", Lang::En) => "the vDSO's syscall lands here (AMD)".to_string(),
+        ("entry_SYSCALL_compat", Lang::Zh) => "vDSO 中的 syscall 落到这里（AMD）".to_string(),
+        ("entry_SYSENTER_compat", Lang::En) => "the vDSO's sysenter lands here (Intel)".to_string(),
+        ("entry_SYSENTER_compat", Lang::Zh) => "vDSO 中的 sysenter 落到这里（Intel）".to_string(),
+        ("do_SYSENTER_32", Lang::En) => "restores the stack pointer sysenter loses".to_string(),
+        ("do_SYSENTER_32", Lang::Zh) => "恢复 sysenter 丢失的栈指针".to_string(),
+        ("do_fast_syscall_32", Lang::En) => {
+            "C entry code of the fast path: the sys_enter tracepoint fires here".to_string()
+        }
+        ("do_fast_syscall_32", Lang::Zh) => {
+            "快速路径的 C 语言入口代码：sys_enter 跟踪点在此触发".to_string()
+        }
+        ("asm_int80_emulation" | "entry_INT80_compat", Lang::En) => {
+            "the IDT entry of vector 0x80".to_string()
+        }
+        ("asm_int80_emulation" | "entry_INT80_compat", Lang::Zh) => {
+            "int $0x80 对应的 IDT 中断门入口".to_string()
+        }
+        ("int80_emulation", Lang::En) if ctx.ksyms.has("do_int80_emulation") => {
+            "entry_64_compat.S: clears branch history, jumps to the C code".to_string()
+        }
+        ("int80_emulation", Lang::Zh) if ctx.ksyms.has("do_int80_emulation") => {
+            "entry_64_compat.S：清除分支历史，跳到 C 代码".to_string()
+        }
         (_, Lang::En) => "C entry code: the sys_enter tracepoint fires here".to_string(),
         (_, Lang::Zh) => "C 语言的入口代码：sys_enter 跟踪点在此触发".to_string(),
     };
-    if x_funcs.is_empty() {
-        lines.push(ctx.func("entry_SYSCALL_64", entry_what("entry_SYSCALL_64")));
-        lines.push(ctx.func("do_syscall_64", entry_what("do_syscall_64")));
+    let mut lines = vec![text(t!(
+        lang,
+        "32-bit glibc: `call *%gs:0x10` calls the vDSO's __kernel_vsyscall (glibc keeps the \
+         AT_SYSINFO address the kernel gave it at %gs:0x10), which executes `sysenter` on Intel \
+         or `syscall` on AMD. This run entered with: {v_entry}. This kernel ({kernel}):",
+        "32 位 glibc：`call *%gs:0x10` 调用 vDSO 中的 __kernel_vsyscall（glibc 把内核给的 \
+         AT_SYSINFO 地址存在 %gs:0x10），它在 Intel 上执行 `sysenter`，在 AMD 上执行 `syscall`。\
+         本次运行的入口指令：{v_entry}。本内核（{kernel}）："
+    ))];
+    // The entry code of one recorded call, up to the table; without a run, what this kernel has.
+    let entry_lines = |lines: &mut Vec<Line>, call, funcs: &[String], without: &[&str], way| {
+        if funcs.is_empty() {
+            for f in without
+                .iter()
+                .filter(|f| ctx.ksyms.is_empty() || ctx.ksyms.has(f))
+            {
+                lines.push(ctx.func(f, entry_what(f)));
+            }
+        }
+        for f in &funcs[..dispatch_at(funcs)] {
+            lines.push(ctx.path_func(call, f, format!("{way}: {}", entry_what(f))));
+        }
+    };
+    entry_lines(
+        &mut lines,
+        vdso,
+        &v_funcs,
+        &[
+            "entry_SYSCALL_compat",
+            "entry_SYSENTER_compat",
+            "do_fast_syscall_32",
+        ],
+        "vDSO",
+    );
+    lines.push(text(t!(
+        lang,
+        "  The kernel says of int $0x80: \"not used by most libc implementations on modern \
+         hardware except during process startup\" (do_int80_emulation, \
+         arch/x86/entry/syscall_32.c); glibc 2.36 still executes it in its signal-return \
+         trampolines, vfork and clone.",
+        "  内核这样说 int $0x80：“在现代硬件上，除了进程启动期间，大多数 libc 实现都不使用它”\
+         （do_int80_emulation，arch/x86/entry/syscall_32.c）；glibc 2.36 仍在信号返回跳板、\
+         vfork 和 clone 中执行它。"
+    )));
+    lines.push(text(t!(
+        lang,
+        "The classic way, which the older texts teach and the demo issues by hand: `int $0x80` \
+         goes through the interrupt descriptor table, vector 0x80:",
+        "经典方式（旧教材讲的，也是演示程序亲手执行的）：`int $0x80` 经由中断描述符表的 0x80 号\
+         向量进入："
+    )));
+    if i_funcs.is_empty() {
+        for f in [
+            "asm_int80_emulation",
+            "int80_emulation",
+            "do_int80_emulation",
+        ] {
+            if ctx.ksyms.has(f) {
+                lines.push(ctx.func(f, entry_what(f)));
+            }
+        }
     }
-    for f in &x_funcs[..xd] {
-        lines.push(ctx.path_func(x64, f, format!("x86_64: {}", entry_what(f))));
-    }
-    for f in &i_funcs[..id] {
-        lines.push(ctx.path_func(ia32, f, format!("ia32: {}", entry_what(f))));
-    }
-    if !i_funcs.iter().any(|f| f == "int80_emulation") && ctx.ksyms.has("int80_emulation") {
-        // Nothing recorded (no run): name what this kernel has.
-        lines.push(ctx.func("int80_emulation", entry_what("int80_emulation")));
+    for f in &i_funcs[..dispatch_at(&i_funcs)] {
+        lines.push(ctx.path_func(int80, f, format!("int $0x80: {}", entry_what(f))));
     }
     lines.push(text(t!(
         lang,
-        "Before Linux 6.7, int $0x80 entered through entry_INT80_compat and do_int80_syscall_32; \
-         the classic 32-bit kernels entered system_call.",
-        "Linux 6.7 之前，int $0x80 经由 entry_INT80_compat 和 do_int80_syscall_32 进入；\
-         经典的 32 位内核则进入 system_call。"
+        "  Linux 6.7 (commit be5341eb0d43; also in the 6.1 and 6.6 stable kernels, Debian 12's \
+         among them) gave int $0x80 this IDT entry of its own; before, it entered through \
+         entry_INT80_compat and do_int80_syscall_32, and the classic 32-bit kernels through \
+         system_call.",
+        "  Linux 6.7（提交 be5341eb0d43；也回移到了 6.1 和 6.6 稳定版内核，包括 Debian 12 的）\
+         给 int $0x80 设了这个独立的 IDT 入口；此前它经由 entry_INT80_compat 和 \
+         do_int80_syscall_32 进入，经典的 32 位内核则进入 system_call。"
+    )));
+    lines.push(text(t!(
+        lang,
+        "x86_64: `syscall` jumps to the address in MSR_LSTAR and switches to kernel mode:",
+        "x86_64：`syscall` 跳到 MSR_LSTAR 中的地址并切换到内核态："
+    )));
+    entry_lines(
+        &mut lines,
+        x64,
+        &x_funcs,
+        &["entry_SYSCALL_64", "do_syscall_64"],
+        "x86_64",
+    );
+    lines.push(text(t!(
+        lang,
+        "Every way saves the user registers in a struct pt_regs on the kernel stack.",
+        "每种方式都把用户寄存器保存到内核栈上的 struct pt_regs 中。"
     )));
     steps.push(Step {
         title: t!(
@@ -333,12 +477,12 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             ctx.path_func(
                 ia32,
                 "__ia32_compat_sys_socketcall",
-                format!("call = {i_call}, args = {i_ptr}"),
+                format!("call = {a_call}, args = {a_ptr}"),
             ),
             text(t!(
                 lang,
-                "  if (call < SYS_SOCKET || call > SYS_SENDMMSG) return -EINVAL;   // 1..20, call = {i_call}: accepted",
-                "  if (call < SYS_SOCKET || call > SYS_SENDMMSG) return -EINVAL;   // 1..20，call = {i_call}：通过"
+                "  if (call < SYS_SOCKET || call > SYS_SENDMMSG) return -EINVAL;   // 1..20, call = {a_call}: accepted",
+                "  if (call < SYS_SOCKET || call > SYS_SENDMMSG) return -EINVAL;   // 1..20，call = {a_call}：通过"
             )),
             text(t!(
                 lang,
@@ -357,11 +501,11 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
     steps.push(Step {
         title: t!(lang, "The arguments are copied in", "把参数复制进内核"),
         lines: vec![
-            text(format!("  copy_from_user(a, {i_ptr}, 12)  ->  a = {array}")),
+            text(format!("  copy_from_user(a, {a_ptr}, 12)  ->  a = {array}")),
             text(t!(
                 lang,
-                "  a[0] = {i_fd}: the socket's fd; a[1]: the address of the sockaddr_un; a[2] = {i_len}: its length",
-                "  a[0] = {i_fd}：套接字的 fd；a[1]：sockaddr_un 的地址；a[2] = {i_len}：它的长度"
+                "  a[0] = {a_fd}: the socket's fd; a[1]: the address of the sockaddr_un; a[2] = {a_len}: its length",
+                "  a[0] = {a_fd}：套接字的 fd；a[1]：sockaddr_un 的地址；a[2] = {a_len}：它的长度"
             )),
             text(t!(
                 lang,
@@ -380,8 +524,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             text("          ret = __sys_bind(a0, compat_ptr(a1), a[2]);".into()),
             text(t!(
                 lang,
-                "The two paths meet: x86_64's __x64_sys_bind calls the same __sys_bind(fd, umyaddr, addrlen).",
-                "两条路径在此汇合：x86_64 的 __x64_sys_bind 调用的是同一个 __sys_bind(fd, umyaddr, addrlen)。"
+                "The paths meet: x86_64's __x64_sys_bind calls the same __sys_bind(fd, umyaddr, addrlen).",
+                "各条路径在此汇合：x86_64 的 __x64_sys_bind 调用的是同一个 __sys_bind(fd, umyaddr, addrlen)。"
             )),
         ],
     });
@@ -393,8 +537,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             "__sys_bind",
             t!(
                 lang,
-                "fd {i_fd} (ia32) / {fd} (x86_64)",
-                "fd {i_fd}（ia32）/ {fd}（x86_64）"
+                "fd {a_fd} (ia32) / {fd} (x86_64)",
+                "fd {a_fd}（ia32）/ {fd}（x86_64）"
             ),
         ),
         text(t!(
@@ -417,8 +561,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             "__sys_bind_socket",
             t!(
                 lang,
-                "the socket half of __sys_bind (Linux 6.10+)",
-                "__sys_bind 的套接字部分（Linux 6.10+）"
+                "the socket half of __sys_bind (Linux 6.11+, for io_uring's IORING_OP_BIND)",
+                "__sys_bind 的套接字部分（Linux 6.11+，为 io_uring 的 IORING_OP_BIND 拆出）"
             ),
         ));
     }
@@ -445,7 +589,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "unix_bind",
                 t!(lang, "AF_UNIX's proto_ops.bind", "AF_UNIX 的 proto_ops.bind"),
             ),
-            ctx.func(
+            ctx.inlined(
                 "unix_bind_bsd",
                 t!(
                     lang,
@@ -455,17 +599,17 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             ),
             text(t!(
                 lang,
-                "  the files that appeared: {i_path} and {x_path} (the demo unlinks them afterwards; \
-                 an abstract name, starting with a NUL byte, would create no file)",
-                "  出现的文件：{i_path} 和 {x_path}（演示程序随后 unlink 它们；以 NUL 字节开头的\
-                 抽象名字不会创建文件）"
+                "  the files that appeared: {v_path}, {i_path} and {x_path} (the demo unlinks them \
+                 afterwards; an abstract name, starting with a NUL byte, would create no file)",
+                "  出现的文件：{v_path}、{i_path} 和 {x_path}（演示程序随后 unlink 它们；以 NUL 字节\
+                 开头的抽象名字不会创建文件）"
             )),
         ],
     });
 
     // 10. The way back.
     steps.push(Step {
-        title: t!(lang, "The way back", "返回之路"),
+        title: t!(lang, "The way back", "返回路径"),
         lines: vec![
             text(t!(
                 lang,
@@ -479,8 +623,17 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             )),
             text(t!(
                 lang,
-                "  ia32: socketcall(SYS_BIND) returned {i_ret} in {i_dur}; int $0x80 returns with iret.",
-                "  ia32：socketcall(SYS_BIND) 返回 {i_ret}，耗时 {i_dur}；int $0x80 用 iret 返回。"
+                "  ia32 through the vDSO: socketcall(SYS_BIND) returned {v_ret} in {v_dur}; \
+                 do_fast_syscall_32 points the saved eip at the vDSO's landing pad and leaves with \
+                 sysretl (AMD) or sysexit (Intel) when it can; __kernel_vsyscall returns to glibc.",
+                "  经由 vDSO 的 ia32：socketcall(SYS_BIND) 返回 {v_ret}，耗时 {v_dur}；\
+                 do_fast_syscall_32 把保存的 eip 指向 vDSO 的着陆点，尽可能用 sysretl（AMD）或 \
+                 sysexit（Intel）返回；__kernel_vsyscall 再返回到 glibc。"
+            )),
+            text(t!(
+                lang,
+                "  ia32 through int $0x80: socketcall(SYS_BIND) returned {i_ret} in {i_dur}; it returns with iret.",
+                "  经由 int $0x80 的 ia32：socketcall(SYS_BIND) 返回 {i_ret}，耗时 {i_dur}；用 iret 返回。"
             )),
             text(t!(
                 lang,
@@ -529,8 +682,11 @@ ffffffff81000000 T entry_SYSCALL_64
 ffffffff81000100 T do_syscall_64
 ffffffff81000200 T x64_sys_call
 ffffffff81000300 T ia32_sys_call
+ffffffff81000380 T asm_int80_emulation
 ffffffff81000400 T int80_emulation
 ffffffff81000500 T do_int80_emulation
+ffffffff81000580 T entry_SYSCALL_compat
+ffffffff810005c0 T do_fast_syscall_32
 ffffffff81000600 T __x64_sys_bind
 ffffffff81000700 T __ia32_compat_sys_socketcall
 ffffffff81000800 T __sys_bind
@@ -541,7 +697,8 @@ ffffffff81000b00 T security_socket_bind
 
     fn run() -> Run {
         let lines = [
-            r#"{"type":"syscall","syscall":"bind","abi":"ia32","nr":102,"ret":0,"dur_ns":50725,"raw_args":[2,1089400832],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-ia32.sock"},"addrlen":56,"sockfd":3},"socketcall":{"args_ptr":"0x40eef000","array":[3,1089400844,56],"call":2,"name":"SYS_BIND"},"kernel_path":[{"func":"int80_emulation","observed":false},{"func":"do_int80_emulation","observed":false},{"func":"ia32_sys_call","observed":false},{"func":"__ia32_compat_sys_socketcall","observed":true},{"func":"__sys_bind","observed":true},{"func":"unix_bind","observed":false}]}"#,
+            r#"{"type":"syscall","syscall":"bind","abi":"ia32","entry":"syscall","nr":102,"ret":0,"dur_ns":31200,"raw_args":[2,134516980],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-vdso.sock"},"addrlen":55},"socketcall":{"args_ptr":"0x80490f4","array":[3,134516992,55],"call":2,"name":"SYS_BIND"},"kernel_path":[{"func":"entry_SYSCALL_compat","observed":false},{"func":"do_fast_syscall_32","observed":false},{"func":"ia32_sys_call","observed":false},{"func":"__ia32_compat_sys_socketcall","observed":true},{"func":"__sys_bind","observed":true},{"func":"unix_bind","observed":false}]}"#,
+            r#"{"type":"syscall","syscall":"bind","abi":"ia32","entry":"int80","nr":102,"ret":0,"dur_ns":50725,"raw_args":[2,1089400832],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-ia32.sock"},"addrlen":56,"sockfd":3},"socketcall":{"args_ptr":"0x40eef000","array":[3,1089400844,56],"call":2,"name":"SYS_BIND"},"kernel_path":[{"func":"asm_int80_emulation","observed":false},{"func":"int80_emulation","observed":false},{"func":"do_int80_emulation","observed":false},{"func":"ia32_sys_call","observed":false},{"func":"__ia32_compat_sys_socketcall","observed":true},{"func":"__sys_bind","observed":true},{"func":"unix_bind","observed":false}]}"#,
             r#"{"type":"syscall","syscall":"bind","abi":"x86_64","nr":49,"ret":0,"dur_ns":45808,"raw_args":[3,140728886650920,55],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-x64.sock"},"addrlen":55,"sockfd":3},"kernel_path":[{"func":"entry_SYSCALL_64","observed":false},{"func":"do_syscall_64","observed":false},{"func":"x64_sys_call","observed":false},{"func":"__x64_sys_bind","observed":false},{"func":"__sys_bind","observed":false}]}"#,
         ];
         Run {
@@ -569,9 +726,16 @@ ffffffff81000b00 T security_socket_bind
             for want in [
                 "rax = 49 (bind)   rdi = 3   rsi = 0x7ffdff4c6828   rdx = 55",
                 "eax = 102 (socketcall)   ebx = 2 (SYS_BIND)   ecx = 0x40eef000 -> [3, 0x40eef00c, 56]",
-                "copy_from_user(a, 0x40eef000, 12)  ->  a = [3, 0x40eef00c, 56]",
+                "eax = 102 (socketcall)   ebx = 2 (SYS_BIND)   ecx = 0x80490f4 -> [3, 0x8049100, 55]",
+                "copy_from_user(a, 0x80490f4, 12)  ->  a = [3, 0x8049100, 55]",
+                "call *%gs:0x10",
+                ". entry_SYSCALL_compat",
+                ". do_fast_syscall_32",
+                ". asm_int80_emulation",
+                ". do_int80_emulation",
                 "case SYS_BIND:",
                 "/tmp/d/socketcall-ia32.sock",
+                "/tmp/d/socketcall-vdso.sock",
                 "[3/10]",
                 "tracer/src/demo/socketcall.rs:",
                 "* __ia32_compat_sys_socketcall",

@@ -87,20 +87,20 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                     "net/unix/af_unix.c：sun_path[0] == 0，所以是抽象名字"
                 ),
             ),
-            ctx.func(
+            ctx.inlined(
                 "unix_bind_abstract",
                 t!(
                     lang,
-                    "puts the name in the kernel's table of UNIX sockets (inlined into unix_bind)",
-                    "把名字放进内核的 UNIX 套接字表（内联进 unix_bind）"
+                    "puts the name in the kernel's table of UNIX sockets",
+                    "把名字放进内核的 UNIX 套接字表"
                 ),
             ),
-            ctx.func(
+            ctx.inlined(
                 "unix_bind_bsd",
                 t!(
                     lang,
-                    "the path case, not taken: it would create an inode (inlined too)",
-                    "路径名的情形，这里没有走：它会创建 inode（同样被内联）"
+                    "the path case, not taken: it would create an inode",
+                    "路径名的情形，这里没有走：它会创建 inode"
                 ),
             ),
             call_line(ctx, listen, "listen", &format!("{lfd}, 5")),

@@ -109,12 +109,12 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "unix_bind",
                 t!(lang, "net/unix/af_unix.c", "net/unix/af_unix.c"),
             ),
-            ctx.func(
+            ctx.inlined(
                 "unix_bind_bsd",
                 t!(
                     lang,
-                    "mode = S_IFSOCK | (socket inode's mode & ~umask) (inlined into unix_bind)",
-                    "mode = S_IFSOCK | (套接字 inode 的权限 & ~umask)（内联进 unix_bind）"
+                    "mode = S_IFSOCK | (socket inode's mode & ~umask)",
+                    "mode = S_IFSOCK | (套接字 inode 的权限 & ~umask)"
                 ),
             ),
             ctx.func(
