@@ -1023,14 +1023,14 @@ fn semaphore() {
     assert!(ts(parent[1]) < fork_ts(&recs, kids[0]));
     let op = |sem_op: i64| {
         json!({"semid": id, "sops": [{"sem_num": 0, "sem_op": sem_op, "sem_flg": "SEM_UNDO"}],
-               "nsops": 1, "timeout": "NULL"})
+               "nsops": 1, "timeout": null})
     };
     call(parent[2], "semtimedop", &op(-1), 0);
     call(parent[3], "semtimedop", &op(1), 0);
     call(
         parent[4],
         "semctl",
-        &json!({"semid": id, "semnum": 0, "cmd": "IPC_RMID", "arg": "0"}),
+        &json!({"semid": id, "semnum": 0, "cmd": "IPC_RMID", "arg": "NULL"}),
         0,
     );
 

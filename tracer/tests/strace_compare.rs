@@ -839,14 +839,18 @@ fn ia32_structures_are_decoded_as_strace_decodes_them() {
     assert!(n >= names.len(), "only {n} calls compared");
 }
 
-/// A thread made by glibc's pthread_create (clone3, with the id it wrote back) and a POSIX
-/// queue's notifications (struct sigevent).
+/// A thread made by glibc's pthread_create (clone3, with the id it wrote back), a POSIX
+/// queue's notifications (struct sigevent), a child waited for with waitid (its siginfo_t),
+/// bytes given to a pipe by vmsplice (an iovec).
 const CLONE3_C: &str = r#"#define _GNU_SOURCE
 #include <pthread.h>
 #include <mqueue.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
 static void *f(void *a) { return a; }
 int main(void) {
     pthread_t t; pthread_create(&t, NULL, f, NULL); pthread_join(t, NULL);
@@ -855,19 +859,22 @@ int main(void) {
     mq_notify(q, &ev); mq_notify(q, NULL);
     ev.sigev_notify = SIGEV_NONE; mq_notify(q, &ev); mq_notify(q, NULL);
     mq_unlink("/c3q");
+    pid_t c = fork(); if (c == 0) _exit(3);
+    siginfo_t si; waitid(P_PID, c, &si, WEXITED);
+    int p[2]; pipe(p); struct iovec iov = {"hi", 2}; vmsplice(p[1], &iov, 1, 0);
     return 0;
 }
 "#;
 
 #[test]
-fn clone3_and_sigevent_are_decoded_as_strace_decodes_them() {
+fn clone3_sigevent_waitid_and_vmsplice_are_decoded_as_strace_decodes_them() {
     let n = decoded_alike(
         CLONE3_C,
         &["-pthread"],
-        &["clone3", "mq_notify"],
+        &["clone3", "mq_notify", "waitid", "vmsplice"],
         &str::to_string,
     );
-    assert!(n >= 5, "only {n} calls compared");
+    assert!(n >= 7, "only {n} calls compared");
 }
 
 /// execve's path, argv and return as strace shows them (strace's environment, `0x7ffd...

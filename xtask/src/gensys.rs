@@ -346,6 +346,7 @@ const KINDS: &[Kind] = &[
     k("resource", "Const(Consts::Rlimit)"),
     k("closerangeflags", "Const(Consts::CloseRangeFlags)"),
     k("waitoptions", "Const(Consts::WaitOptions)"),
+    k("idtype", "Const(Consts::IdType)"),
     k("spliceflags", "Const(Consts::SpliceFlags)"),
     k("efdflags", "Const(Consts::EventfdFlags)"),
     k("epollflags", "Const(Consts::EpollFlags)"),

@@ -23,6 +23,8 @@ pub enum Consts {
     Rlimit,
     CloseRangeFlags,
     WaitOptions,
+    /// `waitid`'s `which`: `P_ALL`, `P_PID`, `P_PGID`, `P_PIDFD` (include/uapi/linux/wait.h).
+    IdType,
     SpliceFlags,
     EventfdFlags,
     EpollFlags,
@@ -298,6 +300,10 @@ impl Consts {
             Consts::CloseRangeFlags => {
                 bits(v, &[(2, "CLOSE_RANGE_UNSHARE"), (4, "CLOSE_RANGE_CLOEXEC")])
             }
+            Consts::IdType => one(
+                v & 0xffff_ffff,
+                &[(0, "P_ALL"), (1, "P_PID"), (2, "P_PGID"), (3, "P_PIDFD")],
+            ),
             Consts::WaitOptions => bits(
                 v,
                 &[

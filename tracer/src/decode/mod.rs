@@ -491,10 +491,9 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::SockLenPtr(op, given) => {
             let given = socklen(v, given);
             let got = v.cap(op).filter(|c| c.ok() && v.ok()).map(|c| c.hdr.want);
+            // JSON keeps one number, what the kernel wrote back: the text shows both.
             match (given, got) {
-                (Some(i), Some(o)) if i != o => {
-                    (json!({"in": i, "out": o}), format!("[{i} => {o}]"))
-                }
+                (Some(i), Some(o)) if i != o => (json!(o), format!("[{i} => {o}]")),
                 (_, Some(n)) | (Some(n), None) => (json!(n), format!("[{n}]")),
                 (None, None) => sym(ptr_text(raw)),
             }

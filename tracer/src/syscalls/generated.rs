@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0x7abeb0bcd7d8da7c;
+pub const SIGNATURES_DIGEST: u64 = 0xaccffcb92559a098;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -267,7 +267,7 @@ pub static GENERATED: &[Row] = &[
     call("mq_notify", Some(244), Some(281), [Some("sys_mq_notify"), Some("compat_sys_mq_notify")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Scoped, Ret::Int, &[("mqdes", Fd), ("u_notification", SigEvent(0))], &[memw(1, false, 32, 20)]),
     call("mq_getsetattr", Some(245), Some(282), [Some("sys_mq_getsetattr"), Some("compat_sys_mq_getsetattr")], [Some("ipc/mqueue.c"), Some("ipc/mqueue.c")], DESC, Scoped, Ret::Int, &[("mqdes", Fd), ("u_mqstat", MqAttr(0)), ("u_omqstat", MqAttr(1))], &[memw(1, false, 32, 16), memw(2, true, 32, 16)]),
     call("kexec_load", Some(246), Some(283), [Some("sys_kexec_load"), Some("compat_sys_kexec_load")], [Some("kernel/kexec.c"), Some("kernel/kexec.c")], 0, Never, Ret::Int, &[("entry", UInt), ("nr_segments", UInt), ("segments", Ptr), ("flags", UInt)], &[]),
-    call("waitid", Some(247), Some(284), [Some("sys_waitid"), Some("compat_sys_waitid")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("which", Int), ("upid", Pid), ("infop", SigInfoOut(0)), ("options", Const(Consts::WaitOptions)), ("ru", Ptr)], &[memw(2, true, 48, 32)]),
+    call("waitid", Some(247), Some(284), [Some("sys_waitid"), Some("compat_sys_waitid")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("which", Const(Consts::IdType)), ("upid", Pid), ("infop", SigInfoOut(0)), ("options", Const(Consts::WaitOptions)), ("ru", Ptr)], &[memw(2, true, 48, 32)]),
     call("add_key", Some(248), Some(286), [Some("sys_add_key"), Some("sys_add_key")], [Some("security/keys/keyctl.c"), Some("security/keys/keyctl.c")], 0, Never, Ret::Int, &[("_type", Ptr), ("_description", Ptr), ("_payload", Ptr), ("plen", UInt), ("ringid", Int)], &[]),
     call("request_key", Some(249), Some(287), [Some("sys_request_key"), Some("sys_request_key")], [Some("security/keys/keyctl.c"), Some("security/keys/keyctl.c")], 0, Never, Ret::Int, &[("_type", Ptr), ("_description", Ptr), ("_callout_info", Ptr), ("destringid", Int)], &[]),
     call("keyctl", Some(250), Some(288), [Some("sys_keyctl"), Some("compat_sys_keyctl")], [Some("security/keys/keyctl.c"), Some("security/keys/compat.c")], 0, Never, Ret::Int, &[("option", Int), ("arg2", UInt), ("arg3", UInt), ("arg4", UInt), ("arg5", UInt)], &[]),
@@ -299,7 +299,7 @@ pub static GENERATED: &[Row] = &[
     call("tee", Some(276), Some(315), [Some("sys_tee"), Some("sys_tee")], [Some("fs/splice.c"), Some("fs/splice.c")], DESC | IO, Scoped, Ret::Int, &[("fdin", Fd), ("fdout", Fd), ("len", UInt), ("flags", Const(Consts::SpliceFlags))], &[]),
     call("sync_file_range", Some(277), None, [Some("sys_sync_file_range"), None], [Some("fs/sync.c"), None], DESC, Never, Ret::Int, &[("fd", Fd), ("offset", UInt), ("nbytes", UInt), ("flags", U32)], &[]),
     call("sync_file_range", None, Some(314), [None, Some("sys_ia32_sync_file_range")], [None, Some("arch/x86/kernel/sys_ia32.c")], DESC, Never, Ret::Int, &[("fd", Fd), ("off_low", U32), ("off_hi", U32), ("n_low", U32), ("n_hi", U32), ("flags", U32)], &[]),
-    call("vmsplice", Some(278), Some(316), [Some("sys_vmsplice"), Some("sys_vmsplice")], [Some("fs/splice.c"), Some("fs/splice.c")], DESC | IO, Scoped, Ret::Int, &[("fd", Fd), ("uiov", Ptr), ("nr_segs", UInt), ("flags", Const(Consts::SpliceFlags))], &[]),
+    call("vmsplice", Some(278), Some(316), [Some("sys_vmsplice"), Some("sys_vmsplice")], [Some("fs/splice.c"), Some("fs/splice.c")], DESC | IO, Scoped, Ret::Int, &[("fd", Fd), ("uiov", Iovec(0, 2)), ("nr_segs", UInt), ("flags", Const(Consts::SpliceFlags))], &[iov(1, false, 2)]),
     call("move_pages", Some(279), Some(317), [Some("sys_move_pages"), Some("sys_move_pages")], [Some("mm/migrate.c"), Some("mm/migrate.c")], MEMORY, Never, Ret::Int, &[("pid", Pid), ("nr_pages", UInt), ("pages", Ptr), ("nodes", Ptr), ("status", Ptr), ("flags", Int)], &[]),
     call("utimensat", Some(280), Some(320), [Some("sys_utimensat"), Some("sys_utimensat_time32")], [Some("fs/utimes.c"), Some("fs/utimes.c")], DESC | FILE, Never, Ret::Int, &[("dfd", DirFd), ("filename", Path(0)), ("utimes", Time(1, Time { shape: Utimens, wide: false, show: Copied })), ("flags", Int)], &[path(1), memw(2, false, 32, 16)]),
     call("epoll_pwait", Some(281), Some(319), [Some("sys_epoll_pwait"), Some("sys_epoll_pwait")], [Some("fs/eventpoll.c"), Some("fs/eventpoll.c")], DESC, Scoped, Ret::Int, &[("epfd", Fd), ("events", EpollEvents(0)), ("maxevents", Int), ("timeout", Int), ("sigmask", SigSet(1)), ("sigsetsize", UInt)], &[returned(1, 12, 192), mem(4, false, 8)]),
