@@ -329,12 +329,12 @@ pub fn clone_args(d: &[u8], ret: Option<i64>) -> Option<String> {
         s.push_str(&format!(", parent_tid={}", addr(f(3)?)));
     }
     s.push_str(&format!(", exit_signal={}", flags::signal(f(4)?)));
-    let size = f(6)?;
-    s.push_str(&format!(", stack={}, stack_size={size:#x}", addr(f(5)?)));
-    if size == 0 {
-        s.truncate(s.len() - 3);
-        s.push('0');
-    }
+    // strace's PRINT_FIELD_X: `0`, else hex.
+    let size = match f(6)? {
+        0 => "0".to_string(),
+        n => format!("{n:#x}"),
+    };
+    s.push_str(&format!(", stack={}, stack_size={size}", addr(f(5)?)));
     if flags & SETTLS != 0 {
         s.push_str(&format!(", tls={}", addr(f(7)?)));
     }
