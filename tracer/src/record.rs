@@ -19,7 +19,7 @@ use crate::event;
 use crate::export::ExportFormat;
 use crate::invoker::Invoker;
 use crate::outfile;
-use crate::output::{Format, Header, Summary, Writer};
+use crate::output::{Format, Header, Summary, TextOpts, Writer};
 use crate::recording::format::CommandExit;
 use crate::recording::header;
 use crate::recording::replay::Replay;
@@ -550,6 +550,14 @@ struct PerfettoOut {
 }
 
 impl Sink {
+    /// The traced command `pid` has just been started: what it has open, and where.
+    fn begin(&mut self, pid: u32) {
+        if let Sink::Calls(CallSink { w: Some(w), .. }) = self {
+            let (cwd, fds) = crate::fds::snapshot(pid);
+            w.fds_mut().begin(pid, &cwd, &fds);
+        }
+    }
+
     /// Take everything now in the ring buffer.
     fn read(&mut self, src: &mut Source, counts: &mut Counts) -> io::Result<()> {
         match self {
@@ -791,7 +799,7 @@ fn export_perfetto(p: PerfettoOut) -> io::Result<()> {
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
         Some(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
     };
-    crate::export::export(replay, out, ExportFormat::Perfetto, false)?;
+    crate::export::export(replay, out, ExportFormat::Perfetto, TextOpts::default())?;
     Ok(())
 }
 
@@ -896,6 +904,7 @@ fn open_sink(
         src.cap.ksyms.clone(),
         args.kernel_path,
     );
+    w.set_detail(crate::fds::Detail::from_count(args.decode_fds));
     w.header(&Header {
         tracer: env!("CARGO_PKG_VERSION").into(),
         arch: std::env::consts::ARCH.into(),
@@ -967,6 +976,9 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
         None => src.spawn(&args.scope.command, None)?,
     };
     let pid = child.as_ref().map(|c| c.pid);
+    if let Some(p) = pid {
+        sink.begin(p);
+    }
 
     let mut deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
     let mut tick = tokio::time::interval(TICK);
