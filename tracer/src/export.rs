@@ -241,6 +241,10 @@ pub fn export_counting<R: Read>(
         Event::Item(Item::Proc(p)) => w.proc(&p),
         Event::Pending(c) => w.pending(&c),
         Event::Lost { ts_ns, count } => w.lost(ts_ns, count),
+        Event::Start(s) => {
+            w.fds_mut().begin(s.pid, &s.cwd, &s.fds);
+            Ok(())
+        }
     })?;
     if let Some(end) = &outcome.end
         && let Some(c) = &end.command

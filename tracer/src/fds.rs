@@ -735,17 +735,7 @@ fn mq_name(p: &[u8]) -> Vec<u8> {
 /// Bytes as strace prints a descriptor's path between `<` and `>`: escaped as any string a
 /// program chose, and `<`, `>` too (strace's `print_quoted_string_ex` with `"<>"`).
 fn push_escaped(out: &mut String, b: &[u8]) {
-    let mut parts = b.split(|c| matches!(c, b'<' | b'>'));
-    let mut at = 0;
-    if let Some(first) = parts.next() {
-        crate::escape::name_into(first, out);
-        at = first.len();
-    }
-    for part in parts {
-        out.push_str(if b[at] == b'<' { "\\74" } else { "\\76" });
-        crate::escape::name_into(part, out);
-        at += 1 + part.len();
-    }
+    crate::decode::quote_into(b, b"<>", out);
 }
 
 /// The call's path argument as copied at entry, up to its NUL.
@@ -904,6 +894,15 @@ mod tests {
             libc::S_IFREG,
         );
         assert_eq!(text(&f, 8, Detail::Paths), "</t/a\\76\\33[2J>");
+        open(
+            &mut f,
+            "openat",
+            Some(-100),
+            "/t/\u{e9}<1",
+            8,
+            libc::S_IFREG,
+        );
+        assert_eq!(text(&f, 8, Detail::Paths), "</t/\\303\\251\\0741>");
     }
 
     #[test]

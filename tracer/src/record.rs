@@ -20,7 +20,7 @@ use crate::export::ExportFormat;
 use crate::invoker::Invoker;
 use crate::outfile;
 use crate::output::{Format, Header, Summary, TextOpts, Writer};
-use crate::recording::format::CommandExit;
+use crate::recording::format::{CommandExit, Start};
 use crate::recording::header;
 use crate::recording::replay::Replay;
 use crate::recording::writer::Recorder;
@@ -551,11 +551,14 @@ struct PerfettoOut {
 
 impl Sink {
     /// The traced command `pid` has just been started: what it has open, and where.
-    fn begin(&mut self, pid: u32) {
-        if let Sink::Calls(CallSink { w: Some(w), .. }) = self {
-            let (cwd, fds) = crate::fds::snapshot(pid);
-            w.fds_mut().begin(pid, &cwd, &fds);
+    fn begin(&mut self, pid: u32) -> io::Result<()> {
+        let (cwd, fds) = crate::fds::snapshot(pid);
+        match self {
+            Sink::Calls(CallSink { w: Some(w), .. }) => w.fds_mut().begin(pid, &cwd, &fds),
+            Sink::Calls(_) => {}
+            Sink::Native(r, _) => r.write_start(&Start { pid, cwd, fds })?,
         }
+        Ok(())
     }
 
     /// Take everything now in the ring buffer.
@@ -977,7 +980,7 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     };
     let pid = child.as_ref().map(|c| c.pid);
     if let Some(p) = pid {
-        sink.begin(p);
+        sink.begin(p)?;
     }
 
     let mut deadline = args.duration.map(|d| tokio::time::Instant::now() + d);

@@ -39,6 +39,9 @@ pub const KIND_RECORD: u8 = 2;
 pub const KIND_LOST: u8 = 3;
 /// The end of a recording that stopped cleanly (JSON [`End`]).
 pub const KIND_END: u8 = 4;
+/// The traced command as tracer started it (JSON [`Start`]), after the header and before the
+/// command's records. Readers before it skip it as an unknown kind.
+pub const KIND_START: u8 = 5;
 
 /// The checksum of a frame: CRC-32 (IEEE) over its kind byte and its payload.
 pub fn crc(kind: u8, payload: &[u8]) -> u32 {
@@ -176,6 +179,17 @@ impl Header {
             (u64::from_str_radix(hex, 16).unwrap_or(0), s.name.as_str())
         })
     }
+}
+
+/// The command `tracer record -- CMD` started: what it had open, and where, as /proc said
+/// once when tracer started it (`fds::snapshot`), so that an export's `-y` describes its
+/// inherited descriptors and relative paths as the recording did. The bytes are as /proc gave
+/// them (escaped when shown).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Start {
+    pub pid: u32,
+    pub cwd: Vec<u8>,
+    pub fds: Vec<(i32, Vec<u8>)>,
 }
 
 /// The last frame of a recording that stopped cleanly. Its absence means the recorder was

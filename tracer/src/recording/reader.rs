@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::format::{
     End, FORMAT_VERSION, FRAME_HEADER_LEN, Header, KIND_END, KIND_HEADER, KIND_LOST, KIND_RECORD,
-    MAGIC_PREFIX, MAX_PAYLOAD, crc, parse_lost,
+    KIND_START, MAGIC_PREFIX, MAX_PAYLOAD, Start, crc, parse_lost,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +85,7 @@ pub enum FrameRef<'a> {
         count: u64,
     },
     End(End),
+    Start(Start),
     /// A kind this tracer does not know (written by a newer one): skipped.
     Unknown {
         kind: u8,
@@ -97,6 +98,7 @@ pub enum Frame {
     Record(Vec<u8>),
     Lost { ts_ns: u64, count: u64 },
     End(End),
+    Start(Start),
     Unknown { kind: u8 },
 }
 
@@ -106,6 +108,7 @@ impl From<FrameRef<'_>> for Frame {
             FrameRef::Record(r) => Frame::Record(r.to_vec()),
             FrameRef::Lost { ts_ns, count } => Frame::Lost { ts_ns, count },
             FrameRef::End(e) => Frame::End(e),
+            FrameRef::Start(s) => Frame::Start(s),
             FrameRef::Unknown { kind } => Frame::Unknown { kind },
         }
     }
@@ -317,6 +320,9 @@ impl<R: Read> Reader<R> {
             KIND_END => serde_json::from_slice(&self.buf)
                 .map(FrameRef::End)
                 .map_err(|_| bad("end")),
+            KIND_START => serde_json::from_slice(&self.buf)
+                .map(FrameRef::Start)
+                .map_err(|_| bad("start")),
             KIND_HEADER => Err(bad("second header")),
             kind => Ok(FrameRef::Unknown { kind }),
         };
