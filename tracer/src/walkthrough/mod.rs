@@ -19,6 +19,8 @@ macro_rules! t {
         }
     };
 }
+// `tracer explain` speaks both languages the same way.
+pub(crate) use t;
 
 mod fifo;
 mod mmap;
