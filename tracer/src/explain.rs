@@ -1187,6 +1187,45 @@ ffffffff81000a00 T unix_bind
         ('\u{2e80}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c)
     }
 
+    /// One Chinese term per idea, in every lesson, explain page and the pager (issue 18): a
+    /// signal or datagram is 递送 (deliver), never \u{6295}\u{9012}; the way back is 返回路径,
+    /// not \u{8fd4}\u{56de}\u{4e4b}\u{8def}; `int $0x80` enters through the IDT's 中断门
+    /// (interrupt gate), never a bare \u{95e8}. The words are spelled as escapes here so that
+    /// this file passes its own check.
+    #[test]
+    fn the_chinese_wording_is_one_term_per_idea() {
+        let banned = [
+            "\u{6295}\u{9012}",
+            "\u{8fd4}\u{56de}\u{4e4b}\u{8def}",
+            "$0x80 \u{7684}\u{95e8}",
+        ];
+        fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    sources(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        assert!(files.len() > 20, "{files:?}");
+        let mut deliver = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for b in banned {
+                assert!(!text.contains(b), "{} says {b}", f.display());
+            }
+            deliver += text.matches("递送").count();
+        }
+        assert!(deliver >= 3, "the lessons say 递送 {deliver} times");
+    }
+
     #[test]
     fn the_prose_check_tells_prose_from_names() {
         for prose in [
