@@ -1194,11 +1194,6 @@ ffffffff81000a00 T unix_bind
     /// this file passes its own check.
     #[test]
     fn the_chinese_wording_is_one_term_per_idea() {
-        let banned = [
-            "\u{6295}\u{9012}",
-            "\u{8fd4}\u{56de}\u{4e4b}\u{8def}",
-            "$0x80 \u{7684}\u{95e8}",
-        ];
         fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
             for e in std::fs::read_dir(dir).unwrap() {
                 let p = e.unwrap().path();
@@ -1209,6 +1204,11 @@ ffffffff81000a00 T unix_bind
                 }
             }
         }
+        let banned = [
+            "\u{6295}\u{9012}",
+            "\u{8fd4}\u{56de}\u{4e4b}\u{8def}",
+            "$0x80 \u{7684}\u{95e8}",
+        ];
         let mut files = Vec::new();
         sources(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
