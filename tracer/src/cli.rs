@@ -53,6 +53,9 @@ pub enum Command {
         /// (default unix).
         #[arg(long, value_enum)]
         family: Option<crate::explain::Family>,
+        /// The language (default: from LANG).
+        #[arg(long, value_enum)]
+        lang: Option<crate::walkthrough::Lang>,
     },
     /// Explore a native recording in the live view, without root: play it at 1x, 10x or full
     /// speed, pause, jump.

@@ -130,7 +130,8 @@ fn run(command: Command) -> anyhow::Result<()> {
             syscall,
             abi,
             family,
-        } => explain::run(&syscall, abi.map(Into::into), family),
+            lang,
+        } => explain::run(&syscall, abi.map(Into::into), family, lang),
         Command::Replay { file, keep } => live::replay::run(&file, keep),
         Command::Walkthrough {
             lesson,
