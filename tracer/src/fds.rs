@@ -25,6 +25,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 use tracer_common::FileId;
 
+use crate::decode::consts::Consts;
 use crate::decode::sockaddr::SockAddr;
 use crate::syscalls::{Arg, Effect, Ret};
 use crate::trace::Call;
@@ -56,6 +57,7 @@ const AT_FDCWD: i32 = -100;
 /// fcntl's duplicating commands (include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h).
 const F_DUPFD: u64 = 0;
 const F_DUPFD_CLOEXEC: u64 = 1030;
+const F_SETFD: u64 = 2;
 /// close_range's flag that marks instead of closing (include/uapi/linux/close_range.h).
 const CLOSE_RANGE_CLOEXEC: u64 = 1 << 2;
 /// include/linux/socket.h, include/linux/net.h (`enum sock_type`).
@@ -164,6 +166,8 @@ pub struct Fds {
     cwd: HashMap<u32, Box<[u8]>>,
     /// Sockets by inode, to give a socket the peer an `accept` revealed.
     sockets: HashMap<u64, ObjId>,
+    /// Descriptors marked close-on-exec, by (process, descriptor): an `execve` closes them.
+    cloexec: std::collections::HashSet<(u32, i32)>,
 }
 
 impl Fds {
@@ -192,6 +196,13 @@ impl Fds {
                     o.refs += 1;
                 }
             }
+            let marked: Vec<i32> = t
+                .keys()
+                .copied()
+                .filter(|fd| self.cloexec.contains(&(parent, *fd)))
+                .collect();
+            self.cloexec
+                .extend(marked.into_iter().map(|fd| (child, fd)));
             self.tables.insert(child, t);
         }
         if let Some(c) = self.cwd.get(&parent).cloned() {
@@ -199,10 +210,29 @@ impl Fds {
         }
     }
 
+    /// Process `pid` has run a new program: its close-on-exec descriptors are closed
+    /// (fs/exec.c `do_close_on_exec`).
+    pub fn exec(&mut self, pid: u32) {
+        let marked: Vec<i32> = self
+            .tables
+            .get(&pid)
+            .map(|t| {
+                t.keys()
+                    .copied()
+                    .filter(|fd| self.cloexec.contains(&(pid, *fd)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for fd in marked {
+            self.close(pid, fd);
+        }
+    }
+
     /// Process `pid` has ended: its descriptors are closed.
     pub fn exit(&mut self, pid: u32) {
         if let Some(t) = self.tables.remove(&pid) {
-            for id in t.into_values() {
+            for (fd, id) in t {
+                self.cloexec.remove(&(pid, fd));
                 self.unref(id);
             }
         }
@@ -222,6 +252,7 @@ impl Fds {
 
     /// Descriptor `fd` of `pid` now refers to object `id`.
     fn point(&mut self, pid: u32, fd: i32, id: ObjId) {
+        self.cloexec.remove(&(pid, fd));
         if let Some(o) = self.objs.get_mut(&id) {
             o.refs += 1;
         }
@@ -231,6 +262,7 @@ impl Fds {
     }
 
     fn close(&mut self, pid: u32, fd: i32) {
+        self.cloexec.remove(&(pid, fd));
         if let Some(id) = self.tables.get_mut(&pid).and_then(|t| t.remove(&fd)) {
             self.unref(id);
         }
@@ -300,6 +332,41 @@ impl Fds {
 
     /// What the completed call `call` did to the descriptors of its process.
     pub fn apply(&mut self, call: &Call) {
+        self.apply_effect(call);
+        let Some(ret) = call.ret.filter(|r| *r >= 0) else {
+            return;
+        };
+        let pid = call.pid;
+        // fcntl(fd, F_SETFD, flags): FD_CLOEXEC is bit 0 (include/uapi/asm-generic/fcntl.h).
+        if call.row.effect == Effect::Dups && call.row.ret == Ret::Fcntl && call.args[1] == F_SETFD
+        {
+            let fd = call.args[0] as i32;
+            if call.args[2] & 1 != 0 {
+                self.cloexec.insert((pid, fd));
+            } else {
+                self.cloexec.remove(&(pid, fd));
+            }
+            return;
+        }
+        if !cloexec(call) {
+            return;
+        }
+        let made: Vec<i32> = match call.row.effect {
+            Effect::NewPipe { .. } | Effect::NewSocketPair => call
+                .fd_pair()
+                .map(|p| p.map(|fd| fd as i32).to_vec())
+                .unwrap_or_default(),
+            _ if matches!(call.row.ret, Ret::Fd | Ret::Fcntl) => vec![ret as i32],
+            _ => Vec::new(),
+        };
+        for fd in made {
+            if self.id_of(pid, fd).is_some() {
+                self.cloexec.insert((pid, fd));
+            }
+        }
+    }
+
+    fn apply_effect(&mut self, call: &Call) {
         let Some(ret) = call.ret else {
             return;
         };
@@ -686,6 +753,41 @@ pub fn snapshot(pid: u32) -> (Vec<u8>, Vec<(i32, Vec<u8>)>) {
     (cwd, fds)
 }
 
+/// Whether the call marks the descriptors it makes close-on-exec: `O_CLOEXEC` in its flags
+/// (`SOCK_CLOEXEC`, `EFD_CLOEXEC`, `EPOLL_CLOEXEC`, `SFD_CLOEXEC`, `TFD_CLOEXEC`, `IN_CLOEXEC`
+/// are all `O_CLOEXEC`, 0o2000000: include/uapi/asm-generic/fcntl.h, include/linux/net.h,
+/// eventfd.h, uapi/linux/eventpoll.h, signalfd.h, timerfd.h, inotify.h), `MFD_CLOEXEC` (1,
+/// include/uapi/linux/memfd.h), `F_DUPFD_CLOEXEC`; `pidfd_open` always sets it
+/// (kernel/pid.c `pidfd_create`).
+fn cloexec(call: &Call) -> bool {
+    const O_CLOEXEC: u64 = 0o2_000_000;
+    if call.row.effect == Effect::NewPidfd {
+        return true;
+    }
+    if call.row.effect == Effect::Dups && call.row.ret == Ret::Fcntl {
+        return call.args[1] == F_DUPFD_CLOEXEC;
+    }
+    call.row.args.iter().enumerate().any(|(i, (_, a))| {
+        let v = call.args[i];
+        match a {
+            Arg::OpenFlags
+            | Arg::SockType
+            | Arg::SockFlags
+            | Arg::PipeFlags
+            | Arg::Const(
+                Consts::EventfdFlags
+                | Consts::EpollFlags
+                | Consts::SignalfdFlags
+                | Consts::TimerfdFlags
+                | Consts::InotifyFlags
+                | Consts::Dup3Flags,
+            ) => v & O_CLOEXEC != 0,
+            Arg::MemfdFlags => v & 1 != 0,
+            _ => false,
+        }
+    })
+}
+
 /// The socket kind `socket(domain, type, ..)` or `socketpair` asks for (the type without its
 /// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` bits: `SOCK_TYPE_MASK` 0xf, include/linux/net.h).
 fn socket_kind_of(call: &Call) -> Kind {
@@ -993,6 +1095,31 @@ mod tests {
         assert_eq!(text(&f, 20, Detail::Paths), "");
         f.exit(PID + 1);
         assert!(f.objs.is_empty(), "every object is released: {:?}", f.objs);
+    }
+
+    #[test]
+    fn an_exec_closes_the_close_on_exec_descriptors() {
+        let mut f = Fds::default();
+        open(&mut f, "openat", Some(-100), "/a", 3, libc::S_IFREG);
+        let mut c = call("openat", &[-100i64 as u64, 0x1000, 0o2_000_000], 4);
+        c = with_path(c, 0, b"/b");
+        f.apply(&c);
+        f.apply(&call("eventfd2", &[0, 0o2_000_000], 5));
+        f.apply(&call("fcntl", &[3, F_DUPFD_CLOEXEC, 10], 10));
+        f.apply(&call("fcntl", &[4, F_SETFD, 0], 0)); // FD_CLOEXEC off again.
+        f.apply(&call("dup3", &[3, 11, 0o2_000_000], 11));
+        f.fork(PID, PID + 1, false);
+        f.exec(PID);
+        let open: Vec<i32> = [3, 4, 5, 10, 11]
+            .into_iter()
+            .filter(|fd| !text(&f, *fd, Detail::Paths).is_empty())
+            .collect();
+        assert_eq!(open, [3, 4]);
+        // The child's copies keep their marks.
+        f.exec(PID + 1);
+        let mut s = String::new();
+        assert!(!f.describe(PID + 1, 5, Detail::Paths, &mut s));
+        assert!(f.describe(PID + 1, 4, Detail::Paths, &mut s));
     }
 
     #[test]

@@ -488,7 +488,8 @@ impl Writer {
                 pid, child, thread, ..
             } => self.fds.fork(*pid, *child, *thread),
             Proc::Exit { pid, tid, .. } if pid == tid => self.fds.exit(*pid),
-            _ => {}
+            Proc::Exec { pid, .. } => self.fds.exec(*pid),
+            Proc::Exit { .. } => {}
         }
         match (self.format, p) {
             (Format::Jsonl, Proc::Fork { ts_ns, pid, tid, comm, child, thread }) => {
