@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use tracer_common::FileId;
 
 use crate::decode::consts::Consts;
-use crate::decode::sockaddr::SockAddr;
+use crate::decode::sockaddr::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, SockAddr};
 use crate::syscalls::{Arg, Effect, Ret};
 use crate::trace::Call;
 
@@ -60,11 +60,7 @@ const F_DUPFD_CLOEXEC: u64 = 1030;
 const F_SETFD: u64 = 2;
 /// close_range's flag that marks instead of closing (include/uapi/linux/close_range.h).
 const CLOSE_RANGE_CLOEXEC: u64 = 1 << 2;
-/// include/linux/socket.h, include/linux/net.h (`enum sock_type`).
-const AF_UNIX: u16 = 1;
-const AF_INET: u16 = 2;
-const AF_INET6: u16 = 10;
-const AF_NETLINK: u16 = 16;
+/// include/linux/net.h (`enum sock_type`).
 const SOCK_STREAM: u16 = 1;
 const SOCK_DGRAM: u16 = 2;
 /// `EBADF` (include/uapi/asm-generic/errno-base.h): a `close` that closed nothing.

@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 
 use super::{escape, quote};
 
-const AF_UNIX: u16 = 1;
-const AF_INET: u16 = 2;
-const AF_INET6: u16 = 10;
-const AF_NETLINK: u16 = 16;
+/// Address families (include/linux/socket.h).
+pub(crate) const AF_UNIX: u16 = 1;
+pub(crate) const AF_INET: u16 = 2;
+pub(crate) const AF_INET6: u16 = 10;
+pub(crate) const AF_NETLINK: u16 = 16;
 const SUN_PATH: usize = 108;
 
 /// A decoded address, or what could be told about a malformed one.
