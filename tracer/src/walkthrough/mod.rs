@@ -23,6 +23,7 @@ macro_rules! t {
 
 mod fifo;
 mod from;
+mod markdown;
 mod mmap;
 mod msgqueue;
 mod netlink;
@@ -581,26 +582,15 @@ pub fn render(lesson: &Lesson, format: PrintFormat, lang: Lang) -> String {
             }
         }
         PrintFormat::Markdown => {
-            let _ = writeln!(
-                o,
-                "# {}\n\n{}\n\n`{}`\n",
-                lesson.title,
-                lesson.source,
-                legend(lang)
-            );
+            let _ = writeln!(o, "# {}\n", markdown::text(&lesson.title));
+            // The source, and a line on why every step is inferred when that is so.
+            for l in lesson.source.lines() {
+                let _ = writeln!(o, "{}\n", markdown::text(l));
+            }
+            let _ = writeln!(o, "`{}`\n", legend(lang));
             for (i, s) in lesson.steps.iter().enumerate() {
-                let _ = writeln!(o, "## {}/{n}. {}\n", i + 1, s.title);
-                for l in &s.lines {
-                    match l {
-                        Line::Text(t) => {
-                            let _ = writeln!(o, "{}  ", t.trim_start());
-                        }
-                        Line::Func { name, mark, what } => {
-                            let _ = writeln!(o, "- `{}` `{name}` {what}", mark.symbol());
-                        }
-                    }
-                }
-                let _ = writeln!(o);
+                let _ = writeln!(o, "## {}/{n}. {}\n", i + 1, markdown::text(&s.title));
+                markdown::step(&mut o, &s.lines);
             }
         }
     }
