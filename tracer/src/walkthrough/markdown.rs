@@ -87,6 +87,18 @@ pub fn text(line: &str) -> String {
             }
             continue;
         }
+        // A web address (the lessons' links to manual pages and kernel source): an autolink.
+        if chars[i..].starts_with(&['h', 't', 't', 'p', 's', ':', '/', '/']) {
+            let len = chars[i..]
+                .iter()
+                .take_while(|c| !c.is_whitespace() && !matches!(c, '<' | '>' | '`'))
+                .count();
+            o.push('<');
+            o.extend(&chars[i..i + len]);
+            o.push('>');
+            i += len;
+            continue;
+        }
         let prev = i.checked_sub(1).map(|j| chars[j]);
         let next = chars.get(i + 1).copied();
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
@@ -170,7 +182,8 @@ mod tests {
                     in_item -= 1;
                     seen.items.push(std::mem::take(&mut cur));
                 }
-                Event::Start(Tag::List(None)) | Event::End(TagEnd::List(false)) => {}
+                Event::Start(Tag::List(None) | Tag::Link { .. })
+                | Event::End(TagEnd::List(false) | TagEnd::Link) => {}
                 Event::Start(Tag::Heading { .. }) => in_heading = true,
                 Event::End(TagEnd::Heading(_)) => {
                     in_heading = false;
@@ -275,7 +288,11 @@ mod tests {
                     lang,
                     kernel: "6.18.0",
                 };
-                check(&(def.build)(&ctx), lang);
+                let mut lesson = (def.build)(&ctx);
+                lesson
+                    .steps
+                    .extend(super::super::further::try_next(&ctx, def.name, def.demos));
+                check(&lesson, lang);
             }
         }
     }
@@ -294,6 +311,7 @@ mod tests {
             "``` not a fence",
             "~~~ nor this",
             "back\\slash",
+            "see https://man7.org/linux/man-pages/man2/bind.2.html for bind_x",
             "===",
         ];
         let mut lesson = Lesson {

@@ -23,6 +23,7 @@ macro_rules! t {
 
 mod fifo;
 mod from;
+mod further;
 mod markdown;
 mod mmap;
 mod msgqueue;
@@ -404,6 +405,9 @@ pub fn run(args: &Args) -> Result<()> {
         kernel: recorded.as_ref().map_or(&running, |r| &r.kernel),
     };
     let mut lesson = (def.build)(&ctx);
+    lesson
+        .steps
+        .extend(further::try_next(&ctx, def.name, def.demos));
     if let Some(r) = &recorded {
         lesson.source = from::source(r, def.demos, &running, lang);
         let absent = values::absent(lang);
@@ -636,7 +640,7 @@ mod tests {
 ";
 
     /// The lessons' functions that Linux 6.18 has.
-    const KERNEL_6_18: &str = "
+    pub(crate) const KERNEL_6_18: &str = "
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
@@ -666,7 +670,7 @@ mod tests {
     /// marked absent.
     /// `__setup_rt_frame` is 6.1's static name for 6.18's `x64_setup_rt_frame`, named only
     /// when the running kernel lacks the newer one.
-    const INLINED: &[&str] = &[
+    pub(crate) const INLINED: &[&str] = &[
         "__setup_rt_frame",
         "do_cow_fault",
         "do_shared_fault",
