@@ -46,7 +46,7 @@ fn the_socketcall_lesson_shows_the_values_of_a_real_run() {
     let (code, out, err) = walkthrough(&["socketcall", "--print"], false);
     assert_eq!(code, 0, "{err}");
     for want in [
-        "[1/10] The C call",
+        "[1/12] The C call",
         "rax = 49 (bind)   rdi = 3",
         "eax = 102 (socketcall)   ebx = 2 (SYS_BIND)   ecx = 0x",
         "case SYS_BIND:",
@@ -56,7 +56,13 @@ fn the_socketcall_lesson_shows_the_values_of_a_real_run() {
         // Both 32-bit ways: the C library's, through the vDSO, and the classic int $0x80.
         "call *%gs:0x10",
         "int $0x80: the IDT entry of vector 0x80",
-        "[10/10] The way back",
+        "[10/12] The way back",
+        // The box on older texts, then Try next, linked for this kernel's version.
+        "[11/12] The source material's kernel vs this kernel",
+        "Older texts: int $0x80 -> system_call",
+        "[12/12] Try next",
+        "https://man7.org/linux/man-pages/man2/socketcall.2.html",
+        "https://elixir.bootlin.com/linux/v",
         "bind returned 0 in",
     ] {
         assert!(out.contains(want), "missing {want:?}:\n{out}");
@@ -130,7 +136,9 @@ fn in_chinese_and_as_markdown() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("# bind() 如何进入内核"), "{out}");
-    assert!(out.contains("## 6/10. 把参数复制进内核"), "{out}");
+    assert!(out.contains("## 6/12. 把参数复制进内核"), "{out}");
+    assert!(out.contains("## 12/12. 接下来试试"), "{out}");
+    assert!(out.contains("<https://elixir.bootlin.com/linux/v"), "{out}");
     assert!(out.contains("ebx = 2 (SYS_BIND)"), "{out}");
 }
 

@@ -291,6 +291,9 @@ mod tests {
                 let mut lesson = (def.build)(&ctx);
                 lesson
                     .steps
+                    .extend(super::super::then_now::step(&ctx, def.name));
+                lesson
+                    .steps
                     .extend(super::super::further::try_next(&ctx, def.name, def.demos));
                 check(&lesson, lang);
             }

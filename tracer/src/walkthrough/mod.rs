@@ -36,6 +36,7 @@ mod signal;
 mod socketcall;
 mod socketpair;
 mod tcp_hello;
+mod then_now;
 mod uds;
 mod uds_abstract;
 mod uds_perms;
@@ -405,6 +406,7 @@ pub fn run(args: &Args) -> Result<()> {
         kernel: recorded.as_ref().map_or(&running, |r| &r.kernel),
     };
     let mut lesson = (def.build)(&ctx);
+    lesson.steps.extend(then_now::step(&ctx, def.name));
     lesson
         .steps
         .extend(further::try_next(&ctx, def.name, def.demos));
@@ -614,7 +616,7 @@ mod tests {
     /// The lessons' functions that Linux 6.1 has (its int $0x80 entry from the stable backports
     /// of be5341eb0d43 and 7390db8aea0d: `asm_int80_emulation`, `int80_emulation`,
     /// `do_int80_emulation`; the VM's kallsyms check confirms them).
-    const KERNEL_6_1: &str = "
+    pub(crate) const KERNEL_6_1: &str = "
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
