@@ -92,8 +92,8 @@ pub enum Command {
         #[arg(long, value_enum)]
         lang: Option<crate::walkthrough::Lang>,
         /// Take the values from a native recording of the lesson's demo (`sudo tracer record
-        /// -o FILE -- tracer demo NAME`) instead of a run: needs no root. Give it once per demo
-        /// for a lesson with several.
+        /// -s 256 -o FILE -- tracer demo NAME`) instead of a run: needs no root. Give it once
+        /// per demo for a lesson with several.
         #[arg(long = "from", value_name = "FILE")]
         from: Vec<PathBuf>,
     },

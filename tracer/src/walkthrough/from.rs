@@ -34,7 +34,7 @@ pub struct Recorded {
 /// lesson's demos; every demo needs one.
 pub fn load(def: &LessonDef, paths: &[PathBuf]) -> Result<Recorded> {
     let record_hint =
-        |d: &str| format!("record it with `sudo tracer record -o FILE -- tracer demo {d}`");
+        |d: &str| format!("record it with `sudo tracer record -s 256 -o FILE -- tracer demo {d}`");
     let mut found: Vec<Option<(String, String, Vec<Value>)>> = vec![None; def.demos.len()];
     let mut snaplen = u32::MAX;
     for path in paths {
@@ -95,7 +95,7 @@ fn read(path: &Path, shown: &str) -> Result<(String, String, Vec<Value>, u32)> {
     let Some(demo) = demo_of(&header.scope) else {
         bail!(
             "{shown} is not a recording of a tracer demo (it traced {}): record the lesson's demo \
-             with `sudo tracer record -o FILE -- tracer demo NAME`",
+             with `sudo tracer record -s 256 -o FILE -- tracer demo NAME`",
             header.scope
         );
     };
