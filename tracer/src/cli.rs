@@ -78,7 +78,7 @@ pub enum Command {
         #[arg(short = 'n', long = "iterations", default_value_t = 100_000)]
         iterations: u64,
     },
-    /// Step through a lesson with the values of a real run (as root), e.g. `socketcall`.
+    /// Step through a lesson with the values of a real run (as root) or of a recording (`--from`), e.g. `socketcall`.
     Walkthrough {
         /// The lesson (`--list` lists them).
         lesson: Option<String>,
@@ -94,6 +94,11 @@ pub enum Command {
         /// The language (default: from LANG).
         #[arg(long, value_enum)]
         lang: Option<crate::walkthrough::Lang>,
+        /// Take the values from a native recording of the lesson's demo (`sudo tracer record
+        /// -s 256 -o FILE -- tracer demo NAME`) instead of a run: needs no root. Give it once
+        /// per demo for a lesson with several.
+        #[arg(long = "from", value_name = "FILE")]
+        from: Vec<PathBuf>,
     },
 }
 

@@ -139,12 +139,14 @@ fn run(command: Command) -> anyhow::Result<()> {
             print,
             format,
             lang,
+            from,
         } => walkthrough::run(&walkthrough::Args {
             lesson,
             list,
             print,
             format,
             lang,
+            from,
         }),
     }
 }

@@ -46,7 +46,7 @@ fn the_socketcall_lesson_shows_the_values_of_a_real_run() {
     let (code, out, err) = walkthrough(&["socketcall", "--print"], false);
     assert_eq!(code, 0, "{err}");
     for want in [
-        "[1/10] The C call",
+        "[1/12] The C call",
         "rax = 49 (bind)   rdi = 3",
         "eax = 102 (socketcall)   ebx = 2 (SYS_BIND)   ecx = 0x",
         "case SYS_BIND:",
@@ -56,7 +56,13 @@ fn the_socketcall_lesson_shows_the_values_of_a_real_run() {
         // Both 32-bit ways: the C library's, through the vDSO, and the classic int $0x80.
         "call *%gs:0x10",
         "int $0x80: the IDT entry of vector 0x80",
-        "[10/10] The way back",
+        "[10/12] The way back",
+        // The box on older texts, then Try next, linked for this kernel's version.
+        "[11/12] The source material's kernel vs this kernel",
+        "Older texts: int $0x80 -> system_call",
+        "[12/12] Try next",
+        "https://man7.org/linux/man-pages/man2/socketcall.2.html",
+        "https://elixir.bootlin.com/linux/v",
         "bind returned 0 in",
     ] {
         assert!(out.contains(want), "missing {want:?}:\n{out}");
@@ -130,7 +136,9 @@ fn in_chinese_and_as_markdown() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("# bind() 如何进入内核"), "{out}");
-    assert!(out.contains("## 6/10. 把参数复制进内核"), "{out}");
+    assert!(out.contains("## 6/12. 把参数复制进内核"), "{out}");
+    assert!(out.contains("## 12/12. 接下来试试"), "{out}");
+    assert!(out.contains("<https://elixir.bootlin.com/linux/v"), "{out}");
     assert!(out.contains("ebx = 2 (SYS_BIND)"), "{out}");
 }
 
@@ -291,4 +299,108 @@ fn under_sudo_a_lesson_still_has_the_values_of_its_run() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(text.contains("pipe2(["), "no values of a run:\n{text}");
+}
+
+/// Classroom use: an instructor records a lesson's demo once, as root, and anyone prints the
+/// handout from the recording without root (here: as `nobody`, so nothing can be loaded into
+/// the kernel). The handout carries that recording's values (its descriptor, its bound paths,
+/// which hold the demo's pid, the stack address of its sockaddr_un: a new run would have other
+/// ones) and no placeholder; a recording of another demo is refused in one line.
+#[test]
+fn a_handout_printed_by_nobody_from_a_recording_has_its_values() {
+    use std::os::unix::fs::PermissionsExt as _;
+    common::require_root();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let rec = dir.path().join("socketcall.tracer");
+    let out = Command::new(TRACER)
+        .args(["record", "-s", "256", "-o"])
+        .arg(&rec)
+        .args(["--", TRACER, "demo", "socketcall"])
+        .output()
+        .expect("running tracer record");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `tracer record` makes its output readable by its owner only.
+    std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    // The values to look for, from the recording's own export.
+    let export = Command::new(TRACER)
+        .arg("export")
+        .arg(&rec)
+        .output()
+        .expect("running tracer export");
+    assert!(export.status.success());
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&export.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let binds = common::of(&records, &["bind"]);
+    let x64 = binds
+        .iter()
+        .find(|c| c["abi"] == "x86_64")
+        .unwrap_or_else(|| panic!("no x86_64 bind in {records:?}"));
+    let int80 = binds
+        .iter()
+        .find(|c| c["abi"] == "ia32" && c["entry"] == "int80")
+        .unwrap_or_else(|| panic!("no int $0x80 bind in {records:?}"));
+    let fd = x64["args"]["sockfd"].as_i64().unwrap();
+    let path = x64["args"]["addr"]["path"].as_str().unwrap();
+    // The address of the sockaddr_un on the demo's stack: another run would have another.
+    let addr = x64["raw_args"][1].as_u64().unwrap();
+    let ia32_path = int80["args"]["addr"]["path"].as_str().unwrap();
+
+    for lang in ["en", "zh"] {
+        let rec_arg = rec.to_str().unwrap();
+        let (code, out, err) = walkthrough(
+            &["socketcall", "--print", "--lang", lang, "--from", rec_arg],
+            true,
+        );
+        assert_eq!(code, 0, "{lang}: {err}");
+        for want in [
+            format!("rdi = {fd}"),
+            path.to_string(),
+            ia32_path.to_string(),
+            format!("rsi = {addr:#x}"),
+            rec_arg.to_string(),
+        ] {
+            assert!(out.contains(&want), "{lang}: missing {want:?}:\n{out}");
+        }
+        assert!(
+            !out.contains("(not captured)") && !out.contains("未捕获"),
+            "{lang}:\n{out}"
+        );
+        assert!(
+            !out.contains("No run") && !out.contains("未运行"),
+            "{lang}:\n{out}"
+        );
+    }
+
+    // The markdown handout too.
+    let (code, out, err) = walkthrough(
+        &[
+            "socketcall",
+            "--print",
+            "--format",
+            "markdown",
+            "--from",
+            rec.to_str().unwrap(),
+        ],
+        true,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(path), "{out}");
+
+    // A recording of another lesson's demo: one line, exit status 1, nothing printed.
+    let (code, out, err) = walkthrough(&["pipe", "--print", "--from", rec.to_str().unwrap()], true);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("is a recording of `tracer demo socketcall`, not of the pipe lesson's"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }

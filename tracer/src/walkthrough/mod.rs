@@ -7,7 +7,8 @@
 //! another version), so a lesson never teaches a function the running kernel does not have as
 //! if it were there.
 //!
-//! Without root there is no run: the lesson is printed with the values marked absent.
+//! Without root there is no run: the lesson is printed with the values marked absent, or with
+//! the values of a saved recording of its demo (`--from`, [`from`]).
 
 /// Lesson text in both languages: `t!(lang, "English {x}", "中文 {x}")`, each a format
 /// string over the same variables.
@@ -23,6 +24,9 @@ macro_rules! t {
 pub(crate) use t;
 
 mod fifo;
+mod from;
+mod further;
+mod markdown;
 mod mmap;
 mod msgqueue;
 mod netlink;
@@ -34,6 +38,7 @@ mod signal;
 mod socketcall;
 mod socketpair;
 mod tcp_hello;
+mod then_now;
 mod uds;
 mod uds_abstract;
 mod uds_perms;
@@ -42,6 +47,7 @@ mod values;
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
@@ -245,6 +251,10 @@ pub const LESSONS: &[LessonDef] = &[
     },
 ];
 
+/// The snap length a lesson's run records with: 256 bytes of each payload are enough for the
+/// demos' own report lines (uds-perms prints the mode the socket file got), which lessons quote.
+pub const SNAPLEN: u32 = 256;
+
 /// What a run of the lesson's demo recorded.
 pub struct Run {
     pub records: Vec<Value>,
@@ -363,6 +373,8 @@ pub struct Args {
     pub print: bool,
     pub format: PrintFormat,
     pub lang: Option<Lang>,
+    /// Native recordings of the lesson's demos to take the values from, instead of a run.
+    pub from: Vec<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -392,22 +404,45 @@ pub fn run(args: &Args) -> Result<()> {
             "the walkthrough steps through the lesson in a terminal: run it in one, or give --print for the whole lesson as text"
         );
     }
-    let run = match capture::check_privileges() {
-        Ok(()) => Some(record_demos(def.demos)?),
-        Err(_) => None,
-    };
-    let ksyms = Ksyms::load();
-    let kernel = nix::sys::utsname::uname()?
+    let running = nix::sys::utsname::uname()?
         .release()
         .to_string_lossy()
         .into_owned();
+    // A saved recording needs no privileges: nothing is loaded into the kernel.
+    let recorded = if args.from.is_empty() {
+        None
+    } else {
+        Some(from::load(def, &args.from)?)
+    };
+    let live = if recorded.is_none() && capture::check_privileges().is_ok() {
+        Some(record_demos(def.demos)?)
+    } else {
+        None
+    };
+    let run = recorded.as_ref().map(|r| &r.run).or(live.as_ref());
+    // Kernel names are checked against this machine's symbols (names only: no root needed).
+    let ksyms = Ksyms::load();
     let ctx = Ctx {
         ksyms: &ksyms,
-        run: run.as_ref(),
+        run,
         lang,
-        kernel: &kernel,
+        kernel: recorded.as_ref().map_or(&running, |r| &r.kernel),
     };
     let mut lesson = (def.build)(&ctx);
+    lesson.steps.extend(then_now::step(&ctx, def.name));
+    lesson
+        .steps
+        .extend(further::try_next(&ctx, def.name, def.demos));
+    if let Some(r) = &recorded {
+        lesson.source = from::source(r, def.demos, &running, lang);
+        let absent = values::absent(lang);
+        let lacking = lesson.steps.iter().flat_map(|s| &s.lines).any(|l| match l {
+            Line::Text(t) | Line::Func { what: t, .. } => t.contains(&absent),
+        });
+        if lacking && let Some(w) = from::short_snaplen_warning(r, def.demos) {
+            eprintln!("tracer: {w}");
+        }
+    }
     if let Some(why) = run
         .as_ref()
         .and_then(|r| why_all_inferred(&lesson, r, lang))
@@ -456,9 +491,14 @@ fn record_demo(name: &str) -> Result<Run> {
     let out = dir.path().join("run.jsonl");
     let demo_out = dir.path().join("demo.txt");
     let status = Command::new(&me)
-        // 256 bytes of each payload: enough for the demos' own report lines (uds-perms prints
-        // the mode the socket file got), which lessons quote.
-        .args(["record", "--format", "jsonl", "-s", "256", "-o"])
+        .args([
+            "record",
+            "--format",
+            "jsonl",
+            "-s",
+            &SNAPLEN.to_string(),
+            "-o",
+        ])
         .arg(&out)
         .arg("--")
         .arg(&me)
@@ -512,12 +552,12 @@ fn why_all_inferred(lesson: &Lesson, run: &Run, lang: Lang) -> Option<String> {
     Some(if probed == 0 {
         t!(
             lang,
-            "Every kernel step is . (inferred): this kernel let tracer attach neither fentry nor \
-             kprobes (`tracer doctor`: \"fentry no\", \"kprobe no\"), so a run sees each call enter \
+            "Every kernel step is . (inferred): the kernel this run was on let tracer attach neither \
+             fentry nor kprobes (`tracer doctor`: \"fentry no\", \"kprobe no\"), so a run sees each call enter \
              and leave, not the functions in between. Steps are marked * on a kernel where \
              `tracer doctor` shows \"fentry yes\" or \"kprobe yes\" (CONFIG_KPROBES=y), Debian 12's \
              6.1 among them.",
-            "所有内核步骤都是 .（推断）：本内核既不允许 tracer 挂 fentry 也不允许挂 kprobe\
+            "所有内核步骤都是 .（推断）：本次运行所在的内核既不允许 tracer 挂 fentry 也不允许挂 kprobe\
              （`tracer doctor`：\"fentry no\"、\"kprobe no\"），所以运行时只看到每个调用的进入和返回，\
              看不到中间的函数。在 `tracer doctor` 显示 \"fentry yes\" 或 \"kprobe yes\"\
              （CONFIG_KPROBES=y）的内核上（例如 Debian 12 的 6.1），这些步骤会标成 *。"
@@ -571,26 +611,15 @@ pub fn render(lesson: &Lesson, format: PrintFormat, lang: Lang) -> String {
             }
         }
         PrintFormat::Markdown => {
-            let _ = writeln!(
-                o,
-                "# {}\n\n{}\n\n`{}`\n",
-                lesson.title,
-                lesson.source,
-                legend(lang)
-            );
+            let _ = writeln!(o, "# {}\n", markdown::text(&lesson.title));
+            // The source, and a line on why every step is inferred when that is so.
+            for l in lesson.source.lines() {
+                let _ = writeln!(o, "{}\n", markdown::text(l));
+            }
+            let _ = writeln!(o, "`{}`\n", legend(lang));
             for (i, s) in lesson.steps.iter().enumerate() {
-                let _ = writeln!(o, "## {}/{n}. {}\n", i + 1, s.title);
-                for l in &s.lines {
-                    match l {
-                        Line::Text(t) => {
-                            let _ = writeln!(o, "{}  ", t.trim_start());
-                        }
-                        Line::Func { name, mark, what } => {
-                            let _ = writeln!(o, "- `{}` `{name}` {what}", mark.symbol());
-                        }
-                    }
-                }
-                let _ = writeln!(o);
+                let _ = writeln!(o, "## {}/{n}. {}\n", i + 1, markdown::text(&s.title));
+                markdown::step(&mut o, &s.lines);
             }
         }
     }
@@ -610,7 +639,7 @@ mod tests {
     /// The lessons' functions that Linux 6.1 has (its int $0x80 entry from the stable backports
     /// of be5341eb0d43 and 7390db8aea0d: `asm_int80_emulation`, `int80_emulation`,
     /// `do_int80_emulation`; the VM's kallsyms check confirms them).
-    const KERNEL_6_1: &str = "
+    pub(crate) const KERNEL_6_1: &str = "
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
@@ -636,7 +665,7 @@ mod tests {
 ";
 
     /// The lessons' functions that Linux 6.18 has.
-    const KERNEL_6_18: &str = "
+    pub(crate) const KERNEL_6_18: &str = "
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
@@ -666,7 +695,7 @@ mod tests {
     /// marked absent.
     /// `__setup_rt_frame` is 6.1's static name for 6.18's `x64_setup_rt_frame`, named only
     /// when the running kernel lacks the newer one.
-    const INLINED: &[&str] = &[
+    pub(crate) const INLINED: &[&str] = &[
         "__setup_rt_frame",
         "do_cow_fault",
         "do_shared_fault",

@@ -108,6 +108,12 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             "  本次运行中进程在 IPC_RMID 之后 {} 微秒退出：队列先于进程消失。",
             (e - r) / 1000
         ),
+        // A handout without a run says what a run would show, not what it lacked.
+        _ if ctx.run.is_none() => t!(
+            lang,
+            "  With a recorded run, this line says how long after IPC_RMID the process exited.",
+            "  有了录制的运行，这一行会说明进程在 IPC_RMID 之后多久退出。"
+        ),
         _ => t!(
             lang,
             "  The process's exit was not recorded in this run.",
