@@ -101,8 +101,13 @@ fn read(path: &Path, shown: &str) -> Result<(String, String, Vec<Value>, u32)> {
     };
     let (demo, kernel, snaplen) = (demo.to_string(), header.kernel.clone(), header.snaplen);
     let buf = Buffer::default();
-    let outcome = export(replay, Box::new(buf.clone()), ExportFormat::Jsonl, false)
-        .map_err(|e| anyhow!("{shown}: {e}"))?;
+    let outcome = export(
+        replay,
+        Box::new(buf.clone()),
+        ExportFormat::Jsonl,
+        crate::output::TextOpts::default(),
+    )
+    .map_err(|e| anyhow!("{shown}: {e}"))?;
     match outcome.damage {
         Some(e) if e.is_truncation() => eprintln!("tracer: warning: {shown}: {e}"),
         Some(e) => bail!("{shown}: {e}"),
@@ -248,7 +253,13 @@ mod tests {
         let replay =
             Replay::new(Reader::new(Cursor::new(std::fs::read(f.path()).unwrap()), None).unwrap());
         let buf = Buffer::default();
-        export(replay, Box::new(buf.clone()), ExportFormat::Jsonl, false).unwrap();
+        export(
+            replay,
+            Box::new(buf.clone()),
+            ExportFormat::Jsonl,
+            crate::output::TextOpts::default(),
+        )
+        .unwrap();
         let n = buf
             .0
             .take()

