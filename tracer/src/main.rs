@@ -54,6 +54,7 @@ mod recording;
 mod summary;
 mod syscalls;
 mod trace;
+mod usersym;
 mod walkthrough;
 
 use clap::Parser;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::format::{
     End, FORMAT_VERSION, FRAME_HEADER_LEN, Header, KIND_END, KIND_HEADER, KIND_LOST, KIND_RECORD,
-    MAGIC_PREFIX, MAX_PAYLOAD, crc, parse_lost,
+    KIND_USER_FRAME, MAGIC_PREFIX, MAX_PAYLOAD, UserFrameRecord, crc, parse_lost,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +85,7 @@ pub enum FrameRef<'a> {
         count: u64,
     },
     End(End),
+    UserSym(UserFrameRecord),
     /// A kind this tracer does not know (written by a newer one): skipped.
     Unknown {
         kind: u8,
@@ -97,6 +98,7 @@ pub enum Frame {
     Record(Vec<u8>),
     Lost { ts_ns: u64, count: u64 },
     End(End),
+    UserSym(UserFrameRecord),
     Unknown { kind: u8 },
 }
 
@@ -106,6 +108,7 @@ impl From<FrameRef<'_>> for Frame {
             FrameRef::Record(r) => Frame::Record(r.to_vec()),
             FrameRef::Lost { ts_ns, count } => Frame::Lost { ts_ns, count },
             FrameRef::End(e) => Frame::End(e),
+            FrameRef::UserSym(u) => Frame::UserSym(u),
             FrameRef::Unknown { kind } => Frame::Unknown { kind },
         }
     }
@@ -212,6 +215,8 @@ impl<R: Read> Reader<R> {
             offset: at,
             msg: e.to_string(),
         })?;
+        // The version byte decides how records are laid out, whatever the header claims.
+        r.header.format_version = magic[7].into();
         // Anyone can write a recording: its text reaches terminals only escaped.
         r.header.escape_text();
         if r.header.format != Header::FORMAT {
@@ -317,6 +322,9 @@ impl<R: Read> Reader<R> {
             KIND_END => serde_json::from_slice(&self.buf)
                 .map(FrameRef::End)
                 .map_err(|_| bad("end")),
+            KIND_USER_FRAME => serde_json::from_slice(&self.buf)
+                .map(FrameRef::UserSym)
+                .map_err(|_| bad("user frame")),
             KIND_HEADER => Err(bad("second header")),
             kind => Ok(FrameRef::Unknown { kind }),
         };

@@ -155,6 +155,7 @@ impl<R: io::Read> Replay<R> {
                 out(Event::Lost { ts_ns, count })?;
             }
             FrameRef::End(end) => self.outcome.end = Some(end),
+            FrameRef::UserSym(u) => self.joiner.user.record(u),
             FrameRef::Unknown { .. } => self.outcome.unknown_frames += 1,
         }
         Ok(true)

@@ -89,6 +89,12 @@ impl<W: Write> Recorder<W> {
         Ok(())
     }
 
+    /// Where process `pid`'s calls at `ip` were made from (before the first record naming it).
+    pub fn write_user_frame(&mut self, u: &super::format::UserFrameRecord) -> io::Result<()> {
+        let json = serde_json::to_vec(u)?;
+        self.frame(super::format::KIND_USER_FRAME, &json)
+    }
+
     /// `count` more events were lost in the kernel by `ts_ns` (`CLOCK_BOOTTIME`).
     pub fn write_lost(&mut self, ts_ns: u64, count: u64) -> io::Result<()> {
         self.frame(KIND_LOST, &lost_payload(ts_ns, count))?;
