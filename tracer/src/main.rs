@@ -42,6 +42,7 @@ mod escape;
 mod event;
 mod explain;
 mod export;
+mod fasthash;
 #[cfg(test)]
 mod hostile_tests;
 mod invoker;

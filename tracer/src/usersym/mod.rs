@@ -26,10 +26,15 @@ use std::time::{Duration, Instant};
 pub use elf::Symbols;
 use maps::{Mapping, Object};
 
+use crate::fasthash::{FastMap, FastSet};
 use crate::recording::format::UserFrameRecord;
 
 /// A process whose address fell outside every mapping is read again at most this often.
 pub const REREAD_AFTER: Duration = Duration::from_millis(100);
+/// (process, address) pairs remembered at most: a program that enters the kernel from ever new
+/// addresses (generated code) would otherwise grow the tables without end. Past it they start
+/// again empty, and each pair is named (and, recording, written) again when next seen.
+const PAIRS_MAX: usize = 1 << 16;
 
 /// Where a call was made from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,7 +84,7 @@ pub struct Symbolizer {
     proc_root: PathBuf,
     procs: HashMap<u32, Proc>,
     files: HashMap<Object, Option<Arc<Symbols>>>,
-    frames: HashMap<(u32, u64), Option<Arc<UserFrame>>>,
+    frames: FastMap<(u32, u64), Option<Arc<UserFrame>>>,
 }
 
 impl Default for Symbolizer {
@@ -94,7 +99,7 @@ impl Symbolizer {
             proc_root: proc_root.to_path_buf(),
             procs: HashMap::new(),
             files: HashMap::new(),
-            frames: HashMap::new(),
+            frames: FastMap::default(),
         }
     }
 
@@ -112,6 +117,9 @@ impl Symbolizer {
         // An address no mapping held may be mapped later (dlopen): not remembered, unless the
         // process is gone and cannot tell more.
         if frame.is_some() || self.procs.get(&pid).is_some_and(|p| p.gone) {
+            if self.frames.len() >= PAIRS_MAX {
+                self.frames.clear();
+            }
             self.frames.insert((pid, ip), frame.clone());
         }
         frame
@@ -245,7 +253,7 @@ pub enum UserSyms {
     /// From the live processes.
     Live(Box<Symbolizer>),
     /// From a recording's user-frame frames, by (process, address).
-    Recorded(HashMap<(u32, u64), Option<Arc<UserFrame>>>),
+    Recorded(FastMap<(u32, u64), Option<Arc<UserFrame>>>),
 }
 
 impl UserSyms {
@@ -273,7 +281,7 @@ impl UserSyms {
     /// an exec, replaces it. Its text came from a file anyone can write: escaped.
     pub fn record(&mut self, u: UserFrameRecord) {
         if !matches!(self, UserSyms::Recorded(_)) {
-            *self = UserSyms::Recorded(HashMap::new());
+            *self = UserSyms::Recorded(FastMap::default());
         }
         let UserSyms::Recorded(m) = self else { return };
         let esc = |s: String| crate::escape::str(&s).into_owned().into_boxed_str();
@@ -293,7 +301,7 @@ impl UserSyms {
 #[derive(Default)]
 pub struct Interner {
     sym: Symbolizer,
-    written: std::collections::HashSet<(u32, u64)>,
+    written: FastSet<(u32, u64)>,
 }
 
 impl Interner {
@@ -304,9 +312,13 @@ impl Interner {
         match crate::event::kind(raw)? {
             REC_ENTER => {
                 let (pid, ip) = crate::event::enter_ip(raw)?;
-                if ip == 0 || !self.written.insert((pid, ip)) {
+                if ip == 0 || self.written.contains(&(pid, ip)) {
                     return None;
                 }
+                if self.written.len() >= PAIRS_MAX {
+                    self.written.clear();
+                }
+                self.written.insert((pid, ip));
                 let f = self.sym.lookup(pid, ip);
                 Some(to_record(pid, ip, f.as_deref()))
             }
