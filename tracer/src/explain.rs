@@ -333,11 +333,13 @@ pub fn render(
         );
         let _ = writeln!(
             o,
-            "  tracer sees that call: {}",
+            "  tracer sees that call: the saved user instruction pointer at entry lies in the \
+             wrapper (the function, offset and file: `bind+0x7 in libc.so.6`){}",
             if observe.uprobes {
-                "a uprobe on the wrapper, with the address it was called from"
+                "; with --wrapper-probes also a uprobe on the wrapper, with the address it was \
+                 called from"
             } else {
-                "not here: this kernel has no uprobes"
+                "; --wrapper-probes is not available: this kernel has no uprobes"
             }
         );
     }
@@ -717,7 +719,11 @@ ffffffff81000a00 T unix_bind
             t.contains("not observable here: fentry refused by this kernel (EPERM)"),
             "{t}"
         );
-        assert!(t.contains("not here: this kernel has no uprobes"), "{t}");
+        assert!(t.contains("the saved user instruction pointer"), "{t}");
+        assert!(
+            t.contains("--wrapper-probes is not available: this kernel has no uprobes"),
+            "{t}"
+        );
     }
 
     /// glibc 2.36's semop() is semtimedop(..., NULL) (rax 220; i386: ipc call 4) and its
