@@ -67,48 +67,42 @@ fn check_observed(step: &Value) {
     );
 }
 
+/// Build the program with `flags`, record it live (`-e bind`): its file name, tracer's
+/// standard error and its two successful binds, each with an observed user step.
+fn record_prog(tag: &str, flags: &[&str]) -> (String, String, Vec<Value>) {
+    let prog = build(flags);
+    let name = prog.file_name().unwrap().to_str().unwrap().to_string();
+    let (out, recs) = record_cmd(tag, &["-e", "bind"], &[prog.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let b: Vec<Value> = binds(&recs).into_iter().cloned().collect();
+    assert_eq!(b.len(), 2, "{recs:?}");
+    for c in &b {
+        check_observed(user_step(c));
+    }
+    (name, stderr, b)
+}
+
 #[test]
 fn a_dynamic_programs_binds_are_the_c_librarys_and_its_own() {
-    let prog = build(&[]);
-    let name = prog.file_name().unwrap().to_str().unwrap().to_string();
-    let (out, recs) = record_cmd("userip-dyn", &["-e", "bind"], &[prog.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let b = binds(&recs);
-    assert_eq!(b.len(), 2, "{recs:?}");
-    let (libc, raw) = (user_step(b[0]), user_step(b[1]));
-    check_observed(libc);
-    check_observed(raw);
+    let (name, stderr, b) = record_prog("userip-dyn", &[]);
+    let (libc, raw) = (user_step(&b[0]), user_step(&b[1]));
     // glibc exports `bind` (objdump -T libc.so.6); its wrapper made the first call.
     assert!(is_at(libc, "bind", "libc.so.6"), "{libc}");
     // The second was this program's own `syscall` instruction, in raw_bind.
     assert!(is_at(raw, "raw_bind", &name), "{raw}");
     assert!(
-        !out.stderr.is_empty() && !String::from_utf8_lossy(&out.stderr).contains("wrappers)"),
-        "no uprobe attached by default: {}",
-        String::from_utf8_lossy(&out.stderr)
+        !stderr.is_empty() && !stderr.contains("wrappers)"),
+        "no uprobe attached by default: {stderr}"
     );
 }
 
 #[test]
 fn a_static_programs_bind_is_its_own_copy_of_the_c_library() {
-    let prog = build(&["-static"]);
-    let name = prog.file_name().unwrap().to_str().unwrap().to_string();
-    let (out, recs) = record_cmd("userip-static", &["-e", "bind"], &[prog.to_str().unwrap()]);
-    assert!(out.status.success());
-    let b = binds(&recs);
-    assert_eq!(b.len(), 2, "{recs:?}");
-    check_observed(user_step(b[0]));
+    let (name, _, b) = record_prog("userip-static", &["-static"]);
     // Static glibc's bind (or its alias __bind, the same address) inside the program's file.
-    assert!(is_at(user_step(b[0]), "bind", &name), "{}", user_step(b[0]));
-    assert!(
-        is_at(user_step(b[1]), "raw_bind", &name),
-        "{}",
-        user_step(b[1])
-    );
+    assert!(is_at(user_step(&b[0]), "bind", &name), "{}", b[0]);
+    assert!(is_at(user_step(&b[1]), "raw_bind", &name), "{}", b[1]);
 }
 
 /// A native recording carries the names: its export shows the same steps without the
@@ -156,21 +150,10 @@ fn a_recording_carries_where_the_calls_were_made() {
 /// program's own `int $0x80` is in its own function.
 #[test]
 fn an_ia32_bind_through_the_vdso_is_kernel_vsyscall() {
-    let prog = build(&["-m32", "-static"]);
-    let name = prog.file_name().unwrap().to_str().unwrap().to_string();
-    let (out, recs) = record_cmd("userip-ia32", &["-e", "bind"], &[prog.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let b = binds(&recs);
-    assert_eq!(b.len(), 2, "{recs:?}");
+    let (name, _, b) = record_prog("userip-ia32", &["-m32", "-static"]);
     assert!(b.iter().all(|c| c["abi"] == "ia32"), "{b:?}");
     assert_ne!(b[0]["entry"], "int80", "{}", b[0]);
-    let (vdso, raw) = (user_step(b[0]), user_step(b[1]));
-    check_observed(vdso);
-    check_observed(raw);
+    let (vdso, raw) = (user_step(&b[0]), user_step(&b[1]));
     assert!(is_at(vdso, "__kernel_vsyscall", "[vdso]"), "{vdso}");
     assert!(
         vdso["note"].as_str().unwrap_or("").contains("in the vDSO"),
