@@ -181,11 +181,10 @@ mod tests {
 
     #[test]
     fn a_version_1_recording_decodes_with_no_ip() {
-        // Written by the tracer before the enter body had an `ip` (the fuzz corpus is kept at
-        // version 1 for this).
+        // Written by the tracer before the enter body had an `ip`, kept so in the corpus.
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/fuzz/corpus/reader/pipe.tracer"
+            "/fuzz/corpus/reader/pipe-v1.tracer"
         );
         let bytes = std::fs::read(path).unwrap();
         assert_eq!(bytes[7], 1, "the corpus file is a version 1 recording");
