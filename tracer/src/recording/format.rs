@@ -45,7 +45,7 @@ pub const KIND_END: u8 = 4;
 /// Where a process's calls were made from (JSON [`UserFrameRecord`]): written before the first
 /// record whose saved user `ip` it names, once per (process, address) and again after an exec,
 /// so that a replay needs neither the process nor its files.
-pub const KIND_USER_FRAME: u8 = 5;
+pub const KIND_USER_FRAME: u8 = 6;
 
 /// The checksum of a frame: CRC-32 (IEEE) over its kind byte and its payload.
 pub fn crc(kind: u8, payload: &[u8]) -> u32 {
