@@ -197,6 +197,21 @@ pub struct FileOffsets {
     pub mm_arg_start: u16,
     pub mm_arg_end: u16,
     pub mm_start_stack: u16,
+    /// What a socket descriptor is, for [`FileId`]'s socket fields: `file.private_data` (the
+    /// `struct socket *`, net/socket.c `sock_alloc_file`), `socket.{type, sk}`
+    /// (include/linux/net.h), `sock.__sk_common` + `sock_common.skc_family` and
+    /// `sock.sk_socket` (include/net/sock.h), `unix_sock.peer` (include/net/af_unix.h) and
+    /// `socket_alloc.vfs_inode` (include/net/sock.h: the socket's inode sits after it). All 0
+    /// when unknown (no socket fields are then read).
+    pub file_private: u16,
+    pub socket_type: u16,
+    pub socket_sk: u16,
+    pub sk_family: u16,
+    pub sk_socket: u16,
+    pub unix_peer: u16,
+    pub socket_inode: u16,
+    /// `inode.i_rdev` (include/linux/fs.h): a device's number; 0 when unknown.
+    pub inode_rdev: u16,
 }
 
 /// A `CK_FILE` capture's data: one of these per descriptor.
@@ -207,7 +222,22 @@ pub struct FileId {
     /// `inode.i_mode` (the `S_IFMT` bits say socket, FIFO/pipe, ...).
     pub mode: u32,
     pub ino: u64,
+    /// A UNIX socket's peer, by its inode number: 0 when it has none, or when the peer has no
+    /// file yet (a stream connection the server has not accepted).
+    pub peer: u64,
+    /// A device's `i_rdev` (the kernel's `dev_t`: major << 20 | minor, include/linux/kdev_t.h).
+    pub rdev: u32,
+    /// A socket's `sk_family` (`AF_UNIX`...) and `socket.type` (`SOCK_STREAM`...); 0 otherwise.
+    pub family: u16,
+    pub sock_type: u16,
 }
+
+/// `CaptureHeader::sub` of a `CK_FILE` capture whose entries are whole [`FileId`]s. Recordings
+/// made before the socket fields were added have `sub` 0 and 16-byte entries (`fd`, `mode`,
+/// `ino`).
+pub const FILE_ID_V2: u8 = 1;
+/// The size of a `CK_FILE` entry with `sub` 0.
+pub const FILE_ID_V1_SIZE: usize = 16;
 
 /// `TRACKED` values.
 pub const TRACK_ON: u32 = 1;
@@ -459,9 +489,9 @@ mod tests {
         assert_eq!(size_of::<SyscallExit>(), 16);
         assert_eq!(size_of::<CaptureHeader>(), 24);
         assert_eq!(size_of::<Config>(), 32 + 24);
-        assert_eq!(size_of::<FileOffsets>(), 24);
+        assert_eq!(size_of::<FileOffsets>(), 40);
         assert_eq!(size_of::<ExecArgv>(), 8);
-        assert_eq!(size_of::<FileId>(), 16);
+        assert_eq!(size_of::<FileId>(), 32);
         assert_eq!(size_of::<ForkRecord>(), 32);
         assert_eq!(size_of::<HopRecord>(), 72);
         assert_eq!(size_of::<TaskExitRecord>(), 24);

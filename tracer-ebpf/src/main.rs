@@ -39,15 +39,15 @@ use tracer_common::{
     ABI_IA32, ABI_X86_64, ARGC_KNOWN, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX,
     CK_ARGV, CK_BYTES, CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, CK_STR, CaptureHeader,
     Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_ARGV_MAX,
-    EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FileId, FileOffsets, ForkRecord,
-    LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR, OP_BYTES,
-    OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD,
-    OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader,
-    SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL,
-    SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
-    SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC,
-    TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON,
-    TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
+    EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FILE_ID_V2, FileId, FileOffsets,
+    ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR,
+    OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY,
+    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT,
+    RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN,
+    SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
+    SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec,
+    TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
+    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
 };
 
 #[map]
@@ -643,7 +643,7 @@ impl Writer {
             h.op = op;
             h.kind = CK_FILE;
             h.status = CAP_OK;
-            h.sub = 0;
+            h.sub = FILE_ID_V2;
             h.len = n as u16;
             h.late = 0;
             h.want = n as u32;
@@ -778,19 +778,12 @@ fn capture_files(w: &mut Writer, op: u8, flags: u8, addr: u64, ret: i64) {
 fn file_id(off: &FileOffsets, fd: i32) -> FileId {
     let none = FileId {
         fd: -1,
-        mode: 0,
-        ino: 0,
+        ..FileId::default()
     };
     if fd < 0 {
         return none;
     }
-    let read = |base: u64, at: u16| -> Option<u64> {
-        if base == 0 {
-            return None;
-        }
-        // SAFETY: any address: the helper never faults.
-        unsafe { bpf_probe_read_kernel_u64((base + u64::from(at)) as *const u64) }
-    };
+    let read = read_at;
     // SAFETY: returns the current task's address, read only through the helper above.
     let task = unsafe { generated::bpf_get_current_task() };
     let found = (|| {
@@ -804,14 +797,70 @@ fn file_id(off: &FileOffsets, fd: i32) -> FileId {
         let file = read(arr + u64::from(fd as u32) * 8, 0)?;
         let inode = read(file, off.file_inode)?;
         let ino = read(inode, off.inode_ino)?;
-        let mode = read(inode, off.inode_mode)? & 0xffff;
-        Some(FileId {
+        let mode = (read(inode, off.inode_mode)? & 0xffff) as u32;
+        let mut id = FileId {
             fd,
-            mode: mode as u32,
+            mode,
             ino,
-        })
+            ..FileId::default()
+        };
+        match mode & S_IFMT {
+            S_IFSOCK if off.file_private != 0 => {
+                socket_of(off, read(file, off.file_private)?, &mut id)
+            }
+            S_IFCHR | S_IFBLK if off.inode_rdev != 0 => {
+                id.rdev = read(inode, off.inode_rdev).unwrap_or(0) as u32;
+            }
+            _ => {}
+        }
+        Some(id)
     })();
     found.unwrap_or(FileId { fd, ..none })
+}
+
+/// The 8 bytes at `base + at` in kernel memory; `None` for a NULL `base` or a failed read.
+#[inline(always)]
+fn read_at(base: u64, at: u16) -> Option<u64> {
+    if base == 0 {
+        return None;
+    }
+    // SAFETY: any address: the helper never faults.
+    unsafe { bpf_probe_read_kernel_u64((base + u64::from(at)) as *const u64) }
+}
+
+/// `S_IFMT` and the file types of include/uapi/linux/stat.h.
+const S_IFMT: u32 = 0o170_000;
+const S_IFSOCK: u32 = 0o140_000;
+const S_IFCHR: u32 = 0o020_000;
+const S_IFBLK: u32 = 0o060_000;
+/// include/linux/socket.h.
+const AF_UNIX: u64 = 1;
+
+/// A socket file's family and type, and for a UNIX socket its peer's inode number:
+/// `sock->type`, `sock->sk->sk_family`, and `unix_peer(sk)->sk_socket`'s inode, which
+/// `SOCK_INODE` finds after the `struct socket` in its `socket_alloc` (include/net/sock.h;
+/// `unix_peer` is `unix_sk(sk)->peer`, net/unix/af_unix.c). A peer that has no socket yet (a
+/// connection not yet accepted, `sk_socket` NULL) leaves `peer` 0, as `sock_i_ino` reports it
+/// to `unix_diag`.
+#[inline(always)]
+fn socket_of(off: &FileOffsets, sock: u64, id: &mut FileId) {
+    let read = read_at;
+    let Some(ty) = read(sock, off.socket_type) else {
+        return;
+    };
+    id.sock_type = ty as u16;
+    let Some(sk) = read(sock, off.socket_sk) else {
+        return;
+    };
+    let family = read(sk, off.sk_family).unwrap_or(0) & 0xffff;
+    id.family = family as u16;
+    if family == AF_UNIX
+        && let Some(peer_sk) = read(sk, off.unix_peer)
+        && let Some(peer_sock) = read(peer_sk, off.sk_socket)
+        && let Some(ino) = read(peer_sock, off.socket_inode + off.inode_ino)
+    {
+        id.peer = ino;
+    }
 }
 
 /// `struct user_msghdr` (include/linux/socket.h) or `struct compat_msghdr`

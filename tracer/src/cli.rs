@@ -53,6 +53,9 @@ pub enum Command {
         /// (default unix).
         #[arg(long, value_enum)]
         family: Option<crate::explain::Family>,
+        /// The language (default: from LANG).
+        #[arg(long, value_enum)]
+        lang: Option<crate::walkthrough::Lang>,
     },
     /// Explore a native recording in the live view, without root: play it at 1x, 10x or full
     /// speed, pause, jump.
@@ -190,6 +193,11 @@ pub struct RecordArgs {
     /// inferred `.`). JSON Lines always carries it as `kernel_path`.
     #[arg(short = 'k', long = "kernel-path")]
     pub kernel_path: bool,
+    /// Text format: say what each descriptor is, as strace's -y does (`3</etc/hostname>`,
+    /// `5<pipe:[1234]>`); -yy says more (`4<UNIX-STREAM:[10527->10528]>`,
+    /// `7</dev/null<char 1:3>>`). JSON Lines always carries it as `fds`.
+    #[arg(short = 'y', action = clap::ArgAction::Count)]
+    pub decode_fds: u8,
     /// Stop after this many seconds (a traced command is then passed SIGTERM, and killed if it
     /// has not exited 2 s later).
     #[arg(long, value_parser = seconds)]
@@ -269,6 +277,9 @@ pub struct ExportArgs {
     /// Text format: show each call's path through the kernel beneath it.
     #[arg(short = 'k', long = "kernel-path")]
     pub kernel_path: bool,
+    /// Text format: say what each descriptor is (-y, -yy: as `tracer record -y`).
+    #[arg(short = 'y', action = clap::ArgAction::Count)]
+    pub decode_fds: u8,
     #[command(flatten)]
     pub summary: SummaryArgs,
 }

@@ -9,6 +9,9 @@
 //! Needs no root. As root, it attaches the kernel-function probes the way `tracer record` does
 //! to say which steps are observable here; without root it says what it can tell without
 //! trying (whether the kernel has kprobes and uprobes at all).
+//!
+//! In English or Chinese (`--lang`, as `tracer walkthrough` has it: the same [`Lang`] and
+//! `t!`): every sentence exists in both; function names, registers, files and C stay as they are.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -27,6 +30,7 @@ use crate::kernel::ksyms::Ksyms;
 use crate::kernel::{libc, path, source};
 use crate::syscalls::{self, Abi, Case, Row};
 use crate::trace::Call;
+use crate::walkthrough::{Lang, t};
 
 /// The address family whose protocol operation a socket call lands in.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -86,28 +90,64 @@ impl Observability {
     }
 
     /// Whether, and how, tracer sees `func` run on this kernel.
-    fn of(&self, func: &str) -> String {
-        let probed = hops::HOP_FUNCS.iter().any(|f| f.name == func);
-        if !probed {
-            return "not probed by tracer".into();
+    fn of(&self, func: &str, lang: Lang) -> String {
+        let not_probed = || t!(lang, "not probed by tracer", "tracer 不探测它");
+        if !hops::HOP_FUNCS.iter().any(|f| f.name == func) {
+            return not_probed();
         }
         match &self.tried {
             Some(statuses) => match statuses.iter().find(|s| s.func == func) {
                 Some(HopStatus {
                     mechanism: Mechanism::None(why),
                     ..
-                }) => format!("not observable here: {why}"),
-                Some(s) => format!("observed here by {}", s.mechanism.name()),
-                None => "not probed by tracer".into(),
+                }) => match lang {
+                    Lang::En => format!("not observable here: {why}"),
+                    Lang::Zh => format!("这里观测不到：{}", why_zh(why)),
+                },
+                Some(s) => {
+                    let mech = s.mechanism.name();
+                    t!(lang, "observed here by {mech}", "这里由 {mech} 观测")
+                }
+                None => not_probed(),
             },
-            None if self.kprobes => {
-                "observable by fentry or kprobe; run as root to find out which".into()
-            }
-            None => {
-                "no kprobes in this kernel; run as root to find out whether fentry works".into()
-            }
+            None if self.kprobes => t!(
+                lang,
+                "observable by fentry or kprobe; run as root to find out which",
+                "可由 fentry 或 kprobe 观测；以 root 运行可知是哪一种"
+            ),
+            None => t!(
+                lang,
+                "no kprobes in this kernel; run as root to find out whether fentry works",
+                "本内核没有 kprobe；以 root 运行可知 fentry 是否可用"
+            ),
         }
     }
+}
+
+/// In Chinese, why a probe could not attach: the reasons `hops::attach` gives (compared with
+/// what its own functions say, so a reworded reason cannot silently stay English), each part of
+/// a "fentry ...; kprobe ..." pair in turn. An error tracer does not recognise is quoted as the
+/// kernel or loader said it, like a file name.
+fn why_zh(why: &str) -> String {
+    let part = |p: &str| -> String {
+        for kind in ["fentry", "kprobe"] {
+            if p == hops::reason(kind, "Operation not permitted") {
+                return format!("本内核拒绝 {kind}（EPERM）");
+            }
+        }
+        if p == hops::reason("kprobe", "kprobe/type") {
+            "本内核没有 kprobe（CONFIG_KPROBES 未开启）".into()
+        } else if p == hops::KALLSYMS_UNREADABLE {
+            "/proc/kallsyms 不可读".into()
+        } else if p == hops::NOT_IN_KERNEL {
+            "不在本内核中（被内联或改了名）".into()
+        } else if let Some((kind @ ("fentry" | "kprobe"), e)) = p.split_once(": ") {
+            format!("{kind} 挂接失败：{e}")
+        } else {
+            p.to_string()
+        }
+    };
+    why.split("; ").map(part).collect::<Vec<_>>().join("；")
 }
 
 /// The instruction the vDSO's `__kernel_vsyscall` executes on this CPU: `syscall` on AMD and
@@ -130,8 +170,9 @@ pub fn fast_entry32() -> u8 {
     ENTRY_SYSENTER
 }
 
-pub fn run(name: &str, abi: Option<Abi>, family: Option<Family>) -> Result<()> {
+pub fn run(name: &str, abi: Option<Abi>, family: Option<Family>, lang: Option<Lang>) -> Result<()> {
     let row = syscalls::find(name)?;
+    let lang = lang.unwrap_or_else(Lang::from_env);
     let ksyms = Ksyms::load();
     let observe = Observability::find(&ksyms);
     let kernel = nix::sys::utsname::uname()?
@@ -148,7 +189,8 @@ pub fn run(name: &str, abi: Option<Abi>, family: Option<Family>) -> Result<()> {
             &observe,
             &kernel,
             ksyms.is_empty(),
-            fast_entry32()
+            fast_entry32(),
+            lang
         )
     )?;
     Ok(())
@@ -220,13 +262,17 @@ fn entry_name(entry: u8) -> &'static str {
     }
 }
 
-fn routes(row: &'static Row, abi: Option<Abi>, fast32: u8) -> Vec<Route> {
+fn routes(row: &'static Row, abi: Option<Abi>, fast32: u8, lang: Lang) -> Vec<Route> {
     let mut out = Vec::new();
     if abi != Some(Abi::Ia32)
         && let Some(nr) = row.x64
     {
         out.push(Route {
-            title: format!("x86_64, `syscall` with rax = {nr}"),
+            title: t!(
+                lang,
+                "x86_64, `syscall` with rax = {nr}",
+                "x86_64，`syscall`，rax = {nr}"
+            ),
             call: Call::hypothetical(row, Abi::X86_64, ENTRY_SYSCALL, nr.into(), TABLE_X86_64, 0),
             entry_only: false,
         });
@@ -245,23 +291,57 @@ fn routes(row: &'static Row, abi: Option<Abi>, fast32: u8) -> Vec<Route> {
         return out;
     };
     let glibc = if wrappers_of(row.name).0.is_empty() {
-        "through the vDSO: __kernel_vsyscall"
+        t!(
+            lang,
+            "through the vDSO: __kernel_vsyscall",
+            "经 vDSO：__kernel_vsyscall"
+        )
     } else {
-        "as 32-bit glibc enters: `call *%gs:0x10` -> the vDSO's __kernel_vsyscall"
+        t!(
+            lang,
+            "as 32-bit glibc enters: `call *%gs:0x10` -> the vDSO's __kernel_vsyscall",
+            "32 位 glibc 的进入方式：`call *%gs:0x10` -> vDSO 中的 __kernel_vsyscall"
+        )
     };
+    let entry = entry_name(fast32);
     out.push(Route {
-        title: format!("ia32 {glibc} -> `{}` (this CPU), {how}", entry_name(fast32)),
+        title: t!(
+            lang,
+            "ia32 {glibc} -> `{entry}` (this CPU), {how}",
+            "ia32，{glibc} -> `{entry}`（本机 CPU），{how}"
+        ),
         call: Call::hypothetical(row, Abi::Ia32, fast32, nr.into(), table, call.into()),
         entry_only: false,
     });
     out.push(Route {
-        title: format!(
-            "ia32, the classic `int $0x80` (older texts; programs that issue it by hand), {how}"
+        title: t!(
+            lang,
+            "ia32, the classic `int $0x80` (older texts; programs that issue it by hand), {how}",
+            "ia32，经典的 `int $0x80`（旧教材；手工发出它的程序），{how}"
         ),
         call: Call::hypothetical(row, Abi::Ia32, ENTRY_INT80, nr.into(), table, call.into()),
         entry_only: true,
     });
     out
+}
+
+/// In Chinese, a step's note from the journey (`kernel::path`): its prose, by the step it
+/// belongs to; notes that are code (`switch (nr) case 49`, `sock->ops->bind`, `case SYS_BIND`,
+/// `sys_call_table[49]`) stay as they are.
+fn note_zh(step: &path::Step) -> Option<String> {
+    let note = step.note.clone()?;
+    Some(match step.func.as_str() {
+        "entry_SYSCALL_64" => "syscall 指令落到这里".into(),
+        // arch/x86/kernel/idt.c: SYSG(IA32_SYSCALL_VECTOR, asm_int80_emulation), a DPL 3
+        // interrupt gate (GATE_INTERRUPT).
+        "asm_int80_emulation" | "entry_INT80_compat" => "int $0x80 对应的 IDT 中断门入口".into(),
+        "int80_emulation" => "entry_64_compat.S：清除分支历史，跳到 C 代码".into(),
+        "entry_SYSCALL_compat" | "entry_SYSENTER_compat" => {
+            "从 vDSO 中的 __kernel_vsyscall 进入这里".into()
+        }
+        "entry" => "读不到进入内核所用的指令".into(),
+        _ => note,
+    })
 }
 
 /// The whole explanation, as text. Pure: the kernel's symbols and what it allows are inputs;
@@ -279,132 +359,238 @@ pub fn render(
     kernel: &str,
     no_symbols: bool,
     fast32: u8,
+    lang: Lang,
 ) -> String {
     let mut o = String::new();
-    let file = source::file_of(&format!("__x64_sys_{}", row.name), row);
+    let name = row.name;
+    let sig = signature(row);
+    let class = match crate::syscalls::class::names(row.classes).as_slice() {
+        [] => t!(lang, "in no strace class", "不属于任何 strace 类别"),
+        names => {
+            let names = names
+                .iter()
+                .map(|n| format!("%{n}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            t!(lang, "class {names}", "strace 类别 {names}")
+        }
+    };
+    let defined = source::file_of(&format!("__x64_sys_{name}"), row, lang)
+        .map(|f| {
+            let v = crate::syscalls::TABLES_KERNEL;
+            t!(
+                lang,
+                ", defined in {f} (Linux {v})",
+                "，定义在 {f}（Linux {v}）"
+            )
+        })
+        .unwrap_or_default();
     let _ = writeln!(
         o,
-        "{}: {}{}",
-        signature(row),
-        match crate::syscalls::class::names(row.classes).as_slice() {
-            [] => "in no strace class".to_string(),
-            names => format!(
-                "class {}",
-                names
-                    .iter()
-                    .map(|n| format!("%{n}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-        },
-        file.map(|f| format!(
-            ", defined in {f} (Linux {})",
-            crate::syscalls::TABLES_KERNEL
-        ))
-        .unwrap_or_default()
+        "{}",
+        t!(lang, "{sig}: {class}{defined}", "{sig}：{class}{defined}")
     );
-    let _ = writeln!(o, "On this kernel: Linux {kernel}.");
+    let _ = writeln!(
+        o,
+        "{}",
+        t!(
+            lang,
+            "On this kernel: Linux {kernel}.",
+            "本机内核：Linux {kernel}。"
+        )
+    );
     if no_symbols {
         let _ = writeln!(
             o,
-            "(/proc/kallsyms is not readable here: the kernel steps below are the ones tracer \
-             knows, not checked against this kernel)"
+            "{}",
+            t!(
+                lang,
+                "(/proc/kallsyms is not readable here: the kernel steps below are the ones tracer \
+                 knows, not checked against this kernel)",
+                "（这里读不到 /proc/kallsyms：下面的内核步骤是 tracer 已知的步骤，没有对照本内核检查）"
+            )
         );
     }
 
     // The program and its C library.
-    let _ = writeln!(o, "\nIn the program");
-    let (issue, other) = wrappers_of(row.name);
+    let _ = writeln!(o, "\n{}", t!(lang, "In the program", "在程序中"));
+    let (issue, other) = wrappers_of(name);
     if issue.is_empty() && other.is_empty() {
         let _ = writeln!(
             o,
-            "  the C library function that issues it is not one tracer probes (its wrappers list \
-             covers the socket, IPC and signal calls); a program may also issue it through \
-             syscall(2)"
+            "  {}",
+            t!(
+                lang,
+                "the C library function that issues it is not one tracer probes (its wrappers list \
+                 covers the socket, IPC and signal calls); a program may also issue it through \
+                 syscall(2)",
+                "发出它的 C 库函数不在 tracer 探测之列（tracer 的封装函数列表只含套接字、IPC 和\
+                 信号相关的调用）；程序也可以通过 syscall(2) 发出它"
+            )
         );
     }
     if !issue.is_empty() {
         let names: Vec<String> = issue.iter().map(|f| format!("{f}()")).collect();
+        let names = names.join(t!(lang, " or ", " 或 ").as_str());
         let _ = writeln!(
             o,
-            "  the program calls {} in the C library (glibc), which loads the registers below \
-             and executes the entry instruction.",
-            names.join(" or ")
+            "  {}",
+            t!(
+                lang,
+                "the program calls {names} in the C library (glibc), which loads the registers \
+                 below and executes the entry instruction.",
+                "程序调用 C 库（glibc）中的 {names}，它把系统调用号和参数装入下面的寄存器，再执行\
+                 进入内核的指令。"
+            )
         );
+        let how = if observe.uprobes {
+            t!(
+                lang,
+                "the saved user instruction pointer at entry lies in the wrapper (the function, \
+                 offset and file: `bind+0x7 in libc.so.6`); with --wrapper-probes also a uprobe \
+                 on the wrapper, with the address it was called from",
+                "进入内核时保存的用户态指令指针落在封装函数里（函数、偏移和文件：\
+                 `bind+0x7 in libc.so.6`）；加上 --wrapper-probes 时还在封装函数上挂 uprobe，\
+                 连同调用它的地址一起记录"
+            )
+        } else {
+            t!(
+                lang,
+                "the saved user instruction pointer at entry lies in the wrapper (the function, \
+                 offset and file: `bind+0x7 in libc.so.6`); --wrapper-probes is not available: \
+                 this kernel has no uprobes",
+                "进入内核时保存的用户态指令指针落在封装函数里（函数、偏移和文件：\
+                 `bind+0x7 in libc.so.6`）；--wrapper-probes 在这里不可用：本内核没有 uprobe"
+            )
+        };
         let _ = writeln!(
             o,
-            "  tracer sees that call: the saved user instruction pointer at entry lies in the \
-             wrapper (the function, offset and file: `bind+0x7 in libc.so.6`){}",
-            if observe.uprobes {
-                "; with --wrapper-probes also a uprobe on the wrapper, with the address it was \
-                 called from"
-            } else {
-                "; --wrapper-probes is not available: this kernel has no uprobes"
-            }
+            "  {}",
+            t!(
+                lang,
+                "tracer sees that call: {how}",
+                "tracer 对这次调用的观测：{how}"
+            )
         );
     }
     // glibc 2.36 (objdump -d of Debian 12's libc.so.6 and /lib32/libc.so.6): semop() jumps to
     // semtimedop (rax 220; on i386 ipc call 4, SEMTIMEDOP); accept() issues accept (rax 43).
     for (f, first) in &other {
+        let by_hand = if issue.is_empty() {
+            t!(
+                lang,
+                "; this call is made by programs that issue it by hand, through syscall(2)",
+                "；只有通过 syscall(2) 手工发出它的程序才会用到这个调用"
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             o,
-            "  glibc's {f}() does not issue {}: it issues {first} (`tracer explain {first}`){}",
-            row.name,
-            if issue.is_empty() {
-                "; this call is made by programs that issue it by hand, through syscall(2)"
-            } else {
-                ""
-            }
+            "  {}",
+            t!(
+                lang,
+                "glibc's {f}() does not issue {name}: it issues {first} (`tracer explain {first}`){by_hand}",
+                "glibc 的 {f}() 发出的不是 {name}，而是 {first}（`tracer explain {first}`）{by_hand}"
+            )
         );
     }
 
     // The registers, per ABI.
     if abi != Some(Abi::Ia32) {
-        let _ = writeln!(o, "\nx86_64: the `syscall` instruction");
+        let _ = writeln!(
+            o,
+            "\n{}",
+            t!(
+                lang,
+                "x86_64: the `syscall` instruction",
+                "x86_64：`syscall` 指令"
+            )
+        );
         match row.x64 {
             Some(nr) => {
-                let _ = writeln!(o, "  {}", regs_line(Abi::X86_64, nr.into(), row.name, row));
+                let _ = writeln!(o, "  {}", regs_line(Abi::X86_64, nr.into(), name, row));
                 let _ = writeln!(
                     o,
-                    "  the number indexes the x86_64 table (arch/x86/entry/syscalls/syscall_64.tbl); \
-                     the result comes back in rax: a value, or -errno, which the wrapper turns \
-                     into -1 and errno"
+                    "  {}",
+                    t!(
+                        lang,
+                        "the number indexes the x86_64 table (arch/x86/entry/syscalls/syscall_64.tbl); \
+                         the result comes back in rax: a value, or -errno, which the wrapper turns \
+                         into -1 and errno",
+                        "系统调用号是 x86_64 系统调用表（arch/x86/entry/syscalls/syscall_64.tbl）的\
+                         下标；结果从 rax 返回：一个值，或者 -errno，封装函数把后者变成返回值 -1 \
+                         并设置 errno"
+                    )
                 );
             }
             None => {
-                let _ = writeln!(o, "  not an x86_64 system call");
+                let _ = writeln!(
+                    o,
+                    "  {}",
+                    t!(lang, "not an x86_64 system call", "不是 x86_64 的系统调用")
+                );
             }
         }
     }
     if abi != Some(Abi::X86_64) {
         let _ = writeln!(
             o,
-            "\nia32 (32-bit programs): the C library calls the vDSO's __kernel_vsyscall, which \
-             executes `sysenter` (Intel) or `syscall` (AMD); `int $0x80` is the classic way"
+            "\n{}",
+            t!(
+                lang,
+                "ia32 (32-bit programs): the C library calls the vDSO's __kernel_vsyscall, which \
+                 executes `sysenter` (Intel) or `syscall` (AMD); `int $0x80` is the classic way",
+                "ia32（32 位程序）：C 库调用 vDSO 中的 __kernel_vsyscall，它执行 `sysenter`\
+                 （Intel）或 `syscall`（AMD）；`int $0x80` 是经典的方式"
+            )
         );
         if let Some(sc) = row.socketcall.map(|c| c.call) {
-            let name = syscalls::socketcall_name(sc.into()).unwrap_or("?");
-            let names: Vec<&str> = row.args.iter().map(|(n, _)| *n).collect();
+            let sc_name = syscalls::socketcall_name(sc.into()).unwrap_or("?");
+            let names = row
+                .args
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<&str>>()
+                .join(", ");
             let _ = writeln!(
                 o,
-                "  through socketcall (what 32-bit glibc built to run on kernels before 4.3 \
-                 issues, Debian 12's among them):"
+                "  {}",
+                t!(
+                    lang,
+                    "through socketcall (what 32-bit glibc built to run on kernels before 4.3 \
+                     issues, Debian 12's among them):",
+                    "经 socketcall（为能在 4.3 之前的内核上运行而构建的 32 位 glibc 发出的就是它，\
+                     Debian 12 的 glibc 也是）："
+                )
             );
             let _ = writeln!(
                 o,
-                "    eax = 102 (socketcall), ebx = {sc} ({name}), ecx = the address of the \
-                 array {{{}}}",
-                names.join(", ")
+                "    {}",
+                t!(
+                    lang,
+                    "eax = 102 (socketcall), ebx = {sc} ({sc_name}), ecx = the address of the \
+                     array {{{names}}}",
+                    "eax = 102 (socketcall), ebx = {sc} ({sc_name}), ecx = 数组 {{{names}}} 的地址"
+                )
             );
             // net/compat.c, COMPAT_SYSCALL_DEFINE2(socketcall): len = nas[call], AL(x) = x *
             // sizeof(u32) bytes; copy_from_user; switch (call).
+            let words = row.args.len();
+            let bytes = 4 * words;
             let _ = writeln!(
                 o,
-                "    the kernel copies nas[{sc}] = {} bytes ({} 32-bit words) from it, then switches \
-                 on the call number (net/compat.c, COMPAT_SYSCALL_DEFINE2(socketcall), which the \
-                 table calls as __ia32_compat_sys_socketcall)",
-                4 * names.len(),
-                names.len()
+                "    {}",
+                t!(
+                    lang,
+                    "the kernel copies nas[{sc}] = {bytes} bytes ({words} 32-bit words) from it, \
+                     then switches on the call number (net/compat.c, \
+                     COMPAT_SYSCALL_DEFINE2(socketcall), which the table calls as \
+                     __ia32_compat_sys_socketcall)",
+                    "内核从那里复制 nas[{sc}] = {bytes} 字节（{words} 个 32 位字），再按调用号 \
+                     switch（net/compat.c 中的 COMPAT_SYSCALL_DEFINE2(socketcall)，系统调用表\
+                     以 __ia32_compat_sys_socketcall 的名字调用它）"
+                )
             );
         }
         if let Some((Case { call, .. }, map)) = row.ipc {
@@ -419,38 +605,48 @@ pub fn render(
             ];
             for ((n, _), from) in row.args.iter().zip(map) {
                 if let (Some(r), Some(a)) = (regs.get(from as usize), ipc_arg.get(from as usize)) {
-                    parts.push(format!("{r} = {n} (ipc's {a})"));
+                    parts.push(t!(lang, "{r} = {n} (ipc's {a})", "{r} = {n}（ipc 的 {a}）"));
                 }
             }
             let _ = writeln!(
                 o,
-                "  through ipc{}:",
-                if issue.is_empty() {
-                    ""
-                } else {
-                    " (what 32-bit glibc issues)"
+                "  {}",
+                match (issue.is_empty(), lang) {
+                    (true, Lang::En) => "through ipc:",
+                    (false, Lang::En) => "through ipc (what 32-bit glibc issues):",
+                    (true, Lang::Zh) => "经 ipc：",
+                    (false, Lang::Zh) => "经 ipc（32 位 glibc 发出的就是它）：",
                 }
             );
             let _ = writeln!(o, "    {}", parts.join(", "));
         }
         match row.ia32 {
             Some(nr) if row.socketcall.is_some() || row.ipc.is_some() => {
+                let since = if row.socketcall.is_some() {
+                    "4.3"
+                } else {
+                    "5.1"
+                };
+                let regs = regs_line(Abi::Ia32, nr.into(), name, row);
                 let _ = writeln!(
                     o,
-                    "  direct, a number of its own since Linux {}: {}",
-                    if row.socketcall.is_some() {
-                        "4.3"
-                    } else {
-                        "5.1"
-                    },
-                    regs_line(Abi::Ia32, nr.into(), row.name, row)
+                    "  {}",
+                    t!(
+                        lang,
+                        "direct, a number of its own since Linux {since}: {regs}",
+                        "直接调用，自 Linux {since} 起有自己的系统调用号：{regs}"
+                    )
                 );
             }
             Some(nr) => {
-                let _ = writeln!(o, "  {}", regs_line(Abi::Ia32, nr.into(), row.name, row));
+                let _ = writeln!(o, "  {}", regs_line(Abi::Ia32, nr.into(), name, row));
             }
             None if row.socketcall.is_none() && row.ipc.is_none() => {
-                let _ = writeln!(o, "  not an ia32 system call");
+                let _ = writeln!(
+                    o,
+                    "  {}",
+                    t!(lang, "not an ia32 system call", "不是 ia32 的系统调用")
+                );
             }
             None => {}
         }
@@ -467,8 +663,17 @@ pub fn render(
         .map(Family::example);
     // A version note is printed once, at the first step it belongs to.
     let mut told: Vec<&str> = Vec::new();
-    for route in routes(row, abi, fast32) {
-        let _ = writeln!(o, "\nThe path through this kernel: {}", route.title);
+    for route in routes(row, abi, fast32, lang) {
+        let title = &route.title;
+        let _ = writeln!(
+            o,
+            "\n{}",
+            t!(
+                lang,
+                "The path through this kernel: {title}",
+                "在本内核中的路径：{title}"
+            )
+        );
         let mut steps = path::build(ksyms, &route.call, addr.as_ref());
         if route.entry_only {
             // Up to and including the table dispatch; the rest is the route above.
@@ -485,10 +690,15 @@ pub fn render(
             let note = match step.func.as_str() {
                 // The recorded journey names the address the array was read from; here there is
                 // no run, so say where it comes from.
-                "copy_from_user" => Some(format!(
-                    "the {} argument words from the array ecx points to",
-                    route.call.row.args.len()
-                )),
+                "copy_from_user" => {
+                    let words = route.call.row.args.len();
+                    Some(t!(
+                        lang,
+                        "the {words} argument words from the array ecx points to",
+                        "从 ecx 指向的数组复制 {words} 个参数字"
+                    ))
+                }
+                _ if lang == Lang::Zh => note_zh(step),
                 _ => step.note.clone(),
             };
             let _ = writeln!(
@@ -497,16 +707,31 @@ pub fn render(
                 step.func,
                 note.map(|n| format!("  [{n}]")).unwrap_or_default()
             );
+            let file = |f: &str| source::file_of(f, row, lang);
             let (where_, seen) = if !step.is_func {
-                (None, "a step inside the function above".to_string())
+                (
+                    None,
+                    t!(
+                        lang,
+                        "a step inside the function above",
+                        "上面那个函数内部的一步"
+                    ),
+                )
             } else if step.func.ends_with("()") {
-                (Some("the C library"), "see above".to_string())
+                (
+                    Some(t!(lang, "the C library", "C 库")),
+                    t!(lang, "see above", "见上文"),
+                )
             } else if source::is_entry_code(&step.func) {
                 (
-                    source::file_of(&step.func, row),
-                    "entry code (noinstr): no probe attaches; the raw_syscalls tracepoints \
-                     that record every call fire from it"
-                        .to_string(),
+                    file(&step.func).map(str::to_string),
+                    t!(
+                        lang,
+                        "entry code (noinstr): no probe attaches; the raw_syscalls tracepoints \
+                         that record every call fire from it",
+                        "入口代码（noinstr）：挂不上探针；记录每个调用的 raw_syscalls 跟踪点\
+                         从这里触发"
+                    ),
                 )
             } else if step.func.starts_with("__x64_sys_")
                 || step.func.starts_with("__ia32_sys_")
@@ -523,32 +748,86 @@ pub fn render(
                 let inlined = if ksyms.has(&inner) {
                     String::new()
                 } else {
-                    format!("; its body {inner} is inlined into it here")
+                    t!(
+                        lang,
+                        "; its body {inner} is inlined into it here",
+                        "；它的函数体 {inner} 在本内核中被内联进来"
+                    )
                 };
                 (
-                    source::file_of(&step.func, row),
-                    format!(
-                        "the syscall's table entry{inlined}; the call itself is the event tracer records"
+                    file(&step.func).map(str::to_string),
+                    t!(
+                        lang,
+                        "the syscall's table entry{inlined}; the call itself is the event tracer records",
+                        "系统调用表中的入口{inlined}；tracer 记录的事件就是这次调用本身"
                     ),
                 )
             } else {
-                (source::file_of(&step.func, row), observe.of(&step.func))
+                (
+                    file(&step.func).map(str::to_string),
+                    observe.of(&step.func, lang),
+                )
             };
             let _ = writeln!(
                 o,
                 "      {}{seen}",
-                where_.map(|w| format!("{w}; ")).unwrap_or_default()
+                where_
+                    .map(|w| format!("{w}{}", t!(lang, "; ", "；")))
+                    .unwrap_or_default()
             );
-            if let Some(h) = source::history(&step.func).filter(|h| !told.contains(h)) {
+            if let Some(h) = source::history(&step.func, lang).filter(|h| !told.contains(h)) {
                 told.push(h);
-                let _ = writeln!(o, "      older kernels: {h}");
+                let _ = writeln!(o, "      {}", t!(lang, "older kernels: {h}", "旧内核：{h}"));
             }
         }
         if route.entry_only {
-            let _ = writeln!(o, "  then as above");
+            let _ = writeln!(o, "  {}", t!(lang, "then as above", "之后同上"));
         }
     }
     o
+}
+
+/// For tests of the Chinese text: the English prose left in `line`, if any. Code in backticks,
+/// identifiers (`__sys_bind`, `sock->ops->bind`, `SYS_BIND`, `%gs:0x10`), registers, numbers and
+/// file paths are not prose; two plain English words in a row are, and so is a lone function
+/// word (`the`, `of`, `by`...) between Chinese.
+#[cfg(test)]
+pub(crate) fn english_prose(line: &str) -> Option<String> {
+    const FUNCTION_WORDS: &[&str] = &[
+        "a", "above", "an", "and", "are", "as", "at", "below", "by", "for", "from", "here", "in",
+        "is", "it", "its", "not", "of", "on", "or", "see", "than", "that", "the", "then", "this",
+        "to", "which", "with",
+    ];
+    // Backticked code goes; every character outside ASCII (Chinese, full-width punctuation)
+    // ends a run of English.
+    let mut plain = String::new();
+    for (i, part) in line.split('`').enumerate() {
+        if i % 2 == 0 {
+            plain.extend(part.chars().map(|c| if c.is_ascii() { c } else { '\n' }));
+        }
+        plain.push('\n');
+    }
+    // A word followed by punctuation ends a phrase: `rsi = type, rdx = protocol` is a list.
+    let is_word = |t: &str| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic() || c == '\'');
+    for run in plain.lines() {
+        let tokens: Vec<&str> = run.split_whitespace().collect();
+        for (i, t) in tokens.iter().enumerate() {
+            let bare = t
+                .trim_end_matches([',', '.', ';', ':'])
+                .to_ascii_lowercase();
+            // `rdi = which`: an argument's name, not a word of a sentence.
+            let value = i > 0 && tokens[i - 1] == "=";
+            if (FUNCTION_WORDS.contains(&bare.as_str()) && !value)
+                || (is_word(t)
+                    && tokens
+                        .get(i + 1)
+                        .is_some_and(|n| is_word(n.trim_end_matches([',', '.', ';', ':']))))
+            {
+                return Some(tokens[i..tokens.len().min(i + 4)].join(" "));
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -605,6 +884,11 @@ ffffffff81000a00 T unix_bind
 
     /// `tracer explain` of `row` on the 6.18 symbols, an AMD CPU, without root.
     fn explain_618(row: &'static Row, abi: Option<Abi>) -> String {
+        explain_618_on(row, abi, ENTRY_SYSCALL)
+    }
+
+    /// The same on a CPU whose vDSO enters with `fast32`.
+    fn explain_618_on(row: &'static Row, abi: Option<Abi>, fast32: u8) -> String {
         let k = Ksyms::parse(KSYMS_618);
         render(
             row,
@@ -614,7 +898,8 @@ ffffffff81000a00 T unix_bind
             &not_tried(),
             "6.18.0",
             false,
-            ENTRY_SYSCALL,
+            fast32,
+            Lang::En,
         )
     }
 
@@ -668,6 +953,7 @@ ffffffff81000a00 T unix_bind
             "6.1.0",
             false,
             ENTRY_SYSCALL,
+            Lang::En,
         );
         assert!(t.contains("entry_INT80_compat"), "{t}");
         assert!(t.contains("do_int80_syscall_32"), "{t}");
@@ -710,6 +996,7 @@ ffffffff81000a00 T unix_bind
             "6.18.0",
             false,
             ENTRY_SYSCALL,
+            Lang::En,
         );
         assert!(
             t.contains("__sys_bind\n      net/socket.c; observed here by fentry"),
@@ -730,10 +1017,8 @@ ffffffff81000a00 T unix_bind
     /// accept() issues accept (rax 43): neither is claimed for the call it does not issue.
     #[test]
     fn a_wrapper_is_named_only_for_the_call_it_issues() {
-        let k = Ksyms::parse(KSYMS_618);
         let explain = |name: &str, abi: Option<Abi>, fast32: u8| {
-            let row = syscalls::find(name).unwrap();
-            render(row, abi, None, &k, &not_tried(), "6.18.0", false, fast32)
+            explain_618_on(syscalls::find(name).unwrap(), abi, fast32)
         };
         let semop = explain("semop", None, ENTRY_SYSENTER);
         assert!(
@@ -794,8 +1079,206 @@ ffffffff81000a00 T unix_bind
             "6.18.0",
             false,
             ENTRY_SYSCALL,
+            Lang::En,
         );
         assert!(t.contains("inet_bind  [sock->ops->bind]"), "{t}");
         assert!(!t.contains("unix_bind"), "{t}");
+    }
+
+    /// Every input that changes what explain says: the kernels' symbols (none, 6.18, before
+    /// 6.7), what the probes did, the CPU's fast entry.
+    fn machines() -> Vec<(Ksyms, bool, Observability, u8)> {
+        let all = |m: fn(&str) -> Mechanism| {
+            hops::HOP_FUNCS
+                .iter()
+                .map(|f| HopStatus {
+                    func: f.name,
+                    mechanism: m(f.name),
+                    fentry_refused: None,
+                })
+                .collect::<Vec<_>>()
+        };
+        let tried = |statuses| Observability {
+            tried: Some(statuses),
+            uprobes: true,
+            kprobes: true,
+        };
+        let observes = || {
+            vec![
+                not_tried(),
+                Observability {
+                    tried: None,
+                    uprobes: false,
+                    kprobes: true,
+                },
+                tried(all(|_| Mechanism::Fentry)),
+                tried(all(|_| Mechanism::Kprobe)),
+                tried(all(|_| {
+                    Mechanism::None(format!(
+                        "{}; {}",
+                        hops::reason("fentry", "Operation not permitted"),
+                        hops::reason("kprobe", "kprobe/type")
+                    ))
+                })),
+                tried(all(|f| {
+                    Mechanism::None(if f.len() % 2 == 0 {
+                        hops::NOT_IN_KERNEL.into()
+                    } else {
+                        hops::KALLSYMS_UNREADABLE.into()
+                    })
+                })),
+            ]
+        };
+        let mut out = Vec::new();
+        for (syms, empty) in [(KSYMS_618, false), (KSYMS_OLD, false), ("", true)] {
+            for fast32 in [ENTRY_SYSCALL, ENTRY_SYSENTER] {
+                for observe in observes() {
+                    out.push((Ksyms::parse(syms), empty, observe, fast32));
+                }
+            }
+        }
+        out
+    }
+
+    /// The lessons' parity, for explain: for every system call tracer knows, on every kind of
+    /// machine, the Chinese text has a line for each English line, each line with English prose
+    /// is said in Chinese, and no English prose is left in the Chinese, only the names of
+    /// functions, registers, files and code.
+    #[test]
+    fn every_english_line_has_its_chinese_counterpart() {
+        let families = [
+            None,
+            Some(Family::Unix),
+            Some(Family::Inet),
+            Some(Family::Inet6),
+            Some(Family::Netlink),
+        ];
+        let mut checked = 0;
+        for (k, empty, observe, fast32) in machines() {
+            for row in syscalls::ROWS.iter() {
+                let fams = if row.sock_op.is_some() {
+                    &families[..]
+                } else {
+                    &families[..1]
+                };
+                for &family in fams {
+                    let text = |lang| {
+                        render(
+                            row, None, family, &k, &observe, "6.18.0", empty, fast32, lang,
+                        )
+                    };
+                    let (en, zh) = (text(Lang::En), text(Lang::Zh));
+                    let (en_lines, zh_lines): (Vec<&str>, Vec<&str>) =
+                        (en.lines().collect(), zh.lines().collect());
+                    assert_eq!(en_lines.len(), zh_lines.len(), "{}:\n{en}\n{zh}", row.name);
+                    for (e, z) in en_lines.iter().zip(&zh_lines) {
+                        assert!(!e.chars().any(is_cjk), "Chinese in the English: {e}");
+                        if english_prose(e).is_some() {
+                            assert!(
+                                z != e && z.chars().any(is_cjk),
+                                "{}: not in Chinese: {z}",
+                                row.name
+                            );
+                        }
+                        assert_eq!(
+                            english_prose(z),
+                            None,
+                            "{}: English left in the Chinese line {z:?}",
+                            row.name
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    fn is_cjk(c: char) -> bool {
+        ('\u{2e80}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c)
+    }
+
+    /// One Chinese term per idea, in every lesson, explain page and the pager (issue 18): a
+    /// signal or datagram is 递送 (deliver), never \u{6295}\u{9012}; the way back is 返回路径,
+    /// not \u{8fd4}\u{56de}\u{4e4b}\u{8def}; `int $0x80` enters through the IDT's 中断门
+    /// (interrupt gate), never a bare \u{95e8}. The words are spelled as escapes here so that
+    /// this file passes its own check.
+    #[test]
+    fn the_chinese_wording_is_one_term_per_idea() {
+        fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    sources(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let banned = [
+            "\u{6295}\u{9012}",
+            "\u{8fd4}\u{56de}\u{4e4b}\u{8def}",
+            "$0x80 \u{7684}\u{95e8}",
+        ];
+        let mut files = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        assert!(files.len() > 20, "{files:?}");
+        let mut deliver = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for b in banned {
+                assert!(!text.contains(b), "{} says {b}", f.display());
+            }
+            deliver += text.matches("递送").count();
+        }
+        assert!(deliver >= 3, "the lessons say 递送 {deliver} times");
+    }
+
+    #[test]
+    fn the_prose_check_tells_prose_from_names() {
+        for prose in [
+            "the syscall instruction lands here",
+            "旧内核：Linux 6.9 replaced the call",
+            "net/socket.c；not probed by tracer",
+            "调用 the 函数",
+        ] {
+            assert!(english_prose(prose).is_some(), "{prose}");
+        }
+        for names in [
+            "   3. x64_sys_call  [switch (nr) case 49]",
+            "  7. unix_bind  [sock->ops->bind]",
+            "    eax = 102 (socketcall), ebx = 2 (SYS_BIND), ecx = 数组 {sockfd, addr, addrlen} 的地址",
+            "ia32，32 位 glibc 的进入方式：`call *%gs:0x10 -> the vDSO` -> `syscall`（本机 CPU），socketcall(2)",
+            "arch/x86/entry/syscall_64.c（6.1 中为 arch/x86/entry/common.c）；tracer 不探测它",
+        ] {
+            assert_eq!(english_prose(names), None, "{names}");
+        }
+    }
+
+    #[test]
+    fn in_chinese_the_reasons_a_probe_failed_are_chinese_and_unknown_errors_are_quoted() {
+        let both = format!(
+            "{}; {}",
+            hops::reason("fentry", "Operation not permitted"),
+            hops::reason("kprobe", "kprobe/type")
+        );
+        assert_eq!(
+            why_zh(&both),
+            "本内核拒绝 fentry（EPERM）；本内核没有 kprobe（CONFIG_KPROBES 未开启）"
+        );
+        assert_eq!(
+            why_zh(hops::NOT_IN_KERNEL),
+            "不在本内核中（被内联或改了名）"
+        );
+        assert_eq!(
+            why_zh(&hops::reason(
+                "kprobe",
+                "No such file or directory (os error 2)"
+            )),
+            "kprobe 挂接失败：No such file or directory (os error 2)"
+        );
     }
 }

@@ -11,9 +11,10 @@ use anyhow::{Context, Result, bail};
 
 use crate::cli::ExportArgs;
 use crate::escape;
+use crate::fds::Detail;
 use crate::kernel::hops::HOP_FUNCS;
 use crate::outfile;
-use crate::output::{self, Format, Summary, Writer};
+use crate::output::{self, Format, Summary, TextOpts, Writer};
 use crate::recording::chrome_json::ChromeJson;
 use crate::recording::perfetto::Perfetto;
 use crate::recording::replay::{Event, Outcome, Replay};
@@ -61,8 +62,17 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         out: (args.output == Path::new("-") || (w.trace && format != ExportFormat::Text))
             .then(|| Box::new(io::stderr()) as Box<dyn Write>),
     });
-    let outcome = export_counting(replay, out, format, args.kernel_path, counting.as_mut())
-        .with_context(|| format!("writing {}", escape::path(&args.output)))?;
+    let outcome = export_counting(
+        replay,
+        out,
+        format,
+        TextOpts {
+            kernel_path: args.kernel_path,
+            detail: Detail::from_count(args.decode_fds),
+        },
+        counting.as_mut(),
+    )
+    .with_context(|| format!("writing {}", escape::path(&args.output)))?;
     if let Some(s) = counting.as_ref().and_then(|c| summary::left_out(&c.table)) {
         eprintln!("tracer: {s}");
     }
@@ -154,9 +164,9 @@ pub fn export<R: Read>(
     replay: Replay<R>,
     out: Box<dyn Write>,
     format: ExportFormat,
-    kernel_path: bool,
+    text: TextOpts,
 ) -> io::Result<Outcome> {
-    export_counting(replay, out, format, kernel_path, None)
+    export_counting(replay, out, format, text, None)
 }
 
 /// [`export`], counting the calls for strace's summary table and writing it at the end
@@ -165,7 +175,7 @@ pub fn export_counting<R: Read>(
     replay: Replay<R>,
     mut out: Box<dyn Write>,
     format: ExportFormat,
-    kernel_path: bool,
+    text: TextOpts,
     mut counting: Option<&mut Counting>,
 ) -> io::Result<Outcome> {
     if let Some(c) = counting.as_mut().filter(|c| !c.trace) {
@@ -202,8 +212,9 @@ pub fn export_counting<R: Read>(
         text_format,
         h.boot_to_wall(),
         replay.ksyms().clone(),
-        kernel_path,
+        text.kernel_path,
     );
+    w.set_detail(text.detail);
     // The recording's facts, not this machine's: the export describes the recorded run.
     w.header(&output::Header {
         tracer: h.tracer.clone(),
@@ -230,6 +241,10 @@ pub fn export_counting<R: Read>(
         Event::Item(Item::Proc(p)) => w.proc(&p),
         Event::Pending(c) => w.pending(&c),
         Event::Lost { ts_ns, count } => w.lost(ts_ns, count),
+        Event::Start(s) => {
+            w.fds_mut().begin(s.pid, &s.cwd, &s.fds);
+            Ok(())
+        }
     })?;
     if let Some(end) = &outcome.end
         && let Some(c) = &end.command
@@ -269,7 +284,7 @@ mod tests {
     fn export_of(file: &[u8], format: ExportFormat) -> String {
         let replay = Replay::new(Reader::new(Cursor::new(file.to_vec()), None).unwrap());
         let out = Shared::default();
-        export(replay, Box::new(out.clone()), format, false).unwrap();
+        export(replay, Box::new(out.clone()), format, TextOpts::default()).unwrap();
         String::from_utf8(out.bytes()).unwrap()
     }
 
@@ -289,7 +304,7 @@ mod tests {
                 replay,
                 Box::new(out.clone()),
                 ExportFormat::Text,
-                false,
+                TextOpts::default(),
                 Some(&mut c),
             )
             .unwrap();
@@ -311,7 +326,11 @@ mod tests {
         let file = pipe_recording();
         let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
         let out = Shared::default();
-        export(replay, Box::new(out.clone()), format, kernel_path).unwrap();
+        let text = TextOpts {
+            kernel_path,
+            ..TextOpts::default()
+        };
+        export(replay, Box::new(out.clone()), format, text).unwrap();
         String::from_utf8(out.bytes()).unwrap()
     }
 
@@ -424,7 +443,13 @@ mod tests {
         let file = crate::recording::testdata::socketcall_recording();
         let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
         let out = Shared::default();
-        export(replay, Box::new(out.clone()), ExportFormat::Jsonl, false).unwrap();
+        export(
+            replay,
+            Box::new(out.clone()),
+            ExportFormat::Jsonl,
+            TextOpts::default(),
+        )
+        .unwrap();
         let text = String::from_utf8(out.bytes()).unwrap();
         let call: serde_json::Value = text
             .lines()

@@ -171,7 +171,16 @@ fn a_crafted_recordings_header() {
         for format in [ExportFormat::Text, ExportFormat::Jsonl] {
             let replay = Replay::new(Reader::new(Cursor::new(&file), None).unwrap());
             let out = Shared::default();
-            export(replay, Box::new(out.clone()), format, true).unwrap();
+            export(
+                replay,
+                Box::new(out.clone()),
+                format,
+                crate::output::TextOpts {
+                    kernel_path: true,
+                    detail: crate::fds::Detail::Full,
+                },
+            )
+            .unwrap();
             let text = String::from_utf8(out.bytes()).expect("UTF-8 output");
             assert_inert(&format!("{format:?} export"), &name, &text);
         }

@@ -43,6 +43,7 @@ mod event;
 mod explain;
 mod export;
 mod fasthash;
+mod fds;
 #[cfg(test)]
 mod hostile_tests;
 mod invoker;
@@ -131,7 +132,8 @@ fn run(command: Command) -> anyhow::Result<()> {
             syscall,
             abi,
             family,
-        } => explain::run(&syscall, abi.map(Into::into), family),
+            lang,
+        } => explain::run(&syscall, abi.map(Into::into), family, lang),
         Command::Replay { file, keep } => live::replay::run(&file, keep),
         Command::Walkthrough {
             lesson,

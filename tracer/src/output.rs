@@ -8,9 +8,11 @@ use tracer_common::{SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL};
 use std::sync::Arc;
 
 use crate::decode::flags;
+use crate::fds::{Detail, Fds};
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path::{self, Step};
 use crate::recording::format::CommandExit;
+use crate::syscalls::{Arg, Effect, Ret};
 use crate::trace::{Call, Proc};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -19,6 +21,15 @@ pub const FORMAT_VERSION: u32 = 1;
 pub enum Format {
     Jsonl,
     Text,
+}
+
+/// How text output is shaped beyond the calls themselves.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct TextOpts {
+    /// Each call's path through the kernel beneath it (`-k`).
+    pub kernel_path: bool,
+    /// What each descriptor is (`-y`, `-yy`).
+    pub detail: Detail,
 }
 
 /// Facts about the recording, written first.
@@ -55,6 +66,10 @@ pub struct Writer {
     status_shown: std::collections::HashMap<u32, CommandExit>,
     /// Losses reported but not yet written, oldest first (see [`Writer::lost`]).
     held_lost: std::collections::VecDeque<(u64, u64)>,
+    /// What each descriptor is, as the calls written so far left it.
+    fds: Box<Fds>,
+    /// Text format: how much to say after each descriptor (`-y`, `-yy`).
+    detail: Detail,
 }
 
 fn markers(flags: u8) -> Vec<&'static str> {
@@ -84,6 +99,24 @@ fn end_fields(v: &mut Value, end: &CommandExit) {
     }
 }
 
+/// `AT_FDCWD` (include/uapi/linux/fcntl.h).
+const AT_FDCWD: i32 = -100;
+
+/// Whether the call's result is a descriptor: a new one, or fcntl's `F_DUPFD` copy.
+fn returns_fd(call: &Call) -> bool {
+    call.row.ret == Ret::Fd
+        || (call.row.ret == Ret::Fcntl && call.row.effect == Effect::Dups)
+            && matches!(call.args[1], 0 | 1030)
+}
+
+/// Whether the call writes a new pair of descriptors (pipe, socketpair).
+fn writes_pair(call: &Call) -> bool {
+    matches!(
+        call.row.effect,
+        Effect::NewPipe { .. } | Effect::NewSocketPair
+    )
+}
+
 /// `-EADDRINUSE` and friends: the kernel returns -1..-4095 for errors (include/linux/err.h).
 pub fn errno_of(ret: i64) -> Option<i32> {
     (-4095..0).contains(&ret).then(|| (-ret) as i32)
@@ -105,7 +138,19 @@ impl Writer {
             kernel_path_text,
             status_shown: std::collections::HashMap::new(),
             held_lost: std::collections::VecDeque::new(),
+            fds: Box::default(),
+            detail: Detail::Off,
         }
+    }
+
+    /// Text format: say what each descriptor is (`-y`, `-yy`).
+    pub fn set_detail(&mut self, detail: Detail) {
+        self.detail = detail;
+    }
+
+    /// The descriptors model: the traced command's start (see [`Fds::begin`]).
+    pub fn fds_mut(&mut self) -> &mut Fds {
+        &mut self.fds
     }
 
     fn line(&mut self, v: &Value) -> io::Result<()> {
@@ -220,13 +265,13 @@ impl Writer {
         }
         let files: Vec<Value> = call
             .created_files()
-            .map(|(fd, ino, mode)| {
-                let kind = match mode & libc::S_IFMT {
+            .map(|f| {
+                let kind = match f.mode & libc::S_IFMT {
                     libc::S_IFSOCK => "socket",
                     libc::S_IFIFO => "fifo",
                     _ => "other",
                 };
-                json!({"fd": fd, "ino": ino, "type": kind})
+                json!({"fd": f.fd, "ino": f.ino, "type": kind})
             })
             .collect();
         if !files.is_empty() {
@@ -254,7 +299,14 @@ impl Writer {
         Value::Object(m)
     }
 
-    fn call_text(&self, call: &Call, pending: bool) -> String {
+    /// A call's line. Unless it is only `pending`, the descriptor model takes the call in:
+    /// the arguments are described as the calls before left them, the result as this one did
+    /// (a pipe's or socket pair's descriptors, the call's result, as it made them).
+    fn call_text(&mut self, call: &Call, pending: bool) -> String {
+        let pair = writes_pair(call);
+        if pair && !pending {
+            self.fds.apply(call);
+        }
         let ts = call.enter_ns.or(call.exit_ns).unwrap_or(0);
         let mut s = format!("{} {:>7} {:<15} ", self.wall(ts), call.pid, call.comm);
         if call.abi.name() != "x86_64" || call.entry_name() != "syscall" {
@@ -273,7 +325,10 @@ impl Writer {
                 call.raw_args[1]
             )]
         } else if call.enter_ns.is_some() {
-            call.args().into_iter().map(|a| a.text).collect()
+            call.args()
+                .into_iter()
+                .map(|a| self.annotated(call, a.name, a.text))
+                .collect()
         } else {
             vec!["<...>".into()]
         };
@@ -281,6 +336,9 @@ impl Writer {
         if pending {
             s.push_str(" <pending...>");
             return s;
+        }
+        if !pair {
+            self.fds.apply(call);
         }
         s.push(')');
         match call.ret {
@@ -294,6 +352,9 @@ impl Writer {
                 } else {
                     s.push_str(" = ");
                     s.push_str(&call.ret_text(ret));
+                    if returns_fd(call) {
+                        self.fds.describe(call.pid, ret as i32, self.detail, &mut s);
+                    }
                 }
                 if let Some(d) = call.dur_ns() {
                     s.push_str(&format!(
@@ -314,11 +375,81 @@ impl Writer {
         s
     }
 
+    /// A decoded argument's text with what its descriptors are, as the calls before this
+    /// one left them (`-y`): a descriptor `3</etc/hostname>`, `AT_FDCWD</tmp>`, a pair
+    /// `[3<pipe:[5]>, 4<pipe:[5]>]` (written by the call: shown as it left them).
+    fn annotated(&self, call: &Call, name: &str, text: String) -> String {
+        if self.detail == Detail::Off {
+            return text;
+        }
+        let Some(i) = call.row.args.iter().position(|(n, _)| *n == name) else {
+            return text;
+        };
+        let (pid, raw) = (call.pid, call.args[i] as i32);
+        let mut s = text;
+        match call.row.args[i].1 {
+            Arg::DirFd if raw == AT_FDCWD => {
+                self.fds.cwd_text(pid, &mut s);
+            }
+            Arg::Fd | Arg::DirFd => {
+                self.fds.describe(pid, raw, self.detail, &mut s);
+            }
+            Arg::FdPair(_) => {
+                if let Some([a, b]) = call.fd_pair() {
+                    s.clear();
+                    s.push('[');
+                    for (j, fd) in [a, b].into_iter().enumerate() {
+                        if j > 0 {
+                            s.push_str(", ");
+                        }
+                        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{fd}"));
+                        self.fds.describe(pid, fd as i32, self.detail, &mut s);
+                    }
+                    s.push(']');
+                }
+            }
+            _ => {}
+        }
+        s
+    }
+
+    /// The `fds` of a JSON Lines record: what each descriptor the call names or returns is
+    /// (the arguments as the calls before left them, the result as this one did). `apply`
+    /// runs between the two.
+    fn fds_json(&mut self, call: &Call) -> Vec<Value> {
+        let mut out = Vec::new();
+        let pid = call.pid;
+        if !writes_pair(call) {
+            for (i, (_, a)) in call.row.args.iter().enumerate() {
+                let fd = call.args[i] as i32;
+                if matches!(a, Arg::Fd | Arg::DirFd) && fd >= 0 {
+                    out.extend(self.fds.json(pid, fd));
+                }
+            }
+        }
+        self.fds.apply(call);
+        if let Some(ret) = call.ret.filter(|r| *r >= 0 && returns_fd(call)) {
+            out.extend(self.fds.json(pid, ret as i32));
+        }
+        if writes_pair(call)
+            && let Some(pair) = call.fd_pair()
+        {
+            for fd in pair {
+                out.extend(self.fds.json(pid, fd as i32));
+            }
+        }
+        out
+    }
+
     pub fn call(&mut self, call: &Call) -> io::Result<()> {
         self.release_lost(call.enter_ns.or(call.exit_ns))?;
         match self.format {
             Format::Jsonl => {
-                let v = self.call_json(call, "syscall");
+                let mut v = self.call_json(call, "syscall");
+                let fds = self.fds_json(call);
+                if !fds.is_empty() {
+                    v["fds"] = Value::Array(fds);
+                }
                 self.line(&v)
             }
             Format::Text => {
@@ -352,6 +483,13 @@ impl Writer {
     pub fn proc(&mut self, p: &Proc) -> io::Result<()> {
         let (Proc::Fork { ts_ns, .. } | Proc::Exec { ts_ns, .. } | Proc::Exit { ts_ns, .. }) = p;
         self.release_lost(Some(*ts_ns))?;
+        match p {
+            Proc::Fork {
+                pid, child, thread, ..
+            } => self.fds.fork(*pid, *child, *thread),
+            Proc::Exit { pid, tid, .. } if pid == tid => self.fds.exit(*pid),
+            _ => {}
+        }
         match (self.format, p) {
             (Format::Jsonl, Proc::Fork { ts_ns, pid, tid, comm, child, thread }) => {
                 self.line(&json!({"type": "fork", "ts_ns": ts_ns, "pid": pid, "tid": tid, "comm": comm, "child": child, "thread": thread}))

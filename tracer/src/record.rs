@@ -19,8 +19,8 @@ use crate::event;
 use crate::export::ExportFormat;
 use crate::invoker::Invoker;
 use crate::outfile;
-use crate::output::{Format, Header, Summary, Writer};
-use crate::recording::format::CommandExit;
+use crate::output::{Format, Header, Summary, TextOpts, Writer};
+use crate::recording::format::{CommandExit, Start};
 use crate::recording::header;
 use crate::recording::replay::Replay;
 use crate::recording::writer::Recorder;
@@ -554,6 +554,17 @@ struct PerfettoOut {
 }
 
 impl Sink {
+    /// The traced command `pid` has just been started: what it has open, and where.
+    fn begin(&mut self, pid: u32) -> io::Result<()> {
+        let (cwd, fds) = crate::fds::snapshot(pid);
+        match self {
+            Sink::Calls(CallSink { w: Some(w), .. }) => w.fds_mut().begin(pid, &cwd, &fds),
+            Sink::Calls(_) => {}
+            Sink::Native(r, _, _) => r.write_start(&Start { pid, cwd, fds })?,
+        }
+        Ok(())
+    }
+
     /// Take everything now in the ring buffer.
     fn read(&mut self, src: &mut Source, counts: &mut Counts) -> io::Result<()> {
         match self {
@@ -798,7 +809,7 @@ fn export_perfetto(p: PerfettoOut) -> io::Result<()> {
         None => Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
         Some(f) => Box::new(BufWriter::with_capacity(1 << 16, f)),
     };
-    crate::export::export(replay, out, ExportFormat::Perfetto, false)?;
+    crate::export::export(replay, out, ExportFormat::Perfetto, TextOpts::default())?;
     Ok(())
 }
 
@@ -903,6 +914,7 @@ fn open_sink(
         src.cap.ksyms.clone(),
         args.kernel_path,
     );
+    w.set_detail(crate::fds::Detail::from_count(args.decode_fds));
     w.header(&Header {
         tracer: env!("CARGO_PKG_VERSION").into(),
         arch: std::env::consts::ARCH.into(),
@@ -974,6 +986,9 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
         None => src.spawn(&args.scope.command, None)?,
     };
     let pid = child.as_ref().map(|c| c.pid);
+    if let Some(p) = pid {
+        sink.begin(p)?;
+    }
 
     let mut deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
     let mut tick = tokio::time::interval(TICK);

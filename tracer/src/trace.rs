@@ -9,7 +9,7 @@ use tracer_common::{
     ABI_IA32, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ForkRecord, RecordHeader, SyscallEnter,
     SyscallExit, TABLE_IPC, TABLE_SOCKETCALL,
 };
-use tracer_common::{HopRecord, MECH_UPROBE};
+use tracer_common::{FileId, HopRecord, MECH_UPROBE};
 
 use crate::decode::{self, CallView, Decoded};
 use crate::event::{Capture, Record, cstr};
@@ -177,20 +177,51 @@ impl Call {
         Some(self.exit_ns?.saturating_sub(self.enter_ns?))
     }
 
+    /// The two descriptors a `pipe2` or `socketpair` wrote, from the copy made at exit.
+    pub fn fd_pair(&self) -> Option<[i64; 2]> {
+        let op = self.row.args.iter().find_map(|(_, a)| match a {
+            crate::syscalls::Arg::FdPair(op) => Some(*op),
+            _ => None,
+        })?;
+        let cap = self.exit_caps.iter().find(|c| c.hdr.op == op && c.ok())?;
+        let a = i32::from_le_bytes(cap.data.get(0..4)?.try_into().ok()?);
+        let b = i32::from_le_bytes(cap.data.get(4..8)?.try_into().ok()?);
+        Some([i64::from(a), i64::from(b)])
+    }
+
     /// The files behind the descriptors this call created, as the kernel side read them when
     /// it returned (`CK_FILE` captures): `(fd, inode number, i_mode)`, the ones it found.
-    pub fn created_files(&self) -> impl Iterator<Item = (i64, u64, u32)> + '_ {
+    pub fn created_files(&self) -> impl Iterator<Item = FileId> + '_ {
         self.exit_caps
             .iter()
             .filter(|c| c.ok() && c.hdr.kind == tracer_common::CK_FILE)
-            .flat_map(|c| c.data.chunks_exact(16))
-            .filter_map(|id| {
-                let fd = i32::from_le_bytes(id[0..4].try_into().ok()?);
-                let mode = u32::from_le_bytes(id[4..8].try_into().ok()?);
-                let ino = u64::from_le_bytes(id[8..16].try_into().ok()?);
-                (fd >= 0 && ino != 0).then_some((i64::from(fd), ino, mode))
+            .flat_map(|c| {
+                let size = if c.hdr.sub == tracer_common::FILE_ID_V2 {
+                    size_of::<FileId>()
+                } else {
+                    tracer_common::FILE_ID_V1_SIZE
+                };
+                c.data.chunks_exact(size)
             })
+            .filter_map(file_id)
+            .filter(|id| id.fd >= 0 && id.ino != 0)
     }
+}
+
+/// One `CK_FILE` entry, of either layout (the fields after `ino` are 0 in the older one).
+fn file_id(b: &[u8]) -> Option<FileId> {
+    let u16_at = |at: usize| Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
+    let u64_at = |at: usize| Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?));
+    Some(FileId {
+        fd: u32_at(0)? as i32,
+        mode: u32_at(4)?,
+        ino: u64_at(8)?,
+        peer: u64_at(16).unwrap_or(0),
+        rdev: u32_at(24).unwrap_or(0),
+        family: u16_at(28).unwrap_or(0),
+        sock_type: u16_at(30).unwrap_or(0),
+    })
 }
 
 /// A process event.

@@ -1271,7 +1271,7 @@ fn tcp_hello() {
     let (_, server, kids) = processes(&recs, 1);
     let client = own_calls(&recs, kids[0]);
     let inet = |port: u64| json!({"family": "AF_INET", "addr": "127.0.0.1", "port": port});
-    let tcp = json!({"domain": "AF_INET", "type": "SOCK_STREAM", "protocol": 0});
+    let tcp = json!({"domain": "AF_INET", "type": "SOCK_STREAM", "protocol": "IPPROTO_IP"});
 
     seq(
         &server,

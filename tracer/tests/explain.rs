@@ -106,6 +106,53 @@ fn without_root_it_still_explains_and_says_what_it_could_not_try() {
     assert!(out.contains("run as root to find out"), "{out}");
 }
 
+/// `--lang zh` (or a Chinese LANG) tells the same path in Chinese: a line for every English
+/// line, the same numbered steps with the same function names, as root and without root.
+#[test]
+fn in_chinese_line_for_line() {
+    common::require_root();
+    for nobody in [false, true] {
+        let (code, en, err) = explain(&["bind", "--lang", "en"], nobody);
+        assert_eq!(code, 0, "{err}");
+        let (code, zh, err) = explain(&["bind", "--lang", "zh"], nobody);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(en.lines().count(), zh.lines().count(), "{en}\n{zh}");
+        for want in [
+            "在本内核中的路径：x86_64，`syscall`，rax = 49",
+            "rax = 49 (bind), rdi = sockfd, rsi = addr, rdx = addrlen",
+            "asm_int80_emulation  [int $0x80 对应的 IDT 中断门入口]",
+            "copy_from_user  [从 ecx 指向的数组复制 3 个参数字]",
+            "之后同上",
+        ] {
+            assert!(zh.contains(want), "missing {want:?}:\n{zh}");
+        }
+        assert!(!zh.contains("The path through this kernel"), "{zh}");
+        let steps = |t: &str| -> Vec<String> {
+            t.lines()
+                .filter_map(|l| {
+                    let (n, rest) = l.trim_start().split_once(". ")?;
+                    n.parse::<u32>().ok()?;
+                    Some(format!("{n}. {}", rest.split("  [").next().unwrap_or(rest)))
+                })
+                .collect()
+        };
+        assert_eq!(steps(&en), steps(&zh));
+        // As root the probes were tried: the outcome is said in Chinese.
+        let said = if nobody { "以 root 运行" } else { "这里" };
+        assert!(zh.contains(said), "{zh}");
+    }
+    let out = Command::new(TRACER)
+        .args(["explain", "pipe2"])
+        .env("LANG", "zh_CN.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .expect("running tracer");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("在程序中"), "{text}");
+}
+
 #[test]
 fn unknown_syscall_is_one_line_with_the_nearest() {
     let (code, out, err) = explain(&["bnid"], false);

@@ -158,6 +158,36 @@ fn list_and_unknown_lessons() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
+/// `--list --lang zh` lists the same lessons, each with its line in Chinese.
+#[test]
+fn the_list_in_chinese() {
+    let (code, en, _) = walkthrough(&["--list", "--lang", "en"], false);
+    assert_eq!(code, 0);
+    let (code, zh, err) = walkthrough(&["--list", "--lang", "zh"], false);
+    assert_eq!(code, 0, "{err}");
+    let split = |l: &str| {
+        let (name, summary) = l.split_once(' ').unwrap_or((l, ""));
+        (name.to_string(), summary.trim().to_string())
+    };
+    let (en, zh): (Vec<_>, Vec<_>) = (
+        en.lines().map(split).collect(),
+        zh.lines().map(split).collect(),
+    );
+    assert!(en.len() > 1, "{en:?}");
+    assert_eq!(
+        en.iter().map(|l| &l.0).collect::<Vec<_>>(),
+        zh.iter().map(|l| &l.0).collect::<Vec<_>>()
+    );
+    for ((name, e), (_, z)) in en.iter().zip(&zh) {
+        assert_ne!(e, z, "{name}");
+        assert!(
+            z.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{name}: {z}"
+        );
+    }
+    assert!(zh.iter().any(|l| l.1.contains("共享内存")), "{zh:?}");
+}
+
 /// The lessons `--list` names.
 fn lessons() -> Vec<String> {
     let (code, out, _) = walkthrough(&["--list"], false);

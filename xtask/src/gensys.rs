@@ -76,6 +76,8 @@ enum Only {
 #[derive(Debug)]
 struct Signature {
     ret: &'static str,
+    /// The row's `Effect` on descriptors, from `RET=EFFECT` (`fd=opens`).
+    effect: String,
     select: &'static str,
     classes: Vec<&'static str>,
     args: Vec<(String, Kind, Shape)>,
@@ -386,6 +388,22 @@ const RETS: &[(&str, &str)] = &[
     ("select", "Select"),
     ("sig", "Sig"),
 ];
+/// `RET=EFFECT`: what the call does to a process's descriptors, as `syscalls::Effect`.
+fn effect(word: &str) -> Result<String> {
+    Ok(match word {
+        "" => "Effect::None".into(),
+        "opens" => "Effect::Opens".into(),
+        "dups" => "Effect::Dups".into(),
+        "pidfd" => "Effect::NewPidfd".into(),
+        "chdir" => "Effect::ChangesDir".into(),
+        "unlinks" => "Effect::Unlinks".into(),
+        "closerange" => "Effect::ClosesRange".into(),
+        w => match w.strip_prefix("anon:") {
+            Some(name) if !name.is_empty() => format!("Effect::NewAnon({name:?})"),
+            _ => bail!("unknown effect {w:?}"),
+        },
+    })
+}
 const SELECTS: &[(&str, &str)] = &[("always", "Always"), ("scoped", "Scoped"), ("-", "Never")];
 /// strace's trace classes (`-e trace=%file`...) and tracer's own `io`, as `class::` constants.
 const CLASSES: &[(&str, &str)] = &[
@@ -460,14 +478,19 @@ fn signatures(text: &str) -> Result<BTreeMap<(String, Only), Signature>> {
         if args.len() > 6 {
             bail!("{}: more than six arguments", at());
         }
-        if args.iter().map(|(_, k, _)| k.ops.len()).sum::<usize>() > 4 {
+        // A call returning a new descriptor also gets `file_of_ret()`: the file behind it,
+        // read in the kernel at exit.
+        let (ret_word, effect_word) = f[1].split_once('=').unwrap_or((f[1], ""));
+        let file_op = usize::from(ret_word == "fd");
+        if args.iter().map(|(_, k, _)| k.ops.len()).sum::<usize>() + file_op > 4 {
             bail!(
                 "{}: more than four capture ops (tracer_common::MAX_OPS)",
                 at()
             );
         }
         let sig = Signature {
-            ret: word(RETS, f[1], "return kind").with_context(at)?,
+            ret: word(RETS, ret_word, "return kind").with_context(at)?,
+            effect: effect(effect_word).with_context(at)?,
             select: word(SELECTS, f[2], "selection").with_context(at)?,
             classes,
             args,
@@ -625,9 +648,12 @@ fn render(
                 format!("({n:?}, {})", shape.wrap(inner))
             })
             .collect();
+        if r.sig.ret == "Fd" {
+            ops.push("file_of_ret()".to_string());
+        }
         let _ = writeln!(
             s,
-            "    call({:?}, {}, {}, [{}, {}], [{}, {}], {classes}, {}, Ret::{}, &[{}], &[{}]),",
+            "    call({:?}, {}, {}, [{}, {}], [{}, {}], {classes}, {}, Ret::{}, &[{}], &[{}], {}),",
             r.name,
             num(r.x64),
             num(r.ia32),
@@ -639,6 +665,7 @@ fn render(
             r.sig.ret,
             args.join(", "),
             ops.join(", "),
+            r.sig.effect,
         );
     }
     s.push_str("];\n");

@@ -137,19 +137,56 @@ pub fn sock_opt(level: u64, v: u64) -> String {
     )
 }
 
+/// `socket`'s protocol, named by its domain as strace names it: `NETLINK_*` for AF_NETLINK
+/// (include/uapi/linux/netlink.h), `IPPROTO_*` for AF_INET and AF_INET6
+/// (include/uapi/linux/in.h, in6.h: 0 is `IPPROTO_IP`); a number otherwise.
 pub fn protocol(domain: u64, v: u64) -> String {
-    if domain == 16 {
-        return one(
+    match domain {
+        16 => one(
             v,
             &[
                 (0, "NETLINK_ROUTE"),
+                (1, "NETLINK_UNUSED"),
+                (2, "NETLINK_USERSOCK"),
+                (3, "NETLINK_FIREWALL"),
                 (4, "NETLINK_SOCK_DIAG"),
+                (5, "NETLINK_NFLOG"),
+                (6, "NETLINK_XFRM"),
+                (7, "NETLINK_SELINUX"),
+                (8, "NETLINK_ISCSI"),
+                (9, "NETLINK_AUDIT"),
+                (10, "NETLINK_FIB_LOOKUP"),
+                (11, "NETLINK_CONNECTOR"),
+                (12, "NETLINK_NETFILTER"),
+                (13, "NETLINK_IP6_FW"),
+                (14, "NETLINK_DNRTMSG"),
                 (15, "NETLINK_KOBJECT_UEVENT"),
                 (16, "NETLINK_GENERIC"),
+                (18, "NETLINK_SCSITRANSPORT"),
+                (19, "NETLINK_ECRYPTFS"),
+                (20, "NETLINK_RDMA"),
+                (21, "NETLINK_CRYPTO"),
+                (22, "NETLINK_SMC"),
             ],
-        );
+        ),
+        2 | 10 => one(
+            v,
+            &[
+                (0, "IPPROTO_IP"),
+                (1, "IPPROTO_ICMP"),
+                (2, "IPPROTO_IGMP"),
+                (6, "IPPROTO_TCP"),
+                (17, "IPPROTO_UDP"),
+                (41, "IPPROTO_IPV6"),
+                (58, "IPPROTO_ICMPV6"),
+                (132, "IPPROTO_SCTP"),
+                (136, "IPPROTO_UDPLITE"),
+                (255, "IPPROTO_RAW"),
+                (262, "IPPROTO_MPTCP"),
+            ],
+        ),
+        _ => v.to_string(),
     }
-    v.to_string()
 }
 
 pub fn ipc_key(v: u64) -> String {

@@ -15,7 +15,8 @@ use tracer_common::{
 use crate::event::Capture;
 use crate::syscalls::{Abi, Arg, IpcFlagsOf, Len, Ret, Row, Time, TimeShape, TimeShow};
 
-/// strace-style escaping: printable ASCII as is, the rest as C escapes.
+/// A string or payload from a program's memory in JSON: printable ASCII as it is, C escapes
+/// for the rest, `\xNN` for any byte without one (unambiguous for a program reading it back).
 pub fn escape(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len());
     for &b in bytes {
@@ -26,10 +27,57 @@ pub fn escape(bytes: &[u8]) -> String {
             b'\\' => s.push_str("\\\\"),
             b'"' => s.push_str("\\\""),
             0x20..=0x7e => s.push(b as char),
-            _ => s.push_str(&format!("\\x{b:02x}")),
+            _ => {
+                s.push_str("\\x");
+                s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+                s.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
+            }
         }
     }
     s
+}
+
+/// The same bytes in text, as strace prints them between quotes (strace 6.1 `string_quote`,
+/// src/util.c, without `-x`): printable ASCII as it is, `\"` and `\\`, `\f \n \r \t \v`,
+/// and every other byte in octal with as few digits as it needs (`\0`, `\33`, `\377`), three
+/// when an octal digit follows (`\0001` is NUL then `1`).
+pub fn quote(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len());
+    quote_into(bytes, b"", &mut s);
+    s
+}
+
+/// [`quote`] into `s`, with the bytes of `octal` in octal too (strace's
+/// `print_quoted_string_ex` escape set: `<>` around a descriptor's path).
+pub fn quote_into(bytes: &[u8], octal: &[u8], s: &mut String) {
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            _ if octal.contains(&b) => octal_into(bytes, i, s),
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            0x0c => s.push_str("\\f"),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            0x0b => s.push_str("\\v"),
+            0x20..=0x7e => s.push(b as char),
+            _ => octal_into(bytes, i, s),
+        }
+    }
+}
+
+/// `bytes[i]` as strace's octal escape.
+fn octal_into(bytes: &[u8], i: usize, s: &mut String) {
+    let b = bytes[i];
+    s.push('\\');
+    let digit_follows = bytes.get(i + 1).is_some_and(|n| (b'0'..=b'7').contains(n));
+    if digit_follows || b >> 6 != 0 {
+        s.push(char::from(b'0' + (b >> 6)));
+    }
+    if digit_follows || b >> 3 != 0 {
+        s.push(char::from(b'0' + ((b >> 3) & 7)));
+    }
+    s.push(char::from(b'0' + (b & 7)));
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -274,9 +322,8 @@ fn missing(c: Option<&Capture>, ptr: u64) -> (Value, String) {
 
 /// A payload of `full` bytes of which `c` holds the first.
 fn buffer(c: &Capture, full: u64) -> (Value, String) {
-    let data = escape(&c.data);
-    let mut v = json!({"data": data, "len": full});
-    let mut t = format!("\"{data}\"");
+    let mut v = json!({"data": escape(&c.data), "len": full});
+    let mut t = format!("\"{}\"", quote(&c.data));
     if (c.data.len() as u64) < full {
         v["truncated"] = json!(true);
         t.push_str("...");
@@ -286,11 +333,12 @@ fn buffer(c: &Capture, full: u64) -> (Value, String) {
 
 fn path(c: &Capture) -> (Value, String) {
     let end = c.data.iter().position(|b| *b == 0);
-    let s = escape(&c.data[..end.unwrap_or(c.data.len())]);
+    let b = &c.data[..end.unwrap_or(c.data.len())];
+    let (s, t) = (escape(b), quote(b));
     if end.is_none() && !c.data.is_empty() {
-        return (json!({"path": s, "truncated": true}), format!("\"{s}\"..."));
+        return (json!({"path": s, "truncated": true}), format!("\"{t}\"..."));
     }
-    (Value::String(s.clone()), format!("\"{s}\""))
+    (Value::String(s), format!("\"{t}\""))
 }
 
 /// The new program's arguments from the exec record's `CK_ARGV` capture (an [`ExecArgv`],
@@ -450,7 +498,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::Domain => sym(flags::family(raw)),
         Arg::SockType => sym(flags::sock_type(raw)),
         Arg::SockFlags => sym(flags::sock_flags(raw)),
-        Arg::Protocol if v.args[0] == 16 => sym(flags::protocol(v.args[0], raw)),
+        Arg::Protocol if matches!(v.args[0], 2 | 10 | 16) => sym(flags::protocol(v.args[0], raw)),
         Arg::Protocol => num(raw as i64),
         Arg::MsgFlags => sym(flags::msg_flags(raw)),
         Arg::ShutHow => sym(flags::shut_how(raw)),
@@ -778,15 +826,15 @@ fn iovecs(v: &CallView<'_>, caps: &[&Capture], arr: &Capture, iovlen: u64) -> (V
             .and_then(|sub| of_kind(caps, CK_IOV_DATA, sub));
         match data {
             Some(d) if d.ok() => {
-                let esc = escape(&d.data);
                 let cut = (d.data.len() as u64) < here;
-                let mut j = json!({"data": esc, "len": len});
+                let mut j = json!({"data": escape(&d.data), "len": len});
                 if cut {
                     j["truncated"] = json!(true);
                 }
                 iov_j.push(j);
                 iov_t.push(format!(
-                    "{{iov_base=\"{esc}\"{}, iov_len={len}}}",
+                    "{{iov_base=\"{}\"{}, iov_len={len}}}",
+                    quote(&d.data),
                     if cut { "..." } else { "" }
                 ));
             }
@@ -1711,5 +1759,8 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(escape(b"hi\n\x00\"\\\xff"), "hi\\n\\x00\\\"\\\\\\xff");
+        // strace's octal, three digits only before an octal digit.
+        assert_eq!(quote(b"\x7fELF\x02\x01\x00\x10t"), "\\177ELF\\2\\1\\0\\20t");
+        assert_eq!(quote(b"\x001\x008\x1b[\x0b\x0c"), "\\0001\\08\\33[\\v\\f");
     }
 }

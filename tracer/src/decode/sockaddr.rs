@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde_json::{Value, json};
 
-use super::escape;
+use super::{escape, quote};
 
 const AF_UNIX: u16 = 1;
 const AF_INET: u16 = 2;
@@ -124,10 +124,10 @@ impl SockAddr {
     pub fn to_text(&self) -> String {
         match self {
             SockAddr::Unix { path, .. } => {
-                format!("{{sa_family=AF_UNIX, sun_path=\"{}\"}}", escape(path))
+                format!("{{sa_family=AF_UNIX, sun_path=\"{}\"}}", quote(path))
             }
             SockAddr::Abstract(name) => {
-                format!("{{sa_family=AF_UNIX, sun_path=@\"{}\"}}", escape(name))
+                format!("{{sa_family=AF_UNIX, sun_path=@\"{}\"}}", quote(name))
             }
             SockAddr::Unnamed => "{sa_family=AF_UNIX}".into(),
             SockAddr::Inet { addr, port } => {

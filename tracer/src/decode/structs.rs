@@ -249,6 +249,22 @@ const CLD: [&str; 6] = [
     "CLD_CONTINUED",
 ];
 
+/// A `clock_t` of `width` bytes as strace's `print_clock_t` shows it (src/util.c, strace 6.1):
+/// unsigned, and when not 0 the seconds in a comment, in ticks of `USER_HZ`, 100 on x86
+/// (arch/x86/include/asm/param.h): `2 /* 0.02 s */`.
+fn clock_t(v: i64, width: usize) -> String {
+    const USER_HZ: u64 = 100;
+    let v = if width == 4 {
+        u64::from(v as u32)
+    } else {
+        v as u64
+    };
+    if v == 0 {
+        return "0".into();
+    }
+    format!("{v} /* {}.{:02} s */", v / USER_HZ, v % USER_HZ)
+}
+
 /// A `siginfo_t` the kernel wrote (`rt_sigtimedwait`, `waitid`), as strace's `printsiginfo`
 /// shows the kinds these calls return: `{si_signo=SIGUSR1, si_code=SI_USER, si_pid=7,
 /// si_uid=0}`; a child's `{..., si_status=3, si_utime=0, si_stime=0}`; `{}` when nothing was
@@ -270,8 +286,8 @@ pub fn siginfo(d: &[u8], long: usize) -> Option<String> {
         let status = u32_at(d, u + 8)? as i32;
         let clock_at = (u + 12).next_multiple_of(long);
         let (utime, stime) = (
-            long_at(d, clock_at, long)?,
-            long_at(d, clock_at + long, long)?,
+            clock_t(long_at(d, clock_at, long)?, long),
+            clock_t(long_at(d, clock_at + long, long)?, long),
         );
         let status = if code == 1 {
             status.to_string()
@@ -627,7 +643,7 @@ mod tests {
         assert_eq!(
             siginfo(&d, 8).unwrap(),
             "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=15631, si_uid=0, si_status=3, \
-             si_utime=0, si_stime=2}"
+             si_utime=0, si_stime=2 /* 0.02 s */}"
         );
         // ia32: the union at 12, a child killed by SIGKILL.
         let mut d = vec![0u8; 32];

@@ -32,8 +32,29 @@ pub fn file_offsets() -> Result<FileOffsets> {
         // Not needed for the files: a kernel without it still has them read.
         task_exit_code: at("task_struct", "exit_code").unwrap_or(0),
         // The exec record's argv: all four, or none (include/linux/mm_types.h).
-        ..argv_offsets(&at).unwrap_or_default()
+        ..socket_offsets(&at, &argv_offsets(&at).unwrap_or_default())
     })
+}
+
+/// `base` with the offsets to what a socket descriptor is (see [`FileOffsets::file_private`]):
+/// all of them, or none.
+fn socket_offsets(at: &impl Fn(&str, &str) -> Result<u16>, base: &FileOffsets) -> FileOffsets {
+    let found = || -> Result<FileOffsets> {
+        // include/net/sock.h: `struct sock` begins with `struct sock_common __sk_common`.
+        let common = at("sock", "__sk_common")?;
+        Ok(FileOffsets {
+            file_private: at("file", "private_data")?,
+            socket_type: at("socket", "type")?,
+            socket_sk: at("socket", "sk")?,
+            sk_family: common + at("sock_common", "skc_family")?,
+            sk_socket: at("sock", "sk_socket")?,
+            unix_peer: at("unix_sock", "peer")?,
+            socket_inode: at("socket_alloc", "vfs_inode")?,
+            inode_rdev: at("inode", "i_rdev")?,
+            ..*base
+        })
+    };
+    found().unwrap_or(*base)
 }
 
 /// Where the new program's arguments are, for the exec record's argv capture.
@@ -102,5 +123,14 @@ mod tests {
         assert!(o.task_mm > 0, "{o:?}");
         assert_eq!(o.mm_arg_start, o.mm_start_stack + 8, "{o:?}");
         assert_eq!(o.mm_arg_end, o.mm_arg_start + 8, "{o:?}");
+        // The socket fields, found: `socket.type` follows the 4-byte `state`
+        // (include/linux/net.h), and the inode follows the socket in `socket_alloc`.
+        assert_eq!(o.socket_type, 4, "{o:?}");
+        assert!(o.socket_inode >= o.socket_sk + 8, "{o:?}");
+        assert!(
+            o.file_private > 0 && o.unix_peer > 0 && o.sk_socket > 0,
+            "{o:?}"
+        );
+        assert!(o.sk_family > 0 && o.inode_rdev > 0, "{o:?}");
     }
 }

@@ -88,8 +88,14 @@ pub struct HopStatus {
     pub fentry_refused: Option<String>,
 }
 
-/// The common reasons in a few words; anything else as the error says it.
-fn reason(kind: &str, e: &str) -> String {
+/// Why no probe was tried on a function: the symbols cannot be read.
+pub const KALLSYMS_UNREADABLE: &str = "/proc/kallsyms is not readable";
+/// Why no probe was tried on a function: this kernel has no symbol of that name.
+pub const NOT_IN_KERNEL: &str = "not in this kernel (inlined or renamed)";
+
+/// The common reasons in a few words; anything else as the error says it. (`tracer explain
+/// --lang zh` translates what this returns: see `explain::why_zh`.)
+pub fn reason(kind: &str, e: &str) -> String {
     if e.contains("Operation not permitted") || e.contains("Permission denied") {
         format!("{kind} refused by this kernel (EPERM)")
     } else if e.contains("kprobe/type") {
@@ -124,9 +130,9 @@ pub fn attach(ebpf: &mut Ebpf, ksyms: &Ksyms, links: &mut Vec<super::Link>) -> V
     for func in HOP_FUNCS.iter() {
         let mut fentry_refused = None;
         let mechanism = if ksyms.is_empty() {
-            Mechanism::None("/proc/kallsyms is not readable".into())
+            Mechanism::None(KALLSYMS_UNREADABLE.into())
         } else if !ksyms.has(func.name) {
-            Mechanism::None("not in this kernel (inlined or renamed)".into())
+            Mechanism::None(NOT_IN_KERNEL.into())
         } else {
             let fentry_err = match &btf {
                 Ok(b) if slot < HOP_SLOTS => match attach_fentry(ebpf, b, slot, func.name, links) {

@@ -123,7 +123,7 @@ fn a_replay_builds_the_model_the_live_view_built() {
                     let fds = match c.row.name {
                         "socket" | "accept" | "accept4" => vec![ret],
                         "socketpair" | "pipe" | "pipe2" => {
-                            super::resolve::fd_pair(c).map_or(Vec::new(), Vec::from)
+                            c.fd_pair().map_or(Vec::new(), Vec::from)
                         }
                         _ => Vec::new(),
                     };

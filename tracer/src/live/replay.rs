@@ -70,6 +70,8 @@ fn ts(ev: &Rec) -> u64 {
         ))
         | Rec::Lost { ts_ns, .. } => *ts_ns,
         Rec::Pending(c) => c.enter_ns.unwrap_or(0),
+        // Before the command's first call.
+        Rec::Start(_) => 0,
     }
 }
 
@@ -150,6 +152,8 @@ impl Player {
                         self.lost += count;
                         Seen::Lost(self.lost)
                     }
+                    // The live view's objects come from the calls (live/resolve.rs).
+                    Rec::Start(_) => continue,
                 };
                 super::feed(app, seen, &mut self.resolver);
                 n += 1;

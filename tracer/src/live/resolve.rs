@@ -21,7 +21,6 @@ use super::objects::{Holder, Kind, ObjKey, Touch};
 use crate::decode::sockaddr::SockAddr;
 use crate::syscalls::{Effect, Sysv};
 use crate::trace::Call;
-use tracer_common::CK_BYTES;
 
 /// Descriptors already resolved, per (pid, fd), until the process closes them.
 #[derive(Default)]
@@ -80,23 +79,12 @@ fn sysv(call: &Call) -> Option<Touch> {
     Some(Touch { key, kind, name })
 }
 
-/// The two descriptors a `pipe2` or `socketpair` wrote, from the copy made at exit.
-pub(super) fn fd_pair(call: &Call) -> Option<[i64; 2]> {
-    let cap = call
-        .exit_caps
-        .iter()
-        .find(|c| c.ok() && c.hdr.kind == CK_BYTES && c.data.len() >= 8)?;
-    let a = i32::from_le_bytes(cap.data.get(0..4)?.try_into().ok()?);
-    let b = i32::from_le_bytes(cap.data.get(4..8)?.try_into().ok()?);
-    Some([i64::from(a), i64::from(b)])
-}
-
 /// The file behind descriptor `fd` as the kernel side read it when the call returned
 /// (`OP_FD_FILE`): its inode number and `i_mode`.
 pub(super) fn file_cap(call: &Call, fd: i64) -> Option<(u64, u32)> {
     call.created_files()
-        .find(|f| f.0 == fd)
-        .map(|(_, ino, mode)| (ino, mode))
+        .find(|f| i64::from(f.fd) == fd)
+        .map(|f| (f.ino, f.mode))
 }
 
 /// What `/proc/PID/fd/FD` is: `Err` when it is gone, `Ok(None)` when it is no IPC object.
@@ -188,7 +176,7 @@ impl Resolver {
             }
             Effect::NewPipe { .. } | Effect::NewSocketPair => {
                 ok_fd?;
-                let [a, b] = fd_pair(call)?;
+                let [a, b] = call.fd_pair()?;
                 if call.row.effect == Effect::NewSocketPair {
                     let kind = socket_kind(call.args[0], call.args[1]);
                     let mut end = |fd| {
@@ -534,7 +522,7 @@ mod tests {
         let pair = |mut c: Call, a: i32, b: i32| {
             c.exit_caps.push(crate::event::Capture {
                 hdr: tracer_common::CaptureHeader {
-                    kind: CK_BYTES,
+                    kind: tracer_common::CK_BYTES,
                     status: tracer_common::CAP_OK,
                     len: 8,
                     ..Default::default()

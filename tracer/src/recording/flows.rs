@@ -154,18 +154,6 @@ fn path_arg(c: &Call) -> Option<Vec<u8>> {
     Some(cap.data[..end].to_vec())
 }
 
-/// The two descriptors `pipe2` or `socketpair` returned.
-fn fd_pair(c: &Call) -> Option<(i32, i32)> {
-    let op = c.row.args.iter().find_map(|(_, a)| match a {
-        Arg::FdPair(op) => Some(*op),
-        _ => None,
-    })?;
-    let cap = c.exit_caps.iter().find(|k| k.hdr.op == op && k.ok())?;
-    let a = i32::from_le_bytes(cap.data.get(0..4)?.try_into().ok()?);
-    let b = i32::from_le_bytes(cap.data.get(4..8)?.try_into().ok()?);
-    Some((a, b))
-}
-
 impl Flows {
     fn new_obj(&mut self, kind: Kind) -> usize {
         self.objs.push(kind);
@@ -199,7 +187,8 @@ impl Flows {
         };
         match c.row.effect {
             Effect::NewPipe { .. } | Effect::NewSocketPair if ret == 0 => {
-                let Some((a, b)) = fd_pair(c) else { return };
+                let Some([a, b]) = c.fd_pair() else { return };
+                let (a, b) = (a as i32, b as i32);
                 let (kind, flags) = match c.row.effect {
                     Effect::NewSocketPair => (Kind::SocketPair, c.args[1]),
                     Effect::NewPipe { flags: true } => (Kind::Pipe, c.args[1]),

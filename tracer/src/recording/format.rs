@@ -46,6 +46,9 @@ pub const KIND_END: u8 = 4;
 /// record whose saved user `ip` it names, once per (process, address) and again after an exec,
 /// so that a replay needs neither the process nor its files.
 pub const KIND_USER_FRAME: u8 = 6;
+/// The traced command as tracer started it (JSON [`Start`]), after the header and before the
+/// command's records. Readers before it skip it as an unknown kind.
+pub const KIND_START: u8 = 5;
 
 /// The checksum of a frame: CRC-32 (IEEE) over its kind byte and its payload.
 pub fn crc(kind: u8, payload: &[u8]) -> u32 {
@@ -199,6 +202,17 @@ pub struct UserFrameRecord {
     pub off: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+}
+
+/// The command `tracer record -- CMD` started: what it had open, and where, as /proc said
+/// once when tracer started it (`fds::snapshot`), so that an export's `-y` describes its
+/// inherited descriptors and relative paths as the recording did. The bytes are as /proc gave
+/// them (escaped when shown).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Start {
+    pub pid: u32,
+    pub cwd: Vec<u8>,
+    pub fds: Vec<(i32, Vec<u8>)>,
 }
 
 /// The last frame of a recording that stopped cleanly. Its absence means the recorder was

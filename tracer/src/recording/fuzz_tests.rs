@@ -14,6 +14,12 @@ use super::replay::Replay;
 use super::testdata;
 use crate::export::{ExportFormat, export};
 
+/// Every text option on: the paths and the descriptor model run on the damaged input too.
+const KP: crate::output::TextOpts = crate::output::TextOpts {
+    kernel_path: true,
+    detail: crate::fds::Detail::Full,
+};
+
 const MUTATIONS: usize = 10_000;
 const TIME_BOUND: Duration = Duration::from_secs(20);
 
@@ -54,7 +60,7 @@ fn check(input: &[u8]) {
         ExportFormat::Perfetto,
     ] {
         if let Ok(r) = Reader::new(Cursor::new(input), Some(input.len() as u64)) {
-            export(Replay::new(r), Box::new(io::sink()), format, true).expect("writing to a sink");
+            export(Replay::new(r), Box::new(io::sink()), format, KP).expect("writing to a sink");
         }
     }
 }

@@ -9,7 +9,8 @@ use std::path::Path;
 
 use super::format::{
     End, FORMAT_VERSION, FRAME_HEADER_LEN, Header, KIND_END, KIND_HEADER, KIND_LOST, KIND_RECORD,
-    KIND_USER_FRAME, MAGIC_PREFIX, MAX_PAYLOAD, UserFrameRecord, crc, parse_lost,
+    KIND_START, KIND_USER_FRAME, MAGIC_PREFIX, MAX_PAYLOAD, Start, UserFrameRecord, crc,
+    parse_lost,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +87,7 @@ pub enum FrameRef<'a> {
     },
     End(End),
     UserSym(UserFrameRecord),
+    Start(Start),
     /// A kind this tracer does not know (written by a newer one): skipped.
     Unknown {
         kind: u8,
@@ -99,6 +101,7 @@ pub enum Frame {
     Lost { ts_ns: u64, count: u64 },
     End(End),
     UserSym(UserFrameRecord),
+    Start(Start),
     Unknown { kind: u8 },
 }
 
@@ -109,6 +112,7 @@ impl From<FrameRef<'_>> for Frame {
             FrameRef::Lost { ts_ns, count } => Frame::Lost { ts_ns, count },
             FrameRef::End(e) => Frame::End(e),
             FrameRef::UserSym(u) => Frame::UserSym(u),
+            FrameRef::Start(s) => Frame::Start(s),
             FrameRef::Unknown { kind } => Frame::Unknown { kind },
         }
     }
@@ -325,6 +329,9 @@ impl<R: Read> Reader<R> {
             KIND_USER_FRAME => serde_json::from_slice(&self.buf)
                 .map(FrameRef::UserSym)
                 .map_err(|_| bad("user frame")),
+            KIND_START => serde_json::from_slice(&self.buf)
+                .map(FrameRef::Start)
+                .map_err(|_| bad("start")),
             KIND_HEADER => Err(bad("second header")),
             kind => Ok(FrameRef::Unknown { kind }),
         };

@@ -33,6 +33,8 @@ pub enum Event {
     Pending(Call),
     /// `count` events the kernel side could not queue, by `ts_ns`.
     Lost { ts_ns: u64, count: u64 },
+    /// The traced command as tracer started it (before its calls).
+    Start(crate::recording::format::Start),
 }
 
 /// How a replay went.
@@ -156,6 +158,7 @@ impl<R: io::Read> Replay<R> {
             }
             FrameRef::End(end) => self.outcome.end = Some(end),
             FrameRef::UserSym(u) => self.joiner.user.record(u),
+            FrameRef::Start(start) => out(Event::Start(start))?,
             FrameRef::Unknown { .. } => self.outcome.unknown_frames += 1,
         }
         Ok(true)
@@ -193,7 +196,8 @@ mod tests {
     use std::io::Cursor;
 
     use super::*;
-    use crate::recording::testdata::{pipe_recording, pipe_records};
+    use crate::recording::testdata::{self, pipe_recording, pipe_records};
+    use crate::recording::writer::Recorder;
 
     /// What live capture makes of the same records (`record::Source::read`, then the drain).
     pub(crate) fn live(records: &[Vec<u8>]) -> Vec<Item> {
@@ -219,6 +223,7 @@ mod tests {
                     Event::Item(i) => items.push(i),
                     Event::Lost { ts_ns, count } => lost.push((ts_ns, count)),
                     Event::Pending(c) => panic!("nothing waited 200 ms: {c:?}"),
+                    Event::Start(s) => panic!("no start frame was written: {s:?}"),
                 }
                 Ok(())
             })
@@ -231,6 +236,37 @@ mod tests {
         );
         assert!(outcome.damage.is_none());
         assert_eq!(outcome.end.map(|e| e.records), Some(10));
+    }
+
+    /// What the traced command started with comes back first, and an `export -y` describes
+    /// its descriptors from it (an older reader skips the frame as an unknown kind).
+    #[test]
+    fn the_start_frame_comes_back_before_the_calls() {
+        use crate::recording::format::Start;
+        let start = Start {
+            pid: 7,
+            cwd: b"/home/u".to_vec(),
+            fds: vec![(1, b"/dev/pts/0".to_vec())],
+        };
+        let mut file = Vec::new();
+        let mut r = Recorder::new(&mut file, &testdata::header()).unwrap();
+        r.write_start(&start).unwrap();
+        for rec in pipe_records() {
+            r.write_record(&rec).unwrap();
+        }
+        r.finish(5_000, None).unwrap();
+        let mut first = None;
+        let replay = Replay::new(Reader::new(Cursor::new(&file), None).unwrap());
+        let outcome = replay
+            .run(&mut |ev| {
+                if first.is_none() {
+                    first = Some(format!("{ev:?}"));
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(first, Some(format!("{:?}", Event::Start(start))));
+        assert_eq!(outcome.unknown_frames, 0);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use super::format::{
     CommandExit, End, FRAME_HEADER_LEN, Header, KIND_END, KIND_HEADER, KIND_LOST, KIND_RECORD,
-    MAGIC, MAX_PAYLOAD, frame_header, lost_payload,
+    KIND_START, MAGIC, MAX_PAYLOAD, Start, frame_header, lost_payload,
 };
 
 /// Frames are collected up to this many bytes before a `write(2)`.
@@ -93,6 +93,12 @@ impl<W: Write> Recorder<W> {
     pub fn write_user_frame(&mut self, u: &super::format::UserFrameRecord) -> io::Result<()> {
         let json = serde_json::to_vec(u)?;
         self.frame(super::format::KIND_USER_FRAME, &json)
+    }
+
+    /// The traced command as tracer started it.
+    pub fn write_start(&mut self, start: &Start) -> io::Result<()> {
+        let json = serde_json::to_vec(start)?;
+        self.frame(KIND_START, &json)
     }
 
     /// `count` more events were lost in the kernel by `ts_ns` (`CLOCK_BOOTTIME`).

@@ -19,8 +19,10 @@ mod gen_prelude {
     pub use super::TimeShape::{ItSpec, Spec, Utimens, Val};
     pub use super::TimeShow::{Copied, Left, Remaining};
     pub use super::class::*;
-    pub(crate) use super::table::{array, both, call, fdset, iov, mem, memw, path, rem, returned};
-    pub use super::{Ret, Row, Time};
+    pub(crate) use super::table::{
+        array, both, call, fdset, file_of_ret, iov, mem, memw, path, rem, returned,
+    };
+    pub use super::{Effect, Ret, Row, Time};
     pub use crate::decode::consts::Consts;
 }
 
@@ -401,6 +403,29 @@ pub enum Effect {
     /// Opens a POSIX message queue by the name of its `Path` argument and returns its
     /// descriptor (`args[1]`'s flags may hold `O_CLOEXEC`).
     OpensMq,
+    /// Removes a POSIX message queue's name (its `Path` argument): open descriptors stay, their
+    /// queue then shown `(deleted)`.
+    UnlinksMq,
+    /// Returns a descriptor of the file at its `Path` argument, relative to its `DirFd`
+    /// argument if it has one, else to the working directory (open, openat, creat, openat2).
+    Opens,
+    /// Returns a copy of descriptor `args[0]` (dup, dup2, dup3; fcntl with `F_DUPFD` or
+    /// `F_DUPFD_CLOEXEC`).
+    Dups,
+    /// Returns a new anonymous inode's descriptor, shown `anon_inode:NAME` (the name the
+    /// kernel passes to `anon_inode_getfile`, fs/anon_inodes.c: `[eventfd]`, `inotify`...).
+    NewAnon(&'static str),
+    /// Returns a pidfd of the process `args[0]` (pidfd_open).
+    NewPidfd,
+    /// Returns a memfd named by its `Path` argument (memfd_create): `/memfd:NAME (deleted)`.
+    NewMemfd,
+    /// Changes the working directory to its `Path` argument or to descriptor `args[0]`.
+    ChangesDir,
+    /// Removes the name at its `Path` argument (unlink, unlinkat).
+    Unlinks,
+    /// Closes the descriptors `args[0]` to `args[1]` (close_range; only without
+    /// `CLOSE_RANGE_CLOEXEC`, which marks them instead).
+    ClosesRange,
 }
 
 /// Which way a call moves data through its object, and how much.
@@ -1075,7 +1100,13 @@ mod tests {
                 Effect::Closes => r.first_fd(),
                 Effect::SysvGet(_) => arg(0) == Some(Arg::IpcKey),
                 Effect::SysvUses(_) => arg(0) == Some(Arg::Int),
-                Effect::OpensMq => r.ret == Ret::Fd && path,
+                Effect::OpensMq | Effect::Opens | Effect::NewMemfd => r.ret == Ret::Fd && path,
+                Effect::UnlinksMq | Effect::Unlinks => path,
+                Effect::Dups => r.first_fd() && matches!(r.ret, Ret::Fd | Ret::Fcntl),
+                Effect::NewAnon(name) => r.ret == Ret::Fd && !name.is_empty(),
+                Effect::NewPidfd => r.ret == Ret::Fd && arg(0) == Some(Arg::Pid),
+                Effect::ChangesDir => path || r.first_fd(),
+                Effect::ClosesRange => r.args.len() >= 2,
             };
             assert!(ok, "{n}: {:?} does not fit its arguments", r.effect);
             if let Some(m) = r.moves {
@@ -1134,7 +1165,7 @@ mod tests {
             assert!(r.libc.iter().all(|f| !f.is_empty()), "{n}");
         }
         // Every kind of effect is some row's, and every dispatcher has its row.
-        assert_eq!(effects.len(), 11);
+        assert_eq!(effects.len(), 20);
         for d in [Dispatcher::Socketcall, Dispatcher::Ipc] {
             assert!(d.row().is_some(), "{d:?}");
         }

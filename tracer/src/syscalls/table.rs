@@ -128,7 +128,7 @@ const fn msghdr(arg: u8, exit: bool, payload: bool) -> Op {
     )
 }
 /// The file behind the descriptor the call returned, read in the kernel at exit.
-const fn file_of_ret() -> Op {
+pub(crate) const fn file_of_ret() -> Op {
     op(
         OpKind::FdFile { ret: true },
         true,
@@ -321,6 +321,7 @@ pub(crate) const fn call(
     ret: Ret,
     args: &'static [(&'static str, Arg)],
     ops: &'static [Op],
+    effect: Effect,
 ) -> Row {
     Row {
         name,
@@ -330,6 +331,7 @@ pub(crate) const fn call(
         ia32,
         entry,
         source,
+        effect,
         args,
         ops,
         ret,
@@ -434,9 +436,10 @@ static HAND: &[Row] = &[
         work: &[&DO_MKNODAT], libc: &["mkfifo", "mknod"]),
     row!("unlink", x64: Some(87), ia32: Some(10), sc: None, ipc: None,
         args: ["pathname": Path(0)], ops: [path(0)], ret: Int,
-        libc: &["unlink"]),
+        libc: &["unlink"], effect: Effect::Unlinks),
     row!("unlinkat", x64: Some(263), ia32: Some(301), sc: None, ipc: None,
-        args: ["dirfd": DirFd, "pathname": Path(0), "flags": AtFlags], ops: [path(1)], ret: Int),
+        args: ["dirfd": DirFd, "pathname": Path(0), "flags": AtFlags], ops: [path(1)], ret: Int,
+        effect: Effect::Unlinks),
     // SysV message queues, semaphores, shared memory (ipc/msg.c, ipc/sem.c, ipc/shm.c).
     row!("msgget", x64: Some(68), ia32: Some(399), sc: None, ipc: Some((13, "MSGGET", [1, 2, 0xff, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "msgflg": IpcFlags(IpcFlagsOf::Get)], ops: [], ret: Int,
@@ -495,11 +498,11 @@ static HAND: &[Row] = &[
         args: ["name": Path(0), "oflag": OpenFlags,
             "mode": If { arg: 1, mask: O_CREAT, kind: &Mode },
             "attr": If { arg: 1, mask: O_CREAT, kind: &MqAttr(1) }],
-        ops: [path(0), memw(3, false, 32, 16)], ret: Fd,
+        ops: [path(0), memw(3, false, 32, 16), file_of_ret()], ret: Fd,
         libc: &["mq_open"], effect: Effect::OpensMq),
     row!("mq_unlink", x64: Some(241), ia32: Some(278), sc: None, ipc: None,
         args: ["name": Path(0)], ops: [path(0)], ret: Int,
-        libc: &["mq_unlink"]),
+        libc: &["mq_unlink"], effect: Effect::UnlinksMq),
     row!("mq_timedsend", x64: Some(242), ia32: Some(279), sc: None, ipc: None,
         args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": UInt, "abs_timeout": Time(1, TIMESPEC)],
         ops: [data_in(1, 2), memw(4, false, 16, 8)], ret: Int,
@@ -545,8 +548,8 @@ static HAND: &[Row] = &[
     row!("munmap", x64: Some(11), ia32: Some(91), sc: None, ipc: None,
         args: ["addr": Ptr, "length": UInt], ops: [], ret: Int),
     row!("memfd_create", x64: Some(319), ia32: Some(356), sc: None, ipc: None,
-        args: ["name": Path(0), "flags": MemfdFlags], ops: [path(0)], ret: Fd,
-        libc: &["memfd_create"]),
+        args: ["name": Path(0), "flags": MemfdFlags], ops: [path(0), file_of_ret()], ret: Fd,
+        libc: &["memfd_create"], effect: Effect::NewMemfd),
     // Any fd, for a traced command or pid.
     row!("read", x64: Some(0), ia32: Some(3), sc: None, ipc: None,
         args: ["fd": Fd, "buf": Buf(0), "count": UInt], ops: [data_out(1)], ret: Int,

@@ -19,6 +19,8 @@ macro_rules! t {
         }
     };
 }
+// `tracer explain` speaks both languages the same way.
+pub(crate) use t;
 
 mod fifo;
 mod mmap;
@@ -129,6 +131,8 @@ pub struct LessonDef {
     pub name: &'static str,
     pub demos: &'static [&'static str],
     pub summary: &'static str,
+    /// The same line in Chinese (`--list --lang zh`).
+    pub summary_zh: &'static str,
     pub build: fn(&Ctx) -> Lesson,
 }
 
@@ -138,90 +142,105 @@ pub const LESSONS: &[LessonDef] = &[
         name: "socketcall",
         demos: &["socketcall"],
         summary: "bind() on x86_64 and through the 32-bit socketcall dispatcher, step by step",
+        summary_zh: "bind() 如何进入内核：x86_64 上的 syscall，以及 32 位的 socketcall 分派器，逐步讲解",
         build: socketcall::lesson,
     },
     LessonDef {
         name: "uds",
         demos: &["uds-stream", "uds-dgram", "uds-msg"],
         summary: "UNIX sockets: a stream server and client, sendto/recvfrom datagrams, sendmsg/recvmsg iovecs",
+        summary_zh: "UNIX 域套接字：流式服务器与客户端，sendto/recvfrom 数据报，sendmsg/recvmsg 的 iovec",
         build: uds::lesson,
     },
     LessonDef {
         name: "uds-abstract",
         demos: &["uds-abstract"],
         summary: "an abstract UNIX socket name: a leading NUL, no file, no permissions, no unlink",
+        summary_zh: "抽象 UNIX 域套接字名：以 NUL 开头，没有文件，没有权限，不用 unlink",
         build: uds_abstract::lesson,
     },
     LessonDef {
         name: "uds-seqpacket",
         demos: &["uds-seqpacket"],
         summary: "the sticky-packet experiment: three writes merge over STREAM, stay three over SEQPACKET",
+        summary_zh: "粘包实验：三次写入在 STREAM 上粘在一起，在 SEQPACKET 上仍是三个包",
         build: uds_seqpacket::lesson,
     },
     LessonDef {
         name: "socketpair",
         demos: &["socketpair"],
         summary: "socketpair + fork: one connected pair, both directions on each end",
+        summary_zh: "socketpair + fork：一对已连接的套接字，每一端都能双向收发",
         build: socketpair::lesson,
     },
     LessonDef {
         name: "uds-perms",
         demos: &["uds-perms"],
         summary: "the mode of a UNIX socket file: fchmod before bind, or umask around it",
+        summary_zh: "UNIX 域套接字文件的权限：bind 之前 fchmod，或在 bind 前后设置 umask",
         build: uds_perms::lesson,
     },
     LessonDef {
         name: "pipe",
         demos: &["pipe"],
         summary: "pipe + fork: one-way bytes, and why end of file needs every write end closed",
+        summary_zh: "pipe + fork：单向的字节流，以及为什么所有写端都关闭后读端才会读到文件结束",
         build: pipe::lesson,
     },
     LessonDef {
         name: "fifo",
         demos: &["fifo"],
         summary: "a named pipe made with mknod: found by path, data in memory, the name stays",
+        summary_zh: "用 mknod 创建的命名管道：按路径找到，数据在内存里，名字一直留着",
         build: fifo::lesson,
     },
     LessonDef {
         name: "msgqueue",
         demos: &["msgqueue"],
         summary: "System V message queue: receive by type; the queue lives until IPC_RMID",
+        summary_zh: "System V 消息队列：按类型接收；队列一直存在，直到 IPC_RMID",
         build: msgqueue::lesson,
     },
     LessonDef {
         name: "semaphore",
         demos: &["semaphore"],
         summary: "System V semaphore as a lock: P and V, and SEM_UNDO giving the lock back at exit",
+        summary_zh: "把 System V 信号量当锁用：P 和 V，以及进程退出时由 SEM_UNDO 归还锁",
         build: semaphore::lesson,
     },
     LessonDef {
         name: "shm",
         demos: &["shm"],
         summary: "System V shared memory: the data never passes through a system call",
+        summary_zh: "System V 共享内存：数据从不经过系统调用",
         build: shm::lesson,
     },
     LessonDef {
         name: "signal",
         demos: &["signal"],
         summary: "sigqueue carries a value to an SA_SIGINFO handler",
+        summary_zh: "sigqueue 把一个值带给 SA_SIGINFO 信号处理函数",
         build: signal::lesson,
     },
     LessonDef {
         name: "netlink",
         demos: &["netlink"],
         summary: "user space asking the kernel through AF_NETLINK: an RTM_GETLINK dump",
+        summary_zh: "用户空间通过 AF_NETLINK 向内核查询：一次 RTM_GETLINK 转储",
         build: netlink::lesson,
     },
     LessonDef {
         name: "mmap",
         demos: &["mmap"],
         summary: "a file mapped MAP_SHARED by parent and child: one page-cache page, no read or write",
+        summary_zh: "父子进程以 MAP_SHARED 映射同一个文件：同一个页缓存页，不用 read 也不用 write",
         build: mmap::lesson,
     },
     LessonDef {
         name: "tcp-hello",
         demos: &["tcp-hello"],
         summary: "the uds-stream calls over AF_INET: ports instead of paths, a handshake under connect",
+        summary_zh: "把 uds-stream 的那组调用换到 AF_INET 上：用端口代替路径，connect 之下是三次握手",
         build: tcp_hello::lesson,
     },
 ];
@@ -347,9 +366,14 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    let lang = args.lang.unwrap_or_else(Lang::from_env);
     if args.list || args.lesson.is_none() {
         for l in LESSONS {
-            crate::outln!("{:16} {}", l.name, l.summary)?;
+            let summary = match lang {
+                Lang::En => l.summary,
+                Lang::Zh => l.summary_zh,
+            };
+            crate::outln!("{:16} {summary}", l.name)?;
         }
         return Ok(());
     }
@@ -361,7 +385,6 @@ pub fn run(args: &Args) -> Result<()> {
             names.join(", ")
         );
     };
-    let lang = args.lang.unwrap_or_else(Lang::from_env);
     // Before the demos are recorded: the pager needs a terminal.
     let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     if !args.print && !terminal {
@@ -722,6 +745,33 @@ mod tests {
             what: String::new(),
         };
         assert_eq!(why_all_inferred(&seen, &header("kprobe"), Lang::En), None);
+    }
+
+    /// `--list --lang zh`: every lesson's line exists in Chinese, with no English prose left.
+    #[test]
+    fn every_summary_is_in_both_languages() {
+        for l in LESSONS {
+            assert!(
+                l.summary_zh
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{}: {}",
+                l.name,
+                l.summary_zh
+            );
+            assert_eq!(
+                crate::explain::english_prose(l.summary_zh),
+                None,
+                "{}: {}",
+                l.name,
+                l.summary_zh
+            );
+            assert!(
+                crate::explain::english_prose(l.summary).is_some(),
+                "{}",
+                l.name
+            );
+        }
     }
 
     #[test]

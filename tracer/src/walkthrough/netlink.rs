@@ -225,7 +225,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             ),
             ctx.func(
                 "netlink_unicast",
-                t!(lang, "delivers the datagram to the kernel's NETLINK_ROUTE socket", "把数据报交给内核的 NETLINK_ROUTE 套接字"),
+                t!(lang, "delivers the datagram to the kernel's NETLINK_ROUTE socket", "把数据报递送给内核的 NETLINK_ROUTE 套接字"),
             ),
             ctx.func(
                 "rtnetlink_rcv_msg",

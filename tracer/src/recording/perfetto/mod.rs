@@ -388,7 +388,8 @@ impl<W: Write> Perfetto<W> {
             Event::Item(Item::Call(c)) => self.call(c),
             Event::Item(Item::Proc(p)) => self.proc(p),
             // The same call comes again when it returns, complete: its slice is written then.
-            Event::Pending(_) => Ok(()),
+            // What the command started with: Perfetto's tracks do not show descriptors.
+            Event::Pending(_) | Event::Start(_) => Ok(()),
             Event::Lost { ts_ns, count } => self.lost(*ts_ns, *count),
         }
     }

@@ -1,0 +1,1022 @@
+//! What each descriptor of each traced process is, at each moment of the trace: strace's `-y`
+//! (`read(3</etc/hostname>, ...)`) and `-yy` (`write(4<UNIX-STREAM:[10527->10528]>, ...)`),
+//! and the `fds` of a JSON Lines record.
+//!
+//! The model learns only from the recorded events, so a replay or an export of a recording
+//! says what the recording machine's kernel said, never what this machine's /proc says:
+//! - the kernel side reads the file behind every descriptor a call returns (`OP_FD_FILE`, a
+//!   [`FileId`]): its inode, type, device number, and for a socket its family, type and (UNIX)
+//!   the peer's inode;
+//! - the row's [`Effect`] says the rest: the path an `open` named (made absolute against the
+//!   `dirfd` or the working directory, which `chdir` and `fchdir` change), what `dup` copies,
+//!   an anonymous inode's name, the address `bind` gave a socket, what `close`, `unlink` and
+//!   `mq_unlink` end;
+//! - the descriptors the traced command began with, and its working directory, are read once
+//!   from /proc when tracer starts it ([`Fds::begin`]), never per call: reading
+//!   `/proc/PID/fd/N` holds a reference on the file for the length of the read (fs/proc/fd.c
+//!   `proc_fd_link`), which can delay the program's own last `close`.
+//!
+//! Where tracer and strace differ (strace reads /proc and `sock_diag` when it prints), the
+//! difference is written down in docs/trace-format.md ("Descriptors").
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+use tracer_common::FileId;
+
+use crate::decode::sockaddr::SockAddr;
+use crate::syscalls::{Arg, Effect, Ret};
+use crate::trace::Call;
+
+/// How much to say about a descriptor in text: strace's `-y` and `-yy`.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Detail {
+    #[default]
+    Off,
+    /// `-y`: paths, and the type and inode of what has no path.
+    Paths,
+    /// `-yy`: also sockets' protocols, peers and names, devices' numbers, pidfds' processes.
+    Full,
+}
+
+impl Detail {
+    /// From the number of `-y` flags given.
+    pub fn from_count(n: u8) -> Detail {
+        match n {
+            0 => Detail::Off,
+            1 => Detail::Paths,
+            _ => Detail::Full,
+        }
+    }
+}
+
+/// `AT_FDCWD` (include/uapi/linux/fcntl.h).
+const AT_FDCWD: i32 = -100;
+/// fcntl's duplicating commands (include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h).
+const F_DUPFD: u64 = 0;
+const F_DUPFD_CLOEXEC: u64 = 1030;
+/// close_range's flag that marks instead of closing (include/uapi/linux/close_range.h).
+const CLOSE_RANGE_CLOEXEC: u64 = 1 << 2;
+/// include/linux/socket.h, include/linux/net.h (`enum sock_type`).
+const AF_UNIX: u16 = 1;
+const AF_INET: u16 = 2;
+const AF_INET6: u16 = 10;
+const AF_NETLINK: u16 = 16;
+const SOCK_STREAM: u16 = 1;
+const SOCK_DGRAM: u16 = 2;
+/// `EBADF` (include/uapi/asm-generic/errno-base.h): a `close` that closed nothing.
+const EBADF: i64 = 9;
+
+/// What kind of object a descriptor refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A regular file or a directory (`dir`), by path.
+    File {
+        dir: bool,
+    },
+    /// A named FIFO, by path.
+    Fifo,
+    /// A device, by path and number.
+    Device {
+        block: bool,
+    },
+    /// An anonymous pipe (`pipe:[ino]`).
+    Pipe,
+    Socket {
+        family: u16,
+        ty: u16,
+    },
+    /// `anon_inode:NAME`.
+    Anon(&'static str),
+    /// A pidfd of this process.
+    Pidfd(u32),
+    /// `/memfd:NAME`.
+    Memfd,
+    /// A POSIX message queue, `/NAME`.
+    Mqueue,
+    /// What `/proc/PID/fd/N` said when tracing began (a descriptor made before).
+    Link,
+    /// A descriptor whose call tracer saw but could not tell the object of.
+    Unknown,
+}
+
+#[derive(Clone, Debug)]
+struct Obj {
+    kind: Kind,
+    ino: u64,
+    /// A file's absolute path (or the path as given, when the directory it is relative to is
+    /// unknown); a memfd's or queue's name; a UNIX socket's bound name (`@` first for an
+    /// abstract one); `/proc`'s text for a [`Kind::Link`]. Raw bytes: escaped when shown.
+    name: Option<Box<[u8]>>,
+    /// A UNIX socket's peer's inode number.
+    peer: u64,
+    rdev: u32,
+    deleted: bool,
+    /// Descriptors (in any process) that refer to it.
+    refs: u32,
+}
+
+impl Obj {
+    fn new(kind: Kind, ino: u64) -> Obj {
+        Obj {
+            kind,
+            ino,
+            name: None,
+            peer: 0,
+            rdev: 0,
+            deleted: false,
+            refs: 0,
+        }
+    }
+
+    /// The object the kernel side read, when nothing else says more.
+    fn from_file(f: &FileId) -> Obj {
+        let kind = match f.mode & libc::S_IFMT {
+            libc::S_IFSOCK => Kind::Socket {
+                family: f.family,
+                ty: f.sock_type,
+            },
+            libc::S_IFIFO => Kind::Pipe,
+            libc::S_IFCHR => Kind::Device { block: false },
+            libc::S_IFBLK => Kind::Device { block: true },
+            libc::S_IFDIR => Kind::File { dir: true },
+            libc::S_IFREG => Kind::File { dir: false },
+            _ => Kind::Unknown,
+        };
+        Obj {
+            peer: f.peer,
+            rdev: f.rdev,
+            ..Obj::new(kind, f.ino)
+        }
+    }
+}
+
+type ObjId = u64;
+
+/// Every traced process's descriptor table and working directory.
+#[derive(Default)]
+pub struct Fds {
+    objs: HashMap<ObjId, Obj>,
+    next: ObjId,
+    /// By process (thread group): descriptor -> object.
+    tables: HashMap<u32, HashMap<i32, ObjId>>,
+    cwd: HashMap<u32, Box<[u8]>>,
+    /// Sockets by inode, to give a socket the peer an `accept` revealed.
+    sockets: HashMap<u64, ObjId>,
+}
+
+impl Fds {
+    /// The traced command `pid` as tracer started it: its working directory and the
+    /// descriptors it inherited, each as `/proc/PID/fd/N` reads (`/dev/pts/0`, `pipe:[N]`).
+    pub fn begin(&mut self, pid: u32, cwd: &[u8], fds: &[(i32, Vec<u8>)]) {
+        self.cwd.insert(pid, cwd.into());
+        for (fd, link) in fds {
+            let obj = Obj {
+                name: Some(link.as_slice().into()),
+                ..Obj::new(Kind::Link, 0)
+            };
+            self.install(pid, *fd, obj);
+        }
+    }
+
+    /// A new process: a copy of its parent's table and working directory; a new thread
+    /// shares its process's.
+    pub fn fork(&mut self, parent: u32, child: u32, thread: bool) {
+        if thread || parent == child {
+            return;
+        }
+        if let Some(t) = self.tables.get(&parent).cloned() {
+            for id in t.values() {
+                if let Some(o) = self.objs.get_mut(id) {
+                    o.refs += 1;
+                }
+            }
+            self.tables.insert(child, t);
+        }
+        if let Some(c) = self.cwd.get(&parent).cloned() {
+            self.cwd.insert(child, c);
+        }
+    }
+
+    /// Process `pid` has ended: its descriptors are closed.
+    pub fn exit(&mut self, pid: u32) {
+        if let Some(t) = self.tables.remove(&pid) {
+            for id in t.into_values() {
+                self.unref(id);
+            }
+        }
+        self.cwd.remove(&pid);
+    }
+
+    fn install(&mut self, pid: u32, fd: i32, obj: Obj) -> ObjId {
+        let id = self.next;
+        self.next += 1;
+        if matches!(obj.kind, Kind::Socket { .. }) && obj.ino != 0 {
+            self.sockets.insert(obj.ino, id);
+        }
+        self.objs.insert(id, obj);
+        self.point(pid, fd, id);
+        id
+    }
+
+    /// Descriptor `fd` of `pid` now refers to object `id`.
+    fn point(&mut self, pid: u32, fd: i32, id: ObjId) {
+        if let Some(o) = self.objs.get_mut(&id) {
+            o.refs += 1;
+        }
+        if let Some(old) = self.tables.entry(pid).or_default().insert(fd, id) {
+            self.unref(old);
+        }
+    }
+
+    fn close(&mut self, pid: u32, fd: i32) {
+        if let Some(id) = self.tables.get_mut(&pid).and_then(|t| t.remove(&fd)) {
+            self.unref(id);
+        }
+    }
+
+    fn unref(&mut self, id: ObjId) {
+        let Some(o) = self.objs.get_mut(&id) else {
+            return;
+        };
+        o.refs = o.refs.saturating_sub(1);
+        if o.refs == 0 {
+            let ino = o.ino;
+            self.objs.remove(&id);
+            if self.sockets.get(&ino) == Some(&id) {
+                self.sockets.remove(&ino);
+            }
+        }
+    }
+
+    fn get(&self, pid: u32, fd: i32) -> Option<&Obj> {
+        self.objs.get(self.tables.get(&pid)?.get(&fd)?)
+    }
+
+    fn id_of(&self, pid: u32, fd: i32) -> Option<ObjId> {
+        self.tables.get(&pid)?.get(&fd).copied()
+    }
+
+    /// `path` made absolute against descriptor `dirfd` (a directory) or the working
+    /// directory, `.` and `..` folded as the kernel walks them (without following symbolic
+    /// links: see docs/trace-format.md). `None` when the directory is not known.
+    fn absolute(&self, pid: u32, dirfd: Option<i32>, path: &[u8]) -> Option<Vec<u8>> {
+        let base: &[u8] = if path.first() == Some(&b'/') {
+            b"/"
+        } else {
+            match dirfd.filter(|d| *d != AT_FDCWD) {
+                Some(fd) => match self.get(pid, fd)? {
+                    Obj {
+                        kind: Kind::File { .. } | Kind::Link,
+                        name: Some(n),
+                        ..
+                    } if n.first() == Some(&b'/') => n,
+                    _ => return None,
+                },
+                None => self.cwd.get(&pid)?,
+            }
+        };
+        let mut parts: Vec<&[u8]> = Vec::new();
+        for part in base.split(|b| *b == b'/').chain(path.split(|b| *b == b'/')) {
+            match part {
+                b"" | b"." => {}
+                b".." => {
+                    parts.pop();
+                }
+                p => parts.push(p),
+            }
+        }
+        let mut out = Vec::with_capacity(path.len() + base.len() + 1);
+        for p in &parts {
+            out.push(b'/');
+            out.extend_from_slice(p);
+        }
+        if out.is_empty() {
+            out.push(b'/');
+        }
+        Some(out)
+    }
+
+    /// What the completed call `call` did to the descriptors of its process.
+    pub fn apply(&mut self, call: &Call) {
+        let Some(ret) = call.ret else {
+            return;
+        };
+        let pid = call.pid;
+        let ok = ret >= 0;
+        let row = call.row;
+        let fd0 = call.args[0] as i32;
+        match row.effect {
+            Effect::Closes => {
+                if ret != -EBADF {
+                    self.close(pid, fd0);
+                }
+                return;
+            }
+            Effect::ClosesRange if ok && call.args[2] & CLOSE_RANGE_CLOEXEC == 0 => {
+                let (lo, hi) = (call.args[0] as u32, call.args[1] as u32);
+                let fds: Vec<i32> = self
+                    .tables
+                    .get(&pid)
+                    .map(|t| {
+                        t.keys()
+                            .copied()
+                            .filter(|fd| (lo..=hi).contains(&(*fd as u32)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for fd in fds {
+                    self.close(pid, fd);
+                }
+                return;
+            }
+            _ if !ok => return,
+            Effect::Names => {
+                let name = match call.sockaddr_arg() {
+                    Some(SockAddr::Unix { path, .. }) => {
+                        Some(path.split(|b| *b == 0).next().unwrap_or_default().to_vec())
+                    }
+                    Some(SockAddr::Abstract(name)) => Some([b"@".as_slice(), &name].concat()),
+                    _ => None,
+                };
+                if let (Some(name), Some(id)) = (name, self.id_of(pid, fd0))
+                    && let Some(o) = self.objs.get_mut(&id)
+                {
+                    o.name = Some(name.into());
+                }
+                return;
+            }
+            Effect::ChangesDir => {
+                let dir = match path_arg(call) {
+                    Some(p) => self.absolute(pid, None, p),
+                    None => self.get(pid, fd0).and_then(|o| match o.kind {
+                        Kind::File { .. } | Kind::Link => o.name.as_deref().map(<[u8]>::to_vec),
+                        _ => None,
+                    }),
+                };
+                match dir {
+                    Some(d) => self.cwd.insert(pid, d.into()),
+                    None => self.cwd.remove(&pid),
+                };
+                return;
+            }
+            Effect::Unlinks | Effect::UnlinksMq => {
+                let Some(p) = path_arg(call) else { return };
+                let (name, mq) = if row.effect == Effect::UnlinksMq {
+                    (Some(mq_name(p)), true)
+                } else {
+                    (self.absolute(pid, dirfd_arg(call), p), false)
+                };
+                let Some(name) = name else { return };
+                for o in self.objs.values_mut() {
+                    let fits = if mq {
+                        o.kind == Kind::Mqueue
+                    } else {
+                        matches!(o.kind, Kind::File { .. } | Kind::Fifo | Kind::Device { .. })
+                    };
+                    if fits && o.name.as_deref() == Some(name.as_slice()) {
+                        o.deleted = true;
+                    }
+                }
+                return;
+            }
+            _ => {}
+        }
+        let files: Vec<FileId> = call.created_files().collect();
+        let file = |fd: i32| files.iter().find(|f| f.fd == fd);
+        match row.effect {
+            Effect::NewPipe { .. } | Effect::NewSocketPair => {
+                let Some([a, b]) = call.fd_pair() else {
+                    return;
+                };
+                let pipe = matches!(row.effect, Effect::NewPipe { .. });
+                let [fa, fb] = [a as i32, b as i32];
+                let obj_of = |fd: i32| match file(fd) {
+                    Some(f) => Obj::from_file(f),
+                    None if pipe => Obj::new(Kind::Pipe, 0),
+                    None => Obj::new(socket_kind_of(call), 0),
+                };
+                if pipe {
+                    // Both ends are one pipe: one object.
+                    let id = self.install(pid, fa, obj_of(fa));
+                    self.point(pid, fb, id);
+                } else {
+                    let (mut oa, mut ob) = (obj_of(fa), obj_of(fb));
+                    if oa.peer == 0 {
+                        oa.peer = ob.ino;
+                    }
+                    if ob.peer == 0 {
+                        ob.peer = oa.ino;
+                    }
+                    self.install(pid, fa, oa);
+                    self.install(pid, fb, ob);
+                }
+                return;
+            }
+            _ => {}
+        }
+        if !matches!(row.ret, Ret::Fd | Ret::Fcntl) {
+            return;
+        }
+        let fd = ret as i32;
+        let made = file(fd);
+        match row.effect {
+            Effect::Dups => {
+                let dups = row.ret == Ret::Fd || matches!(call.args[1], F_DUPFD | F_DUPFD_CLOEXEC);
+                if !dups {
+                    return;
+                }
+                match self.id_of(pid, fd0) {
+                    Some(id) if fd != fd0 => self.point(pid, fd, id),
+                    Some(_) => {}
+                    None => {
+                        let obj = made.map_or(Obj::new(Kind::Unknown, 0), Obj::from_file);
+                        self.install(pid, fd, obj);
+                    }
+                }
+            }
+            Effect::Accepts { .. } => {
+                let listener = self.get(pid, fd0).cloned();
+                let mut obj = made.map_or(Obj::new(Kind::Unknown, 0), Obj::from_file);
+                if let Some(l) = listener {
+                    if obj.kind == Kind::Unknown {
+                        obj.kind = l.kind.clone();
+                    }
+                    // The accepted socket has the listener's address (net/unix/af_unix.c
+                    // `unix_stream_connect`: `newsk`'s `addr` is `otheru->addr`).
+                    obj.name.clone_from(&l.name);
+                }
+                let (ino, peer) = (obj.ino, obj.peer);
+                self.install(pid, fd, obj);
+                // The connecting end now has a peer with a file.
+                if peer != 0
+                    && let Some(o) = self.sockets.get(&peer).and_then(|id| self.objs.get_mut(id))
+                    && o.peer == 0
+                {
+                    o.peer = ino;
+                }
+            }
+            Effect::Opens | Effect::OpensMq | Effect::NewMemfd => {
+                let mut obj = made.map_or(Obj::new(Kind::Unknown, 0), Obj::from_file);
+                let p = path_arg(call).unwrap_or_default();
+                match row.effect {
+                    Effect::Opens => {
+                        obj.kind = match obj.kind {
+                            Kind::Pipe => Kind::Fifo,
+                            Kind::Unknown => Kind::File { dir: false },
+                            k => k,
+                        };
+                        obj.name = Some(
+                            self.absolute(pid, dirfd_arg(call), p)
+                                .unwrap_or_else(|| p.to_vec())
+                                .into(),
+                        );
+                    }
+                    Effect::OpensMq => {
+                        obj.kind = Kind::Mqueue;
+                        obj.name = Some(mq_name(p).into());
+                    }
+                    _ => {
+                        obj.kind = Kind::Memfd;
+                        obj.name = Some(p.into());
+                        obj.deleted = true;
+                    }
+                }
+                self.install(pid, fd, obj);
+            }
+            Effect::NewAnon(name) => {
+                let ino = made.map_or(0, |f| f.ino);
+                self.install(pid, fd, Obj::new(Kind::Anon(name), ino));
+            }
+            Effect::NewPidfd => {
+                let ino = made.map_or(0, |f| f.ino);
+                self.install(pid, fd, Obj::new(Kind::Pidfd(call.args[0] as u32), ino));
+            }
+            Effect::NewSocket => {
+                let mut obj = made.map_or(Obj::new(socket_kind_of(call), 0), Obj::from_file);
+                if !matches!(obj.kind, Kind::Socket { family, .. } if family != 0) {
+                    obj.kind = socket_kind_of(call);
+                }
+                self.install(pid, fd, obj);
+            }
+            _ if row.ret == Ret::Fd => {
+                // A descriptor from a call the model has no rule for: what the kernel read,
+                // else unknown (never the object that number referred to before).
+                let obj = made.map_or(Obj::new(Kind::Unknown, 0), Obj::from_file);
+                self.install(pid, fd, obj);
+            }
+            _ => {}
+        }
+    }
+
+    /// `AT_FDCWD`'s annotation: the working directory, when known.
+    pub fn cwd_text(&self, pid: u32, out: &mut String) -> bool {
+        let Some(c) = self.cwd.get(&pid) else {
+            return false;
+        };
+        out.push('<');
+        push_escaped(out, c);
+        out.push('>');
+        true
+    }
+
+    /// Append what descriptor `fd` of `pid` is, as strace shows it after the number
+    /// (`</etc/hostname>`, `<UNIX-STREAM:[10527->10528]>`); false (nothing appended) when it
+    /// is not known or `detail` is off.
+    pub fn describe(&self, pid: u32, fd: i32, detail: Detail, out: &mut String) -> bool {
+        if detail == Detail::Off {
+            return false;
+        }
+        let Some(o) = self.get(pid, fd) else {
+            return false;
+        };
+        let full = detail == Detail::Full;
+        out.push('<');
+        match &o.kind {
+            Kind::File { .. } | Kind::Fifo | Kind::Link | Kind::Mqueue => {
+                if let Some(n) = &o.name {
+                    push_escaped(out, n);
+                }
+            }
+            Kind::Device { block } => {
+                if let Some(n) = &o.name {
+                    push_escaped(out, n);
+                }
+                if full {
+                    // The kernel's dev_t: major << 20 | minor (include/linux/kdev_t.h).
+                    let kind = if *block { "block" } else { "char" };
+                    let _ = write!(out, "<{kind} {}:{}>", o.rdev >> 20, o.rdev & 0xf_ffff);
+                }
+            }
+            Kind::Memfd => {
+                out.push_str("/memfd:");
+                if let Some(n) = &o.name {
+                    push_escaped(out, n);
+                }
+            }
+            Kind::Pipe => {
+                let _ = write!(out, "pipe:[{}]", o.ino);
+            }
+            Kind::Socket { family, ty } => {
+                let proto = if full { protocol(*family, *ty) } else { None };
+                match proto {
+                    None => {
+                        let _ = write!(out, "socket:[{}]", o.ino);
+                    }
+                    Some(p) => {
+                        let _ = write!(out, "{p}:[{}", o.ino);
+                        if o.peer != 0 {
+                            let _ = write!(out, "->{}", o.peer);
+                        }
+                        if *family == AF_UNIX
+                            && let Some(n) = &o.name
+                        {
+                            // strace: `,"/path"` or `,@"abstract"`.
+                            if let Some(abs) = n.strip_prefix(b"@") {
+                                out.push_str(",@\"");
+                                push_escaped(out, abs);
+                            } else {
+                                out.push_str(",\"");
+                                push_escaped(out, n);
+                            }
+                            out.push('"');
+                        }
+                        out.push(']');
+                    }
+                }
+            }
+            Kind::Anon(name) => {
+                out.push_str("anon_inode:");
+                out.push_str(name);
+            }
+            Kind::Pidfd(p) if full => {
+                let _ = write!(out, "pid:{p}");
+            }
+            Kind::Pidfd(_) => out.push_str("anon_inode:[pidfd]"),
+            Kind::Unknown => {
+                out.pop();
+                return false;
+            }
+        }
+        out.push('>');
+        if o.deleted {
+            out.push_str("(deleted)");
+        }
+        true
+    }
+
+    /// The JSON Lines `fds` entry of descriptor `fd` of `pid`: `{"fd":4,"kind":"unix-stream",
+    /// "ino":10527,"peer":10528}`, `{"fd":3,"kind":"file","path":"/etc/hostname"}`.
+    pub fn json(&self, pid: u32, fd: i32) -> Option<Value> {
+        let o = self.get(pid, fd)?;
+        let kind: String = match &o.kind {
+            Kind::File { dir: true } => "dir".into(),
+            Kind::File { dir: false } => "file".into(),
+            Kind::Fifo => "fifo".into(),
+            Kind::Device { block: true } => "block-device".into(),
+            Kind::Device { block: false } => "char-device".into(),
+            Kind::Pipe => "pipe".into(),
+            Kind::Socket { family, ty } => socket_json_kind(*family, *ty).into(),
+            Kind::Anon(n) => n.trim_matches(['[', ']']).into(),
+            Kind::Pidfd(_) => "pidfd".into(),
+            Kind::Memfd => "memfd".into(),
+            Kind::Mqueue => "mqueue".into(),
+            Kind::Link => "inherited".into(),
+            Kind::Unknown => return None,
+        };
+        let mut v = json!({"fd": fd, "kind": kind});
+        if o.ino != 0 {
+            v["ino"] = json!(o.ino);
+        }
+        if o.peer != 0 {
+            v["peer"] = json!(o.peer);
+        }
+        if let Some(n) = &o.name {
+            let key = match o.kind {
+                Kind::Socket { .. } => "name",
+                Kind::Link => "link",
+                _ => "path",
+            };
+            v[key] = json!(crate::decode::escape(n));
+        }
+        if let Kind::Pidfd(p) = o.kind {
+            v["pid"] = json!(p);
+        }
+        if let Kind::Device { .. } = o.kind {
+            v["rdev"] = json!(format!("{}:{}", o.rdev >> 20, o.rdev & 0xf_ffff));
+        }
+        if o.deleted {
+            v["deleted"] = json!(true);
+        }
+        Some(v)
+    }
+}
+
+/// What process `pid` has open now, and its working directory, from /proc, to
+/// [`Fds::begin`] a command tracer has just started: once per command, never per call. A
+/// descriptor marked close-on-exec (`flags` in `/proc/PID/fdinfo/N` with `O_CLOEXEC`) is left
+/// out: the command has it only until its `execve` (std's spawn keeps such a pipe open to
+/// report a failed exec).
+pub fn snapshot(pid: u32) -> (Vec<u8>, Vec<(i32, Vec<u8>)>) {
+    use std::os::unix::ffi::OsStrExt;
+    let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"))
+        .map(|p| p.as_os_str().as_bytes().to_vec())
+        .unwrap_or_default();
+    let mut fds = Vec::new();
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return (cwd, fds);
+    };
+    for e in dir.flatten() {
+        let Some(fd) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let cloexec = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
+            .ok()
+            .and_then(|info| {
+                let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+                u32::from_str_radix(flags.trim(), 8).ok()
+            })
+            .is_some_and(|f| f & libc::O_CLOEXEC as u32 != 0);
+        if let (false, Ok(link)) = (cloexec, std::fs::read_link(e.path())) {
+            fds.push((fd, link.as_os_str().as_bytes().to_vec()));
+        }
+    }
+    fds.sort();
+    (cwd, fds)
+}
+
+/// The socket kind `socket(domain, type, ..)` or `socketpair` asks for (the type without its
+/// `SOCK_NONBLOCK`/`SOCK_CLOEXEC` bits: `SOCK_TYPE_MASK` 0xf, include/linux/net.h).
+fn socket_kind_of(call: &Call) -> Kind {
+    Kind::Socket {
+        family: call.args[0] as u16,
+        ty: (call.args[1] & 0xf) as u16,
+    }
+}
+
+/// strace's protocol names with `-yy` (strace 6.1, src/socketutils.c: `UNIX-STREAM` for a
+/// stream socket, `UNIX` for the others; `TCP`, `UDP`, `TCPv6`, `UDPv6`, `NETLINK`); `None`
+/// where it shows `socket:[ino]`.
+fn protocol(family: u16, ty: u16) -> Option<&'static str> {
+    Some(match (family, ty) {
+        (AF_UNIX, SOCK_STREAM) => "UNIX-STREAM",
+        (AF_UNIX, _) => "UNIX",
+        (AF_INET, SOCK_STREAM) => "TCP",
+        (AF_INET, SOCK_DGRAM) => "UDP",
+        (AF_INET6, SOCK_STREAM) => "TCPv6",
+        (AF_INET6, SOCK_DGRAM) => "UDPv6",
+        (AF_NETLINK, _) => "NETLINK",
+        _ => return None,
+    })
+}
+
+fn socket_json_kind(family: u16, ty: u16) -> &'static str {
+    match (family, ty) {
+        (AF_UNIX, SOCK_STREAM) => "unix-stream",
+        (AF_UNIX, SOCK_DGRAM) => "unix-dgram",
+        (AF_UNIX, 5) => "unix-seqpacket",
+        (AF_UNIX, _) => "unix",
+        (AF_INET, SOCK_STREAM) => "tcp",
+        (AF_INET, SOCK_DGRAM) => "udp",
+        (AF_INET6, SOCK_STREAM) => "tcp6",
+        (AF_INET6, SOCK_DGRAM) => "udp6",
+        (AF_NETLINK, _) => "netlink",
+        _ => "socket",
+    }
+}
+
+/// A queue's name as `/proc/PID/fd` shows it: `/NAME` (the mqueue file system's root).
+fn mq_name(p: &[u8]) -> Vec<u8> {
+    let p = p.strip_prefix(b"/").unwrap_or(p);
+    [b"/".as_slice(), p].concat()
+}
+
+/// Bytes as strace prints a descriptor's path between `<` and `>`: escaped as any string a
+/// program chose, and `<`, `>` too (strace's `print_quoted_string_ex` with `"<>"`).
+fn push_escaped(out: &mut String, b: &[u8]) {
+    crate::decode::quote_into(b, b"<>", out);
+}
+
+/// The call's path argument as copied at entry, up to its NUL.
+fn path_arg(call: &Call) -> Option<&[u8]> {
+    call.row.args.iter().find_map(|(_, a)| match a {
+        // At entry, or at exit when the entry's copy faulted (a string not yet paged in).
+        Arg::Path(op) => call
+            .enter_caps
+            .iter()
+            .chain(&call.exit_caps)
+            .find(|c| c.hdr.op == *op && c.ok())
+            .map(|c| c.data.split(|b| *b == 0).next().unwrap_or_default()),
+        _ => None,
+    })
+}
+
+/// The call's `dirfd` argument, if it has one.
+fn dirfd_arg(call: &Call) -> Option<i32> {
+    let i = call
+        .row
+        .args
+        .iter()
+        .position(|(_, a)| matches!(a, Arg::DirFd))?;
+    Some(call.args[i] as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Capture;
+    use crate::live::testdata;
+    use tracer_common::{CAP_OK, CK_BYTES, CK_FILE, CK_STR, CaptureHeader, FILE_ID_V2};
+
+    const PID: u32 = 40;
+
+    fn call(name: &str, args: &[u64], ret: i64) -> Call {
+        let mut c = testdata::call(PID, name, ret);
+        c.args = [0; 6];
+        c.args[..args.len()].copy_from_slice(args);
+        c.raw_args = c.args;
+        c
+    }
+
+    fn cap(op: u8, kind: u8, sub: u8, data: Vec<u8>) -> Capture {
+        Capture {
+            hdr: CaptureHeader {
+                op,
+                kind,
+                sub,
+                status: CAP_OK,
+                len: data.len() as u16,
+                ..Default::default()
+            },
+            data,
+        }
+    }
+
+    /// `c` with its path argument (capture op `op`) copied at entry.
+    fn with_path(mut c: Call, op: u8, path: &[u8]) -> Call {
+        let mut d = path.to_vec();
+        d.push(0);
+        c.enter_caps.push(cap(op, CK_STR, 0, d));
+        c
+    }
+
+    /// `c` with the files the kernel side read at exit.
+    fn with_ids(mut c: Call, ids: &[FileId]) -> Call {
+        let mut d = Vec::new();
+        for id in ids {
+            d.extend_from_slice(&id.fd.to_le_bytes());
+            d.extend_from_slice(&id.mode.to_le_bytes());
+            d.extend_from_slice(&id.ino.to_le_bytes());
+            d.extend_from_slice(&id.peer.to_le_bytes());
+            d.extend_from_slice(&id.rdev.to_le_bytes());
+            d.extend_from_slice(&id.family.to_le_bytes());
+            d.extend_from_slice(&id.sock_type.to_le_bytes());
+        }
+        let op = c.row.ops.len() as u8 - 1;
+        c.exit_caps.push(cap(op, CK_FILE, FILE_ID_V2, d));
+        c
+    }
+
+    fn sock(fd: i32, ino: u64, peer: u64, ty: u16) -> FileId {
+        FileId {
+            fd,
+            mode: libc::S_IFSOCK,
+            ino,
+            peer,
+            rdev: 0,
+            family: AF_UNIX,
+            sock_type: ty,
+        }
+    }
+
+    fn text(f: &Fds, fd: i32, d: Detail) -> String {
+        let mut s = String::new();
+        f.describe(PID, fd, d, &mut s);
+        s
+    }
+
+    fn open(f: &mut Fds, name: &str, dirfd: Option<i64>, path: &str, fd: i64, mode: u32) {
+        let c = match dirfd {
+            Some(d) => with_path(call(name, &[d as u64, 0x1000], fd), 0, path.as_bytes()),
+            None => with_path(call(name, &[0x1000], fd), 0, path.as_bytes()),
+        };
+        let id = FileId {
+            fd: fd as i32,
+            mode,
+            ino: 77,
+            rdev: (1 << 20) | 3,
+            ..FileId::default()
+        };
+        f.apply(&with_ids(c, &[id]));
+    }
+
+    #[test]
+    fn paths_are_made_absolute_against_the_working_directory_and_dirfd() {
+        let mut f = Fds::default();
+        f.begin(PID, b"/home/u", &[(1, b"/dev/pts/0".to_vec())]);
+        let mut cwd = String::new();
+        f.cwd_text(PID, &mut cwd);
+        assert_eq!(cwd, "</home/u>");
+        assert_eq!(text(&f, 1, Detail::Paths), "</dev/pts/0>");
+        open(
+            &mut f,
+            "openat",
+            Some(-100),
+            "a/../b/./c.txt",
+            3,
+            libc::S_IFREG,
+        );
+        assert_eq!(text(&f, 3, Detail::Paths), "</home/u/b/c.txt>");
+        f.apply(&with_path(call("chdir", &[0x1000], 0), 0, b"/tmp"));
+        open(&mut f, "open", None, "x", 4, libc::S_IFREG);
+        assert_eq!(text(&f, 4, Detail::Paths), "</tmp/x>");
+        open(&mut f, "openat", Some(-100), "/etc", 5, libc::S_IFDIR);
+        open(&mut f, "openat", Some(5), "hostname", 6, libc::S_IFREG);
+        assert_eq!(text(&f, 6, Detail::Paths), "</etc/hostname>");
+        f.apply(&call("fchdir", &[5], 0));
+        cwd.clear();
+        f.cwd_text(PID, &mut cwd);
+        assert_eq!(cwd, "</etc>");
+        // A device's number only with -yy; an unknown descriptor says nothing.
+        open(&mut f, "openat", Some(-100), "/dev/null", 7, libc::S_IFCHR);
+        assert_eq!(text(&f, 7, Detail::Paths), "</dev/null>");
+        assert_eq!(text(&f, 7, Detail::Full), "</dev/null<char 1:3>>");
+        assert_eq!(text(&f, 9, Detail::Full), "");
+        assert_eq!(text(&f, 6, Detail::Off), "");
+        // What a program chose is escaped, `<` and `>` too.
+        open(
+            &mut f,
+            "openat",
+            Some(-100),
+            "/t/a>\x1b[2J",
+            8,
+            libc::S_IFREG,
+        );
+        assert_eq!(text(&f, 8, Detail::Paths), "</t/a\\76\\33[2J>");
+        open(
+            &mut f,
+            "openat",
+            Some(-100),
+            "/t/\u{e9}<1",
+            8,
+            libc::S_IFREG,
+        );
+        assert_eq!(text(&f, 8, Detail::Paths), "</t/\\303\\251\\0741>");
+    }
+
+    #[test]
+    fn socket_pairs_and_accepted_connections_name_their_peers() {
+        let mut f = Fds::default();
+        let mut pair = call("socketpair", &[1, 1, 0, 0x1000], 0);
+        pair.exit_caps.push(cap(
+            0,
+            CK_BYTES,
+            0,
+            [3i32.to_le_bytes(), 4i32.to_le_bytes()].concat(),
+        ));
+        f.apply(&with_ids(
+            pair,
+            &[sock(3, 100, 101, 1), sock(4, 101, 100, 1)],
+        ));
+        assert_eq!(text(&f, 3, Detail::Full), "<UNIX-STREAM:[100->101]>");
+        assert_eq!(text(&f, 4, Detail::Paths), "<socket:[101]>");
+
+        let listen = with_ids(call("socket", &[1, 1, 0], 5), &[sock(5, 200, 0, 1)]);
+        f.apply(&listen);
+        let mut bind = testdata::bind(PID);
+        bind.args[0] = 5;
+        f.apply(&bind);
+        assert_eq!(
+            text(&f, 5, Detail::Full),
+            "<UNIX-STREAM:[200,\"/tmp/s.sock\"]>"
+        );
+        let client = with_ids(call("socket", &[1, 1, 0], 6), &[sock(6, 300, 0, 1)]);
+        f.apply(&client);
+        assert_eq!(text(&f, 6, Detail::Full), "<UNIX-STREAM:[300]>");
+        let accept = with_ids(call("accept", &[5, 0, 0], 7), &[sock(7, 201, 300, 1)]);
+        f.apply(&accept);
+        assert_eq!(
+            text(&f, 7, Detail::Full),
+            "<UNIX-STREAM:[201->300,\"/tmp/s.sock\"]>"
+        );
+        // The connecting end learns its peer when the server accepts.
+        assert_eq!(text(&f, 6, Detail::Full), "<UNIX-STREAM:[300->201]>");
+        let v = f.json(PID, 7).unwrap();
+        assert_eq!(v["kind"], "unix-stream");
+        assert_eq!(
+            (v["ino"].as_u64(), v["peer"].as_u64()),
+            (Some(201), Some(300))
+        );
+        assert_eq!(v["name"], "/tmp/s.sock");
+    }
+
+    #[test]
+    fn dup_close_fork_and_exit_follow_the_table() {
+        let mut f = Fds::default();
+        let mut p = call("pipe2", &[0x1000, 0], 0);
+        p.exit_caps.push(cap(
+            0,
+            CK_BYTES,
+            0,
+            [3i32.to_le_bytes(), 4i32.to_le_bytes()].concat(),
+        ));
+        let id = |fd| FileId {
+            fd,
+            mode: libc::S_IFIFO,
+            ino: 55,
+            ..FileId::default()
+        };
+        f.apply(&with_ids(p, &[id(3), id(4)]));
+        assert_eq!(text(&f, 3, Detail::Paths), "<pipe:[55]>");
+        assert_eq!(text(&f, 4, Detail::Paths), "<pipe:[55]>");
+        f.apply(&call("eventfd2", &[0, 0], 9));
+        assert_eq!(text(&f, 9, Detail::Paths), "<anon_inode:[eventfd]>");
+        // dup2 onto an open descriptor replaces it.
+        f.apply(&call("dup2", &[3, 9], 9));
+        assert_eq!(text(&f, 9, Detail::Paths), "<pipe:[55]>");
+        f.apply(&call("fcntl", &[3, F_DUPFD_CLOEXEC, 20], 20));
+        assert_eq!(text(&f, 20, Detail::Paths), "<pipe:[55]>");
+        f.apply(&call("fcntl", &[3, 1, 0], 1)); // F_GETFD: no copy.
+        assert_eq!(text(&f, 1, Detail::Paths), "");
+        f.apply(&call("close", &[3], 0));
+        assert_eq!(text(&f, 3, Detail::Paths), "");
+        assert_eq!(text(&f, 9, Detail::Paths), "<pipe:[55]>");
+        f.apply(&call("close", &[9], -EBADF));
+        f.fork(PID, PID + 1, false);
+        f.apply(&call("close", &[9], 0));
+        assert_eq!(text(&f, 9, Detail::Paths), "");
+        let mut child = String::new();
+        f.describe(PID + 1, 9, Detail::Paths, &mut child);
+        assert_eq!(child, "<pipe:[55]>");
+        f.apply(&call("close_range", &[0, 100, 0], 0));
+        assert_eq!(text(&f, 20, Detail::Paths), "");
+        f.exit(PID + 1);
+        assert!(f.objs.is_empty(), "every object is released: {:?}", f.objs);
+    }
+
+    #[test]
+    fn memfds_and_unlinked_queues_are_deleted() {
+        let mut f = Fds::default();
+        let m = with_path(call("memfd_create", &[0x1000, 0], 3), 0, b"buf");
+        f.apply(&m);
+        assert_eq!(text(&f, 3, Detail::Paths), "</memfd:buf>(deleted)");
+        let q = with_path(call("mq_open", &[0x1000, 2], 4), 0, b"/q");
+        f.apply(&q);
+        assert_eq!(text(&f, 4, Detail::Paths), "</q>");
+        f.apply(&with_path(call("mq_unlink", &[0x1000], 0), 0, b"q"));
+        assert_eq!(text(&f, 4, Detail::Paths), "</q>(deleted)");
+        assert_eq!(f.json(PID, 4).unwrap()["deleted"], true);
+    }
+
+    #[test]
+    fn the_older_file_layout_still_reads() {
+        let c = testdata::with_files(call("socket", &[1, 2, 0], 3), &[(3, 42, libc::S_IFSOCK)]);
+        let ids: Vec<FileId> = c.created_files().collect();
+        assert_eq!((ids[0].fd, ids[0].ino, ids[0].peer), (3, 42, 0));
+        let mut f = Fds::default();
+        f.apply(&c);
+        // The socket call's own arguments say what the older capture did not.
+        assert_eq!(text(&f, 3, Detail::Full), "<UNIX:[42]>");
+    }
+}
