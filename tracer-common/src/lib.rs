@@ -288,6 +288,11 @@ pub struct SyscallEnter {
     /// user array) and ipc (rearranged).
     pub inner: [u64; 6],
     pub comm: [u8; 16],
+    /// The saved user instruction pointer (`pt_regs->ip`): the instruction after the one that
+    /// entered the kernel, so inside the function that made the call (the C library's
+    /// wrapper, the program's own code, or the vDSO's `__kernel_vsyscall`). Last, so that an
+    /// enter body of native format version 1 (without it) is this one cut short.
+    pub ip: u64,
 }
 
 #[repr(C)]
@@ -480,7 +485,7 @@ mod tests {
         assert_eq!(size_of::<CaptureOp>(), 16);
         assert_eq!(size_of::<SyscallSpec>(), 24 + 16 * MAX_OPS);
         assert_eq!(size_of::<RecordHeader>(), 24);
-        assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16);
+        assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16 + 8);
         assert_eq!(size_of::<SyscallExit>(), 16);
         assert_eq!(size_of::<CaptureHeader>(), 24);
         assert_eq!(size_of::<Config>(), 32 + 24);

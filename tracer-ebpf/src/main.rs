@@ -1202,6 +1202,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
             body.flags = flags;
             body.call = st.call;
             body._pad = 0;
+            body.ip = st.regs.ip;
             set6(&mut body.args, &st.args);
             set6(&mut body.inner, &st.inner);
         } else {

@@ -134,7 +134,7 @@ pub struct Capture {
     /// The C libraries whose wrappers are probed, and how many wrappers in each.
     pub libcs: Vec<(std::path::PathBuf, usize)>,
     pub ring: AsyncFd<RingBuf<MapData>>,
-    /// Whether the C library's wrappers were probed (`--no-wrappers` turns it off).
+    /// Whether the C library's wrappers were probed (`--wrapper-probes` turns it on).
     pub wrappers: bool,
     /// The ring buffer's size: what a reader may find in it at once.
     pub ring_bytes: u32,

@@ -134,6 +134,10 @@ impl From<AbiArg> for crate::syscalls::Abi {
 
 /// Which processes and calls to trace.
 #[derive(Args, Debug, Clone)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches, as clap derives them"
+)]
 pub struct Scope {
     /// Trace this process, its threads and its children (repeatable).
     #[arg(short = 'p', long = "pid")]
@@ -163,8 +167,14 @@ pub struct Scope {
     /// strace's `-c`, the summary table.)
     #[arg(long = "comm")]
     pub comms: Vec<String>,
-    /// Do not probe the C library's wrappers: the journey then infers the wrapper step. Each
-    /// probed call costs a breakpoint trap, most of tracer's overhead on calls like msgsnd.
+    /// Also probe the C library's wrappers with uprobes, to see where each wrapper was called
+    /// from. Each probed call then costs a breakpoint trap, in every process of the machine,
+    /// and start-up and exit attach and detach the probes (seconds). Without it the wrapper
+    /// step is still observed, from the saved user instruction pointer, at no cost.
+    #[arg(long = "wrapper-probes", conflicts_with = "no_wrappers")]
+    pub wrapper_probes: bool,
+    /// No effect: not probing the wrappers is the default since their step is observed
+    /// without probes. Accepted so that scripts written for older tracers keep working.
     #[arg(long = "no-wrappers")]
     pub no_wrappers: bool,
     /// Bytes of each payload to capture (at most 1024).

@@ -446,14 +446,21 @@ pub fn render(
         let how = if observe.uprobes {
             t!(
                 lang,
-                "a uprobe on the wrapper, with the address it was called from",
-                "在封装函数上挂 uprobe，连同调用它的地址一起记录"
+                "the saved user instruction pointer at entry lies in the wrapper (the function, \
+                 offset and file: `bind+0x7 in libc.so.6`); with --wrapper-probes also a uprobe \
+                 on the wrapper, with the address it was called from",
+                "进入内核时保存的用户态指令指针落在封装函数里（函数、偏移和文件：\
+                 `bind+0x7 in libc.so.6`）；加上 --wrapper-probes 时还在封装函数上挂 uprobe，\
+                 连同调用它的地址一起记录"
             )
         } else {
             t!(
                 lang,
-                "not here: this kernel has no uprobes",
-                "这里不行：本内核没有 uprobe"
+                "the saved user instruction pointer at entry lies in the wrapper (the function, \
+                 offset and file: `bind+0x7 in libc.so.6`); --wrapper-probes is not available: \
+                 this kernel has no uprobes",
+                "进入内核时保存的用户态指令指针落在封装函数里（函数、偏移和文件：\
+                 `bind+0x7 in libc.so.6`）；--wrapper-probes 在这里不可用：本内核没有 uprobe"
             )
         };
         let _ = writeln!(
@@ -999,7 +1006,11 @@ ffffffff81000a00 T unix_bind
             t.contains("not observable here: fentry refused by this kernel (EPERM)"),
             "{t}"
         );
-        assert!(t.contains("not here: this kernel has no uprobes"), "{t}");
+        assert!(t.contains("the saved user instruction pointer"), "{t}");
+        assert!(
+            t.contains("--wrapper-probes is not available: this kernel has no uprobes"),
+            "{t}"
+        );
     }
 
     /// glibc 2.36's semop() is semtimedop(..., NULL) (rax 220; i386: ipc call 4) and its

@@ -42,6 +42,7 @@ mod escape;
 mod event;
 mod explain;
 mod export;
+mod fasthash;
 mod fds;
 #[cfg(test)]
 mod hostile_tests;
@@ -55,6 +56,7 @@ mod recording;
 mod summary;
 mod syscalls;
 mod trace;
+mod usersym;
 mod walkthrough;
 
 use clap::Parser;

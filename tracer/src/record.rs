@@ -85,7 +85,7 @@ pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<
         comms: scope.comms.clone(),
         snaplen: scope.snaplen,
         ring_bytes,
-        wrappers: !scope.no_wrappers,
+        wrappers: scope.wrapper_probes,
         status: q.status,
     })
 }
@@ -351,7 +351,7 @@ impl Source {
         let cap = Capture::start(opts)?;
         Ok(Source {
             cap,
-            joiner: Joiner::default(),
+            joiner: Joiner::with_user(crate::usersym::UserSyms::Live(Box::default())),
             decode_errors: 0,
             joined: 0,
             boot_to_wall: now_ns(ClockId::CLOCK_REALTIME) - now_ns(ClockId::CLOCK_BOOTTIME),
@@ -372,12 +372,12 @@ impl Source {
             format!(
                 "libc wrappers probed in {}",
                 if !self.cap.wrappers {
-                    "no C library (--no-wrappers: the wrapper step is inferred)".to_string()
+                    "no C library (the wrapper step is observed from the saved user instruction pointer; --wrapper-probes adds uprobes)".to_string()
                 } else if libcs.is_empty() {
                     "no C library (uprobes unavailable)".to_string()
                 } else {
                     format!(
-                        "{} (each probed call costs a breakpoint trap; --no-wrappers skips them)",
+                        "{} (--wrapper-probes: each probed call costs a breakpoint trap)",
                         libcs.join(", ")
                     )
                 }
@@ -521,7 +521,11 @@ enum Sink {
     Calls(CallSink),
     /// With `Some`, the native recording is a temporary file, exported to Perfetto's format at
     /// the end, by the same replay as `tracer export`.
-    Native(Recorder<Box<dyn Write>>, Option<PerfettoOut>),
+    Native(
+        Recorder<Box<dyn Write>>,
+        Option<PerfettoOut>,
+        Box<crate::usersym::Interner>,
+    ),
 }
 
 /// Calls joined and formatted as they come: the trace, strace's summary table, or both.
@@ -556,7 +560,7 @@ impl Sink {
         match self {
             Sink::Calls(CallSink { w: Some(w), .. }) => w.fds_mut().begin(pid, &cwd, &fds),
             Sink::Calls(_) => {}
-            Sink::Native(r, _) => r.write_start(&Start { pid, cwd, fds })?,
+            Sink::Native(r, _, _) => r.write_start(&Start { pid, cwd, fds })?,
         }
         Ok(())
     }
@@ -565,8 +569,11 @@ impl Sink {
     fn read(&mut self, src: &mut Source, counts: &mut Counts) -> io::Result<()> {
         match self {
             Sink::Calls(c) => src.read(&mut |i| write_item(c, &i, counts)),
-            Sink::Native(r, _) => src.read_raw(&mut |raw| {
+            Sink::Native(r, _, names) => src.read_raw(&mut |raw| {
                 counts.records += 1;
+                if let Some(frame) = names.before(raw) {
+                    r.write_user_frame(&frame)?;
+                }
                 if event::kind(raw) == Some(tracer_common::REC_ENTER) {
                     counts.calls += 1;
                 }
@@ -600,7 +607,7 @@ impl Sink {
                 }
                 w.flush()
             }
-            Sink::Native(r, _) => {
+            Sink::Native(r, _, _) => {
                 if new_lost > 0 {
                     r.write_lost(now, new_lost)?;
                 }
@@ -681,7 +688,7 @@ impl Sink {
                     )
                 })
             }
-            Sink::Native(r, perfetto) => {
+            Sink::Native(r, perfetto, _) => {
                 let bytes = r.bytes();
                 r.finish(now, command)?;
                 if let Some(p) = perfetto {
@@ -705,7 +712,7 @@ impl Sink {
     fn bytes(&self) -> Option<u64> {
         match self {
             Sink::Calls(..) => None,
-            Sink::Native(r, _) => Some(r.bytes()),
+            Sink::Native(r, _, _) => Some(r.bytes()),
         }
     }
 }
@@ -868,7 +875,7 @@ fn open_sink(
         };
         let r = Recorder::new(out, &header)
             .with_context(|| format!("cannot write {}", escape::path(&args.output)))?;
-        return Ok(Sink::Native(r, perfetto));
+        return Ok(Sink::Native(r, perfetto, Box::default()));
     }
     if let Some(t) = table.filter(|t| !t.trace) {
         // strace -c: the table alone, into -o FILE, else on standard error.

@@ -2,6 +2,7 @@
 //! arrives, and is shown as pending once it has waited long enough.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::kernel::libc;
 use tracer_common::{
@@ -13,6 +14,7 @@ use tracer_common::{FileId, HopRecord, MECH_UPROBE};
 use crate::decode::{self, CallView, Decoded};
 use crate::event::{Capture, Record, cstr};
 use crate::syscalls::{self, Abi, Row};
+use crate::usersym::{UserFrame, UserSyms};
 
 /// One syscall, possibly still in progress.
 #[derive(Clone, Debug)]
@@ -44,6 +46,10 @@ pub struct Call {
     pub announced: bool,
     /// Kernel functions observed on this call's path, in the order they ran.
     pub hops: Vec<Hop>,
+    /// The saved user instruction pointer at entry (0: not recorded, or no entry seen).
+    pub user_ip: u64,
+    /// Where `user_ip` lies: the function that made the call (`usersym`).
+    pub user_at: Option<Arc<UserFrame>>,
 }
 
 impl Hop {
@@ -111,6 +117,8 @@ impl Call {
             exit_caps: Vec::new(),
             announced: false,
             hops: Vec::new(),
+            user_ip: 0,
+            user_at: None,
         }
     }
 
@@ -264,6 +272,8 @@ pub struct Joiner {
     user_hops: HashMap<u32, Hop>,
     pub unknown_rows: u64,
     pub orphan_hops: u64,
+    /// Names each call's saved user `ip`.
+    pub user: UserSyms,
 }
 
 fn abi_of(h: &RecordHeader) -> Abi {
@@ -275,6 +285,14 @@ fn abi_of(h: &RecordHeader) -> Abi {
 }
 
 impl Joiner {
+    /// A joiner that names each call's saved user `ip` with `user`.
+    pub fn with_user(user: UserSyms) -> Joiner {
+        Joiner {
+            user,
+            ..Joiner::default()
+        }
+    }
+
     /// Feed one record; complete calls and process events come out through `out`.
     pub fn push(&mut self, rec: Record, out: &mut impl FnMut(Item)) {
         match rec {
@@ -321,7 +339,19 @@ impl Joiner {
                 // from an untraced context).
                 None => self.orphan_hops += 1,
             },
-            Record::Fork { hdr, body } => out(Item::Proc(fork(&hdr, &body))),
+            Record::Fork { hdr, body } => {
+                let p = fork(&hdr, &body);
+                if let Proc::Fork {
+                    pid,
+                    child,
+                    thread: false,
+                    ..
+                } = p
+                {
+                    self.user.fork(pid, child);
+                }
+                out(Item::Proc(p));
+            }
             Record::Exec {
                 hdr,
                 body,
@@ -331,6 +361,8 @@ impl Joiner {
                 if let Some(argv) = argv {
                     self.give_argv(&hdr, argv);
                 }
+                // A new program, new mappings.
+                self.user.forget(hdr.pid);
                 out(Item::Proc(Proc::Exec {
                     ts_ns: hdr.ts_ns,
                     pid: hdr.pid,
@@ -345,6 +377,9 @@ impl Joiner {
                 // returns from it.
                 if let Some(c) = self.inflight.remove(&hdr.tid) {
                     out(Item::Call(c));
+                }
+                if hdr.pid == hdr.tid {
+                    self.user.forget(hdr.pid);
                 }
                 out(Item::Proc(Proc::Exit {
                     ts_ns: hdr.ts_ns,
@@ -405,6 +440,8 @@ impl Joiner {
             args: body.inner,
             enter_ns: Some(hdr.ts_ns),
             enter_caps: caps,
+            user_ip: body.ip,
+            user_at: self.user.lookup(hdr.pid, body.ip),
             ..Call::bare(hdr, row, body.nr, body.table, body.flags)
         })
     }

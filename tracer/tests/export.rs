@@ -121,7 +121,7 @@ fn damage_is_named_with_its_byte_offset() {
     assert_eq!(code, 1);
     assert!(
         err.contains(
-            "byte 7: written by a newer tracer: format version 2, this tracer reads up to 1"
+            "byte 7: written by a newer tracer: format version 3, this tracer reads up to 2"
         ),
         "{err}"
     );

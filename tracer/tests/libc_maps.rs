@@ -1,5 +1,6 @@
 //! The libc wrapper hop for a process that uses its own copy of the C library (as a container
-//! or a bundled application does): tracer finds the copy in the process's maps and probes it.
+//! or a bundled application does): with `--wrapper-probes`, tracer finds the copy in the
+//! process's maps and probes it.
 
 mod common;
 
@@ -40,6 +41,7 @@ fn a_private_c_library_found_in_the_maps_is_probed() {
             "jsonl",
             "-e",
             "bind",
+            "--wrapper-probes",
             "--duration",
             "60",
         ])

@@ -139,10 +139,7 @@ fn live_shows_the_bind_and_its_journey_then_quits_cleanly() {
         "no entry code in:\n{s}"
     );
     assert!(s.contains("__sys_bind"), "no __sys_bind in:\n{s}");
-    assert!(
-        s.contains("● bind()") || s.contains("○ no libc wrapper"),
-        "{s}"
-    );
+    assert!(s.contains("● bind+0x") || s.contains("● 0x"), "{s}");
 
     // The command wrote to its file, not over the screen.
     let written = std::fs::read_to_string(&out).unwrap_or_default();

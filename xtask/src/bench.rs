@@ -55,7 +55,7 @@ enum Tool {
     TracerNull,
     TracerFile,
     TracerNoMatch,
-    TracerNoWrappers,
+    TracerWrapperProbes,
     TracerLive,
     Strace,
     StraceNoMatch,
@@ -71,7 +71,7 @@ impl Tool {
         Tool::TracerNull,
         Tool::TracerFile,
         Tool::TracerNoMatch,
-        Tool::TracerNoWrappers,
+        Tool::TracerWrapperProbes,
         Tool::TracerLive,
         Tool::Strace,
         Tool::StraceNoMatch,
@@ -87,7 +87,7 @@ impl Tool {
             Tool::TracerNull => "tracer record -o /dev/null",
             Tool::TracerFile => "tracer record -o FILE",
             Tool::TracerNoMatch => "tracer, filter matching nothing",
-            Tool::TracerNoWrappers => "tracer record --no-wrappers -o /dev/null",
+            Tool::TracerWrapperProbes => "tracer record --wrapper-probes -o /dev/null",
             Tool::TracerLive => "tracer live (in a tmux terminal)",
             Tool::Strace => "strace -f -o /dev/null",
             Tool::StraceNoMatch => "strace --seccomp-bpf, filter matching nothing",
@@ -100,7 +100,7 @@ impl Tool {
     fn is_tracer(self) -> bool {
         matches!(
             self,
-            Tool::TracerNull | Tool::TracerFile | Tool::TracerNoMatch | Tool::TracerNoWrappers
+            Tool::TracerNull | Tool::TracerFile | Tool::TracerNoMatch | Tool::TracerWrapperProbes
         )
     }
 }
@@ -252,8 +252,8 @@ impl Bench<'_> {
             Tool::TracerNull => self.tracer(&["-o", "/dev/null", "-e", &w.syscalls], inner),
             Tool::TracerFile => self.tracer(&["-o", &file, "-e", &w.syscalls], inner),
             Tool::TracerNoMatch => self.tracer(&["-o", "/dev/null", "-e", NO_MATCH], inner),
-            Tool::TracerNoWrappers => self.tracer(
-                &["--no-wrappers", "-o", "/dev/null", "-e", &w.syscalls],
+            Tool::TracerWrapperProbes => self.tracer(
+                &["--wrapper-probes", "-o", "/dev/null", "-e", &w.syscalls],
                 inner,
             ),
             Tool::TracerLive => {

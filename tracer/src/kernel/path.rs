@@ -110,28 +110,66 @@ impl Step {
     }
 }
 
-/// The C library's wrapper, when a uprobe saw the program call it.
+/// The function that made the call: the C library's wrapper, the program's own code, or the
+/// vDSO. Observed from the saved user instruction pointer (`usersym`), or, with
+/// `--wrapper-probes`, from the uprobe on the wrapper, which also saw where it was called from.
 fn user_step(call: &Call) -> Step {
-    let observed = call
+    let probed = call
         .hops
         .iter()
         .find(|h| h.mech == MECH_UPROBE)
         .and_then(|h| Some((h, super::libc::from_cookie(h.func_ip)?)));
-    match observed {
-        Some((h, (func, lib))) => Step {
+    if let Some((h, (func, lib))) = probed {
+        return Step {
             func: format!("{func}()"),
             is_func: true,
-            note: Some(format!("libc wrapper in {lib}, called from {:#x}", h.ret as u64)),
+            note: Some(format!(
+                "libc wrapper in {lib}, called from {:#x}",
+                h.ret as u64
+            )),
             observed: true,
             args: Vec::new(),
             ret: None,
             mech: Some("uprobe"),
-        },
-        None => Step::non_func(
-            "no libc wrapper",
-            Some("none observed: a static program, a raw syscall(2) or int 0x80, or a C library tracer does not probe".into()),
-        ),
+        };
     }
+    if let Some(at) = &call.user_at {
+        let whose = match (at.file.as_deref(), at.func.as_deref()) {
+            (Some("[vdso]"), _) => "in the vDSO".to_string(),
+            (Some(file), _) => format!("in {file}"),
+            (None, _) => "in memory no file backs".to_string(),
+        };
+        return Step {
+            func: at.to_string(),
+            is_func: true,
+            note: Some(format!(
+                "the saved user instruction pointer {:#x}, {whose}: the instruction after the one that entered the kernel",
+                call.user_ip
+            )),
+            observed: true,
+            args: Vec::new(),
+            ret: None,
+            mech: Some("user ip"),
+        };
+    }
+    if call.user_ip != 0 {
+        return Step {
+            func: format!("{:#x}", call.user_ip),
+            is_func: false,
+            note: Some(
+                "the saved user instruction pointer; the process's mappings could not be read (it was gone)"
+                    .into(),
+            ),
+            observed: true,
+            args: Vec::new(),
+            ret: None,
+            mech: Some("user ip"),
+        };
+    }
+    Step::non_func(
+        "no libc wrapper",
+        Some("none observed: a recording without the saved user instruction pointer (before format version 2), or a call whose entry was not seen".into()),
+    )
 }
 
 /// The entry code for an instruction, on this kernel.

@@ -59,6 +59,11 @@ fn a_replay_builds_the_model_the_live_view_built() {
         status: None,
     };
     let mut src = Source::start(&opts).expect("loading the eBPF programs");
+    // The names of the calls' user addresses, as `record` writes them into the recording, are
+    // given to the live joiner too: both sides name each address from the same look-up (two
+    // look-ups microseconds apart could disagree about a process that exits between them).
+    src.joiner.user = crate::usersym::UserSyms::Off;
+    let mut names = crate::usersym::Interner::default();
     let scope = format!("command \"demo {DEMOS}\"");
     let mut app = App::new(Config {
         ksyms: src.cap.ksyms.clone(),
@@ -94,14 +99,22 @@ fn a_replay_builds_the_model_the_live_view_built() {
     let mut last_check = Instant::now();
     let mut rec_lost = 0;
     let mut raw: Vec<Vec<u8>> = Vec::new();
+    let mut frames = Vec::new();
     // Each descriptor a call created, with the file the kernel side read for it.
     let mut made: Vec<Made> = Vec::new();
     let mut read_both = |app: &mut App, resolver: &mut Resolver| {
         src.read_raw(&mut |r| {
             raw.push(r.to_vec());
+            if let Some(frame) = names.before(r) {
+                recorder.write_user_frame(&frame)?;
+                frames.push(frame);
+            }
             recorder.write_record(r)
         })
         .unwrap();
+        for f in frames.drain(..) {
+            src.joiner.user.record(f);
+        }
         for r in raw.drain(..) {
             src.push_raw(&r, &mut |item| {
                 if let crate::trace::Item::Call(c) = &item

@@ -44,6 +44,8 @@ pub fn call(pid: u32, name: &str, ret: i64) -> Call {
         exit_caps: Vec::new(),
         announced: false,
         hops: Vec::new(),
+        user_ip: 0,
+        user_at: None,
     }
 }
 

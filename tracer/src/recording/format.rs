@@ -22,8 +22,11 @@ pub const MAGIC_PREFIX: &[u8; 7] = b"TRACER\0";
 /// The format version this tracer writes, and the newest it reads. A change that an older
 /// reader would misread bumps it; adding a frame kind or a header field does not (readers skip
 /// frame kinds and ignore fields they do not know).
-pub const FORMAT_VERSION: u8 = 1;
-pub const MAGIC: [u8; 8] = *b"TRACER\0\x01";
+///
+/// Version 2 added the saved user `ip` at the end of the enter body (`SyscallEnter::ip`):
+/// version 1 enter records are read by `remap`, which gives them a zero one.
+pub const FORMAT_VERSION: u8 = 2;
+pub const MAGIC: [u8; 8] = *b"TRACER\0\x02";
 
 /// `len`, `crc` and `kind`.
 pub const FRAME_HEADER_LEN: usize = 9;
@@ -39,6 +42,10 @@ pub const KIND_RECORD: u8 = 2;
 pub const KIND_LOST: u8 = 3;
 /// The end of a recording that stopped cleanly (JSON [`End`]).
 pub const KIND_END: u8 = 4;
+/// Where a process's calls were made from (JSON [`UserFrameRecord`]): written before the first
+/// record whose saved user `ip` it names, once per (process, address) and again after an exec,
+/// so that a replay needs neither the process nor its files.
+pub const KIND_USER_FRAME: u8 = 6;
 /// The traced command as tracer started it (JSON [`Start`]), after the header and before the
 /// command's records. Readers before it skip it as an unknown kind.
 pub const KIND_START: u8 = 5;
@@ -179,6 +186,22 @@ impl Header {
             (u64::from_str_radix(hex, 16).unwrap_or(0), s.name.as_str())
         })
     }
+}
+
+/// A [`KIND_USER_FRAME`] frame: process `pid`'s address `ip` is `func+off in file`. Without
+/// `file`, memory no file backs; without `func`, `off` is the address in the file. A frame with
+/// `mapped: false` says the recorder found no mapping there (the process was gone).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserFrameRecord {
+    pub pid: u32,
+    pub ip: u64,
+    pub mapped: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub func: Option<String>,
+    #[serde(default)]
+    pub off: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// The command `tracer record -- CMD` started: what it had open, and where, as /proc said

@@ -211,7 +211,9 @@ fn the_reader_survives_the_corpus_and_its_mutations() {
 }
 
 /// Writes the seed corpus. Run it after a format change:
-/// `cargo test -p tracer write_fuzz_corpus -- --ignored`.
+/// `cargo test -p tracer write_fuzz_corpus -- --ignored`. It leaves `pipe-v1.tracer` alone:
+/// a recording of format version 1, kept as that version wrote it, which newer readers must
+/// still read (`remap`'s tests replay it).
 #[test]
 #[ignore = "writes tracer/fuzz/corpus/reader"]
 fn write_fuzz_corpus() {
@@ -222,7 +224,7 @@ fn write_fuzz_corpus() {
     let mut flipped = pipe.clone();
     flipped[header_end + 40] ^= 0x10;
     let mut newer = pipe.clone();
-    newer[7] = 2;
+    newer[7] = super::format::FORMAT_VERSION + 1;
     let mut unknown = pipe.clone();
     unknown.extend_from_slice(&frame_header(42, b"a frame kind from the future"));
     unknown.extend_from_slice(b"a frame kind from the future");

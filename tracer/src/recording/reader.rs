@@ -9,7 +9,8 @@ use std::path::Path;
 
 use super::format::{
     End, FORMAT_VERSION, FRAME_HEADER_LEN, Header, KIND_END, KIND_HEADER, KIND_LOST, KIND_RECORD,
-    KIND_START, MAGIC_PREFIX, MAX_PAYLOAD, Start, crc, parse_lost,
+    KIND_START, KIND_USER_FRAME, MAGIC_PREFIX, MAX_PAYLOAD, Start, UserFrameRecord, crc,
+    parse_lost,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +86,7 @@ pub enum FrameRef<'a> {
         count: u64,
     },
     End(End),
+    UserSym(UserFrameRecord),
     Start(Start),
     /// A kind this tracer does not know (written by a newer one): skipped.
     Unknown {
@@ -98,6 +100,7 @@ pub enum Frame {
     Record(Vec<u8>),
     Lost { ts_ns: u64, count: u64 },
     End(End),
+    UserSym(UserFrameRecord),
     Start(Start),
     Unknown { kind: u8 },
 }
@@ -108,6 +111,7 @@ impl From<FrameRef<'_>> for Frame {
             FrameRef::Record(r) => Frame::Record(r.to_vec()),
             FrameRef::Lost { ts_ns, count } => Frame::Lost { ts_ns, count },
             FrameRef::End(e) => Frame::End(e),
+            FrameRef::UserSym(u) => Frame::UserSym(u),
             FrameRef::Start(s) => Frame::Start(s),
             FrameRef::Unknown { kind } => Frame::Unknown { kind },
         }
@@ -215,6 +219,8 @@ impl<R: Read> Reader<R> {
             offset: at,
             msg: e.to_string(),
         })?;
+        // The version byte decides how records are laid out, whatever the header claims.
+        r.header.format_version = magic[7].into();
         // Anyone can write a recording: its text reaches terminals only escaped.
         r.header.escape_text();
         if r.header.format != Header::FORMAT {
@@ -320,6 +326,9 @@ impl<R: Read> Reader<R> {
             KIND_END => serde_json::from_slice(&self.buf)
                 .map(FrameRef::End)
                 .map_err(|_| bad("end")),
+            KIND_USER_FRAME => serde_json::from_slice(&self.buf)
+                .map(FrameRef::UserSym)
+                .map_err(|_| bad("user frame")),
             KIND_START => serde_json::from_slice(&self.buf)
                 .map(FrameRef::Start)
                 .map_err(|_| bad("start")),

@@ -157,6 +157,7 @@ impl<R: io::Read> Replay<R> {
                 out(Event::Lost { ts_ns, count })?;
             }
             FrameRef::End(end) => self.outcome.end = Some(end),
+            FrameRef::UserSym(u) => self.joiner.user.record(u),
             FrameRef::Start(start) => out(Event::Start(start))?,
             FrameRef::Unknown { .. } => self.outcome.unknown_frames += 1,
         }

@@ -181,7 +181,7 @@ pub fn pipe_records() -> Vec<Vec<u8>> {
 pub fn header() -> Header {
     Header {
         format: Header::FORMAT.into(),
-        format_version: 1,
+        format_version: super::format::FORMAT_VERSION.into(),
         tracer: "test".into(),
         kernel: "6.1.0-test".into(),
         arch: "x86_64".into(),

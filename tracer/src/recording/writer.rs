@@ -89,6 +89,12 @@ impl<W: Write> Recorder<W> {
         Ok(())
     }
 
+    /// Where process `pid`'s calls at `ip` were made from (before the first record naming it).
+    pub fn write_user_frame(&mut self, u: &super::format::UserFrameRecord) -> io::Result<()> {
+        let json = serde_json::to_vec(u)?;
+        self.frame(super::format::KIND_USER_FRAME, &json)
+    }
+
     /// The traced command as tracer started it.
     pub fn write_start(&mut self, start: &Start) -> io::Result<()> {
         let json = serde_json::to_vec(start)?;

@@ -23,8 +23,6 @@ pub mod proto;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -61,31 +59,9 @@ const COUNTERS_MAX: usize = 1024;
 /// Packets are gathered to this size before a write.
 const FLUSH_AT: usize = 1 << 16;
 
-/// FNV-1a: the maps below are looked up several times per call with short keys (names, tids),
-/// where std's SipHash was a tenth of the export's time. Their keys are tracer's own names and
-/// the recording's ids, and the tables are bounded: no flooding to defend against.
-#[derive(Clone, Copy)]
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+// The maps below are looked up several times per call with short keys (names, tids), where
+// std's SipHash was a tenth of the export's time.
+use crate::fasthash::FastMap;
 
 /// Strings to small ids, for one `interned_data` table.
 #[derive(Default)]

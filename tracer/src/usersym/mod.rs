@@ -1,0 +1,379 @@
+//! Where in the program a call was made: the saved user instruction pointer of each entry
+//! (`SyscallEnter::ip`, `pt_regs->ip` at `sys_enter`) named as `function+offset in file`
+//! against the process's executable mappings. The kernel saved that address when the program
+//! entered it: the instruction after the `syscall` (or `int $0x80`, or inside the vDSO's
+//! `__kernel_vsyscall` for 32-bit code that enters with `sysenter`), so inside the function
+//! that made the call: the C library's wrapper, the program's own code (a static program, a
+//! raw `syscall(2)` written in assembly), or the vDSO. That is an observation, not an
+//! inference, and it costs the traced program nothing: no uprobe, no trap.
+//!
+//! Costs on tracer's side: a process's `/proc/PID/maps` is read when one of its addresses is
+//! first seen (and again after an exec, or, at most every [`REREAD_AFTER`], for an address
+//! outside every mapping it had: a library it loaded since); each mapped file's symbols are read
+//! once per file (by device and inode); each (process, address) is named once and then looked
+//! up. A process that is gone before tracer reads its maps (a short program; its child after
+//! a fork inherits its parent's) keeps its addresses unnamed: the step shows the address alone.
+
+mod elf;
+mod maps;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use elf::Symbols;
+use maps::{Mapping, Object};
+
+use crate::fasthash::{FastMap, FastSet};
+use crate::recording::format::UserFrameRecord;
+
+/// A process whose address fell outside every mapping is read again at most this often.
+pub const REREAD_AFTER: Duration = Duration::from_millis(100);
+/// (process, address) pairs remembered at most: a program that enters the kernel from ever new
+/// addresses (generated code) would otherwise grow the tables without end. Past it they start
+/// again empty, and each pair is named (and, recording, written) again when next seen.
+const PAIRS_MAX: usize = 1 << 16;
+
+/// Where a call was made from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserFrame {
+    /// The function, when the file's symbol tables name one there.
+    pub func: Option<Box<str>>,
+    /// Into `func`; without a function, the ELF address in `file` (or the offset into an
+    /// anonymous mapping).
+    pub off: u64,
+    /// The mapped file's path (escaped: a program chose it), `[vdso]`, or `None` for memory no
+    /// file backs (code generated at run time).
+    pub file: Option<Box<str>>,
+}
+
+impl UserFrame {
+    /// The file's last path component (`libc.so.6`).
+    pub fn file_name(&self) -> Option<&str> {
+        let f = self.file.as_deref()?;
+        Some(f.rsplit('/').next().unwrap_or(f))
+    }
+}
+
+impl fmt::Display for UserFrame {
+    /// `bind+0x1b in libc.so.6`, `0x2f1a0 in prog`, `0x1b0 in anonymous memory`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.func {
+            Some(func) => write!(f, "{func}+{:#x}", self.off)?,
+            None => write!(f, "{:#x}", self.off)?,
+        }
+        match self.file_name() {
+            Some(file) => write!(f, " in {file}"),
+            None => write!(f, " in anonymous memory"),
+        }
+    }
+}
+
+struct Proc {
+    maps: Arc<Vec<Mapping>>,
+    read_at: Instant,
+    /// Its `/proc` directory is gone: never read again.
+    gone: bool,
+}
+
+/// Names addresses of live processes (see the module's documentation).
+pub struct Symbolizer {
+    /// `/proc`, or a directory laid out like it (tests).
+    proc_root: PathBuf,
+    procs: HashMap<u32, Proc>,
+    files: HashMap<Object, Option<Arc<Symbols>>>,
+    frames: FastMap<(u32, u64), Option<Arc<UserFrame>>>,
+}
+
+impl Default for Symbolizer {
+    fn default() -> Symbolizer {
+        Symbolizer::new(Path::new("/proc"))
+    }
+}
+
+impl Symbolizer {
+    pub fn new(proc_root: &Path) -> Symbolizer {
+        Symbolizer {
+            proc_root: proc_root.to_path_buf(),
+            procs: HashMap::new(),
+            files: HashMap::new(),
+            frames: FastMap::default(),
+        }
+    }
+
+    /// Where process `pid`'s address `ip` lies; `None` when no mapping of the process (as far
+    /// as tracer could read them) holds it.
+    pub fn lookup(&mut self, pid: u32, ip: u64) -> Option<Arc<UserFrame>> {
+        if ip == 0 {
+            return None;
+        }
+        if let Some(f) = self.frames.get(&(pid, ip)) {
+            return f.clone();
+        }
+        let mapping = self.mapping(pid, ip);
+        let frame = mapping.map(|m| Arc::new(self.name(pid, &m, ip)));
+        // An address no mapping held may be mapped later (dlopen): not remembered, unless the
+        // process is gone and cannot tell more.
+        if frame.is_some() || self.procs.get(&pid).is_some_and(|p| p.gone) {
+            if self.frames.len() >= PAIRS_MAX {
+                self.frames.clear();
+            }
+            self.frames.insert((pid, ip), frame.clone());
+        }
+        frame
+    }
+
+    /// A new process starts with its parent's mappings.
+    pub fn fork(&mut self, parent: u32, child: u32) {
+        if parent == child {
+            return;
+        }
+        if let Some(maps) = self.procs.get(&parent).map(|p| Arc::clone(&p.maps)) {
+            self.forget(child);
+            self.procs.insert(
+                child,
+                Proc {
+                    maps,
+                    // Read its own maps on the first miss.
+                    read_at: Instant::now()
+                        .checked_sub(REREAD_AFTER)
+                        .unwrap_or_else(Instant::now),
+                    gone: false,
+                },
+            );
+        }
+    }
+
+    /// The process ran a new program, or ended: what was known of its mappings is void.
+    pub fn forget(&mut self, pid: u32) {
+        if self.procs.remove(&pid).is_some() {
+            self.frames.retain(|(p, _), _| *p != pid);
+        }
+    }
+
+    fn read_maps(&mut self, pid: u32) -> &Proc {
+        let text = std::fs::read_to_string(self.proc_root.join(format!("{pid}/maps")));
+        let gone = text.is_err();
+        let maps = maps::parse(&text.unwrap_or_default());
+        let p = Proc {
+            maps: Arc::new(maps),
+            read_at: Instant::now(),
+            gone,
+        };
+        let old = self.procs.insert(pid, p);
+        // A process that vanished keeps what was known of it (a forked child's inheritance).
+        if gone && let Some(old) = old {
+            self.procs.insert(pid, Proc { gone: true, ..old });
+        }
+        &self.procs[&pid]
+    }
+
+    fn mapping(&mut self, pid: u32, ip: u64) -> Option<Mapping> {
+        let find = |p: &Proc| p.maps.iter().find(|m| m.start <= ip && ip < m.end).cloned();
+        let p = match self.procs.get(&pid) {
+            Some(p) => p,
+            None => self.read_maps(pid),
+        };
+        if let Some(m) = find(p) {
+            return Some(m);
+        }
+        if p.gone || p.read_at.elapsed() < REREAD_AFTER {
+            return None;
+        }
+        find(self.read_maps(pid))
+    }
+
+    fn name(&mut self, pid: u32, m: &Mapping, ip: u64) -> UserFrame {
+        let file_off = ip - m.start + m.pgoff;
+        let key = match &m.object {
+            // One image per ABI, told apart by their bytes (a page or two, read once per
+            // address first seen there).
+            Object::Vdso => self
+                .read_object(pid, m)
+                .map(|d| Object::VdsoImage(crc32fast::hash(&d))),
+            k => Some(k.clone()),
+        };
+        let syms = match key {
+            None | Some(Object::Anonymous) => None,
+            Some(key) => {
+                if !self.files.contains_key(&key) {
+                    let s = self.read_object(pid, m).and_then(|d| Symbols::parse(&d));
+                    self.files.insert(key.clone(), s.map(Arc::new));
+                }
+                self.files.get(&key).cloned().flatten()
+            }
+        };
+        let vaddr = syms.as_ref().and_then(|s| s.vaddr_of(file_off));
+        let func = syms
+            .as_ref()
+            .zip(vaddr)
+            .and_then(|(s, v)| s.at(v))
+            .map(|(name, off)| (crate::escape::str(name).into_owned().into_boxed_str(), off));
+        let file = match &m.object {
+            Object::Anonymous => None,
+            _ => Some(m.path.clone()),
+        };
+        match func {
+            Some((name, off)) => UserFrame {
+                func: Some(name),
+                off,
+                file,
+            },
+            None => UserFrame {
+                func: None,
+                off: vaddr.unwrap_or(file_off),
+                file,
+            },
+        }
+    }
+
+    /// The bytes of a mapped object: the file through `/proc/PID/map_files` (which opens it
+    /// even when deleted or in another mount namespace), else through the process's root; the
+    /// vDSO from the process's memory.
+    fn read_object(&self, pid: u32, m: &Mapping) -> Option<Vec<u8>> {
+        let dir = self.proc_root.join(pid.to_string());
+        if matches!(m.object, Object::Vdso) {
+            return read_mem(&dir.join("mem"), m.start, m.end - m.start);
+        }
+        let via_map_files = dir.join(format!("map_files/{:x}-{:x}", m.start, m.end));
+        std::fs::read(via_map_files)
+            .or_else(|_| std::fs::read(dir.join(format!("root{}", m.raw_path))))
+            .ok()
+    }
+}
+
+/// How a joiner names each call's saved user `ip`.
+#[derive(Default)]
+pub enum UserSyms {
+    /// Not at all (tests, and sources that carry no addresses).
+    #[default]
+    Off,
+    /// From the live processes.
+    Live(Box<Symbolizer>),
+    /// From a recording's user-frame frames, by (process, address).
+    Recorded(FastMap<(u32, u64), Option<Arc<UserFrame>>>),
+}
+
+impl UserSyms {
+    pub fn lookup(&mut self, pid: u32, ip: u64) -> Option<Arc<UserFrame>> {
+        match self {
+            UserSyms::Off => None,
+            UserSyms::Live(s) => s.lookup(pid, ip),
+            UserSyms::Recorded(m) => m.get(&(pid, ip)).cloned().flatten(),
+        }
+    }
+
+    pub fn fork(&mut self, parent: u32, child: u32) {
+        if let UserSyms::Live(s) = self {
+            s.fork(parent, child);
+        }
+    }
+
+    pub fn forget(&mut self, pid: u32) {
+        if let UserSyms::Live(s) = self {
+            s.forget(pid);
+        }
+    }
+
+    /// A user-frame frame of a recording; a later one for the same (process, address), after
+    /// an exec, replaces it. Its text came from a file anyone can write: escaped.
+    pub fn record(&mut self, u: UserFrameRecord) {
+        if !matches!(self, UserSyms::Recorded(_)) {
+            *self = UserSyms::Recorded(FastMap::default());
+        }
+        let UserSyms::Recorded(m) = self else { return };
+        let esc = |s: String| crate::escape::str(&s).into_owned().into_boxed_str();
+        let frame = u.mapped.then(|| {
+            Arc::new(UserFrame {
+                func: u.func.map(esc),
+                off: u.off,
+                file: u.file.map(esc),
+            })
+        });
+        m.insert((u.pid, u.ip), frame);
+    }
+}
+
+/// For a native recording: names each entry's `ip` as the records go by, and says which
+/// (process, address) pairs the recording has not yet been told about.
+#[derive(Default)]
+pub struct Interner {
+    sym: Symbolizer,
+    written: FastSet<(u32, u64)>,
+}
+
+impl Interner {
+    /// What to write before the raw record `raw`, if anything. A process record updates what
+    /// is known (fork: the child's mappings; exec and exit: forgotten, and named again).
+    pub fn before(&mut self, raw: &[u8]) -> Option<UserFrameRecord> {
+        use tracer_common::{REC_ENTER, REC_EXEC, REC_FORK, REC_TASK_EXIT};
+        match crate::event::kind(raw)? {
+            REC_ENTER => {
+                let (pid, ip) = crate::event::enter_ip(raw)?;
+                if ip == 0 || self.written.contains(&(pid, ip)) {
+                    return None;
+                }
+                if self.written.len() >= PAIRS_MAX {
+                    self.written.clear();
+                }
+                self.written.insert((pid, ip));
+                let f = self.sym.lookup(pid, ip);
+                Some(to_record(pid, ip, f.as_deref()))
+            }
+            REC_FORK => {
+                if let Ok(crate::event::Record::Fork { hdr, body }) = crate::event::decode(raw)
+                    && body.clone_flags & CLONE_THREAD == 0
+                {
+                    self.sym.fork(hdr.pid, body.child_tid);
+                }
+                None
+            }
+            REC_EXEC => {
+                self.forget(crate::event::pid(raw)?);
+                None
+            }
+            REC_TASK_EXIT => {
+                self.forget(crate::event::exited_process(raw)?);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn forget(&mut self, pid: u32) {
+        self.sym.forget(pid);
+        self.written.retain(|(p, _)| *p != pid);
+    }
+}
+
+/// `CLONE_THREAD` (include/uapi/linux/sched.h).
+const CLONE_THREAD: u64 = 0x0001_0000;
+
+/// The frame a recording carries for `frame` (`None`: not mapped).
+pub fn to_record(pid: u32, ip: u64, frame: Option<&UserFrame>) -> UserFrameRecord {
+    UserFrameRecord {
+        pid,
+        ip,
+        mapped: frame.is_some(),
+        func: frame.and_then(|f| f.func.as_deref().map(str::to_string)),
+        off: frame.map_or(0, |f| f.off),
+        file: frame.and_then(|f| f.file.as_deref().map(str::to_string)),
+    }
+}
+
+fn read_mem(mem: &Path, at: u64, len: u64) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt as _;
+    // The vDSO is a page or two; anything much larger is not it.
+    if len > 1 << 20 {
+        return None;
+    }
+    let f = std::fs::File::open(mem).ok()?;
+    let mut buf = vec![0u8; usize::try_from(len).ok()?];
+    f.read_exact_at(&mut buf, at).ok()?;
+    Some(buf)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,97 @@
+use super::*;
+
+#[inline(never)]
+fn a_function_of_this_program() -> u64 {
+    std::hint::black_box(7)
+}
+
+#[test]
+fn a_libc_function_in_this_process_is_named() {
+    let pid = std::process::id();
+    let mut s = Symbolizer::default();
+    let getpid = libc::getpid as *const () as u64;
+    let f = s.lookup(pid, getpid + 1).expect("mapped");
+    assert_eq!(f.func.as_deref(), Some("getpid"), "{f:?}");
+    assert_eq!(f.off, 1);
+    assert_eq!(f.file_name(), Some("libc.so.6"));
+    assert_eq!(f.to_string(), "getpid+0x1 in libc.so.6");
+    // The second time is a lookup in the cache: the same frame.
+    assert!(Arc::ptr_eq(&f, &s.lookup(pid, getpid + 1).unwrap()));
+    assert!(s.lookup(pid, 0).is_none());
+}
+
+#[test]
+fn the_programs_own_function_is_named() {
+    let pid = std::process::id();
+    let mut s = Symbolizer::default();
+    let at = a_function_of_this_program as *const () as u64;
+    let f = s.lookup(pid, at + 2).expect("mapped");
+    // Rust's names are mangled; the function's own name is inside.
+    let func = f.func.as_deref().unwrap_or_default();
+    assert!(func.contains("a_function_of_this_program"), "{f:?}");
+    assert_eq!(f.off, 2);
+    let exe = std::fs::read_link("/proc/self/exe").unwrap();
+    assert_eq!(f.file.as_deref(), exe.to_str());
+}
+
+#[test]
+fn the_vdso_is_read_from_memory() {
+    let pid = std::process::id();
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let Some(vdso) = maps::parse(&maps)
+        .into_iter()
+        .find(|m| m.object == Object::Vdso)
+    else {
+        eprintln!("no vDSO mapped: skipped");
+        return;
+    };
+    let mut s = Symbolizer::default();
+    let f = s.lookup(pid, vdso.start + 0x10).expect("mapped");
+    assert_eq!(f.file.as_deref(), Some("[vdso]"));
+    // Whatever is at the start of the image, the vDSO's ELF was read: its functions are named
+    // further in.
+    let key = s
+        .files
+        .keys()
+        .find(|k| matches!(k, Object::VdsoImage(_)))
+        .cloned();
+    assert!(
+        key.is_some_and(|k| s.files[&k].is_some()),
+        "the vDSO image parsed"
+    );
+}
+
+/// A `/proc` laid out by hand: process 42 maps this test program, found through its `root`.
+#[test]
+fn a_forked_child_inherits_and_a_gone_process_is_not_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let exe = std::fs::read_link("/proc/self/exe").unwrap();
+    let exe = exe.to_str().unwrap();
+    let lines: Vec<&str> = own.lines().filter(|l| l.ends_with(exe)).collect();
+    let lines = lines.join("\n");
+    let p42 = dir.path().join("42");
+    std::fs::create_dir(&p42).unwrap();
+    std::fs::write(p42.join("maps"), &lines).unwrap();
+    std::os::unix::fs::symlink("/", p42.join("root")).unwrap();
+    let mut s = Symbolizer::new(dir.path());
+    let at = a_function_of_this_program as *const () as u64;
+    let f = s.lookup(42, at).expect("named through root/");
+    assert!(
+        f.func
+            .as_deref()
+            .unwrap_or_default()
+            .contains("a_function_of_this_program")
+    );
+    assert!(s.lookup(42, 0x10).is_none(), "outside every mapping");
+    s.fork(42, 43);
+    std::fs::remove_dir_all(&p42).unwrap();
+    // Process 43 never had a directory: it has its parent's mappings and the file cache.
+    assert_eq!(s.lookup(43, at).as_deref(), Some(&*f));
+    s.forget(42);
+    assert!(
+        s.lookup(42, at).is_none(),
+        "gone, and what was known of it forgotten"
+    );
+    assert!(s.procs[&42].gone);
+}

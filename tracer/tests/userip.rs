@@ -1,0 +1,164 @@
+//! The journey's first step, the function that made the call, observed from the saved user
+//! instruction pointer (no uprobe): a C library wrapper, a program's own `syscall`, a static
+//! program's copy of the C library, and, for 32-bit glibc, the vDSO's `__kernel_vsyscall`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::{TRACER, of, record_cmd};
+
+/// `tests/c/userip_prog.c`, built with `gcc` (`extra`: `-static`).
+fn build(extra: &[&str]) -> PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = std::env::temp_dir().join(format!("tracer-userip-{}-{n}", std::process::id()));
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/c/userip_prog.c");
+    let st = Command::new("gcc")
+        .args(["-O1", "-o"])
+        .arg(&out)
+        .args(extra)
+        .arg(src)
+        .status()
+        .expect("gcc");
+    assert!(st.success(), "gcc failed");
+    out
+}
+
+fn user_step(call: &Value) -> &Value {
+    &call["kernel_path"][0]
+}
+
+fn func(step: &Value) -> &str {
+    step["func"].as_str().unwrap_or("")
+}
+
+/// `name+0x.. in file`.
+fn is_at(step: &Value, name: &str, file: &str) -> bool {
+    let f = func(step);
+    let Some(rest) = f.strip_prefix(&format!("{name}+0x")) else {
+        return false;
+    };
+    let Some((off, in_file)) = rest.split_once(" in ") else {
+        return false;
+    };
+    u64::from_str_radix(off, 16).is_ok() && in_file == file
+}
+
+fn binds(recs: &[Value]) -> Vec<&Value> {
+    of(recs, &["bind"])
+        .into_iter()
+        .filter(|c| c["ret"] == 0)
+        .collect()
+}
+
+fn check_observed(step: &Value) {
+    assert_eq!(step["observed"], true, "{step}");
+    assert_eq!(step["mech"], "user ip", "{step}");
+    assert!(
+        step["note"]
+            .as_str()
+            .unwrap_or("")
+            .contains("saved user instruction pointer"),
+        "{step}"
+    );
+}
+
+/// Build the program with `flags`, record it live (`-e bind`): its file name, tracer's
+/// standard error and its two successful binds, each with an observed user step.
+fn record_prog(tag: &str, flags: &[&str]) -> (String, String, Vec<Value>) {
+    let prog = build(flags);
+    let name = prog.file_name().unwrap().to_str().unwrap().to_string();
+    let (out, recs) = record_cmd(tag, &["-e", "bind"], &[prog.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let b: Vec<Value> = binds(&recs).into_iter().cloned().collect();
+    assert_eq!(b.len(), 2, "{recs:?}");
+    for c in &b {
+        check_observed(user_step(c));
+    }
+    (name, stderr, b)
+}
+
+#[test]
+fn a_dynamic_programs_binds_are_the_c_librarys_and_its_own() {
+    let (name, stderr, b) = record_prog("userip-dyn", &[]);
+    let (libc, raw) = (user_step(&b[0]), user_step(&b[1]));
+    // glibc exports `bind` (objdump -T libc.so.6); its wrapper made the first call.
+    assert!(is_at(libc, "bind", "libc.so.6"), "{libc}");
+    // The second was this program's own `syscall` instruction, in raw_bind.
+    assert!(is_at(raw, "raw_bind", &name), "{raw}");
+    assert!(
+        !stderr.is_empty() && !stderr.contains("wrappers)"),
+        "no uprobe attached by default: {stderr}"
+    );
+}
+
+#[test]
+fn a_static_programs_bind_is_its_own_copy_of_the_c_library() {
+    let (name, _, b) = record_prog("userip-static", &["-static"]);
+    // Static glibc's bind (or its alias __bind, the same address) inside the program's file.
+    assert!(is_at(user_step(&b[0]), "bind", &name), "{}", b[0]);
+    assert!(is_at(user_step(&b[1]), "raw_bind", &name), "{}", b[1]);
+}
+
+/// A native recording carries the names: its export shows the same steps without the
+/// process, and without root.
+#[test]
+fn a_recording_carries_where_the_calls_were_made() {
+    common::require_root();
+    let prog = build(&[]);
+    let name = prog.file_name().unwrap().to_str().unwrap().to_string();
+    let file = common::out_file("userip-native").with_extension("tracer");
+    let st = Command::new(TRACER)
+        .args(["record", "-e", "bind", "-o"])
+        .arg(&file)
+        .arg("--")
+        .arg(&prog)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let out = Command::new(TRACER)
+        .arg("export")
+        .arg(&file)
+        .args(["--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let b = binds(&recs);
+    assert_eq!(b.len(), 2);
+    assert!(is_at(user_step(b[0]), "bind", "libc.so.6"), "{}", b[0]);
+    assert!(is_at(user_step(b[1]), "raw_bind", &name), "{}", b[1]);
+}
+
+/// A 32-bit program: glibc's bind is `socketcall` through the vDSO's `__kernel_vsyscall`; the
+/// program's own `int $0x80` is in its own function.
+#[test]
+fn an_ia32_bind_through_the_vdso_is_kernel_vsyscall() {
+    let (name, _, b) = record_prog("userip-ia32", &["-m32", "-static"]);
+    assert!(b.iter().all(|c| c["abi"] == "ia32"), "{b:?}");
+    assert_ne!(b[0]["entry"], "int80", "{}", b[0]);
+    let (vdso, raw) = (user_step(&b[0]), user_step(&b[1]));
+    assert!(is_at(vdso, "__kernel_vsyscall", "[vdso]"), "{vdso}");
+    assert!(
+        vdso["note"].as_str().unwrap_or("").contains("in the vDSO"),
+        "{vdso}"
+    );
+    assert_eq!(b[1]["entry"], "int80", "{}", b[1]);
+    assert!(is_at(raw, "raw_bind", &name), "{raw}");
+}
