@@ -242,7 +242,7 @@ pub fn export_counting<R: Read>(
         Event::Pending(c) => w.pending(&c),
         Event::Lost { ts_ns, count } => w.lost(ts_ns, count),
         Event::Start(s) => {
-            w.fds_mut().begin(s.pid, &s.cwd, &s.fds);
+            w.fds_mut().begin(&s);
             Ok(())
         }
     })?;

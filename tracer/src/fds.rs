@@ -27,6 +27,7 @@ use tracer_common::FileId;
 
 use crate::decode::consts::Consts;
 use crate::decode::sockaddr::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, SockAddr};
+use crate::recording::format::Start;
 use crate::syscalls::{Arg, Effect, Ret};
 use crate::trace::Call;
 
@@ -169,12 +170,16 @@ pub struct Fds {
 impl Fds {
     /// The traced command `pid` as tracer started it: its working directory and the
     /// descriptors it inherited, each as `/proc/PID/fd/N` reads (`/dev/pts/0`, `pipe:[N]`).
-    pub fn begin(&mut self, pid: u32, cwd: &[u8], fds: &[(i32, Vec<u8>)]) {
-        self.cwd.insert(pid, cwd.into());
-        for (fd, link) in fds {
+    pub fn begin(&mut self, start: &Start) {
+        let pid = start.pid;
+        self.cwd.insert(pid, start.cwd.as_slice().into());
+        for (fd, link) in &start.fds {
+            let dev = start.devices.iter().find(|d| d.0 == *fd);
+            let kind = dev.map_or(Kind::Link, |d| Kind::Device { block: d.2 });
             let obj = Obj {
                 name: Some(link.as_slice().into()),
-                ..Obj::new(Kind::Link, 0)
+                rdev: dev.map_or(0, |d| d.1),
+                ..Obj::new(kind, 0)
             };
             self.install(pid, *fd, obj);
         }
@@ -721,14 +726,18 @@ impl Fds {
 /// descriptor marked close-on-exec (`flags` in `/proc/PID/fdinfo/N` with `O_CLOEXEC`) is left
 /// out: the command has it only until its `execve` (std's spawn keeps such a pipe open to
 /// report a failed exec).
-pub fn snapshot(pid: u32) -> (Vec<u8>, Vec<(i32, Vec<u8>)>) {
+pub fn snapshot(pid: u32) -> Start {
     use std::os::unix::ffi::OsStrExt;
-    let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"))
-        .map(|p| p.as_os_str().as_bytes().to_vec())
-        .unwrap_or_default();
-    let mut fds = Vec::new();
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let mut start = Start {
+        pid,
+        cwd: std::fs::read_link(format!("/proc/{pid}/cwd"))
+            .map(|p| p.as_os_str().as_bytes().to_vec())
+            .unwrap_or_default(),
+        ..Start::default()
+    };
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-        return (cwd, fds);
+        return start;
     };
     for e in dir.flatten() {
         let Some(fd) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
@@ -741,12 +750,32 @@ pub fn snapshot(pid: u32) -> (Vec<u8>, Vec<(i32, Vec<u8>)>) {
                 u32::from_str_radix(flags.trim(), 8).ok()
             })
             .is_some_and(|f| f & libc::O_CLOEXEC as u32 != 0);
-        if let (false, Ok(link)) = (cloexec, std::fs::read_link(e.path())) {
-            fds.push((fd, link.as_os_str().as_bytes().to_vec()));
+        let Ok(link) = std::fs::read_link(e.path()) else {
+            continue;
+        };
+        if cloexec {
+            continue;
         }
+        // The device behind a terminal or /dev/null (the link's target, stat'ed).
+        if let Ok(m) = std::fs::metadata(e.path())
+            && (m.file_type().is_char_device() || m.file_type().is_block_device())
+        {
+            start
+                .devices
+                .push((fd, kernel_dev(m.rdev()), m.file_type().is_block_device()));
+        }
+        start.fds.push((fd, link.as_os_str().as_bytes().to_vec()));
     }
-    fds.sort();
-    (cwd, fds)
+    start.fds.sort();
+    start
+}
+
+/// A `stat` device number (glibc's encoding, `gnu_dev_major`/`gnu_dev_minor`) as the kernel's
+/// `dev_t`: major << 20 | minor (include/linux/kdev_t.h `MKDEV`).
+fn kernel_dev(rdev: u64) -> u32 {
+    let major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff);
+    let minor = (rdev & 0xff) | ((rdev >> 12) & !0xff);
+    ((major as u32) << 20) | (minor as u32 & 0xf_ffff)
 }
 
 /// Whether the call marks the descriptors it makes close-on-exec: `O_CLOEXEC` in its flags
@@ -952,7 +981,17 @@ mod tests {
     #[test]
     fn paths_are_made_absolute_against_the_working_directory_and_dirfd() {
         let mut f = Fds::default();
-        f.begin(PID, b"/home/u", &[(1, b"/dev/pts/0".to_vec())]);
+        f.begin(&Start {
+            pid: PID,
+            cwd: b"/home/u".to_vec(),
+            fds: vec![(1, b"/dev/pts/0".to_vec()), (2, b"pipe:[9]".to_vec())],
+            devices: vec![(1, (136 << 20) | 2, false)],
+        });
+        assert_eq!(text(&f, 1, Detail::Full), "</dev/pts/0<char 136:2>>");
+        assert_eq!(text(&f, 2, Detail::Full), "<pipe:[9]>");
+        // /dev/null as stat gives it: 1:3.
+        assert_eq!(kernel_dev(0x103), (1 << 20) | 3);
+        assert_eq!(kernel_dev(0x8802), (136 << 20) | 2);
         let mut cwd = String::new();
         f.cwd_text(PID, &mut cwd);
         assert_eq!(cwd, "</home/u>");

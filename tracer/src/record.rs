@@ -20,7 +20,7 @@ use crate::export::ExportFormat;
 use crate::invoker::Invoker;
 use crate::outfile;
 use crate::output::{Format, Header, Summary, TextOpts, Writer};
-use crate::recording::format::{CommandExit, Start};
+use crate::recording::format::CommandExit;
 use crate::recording::header;
 use crate::recording::replay::Replay;
 use crate::recording::writer::Recorder;
@@ -556,11 +556,11 @@ struct PerfettoOut {
 impl Sink {
     /// The traced command `pid` has just been started: what it has open, and where.
     fn begin(&mut self, pid: u32) -> io::Result<()> {
-        let (cwd, fds) = crate::fds::snapshot(pid);
+        let start = crate::fds::snapshot(pid);
         match self {
-            Sink::Calls(CallSink { w: Some(w), .. }) => w.fds_mut().begin(pid, &cwd, &fds),
+            Sink::Calls(CallSink { w: Some(w), .. }) => w.fds_mut().begin(&start),
             Sink::Calls(_) => {}
-            Sink::Native(r, _, _) => r.write_start(&Start { pid, cwd, fds })?,
+            Sink::Native(r, _, _) => r.write_start(&start)?,
         }
         Ok(())
     }

@@ -53,6 +53,9 @@ fn recorder(pid: u32, format: &str, out: &std::path::Path) -> Reaped {
                 "record",
                 "-e",
                 "%net",
+                // The C library's wrappers probed: an observed uprobe step must survive the
+                // native file too.
+                "--wrapper-probes",
                 "--duration",
                 "60",
                 "--format",

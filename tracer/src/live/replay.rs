@@ -70,7 +70,7 @@ fn ts(ev: &Rec) -> u64 {
         ))
         | Rec::Lost { ts_ns, .. } => *ts_ns,
         Rec::Pending(c) => c.enter_ns.unwrap_or(0),
-        // Before the command's first call.
+        // Never queued (see `Player::peek`).
         Rec::Start(_) => 0,
     }
 }
@@ -122,7 +122,11 @@ impl Player {
             let more = self
                 .replay
                 .step(&mut |ev| {
-                    queue.push_back(ev);
+                    // What the command started with has no time of its own (and the live
+                    // view's objects come from the calls): not an event to play.
+                    if !matches!(ev, Rec::Start(_)) {
+                        queue.push_back(ev);
+                    }
                     Ok(())
                 })
                 .with_context(|| format!("reading {}", crate::escape::path(&self.path)))?;
@@ -152,7 +156,7 @@ impl Player {
                         self.lost += count;
                         Seen::Lost(self.lost)
                     }
-                    // The live view's objects come from the calls (live/resolve.rs).
+                    // Never queued (see `Player::peek`).
                     Rec::Start(_) => continue,
                 };
                 super::feed(app, seen, &mut self.resolver);

@@ -213,6 +213,11 @@ pub struct Start {
     pub pid: u32,
     pub cwd: Vec<u8>,
     pub fds: Vec<(i32, Vec<u8>)>,
+    /// The descriptors among `fds` that are devices: `(fd, dev_t, block)`, the number as the
+    /// kernel encodes it (major << 20 | minor, include/linux/kdev_t.h), for `-yy`'s
+    /// `</dev/pts/0<char 136:0>>`.
+    #[serde(default)]
+    pub devices: Vec<(i32, u32, bool)>,
 }
 
 /// The last frame of a recording that stopped cleanly. Its absence means the recorder was

@@ -247,6 +247,7 @@ mod tests {
             pid: 7,
             cwd: b"/home/u".to_vec(),
             fds: vec![(1, b"/dev/pts/0".to_vec())],
+            devices: vec![(1, (136 << 20) | 2, false)],
         };
         let mut file = Vec::new();
         let mut r = Recorder::new(&mut file, &testdata::header()).unwrap();
