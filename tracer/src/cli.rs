@@ -285,6 +285,10 @@ pub struct ExportArgs {
     /// Text format: say what each descriptor is (-y, -yy: as `tracer record -y`).
     #[arg(short = 'y', action = clap::ArgAction::Count)]
     pub decode_fds: u8,
+    /// Show only these calls (as `record -e`: names, %classes, `!`, `trace=`, `status=`). The
+    /// others still tell -y what their descriptors are.
+    #[arg(short = 'e', long = "syscalls", allow_hyphen_values = true)]
+    pub syscalls: Vec<String>,
     #[command(flatten)]
     pub summary: SummaryArgs,
 }

@@ -4,6 +4,7 @@
 //! `tracer record`, so an export equals a direct recording of the same events, header
 //! included: its `tracer`, `kernel` and `arch` are the recording's, not this machine's.
 
+use std::collections::HashSet;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 
@@ -19,7 +20,8 @@ use crate::recording::chrome_json::ChromeJson;
 use crate::recording::perfetto::Perfetto;
 use crate::recording::replay::{Event, Outcome, Replay};
 use crate::summary::{self, SortBy};
-use crate::trace::Item;
+use crate::syscalls::qualify::{self, StatusSet};
+use crate::trace::{Call, Item};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -51,6 +53,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         }
         (f, _) => f.unwrap_or(ExportFormat::Jsonl),
     };
+    let shown_calls = Shown::parse(&args.syscalls)?;
     let replay = Replay::open(file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
     refuse_same_file(file, &args.output)?;
     let out = open_output(&args.output)?;
@@ -71,6 +74,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             detail: Detail::from_count(args.decode_fds),
         },
         counting.as_mut(),
+        shown_calls.as_ref(),
     )
     .with_context(|| format!("writing {}", escape::path(&args.output)))?;
     if let Some(s) = counting.as_ref().and_then(|c| summary::left_out(&c.table)) {
@@ -166,21 +170,60 @@ pub fn export<R: Read>(
     format: ExportFormat,
     text: TextOpts,
 ) -> io::Result<Outcome> {
-    export_counting(replay, out, format, text, None)
+    export_counting(replay, out, format, text, None, None)
+}
+
+/// `tracer export -e`: the calls an export shows. The others are still read: they tell
+/// `-y`'s descriptor model what their descriptors are.
+pub struct Shown {
+    /// The selected rows' names; `None`: every call (only `status=` was given).
+    names: Option<HashSet<&'static str>>,
+    status: Option<StatusSet>,
+}
+
+impl Shown {
+    /// From `-e` lists; `None` when none was given.
+    pub fn parse(specs: &[String]) -> Result<Option<Shown>> {
+        if specs.is_empty() {
+            return Ok(None);
+        }
+        let q = qualify::parse(specs)?;
+        let names = q.selection.map(|sel| {
+            (0..)
+                .map_while(crate::syscalls::row)
+                .enumerate()
+                .filter(|(i, _)| sel.contains(*i))
+                .map(|(_, r)| r.name)
+                .collect()
+        });
+        Ok(Some(Shown {
+            names,
+            status: q.status,
+        }))
+    }
+
+    fn shows(&self, c: &Call) -> bool {
+        self.names.as_ref().is_none_or(|n| n.contains(c.row.name))
+            && self.status.is_none_or(|s| s.keeps(c))
+    }
 }
 
 /// [`export`], counting the calls for strace's summary table and writing it at the end
-/// (alone, for `-c`).
+/// (alone, for `-c`), showing only the calls `shown` selects.
 pub fn export_counting<R: Read>(
     replay: Replay<R>,
     mut out: Box<dyn Write>,
     format: ExportFormat,
     text: TextOpts,
     mut counting: Option<&mut Counting>,
+    shown: Option<&Shown>,
 ) -> io::Result<Outcome> {
+    let hidden = |c: &Call| shown.is_some_and(|s| !s.shows(c));
     if let Some(c) = counting.as_mut().filter(|c| !c.trace) {
         let outcome = replay.run(&mut |ev| {
-            if let Event::Item(Item::Call(call)) = &ev {
+            if let Event::Item(Item::Call(call)) = &ev
+                && !hidden(call)
+            {
                 c.table.add(call);
             }
             Ok(())
@@ -195,13 +238,19 @@ pub fn export_counting<R: Read>(
         ExportFormat::Text => Format::Text,
         ExportFormat::Perfetto => {
             let mut p = Perfetto::new(out, replay.ksyms().clone());
-            let outcome = replay.run(&mut |ev| p.event(&ev))?;
+            let outcome = replay.run(&mut |ev| match &ev {
+                Event::Item(Item::Call(c)) | Event::Pending(c) if hidden(c) => Ok(()),
+                _ => p.event(&ev),
+            })?;
             p.finish(outcome.end.as_ref().map(|e| e.stopped_ns))?;
             return Ok(outcome);
         }
         ExportFormat::ChromeJson => {
             let mut p = ChromeJson::new(out, replay.ksyms().clone())?;
-            let outcome = replay.run(&mut |ev| p.event(&ev))?;
+            let outcome = replay.run(&mut |ev| match &ev {
+                Event::Item(Item::Call(c)) | Event::Pending(c) if hidden(c) => Ok(()),
+                _ => p.event(&ev),
+            })?;
             p.finish(outcome.end.as_ref().map(|e| e.stopped_ns))?;
             return Ok(outcome);
         }
@@ -231,6 +280,10 @@ pub fn export_counting<R: Read>(
     })?;
     let mut calls = 0;
     let outcome = replay.run(&mut |ev| match ev {
+        Event::Item(Item::Call(c)) if hidden(&c) => {
+            w.observe(&c);
+            Ok(())
+        }
         Event::Item(Item::Call(c)) => {
             if let Some(k) = counting.as_mut() {
                 k.table.add(&c);
@@ -239,6 +292,7 @@ pub fn export_counting<R: Read>(
             w.call(&c)
         }
         Event::Item(Item::Proc(p)) => w.proc(&p),
+        Event::Pending(c) if hidden(&c) => Ok(()),
         Event::Pending(c) => w.pending(&c),
         Event::Lost { ts_ns, count } => w.lost(ts_ns, count),
         Event::Start(s) => {
@@ -306,6 +360,7 @@ mod tests {
                 ExportFormat::Text,
                 TextOpts::default(),
                 Some(&mut c),
+                None,
             )
             .unwrap();
             String::from_utf8(out.bytes()).unwrap()
@@ -320,6 +375,42 @@ mod tests {
         let (trace, table) = both.split_once("% time").unwrap();
         assert_eq!(format!("% time{table}"), alone);
         assert_eq!(trace, exported(ExportFormat::Text, false));
+    }
+
+    /// `export -e write -y`: only the writes, each descriptor described from the calls the
+    /// filter hid (the pipe2 that made it).
+    #[test]
+    fn a_filtered_export_still_knows_the_descriptors() {
+        let replay = Replay::new(Reader::new(Cursor::new(pipe_recording()), None).unwrap());
+        let out = Shared::default();
+        let text = TextOpts {
+            detail: Detail::Paths,
+            ..TextOpts::default()
+        };
+        let shown = Shown::parse(&["write".into()]).unwrap();
+        export_counting(
+            replay,
+            Box::new(out.clone()),
+            ExportFormat::Text,
+            text,
+            None,
+            shown.as_ref(),
+        )
+        .unwrap();
+        let text = String::from_utf8(out.bytes()).unwrap();
+        let calls: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.contains("+++") && !l.contains("!!!"))
+            .collect();
+        assert!(!calls.is_empty(), "{text}");
+        for l in &calls {
+            assert!(l.contains(" write("), "{text}");
+            assert!(l.contains("<pipe:["), "{text}");
+        }
+        let failed = Shown::parse(&["status=failed".into()]).unwrap().unwrap();
+        assert!(failed.names.is_none());
+        assert!(Shown::parse(&["nosuch".into()]).is_err());
+        assert!(Shown::parse(&[]).unwrap().is_none());
     }
 
     fn exported(format: ExportFormat, kernel_path: bool) -> String {

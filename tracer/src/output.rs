@@ -441,6 +441,11 @@ impl Writer {
         out
     }
 
+    /// A call not shown (outside `export -e`): only what it did to descriptors is kept.
+    pub fn observe(&mut self, call: &Call) {
+        self.fds.apply(call);
+    }
+
     pub fn call(&mut self, call: &Call) -> io::Result<()> {
         self.release_lost(call.enter_ns.or(call.exit_ns))?;
         match self.format {
