@@ -488,7 +488,7 @@ mod tests {
         assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16 + 8);
         assert_eq!(size_of::<SyscallExit>(), 16);
         assert_eq!(size_of::<CaptureHeader>(), 24);
-        assert_eq!(size_of::<Config>(), 32 + 24);
+        assert_eq!(size_of::<Config>(), 32 + 40);
         assert_eq!(size_of::<FileOffsets>(), 40);
         assert_eq!(size_of::<ExecArgv>(), 8);
         assert_eq!(size_of::<FileId>(), 32);
