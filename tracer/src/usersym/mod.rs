@@ -238,10 +238,33 @@ impl Symbolizer {
             return read_mem(&dir.join("mem"), m.start, m.end - m.start);
         }
         let via_map_files = dir.join(format!("map_files/{:x}-{:x}", m.start, m.end));
-        std::fs::read(via_map_files)
-            .or_else(|_| std::fs::read(dir.join(format!("root{}", m.raw_path))))
-            .ok()
+        read_regular(&via_map_files)
+            .or_else(|| read_regular(&dir.join(format!("root{}", m.raw_path))))
     }
+}
+
+/// The largest object file read for its symbols (a browser's library is about 150 MiB).
+const OBJECT_MAX: u64 = 1 << 30;
+
+/// The bytes of the regular file at `path`, if it is one of at most [`OBJECT_MAX`] bytes. The
+/// path under the process's root is the program's to change between its `mmap` and this read:
+/// opened without blocking (a FIFO put there would otherwise hold tracer's loop until a writer
+/// came) and checked on the open descriptor before anything is read.
+fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() || meta.len() > OBJECT_MAX {
+        return None;
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
+    f.read_to_end(&mut buf).ok()?;
+    Some(buf)
 }
 
 /// How a joiner names each call's saved user `ip`.
