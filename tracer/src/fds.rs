@@ -54,7 +54,7 @@ impl Detail {
 }
 
 /// `AT_FDCWD` (include/uapi/linux/fcntl.h).
-const AT_FDCWD: i32 = -100;
+pub const AT_FDCWD: i32 = -100;
 /// fcntl's duplicating commands (include/uapi/asm-generic/fcntl.h, include/uapi/linux/fcntl.h).
 const F_DUPFD: u64 = 0;
 const F_DUPFD_CLOEXEC: u64 = 1030;
@@ -454,7 +454,7 @@ impl Fds {
         let files: Vec<FileId> = call.created_files().collect();
         let file = |fd: i32| files.iter().find(|f| f.fd == fd);
         match row.effect {
-            Effect::NewPipe { .. } | Effect::NewSocketPair => {
+            _ if writes_pair(call) => {
                 let Some([a, b]) = call.fd_pair() else {
                     return;
                 };
@@ -491,8 +491,7 @@ impl Fds {
         let made = file(fd);
         match row.effect {
             Effect::Dups => {
-                let dups = row.ret == Ret::Fd || matches!(call.args[1], F_DUPFD | F_DUPFD_CLOEXEC);
-                if !dups {
+                if !returns_fd(call) {
                     return;
                 }
                 match self.id_of(pid, fd0) {
@@ -776,6 +775,26 @@ fn kernel_dev(rdev: u64) -> u32 {
     let major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff);
     let minor = (rdev & 0xff) | ((rdev >> 12) & !0xff);
     ((major as u32) << 20) | (minor as u32 & 0xf_ffff)
+}
+
+/// Whether the call's result is a descriptor: a new one, or fcntl's `F_DUPFD` copy.
+pub fn returns_fd(call: &Call) -> bool {
+    match call.row.ret {
+        Ret::Fd => true,
+        Ret::Fcntl => {
+            call.row.effect == Effect::Dups && matches!(call.args[1], F_DUPFD | F_DUPFD_CLOEXEC)
+        }
+        _ => false,
+    }
+}
+
+/// Whether the call writes a new pair of descriptors (pipe, socketpair): its result is that
+/// pair, shown as the call made it.
+pub fn writes_pair(call: &Call) -> bool {
+    matches!(
+        call.row.effect,
+        Effect::NewPipe { .. } | Effect::NewSocketPair
+    )
 }
 
 /// Whether the call marks the descriptors it makes close-on-exec: `O_CLOEXEC` in its flags

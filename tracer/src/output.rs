@@ -8,11 +8,11 @@ use tracer_common::{SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL};
 use std::sync::Arc;
 
 use crate::decode::flags;
-use crate::fds::{Detail, Fds};
+use crate::fds::{AT_FDCWD, Detail, Fds, returns_fd, writes_pair};
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path::{self, Step};
 use crate::recording::format::CommandExit;
-use crate::syscalls::{Arg, Effect, Ret};
+use crate::syscalls::Arg;
 use crate::trace::{Call, Proc};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -97,24 +97,6 @@ fn end_fields(v: &mut Value, end: &CommandExit) {
                 .map_or_else(|_| s.to_string(), |s| s.as_str().to_string())
         );
     }
-}
-
-/// `AT_FDCWD` (include/uapi/linux/fcntl.h).
-const AT_FDCWD: i32 = -100;
-
-/// Whether the call's result is a descriptor: a new one, or fcntl's `F_DUPFD` copy.
-fn returns_fd(call: &Call) -> bool {
-    call.row.ret == Ret::Fd
-        || (call.row.ret == Ret::Fcntl && call.row.effect == Effect::Dups)
-            && matches!(call.args[1], 0 | 1030)
-}
-
-/// Whether the call writes a new pair of descriptors (pipe, socketpair).
-fn writes_pair(call: &Call) -> bool {
-    matches!(
-        call.row.effect,
-        Effect::NewPipe { .. } | Effect::NewSocketPair
-    )
 }
 
 /// `-EADDRINUSE` and friends: the kernel returns -1..-4095 for errors (include/linux/err.h).
