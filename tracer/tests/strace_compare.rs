@@ -177,11 +177,7 @@ fn compare(tag: &str, prog: &[&str]) {
         out.status.success(),
         "{tag}: tracer or the program failed: {stderr}"
     );
-    let records: Vec<Value> = std::fs::read_to_string(&trace)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<Value> = common::jsonl(&std::fs::read_to_string(&trace).unwrap());
     let summary = records.iter().find(|r| r["type"] == "summary").unwrap();
     assert_eq!(summary["lost"], 0, "{tag}: events were lost");
     assert_eq!(summary["decode_errors"], 0, "{tag}");

@@ -112,7 +112,7 @@ pub enum ByDefault {
 }
 
 /// The two x86 syscall ABIs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Abi {
     X86_64,
     Ia32,
