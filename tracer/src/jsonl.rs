@@ -112,13 +112,13 @@ impl Serialize for PathRecord<'_> {
 }
 
 /// The decoded arguments, by name.
-struct Args<'a>(&'a [Decoded]);
+struct Args<'a>(&'a [Decoded<'a>]);
 
 impl Serialize for Args<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for a in self.0 {
-            m.serialize_entry(a.name, &a.json)?;
+            m.serialize_entry(a.name, &a.val)?;
         }
         m.end()
     }
@@ -160,7 +160,7 @@ pub struct CallRecord<'a> {
     pub kind: &'static str,
     pub call: &'a Call,
     /// The decoded arguments (empty when the entry was not seen or its array unreadable).
-    pub args: &'a [Decoded],
+    pub args: &'a [Decoded<'a>],
     /// The journey's template (`None` when the entry was not seen), and the kernel functions
     /// probes observed on this call.
     pub path: Option<u32>,

@@ -218,7 +218,7 @@ impl Writer {
 
     /// The decoded arguments a record shows: none when the entry was not seen or
     /// socketcall's array could not be read.
-    fn args_of(call: &Call) -> Vec<crate::decode::Decoded> {
+    fn args_of(call: &Call) -> Vec<crate::decode::Decoded<'_>> {
         if call.enter_ns.is_some() && call.flags & SYS_F_ARGS_FAULT == 0 {
             call.args()
         } else {
@@ -277,7 +277,7 @@ impl Writer {
         } else if call.enter_ns.is_some() {
             call.args()
                 .into_iter()
-                .map(|a| self.annotated(call, a.name, a.text))
+                .map(|a| self.annotated(call, a.name, a.text()))
                 .collect()
         } else {
             vec!["<...>".into()]

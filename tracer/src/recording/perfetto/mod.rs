@@ -667,7 +667,7 @@ impl<W: Write> Perfetto<W> {
         let mut anns = Vec::with_capacity(8);
         if c.enter_ns.is_some() && c.flags & SYS_F_ARGS_FAULT == 0 {
             for a in c.args() {
-                anns.push(self.json(Some(a.name), &a.json));
+                anns.push(self.json(Some(a.name), &a.json()));
             }
         }
         if let Some(ret) = c.ret {
