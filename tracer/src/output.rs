@@ -7,13 +7,14 @@ use tracer_common::{SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL};
 
 use std::sync::Arc;
 
+use crate::decode::Decoded;
 use crate::decode::flags;
 use crate::fds::{AT_FDCWD, Detail, Fds, returns_fd, writes_pair};
 use crate::jsonl::{CallRecord, PathRecord};
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path::{self, Step, Templates};
 use crate::recording::format::CommandExit;
-use crate::syscalls::Arg;
+use crate::syscalls::{Arg, Ret};
 use crate::trace::{Call, Proc};
 
 pub const FORMAT_VERSION: u32 = 2;
@@ -77,6 +78,8 @@ pub struct Writer {
     buf: Vec<u8>,
     /// A record's `fds` entries being gathered.
     fds_buf: Vec<u8>,
+    /// A text line being written (reused).
+    text: String,
 }
 
 fn markers(flags: u8) -> Vec<&'static str> {
@@ -132,6 +135,7 @@ impl Writer {
             templates: Templates::default(),
             buf: Vec::new(),
             fds_buf: Vec::new(),
+            text: String::new(),
         }
     }
 
@@ -179,16 +183,25 @@ impl Writer {
     }
 
     fn wall(&self, ts_ns: u64) -> String {
+        let mut s = String::with_capacity(15);
+        self.wall_into(ts_ns, &mut s);
+        s
+    }
+
+    /// `HH:MM:SS.uuuuuu` of boot-time `ts_ns`, in UTC, appended to `s`.
+    fn wall_into(&self, ts_ns: u64, s: &mut String) {
+        use std::fmt::Write as _;
         let wall = i128::from(ts_ns) + self.boot_to_wall_ns;
         let secs = wall.div_euclid(1_000_000_000);
         let us = wall.rem_euclid(1_000_000_000) / 1000;
         let day = secs.rem_euclid(86_400);
-        format!(
+        let _ = write!(
+            s,
             "{:02}:{:02}:{:02}.{us:06}",
             day / 3600,
             day / 60 % 60,
             day % 60
-        )
+        );
     }
 
     fn journey(&self, call: &Call) -> Vec<Step> {
@@ -252,40 +265,42 @@ impl Writer {
     /// A call's line. Unless it is only `pending`, the descriptor model takes the call in:
     /// the arguments are described as the calls before left them, the result as this one did
     /// (a pipe's or socket pair's descriptors, the call's result, as it made them).
-    fn call_text(&mut self, call: &Call, pending: bool) -> String {
+    fn call_text(&mut self, call: &Call, pending: bool, s: &mut String) {
+        use std::fmt::Write as _;
         let pair = writes_pair(call);
         if pair && !pending {
             self.fds.apply(call);
         }
         let ts = call.enter_ns.or(call.exit_ns).unwrap_or(0);
-        let mut s = format!("{} {:>7} {:<15} ", self.wall(ts), call.pid, call.comm);
+        self.wall_into(ts, s);
+        let _ = write!(s, " {:>7} {:<15} ", call.pid, call.comm);
         if call.abi.name() != "x86_64" || call.entry_name() != "syscall" {
-            s.push_str(&format!("[{} {}", call.abi.name(), call.entry_name()));
+            let _ = write!(s, "[{} {}", call.abi.name(), call.entry_name());
             if let Some((disp, num, name)) = call.dispatcher() {
-                s.push_str(&format!(
-                    " {disp}({})",
-                    name.map_or_else(|| num.to_string(), str::to_string)
-                ));
+                let _ = match name {
+                    Some(name) => write!(s, " {disp}({name})"),
+                    None => write!(s, " {disp}({num})"),
+                };
             }
             s.push_str("] ");
         }
-        let args: Vec<String> = if call.flags & SYS_F_ARGS_FAULT != 0 {
-            vec![format!(
-                "<argument array at {:#x} unreadable>",
-                call.raw_args[1]
-            )]
+        s.push_str(call.row.name);
+        s.push('(');
+        if call.flags & SYS_F_ARGS_FAULT != 0 {
+            let _ = write!(s, "<argument array at {:#x} unreadable>", call.raw_args[1]);
         } else if call.enter_ns.is_some() {
-            call.args()
-                .into_iter()
-                .map(|a| self.annotated(call, a.name, a.text()))
-                .collect()
+            for (k, a) in call.args().iter().enumerate() {
+                if k > 0 {
+                    s.push_str(", ");
+                }
+                self.annotated(call, a, s);
+            }
         } else {
-            vec!["<...>".into()]
-        };
-        s.push_str(&format!("{}({}", call.row.name, args.join(", ")));
+            s.push_str("<...>");
+        }
         if pending {
             s.push_str(" <pending...>");
-            return s;
+            return;
         }
         if !pair {
             self.fds.apply(call);
@@ -294,24 +309,26 @@ impl Writer {
         match call.ret {
             Some(ret) => {
                 if let Some(e) = errno_of(ret) {
-                    s.push_str(&format!(
+                    let _ = write!(
+                        s,
                         " = -1 {} ({})",
                         flags::errno(e),
                         nix::errno::Errno::from_raw(e).desc()
-                    ));
+                    );
                 } else {
                     s.push_str(" = ");
-                    s.push_str(&call.ret_text(ret));
+                    match call.row.ret {
+                        Ret::Int | Ret::Fd | Ret::Child | Ret::NoReturn => {
+                            let _ = write!(s, "{ret}");
+                        }
+                        _ => s.push_str(&call.ret_text(ret)),
+                    }
                     if returns_fd(call) {
-                        self.fds.describe(call.pid, ret as i32, self.detail, &mut s);
+                        self.fds.describe(call.pid, ret as i32, self.detail, s);
                     }
                 }
                 if let Some(d) = call.dur_ns() {
-                    s.push_str(&format!(
-                        " <{}.{:06}>",
-                        d / 1_000_000_000,
-                        d / 1000 % 1_000_000
-                    ));
+                    let _ = write!(s, " <{}.{:06}>", d / 1_000_000_000, d / 1000 % 1_000_000);
                 }
             }
             // strace: `exit_group(0) = ?`; a call cut off by the end of the trace is unfinished.
@@ -320,47 +337,48 @@ impl Writer {
         }
         let mk = markers(call.flags);
         if !mk.is_empty() {
-            s.push_str(&format!(" [{}]", mk.join(", ")));
+            let _ = write!(s, " [{}]", mk.join(", "));
         }
-        s
     }
 
-    /// A decoded argument's text with what its descriptors are, as the calls before this
-    /// one left them (`-y`): a descriptor `3</etc/hostname>`, `AT_FDCWD</tmp>`, a pair
-    /// `[3<pipe:[5]>, 4<pipe:[5]>]` (written by the call: shown as it left them).
-    fn annotated(&self, call: &Call, name: &str, text: String) -> String {
-        if self.detail == Detail::Off {
-            return text;
-        }
-        let Some(i) = call.row.args.iter().position(|(n, _)| *n == name) else {
-            return text;
+    /// A decoded argument's text, into `s`, with what its descriptors are, as the calls
+    /// before this one left them (`-y`): a descriptor `3</etc/hostname>`, `AT_FDCWD</tmp>`, a
+    /// pair `[3<pipe:[5]>, 4<pipe:[5]>]` (written by the call: shown as it left them).
+    fn annotated(&self, call: &Call, a: &Decoded<'_>, s: &mut String) {
+        let at = (self.detail != Detail::Off)
+            .then(|| call.row.args.iter().position(|(n, _)| *n == a.name))
+            .flatten();
+        let Some(i) = at else {
+            a.text_into(s);
+            return;
         };
         let (pid, raw) = (call.pid, call.args[i] as i32);
-        let mut s = text;
         match call.row.args[i].1 {
             Arg::DirFd if raw == AT_FDCWD => {
-                self.fds.cwd_text(pid, &mut s);
+                a.text_into(s);
+                self.fds.cwd_text(pid, s);
             }
             Arg::Fd | Arg::DirFd => {
-                self.fds.describe(pid, raw, self.detail, &mut s);
+                a.text_into(s);
+                self.fds.describe(pid, raw, self.detail, s);
             }
-            Arg::FdPair(_) => {
-                if let Some([a, b]) = call.fd_pair() {
-                    s.clear();
+            Arg::FdPair(_) => match call.fd_pair() {
+                Some([x, y]) => {
+                    use std::fmt::Write as _;
                     s.push('[');
-                    for (j, fd) in [a, b].into_iter().enumerate() {
+                    for (j, fd) in [x, y].into_iter().enumerate() {
                         if j > 0 {
                             s.push_str(", ");
                         }
-                        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{fd}"));
-                        self.fds.describe(pid, fd as i32, self.detail, &mut s);
+                        let _ = write!(s, "{fd}");
+                        self.fds.describe(pid, fd as i32, self.detail, s);
                     }
                     s.push(']');
                 }
-            }
-            _ => {}
+                None => a.text_into(s),
+            },
+            _ => a.text_into(s),
         }
-        s
     }
 
     /// The `fds` of a JSON Lines record, into `fds_buf` (entries separated by commas): what
@@ -438,8 +456,13 @@ impl Writer {
                 self.out.write_all(&self.buf)
             }
             Format::Text => {
-                let s = self.call_text(call, false);
-                writeln!(self.out, "{s}")?;
+                let mut s = std::mem::take(&mut self.text);
+                s.clear();
+                self.call_text(call, false, &mut s);
+                s.push('\n');
+                let written = self.out.write_all(s.as_bytes());
+                self.text = s;
+                written?;
                 if self.kernel_path_text && call.enter_ns.is_some() {
                     for step in self.journey(call) {
                         writeln!(self.out, "{:>40}{}", "", step.to_text())?;
@@ -460,7 +483,8 @@ impl Writer {
                 self.out.write_all(&self.buf)
             }
             Format::Text => {
-                let s = self.call_text(call, true);
+                let mut s = String::new();
+                self.call_text(call, true, &mut s);
                 writeln!(self.out, "{s}")
             }
         }
