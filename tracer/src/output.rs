@@ -344,40 +344,40 @@ impl Writer {
     /// A decoded argument's text, into `s`, with what its descriptors are, as the calls
     /// before this one left them (`-y`): a descriptor `3</etc/hostname>`, `AT_FDCWD</tmp>`, a
     /// pair `[3<pipe:[5]>, 4<pipe:[5]>]` (written by the call: shown as it left them).
-    fn annotated(&self, call: &Call, a: &Decoded<'_>, s: &mut String) {
+    fn annotated(&self, call: &Call, arg: &Decoded<'_>, out: &mut String) {
         let at = (self.detail != Detail::Off)
-            .then(|| call.row.args.iter().position(|(n, _)| *n == a.name))
+            .then(|| call.row.args.iter().position(|(n, _)| *n == arg.name))
             .flatten();
-        let Some(i) = at else {
-            a.text_into(s);
+        let Some(at) = at else {
+            arg.text_into(out);
             return;
         };
-        let (pid, raw) = (call.pid, call.args[i] as i32);
-        match call.row.args[i].1 {
+        let (pid, raw) = (call.pid, call.args[at] as i32);
+        match call.row.args[at].1 {
             Arg::DirFd if raw == AT_FDCWD => {
-                a.text_into(s);
-                self.fds.cwd_text(pid, s);
+                arg.text_into(out);
+                self.fds.cwd_text(pid, out);
             }
             Arg::Fd | Arg::DirFd => {
-                a.text_into(s);
-                self.fds.describe(pid, raw, self.detail, s);
+                arg.text_into(out);
+                self.fds.describe(pid, raw, self.detail, out);
             }
             Arg::FdPair(_) => match call.fd_pair() {
                 Some([x, y]) => {
                     use std::fmt::Write as _;
-                    s.push('[');
+                    out.push('[');
                     for (j, fd) in [x, y].into_iter().enumerate() {
                         if j > 0 {
-                            s.push_str(", ");
+                            out.push_str(", ");
                         }
-                        let _ = write!(s, "{fd}");
-                        self.fds.describe(pid, fd as i32, self.detail, s);
+                        let _ = write!(out, "{fd}");
+                        self.fds.describe(pid, fd as i32, self.detail, out);
                     }
-                    s.push(']');
+                    out.push(']');
                 }
-                None => a.text_into(s),
+                None => arg.text_into(out),
             },
-            _ => a.text_into(s),
+            _ => arg.text_into(out),
         }
     }
 

@@ -305,6 +305,26 @@ fn doctor_tries_each_probe_kind() {
             "{l}"
         );
     }
+    // Where start-up goes: each of record's programs with its load time and the instructions
+    // the verifier walked (this kernel reports them: Linux 5.16+).
+    let startup: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("start-up of `tracer record`"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    for prog in ["sys_enter", "sys_exit", "sched_switch", "task_newtask"] {
+        let l = startup
+            .iter()
+            .find(|l| l.trim_start().starts_with(&format!("{prog} ")))
+            .unwrap_or_else(|| panic!("{prog} missing: {text}"));
+        let n: u64 = l
+            .split("ms")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no instruction count: {l}"));
+        assert!(n > 0, "{l}");
+    }
 }
 
 /// The journey is true to the running kernel: every function it names exists here, and a step
