@@ -560,6 +560,13 @@ fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
         Arg::Labeled(kind) => Some((shown(v, *kind, raw)?.0, true)),
         Arg::FcntlValue => Some((sym(consts::fcntl_arg(v.args[1], raw)?), false)),
         Arg::Hidden => None,
+        // strace's decode_mknod (src/mknod.c): the device only for S_IFCHR and S_IFBLK.
+        Arg::MknodDev => {
+            let mode = v.row.args.iter().position(|(_, a)| *a == Arg::MknodMode);
+            let kind = mode.map_or(0, |i| v.args[i] & flags::S_IFMT);
+            (kind == flags::S_IFCHR || kind == flags::S_IFBLK)
+                .then(|| (sym(flags::makedev(raw)), false))
+        }
         _ => Some((arg(v, kind, raw), false)),
     }
 }
@@ -649,6 +656,7 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         Arg::IpcCmd(family) => sym(sysv::cmd(family, raw)),
         Arg::Mode => sym(format!("{:#o}", raw & 0o7777)),
         Arg::MknodMode => sym(flags::mknod_mode(raw)),
+        Arg::MknodDev => sym(flags::makedev(raw)),
         Arg::AtFlags => sym(flags::at_flags(raw)),
         Arg::OpenFlags => sym(consts::open_flags(raw)),
         Arg::PipeFlags => sym(flags::pipe_flags(raw)),

@@ -188,6 +188,9 @@ pub enum Arg {
     IpcKludge(u8),
     Mode,
     MknodMode,
+    /// `mknod`'s device number (the kernel's `new_encode_dev` form), shown only for a
+    /// character or block device, as strace's `makedev(0x1, 0x3)`.
+    MknodDev,
     AtFlags,
     FdPair(u8),
     OpenFlags,
