@@ -26,6 +26,7 @@ mod mmap;
 mod msgqueue;
 mod netlink;
 mod pipe;
+mod pipe_atomic;
 mod semaphore;
 mod shm;
 mod signal;
@@ -48,7 +49,7 @@ pub struct DemoInfo {
     pub summary: &'static str,
 }
 
-static DEMOS: [DemoInfo; 17] = [
+static DEMOS: [DemoInfo; 18] = [
     DemoInfo {
         name: "uds-stream",
         summary: "UNIX stream socket: socket/bind/listen/accept server and connect client",
@@ -80,6 +81,10 @@ static DEMOS: [DemoInfo; 17] = [
     DemoInfo {
         name: "pipe",
         summary: "pipe + fork: the child writes, the parent reads until EOF",
+    },
+    DemoInfo {
+        name: "pipe-atomic",
+        summary: "two writers on one pipe: PIPE_BUF-sized records arrive whole, larger ones in pieces",
     },
     DemoInfo {
         name: "fifo",
@@ -135,6 +140,7 @@ fn runner(name: &str) -> Option<fn() -> anyhow::Result<()>> {
         "uds-perms" => uds_perms::run,
         "socketpair" => socketpair::run,
         "pipe" => pipe::run,
+        "pipe-atomic" => pipe_atomic::run,
         "fifo" => fifo::run,
         "msgqueue" => msgqueue::run,
         "semaphore" => semaphore::run,

@@ -172,6 +172,30 @@ pub const FURTHER: &[Further] = &[
         ],
     },
     Further {
+        lesson: "pipe-atomic",
+        tries: &[
+            [
+                "Give writer B a record of 4096 bytes in the large round: B's record arrives whole, a single page between two pieces of A's.",
+                "在大记录那一轮给写者 B 一条 4096 字节的记录：B 的记录完整到达，是夹在 A 的两段之间的一页。",
+            ],
+            [
+                "Read with a 65536-byte buffer: one read now returns pages of both writers; reads, like the pipe, know nothing of the writers' records.",
+                "用 65536 字节的缓冲区读：一次 read 会返回两个写者的页；read 和管道一样，对写者的记录一无所知。",
+            ],
+            [
+                "Shrink the pipe to one page with fcntl(fds[1], F_SETPIPE_SZ, 4096) before the large round: the writers take turns page by page, so each record arrives in about as many pieces as it has pages.",
+                "在大记录那一轮之前用 fcntl(fds[1], F_SETPIPE_SZ, 4096) 把管道缩到一页：写者逐页轮流，于是每条记录分成的段数大约等于它的页数。",
+            ],
+        ],
+        man: &["pipe.7", "write.2", "fcntl.2", "proc.5"],
+        funcs: &[
+            "anon_pipe_write",
+            "anon_pipe_read",
+            "prepare_to_wait_exclusive",
+            "pipe_fcntl",
+        ],
+    },
+    Further {
         lesson: "fifo",
         tries: &[
             [

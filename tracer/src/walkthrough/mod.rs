@@ -32,6 +32,7 @@ mod msgqueue;
 mod netlink;
 mod pager;
 mod pipe;
+mod pipe_atomic;
 mod semaphore;
 mod shm;
 mod signal;
@@ -192,6 +193,13 @@ pub const LESSONS: &[LessonDef] = &[
         summary: "pipe + fork: one-way bytes, and why end of file needs every write end closed",
         summary_zh: "pipe + fork：单向的字节流，以及为什么所有写端都关闭后读端才会读到文件结束",
         build: pipe::lesson,
+    },
+    LessonDef {
+        name: "pipe-atomic",
+        demos: &["pipe-atomic"],
+        summary: "two writers on one pipe: records of PIPE_BUF bytes arrive whole, larger ones in pieces",
+        summary_zh: "一根管道上的两个写者：PIPE_BUF 字节的记录完整到达，更大的记录分段到达",
+        build: pipe_atomic::lesson,
     },
     LessonDef {
         name: "fifo",
@@ -640,6 +648,7 @@ mod tests {
     /// of be5341eb0d43 and 7390db8aea0d: `asm_int80_emulation`, `int80_emulation`,
     /// `do_int80_emulation`; the VM's kallsyms check confirms them).
     pub(crate) const KERNEL_6_1: &str = "
+    __wake_up_sync_key pipe_fcntl prepare_to_wait_exclusive task_current_syscall
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
@@ -666,6 +675,7 @@ mod tests {
 
     /// The lessons' functions that Linux 6.18 has.
     pub(crate) const KERNEL_6_18: &str = "
+    __wake_up_sync_key pipe_fcntl prepare_to_wait_exclusive task_current_syscall
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked

@@ -298,6 +298,10 @@ pub const BOXES: &[LessonBox] = &[
         contrasts: &[PIPE_SIZE, PIPE_WAIT],
     },
     LessonBox {
+        lesson: "pipe-atomic",
+        contrasts: &[PIPE_SIZE, PIPE_WAIT],
+    },
+    LessonBox {
         lesson: "fifo",
         contrasts: &[FIFO, PIPE_WAIT],
     },

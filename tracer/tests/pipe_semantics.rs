@@ -1,0 +1,164 @@
+//! The demos of what a pipe promises and refuses, recorded by the real tracer on the real
+//! kernel: each test checks the values the lesson quotes (what a write or read returned, the
+//! errno a refused call got, what the kernel said of a sleeping process) from the trace.
+
+mod common;
+
+use common::{TRACER, record_demo};
+use serde_json::Value;
+
+/// The demo's main process (the one tracer executed).
+fn main_pid(records: &[Value]) -> u64 {
+    let exec = records
+        .iter()
+        .find(|r| r["type"] == "exec")
+        .expect("an exec record");
+    assert_eq!(exec["filename"], TRACER, "{exec}");
+    exec["pid"].as_u64().expect("exec pid")
+}
+
+/// The processes `pid` forked, in order.
+fn children(records: &[Value], pid: u64) -> Vec<u64> {
+    records
+        .iter()
+        .filter(|r| r["type"] == "fork" && r["pid"] == pid)
+        .filter_map(|r| r["child"].as_u64())
+        .collect()
+}
+
+/// The calls of process `pid` that `pred` accepts, in the order they entered the kernel.
+fn calls(records: &[Value], pid: u64, pred: impl Fn(&Value) -> bool) -> Vec<&Value> {
+    let mut v: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["type"] == "syscall" && r["pid"] == pid && pred(r))
+        .collect();
+    v.sort_by_key(|r| ts(r));
+    v
+}
+
+fn ts(r: &Value) -> u64 {
+    r["ts_ns"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no ts_ns in {r}"))
+}
+
+fn end_ts(c: &Value) -> u64 {
+    ts(c)
+        + c["dur_ns"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no dur_ns in {c}"))
+}
+
+fn data(c: &Value) -> &str {
+    c["args"]["buf"]["data"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no payload in {c}"))
+}
+
+/// The first captured byte of a read or write, which the demo makes one writer's letter.
+fn letter(c: &Value) -> char {
+    let d = data(c);
+    let first = d
+        .chars()
+        .next()
+        .unwrap_or_else(|| panic!("empty payload: {c}"));
+    assert!(
+        d.chars().all(|ch| ch == first),
+        "not one writer's bytes: {c}"
+    );
+    first
+}
+
+/// What the parent read from `/proc/KID/syscall` the last time it looked.
+fn proc_syscall(records: &[Value], parent: u64, kid: u64) -> &str {
+    let file = format!("/proc/{kid}/syscall");
+    let open = *calls(records, parent, |c| {
+        c["syscall"] == "openat" && c["args"]["filename"] == file.as_str()
+    })
+    .last()
+    .unwrap_or_else(|| panic!("the parent never opened {file}"));
+    let read = calls(records, parent, |c| {
+        c["syscall"] == "read" && c["args"]["fd"] == open["ret"] && ts(c) > ts(open)
+    });
+    data(read.first().unwrap_or_else(|| panic!("no read of {file}")))
+}
+
+/// pipe-atomic: records of PIPE_BUF bytes arrive whole; a record four times the pipe's size,
+/// written while the other writer sleeps in write too, arrives cut into pieces.
+#[test]
+fn pipe_atomic() {
+    let recs = record_demo("pipe-atomic", &["-s", "256"]);
+    let main = main_pid(&recs);
+    let kids = children(&recs, main);
+    assert_eq!(kids.len(), 4, "two writers per round: {kids:?}");
+    let pipes = calls(&recs, main, |c| c["syscall"] == "pipe2");
+    assert_eq!(pipes.len(), 2, "one pipe per round");
+    let sizes = calls(&recs, main, |c| {
+        c["syscall"] == "fcntl" && c["args"]["cmd"] == "F_GETPIPE_SZ"
+    });
+    assert_eq!(sizes.len(), 2);
+    let capacity = sizes[0]["ret"].as_u64().expect("a size");
+    assert_eq!(capacity % 4096, 0, "a whole number of pages: {}", sizes[0]);
+
+    for (round, pipe) in pipes.iter().enumerate() {
+        let (r, w) = (&pipe["args"]["pipefd"][0], &pipe["args"]["pipefd"][1]);
+        let w_hex = format!("{:#x}", w.as_u64().expect("write end"));
+        let (start, end) = (ts(pipe), pipes.get(round + 1).map_or(u64::MAX, |p| ts(p)));
+        let (writer_a, writer_b) = (kids[2 * round], kids[2 * round + 1]);
+        let record = if round == 0 { 4096 } else { 4 * capacity };
+        let per_writer = if round == 0 { capacity / 4096 + 4 } else { 1 };
+        for (kid, want) in [(writer_a, 'A'), (writer_b, 'B')] {
+            let writes = calls(&recs, kid, |c| {
+                c["syscall"] == "write" && &c["args"]["fd"] == w
+            });
+            assert_eq!(writes.len() as u64, per_writer, "writer {want}: {writes:?}");
+            for wr in &writes {
+                assert_eq!(wr["args"]["count"], record, "{wr}");
+                assert_eq!(wr["ret"], record, "a whole record written: {wr}");
+                assert_eq!(letter(wr), want, "{wr}");
+            }
+            // The kernel's word that the writer sleeps in write(w, ..., record).
+            let seen = proc_syscall(&recs, main, kid);
+            assert!(
+                seen.starts_with(&format!("1 {w_hex} ")),
+                "writer {want} not blocked in write on {w_hex}: {seen}"
+            );
+            let count: Vec<&str> = seen.split(' ').collect();
+            assert_eq!(count[3], format!("{record:#x}"), "{seen}");
+        }
+        let reads = calls(&recs, main, |c| {
+            c["syscall"] == "read" && &c["args"]["fd"] == r && ts(c) > start && ts(c) < end
+        });
+        let (eof, pages) = reads.split_last().expect("reads");
+        assert_eq!(eof["ret"], 0, "end of file last: {eof}");
+        let mut order = String::new();
+        for p in pages {
+            assert_eq!(p["ret"], 4096, "one page per read: {p}");
+            order.push(letter(p));
+        }
+        let pages_each = per_writer * record / 4096;
+        assert_eq!(order.matches('A').count() as u64, pages_each, "{order}");
+        assert_eq!(order.matches('B').count() as u64, pages_each, "{order}");
+        // The parent read only once both writers were asleep in write.
+        let last_look = calls(&recs, main, |c| {
+            c["syscall"] == "openat"
+                && c["args"]["filename"]
+                    .as_str()
+                    .is_some_and(|f| f.starts_with("/proc/"))
+                && ts(c) > start
+                && ts(c) < end
+        });
+        assert!(ts(last_look.last().unwrap()) < ts(pages[0]));
+        if round == 1 {
+            // A's record was cut: B's bytes came between two pieces of it, and the first of
+            // them was read before A's write returned.
+            let a_pieces = order.split('B').filter(|s| !s.is_empty()).count();
+            assert!(a_pieces > 1, "not interleaved: {order}");
+            let first_b = pages[order.find('B').unwrap()];
+            let a_write = calls(&recs, writer_a, |c| {
+                c["syscall"] == "write" && &c["args"]["fd"] == w
+            })[0];
+            assert!(end_ts(first_b) < end_ts(a_write), "{first_b} {a_write}");
+        }
+    }
+}
