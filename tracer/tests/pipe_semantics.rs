@@ -162,3 +162,84 @@ fn pipe_atomic() {
         }
     }
 }
+
+/// The calls of the demo's main process from its first `pipe2` on, without its status lines.
+fn from_pipe(records: &[Value], pid: u64) -> Vec<&Value> {
+    let all = calls(records, pid, |c| {
+        !(c["syscall"] == "write" && (c["args"]["fd"] == 1 || c["args"]["fd"] == 2))
+    });
+    let start = all
+        .iter()
+        .position(|c| c["syscall"] == "pipe2")
+        .expect("a pipe2");
+    all[start..].to_vec()
+}
+
+#[track_caller]
+fn failed(c: &Value, name: &str, errno: &str, code: i64) {
+    assert_eq!(c["syscall"], name, "{c}");
+    assert_eq!(c["ret"], -code, "{c}");
+    assert_eq!(c["errno"], errno, "{c}");
+}
+
+/// nonblock: with O_NONBLOCK (set by F_SETFL) a read of the empty pipe and a write to the full
+/// one fail with EAGAIN, and a write larger than the room is cut short; MSG_DONTWAIT does the
+/// same for one call on a blocking socket.
+#[test]
+fn nonblock() {
+    let recs = record_demo("nonblock", &[]);
+    let main = main_pid(&recs);
+    assert!(children(&recs, main).is_empty());
+    let c = from_pipe(&recs, main);
+    let names: Vec<&str> = c.iter().map(|c| c["syscall"].as_str().unwrap()).collect();
+    assert_eq!(
+        names[..16],
+        [
+            "pipe2",
+            "fcntl",
+            "fcntl",
+            "fcntl",
+            "fcntl",
+            "read",
+            "write",
+            "write",
+            "read",
+            "close",
+            "close",
+            "socketpair",
+            "recvfrom",
+            "sendto",
+            "sendto",
+            "recvfrom"
+        ],
+        "{names:?}"
+    );
+    let (r, w) = (&c[0]["args"]["pipefd"][0], &c[0]["args"]["pipefd"][1]);
+    assert_eq!(c[2]["args"]["cmd"], "F_SETFL", "{}", c[2]);
+    assert_eq!(c[2]["args"]["arg"], "O_RDONLY|O_NONBLOCK", "{}", c[2]);
+    assert_eq!(&c[2]["args"]["fd"], r);
+    assert_eq!(c[4]["args"]["arg"], "O_WRONLY|O_NONBLOCK", "{}", c[4]);
+    assert_eq!(&c[4]["args"]["fd"], w);
+    // The empty pipe: EAGAIN (include/uapi/asm-generic/errno-base.h: 11).
+    failed(c[5], "read", "EAGAIN", 11);
+    // 100000 bytes offered: as many as the ring holds, whole pages.
+    assert_eq!(c[6]["args"]["count"], 100_000, "{}", c[6]);
+    let taken = c[6]["ret"].as_i64().unwrap();
+    assert!(
+        taken > 0 && taken < 100_000 && taken % 4096 == 0,
+        "{}",
+        c[6]
+    );
+    failed(c[7], "write", "EAGAIN", 11);
+    assert_eq!(c[8]["ret"], 64, "{}", c[8]);
+    // The socket: MSG_DONTWAIT on each call.
+    for call in &c[12..16] {
+        assert_eq!(call["args"]["flags"], "MSG_DONTWAIT", "{call}");
+    }
+    failed(c[12], "recvfrom", "EAGAIN", 11);
+    assert_eq!(c[13]["args"]["len"], 1 << 20, "{}", c[13]);
+    let sent = c[13]["ret"].as_i64().unwrap();
+    assert!(sent > 0 && sent < 1 << 20, "a partial send: {}", c[13]);
+    failed(c[14], "sendto", "EAGAIN", 11);
+    assert_eq!(c[15]["ret"], 64, "{}", c[15]);
+}

@@ -25,6 +25,7 @@ mod hostile;
 mod mmap;
 mod msgqueue;
 mod netlink;
+mod nonblock;
 mod pipe;
 mod pipe_atomic;
 mod semaphore;
@@ -49,7 +50,7 @@ pub struct DemoInfo {
     pub summary: &'static str,
 }
 
-static DEMOS: [DemoInfo; 18] = [
+static DEMOS: [DemoInfo; 19] = [
     DemoInfo {
         name: "uds-stream",
         summary: "UNIX stream socket: socket/bind/listen/accept server and connect client",
@@ -85,6 +86,10 @@ static DEMOS: [DemoInfo; 18] = [
     DemoInfo {
         name: "pipe-atomic",
         summary: "two writers on one pipe: PIPE_BUF-sized records arrive whole, larger ones in pieces",
+    },
+    DemoInfo {
+        name: "nonblock",
+        summary: "O_NONBLOCK on a pipe and MSG_DONTWAIT on a socket: EAGAIN instead of waiting",
     },
     DemoInfo {
         name: "fifo",
@@ -141,6 +146,7 @@ fn runner(name: &str) -> Option<fn() -> anyhow::Result<()>> {
         "socketpair" => socketpair::run,
         "pipe" => pipe::run,
         "pipe-atomic" => pipe_atomic::run,
+        "nonblock" => nonblock::run,
         "fifo" => fifo::run,
         "msgqueue" => msgqueue::run,
         "semaphore" => semaphore::run,

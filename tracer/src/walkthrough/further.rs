@@ -196,6 +196,30 @@ pub const FURTHER: &[Further] = &[
         ],
     },
     Further {
+        lesson: "nonblock",
+        tries: &[
+            [
+                "Drop the F_SETFL on the read end: the first read blocks forever, as this process itself holds the write end and will never write (Ctrl-C ends it).",
+                "去掉读端上的 F_SETFL：第一次 read 永远阻塞，因为写端就在本进程手里，而它永远不会写（按 Ctrl-C 结束）。",
+            ],
+            [
+                "Read 4096 bytes instead of 64 before closing, then write 4096 bytes: a page of the ring is free again, and the write goes through whole.",
+                "在关闭之前读 4096 字节而不是 64 字节，然后写 4096 字节：环中又空出了一页，这次写入完整成功。",
+            ],
+            [
+                "Offer send 100 bytes instead of 1 MiB: it all fits, and the 1-byte send succeeds too: EAGAIN comes only when the buffer is full.",
+                "让 send 只发 100 字节而不是 1 MiB：全部放得下，随后 1 字节的 send 也成功：只有缓冲区满了才会出现 EAGAIN。",
+            ],
+        ],
+        man: &["fcntl.2", "pipe.7", "recv.2", "send.2", "socket.7"],
+        funcs: &[
+            "anon_pipe_read",
+            "anon_pipe_write",
+            "unix_stream_read_generic",
+            "sock_alloc_send_pskb",
+        ],
+    },
+    Further {
         lesson: "fifo",
         tries: &[
             [

@@ -30,6 +30,7 @@ mod markdown;
 mod mmap;
 mod msgqueue;
 mod netlink;
+mod nonblock;
 mod pager;
 mod pipe;
 mod pipe_atomic;
@@ -200,6 +201,13 @@ pub const LESSONS: &[LessonDef] = &[
         summary: "two writers on one pipe: records of PIPE_BUF bytes arrive whole, larger ones in pieces",
         summary_zh: "一根管道上的两个写者：PIPE_BUF 字节的记录完整到达，更大的记录分段到达",
         build: pipe_atomic::lesson,
+    },
+    LessonDef {
+        name: "nonblock",
+        demos: &["nonblock"],
+        summary: "O_NONBLOCK on a pipe, MSG_DONTWAIT on a socket: EAGAIN and short writes instead of waiting",
+        summary_zh: "管道上的 O_NONBLOCK、套接字上的 MSG_DONTWAIT：以 EAGAIN 和被截短的写入代替等待",
+        build: nonblock::lesson,
     },
     LessonDef {
         name: "fifo",
@@ -649,6 +657,7 @@ mod tests {
     /// `do_int80_emulation`; the VM's kallsyms check confirms them).
     pub(crate) const KERNEL_6_1: &str = "
     __wake_up_sync_key pipe_fcntl prepare_to_wait_exclusive task_current_syscall
+    __x64_sys_fcntl __sys_recvfrom sock_alloc_send_pskb
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
@@ -676,6 +685,7 @@ mod tests {
     /// The lessons' functions that Linux 6.18 has.
     pub(crate) const KERNEL_6_18: &str = "
     __wake_up_sync_key pipe_fcntl prepare_to_wait_exclusive task_current_syscall
+    __x64_sys_fcntl __sys_recvfrom sock_alloc_send_pskb
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked

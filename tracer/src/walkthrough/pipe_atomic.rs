@@ -176,6 +176,10 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         get(ctx, small.pipe, "/args/pipefd/1"),
     );
     let capacity = get(ctx, small.size, "/ret");
+    let pages = small
+        .size
+        .and_then(|c| c["ret"].as_u64())
+        .map_or_else(|| absent.clone(), |b| (b / 4096).to_string());
     let w_hex = small
         .pipe
         .and_then(|c| c.pointer("/args/pipefd/1")?.as_u64())
@@ -275,11 +279,11 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             call_line(ctx, small.size, "fcntl", &format!("{w}, F_GETPIPE_SZ")),
             text(t!(
                 lang,
-                "  This pipe holds {capacity} bytes: a ring of 16 pages. PIPE_BUF is 4096 \
+                "  This pipe holds {capacity} bytes: a ring of {pages} pages. PIPE_BUF is 4096 \
                  (include/uapi/linux/limits.h): pipe(7) promises that a write of at most PIPE_BUF \
                  bytes goes into the pipe as one contiguous piece, even when other processes write \
                  to the same pipe; a larger write may be interleaved with theirs.",
-                "  这根管道能装 {capacity} 字节：16 个页组成的环。PIPE_BUF 是 4096\
+                "  这根管道能装 {capacity} 字节：{pages} 个页组成的环。PIPE_BUF 是 4096\
                  （include/uapi/linux/limits.h）：pipe(7) 保证不超过 PIPE_BUF 字节的 write \
                  作为连续的一段进入管道，即使别的进程也在写同一根管道；更大的写入则可能与它们的交错。"
             )),
@@ -305,9 +309,9 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 lang,
                 "  pid {parent} forks writer A (pid {a}) and writer B (pid {b}). Each writes {n_small} \
                  records of 4096 bytes, one write each: A's bytes are all A, B's all B. The ring fills \
-                 after 16 records, and the next write sleeps:",
+                 after {pages} records, and the next write sleeps:",
                 "  pid {parent} fork 出写者 A（pid {a}）和写者 B（pid {b}）。每个写者写 {n_small} 条 \
-                 4096 字节的记录，每条一次 write：A 的字节全是 A，B 的全是 B。环在 16 条记录后就满了，\
+                 4096 字节的记录，每条一次 write：A 的字节全是 A，B 的全是 B。环在 {pages} 条记录后就满了，\
                  下一次 write 便睡眠："
             )),
             record_line(ctx, slept, "write"),
