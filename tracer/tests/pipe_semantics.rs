@@ -243,3 +243,57 @@ fn nonblock() {
     failed(c[14], "sendto", "EAGAIN", 11);
     assert_eq!(c[15]["ret"], 64, "{}", c[15]);
 }
+
+/// sigpipe: with no reader, write fails with EPIPE; a writer ignoring SIGPIPE lives and exits
+/// 0, a writer at the default is killed by SIGPIPE, which its exit record and the parent's
+/// wait4 report.
+#[test]
+fn sigpipe() {
+    let recs = record_demo("sigpipe", &[]);
+    let main = main_pid(&recs);
+    let kids = children(&recs, main);
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    let c = from_pipe(&recs, main);
+    let (r, w) = (&c[0]["args"]["pipefd"][0], &c[0]["args"]["pipefd"][1]);
+    assert_eq!(c[1]["syscall"], "close", "{}", c[1]);
+    assert_eq!(
+        &c[1]["args"]["fd"], r,
+        "the read end closed first: {}",
+        c[1]
+    );
+    for (kid, handler) in kids.iter().zip(["SIG_IGN", "SIG_DFL"]) {
+        let own = calls(&recs, *kid, |c| {
+            c["syscall"] == "rt_sigaction" || (c["syscall"] == "write" && &c["args"]["fd"] == w)
+        });
+        assert_eq!(own.len(), 2, "{own:?}");
+        assert_eq!(own[0]["args"]["signum"], "SIGPIPE", "{}", own[0]);
+        assert_eq!(own[0]["args"]["act"]["handler"], handler, "{}", own[0]);
+        failed(own[1], "write", "EPIPE", 32);
+        assert_eq!(own[1]["args"]["buf"]["data"], "hello", "{}", own[1]);
+        assert!(ts(own[1]) > ts(c[1]), "written after the close");
+        let exit = recs
+            .iter()
+            .find(|r| r["type"] == "exit" && r["pid"] == *kid)
+            .unwrap_or_else(|| panic!("no exit of {kid}"));
+        let reaped = calls(&recs, main, |c| {
+            c["syscall"] == "wait4" && c["args"]["upid"] == *kid
+        });
+        assert_eq!(reaped.len(), 1, "{reaped:?}");
+        if handler == "SIG_IGN" {
+            assert_eq!(exit["exit_code"], 0, "{exit}");
+            assert_eq!(
+                reaped[0]["args"]["stat_addr"],
+                "[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]"
+            );
+        } else {
+            assert_eq!(exit["signal"], "SIGPIPE", "{exit}");
+            assert_eq!(
+                reaped[0]["args"]["stat_addr"],
+                "[{WIFSIGNALED(s) && WTERMSIG(s) == SIGPIPE}]"
+            );
+            // Killed right after the write: the child made no call after it.
+            let after = calls(&recs, *kid, |c| ts(c) > ts(own[1]));
+            assert!(after.is_empty(), "{after:?}");
+        }
+    }
+}

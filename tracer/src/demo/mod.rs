@@ -31,6 +31,7 @@ mod pipe_atomic;
 mod semaphore;
 mod shm;
 mod signal;
+mod sigpipe;
 mod socketcall;
 mod socketpair;
 mod tcp_hello;
@@ -50,7 +51,7 @@ pub struct DemoInfo {
     pub summary: &'static str,
 }
 
-static DEMOS: [DemoInfo; 19] = [
+static DEMOS: [DemoInfo; 20] = [
     DemoInfo {
         name: "uds-stream",
         summary: "UNIX stream socket: socket/bind/listen/accept server and connect client",
@@ -90,6 +91,10 @@ static DEMOS: [DemoInfo; 19] = [
     DemoInfo {
         name: "nonblock",
         summary: "O_NONBLOCK on a pipe and MSG_DONTWAIT on a socket: EAGAIN instead of waiting",
+    },
+    DemoInfo {
+        name: "sigpipe",
+        summary: "writing to a pipe with no reader: EPIPE with SIGPIPE ignored, death by SIGPIPE by default",
     },
     DemoInfo {
         name: "fifo",
@@ -147,6 +152,7 @@ fn runner(name: &str) -> Option<fn() -> anyhow::Result<()>> {
         "pipe" => pipe::run,
         "pipe-atomic" => pipe_atomic::run,
         "nonblock" => nonblock::run,
+        "sigpipe" => sigpipe::run,
         "fifo" => fifo::run,
         "msgqueue" => msgqueue::run,
         "semaphore" => semaphore::run,

@@ -397,6 +397,21 @@ impl Child {
     }
 }
 
+impl Child {
+    /// `waitpid(pid, &status, 0)` for a child that is meant to be killed: the signal that
+    /// killed it, or an error if it exited.
+    pub fn wait_killed(self) -> Result<libc::c_int> {
+        let (pid, label) = (self.pid, self.label);
+        mem::forget(self);
+        let status = waitpid(pid)?;
+        if libc::WIFSIGNALED(status) {
+            Ok(libc::WTERMSIG(status))
+        } else {
+            bail!("{label} (pid {pid}) was not killed: wait status {status:#x}")
+        }
+    }
+}
+
 impl Drop for Child {
     fn drop(&mut self) {
         // SAFETY: `self.pid` is our own child, not yet reaped, so the pid cannot have been

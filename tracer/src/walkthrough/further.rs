@@ -220,6 +220,25 @@ pub const FURTHER: &[Further] = &[
         ],
     },
     Further {
+        lesson: "sigpipe",
+        tries: &[
+            [
+                "Give child 2 a handler for SIGPIPE instead of SIG_DFL: the handler runs, write returns -1 with EPIPE, and the child lives on.",
+                "给子进程 2 安装一个 SIGPIPE 处理函数而不是 SIG_DFL：处理函数运行，write 返回 -1 并置 EPIPE，子进程继续活着。",
+            ],
+            [
+                "Keep the read end open (drop close(fds[0])): the pipe has a reader, and both writes return 5.",
+                "保持读端打开（去掉 close(fds[0])）：管道有了读者，两次 write 都返回 5。",
+            ],
+            [
+                "Use a socketpair and close one end: send on the other fails with EPIPE and SIGPIPE kills at SIG_DFL, unless send passes MSG_NOSIGNAL.",
+                "改用 socketpair 并关闭一端：在另一端上 send 以 EPIPE 失败，默认动作下被 SIGPIPE 杀死，除非 send 带上 MSG_NOSIGNAL。",
+            ],
+        ],
+        man: &["pipe.7", "signal.7", "write.2", "send.2"],
+        funcs: &["anon_pipe_write", "send_sig", "get_signal", "do_group_exit"],
+    },
+    Further {
         lesson: "fifo",
         tries: &[
             [

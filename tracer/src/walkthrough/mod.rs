@@ -37,6 +37,7 @@ mod pipe_atomic;
 mod semaphore;
 mod shm;
 mod signal;
+mod sigpipe;
 mod socketcall;
 mod socketpair;
 mod tcp_hello;
@@ -208,6 +209,13 @@ pub const LESSONS: &[LessonDef] = &[
         summary: "O_NONBLOCK on a pipe, MSG_DONTWAIT on a socket: EAGAIN and short writes instead of waiting",
         summary_zh: "管道上的 O_NONBLOCK、套接字上的 MSG_DONTWAIT：以 EAGAIN 和被截短的写入代替等待",
         build: nonblock::lesson,
+    },
+    LessonDef {
+        name: "sigpipe",
+        demos: &["sigpipe"],
+        summary: "writing to a pipe with no reader: EPIPE when SIGPIPE is ignored, death by SIGPIPE by default",
+        summary_zh: "写一根没有读者的管道：忽略 SIGPIPE 时得到 EPIPE，默认情况下被 SIGPIPE 杀死",
+        build: sigpipe::lesson,
     },
     LessonDef {
         name: "fifo",
@@ -657,7 +665,7 @@ mod tests {
     /// `do_int80_emulation`; the VM's kallsyms check confirms them).
     pub(crate) const KERNEL_6_1: &str = "
     __wake_up_sync_key pipe_fcntl prepare_to_wait_exclusive task_current_syscall
-    __x64_sys_fcntl __sys_recvfrom sock_alloc_send_pskb
+    __x64_sys_fcntl __sys_recvfrom sock_alloc_send_pskb send_sig do_group_exit
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
@@ -685,7 +693,7 @@ mod tests {
     /// The lessons' functions that Linux 6.18 has.
     pub(crate) const KERNEL_6_18: &str = "
     __wake_up_sync_key pipe_fcntl prepare_to_wait_exclusive task_current_syscall
-    __x64_sys_fcntl __sys_recvfrom sock_alloc_send_pskb
+    __x64_sys_fcntl __sys_recvfrom sock_alloc_send_pskb send_sig do_group_exit
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked

@@ -324,6 +324,10 @@ pub const BOXES: &[LessonBox] = &[
         contrasts: &[NDELAY, PIPE_WAIT],
     },
     LessonBox {
+        lesson: "sigpipe",
+        contrasts: &[SIGNAL],
+    },
+    LessonBox {
         lesson: "fifo",
         contrasts: &[FIFO, PIPE_WAIT],
     },
