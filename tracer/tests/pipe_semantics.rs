@@ -297,3 +297,53 @@ fn sigpipe() {
         }
     }
 }
+
+/// fifo-nonblock: a non-blocking open for writing with no reader fails with ENXIO; for reading
+/// it succeeds at once; a read then returns 0 with no writer and EAGAIN with one.
+#[test]
+fn fifo_nonblock() {
+    let recs = record_demo("fifo-nonblock", &[]);
+    let main = main_pid(&recs);
+    let path = format!("/tmp/tracer-demo-fifo-nonblock-{main}/fifo");
+    let c: Vec<&Value> = calls(&recs, main, |c| {
+        matches!(
+            c["syscall"].as_str(),
+            Some("mknodat" | "openat" | "read" | "write" | "close" | "unlink")
+        ) && !(c["syscall"] == "write" && (c["args"]["fd"] == 1 || c["args"]["fd"] == 2))
+    });
+    let start = c
+        .iter()
+        .position(|c| c["syscall"] == "mknodat")
+        .expect("a mknodat");
+    let c = &c[start..];
+    let names: Vec<&str> = c.iter().map(|c| c["syscall"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "mknodat", "openat", "openat", "read", "openat", "read", "write", "read", "close",
+            "close", "unlink"
+        ],
+        "{names:?}"
+    );
+    assert_eq!(c[0]["args"]["pathname"], path.as_str(), "{}", c[0]);
+    for (open, flags) in [
+        (c[1], "O_WRONLY|O_NONBLOCK"),
+        (c[2], "O_RDONLY|O_NONBLOCK"),
+        (c[4], "O_WRONLY|O_NONBLOCK"),
+    ] {
+        assert_eq!(open["args"]["filename"], path.as_str(), "{open}");
+        assert_eq!(open["args"]["flags"], flags, "{open}");
+    }
+    // include/uapi/asm-generic/errno-base.h: ENXIO 6.
+    failed(c[1], "openat", "ENXIO", 6);
+    let r = c[2]["ret"].as_i64().expect("the read end");
+    let w = c[4]["ret"].as_i64().expect("the write end");
+    assert!(r >= 3 && w >= 3 && r != w, "{} {}", c[2], c[4]);
+    assert_eq!(c[3]["args"]["fd"], r);
+    assert_eq!(c[3]["ret"], 0, "end of file with no writer: {}", c[3]);
+    assert_eq!(c[5]["args"]["fd"], r);
+    failed(c[5], "read", "EAGAIN", 11);
+    assert_eq!(c[6]["args"]["fd"], w);
+    assert_eq!(c[6]["ret"], 5, "{}", c[6]);
+    assert_eq!(c[7]["args"]["buf"]["data"], "hello", "{}", c[7]);
+}

@@ -21,6 +21,7 @@
 //! Run one with `tracer demo NAME`; `tracer demo` lists them.
 
 mod fifo;
+mod fifo_nonblock;
 mod hostile;
 mod mmap;
 mod msgqueue;
@@ -51,7 +52,7 @@ pub struct DemoInfo {
     pub summary: &'static str,
 }
 
-static DEMOS: [DemoInfo; 20] = [
+static DEMOS: [DemoInfo; 21] = [
     DemoInfo {
         name: "uds-stream",
         summary: "UNIX stream socket: socket/bind/listen/accept server and connect client",
@@ -99,6 +100,10 @@ static DEMOS: [DemoInfo; 20] = [
     DemoInfo {
         name: "fifo",
         summary: "named pipe made with mknod(S_IFIFO): writer child, reader parent",
+    },
+    DemoInfo {
+        name: "fifo-nonblock",
+        summary: "opening a FIFO with O_NONBLOCK: the reader opens at once, a writer without a reader gets ENXIO",
     },
     DemoInfo {
         name: "msgqueue",
@@ -154,6 +159,7 @@ fn runner(name: &str) -> Option<fn() -> anyhow::Result<()>> {
         "nonblock" => nonblock::run,
         "sigpipe" => sigpipe::run,
         "fifo" => fifo::run,
+        "fifo-nonblock" => fifo_nonblock::run,
         "msgqueue" => msgqueue::run,
         "semaphore" => semaphore::run,
         "shm" => shm::run,

@@ -254,6 +254,21 @@ pub const FURTHER: &[Further] = &[
         funcs: &["vfs_mknod", "fifo_open", "wait_for_partner"],
     },
     Further {
+        lesson: "fifo-nonblock",
+        tries: &[
+            [
+                "Open the FIFO O_RDWR | O_NONBLOCK first: Linux opens it at once (fifo(7)), and the process is its own reader and writer.",
+                "先以 O_RDWR | O_NONBLOCK 打开 FIFO：Linux 立即打开它（见 fifo(7)），进程自己既是读者又是写者。",
+            ],
+            [
+                "Drop O_NONBLOCK from the reader's open: with no writer it blocks in open (wait_for_partner) forever.",
+                "去掉读者 open 中的 O_NONBLOCK：没有写者时它会永远阻塞在 open 中（wait_for_partner）。",
+            ],
+        ],
+        man: &["fifo.7", "open.2", "pipe.7"],
+        funcs: &["fifo_open", "wait_for_partner", "fifo_pipe_read"],
+    },
+    Further {
         lesson: "msgqueue",
         tries: &[
             [

@@ -24,6 +24,7 @@ macro_rules! t {
 pub(crate) use t;
 
 mod fifo;
+mod fifo_nonblock;
 mod from;
 mod further;
 mod markdown;
@@ -223,6 +224,13 @@ pub const LESSONS: &[LessonDef] = &[
         summary: "a named pipe made with mknod: found by path, data in memory, the name stays",
         summary_zh: "用 mknod 创建的命名管道：按路径找到，数据在内存里，名字一直留着",
         build: fifo::lesson,
+    },
+    LessonDef {
+        name: "fifo-nonblock",
+        demos: &["fifo-nonblock"],
+        summary: "opening a FIFO with O_NONBLOCK: a reader opens at once, a writer with no reader gets ENXIO",
+        summary_zh: "以 O_NONBLOCK 打开 FIFO：读者立即打开，没有读者时写者得到 ENXIO",
+        build: fifo_nonblock::lesson,
     },
     LessonDef {
         name: "msgqueue",

@@ -332,6 +332,10 @@ pub const BOXES: &[LessonBox] = &[
         contrasts: &[FIFO, PIPE_WAIT],
     },
     LessonBox {
+        lesson: "fifo-nonblock",
+        contrasts: &[FIFO, NDELAY],
+    },
+    LessonBox {
         lesson: "msgqueue",
         contrasts: &[IPC],
     },
