@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use super::values::{call_line, get, source, text};
+use super::values::{call_line, get, rw_line, source, text};
 use super::{Ctx, Lesson, Step};
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
@@ -59,18 +59,6 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             c,
             "openat",
             &format!("AT_FDCWD, {p}, {}", get(ctx, c, "/args/flags")),
-        )
-    };
-    let rw = |c: Option<&Value>, name: &str, fd: &str| {
-        call_line(
-            ctx,
-            c,
-            name,
-            &format!(
-                "{fd}, {}, {}",
-                get(ctx, c, "/args/buf"),
-                get(ctx, c, "/args/count")
-            ),
         )
     };
 
@@ -123,7 +111,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                  Its first read:",
                 "  读端不用等待就打开了：读者可以先来，以后再等数据。它的第一次 read："
             )),
-            rw(eof, "read", &r),
+            rw_line(ctx, eof, "read", &r),
             text(t!(
                 lang,
                 "  0, end of file: the ring is empty and no process has the FIFO open for writing. Not EAGAIN: \
@@ -155,7 +143,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "  The same open as in step 1, now with a reader ({r}): it succeeds.",
                 "  与第 1 步相同的 open，现在有了读者（{r}）：它成功了。"
             )),
-            rw(again, "read", &r),
+            rw_line(ctx, again, "read", &r),
             text(t!(
                 lang,
                 "  Now a writer exists ({w}) but has written nothing: a blocking read would sleep, this one \
@@ -163,8 +151,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "  现在有了写者（{w}），但它什么也没写：阻塞的 read 会睡眠，这一次以 EAGAIN 失败。\
                  0 表示“没有写者”，EAGAIN 表示“暂时没有数据”。"
             )),
-            rw(write, "write", &w),
-            rw(data, "read", &r),
+            rw_line(ctx, write, "write", &w),
+            rw_line(ctx, data, "read", &r),
             call_line(ctx, unlink, "unlink", &p),
             ctx.func(
                 "fifo_pipe_read",
