@@ -401,3 +401,46 @@ fn a_handout_printed_by_nobody_from_a_recording_has_its_values() {
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// The lessons on what pipes and FIFOs promise and refuse, printed by `nobody` from native
+/// recordings of their demos, in both languages: every value is the recording's (its pid), none
+/// is missing.
+#[test]
+fn the_pipe_lessons_print_from_recordings_without_root() {
+    use std::os::unix::fs::PermissionsExt as _;
+    common::require_root();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for demo in ["pipe-atomic", "nonblock", "sigpipe", "fifo-nonblock"] {
+        let rec = dir.path().join(format!("{demo}.tracer"));
+        let out = Command::new(TRACER)
+            .args(["record", "-s", "256", "-o"])
+            .arg(&rec)
+            .args(["--", TRACER, "demo", demo])
+            .output()
+            .expect("running tracer record");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{demo}: {err}");
+        std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o644)).unwrap();
+        for lang in ["en", "zh"] {
+            let (code, out, err) = walkthrough(
+                &[
+                    demo,
+                    "--print",
+                    "--lang",
+                    lang,
+                    "--from",
+                    rec.to_str().unwrap(),
+                ],
+                true,
+            );
+            assert_eq!(code, 0, "{demo} {lang}: {err}");
+            assert!(
+                !out.contains("(not captured)") && !out.contains("未捕获"),
+                "{demo} {lang}:\n{out}"
+            );
+            assert!(out.contains(rec.to_str().unwrap()), "{demo} {lang}:\n{out}");
+            assert!(out.contains("pid "), "{demo} {lang}:\n{out}");
+        }
+    }
+}

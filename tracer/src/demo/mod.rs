@@ -21,14 +21,18 @@
 //! Run one with `tracer demo NAME`; `tracer demo` lists them.
 
 mod fifo;
+mod fifo_nonblock;
 mod hostile;
 mod mmap;
 mod msgqueue;
 mod netlink;
+mod nonblock;
 mod pipe;
+mod pipe_atomic;
 mod semaphore;
 mod shm;
 mod signal;
+mod sigpipe;
 mod socketcall;
 mod socketpair;
 mod tcp_hello;
@@ -48,7 +52,7 @@ pub struct DemoInfo {
     pub summary: &'static str,
 }
 
-static DEMOS: [DemoInfo; 17] = [
+static DEMOS: [DemoInfo; 21] = [
     DemoInfo {
         name: "uds-stream",
         summary: "UNIX stream socket: socket/bind/listen/accept server and connect client",
@@ -82,8 +86,24 @@ static DEMOS: [DemoInfo; 17] = [
         summary: "pipe + fork: the child writes, the parent reads until EOF",
     },
     DemoInfo {
+        name: "pipe-atomic",
+        summary: "two writers on one pipe: PIPE_BUF-sized records arrive whole, larger ones in pieces",
+    },
+    DemoInfo {
+        name: "nonblock",
+        summary: "O_NONBLOCK on a pipe and MSG_DONTWAIT on a socket: EAGAIN instead of waiting",
+    },
+    DemoInfo {
+        name: "sigpipe",
+        summary: "writing to a pipe with no reader: EPIPE with SIGPIPE ignored, death by SIGPIPE by default",
+    },
+    DemoInfo {
         name: "fifo",
         summary: "named pipe made with mknod(S_IFIFO): writer child, reader parent",
+    },
+    DemoInfo {
+        name: "fifo-nonblock",
+        summary: "opening a FIFO with O_NONBLOCK: the reader opens at once, a writer without a reader gets ENXIO",
     },
     DemoInfo {
         name: "msgqueue",
@@ -135,7 +155,11 @@ fn runner(name: &str) -> Option<fn() -> anyhow::Result<()>> {
         "uds-perms" => uds_perms::run,
         "socketpair" => socketpair::run,
         "pipe" => pipe::run,
+        "pipe-atomic" => pipe_atomic::run,
+        "nonblock" => nonblock::run,
+        "sigpipe" => sigpipe::run,
         "fifo" => fifo::run,
+        "fifo-nonblock" => fifo_nonblock::run,
         "msgqueue" => msgqueue::run,
         "semaphore" => semaphore::run,
         "shm" => shm::run,

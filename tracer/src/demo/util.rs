@@ -397,6 +397,21 @@ impl Child {
     }
 }
 
+impl Child {
+    /// `waitpid(pid, &status, 0)` for a child that is meant to be killed: the signal that
+    /// killed it, or an error if it exited.
+    pub fn wait_killed(self) -> Result<libc::c_int> {
+        let (pid, label) = (self.pid, self.label);
+        mem::forget(self);
+        let status = waitpid(pid)?;
+        if libc::WIFSIGNALED(status) {
+            Ok(libc::WTERMSIG(status))
+        } else {
+            bail!("{label} (pid {pid}) was not killed: wait status {status:#x}")
+        }
+    }
+}
+
 impl Drop for Child {
     fn drop(&mut self) {
         // SAFETY: `self.pid` is our own child, not yet reaped, so the pid cannot have been
@@ -487,6 +502,29 @@ pub fn describe_sockaddr_un(addr: &libc::sockaddr_un, len: libc::socklen_t) -> S
 /// Pointer and length of a `sockaddr_un` for `bind`/`connect`/`sendto`.
 pub fn sockaddr_ptr(addr: &libc::sockaddr_un) -> *const libc::sockaddr {
     std::ptr::from_ref(addr).cast()
+}
+
+/// Waits until process `pid` sleeps inside system call `nr` on descriptor `fd`, as the kernel
+/// reports it in `/proc/PID/syscall` (proc(5): the call's number and its argument registers
+/// while the process is blocked, `running` otherwise). Each look is `open`, one `read`,
+/// `close`, so a trace shows the demo asking; between looks it sleeps 1 ms. This is how a demo
+/// knows that a call is really waiting in the kernel, without guessing with a long sleep.
+pub fn wait_blocked_in(pid: libc::pid_t, nr: libc::c_long, fd: libc::c_int) -> Result<String> {
+    let path = cstring(Path::new(&format!("/proc/{pid}/syscall")))?;
+    let want = format!("{nr} {fd:#x} ");
+    for _ in 0..10_000 {
+        // SAFETY: `path` is a valid NUL-terminated string that outlives the call.
+        let f = Fd::new("open", unsafe { libc::open(path.as_ptr(), libc::O_RDONLY) })?;
+        let mut buf = [0u8; 160];
+        let n = read_once(f.raw(), &mut buf)?;
+        f.close()?;
+        let line = String::from_utf8_lossy(&buf[..n]).trim_end().to_string();
+        if line.starts_with(&want) {
+            return Ok(line);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    bail!("pid {pid} did not block in system call {nr} on fd {fd} within 10 s")
 }
 
 /// Text for a message received into `buf`: the bytes up to the first NUL, lossily decoded.

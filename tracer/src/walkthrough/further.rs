@@ -172,6 +172,73 @@ pub const FURTHER: &[Further] = &[
         ],
     },
     Further {
+        lesson: "pipe-atomic",
+        tries: &[
+            [
+                "Give writer B a record of 4096 bytes in the large round: B's record arrives whole, a single page between two pieces of A's.",
+                "在大记录那一轮给写者 B 一条 4096 字节的记录：B 的记录完整到达，是夹在 A 的两段之间的一页。",
+            ],
+            [
+                "Read with a 65536-byte buffer: one read now returns pages of both writers; reads, like the pipe, know nothing of the writers' records.",
+                "用 65536 字节的缓冲区读：一次 read 会返回两个写者的页；read 和管道一样，对写者的记录一无所知。",
+            ],
+            [
+                "Shrink the pipe to one page with fcntl(fds[1], F_SETPIPE_SZ, 4096) before the large round: the writers take turns page by page, so each record arrives in about as many pieces as it has pages.",
+                "在大记录那一轮之前用 fcntl(fds[1], F_SETPIPE_SZ, 4096) 把管道缩到一页：写者逐页轮流，于是每条记录分成的段数大约等于它的页数。",
+            ],
+        ],
+        man: &["pipe.7", "write.2", "fcntl.2", "proc.5"],
+        funcs: &[
+            "anon_pipe_write",
+            "anon_pipe_read",
+            "prepare_to_wait_exclusive",
+            "pipe_fcntl",
+        ],
+    },
+    Further {
+        lesson: "nonblock",
+        tries: &[
+            [
+                "Drop the F_SETFL on the read end: the first read blocks forever, as this process itself holds the write end and will never write (Ctrl-C ends it).",
+                "去掉读端上的 F_SETFL：第一次 read 永远阻塞，因为写端就在本进程手里，而它永远不会写（按 Ctrl-C 结束）。",
+            ],
+            [
+                "Read 4096 bytes instead of 64 before closing, then write 4096 bytes: a page of the ring is free again, and the write goes through whole.",
+                "在关闭之前读 4096 字节而不是 64 字节，然后写 4096 字节：环中又空出了一页，这次写入完整成功。",
+            ],
+            [
+                "Offer send 100 bytes instead of 1 MiB: it all fits, and the 1-byte send succeeds too: EAGAIN comes only when the buffer is full.",
+                "让 send 只发 100 字节而不是 1 MiB：全部放得下，随后 1 字节的 send 也成功：只有缓冲区满了才会出现 EAGAIN。",
+            ],
+        ],
+        man: &["fcntl.2", "pipe.7", "recv.2", "send.2", "socket.7"],
+        funcs: &[
+            "anon_pipe_read",
+            "anon_pipe_write",
+            "unix_stream_read_generic",
+            "sock_alloc_send_pskb",
+        ],
+    },
+    Further {
+        lesson: "sigpipe",
+        tries: &[
+            [
+                "Give child 2 a handler for SIGPIPE instead of SIG_DFL: the handler runs, write returns -1 with EPIPE, and the child lives on.",
+                "给子进程 2 安装一个 SIGPIPE 处理函数而不是 SIG_DFL：处理函数运行，write 返回 -1 并置 EPIPE，子进程继续活着。",
+            ],
+            [
+                "Keep the read end open (drop close(fds[0])): the pipe has a reader, and both writes return 5.",
+                "保持读端打开（去掉 close(fds[0])）：管道有了读者，两次 write 都返回 5。",
+            ],
+            [
+                "Use a socketpair and close one end: send on the other fails with EPIPE and SIGPIPE kills at SIG_DFL, unless send passes MSG_NOSIGNAL.",
+                "改用 socketpair 并关闭一端：在另一端上 send 以 EPIPE 失败，默认动作下被 SIGPIPE 杀死，除非 send 带上 MSG_NOSIGNAL。",
+            ],
+        ],
+        man: &["pipe.7", "signal.7", "write.2", "send.2"],
+        funcs: &["anon_pipe_write", "send_sig", "get_signal", "do_group_exit"],
+    },
+    Further {
         lesson: "fifo",
         tries: &[
             [
@@ -185,6 +252,21 @@ pub const FURTHER: &[Further] = &[
         ],
         man: &["mkfifo.3", "mknod.2", "fifo.7", "open.2"],
         funcs: &["vfs_mknod", "fifo_open", "wait_for_partner"],
+    },
+    Further {
+        lesson: "fifo-nonblock",
+        tries: &[
+            [
+                "Open the FIFO O_RDWR | O_NONBLOCK first: Linux opens it at once (fifo(7)), and the process is its own reader and writer.",
+                "先以 O_RDWR | O_NONBLOCK 打开 FIFO：Linux 立即打开它（见 fifo(7)），进程自己既是读者又是写者。",
+            ],
+            [
+                "Drop O_NONBLOCK from the reader's open: with no writer it blocks in open (wait_for_partner) forever.",
+                "去掉读者 open 中的 O_NONBLOCK：没有写者时它会永远阻塞在 open 中（wait_for_partner）。",
+            ],
+        ],
+        man: &["fifo.7", "open.2", "pipe.7"],
+        funcs: &["fifo_open", "wait_for_partner", "fifo_pipe_read"],
     },
     Further {
         lesson: "msgqueue",

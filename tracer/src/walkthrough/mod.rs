@@ -24,17 +24,21 @@ macro_rules! t {
 pub(crate) use t;
 
 mod fifo;
+mod fifo_nonblock;
 mod from;
 mod further;
 mod markdown;
 mod mmap;
 mod msgqueue;
 mod netlink;
+mod nonblock;
 mod pager;
 mod pipe;
+mod pipe_atomic;
 mod semaphore;
 mod shm;
 mod signal;
+mod sigpipe;
 mod socketcall;
 mod socketpair;
 mod tcp_hello;
@@ -194,11 +198,39 @@ pub const LESSONS: &[LessonDef] = &[
         build: pipe::lesson,
     },
     LessonDef {
+        name: "pipe-atomic",
+        demos: &["pipe-atomic"],
+        summary: "two writers on one pipe: records of PIPE_BUF bytes arrive whole, larger ones in pieces",
+        summary_zh: "一根管道上的两个写者：PIPE_BUF 字节的记录完整到达，更大的记录分段到达",
+        build: pipe_atomic::lesson,
+    },
+    LessonDef {
+        name: "nonblock",
+        demos: &["nonblock"],
+        summary: "O_NONBLOCK on a pipe, MSG_DONTWAIT on a socket: EAGAIN and short writes instead of waiting",
+        summary_zh: "管道上的 O_NONBLOCK、套接字上的 MSG_DONTWAIT：以 EAGAIN 和被截短的写入代替等待",
+        build: nonblock::lesson,
+    },
+    LessonDef {
+        name: "sigpipe",
+        demos: &["sigpipe"],
+        summary: "writing to a pipe with no reader: EPIPE when SIGPIPE is ignored, death by SIGPIPE by default",
+        summary_zh: "写一根没有读者的管道：忽略 SIGPIPE 时得到 EPIPE，默认情况下被 SIGPIPE 杀死",
+        build: sigpipe::lesson,
+    },
+    LessonDef {
         name: "fifo",
         demos: &["fifo"],
         summary: "a named pipe made with mknod: found by path, data in memory, the name stays",
         summary_zh: "用 mknod 创建的命名管道：按路径找到，数据在内存里，名字一直留着",
         build: fifo::lesson,
+    },
+    LessonDef {
+        name: "fifo-nonblock",
+        demos: &["fifo-nonblock"],
+        summary: "opening a FIFO with O_NONBLOCK: a reader opens at once, a writer with no reader gets ENXIO",
+        summary_zh: "以 O_NONBLOCK 打开 FIFO：读者立即打开，没有读者时写者得到 ENXIO",
+        build: fifo_nonblock::lesson,
     },
     LessonDef {
         name: "msgqueue",
@@ -642,6 +674,8 @@ mod tests {
     /// of be5341eb0d43 and 7390db8aea0d: `asm_int80_emulation`, `int80_emulation`,
     /// `do_int80_emulation`; the VM's kallsyms check confirms them).
     pub(crate) const KERNEL_6_1: &str = "
+    __wake_up_sync_key pipe_fcntl prepare_to_wait_exclusive task_current_syscall
+    __x64_sys_fcntl __sys_recvfrom sock_alloc_send_pskb send_sig do_group_exit
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked
@@ -668,6 +702,8 @@ mod tests {
 
     /// The lessons' functions that Linux 6.18 has.
     pub(crate) const KERNEL_6_18: &str = "
+    __wake_up_sync_key pipe_fcntl prepare_to_wait_exclusive task_current_syscall
+    __x64_sys_fcntl __sys_recvfrom sock_alloc_send_pskb send_sig do_group_exit
     asm_int80_emulation do_int80_emulation do_fast_syscall_32 do_SYSENTER_32
     entry_SYSCALL_compat entry_SYSENTER_compat
     ___sys_sendmsg __do_semtimedop __ia32_compat_sys_socketcall __send_signal_locked

@@ -86,6 +86,24 @@ const UNIX_BIND: Contrast = Contrast {
     inlined: &["unix_bind_bsd", "unix_bind_abstract"],
 };
 
+/// System V's `O_NDELAY` made a read with no data return 0, which cannot be told from end of
+/// file; POSIX's `O_NONBLOCK` fails with `EAGAIN` instead (Stevens and Rago, Advanced
+/// Programming in the UNIX Environment, section 14.2 "Nonblocking I/O"; read(2): EAGAIN). Linux: include/uapi/asm-generic/fcntl.h `#define O_NDELAY
+/// O_NONBLOCK`, and fs/fcntl.c's `setfl` turns `O_NDELAY` into `O_NONBLOCK` where they differ.
+const NDELAY: Contrast = Contrast {
+    then: [
+        "With O_NDELAY, a read of an empty pipe returns 0, the same as end of file (System V).",
+        "使用 O_NDELAY 时，读空管道返回 0，与文件结束无法区分（System V）。",
+    ],
+    now: [
+        "On Linux O_NDELAY is O_NONBLOCK (include/uapi/asm-generic/fcntl.h): the read fails with EAGAIN, and 0 means only end of file.",
+        "在 Linux 上 O_NDELAY 就是 O_NONBLOCK（include/uapi/asm-generic/fcntl.h）：read 以 EAGAIN 失败，0 只表示文件结束。",
+    ],
+    old: &[],
+    new: &["__x64_sys_fcntl"],
+    inlined: &[],
+};
+
 /// unix(7): "SOCK_SEQPACKET ... (since Linux 2.6.4)".
 const SEQPACKET: Contrast = Contrast {
     then: [
@@ -298,8 +316,24 @@ pub const BOXES: &[LessonBox] = &[
         contrasts: &[PIPE_SIZE, PIPE_WAIT],
     },
     LessonBox {
+        lesson: "pipe-atomic",
+        contrasts: &[PIPE_SIZE, PIPE_WAIT],
+    },
+    LessonBox {
+        lesson: "nonblock",
+        contrasts: &[NDELAY, PIPE_WAIT],
+    },
+    LessonBox {
+        lesson: "sigpipe",
+        contrasts: &[SIGNAL],
+    },
+    LessonBox {
         lesson: "fifo",
         contrasts: &[FIFO, PIPE_WAIT],
+    },
+    LessonBox {
+        lesson: "fifo-nonblock",
+        contrasts: &[FIFO, NDELAY],
     },
     LessonBox {
         lesson: "msgqueue",
