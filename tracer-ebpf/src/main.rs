@@ -37,17 +37,18 @@ use aya_ebpf::{
 };
 use tracer_common::{
     ABI_IA32, ABI_X86_64, ARGC_KNOWN, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX,
-    CK_ARGV, CK_BYTES, CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, CK_STR, CaptureHeader,
-    Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_ARGV_MAX,
-    EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FILE_ID_V2, FileId, FileOffsets,
-    ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR,
-    OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY,
-    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT,
-    RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN,
-    SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
-    SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec,
-    TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
-    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
+    CK_ARGV, CK_BYTES, CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME, CK_MSGHDR,
+    CK_STR, CaptureHeader, Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN,
+    EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FILE_ID_V2, FileId,
+    FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_CMSGS, MAX_CONTROL, MAX_IOV,
+    MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC,
+    OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER,
+    REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE,
+    SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST,
+    STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch,
+    SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL,
+    TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
+    X86_64_EXECVE, X86_64_EXECVEAT,
 };
 
 #[map]
@@ -890,6 +891,11 @@ fn capture_msghdr(
         let Some(name) = read_user_word(addr, word) else {
             return;
         };
+        // A failed call's header is copied for its `msg_namelen`; the kernel wrote nothing else.
+        if when == WHEN_EXIT && ret < 0 {
+            return;
+        }
+        capture_control(w, op, addr, compat, when);
         let namelen = read_user_word(addr + namelen_off, 4).unwrap_or(0) & 0xffff_ffff;
         let Some(iov) = read_user_word(addr + iov_off, word) else {
             return;
@@ -940,6 +946,100 @@ fn capture_msghdr(
         w.capture((op, CK_IOV_DATA, k as u8), base, take, snaplen, false);
         // SAFETY: as above.
         unsafe { core::ptr::write_volatile(left_ptr, left - take) };
+    }
+}
+
+/// `msg_control` (`CK_MSG_CONTROL`): at entry the `msg_controllen` bytes passed in, at exit the
+/// ones the kernel wrote (it writes the length it filled back into `msg_controllen`, net/socket.c
+/// `____sys_recvmsg`, and `__sys_recvmsg`'s compat twin), then the files behind the descriptors
+/// received there.
+#[inline(always)]
+fn capture_control(w: &mut Writer, op: u8, hdr: u64, compat: bool, when: u8) {
+    // `msg_control` and `msg_controllen` in `struct user_msghdr` (include/linux/socket.h) and
+    // `struct compat_msghdr` (include/net/compat.h).
+    let (word, ctl_off, len_off) = if compat { (4, 16, 20) } else { (8, 32, 40) };
+    let len = read_user_word(hdr + len_off, word).unwrap_or(0);
+    if len == 0 {
+        return;
+    }
+    let ctl = read_user_word(hdr + ctl_off, word).unwrap_or(0);
+    w.capture(
+        (op, CK_MSG_CONTROL, 0),
+        ctl,
+        len,
+        MAX_CONTROL as usize,
+        false,
+    );
+    if when == WHEN_EXIT && ctl != 0 {
+        capture_received(w, op, ctl, len.min(u64::from(MAX_CONTROL)), compat);
+    }
+}
+
+/// The files behind the descriptors a `recvmsg` received (`SCM_RIGHTS` and `SCM_PIDFD` among
+/// its first [`MAX_CMSGS`] control messages, the first [`MAX_RECV_FDS`] of them), read from
+/// the task's file table as the call returns, as for a descriptor a call returns: which object
+/// the program got, without a look in `/proc`. A `cmsghdr` is `{size_t cmsg_len; int
+/// cmsg_level; int cmsg_type;}` then the data, each aligned to the ABI's `long`
+/// (include/linux/socket.h `CMSG_ALIGN`, include/net/compat.h `CMSG_COMPAT_ALIGN`).
+// `capture_received` keeps the descriptors in two scalars (an array indexed by a variable is
+// compiled to pointer arithmetic the verifier refuses), one `CK_FILE` capture of two ids.
+const _: () = assert!(MAX_RECV_FDS == 2);
+
+/// The files behind the descriptors a `recvmsg` received (`SCM_RIGHTS` and `SCM_PIDFD` among
+/// its first [`MAX_CMSGS`] control messages, the first [`MAX_RECV_FDS`] of them), read from
+/// the task's file table as the call returns, as for a descriptor a call returns: which object
+/// the program got, without a look in `/proc`. A `cmsghdr` is `{size_t cmsg_len; int
+/// cmsg_level; int cmsg_type;}` then the data, each aligned to the ABI's `long`
+/// (include/linux/socket.h `CMSG_ALIGN`, include/net/compat.h `CMSG_COMPAT_ALIGN`).
+#[inline(always)]
+fn capture_received(w: &mut Writer, op: u8, ctl: u64, len: u64, compat: bool) {
+    let Some(cfg) = config() else {
+        return;
+    };
+    let off = &cfg.files;
+    if off.task_files == 0 {
+        return;
+    }
+    let (word, hdr) = if compat { (4u32, 12u64) } else { (8u32, 16u64) };
+    let align = u64::from(word) - 1;
+    let (mut first, mut second) = (-1i32, -1i32);
+    let mut at = 0u64;
+    for _ in 0..MAX_CMSGS {
+        if at + hdr > len || second >= 0 {
+            break;
+        }
+        let Some(clen) = read_user_word(ctl + at, word) else {
+            break;
+        };
+        let Some(lt) = read_user_word(ctl + at + u64::from(word), 8) else {
+            break;
+        };
+        if clen < hdr {
+            break;
+        }
+        // SOL_SOCKET = 1; SCM_RIGHTS = 1, SCM_PIDFD = 4 (include/linux/socket.h).
+        let (level, ty) = (lt & 0xffff_ffff, lt >> 32);
+        if level == 1 && (ty == 1 || ty == 4) {
+            let count = (clen.min(len - at) - hdr) / 4;
+            for j in 0..MAX_RECV_FDS as u64 {
+                if j >= count || second >= 0 {
+                    break;
+                }
+                let Some(fd) = read_user_word(ctl + at + hdr + j * 4, 4) else {
+                    break;
+                };
+                let fd = fd as u32 as i32;
+                if first < 0 {
+                    first = fd;
+                } else {
+                    second = fd;
+                }
+            }
+        }
+        at += (clen + align) & !align;
+    }
+    if first >= 0 {
+        w.put_files(op, &[file_id(off, first), file_id(off, second)]);
     }
 }
 

@@ -453,6 +453,11 @@ impl Fds {
         }
         let files: Vec<FileId> = call.created_files().collect();
         let file = |fd: i32| files.iter().find(|f| f.fd == fd);
+        let received = received_fds(call);
+        if !received.is_empty() {
+            self.receive(call, &received, &files);
+            return;
+        }
         match row.effect {
             _ if writes_pair(call) => {
                 let Some([a, b]) = call.fd_pair() else {
@@ -575,6 +580,65 @@ impl Fds {
             }
             _ => {}
         }
+    }
+
+    /// The descriptors a `recvmsg` received (`SCM_RIGHTS`, `SCM_PIDFD`), which the kernel
+    /// installed in the caller's table. Each refers to the file the sender passed: when the
+    /// kernel side read it (`CK_FILE`, the first `MAX_RECV_FDS`) and the model already knows an
+    /// object with that inode (the sender's descriptor, its path), the new descriptor refers to
+    /// that very object, as it does in the kernel (one `struct file`, net/core/scm.c
+    /// `scm_detach_fds`); else to what the kernel side read; else its number alone.
+    fn receive(&mut self, call: &Call, received: &[(i32, i32)], files: &[FileId]) {
+        use crate::decode::cmsg::SCM_PIDFD;
+        // include/linux/socket.h: the received descriptors are made close-on-exec.
+        const MSG_CMSG_CLOEXEC: u64 = 0x4000_0000;
+        let pid = call.pid;
+        for &(ty, fd) in received {
+            if fd < 0 {
+                continue;
+            }
+            let f = files.iter().find(|f| f.fd == fd);
+            let known = f.and_then(|f| self.known(f));
+            match known {
+                Some(id) => self.point(pid, fd, id),
+                None => {
+                    let obj = match f {
+                        Some(f) if ty == SCM_PIDFD => Obj::new(Kind::Anon("[pidfd]"), f.ino),
+                        None if ty == SCM_PIDFD => Obj::new(Kind::Anon("[pidfd]"), 0),
+                        Some(f) => Obj::from_file(f),
+                        None => Obj::new(Kind::Unknown, 0),
+                    };
+                    self.install(pid, fd, obj);
+                }
+            }
+            if call.args[2] & MSG_CMSG_CLOEXEC != 0 {
+                self.cloexec.insert((pid, fd));
+            }
+        }
+    }
+
+    /// An object the model knows with the inode and file type the kernel side read. Anonymous
+    /// inodes are left out: every `anon_inode:` file shares one inode (fs/anon_inodes.c).
+    fn known(&self, f: &FileId) -> Option<ObjId> {
+        if f.ino == 0 {
+            return None;
+        }
+        let kind = Obj::from_file(f).kind;
+        if matches!(kind, Kind::Socket { .. }) {
+            return self.sockets.get(&f.ino).copied();
+        }
+        self.objs
+            .iter()
+            .find(|(_, o)| {
+                o.ino == f.ino
+                    && match (&o.kind, &kind) {
+                        (Kind::File { .. } | Kind::Memfd | Kind::Mqueue, Kind::File { .. })
+                        | (Kind::Pipe | Kind::Fifo, Kind::Pipe)
+                        | (Kind::Device { .. }, Kind::Device { .. }) => true,
+                        _ => false,
+                    }
+            })
+            .map(|(id, _)| *id)
     }
 
     /// `AT_FDCWD`'s annotation: the working directory, when known.
@@ -786,6 +850,26 @@ pub fn returns_fd(call: &Call) -> bool {
         }
         _ => false,
     }
+}
+
+/// The descriptors a successful `recvmsg` received in its control messages (`SCM_RIGHTS`,
+/// `SCM_PIDFD`), each with its message's type: new in the caller's table when the call
+/// returns.
+pub fn received_fds(call: &Call) -> Vec<(i32, i32)> {
+    let at_exit = call.row.args.iter().any(|(_, a)| match a {
+        Arg::MsgHdr(op) => call.row.ops.get(usize::from(*op)).is_some_and(|o| o.exit),
+        _ => false,
+    });
+    if !at_exit || !call.ret.is_some_and(|r| r >= 0) {
+        return Vec::new();
+    }
+    crate::decode::passed_fds(&call.view())
+}
+
+/// Whether the call's arguments are best described as the call left the descriptors: it made
+/// a pair (`pipe`, `socketpair`), or received descriptors (`recvmsg`'s `SCM_RIGHTS`).
+pub fn describes_after(call: &Call) -> bool {
+    writes_pair(call) || !received_fds(call).is_empty()
 }
 
 /// Whether the call writes a new pair of descriptors (pipe, socketpair): its result is that

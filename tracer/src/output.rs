@@ -8,7 +8,7 @@ use tracer_common::{SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL};
 use std::sync::Arc;
 
 use crate::decode::flags;
-use crate::fds::{AT_FDCWD, Detail, Fds, returns_fd, writes_pair};
+use crate::fds::{AT_FDCWD, Detail, Fds, describes_after, returns_fd, writes_pair};
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path::{self, Step};
 use crate::recording::format::CommandExit;
@@ -285,7 +285,7 @@ impl Writer {
     /// the arguments are described as the calls before left them, the result as this one did
     /// (a pipe's or socket pair's descriptors, the call's result, as it made them).
     fn call_text(&mut self, call: &Call, pending: bool) -> String {
-        let pair = writes_pair(call);
+        let pair = describes_after(call);
         if pair && !pending {
             self.fds.apply(call);
         }
@@ -375,6 +375,14 @@ impl Writer {
             }
             Arg::Fd | Arg::DirFd => {
                 self.fds.describe(pid, raw, self.detail, &mut s);
+            }
+            // The descriptors its control messages pass (`SCM_RIGHTS`): decoded again, each
+            // described. Only calls that pass some pay for it.
+            Arg::MsgHdr(op) if !crate::decode::passed_fds(&call.view()).is_empty() => {
+                let describe = |fd: i32, out: &mut String| {
+                    self.fds.describe(pid, fd, self.detail, out);
+                };
+                s = crate::decode::msghdr_with(&call.view(), op, call.args[i], &describe).1;
             }
             Arg::FdPair(_) => {
                 if let Some([a, b]) = call.fd_pair() {

@@ -1,6 +1,7 @@
 //! From a joined call (enter record, exit record, captured memory) to named, decoded arguments,
 //! as JSON values and as strace-like text. Driven by the argument kinds in the syscall table.
 
+pub mod cmsg;
 pub mod consts;
 pub mod flags;
 pub mod sockaddr;
@@ -9,7 +10,8 @@ pub mod sysv;
 
 use serde_json::{Value, json};
 use tracer_common::{
-    ARGC_KNOWN, CAP_FAULT, CAP_NULL, CK_ARGV, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, ExecArgv,
+    ARGC_KNOWN, CAP_FAULT, CAP_NULL, CK_ARGV, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME,
+    CK_MSGHDR, ExecArgv,
 };
 
 use crate::event::Capture;
@@ -739,12 +741,12 @@ fn sockaddr_json(c: &Capture, len: u64) -> (Value, String) {
 }
 
 /// Field offsets in `struct user_msghdr` (include/linux/socket.h) and `struct compat_msghdr`
-/// (include/net/compat.h): its size, then where `msg_name`, `msg_iov`, `msg_iovlen`,
-/// `msg_controllen` and `msg_flags` lie.
-fn msghdr_layout(abi: Abi) -> (usize, [usize; 5]) {
+/// (include/net/compat.h): its size, then where `msg_name`, `msg_namelen`, `msg_iov`,
+/// `msg_iovlen`, `msg_control`, `msg_controllen` and `msg_flags` lie.
+fn msghdr_layout(abi: Abi) -> (usize, [usize; 7]) {
     match abi {
-        Abi::X86_64 => (56, [0, 16, 24, 40, 48]),
-        Abi::Ia32 => (28, [0, 8, 12, 20, 24]),
+        Abi::X86_64 => (56, [0, 8, 16, 24, 32, 40, 48]),
+        Abi::Ia32 => (28, [0, 4, 8, 12, 16, 20, 24]),
     }
 }
 
@@ -758,9 +760,31 @@ fn of_kind<'a>(caps: &[&'a Capture], kind: u8, sub: u8) -> Option<&'a Capture> {
 }
 
 fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
+    msghdr_with(v, op, raw, &|_, _| {})
+}
+
+/// A `struct msghdr` as strace shows it, each descriptor its control messages pass followed by
+/// what `describe` says of it (`-y`: `cmsg_data=[5</tmp/x>]`).
+pub fn msghdr_with(
+    v: &CallView<'_>,
+    op: u8,
+    raw: u64,
+    describe: &dyn Fn(i32, &mut String),
+) -> (Value, String) {
     let caps: Vec<&Capture> = v.caps(op).collect();
     let word = usize::from(v.abi.long());
-    let (size, [name_off, iov_off, iovlen_off, controllen_off, flags_off]) = msghdr_layout(v.abi);
+    let (
+        size,
+        [
+            name_off,
+            namelen_off,
+            iov_off,
+            iovlen_off,
+            control_off,
+            controllen_off,
+            flags_off,
+        ],
+    ) = msghdr_layout(v.abi);
     let hdr = match of_kind(&caps, CK_MSGHDR, 0) {
         // A header cut short is only in a damaged recording: shown as not read, never with
         // made-up zeros.
@@ -770,10 +794,19 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
     };
     let field = |off: usize, n: usize| le(&hdr.data, off, n).unwrap_or(0);
     let name_ptr = field(name_off, word);
+    let namelen = field(namelen_off, 4) as u32 as i32;
     let iov_ptr = field(iov_off, word);
     let iovlen = field(iovlen_off, word);
+    let control_ptr = field(control_off, word);
     let controllen = field(controllen_off, word);
     let mflags = field(flags_off, 4);
+    if v.at_exit(op) && !v.ok() {
+        // A failed recvmsg: the kernel wrote nothing back; strace shows the length passed in.
+        return (
+            json!({"namelen": namelen}),
+            format!("{{msg_namelen={namelen}}}"),
+        );
+    }
 
     let (name_j, name_t) = match of_kind(&caps, CK_MSG_NAME, 0) {
         Some(c) if c.ok() && c.hdr.want > 0 => sockaddr_json(c, v.wanted(c)),
@@ -789,18 +822,72 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
         Some(c) if c.ok() => iovecs(v, &caps, c, iovlen),
         c => missing(c, iov_ptr),
     };
-    let j = json!({
+    let mut j = json!({
         "name": name_j,
+        "namelen": namelen,
         "iov": iov_j,
         "iovlen": iovlen,
         "controllen": controllen,
         "flags": flags::msg_flags(mflags),
     });
+    let control = control(v.abi, &caps, controllen, control_ptr, describe);
+    let control_t = match control {
+        Some((cj, ct)) => {
+            j["control"] = cj;
+            format!(", msg_control={ct}")
+        }
+        None => String::new(),
+    };
     let t = format!(
-        "{{msg_name={name_t}, msg_iov={iov_t}, msg_iovlen={iovlen}, msg_controllen={controllen}, msg_flags={}}}",
+        "{{msg_name={name_t}, msg_namelen={namelen}, msg_iov={iov_t}, msg_iovlen={iovlen}{control_t}, msg_controllen={controllen}, msg_flags={}}}",
         flags::msg_flags(mflags)
     );
     (j, t)
+}
+
+/// `msg_control`: nothing when `msg_controllen` is 0 (strace leaves the field out), the
+/// pointer when it is shorter than one `cmsghdr` or was not read, else the messages.
+fn control(
+    abi: Abi,
+    caps: &[&Capture],
+    controllen: u64,
+    ptr: u64,
+    describe: &dyn Fn(i32, &mut String),
+) -> Option<(Value, String)> {
+    if controllen == 0 {
+        return None;
+    }
+    let header = match abi {
+        Abi::X86_64 => 16,
+        Abi::Ia32 => 12,
+    };
+    Some(match of_kind(caps, CK_MSG_CONTROL, 0) {
+        Some(c) if c.ok() && controllen >= header && c.data.len() as u64 >= header => {
+            cmsg::cmsgs(abi, &c.data, controllen, ptr, describe)
+        }
+        Some(c) if controllen >= header => missing(Some(c), ptr),
+        _ => sym(ptr_text(ptr)),
+    })
+}
+
+/// The descriptors the control messages of the call's `struct msghdr` pass: a `sendmsg`'s
+/// (copied at entry), or a successful `recvmsg`'s, which the kernel installed in the caller
+/// (`SCM_RIGHTS`, `SCM_PIDFD`), each with its message's type.
+pub fn passed_fds(v: &CallView<'_>) -> Vec<(i32, i32)> {
+    let Some(op) = v.row.args.iter().find_map(|(_, a)| match a {
+        Arg::MsgHdr(op) => Some(*op),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    if v.at_exit(op) && !v.ok() {
+        return Vec::new();
+    }
+    let caps: Vec<&Capture> = v.caps(op).collect();
+    match of_kind(&caps, CK_MSG_CONTROL, 0) {
+        Some(c) if c.ok() => cmsg::passed_fds(v.abi, &c.data),
+        _ => Vec::new(),
+    }
 }
 
 /// The iovec array `arr` (its first `MAX_IOV` entries) and the bytes copied from them.
