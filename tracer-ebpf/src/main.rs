@@ -200,6 +200,17 @@ struct State {
     faulted: u64,
     /// Entry-side copies are being retried at exit.
     late: u64,
+    /// `capture_received`'s walk: the offset of the next control message, how many
+    /// descriptors were found, and those descriptors (in map memory so that the walk's paths
+    /// converge, as `cur`'s do).
+    ctl_at: u64,
+    ctl_found: u64,
+    /// A `recvmsg`'s control buffer, its length and its op, left by `capture_control` for
+    /// `capture_received` (0: none).
+    ctl_ptr: u64,
+    ctl_len: u64,
+    ctl_op: u64,
+    ctl_fds: [u64; MAX_RECV_FDS],
 }
 
 #[map]
@@ -971,18 +982,16 @@ fn capture_control(w: &mut Writer, op: u8, hdr: u64, compat: bool, when: u8) {
         false,
     );
     if when == WHEN_EXIT && ctl != 0 {
-        capture_received(w, op, ctl, len.min(u64::from(MAX_CONTROL)), compat);
+        // SAFETY: `w.st` points to the per-CPU State map value.
+        unsafe {
+            (*w.st).ctl_ptr = ctl;
+            (*w.st).ctl_len = len.min(u64::from(MAX_CONTROL));
+            (*w.st).ctl_op = u64::from(op);
+        }
     }
 }
 
-/// The files behind the descriptors a `recvmsg` received (`SCM_RIGHTS` and `SCM_PIDFD` among
-/// its first [`MAX_CMSGS`] control messages, the first [`MAX_RECV_FDS`] of them), read from
-/// the task's file table as the call returns, as for a descriptor a call returns: which object
-/// the program got, without a look in `/proc`. A `cmsghdr` is `{size_t cmsg_len; int
-/// cmsg_level; int cmsg_type;}` then the data, each aligned to the ABI's `long`
-/// (include/linux/socket.h `CMSG_ALIGN`, include/net/compat.h `CMSG_COMPAT_ALIGN`).
-// `capture_received` keeps the descriptors in two scalars (an array indexed by a variable is
-// compiled to pointer arithmetic the verifier refuses), one `CK_FILE` capture of two ids.
+// `capture_received` fills one `CK_FILE` capture of two ids and masks its index.
 const _: () = assert!(MAX_RECV_FDS == 2);
 
 /// The files behind the descriptors a `recvmsg` received (`SCM_RIGHTS` and `SCM_PIDFD` among
@@ -992,7 +1001,20 @@ const _: () = assert!(MAX_RECV_FDS == 2);
 /// cmsg_level; int cmsg_type;}` then the data, each aligned to the ABI's `long`
 /// (include/linux/socket.h `CMSG_ALIGN`, include/net/compat.h `CMSG_COMPAT_ALIGN`).
 #[inline(always)]
-fn capture_received(w: &mut Writer, op: u8, ctl: u64, len: u64, compat: bool) {
+fn capture_received(w: &mut Writer) {
+    let st = w.st;
+    // SAFETY: `st` points to the per-CPU State map value.
+    let (ctl, len, op, compat) = unsafe {
+        (
+            (*st).ctl_ptr,
+            (*st).ctl_len,
+            (*st).ctl_op as u8,
+            (*st).abi == ABI_IA32,
+        )
+    };
+    if ctl == 0 {
+        return;
+    }
     let Some(cfg) = config() else {
         return;
     };
@@ -1000,12 +1022,19 @@ fn capture_received(w: &mut Writer, op: u8, ctl: u64, len: u64, compat: bool) {
     if off.task_files == 0 {
         return;
     }
+    // SAFETY (every access to `st` below): it points to the per-CPU State map value; the
+    // volatile accesses keep the walk's values in map memory (see `State::ctl_at`).
+    let (at_p, found_p) = unsafe { (&raw mut (*st).ctl_at, &raw mut (*st).ctl_found) };
+    let fds_p = unsafe { &raw mut (*st).ctl_fds };
+    unsafe {
+        core::ptr::write_volatile(at_p, 0);
+        core::ptr::write_volatile(found_p, 0);
+    }
     let (word, hdr) = if compat { (4u32, 12u64) } else { (8u32, 16u64) };
     let align = u64::from(word) - 1;
-    let (mut first, mut second) = (-1i32, -1i32);
-    let mut at = 0u64;
     for _ in 0..MAX_CMSGS {
-        if at + hdr > len || second >= 0 {
+        let at = unsafe { core::ptr::read_volatile(at_p) } & 0xffff;
+        if at + hdr > len {
             break;
         }
         let Some(clen) = read_user_word(ctl + at, word) else {
@@ -1022,25 +1051,36 @@ fn capture_received(w: &mut Writer, op: u8, ctl: u64, len: u64, compat: bool) {
         if level == 1 && (ty == 1 || ty == 4) {
             let count = (clen.min(len - at) - hdr) / 4;
             for j in 0..MAX_RECV_FDS as u64 {
-                if j >= count || second >= 0 {
+                let n = unsafe { core::ptr::read_volatile(found_p) };
+                if j >= count || n >= MAX_RECV_FDS as u64 {
                     break;
                 }
                 let Some(fd) = read_user_word(ctl + at + hdr + j * 4, 4) else {
                     break;
                 };
-                let fd = fd as u32 as i32;
-                if first < 0 {
-                    first = fd;
-                } else {
-                    second = fd;
+                unsafe {
+                    core::ptr::write_volatile(
+                        (*fds_p).as_mut_ptr().add(n as usize & (MAX_RECV_FDS - 1)),
+                        fd,
+                    );
+                    core::ptr::write_volatile(found_p, n + 1);
                 }
             }
         }
-        at += (clen + align) & !align;
+        unsafe { core::ptr::write_volatile(at_p, at + ((clen + align) & !align)) };
     }
-    if first >= 0 {
-        w.put_files(op, &[file_id(off, first), file_id(off, second)]);
+    let n = unsafe { core::ptr::read_volatile(found_p) };
+    if n == 0 {
+        return;
     }
+    let fd = |k: usize| {
+        if (k as u64) < n {
+            unsafe { core::ptr::read_volatile((*fds_p).as_ptr().add(k)) as u32 as i32 }
+        } else {
+            -1
+        }
+    };
+    w.put_files(op, &[file_id(off, fd(0)), file_id(off, fd(1))]);
 }
 
 #[inline(always)]
@@ -1284,7 +1324,12 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         st: ptr::from_mut(st),
     };
     w.set_cur(body_off + body_len);
+    st.ctl_ptr = 0;
     run_ops(&mut w, st, when, retry, ret, cfg.snaplen as usize);
+    if !enter {
+        // Once, after the ops: inside their loop the walk would be verified once per op.
+        capture_received(&mut w);
+    }
     if enter && st.faulted != 0 {
         set_seen(SEEN_FAULT);
         let _ = FAULTED.insert(&tid, &1, 0);
