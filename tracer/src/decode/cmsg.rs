@@ -313,3 +313,167 @@ fn ip_data(ty: i32, data: &[u8]) -> Option<(Value, String)> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `struct cmsghdr` (x86_64: `size_t` length) or `struct compat_cmsghdr` (ia32: `u32`),
+    /// its data, and the padding up to the ABI's `long` (`CMSG_SPACE`).
+    fn msg(abi: Abi, len: u64, level: i32, ty: i32, data: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        match abi {
+            Abi::X86_64 => b.extend_from_slice(&len.to_le_bytes()),
+            Abi::Ia32 => b.extend_from_slice(&(len as u32).to_le_bytes()),
+        }
+        b.extend_from_slice(&level.to_le_bytes());
+        b.extend_from_slice(&ty.to_le_bytes());
+        b.extend_from_slice(data);
+        let word = header_size(abi).1;
+        while b.len() % word != 0 {
+            b.push(0);
+        }
+        b
+    }
+
+    fn fds(v: &[i32]) -> Vec<u8> {
+        v.iter().flat_map(|fd| fd.to_le_bytes()).collect()
+    }
+
+    /// `struct ucred` (include/linux/socket.h): pid, uid, gid.
+    fn ucred(pid: i32, uid: u32, gid: u32) -> Vec<u8> {
+        [pid.to_le_bytes(), uid.to_le_bytes(), gid.to_le_bytes()].concat()
+    }
+
+    fn text(abi: Abi, buf: &[u8], controllen: u64) -> String {
+        cmsgs(abi, buf, controllen, 0x1000, &|_, _| {}).1
+    }
+
+    #[test]
+    fn kernel_constants() {
+        // include/linux/socket.h: SOL_SOCKET 1, SCM_RIGHTS 0x01, SCM_CREDENTIALS 0x02,
+        // SCM_SECURITY 0x03, SCM_PIDFD 0x04; SOL_IP 0.
+        assert_eq!(
+            (
+                SOL_SOCKET,
+                SCM_RIGHTS,
+                SCM_CREDENTIALS,
+                SCM_SECURITY,
+                SCM_PIDFD
+            ),
+            (1, 1, 2, 3, 4)
+        );
+        assert_eq!(SOL_IP, 0);
+        // CMSG_LEN(sizeof(int)): 16 + 4 on x86_64, 12 + 4 on ia32.
+        assert_eq!(header_size(Abi::X86_64), (16, 8));
+        assert_eq!(header_size(Abi::Ia32), (12, 4));
+    }
+
+    #[test]
+    fn scm_rights_with_and_without_descriptions() {
+        let b = msg(Abi::X86_64, 20, 1, 1, &fds(&[5]));
+        assert_eq!(b.len(), 24);
+        assert_eq!(
+            text(Abi::X86_64, &b, 24),
+            "[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}]"
+        );
+        let (j, t) = cmsgs(Abi::X86_64, &b, 24, 0x1000, &|fd, out| {
+            out.push_str(&format!("</tmp/x{fd}>"));
+        });
+        assert_eq!(
+            t,
+            "[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5</tmp/x5>]}]"
+        );
+        assert_eq!(j["cmsgs"][0]["data"], json!([5]));
+        assert_eq!(passed_fds(Abi::X86_64, &b), vec![(SCM_RIGHTS, 5)]);
+    }
+
+    #[test]
+    fn credentials_then_rights_on_both_abis() {
+        // x86_64: CMSG_SPACE(12) = 32, so the second message starts at 32.
+        let mut b = msg(Abi::X86_64, 28, 1, 2, &ucred(7, 1000, 100));
+        assert_eq!(b.len(), 32);
+        b.extend(msg(Abi::X86_64, 24, 1, 1, &fds(&[3, 4])));
+        assert_eq!(
+            text(Abi::X86_64, &b, b.len() as u64),
+            "[{cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, \
+             cmsg_data={pid=7, uid=1000, gid=100}}, {cmsg_len=24, cmsg_level=SOL_SOCKET, \
+             cmsg_type=SCM_RIGHTS, cmsg_data=[3, 4]}]"
+        );
+        // ia32: a 12-byte header aligned to 4, CMSG_COMPAT_SPACE(12) = 24.
+        let mut b = msg(Abi::Ia32, 24, 1, 2, &ucred(7, 0, 0));
+        assert_eq!(b.len(), 24);
+        b.extend(msg(Abi::Ia32, 16, 1, 1, &fds(&[6])));
+        assert_eq!(
+            text(Abi::Ia32, &b, 40),
+            "[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, \
+             cmsg_data={pid=7, uid=0, gid=0}}, {cmsg_len=16, cmsg_level=SOL_SOCKET, \
+             cmsg_type=SCM_RIGHTS, cmsg_data=[6]}]"
+        );
+        assert_eq!(passed_fds(Abi::Ia32, &b), vec![(SCM_RIGHTS, 6)]);
+    }
+
+    #[test]
+    fn pidfd_unknown_types_and_levels() {
+        let b = msg(Abi::X86_64, 20, 1, 4, &fds(&[8]));
+        assert_eq!(
+            text(Abi::X86_64, &b, 24),
+            "[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_PIDFD, cmsg_data=[8]}]"
+        );
+        assert_eq!(passed_fds(Abi::X86_64, &b), vec![(SCM_PIDFD, 8)]);
+        // strace: an unknown SOL_SOCKET type in hex with its comment, no data.
+        let b = msg(Abi::X86_64, 24, 1, 99, b"abcdefgh");
+        assert_eq!(
+            text(Abi::X86_64, &b, 24),
+            "[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=0x63 /* SCM_??? */}]"
+        );
+        // SOL_IP's IP_TOS (include/uapi/linux/in.h: 1) as hex bytes, as strace shows it.
+        let b = msg(Abi::X86_64, 19, 0, 1, &[0x61, 0, 0x10]);
+        assert_eq!(
+            text(Abi::X86_64, &b, 24),
+            "[{cmsg_len=19, cmsg_level=SOL_IP, cmsg_type=IP_TOS, cmsg_data=[0x61, 0, 0x10]}]"
+        );
+        // Another known level (SOL_TCP 6) and an unknown one: the type in hex alone.
+        let b = msg(Abi::X86_64, 24, 6, 1, b"abcdefgh");
+        assert_eq!(
+            text(Abi::X86_64, &b, 24),
+            "[{cmsg_len=24, cmsg_level=SOL_TCP, cmsg_type=0x1}]"
+        );
+        let b = msg(Abi::Ia32, 12, 999, 0, &[]);
+        assert_eq!(
+            text(Abi::Ia32, &b, 12),
+            "[{cmsg_len=12, cmsg_level=0x3e7 /* SOL_??? */, cmsg_type=0}]"
+        );
+        assert!(passed_fds(Abi::Ia32, &b).is_empty());
+    }
+
+    #[test]
+    fn lengths_past_and_short_of_the_buffer() {
+        // A cmsg_len past the buffer: the data the buffer holds (strace's `len = buf_len`).
+        let b = msg(Abi::X86_64, 200, 1, 1, b"abcdefgh");
+        assert_eq!(
+            text(Abi::X86_64, &b, 24),
+            "[{cmsg_len=200, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, \
+             cmsg_data=[1684234849, 1751606885]}]"
+        );
+        // Bytes after the last message too few for a header: `...` and where they start.
+        let mut b = msg(Abi::X86_64, 20, 1, 1, &fds(&[5]));
+        b.extend_from_slice(&[0; 8]);
+        assert_eq!(
+            text(Abi::X86_64, &b, 32),
+            "[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}, \
+             ... /* 0x1018 */]"
+        );
+        // A header whose cmsg_len is shorter than a header: shown, and the walk stops.
+        let b = msg(Abi::X86_64, 4, 1, 1, &fds(&[5, 6]));
+        assert_eq!(
+            text(Abi::X86_64, &b, 24),
+            "[{cmsg_len=4, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS}, ... /* 0x1010 */]"
+        );
+        // Fewer bytes copied than msg_controllen (MAX_CONTROL): `...`.
+        let b = msg(Abi::X86_64, 20, 1, 1, &fds(&[5]));
+        let (j, t) = cmsgs(Abi::X86_64, &b, 4096, 0x1000, &|_, _| {});
+        assert!(t.ends_with("cmsg_data=[5]}, ...]"), "{t}");
+        assert_eq!(j["truncated"], json!(true));
+    }
+}

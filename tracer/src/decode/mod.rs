@@ -1348,6 +1348,56 @@ mod tests {
     /// Unreadable `msg_name` and `msg_iov` are shown as their addresses, marked: not as a
     /// NULL name and an empty array the program never passed.
     #[test]
+    fn msghdr_with_control_messages_and_a_failed_recvmsg() {
+        // One SCM_RIGHTS message (include/linux/socket.h: SOL_SOCKET 1, SCM_RIGHTS 1) of
+        // descriptor 5: cmsg_len 20, CMSG_SPACE 24.
+        let mut ctl = 20u64.to_le_bytes().to_vec();
+        ctl.extend_from_slice(&1i32.to_le_bytes());
+        ctl.extend_from_slice(&1i32.to_le_bytes());
+        ctl.extend_from_slice(&5i32.to_le_bytes());
+        ctl.extend_from_slice(&[0; 4]);
+        let mut hdr = user_msghdr(0, 0, 0);
+        hdr[32..40].copy_from_slice(&0x7000u64.to_le_bytes());
+        hdr[40..48].copy_from_slice(&24u64.to_le_bytes());
+        let caps = [
+            cap(0, CK_MSGHDR, 56, &hdr),
+            with_status(cap(0, CK_IOV, 0, &[]), CAP_NULL, 0),
+            cap(0, CK_MSG_CONTROL, 24, &ctl),
+        ];
+        let v = sendmsg(&caps, 1);
+        let (j, t) = msghdr(&v, 0, 0x500);
+        assert_eq!(
+            t,
+            "{msg_name=NULL, msg_namelen=20, msg_iov=NULL, msg_iovlen=0, msg_control=[{cmsg_len=20, \
+             cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}], msg_controllen=24, \
+             msg_flags=0}"
+        );
+        assert_eq!(j["control"]["cmsgs"][0]["type"], "SCM_RIGHTS");
+        assert_eq!(passed_fds(&v), vec![(1, 5)]);
+        // A msg_controllen shorter than a cmsghdr: the pointer, as strace shows it.
+        hdr[40..48].copy_from_slice(&8u64.to_le_bytes());
+        let caps = [
+            cap(0, CK_MSGHDR, 56, &hdr),
+            cap(0, CK_MSG_CONTROL, 8, &ctl[..8]),
+        ];
+        let (_, t) = msghdr(&sendmsg(&caps, 1), 0, 0x500);
+        assert!(t.contains(", msg_control=0x7000, msg_controllen=8,"), "{t}");
+        // A failed recvmsg: the header copied at exit gives the length passed in, as strace's
+        // `{msg_namelen=20}`.
+        let exit = [cap(0, CK_MSGHDR, 56, &user_msghdr(0x1000, 0x2000, 1))];
+        let v = CallView {
+            row: row("recvmsg"),
+            abi: Abi::X86_64,
+            args: &[4, 0x500, 0x40, 0, 0, 0],
+            ret: Some(-11),
+            enter_caps: &[],
+            exit_caps: &exit,
+        };
+        assert_eq!(msghdr(&v, 0, 0x500).1, "{msg_namelen=20}");
+        assert!(passed_fds(&v).is_empty());
+    }
+
+    #[test]
     fn sendmsg_with_unmapped_name_and_iovec_array() {
         let caps = [
             cap(0, CK_MSGHDR, 56, &user_msghdr(0xdead_0000, 0xbeef_0000, 2)),
@@ -1360,7 +1410,7 @@ mod tests {
         assert_eq!(a.json["iovlen"], 2);
         assert_eq!(
             a.text,
-            "{msg_name=0xdead0000 <fault>, msg_iov=0xbeef0000 <fault>, msg_iovlen=2, \
+            "{msg_name=0xdead0000 <fault>, msg_namelen=20, msg_iov=0xbeef0000 <fault>, msg_iovlen=2, \
              msg_controllen=0, msg_flags=0}"
         );
         // NULL pointers are NULL; a pointer with no copy of what it points at (the capture
@@ -1374,7 +1424,7 @@ mod tests {
         assert_eq!(a.json["iov"], Value::Null);
         assert!(
             a.text
-                .starts_with("{msg_name=0x1000, msg_iov=NULL, msg_iovlen=0,"),
+                .starts_with("{msg_name=0x1000, msg_namelen=20, msg_iov=NULL, msg_iovlen=0,"),
             "{}",
             a.text
         );
@@ -1409,7 +1459,7 @@ mod tests {
         assert_eq!(a.json["name"], Value::Null);
         assert!(
             a.text.starts_with(
-                "{msg_name=NULL, msg_iov=[{iov_base=\"hello \", iov_len=6}, \
+                "{msg_name=NULL, msg_namelen=20, msg_iov=[{iov_base=\"hello \", iov_len=6}, \
                  {iov_base=\"0123456789\"..., iov_len=40}, {iov_base=NULL, iov_len=3}, \
                  {iov_base=0x5000, iov_len=7}, "
             ),
