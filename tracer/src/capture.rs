@@ -150,6 +150,59 @@ pub fn wake_check_kib(ring_bytes: u32, cpus: u32) -> u16 {
     u16::try_from(per_cpu / 1024).unwrap_or(u16::MAX)
 }
 
+/// The tracepoint programs `tracer record` loads, with their category.
+const PROCESS_PROGRAMS: [(&str, &str); 3] = [
+    ("task_newtask", "task"),
+    ("sched_process_exec", "sched"),
+    ("sched_process_exit", "sched"),
+];
+
+/// The raw tracepoint programs `tracer record` loads; sched_switch first: it sends on the
+/// entries sys_enter holds back for their exits.
+const SYSCALL_PROGRAMS: [&str; 3] = ["sched_switch", "sys_enter", "sys_exit"];
+
+/// What loading one of `tracer record`'s programs cost: the time `BPF_PROG_LOAD` took (the
+/// verifier's, mostly), and the instructions the verifier walked (`verified_insns` of
+/// `bpf_prog_info`, Linux 5.16+; `None` before).
+pub struct LoadCost {
+    pub name: &'static str,
+    pub time: std::time::Duration,
+    pub verified: Option<u32>,
+}
+
+/// Load (without attaching) every program `tracer record` loads, as it loads them, and say
+/// what each cost: where start-up goes (`tracer doctor`).
+pub fn load_costs() -> Result<Vec<LoadCost>> {
+    let mut ebpf = EbpfLoader::new()
+        .load(EBPF_OBJECT)
+        .context("loading the eBPF programs")?;
+    let mut costs = Vec::new();
+    let timed = |name: &'static str, load: &mut dyn FnMut() -> Result<u32>| {
+        let start = std::time::Instant::now();
+        let verified = load()?;
+        Ok::<_, anyhow::Error>(LoadCost {
+            name,
+            time: start.elapsed(),
+            verified: Some(verified).filter(|n| *n > 0),
+        })
+    };
+    for (name, _) in PROCESS_PROGRAMS {
+        let prog: &mut TracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
+        costs.push(timed(name, &mut || {
+            prog.load().with_context(|| format!("loading {name}"))?;
+            Ok(prog.info()?.verified_instruction_count().unwrap_or(0))
+        })?);
+    }
+    for name in SYSCALL_PROGRAMS {
+        let prog: &mut RawTracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
+        costs.push(timed(name, &mut || {
+            prog.load().with_context(|| format!("loading {name}"))?;
+            Ok(prog.info()?.verified_instruction_count().unwrap_or(0))
+        })?);
+    }
+    Ok(costs)
+}
+
 fn num_cpus() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
@@ -215,18 +268,13 @@ impl Capture {
                 comms.insert(key, 1, 0)?;
             }
         }
-        for (name, category) in [
-            ("task_newtask", "task"),
-            ("sched_process_exec", "sched"),
-            ("sched_process_exit", "sched"),
-        ] {
+        for (name, category) in PROCESS_PROGRAMS {
             let prog: &mut TracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
             prog.load().with_context(|| format!("loading {name}"))?;
             prog.attach(category, name)
                 .with_context(|| format!("attaching {category}:{name}"))?;
         }
-        // sched_switch first: it sends on the entries sys_enter holds back for their exits.
-        for name in ["sched_switch", "sys_enter", "sys_exit"] {
+        for name in SYSCALL_PROGRAMS {
             let prog: &mut RawTracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
             prog.load()
                 .with_context(|| format!("loading {name} (the verifier may say why above)"))?;

@@ -1,6 +1,7 @@
 //! `tracer doctor`: what this machine allows, found by trying rather than guessing.
 
 use std::fs;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use aya::programs::{FEntry, KProbe, RawTracePoint, TracePoint};
@@ -119,7 +120,9 @@ pub fn run() -> Result<()> {
     line("fentry", &verdict(fe))?;
     // The same choice `tracer record` makes, per function on the call paths.
     let mut ebpf = EbpfLoader::new().load(capture::ebpf_object())?;
+    let start = Instant::now();
     let ksyms = Ksyms::load();
+    let ksyms_time = start.elapsed();
     let mut links = Vec::new();
     // Uprobes, tried on one wrapper (`bind`) in each C library: the libc step of a journey.
     let libcs = crate::kernel::libc::attach(&mut ebpf, &mut links, &[], &|s| s == "bind");
@@ -138,6 +141,7 @@ pub fn run() -> Result<()> {
     )?;
     let statuses = hops::attach(&mut ebpf, &ksyms, &mut links);
     crate::kernel::detach_in_parallel(links);
+    startup(ksyms_time)?;
     crate::outln!(
         "\nkernel functions on the call paths: {}",
         hops::summary(&statuses)
@@ -151,6 +155,35 @@ pub fn run() -> Result<()> {
             },
         }
     }
+    Ok(())
+}
+
+/// Where `tracer record`'s start-up goes: reading the kernel's symbols and BTF, and loading
+/// each program (the verifier's time, mostly, with the instructions it walked).
+fn startup(ksyms: Duration) -> Result<()> {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    crate::outln!("\nstart-up of `tracer record` (each program loaded as it loads them):")?;
+    crate::outln!("  {:<30} {:>9.1} ms", "/proc/kallsyms", ms(ksyms))?;
+    let start = Instant::now();
+    let btf = crate::kernel::btf::file_offsets();
+    let line = format!("{:.1} ms", ms(start.elapsed()));
+    crate::outln!(
+        "  {:<30} {:>12}{}",
+        "BTF offsets",
+        line,
+        if btf.is_ok() { "" } else { " (not found)" }
+    )?;
+    let costs = capture::load_costs()?;
+    let mut total = Duration::ZERO;
+    for c in &costs {
+        total += c.time;
+        let verified = c.verified.map_or_else(
+            || "instructions verified: not reported (Linux 5.16+)".to_string(),
+            |n| format!("{n} instructions verified"),
+        );
+        crate::outln!("  {:<30} {:>9.1} ms   {verified}", c.name, ms(c.time))?;
+    }
+    crate::outln!("  {:<30} {:>9.1} ms", "programs, in all", ms(total))?;
     Ok(())
 }
 

@@ -487,7 +487,9 @@ mod tests {
         assert_eq!(jsonl, direct(Format::Jsonl, false));
         assert!(jsonl.contains(r#""syscall":"pipe2""#), "{jsonl}");
         assert!(
-            jsonl.contains(r#""func":"do_pipe2","mech":"kprobe","observed":true"#),
+            jsonl.contains(
+                r#""observed":[{"func":"do_pipe2","observed":true,"args":{"flags":0},"ret":0,"mech":"kprobe"}]"#
+            ),
             "{jsonl}"
         );
         let text = exported(ExportFormat::Text, true);
@@ -542,9 +544,12 @@ mod tests {
         )
         .unwrap();
         let text = String::from_utf8(out.bytes()).unwrap();
-        let call: serde_json::Value = text
+        let records: Vec<serde_json::Value> = text
             .lines()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .collect();
+        let call = crate::jsonl::inline_paths(records)
+            .into_iter()
             .find(|v| v["type"] == "syscall")
             .expect("the bind");
         assert_eq!(call["syscall"], "bind");
@@ -613,6 +618,7 @@ mod tests {
         let order: Vec<String> = jsonl
             .lines()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["type"] != "path")
             .map(|v| match v["syscall"].as_str() {
                 Some(name) => name.to_string(),
                 None => v["type"].as_str().unwrap_or("?").to_string(),

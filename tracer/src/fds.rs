@@ -22,7 +22,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use serde_json::{Value, json};
+#[cfg(test)]
+use serde_json::Value;
 use tracer_common::FileId;
 
 use crate::decode::consts::Consts;
@@ -738,31 +739,64 @@ impl Fds {
         true
     }
 
-    /// The JSON Lines `fds` entry of descriptor `fd` of `pid`: `{"fd":4,"kind":"unix-stream",
-    /// "ino":10527,"peer":10528}`, `{"fd":3,"kind":"file","path":"/etc/hostname"}`.
-    pub fn json(&self, pid: u32, fd: i32) -> Option<Value> {
-        let o = self.get(pid, fd)?;
-        let kind: String = match &o.kind {
-            Kind::File { dir: true } => "dir".into(),
-            Kind::File { dir: false } => "file".into(),
-            Kind::Fifo => "fifo".into(),
-            Kind::Device { block: true } => "block-device".into(),
-            Kind::Device { block: false } => "char-device".into(),
-            Kind::Pipe => "pipe".into(),
-            Kind::Socket { family, ty } => socket_json_kind(*family, *ty).into(),
-            Kind::Anon(n) => n.trim_matches(['[', ']']).into(),
-            Kind::Pidfd(_) => "pidfd".into(),
-            Kind::Memfd => "memfd".into(),
-            Kind::Mqueue => "mqueue".into(),
-            Kind::Link => "inherited".into(),
-            Kind::Unknown => return None,
+    /// The JSON Lines `fds` entry of descriptor `fd` of `pid`, appended to `out` (after a
+    /// comma when `out` holds an entry already): `{"fd":4,"kind":"unix-stream","ino":10527,
+    /// "peer":10528}`, `{"fd":3,"kind":"file","path":"/etc/hostname"}`. Nothing for a
+    /// descriptor the model does not know.
+    pub fn json_into(&self, pid: u32, fd: i32, out: &mut Vec<u8>) {
+        let Some(o) = self.get(pid, fd) else {
+            return;
         };
-        let mut v = json!({"fd": fd, "kind": kind});
+        let kind = match &o.kind {
+            Kind::File { dir: true } => "dir",
+            Kind::File { dir: false } => "file",
+            Kind::Fifo => "fifo",
+            Kind::Device { block: true } => "block-device",
+            Kind::Device { block: false } => "char-device",
+            Kind::Pipe => "pipe",
+            Kind::Socket { family, ty } => socket_json_kind(*family, *ty),
+            Kind::Anon(n) => n.trim_matches(['[', ']']),
+            Kind::Pidfd(_) => "pidfd",
+            Kind::Memfd => "memfd",
+            Kind::Mqueue => "mqueue",
+            Kind::Link => "inherited",
+            Kind::Unknown => return,
+        };
+        if !out.is_empty() {
+            out.push(b',');
+        }
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &FdJson { fd, kind, o });
+    }
+
+    /// [`Fds::json_into`] of one descriptor, as a value.
+    #[cfg(test)]
+    pub fn json(&self, pid: u32, fd: i32) -> Option<Value> {
+        let mut out = Vec::new();
+        self.json_into(pid, fd, &mut out);
+        (!out.is_empty()).then(|| serde_json::from_slice(&out).expect("valid JSON"))
+    }
+}
+
+/// One entry of a record's `fds`.
+struct FdJson<'a> {
+    fd: i32,
+    kind: &'a str,
+    o: &'a Obj,
+}
+
+impl serde::Serialize for FdJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let o = self.o;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("fd", &self.fd)?;
+        m.serialize_entry("kind", self.kind)?;
         if o.ino != 0 {
-            v["ino"] = json!(o.ino);
+            m.serialize_entry("ino", &o.ino)?;
         }
         if o.peer != 0 {
-            v["peer"] = json!(o.peer);
+            m.serialize_entry("peer", &o.peer)?;
         }
         if let Some(n) = &o.name {
             let key = match o.kind {
@@ -770,18 +804,21 @@ impl Fds {
                 Kind::Link => "link",
                 _ => "path",
             };
-            v[key] = json!(crate::decode::escape(n));
+            m.serialize_entry(key, &crate::jsonl::Escaped(n))?;
         }
         if let Kind::Pidfd(p) = o.kind {
-            v["pid"] = json!(p);
+            m.serialize_entry("pid", &p)?;
         }
         if let Kind::Device { .. } = o.kind {
-            v["rdev"] = json!(format!("{}:{}", o.rdev >> 20, o.rdev & 0xf_ffff));
+            m.serialize_entry(
+                "rdev",
+                &format_args!("{}:{}", o.rdev >> 20, o.rdev & 0xf_ffff),
+            )?;
         }
         if o.deleted {
-            v["deleted"] = json!(true);
+            m.serialize_entry("deleted", &true)?;
         }
-        Some(v)
+        m.end()
     }
 }
 

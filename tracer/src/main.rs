@@ -47,6 +47,7 @@ mod fds;
 #[cfg(test)]
 mod hostile_tests;
 mod invoker;
+mod jsonl;
 mod kernel;
 mod live;
 mod outfile;

@@ -7,15 +7,17 @@ use tracer_common::{SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL};
 
 use std::sync::Arc;
 
+use crate::decode::Decoded;
 use crate::decode::flags;
 use crate::fds::{AT_FDCWD, Detail, Fds, describes_after, returns_fd, writes_pair};
+use crate::jsonl::{CallRecord, PathRecord};
 use crate::kernel::ksyms::Ksyms;
-use crate::kernel::path::{self, Step};
+use crate::kernel::path::{self, Step, Templates};
 use crate::recording::format::CommandExit;
-use crate::syscalls::Arg;
+use crate::syscalls::{Arg, Ret};
 use crate::trace::{Call, Proc};
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -70,6 +72,14 @@ pub struct Writer {
     fds: Box<Fds>,
     /// Text format: how much to say after each descriptor (`-y`, `-yy`).
     detail: Detail,
+    /// JSON Lines: the journey templates written so far, by id.
+    templates: Templates,
+    /// A record being written (reused: no allocation per call once it has grown).
+    buf: Vec<u8>,
+    /// A record's `fds` entries being gathered.
+    fds_buf: Vec<u8>,
+    /// A text line being written (reused).
+    text: String,
 }
 
 fn markers(flags: u8) -> Vec<&'static str> {
@@ -122,6 +132,10 @@ impl Writer {
             held_lost: std::collections::VecDeque::new(),
             fds: Box::default(),
             detail: Detail::Off,
+            templates: Templates::default(),
+            buf: Vec::new(),
+            fds_buf: Vec::new(),
+            text: String::new(),
         }
     }
 
@@ -169,16 +183,25 @@ impl Writer {
     }
 
     fn wall(&self, ts_ns: u64) -> String {
+        let mut s = String::with_capacity(15);
+        self.wall_into(ts_ns, &mut s);
+        s
+    }
+
+    /// `HH:MM:SS.uuuuuu` of boot-time `ts_ns`, in UTC, appended to `s`.
+    fn wall_into(&self, ts_ns: u64, s: &mut String) {
+        use std::fmt::Write as _;
         let wall = i128::from(ts_ns) + self.boot_to_wall_ns;
         let secs = wall.div_euclid(1_000_000_000);
         let us = wall.rem_euclid(1_000_000_000) / 1000;
         let day = secs.rem_euclid(86_400);
-        format!(
+        let _ = write!(
+            s,
             "{:02}:{:02}:{:02}.{us:06}",
             day / 3600,
             day / 60 % 60,
             day % 60
-        )
+        );
     }
 
     fn journey(&self, call: &Call) -> Vec<Step> {
@@ -193,131 +216,91 @@ impl Writer {
         self.call_json(call, "syscall")
     }
 
-    fn call_json(&self, call: &Call, kind: &str) -> Value {
-        let mut m = Map::new();
-        m.insert("type".into(), json!(kind));
-        m.insert("ts_ns".into(), json!(call.enter_ns.or(call.exit_ns)));
-        m.insert("pid".into(), json!(call.pid));
-        m.insert("tid".into(), json!(call.tid));
-        m.insert("comm".into(), json!(call.comm));
-        m.insert("abi".into(), json!(call.abi.name()));
-        m.insert("entry".into(), json!(call.entry_name()));
-        m.insert("nr".into(), json!(call.nr));
-        let bad = call.flags & SYS_F_BAD_CALL != 0;
-        m.insert("syscall".into(), json!(call.row.name));
-        if let Some((disp, num, name)) = call.dispatcher() {
-            let mut d = json!({"call": num, "name": name});
-            if disp == "socketcall" && call.flags & SYS_F_ARGS_FAULT == 0 {
-                // The argument array as the kernel's copy_from_user read it.
-                d["args_ptr"] = json!(format!("{:#x}", call.raw_args[1]));
-                d["array"] = json!(&call.args[..call.row.args.len().min(6)]);
-            }
-            m.insert(disp.into(), d);
-        } else if bad {
-            m.insert(
-                call.row.name.into(),
-                json!({"call": call.raw_args[0] as u32, "name": null}),
-            );
-        }
-        let mut args = Map::new();
-        if call.flags & SYS_F_ARGS_FAULT != 0 {
-            // socketcall's argument array could not be read: there are no arguments to show.
-            args.insert(
-                "args_unreadable".into(),
-                json!(format!("{:#x}", call.raw_args[1])),
-            );
-        } else if call.enter_ns.is_some() {
-            for a in call.args() {
-                args.insert(a.name.into(), a.json);
-            }
-        }
-        m.insert("args".into(), Value::Object(args));
+    /// A call's JSON Lines record, with its journey written out (`kernel_path`) as an
+    /// [`crate::jsonl::inline_paths`] reader sees it.
+    #[cfg(test)]
+    fn call_json(&self, call: &Call, kind: &'static str) -> Value {
+        let (args, markers) = (Self::args_of(call), markers(call.flags));
+        let mut v = serde_json::to_value(Self::record_of(&self.ksyms, call, kind, &args, &markers))
+            .expect("a record serializes");
         if call.enter_ns.is_some() {
-            m.insert("raw_args".into(), json!(call.raw_args));
+            v["kernel_path"] = serde_json::to_value(self.journey(call)).expect("steps serialize");
         }
-        if let Some(ret) = call.ret {
-            m.insert("ret".into(), json!(ret));
-            m.insert(
-                "errno".into(),
-                errno_of(ret).map_or(Value::Null, |e| json!(flags::errno(e))),
-            );
+        v
+    }
+
+    /// The decoded arguments a record shows: none when the entry was not seen or
+    /// socketcall's array could not be read.
+    fn args_of(call: &Call) -> Vec<crate::decode::Decoded<'_>> {
+        if call.enter_ns.is_some() && call.flags & SYS_F_ARGS_FAULT == 0 {
+            call.args()
+        } else {
+            Vec::new()
         }
-        if let Some(d) = call.dur_ns() {
-            m.insert("dur_ns".into(), json!(d));
+    }
+
+    /// A call's record without its journey.
+    fn record_of<'a>(
+        ksyms: &'a Ksyms,
+        call: &'a Call,
+        kind: &'static str,
+        args: &'a [crate::decode::Decoded],
+        markers: &'a [&'static str],
+    ) -> CallRecord<'a> {
+        CallRecord {
+            kind,
+            call,
+            args,
+            path: None,
+            observed: &[],
+            error_from: call
+                .ret
+                .filter(|r| errno_of(*r).is_some())
+                .and_then(|err| path::error_from(ksyms, &call.hops, err)),
+            errno: call.ret.and_then(errno_of).map(flags::errno),
+            markers,
         }
-        let files: Vec<Value> = call
-            .created_files()
-            .map(|f| {
-                let kind = match f.mode & libc::S_IFMT {
-                    libc::S_IFSOCK => "socket",
-                    libc::S_IFIFO => "fifo",
-                    _ => "other",
-                };
-                json!({"fd": f.fd, "ino": f.ino, "type": kind})
-            })
-            .collect();
-        if !files.is_empty() {
-            m.insert("files".into(), Value::Array(files));
-        }
-        if call.enter_ns.is_some() {
-            let steps: Vec<Value> = self.journey(call).iter().map(Step::to_json).collect();
-            m.insert("kernel_path".into(), Value::Array(steps));
-        }
-        if let Some(err) = call.ret.filter(|r| errno_of(*r).is_some())
-            && let Some(f) = path::error_from(&self.ksyms, &call.hops, err)
-        {
-            m.insert("error_from".into(), json!(f));
-        }
-        if call.ret.is_none() && kind == "syscall" {
-            m.insert("unfinished".into(), json!(true));
-        }
-        if call.enter_ns.is_none() {
-            m.insert("enter_missing".into(), json!(true));
-        }
-        let mk = markers(call.flags);
-        if !mk.is_empty() {
-            m.insert("markers".into(), json!(mk));
-        }
-        Value::Object(m)
     }
 
     /// A call's line. Unless it is only `pending`, the descriptor model takes the call in:
     /// the arguments are described as the calls before left them, the result as this one did
     /// (a pipe's or socket pair's descriptors, the call's result, as it made them).
-    fn call_text(&mut self, call: &Call, pending: bool) -> String {
+    fn call_text(&mut self, call: &Call, pending: bool, s: &mut String) {
+        use std::fmt::Write as _;
         let pair = describes_after(call);
         if pair && !pending {
             self.fds.apply(call);
         }
         let ts = call.enter_ns.or(call.exit_ns).unwrap_or(0);
-        let mut s = format!("{} {:>7} {:<15} ", self.wall(ts), call.pid, call.comm);
+        self.wall_into(ts, s);
+        let _ = write!(s, " {:>7} {:<15} ", call.pid, call.comm);
         if call.abi.name() != "x86_64" || call.entry_name() != "syscall" {
-            s.push_str(&format!("[{} {}", call.abi.name(), call.entry_name()));
+            let _ = write!(s, "[{} {}", call.abi.name(), call.entry_name());
             if let Some((disp, num, name)) = call.dispatcher() {
-                s.push_str(&format!(
-                    " {disp}({})",
-                    name.map_or_else(|| num.to_string(), str::to_string)
-                ));
+                let _ = match name {
+                    Some(name) => write!(s, " {disp}({name})"),
+                    None => write!(s, " {disp}({num})"),
+                };
             }
             s.push_str("] ");
         }
-        let args: Vec<String> = if call.flags & SYS_F_ARGS_FAULT != 0 {
-            vec![format!(
-                "<argument array at {:#x} unreadable>",
-                call.raw_args[1]
-            )]
+        s.push_str(call.row.name);
+        s.push('(');
+        if call.flags & SYS_F_ARGS_FAULT != 0 {
+            let _ = write!(s, "<argument array at {:#x} unreadable>", call.raw_args[1]);
         } else if call.enter_ns.is_some() {
-            call.args()
-                .into_iter()
-                .map(|a| self.annotated(call, a.name, a.text))
-                .collect()
+            for (k, a) in call.args().iter().enumerate() {
+                if k > 0 {
+                    s.push_str(", ");
+                }
+                self.annotated(call, a, s);
+            }
         } else {
-            vec!["<...>".into()]
-        };
-        s.push_str(&format!("{}({}", call.row.name, args.join(", ")));
+            s.push_str("<...>");
+        }
         if pending {
             s.push_str(" <pending...>");
-            return s;
+            return;
         }
         if !pair {
             self.fds.apply(call);
@@ -326,24 +309,26 @@ impl Writer {
         match call.ret {
             Some(ret) => {
                 if let Some(e) = errno_of(ret) {
-                    s.push_str(&format!(
+                    let _ = write!(
+                        s,
                         " = -1 {} ({})",
                         flags::errno(e),
                         nix::errno::Errno::from_raw(e).desc()
-                    ));
+                    );
                 } else {
                     s.push_str(" = ");
-                    s.push_str(&call.ret_text(ret));
+                    match call.row.ret {
+                        Ret::Int | Ret::Fd | Ret::Child | Ret::NoReturn => {
+                            let _ = write!(s, "{ret}");
+                        }
+                        _ => s.push_str(&call.ret_text(ret)),
+                    }
                     if returns_fd(call) {
-                        self.fds.describe(call.pid, ret as i32, self.detail, &mut s);
+                        self.fds.describe(call.pid, ret as i32, self.detail, s);
                     }
                 }
                 if let Some(d) = call.dur_ns() {
-                    s.push_str(&format!(
-                        " <{}.{:06}>",
-                        d / 1_000_000_000,
-                        d / 1000 % 1_000_000
-                    ));
+                    let _ = write!(s, " <{}.{:06}>", d / 1_000_000_000, d / 1000 % 1_000_000);
                 }
             }
             // strace: `exit_group(0) = ?`; a call cut off by the end of the trace is unfinished.
@@ -352,83 +337,119 @@ impl Writer {
         }
         let mk = markers(call.flags);
         if !mk.is_empty() {
-            s.push_str(&format!(" [{}]", mk.join(", ")));
+            let _ = write!(s, " [{}]", mk.join(", "));
         }
-        s
     }
 
-    /// A decoded argument's text with what its descriptors are, as the calls before this
-    /// one left them (`-y`): a descriptor `3</etc/hostname>`, `AT_FDCWD</tmp>`, a pair
-    /// `[3<pipe:[5]>, 4<pipe:[5]>]` (written by the call: shown as it left them).
-    fn annotated(&self, call: &Call, name: &str, text: String) -> String {
-        if self.detail == Detail::Off {
-            return text;
-        }
-        let Some(i) = call.row.args.iter().position(|(n, _)| *n == name) else {
-            return text;
+    /// A decoded argument's text, into `s`, with what its descriptors are, as the calls
+    /// before this one left them (`-y`): a descriptor `3</etc/hostname>`, `AT_FDCWD</tmp>`, a
+    /// pair `[3<pipe:[5]>, 4<pipe:[5]>]` (written by the call: shown as it left them).
+    fn annotated(&self, call: &Call, arg: &Decoded<'_>, out: &mut String) {
+        let at = (self.detail != Detail::Off)
+            .then(|| call.row.args.iter().position(|(n, _)| *n == arg.name))
+            .flatten();
+        let Some(at) = at else {
+            arg.text_into(out);
+            return;
         };
-        let (pid, raw) = (call.pid, call.args[i] as i32);
-        let mut s = text;
-        match call.row.args[i].1 {
+        let (pid, raw) = (call.pid, call.args[at] as i32);
+        match call.row.args[at].1 {
             Arg::DirFd if raw == AT_FDCWD => {
-                self.fds.cwd_text(pid, &mut s);
+                arg.text_into(out);
+                self.fds.cwd_text(pid, out);
             }
             Arg::Fd | Arg::DirFd => {
-                self.fds.describe(pid, raw, self.detail, &mut s);
+                arg.text_into(out);
+                self.fds.describe(pid, raw, self.detail, out);
             }
             // The descriptors its control messages pass (`SCM_RIGHTS`): decoded again, each
             // described. Only calls that pass some pay for it.
             Arg::MsgHdr(op) if !crate::decode::passed_fds(&call.view()).is_empty() => {
-                let describe = |fd: i32, out: &mut String| {
-                    self.fds.describe(pid, fd, self.detail, out);
+                let describe = |fd: i32, o: &mut String| {
+                    self.fds.describe(pid, fd, self.detail, o);
                 };
-                s = crate::decode::msghdr_with(&call.view(), op, call.args[i], &describe).1;
+                out.push_str(
+                    &crate::decode::msghdr_with(&call.view(), op, call.args[at], &describe).1,
+                );
             }
-            Arg::FdPair(_) => {
-                if let Some([a, b]) = call.fd_pair() {
-                    s.clear();
-                    s.push('[');
-                    for (j, fd) in [a, b].into_iter().enumerate() {
+            Arg::FdPair(_) => match call.fd_pair() {
+                Some([x, y]) => {
+                    use std::fmt::Write as _;
+                    out.push('[');
+                    for (j, fd) in [x, y].into_iter().enumerate() {
                         if j > 0 {
-                            s.push_str(", ");
+                            out.push_str(", ");
                         }
-                        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{fd}"));
-                        self.fds.describe(pid, fd as i32, self.detail, &mut s);
+                        let _ = write!(out, "{fd}");
+                        self.fds.describe(pid, fd as i32, self.detail, out);
                     }
-                    s.push(']');
+                    out.push(']');
                 }
-            }
-            _ => {}
+                None => arg.text_into(out),
+            },
+            _ => arg.text_into(out),
         }
-        s
     }
 
-    /// The `fds` of a JSON Lines record: what each descriptor the call names or returns is
-    /// (the arguments as the calls before left them, the result as this one did). `apply`
-    /// runs between the two.
-    fn fds_json(&mut self, call: &Call) -> Vec<Value> {
-        let mut out = Vec::new();
+    /// The `fds` of a JSON Lines record, into `fds_buf` (entries separated by commas): what
+    /// each descriptor the call names or returns is (the arguments as the calls before left
+    /// them, the result as this one did). `apply` runs between the two.
+    fn fds_json(&mut self, call: &Call) {
+        let out = &mut self.fds_buf;
+        out.clear();
         let pid = call.pid;
         if !writes_pair(call) {
             for (i, (_, a)) in call.row.args.iter().enumerate() {
                 let fd = call.args[i] as i32;
                 if matches!(a, Arg::Fd | Arg::DirFd) && fd >= 0 {
-                    out.extend(self.fds.json(pid, fd));
+                    self.fds.json_into(pid, fd, out);
                 }
             }
         }
         self.fds.apply(call);
         if let Some(ret) = call.ret.filter(|r| *r >= 0 && returns_fd(call)) {
-            out.extend(self.fds.json(pid, ret as i32));
+            self.fds.json_into(pid, ret as i32, out);
         }
         if writes_pair(call)
             && let Some(pair) = call.fd_pair()
         {
             for fd in pair {
-                out.extend(self.fds.json(pid, fd as i32));
+                self.fds.json_into(pid, fd as i32, out);
             }
         }
-        out
+    }
+
+    /// A call's JSON Lines record into `buf`, after the `path` record of its journey's
+    /// template when that is new; `fds_buf` holds its `fds` entries.
+    fn call_record(&mut self, call: &Call, kind: &'static str) {
+        self.buf.clear();
+        let (path, observed) = if call.enter_ns.is_some() {
+            let family = call.sockaddr_arg();
+            let (id, steps, new) = self.templates.of(&self.ksyms, call, family.as_ref());
+            if new {
+                let _ = serde_json::to_writer(&mut self.buf, &PathRecord { id, steps });
+                self.buf.push(b'\n');
+            }
+            (Some(id), path::observed(&self.ksyms, &call.hops))
+        } else {
+            (None, Vec::new())
+        };
+        let (args, markers) = (Self::args_of(call), markers(call.flags));
+        let rec = CallRecord {
+            path,
+            observed: &observed,
+            ..Self::record_of(&self.ksyms, call, kind, &args, &markers)
+        };
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.buf, &rec);
+        if !self.fds_buf.is_empty() {
+            // The record's `fds` last: its closing brace gives way to them.
+            self.buf.pop();
+            self.buf.extend_from_slice(b",\"fds\":[");
+            self.buf.extend_from_slice(&self.fds_buf);
+            self.buf.extend_from_slice(b"]}");
+        }
+        self.buf.push(b'\n');
     }
 
     /// A call not shown (outside `export -e`): only what it did to descriptors is kept.
@@ -440,16 +461,18 @@ impl Writer {
         self.release_lost(call.enter_ns.or(call.exit_ns))?;
         match self.format {
             Format::Jsonl => {
-                let mut v = self.call_json(call, "syscall");
-                let fds = self.fds_json(call);
-                if !fds.is_empty() {
-                    v["fds"] = Value::Array(fds);
-                }
-                self.line(&v)
+                self.fds_json(call);
+                self.call_record(call, "syscall");
+                self.out.write_all(&self.buf)
             }
             Format::Text => {
-                let s = self.call_text(call, false);
-                writeln!(self.out, "{s}")?;
+                let mut s = std::mem::take(&mut self.text);
+                s.clear();
+                self.call_text(call, false, &mut s);
+                s.push('\n');
+                let written = self.out.write_all(s.as_bytes());
+                self.text = s;
+                written?;
                 if self.kernel_path_text && call.enter_ns.is_some() {
                     for step in self.journey(call) {
                         writeln!(self.out, "{:>40}{}", "", step.to_text())?;
@@ -465,11 +488,13 @@ impl Writer {
         self.release_lost(call.enter_ns.or(call.exit_ns))?;
         match self.format {
             Format::Jsonl => {
-                let v = self.call_json(call, "pending");
-                self.line(&v)
+                self.fds_buf.clear();
+                self.call_record(call, "pending");
+                self.out.write_all(&self.buf)
             }
             Format::Text => {
-                let s = self.call_text(call, true);
+                let mut s = String::new();
+                self.call_text(call, true, &mut s);
                 writeln!(self.out, "{s}")
             }
         }

@@ -517,6 +517,10 @@ fn join(joiner: &mut Joiner, decode_errors: &mut u64, items: &mut Vec<Item>, raw
 /// Where `record` puts what it captures: formatted calls (text, JSON Lines), or the raw
 /// records themselves (a native recording, formatted later by `tracer export`: nothing is
 /// decoded into calls or formatted on the capture path).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per run, never moved per event: boxing would only add an indirection"
+)]
 enum Sink {
     Calls(CallSink),
     /// With `Some`, the native recording is a temporary file, exported to Perfetto's format at

@@ -152,7 +152,7 @@ impl Call {
         }
     }
 
-    pub fn args(&self) -> Vec<Decoded> {
+    pub fn args(&self) -> Vec<Decoded<'_>> {
         decode::args(&self.view())
     }
 
@@ -628,7 +628,7 @@ mod tests {
             .map_while(syscalls::row)
             .position(|r| r.name == "execve")
             .unwrap() as u16;
-        let argv_text = |c: &Call| c.args()[1].text.clone();
+        let argv_text = |c: &Call| c.args()[1].text().clone();
         let mut j = Joiner::default();
         let mut got = Vec::new();
         j.push(enter(7, 59, row, 10), &mut |i| got.push(i));

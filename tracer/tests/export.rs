@@ -34,9 +34,7 @@ fn export(file: &std::path::Path, args: &[&str]) -> (i32, String, String) {
 }
 
 fn jsonl(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect()
+    common::jsonl(text)
 }
 
 #[test]

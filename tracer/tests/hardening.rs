@@ -198,11 +198,7 @@ fn a_new_output_is_private_and_the_invoking_users() {
 }
 
 fn jsonl(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::jsonl(&std::fs::read_to_string(path).unwrap())
 }
 
 #[test]

@@ -63,11 +63,7 @@ fn a_private_c_library_found_in_the_maps_is_probed() {
         stderr.contains(&copy),
         "the copy is not among the probed libraries: {stderr}"
     );
-    let recs: Vec<Value> = std::fs::read_to_string(&out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recs: Vec<Value> = common::jsonl(&std::fs::read_to_string(&out).unwrap());
     let bind = first(&of(&recs, &["bind"]), "bind");
     let user = &bind["kernel_path"][0];
     assert_eq!(user["func"], "bind()", "{bind}");

@@ -24,10 +24,7 @@ fn export(file: &std::path::Path, format: &str) -> (bool, String, String) {
 }
 
 fn parse(jsonl: &str) -> Vec<Value> {
-    jsonl
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-        .collect()
+    common::jsonl(jsonl)
 }
 
 /// A shell that waits for a go file, then runs `demo`; its pid is what the recorders attach to.

@@ -13,7 +13,7 @@ use serde_json::Value;
 fn header_first_summary_last_and_exec_seen() {
     let recs = record_demo("pipe", &[]);
     assert_eq!(recs[0]["type"], "header");
-    assert_eq!(recs[0]["version"], 1);
+    assert_eq!(recs[0]["version"], 2);
     assert_eq!(recs.last().unwrap()["type"], "summary");
     let exec = recs
         .iter()
@@ -151,11 +151,7 @@ fn attach_to_a_running_pid_and_follow_its_children() {
         "{}",
         String::from_utf8_lossy(&rec.stderr)
     );
-    let recs: Vec<Value> = std::fs::read_to_string(&out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recs: Vec<Value> = common::jsonl(&std::fs::read_to_string(&out).unwrap());
     let sp = first(&of(&recs, &["socketpair"]), "socketpair");
     assert_eq!(sp["args"]["domain"], "AF_UNIX");
     assert!(sp["args"]["sv"].is_array());
@@ -200,11 +196,7 @@ fn whole_system_scope_sees_other_processes() {
     .unwrap();
     let st = rec.wait().unwrap();
     assert!(st.success());
-    let recs: Vec<Value> = std::fs::read_to_string(&out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recs: Vec<Value> = common::jsonl(&std::fs::read_to_string(&out).unwrap());
     let binds = of(&recs, &["bind"]);
     let paths: Vec<&str> = binds
         .iter()
@@ -312,6 +304,26 @@ fn doctor_tries_each_probe_kind() {
             l.contains("yes (loaded and attached)") || l.contains("no ("),
             "{l}"
         );
+    }
+    // Where start-up goes: each of record's programs with its load time and the instructions
+    // the verifier walked (this kernel reports them: Linux 5.16+).
+    let startup: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("start-up of `tracer record`"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    for prog in ["sys_enter", "sys_exit", "sched_switch", "task_newtask"] {
+        let l = startup
+            .iter()
+            .find(|l| l.trim_start().starts_with(&format!("{prog} ")))
+            .unwrap_or_else(|| panic!("{prog} missing: {text}"));
+        let n: u64 = l
+            .split("ms")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no instruction count: {l}"));
+        assert!(n > 0, "{l}");
     }
 }
 

@@ -177,11 +177,7 @@ fn compare(tag: &str, prog: &[&str]) {
         out.status.success(),
         "{tag}: tracer or the program failed: {stderr}"
     );
-    let records: Vec<Value> = std::fs::read_to_string(&trace)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<Value> = common::jsonl(&std::fs::read_to_string(&trace).unwrap());
     let summary = records.iter().find(|r| r["type"] == "summary").unwrap();
     assert_eq!(summary["lost"], 0, "{tag}: events were lost");
     assert_eq!(summary["decode_errors"], 0, "{tag}");
@@ -339,8 +335,14 @@ const DESCRIPTORS_C: &str = r#"#define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 int main(void) {
     int fd = open("x", O_CREAT|O_WRONLY|O_TRUNC, 0644);
+    unlink("f"); unlink("c"); unlink("b"); unlink("r");
+    mknodat(AT_FDCWD, "f", S_IFIFO|0600, 0); mknod("r", S_IFREG|0600, 7);
+    mknodat(AT_FDCWD, "c", S_IFCHR|0600, makedev(1, 3)); mknod("b", S_IFBLK|0600, makedev(259, 0x12345));
+    unlink("f"); unlink("c"); unlink("b"); unlink("r");
     int fd2 = openat(AT_FDCWD, "x", O_RDONLY|O_NONBLOCK);
     dup(fd); dup2(fd, 10); dup3(fd, 11, O_CLOEXEC);
     fcntl(fd, F_GETFL); fcntl(fd, F_SETFL, O_NONBLOCK|O_APPEND); fcntl(fd, F_GETFD); fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -380,6 +382,7 @@ int main(void) {
 /// user memory behind timerfd_settime are not in this list yet: issue 16).
 const DECODED_AS_STRACE: &[&str] = &[
     "openat",
+    "mknodat",
     "dup",
     "dup2",
     "dup3",

@@ -136,10 +136,7 @@ fn a_recording_carries_where_the_calls_were_made() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let recs: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recs: Vec<Value> = common::jsonl(&String::from_utf8_lossy(&out.stdout));
     let b = binds(&recs);
     assert_eq!(b.len(), 2);
     assert!(is_at(user_step(b[0]), "bind", "libc.so.6"), "{}", b[0]);

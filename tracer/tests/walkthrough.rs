@@ -334,10 +334,7 @@ fn a_handout_printed_by_nobody_from_a_recording_has_its_values() {
         .output()
         .expect("running tracer export");
     assert!(export.status.success());
-    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&export.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records: Vec<serde_json::Value> = common::jsonl(&String::from_utf8_lossy(&export.stdout));
     let binds = common::of(&records, &["bind"]);
     let x64 = binds
         .iter()

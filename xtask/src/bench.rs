@@ -871,47 +871,60 @@ fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
     Ok(out)
 }
 
-/// `tracer export --format perfetto` of a 10-million-call recording (the dense loop, 5 million
-/// iterations, recorded to a file): its time, rate and peak RSS.
+/// `tracer export` of a 10-million-call recording (the dense loop, 5 million iterations,
+/// recorded to a file) to each format, and `-c` (reading, decoding and joining alone: the
+/// floor every format stands on): each one's time, rate, peak RSS and output size.
 fn export_at_scale(b: &Bench, dense: &Workload) -> Result<String> {
     let file = b.dir.join("export.tracer");
-    let trace = b.dir.join("export.pftrace");
     let argv = b.tracer(
         &["-o", &file.display().to_string(), "-e", &dense.syscalls],
         b.workload_cmd(dense, 5_000_000),
     );
     let (err, _) = Bench::spawn(&argv, RUN_TIMEOUT)?;
     let (calls, lost) = parse_tracer_summary(&err).context("no tracer summary")?;
-    let argv: Vec<String> = vec![
-        b.bin.display().to_string(),
-        "export".into(),
-        "--format".into(),
-        "perfetto".into(),
-        "-o".into(),
-        trace.display().to_string(),
-        file.display().to_string(),
-    ];
-    let start = Instant::now();
-    let (_, ru) = Bench::spawn(&argv, RUN_TIMEOUT)?;
-    let secs = start.elapsed().as_secs_f64();
     let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len()) as f64 / (1 << 20) as f64;
-    let line = format!(
-        "- Exporting 10 million calls to Perfetto's format (`tracer export --format perfetto`, \
-         the dense loop's recording: {calls} calls, {lost} events lost, {:.0} MiB): {secs:.1} s, \
-         {:.0} calls/s, peak RSS {:.1} MiB (getrusage), a {:.0} MiB trace; load average {}.\n",
+    let mut out = format!(
+        "- Exporting 10 million calls (`tracer export`, the dense loop's recording: {calls} \
+         calls, {lost} events lost, {:.0} MiB), one run each, load average {}:\n",
         size(&file),
-        calls as f64 / secs,
-        ru.ru_maxrss as f64 / 1024.0,
-        size(&trace),
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .split_whitespace()
             .next()
             .unwrap_or("?"),
     );
+    for (what, args) in [
+        ("`-c` (read, decode, join; no output)", &["-c"][..]),
+        ("`--format text`", &["--format", "text"][..]),
+        ("`--format jsonl`", &["--format", "jsonl"][..]),
+        ("`--format perfetto`", &["--format", "perfetto"][..]),
+    ] {
+        let trace = b.dir.join("export.out");
+        let _ = std::fs::remove_file(&trace);
+        let mut argv: Vec<String> = vec![b.bin.display().to_string(), "export".into()];
+        argv.extend(args.iter().map(|a| (*a).to_string()));
+        if args[0] != "-c" {
+            argv.extend(["-o".into(), trace.display().to_string()]);
+        }
+        argv.push(file.display().to_string());
+        let start = Instant::now();
+        let (_, ru) = Bench::spawn(&argv, RUN_TIMEOUT)?;
+        let secs = start.elapsed().as_secs_f64();
+        let _ = writeln!(
+            out,
+            "  - {what}: {secs:.1} s, {:.0} calls/s, peak RSS {:.1} MiB (getrusage){}",
+            calls as f64 / secs,
+            ru.ru_maxrss as f64 / 1024.0,
+            if args[0] == "-c" {
+                String::new()
+            } else {
+                format!(", {:.0} MiB written", size(&trace))
+            }
+        );
+        let _ = std::fs::remove_file(&trace);
+    }
     let _ = std::fs::remove_file(&file);
-    let _ = std::fs::remove_file(&trace);
-    Ok(line)
+    Ok(out)
 }
 
 /// Only the export run of [`throughput_and_memory`] (`cargo xtask bench --export-only`).

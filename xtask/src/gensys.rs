@@ -211,6 +211,7 @@ const KINDS: &[Kind] = &[
     k("sig", "Signal"),
     k("mode", "Mode"),
     k("mknodmode", "MknodMode"),
+    k("mknoddev", "MknodDev"),
     k("atflags", "Const(Consts::AtFlags)"),
     k("unlinkflags", "AtFlags"),
     k("openflags", "OpenFlags"),

@@ -60,7 +60,7 @@ enum Cmd {
         /// Skip the throughput and memory runs
         #[arg(long)]
         quick: bool,
-        /// Only export a 10-million-call recording to Perfetto's format: time and peak RSS
+        /// Only export a 10-million-call recording to each format (and -c): time, rate, peak RSS
         #[arg(long)]
         export_only: bool,
         /// Print the tables only; leave docs/performance.md as it is

@@ -197,18 +197,41 @@ pub fn ipc_key(v: u64) -> String {
     }
 }
 
+/// The file type bits of a mode, and the two `mknod` makes devices of
+/// (include/uapi/linux/stat.h).
+pub const S_IFMT: u64 = 0o170000;
+pub const S_IFCHR: u64 = 0o20000;
+pub const S_IFBLK: u64 = 0o60000;
+
 pub fn mknod_mode(v: u64) -> String {
     let kind = one(
-        v & 0o170000,
+        v & S_IFMT,
         &[
             (0o140000, "S_IFSOCK"),
             (0o100000, "S_IFREG"),
-            (0o60000, "S_IFBLK"),
-            (0o20000, "S_IFCHR"),
+            (S_IFBLK, "S_IFBLK"),
+            (S_IFCHR, "S_IFCHR"),
             (0o10000, "S_IFIFO"),
         ],
     );
     format!("{kind}|{:#o}", v & 0o7777)
+}
+
+/// A device number as `mknod` takes it, `unsigned int` in the kernel's `new_encode_dev` form
+/// (include/linux/kdev_t.h `new_decode_dev`: major in bits 8-19, minor in bits 0-7 and
+/// 20-31), as strace's `print_dev_t` shows it: `makedev(0x1, 0x3)` (C's `%#x`: `0` for zero).
+pub fn makedev(dev: u64) -> String {
+    let dev = dev & 0xffff_ffff;
+    let major = (dev & 0xfff00) >> 8;
+    let minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    let x = |n: u64| {
+        if n == 0 {
+            "0".to_string()
+        } else {
+            format!("{n:#x}")
+        }
+    };
+    format!("makedev({}, {})", x(major), x(minor))
 }
 
 pub fn pipe_flags(v: u64) -> String {
@@ -360,6 +383,14 @@ pub fn errno(e: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_numbers_are_split_as_the_kernel_encodes_them() {
+        // glibc's makedev(1, 3) and makedev(259, 0x12345), as mknod passes them.
+        assert_eq!(makedev(0x103), "makedev(0x1, 0x3)");
+        assert_eq!(makedev(0x1231_0345), "makedev(0x103, 0x12345)");
+        assert_eq!(makedev(0), "makedev(0, 0)");
+    }
 
     #[test]
     fn names() {

@@ -8,6 +8,8 @@ pub mod sockaddr;
 pub mod structs;
 pub mod sysv;
 
+use std::borrow::Cow;
+
 use serde_json::{Value, json};
 use tracer_common::{
     ARGC_KNOWN, CAP_FAULT, CAP_NULL, CK_ARGV, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME,
@@ -104,14 +106,167 @@ pub struct CallView<'a> {
 }
 
 /// One decoded argument.
-pub struct Decoded {
+pub struct Decoded<'a> {
     pub name: &'static str,
-    pub json: Value,
-    pub text: String,
+    pub val: Val<'a>,
+    /// Its text is `name=value` (a structure's field shown as an argument, strace's
+    /// `Labeled` arguments).
+    pub labeled: bool,
 }
 
-impl CallView<'_> {
-    fn caps(&self, op: u8) -> impl Iterator<Item = &Capture> {
+impl Decoded<'_> {
+    /// The argument as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::to_value(&self.val).unwrap_or(Value::Null)
+    }
+
+    /// The argument as text.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        self.text_into(&mut s);
+        s
+    }
+
+    /// [`Decoded::text`], appended to `s`.
+    pub fn text_into(&self, s: &mut String) {
+        if self.labeled {
+            s.push_str(self.name);
+            s.push('=');
+        }
+        self.val.text_into(s);
+    }
+}
+
+/// A decoded value, what both its JSON and its text are made from: the common kinds as they
+/// are (numbers, names, a payload or path borrowed from the call's captures), formatted only
+/// when written; structures built as both.
+#[derive(Debug, PartialEq)]
+pub enum Val<'a> {
+    Int(i64),
+    UInt(u64),
+    /// `0x..`, `0` for zero (a string in JSON).
+    Hex(u64),
+    /// `0x..`, `NULL` for zero (a string in JSON).
+    Ptr(u64),
+    /// A name or formatted value; a string in JSON.
+    Sym(Cow<'static, str>),
+    /// JSON `null`, text `NULL`.
+    Null,
+    /// A payload of `full` bytes, of which `data` holds the first: JSON `{"data": ..., "len":
+    /// full}` (`"truncated": true` when cut), text `"..."` (then `...` when cut).
+    Buf {
+        data: &'a [u8],
+        full: u64,
+    },
+    /// A NUL-terminated string as copied: JSON a string (`{"path": ..., "truncated": true}`
+    /// when no NUL was copied), text `"..."` (then `...`).
+    Path(&'a [u8]),
+    /// Anything else, built as both.
+    Both(Value, String),
+}
+
+impl From<(Value, String)> for Val<'_> {
+    fn from((j, t): (Value, String)) -> Self {
+        Val::Both(j, t)
+    }
+}
+
+impl Val<'_> {
+    /// The value as text, appended to `s`.
+    pub fn text_into(&self, s: &mut String) {
+        use std::fmt::Write as _;
+        match self {
+            Val::Int(n) => {
+                let _ = write!(s, "{n}");
+            }
+            Val::UInt(n) => {
+                let _ = write!(s, "{n}");
+            }
+            Val::Hex(0) => s.push('0'),
+            Val::Ptr(0) | Val::Null => s.push_str("NULL"),
+            Val::Hex(n) | Val::Ptr(n) => {
+                let _ = write!(s, "{n:#x}");
+            }
+            Val::Sym(t) => s.push_str(t),
+            Val::Buf { data, full } => {
+                s.push('"');
+                quote_into(data, b"", s);
+                s.push('"');
+                if (data.len() as u64) < *full {
+                    s.push_str("...");
+                }
+            }
+            Val::Path(data) => {
+                let (b, cut) = path_parts(data);
+                s.push('"');
+                quote_into(b, b"", s);
+                s.push('"');
+                if cut {
+                    s.push_str("...");
+                }
+            }
+            Val::Both(_, t) => s.push_str(t),
+        }
+    }
+
+    /// Both forms, for code that builds a structure of values.
+    fn pair(self) -> (Value, String) {
+        let mut t = String::new();
+        self.text_into(&mut t);
+        match self {
+            Val::Both(j, _) => (j, t),
+            v => (serde_json::to_value(&v).unwrap_or(Value::Null), t),
+        }
+    }
+}
+
+/// A copied NUL-terminated string: the bytes before the NUL, and whether it was cut short (no
+/// NUL was copied).
+fn path_parts(data: &[u8]) -> (&[u8], bool) {
+    match data.iter().position(|b| *b == 0) {
+        Some(end) => (&data[..end], false),
+        None => (data, !data.is_empty()),
+    }
+}
+
+impl serde::Serialize for Val<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use crate::jsonl::{Escaped, Hex};
+        use serde::ser::SerializeMap;
+        match self {
+            Val::Int(n) => s.serialize_i64(*n),
+            Val::UInt(n) => s.serialize_u64(*n),
+            Val::Hex(0) => s.serialize_str("0"),
+            Val::Ptr(0) => s.serialize_str("NULL"),
+            Val::Hex(n) | Val::Ptr(n) => Hex(*n).serialize(s),
+            Val::Sym(t) => s.serialize_str(t),
+            Val::Null => s.serialize_unit(),
+            Val::Buf { data, full } => {
+                let cut = (data.len() as u64) < *full;
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("data", &Escaped(data))?;
+                m.serialize_entry("len", full)?;
+                if cut {
+                    m.serialize_entry("truncated", &true)?;
+                }
+                m.end()
+            }
+            Val::Path(data) => match path_parts(data) {
+                (b, true) => {
+                    let mut m = s.serialize_map(Some(2))?;
+                    m.serialize_entry("path", &Escaped(b))?;
+                    m.serialize_entry("truncated", &true)?;
+                    m.end()
+                }
+                (b, false) => Escaped(b).serialize(s),
+            },
+            Val::Both(j, _) => j.serialize(s),
+        }
+    }
+}
+
+impl<'a> CallView<'a> {
+    fn caps(&self, op: u8) -> impl Iterator<Item = &'a Capture> + use<'a, '_> {
         self.enter_caps
             .iter()
             .chain(self.exit_caps.iter())
@@ -119,7 +274,7 @@ impl CallView<'_> {
     }
     /// The copy of op `op`'s memory: a successful one if there is one (an entry-side copy that
     /// faulted is made again at exit), else the failed one, to show why.
-    pub fn cap(&self, op: u8) -> Option<&Capture> {
+    pub fn cap(&self, op: u8) -> Option<&'a Capture> {
         self.caps(op)
             .find(|c| c.ok())
             .or_else(|| self.caps(op).next())
@@ -143,12 +298,12 @@ impl CallView<'_> {
     }
     /// The copy op `op` made at entry (of an op that copies at both sides, the memory passed
     /// in).
-    fn enter_cap(&self, op: u8) -> Option<&Capture> {
+    fn enter_cap(&self, op: u8) -> Option<&'a Capture> {
         self.enter_caps.iter().find(|c| c.hdr.op == op)
     }
     /// The copy op `op` made at exit, when the call succeeded (of an op that copies at both
     /// sides, what the kernel wrote back).
-    fn exit_cap(&self, op: u8) -> Option<&Capture> {
+    fn exit_cap(&self, op: u8) -> Option<&'a Capture> {
         self.exit_caps
             .iter()
             .find(|c| c.hdr.op == op && c.ok())
@@ -189,7 +344,7 @@ fn time_text(d: &[u8], shape: TimeShape, width: usize) -> Option<String> {
 /// A time argument: what was copied; `nanosleep`'s remaining time only when a signal
 /// interrupted the call (strace: the kernel wrote it only then); a timeout written back, as
 /// passed in (the time left follows the return value).
-fn time_arg(v: &CallView<'_>, op: u8, t: Time, raw: u64) -> (Value, String) {
+fn time_arg<'a>(v: &CallView<'a>, op: u8, t: Time, raw: u64) -> Val<'a> {
     let w = v.time_width(t);
     let show = |d: &[u8]| time_text(d, t.shape, w);
     match t.show {
@@ -293,54 +448,41 @@ fn ptr_text(v: u64) -> String {
 
 /// A structure copied by op `op`, shown by `show`; the pointer (and ` <fault>`) when it was not
 /// copied or does not decode.
-fn structured(
-    v: &CallView<'_>,
+fn structured<'a>(
+    v: &CallView<'a>,
     op: u8,
     ptr: u64,
     show: impl Fn(&[u8]) -> Option<String>,
-) -> (Value, String) {
+) -> Val<'a> {
     match v.cap(op).filter(|c| c.ok()).and_then(|c| show(&c.data)) {
         Some(text) => sym(text),
         None => missing(v.cap(op), ptr),
     }
 }
 
-fn sym(s: String) -> (Value, String) {
-    (Value::String(s.clone()), s)
+fn sym(s: String) -> Val<'static> {
+    Val::Sym(Cow::Owned(s))
 }
 
 /// A capture that could not be shown: NULL, a fault, or not taken (failed call, or not yet
 /// returned).
-fn missing(c: Option<&Capture>, ptr: u64) -> (Value, String) {
+fn missing(c: Option<&Capture>, ptr: u64) -> Val<'static> {
     match c.map(|c| c.hdr.status) {
-        Some(CAP_FAULT) => (
+        Some(CAP_FAULT) => Val::Both(
             json!({"fault": format!("{ptr:#x}")}),
             format!("{ptr:#x} <fault>"),
         ),
-        Some(CAP_NULL) | None if ptr == 0 => (Value::Null, "NULL".into()),
-        _ => (Value::String(ptr_text(ptr)), ptr_text(ptr)),
+        Some(CAP_NULL) | None if ptr == 0 => Val::Null,
+        _ => Val::Ptr(ptr),
     }
 }
 
 /// A payload of `full` bytes of which `c` holds the first.
-fn buffer(c: &Capture, full: u64) -> (Value, String) {
-    let mut v = json!({"data": escape(&c.data), "len": full});
-    let mut t = format!("\"{}\"", quote(&c.data));
-    if (c.data.len() as u64) < full {
-        v["truncated"] = json!(true);
-        t.push_str("...");
+fn buffer(c: &Capture, full: u64) -> Val<'_> {
+    Val::Buf {
+        data: &c.data,
+        full,
     }
-    (v, t)
-}
-
-fn path(c: &Capture) -> (Value, String) {
-    let end = c.data.iter().position(|b| *b == 0);
-    let b = &c.data[..end.unwrap_or(c.data.len())];
-    let (s, t) = (escape(b), quote(b));
-    if end.is_none() && !c.data.is_empty() {
-        return (json!({"path": s, "truncated": true}), format!("\"{t}\"..."));
-    }
-    (Value::String(s), format!("\"{t}\""))
 }
 
 /// The new program's arguments from the exec record's `CK_ARGV` capture (an [`ExecArgv`],
@@ -392,21 +534,22 @@ fn le(data: &[u8], at: usize, size: usize) -> Option<u64> {
 }
 
 /// Decode every argument of a call that strace would show.
-pub fn args(v: &CallView<'_>) -> Vec<Decoded> {
+pub fn args<'a>(v: &CallView<'a>) -> Vec<Decoded<'a>> {
     v.row
         .args
         .iter()
         .enumerate()
         .filter_map(|(i, (name, kind))| {
             let raw = v.args[i];
-            let (json, text) = shown(v, name, *kind, raw)?;
-            Some(Decoded { name, json, text })
+            let (val, labeled) = shown(v, *kind, raw)?;
+            Some(Decoded { name, val, labeled })
         })
         .collect()
 }
 
-/// An argument as shown, or `None` where strace leaves it out.
-fn shown(v: &CallView<'_>, name: &str, kind: Arg, raw: u64) -> Option<(Value, String)> {
+/// An argument as shown (and whether its text carries its name), or `None` where strace
+/// leaves it out.
+fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
     match kind {
         Arg::If {
             arg: at,
@@ -414,18 +557,19 @@ fn shown(v: &CallView<'_>, name: &str, kind: Arg, raw: u64) -> Option<(Value, St
             kind,
         } => {
             let on = v.args.get(usize::from(at)).is_some_and(|a| a & mask != 0);
-            if on { shown(v, name, *kind, raw) } else { None }
+            if on { shown(v, *kind, raw) } else { None }
         }
-        Arg::Labeled(kind) => {
-            let (json, text) = shown(v, name, *kind, raw)?;
-            Some((json, format!("{name}={text}")))
-        }
-        Arg::FcntlValue => {
-            let text = consts::fcntl_arg(v.args[1], raw)?;
-            Some((Value::String(text.clone()), text))
-        }
+        Arg::Labeled(kind) => Some((shown(v, *kind, raw)?.0, true)),
+        Arg::FcntlValue => Some((sym(consts::fcntl_arg(v.args[1], raw)?), false)),
         Arg::Hidden => None,
-        _ => Some(arg(v, kind, raw)),
+        // strace's decode_mknod (src/mknod.c): the device only for S_IFCHR and S_IFBLK.
+        Arg::MknodDev => {
+            let mode = v.row.args.iter().position(|(_, a)| *a == Arg::MknodMode);
+            let kind = mode.map_or(0, |i| v.args[i] & flags::S_IFMT);
+            (kind == flags::S_IFCHR || kind == flags::S_IFBLK)
+                .then(|| (sym(flags::makedev(raw)), false))
+        }
+        _ => Some((arg(v, kind, raw), false)),
     }
 }
 
@@ -454,16 +598,15 @@ pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
     }
 }
 
-fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
-    let num = |n: i64| (json!(n), n.to_string());
+fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
+    let num = Val::Int;
     match kind {
         // `int`, an fd and a pid_t are 32 bits on both ABIs; a `long` is the ABI's word.
         Arg::Int | Arg::Fd | Arg::Pid => num(i64::from(raw as i32)),
         Arg::Long => num(v.int(raw)),
         Arg::U32 => num(i64::from(raw as u32)),
-        Arg::UInt => (json!(raw), raw.to_string()),
-        Arg::Hex if raw == 0 => sym("0".into()),
-        Arg::Hex => sym(format!("{raw:#x}")),
+        Arg::UInt => Val::UInt(raw),
+        Arg::Hex => Val::Hex(raw),
         Arg::Const(c) => sym(c.text(raw)),
         Arg::If { kind, .. } | Arg::Labeled(kind) => arg(v, *kind, raw),
         Arg::FcntlValue => sym(consts::fcntl_arg(v.args[1], raw).unwrap_or_default()),
@@ -482,11 +625,10 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                     i32::from_le_bytes(d.get(..4)?.try_into().ok()?)
                 ))
             }),
-            None if raw == 0 => sym("NULL".into()),
-            None => sym(format!("{raw:#x}")),
+            None => Val::Ptr(raw),
         },
         // wait4's status is written only when a child was reaped.
-        Arg::Ptr | Arg::WaitStatus(_) => sym(ptr_text(raw)),
+        Arg::Ptr | Arg::WaitStatus(_) => Val::Ptr(raw),
         // What the kernel side read in the new program once the exec succeeded: a failed
         // exec (no exec record), or a kernel without the BTF offsets, leaves the pointer.
         Arg::Argv => v
@@ -494,7 +636,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             .iter()
             .find(|c| c.hdr.kind == CK_ARGV && c.ok())
             .and_then(argv)
-            .unwrap_or_else(|| sym(ptr_text(raw))),
+            .map_or(Val::Ptr(raw), Val::from),
         Arg::DirFd => sym(flags::dirfd(raw)),
         Arg::Signal => sym(flags::signal(raw)),
         Arg::Domain => sym(flags::family(raw)),
@@ -516,6 +658,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::IpcCmd(family) => sym(sysv::cmd(family, raw)),
         Arg::Mode => sym(format!("{:#o}", raw & 0o7777)),
         Arg::MknodMode => sym(flags::mknod_mode(raw)),
+        Arg::MknodDev => sym(flags::makedev(raw)),
         Arg::AtFlags => sym(flags::at_flags(raw)),
         Arg::OpenFlags => sym(consts::open_flags(raw)),
         Arg::PipeFlags => sym(flags::pipe_flags(raw)),
@@ -523,10 +666,10 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::MmapFlags => sym(flags::mmap_flags(raw)),
         Arg::MemfdFlags => sym(flags::memfd_flags(raw)),
         Arg::SockAddrOut(op, _) if v.cap(op).is_some_and(|c| c.ok() && c.hdr.want == 0) => {
-            (Value::Null, "NULL".into())
+            Val::Null
         }
         Arg::SockAddr(op) => match v.cap(op) {
-            Some(c) if c.ok() => sockaddr_json(c, v.wanted(c)),
+            Some(c) if c.ok() => sockaddr_json(c, v.wanted(c)).into(),
             c => missing(c, raw),
         },
         // The kernel wrote the shorter of the buffer and the address (net/socket.c
@@ -534,7 +677,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
         Arg::SockAddrOut(op, given) => match v.cap(op) {
             Some(c) if c.ok() => {
                 let len = socklen(v, given).map_or(c.hdr.want, |g| g.min(c.hdr.want));
-                sockaddr_json(c, u64::from(len))
+                sockaddr_json(c, u64::from(len)).into()
             }
             c => missing(c, raw),
         },
@@ -543,9 +686,9 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             let got = v.cap(op).filter(|c| c.ok() && v.ok()).map(|c| c.hdr.want);
             // JSON keeps one number, what the kernel wrote back: the text shows both.
             match (given, got) {
-                (Some(i), Some(o)) if i != o => (json!(o), format!("[{i} => {o}]")),
-                (_, Some(n)) | (Some(n), None) => (json!(n), format!("[{n}]")),
-                (None, None) => sym(ptr_text(raw)),
+                (Some(i), Some(o)) if i != o => (json!(o), format!("[{i} => {o}]")).into(),
+                (_, Some(n)) | (Some(n), None) => (json!(n), format!("[{n}]")).into(),
+                (None, None) => Val::Ptr(raw),
             }
         }
         Arg::Buf(op) | Arg::OptVal(op) => match v.cap(op) {
@@ -553,14 +696,14 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             c => missing(c, raw),
         },
         Arg::Path(op) => match v.cap(op) {
-            Some(c) if c.ok() => path(c),
+            Some(c) if c.ok() => Val::Path(&c.data),
             c => missing(c, raw),
         },
         Arg::FdPair(op) => match v.cap(op) {
             Some(c) if c.ok() && c.data.len() >= 8 => {
                 let a = le(&c.data, 0, 4).unwrap_or(0) as i32;
                 let b = le(&c.data, 4, 4).unwrap_or(0) as i32;
-                (json!([a, b]), format!("[{a}, {b}]"))
+                (json!([a, b]), format!("[{a}, {b}]")).into()
             }
             c => missing(c, raw),
         },
@@ -595,7 +738,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                 if (c.data.len() as u64) < v.wanted(c) {
                     t.push("...".into());
                 }
-                (Value::Array(j), format!("[{}]", t.join(", ")))
+                (Value::Array(j), format!("[{}]", t.join(", "))).into()
             }
             c => missing(c, raw),
         },
@@ -614,11 +757,13 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                 let (tj, tt) = match v.cap(text_op) {
                     Some(c) if c.ok() => buffer(c, v.wanted(c)),
                     c => missing(c, raw.wrapping_add(u64::from(v.abi.long()))),
-                };
+                }
+                .pair();
                 (
                     json!({"mtype": mtype, "mtext": tj}),
                     format!("{{mtype={mtype}, mtext={tt}}}"),
                 )
+                    .into()
             }
             None => missing(v.cap(mtype_op), raw),
         },
@@ -632,6 +777,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                     json!({"msgp": ptr_text(msgp), "msgtyp": typ}),
                     format!("{{msgp={}, msgtyp={typ}}}", ptr_text(msgp)),
                 )
+                    .into()
             }
             c => missing(c, raw),
         },
@@ -650,6 +796,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                     json!({"handler": h, "flags": f}),
                     format!("{{sa_handler={h}, sa_flags={f}}}"),
                 )
+                    .into()
             }
             c => missing(c, raw),
         },
@@ -671,15 +818,16 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
                     json!({"si_signo": s, "si_code": code, "si_value": value, "si_ptr": format!("{ptr:#x}")}),
                     format!("{{si_signo={s}, si_code={code}, si_int={value}, si_ptr={ptr:#x}}}"),
                 )
+                    .into()
             }
             c => missing(c, raw),
         },
-        Arg::MsgHdr(op) => msghdr(v, op, raw),
+        Arg::MsgHdr(op) => msghdr(v, op, raw).into(),
         Arg::Iovec(op, count) => {
             let caps: Vec<&Capture> = v.caps(op).collect();
             let count = v.ulong(v.args[usize::from(count).min(5)]);
             match of_kind(&caps, CK_IOV, 0) {
-                Some(c) if c.ok() => iovecs(v, &caps, c, count),
+                Some(c) if c.ok() => iovecs(v, &caps, c, count).into(),
                 c => missing(c, raw),
             }
         }
@@ -698,7 +846,7 @@ fn arg(v: &CallView<'_>, kind: Arg, raw: u64) -> (Value, String) {
             };
             num(pos as i64)
         }
-        Arg::Hidden => sym(String::new()),
+        Arg::Hidden => Val::Sym(Cow::Borrowed("")),
         Arg::SigInfoOut(op) => structured(v, op, raw, |d| {
             structs::siginfo(d, usize::from(v.abi.long()))
         }),
@@ -789,8 +937,8 @@ pub fn msghdr_with(
         // A header cut short is only in a damaged recording: shown as not read, never with
         // made-up zeros.
         Some(h) if h.ok() && h.data.len() >= size => h,
-        Some(h) if !h.ok() => return missing(Some(h), raw),
-        _ => return missing(None, raw),
+        Some(h) if !h.ok() => return missing(Some(h), raw).pair(),
+        _ => return missing(None, raw).pair(),
     };
     let field = |off: usize, n: usize| le(&hdr.data, off, n).unwrap_or(0);
     let name_ptr = field(name_off, word);
@@ -815,12 +963,12 @@ pub fn msghdr_with(
         Some(c) if c.ok() && v.at_exit(op) => (Value::Null, "NULL".into()),
         // A fault, a NULL, a length of 0 passed in, or no copy: the pointer, as strace shows
         // an address it does not read.
-        c => missing(c, name_ptr),
+        c => missing(c, name_ptr).pair(),
     };
 
     let (iov_j, iov_t) = match of_kind(&caps, CK_IOV, 0) {
         Some(c) if c.ok() => iovecs(v, &caps, c, iovlen),
-        c => missing(c, iov_ptr),
+        c => missing(c, iov_ptr).pair(),
     };
     let mut j = json!({
         "name": name_j,
@@ -865,8 +1013,8 @@ fn control(
         Some(c) if c.ok() && controllen >= header && c.data.len() as u64 >= header => {
             cmsg::cmsgs(abi, &c.data, controllen, ptr, describe)
         }
-        Some(c) if controllen >= header => missing(Some(c), ptr),
-        _ => sym(ptr_text(ptr)),
+        Some(c) if controllen >= header => missing(Some(c), ptr).pair(),
+        _ => sym(ptr_text(ptr)).pair(),
     })
 }
 
@@ -990,13 +1138,13 @@ mod tests {
             exit_caps: &[],
         };
         let a = args(&v);
-        assert_eq!(a[0].json, json!(3));
+        assert_eq!(a[0].json(), json!(3));
         assert_eq!(
-            a[1].json,
+            a[1].json(),
             json!({"family": "AF_UNIX", "path": "/tmp/s.sock"})
         );
-        assert_eq!(a[1].text, "{sa_family=AF_UNIX, sun_path=\"/tmp/s.sock\"}");
-        assert_eq!(a[2].json, json!(110));
+        assert_eq!(a[1].text(), "{sa_family=AF_UNIX, sun_path=\"/tmp/s.sock\"}");
+        assert_eq!(a[2].json(), json!(110));
     }
 
     /// An exec record's `CK_ARGV` capture of `strings` (all `want` bytes of them or the first),
@@ -1020,10 +1168,10 @@ mod tests {
             exit_caps,
         };
         let a = args(&v);
-        assert_eq!(a[0].text, "\"/usr/bin/cat\"");
+        assert_eq!(a[0].text(), "\"/usr/bin/cat\"");
         // The environment stays a pointer.
-        assert_eq!(a[2].text, "0x3000");
-        (a[1].json.clone(), a[1].text.clone())
+        assert_eq!(a[2].text(), "0x3000");
+        (a[1].json().clone(), a[1].text().clone())
     }
 
     #[test]
@@ -1120,7 +1268,7 @@ mod tests {
             enter_caps: &[fault],
             exit_caps: &[],
         };
-        assert_eq!(args(&v)[1].json, json!({"fault": "0xdead"}));
+        assert_eq!(args(&v)[1].json(), json!({"fault": "0xdead"}));
         let null = Capture {
             hdr: CaptureHeader {
                 status: CAP_NULL,
@@ -1136,7 +1284,7 @@ mod tests {
             enter_caps: &[null],
             exit_caps: &[],
         };
-        assert_eq!(args(&v)[1].json, Value::Null);
+        assert_eq!(args(&v)[1].json(), Value::Null);
     }
 
     #[test]
@@ -1152,10 +1300,10 @@ mod tests {
         };
         let a = args(&v);
         assert_eq!(
-            a[1].json,
+            a[1].json(),
             json!({"mtype": 2, "mtext": {"data": "second", "len": 100, "truncated": true}})
         );
-        assert_eq!(a[1].text, "{mtype=2, mtext=\"second\"...}");
+        assert_eq!(a[1].text(), "{mtype=2, mtext=\"second\"...}");
     }
 
     #[test]
@@ -1168,7 +1316,7 @@ mod tests {
             enter_caps: &[],
             exit_caps: &[],
         };
-        assert_eq!(args(&v)[3].json, json!(-2));
+        assert_eq!(args(&v)[3].json(), json!(-2));
     }
 
     #[test]
@@ -1205,17 +1353,17 @@ mod tests {
             exit_caps: &[],
         };
         let a = args(&v);
-        assert_eq!(a[1].json["name"]["path"], "/tmp/m.sock");
+        assert_eq!(a[1].json()["name"]["path"], "/tmp/m.sock");
         assert_eq!(
-            a[1].json["iov"],
+            a[1].json()["iov"],
             json!([{"data": "hello ", "len": 6}, {"data": "world", "len": 5}])
         );
-        assert_eq!(a[1].json["iovlen"], 2);
+        assert_eq!(a[1].json()["iovlen"], 2);
         assert!(
-            a[1].text
+            a[1].text()
                 .contains("msg_iov=[{iov_base=\"hello \", iov_len=6}"),
             "{}",
-            a[1].text
+            a[1].text()
         );
     }
 
@@ -1235,7 +1383,7 @@ mod tests {
             exit_caps: &[],
         };
         assert_eq!(
-            args(&v)[2].json,
+            args(&v)[2].json(),
             json!({"si_signo": "SIGUSR1", "si_code": "SI_QUEUE", "si_value": 42, "si_ptr": "0x2a"})
         );
         let mut ia32 = vec![0u8; 32];
@@ -1247,7 +1395,7 @@ mod tests {
             enter_caps: &caps,
             ..v
         };
-        assert_eq!(args(&v)[2].json["si_value"], 42);
+        assert_eq!(args(&v)[2].json()["si_value"], 42);
     }
 
     #[test]
@@ -1265,7 +1413,7 @@ mod tests {
             exit_caps: &[],
         };
         assert_eq!(
-            args(&v)[1].json,
+            args(&v)[1].json(),
             json!({"handler": "0x5555", "flags": "SA_SIGINFO|SA_RESTORER"})
         );
 
@@ -1283,7 +1431,7 @@ mod tests {
             exit_caps: &[],
         };
         assert_eq!(
-            args(&v)[1].json,
+            args(&v)[1].json(),
             json!([{"sem_num": 0, "sem_op": -1, "sem_flg": "SEM_UNDO"}])
         );
 
@@ -1298,14 +1446,14 @@ mod tests {
             enter_caps: &[],
             exit_caps: &caps,
         };
-        assert_eq!(args(&v)[0].json, json!([3, 4]));
+        assert_eq!(args(&v)[0].json(), json!([3, 4]));
         // A capture cut short (a hostile or faulting pointer) is not misread.
         let caps = [cap(0, 1, 8, &fds[..3])];
         let v = CallView {
             exit_caps: &caps,
             ..v
         };
-        assert_eq!(args(&v)[0].json, json!("0x1000"));
+        assert_eq!(args(&v)[0].json(), json!("0x1000"));
     }
 
     fn with_status(mut c: Capture, status: u8, addr: u64) -> Capture {
@@ -1405,11 +1553,11 @@ mod tests {
             with_status(cap(0, CK_IOV, 32, &[]), CAP_FAULT, 0xbeef_0000),
         ];
         let a = &args(&sendmsg(&caps, -14))[1];
-        assert_eq!(a.json["name"], json!({"fault": "0xdead0000"}));
-        assert_eq!(a.json["iov"], json!({"fault": "0xbeef0000"}));
-        assert_eq!(a.json["iovlen"], 2);
+        assert_eq!(a.json()["name"], json!({"fault": "0xdead0000"}));
+        assert_eq!(a.json()["iov"], json!({"fault": "0xbeef0000"}));
+        assert_eq!(a.json()["iovlen"], 2);
         assert_eq!(
-            a.text,
+            a.text(),
             "{msg_name=0xdead0000 <fault>, msg_namelen=20, msg_iov=0xbeef0000 <fault>, msg_iovlen=2, \
              msg_controllen=0, msg_flags=0}"
         );
@@ -1420,13 +1568,13 @@ mod tests {
             with_status(cap(0, CK_IOV, 0, &[]), CAP_NULL, 0),
         ];
         let a = &args(&sendmsg(&caps, -14))[1];
-        assert_eq!(a.json["name"], json!("0x1000"));
-        assert_eq!(a.json["iov"], Value::Null);
+        assert_eq!(a.json()["name"], json!("0x1000"));
+        assert_eq!(a.json()["iov"], Value::Null);
         assert!(
-            a.text
+            a.text()
                 .starts_with("{msg_name=0x1000, msg_namelen=20, msg_iov=NULL, msg_iovlen=0,"),
             "{}",
-            a.text
+            a.text()
         );
     }
 
@@ -1447,29 +1595,29 @@ mod tests {
             second,
         ];
         let a = &args(&sendmsg(&caps, 64))[1];
-        assert_eq!(a.json["iov"][0], json!({"data": "hello ", "len": 6}));
+        assert_eq!(a.json()["iov"][0], json!({"data": "hello ", "len": 6}));
         assert_eq!(
-            a.json["iov"][1],
+            a.json()["iov"][1],
             json!({"data": "0123456789", "len": 40, "truncated": true})
         );
-        assert_eq!(a.json["iov"][2], json!({"base": "NULL", "len": 3}));
-        assert_eq!(a.json["iov"][3], json!({"base": "0x5000", "len": 7}));
-        assert_eq!(a.json["iov"].as_array().map(Vec::len), Some(8));
-        assert_eq!(a.json["iovlen"], 9);
-        assert_eq!(a.json["name"], Value::Null);
+        assert_eq!(a.json()["iov"][2], json!({"base": "NULL", "len": 3}));
+        assert_eq!(a.json()["iov"][3], json!({"base": "0x5000", "len": 7}));
+        assert_eq!(a.json()["iov"].as_array().map(Vec::len), Some(8));
+        assert_eq!(a.json()["iovlen"], 9);
+        assert_eq!(a.json()["name"], Value::Null);
         assert!(
-            a.text.starts_with(
+            a.text().starts_with(
                 "{msg_name=NULL, msg_namelen=20, msg_iov=[{iov_base=\"hello \", iov_len=6}, \
                  {iov_base=\"0123456789\"..., iov_len=40}, {iov_base=NULL, iov_len=3}, \
                  {iov_base=0x5000, iov_len=7}, "
             ),
             "{}",
-            a.text
+            a.text()
         );
         assert!(
-            a.text.contains("iov_len=1}, ...], msg_iovlen=9"),
+            a.text().contains("iov_len=1}, ...], msg_iovlen=9"),
             "{}",
-            a.text
+            a.text()
         );
     }
 
@@ -1495,16 +1643,16 @@ mod tests {
         let a = &args(&v)[1];
         // The second iovec got none of the bytes: `""`, as strace shows it.
         assert_eq!(
-            a.json["iov"],
+            a.json()["iov"],
             json!([{"data": "hello world", "len": 4096}, {"data": "", "len": 10}])
         );
-        assert_eq!(a.json["name"], Value::Null);
+        assert_eq!(a.json()["name"], Value::Null);
         assert!(
-            a.text.contains(
+            a.text().contains(
                 "msg_iov=[{iov_base=\"hello world\", iov_len=4096}, {iov_base=\"\", iov_len=10}]"
             ),
             "{}",
-            a.text
+            a.text()
         );
     }
 
@@ -1528,7 +1676,7 @@ mod tests {
 
     /// The text of a call's arguments and return, as the text output joins them.
     fn line(v: &CallView<'_>) -> String {
-        let a: Vec<String> = args(v).into_iter().map(|d| d.text).collect();
+        let a: Vec<String> = args(v).into_iter().map(|d| d.text()).collect();
         format!(
             "{}({}) = {}",
             v.row.name,
@@ -1763,10 +1911,10 @@ mod tests {
         };
         let a = args(&v);
         assert_eq!(
-            a[1].json["mtext"],
+            a[1].json()["mtext"],
             json!({"data": "payload", "len": huge, "truncated": true})
         );
-        assert_eq!(a[2].json, json!(huge));
+        assert_eq!(a[2].json(), json!(huge));
         // A write's count likewise.
         let mut buf = cap(0, 1, u32::MAX, b"x");
         buf.hdr.want = u32::MAX;
@@ -1777,7 +1925,7 @@ mod tests {
             enter_caps: &caps,
             ..v
         };
-        assert_eq!(args(&v)[1].json["len"], json!(huge + 5));
+        assert_eq!(args(&v)[1].json()["len"], json!(huge + 5));
     }
 
     /// The text after a readable `mtype` that faulted, or was never copied, is its address.
@@ -1796,13 +1944,13 @@ mod tests {
             exit_caps: &[],
         };
         let a = &args(&v)[1];
-        assert_eq!(a.json, json!({"mtype": 7, "mtext": {"fault": "0x1008"}}));
-        assert_eq!(a.text, "{mtype=7, mtext=0x1008 <fault>}");
+        assert_eq!(a.json(), json!({"mtype": 7, "mtext": {"fault": "0x1008"}}));
+        assert_eq!(a.text(), "{mtype=7, mtext=0x1008 <fault>}");
         let v = CallView {
             enter_caps: &caps[..1],
             ..v
         };
-        assert_eq!(args(&v)[1].json["mtext"], json!("0x1008"));
+        assert_eq!(args(&v)[1].json()["mtext"], json!("0x1008"));
     }
 
     /// Copies cut short (only a damaged recording has them) are not read as zeros.
@@ -1817,15 +1965,15 @@ mod tests {
             enter_caps: &caps,
             exit_caps: &[],
         };
-        assert_eq!(args(&v)[1].json, json!("0x1000"));
+        assert_eq!(args(&v)[1].json(), json!("0x1000"));
         let v = CallView {
             row: row("rt_sigqueueinfo"),
             args: &[7, 10, 0x2000, 0, 0, 0],
             ..v
         };
-        assert_eq!(args(&v)[2].json, json!("0x2000"));
+        assert_eq!(args(&v)[2].json(), json!("0x2000"));
         let caps = [cap(0, CK_MSGHDR, 56, &user_msghdr(0, 0, 0)[..30])];
-        assert_eq!(args(&sendmsg(&caps, 0))[1].json, json!("0x500"));
+        assert_eq!(args(&sendmsg(&caps, 0))[1].json(), json!("0x500"));
     }
 
     /// More semaphore operations than were copied: the text says the array goes on.
@@ -1845,11 +1993,12 @@ mod tests {
             exit_caps: &[],
         };
         let a = &args(&v)[1];
-        assert_eq!(a.json.as_array().map(Vec::len), Some(16));
+        assert_eq!(a.json().as_array().map(Vec::len), Some(16));
         assert!(
-            a.text.ends_with("{sem_num=15, sem_op=1, sem_flg=0}, ...]"),
+            a.text()
+                .ends_with("{sem_num=15, sem_op=1, sem_flg=0}, ...]"),
             "{}",
-            a.text
+            a.text()
         );
     }
 
@@ -1869,7 +2018,7 @@ mod tests {
         };
         let a = &args(&v)[0];
         assert_eq!(
-            (a.json.clone(), a.text.as_str()),
+            (a.json().clone(), a.text().as_str()),
             (json!(-38_177_487), "-38177487")
         );
         let msgtyp = (-5i64) as u64;
@@ -1878,19 +2027,19 @@ mod tests {
             args: &[3, 0, 16, msgtyp, 0, 0],
             ..v
         };
-        assert_eq!(args(&v)[3].json, json!(-5));
+        assert_eq!(args(&v)[3].json(), json!(-5));
         let v = CallView {
             args: &[3, 0, 16, 1 << 40, 0, 0],
             ..v
         };
-        assert_eq!(args(&v)[3].json, json!(1u64 << 40));
+        assert_eq!(args(&v)[3].json(), json!(1u64 << 40));
         // On ia32 a long is 32 bits too.
         let v = CallView {
             abi: Abi::Ia32,
             args: &[3, 0, 16, 0xffff_fffb, 0, 0],
             ..v
         };
-        assert_eq!(args(&v)[3].json, json!(-5));
+        assert_eq!(args(&v)[3].json(), json!(-5));
     }
 
     #[test]

@@ -16,13 +16,14 @@
 //! - Linux 6.11 split `__sys_bind` into `__sys_bind` and `__sys_bind_socket` (net/socket.c,
 //!   commit dc2e77979412, for io_uring's IORING_OP_BIND).
 
-use serde_json::{Map, Value, json};
-
 use super::ksyms::Ksyms;
 use crate::decode::sockaddr::SockAddr;
+use crate::fasthash::FastMap;
 use crate::syscalls::kfunc::{self, Family, KFunc};
 use crate::syscalls::{Abi, Dispatcher, Row};
 use crate::trace::{Call, Hop};
+use crate::usersym::UserFrame;
+use std::sync::Arc;
 use tracer_common::MECH_UPROBE;
 use tracer_common::{
     ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, HOP_ENTRY, HOP_EXIT, MECH_FENTRY, TABLE_IPC,
@@ -64,34 +65,6 @@ impl Step {
             is_func: false,
             ..Step::inferred(what, note)
         }
-    }
-
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        let key = if self.is_func { "func" } else { "step" };
-        m.insert(key.into(), json!(self.func));
-        m.insert("observed".into(), json!(self.observed));
-        if let Some(n) = &self.note {
-            m.insert("note".into(), json!(n));
-        }
-        if !self.args.is_empty() {
-            m.insert(
-                "args".into(),
-                Value::Object(
-                    self.args
-                        .iter()
-                        .map(|(k, v)| ((*k).to_string(), json!(v)))
-                        .collect(),
-                ),
-            );
-        }
-        if let Some(r) = self.ret {
-            m.insert("ret".into(), json!(r));
-        }
-        if let Some(mech) = self.mech {
-            m.insert("mech".into(), json!(mech));
-        }
-        Value::Object(m)
     }
 
     pub fn to_text(&self) -> String {
@@ -306,6 +279,14 @@ fn wrapper(k: &Ksyms, abi: Abi, row: &Row) -> Option<String> {
 
 /// Build the journey of `call`. `family` is the address the call passed, when it has one.
 pub fn build(k: &Ksyms, call: &Call, family: Option<&SockAddr>) -> Vec<Step> {
+    let mut steps = template(k, call, family);
+    merge(&mut steps, observed(k, &call.hops));
+    steps
+}
+
+/// The journey of `call` as this kernel's code makes it, before any kernel probe's
+/// observation is marked on it: equal for every call with the same [`TemplateKey`].
+fn template(k: &Ksyms, call: &Call, family: Option<&SockAddr>) -> Vec<Step> {
     let mut steps = vec![user_step(call)];
     steps.extend(entry_steps(k, call.abi, call.entry, call.nr));
     let dispatcher = match call.table {
@@ -357,13 +338,13 @@ pub fn build(k: &Ksyms, call: &Call, family: Option<&SockAddr>) -> Vec<Step> {
             call.row.sock_op.map(|m| format!("sock->ops->{m}")),
         ));
     }
-    mark_observed(k, &mut steps, &call.hops);
     steps
 }
 
-/// Mark the steps a probe saw, with what it saw; functions observed but not in the template
-/// (a protocol operation the family did not tell) are appended in the order they ran.
-fn mark_observed(k: &Ksyms, steps: &mut Vec<Step>, hops: &[Hop]) {
+/// The kernel functions probes saw on this call (kprobes, fentry), in the order they ran,
+/// each with the arguments and return value its probe read.
+pub fn observed(k: &Ksyms, hops: &[Hop]) -> Vec<Step> {
+    let mut seen = Vec::new();
     for hop in hops
         .iter()
         .filter(|h| h.side == HOP_ENTRY && h.mech != MECH_UPROBE)
@@ -392,22 +373,151 @@ fn mark_observed(k: &Ksyms, steps: &mut Vec<Step>, hops: &[Hop]) {
                 h.side == HOP_EXIT && h.ts_ns >= hop.ts_ns && k.name_at(h.func_ip) == Some(func)
             })
             .map(|h| super::hops::hop_ret(func, h.ret));
-        if let Some(s) = steps.iter_mut().find(|s| s.func == func && !s.observed) {
+        seen.push(Step {
+            func: func.to_string(),
+            is_func: true,
+            note: None,
+            observed: true,
+            args,
+            ret,
+            mech,
+        });
+    }
+    seen
+}
+
+/// Mark the steps a probe saw, with what it saw; functions observed but not in the template
+/// (a protocol operation the family did not tell) are appended in the order they ran.
+pub fn merge(steps: &mut Vec<Step>, observed: Vec<Step>) {
+    for o in observed {
+        if let Some(s) = steps.iter_mut().find(|s| s.func == o.func && !s.observed) {
             s.observed = true;
-            s.args = args;
-            s.ret = ret;
-            s.mech = mech;
+            s.args = o.args;
+            s.ret = o.ret;
+            s.mech = o.mech;
         } else {
-            steps.push(Step {
-                func: func.to_string(),
-                is_func: true,
-                note: None,
-                observed: true,
-                args,
-                ret,
-                mech,
-            });
+            steps.push(o);
         }
+    }
+}
+
+/// What a call's journey template depends on besides the kernel's symbols: calls with equal
+/// keys have equal templates ([`template`]'s inputs, each of them).
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct TemplateKey {
+    abi: Abi,
+    entry: u8,
+    nr: u32,
+    table: u8,
+    call: u32,
+    /// The row (`&'static`), by address.
+    row: usize,
+    /// The protocol operation the address's family chose.
+    op: Option<&'static str>,
+    user: UserKey,
+    /// socketcall's argument array (named in the `copy_from_user` step).
+    array: u64,
+}
+
+/// What [`user_step`] shows: the wrapper uprobe's (cookie, caller), the named frame (by
+/// identity: the same `Arc` for every call from that address of that process) and the address,
+/// the bare address, or nothing.
+#[derive(Clone)]
+enum UserKey {
+    Probe(u64, i64),
+    Frame(Arc<UserFrame>, u64),
+    Ip(u64),
+    None,
+}
+
+impl PartialEq for UserKey {
+    fn eq(&self, other: &UserKey) -> bool {
+        match (self, other) {
+            (UserKey::Probe(cookie, from), UserKey::Probe(cookie2, from2)) => {
+                cookie == cookie2 && from == from2
+            }
+            (UserKey::Frame(frame, ip), UserKey::Frame(frame2, ip2)) => {
+                Arc::ptr_eq(frame, frame2) && ip == ip2
+            }
+            (UserKey::Ip(ip), UserKey::Ip(ip2)) => ip == ip2,
+            (UserKey::None, UserKey::None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for UserKey {}
+
+impl std::hash::Hash for UserKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self {
+            UserKey::Probe(a, b) => (0u8, *a, *b).hash(h),
+            UserKey::Frame(f, ip) => (1u8, Arc::as_ptr(f) as usize, *ip).hash(h),
+            UserKey::Ip(ip) => (2u8, *ip).hash(h),
+            UserKey::None => 3u8.hash(h),
+        }
+    }
+}
+
+/// Most distinct templates kept: past it the cache starts again (new ids; a writer writes the
+/// templates again as calls use them), so a program that makes every call from a new address
+/// cannot grow it without bound.
+const TEMPLATES_MAX: usize = 16_384;
+
+/// Each distinct journey template once, numbered: what JSON Lines writes as a `path` record
+/// and Perfetto as an interned name, instead of building and writing the journey per call.
+#[derive(Default)]
+pub struct Templates {
+    map: FastMap<TemplateKey, (u32, Vec<Step>)>,
+    next: u32,
+}
+
+impl Templates {
+    /// The template of `call`'s journey: its id, its steps, and whether it is new (not given
+    /// before under this id).
+    pub fn of(
+        &mut self,
+        k: &Ksyms,
+        call: &Call,
+        family: Option<&SockAddr>,
+    ) -> (u32, &[Step], bool) {
+        let probe = call
+            .hops
+            .iter()
+            .find(|h| h.mech == MECH_UPROBE)
+            .filter(|h| super::libc::from_cookie(h.func_ip).is_some());
+        let user = match (probe, &call.user_at) {
+            (Some(h), _) => UserKey::Probe(h.func_ip, h.ret),
+            (None, Some(f)) => UserKey::Frame(Arc::clone(f), call.user_ip),
+            (None, None) if call.user_ip != 0 => UserKey::Ip(call.user_ip),
+            (None, None) => UserKey::None,
+        };
+        let key = TemplateKey {
+            abi: call.abi,
+            entry: call.entry,
+            nr: call.nr,
+            table: call.table,
+            call: call.call,
+            row: std::ptr::from_ref(call.row) as usize,
+            op: proto_op(call.row, family).map(|f| f.name),
+            user,
+            array: if call.table == TABLE_SOCKETCALL {
+                call.raw_args[1]
+            } else {
+                0
+            },
+        };
+        if self.map.len() >= TEMPLATES_MAX && !self.map.contains_key(&key) {
+            self.map.clear();
+        }
+        let mut new = false;
+        let next = &mut self.next;
+        let (id, steps) = self.map.entry(key).or_insert_with(|| {
+            new = true;
+            *next += 1;
+            (*next, template(k, call, family))
+        });
+        (*id, steps, new)
     }
 }
 
@@ -495,6 +605,63 @@ ffffffff81000a00 T unix_bind
         assert_eq!(sys_bind.args, [("fd", 3), ("addrlen", 1)]);
         assert_eq!(sys_bind.mech, Some("kprobe"));
         assert!(!steps[3].observed, "x64_sys_call is inferred");
+    }
+
+    #[test]
+    fn a_template_plus_what_was_observed_is_the_journey() {
+        let k = Ksyms::parse(KSYMS);
+        let addr = SockAddr::Unix {
+            path: b"/tmp/s".to_vec(),
+            nul_terminated: true,
+        };
+        let mut t = Templates::default();
+        let call = failed_bind();
+        let (id, steps, new) = t.of(&k, &call, Some(&addr));
+        assert!(new);
+        let mut merged = steps.to_vec();
+        assert!(
+            merged
+                .iter()
+                .all(|s| !s.observed || s.mech == Some("user ip"))
+        );
+        merge(&mut merged, observed(&k, &call.hops));
+        assert_eq!(merged, build(&k, &call, Some(&addr)));
+        // The same call again, and one that probes saw nothing of: the same template.
+        let mut quiet = failed_bind();
+        quiet.hops.clear();
+        assert_eq!(t.of(&k, &call, Some(&addr)).0, id);
+        let (id_quiet, steps_quiet, new_quiet) = t.of(&k, &quiet, Some(&addr));
+        assert_eq!((id_quiet, new_quiet), (id, false));
+        assert_eq!(steps_quiet, template(&k, &quiet, Some(&addr)));
+        // Another address's family, another number, another user address: new ones.
+        assert_ne!(t.of(&k, &call, None).0, id);
+        let mut other = failed_bind();
+        other.nr = 50;
+        assert_ne!(t.of(&k, &other, Some(&addr)).0, id);
+        other.nr = 49;
+        other.user_ip = 0x7f00_0000_1234;
+        let (id2, steps2, new2) = t.of(&k, &other, Some(&addr));
+        assert!(new2 && id2 != id);
+        assert_eq!(steps2[0].func, "0x7f0000001234");
+    }
+
+    #[test]
+    fn the_templates_forget_past_their_bound_and_never_reuse_an_id() {
+        let k = Ksyms::parse(KSYMS);
+        let mut t = Templates::default();
+        let mut call = failed_bind();
+        let mut ids = std::collections::HashSet::new();
+        for ip in 1..=(TEMPLATES_MAX as u64 + 10) {
+            call.user_ip = ip;
+            let (id, _, new) = t.of(&k, &call, None);
+            assert!(new && ids.insert(id));
+        }
+        assert!(t.map.len() <= TEMPLATES_MAX);
+        call.user_ip = 1;
+        assert!(
+            t.of(&k, &call, None).2,
+            "forgotten: given again, under a new id"
+        );
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub fn args(call: &Call) -> String {
     }
     call.args()
         .into_iter()
-        .map(|a| a.text)
+        .map(|a| a.text())
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -120,7 +120,7 @@ impl<W: Write> ChromeJson<W> {
         let mut args = Map::new();
         if c.enter_ns.is_some() && c.flags & SYS_F_ARGS_FAULT == 0 {
             for a in c.args() {
-                args.insert(a.name.into(), a.json);
+                args.insert(a.name.into(), a.json());
             }
         }
         match c.ret {

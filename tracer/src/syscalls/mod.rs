@@ -112,7 +112,7 @@ pub enum ByDefault {
 }
 
 /// The two x86 syscall ABIs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Abi {
     X86_64,
     Ia32,
@@ -188,6 +188,9 @@ pub enum Arg {
     IpcKludge(u8),
     Mode,
     MknodMode,
+    /// `mknod`'s device number (the kernel's `new_encode_dev` form), shown only for a
+    /// character or block device, as strace's `makedev(0x1, 0x3)`.
+    MknodDev,
     AtFlags,
     FdPair(u8),
     OpenFlags,

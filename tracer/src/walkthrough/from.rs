@@ -126,6 +126,7 @@ fn read(path: &Path, shown: &str) -> Result<(String, String, Vec<Value>, u32)> {
         .map(serde_json::from_slice)
         .collect::<Result<Vec<Value>, _>>()
         .map_err(|e| anyhow!("{shown}: reading its export: {e}"))?;
+    let records = crate::jsonl::inline_paths(records);
     Ok((demo, kernel, records, snaplen))
 }
 
@@ -264,7 +265,7 @@ mod tests {
             .0
             .take()
             .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
+            .filter(|l| !l.is_empty() && !l.starts_with(br#"{"type":"path""#))
             .count();
         assert_eq!(rec.run.records.len(), n);
     }

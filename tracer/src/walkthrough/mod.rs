@@ -521,7 +521,9 @@ fn record_demo(name: &str) -> Result<Run> {
         .map(serde_json::from_str)
         .collect::<Result<Vec<Value>, _>>()
         .context("reading the recording of the demo")?;
-    Ok(Run { records })
+    Ok(Run {
+        records: crate::jsonl::inline_paths(records),
+    })
 }
 
 /// When a run observed none of the kernel functions a lesson names: one line saying why, and

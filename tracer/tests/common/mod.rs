@@ -41,11 +41,42 @@ pub fn record_cmd(tag: &str, extra: &[&str], cmd: &[&str]) -> (Output, Vec<Value
         .output()
         .expect("running tracer");
     let text = std::fs::read_to_string(&out).unwrap_or_default();
-    let records = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
-        .collect();
-    (output, records)
+    (output, jsonl(&text))
+}
+
+/// The records of a JSON Lines trace, as a reader resolves them (docs/trace-format.md): each
+/// call that refers to a `path` record gets that journey as its `kernel_path`, with the steps
+/// its `observed` list names marked observed (the others appended); `path` records are dropped.
+pub fn jsonl(text: &str) -> Vec<Value> {
+    let mut paths = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for l in text.lines() {
+        let mut r: Value =
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"));
+        if r["type"] == "path" {
+            paths.insert(r["id"].as_u64().expect("a path's id"), r["steps"].take());
+            continue;
+        }
+        if let Some(id) = r["path"].as_u64() {
+            let mut steps = paths
+                .get(&id)
+                .cloned()
+                .expect("the path record comes first");
+            let list = steps.as_array_mut().expect("steps");
+            for o in r["observed"].as_array().into_iter().flatten() {
+                match list
+                    .iter_mut()
+                    .find(|s| s["func"] == o["func"] && s["observed"] == false)
+                {
+                    Some(s) => *s = o.clone(),
+                    None => list.push(o.clone()),
+                }
+            }
+            r["kernel_path"] = steps;
+        }
+        out.push(r);
+    }
+    out
 }
 
 /// Record one demo; asserts tracer and the demo succeeded and nothing was lost.

@@ -262,7 +262,7 @@ fn arguments(call: &Call, width: usize, out: &mut Vec<Line<'static>>) {
     let name_w = args.iter().map(|a| a.name.len()).max().unwrap_or(0);
     let room = width.saturating_sub(name_w + 4).max(8);
     for a in args {
-        for (i, piece) in wrap(&a.text, room).into_iter().enumerate() {
+        for (i, piece) in wrap(&a.text(), room).into_iter().enumerate() {
             let label = if i == 0 { a.name } else { "" };
             out.push(Line::from(vec![
                 Span::styled(

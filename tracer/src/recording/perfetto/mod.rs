@@ -31,7 +31,8 @@ use prost::encoding::{WireType, encode_key};
 use serde_json::Value;
 use tracer_common::SYS_F_ARGS_FAULT;
 
-use crate::decode::flags;
+use crate::decode::{Val, flags};
+use crate::jsonl::Escaped;
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path;
 use crate::output::errno_of;
@@ -492,6 +493,38 @@ impl<W: Write> Perfetto<W> {
         a
     }
 
+    /// A decoded argument as a debug annotation, as [`Perfetto::json`] shows its JSON, made
+    /// from the value itself (no JSON built for the common kinds).
+    fn val(&mut self, name: &str, v: &Val<'_>) -> DebugAnnotation {
+        let value = match v {
+            Val::Int(n) => int(*n),
+            Val::UInt(n) => i64::try_from(*n).map_or(AnnValue::UintValue(*n), int),
+            Val::Null => string("null"),
+            Val::Hex(_) | Val::Ptr(_) | Val::Sym(_) => {
+                let mut t = String::new();
+                v.text_into(&mut t);
+                string(t)
+            }
+            Val::Buf { data, full } => {
+                let mut d = self.ann_nest(name);
+                d.dict_entries
+                    .push(self.ann("data", string(Escaped(data).to_string())));
+                let len = i64::try_from(*full).map_or(AnnValue::UintValue(*full), int);
+                d.dict_entries.push(self.ann("len", len));
+                if (data.len() as u64) < *full {
+                    d.dict_entries
+                        .push(self.ann("truncated", AnnValue::BoolValue(true)));
+                }
+                return d;
+            }
+            Val::Path(_) | Val::Both(..) => {
+                let j = serde_json::to_value(v).unwrap_or(Value::Null);
+                return self.json(Some(name), &j);
+            }
+        };
+        self.ann(name, value)
+    }
+
     fn call(&mut self, c: &Call) -> io::Result<()> {
         let track = self.thread(c.pid, c.tid, &c.comm)?;
         let start = c.enter_ns.or(c.exit_ns).unwrap_or(0);
@@ -667,7 +700,7 @@ impl<W: Write> Perfetto<W> {
         let mut anns = Vec::with_capacity(8);
         if c.enter_ns.is_some() && c.flags & SYS_F_ARGS_FAULT == 0 {
             for a in c.args() {
-                anns.push(self.json(Some(a.name), &a.json));
+                anns.push(self.val(a.name, &a.val));
             }
         }
         if let Some(ret) = c.ret {

@@ -1,0 +1,365 @@
+//! JSON Lines records written from typed structures (serde), into the writer's reused buffer:
+//! no `serde_json::Value` tree and no map per call. The schema is docs/trace-format.md's.
+//!
+//! A call's journey is written once per distinct template as a `path` record; the call refers
+//! to it by `path` and carries only what probes observed on it (`observed`).
+//! [`inline_paths`] turns a reader's records back into self-contained calls.
+
+use std::fmt;
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
+use tracer_common::{FileId, SYS_F_ARGS_FAULT};
+
+use crate::decode::Decoded;
+use crate::kernel::path::Step;
+use crate::trace::Call;
+
+/// Bytes from a program's memory as a JSON string's content: printable ASCII as it is, C
+/// escapes for the rest, `\xNN` for any byte without one ([`crate::decode::escape`]'s rules),
+/// formatted as it is written (no string built first).
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut plain = 0;
+        for (i, &b) in self.0.iter().enumerate() {
+            let esc: &str = match b {
+                b'\n' => "\\n",
+                b'\t' => "\\t",
+                b'\r' => "\\r",
+                b'\\' => "\\\\",
+                b'"' => "\\\"",
+                0x20..=0x7e => continue,
+                _ => "",
+            };
+            // Printable ASCII: valid UTF-8 as it is.
+            f.write_str(std::str::from_utf8(&self.0[plain..i]).unwrap_or_default())?;
+            plain = i + 1;
+            if esc.is_empty() {
+                write!(f, "\\x{b:02x}")?;
+            } else {
+                f.write_str(esc)?;
+            }
+        }
+        f.write_str(std::str::from_utf8(&self.0[plain..]).unwrap_or_default())
+    }
+}
+
+impl Serialize for Escaped<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A number as a hexadecimal string (`"0x7ffd1234"`), as addresses are written.
+pub struct Hex(pub u64);
+
+impl Serialize for Hex {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{:#x}", self.0))
+    }
+}
+
+impl Serialize for Step {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry(if self.is_func { "func" } else { "step" }, &self.func)?;
+        m.serialize_entry("observed", &self.observed)?;
+        if let Some(n) = &self.note {
+            m.serialize_entry("note", n)?;
+        }
+        if !self.args.is_empty() {
+            m.serialize_entry("args", &Pairs(&self.args))?;
+        }
+        if let Some(r) = self.ret {
+            m.serialize_entry("ret", &r)?;
+        }
+        if let Some(mech) = self.mech {
+            m.serialize_entry("mech", mech)?;
+        }
+        m.end()
+    }
+}
+
+/// `[(name, value)]` as a JSON object.
+struct Pairs<'a>(&'a [(&'static str, i64)]);
+
+impl Serialize for Pairs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// A `path` record: a journey template, numbered.
+pub struct PathRecord<'a> {
+    pub id: u32,
+    pub steps: &'a [Step],
+}
+
+impl Serialize for PathRecord<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("type", "path")?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("steps", self.steps)?;
+        m.end()
+    }
+}
+
+/// The decoded arguments, by name.
+struct Args<'a>(&'a [Decoded<'a>]);
+
+impl Serialize for Args<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for a in self.0 {
+            m.serialize_entry(a.name, &a.val)?;
+        }
+        m.end()
+    }
+}
+
+/// The descriptors a call created, as the kernel saw them at its exit (`files`).
+struct Files<'a>(&'a Call);
+
+impl Serialize for Files<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut q = s.serialize_seq(None)?;
+        for f in self.0.created_files() {
+            q.serialize_element(&File(f))?;
+        }
+        q.end()
+    }
+}
+
+struct File(FileId);
+
+impl Serialize for File {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let kind = match self.0.mode & libc::S_IFMT {
+            libc::S_IFSOCK => "socket",
+            libc::S_IFIFO => "fifo",
+            _ => "other",
+        };
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("fd", &self.0.fd)?;
+        m.serialize_entry("ino", &self.0.ino)?;
+        m.serialize_entry("type", kind)?;
+        m.end()
+    }
+}
+
+/// A `syscall` (or `pending`) record: everything but the journey's template, which the
+/// `path` record `path` holds.
+pub struct CallRecord<'a> {
+    pub kind: &'static str,
+    pub call: &'a Call,
+    /// The decoded arguments (empty when the entry was not seen or its array unreadable).
+    pub args: &'a [Decoded<'a>],
+    /// The journey's template (`None` when the entry was not seen), and the kernel functions
+    /// probes observed on this call.
+    pub path: Option<u32>,
+    pub observed: &'a [Step],
+    pub error_from: Option<&'a str>,
+    pub errno: Option<String>,
+    pub markers: &'a [&'static str],
+}
+
+impl Serialize for CallRecord<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.call;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", self.kind)?;
+        m.serialize_entry("ts_ns", &c.enter_ns.or(c.exit_ns))?;
+        m.serialize_entry("pid", &c.pid)?;
+        m.serialize_entry("tid", &c.tid)?;
+        m.serialize_entry("comm", &c.comm)?;
+        m.serialize_entry("abi", c.abi.name())?;
+        m.serialize_entry("entry", c.entry_name())?;
+        m.serialize_entry("nr", &c.nr)?;
+        m.serialize_entry("syscall", c.row.name)?;
+        if let Some((disp, num, name)) = c.dispatcher() {
+            m.serialize_entry(disp, &Dispatch { call: c, num, name })?;
+        } else if c.flags & tracer_common::SYS_F_BAD_CALL != 0 {
+            m.serialize_entry(
+                c.row.name,
+                &Dispatch {
+                    call: c,
+                    num: c.raw_args[0] as u32,
+                    name: None,
+                },
+            )?;
+        }
+        if c.flags & SYS_F_ARGS_FAULT != 0 {
+            // socketcall's argument array could not be read: there are no arguments to show.
+            m.serialize_entry("args", &Unreadable(c.raw_args[1]))?;
+        } else {
+            m.serialize_entry("args", &Args(self.args))?;
+        }
+        if c.enter_ns.is_some() {
+            m.serialize_entry("raw_args", &c.raw_args)?;
+        }
+        if let Some(ret) = c.ret {
+            m.serialize_entry("ret", &ret)?;
+            m.serialize_entry("errno", &self.errno)?;
+        }
+        if let Some(d) = c.dur_ns() {
+            m.serialize_entry("dur_ns", &d)?;
+        }
+        if c.created_files().next().is_some() {
+            m.serialize_entry("files", &Files(c))?;
+        }
+        if let Some(p) = self.path {
+            m.serialize_entry("path", &p)?;
+        }
+        if !self.observed.is_empty() {
+            m.serialize_entry("observed", self.observed)?;
+        }
+        if let Some(f) = self.error_from {
+            m.serialize_entry("error_from", f)?;
+        }
+        if c.ret.is_none() && self.kind == "syscall" {
+            m.serialize_entry("unfinished", &true)?;
+        }
+        if c.enter_ns.is_none() {
+            m.serialize_entry("enter_missing", &true)?;
+        }
+        if !self.markers.is_empty() {
+            m.serialize_entry("markers", self.markers)?;
+        }
+        m.end()
+    }
+}
+
+/// `{"args_unreadable": "0x..."}`.
+struct Unreadable(u64);
+
+impl Serialize for Unreadable {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("args_unreadable", &Hex(self.0))?;
+        m.end()
+    }
+}
+
+/// The dispatcher's object: `{"call": 2, "name": "bind", "args_ptr": "0x...", "array": [...]}`
+/// (the argument array as the kernel's `copy_from_user` read it, for socketcall).
+struct Dispatch<'a> {
+    call: &'a Call,
+    num: u32,
+    name: Option<&'static str>,
+}
+
+impl Serialize for Dispatch<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.call;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("call", &self.num)?;
+        m.serialize_entry("name", &self.name)?;
+        if c.dispatcher().is_some_and(|(d, ..)| d == "socketcall")
+            && c.flags & SYS_F_ARGS_FAULT == 0
+        {
+            m.serialize_entry("args_ptr", &Hex(c.raw_args[1]))?;
+            m.serialize_entry("array", &c.args[..c.row.args.len().min(6)])?;
+        }
+        m.end()
+    }
+}
+
+/// Records as a reader of an older, self-contained trace saw them: each call that refers to a
+/// `path` gets that template as its `kernel_path`, with the steps its `observed` list names
+/// marked (the others appended, in the order they ran), and the `path` records are dropped.
+pub fn inline_paths(records: Vec<Value>) -> Vec<Value> {
+    let mut paths: std::collections::HashMap<u64, Value> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(records.len());
+    for mut r in records {
+        if r["type"] == "path" {
+            if let Some(id) = r["id"].as_u64() {
+                paths.insert(id, r["steps"].take());
+            }
+            continue;
+        }
+        if let Some(id) = r["path"].as_u64()
+            && let Some(obj) = r.as_object_mut()
+        {
+            let mut steps = paths.get(&id).cloned().unwrap_or(Value::Array(Vec::new()));
+            if let (Some(list), Some(Value::Array(seen))) =
+                (steps.as_array_mut(), obj.remove("observed"))
+            {
+                for o in seen {
+                    match list
+                        .iter_mut()
+                        .find(|s| s["func"] == o["func"] && s["observed"] == false)
+                    {
+                        Some(s) => *s = o,
+                        None => list.push(o),
+                    }
+                }
+            }
+            obj.remove("path");
+            obj.insert("kernel_path".into(), steps);
+        }
+        out.push(r);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    #[test]
+    fn escaped_writes_what_escape_builds() {
+        let b = b"a\"b\\c\n\t\r\x00\x7f\xffz";
+        assert_eq!(Escaped(b).to_string(), crate::decode::escape(b));
+        assert_eq!(Escaped(b"").to_string(), "");
+        let mut s = String::new();
+        let _ = write!(s, "{}", Escaped(b"\x01end"));
+        assert_eq!(s, "\\x01end");
+        assert_eq!(
+            serde_json::to_string(&Escaped(b"q\"\x02")).unwrap(),
+            r#""q\\\"\\x02""#
+        );
+    }
+
+    #[test]
+    fn inline_paths_marks_what_was_observed() {
+        let recs: Vec<Value> = [
+            r#"{"type":"path","id":1,"steps":[{"func":"a","observed":false},{"func":"b","observed":false}]}"#,
+            r#"{"type":"syscall","path":1,"observed":[{"func":"b","observed":true,"ret":0,"mech":"kprobe"},{"func":"c","observed":true,"mech":"kprobe"}]}"#,
+            r#"{"type":"syscall","path":1}"#,
+            r#"{"type":"summary"}"#,
+        ]
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+        let out = inline_paths(recs);
+        assert_eq!(out.len(), 3);
+        let funcs = |v: &Value| -> Vec<(String, bool)> {
+            v["kernel_path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["func"].as_str().unwrap().to_string(),
+                        s["observed"] == true,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            funcs(&out[0]),
+            [("a".into(), false), ("b".into(), true), ("c".into(), true)]
+        );
+        assert_eq!(out[0]["kernel_path"][1]["ret"], 0);
+        assert!(out[0].get("observed").is_none() && out[0].get("path").is_none());
+        assert_eq!(funcs(&out[1]), [("a".into(), false), ("b".into(), false)]);
+    }
+}
