@@ -188,23 +188,50 @@ impl Shown {
             return Ok(None);
         }
         let q = qualify::parse(specs)?;
-        let names = q.selection.map(|sel| {
-            (0..)
-                .map_while(crate::syscalls::row)
-                .enumerate()
-                .filter(|(i, _)| sel.contains(*i))
-                .map(|(_, r)| r.name)
-                .collect()
-        });
-        Ok(Some(Shown {
-            names,
-            status: q.status,
+        Ok(Some(match q.selection {
+            Some(sel) => Shown::of(&sel, q.status),
+            None => Shown {
+                names: None,
+                status: q.status,
+            },
         }))
     }
 
-    fn shows(&self, c: &Call) -> bool {
+    /// The calls of `selection`, those `status` keeps.
+    pub fn of(selection: &crate::syscalls::Selection, status: Option<StatusSet>) -> Shown {
+        Shown {
+            names: Some(
+                (0..)
+                    .map_while(crate::syscalls::row)
+                    .enumerate()
+                    .filter(|(i, _)| selection.contains(*i))
+                    .map(|(_, r)| r.name)
+                    .collect(),
+            ),
+            status,
+        }
+    }
+
+    /// Every call that `status` keeps.
+    pub fn of_status(status: StatusSet) -> Shown {
+        Shown {
+            names: None,
+            status: Some(status),
+        }
+    }
+
+    /// Whether the call is one of those chosen, however it ended.
+    pub fn selects(&self, c: &Call) -> bool {
         self.names.as_ref().is_none_or(|n| n.contains(c.row.name))
-            && self.status.is_none_or(|s| s.keeps(c))
+    }
+
+    /// Whether only calls that ended in some way are shown (`-e status=`).
+    pub fn filters_status(&self) -> bool {
+        self.status.is_some()
+    }
+
+    pub fn shows(&self, c: &Call) -> bool {
+        self.selects(c) && self.status.is_none_or(|s| s.keeps(c))
     }
 }
 

@@ -880,6 +880,12 @@ fn kernel_dev(rdev: u64) -> u32 {
 }
 
 /// Whether the call's result is a descriptor: a new one, or fcntl's `F_DUPFD` copy.
+/// Whether calls of `row` change what descriptors are: they make, copy, close or name one, or
+/// move the working directory (the calls a trace of other calls still needs for `-y`).
+pub fn shapes(row: &crate::syscalls::Row) -> bool {
+    row.effect != Effect::None || matches!(row.ret, Ret::Fd | Ret::Fcntl)
+}
+
 pub fn returns_fd(call: &Call) -> bool {
     match call.row.ret {
         Ret::Fd => true,

@@ -178,7 +178,7 @@ impl Serialize for CallRecord<'_> {
         m.serialize_entry("ts_ns", &c.enter_ns.or(c.exit_ns))?;
         m.serialize_entry("pid", &c.pid)?;
         m.serialize_entry("tid", &c.tid)?;
-        m.serialize_entry("comm", &c.comm)?;
+        m.serialize_entry("comm", &*c.comm)?;
         m.serialize_entry("abi", c.abi.name())?;
         m.serialize_entry("entry", c.entry_name())?;
         m.serialize_entry("nr", &c.nr)?;

@@ -16,7 +16,7 @@ use crate::capture::{self, Capture, Options};
 use crate::cli::{RecordArgs, RecordFormat, Scope};
 use crate::escape;
 use crate::event;
-use crate::export::ExportFormat;
+use crate::export::{ExportFormat, Shown};
 use crate::invoker::Invoker;
 use crate::outfile;
 use crate::output::{Format, Header, Summary, TextOpts, Writer};
@@ -26,7 +26,7 @@ use crate::recording::replay::Replay;
 use crate::recording::writer::Recorder;
 use crate::summary::{self, SortBy, Wanted};
 use crate::syscalls::Selection;
-use crate::syscalls::qualify::{self, StatusSet};
+use crate::syscalls::qualify;
 use crate::trace::{Call, Item, Joiner, Proc};
 
 /// A call is shown as pending once it has waited this long.
@@ -304,17 +304,23 @@ struct Counts {
 fn write_item(sink: &mut CallSink, item: &Item, counts: &mut Counts) -> io::Result<()> {
     match item {
         Item::Call(c) => {
-            // Every call, as strace -c counts every call whatever `-e status=` shows.
-            if let Some(t) = &mut sink.table {
+            let selected = sink.shown.as_ref().is_none_or(|s| s.selects(c));
+            // Every selected call, as strace -c counts every call whatever `-e status=` shows.
+            if selected && let Some(t) = &mut sink.table {
                 t.table.add(c);
                 counts.counted += 1;
             }
             match &mut sink.w {
-                Some(w) if sink.status.is_none_or(|s| s.keeps(c)) => {
+                Some(w) if sink.shown.as_ref().is_none_or(|s| s.shows(c)) => {
                     counts.calls += 1;
                     w.call(c)
                 }
-                _ => Ok(()),
+                // Not shown: what it did to descriptors is still known (`-y`, `fds`).
+                Some(w) => {
+                    w.observe(c);
+                    Ok(())
+                }
+                None => Ok(()),
             }
         }
         Item::Proc(p) => {
@@ -536,8 +542,9 @@ enum Sink {
 struct CallSink {
     /// The trace; `None` with `-c` (the table alone).
     w: Option<Writer>,
-    /// With `-e status=`, the trace shows only the calls that ended as it says.
-    status: Option<StatusSet>,
+    /// The calls the trace shows (`-e`, `-e status=`); `None`: all it gets. The others were
+    /// traced only for what they do to descriptors.
+    shown: Option<Shown>,
     /// `-c`/`-C`.
     table: Option<TableSink>,
 }
@@ -598,11 +605,14 @@ impl Sink {
         match self {
             Sink::Calls(CallSink { w: None, .. }) => Ok(()),
             Sink::Calls(CallSink {
-                w: Some(w), status, ..
+                w: Some(w), shown, ..
             }) => {
                 // With `-e status=`, a call is shown once it has ended as asked.
                 for c in src.newly_pending() {
-                    if status.is_none() {
+                    if shown
+                        .as_ref()
+                        .is_none_or(|s| s.selects(&c) && !s.filters_status())
+                    {
                         w.pending(&c)?;
                     }
                 }
@@ -861,6 +871,7 @@ fn open_sink(
     table: Option<Wanted>,
     file: Option<std::fs::File>,
     opts: &Options,
+    shown: Option<Shown>,
     src: &Source,
 ) -> Result<Sink> {
     let scope = scope_desc(&args.scope);
@@ -889,7 +900,7 @@ fn open_sink(
         };
         return Ok(Sink::Calls(CallSink {
             w: None,
-            status: opts.status,
+            shown,
             table: Some(TableSink {
                 table: summary::Table::default(),
                 sort: t.sort,
@@ -938,7 +949,7 @@ fn open_sink(
     })?;
     Ok(Sink::Calls(CallSink {
         w: Some(w),
-        status: opts.status,
+        shown,
         table,
     }))
 }
@@ -965,6 +976,26 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
             "-e status= chooses the calls text and JSON Lines show: give --format text or jsonl (a native recording keeps every call)"
         );
     }
+    // A trace that says what descriptors are (JSON Lines' `fds`, `-y`) of a chosen set of
+    // calls also traces the calls that make, copy and close descriptors, and shows only the
+    // chosen ones: strace reads /proc per call instead, which tracer does not do.
+    let explicit = qualify::parse(&args.scope.syscalls)?.selection.is_some();
+    let model =
+        format == RecordFormat::Jsonl || (format == RecordFormat::Text && args.decode_fds > 0);
+    let wider;
+    let (opts, shown) = if explicit && model {
+        let mut o = opts.clone();
+        let shown = Shown::of(&o.selection, o.status);
+        for (i, row) in (0..).map_while(crate::syscalls::row).enumerate() {
+            if crate::fds::shapes(row) {
+                o.selection.rows[i] = true;
+            }
+        }
+        wider = o;
+        (&wider, Some(shown))
+    } else {
+        (opts, opts.status.map(Shown::of_status))
+    };
     // Before anything is attached: a FIFO without a reader is waited for here, killably.
     let file = open_path(&args.output, &mut signals).await?;
     let stats = args
@@ -976,7 +1007,7 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     for m in src.messages() {
         eprintln!("tracer: {m}");
     }
-    let mut sink = open_sink(args, format, table, file, opts, &src)?;
+    let mut sink = open_sink(args, format, table, file, opts, shown, &src)?;
     // The progress line would mix with calls written to the same terminal.
     let trace_on_stdout = args.output == Path::new("-") && table.is_none_or(|t| t.trace);
     let mut progress =

@@ -21,7 +21,8 @@ use crate::usersym::{UserFrame, UserSyms};
 pub struct Call {
     pub pid: u32,
     pub tid: u32,
-    pub comm: String,
+    /// The thread's name at entry (escaped), shared by the calls that had the same.
+    pub comm: Arc<str>,
     pub abi: Abi,
     pub entry: u8,
     pub nr: u32,
@@ -100,7 +101,7 @@ impl Call {
         Call {
             pid: 0,
             tid: 0,
-            comm: String::new(),
+            comm: Arc::from(""),
             abi,
             entry,
             nr,
@@ -274,7 +275,13 @@ pub struct Joiner {
     pub orphan_hops: u64,
     /// Names each call's saved user `ip`.
     pub user: UserSyms,
+    /// Each thread name seen, escaped once (bounded by [`COMMS_MAX`]).
+    comms: crate::fasthash::FastMap<[u8; 16], Arc<str>>,
 }
+
+/// Most thread names kept: past it the table starts again (a program renaming its threads
+/// endlessly cannot grow it).
+const COMMS_MAX: usize = 4096;
 
 fn abi_of(h: &RecordHeader) -> Abi {
     if h.abi == ABI_IA32 {
@@ -291,6 +298,19 @@ impl Joiner {
             user,
             ..Joiner::default()
         }
+    }
+
+    /// `comm` as a name, escaped once per distinct name and shared after.
+    fn comm(&mut self, comm: &[u8; 16]) -> Arc<str> {
+        if let Some(c) = self.comms.get(comm) {
+            return Arc::clone(c);
+        }
+        if self.comms.len() >= COMMS_MAX {
+            self.comms.clear();
+        }
+        let c: Arc<str> = Arc::from(cstr(comm));
+        self.comms.insert(*comm, Arc::clone(&c));
+        c
     }
 
     /// Feed one record; complete calls and process events come out through `out`.
@@ -434,7 +454,7 @@ impl Joiner {
         });
         Some(Call {
             hops: user_hop.into_iter().collect(),
-            comm: cstr(&body.comm),
+            comm: self.comm(&body.comm),
             call: body.call,
             raw_args: body.args,
             args: body.inner,

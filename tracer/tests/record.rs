@@ -503,3 +503,51 @@ fn strace_spellings_of_e() {
     assert!(!calls.is_empty());
     assert!(calls.iter().all(|c| c["syscall"] != "write"), "{calls:?}");
 }
+
+/// `-e read` with `-yy`: the descriptor `read` uses still says what it is. tracer traces the
+/// calls that make and close descriptors too, and shows only the chosen ones (the summary
+/// table counts only those).
+#[test]
+fn a_chosen_call_still_knows_its_descriptors() {
+    common::require_root();
+    let out = Command::new(TRACER)
+        .args(["record", "-yy", "-e", "read", "--", "cat", "/etc/hostname"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let reads: Vec<&str> = text.lines().filter(|l| l.contains(" read(")).collect();
+    assert!(
+        reads.iter().any(|l| l.contains("read(3</etc/hostname>, ")),
+        "{text}"
+    );
+    assert!(
+        !text.contains("openat(") && !text.contains("close("),
+        "only the chosen calls are shown: {text}"
+    );
+    let (_, recs) = record_cmd("chosen", &["-e", "read"], &["cat", "/etc/hostname"]);
+    let reads = of(&recs, &["read"]);
+    assert!(
+        reads.iter().any(|r| r["fds"][0]["path"] == "/etc/hostname"),
+        "{reads:?}"
+    );
+    assert!(of(&recs, &["openat", "close"]).is_empty());
+    let out = Command::new(TRACER)
+        .args([
+            "record",
+            "-c",
+            "-yy",
+            "-e",
+            "read",
+            "--",
+            "cat",
+            "/etc/hostname",
+        ])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        table.contains(" read\n") && !table.contains("openat"),
+        "{table}"
+    );
+}

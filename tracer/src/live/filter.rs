@@ -115,7 +115,7 @@ impl Filter {
         {
             return false;
         }
-        if !self.comms.is_empty() && !self.comms.contains(&call.comm) {
+        if !self.comms.is_empty() && !self.comms.iter().any(|c| **c == *call.comm) {
             return false;
         }
         !self.errors || call.ret.and_then(crate::output::errno_of).is_some()

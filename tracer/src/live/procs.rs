@@ -100,7 +100,7 @@ impl Procs {
     pub fn add_call(&mut self, call: &Call) {
         let e = self.entry(call.pid);
         if e.comm.is_empty() {
-            e.comm.clone_from(&call.comm);
+            e.comm = call.comm.to_string();
         }
         e.calls += 1;
         if call.ret.and_then(crate::output::errno_of).is_some() {

@@ -13,7 +13,7 @@ use crate::trace::Call;
 pub struct RowText {
     pub time: String,
     pub pid: String,
-    pub comm: String,
+    pub comm: std::sync::Arc<str>,
     /// ABI and entry instruction: `x64`, `ia32 int80`, `ia32 sysenter`.
     pub entry: String,
     /// `bind(3, {...}, 110)`, without the result.
