@@ -58,8 +58,9 @@ pub const OP_NONE: u8 = 0;
 pub const OP_BYTES: u8 = 1;
 /// Copy a NUL-terminated string.
 pub const OP_STR: u8 = 2;
-/// A `struct msghdr` (or `compat_msghdr` for ia32): the header, the name, the iovec array and the
-/// first bytes of the first iovecs.
+/// A `struct msghdr` (or `compat_msghdr` for ia32): the header, the name, the control messages,
+/// the iovec array and the first bytes of the first iovecs; at exit also the files behind the
+/// descriptors the call received (`CK_FILE`).
 pub const OP_MSGHDR: u8 = 3;
 
 /// The file behind a descriptor the call created, read from the task's file table at exit
@@ -328,6 +329,11 @@ pub const CK_FILE: u8 = 7;
 /// all the strings; the data is an [`ExecArgv`] then the first strings, at most
 /// [`EXEC_ARGV_MAX`] bytes of them.
 pub const CK_ARGV: u8 = 8;
+/// The control messages of a `struct msghdr` (`msg_control`, at most [`MAX_CONTROL`] bytes):
+/// `sendmsg`'s as passed in, at entry; `recvmsg`'s as the kernel wrote them, at a successful
+/// exit, `want` being the `msg_controllen` the kernel wrote back (net/socket.c
+/// `____sys_recvmsg`: the bytes its `put_cmsg` calls filled).
+pub const CK_MSG_CONTROL: u8 = 9;
 /// `CaptureHeader::op` of the exec record's captures: no syscall row's op.
 pub const OP_INDEX_EXEC: u8 = 0xff;
 
@@ -453,6 +459,16 @@ pub const MAX_SOCKADDR: u16 = 128;
 /// iovecs whose descriptors are copied, and whose first bytes are copied.
 pub const MAX_IOV: usize = 8;
 pub const MAX_IOV_DATA: usize = 4;
+/// Longest control buffer copied: `SCM_RIGHTS` at its most (`SCM_MAX_FD` = 253 descriptors,
+/// include/net/scm.h: `CMSG_SPACE(253 * 4)` = 1032 bytes on x86_64), `SCM_CREDENTIALS` (32)
+/// and `SCM_PIDFD` (24), the messages a UNIX socket's `recvmsg` can return together
+/// (net/core/scm.c `scm_recv_unix`).
+pub const MAX_CONTROL: u16 = 1088;
+/// Descriptors a `recvmsg` received (`SCM_RIGHTS`, `SCM_PIDFD`) whose files are read in the
+/// kernel at exit, as a `CK_FILE` capture; later ones are known by number only.
+pub const MAX_RECV_FDS: usize = 2;
+/// Control messages walked to find them.
+pub const MAX_CMSGS: usize = 3;
 
 #[repr(C)]
 #[derive(Copy, Clone)]

@@ -37,17 +37,18 @@ use aya_ebpf::{
 };
 use tracer_common::{
     ABI_IA32, ABI_X86_64, ARGC_KNOWN, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX,
-    CK_ARGV, CK_BYTES, CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, CK_STR, CaptureHeader,
-    Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN, EXEC_ARGV_MAX,
-    EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FILE_ID_V2, FileId, FileOffsets,
-    ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_SOCKADDR,
-    OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY,
-    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT,
-    RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN,
-    SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
-    SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SyscallEnter, SyscallExit, SyscallSpec,
-    TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
-    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
+    CK_ARGV, CK_BYTES, CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME, CK_MSGHDR,
+    CK_STR, CaptureHeader, Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN,
+    EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FILE_ID_V2, FileId,
+    FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_CMSGS, MAX_CONTROL, MAX_IOV,
+    MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC,
+    OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER,
+    REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE,
+    SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST,
+    STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch,
+    SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL,
+    TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
+    X86_64_EXECVE, X86_64_EXECVEAT,
 };
 
 #[map]
@@ -199,6 +200,17 @@ struct State {
     faulted: u64,
     /// Entry-side copies are being retried at exit.
     late: u64,
+    /// `capture_received`'s walk: the offset of the next control message, how many
+    /// descriptors were found, and those descriptors (in map memory so that the walk's paths
+    /// converge, as `cur`'s do).
+    ctl_at: u64,
+    ctl_found: u64,
+    /// A `recvmsg`'s control buffer, its length and its op, left by `capture_control` for
+    /// `capture_received` (0: none).
+    ctl_ptr: u64,
+    ctl_len: u64,
+    ctl_op: u64,
+    ctl_fds: [u64; MAX_RECV_FDS],
 }
 
 #[map]
@@ -890,6 +902,11 @@ fn capture_msghdr(
         let Some(name) = read_user_word(addr, word) else {
             return;
         };
+        // A failed call's header is copied for its `msg_namelen`; the kernel wrote nothing else.
+        if when == WHEN_EXIT && ret < 0 {
+            return;
+        }
+        capture_control(w, op, addr, compat, when);
         let namelen = read_user_word(addr + namelen_off, 4).unwrap_or(0) & 0xffff_ffff;
         let Some(iov) = read_user_word(addr + iov_off, word) else {
             return;
@@ -941,6 +958,129 @@ fn capture_msghdr(
         // SAFETY: as above.
         unsafe { core::ptr::write_volatile(left_ptr, left - take) };
     }
+}
+
+/// `msg_control` (`CK_MSG_CONTROL`): at entry the `msg_controllen` bytes passed in, at exit the
+/// ones the kernel wrote (it writes the length it filled back into `msg_controllen`, net/socket.c
+/// `____sys_recvmsg`, and `__sys_recvmsg`'s compat twin), then the files behind the descriptors
+/// received there.
+#[inline(always)]
+fn capture_control(w: &mut Writer, op: u8, hdr: u64, compat: bool, when: u8) {
+    // `msg_control` and `msg_controllen` in `struct user_msghdr` (include/linux/socket.h) and
+    // `struct compat_msghdr` (include/net/compat.h).
+    let (word, ctl_off, len_off) = if compat { (4, 16, 20) } else { (8, 32, 40) };
+    let len = read_user_word(hdr + len_off, word).unwrap_or(0);
+    if len == 0 {
+        return;
+    }
+    let ctl = read_user_word(hdr + ctl_off, word).unwrap_or(0);
+    w.capture(
+        (op, CK_MSG_CONTROL, 0),
+        ctl,
+        len,
+        MAX_CONTROL as usize,
+        false,
+    );
+    if when == WHEN_EXIT && ctl != 0 {
+        // SAFETY: `w.st` points to the per-CPU State map value.
+        unsafe {
+            (*w.st).ctl_ptr = ctl;
+            (*w.st).ctl_len = len.min(u64::from(MAX_CONTROL));
+            (*w.st).ctl_op = u64::from(op);
+        }
+    }
+}
+
+// `capture_received` fills one `CK_FILE` capture of two ids and masks its index.
+const _: () = assert!(MAX_RECV_FDS == 2);
+
+/// The files behind the descriptors a `recvmsg` received (`SCM_RIGHTS` and `SCM_PIDFD` among
+/// its first [`MAX_CMSGS`] control messages, the first [`MAX_RECV_FDS`] of them), read from
+/// the task's file table as the call returns, as for a descriptor a call returns: which object
+/// the program got, without a look in `/proc`. A `cmsghdr` is `{size_t cmsg_len; int
+/// cmsg_level; int cmsg_type;}` then the data, each aligned to the ABI's `long`
+/// (include/linux/socket.h `CMSG_ALIGN`, include/net/compat.h `CMSG_COMPAT_ALIGN`).
+#[inline(always)]
+fn capture_received(w: &mut Writer) {
+    let st = w.st;
+    // SAFETY: `st` points to the per-CPU State map value.
+    let (ctl, len, op, compat) = unsafe {
+        (
+            (*st).ctl_ptr,
+            (*st).ctl_len,
+            (*st).ctl_op as u8,
+            (*st).abi == ABI_IA32,
+        )
+    };
+    if ctl == 0 {
+        return;
+    }
+    let Some(cfg) = config() else {
+        return;
+    };
+    let off = &cfg.files;
+    if off.task_files == 0 {
+        return;
+    }
+    // SAFETY (every access to `st` below): it points to the per-CPU State map value; the
+    // volatile accesses keep the walk's values in map memory (see `State::ctl_at`).
+    let (at_p, found_p) = unsafe { (&raw mut (*st).ctl_at, &raw mut (*st).ctl_found) };
+    let fds_p = unsafe { &raw mut (*st).ctl_fds };
+    unsafe {
+        core::ptr::write_volatile(at_p, 0);
+        core::ptr::write_volatile(found_p, 0);
+    }
+    let (word, hdr) = if compat { (4u32, 12u64) } else { (8u32, 16u64) };
+    let align = u64::from(word) - 1;
+    for _ in 0..MAX_CMSGS {
+        let at = unsafe { core::ptr::read_volatile(at_p) } & 0xffff;
+        if at + hdr > len {
+            break;
+        }
+        let Some(clen) = read_user_word(ctl + at, word) else {
+            break;
+        };
+        let Some(lt) = read_user_word(ctl + at + u64::from(word), 8) else {
+            break;
+        };
+        if clen < hdr {
+            break;
+        }
+        // SOL_SOCKET = 1; SCM_RIGHTS = 1, SCM_PIDFD = 4 (include/linux/socket.h).
+        let (level, ty) = (lt & 0xffff_ffff, lt >> 32);
+        if level == 1 && (ty == 1 || ty == 4) {
+            let count = (clen.min(len - at) - hdr) / 4;
+            for j in 0..MAX_RECV_FDS as u64 {
+                let n = unsafe { core::ptr::read_volatile(found_p) };
+                if j >= count || n >= MAX_RECV_FDS as u64 {
+                    break;
+                }
+                let Some(fd) = read_user_word(ctl + at + hdr + j * 4, 4) else {
+                    break;
+                };
+                unsafe {
+                    core::ptr::write_volatile(
+                        (*fds_p).as_mut_ptr().add(n as usize & (MAX_RECV_FDS - 1)),
+                        fd,
+                    );
+                    core::ptr::write_volatile(found_p, n + 1);
+                }
+            }
+        }
+        unsafe { core::ptr::write_volatile(at_p, at + ((clen + align) & !align)) };
+    }
+    let n = unsafe { core::ptr::read_volatile(found_p) };
+    if n == 0 {
+        return;
+    }
+    let fd = |k: usize| {
+        if (k as u64) < n {
+            unsafe { core::ptr::read_volatile((*fds_p).as_ptr().add(k)) as u32 as i32 }
+        } else {
+            -1
+        }
+    };
+    w.put_files(op, &[file_id(off, fd(0)), file_id(off, fd(1))]);
 }
 
 #[inline(always)]
@@ -1184,7 +1324,12 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         st: ptr::from_mut(st),
     };
     w.set_cur(body_off + body_len);
+    st.ctl_ptr = 0;
     run_ops(&mut w, st, when, retry, ret, cfg.snaplen as usize);
+    if !enter {
+        // Once, after the ops: inside their loop the walk would be verified once per op.
+        capture_received(&mut w);
+    }
     if enter && st.faulted != 0 {
         set_seen(SEEN_FAULT);
         let _ = FAULTED.insert(&tid, &1, 0);

@@ -454,6 +454,11 @@ impl Fds {
         }
         let files: Vec<FileId> = call.created_files().collect();
         let file = |fd: i32| files.iter().find(|f| f.fd == fd);
+        let received = received_fds(call);
+        if !received.is_empty() {
+            self.receive(call, &received, &files);
+            return;
+        }
         match row.effect {
             _ if writes_pair(call) => {
                 let Some([a, b]) = call.fd_pair() else {
@@ -576,6 +581,66 @@ impl Fds {
             }
             _ => {}
         }
+    }
+
+    /// The descriptors a `recvmsg` received (`SCM_RIGHTS`, `SCM_PIDFD`), which the kernel
+    /// installed in the caller's table. Each refers to the file the sender passed: when the
+    /// kernel side read it (`CK_FILE`, the first `MAX_RECV_FDS`) and the model already knows an
+    /// object with that inode (the sender's descriptor, its path), the new descriptor refers to
+    /// that very object, as it does in the kernel (one `struct file`, net/core/scm.c
+    /// `scm_detach_fds`); else to what the kernel side read; else its number alone.
+    fn receive(&mut self, call: &Call, received: &[(i32, i32)], files: &[FileId]) {
+        use crate::decode::cmsg::SCM_PIDFD;
+        // include/linux/socket.h: the received descriptors are made close-on-exec.
+        const MSG_CMSG_CLOEXEC: u64 = 0x4000_0000;
+        let pid = call.pid;
+        for &(ty, fd) in received {
+            if fd < 0 {
+                continue;
+            }
+            let f = files.iter().find(|f| f.fd == fd);
+            let known = f.and_then(|f| self.known(f));
+            if let Some(id) = known {
+                self.point(pid, fd, id);
+            } else {
+                let obj = match f {
+                    Some(f) if ty == SCM_PIDFD => Obj::new(Kind::Anon("[pidfd]"), f.ino),
+                    None if ty == SCM_PIDFD => Obj::new(Kind::Anon("[pidfd]"), 0),
+                    Some(f) => Obj::from_file(f),
+                    None => Obj::new(Kind::Unknown, 0),
+                };
+                self.install(pid, fd, obj);
+            }
+            if call.args[2] & MSG_CMSG_CLOEXEC != 0 {
+                self.cloexec.insert((pid, fd));
+            }
+        }
+    }
+
+    /// An object the model knows with the inode and file type the kernel side read. Anonymous
+    /// inodes are left out: every `anon_inode:` file shares one inode (fs/anon_inodes.c).
+    fn known(&self, f: &FileId) -> Option<ObjId> {
+        if f.ino == 0 {
+            return None;
+        }
+        let kind = Obj::from_file(f).kind;
+        if matches!(kind, Kind::Socket { .. }) {
+            return self.sockets.get(&f.ino).copied();
+        }
+        self.objs
+            .iter()
+            .find(|(_, o)| {
+                o.ino == f.ino
+                    && matches!(
+                        (&o.kind, &kind),
+                        (
+                            Kind::File { .. } | Kind::Memfd | Kind::Mqueue,
+                            Kind::File { .. }
+                        ) | (Kind::Pipe | Kind::Fifo, Kind::Pipe)
+                            | (Kind::Device { .. }, Kind::Device { .. })
+                    )
+            })
+            .map(|(id, _)| *id)
     }
 
     /// `AT_FDCWD`'s annotation: the working directory, when known.
@@ -829,6 +894,26 @@ pub fn returns_fd(call: &Call) -> bool {
         }
         _ => false,
     }
+}
+
+/// The descriptors a successful `recvmsg` received in its control messages (`SCM_RIGHTS`,
+/// `SCM_PIDFD`), each with its message's type: new in the caller's table when the call
+/// returns.
+pub fn received_fds(call: &Call) -> Vec<(i32, i32)> {
+    let at_exit = call.row.args.iter().any(|(_, a)| match a {
+        Arg::MsgHdr(op) => call.row.ops.get(usize::from(*op)).is_some_and(|o| o.exit),
+        _ => false,
+    });
+    if !at_exit || call.ret.is_none_or(|r| r < 0) {
+        return Vec::new();
+    }
+    crate::decode::passed_fds(&call.view())
+}
+
+/// Whether the call's arguments are best described as the call left the descriptors: it made
+/// a pair (`pipe`, `socketpair`), or received descriptors (`recvmsg`'s `SCM_RIGHTS`).
+pub fn describes_after(call: &Call) -> bool {
+    writes_pair(call) || !received_fds(call).is_empty()
 }
 
 /// Whether the call writes a new pair of descriptors (pipe, socketpair): its result is that
@@ -1242,5 +1327,89 @@ mod tests {
         f.apply(&c);
         // The socket call's own arguments say what the older capture did not.
         assert_eq!(text(&f, 3, Detail::Full), "<UNIX:[42]>");
+    }
+
+    /// A `recvmsg` that received `fds` through SCM_RIGHTS (and a pidfd through SCM_PIDFD):
+    /// its header, its control messages and the files the kernel side read for them.
+    fn recvmsg(fds: &[i32], pidfd: Option<i32>, flags: u64, ids: &[FileId]) -> Call {
+        use tracer_common::{CK_MSG_CONTROL, CK_MSGHDR};
+        let mut ctl = Vec::new();
+        // struct cmsghdr (include/linux/socket.h): SOL_SOCKET 1, SCM_RIGHTS 1, SCM_PIDFD 4.
+        let mut push = |ty: i32, v: &[i32]| {
+            let len = 16 + 4 * v.len();
+            ctl.extend_from_slice(&(len as u64).to_le_bytes());
+            ctl.extend_from_slice(&1i32.to_le_bytes());
+            ctl.extend_from_slice(&ty.to_le_bytes());
+            for fd in v {
+                ctl.extend_from_slice(&fd.to_le_bytes());
+            }
+            while ctl.len() % 8 != 0 {
+                ctl.push(0);
+            }
+        };
+        push(1, fds);
+        if let Some(p) = pidfd {
+            push(4, &[p]);
+        }
+        // struct user_msghdr: msg_control at 32, msg_controllen at 40.
+        let mut hdr = vec![0u8; 56];
+        hdr[32..40].copy_from_slice(&0x5000u64.to_le_bytes());
+        hdr[40..48].copy_from_slice(&(ctl.len() as u64).to_le_bytes());
+        let mut c = call("recvmsg", &[4, 0x4000, flags], 1);
+        c.exit_caps.push(cap(0, CK_MSGHDR, 0, hdr));
+        c.exit_caps.push(cap(0, CK_MSG_CONTROL, 0, ctl));
+        with_ids(c, ids)
+    }
+
+    #[test]
+    fn descriptors_received_refer_to_what_the_sender_passed() {
+        let mut f = Fds::default();
+        f.begin(&Start {
+            pid: PID,
+            cwd: b"/tmp".to_vec(),
+            fds: Vec::new(),
+            devices: Vec::new(),
+        });
+        // The sender (here the same process) opened /tmp/x: inode 77.
+        open(&mut f, "open", None, "x", 3, libc::S_IFREG);
+        let file = FileId {
+            fd: 5,
+            mode: libc::S_IFREG,
+            ino: 77,
+            ..FileId::default()
+        };
+        let pipe = FileId {
+            fd: 6,
+            mode: libc::S_IFIFO,
+            ino: 90,
+            ..FileId::default()
+        };
+        let c = recvmsg(&[5, 6, 7], None, 0x4000_0000, &[file, pipe]);
+        assert_eq!(received_fds(&c), vec![(1, 5), (1, 6), (1, 7)]);
+        assert!(describes_after(&c));
+        f.apply(&c);
+        // One object, as in the kernel: the sender's file, with its path.
+        assert_eq!(text(&f, 5, Detail::Paths), "</tmp/x>");
+        assert_eq!(f.id_of(PID, 5), f.id_of(PID, 3));
+        // What the kernel side read, when the model knew nothing of it.
+        assert_eq!(text(&f, 6, Detail::Paths), "<pipe:[90]>");
+        // Past the files the kernel side reads: a descriptor by number only.
+        assert_eq!(text(&f, 7, Detail::Full), "");
+        assert!(f.get(PID, 7).is_some());
+        // MSG_CMSG_CLOEXEC (include/linux/socket.h 0x40000000): closed by an exec.
+        f.exec(PID);
+        assert!(f.get(PID, 5).is_none());
+        assert_eq!(text(&f, 3, Detail::Paths), "</tmp/x>");
+        // A pidfd the kernel made for the sender.
+        let c = recvmsg(&[], Some(8), 0, &[]);
+        assert_eq!(received_fds(&c), vec![(4, 8)]);
+        f.apply(&c);
+        assert_eq!(text(&f, 8, Detail::Full), "<anon_inode:[pidfd]>");
+        // A failed recvmsg received nothing.
+        let mut c = recvmsg(&[9], None, 0, &[]);
+        c.ret = Some(-11);
+        assert!(received_fds(&c).is_empty());
+        f.apply(&c);
+        assert!(f.get(PID, 9).is_none());
     }
 }

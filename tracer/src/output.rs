@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::decode::Decoded;
 use crate::decode::flags;
-use crate::fds::{AT_FDCWD, Detail, Fds, returns_fd, writes_pair};
+use crate::fds::{AT_FDCWD, Detail, Fds, describes_after, returns_fd, writes_pair};
 use crate::jsonl::{CallRecord, PathRecord};
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path::{self, Step, Templates};
@@ -267,7 +267,7 @@ impl Writer {
     /// (a pipe's or socket pair's descriptors, the call's result, as it made them).
     fn call_text(&mut self, call: &Call, pending: bool, s: &mut String) {
         use std::fmt::Write as _;
-        let pair = writes_pair(call);
+        let pair = describes_after(call);
         if pair && !pending {
             self.fds.apply(call);
         }
@@ -361,6 +361,16 @@ impl Writer {
             Arg::Fd | Arg::DirFd => {
                 arg.text_into(out);
                 self.fds.describe(pid, raw, self.detail, out);
+            }
+            // The descriptors its control messages pass (`SCM_RIGHTS`): decoded again, each
+            // described. Only calls that pass some pay for it.
+            Arg::MsgHdr(op) if !crate::decode::passed_fds(&call.view()).is_empty() => {
+                let describe = |fd: i32, o: &mut String| {
+                    self.fds.describe(pid, fd, self.detail, o);
+                };
+                out.push_str(
+                    &crate::decode::msghdr_with(&call.view(), op, call.args[at], &describe).1,
+                );
             }
             Arg::FdPair(_) => match call.fd_pair() {
                 Some([x, y]) => {

@@ -536,6 +536,7 @@ fn uds_msg() {
         "recvmsg",
         &json!({"sockfd": r, "flags": "0", "msg": {
             "name": name,
+            "namelen": 0,
             "iov": [{"data": "hello ", "len": 6}, {"data": "world", "len": 16}],
             "iovlen": 2, "controllen": 0, "flags": "0"}}),
         11,
@@ -554,6 +555,7 @@ fn uds_msg() {
         "sendmsg",
         &json!({"sockfd": s, "flags": "0", "msg": {
             "name": unix_path(&path),
+            "namelen": len,
             "iov": [{"data": "hello ", "len": 6}, {"data": "world", "len": 5}],
             "iovlen": 2, "controllen": 0, "flags": "0"}}),
         11,

@@ -1101,3 +1101,141 @@ fn every_descriptor_says_what_it_is() {
     let n = compared(FDS_PROGRAM, &[], &names, &same, &["-y"], true);
     assert!(n >= 70, "only {n} calls compared");
 }
+
+/// Descriptors and credentials passed between two processes over a UNIX datagram socket pair
+/// (SCM_RIGHTS, SCM_CREDENTIALS, SCM_PIDFD): two descriptors, credentials with a socket in one
+/// message, three descriptors cut to two by the receiver's buffer (MSG_CTRUNC), an unknown
+/// SOL_SOCKET type, other levels, a `cmsg_len` past the buffer, a buffer shorter than a
+/// header; the receiver reads and closes what it received.
+const SCM_C: &str = r#"#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+static int rights(int s, const int *fds, int n) {
+    char buf[CMSG_SPACE(sizeof(int) * 4)];
+    memset(buf, 0, sizeof buf);
+    struct iovec io = {"r", 1};
+    struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+    return sendmsg(s, &m, 0);
+}
+static void child(int s) {
+    int f = open("/etc/hostname", O_RDONLY);
+    int p[2]; pipe(p); write(p[1], "p", 1);
+    int two[2] = {f, p[0]};
+    rights(s, two, 2);
+    /* credentials, then rights, in one message */
+    char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
+    memset(buf, 0, sizeof buf);
+    struct iovec io = {"c", 1};
+    struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf};
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_CREDENTIALS; h->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+    struct ucred u = {getpid(), getuid(), getgid()}; memcpy(CMSG_DATA(h), &u, sizeof u);
+    h = CMSG_NXTHDR(&m, h);
+    h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_RIGHTS; h->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(h), &s, sizeof(int));
+    sendmsg(s, &m, 0);
+    /* three descriptors, which the receiver's buffer cuts to two (MSG_CTRUNC) */
+    int three[3] = {f, p[0], p[1]};
+    rights(s, three, 3);
+    /* an unknown SOL_SOCKET type (EINVAL), other levels (ignored by AF_UNIX), a cmsg_len past
+       the buffer (EINVAL), a buffer shorter than a header (no message) */
+    char ub[CMSG_SPACE(8)]; memset(ub, 0, sizeof ub);
+    struct msghdr m2 = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = ub, .msg_controllen = sizeof ub};
+    h = CMSG_FIRSTHDR(&m2); h->cmsg_level = SOL_SOCKET; h->cmsg_type = 99; h->cmsg_len = CMSG_LEN(8);
+    memcpy(CMSG_DATA(h), "abcdefgh", 8);
+    sendmsg(s, &m2, 0);
+    h->cmsg_level = 0; h->cmsg_type = 1;
+    sendmsg(s, &m2, 0);
+    h->cmsg_level = 6; h->cmsg_type = 1;
+    sendmsg(s, &m2, 0);
+    h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_RIGHTS; h->cmsg_len = 200;
+    sendmsg(s, &m2, 0);
+    m2.msg_controllen = 8;
+    if (sendmsg(s, &m2, 0) < 0) {
+        /* ia32 refuses it (EINVAL): one more message keeps the receiver's count */
+        m2.msg_controllen = 0;
+        sendmsg(s, &m2, 0);
+    }
+    /* after the receiver asked for SO_PASSPIDFD */
+    char go; read(s, &go, 1);
+    m2.msg_control = 0; m2.msg_controllen = 0;
+    sendmsg(s, &m2, 0);
+}
+int main(void) {
+    int sp[2]; socketpair(AF_UNIX, SOCK_DGRAM, 0, sp);
+    int one = 1;
+    setsockopt(sp[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    pid_t c = fork();
+    if (c == 0) { close(sp[1]); child(sp[0]); _exit(0); }
+    close(sp[0]);
+    int s = sp[1];
+    char d[4]; char cb[256];
+    struct iovec io = {d, sizeof d};
+    struct msghdr m = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = cb, .msg_controllen = sizeof cb};
+    recvmsg(s, &m, 0);
+    int r[2]; memcpy(r, CMSG_DATA(CMSG_NXTHDR(&m, CMSG_FIRSTHDR(&m))), sizeof r);
+    read(r[0], d, 1); read(r[1], d, 1); close(r[0]);
+    m.msg_controllen = sizeof cb;
+    recvmsg(s, &m, 0);
+    m.msg_controllen = CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int));
+    recvmsg(s, &m, MSG_CMSG_CLOEXEC);
+    for (int i = 0; i < 3; i++) { m.msg_controllen = sizeof cb; recvmsg(s, &m, 0); }
+    setsockopt(s, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof one);
+    write(s, "g", 1);
+    m.msg_controllen = sizeof cb;
+    recvmsg(s, &m, 0);
+    m.msg_control = 0; m.msg_controllen = 0;
+    recvmsg(s, &m, MSG_DONTWAIT);
+    wait(0);
+    return 0;
+}
+"#;
+
+/// strace 6.1 does not know `SCM_PIDFD` (Linux 6.5): it prints `cmsg_type=0x4 /* SCM_??? */`
+/// without data, where tracer names the type and shows the descriptor (docs/trace-format.md).
+fn pidfd_as_strace_6_1(call: &str) -> String {
+    let from = "cmsg_type=SCM_PIDFD, cmsg_data=[";
+    // Paths through merged-/usr symlinks (docs/trace-format.md, "Descriptors").
+    let mut out = call.replace("</usr/lib", "</lib");
+    while let Some(at) = out.find(from) {
+        // The array ends where the message does (`-yy` puts brackets inside it).
+        let end = out[at..].find("]}").map_or(out.len(), |e| at + e + 1);
+        out.replace_range(at..end, "cmsg_type=0x4 /* SCM_??? */");
+    }
+    // An error's description: strace's is glibc's strerror (`Resource temporarily
+    // unavailable`), tracer's another table's (`Try again`); the name is compared.
+    if let Some(at) = out.find(" = -1 E")
+        && let Some(desc) = out[at..].find(" (")
+    {
+        out.truncate(at + desc);
+    }
+    out
+}
+
+const SCM_CALLS: &[&str] = &["sendmsg", "recvmsg", "read", "close"];
+
+/// sendmsg's and recvmsg's control messages as strace shows them, on x86_64 and on ia32 (its
+/// 12-byte `cmsghdr` aligned to 4, through socketcall), and with `-yy` what each descriptor
+/// passed is: the sender's as it names them, the receiver's new ones as the kernel installed
+/// them (and the later calls on them).
+#[test]
+fn control_messages_are_decoded_as_strace_decodes_them() {
+    for flags in [&[][..], &["-m32"][..]] {
+        for both in [&[][..], &["-yy"][..]] {
+            let n = compared(SCM_C, flags, SCM_CALLS, &pidfd_as_strace_6_1, both, false);
+            assert!(n >= 20, "{flags:?} {both:?}: only {n} calls compared");
+        }
+    }
+    // From a native recording through `tracer export`.
+    let n = compared(SCM_C, &[], SCM_CALLS, &pidfd_as_strace_6_1, &["-yy"], true);
+    assert!(n >= 20, "only {n} calls compared");
+}

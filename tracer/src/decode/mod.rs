@@ -1,6 +1,7 @@
 //! From a joined call (enter record, exit record, captured memory) to named, decoded arguments,
 //! as JSON values and as strace-like text. Driven by the argument kinds in the syscall table.
 
+pub mod cmsg;
 pub mod consts;
 pub mod flags;
 pub mod sockaddr;
@@ -11,7 +12,8 @@ use std::borrow::Cow;
 
 use serde_json::{Value, json};
 use tracer_common::{
-    ARGC_KNOWN, CAP_FAULT, CAP_NULL, CK_ARGV, CK_IOV, CK_IOV_DATA, CK_MSG_NAME, CK_MSGHDR, ExecArgv,
+    ARGC_KNOWN, CAP_FAULT, CAP_NULL, CK_ARGV, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME,
+    CK_MSGHDR, ExecArgv,
 };
 
 use crate::event::Capture;
@@ -887,12 +889,12 @@ fn sockaddr_json(c: &Capture, len: u64) -> (Value, String) {
 }
 
 /// Field offsets in `struct user_msghdr` (include/linux/socket.h) and `struct compat_msghdr`
-/// (include/net/compat.h): its size, then where `msg_name`, `msg_iov`, `msg_iovlen`,
-/// `msg_controllen` and `msg_flags` lie.
-fn msghdr_layout(abi: Abi) -> (usize, [usize; 5]) {
+/// (include/net/compat.h): its size, then where `msg_name`, `msg_namelen`, `msg_iov`,
+/// `msg_iovlen`, `msg_control`, `msg_controllen` and `msg_flags` lie.
+fn msghdr_layout(abi: Abi) -> (usize, [usize; 7]) {
     match abi {
-        Abi::X86_64 => (56, [0, 16, 24, 40, 48]),
-        Abi::Ia32 => (28, [0, 8, 12, 20, 24]),
+        Abi::X86_64 => (56, [0, 8, 16, 24, 32, 40, 48]),
+        Abi::Ia32 => (28, [0, 4, 8, 12, 16, 20, 24]),
     }
 }
 
@@ -906,9 +908,31 @@ fn of_kind<'a>(caps: &[&'a Capture], kind: u8, sub: u8) -> Option<&'a Capture> {
 }
 
 fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
+    msghdr_with(v, op, raw, &|_, _| {})
+}
+
+/// A `struct msghdr` as strace shows it, each descriptor its control messages pass followed by
+/// what `describe` says of it (`-y`: `cmsg_data=[5</tmp/x>]`).
+pub fn msghdr_with(
+    v: &CallView<'_>,
+    op: u8,
+    raw: u64,
+    describe: &dyn Fn(i32, &mut String),
+) -> (Value, String) {
     let caps: Vec<&Capture> = v.caps(op).collect();
     let word = usize::from(v.abi.long());
-    let (size, [name_off, iov_off, iovlen_off, controllen_off, flags_off]) = msghdr_layout(v.abi);
+    let (
+        size,
+        [
+            name_off,
+            namelen_off,
+            iov_off,
+            iovlen_off,
+            control_off,
+            controllen_off,
+            flags_off,
+        ],
+    ) = msghdr_layout(v.abi);
     let hdr = match of_kind(&caps, CK_MSGHDR, 0) {
         // A header cut short is only in a damaged recording: shown as not read, never with
         // made-up zeros.
@@ -918,10 +942,19 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
     };
     let field = |off: usize, n: usize| le(&hdr.data, off, n).unwrap_or(0);
     let name_ptr = field(name_off, word);
+    let namelen = field(namelen_off, 4) as u32 as i32;
     let iov_ptr = field(iov_off, word);
     let iovlen = field(iovlen_off, word);
+    let control_ptr = field(control_off, word);
     let controllen = field(controllen_off, word);
     let mflags = field(flags_off, 4);
+    if v.at_exit(op) && !v.ok() {
+        // A failed recvmsg: the kernel wrote nothing back; strace shows the length passed in.
+        return (
+            json!({"namelen": namelen}),
+            format!("{{msg_namelen={namelen}}}"),
+        );
+    }
 
     let (name_j, name_t) = match of_kind(&caps, CK_MSG_NAME, 0) {
         Some(c) if c.ok() && c.hdr.want > 0 => sockaddr_json(c, v.wanted(c)),
@@ -937,18 +970,72 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
         Some(c) if c.ok() => iovecs(v, &caps, c, iovlen),
         c => missing(c, iov_ptr).pair(),
     };
-    let j = json!({
+    let mut j = json!({
         "name": name_j,
+        "namelen": namelen,
         "iov": iov_j,
         "iovlen": iovlen,
         "controllen": controllen,
         "flags": flags::msg_flags(mflags),
     });
+    let control = control(v.abi, &caps, controllen, control_ptr, describe);
+    let control_t = match control {
+        Some((cj, ct)) => {
+            j["control"] = cj;
+            format!(", msg_control={ct}")
+        }
+        None => String::new(),
+    };
     let t = format!(
-        "{{msg_name={name_t}, msg_iov={iov_t}, msg_iovlen={iovlen}, msg_controllen={controllen}, msg_flags={}}}",
+        "{{msg_name={name_t}, msg_namelen={namelen}, msg_iov={iov_t}, msg_iovlen={iovlen}{control_t}, msg_controllen={controllen}, msg_flags={}}}",
         flags::msg_flags(mflags)
     );
     (j, t)
+}
+
+/// `msg_control`: nothing when `msg_controllen` is 0 (strace leaves the field out), the
+/// pointer when it is shorter than one `cmsghdr` or was not read, else the messages.
+fn control(
+    abi: Abi,
+    caps: &[&Capture],
+    controllen: u64,
+    ptr: u64,
+    describe: &dyn Fn(i32, &mut String),
+) -> Option<(Value, String)> {
+    if controllen == 0 {
+        return None;
+    }
+    let header = match abi {
+        Abi::X86_64 => 16,
+        Abi::Ia32 => 12,
+    };
+    Some(match of_kind(caps, CK_MSG_CONTROL, 0) {
+        Some(c) if c.ok() && controllen >= header && c.data.len() as u64 >= header => {
+            cmsg::cmsgs(abi, &c.data, controllen, ptr, describe)
+        }
+        Some(c) if controllen >= header => missing(Some(c), ptr).pair(),
+        _ => sym(ptr_text(ptr)).pair(),
+    })
+}
+
+/// The descriptors the control messages of the call's `struct msghdr` pass: a `sendmsg`'s
+/// (copied at entry), or a successful `recvmsg`'s, which the kernel installed in the caller
+/// (`SCM_RIGHTS`, `SCM_PIDFD`), each with its message's type.
+pub fn passed_fds(v: &CallView<'_>) -> Vec<(i32, i32)> {
+    let Some(op) = v.row.args.iter().find_map(|(_, a)| match a {
+        Arg::MsgHdr(op) => Some(*op),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    if v.at_exit(op) && !v.ok() {
+        return Vec::new();
+    }
+    let caps: Vec<&Capture> = v.caps(op).collect();
+    match of_kind(&caps, CK_MSG_CONTROL, 0) {
+        Some(c) if c.ok() => cmsg::passed_fds(v.abi, &c.data),
+        _ => Vec::new(),
+    }
 }
 
 /// The iovec array `arr` (its first `MAX_IOV` entries) and the bytes copied from them.
@@ -1409,6 +1496,56 @@ mod tests {
     /// Unreadable `msg_name` and `msg_iov` are shown as their addresses, marked: not as a
     /// NULL name and an empty array the program never passed.
     #[test]
+    fn msghdr_with_control_messages_and_a_failed_recvmsg() {
+        // One SCM_RIGHTS message (include/linux/socket.h: SOL_SOCKET 1, SCM_RIGHTS 1) of
+        // descriptor 5: cmsg_len 20, CMSG_SPACE 24.
+        let mut ctl = 20u64.to_le_bytes().to_vec();
+        ctl.extend_from_slice(&1i32.to_le_bytes());
+        ctl.extend_from_slice(&1i32.to_le_bytes());
+        ctl.extend_from_slice(&5i32.to_le_bytes());
+        ctl.extend_from_slice(&[0; 4]);
+        let mut hdr = user_msghdr(0, 0, 0);
+        hdr[32..40].copy_from_slice(&0x7000u64.to_le_bytes());
+        hdr[40..48].copy_from_slice(&24u64.to_le_bytes());
+        let caps = [
+            cap(0, CK_MSGHDR, 56, &hdr),
+            with_status(cap(0, CK_IOV, 0, &[]), CAP_NULL, 0),
+            cap(0, CK_MSG_CONTROL, 24, &ctl),
+        ];
+        let v = sendmsg(&caps, 1);
+        let (j, t) = msghdr(&v, 0, 0x500);
+        assert_eq!(
+            t,
+            "{msg_name=NULL, msg_namelen=20, msg_iov=NULL, msg_iovlen=0, msg_control=[{cmsg_len=20, \
+             cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5]}], msg_controllen=24, \
+             msg_flags=0}"
+        );
+        assert_eq!(j["control"]["cmsgs"][0]["type"], "SCM_RIGHTS");
+        assert_eq!(passed_fds(&v), vec![(1, 5)]);
+        // A msg_controllen shorter than a cmsghdr: the pointer, as strace shows it.
+        hdr[40..48].copy_from_slice(&8u64.to_le_bytes());
+        let caps = [
+            cap(0, CK_MSGHDR, 56, &hdr),
+            cap(0, CK_MSG_CONTROL, 8, &ctl[..8]),
+        ];
+        let (_, t) = msghdr(&sendmsg(&caps, 1), 0, 0x500);
+        assert!(t.contains(", msg_control=0x7000, msg_controllen=8,"), "{t}");
+        // A failed recvmsg: the header copied at exit gives the length passed in, as strace's
+        // `{msg_namelen=20}`.
+        let exit = [cap(0, CK_MSGHDR, 56, &user_msghdr(0x1000, 0x2000, 1))];
+        let v = CallView {
+            row: row("recvmsg"),
+            abi: Abi::X86_64,
+            args: &[4, 0x500, 0x40, 0, 0, 0],
+            ret: Some(-11),
+            enter_caps: &[],
+            exit_caps: &exit,
+        };
+        assert_eq!(msghdr(&v, 0, 0x500).1, "{msg_namelen=20}");
+        assert!(passed_fds(&v).is_empty());
+    }
+
+    #[test]
     fn sendmsg_with_unmapped_name_and_iovec_array() {
         let caps = [
             cap(0, CK_MSGHDR, 56, &user_msghdr(0xdead_0000, 0xbeef_0000, 2)),
@@ -1421,7 +1558,7 @@ mod tests {
         assert_eq!(a.json()["iovlen"], 2);
         assert_eq!(
             a.text(),
-            "{msg_name=0xdead0000 <fault>, msg_iov=0xbeef0000 <fault>, msg_iovlen=2, \
+            "{msg_name=0xdead0000 <fault>, msg_namelen=20, msg_iov=0xbeef0000 <fault>, msg_iovlen=2, \
              msg_controllen=0, msg_flags=0}"
         );
         // NULL pointers are NULL; a pointer with no copy of what it points at (the capture
@@ -1435,7 +1572,7 @@ mod tests {
         assert_eq!(a.json()["iov"], Value::Null);
         assert!(
             a.text()
-                .starts_with("{msg_name=0x1000, msg_iov=NULL, msg_iovlen=0,"),
+                .starts_with("{msg_name=0x1000, msg_namelen=20, msg_iov=NULL, msg_iovlen=0,"),
             "{}",
             a.text()
         );
@@ -1470,7 +1607,7 @@ mod tests {
         assert_eq!(a.json()["name"], Value::Null);
         assert!(
             a.text().starts_with(
-                "{msg_name=NULL, msg_iov=[{iov_base=\"hello \", iov_len=6}, \
+                "{msg_name=NULL, msg_namelen=20, msg_iov=[{iov_base=\"hello \", iov_len=6}, \
                  {iov_base=\"0123456789\"..., iov_len=40}, {iov_base=NULL, iov_len=3}, \
                  {iov_base=0x5000, iov_len=7}, "
             ),

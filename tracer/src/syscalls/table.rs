@@ -398,7 +398,9 @@ static HAND: &[Row] = &[
         args: ["sockfd": Fd, "msg": MsgHdr(0), "flags": MsgFlags], ops: [msghdr(1, false, true)], ret: Int,
         work: &[&SYS_SENDMSG], sock_op: Some("sendmsg"), libc: &["sendmsg"], moves: Some(moves(true, true))),
     row!("recvmsg", x64: Some(47), ia32: Some(372), sc: Some((17, "SYS_RECVMSG")), ipc: None,
-        args: ["sockfd": Fd, "msg": MsgHdr(0), "flags": MsgFlags], ops: [msghdr(1, true, true)], ret: Int,
+        args: ["sockfd": Fd, "msg": MsgHdr(0), "flags": MsgFlags],
+        // Copied at a failed exit too, for the `msg_namelen` strace shows then.
+        ops: [Op { ok_only: false, ..msghdr(1, true, true) }], ret: Int,
         work: &[&SYS_RECVMSG], libc: &["recvmsg"], moves: Some(moves(false, true))),
     row!("accept4", x64: Some(288), ia32: Some(364), sc: Some((18, "SYS_ACCEPT4")), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0, 2), "addrlen": SockLenPtr(0, 2), "flags": SockFlags],
