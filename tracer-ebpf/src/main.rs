@@ -1058,11 +1058,17 @@ fn capture_received(w: &mut Writer) {
                 let Some(fd) = read_user_word(ctl + at + hdr + j * 4, 4) else {
                     break;
                 };
+                // A constant slot per branch, not `n` as an index: the compiler drops a mask
+                // it can prove redundant, and Linux 6.1's verifier loses `n`'s bound once it
+                // is spilled ("math between map_value pointer and register with unbounded
+                // min value"), which refused the whole program there.
+                let slot = if n == 0 {
+                    unsafe { (*fds_p).as_mut_ptr() }
+                } else {
+                    unsafe { (*fds_p).as_mut_ptr().add(1) }
+                };
                 unsafe {
-                    core::ptr::write_volatile(
-                        (*fds_p).as_mut_ptr().add(n as usize & (MAX_RECV_FDS - 1)),
-                        fd,
-                    );
+                    core::ptr::write_volatile(slot, fd);
                     core::ptr::write_volatile(found_p, n + 1);
                 }
             }

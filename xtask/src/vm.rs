@@ -506,14 +506,40 @@ fn doctor_fields(lines: &[String]) -> BTreeMap<String, String> {
 }
 
 /// The JSON lines of a section; lines not starting with `{` (stray console output) are
-/// skipped, a `{` line that does not parse is an error.
+/// skipped, a `{` line that does not parse is an error. Each call's journey is resolved as
+/// docs/trace-format.md says (`path` records, each call's `observed` marked on its path's
+/// steps) into `kernel_path`, as version 1 wrote it.
 fn json_lines(section: &Section) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
+    let mut paths = BTreeMap::new();
     for line in section.lines.iter().map(|l| l.trim()) {
         if !line.starts_with('{') {
             continue;
         }
-        let v = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
+        let mut v: Value =
+            serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
+        if v["type"] == "path" {
+            paths.insert(v["id"].as_u64().unwrap_or(0), v["steps"].take());
+            continue;
+        }
+        if let Some(id) = v["path"].as_u64() {
+            let mut steps = paths
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| format!("path {id} used before its record: {line}"))?;
+            if let Some(list) = steps.as_array_mut() {
+                for o in v["observed"].as_array().into_iter().flatten() {
+                    match list
+                        .iter_mut()
+                        .find(|s| s["func"] == o["func"] && s["observed"] == false)
+                    {
+                        Some(s) => *s = o.clone(),
+                        None => list.push(o.clone()),
+                    }
+                }
+            }
+            v["kernel_path"] = steps;
+        }
         out.push(v);
     }
     if out.is_empty() {
