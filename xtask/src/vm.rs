@@ -32,9 +32,11 @@ const APPLETS: &[&str] = &[
 ];
 const INIT: &str = include_str!("../vm/init");
 const KERNEL_CMDLINE: &str = "console=ttyS0 panic=-1 quiet";
-/// Generous: under TCG every instruction is emulated, and the lessons record about fifteen demo
-/// runs; a run that finishes powers off at once, so the limit only bounds a hung guest.
-const DEFAULT_TIMEOUT_SECS: u64 = 600;
+/// Generous: under TCG every instruction is emulated, and the lessons record about twenty demo
+/// runs (a whole run took 538 s of guest time on 2026-12-03, the lessons 462 s of it, after
+/// four pipe lessons were added); a run that finishes powers off at once, so the limit only
+/// bounds a hung guest.
+const DEFAULT_TIMEOUT_SECS: u64 = 1200;
 /// Overrides [`DEFAULT_TIMEOUT_SECS`] (whole seconds), for slow machines.
 const TIMEOUT_VAR: &str = "XTASK_VM_TIMEOUT";
 
