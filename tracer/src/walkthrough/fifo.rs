@@ -119,9 +119,9 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             )),
             text(t!(
                 lang,
-                "  (openat is not in tracer's table of calls: this run shows the descriptors only where \
-                 they are used)",
-                "  （openat 不在 tracer 的调用表中：本次运行只在使用描述符的地方显示它们）"
+                "  (this lesson does not show the openat calls themselves: it reads each descriptor \
+                 where it is used)",
+                "  （本课不展示 openat 调用本身：每个描述符都在使用它的地方读出）"
             )),
             ctx.func(
                 "fifo_open",

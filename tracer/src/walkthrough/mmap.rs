@@ -155,8 +155,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             text(t!(
                 lang,
                 "  The size comes first: touching a mapping beyond the end of the file raises SIGBUS. \
-                 (openat and ftruncate are not in tracer's table of calls.)",
-                "  先定大小：访问超出文件末尾的映射会引发 SIGBUS。（openat 和 ftruncate 不在 tracer 的调用表中。）"
+                 (This lesson does not show the openat and ftruncate calls.)",
+                "  先定大小：访问超出文件末尾的映射会引发 SIGBUS。（本课不展示 openat 和 ftruncate 调用。）"
             )),
         ],
     });

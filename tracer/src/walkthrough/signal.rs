@@ -89,10 +89,12 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             )),
             text(t!(
                 lang,
-                "  (rt_sigprocmask and rt_sigsuspend are not in tracer's table of calls: this run has no \
-                 values for them; the demo's source, tracer/src/demo/signal.rs, shows them.)",
-                "  （rt_sigprocmask 和 rt_sigsuspend 不在 tracer 的调用表中：本次运行没有它们的数值；\
-                 演示程序的源码 tracer/src/demo/signal.rs 里可以看到它们。）"
+                "  (this lesson does not show rt_sigprocmask and rt_sigsuspend: `tracer record -e \
+                 rt_sigprocmask,rt_sigsuspend -- tracer demo signal` shows their values, and the demo's \
+                 source, tracer/src/demo/signal.rs, has them.)",
+                "  （本课不展示 rt_sigprocmask 和 rt_sigsuspend：`tracer record -e \
+                 rt_sigprocmask,rt_sigsuspend -- tracer demo signal` 可以看到它们的数值，演示程序的源码 \
+                 tracer/src/demo/signal.rs 里也有。）"
             )),
         ],
     });

@@ -134,10 +134,9 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             call_line(ctx, s1, "socket", "AF_UNIX, SOCK_STREAM, 0"),
             text(t!(
                 lang,
-                "  fchmod({fd1}, 0600): changes the socket's own inode, 0777 -> 0600 (fchmod is not in \
-                 tracer's table of calls, so it has no line of its own here)",
-                "  fchmod({fd1}, 0600)：修改套接字自身的 inode，0777 -> 0600（fchmod 不在 tracer 的调用表中，\
-                 所以这里没有它的记录）"
+                "  fchmod({fd1}, 0600): changes the socket's own inode, 0777 -> 0600 (this lesson does \
+                 not show fchmod's own line)",
+                "  fchmod({fd1}, 0600)：修改套接字自身的 inode，0777 -> 0600（本课不展示 fchmod 自己的记录）"
             )),
             bind_line(b1, &fd1, &p1),
             text(t!(
