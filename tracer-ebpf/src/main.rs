@@ -1062,6 +1062,7 @@ fn capture_received(w: &mut Writer) {
                 // it can prove redundant, and Linux 6.1's verifier loses `n`'s bound once it
                 // is spilled ("math between map_value pointer and register with unbounded
                 // min value"), which refused the whole program there.
+                // SAFETY: `fds_p` is `st.ctl_fds` (above); slot 0 or 1 of its MAX_RECV_FDS = 2.
                 let slot = if n == 0 {
                     unsafe { (*fds_p).as_mut_ptr() }
                 } else {
@@ -1081,6 +1082,7 @@ fn capture_received(w: &mut Writer) {
     }
     let fd = |k: usize| {
         if (k as u64) < n {
+            // SAFETY: `fds_p` is `st.ctl_fds` (above); `k < n <= MAX_RECV_FDS`, its length.
             unsafe { core::ptr::read_volatile((*fds_p).as_ptr().add(k)) as u32 as i32 }
         } else {
             -1
