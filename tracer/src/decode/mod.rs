@@ -656,6 +656,37 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             IpcFlagsOf::Shmat => sysv::shmat_flags(raw),
         }),
         Arg::IpcCmd(family) => sym(sysv::cmd(family, raw)),
+        Arg::IpcBuf(op, family) => {
+            let ia32 = v.abi == Abi::Ia32;
+            let cmd = v
+                .row
+                .args
+                .iter()
+                .position(|(_, a)| matches!(a, Arg::IpcCmd(_)))
+                .and_then(|i| v.args.get(i));
+            let use_ = cmd.map_or(sysv::BufUse::Other, |c| sysv::buf_use(family, *c, ia32));
+            let c = match use_ {
+                sysv::BufUse::Other => None,
+                sysv::BufUse::Set => v.enter_cap(op),
+                _ => v.exit_cap(op),
+            };
+            let raw = v.ulong(raw);
+            match c
+                .filter(|c| c.ok())
+                .and_then(|c| sysv::ctl_buf(family, use_, &c.data, ia32))
+            {
+                Some(text) => sym(text),
+                None => missing(c, raw),
+            }
+        }
+        // As strace shows it: the union's 32 bits in brackets, `[NULL]` when zero.
+        Arg::IpcSemun(op) => match v.cap(op) {
+            Some(c) if c.ok() && c.data.len() >= 4 => match le(&c.data, 0, 4).unwrap_or(0) {
+                0 => sym("[NULL]".to_string()),
+                u => sym(format!("[{u:#x}]")),
+            },
+            c => missing(c, raw),
+        },
         Arg::Mode => sym(format!("{:#o}", raw & 0o7777)),
         Arg::MknodMode => sym(flags::mknod_mode(raw)),
         Arg::MknodDev => sym(flags::makedev(raw)),

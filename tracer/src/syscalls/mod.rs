@@ -180,6 +180,13 @@ pub enum Arg {
     IpcFlags(IpcFlagsOf),
     /// A `*ctl` command of the family's table.
     IpcCmd(Sysv),
+    /// A `*ctl` call's buffer (op `.0` copies it at entry and at exit), shown as the command
+    /// uses it (decode/sysv.rs `buf_use`): what `IPC_SET` reads, what `*_STAT` and `*_INFO`
+    /// write.
+    IpcBuf(u8, Sysv),
+    /// ia32 `ipc(SEMCTL)`'s `ptr`: the address of `semctl`'s `union semun` (ipc/syscall.c
+    /// `compat_ksys_ipc` reads it with `get_user`); op `.0` copies the union's 32 bits.
+    IpcSemun(u8),
     /// An array of `struct sembuf`.
     SemOps(u8),
     /// `msgsnd`/`msgrcv`'s `struct msgbuf`: `mtype` then the text; the second op copies the text.
@@ -930,6 +937,8 @@ mod tests {
                     | Arg::OptVal(i)
                     | Arg::SemOps(i)
                     | Arg::IpcKludge(i)
+                    | Arg::IpcBuf(i, _)
+                    | Arg::IpcSemun(i)
                     | Arg::FdPair(i)
                     | Arg::SigAction(i)
                     | Arg::SigInfo(i)

@@ -21,6 +21,17 @@ use super::{
 const SOCKADDR: Sz = Sz::N(tracer_common::MAX_SOCKADDR);
 const PAYLOAD: Sz = Sz::N(tracer_common::MAX_SNAPLEN as u16);
 const PATH: Sz = Sz::N(tracer_common::MAX_STR);
+/// The largest structure each `*ctl` call reads or writes at its buffer, x86_64's then ia32's
+/// compat one (decode/sysv.rs `ctl_buf`): `struct msqid64_ds` (arch/x86/include/uapi/asm/
+/// msgbuf.h; compat: arch/x86/include/asm/compat.h), `struct semid64_ds` (sembuf.h) and
+/// `struct shmid64_ds` (shmbuf.h); the `*info` structures are smaller. Sizes measured with
+/// glibc 2.36's `sizeof` (`gcc`, `gcc -m32`), which uses these layouts.
+const MSQID64_DS: u16 = 120;
+const COMPAT_MSQID64_DS: u16 = 88;
+const SEMID64_DS: u16 = 104;
+const COMPAT_SEMID64_DS: u16 = 64;
+const SHMID64_DS: u16 = 112;
+const COMPAT_SHMID64_DS: u16 = 84;
 
 const fn op(kind: OpKind, exit: bool, arg: u8, len: Len, max: Sz) -> Op {
     Op {
@@ -461,7 +472,8 @@ static HAND: &[Row] = &[
         ops: [fixed_in(1, Sz::N(8))], ret: Int,
         work: &[&DO_MSGRCV], libc: &["msgrcv"], effect: Effect::SysvUses(Sysv::MsgQueue), moves: Some(moves(false, true))),
     row!("msgctl", x64: Some(71), ia32: Some(402), sc: None, ipc: Some((14, "MSGCTL", [1, 2, 4, 0xff, 0xff, 0xff])),
-        args: ["msqid": Int, "cmd": IpcCmd(Sysv::MsgQueue), "buf": Ptr], ops: [], ret: Int,
+        args: ["msqid": Int, "cmd": IpcCmd(Sysv::MsgQueue), "buf": IpcBuf(0, Sysv::MsgQueue)],
+        ops: [both(2, MSQID64_DS, COMPAT_MSQID64_DS)], ret: Int,
         libc: &["msgctl"], effect: Effect::SysvUses(Sysv::MsgQueue)),
     row!("semget", x64: Some(64), ia32: Some(393), sc: None, ipc: Some((2, "SEMGET", [1, 2, 3, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "nsems": Int, "semflg": IpcFlags(IpcFlagsOf::Get)], ops: [], ret: Int,
@@ -478,8 +490,17 @@ static HAND: &[Row] = &[
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Time(1, TIMESPEC64)],
         ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96)), memw(3, false, 16, 16)], ret: Int,
         work: &[&DO_SEMTIMEDOP], libc: &["semop"], effect: Effect::SysvUses(Sysv::Semaphores)),
-    row!("semctl", x64: Some(66), ia32: Some(394), sc: None, ipc: Some((3, "SEMCTL", [1, 2, 3, 4, 0xff, 0xff])),
-        args: ["semid": Int, "semnum": Int, "cmd": IpcCmd(Sysv::Semaphores), "arg": Ptr], ops: [], ret: Int,
+    // `semctl`'s fourth argument is a `union semun` passed by value: the buffer's address for
+    // the commands that take one, the value for SETVAL.
+    row!("semctl", x64: Some(66), ia32: Some(394), sc: None, ipc: None,
+        args: ["semid": Int, "semnum": Int, "cmd": IpcCmd(Sysv::Semaphores), "arg": IpcBuf(0, Sysv::Semaphores)],
+        ops: [both(3, SEMID64_DS, COMPAT_SEMID64_DS)], ret: Int,
+        libc: &["semctl"], effect: Effect::SysvUses(Sysv::Semaphores)),
+    // ipc(SEMCTL) passes the union's address instead (ipc/syscall.c `compat_ksys_ipc`), shown
+    // as strace shows it: `[0xff880d6c]`, the union's value in brackets.
+    row!("semctl", x64: None, ia32: None, sc: None, ipc: Some((3, "SEMCTL", [1, 2, 3, 4, 0xff, 0xff])),
+        args: ["semid": Int, "semnum": Int, "cmd": IpcCmd(Sysv::Semaphores), "arg": IpcSemun(0)],
+        ops: [fixed_in(3, Sz::N(4))], ret: Int,
         libc: &["semctl"], effect: Effect::SysvUses(Sysv::Semaphores)),
     row!("shmget", x64: Some(29), ia32: Some(395), sc: None, ipc: Some((23, "SHMGET", [1, 2, 3, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "size": UInt, "shmflg": IpcFlags(IpcFlagsOf::ShmGet)], ops: [], ret: Int,
@@ -491,7 +512,8 @@ static HAND: &[Row] = &[
         args: ["shmaddr": Ptr], ops: [], ret: Int,
         work: &[&KSYS_SHMDT], libc: &["shmdt"]),
     row!("shmctl", x64: Some(31), ia32: Some(396), sc: None, ipc: Some((24, "SHMCTL", [1, 2, 4, 0xff, 0xff, 0xff])),
-        args: ["shmid": Int, "cmd": IpcCmd(Sysv::SharedMemory), "buf": Ptr], ops: [], ret: Int,
+        args: ["shmid": Int, "cmd": IpcCmd(Sysv::SharedMemory), "buf": IpcBuf(0, Sysv::SharedMemory)],
+        ops: [both(2, SHMID64_DS, COMPAT_SHMID64_DS)], ret: Int,
         libc: &["shmctl"], effect: Effect::SysvUses(Sysv::SharedMemory)),
     // POSIX message queues (ipc/mqueue.c).
     // The mode and the attributes are read only with O_CREAT (ipc/mqueue.c `do_mq_open`), and
