@@ -97,6 +97,10 @@ pub const OPF_FD_RET: u8 = 8;
 /// `OP_MSGHDR`: `args[arg]` is the iovec array itself, `args[len_arg]` its count (`readv`,
 /// `writev`, `preadv2`...): the iovecs and their first bytes, without a header.
 pub const OPF_IOV_ARRAY: u8 = 16;
+/// The address is the 32-bit word at `args[arg]` in user memory rather than `args[arg]`
+/// itself: ia32 `ipc(SEMCTL)` passes the address of the `union semun` that holds the
+/// buffer's address (ipc/syscall.c `compat_ksys_ipc`).
+pub const OPF_ADDR_DEREF: u8 = 32;
 
 /// One piece of user memory to copy for a syscall.
 #[repr(C)]

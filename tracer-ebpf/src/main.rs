@@ -42,9 +42,9 @@ use tracer_common::{
     EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FILE_ID_V2, FileId,
     FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_CMSGS, MAX_CONTROL, MAX_IOV,
     MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC,
-    OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER,
-    REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE,
-    SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST,
+    OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY,
+    OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED,
+    SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST,
     STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch,
     SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL,
     TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
@@ -725,7 +725,10 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, sn
         if op.flags & OPF_OK_ONLY != 0 && ret < 0 {
             continue;
         }
-        let arg = pick(&st.inner, op.arg);
+        let mut arg = pick(&st.inner, op.arg);
+        if op.flags & OPF_ADDR_DEREF != 0 && arg != 0 {
+            arg = read_user_word(arg, 4).unwrap_or(0);
+        }
         let addr = if arg == 0 {
             0
         } else {

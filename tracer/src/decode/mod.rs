@@ -17,7 +17,7 @@ use tracer_common::{
 };
 
 use crate::event::Capture;
-use crate::syscalls::{Abi, Arg, IpcFlagsOf, Len, Ret, Row, Time, TimeShape, TimeShow};
+use crate::syscalls::{Abi, Arg, IpcFlagsOf, Len, Ret, Row, Sysv, Time, TimeShape, TimeShow};
 
 /// A string or payload from a program's memory in JSON: printable ASCII as it is, C escapes
 /// for the rest, `\xNN` for any byte without one (unambiguous for a program reading it back).
@@ -460,6 +460,36 @@ fn structured<'a>(
     }
 }
 
+/// A SysV `*ctl` call's buffer (op `op`) as its command uses it (decode/sysv.rs `buf_use`):
+/// what `IPC_SET` read at entry, what a `*_STAT` or `*_INFO` wrote at a successful exit; else
+/// the copy that could not be shown, if any.
+fn ipc_buf<'a>(
+    v: &CallView<'a>,
+    op: u8,
+    family: Sysv,
+) -> Result<Val<'static>, Option<&'a Capture>> {
+    let ia32 = v.abi == Abi::Ia32;
+    let cmd = v
+        .row
+        .args
+        .iter()
+        .position(|(_, a)| matches!(a, Arg::IpcCmd(_)))
+        .and_then(|i| v.args.get(i));
+    let use_ = cmd.map_or(sysv::BufUse::Other, |c| sysv::buf_use(family, *c, ia32));
+    let c = match use_ {
+        sysv::BufUse::Other => None,
+        sysv::BufUse::Set => v.enter_cap(op),
+        _ => v.exit_cap(op),
+    };
+    match c
+        .filter(|c| c.ok())
+        .and_then(|c| sysv::ctl_buf(family, use_, &c.data, ia32))
+    {
+        Some(text) => Ok(sym(text)),
+        None => Err(c),
+    }
+}
+
 fn sym(s: String) -> Val<'static> {
     Val::Sym(Cow::Owned(s))
 }
@@ -657,36 +687,20 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         }),
         Arg::IpcCmd(family) => sym(sysv::cmd(family, raw)),
         Arg::IpcBuf(op, family) => {
-            let ia32 = v.abi == Abi::Ia32;
-            let cmd = v
-                .row
-                .args
-                .iter()
-                .position(|(_, a)| matches!(a, Arg::IpcCmd(_)))
-                .and_then(|i| v.args.get(i));
-            let use_ = cmd.map_or(sysv::BufUse::Other, |c| sysv::buf_use(family, *c, ia32));
-            let c = match use_ {
-                sysv::BufUse::Other => None,
-                sysv::BufUse::Set => v.enter_cap(op),
-                _ => v.exit_cap(op),
-            };
             let raw = v.ulong(raw);
-            match c
-                .filter(|c| c.ok())
-                .and_then(|c| sysv::ctl_buf(family, use_, &c.data, ia32))
-            {
-                Some(text) => sym(text),
-                None => missing(c, raw),
-            }
+            ipc_buf(v, op, family).unwrap_or_else(|c| missing(c, raw))
         }
-        // As strace shows it: the union's 32 bits in brackets, `[NULL]` when zero.
-        Arg::IpcSemun(op) => match v.cap(op) {
-            Some(c) if c.ok() && c.data.len() >= 4 => match le(&c.data, 0, 4).unwrap_or(0) {
-                0 => sym("[NULL]".to_string()),
-                u => sym(format!("[{u:#x}]")),
-            },
-            c => missing(c, raw),
-        },
+        // As strace shows it: the structure the union points to, else the union's 32 bits in
+        // brackets, `[NULL]` when zero.
+        Arg::IpcSemun(op, buf) => {
+            ipc_buf(v, buf, Sysv::Semaphores).unwrap_or_else(|_| match v.cap(op) {
+                Some(c) if c.ok() && c.data.len() >= 4 => match le(&c.data, 0, 4).unwrap_or(0) {
+                    0 => sym("[NULL]".to_string()),
+                    u => sym(format!("[{u:#x}]")),
+                },
+                c => missing(c, raw),
+            })
+        }
         Arg::Mode => sym(format!("{:#o}", raw & 0o7777)),
         Arg::MknodMode => sym(flags::mknod_mode(raw)),
         Arg::MknodDev => sym(flags::makedev(raw)),

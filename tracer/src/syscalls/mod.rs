@@ -185,8 +185,9 @@ pub enum Arg {
     /// write.
     IpcBuf(u8, Sysv),
     /// ia32 `ipc(SEMCTL)`'s `ptr`: the address of `semctl`'s `union semun` (ipc/syscall.c
-    /// `compat_ksys_ipc` reads it with `get_user`); op `.0` copies the union's 32 bits.
-    IpcSemun(u8),
+    /// `compat_ksys_ipc` reads it with `get_user`); op `.0` copies the union's 32 bits, op
+    /// `.1` the buffer they point to, at entry and at exit (shown as [`Arg::IpcBuf`]).
+    IpcSemun(u8, u8),
     /// An array of `struct sembuf`.
     SemOps(u8),
     /// `msgsnd`/`msgrcv`'s `struct msgbuf`: `mtype` then the text; the second op copies the text.
@@ -523,6 +524,8 @@ pub struct Op {
     pub ok_only: bool,
     /// With `exit`: copied at entry too (the kernel reads the memory, then writes it back).
     pub both: bool,
+    /// The address is the 32-bit word at the argument (`OPF_ADDR_DEREF`).
+    pub deref: bool,
 }
 
 impl Op {
@@ -544,6 +547,9 @@ impl Op {
         }
         if self.ok_only {
             flags |= OPF_OK_ONLY;
+        }
+        if self.deref {
+            flags |= tracer_common::OPF_ADDR_DEREF;
         }
         let kind = match self.kind {
             OpKind::Bytes => OP_BYTES,
@@ -938,7 +944,6 @@ mod tests {
                     | Arg::SemOps(i)
                     | Arg::IpcKludge(i)
                     | Arg::IpcBuf(i, _)
-                    | Arg::IpcSemun(i)
                     | Arg::FdPair(i)
                     | Arg::SigAction(i)
                     | Arg::SigInfo(i)
@@ -959,6 +964,7 @@ mod tests {
                         Some(*i)
                     }
                     Arg::MsgBuf(i, j)
+                    | Arg::IpcSemun(i, j)
                     | Arg::PollFds(i, j)
                     | Arg::IoctlValue(i, j)
                     | Arg::SockAddrOut(i, j)

@@ -44,6 +44,7 @@ const fn op(kind: OpKind, exit: bool, arg: u8, len: Len, max: Sz) -> Op {
         snap: false,
         ok_only: exit,
         both: false,
+        deref: false,
     }
 }
 /// A sockaddr passed in, with its length in `args[len]`.
@@ -497,10 +498,11 @@ static HAND: &[Row] = &[
         ops: [both(3, SEMID64_DS, COMPAT_SEMID64_DS)], ret: Int,
         libc: &["semctl"], effect: Effect::SysvUses(Sysv::Semaphores)),
     // ipc(SEMCTL) passes the union's address instead (ipc/syscall.c `compat_ksys_ipc`), shown
-    // as strace shows it: `[0xff880d6c]`, the union's value in brackets.
+    // as strace shows it: the structure the union points to for a command that uses one, else
+    // the union's value in brackets (`[0x7]`, `[NULL]`).
     row!("semctl", x64: None, ia32: None, sc: None, ipc: Some((3, "SEMCTL", [1, 2, 3, 4, 0xff, 0xff])),
-        args: ["semid": Int, "semnum": Int, "cmd": IpcCmd(Sysv::Semaphores), "arg": IpcSemun(0)],
-        ops: [fixed_in(3, Sz::N(4))], ret: Int,
+        args: ["semid": Int, "semnum": Int, "cmd": IpcCmd(Sysv::Semaphores), "arg": IpcSemun(0, 1)],
+        ops: [fixed_in(3, Sz::N(4)), Op { deref: true, ..both(3, SEMID64_DS, COMPAT_SEMID64_DS) }], ret: Int,
         libc: &["semctl"], effect: Effect::SysvUses(Sysv::Semaphores)),
     row!("shmget", x64: Some(29), ia32: Some(395), sc: None, ipc: Some((23, "SHMGET", [1, 2, 3, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "size": UInt, "shmflg": IpcFlags(IpcFlagsOf::ShmGet)], ops: [], ret: Int,
