@@ -166,7 +166,7 @@ pub struct CallRecord<'a> {
     pub path: Option<u32>,
     pub observed: &'a [Step],
     pub error_from: Option<&'a str>,
-    pub errno: Option<String>,
+    pub errno: Option<std::borrow::Cow<'static, str>>,
     pub markers: &'a [&'static str],
 }
 

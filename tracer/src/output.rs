@@ -8,7 +8,7 @@ use tracer_common::{SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL};
 use std::sync::Arc;
 
 use crate::decode::Decoded;
-use crate::decode::flags;
+use crate::decode::errno;
 use crate::fds::{AT_FDCWD, Detail, Fds, describes_after, returns_fd, writes_pair};
 use crate::jsonl::{CallRecord, PathRecord};
 use crate::kernel::ksyms::Ksyms;
@@ -257,7 +257,7 @@ impl Writer {
                 .ret
                 .filter(|r| errno_of(*r).is_some())
                 .and_then(|err| path::error_from(ksyms, &call.hops, err)),
-            errno: call.ret.and_then(errno_of).map(flags::errno),
+            errno: call.ret.and_then(errno_of).map(errno::name),
             markers,
         }
     }
@@ -309,12 +309,7 @@ impl Writer {
         match call.ret {
             Some(ret) => {
                 if let Some(e) = errno_of(ret) {
-                    let _ = write!(
-                        s,
-                        " = -1 {} ({})",
-                        flags::errno(e),
-                        nix::errno::Errno::from_raw(e).desc()
-                    );
+                    errno::write_failure(s, e);
                 } else {
                     s.push_str(" = ");
                     match call.row.ret {

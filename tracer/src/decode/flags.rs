@@ -370,16 +370,6 @@ pub fn signal(v: u64) -> String {
     }
 }
 
-/// `EADDRINUSE` etc.
-pub fn errno(e: i32) -> String {
-    let name = format!("{:?}", nix::errno::Errno::from_raw(e));
-    if name == "UnknownErrno" {
-        format!("E{e}")
-    } else {
-        name
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,8 +386,6 @@ mod tests {
     fn names() {
         assert_eq!(sock_type(1 | 0o2000000), "SOCK_STREAM|SOCK_CLOEXEC");
         assert_eq!(mknod_mode(0o10000 | 0o644), "S_IFIFO|0o644");
-        assert_eq!(errno(98), "EADDRINUSE");
-        assert_eq!(errno(4000), "E4000");
         assert_eq!(signal(10), "SIGUSR1");
         assert_eq!(signal(35), "SIGRTMIN+3");
         assert_eq!(mmap_flags(1), "MAP_SHARED");

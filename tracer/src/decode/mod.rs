@@ -3,6 +3,7 @@
 
 pub mod cmsg;
 pub mod consts;
+pub mod errno;
 pub mod flags;
 pub mod sockaddr;
 pub mod structs;
@@ -688,7 +689,11 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         Arg::IpcCmd(family) => sym(sysv::cmd(family, raw)),
         Arg::IpcBuf(op, family) => {
             let raw = v.ulong(raw);
-            ipc_buf(v, op, family).unwrap_or_else(|c| missing(c, raw))
+            ipc_buf(v, op, family).unwrap_or_else(|c| match c {
+                // A pointer the command does not use, as any pointer (`"NULL"` in JSON).
+                None => Val::Ptr(raw),
+                c => missing(c, raw),
+            })
         }
         // As strace shows it: the structure the union points to, else the union's 32 bits in
         // brackets, `[NULL]` when zero.

@@ -3,7 +3,7 @@
 use tracer_common::SYS_F_ARGS_FAULT;
 
 use super::stats::human_ns;
-use crate::decode::flags;
+use crate::decode::errno;
 use crate::output::errno_of;
 use crate::syscalls::Abi;
 use crate::trace::Call;
@@ -75,7 +75,10 @@ pub fn result(call: &Call, pending: bool) -> (String, bool) {
     match call.ret {
         None => ("= ? (never returned)".into(), false),
         Some(ret) => match errno_of(ret) {
-            Some(e) => (format!("= -1 {}", flags::errno(e)), true),
+            Some(e) => {
+                let sign = if errno::restarts(e) { "?" } else { "-1" };
+                (format!("= {sign} {}", errno::name(e)), true)
+            }
             None => (format!("= {}", call.ret_text(ret)), false),
         },
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 use tracer_common::SYS_F_ARGS_FAULT;
 
-use crate::decode::flags;
+use crate::decode::errno;
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path;
 use crate::output::errno_of;
@@ -127,7 +127,7 @@ impl<W: Write> ChromeJson<W> {
             Some(ret) => {
                 args.insert("ret".into(), json!(ret));
                 if let Some(e) = errno_of(ret) {
-                    args.insert("errno".into(), json!(flags::errno(e)));
+                    args.insert("errno".into(), json!(errno::name(e)));
                 }
             }
             None => {

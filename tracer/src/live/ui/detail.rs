@@ -217,13 +217,12 @@ fn journey(app: &App, e: &Entry, width: usize, out: &mut Vec<Line<'static>>) {
         None => "never returned (the thread exited, or its exit was lost)".to_string(),
         Some(r) => match errno_of(r) {
             Some(err) => {
-                let mut s = format!(
-                    "returns -{} in {}: -1 {} ({})",
-                    err,
-                    registers(call.abi).0,
-                    crate::decode::flags::errno(err),
-                    nix::errno::Errno::from_raw(err).desc()
-                );
+                let mut s = format!("returns -{err} in {}:", registers(call.abi).0);
+                // ` = -1 EAGAIN (...)`, ` = ? ERESTARTSYS (...)`: the same words as the text
+                // output, without its ` =`.
+                let mut failure = String::new();
+                crate::decode::errno::write_failure(&mut failure, err);
+                s.push_str(failure.strip_prefix(" =").unwrap_or(&failure));
                 if let Some(f) = path::error_from(&app.config.ksyms, &call.hops, r) {
                     s.push_str(&format!(", returned by {f}"));
                 }

@@ -31,7 +31,7 @@ use prost::encoding::{WireType, encode_key};
 use serde_json::Value;
 use tracer_common::SYS_F_ARGS_FAULT;
 
-use crate::decode::{Val, flags};
+use crate::decode::{Val, errno};
 use crate::jsonl::Escaped;
 use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path;
@@ -707,7 +707,7 @@ impl<W: Write> Perfetto<W> {
             let a = self.ann("ret", int(ret));
             anns.push(a);
             if let Some(e) = errno_of(ret) {
-                let a = self.ann("errno", string(flags::errno(e)));
+                let a = self.ann("errno", string(errno::name(e).into_owned()));
                 anns.push(a);
             }
         } else {
