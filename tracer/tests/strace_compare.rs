@@ -639,6 +639,14 @@ int main(void) {
     vl = 8; getsockopt(c, SOL_SOCKET, SO_TYPE, &v, &vl);
     int c2 = socket(AF_UNIX, SOCK_STREAM, 0); connect(c2, (struct sockaddr *)&a, sizeof a);
     accept4(l, NULL, NULL, SOCK_CLOEXEC);
+    /* recvmsg's msg_name: longer and shorter than the address, none sent (an unbound
+       sender), none asked for. */
+    int u = socket(AF_UNIX, SOCK_DGRAM, 0);
+    struct iovec io = {buf, 8}; struct msghdr m = {&b, sizeof b, &io, 1, 0, 0, 0};
+    sendto(e, "x", 1, 0, (struct sockaddr *)&da, sizeof da); recvmsg(d, &m, 0);
+    sendto(u, "y", 1, 0, (struct sockaddr *)&da, sizeof da); m.msg_namelen = sizeof b; recvmsg(d, &m, 0);
+    sendto(e, "z", 1, 0, (struct sockaddr *)&da, sizeof da); m.msg_namelen = 4; recvmsg(d, &m, 0);
+    sendto(e, "w", 1, 0, (struct sockaddr *)&da, sizeof da); m.msg_name = 0; m.msg_namelen = 5; recvmsg(d, &m, 0);
     return 0;
 }
 "#;
@@ -656,9 +664,10 @@ fn addresses_written_back_are_decoded_as_strace_decodes_them() {
         "getpeername",
         "sendto",
         "recvfrom",
+        "recvmsg",
     ];
     let n = decoded_alike(ADDRESSES_C, &[], &names, &str::to_string);
-    assert!(n >= 18, "only {n} calls compared");
+    assert!(n >= 26, "only {n} calls compared");
 }
 
 /// System V IPC calls with each family's commands and each call's flags (the structures of

@@ -998,6 +998,17 @@ pub fn msghdr_with(
     let control_ptr = field(control_off, word);
     let controllen = field(controllen_off, word);
     let mflags = field(flags_off, 4);
+    // The length passed in, when the row copied it at entry (recvmsg, recvmmsg).
+    let msg_arg = v.row.ops.get(usize::from(op)).map(|o| o.arg);
+    let namelen_in = v
+        .row
+        .ops
+        .iter()
+        .position(|o| msg_arg.is_some_and(|a| *o == crate::syscalls::msg_namelen_in(a)))
+        .and_then(|i| v.enter_cap(i as u8))
+        .filter(|c| c.ok())
+        .and_then(|c| le(&c.data, 0, 4))
+        .map(|n| n as u32 as i32);
     if v.at_exit(op) && !v.ok() {
         // A failed recvmsg: the kernel wrote nothing back; strace shows the length passed in.
         return (
@@ -1007,7 +1018,15 @@ pub fn msghdr_with(
     }
 
     let (name_j, name_t) = match of_kind(&caps, CK_MSG_NAME, 0) {
-        Some(c) if c.ok() && c.hdr.want > 0 => sockaddr_json(c, v.wanted(c)),
+        // The kernel wrote the shorter of the two lengths.
+        Some(c) if c.ok() && c.hdr.want > 0 => {
+            let room = namelen_in.map_or(u64::MAX, |n| u64::from(n.max(0) as u32));
+            sockaddr_json(c, v.wanted(c).min(room))
+        }
+        // strace shows the buffer's address when the kernel wrote back no address.
+        Some(c) if c.ok() && v.at_exit(op) && namelen_in.is_some() => {
+            missing(None, name_ptr).pair()
+        }
         // A name the kernel wrote back with length 0: the peer has no address (an unbound
         // UNIX socket); there is nothing to show.
         Some(c) if c.ok() && v.at_exit(op) => (Value::Null, "NULL".into()),
@@ -1036,8 +1055,16 @@ pub fn msghdr_with(
         }
         None => String::new(),
     };
+    // `110 => 15` when the kernel changed it.
+    let namelen_t = match namelen_in {
+        Some(n) if n != namelen && name_ptr != 0 => {
+            j["namelen_in"] = json!(n);
+            format!("{n} => {namelen}")
+        }
+        _ => namelen.to_string(),
+    };
     let t = format!(
-        "{{msg_name={name_t}, msg_namelen={namelen}, msg_iov={iov_t}, msg_iovlen={iovlen}{control_t}, msg_controllen={controllen}, msg_flags={}}}",
+        "{{msg_name={name_t}, msg_namelen={namelen_t}, msg_iov={iov_t}, msg_iovlen={iovlen}{control_t}, msg_controllen={controllen}, msg_flags={}}}",
         flags::msg_flags(mflags)
     );
     (j, t)

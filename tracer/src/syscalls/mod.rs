@@ -36,6 +36,7 @@ use tracer_common::{
 
 pub use generated::KERNEL as TABLES_KERNEL;
 pub use table::ROWS;
+pub(crate) use table::msg_namelen_in;
 
 /// strace's trace classes (`-e trace=%file`, strace(1) "Filtering"), as bits of
 /// [`Row::classes`], plus tracer's own `%io`.

@@ -139,6 +139,17 @@ const fn msghdr(arg: u8, exit: bool, payload: bool) -> Op {
         Sz::N(0),
     )
 }
+/// A `struct msghdr`'s `msg_namelen` as the program passed it in (at entry; the header op
+/// copies it at exit, after the kernel wrote back the address's length): strace shows both
+/// (`msg_namelen=110 => 15`), and the kernel wrote only the shorter (net/socket.c
+/// `move_addr_to_user`). At 8 in `struct user_msghdr`, 4 in `struct compat_msghdr`; an
+/// `mmsghdr` starts with its `msghdr`.
+pub(crate) const fn msg_namelen_in(arg: u8) -> Op {
+    Op {
+        offset: Sz::Abi(8, 4),
+        ..fixed_in(arg, Sz::N(4))
+    }
+}
 /// The file behind the descriptor the call returned, read in the kernel at exit.
 pub(crate) const fn file_of_ret() -> Op {
     op(
@@ -412,7 +423,7 @@ static HAND: &[Row] = &[
     row!("recvmsg", x64: Some(47), ia32: Some(372), sc: Some((17, "SYS_RECVMSG")), ipc: None,
         args: ["sockfd": Fd, "msg": MsgHdr(0), "flags": MsgFlags],
         // Copied at a failed exit too, for the `msg_namelen` strace shows then.
-        ops: [Op { ok_only: false, ..msghdr(1, true, true) }], ret: Int,
+        ops: [Op { ok_only: false, ..msghdr(1, true, true) }, msg_namelen_in(1)], ret: Int,
         work: &[&SYS_RECVMSG], libc: &["recvmsg"], moves: Some(moves(false, true))),
     row!("accept4", x64: Some(288), ia32: Some(364), sc: Some((18, "SYS_ACCEPT4")), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0, 2), "addrlen": SockLenPtr(0, 2), "flags": SockFlags],
@@ -420,10 +431,10 @@ static HAND: &[Row] = &[
         work: &[&SYS_ACCEPT4], libc: &["accept4"], libc_also: &["accept"], effect: Effect::Accepts { flags: true }),
     row!("recvmmsg", x64: Some(299), ia32: Some(337), sc: Some((19, "SYS_RECVMMSG")), ipc: None,
         args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags, "timeout": Ptr],
-        ops: [msghdr(1, true, false)], ret: Int),
+        ops: [msghdr(1, true, false), msg_namelen_in(1)], ret: Int),
     row!("recvmmsg_time64", x64: None, ia32: Some(417), sc: None, ipc: None,
         args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags, "timeout": Ptr],
-        ops: [msghdr(1, true, false)], ret: Int),
+        ops: [msghdr(1, true, false), msg_namelen_in(1)], ret: Int),
     row!("sendmmsg", x64: Some(307), ia32: Some(345), sc: Some((20, "SYS_SENDMMSG")), ipc: None,
         args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags], ops: [msghdr(1, false, true)], ret: Int),
     // The ia32 dispatchers: rows of their own so that a bad call number is still shown.
