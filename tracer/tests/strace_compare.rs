@@ -822,6 +822,48 @@ fn errors_and_restarts_read_as_strace_writes_them() {
     assert!(n >= 6, "only {n} calls compared");
 }
 
+/// Every address family, socket type, `MSG_*` bit, socket level and `SOL_SOCKET`, `SOL_IP`,
+/// `SOL_TCP`, `SOL_IPV6` and `SOL_NETLINK` option number, named and not, through calls that
+/// fail (a descriptor of -1) or make a socket.
+const SOCKET_NAMES_C: &str = r"#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) {
+    /* Not the families whose protocol strace names by a table of the family's
+       (docs/trace-format.md): AX25, IRDA, CAN, BLUETOOTH, RXRPC, ISDN, PHONET, CAIF, NFC,
+       KCM, SMC. */
+    int odd[] = {3, 23, 29, 31, 33, 34, 35, 37, 39, 41, 43};
+    for (int i = 0; i < 48; i++) {
+        int skip = 0;
+        for (int j = 0; j < 11; j++) skip |= odd[j] == i;
+        if (!skip) close(syscall(SYS_socket, i, 1, 0));
+    }
+    close(syscall(SYS_socket, 17, 3, 0x300)); close(syscall(SYS_socket, 17, 3, 0x1234));
+    for (int i = 0; i < 12; i++) close(syscall(SYS_socket, 1, i, 0));
+    for (int i = 0; i < 32; i++) syscall(SYS_sendto, -1, 0, 0, 1u << i, 0, 0);
+    syscall(SYS_sendto, -1, 0, 0, 0x100041, 0, 0);
+    int levels[] = {0, 1, 6, 17, 41, 270};
+    for (int l = 0; l < 6; l++)
+        for (int i = 0; i < 90; i++) syscall(SYS_setsockopt, -1, levels[l], i, 0, 0);
+    /* The levels strace has no table of options for, and unknown ones. */
+    for (int l = 2; l < 40; l++) if (l != 6 && l != 17) syscall(SYS_setsockopt, -1, l, 1, 0, 0);
+    int plain[] = {58, 136, 258, 259, 260, 261, 262, 264, 265, 267, 284, 285, 999};
+    for (int l = 0; l < 13; l++) syscall(SYS_setsockopt, -1, plain[l], 1, 0, 0);
+    return 0;
+}
+";
+
+#[test]
+fn socket_constants_are_named_as_strace_names_them() {
+    let n = decoded_alike(
+        SOCKET_NAMES_C,
+        &[],
+        &["socket", "sendto", "setsockopt"],
+        &str::to_string,
+    );
+    assert!(n >= 650, "only {n} calls compared");
+}
+
 /// A C program passing the structures of issue 15's typed decoders with known values: iovecs
 /// (their bytes passed in, or as many as the call returned), time structures in and out,
 /// fd_sets in and ready, timeouts written back. It makes the calls itself where glibc would

@@ -22,51 +22,6 @@ pub const SCM_PIDFD: i32 = 4;
 /// include/linux/socket.h `SOL_IP` (= `IPPROTO_IP`).
 const SOL_IP: i32 = 0;
 
-/// `cmsg_level` names: strace's `socketlayers` (include/linux/socket.h `SOL_*`; 40 is
-/// `AF_VSOCK`, include/linux/socket.h, as strace names it).
-const LEVELS: &[(i32, &str)] = &[
-    (0, "SOL_IP"),
-    (1, "SOL_SOCKET"),
-    (6, "SOL_TCP"),
-    (17, "SOL_UDP"),
-    (40, "AF_VSOCK"),
-    (41, "SOL_IPV6"),
-    (58, "SOL_ICMPV6"),
-    (100, "SOL_CAN_BASE"),
-    (101, "SOL_CAN_RAW"),
-    (132, "SOL_SCTP"),
-    (136, "SOL_UDPLITE"),
-    (255, "SOL_RAW"),
-    (256, "SOL_IPX"),
-    (257, "SOL_AX25"),
-    (258, "SOL_ATALK"),
-    (259, "SOL_NETROM"),
-    (260, "SOL_ROSE"),
-    (261, "SOL_DECNET"),
-    (262, "SOL_X25"),
-    (263, "SOL_PACKET"),
-    (264, "SOL_ATM"),
-    (265, "SOL_AAL"),
-    (266, "SOL_IRDA"),
-    (267, "SOL_NETBEUI"),
-    (268, "SOL_LLC"),
-    (269, "SOL_DCCP"),
-    (270, "SOL_NETLINK"),
-    (271, "SOL_TIPC"),
-    (272, "SOL_RXRPC"),
-    (273, "SOL_PPPOL2TP"),
-    (274, "SOL_BLUETOOTH"),
-    (275, "SOL_PNPIPE"),
-    (276, "SOL_RDS"),
-    (277, "SOL_IUCV"),
-    (278, "SOL_CAIF"),
-    (279, "SOL_ALG"),
-    (280, "SOL_NFC"),
-    (281, "SOL_KCM"),
-    (282, "SOL_TLS"),
-    (283, "SOL_XDP"),
-];
-
 /// `SOL_SOCKET` types: include/linux/socket.h (`SCM_*`) and include/uapi/asm-generic/socket.h
 /// (`SO_TIMESTAMP*`, `SO_WIFI_STATUS`, `SO_TXTIME`, `SCM_TIMESTAMPING_*`), as strace's
 /// `scmvals` names them. `SCM_PIDFD` (Linux 6.5) is newer than strace 6.1, which prints it as
@@ -230,7 +185,8 @@ pub fn cmsgs(
 /// strace's `print_cmsg_type_data`: data is shown only for the types it has a printer for, and
 /// only when at least the printer's minimum is there.
 fn one(c: &Cmsg<'_>, describe: &dyn Fn(i32, &mut String)) -> (Value, String) {
-    let level = xval(LEVELS, c.level, "SOL_???");
+    // strace's `socketlayers`, shared with setsockopt's level (decode/flags.rs).
+    let level = super::consts::one_or(u64::from(c.level as u32), super::flags::LEVELS, "SOL_???");
     let (ty, data) = match c.level {
         SOL_SOCKET => (
             xval(SCM_TYPES, c.ty, "SCM_???"),

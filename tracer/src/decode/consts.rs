@@ -70,6 +70,26 @@ pub fn bits(value: u64, names: Names) -> String {
     out
 }
 
+/// The name of a value, or the value as strace prints one its table lacks:
+/// `0x63 /* AF_??? */` (`0` for zero), `unknown` being the family's pattern.
+pub fn one_or(value: u64, names: Names, unknown: &str) -> String {
+    match names.iter().find(|(v, _)| *v == value) {
+        Some((_, n)) => (*n).to_string(),
+        None if value == 0 => format!("0 /* {unknown} */"),
+        None => format!("{value:#x} /* {unknown} */"),
+    }
+}
+
+/// [`bits`], with strace's comment when no bit has a name: `0x100000 /* MSG_??? */`.
+pub fn bits_or(value: u64, names: Names, unknown: &str) -> String {
+    let s = bits(value, names);
+    if value != 0 && s.starts_with("0x") {
+        format!("{s} /* {unknown} */")
+    } else {
+        s
+    }
+}
+
 /// The name of a value, or the value in decimal.
 pub fn one(value: u64, names: Names) -> String {
     names

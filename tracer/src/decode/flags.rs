@@ -1,55 +1,82 @@
 //! Symbolic names for constants and flag sets (values from the x86 uapi headers shipped with
 //! Linux 6.1/6.18: include/linux/socket.h, include/uapi/linux/net.h, ipc.h, mman-common.h).
 
-/// Join the names of the set bits; leftovers in hex.
-fn bits(value: u64, names: &[(u64, &str)]) -> String {
-    let mut parts = Vec::new();
-    let mut left = value;
-    for (bit, name) in names {
-        if *bit != 0 && left & bit == *bit {
-            parts.push((*name).to_string());
-            left &= !bit;
-        }
-    }
-    if left != 0 || parts.is_empty() {
-        parts.push(format!("{left:#x}"));
-    }
-    parts.join("|")
-}
+use super::consts::{Names, bits, bits_or, one, one_or};
 
-fn one(value: u64, names: &[(u64, &str)]) -> String {
-    names
-        .iter()
-        .find(|(v, _)| *v == value)
-        .map_or_else(|| value.to_string(), |(_, n)| (*n).to_string())
-}
+/// include/linux/socket.h (Linux 6.18): the address families strace 6.1 names (`AF_MCTP`,
+/// 45, is its last; 46 is `AF_MAX`).
+const FAMILIES: Names = &[
+    (0, "AF_UNSPEC"),
+    (1, "AF_UNIX"),
+    (2, "AF_INET"),
+    (3, "AF_AX25"),
+    (4, "AF_IPX"),
+    (5, "AF_APPLETALK"),
+    (6, "AF_NETROM"),
+    (7, "AF_BRIDGE"),
+    (8, "AF_ATMPVC"),
+    (9, "AF_X25"),
+    (10, "AF_INET6"),
+    (11, "AF_ROSE"),
+    (12, "AF_DECnet"),
+    (13, "AF_NETBEUI"),
+    (14, "AF_SECURITY"),
+    (15, "AF_KEY"),
+    (16, "AF_NETLINK"),
+    (17, "AF_PACKET"),
+    (18, "AF_ASH"),
+    (19, "AF_ECONET"),
+    (20, "AF_ATMSVC"),
+    (21, "AF_RDS"),
+    (22, "AF_SNA"),
+    (23, "AF_IRDA"),
+    (24, "AF_PPPOX"),
+    (25, "AF_WANPIPE"),
+    (26, "AF_LLC"),
+    (27, "AF_IB"),
+    (28, "AF_MPLS"),
+    (29, "AF_CAN"),
+    (30, "AF_TIPC"),
+    (31, "AF_BLUETOOTH"),
+    (32, "AF_IUCV"),
+    (33, "AF_RXRPC"),
+    (34, "AF_ISDN"),
+    (35, "AF_PHONET"),
+    (36, "AF_IEEE802154"),
+    (37, "AF_CAIF"),
+    (38, "AF_ALG"),
+    (39, "AF_NFC"),
+    (40, "AF_VSOCK"),
+    (41, "AF_KCM"),
+    (42, "AF_QIPCRTR"),
+    (43, "AF_SMC"),
+    (44, "AF_XDP"),
+    (45, "AF_MCTP"),
+];
 
+/// `AF_UNIX`; one nobody names as strace shows it, `0x2e /* AF_??? */`.
 pub fn family(v: u64) -> String {
-    one(
-        v,
-        &[
-            (0, "AF_UNSPEC"),
-            (1, "AF_UNIX"),
-            (2, "AF_INET"),
-            (10, "AF_INET6"),
-            (16, "AF_NETLINK"),
-            (17, "AF_PACKET"),
-        ],
-    )
+    one_or(v, FAMILIES, "AF_???")
 }
 
-/// `SOCK_*` with `SOCK_NONBLOCK`/`SOCK_CLOEXEC` (include/linux/net.h).
+/// include/linux/net.h `enum sock_type` (x86; `SOCK_PACKET` is the obsolete 10).
+const SOCK_TYPES: Names = &[
+    (1, "SOCK_STREAM"),
+    (2, "SOCK_DGRAM"),
+    (3, "SOCK_RAW"),
+    (4, "SOCK_RDM"),
+    (5, "SOCK_SEQPACKET"),
+    (6, "SOCK_DCCP"),
+    (10, "SOCK_PACKET"),
+];
+
+/// `SOCK_*` with `SOCK_NONBLOCK`/`SOCK_CLOEXEC` (include/linux/net.h): a type of 0 is `0`,
+/// one without a name `0x7 /* SOCK_??? */`, as strace shows them.
 pub fn sock_type(v: u64) -> String {
-    let base = one(
-        v & 0xf,
-        &[
-            (1, "SOCK_STREAM"),
-            (2, "SOCK_DGRAM"),
-            (3, "SOCK_RAW"),
-            (4, "SOCK_RDM"),
-            (5, "SOCK_SEQPACKET"),
-        ],
-    );
+    let base = match v & 0xf {
+        0 => "0".to_string(),
+        t => one_or(t, SOCK_TYPES, "SOCK_???"),
+    };
     let rest = v & !0xf;
     if rest == 0 {
         base
@@ -73,73 +100,380 @@ pub fn sock_flags(v: u64) -> String {
     }
 }
 
+/// include/linux/socket.h: the `MSG_*` flags strace 6.1 names, with its names (0x10 is the
+/// kernel's `MSG_PROBE`, glibc's `MSG_PROXY`; 0x20000 was `MSG_SENDPAGE_NOTLAST` until
+/// Linux 6.5, 0x80000 `MSG_NO_SHARED_FRAGS` until 5.8).
+const MSG_FLAGS: Names = &[
+    (0x1, "MSG_OOB"),
+    (0x2, "MSG_PEEK"),
+    (0x4, "MSG_DONTROUTE"),
+    (0x8, "MSG_CTRUNC"),
+    (0x10, "MSG_PROBE"),
+    (0x20, "MSG_TRUNC"),
+    (0x40, "MSG_DONTWAIT"),
+    (0x80, "MSG_EOR"),
+    (0x100, "MSG_WAITALL"),
+    (0x200, "MSG_FIN"),
+    (0x400, "MSG_SYN"),
+    (0x800, "MSG_CONFIRM"),
+    (0x1000, "MSG_RST"),
+    (0x2000, "MSG_ERRQUEUE"),
+    (0x4000, "MSG_NOSIGNAL"),
+    (0x8000, "MSG_MORE"),
+    (0x1_0000, "MSG_WAITFORONE"),
+    (0x2_0000, "MSG_SENDPAGE_NOTLAST"),
+    (0x4_0000, "MSG_BATCH"),
+    (0x8_0000, "MSG_NO_SHARED_FRAGS"),
+    (0x400_0000, "MSG_ZEROCOPY"),
+    (0x2000_0000, "MSG_FASTOPEN"),
+    (0x4000_0000, "MSG_CMSG_CLOEXEC"),
+    (0x8000_0000, "MSG_CMSG_COMPAT"),
+];
+
+/// `MSG_DONTWAIT|MSG_NOSIGNAL`; bits nobody names as strace shows them.
 pub fn msg_flags(v: u64) -> String {
-    if v == 0 {
-        return "0".into();
-    }
-    bits(
-        v,
-        &[
-            (0x1, "MSG_OOB"),
-            (0x2, "MSG_PEEK"),
-            (0x4, "MSG_DONTROUTE"),
-            (0x8, "MSG_CTRUNC"),
-            (0x20, "MSG_TRUNC"),
-            (0x40, "MSG_DONTWAIT"),
-            (0x80, "MSG_EOR"),
-            (0x100, "MSG_WAITALL"),
-            (0x4000, "MSG_NOSIGNAL"),
-            (0x8000, "MSG_MORE"),
-            (0x4000_0000, "MSG_CMSG_CLOEXEC"),
-        ],
-    )
+    bits_or(v & 0xffff_ffff, MSG_FLAGS, "MSG_???")
 }
 
 pub fn shut_how(v: u64) -> String {
     one(v, &[(0, "SHUT_RD"), (1, "SHUT_WR"), (2, "SHUT_RDWR")])
 }
 
+/// include/linux/socket.h `SOL_*` (0 is `SOL_IP`, as strace names the level; 6 `SOL_TCP`...),
+/// the ones strace 6.1 names (its `socketlayers`: 40 is `AF_VSOCK`, as it names that level).
+pub(crate) const LEVELS: Names = &[
+    (0, "SOL_IP"),
+    (1, "SOL_SOCKET"),
+    (6, "SOL_TCP"),
+    (17, "SOL_UDP"),
+    (40, "AF_VSOCK"),
+    (41, "SOL_IPV6"),
+    (58, "SOL_ICMPV6"),
+    (100, "SOL_CAN_BASE"),
+    (101, "SOL_CAN_RAW"),
+    (132, "SOL_SCTP"),
+    (136, "SOL_UDPLITE"),
+    (255, "SOL_RAW"),
+    (256, "SOL_IPX"),
+    (257, "SOL_AX25"),
+    (258, "SOL_ATALK"),
+    (259, "SOL_NETROM"),
+    (260, "SOL_ROSE"),
+    (261, "SOL_DECNET"),
+    (262, "SOL_X25"),
+    (263, "SOL_PACKET"),
+    (264, "SOL_ATM"),
+    (265, "SOL_AAL"),
+    (266, "SOL_IRDA"),
+    (267, "SOL_NETBEUI"),
+    (268, "SOL_LLC"),
+    (269, "SOL_DCCP"),
+    (270, "SOL_NETLINK"),
+    (271, "SOL_TIPC"),
+    (272, "SOL_RXRPC"),
+    (273, "SOL_PPPOL2TP"),
+    (274, "SOL_BLUETOOTH"),
+    (275, "SOL_PNPIPE"),
+    (276, "SOL_RDS"),
+    (277, "SOL_IUCV"),
+    (278, "SOL_CAIF"),
+    (279, "SOL_ALG"),
+    (280, "SOL_NFC"),
+    (281, "SOL_KCM"),
+    (282, "SOL_TLS"),
+    (283, "SOL_XDP"),
+];
+
+/// A `setsockopt`/`getsockopt` level: `SOL_SOCKET`; one nobody names as strace 6.1 shows it,
+/// `0x11c /* SOL_?? */` (two question marks, as it prints them).
 pub fn sock_level(v: u64) -> String {
-    one(
-        v,
-        &[
-            (1, "SOL_SOCKET"),
-            (0, "IPPROTO_IP"),
-            (6, "IPPROTO_TCP"),
-            (17, "IPPROTO_UDP"),
-            (41, "IPPROTO_IPV6"),
-            (270, "SOL_NETLINK"),
-        ],
-    )
+    one_or(v & 0xffff_ffff, LEVELS, "SOL_??")
 }
 
+/// include/uapi/asm-generic/socket.h (x86 uses it): the `SO_*` options strace 6.1 names, with
+/// its names (20 and 21 are `SO_RCVTIMEO_OLD`/`SO_SNDTIMEO_OLD` since Linux 5.1; 54 and 58 are
+/// `SCM_*` types, never options).
+const SO_OPTIONS: Names = &[
+    (1, "SO_DEBUG"),
+    (2, "SO_REUSEADDR"),
+    (3, "SO_TYPE"),
+    (4, "SO_ERROR"),
+    (5, "SO_DONTROUTE"),
+    (6, "SO_BROADCAST"),
+    (7, "SO_SNDBUF"),
+    (8, "SO_RCVBUF"),
+    (9, "SO_KEEPALIVE"),
+    (10, "SO_OOBINLINE"),
+    (11, "SO_NO_CHECK"),
+    (12, "SO_PRIORITY"),
+    (13, "SO_LINGER"),
+    (14, "SO_BSDCOMPAT"),
+    (15, "SO_REUSEPORT"),
+    (16, "SO_PASSCRED"),
+    (17, "SO_PEERCRED"),
+    (18, "SO_RCVLOWAT"),
+    (19, "SO_SNDLOWAT"),
+    (20, "SO_RCVTIMEO_OLD"),
+    (21, "SO_SNDTIMEO_OLD"),
+    (22, "SO_SECURITY_AUTHENTICATION"),
+    (23, "SO_SECURITY_ENCRYPTION_TRANSPORT"),
+    (24, "SO_SECURITY_ENCRYPTION_NETWORK"),
+    (25, "SO_BINDTODEVICE"),
+    (26, "SO_ATTACH_FILTER"),
+    (27, "SO_DETACH_FILTER"),
+    (28, "SO_PEERNAME"),
+    (29, "SO_TIMESTAMP_OLD"),
+    (30, "SO_ACCEPTCONN"),
+    (31, "SO_PEERSEC"),
+    (32, "SO_SNDBUFFORCE"),
+    (33, "SO_RCVBUFFORCE"),
+    (34, "SO_PASSSEC"),
+    (35, "SO_TIMESTAMPNS_OLD"),
+    (36, "SO_MARK"),
+    (37, "SO_TIMESTAMPING_OLD"),
+    (38, "SO_PROTOCOL"),
+    (39, "SO_DOMAIN"),
+    (40, "SO_RXQ_OVFL"),
+    (41, "SO_WIFI_STATUS"),
+    (42, "SO_PEEK_OFF"),
+    (43, "SO_NOFCS"),
+    (44, "SO_LOCK_FILTER"),
+    (45, "SO_SELECT_ERR_QUEUE"),
+    (46, "SO_BUSY_POLL"),
+    (47, "SO_MAX_PACING_RATE"),
+    (48, "SO_BPF_EXTENSIONS"),
+    (49, "SO_INCOMING_CPU"),
+    (50, "SO_ATTACH_BPF"),
+    (51, "SO_ATTACH_REUSEPORT_CBPF"),
+    (52, "SO_ATTACH_REUSEPORT_EBPF"),
+    (53, "SO_CNX_ADVICE"),
+    (55, "SO_MEMINFO"),
+    (56, "SO_INCOMING_NAPI_ID"),
+    (57, "SO_COOKIE"),
+    (59, "SO_PEERGROUPS"),
+    (60, "SO_ZEROCOPY"),
+    (61, "SO_TXTIME"),
+    (62, "SO_BINDTOIFINDEX"),
+    (63, "SO_TIMESTAMP_NEW"),
+    (64, "SO_TIMESTAMPNS_NEW"),
+    (65, "SO_TIMESTAMPING_NEW"),
+    (66, "SO_RCVTIMEO_NEW"),
+    (67, "SO_SNDTIMEO_NEW"),
+    (68, "SO_DETACH_REUSEPORT_BPF"),
+    (69, "SO_PREFER_BUSY_POLL"),
+    (70, "SO_BUSY_POLL_BUDGET"),
+    (71, "SO_NETNS_COOKIE"),
+    (72, "SO_BUF_LOCK"),
+    (73, "SO_RESERVE_MEM"),
+    (74, "SO_TXREHASH"),
+    (75, "SO_RCVMARK"),
+];
+
+/// include/uapi/linux/in.h: `SOL_IP`'s options (and netfilter's `IPT_SO_SET_*`,
+/// include/uapi/linux/netfilter_ipv4/ip_tables.h), as strace 6.1 names them.
+const IP_OPTIONS: Names = &[
+    (1, "IP_TOS"),
+    (2, "IP_TTL"),
+    (3, "IP_HDRINCL"),
+    (4, "IP_OPTIONS"),
+    (5, "IP_ROUTER_ALERT"),
+    (6, "IP_RECVOPTS"),
+    (7, "IP_RETOPTS"),
+    (8, "IP_PKTINFO"),
+    (9, "IP_PKTOPTIONS"),
+    (10, "IP_MTU_DISCOVER"),
+    (11, "IP_RECVERR"),
+    (12, "IP_RECVTTL"),
+    (13, "IP_RECVTOS"),
+    (14, "IP_MTU"),
+    (15, "IP_FREEBIND"),
+    (16, "IP_IPSEC_POLICY"),
+    (17, "IP_XFRM_POLICY"),
+    (18, "IP_PASSSEC"),
+    (19, "IP_TRANSPARENT"),
+    (20, "IP_ORIGDSTADDR"),
+    (21, "IP_MINTTL"),
+    (22, "IP_NODEFRAG"),
+    (23, "IP_CHECKSUM"),
+    (24, "IP_BIND_ADDRESS_NO_PORT"),
+    (25, "IP_RECVFRAGSIZE"),
+    (26, "IP_RECVERR_RFC4884"),
+    (32, "IP_MULTICAST_IF"),
+    (33, "IP_MULTICAST_TTL"),
+    (34, "IP_MULTICAST_LOOP"),
+    (35, "IP_ADD_MEMBERSHIP"),
+    (36, "IP_DROP_MEMBERSHIP"),
+    (37, "IP_UNBLOCK_SOURCE"),
+    (38, "IP_BLOCK_SOURCE"),
+    (39, "IP_ADD_SOURCE_MEMBERSHIP"),
+    (40, "IP_DROP_SOURCE_MEMBERSHIP"),
+    (41, "IP_MSFILTER"),
+    (42, "MCAST_JOIN_GROUP"),
+    (43, "MCAST_BLOCK_SOURCE"),
+    (44, "MCAST_UNBLOCK_SOURCE"),
+    (45, "MCAST_LEAVE_GROUP"),
+    (46, "MCAST_JOIN_SOURCE_GROUP"),
+    (47, "MCAST_LEAVE_SOURCE_GROUP"),
+    (48, "MCAST_MSFILTER"),
+    (49, "IP_MULTICAST_ALL"),
+    (50, "IP_UNICAST_IF"),
+    (64, "IPT_SO_SET_REPLACE"),
+    (65, "IPT_SO_SET_ADD_COUNTERS"),
+];
+
+/// include/uapi/linux/tcp.h: `SOL_TCP`'s options strace 6.1 names.
+const TCP_OPTIONS: Names = &[
+    (1, "TCP_NODELAY"),
+    (2, "TCP_MAXSEG"),
+    (3, "TCP_CORK"),
+    (4, "TCP_KEEPIDLE"),
+    (5, "TCP_KEEPINTVL"),
+    (6, "TCP_KEEPCNT"),
+    (7, "TCP_SYNCNT"),
+    (8, "TCP_LINGER2"),
+    (9, "TCP_DEFER_ACCEPT"),
+    (10, "TCP_WINDOW_CLAMP"),
+    (11, "TCP_INFO"),
+    (12, "TCP_QUICKACK"),
+    (13, "TCP_CONGESTION"),
+    (14, "TCP_MD5SIG"),
+    (15, "TCP_COOKIE_TRANSACTIONS"),
+    (16, "TCP_THIN_LINEAR_TIMEOUTS"),
+    (17, "TCP_THIN_DUPACK"),
+    (18, "TCP_USER_TIMEOUT"),
+    (19, "TCP_REPAIR"),
+    (20, "TCP_REPAIR_QUEUE"),
+    (21, "TCP_QUEUE_SEQ"),
+    (22, "TCP_REPAIR_OPTIONS"),
+    (23, "TCP_FASTOPEN"),
+    (24, "TCP_TIMESTAMP"),
+    (25, "TCP_NOTSENT_LOWAT"),
+    (26, "TCP_CC_INFO"),
+    (27, "TCP_SAVE_SYN"),
+    (28, "TCP_SAVED_SYN"),
+    (29, "TCP_REPAIR_WINDOW"),
+    (30, "TCP_FASTOPEN_CONNECT"),
+    (31, "TCP_ULP"),
+    (32, "TCP_MD5SIG_EXT"),
+    (33, "TCP_FASTOPEN_KEY"),
+    (34, "TCP_FASTOPEN_NO_COOKIE"),
+    (35, "TCP_ZEROCOPY_RECEIVE"),
+    (36, "TCP_INQ"),
+    (37, "TCP_TX_DELAY"),
+];
+
+/// include/uapi/linux/udp.h.
+const UDP_OPTIONS: Names = &[(1, "UDP_CORK")];
+
+/// include/uapi/linux/in6.h (and ip6_tables.h's `IP6T_SO_SET_*`): `SOL_IPV6`'s options strace
+/// 6.1 names.
+const IPV6_OPTIONS: Names = &[
+    (1, "IPV6_ADDRFORM"),
+    (2, "IPV6_2292PKTINFO"),
+    (3, "IPV6_2292HOPOPTS"),
+    (4, "IPV6_2292DSTOPTS"),
+    (5, "IPV6_2292RTHDR"),
+    (6, "IPV6_2292PKTOPTIONS"),
+    (7, "IPV6_CHECKSUM"),
+    (8, "IPV6_2292HOPLIMIT"),
+    (9, "IPV6_NEXTHOP"),
+    (10, "IPV6_AUTHHDR"),
+    (11, "IPV6_FLOWINFO"),
+    (16, "IPV6_UNICAST_HOPS"),
+    (17, "IPV6_MULTICAST_IF"),
+    (18, "IPV6_MULTICAST_HOPS"),
+    (19, "IPV6_MULTICAST_LOOP"),
+    (20, "IPV6_ADD_MEMBERSHIP"),
+    (21, "IPV6_DROP_MEMBERSHIP"),
+    (22, "IPV6_ROUTER_ALERT"),
+    (23, "IPV6_MTU_DISCOVER"),
+    (24, "IPV6_MTU"),
+    (25, "IPV6_RECVERR"),
+    (26, "IPV6_V6ONLY"),
+    (27, "IPV6_JOIN_ANYCAST"),
+    (28, "IPV6_LEAVE_ANYCAST"),
+    (29, "IPV6_MULTICAST_ALL"),
+    (30, "IPV6_ROUTER_ALERT_ISOLATE"),
+    (31, "IPV6_RECVERR_RFC4884"),
+    (32, "IPV6_FLOWLABEL_MGR"),
+    (33, "IPV6_FLOWINFO_SEND"),
+    (34, "IPV6_IPSEC_POLICY"),
+    (35, "IPV6_XFRM_POLICY"),
+    (36, "IPV6_HDRINCL"),
+    (42, "MCAST_JOIN_GROUP"),
+    (43, "MCAST_BLOCK_SOURCE"),
+    (44, "MCAST_UNBLOCK_SOURCE"),
+    (45, "MCAST_LEAVE_GROUP"),
+    (46, "MCAST_JOIN_SOURCE_GROUP"),
+    (47, "MCAST_LEAVE_SOURCE_GROUP"),
+    (48, "MCAST_MSFILTER"),
+    (49, "IPV6_RECVPKTINFO"),
+    (50, "IPV6_PKTINFO"),
+    (51, "IPV6_RECVHOPLIMIT"),
+    (52, "IPV6_HOPLIMIT"),
+    (53, "IPV6_RECVHOPOPTS"),
+    (54, "IPV6_HOPOPTS"),
+    (55, "IPV6_RTHDRDSTOPTS"),
+    (56, "IPV6_RECVRTHDR"),
+    (57, "IPV6_RTHDR"),
+    (58, "IPV6_RECVDSTOPTS"),
+    (59, "IPV6_DSTOPTS"),
+    (60, "IPV6_RECVPATHMTU"),
+    (61, "IPV6_PATHMTU"),
+    (62, "IPV6_DONTFRAG"),
+    (63, "IPV6_USE_MIN_MTU"),
+    (64, "IP6T_SO_SET_REPLACE"),
+    (65, "IP6T_SO_SET_ADD_COUNTERS"),
+    (66, "IPV6_RECVTCLASS"),
+    (67, "IPV6_TCLASS"),
+    (70, "IPV6_AUTOFLOWLABEL"),
+    (72, "IPV6_ADDR_PREFERENCES"),
+    (73, "IPV6_MINHOPCOUNT"),
+    (74, "IPV6_ORIGDSTADDR"),
+    (75, "IPV6_TRANSPARENT"),
+    (76, "IPV6_UNICAST_IF"),
+    (77, "IPV6_RECVFRAGSIZE"),
+    (78, "IPV6_FREEBIND"),
+];
+
+/// include/uapi/linux/netlink.h: `SOL_NETLINK`'s options.
+const NETLINK_OPTIONS: Names = &[
+    (1, "NETLINK_ADD_MEMBERSHIP"),
+    (2, "NETLINK_DROP_MEMBERSHIP"),
+    (3, "NETLINK_PKTINFO"),
+    (4, "NETLINK_BROADCAST_ERROR"),
+    (5, "NETLINK_NO_ENOBUFS"),
+    (6, "NETLINK_RX_RING"),
+    (7, "NETLINK_TX_RING"),
+    (8, "NETLINK_LISTEN_ALL_NSID"),
+    (9, "NETLINK_LIST_MEMBERSHIPS"),
+    (10, "NETLINK_CAP_ACK"),
+    (11, "NETLINK_EXT_ACK"),
+    (12, "NETLINK_GET_STRICT_CHK"),
+];
+
+/// A socket option by its level: `SO_REUSEADDR`, `TCP_NODELAY`, `NETLINK_ADD_MEMBERSHIP`; one
+/// the level's table lacks as strace shows it (`0x4c /* SO_??? */`); at a level without a
+/// table here, the number.
 pub fn sock_opt(level: u64, v: u64) -> String {
-    if level != 1 {
-        return v.to_string();
-    }
-    one(
-        v,
-        &[
-            (2, "SO_REUSEADDR"),
-            (3, "SO_TYPE"),
-            (4, "SO_ERROR"),
-            (6, "SO_BROADCAST"),
-            (7, "SO_SNDBUF"),
-            (8, "SO_RCVBUF"),
-            (9, "SO_KEEPALIVE"),
-            (13, "SO_LINGER"),
-            (15, "SO_REUSEPORT"),
-            (16, "SO_PASSCRED"),
-            (17, "SO_PEERCRED"),
-            (20, "SO_RCVTIMEO"),
-            (21, "SO_SNDTIMEO"),
-        ],
-    )
+    let v = v & 0xffff_ffff;
+    let (names, unknown) = match level & 0xffff_ffff {
+        0 => (IP_OPTIONS, "IP_???"),
+        1 => (SO_OPTIONS, "SO_???"),
+        6 => (TCP_OPTIONS, "TCP_???"),
+        17 => (UDP_OPTIONS, "UDP_???"),
+        41 => (IPV6_OPTIONS, "IPV6_???"),
+        270 => (NETLINK_OPTIONS, "NETLINK_???"),
+        _ => return v.to_string(),
+    };
+    one_or(v, names, unknown)
 }
 
 /// `socket`'s protocol, named by its domain as strace names it: `NETLINK_*` for AF_NETLINK
 /// (include/uapi/linux/netlink.h), `IPPROTO_*` for AF_INET and AF_INET6
-/// (include/uapi/linux/in.h, in6.h: 0 is `IPPROTO_IP`); a number otherwise.
+/// (include/uapi/linux/in.h, in6.h: 0 is `IPPROTO_IP`), AF_PACKET's Ethernet type in network
+/// order (`htons(ETH_P_ALL)`, include/uapi/linux/if_ether.h); a number otherwise (strace names
+/// the protocols of a few more families: docs/trace-format.md).
 pub fn protocol(domain: u64, v: u64) -> String {
     match domain {
         16 => one(
@@ -185,6 +519,20 @@ pub fn protocol(domain: u64, v: u64) -> String {
                 (262, "IPPROTO_MPTCP"),
             ],
         ),
+        17 => {
+            let ty = u64::from((v as u16).swap_bytes());
+            let name = one_or(
+                ty,
+                &[
+                    (0x3, "ETH_P_ALL"),
+                    (0x800, "ETH_P_IP"),
+                    (0x806, "ETH_P_ARP"),
+                    (0x86dd, "ETH_P_IPV6"),
+                ],
+                "ETH_P_???",
+            );
+            format!("htons({name})")
+        }
         _ => v.to_string(),
     }
 }
@@ -393,6 +741,35 @@ mod tests {
         assert_eq!(pipe_flags(0o2000000), "O_CLOEXEC");
         assert_eq!(si_code(-1), "SI_QUEUE");
         assert_eq!(dirfd((-100i64) as u64), "AT_FDCWD");
-        assert_eq!(msg_flags(0x40 | 0x1_0000_0000), "MSG_DONTWAIT|0x100000000");
+        // The kernel takes `unsigned int flags`: a register's upper half is not a flag.
+        assert_eq!(msg_flags(0x40 | 0x1_0000_0000), "MSG_DONTWAIT");
+    }
+
+    /// What strace 6.1 printed for the same values (socket, sendto and setsockopt of every
+    /// family, flag bit and option number, measured on this project's machine).
+    #[test]
+    fn socket_names_as_strace_prints_them() {
+        assert_eq!(family(12), "AF_DECnet");
+        assert_eq!(family(45), "AF_MCTP");
+        assert_eq!(family(46), "0x2e /* AF_??? */");
+        assert_eq!(sock_type(0), "0");
+        assert_eq!(sock_type(6), "SOCK_DCCP");
+        assert_eq!(sock_type(7), "0x7 /* SOCK_??? */");
+        assert_eq!(msg_flags(0x10), "MSG_PROBE");
+        assert_eq!(msg_flags(0x1_0000), "MSG_WAITFORONE");
+        assert_eq!(msg_flags(0x10_0000), "0x100000 /* MSG_??? */");
+        assert_eq!(msg_flags(0x1 | 0x10_0000), "MSG_OOB|0x100000");
+        assert_eq!(msg_flags(0x8000_0000), "MSG_CMSG_COMPAT");
+        assert_eq!(sock_level(0), "SOL_IP");
+        assert_eq!(sock_level(283), "SOL_XDP");
+        assert_eq!(sock_level(284), "0x11c /* SOL_?? */");
+        assert_eq!(sock_opt(1, 0), "0 /* SO_??? */");
+        assert_eq!(sock_opt(1, 20), "SO_RCVTIMEO_OLD");
+        assert_eq!(sock_opt(1, 54), "0x36 /* SO_??? */");
+        assert_eq!(sock_opt(1, 75), "SO_RCVMARK");
+        assert_eq!(sock_opt(6, 1), "TCP_NODELAY");
+        assert_eq!(sock_opt(0, 0x1b), "0x1b /* IP_??? */");
+        assert_eq!(sock_opt(270, 1), "NETLINK_ADD_MEMBERSHIP");
+        assert_eq!(sock_opt(58, 1), "1");
     }
 }

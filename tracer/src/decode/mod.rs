@@ -673,7 +673,9 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         Arg::Domain => sym(flags::family(raw)),
         Arg::SockType => sym(flags::sock_type(raw)),
         Arg::SockFlags => sym(flags::sock_flags(raw)),
-        Arg::Protocol if matches!(v.args[0], 2 | 10 | 16) => sym(flags::protocol(v.args[0], raw)),
+        Arg::Protocol if matches!(v.args[0], 2 | 10 | 16 | 17) => {
+            sym(flags::protocol(v.args[0], raw))
+        }
         Arg::Protocol => num(raw as i64),
         Arg::MsgFlags => sym(flags::msg_flags(raw)),
         Arg::ShutHow => sym(flags::shut_how(raw)),
