@@ -864,6 +864,65 @@ fn socket_constants_are_named_as_strace_names_them() {
     assert!(n >= 650, "only {n} calls compared");
 }
 
+/// Socket options' values: `int` options with 4, 8 and 1 bytes, a NULL one, `SO_LINGER`,
+/// `SO_PEERCRED` whole and cut to 4 bytes, `SO_ERROR`, a length changed by the kernel
+/// (`[8 => 4]`), options strace shows as bytes (a timeout, a device name, `TCP_INFO` cut at
+/// `-s`), failed calls.
+const SOCKOPT_C: &str = r#"#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+#include <string.h>
+#include <poll.h>
+int main(void) {
+  int s = socket(AF_INET, SOCK_STREAM, 0), v = 0; socklen_t l = sizeof v;
+  getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &l); l = 4;
+  getsockopt(s, SOL_SOCKET, SO_ERROR, &v, &l); l = 4;
+  struct sockaddr_in a = {AF_INET, htons(1), {htonl(0x7f000001)}}; connect(s, (void*)&a, sizeof a);
+  getsockopt(s, SOL_SOCKET, SO_ERROR, &v, &l); l = 4;
+  getsockopt(s, SOL_SOCKET, SO_DOMAIN, &v, &l); l = 4;
+  getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &v, &l); l = 4;
+  getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, &v, &l); l = 4;
+  long long big = 0; socklen_t bl = 8; getsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, &bl);
+  char c = 1; setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &c, 1);
+  int one = 1; setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, 4);
+  setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, 8);
+  setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, 0, 4);
+  int u[2]; socketpair(AF_UNIX, SOCK_STREAM, 0, u);
+  struct ucred cr; socklen_t cl = sizeof cr; getsockopt(u[0], SOL_SOCKET, SO_PEERCRED, &cr, &cl);
+  cl = 4; getsockopt(u[0], SOL_SOCKET, SO_PEERCRED, &cr, &cl);
+  struct linger lg = {1, 5}; setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg); cl = sizeof lg; getsockopt(s, SOL_SOCKET, SO_LINGER, &lg, &cl);
+  getsockopt(u[0], SOL_SOCKET, SO_PEERNAME, &cr, &cl);
+  
+  int s2 = socket(AF_INET, SOCK_STREAM, 0);
+  char b2[256]; l = sizeof b2; getsockopt(s2, SOL_TCP, TCP_INFO, b2, &l);
+  l = 2; getsockopt(s2, SOL_TCP, TCP_NODELAY, b2, &l);
+  int one2[2] = {1, 2}; setsockopt(s2, SOL_TCP, TCP_NODELAY, one2, 8);
+  setsockopt(s2, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3);
+  l = 16; getsockopt(s2, SOL_TCP, TCP_CONGESTION, b2, &l);
+  setsockopt(s2, SOL_IP, IP_TOS, one2, 2);
+  l = 4; getsockopt(-1, SOL_SOCKET, SO_TYPE, b2, &l);
+  getsockopt(s2, SOL_SOCKET, SO_TYPE, b2, 0);
+  /* A refused connection's pending error. */
+  int s3 = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0); connect(s3, (void*)&a, sizeof a);
+  struct pollfd p = {s3, POLLOUT, 0}; poll(&p, 1, 1000);
+  l = 4; getsockopt(s3, SOL_SOCKET, SO_ERROR, &v, &l);
+  return 0;
+}
+"#;
+
+#[test]
+fn socket_options_are_decoded_as_strace_decodes_them() {
+    let n = decoded_alike(
+        SOCKOPT_C,
+        &[],
+        &["getsockopt", "setsockopt"],
+        &str::to_string,
+    );
+    assert!(n >= 22, "only {n} calls compared");
+}
+
 /// A C program passing the structures of issue 15's typed decoders with known values: iovecs
 /// (their bytes passed in, or as many as the call returned), time structures in and out,
 /// fd_sets in and ready, timeouts written back. It makes the calls itself where glibc would

@@ -6,6 +6,7 @@ pub mod consts;
 pub mod errno;
 pub mod flags;
 pub mod sockaddr;
+pub mod sockopt;
 pub mod structs;
 pub mod sysv;
 
@@ -743,8 +744,21 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
                 (None, None) => Val::Ptr(raw),
             }
         }
-        Arg::Buf(op) | Arg::OptVal(op) => match v.cap(op) {
+        Arg::Buf(op) => match v.cap(op) {
             Some(c) if c.ok() => buffer(c, v.wanted(c)),
+            c => missing(c, raw),
+        },
+        // As the option's type says: `[1]`, `{l_onoff=1, l_linger=5}`, or the bytes.
+        Arg::OptVal(op) => match v.cap(op) {
+            Some(c) if c.ok() => {
+                let len = v.wanted(c);
+                match sockopt::optval(v.args[1], v.args[2], &c.data, len as i64, v.at_exit(op)) {
+                    sockopt::Shown::Int(n) => (json!([n]), format!("[{n}]")).into(),
+                    sockopt::Shown::Text(t) => sym(t),
+                    sockopt::Shown::Bytes => buffer(c, len),
+                    sockopt::Shown::Ptr => Val::Ptr(raw),
+                }
+            }
             c => missing(c, raw),
         },
         Arg::Path(op) => match v.cap(op) {
