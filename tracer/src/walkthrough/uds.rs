@@ -135,8 +135,15 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         iov(recvmsg, 1),
     );
     let sent = get(ctx, sendmsg, "/ret");
-    let from = match recvmsg.map(|c| &c["args"]["msg"]["name"]) {
-        Some(Value::Null) => t!(
+    // The kernel wrote back a name length of 0: no address (the name is then the buffer's
+    // address, or null in recordings older than that).
+    let from = match recvmsg.map(|c| (&c["args"]["msg"]["name"], &c["args"]["msg"]["namelen"])) {
+        Some((Value::Null, _)) => t!(
+            lang,
+            "unnamed (the sender never bound)",
+            "未命名（发送者从未 bind）"
+        ),
+        Some((_, n)) if n.as_i64() == Some(0) => t!(
             lang,
             "unnamed (the sender never bound)",
             "未命名（发送者从未 bind）"
