@@ -1104,15 +1104,19 @@ fn signal() {
         hex(handler) > 1,
         "a function, not SIG_DFL/SIG_IGN: {handler}"
     );
-    let oldact = &install["oldact"];
-    assert!(hex(oldact) > 0, "the old action is saved: {oldact}");
+    let restorer = &install["act"]["restorer"];
+    assert!(hex(restorer) > 0, "glibc's __restore_rt: {restorer}");
     let flags = install["act"]["flags"].as_str().expect("flags");
     assert!(flags.split('|').any(|f| f == "SA_SIGINFO"), "{flags}");
+    // The old action the kernel wrote back: the default one, nothing blocked.
     call(
         parent[0],
         "rt_sigaction",
-        &json!({"signum": "SIGUSR1", "act": {"handler": handler, "flags": "SA_SIGINFO|SA_RESTORER"},
-                "oldact": oldact, "sigsetsize": 8}),
+        &json!({"signum": "SIGUSR1",
+                "act": {"handler": handler, "mask": "[]", "flags": "SA_RESTORER|SA_SIGINFO",
+                        "restorer": restorer},
+                "oldact": {"handler": "SIG_DFL", "mask": "[]", "flags": "0", "restorer": null},
+                "sigsetsize": 8}),
         0,
     );
     assert!(
@@ -1123,8 +1127,10 @@ fn signal() {
     call(
         parent[1],
         "rt_sigaction",
-        &json!({"signum": "SIGUSR1", "act": {"handler": "SIG_DFL", "flags": "SA_RESTORER"},
-                "oldact": "NULL", "sigsetsize": 8}),
+        &json!({"signum": "SIGUSR1",
+                "act": {"handler": "SIG_DFL", "mask": "[]", "flags": "SA_RESTORER",
+                        "restorer": install["act"]["restorer"]},
+                "oldact": null, "sigsetsize": 8}),
         0,
     );
 

@@ -923,6 +923,35 @@ fn socket_options_are_decoded_as_strace_decodes_them() {
     assert!(n >= 22, "only {n} calls compared");
 }
 
+/// Signals by number around the real-time ones (31..36, 63, 64), alone and in sets, and
+/// `rt_sigaction`'s old and new actions with every flag, a mask and the restorer.
+const SIGNALS_C: &str = r"#define _GNU_SOURCE
+#include <signal.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <string.h>
+static void h(int s, siginfo_t *i, void *c) { (void)s; (void)i; (void)c; }
+int main(void){
+  unsigned long m;
+  int sigs[] = {31, 32, 33, 34, 35, 36, 63, 64};
+  for (int i = 0; i < 8; i++) { m = 1UL << (sigs[i]-1); syscall(SYS_rt_sigprocmask, SIG_BLOCK, &m, 0, 8); syscall(SYS_kill, 99999999, sigs[i]); }
+  struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_sigaction = h; sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK | SA_NODEFER | SA_RESETHAND | SA_NOCLDSTOP | SA_NOCLDWAIT;
+  sigaddset(&sa.sa_mask, SIGUSR1); sigaddset(&sa.sa_mask, 36);
+  struct sigaction old; sigaction(SIGUSR2, &sa, &old); sigaction(SIGUSR2, 0, &old);
+  sa.sa_flags = 0; sa.sa_handler = SIG_IGN; sigaction(SIGTERM, &sa, 0);
+  return 0;
+}
+";
+
+#[test]
+fn signals_and_actions_are_decoded_as_strace_decodes_them() {
+    let names = ["rt_sigprocmask", "kill", "rt_sigaction"];
+    for flags in [&[][..], &["-m32"][..]] {
+        let n = decoded_alike(SIGNALS_C, flags, &names, &str::to_string);
+        assert!(n >= 19, "{flags:?}: only {n} calls compared");
+    }
+}
+
 /// A C program passing the structures of issue 15's typed decoders with known values: iovecs
 /// (their bytes passed in, or as many as the call returned), time structures in and out,
 /// fd_sets in and ready, timeouts written back. It makes the calls itself where glibc would

@@ -689,20 +689,25 @@ pub fn sa_flags(v: u64) -> String {
     } else {
         bits(
             v,
+            // include/uapi/asm-generic/signal-defs.h and arch/x86/include/uapi/asm/signal.h
+            // (`SA_RESTORER`), in strace 6.1's order.
             &[
-                (4, "SA_SIGINFO"),
                 (0x0400_0000, "SA_RESTORER"),
+                (0x0800_0000, "SA_ONSTACK"),
                 (0x1000_0000, "SA_RESTART"),
                 (0x4000_0000, "SA_NODEFER"),
                 (0x8000_0000, "SA_RESETHAND"),
-                (0x0800_0000, "SA_ONSTACK"),
+                (4, "SA_SIGINFO"),
                 (1, "SA_NOCLDSTOP"),
+                (2, "SA_NOCLDWAIT"),
+                (0x400, "SA_UNSUPPORTED"),
+                (0x800, "SA_EXPOSE_TAGBITS"),
             ],
         )
     }
 }
 
-/// `SIGUSR1`, `SIGRTMIN+3`, or the number.
+/// `SIGUSR1`, `SIGRT_3`, or the number.
 pub fn signal(v: u64) -> String {
     let n = v as i32;
     if n == 0 {
@@ -711,8 +716,12 @@ pub fn signal(v: u64) -> String {
     if let Ok(s) = nix::sys::signal::Signal::try_from(n) {
         return s.as_str().to_string();
     }
-    if (32..=64).contains(&n) {
-        format!("SIGRTMIN+{}", n - 32)
+    // include/uapi/asm-generic/signal.h `SIGRTMIN` is 32 (glibc keeps 32 and 33 for itself
+    // and calls 34 its SIGRTMIN): strace 6.1's `SIGRTMIN`, `SIGRT_1`...`SIGRT_32`.
+    if n == 32 {
+        "SIGRTMIN".to_string()
+    } else if (33..=64).contains(&n) {
+        format!("SIGRT_{}", n - 32)
     } else {
         n.to_string()
     }
@@ -735,7 +744,8 @@ mod tests {
         assert_eq!(sock_type(1 | 0o2000000), "SOCK_STREAM|SOCK_CLOEXEC");
         assert_eq!(mknod_mode(0o10000 | 0o644), "S_IFIFO|0o644");
         assert_eq!(signal(10), "SIGUSR1");
-        assert_eq!(signal(35), "SIGRTMIN+3");
+        assert_eq!(signal(35), "SIGRT_3");
+        assert_eq!(signal(32), "SIGRTMIN");
         assert_eq!(mmap_flags(1), "MAP_SHARED");
         assert_eq!(pipe_flags(0), "0");
         assert_eq!(pipe_flags(0o2000000), "O_CLOEXEC");

@@ -847,20 +847,35 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             }
             c => missing(c, raw),
         },
+        // The kernel's `struct sigaction` (include/linux/signal_types.h, x86 has
+        // `SA_RESTORER`: handler, flags, restorer, then the 64-bit mask) or ia32's
+        // `struct compat_sigaction` (include/linux/compat.h): each field the ABI's `long`.
         Arg::SigAction(op) => match v.cap(op) {
-            Some(c) if c.ok() && c.data.len() >= 2 * usize::from(v.abi.long()) => {
+            Some(c) if c.ok() && c.data.len() >= 3 * usize::from(v.abi.long()) + 8 => {
                 let long = usize::from(v.abi.long());
                 let handler = le(&c.data, 0, long).unwrap_or(0);
                 let fl = le(&c.data, long, long).unwrap_or(0);
+                let restorer = le(&c.data, 2 * long, long).unwrap_or(0);
+                let mask = structs::sigset(&c.data[3 * long..]).unwrap_or_default();
                 let h = match handler {
                     0 => "SIG_DFL".to_string(),
                     1 => "SIG_IGN".to_string(),
                     h => format!("{h:#x}"),
                 };
                 let f = flags::sa_flags(fl);
+                // As strace: the restorer only when `SA_RESTORER` says the kernel uses it
+                // (arch/x86/include/uapi/asm/signal.h).
+                let (rj, rt) = if fl & 0x0400_0000 != 0 {
+                    (
+                        json!(format!("{restorer:#x}")),
+                        format!(", sa_restorer={restorer:#x}"),
+                    )
+                } else {
+                    (Value::Null, String::new())
+                };
                 (
-                    json!({"handler": h, "flags": f}),
-                    format!("{{sa_handler={h}, sa_flags={f}}}"),
+                    json!({"handler": h, "mask": mask, "flags": f, "restorer": rj}),
+                    format!("{{sa_handler={h}, sa_mask={mask}, sa_flags={f}{rt}}}"),
                 )
                     .into()
             }
@@ -1507,7 +1522,8 @@ mod tests {
         };
         assert_eq!(
             args(&v)[1].json(),
-            json!({"handler": "0x5555", "flags": "SA_SIGINFO|SA_RESTORER"})
+            json!({"handler": "0x5555", "mask": "[]", "flags": "SA_RESTORER|SA_SIGINFO",
+                   "restorer": "0x0"})
         );
 
         let mut sops = Vec::new();

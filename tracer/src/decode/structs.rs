@@ -17,17 +17,13 @@ fn u64_at(d: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// A signal's name without `SIG`, as in strace's sets: `USR1`, `RTMIN`, `RT_1`.
+/// A signal's name without `SIG`, as in strace's sets: `USR1`, `RTMIN`, `RT_1` (numbered from
+/// the kernel's first real-time signal, 32, as strace 6.1 numbers them: glibc's `SIGRTMIN`, 34,
+/// is `RT_2`).
 fn short_signal(n: u32) -> String {
-    match n {
-        34 => "RTMIN".into(),
-        35..=64 => format!("RT_{}", n - 34),
-        _ => {
-            let name = flags::signal(u64::from(n));
-            name.strip_prefix("SIG")
-                .map_or(name.clone(), str::to_string)
-        }
-    }
+    let name = flags::signal(u64::from(n));
+    name.strip_prefix("SIG")
+        .map_or(name.clone(), str::to_string)
 }
 
 /// `[USR1 CHLD]`; a set holding most signals as its complement, `~[KILL STOP]`, as strace does.

@@ -580,8 +580,8 @@ static HAND: &[Row] = &[
         args: ["tgid": Pid, "tid": Pid, "sig": Signal, "info": SigInfo(0)], ops: [fixed_in(3, Sz::N(32))], ret: Int),
     // The kernel's `struct sigaction`: handler, flags, restorer, mask (x86_64 32 bytes; ia32 20).
     row!("rt_sigaction", x64: Some(13), ia32: Some(174), sc: None, ipc: None,
-        args: ["signum": Signal, "act": SigAction(0), "oldact": Ptr, "sigsetsize": UInt],
-        ops: [fixed_in(1, Sz::Abi(32, 20))], ret: Int,
+        args: ["signum": Signal, "act": SigAction(0), "oldact": SigAction(1), "sigsetsize": UInt],
+        ops: [fixed_in(1, Sz::Abi(32, 20)), fixed_out(2, Sz::Abi(32, 20))], ret: Int,
         libc: &["sigaction"]),
     // Shared memory mappings (mm/mmap.c, mm/memfd.c).
     row!("mmap", x64: Some(9), ia32: None, sc: None, ipc: None,
