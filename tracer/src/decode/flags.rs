@@ -59,6 +59,10 @@ pub fn family(v: u64) -> String {
     one_or(v, FAMILIES, "AF_???")
 }
 
+/// include/linux/net.h `SOCK_CLOEXEC` (`O_CLOEXEC`) and `SOCK_NONBLOCK` (`O_NONBLOCK`), in
+/// strace 6.1's order.
+const SOCK_TYPE_FLAGS: Names = &[(0o2000000, "SOCK_CLOEXEC"), (0o4000, "SOCK_NONBLOCK")];
+
 /// include/linux/net.h `enum sock_type` (x86; `SOCK_PACKET` is the obsolete 10).
 const SOCK_TYPES: Names = &[
     (1, "SOCK_STREAM"),
@@ -81,13 +85,7 @@ pub fn sock_type(v: u64) -> String {
     if rest == 0 {
         base
     } else {
-        format!(
-            "{base}|{}",
-            bits(
-                rest,
-                &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")]
-            )
-        )
+        format!("{base}|{}", bits(rest, SOCK_TYPE_FLAGS))
     }
 }
 
@@ -96,7 +94,7 @@ pub fn sock_flags(v: u64) -> String {
     if v == 0 {
         "0".into()
     } else {
-        bits(v, &[(0o4000, "SOCK_NONBLOCK"), (0o2000000, "SOCK_CLOEXEC")])
+        bits(v, SOCK_TYPE_FLAGS)
     }
 }
 
@@ -588,10 +586,11 @@ pub fn pipe_flags(v: u64) -> String {
     } else {
         bits(
             v,
+            // In strace 6.1's order (its `open_mode_flags`).
             &[
-                (0o2000000, "O_CLOEXEC"),
                 (0o4000, "O_NONBLOCK"),
                 (0o40000, "O_DIRECT"),
+                (0o2000000, "O_CLOEXEC"),
             ],
         )
     }

@@ -718,8 +718,10 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         Arg::MmapProt => sym(flags::mmap_prot(raw)),
         Arg::MmapFlags => sym(flags::mmap_flags(raw)),
         Arg::MemfdFlags => sym(flags::memfd_flags(raw)),
+        // The kernel wrote back no address (an unbound sender): the buffer's address, as
+        // strace shows it.
         Arg::SockAddrOut(op, _) if v.cap(op).is_some_and(|c| c.ok() && c.hdr.want == 0) => {
-            Val::Null
+            Val::Ptr(raw)
         }
         Arg::SockAddr(op) => match v.cap(op) {
             Some(c) if c.ok() => sockaddr_json(c, v.wanted(c)).into(),
