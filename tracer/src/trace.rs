@@ -342,7 +342,7 @@ impl Joiner {
                 };
                 if let Some(mut c) = call {
                     c.exit_ns = Some(hdr.ts_ns);
-                    c.ret = Some(body.ret);
+                    c.ret = Some(ia32_ret(c.abi, body.ret));
                     // After what the exec record gave an execve (its new program's argv).
                     c.exit_caps.extend(caps);
                     c.flags |= body.flags;
@@ -500,6 +500,21 @@ impl Joiner {
     }
 }
 
+/// An ia32 call's return value as the program sees it in `eax`. The kernel's is a `long`,
+/// sign-extended, except where the return value is a register the call restored:
+/// `sigreturn`/`rt_sigreturn` put back the interrupted call's 32-bit `eax`
+/// (arch/x86/kernel/signal_32.c `ia32_restore_sigcontext`), so an `-EINTR` comes back as
+/// 0xfffffffc. An error code in the low 32 bits is read as one; a 32-bit address is never
+/// in that range (the kernel's `IS_ERR_VALUE`).
+fn ia32_ret(abi: Abi, ret: i64) -> i64 {
+    let low = ret as u32 as i32;
+    if abi == Abi::Ia32 && ret as u64 >> 32 == 0 && (-4095..0).contains(&low) {
+        i64::from(low)
+    } else {
+        ret
+    }
+}
+
 /// An exec that succeeded into a program of the other ABI (a 64-bit shell running a 32-bit
 /// program): the call entered in one ABI and returns in the other, with the new program's
 /// registers and so the other ABI's number for it (a 64-bit execve, 59, returns as the ia32
@@ -525,6 +540,15 @@ fn fork(hdr: &RecordHeader, body: &ForkRecord) -> Proc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ia32_error_restored_by_sigreturn_is_an_error() {
+        assert_eq!(ia32_ret(Abi::Ia32, 0xffff_fffc), -4);
+        assert_eq!(ia32_ret(Abi::Ia32, -4), -4);
+        // A 32-bit address stays one; an x86_64 value is taken as it is.
+        assert_eq!(ia32_ret(Abi::Ia32, 0xf7f8_7000), 0xf7f8_7000);
+        assert_eq!(ia32_ret(Abi::X86_64, 0xffff_fffc), 0xffff_fffc);
+    }
     use tracer_common::{ABI_X86_64, REC_EXIT};
 
     fn enter(tid: u32, nr: u32, row: u16, ts: u64) -> Record {
