@@ -70,7 +70,10 @@ fn socketcall_and_ipc_from_a_32_bit_program() {
     assert_eq!(snd["args"]["msgp"]["mtext"]["data"], "ia32 hello");
     let rcv = first(&calls, "msgrcv");
     assert_eq!(rcv["ipc"]["name"], "MSGRCV");
-    assert_eq!(rcv["args"]["kludge"]["msgtyp"], 7);
+    // Read through the kludge's msgp: the message, and its msgtyp as an argument.
+    assert_eq!(rcv["args"]["msgtyp"], 7);
+    assert_eq!(rcv["args"]["msgp"]["mtype"], 7);
+    assert_eq!(rcv["args"]["msgp"]["mtext"]["data"], "ia32 hello");
     assert_eq!(rcv["ret"], 10);
     let q = first(&calls, "msgget")["ret"].clone();
     assert_eq!(snd["args"]["msqid"], q);

@@ -742,6 +742,9 @@ fn sysv_commands_and_flags_are_decoded_as_strace_decodes_them() {
     };
     let n = decoded_alike(SYSV_C, &[], &names, &text);
     assert!(n >= 30, "only {n} calls compared");
+    // The same through ia32's ipc() (shmat's address returned through memory).
+    let n = decoded_alike(SYSV_C, &["-m32"], &names, &text);
+    assert!(n >= 30, "ia32: only {n} calls compared");
 }
 
 /// The structures of the SysV `*ctl` calls: each `*_STAT` and `*_INFO` the kernel writes, each

@@ -594,6 +594,8 @@ fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
         Arg::Labeled(kind) => Some((shown(v, *kind, raw)?.0, true)),
         Arg::FcntlValue => Some((sym(consts::fcntl_arg(v.args[1], raw)?), false)),
         Arg::Hidden => None,
+        // As strace: a failed ipc(MSGRCV) shows the kludge's address and no `msgtyp`.
+        Arg::KludgeType(_) if !v.ok() => None,
         // strace's decode_mknod (src/mknod.c): the device only for S_IFCHR and S_IFBLK.
         Arg::MknodDev => {
             let mode = v.row.args.iter().position(|(_, a)| *a == Arg::MknodMode);
@@ -609,6 +611,10 @@ fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
 pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
     match v.row.ret {
         Ret::Hex => format!("{ret:#x}"),
+        Ret::HexAt(op) => match v.exit_cap(op).and_then(|c| le(&c.data, 0, 4)) {
+            Some(addr) => format!("{addr:#x}"),
+            None => format!("{ret:#x}"),
+        },
         Ret::Fcntl => consts::fcntl_ret(v.args[1], ret).unwrap_or_else(|| ret.to_string()),
         Ret::Poll => {
             let revents = v.row.args.iter().find_map(|(_, a)| match a {
@@ -852,6 +858,12 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         // The kernel's `struct sigaction` (include/linux/signal_types.h, x86 has
         // `SA_RESTORER`: handler, flags, restorer, then the 64-bit mask) or ia32's
         // `struct compat_sigaction` (include/linux/compat.h): each field the ABI's `long`.
+        Arg::KludgeType(op) => match v.cap(op) {
+            Some(c) if c.ok() && c.data.len() >= 8 => {
+                num(i64::from(le(&c.data, 4, 4).unwrap_or(0) as u32 as i32))
+            }
+            c => missing(c, raw),
+        },
         Arg::SigAction(op) => match v.cap(op) {
             Some(c) if c.ok() && c.data.len() >= 3 * usize::from(v.abi.long()) + 8 => {
                 let long = usize::from(v.abi.long());

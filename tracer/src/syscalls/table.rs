@@ -182,7 +182,7 @@ const fn msgtext(arg: u8, len: Len) -> Op {
 macro_rules! row {
     ($name:literal, x64: $x:expr, ia32: $i:expr, sc: $sc:expr, ipc: $ipc:expr,
      args: [$($an:literal: $ak:expr),* $(,)?], ops: [$($op:expr),* $(,)?], ret: $ret:ident
-     $(, $field:ident: $value:expr)* $(,)?) => {
+     $(($retarg:expr))? $(, $field:ident: $value:expr)* $(,)?) => {
         Row {
             name: $name,
             x64: $x,
@@ -191,7 +191,7 @@ macro_rules! row {
             ipc: ipc($ipc),
             args: &[$(($an, $ak)),*],
             ops: &[$($op),*],
-            ret: Ret::$ret,
+            ret: Ret::$ret$(($retarg))?,
             $($field: $value,)*
             // Classes, default selection and entry points: from the generated row of the same
             // name (signatures.txt), in `ROWS`.
@@ -300,6 +300,23 @@ pub static ROWS: LazyLock<Vec<Row>> = LazyLock::new(|| {
 /// a recording older than the table of row names it now carries (recording/remap.rs) still
 /// finds each row at its index.
 static LATE: &[Row] = &[
+    // ipc(MSGRCV) version 0 passes msgp and msgtyp in a `struct compat_ipc_kludge` at `ptr`
+    // (ipc/syscall.c `compat_ksys_ipc`): the message is read through the kludge's `msgp`
+    // (`OPF_ADDR_DEREF`), and shown with `msgtyp` in its place, as strace shows it:
+    // `msgrcv(id, {mtype=1, mtext="hi"}, 8, 0, IPC_NOWAIT)`. It takes the ipc case over from
+    // the `IpcKludge` row above, which recordings made before it still name.
+    row!("msgrcv", x64: None, ia32: None, sc: None, ipc: Some((12, "MSGRCV", [1, 4, 2, 0xff, 3, 0xff])),
+        args: ["msqid": Int, "msgp": MsgBuf(1, 2), "msgsz": UInt, "msgtyp": KludgeType(0),
+               "msgflg": IpcFlags(IpcFlagsOf::Msg)],
+        ops: [fixed_in(1, Sz::N(8)), Op { deref: true, ..fixed_out(1, Sz::Long) },
+              Op { deref: true, ..msgtext(1, Len::Ret) }], ret: Int,
+        work: &[&DO_MSGRCV], libc: &["msgrcv"], effect: Effect::SysvUses(Sysv::MsgQueue), moves: Some(moves(false, true))),
+    // ipc(SHMAT) returns the attached address through its `third` argument (ipc/syscall.c
+    // `compat_ksys_ipc`), copied at exit and shown as the return value.
+    row!("shmat", x64: None, ia32: None, sc: None, ipc: Some((21, "SHMAT", [1, 4, 2, 3, 0xff, 0xff])),
+        args: ["shmid": Int, "shmaddr": Ptr, "shmflg": IpcFlags(IpcFlagsOf::Shmat), "raddr": Hidden],
+        ops: [fixed_out(3, Sz::N(4))], ret: HexAt(0),
+        work: &[&DO_SHMAT], libc: &["shmat"], effect: Effect::SysvUses(Sysv::SharedMemory)),
     // ipc(SEMCTL) passes the union's address instead (ipc/syscall.c `compat_ksys_ipc`), shown
     // as strace shows it: the structure the union points to for a command that uses one, else
     // the union's value in brackets (`[0x7]`, `[NULL]`).
@@ -526,7 +543,7 @@ static HAND: &[Row] = &[
     row!("shmget", x64: Some(29), ia32: Some(395), sc: None, ipc: Some((23, "SHMGET", [1, 2, 3, 0xff, 0xff, 0xff])),
         args: ["key": IpcKey, "size": UInt, "shmflg": IpcFlags(IpcFlagsOf::ShmGet)], ops: [], ret: Int,
         work: &[&KSYS_SHMGET], libc: &["shmget"], effect: Effect::SysvGet(Sysv::SharedMemory)),
-    row!("shmat", x64: Some(30), ia32: Some(397), sc: None, ipc: Some((21, "SHMAT", [1, 4, 2, 0xff, 0xff, 0xff])),
+    row!("shmat", x64: Some(30), ia32: Some(397), sc: None, ipc: None,
         args: ["shmid": Int, "shmaddr": Ptr, "shmflg": IpcFlags(IpcFlagsOf::Shmat)], ops: [], ret: Hex,
         work: &[&DO_SHMAT], libc: &["shmat"], effect: Effect::SysvUses(Sysv::SharedMemory)),
     row!("shmdt", x64: Some(67), ia32: Some(398), sc: None, ipc: Some((22, "SHMDT", [4, 0xff, 0xff, 0xff, 0xff, 0xff])),
