@@ -55,6 +55,8 @@ impl Family {
             Family::Inet6 => SockAddr::Inet6 {
                 addr: std::net::Ipv6Addr::LOCALHOST,
                 port: 0,
+                flowinfo: 0,
+                scope_id: Some(0),
             },
             Family::Netlink => SockAddr::Netlink { pid: 0, groups: 0 },
         }

@@ -962,6 +962,40 @@ fn signals_and_actions_are_decoded_as_strace_decodes_them() {
     }
 }
 
+/// An IPv6 and a netlink address in and out, `fcntl`'s results as strace names them
+/// (`F_GETFL` of a read-only descriptor, 0; `F_GET_SEALS`).
+const ADDRESSES6_C: &str = r#"#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/mman.h>
+#include <netinet/in.h>
+#include <linux/netlink.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <string.h>
+int main(void) {
+    int s = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 a; memset(&a, 0, sizeof a); a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback; a.sin6_flowinfo = htonl(5);
+    bind(s, (struct sockaddr *)&a, sizeof a);
+    socklen_t l = sizeof a; getsockname(s, (struct sockaddr *)&a, &l);
+    int n = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+    struct sockaddr_nl nl; memset(&nl, 0, sizeof nl); nl.nl_family = AF_NETLINK; nl.nl_groups = 0x11;
+    bind(n, (struct sockaddr *)&nl, sizeof nl);
+    l = sizeof nl; getsockname(n, (struct sockaddr *)&nl, &l);
+    int r = open("/dev/null", O_RDONLY); fcntl(r, F_GETFL); fcntl(r, F_GETFD);
+    int m = memfd_create("m", MFD_ALLOW_SEALING); fcntl(m, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
+    fcntl(m, F_GET_SEALS);
+    return 0;
+}
+"#;
+
+#[test]
+fn inet6_netlink_and_fcntl_results_are_decoded_as_strace_decodes_them() {
+    let names = ["bind", "getsockname", "fcntl"];
+    let n = decoded_alike(ADDRESSES6_C, &[], &names, &str::to_string);
+    assert!(n >= 8, "only {n} calls compared");
+}
+
 /// A C program passing the structures of issue 15's typed decoders with known values: iovecs
 /// (their bytes passed in, or as many as the call returned), time structures in and out,
 /// fd_sets in and ready, timeouts written back. It makes the calls itself where glibc would

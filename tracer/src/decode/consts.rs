@@ -213,12 +213,31 @@ pub fn fcntl_arg(cmd: u64, arg: u64) -> Option<String> {
 /// What `fcntl` returned, as strace shows it: flags for `F_GETFL`/`F_GETFD` (`0x8001 (flags
 /// O_WRONLY|O_LARGEFILE)`), a plain number otherwise.
 pub fn fcntl_ret(cmd: u64, ret: i64) -> Option<String> {
-    let flags = match cmd as u32 {
-        3 => open_flags(ret as u64),
-        1 => bits(ret as u64, &[(1, "FD_CLOEXEC")]),
-        _ => return None,
-    };
-    (ret != 0).then(|| format!("{ret:#x} (flags {flags})"))
+    match cmd as u32 {
+        // F_GETFL: the access mode is a value, named even when 0 (strace: `0 (flags O_RDONLY)`).
+        3 if ret == 0 => Some("0 (flags O_RDONLY)".into()),
+        3 => Some(format!("{ret:#x} (flags {})", open_flags(ret as u64))),
+        1 if ret != 0 => Some(format!(
+            "{ret:#x} (flags {})",
+            bits(ret as u64, &[(1, "FD_CLOEXEC")])
+        )),
+        // F_GET_SEALS (include/uapi/linux/fcntl.h: F_LINUX_SPECIFIC_BASE + 10, F_SEAL_*).
+        1034 if ret != 0 => Some(format!(
+            "{ret:#x} (seals {})",
+            bits(
+                ret as u64,
+                &[
+                    (0x1, "F_SEAL_SEAL"),
+                    (0x2, "F_SEAL_SHRINK"),
+                    (0x4, "F_SEAL_GROW"),
+                    (0x8, "F_SEAL_WRITE"),
+                    (0x10, "F_SEAL_FUTURE_WRITE"),
+                    (0x20, "F_SEAL_EXEC"),
+                ]
+            )
+        )),
+        _ => None,
+    }
 }
 
 /// Whether `ioctl` command `cmd` takes a pointer to an `int` that it reads (`Some(false)`) or

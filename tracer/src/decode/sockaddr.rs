@@ -33,6 +33,10 @@ pub enum SockAddr {
     Inet6 {
         addr: Ipv6Addr,
         port: u16,
+        /// `sin6_flowinfo`, in host order.
+        flowinfo: u32,
+        /// `sin6_scope_id`: absent from the 24-byte RFC 2133 form.
+        scope_id: Option<u32>,
     },
     Netlink {
         pid: u32,
@@ -75,9 +79,15 @@ pub fn decode(data: &[u8], len: u32) -> SockAddr {
         AF_INET6 if rest.len() >= 22 => {
             let mut a = [0u8; 16];
             a.copy_from_slice(&rest[6..22]);
+            // include/uapi/linux/in6.h `struct sockaddr_in6`: port, flowinfo (network
+            // order), address, scope id (host order).
             SockAddr::Inet6 {
                 port: u16::from_be_bytes([rest[0], rest[1]]),
+                flowinfo: u32::from_be_bytes([rest[2], rest[3], rest[4], rest[5]]),
                 addr: Ipv6Addr::from(a),
+                scope_id: rest
+                    .get(22..26)
+                    .map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]])),
             }
         }
         AF_NETLINK if rest.len() >= 10 => SockAddr::Netlink {
@@ -109,8 +119,14 @@ impl SockAddr {
             SockAddr::Inet { addr, port } => {
                 json!({"family": "AF_INET", "addr": addr.to_string(), "port": port})
             }
-            SockAddr::Inet6 { addr, port } => {
-                json!({"family": "AF_INET6", "addr": addr.to_string(), "port": port})
+            SockAddr::Inet6 {
+                addr,
+                port,
+                flowinfo,
+                scope_id,
+            } => {
+                json!({"family": "AF_INET6", "addr": addr.to_string(), "port": port,
+                       "flowinfo": flowinfo, "scope_id": scope_id})
             }
             SockAddr::Netlink { pid, groups } => {
                 json!({"family": "AF_NETLINK", "pid": pid, "groups": groups})
@@ -136,11 +152,27 @@ impl SockAddr {
                     "{{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"{addr}\")}}"
                 )
             }
-            SockAddr::Inet6 { addr, port } => {
-                format!("{{sa_family=AF_INET6, sin6_port=htons({port}), sin6_addr=\"{addr}\"}}")
+            // As strace 6.1 writes them.
+            SockAddr::Inet6 {
+                addr,
+                port,
+                flowinfo,
+                scope_id,
+            } => {
+                let scope = scope_id.map_or(String::new(), |s| format!(", sin6_scope_id={s}"));
+                format!(
+                    "{{sa_family=AF_INET6, sin6_port=htons({port}), sin6_flowinfo=htonl({flowinfo}), \
+                     inet_pton(AF_INET6, \"{addr}\", &sin6_addr){scope}}}"
+                )
             }
+            // strace's `%#08x`: `00000000` for none, `0x000011` for groups 0 and 4.
             SockAddr::Netlink { pid, groups } => {
-                format!("{{sa_family=AF_NETLINK, nl_pid={pid}, nl_groups={groups:#010x}}}")
+                let g = if *groups == 0 {
+                    "00000000".to_string()
+                } else {
+                    format!("{groups:#08x}")
+                };
+                format!("{{sa_family=AF_NETLINK, nl_pid={pid}, nl_groups={g}}}")
             }
             SockAddr::Other { family, raw } => format!(
                 "{{sa_family={}, sa_data={}}}",

@@ -241,7 +241,7 @@ impl Resolver {
             Some(SockAddr::Unix { path, .. }) => crate::event::cstr(&path),
             Some(SockAddr::Abstract(name)) => format!("@{}", crate::escape::name(&name)),
             Some(SockAddr::Inet { addr, port }) => format!("{addr}:{port}"),
-            Some(SockAddr::Inet6 { addr, port }) => format!("[{addr}]:{port}"),
+            Some(SockAddr::Inet6 { addr, port, .. }) => format!("[{addr}]:{port}"),
             Some(SockAddr::Netlink { pid, groups }) => {
                 format!("netlink pid {pid} groups {groups:#x}")
             }

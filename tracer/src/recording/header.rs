@@ -184,6 +184,8 @@ mod tests {
             Some(SockAddr::Inet6 {
                 addr: std::net::Ipv6Addr::LOCALHOST,
                 port: 80,
+                flowinfo: 0,
+                scope_id: Some(0),
             }),
             Some(SockAddr::Netlink { pid: 0, groups: 0 }),
         ];
