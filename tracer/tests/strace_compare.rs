@@ -953,12 +953,31 @@ int main(void){
 }
 ";
 
+/// A queued real-time signal's `siginfo_t` as sent and as received, and a `kill`'s.
+const QUEUED_C: &str = r"#define _GNU_SOURCE
+#include <signal.h>
+#include <unistd.h>
+#include <time.h>
+int main(void) {
+    sigset_t s; sigemptyset(&s); sigaddset(&s, SIGRTMIN + 2); sigaddset(&s, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &s, 0);
+    union sigval v = {.sival_int = 77}; sigqueue(getpid(), SIGRTMIN + 2, v);
+    siginfo_t i; sigwaitinfo(&s, &i);
+    kill(getpid(), SIGUSR1);
+    struct timespec t = {1, 0}; sigtimedwait(&s, &i, &t);
+    return 0;
+}
+";
+
 #[test]
 fn signals_and_actions_are_decoded_as_strace_decodes_them() {
     let names = ["rt_sigprocmask", "kill", "rt_sigaction"];
     for flags in [&[][..], &["-m32"][..]] {
         let n = decoded_alike(SIGNALS_C, flags, &names, &str::to_string);
         assert!(n >= 19, "{flags:?}: only {n} calls compared");
+        let queued = ["rt_sigqueueinfo", "rt_sigtimedwait", "kill"];
+        let n = decoded_alike(QUEUED_C, flags, &queued, &str::to_string);
+        assert!(n >= 4, "{flags:?}: only {n} queued calls compared");
     }
 }
 

@@ -895,28 +895,35 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             }
             c => missing(c, raw),
         },
-        Arg::SigInfo(op) => match v.cap(op) {
-            Some(c)
-                if c.ok()
-                    && c.data.len() >= siginfo_value_at(v.abi) + usize::from(v.abi.long()) =>
-            {
-                let signo = le(&c.data, 0, 4).unwrap_or(0);
-                let code = le(&c.data, 8, 4).unwrap_or(0) as u32 as i32;
-                // `union sigval`: `sival_int` is its low 32 bits (little-endian); `sival_ptr`
-                // is all of it, whose upper half a sender that set only the int leaves as is.
-                let at = siginfo_value_at(v.abi);
-                let value = le(&c.data, at, 4).unwrap_or(0) as u32 as i32;
-                let ptr = le(&c.data, at, usize::from(v.abi.long())).unwrap_or(0);
-                let s = flags::signal(signo);
-                let code = flags::si_code(code);
-                (
-                    json!({"si_signo": s, "si_code": code, "si_value": value, "si_ptr": format!("{ptr:#x}")}),
-                    format!("{{si_signo={s}, si_code={code}, si_int={value}, si_ptr={ptr:#x}}}"),
+        Arg::SigInfo(op) => {
+            match v.cap(op) {
+                Some(c)
+                    if c.ok()
+                        && c.data.len() >= siginfo_value_at(v.abi) + usize::from(v.abi.long()) =>
+                {
+                    let signo = le(&c.data, 0, 4).unwrap_or(0);
+                    let code = le(&c.data, 8, 4).unwrap_or(0) as u32 as i32;
+                    // `union sigval`: `sival_int` is its low 32 bits (little-endian); `sival_ptr`
+                    // is all of it, whose upper half a sender that set only the int leaves as is.
+                    let at = siginfo_value_at(v.abi);
+                    let value = le(&c.data, at, 4).unwrap_or(0) as u32 as i32;
+                    let ptr = le(&c.data, at, usize::from(v.abi.long())).unwrap_or(0);
+                    let s = flags::signal(signo);
+                    let code_name = flags::si_code(code);
+                    // The text as strace shows the structure the sender filled (its pid and uid
+                    // too, for SI_QUEUE).
+                    let text = structs::siginfo(&c.data, usize::from(v.abi.long())).unwrap_or_else(
+                    || format!("{{si_signo={s}, si_code={code_name}, si_int={value}, si_ptr={ptr:#x}}}"),
+                );
+                    (
+                    json!({"si_signo": s, "si_code": code_name, "si_value": value, "si_ptr": format!("{ptr:#x}")}),
+                    text,
                 )
                     .into()
+                }
+                c => missing(c, raw),
             }
-            c => missing(c, raw),
-        },
+        }
         Arg::MsgHdr(op) => msghdr(v, op, raw).into(),
         Arg::Iovec(op, count) => {
             let caps: Vec<&Capture> = v.caps(op).collect();

@@ -301,6 +301,17 @@ pub fn siginfo(d: &[u8], long: usize) -> Option<String> {
             "{}, si_pid={pid}, si_uid={uid}}}",
             head(&flags::si_code(code))
         )),
+        // SI_QUEUE, SI_MESGQ (include/uapi/asm-generic/siginfo.h): the sender and the value
+        // it sent, `union sigval` after them (its `int`, then all of it as a pointer).
+        -1 | -3 => {
+            let at = (u + 8).next_multiple_of(long);
+            let int = u32_at(d, at)? as i32;
+            let ptr = long_at(d, at, long)?;
+            Some(format!(
+                "{}, si_pid={pid}, si_uid={uid}, si_int={int}, si_ptr={ptr:#x}}}",
+                head(&flags::si_code(code))
+            ))
+        }
         _ => Some(format!("{}}}", head(&flags::si_code(code)))),
     }
 }
