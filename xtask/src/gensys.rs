@@ -361,6 +361,8 @@ const KINDS: &[Kind] = &[
     k("clockid", "Const(Consts::ClockId)"),
     k("epollop", "Const(Consts::EpollOp)"),
     k("sighow", "Const(Consts::SigHow)"),
+    k("archprctl", "Const(Consts::ArchPrctl)"),
+    k("pages", "Pages"),
     k("ioctlcmd", "Const(Consts::IoctlCmd)"),
     k("fcntlcmd", "Const(Consts::FcntlCmd)"),
     k("cloneflags", "Const(Consts::CloneFlags)"),

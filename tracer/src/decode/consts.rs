@@ -40,6 +40,8 @@ pub enum Consts {
     IoctlCmd,
     FcntlCmd,
     CloneFlags,
+    /// `arch_prctl`'s code (arch/x86/include/uapi/asm/prctl.h).
+    ArchPrctl,
 }
 
 pub type Names = &'static [(u64, &'static str)];
@@ -409,6 +411,26 @@ impl Consts {
             },
             Consts::FcntlCmd => one(v & 0xffff_ffff, FCNTL_CMDS),
             Consts::CloneFlags => clone_flags(v),
+            Consts::ArchPrctl => super::consts::one_or(
+                v & 0xffff_ffff,
+                &[
+                    (0x1001, "ARCH_SET_GS"),
+                    (0x1002, "ARCH_SET_FS"),
+                    (0x1003, "ARCH_GET_FS"),
+                    (0x1004, "ARCH_GET_GS"),
+                    (0x1011, "ARCH_GET_CPUID"),
+                    (0x1012, "ARCH_SET_CPUID"),
+                    (0x1021, "ARCH_GET_XCOMP_SUPP"),
+                    (0x1022, "ARCH_GET_XCOMP_PERM"),
+                    (0x1023, "ARCH_REQ_XCOMP_PERM"),
+                    (0x1024, "ARCH_GET_XCOMP_GUEST_PERM"),
+                    (0x1025, "ARCH_REQ_XCOMP_GUEST_PERM"),
+                    (0x2001, "ARCH_MAP_VDSO_X32"),
+                    (0x2002, "ARCH_MAP_VDSO_32"),
+                    (0x2003, "ARCH_MAP_VDSO_64"),
+                ],
+                "ARCH_???",
+            ),
         }
     }
 }

@@ -949,6 +949,7 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             num(pos as i64)
         }
         Arg::Hidden => Val::Sym(Cow::Borrowed("")),
+        Arg::Pages => Val::Hex(v.ulong(raw).wrapping_mul(4096)),
         Arg::SigInfoOut(op) => structured(v, op, raw, |d| {
             structs::siginfo(d, usize::from(v.abi.long()))
         }),

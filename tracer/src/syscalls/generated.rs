@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0x134fa34b5e7b3fcc;
+pub const SIGNATURES_DIGEST: u64 = 0xb0c805679d985c8b;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -176,7 +176,7 @@ pub static GENERATED: &[Row] = &[
     call("pivot_root", Some(155), Some(217), [Some("sys_pivot_root"), Some("sys_pivot_root")], [Some("fs/namespace.c"), Some("fs/namespace.c")], FILE, Never, Ret::Int, &[("new_root", Path(0)), ("put_old", Path(1))], &[path(0), path(1)], Effect::None),
     call("_sysctl", Some(156), Some(149), [Some("sys_ni_syscall"), Some("sys_ni_syscall")], [Some("arch/x86/kernel/process.c"), Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("args", Ptr)], &[], Effect::None),
     call("prctl", Some(157), Some(172), [Some("sys_prctl"), Some("sys_prctl")], [Some("kernel/sys.c"), Some("kernel/sys.c")], CREDS, Never, Ret::Int, &[("option", Int), ("arg2", UInt), ("arg3", UInt), ("arg4", UInt), ("arg5", UInt)], &[], Effect::None),
-    call("arch_prctl", Some(158), Some(384), [Some("sys_arch_prctl"), Some("sys_arch_prctl")], [Some("arch/x86/kernel/process.c"), Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("option", Int), ("arg2", UInt)], &[], Effect::None),
+    call("arch_prctl", Some(158), Some(384), [Some("sys_arch_prctl"), Some("sys_arch_prctl")], [Some("arch/x86/kernel/process.c"), Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("option", Const(Consts::ArchPrctl)), ("arg2", Hex)], &[], Effect::None),
     call("adjtimex", Some(159), Some(124), [Some("sys_adjtimex"), Some("sys_adjtimex_time32")], [Some("kernel/time/time.c"), Some("kernel/time/time.c")], CLOCK, Never, Ret::Int, &[("txc_p", Ptr)], &[], Effect::None),
     call("setrlimit", Some(160), Some(75), [Some("sys_setrlimit"), Some("compat_sys_setrlimit")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Ptr)], &[], Effect::None),
     call("chroot", Some(161), Some(61), [Some("sys_chroot"), Some("sys_chroot")], [Some("fs/open.c"), Some("fs/open.c")], FILE, Never, Ret::Int, &[("filename", Path(0))], &[path(0)], Effect::None),
@@ -356,7 +356,7 @@ pub static GENERATED: &[Row] = &[
     call("pkey_free", Some(331), Some(382), [Some("sys_pkey_free"), Some("sys_pkey_free")], [Some("mm/mprotect.c"), Some("mm/mprotect.c")], 0, Never, Ret::Int, &[("pkey", Int)], &[], Effect::None),
     call("statx", Some(332), Some(383), [Some("sys_statx"), Some("sys_statx")], [Some("fs/stat.c"), Some("fs/stat.c")], STAT_LIKE | DESC | FILE | FSTAT, Never, Ret::Int, &[("dfd", DirFd), ("filename", Path(0)), ("flags", Const(Consts::AtFlags)), ("mask", Hex), ("buffer", Ptr)], &[path(1)], Effect::None),
     call("io_pgetevents", Some(333), Some(385), [Some("sys_io_pgetevents"), Some("compat_sys_io_pgetevents")], [Some("fs/aio.c"), Some("fs/aio.c")], 0, Never, Ret::Int, &[("ctx_id", UInt), ("min_nr", Long), ("nr", Long), ("events", Ptr), ("timeout", Ptr), ("usig", Ptr)], &[], Effect::None),
-    call("rseq", Some(334), Some(386), [Some("sys_rseq"), Some("sys_rseq")], [Some("kernel/rseq.c"), Some("kernel/rseq.c")], 0, Never, Ret::Int, &[("rseq", Ptr), ("rseq_len", U32), ("flags", Int), ("sig", Signal)], &[], Effect::None),
+    call("rseq", Some(334), Some(386), [Some("sys_rseq"), Some("sys_rseq")], [Some("kernel/rseq.c"), Some("kernel/rseq.c")], 0, Never, Ret::Int, &[("rseq", Ptr), ("rseq_len", Hex), ("flags", Int), ("sig", Hex)], &[], Effect::None),
     call("uretprobe", Some(335), None, [Some("sys_uretprobe"), None], [Some("arch/x86/kernel/uprobes.c"), None], 0, Never, Ret::Int, &[], &[], Effect::None),
     call("uprobe", Some(336), None, [Some("sys_uprobe"), None], [Some("arch/x86/kernel/uprobes.c"), None], 0, Never, Ret::Int, &[], &[], Effect::None),
     call("pidfd_send_signal", Some(424), Some(424), [Some("sys_pidfd_send_signal"), Some("sys_pidfd_send_signal")], [Some("kernel/signal.c"), Some("kernel/signal.c")], DESC | PROCESS | SIGNAL, Never, Ret::Int, &[("pidfd", Fd), ("sig", Signal), ("info", Ptr), ("flags", U32)], &[], Effect::None),
@@ -443,7 +443,7 @@ pub static GENERATED: &[Row] = &[
     call("_newselect", None, Some(142), [None, Some("compat_sys_select")], [None, Some("fs/select.c")], DESC, Scoped, Ret::Select, &[("n", Int), ("inp", FdSet(0)), ("outp", FdSet(1)), ("exp", FdSet(2)), ("tvp", Time(3, Time { shape: Val, wide: false, show: Left }))], &[fdset(1), fdset(2), fdset(3), both(4, 16, 8)], Effect::None),
     call("vm86", None, Some(166), [None, Some("sys_ni_syscall")], [None, Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("cmd", UInt), ("arg", UInt)], &[], Effect::None),
     call("ugetrlimit", None, Some(191), [None, Some("compat_sys_getrlimit")], [None, Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Ptr)], &[], Effect::None),
-    call("mmap2", None, Some(192), [None, Some("sys_mmap_pgoff")], [None, Some("mm/mmap.c")], DESC | MEMORY, Always, Ret::Hex, &[("addr", Ptr), ("len", UInt), ("prot", MmapProt), ("flags", MmapFlags), ("fd", Fd), ("pgoff", Hex)], &[], Effect::None),
+    call("mmap2", None, Some(192), [None, Some("sys_mmap_pgoff")], [None, Some("mm/mmap.c")], DESC | MEMORY, Always, Ret::Hex, &[("addr", Ptr), ("len", UInt), ("prot", MmapProt), ("flags", MmapFlags), ("fd", Fd), ("pgoff", Pages)], &[], Effect::None),
     call("truncate64", None, Some(193), [None, Some("sys_ia32_truncate64")], [None, Some("arch/x86/kernel/sys_ia32.c")], FILE, Never, Ret::Int, &[("path", Path(0)), ("length_lo", U32), ("length_hi", U32)], &[path(0)], Effect::None),
     call("ftruncate64", None, Some(194), [None, Some("sys_ia32_ftruncate64")], [None, Some("arch/x86/kernel/sys_ia32.c")], DESC, Never, Ret::Int, &[("fd", Fd), ("length_lo", U32), ("length_hi", U32)], &[], Effect::None),
     call("stat64", None, Some(195), [None, Some("compat_sys_ia32_stat64")], [None, Some("arch/x86/kernel/sys_ia32.c")], STAT_LIKE | FILE | STAT, Never, Ret::Int, &[("filename", Path(0)), ("statbuf", Ptr)], &[path(0)], Effect::None),

@@ -260,6 +260,9 @@ pub enum Arg {
     PosLoHi,
     /// Not shown: the high half of a [`Arg::PosLoHi`].
     Hidden,
+    /// An offset in 4096-byte pages (ia32 `mmap2`'s: mm/mmap.c `sys_mmap_pgoff`), shown in
+    /// bytes as strace shows it.
+    Pages,
     /// A `siginfo_t` the kernel wrote (`rt_sigtimedwait`, `waitid`), shown when the call
     /// succeeded.
     SigInfoOut(u8),

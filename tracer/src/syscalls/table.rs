@@ -605,7 +605,7 @@ static HAND: &[Row] = &[
         args: ["addr": Ptr, "length": UInt, "prot": MmapProt, "flags": MmapFlags, "fd": Fd, "offset": Hex],
         ops: [], ret: Hex, filter: Some((3, MAP_SHARED_BITS))),
     row!("mmap2", x64: None, ia32: Some(192), sc: None, ipc: None,
-        args: ["addr": Ptr, "length": UInt, "prot": MmapProt, "flags": MmapFlags, "fd": Fd, "pgoffset": Hex],
+        args: ["addr": Ptr, "length": UInt, "prot": MmapProt, "flags": MmapFlags, "fd": Fd, "pgoffset": Pages],
         ops: [], ret: Hex, filter: Some((3, MAP_SHARED_BITS))),
     row!("munmap", x64: Some(11), ia32: Some(91), sc: None, ipc: None,
         args: ["addr": Ptr, "length": UInt], ops: [], ret: Int),
