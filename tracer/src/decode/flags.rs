@@ -267,8 +267,8 @@ const SO_OPTIONS: Names = &[
     (75, "SO_RCVMARK"),
 ];
 
-/// include/uapi/linux/in.h: `SOL_IP`'s options (and netfilter's `IPT_SO_SET_*`,
-/// include/uapi/linux/netfilter_ipv4/ip_tables.h), as strace 6.1 names them.
+/// include/uapi/linux/in.h: `SOL_IP`'s options (with [`MCAST_OPTIONS`], and netfilter's
+/// `IPT_SO_SET_*`, include/uapi/linux/netfilter_ipv4/ip_tables.h), as strace 6.1 names them.
 const IP_OPTIONS: Names = &[
     (1, "IP_TOS"),
     (2, "IP_TTL"),
@@ -306,6 +306,15 @@ const IP_OPTIONS: Names = &[
     (39, "IP_ADD_SOURCE_MEMBERSHIP"),
     (40, "IP_DROP_SOURCE_MEMBERSHIP"),
     (41, "IP_MSFILTER"),
+    (49, "IP_MULTICAST_ALL"),
+    (50, "IP_UNICAST_IF"),
+    (64, "IPT_SO_SET_REPLACE"),
+    (65, "IPT_SO_SET_ADD_COUNTERS"),
+];
+
+/// include/uapi/linux/in.h `MCAST_*`: the protocol-independent multicast options, the same
+/// numbers at `SOL_IP` and `SOL_IPV6`.
+const MCAST_OPTIONS: Names = &[
     (42, "MCAST_JOIN_GROUP"),
     (43, "MCAST_BLOCK_SOURCE"),
     (44, "MCAST_UNBLOCK_SOURCE"),
@@ -313,10 +322,6 @@ const IP_OPTIONS: Names = &[
     (46, "MCAST_JOIN_SOURCE_GROUP"),
     (47, "MCAST_LEAVE_SOURCE_GROUP"),
     (48, "MCAST_MSFILTER"),
-    (49, "IP_MULTICAST_ALL"),
-    (50, "IP_UNICAST_IF"),
-    (64, "IPT_SO_SET_REPLACE"),
-    (65, "IPT_SO_SET_ADD_COUNTERS"),
 ];
 
 /// include/uapi/linux/tcp.h: `SOL_TCP`'s options strace 6.1 names.
@@ -398,13 +403,6 @@ const IPV6_OPTIONS: Names = &[
     (34, "IPV6_IPSEC_POLICY"),
     (35, "IPV6_XFRM_POLICY"),
     (36, "IPV6_HDRINCL"),
-    (42, "MCAST_JOIN_GROUP"),
-    (43, "MCAST_BLOCK_SOURCE"),
-    (44, "MCAST_UNBLOCK_SOURCE"),
-    (45, "MCAST_LEAVE_GROUP"),
-    (46, "MCAST_JOIN_SOURCE_GROUP"),
-    (47, "MCAST_LEAVE_SOURCE_GROUP"),
-    (48, "MCAST_MSFILTER"),
     (49, "IPV6_RECVPKTINFO"),
     (50, "IPV6_PKTINFO"),
     (51, "IPV6_RECVHOPLIMIT"),
@@ -464,7 +462,10 @@ pub fn sock_opt(level: u64, v: u64) -> String {
         270 => (NETLINK_OPTIONS, "NETLINK_???"),
         _ => return v.to_string(),
     };
-    one_or(v, names, unknown)
+    match MCAST_OPTIONS.iter().find(|(n, _)| *n == v) {
+        Some((_, name)) if matches!(level & 0xffff_ffff, 0 | 41) => (*name).to_string(),
+        _ => one_or(v, names, unknown),
+    }
 }
 
 /// `socket`'s protocol, named by its domain as strace names it: `NETLINK_*` for AF_NETLINK
@@ -780,5 +781,8 @@ mod tests {
         assert_eq!(sock_opt(0, 0x1b), "0x1b /* IP_??? */");
         assert_eq!(sock_opt(270, 1), "NETLINK_ADD_MEMBERSHIP");
         assert_eq!(sock_opt(58, 1), "1");
+        assert_eq!(sock_opt(41, 42), "MCAST_JOIN_GROUP");
+        assert_eq!(sock_opt(0, 48), "MCAST_MSFILTER");
+        assert_eq!(sock_opt(6, 42), "0x2a /* TCP_??? */");
     }
 }
