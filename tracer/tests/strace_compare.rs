@@ -1015,6 +1015,27 @@ fn inet6_netlink_and_fcntl_results_are_decoded_as_strace_decodes_them() {
     assert!(n >= 8, "only {n} calls compared");
 }
 
+/// `pwrite64` and `pread64` with their bytes and position (over two registers on ia32); the
+/// dynamic loader's own `pread64`s come first.
+const PREAD_C: &str = r#"#define _GNU_SOURCE
+#include <unistd.h>
+#include <fcntl.h>
+int main(void) {
+    int f = open("p.txt", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    pwrite(f, "hello world", 11, 3);
+    char b[64]; pread(f, b, 64, 0); pread(f, b, 4, 100); pread(-1, b, 4, 1);
+    return 0;
+}
+"#;
+
+#[test]
+fn positioned_reads_and_writes_are_decoded_as_strace_decodes_them() {
+    for flags in [&[][..], &["-m32"][..]] {
+        let n = decoded_alike(PREAD_C, flags, &["pread64", "pwrite64"], &str::to_string);
+        assert!(n >= 4, "{flags:?}: only {n} calls compared");
+    }
+}
+
 /// A C program passing the structures of issue 15's typed decoders with known values: iovecs
 /// (their bytes passed in, or as many as the call returned), time structures in and out,
 /// fd_sets in and ready, timeouts written back. It makes the calls itself where glibc would

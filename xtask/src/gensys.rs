@@ -246,6 +246,8 @@ const KINDS: &[Kind] = &[
         &["mem({i}, false, 4)", "mem({i}, true, 4)"],
     ),
     m("iovec", "Iovec({0}, {n})", &["iov({i}, false, {n})"]),
+    m("bufin", "Buf({0})", &["data_in({i}, {n})"]),
+    m("bufout", "Buf({0})", &["data_out({i})"]),
     m("iovecout", "Iovec({0}, {n})", &["iov({i}, true, {n})"]),
     k("pos", "PosLoHi"),
     k("hidden", "Hidden"),

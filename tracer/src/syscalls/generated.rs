@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0xb0c805679d985c8b;
+pub const SIGNATURES_DIGEST: u64 = 0xfa0c65e512c869a6;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -31,10 +31,10 @@ pub static GENERATED: &[Row] = &[
     call("rt_sigprocmask", Some(14), Some(175), [Some("sys_rt_sigprocmask"), Some("compat_sys_rt_sigprocmask")], [Some("kernel/signal.c"), Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Int, &[("how", Const(Consts::SigHow)), ("nset", SigSet(0)), ("oset", SigSet(1)), ("sigsetsize", UInt)], &[mem(1, false, 8), mem(2, true, 8)], Effect::None),
     call("rt_sigreturn", Some(15), Some(173), [Some("sys_rt_sigreturn"), Some("compat_sys_rt_sigreturn")], [Some("arch/x86/kernel/signal_64.c"), Some("arch/x86/kernel/signal_32.c")], SIGNAL, Scoped, Ret::Int, &[], &[], Effect::None),
     call("ioctl", Some(16), Some(54), [Some("sys_ioctl"), Some("compat_sys_ioctl")], [Some("fs/ioctl.c"), Some("fs/ioctl.c")], DESC, Scoped, Ret::Int, &[("fd", Fd), ("cmd", Const(Consts::IoctlCmd)), ("arg", IoctlValue(0, 1))], &[mem(2, false, 4), mem(2, true, 4)], Effect::None),
-    call("pread64", Some(17), None, [Some("sys_pread64"), None], [Some("fs/read_write.c"), None], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Ptr), ("count", UInt), ("pos", UInt)], &[], Effect::None),
-    call("pread64", None, Some(180), [None, Some("sys_ia32_pread64")], [None, Some("arch/x86/kernel/sys_ia32.c")], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Ptr), ("count", U32), ("pos_lo", U32), ("pos_hi", U32)], &[], Effect::None),
-    call("pwrite64", Some(18), None, [Some("sys_pwrite64"), None], [Some("fs/read_write.c"), None], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Ptr), ("count", UInt), ("pos", UInt)], &[], Effect::None),
-    call("pwrite64", None, Some(181), [None, Some("sys_ia32_pwrite64")], [None, Some("arch/x86/kernel/sys_ia32.c")], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Ptr), ("count", U32), ("pos_lo", U32), ("pos_hi", U32)], &[], Effect::None),
+    call("pread64", Some(17), None, [Some("sys_pread64"), None], [Some("fs/read_write.c"), None], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Buf(0)), ("count", UInt), ("pos", UInt)], &[data_out(1)], Effect::None),
+    call("pread64", None, Some(180), [None, Some("sys_ia32_pread64")], [None, Some("arch/x86/kernel/sys_ia32.c")], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Buf(0)), ("count", U32), ("pos_lo", PosLoHi), ("pos_hi", Hidden)], &[data_out(1)], Effect::None),
+    call("pwrite64", Some(18), None, [Some("sys_pwrite64"), None], [Some("fs/read_write.c"), None], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Buf(0)), ("count", UInt), ("pos", UInt)], &[data_in(1, 2)], Effect::None),
+    call("pwrite64", None, Some(181), [None, Some("sys_ia32_pwrite64")], [None, Some("arch/x86/kernel/sys_ia32.c")], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Buf(0)), ("count", U32), ("pos_lo", PosLoHi), ("pos_hi", Hidden)], &[data_in(1, 2)], Effect::None),
     call("readv", Some(19), Some(145), [Some("sys_readv"), Some("sys_readv")], [Some("fs/read_write.c"), Some("fs/read_write.c")], DESC | IO, Scoped, Ret::Int, &[("fd", Fd), ("vec", Iovec(0, 2)), ("vlen", UInt)], &[iov(1, true, 2)], Effect::None),
     call("writev", Some(20), Some(146), [Some("sys_writev"), Some("sys_writev")], [Some("fs/read_write.c"), Some("fs/read_write.c")], DESC | IO, Scoped, Ret::Int, &[("fd", Fd), ("vec", Iovec(0, 2)), ("vlen", UInt)], &[iov(1, false, 2)], Effect::None),
     call("access", Some(21), Some(33), [Some("sys_access"), Some("sys_access")], [Some("fs/open.c"), Some("fs/open.c")], FILE, Never, Ret::Int, &[("filename", Path(0)), ("mode", Const(Consts::AccessMode))], &[path(0)], Effect::None),

@@ -20,7 +20,8 @@ mod gen_prelude {
     pub use super::TimeShow::{Copied, Left, Remaining};
     pub use super::class::*;
     pub(crate) use super::table::{
-        array, both, call, fdset, file_of_ret, iov, mem, memw, path, rem, returned,
+        array, both, call, data_in, data_out, fdset, file_of_ret, iov, mem, memw, path, rem,
+        returned,
     };
     pub use super::{Effect, Ret, Row, Time};
     pub use crate::decode::consts::Consts;

@@ -55,13 +55,13 @@ const fn addr_in(arg: u8, len: u8) -> Op {
 const fn addr_out(arg: u8, len: u8) -> Op {
     op(OpKind::Bytes, true, arg, Len::Deref(len), SOCKADDR)
 }
-const fn data_in(arg: u8, len: u8) -> Op {
+pub(crate) const fn data_in(arg: u8, len: u8) -> Op {
     Op {
         snap: true,
         ..op(OpKind::Bytes, false, arg, Len::Arg(len, 1), PAYLOAD)
     }
 }
-const fn data_out(arg: u8) -> Op {
+pub(crate) const fn data_out(arg: u8) -> Op {
     Op {
         snap: true,
         ..op(OpKind::Bytes, true, arg, Len::Ret, PAYLOAD)
