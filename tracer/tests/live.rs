@@ -118,7 +118,12 @@ fn live_shows_the_bind_and_its_journey_then_quits_cleanly() {
     tmux.wait_for("the filter prompt", 10, |s| s.contains("filter: "));
     tmux.send(&["-l", "bind"]);
     tmux.send(&["Enter"]);
-    let s = tmux.wait_for("the bind's journey", 10, |s| s.contains("Journey of bind"));
+    // The filter prompt closes and the pane follows the new selection on the next frames: wait
+    // for the whole journey (a frame caught mid-update once showed the header of the bind over
+    // the steps of the previously selected accept, with the prompt still open).
+    let s = tmux.wait_for("the bind's journey", 10, |s| {
+        s.contains("Journey of bind") && s.contains("returns 0") && !s.contains("Enter: apply")
+    });
     // The list's line, and the journey's first line with the address in full.
     let bind_lines: Vec<&str> = s
         .lines()
