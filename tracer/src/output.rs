@@ -367,6 +367,21 @@ impl Writer {
                     &crate::decode::msghdr_with(&call.view(), op, call.args[at], &describe).1,
                 );
             }
+            // Each descriptor of the array passed in, described as strace's `-y` does (not
+            // those of the ready ones in the result).
+            Arg::PollFds(op, _) => {
+                match call.enter_caps.iter().find(|c| c.hdr.op == op && c.ok()) {
+                    Some(c) => {
+                        let describe = |fd: i32, o: &mut String| {
+                            self.fds.describe(pid, fd, self.detail, o);
+                        };
+                        out.push_str(&crate::decode::structs::pollfds_with(
+                            &c.data, false, &describe,
+                        ));
+                    }
+                    None => arg.text_into(out),
+                }
+            }
             Arg::FdPair(_) => match call.fd_pair() {
                 Some([x, y]) => {
                     use std::fmt::Write as _;

@@ -1036,6 +1036,33 @@ fn positioned_reads_and_writes_are_decoded_as_strace_decodes_them() {
     }
 }
 
+/// `poll` and `ppoll` over a pipe's two ends and an ignored `-1`: with `-yy` each descriptor
+/// of the array passed in says what it is.
+const POLL_C: &str = r#"#define _GNU_SOURCE
+#include <poll.h>
+#include <unistd.h>
+#include <signal.h>
+#include <time.h>
+int main(void){ int p[2]; pipe(p); write(p[1], "x", 1);
+  struct pollfd f[3] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}, {-1, POLLIN, 0}}; poll(f, 3, 100);
+  struct timespec t = {0, 1000}; ppoll(f, 3, &t, 0); return 0; }
+"#;
+
+#[test]
+fn poll_arrays_are_decoded_as_strace_decodes_them() {
+    for both in [&[][..], &["-yy"][..]] {
+        let n = compared(
+            POLL_C,
+            &[],
+            &["poll", "ppoll"],
+            &str::to_string,
+            both,
+            false,
+        );
+        assert!(n >= 2, "{both:?}: only {n} calls compared");
+    }
+}
+
 /// A C program passing the structures of issue 15's typed decoders with known values: iovecs
 /// (their bytes passed in, or as many as the call returned), time structures in and out,
 /// fd_sets in and ready, timeouts written back. It makes the calls itself where glibc would

@@ -59,16 +59,32 @@ const POLL: &[(u64, &str)] = &[
 
 /// `[{fd=3, events=POLLIN}]` at entry; at exit only the ready ones, with their `revents`.
 pub fn pollfds(d: &[u8], revents: bool) -> String {
+    pollfds_with(d, revents, &|_, _| {})
+}
+
+/// [`pollfds`], each descriptor followed by what `describe` says of it (`-y`:
+/// `{fd=3<pipe:[5]>, events=POLLIN}`).
+pub fn pollfds_with(d: &[u8], revents: bool, describe: &dyn Fn(i32, &mut String)) -> String {
     let items: Vec<String> = d
         .chunks_exact(8)
         .filter_map(|c| {
             let fd = i32::from_le_bytes(c[0..4].try_into().ok()?);
             let ev = u16::from_le_bytes(c[4..6].try_into().ok()?);
             let rev = u16::from_le_bytes(c[6..8].try_into().ok()?);
+            // A negative descriptor is ignored by the kernel (fs/select.c `do_pollfd`): strace
+            // shows it alone, `{fd=-1}`.
+            if fd < 0 {
+                return (!revents).then(|| format!("{{fd={fd}}}"));
+            }
+            let mut what = String::new();
+            describe(fd, &mut what);
             if revents {
-                (rev != 0).then(|| format!("{{fd={fd}, revents={}}}", bits(rev.into(), POLL)))
+                (rev != 0).then(|| format!("{{fd={fd}{what}, revents={}}}", bits(rev.into(), POLL)))
             } else {
-                Some(format!("{{fd={fd}, events={}}}", bits(ev.into(), POLL)))
+                Some(format!(
+                    "{{fd={fd}{what}, events={}}}",
+                    bits(ev.into(), POLL)
+                ))
             }
         })
         .collect();
