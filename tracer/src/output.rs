@@ -382,6 +382,17 @@ impl Writer {
                     None => arg.text_into(out),
                 }
             }
+            // The sets passed in, each descriptor described (not the ready ones after `=`).
+            Arg::FdSet(op) => match call.enter_caps.iter().find(|c| c.hdr.op == op && c.ok()) {
+                Some(c) => {
+                    let describe = |fd: i32, o: &mut String| {
+                        self.fds.describe(pid, fd, self.detail, o);
+                    };
+                    let n = i64::from(call.args[0] as i32);
+                    out.push_str(&crate::decode::structs::fd_set_with(&c.data, n, &describe));
+                }
+                None => arg.text_into(out),
+            },
             Arg::FdPair(_) => match call.fd_pair() {
                 Some([x, y]) => {
                     use std::fmt::Write as _;

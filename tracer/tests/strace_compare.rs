@@ -1036,16 +1036,19 @@ fn positioned_reads_and_writes_are_decoded_as_strace_decodes_them() {
     }
 }
 
-/// `poll` and `ppoll` over a pipe's two ends and an ignored `-1`: with `-yy` each descriptor
-/// of the array passed in says what it is.
+/// `poll` and `ppoll` over a pipe's two ends and an ignored `-1`, and `select` (glibc's
+/// `pselect6`) over them and descriptor 0: with `-yy` each descriptor passed in says what it is.
 const POLL_C: &str = r#"#define _GNU_SOURCE
+#include <sys/select.h>
 #include <poll.h>
 #include <unistd.h>
 #include <signal.h>
 #include <time.h>
 int main(void){ int p[2]; pipe(p); write(p[1], "x", 1);
   struct pollfd f[3] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}, {-1, POLLIN, 0}}; poll(f, 3, 100);
-  struct timespec t = {0, 1000}; ppoll(f, 3, &t, 0); return 0; }
+  struct timespec t = {0, 1000}; ppoll(f, 3, &t, 0);
+  fd_set r, w; FD_ZERO(&r); FD_ZERO(&w); FD_SET(p[0], &r); FD_SET(p[1], &w); FD_SET(0, &r);
+  struct timeval tv = {0, 1000}; select(p[1] + 1, &r, &w, 0, &tv); return 0; }
 "#;
 
 #[test]

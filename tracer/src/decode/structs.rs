@@ -241,8 +241,21 @@ fn utc(secs: i64) -> String {
 /// The descriptors below `n` in an `fd_set` (`[3 4]`): bit `fd % 8` of byte `fd / 8`, on
 /// both ABIs (an array of little-endian `long`s, include/uapi/linux/posix_types.h).
 pub fn fd_set(d: &[u8], n: i64) -> String {
-    let fds: Vec<String> = fd_set_members(d, n).map(|fd| fd.to_string()).collect();
-    format!("[{}]", fds.join(" "))
+    fd_set_with(d, n, &|_, _| {})
+}
+
+/// [`fd_set`], each descriptor followed by what `describe` says of it (`-y`: `[3<pipe:[5]>]`).
+pub fn fd_set_with(d: &[u8], n: i64, describe: &dyn Fn(i32, &mut String)) -> String {
+    let mut s = String::from("[");
+    for (i, fd) in fd_set_members(d, n).enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(&fd.to_string());
+        describe(fd as i32, &mut s);
+    }
+    s.push(']');
+    s
 }
 
 /// The descriptors in an `fd_set`, below `n` and within the bytes copied.
