@@ -823,10 +823,10 @@ impl serde::Serialize for FdJson<'_> {
 }
 
 /// What process `pid` has open now, and its working directory, from /proc, to
-/// [`Fds::begin`] a command tracer has just started: once per command, never per call. A
-/// descriptor marked close-on-exec (`flags` in `/proc/PID/fdinfo/N` with `O_CLOEXEC`) is left
-/// out: the command has it only until its `execve` (std's spawn keeps such a pipe open to
-/// report a failed exec).
+/// [`Fds::begin`] a command tracer starts: tracer's own, read just before it starts the
+/// command, which inherits them (record.rs); once per command, never per call. A descriptor
+/// marked close-on-exec (`flags` in `/proc/PID/fdinfo/N` with `O_CLOEXEC`) is left out: the
+/// command does not keep it past its `execve`.
 pub fn snapshot(pid: u32) -> Start {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::{FileTypeExt, MetadataExt};

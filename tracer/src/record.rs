@@ -565,13 +565,12 @@ struct PerfettoOut {
 }
 
 impl Sink {
-    /// The traced command `pid` has just been started: what it has open, and where.
-    fn begin(&mut self, pid: u32) -> io::Result<()> {
-        let start = crate::fds::snapshot(pid);
+    /// The traced command has just been started with `start`: what it has open, and where.
+    fn begin(&mut self, start: &crate::recording::format::Start) -> io::Result<()> {
         match self {
-            Sink::Calls(CallSink { w: Some(w), .. }) => w.fds_mut().begin(&start),
+            Sink::Calls(CallSink { w: Some(w), .. }) => w.fds_mut().begin(start),
             Sink::Calls(_) => {}
-            Sink::Native(r, _, _) => r.write_start(&start)?,
+            Sink::Native(r, _, _) => r.write_start(start)?,
         }
         Ok(())
     }
@@ -1016,13 +1015,18 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     // A signal that came while the programs loaded: nothing is started. (The runtime sees it
     // only once its driver runs again, hence the short wait rather than a poll.)
     let early = signals.early().await;
+    // What the command starts with: what tracer has open and does not close on exec, and its
+    // working directory, read before the command runs. std's spawn returns once the command
+    // has run its `execve` (glibc's posix_spawn): read then, a short command's descriptors
+    // were sometimes already gone with it.
+    let inherited = crate::fds::snapshot(std::process::id());
     let (mut exit_rx, mut child) = match early {
         Some(_) => (tokio::sync::oneshot::channel().1, None),
         None => src.spawn(&args.scope.command, None)?,
     };
     let pid = child.as_ref().map(|c| c.pid);
-    if let Some(p) = pid {
-        sink.begin(p)?;
+    if let Some(pid) = pid {
+        sink.begin(&crate::recording::format::Start { pid, ..inherited })?;
     }
 
     let mut deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
