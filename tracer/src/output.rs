@@ -348,6 +348,11 @@ impl Writer {
             return;
         };
         let (pid, raw) = (call.pid, call.args[at] as i32);
+        let describe = |fd: i32, o: &mut String| {
+            self.fds.describe(pid, fd, self.detail, o);
+        };
+        // The copy an op made at entry: what the program passed in.
+        let passed = |op: u8| call.enter_caps.iter().find(|c| c.hdr.op == op && c.ok());
         match call.row.args[at].1 {
             Arg::DirFd if raw == AT_FDCWD => {
                 arg.text_into(out);
@@ -355,39 +360,26 @@ impl Writer {
             }
             Arg::Fd | Arg::DirFd => {
                 arg.text_into(out);
-                self.fds.describe(pid, raw, self.detail, out);
+                describe(raw, out);
             }
             // The descriptors its control messages pass (`SCM_RIGHTS`): decoded again, each
             // described. Only calls that pass some pay for it.
             Arg::MsgHdr(op) if !crate::decode::passed_fds(&call.view()).is_empty() => {
-                let describe = |fd: i32, o: &mut String| {
-                    self.fds.describe(pid, fd, self.detail, o);
-                };
                 out.push_str(
                     &crate::decode::msghdr_with(&call.view(), op, call.args[at], &describe).1,
                 );
             }
             // Each descriptor of the array passed in, described as strace's `-y` does (not
             // those of the ready ones in the result).
-            Arg::PollFds(op, _) => {
-                match call.enter_caps.iter().find(|c| c.hdr.op == op && c.ok()) {
-                    Some(c) => {
-                        let describe = |fd: i32, o: &mut String| {
-                            self.fds.describe(pid, fd, self.detail, o);
-                        };
-                        out.push_str(&crate::decode::structs::pollfds_with(
-                            &c.data, false, &describe,
-                        ));
-                    }
-                    None => arg.text_into(out),
-                }
-            }
+            Arg::PollFds(op, _) => match passed(op) {
+                Some(c) => out.push_str(&crate::decode::structs::pollfds_with(
+                    &c.data, false, &describe,
+                )),
+                None => arg.text_into(out),
+            },
             // The sets passed in, each descriptor described (not the ready ones after `=`).
-            Arg::FdSet(op) => match call.enter_caps.iter().find(|c| c.hdr.op == op && c.ok()) {
+            Arg::FdSet(op) => match passed(op) {
                 Some(c) => {
-                    let describe = |fd: i32, o: &mut String| {
-                        self.fds.describe(pid, fd, self.detail, o);
-                    };
                     let n = i64::from(call.args[0] as i32);
                     out.push_str(&crate::decode::structs::fd_set_with(&c.data, n, &describe));
                 }
@@ -402,7 +394,7 @@ impl Writer {
                             out.push_str(", ");
                         }
                         let _ = write!(out, "{fd}");
-                        self.fds.describe(pid, fd as i32, self.detail, out);
+                        describe(fd as i32, out);
                     }
                     out.push(']');
                 }

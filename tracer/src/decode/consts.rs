@@ -411,7 +411,7 @@ impl Consts {
             },
             Consts::FcntlCmd => one(v & 0xffff_ffff, FCNTL_CMDS),
             Consts::CloneFlags => clone_flags(v),
-            Consts::ArchPrctl => super::consts::one_or(
+            Consts::ArchPrctl => one_or(
                 v & 0xffff_ffff,
                 &[
                     (0x1001, "ARCH_SET_GS"),

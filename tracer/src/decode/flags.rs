@@ -683,6 +683,10 @@ pub fn memfd_flags(v: u64) -> String {
     }
 }
 
+/// arch/x86/include/uapi/asm/signal.h: the kernel returns from a handler through
+/// `sa_restorer`.
+pub const SA_RESTORER: u64 = 0x0400_0000;
+
 pub fn sa_flags(v: u64) -> String {
     if v == 0 {
         "0".into()
@@ -692,7 +696,7 @@ pub fn sa_flags(v: u64) -> String {
             // include/uapi/asm-generic/signal-defs.h and arch/x86/include/uapi/asm/signal.h
             // (`SA_RESTORER`), in strace 6.1's order.
             &[
-                (0x0400_0000, "SA_RESTORER"),
+                (SA_RESTORER, "SA_RESTORER"),
                 (0x0800_0000, "SA_ONSTACK"),
                 (0x1000_0000, "SA_RESTART"),
                 (0x4000_0000, "SA_NODEFER"),

@@ -855,15 +855,15 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             }
             c => missing(c, raw),
         },
-        // The kernel's `struct sigaction` (include/linux/signal_types.h, x86 has
-        // `SA_RESTORER`: handler, flags, restorer, then the 64-bit mask) or ia32's
-        // `struct compat_sigaction` (include/linux/compat.h): each field the ABI's `long`.
         Arg::KludgeType(op) => match v.cap(op) {
             Some(c) if c.ok() && c.data.len() >= 8 => {
                 num(i64::from(le(&c.data, 4, 4).unwrap_or(0) as u32 as i32))
             }
             c => missing(c, raw),
         },
+        // The kernel's `struct sigaction` (include/linux/signal_types.h, x86 has
+        // `SA_RESTORER`: handler, flags, restorer, then the 64-bit mask) or ia32's
+        // `struct compat_sigaction` (include/linux/compat.h): each field the ABI's `long`.
         Arg::SigAction(op) => match v.cap(op) {
             Some(c) if c.ok() && c.data.len() >= 3 * usize::from(v.abi.long()) + 8 => {
                 let long = usize::from(v.abi.long());
@@ -877,9 +877,8 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
                     h => format!("{h:#x}"),
                 };
                 let f = flags::sa_flags(fl);
-                // As strace: the restorer only when `SA_RESTORER` says the kernel uses it
-                // (arch/x86/include/uapi/asm/signal.h).
-                let (rj, rt) = if fl & 0x0400_0000 != 0 {
+                // As strace: the restorer only when `SA_RESTORER` says the kernel uses it.
+                let (rj, rt) = if fl & flags::SA_RESTORER != 0 {
                     (
                         json!(format!("{restorer:#x}")),
                         format!(", sa_restorer={restorer:#x}"),
@@ -895,35 +894,15 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             }
             c => missing(c, raw),
         },
-        Arg::SigInfo(op) => {
-            match v.cap(op) {
-                Some(c)
-                    if c.ok()
-                        && c.data.len() >= siginfo_value_at(v.abi) + usize::from(v.abi.long()) =>
-                {
-                    let signo = le(&c.data, 0, 4).unwrap_or(0);
-                    let code = le(&c.data, 8, 4).unwrap_or(0) as u32 as i32;
-                    // `union sigval`: `sival_int` is its low 32 bits (little-endian); `sival_ptr`
-                    // is all of it, whose upper half a sender that set only the int leaves as is.
-                    let at = siginfo_value_at(v.abi);
-                    let value = le(&c.data, at, 4).unwrap_or(0) as u32 as i32;
-                    let ptr = le(&c.data, at, usize::from(v.abi.long())).unwrap_or(0);
-                    let s = flags::signal(signo);
-                    let code_name = flags::si_code(code);
-                    // The text as strace shows the structure the sender filled (its pid and uid
-                    // too, for SI_QUEUE).
-                    let text = structs::siginfo(&c.data, usize::from(v.abi.long())).unwrap_or_else(
-                    || format!("{{si_signo={s}, si_code={code_name}, si_int={value}, si_ptr={ptr:#x}}}"),
-                );
-                    (
-                    json!({"si_signo": s, "si_code": code_name, "si_value": value, "si_ptr": format!("{ptr:#x}")}),
-                    text,
-                )
-                    .into()
-                }
-                c => missing(c, raw),
+        Arg::SigInfo(op) => match v.cap(op) {
+            Some(c)
+                if c.ok()
+                    && c.data.len() >= siginfo_value_at(v.abi) + usize::from(v.abi.long()) =>
+            {
+                siginfo_in(v.abi, &c.data).into()
             }
-        }
+            c => missing(c, raw),
+        },
         Arg::MsgHdr(op) => msghdr(v, op, raw).into(),
         Arg::Iovec(op, count) => {
             let caps: Vec<&Capture> = v.caps(op).collect();
@@ -962,6 +941,27 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             structs::sigevent(d, usize::from(v.abi.long()))
         }),
     }
+}
+
+/// A `siginfo_t` a program passes in (`rt_sigqueueinfo`): JSON with its value, and the text
+/// strace shows of the structure the sender filled (its pid and uid too, for `SI_QUEUE`).
+/// `d` holds at least `si_value`.
+fn siginfo_in(abi: Abi, d: &[u8]) -> (Value, String) {
+    let long = usize::from(abi.long());
+    let signo = le(d, 0, 4).unwrap_or(0);
+    let code = flags::si_code(le(d, 8, 4).unwrap_or(0) as u32 as i32);
+    // `union sigval`: `sival_int` is its low 32 bits (little-endian); `sival_ptr` is all of it,
+    // whose upper half a sender that set only the int leaves as is.
+    let at = siginfo_value_at(abi);
+    let value = le(d, at, 4).unwrap_or(0) as u32 as i32;
+    let ptr = le(d, at, long).unwrap_or(0);
+    let s = flags::signal(signo);
+    let text = structs::siginfo(d, long).unwrap_or_else(|| {
+        format!("{{si_signo={s}, si_code={code}, si_int={value}, si_ptr={ptr:#x}}}")
+    });
+    let j =
+        json!({"si_signo": s, "si_code": code, "si_value": value, "si_ptr": format!("{ptr:#x}")});
+    (j, text)
 }
 
 /// Where `si_value` lies in a `siginfo_t`: after `si_pid` and `si_uid` in the union
@@ -1080,8 +1080,8 @@ pub fn msghdr_with(
         Some(c) if c.ok() && v.at_exit(op) && namelen_in.is_some() => {
             missing(None, name_ptr).pair()
         }
-        // A name the kernel wrote back with length 0: the peer has no address (an unbound
-        // UNIX socket); there is nothing to show.
+        // A name the kernel wrote back with length 0, in a recording made before the length
+        // passed in was copied: the peer has no address (an unbound UNIX socket).
         Some(c) if c.ok() && v.at_exit(op) => (Value::Null, "NULL".into()),
         // A fault, a NULL, a length of 0 passed in, or no copy: the pointer, as strace shows
         // an address it does not read.

@@ -165,7 +165,7 @@ impl SockAddr {
                      inet_pton(AF_INET6, \"{addr}\", &sin6_addr){scope}}}"
                 )
             }
-            // strace's `%#08x`: `00000000` for none, `0x000011` for groups 0 and 4.
+            // strace's `%#08x`: `00000000` for none, `0x000011` for groups 0x11.
             SockAddr::Netlink { pid, groups } => {
                 let g = if *groups == 0 {
                     "00000000".to_string()

@@ -10,7 +10,7 @@
 use super::errno;
 
 /// include/linux/socket.h, include/uapi/asm-generic/socket.h, include/uapi/linux/netlink.h.
-const SOL_SOCKET: u32 = 1;
+const SOL_SOCKET: u32 = super::cmsg::SOL_SOCKET as u32;
 const SOL_NETLINK: u32 = 270;
 const SO_ERROR: u32 = 4;
 const SO_LINGER: u32 = 13;

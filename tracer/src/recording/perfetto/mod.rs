@@ -707,7 +707,7 @@ impl<W: Write> Perfetto<W> {
             let a = self.ann("ret", int(ret));
             anns.push(a);
             if let Some(e) = errno_of(ret) {
-                let a = self.ann("errno", string(errno::name(e).into_owned()));
+                let a = self.ann("errno", string(errno::name(e)));
                 anns.push(a);
             }
         } else {
