@@ -91,8 +91,8 @@ pub const OPF_SNAP: u8 = 1;
 pub const OPF_OK_ONLY: u8 = 2;
 /// `OP_MSGHDR`: copy the header, name and iovec array, but no iovec bytes.
 pub const OPF_NO_PAYLOAD: u8 = 4;
-/// `OP_FD_FILE`: the descriptor is the return value; without this flag, the two `int`s at
-/// `args[arg]` (`pipe2`, `socketpair`).
+/// `OP_FD_FILE`: the descriptor is the return value; without this flag or [`OPF_FD_ARG`], the
+/// two `int`s at `args[arg]` (`pipe2`, `socketpair`).
 pub const OPF_FD_RET: u8 = 8;
 /// `OP_MSGHDR`: `args[arg]` is the iovec array itself, `args[len_arg]` its count (`readv`,
 /// `writev`, `preadv2`...): the iovecs and their first bytes, without a header.
@@ -101,6 +101,9 @@ pub const OPF_IOV_ARRAY: u8 = 16;
 /// itself: ia32 `ipc(SEMCTL)` passes the address of the `union semun` that holds the
 /// buffer's address (ipc/syscall.c `compat_ksys_ipc`).
 pub const OPF_ADDR_DEREF: u8 = 32;
+/// `OP_FD_FILE`: the descriptor is the value of `args[arg]` (`bind`, `connect`: the socket the
+/// call named, read again as the call returns, when it may have an address or a peer).
+pub const OPF_FD_ARG: u8 = 64;
 
 /// One piece of user memory to copy for a syscall.
 #[repr(C)]
@@ -217,6 +220,19 @@ pub struct FileOffsets {
     pub socket_inode: u16,
     /// `inode.i_rdev` (include/linux/fs.h): a device's number; 0 when unknown.
     pub inode_rdev: u16,
+    /// Where an `AF_INET`/`AF_INET6` socket's addresses are, for [`SockAddrs`]: `struct sock`'s
+    /// `__sk_common` plus `sock_common.{skc_daddr, skc_rcv_saddr, skc_dport, skc_num,
+    /// skc_state, skc_v6_daddr, skc_v6_rcv_saddr}` (include/net/sock.h), and a netlink socket's
+    /// `netlink_sock.portid` (net/netlink/af_netlink.h). All 0 when unknown (no `CK_SOCK` is
+    /// then written).
+    pub sk_daddr: u16,
+    pub sk_rcv_saddr: u16,
+    pub sk_dport: u16,
+    pub sk_num: u16,
+    pub sk_state: u16,
+    pub sk_v6_daddr: u16,
+    pub sk_v6_rcv_saddr: u16,
+    pub nl_portid: u16,
 }
 
 /// A `CK_FILE` capture's data: one of these per descriptor.
@@ -235,6 +251,32 @@ pub struct FileId {
     /// A socket's `sk_family` (`AF_UNIX`...) and `socket.type` (`SOCK_STREAM`...); 0 otherwise.
     pub family: u16,
     pub sock_type: u16,
+}
+
+/// A `CK_SOCK` capture's data: a socket's addresses, as `sock_diag` would report them
+/// (net/ipv4/inet_diag.c `inet_diag_msg_common_fill`, net/netlink/diag.c `sk_diag_fill`).
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SockAddrs {
+    pub fd: i32,
+    /// `sk_family`: `AF_INET`, `AF_INET6` or `AF_NETLINK`.
+    pub family: u16,
+    /// `skc_state` (include/net/tcp_states.h: `TCP_ESTABLISHED` 1, `TCP_CLOSE` 7,
+    /// `TCP_LISTEN` 10).
+    pub state: u8,
+    pub _pad: u8,
+    /// IPv4 `skc_daddr` (the peer) and `skc_rcv_saddr` (the local address), network order.
+    pub daddr: [u8; 4],
+    pub saddr: [u8; 4],
+    /// `skc_dport` as the kernel keeps it (network order) and `skc_num` (the local port, host
+    /// order).
+    pub dport_be: u16,
+    pub num: u16,
+    /// A netlink socket's port id (0: not bound yet).
+    pub portid: u32,
+    /// IPv6 `skc_v6_daddr` and `skc_v6_rcv_saddr` (an `AF_INET6` socket only).
+    pub v6_daddr: [u8; 16],
+    pub v6_saddr: [u8; 16],
 }
 
 /// `CaptureHeader::sub` of a `CK_FILE` capture whose entries are whole [`FileId`]s. Recordings
@@ -338,6 +380,9 @@ pub const CK_ARGV: u8 = 8;
 /// exit, `want` being the `msg_controllen` the kernel wrote back (net/socket.c
 /// `____sys_recvmsg`: the bytes its `put_cmsg` calls filled).
 pub const CK_MSG_CONTROL: u8 = 9;
+/// One [`SockAddrs`]: what an `AF_INET`, `AF_INET6` or `AF_NETLINK` socket of an `OP_FD_FILE`
+/// op is bound and connected to as the call returns (after that op's `CK_FILE`).
+pub const CK_SOCK: u8 = 10;
 /// `CaptureHeader::op` of the exec record's captures: no syscall row's op.
 pub const OP_INDEX_EXEC: u8 = 0xff;
 
@@ -508,8 +553,9 @@ mod tests {
         assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16 + 8);
         assert_eq!(size_of::<SyscallExit>(), 16);
         assert_eq!(size_of::<CaptureHeader>(), 24);
-        assert_eq!(size_of::<Config>(), 32 + 40);
-        assert_eq!(size_of::<FileOffsets>(), 40);
+        assert_eq!(size_of::<Config>(), 32 + 56);
+        assert_eq!(size_of::<FileOffsets>(), 56);
+        assert_eq!(size_of::<SockAddrs>(), 56);
         assert_eq!(size_of::<ExecArgv>(), 8);
         assert_eq!(size_of::<FileId>(), 32);
         assert_eq!(size_of::<ForkRecord>(), 32);

@@ -38,17 +38,17 @@ use aya_ebpf::{
 use tracer_common::{
     ABI_IA32, ABI_X86_64, ARGC_KNOWN, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX,
     CK_ARGV, CK_BYTES, CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME, CK_MSGHDR,
-    CK_STR, CaptureHeader, Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ENTRY_UNKNOWN,
-    EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FILE_ID_V2, FileId,
-    FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_CMSGS, MAX_CONTROL, MAX_IOV,
-    MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC,
-    OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY,
-    OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED,
-    SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST,
-    STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch,
-    SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL,
-    TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT,
-    X86_64_EXECVE, X86_64_EXECVEAT,
+    CK_SOCK, CK_STR, CaptureHeader, Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER,
+    ENTRY_UNKNOWN, EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord,
+    FILE_ID_V2, FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_CMSGS,
+    MAX_CONTROL, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE,
+    OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_ARG, OPF_FD_RET, OPF_IOV_ARRAY,
+    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT,
+    RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN,
+    SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
+    SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SockAddrs, SyscallEnter, SyscallExit, SyscallSpec,
+    TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
+    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
 };
 
 #[map]
@@ -211,6 +211,12 @@ struct State {
     ctl_len: u64,
     ctl_op: u64,
     ctl_fds: [u64; MAX_RECV_FDS],
+    /// An internet or netlink socket `capture_files` found, for `capture_sock` (`sock_sk` 0:
+    /// none), with its descriptor, family and op.
+    sock_sk: u64,
+    sock_fd: u64,
+    sock_family: u64,
+    sock_op: u64,
 }
 
 #[map]
@@ -664,6 +670,63 @@ impl Writer {
         }
         self.set_cur(off + size_of::<CaptureHeader>() + n);
     }
+
+    /// One `CK_SOCK` capture: the addresses of socket `sk` (descriptor `fd`, of `family`), as
+    /// the call returns. Nothing when the kernel's BTF did not give their offsets.
+    #[inline(always)]
+    fn put_sock(&mut self, op: u8, o: &FileOffsets, fd: i32, sk: u64, family: u64) {
+        if o.sk_num == 0 {
+            return;
+        }
+        let cur = self.cur();
+        if cur >= CAPTURE_LIMIT {
+            // SAFETY: as in `cur`.
+            unsafe { core::ptr::write_volatile(&raw mut (*self.st).full, 1) };
+            return;
+        }
+        let off = cur & (CAPTURE_LIMIT - 8);
+        let n = size_of::<SockAddrs>();
+        let read = |at: u16| read_at(sk, at).unwrap_or(0);
+        // SAFETY: `off < CAPTURE_LIMIT`: the header and the 56 bytes after it end inside the
+        // SCRATCH_SIZE buffer (CAPTURE_MAX > 56); both are 8-aligned, and every field below is
+        // aligned for its type. Written in place: a `SockAddrs` on the stack would not fit the
+        // 512-byte BPF stack next to the rest of `sys_exit`. Every field is read whatever the
+        // family, without a branch for the verifier to walk twice: `struct sock_common` is
+        // part of every socket, and user space keeps what the family gives meaning to. A read
+        // that fails leaves 0.
+        unsafe {
+            let a = self
+                .buf
+                .add(off + size_of::<CaptureHeader>())
+                .cast::<SockAddrs>();
+            (*a).fd = fd;
+            (*a).family = family as u16;
+            (*a).state = read(o.sk_state) as u8;
+            (*a)._pad = 0;
+            *(&raw mut (*a).daddr).cast::<u32>() = read(o.sk_daddr) as u32;
+            *(&raw mut (*a).saddr).cast::<u32>() = read(o.sk_rcv_saddr) as u32;
+            (*a).dport_be = read(o.sk_dport) as u16;
+            (*a).num = read(o.sk_num) as u16;
+            (*a).portid = read(o.nl_portid) as u32;
+            let da = (&raw mut (*a).v6_daddr).cast::<u64>();
+            let sa = (&raw mut (*a).v6_saddr).cast::<u64>();
+            *da = read(o.sk_v6_daddr);
+            *da.add(1) = read(o.sk_v6_daddr + 8);
+            *sa = read(o.sk_v6_rcv_saddr);
+            *sa.add(1) = read(o.sk_v6_rcv_saddr + 8);
+            let h = &mut *self.buf.add(off).cast::<CaptureHeader>();
+            h.op = op;
+            h.kind = CK_SOCK;
+            h.status = CAP_OK;
+            h.sub = 0;
+            h.len = n as u16;
+            h.late = 0;
+            h.want = n as u32;
+            h._pad2 = 0;
+            h.addr = 0;
+        }
+        self.set_cur(off + size_of::<CaptureHeader>() + n);
+    }
 }
 
 /// `n` (at most `CAPTURE_MAX`) as a helper's size argument, bounded where the verifier sees it.
@@ -756,7 +819,9 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, sn
                 ret,
                 snaplen,
             ),
-            OP_FD_FILE => capture_files(w, i as u8, op.flags, addr, ret),
+            // Exit only: leaving it out of `sys_enter` (where `when` is a constant once
+            // inlined) spares that program's verifier the walk.
+            OP_FD_FILE if when & WHEN_EXIT != 0 => capture_files(w, i as u8, op.flags, addr, ret),
             _ => {}
         }
     }
@@ -775,28 +840,66 @@ fn capture_files(w: &mut Writer, op: u8, flags: u8, addr: u64, ret: i64) {
     }
     let fds = if flags & OPF_FD_RET != 0 {
         [ret as i32, -1]
+    } else if flags & OPF_FD_ARG != 0 {
+        // `addr` is the argument's value here: the op's offset is 0.
+        [addr as i32, -1]
     } else {
         let Some(v) = read_user_word(addr, 8) else {
             return;
         };
         [v as u32 as i32, (v >> 32) as u32 as i32]
     };
-    let ids = [file_id(off, fds[0]), file_id(off, fds[1])];
+    let (first, sk) = file_id(off, fds[0]);
+    let ids = [first, file_id(off, fds[1]).0];
     w.put_files(op, &ids);
+    // A pair (`pipe2`, `socketpair`) is never an internet or netlink socket.
+    let family = u64::from(first.family);
+    if sk != 0 && (family == AF_INET || family == AF_INET6 || family == AF_NETLINK) {
+        // SAFETY: `w.st` points to the per-CPU State map value.
+        unsafe {
+            (*w.st).sock_sk = sk;
+            (*w.st).sock_fd = u64::from(first.fd as u32);
+            (*w.st).sock_family = family;
+            (*w.st).sock_op = u64::from(op);
+        }
+    }
+}
+
+/// The addresses of the socket `capture_files` found (`CK_SOCK`). Once, after the ops: inside
+/// their loop it would be verified once per op.
+#[inline(always)]
+fn capture_sock(w: &mut Writer) {
+    // SAFETY: `w.st` points to the per-CPU State map value.
+    let (sk, fd, family, op) = unsafe {
+        let st = w.st;
+        (
+            (*st).sock_sk,
+            (*st).sock_fd,
+            (*st).sock_family,
+            (*st).sock_op,
+        )
+    };
+    if sk == 0 {
+        return;
+    }
+    if let Some(cfg) = config() {
+        w.put_sock(op as u8, &cfg.files, fd as i32, sk, family);
+    }
 }
 
 /// `current->files->fdt->fd[fd]->f_inode`: the inode number and mode of descriptor `fd`
 /// (include/linux/fdtable.h `files_lookup_fd_raw`, without the RCU read lock a BPF program
 /// cannot take: every read is a fault-safe `bpf_probe_read_kernel`, and the descriptor was
 /// made by this very call, on this task, which has not returned to user space yet).
+/// With the file, for a socket, its `struct sock` (0 otherwise).
 #[inline(always)]
-fn file_id(off: &FileOffsets, fd: i32) -> FileId {
+fn file_id(off: &FileOffsets, fd: i32) -> (FileId, u64) {
     let none = FileId {
         fd: -1,
         ..FileId::default()
     };
     if fd < 0 {
-        return none;
+        return (none, 0);
     }
     let read = read_at;
     // SAFETY: returns the current task's address, read only through the helper above.
@@ -819,18 +922,19 @@ fn file_id(off: &FileOffsets, fd: i32) -> FileId {
             ino,
             ..FileId::default()
         };
+        let mut sk = 0;
         match mode & S_IFMT {
             S_IFSOCK if off.file_private != 0 => {
-                socket_of(off, read(file, off.file_private)?, &mut id)
+                sk = socket_of(off, read(file, off.file_private)?, &mut id);
             }
             S_IFCHR | S_IFBLK if off.inode_rdev != 0 => {
                 id.rdev = read(inode, off.inode_rdev).unwrap_or(0) as u32;
             }
             _ => {}
         }
-        Some(id)
+        Some((id, sk))
     })();
-    found.unwrap_or(FileId { fd, ..none })
+    found.unwrap_or((FileId { fd, ..none }, 0))
 }
 
 /// The 8 bytes at `base + at` in kernel memory; `None` for a NULL `base` or a failed read.
@@ -850,22 +954,25 @@ const S_IFCHR: u32 = 0o020_000;
 const S_IFBLK: u32 = 0o060_000;
 /// include/linux/socket.h.
 const AF_UNIX: u64 = 1;
+const AF_INET: u64 = 2;
+const AF_INET6: u64 = 10;
+const AF_NETLINK: u64 = 16;
 
 /// A socket file's family and type, and for a UNIX socket its peer's inode number:
 /// `sock->type`, `sock->sk->sk_family`, and `unix_peer(sk)->sk_socket`'s inode, which
 /// `SOCK_INODE` finds after the `struct socket` in its `socket_alloc` (include/net/sock.h;
 /// `unix_peer` is `unix_sk(sk)->peer`, net/unix/af_unix.c). A peer that has no socket yet (a
 /// connection not yet accepted, `sk_socket` NULL) leaves `peer` 0, as `sock_i_ino` reports it
-/// to `unix_diag`.
+/// to `unix_diag`. Returns the `struct sock` (0 when it could not be read).
 #[inline(always)]
-fn socket_of(off: &FileOffsets, sock: u64, id: &mut FileId) {
+fn socket_of(off: &FileOffsets, sock: u64, id: &mut FileId) -> u64 {
     let read = read_at;
     let Some(ty) = read(sock, off.socket_type) else {
-        return;
+        return 0;
     };
     id.sock_type = ty as u16;
     let Some(sk) = read(sock, off.socket_sk) else {
-        return;
+        return 0;
     };
     let family = read(sk, off.sk_family).unwrap_or(0) & 0xffff;
     id.family = family as u16;
@@ -876,6 +983,7 @@ fn socket_of(off: &FileOffsets, sock: u64, id: &mut FileId) {
     {
         id.peer = ino;
     }
+    sk
 }
 
 /// `struct user_msghdr` (include/linux/socket.h) or `struct compat_msghdr`
@@ -1091,7 +1199,7 @@ fn capture_received(w: &mut Writer) {
             -1
         }
     };
-    w.put_files(op, &[file_id(off, fd(0)), file_id(off, fd(1))]);
+    w.put_files(op, &[file_id(off, fd(0)).0, file_id(off, fd(1)).0]);
 }
 
 #[inline(always)]
@@ -1336,10 +1444,12 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     };
     w.set_cur(body_off + body_len);
     st.ctl_ptr = 0;
+    st.sock_sk = 0;
     run_ops(&mut w, st, when, retry, ret, cfg.snaplen as usize);
     if !enter {
         // Once, after the ops: inside their loop the walk would be verified once per op.
         capture_received(&mut w);
+        capture_sock(&mut w);
     }
     if enter && st.faulted != 0 {
         set_seen(SEEN_FAULT);

@@ -21,10 +21,11 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
 
 #[cfg(test)]
 use serde_json::Value;
-use tracer_common::FileId;
+use tracer_common::{FileId, SockAddrs};
 
 use crate::decode::consts::Consts;
 use crate::decode::sockaddr::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, SockAddr};
@@ -72,20 +73,18 @@ const EBADF: i64 = 9;
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Kind {
     /// A regular file or a directory (`dir`), by path.
-    File {
-        dir: bool,
-    },
+    File { dir: bool },
     /// A named FIFO, by path.
     Fifo,
     /// A device, by path and number.
-    Device {
-        block: bool,
-    },
+    Device { block: bool },
     /// An anonymous pipe (`pipe:[ino]`).
     Pipe,
     Socket {
         family: u16,
         ty: u16,
+        /// `socket`'s protocol, as the call that made it passed it (0 when not seen).
+        proto: u16,
     },
     /// `anon_inode:NAME`.
     Anon(&'static str),
@@ -111,6 +110,8 @@ struct Obj {
     name: Option<Box<[u8]>>,
     /// A UNIX socket's peer's inode number.
     peer: u64,
+    /// An internet or netlink socket's addresses, as the kernel side last read them.
+    net: Option<SockAddrs>,
     rdev: u32,
     deleted: bool,
     /// Descriptors (in any process) that refer to it.
@@ -124,6 +125,7 @@ impl Obj {
             ino,
             name: None,
             peer: 0,
+            net: None,
             rdev: 0,
             deleted: false,
             refs: 0,
@@ -136,6 +138,7 @@ impl Obj {
             libc::S_IFSOCK => Kind::Socket {
                 family: f.family,
                 ty: f.sock_type,
+                proto: 0,
             },
             libc::S_IFIFO => Kind::Pipe,
             libc::S_IFCHR => Kind::Device { block: false },
@@ -335,6 +338,7 @@ impl Fds {
     /// What the completed call `call` did to the descriptors of its process.
     pub fn apply(&mut self, call: &Call) {
         self.apply_effect(call);
+        self.learn_sockets(call);
         let Some(ret) = call.ret.filter(|r| *r >= 0) else {
             return;
         };
@@ -366,6 +370,32 @@ impl Fds {
                 self.cloexec.insert((pid, fd));
             }
         }
+    }
+
+    /// What the kernel side read of the sockets the call made or named, as it returned: an
+    /// internet or netlink socket's addresses (`CK_SOCK`: after `bind`, `connect`, `listen`,
+    /// a first `sendto`, `accept`), and the peer a `connect` gave a UNIX datagram socket.
+    fn learn_sockets(&mut self, call: &Call) {
+        let pid = call.pid;
+        if let Some(f) = call.named_file()
+            && f.peer != 0
+            && let Some(o) = self.socket_mut(pid, f.fd)
+            && (o.ino == f.ino || o.ino == 0)
+        {
+            o.peer = f.peer;
+        }
+        for a in call.sock_addrs() {
+            if let Some(o) = self.socket_mut(pid, a.fd) {
+                o.net = Some(a);
+            }
+        }
+    }
+
+    fn socket_mut(&mut self, pid: u32, fd: i32) -> Option<&mut Obj> {
+        let id = self.id_of(pid, fd)?;
+        self.objs
+            .get_mut(&id)
+            .filter(|o| matches!(o.kind, Kind::Socket { .. }))
     }
 
     fn apply_effect(&mut self, call: &Call) {
@@ -513,8 +543,10 @@ impl Fds {
                 let listener = self.get(pid, fd0).cloned();
                 let mut obj = made.map_or(Obj::new(Kind::Unknown, 0), Obj::from_file);
                 if let Some(l) = listener {
-                    if obj.kind == Kind::Unknown {
-                        obj.kind = l.kind.clone();
+                    match (&mut obj.kind, &l.kind) {
+                        (Kind::Unknown, k) => obj.kind = k.clone(),
+                        (Kind::Socket { proto, .. }, Kind::Socket { proto: p, .. }) => *proto = *p,
+                        _ => {}
                     }
                     // The accepted socket has the listener's address (net/unix/af_unix.c
                     // `unix_stream_connect`: `newsk`'s `addr` is `otheru->addr`).
@@ -568,8 +600,11 @@ impl Fds {
             }
             Effect::NewSocket => {
                 let mut obj = made.map_or(Obj::new(socket_kind_of(call), 0), Obj::from_file);
-                if !matches!(obj.kind, Kind::Socket { family, .. } if family != 0) {
-                    obj.kind = socket_kind_of(call);
+                match &mut obj.kind {
+                    Kind::Socket { family, proto, .. } if *family != 0 => {
+                        *proto = call.args[2] as u16;
+                    }
+                    k => *k = socket_kind_of(call),
                 }
                 self.install(pid, fd, obj);
             }
@@ -691,14 +726,20 @@ impl Fds {
             Kind::Pipe => {
                 let _ = write!(out, "pipe:[{}]", o.ino);
             }
-            Kind::Socket { family, ty } => {
-                let proto = if full { protocol(*family, *ty) } else { None };
-                match proto {
+            Kind::Socket { family, ty, proto } => {
+                let name = if full { protocol(*family, *ty) } else { None };
+                match name {
                     None => {
                         let _ = write!(out, "socket:[{}]", o.ino);
                     }
                     Some(p) => {
-                        let _ = write!(out, "{p}:[{}", o.ino);
+                        out.push_str(p);
+                        out.push_str(":[");
+                        if net_text(o, *family, *proto, out) {
+                            out.push_str("]>");
+                            return true;
+                        }
+                        let _ = write!(out, "{}", o.ino);
                         if o.peer != 0 {
                             let _ = write!(out, "->{}", o.peer);
                         }
@@ -754,7 +795,7 @@ impl Fds {
             Kind::Device { block: true } => "block-device",
             Kind::Device { block: false } => "char-device",
             Kind::Pipe => "pipe",
-            Kind::Socket { family, ty } => socket_json_kind(*family, *ty),
+            Kind::Socket { family, ty, .. } => socket_json_kind(*family, *ty),
             Kind::Anon(n) => n.trim_matches(['[', ']']),
             Kind::Pidfd(_) => "pidfd",
             Kind::Memfd => "memfd",
@@ -808,6 +849,24 @@ impl serde::Serialize for FdJson<'_> {
         }
         if let Kind::Pidfd(p) = o.kind {
             m.serialize_entry("pid", &p)?;
+        }
+        if let (Kind::Socket { family, proto, .. }, Some(a)) = (&o.kind, &o.net) {
+            match *family {
+                AF_NETLINK if a.portid != 0 => {
+                    if let Some(p) = netlink_protocol(*proto) {
+                        m.serialize_entry("protocol", p)?;
+                    }
+                    m.serialize_entry("port_id", &a.portid)?;
+                }
+                AF_INET | AF_INET6 if a.num != 0 => {
+                    let (local, remote) = inet_ends(*family, a);
+                    m.serialize_entry("local", &format_args!("{local}"))?;
+                    if let Some(r) = remote {
+                        m.serialize_entry("remote", &format_args!("{r}"))?;
+                    }
+                }
+                _ => {}
+            }
         }
         if let Kind::Device { .. } = o.kind {
             m.serialize_entry(
@@ -966,6 +1025,7 @@ fn socket_kind_of(call: &Call) -> Kind {
     Kind::Socket {
         family: call.args[0] as u16,
         ty: (call.args[1] & 0xf) as u16,
+        proto: call.args[2] as u16,
     }
 }
 
@@ -997,6 +1057,57 @@ fn socket_json_kind(family: u16, ty: u16) -> &'static str {
         (AF_INET6, SOCK_DGRAM) => "udp6",
         (AF_NETLINK, _) => "netlink",
         _ => "socket",
+    }
+}
+
+/// An internet socket's local address and port, and its peer's when it has one, as strace
+/// writes them (`127.0.0.1:5000`, `[::1]:5000`; src/socketutils.c `inet_parse_response`: a
+/// peer when its port or its address is not 0).
+fn inet_ends(family: u16, a: &SockAddrs) -> (SocketAddr, Option<SocketAddr>) {
+    let (local, remote): (IpAddr, IpAddr) = if family == AF_INET6 {
+        (a.v6_saddr.into(), a.v6_daddr.into())
+    } else {
+        (a.saddr.into(), a.daddr.into())
+    };
+    let dport = u16::from_be(a.dport_be);
+    let peer = dport != 0 || !remote.is_unspecified();
+    (
+        SocketAddr::new(local, a.num),
+        peer.then(|| SocketAddr::new(remote, dport)),
+    )
+}
+
+/// A netlink protocol's name without its `NETLINK_` (strace's `-yy`: `NETLINK:[ROUTE:1234]`).
+fn netlink_protocol(proto: u16) -> Option<&'static str> {
+    crate::decode::flags::NETLINK_PROTOCOLS
+        .iter()
+        .find(|(v, _)| *v == u64::from(proto))
+        .and_then(|(_, n)| n.strip_prefix("NETLINK_"))
+}
+
+/// What a bound internet or netlink socket is, as strace's `-yy` shows it between the
+/// brackets (`127.0.0.1:5000->127.0.0.1:41234`, `[::1]:5000`, `ROUTE:1234`); false (nothing
+/// written) when it is not bound yet or the kernel side did not read it: strace then finds no
+/// `sock_diag` entry and shows the inode.
+fn net_text(o: &Obj, family: u16, proto: u16, out: &mut String) -> bool {
+    let Some(a) = &o.net else { return false };
+    match family {
+        AF_INET | AF_INET6 if a.num != 0 => {
+            let (local, remote) = inet_ends(family, a);
+            let _ = write!(out, "{local}");
+            if let Some(r) = remote {
+                let _ = write!(out, "->{r}");
+            }
+            true
+        }
+        AF_NETLINK if a.portid != 0 => match netlink_protocol(proto) {
+            Some(p) => {
+                let _ = write!(out, "{p}:{}", a.portid);
+                true
+            }
+            None => false,
+        },
+        _ => false,
     }
 }
 
@@ -1411,5 +1522,157 @@ mod tests {
         assert!(received_fds(&c).is_empty());
         f.apply(&c);
         assert!(f.get(PID, 9).is_none());
+    }
+
+    /// `c` with what the kernel side read of socket `a.fd`'s addresses at exit.
+    fn with_sock(mut c: Call, a: &SockAddrs) -> Call {
+        let mut d = Vec::new();
+        d.extend_from_slice(&a.fd.to_le_bytes());
+        d.extend_from_slice(&a.family.to_le_bytes());
+        d.extend_from_slice(&[a.state, 0]);
+        d.extend_from_slice(&a.daddr);
+        d.extend_from_slice(&a.saddr);
+        d.extend_from_slice(&a.dport_be.to_le_bytes());
+        d.extend_from_slice(&a.num.to_le_bytes());
+        d.extend_from_slice(&a.portid.to_le_bytes());
+        d.extend_from_slice(&a.v6_daddr);
+        d.extend_from_slice(&a.v6_saddr);
+        assert_eq!(d.len(), size_of::<SockAddrs>());
+        let op = c.row.ops.len() as u8 - 1;
+        c.exit_caps.push(cap(op, tracer_common::CK_SOCK, 0, d));
+        c
+    }
+
+    fn inet_sock(fd: i32, family: u16, ino: u64, ty: u16) -> FileId {
+        FileId {
+            family,
+            ..sock(fd, ino, 0, ty)
+        }
+    }
+
+    /// `local` and `remote` as `sock_common` keeps them: ports in host and network order.
+    fn v4(fd: i32, local: ([u8; 4], u16), remote: ([u8; 4], u16)) -> SockAddrs {
+        SockAddrs {
+            fd,
+            family: AF_INET,
+            saddr: local.0,
+            num: local.1,
+            daddr: remote.0,
+            dport_be: remote.1.to_be(),
+            ..SockAddrs::default()
+        }
+    }
+
+    #[test]
+    fn internet_and_netlink_sockets_say_what_the_kernel_bound_and_connected_them_to() {
+        let mut f = Fds::default();
+        let lo = [127, 0, 0, 1];
+        // socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3: not bound yet, as strace shows it
+        // when sock_diag has no entry.
+        let s = inet_sock(3, AF_INET, 500, SOCK_STREAM);
+        let none = v4(3, ([0; 4], 0), ([0; 4], 0));
+        f.apply(&with_sock(
+            with_ids(call("socket", &[2, 1, 0], 3), &[s]),
+            &none,
+        ));
+        assert_eq!(text(&f, 3, Detail::Full), "<TCP:[500]>");
+        // bind(3, 127.0.0.1:0): the kernel picked port 5000; listen keeps it.
+        let bound = v4(3, (lo, 5000), ([0; 4], 0));
+        f.apply(&with_sock(
+            with_ids(call("bind", &[3, 0x1000, 16], 0), &[s]),
+            &bound,
+        ));
+        assert_eq!(text(&f, 3, Detail::Full), "<TCP:[127.0.0.1:5000]>");
+        assert_eq!(text(&f, 3, Detail::Paths), "<socket:[500]>");
+        // accept(3) = 4: the listener's address, the client's as the peer.
+        let a = inet_sock(4, AF_INET, 501, SOCK_STREAM);
+        let conn = v4(4, (lo, 5000), (lo, 41234));
+        f.apply(&with_sock(
+            with_ids(call("accept", &[3, 0, 0], 4), &[a]),
+            &conn,
+        ));
+        assert_eq!(
+            text(&f, 4, Detail::Full),
+            "<TCP:[127.0.0.1:5000->127.0.0.1:41234]>"
+        );
+        let j = f.json(PID, 4).expect("known");
+        assert_eq!(j["kind"], "tcp");
+        assert_eq!(j["local"], "127.0.0.1:5000");
+        assert_eq!(j["remote"], "127.0.0.1:41234");
+        assert!(f.json(PID, 3).expect("known").get("remote").is_none());
+        // A UDP socket connected: a peer address and port.
+        let u = inet_sock(5, AF_INET6, 502, SOCK_DGRAM);
+        let mut six = SockAddrs {
+            fd: 5,
+            family: AF_INET6,
+            num: 33000,
+            dport_be: 53u16.to_be(),
+            ..SockAddrs::default()
+        };
+        six.v6_saddr[15] = 1;
+        six.v6_daddr[15] = 1;
+        f.apply(&with_ids(call("socket", &[10, 2, 0], 5), &[u]));
+        assert_eq!(text(&f, 5, Detail::Full), "<UDPv6:[502]>");
+        f.apply(&with_sock(
+            with_ids(call("connect", &[5, 0x1000, 28], 0), &[u]),
+            &six,
+        ));
+        assert_eq!(text(&f, 5, Detail::Full), "<UDPv6:[[::1]:33000->[::1]:53]>");
+        // A netlink socket is named by its protocol and port id once bound.
+        let n = FileId {
+            family: AF_NETLINK,
+            ..sock(6, 503, 0, 3)
+        };
+        let port = SockAddrs {
+            fd: 6,
+            family: AF_NETLINK,
+            portid: 4242,
+            ..SockAddrs::default()
+        };
+        f.apply(&with_ids(call("socket", &[16, 3, 4], 6), &[n]));
+        assert_eq!(text(&f, 6, Detail::Full), "<NETLINK:[503]>");
+        f.apply(&with_sock(
+            with_ids(call("bind", &[6, 0x1000, 12], 0), &[n]),
+            &port,
+        ));
+        assert_eq!(text(&f, 6, Detail::Full), "<NETLINK:[SOCK_DIAG:4242]>");
+        let j = f.json(PID, 6).expect("known");
+        assert_eq!(
+            (&j["protocol"], &j["port_id"]),
+            (&"SOCK_DIAG".into(), &4242.into())
+        );
+        // A socket the model does not know is left alone.
+        f.apply(&with_sock(
+            with_ids(call("bind", &[9, 0x1000, 12], -22), &[n]),
+            &port,
+        ));
+        assert!(f.get(PID, 9).is_none());
+    }
+
+    #[test]
+    fn a_datagram_socket_has_the_peer_connect_gave_it() {
+        let mut f = Fds::default();
+        let d = sock(3, 600, 0, SOCK_DGRAM);
+        f.apply(&with_ids(call("socket", &[1, 2, 0], 3), &[d]));
+        assert_eq!(text(&f, 3, Detail::Full), "<UNIX:[600]>");
+        // connect(3, "/tmp/srv") = 0: the kernel side read the peer as the call returned.
+        f.apply(&with_ids(
+            call("connect", &[3, 0x1000, 12], 0),
+            &[sock(3, 600, 601, 2)],
+        ));
+        assert_eq!(text(&f, 3, Detail::Full), "<UNIX:[600->601]>");
+        // A reading that names another inode than the model's is not this socket's.
+        f.apply(&with_ids(
+            call("connect", &[3, 0x1000, 12], 0),
+            &[sock(3, 999, 700, 2)],
+        ));
+        assert_eq!(text(&f, 3, Detail::Full), "<UNIX:[600->601]>");
+        // Not "files" a call made: JSON Lines' `files` stays for the descriptors a call made.
+        let c = with_ids(
+            call("connect", &[3, 0x1000, 12], 0),
+            &[sock(3, 600, 601, 2)],
+        );
+        assert_eq!(c.created_files().count(), 0);
+        assert_eq!(c.named_file().map(|f| f.peer), Some(601));
     }
 }

@@ -9,7 +9,7 @@ use tracer_common::{
     ABI_IA32, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ForkRecord, RecordHeader, SyscallEnter,
     SyscallExit, TABLE_IPC, TABLE_SOCKETCALL,
 };
-use tracer_common::{FileId, HopRecord, MECH_UPROBE};
+use tracer_common::{FileId, HopRecord, MECH_UPROBE, SockAddrs};
 
 use crate::decode::{self, CallView, Decoded};
 use crate::event::{Capture, Record, cstr};
@@ -193,9 +193,37 @@ impl Call {
     /// The files behind the descriptors this call created, as the kernel side read them when
     /// it returned (`CK_FILE` captures): `(fd, inode number, i_mode)`, the ones it found.
     pub fn created_files(&self) -> impl Iterator<Item = FileId> + '_ {
+        self.files(false)
+    }
+
+    /// The socket the call named, as the kernel side read it when the call returned
+    /// (`OpKind::FdArg`: `bind`, `connect`...).
+    pub fn named_file(&self) -> Option<FileId> {
+        self.files(true).next()
+    }
+
+    /// What the kernel side read of the internet and netlink sockets the call made or named
+    /// (`CK_SOCK`), as it returned.
+    pub fn sock_addrs(&self) -> impl Iterator<Item = SockAddrs> + '_ {
         self.exit_caps
             .iter()
-            .filter(|c| c.ok() && c.hdr.kind == tracer_common::CK_FILE)
+            .filter(|c| c.ok() && c.hdr.kind == tracer_common::CK_SOCK)
+            .filter_map(|c| sock_addrs(&c.data))
+    }
+
+    /// The `CK_FILE` entries of the call's `FdArg` ops (`named`) or of its other ops.
+    fn files(&self, named: bool) -> impl Iterator<Item = FileId> + '_ {
+        let of_arg = |op: u8| {
+            self.row
+                .ops
+                .get(usize::from(op))
+                .is_some_and(|o| o.kind == crate::syscalls::OpKind::FdArg)
+        };
+        self.exit_caps
+            .iter()
+            .filter(move |c| {
+                c.ok() && c.hdr.kind == tracer_common::CK_FILE && of_arg(c.hdr.op) == named
+            })
             .flat_map(|c| {
                 let size = if c.hdr.sub == tracer_common::FILE_ID_V2 {
                     size_of::<FileId>()
@@ -207,6 +235,27 @@ impl Call {
             .filter_map(file_id)
             .filter(|id| id.fd >= 0 && id.ino != 0)
     }
+}
+
+/// One `CK_SOCK` capture's data.
+fn sock_addrs(b: &[u8]) -> Option<SockAddrs> {
+    let b: &[u8; size_of::<SockAddrs>()] = b.get(..size_of::<SockAddrs>())?.try_into().ok()?;
+    let u16_at = |at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    let arr = |at: usize| -> [u8; 16] { b[at..at + 16].try_into().unwrap_or_default() };
+    let four = |at: usize| -> [u8; 4] { b[at..at + 4].try_into().unwrap_or_default() };
+    Some(SockAddrs {
+        fd: i32::from_le_bytes(four(0)),
+        family: u16_at(4),
+        state: b[6],
+        _pad: 0,
+        daddr: four(8),
+        saddr: four(12),
+        dport_be: u16_at(16),
+        num: u16_at(18),
+        portid: u32::from_le_bytes(four(20)),
+        v6_daddr: arr(24),
+        v6_saddr: arr(40),
+    })
 }
 
 /// One `CK_FILE` entry, of either layout (the fields after `ino` are 0 in the older one).

@@ -468,6 +468,32 @@ pub fn sock_opt(level: u64, v: u64) -> String {
     }
 }
 
+/// The `NETLINK_*` protocols (include/uapi/linux/netlink.h).
+pub const NETLINK_PROTOCOLS: &[(u64, &str)] = &[
+    (0, "NETLINK_ROUTE"),
+    (1, "NETLINK_UNUSED"),
+    (2, "NETLINK_USERSOCK"),
+    (3, "NETLINK_FIREWALL"),
+    (4, "NETLINK_SOCK_DIAG"),
+    (5, "NETLINK_NFLOG"),
+    (6, "NETLINK_XFRM"),
+    (7, "NETLINK_SELINUX"),
+    (8, "NETLINK_ISCSI"),
+    (9, "NETLINK_AUDIT"),
+    (10, "NETLINK_FIB_LOOKUP"),
+    (11, "NETLINK_CONNECTOR"),
+    (12, "NETLINK_NETFILTER"),
+    (13, "NETLINK_IP6_FW"),
+    (14, "NETLINK_DNRTMSG"),
+    (15, "NETLINK_KOBJECT_UEVENT"),
+    (16, "NETLINK_GENERIC"),
+    (18, "NETLINK_SCSITRANSPORT"),
+    (19, "NETLINK_ECRYPTFS"),
+    (20, "NETLINK_RDMA"),
+    (21, "NETLINK_CRYPTO"),
+    (22, "NETLINK_SMC"),
+];
+
 /// `socket`'s protocol, named by its domain as strace names it: `NETLINK_*` for AF_NETLINK
 /// (include/uapi/linux/netlink.h), `IPPROTO_*` for AF_INET and AF_INET6
 /// (include/uapi/linux/in.h, in6.h: 0 is `IPPROTO_IP`), AF_PACKET's Ethernet type in network
@@ -475,33 +501,7 @@ pub fn sock_opt(level: u64, v: u64) -> String {
 /// the protocols of a few more families: docs/trace-format.md).
 pub fn protocol(domain: u64, v: u64) -> String {
     match domain {
-        16 => one(
-            v,
-            &[
-                (0, "NETLINK_ROUTE"),
-                (1, "NETLINK_UNUSED"),
-                (2, "NETLINK_USERSOCK"),
-                (3, "NETLINK_FIREWALL"),
-                (4, "NETLINK_SOCK_DIAG"),
-                (5, "NETLINK_NFLOG"),
-                (6, "NETLINK_XFRM"),
-                (7, "NETLINK_SELINUX"),
-                (8, "NETLINK_ISCSI"),
-                (9, "NETLINK_AUDIT"),
-                (10, "NETLINK_FIB_LOOKUP"),
-                (11, "NETLINK_CONNECTOR"),
-                (12, "NETLINK_NETFILTER"),
-                (13, "NETLINK_IP6_FW"),
-                (14, "NETLINK_DNRTMSG"),
-                (15, "NETLINK_KOBJECT_UEVENT"),
-                (16, "NETLINK_GENERIC"),
-                (18, "NETLINK_SCSITRANSPORT"),
-                (19, "NETLINK_ECRYPTFS"),
-                (20, "NETLINK_RDMA"),
-                (21, "NETLINK_CRYPTO"),
-                (22, "NETLINK_SMC"),
-            ],
-        ),
+        16 => one(v, NETLINK_PROTOCOLS),
         2 | 10 => one(
             v,
             &[

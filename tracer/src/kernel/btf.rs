@@ -51,10 +51,33 @@ fn socket_offsets(at: &impl Fn(&str, &str) -> Result<u16>, base: &FileOffsets) -
             unix_peer: at("unix_sock", "peer")?,
             socket_inode: at("socket_alloc", "vfs_inode")?,
             inode_rdev: at("inode", "i_rdev")?,
-            ..*base
+            ..inet_offsets(at, common, base).unwrap_or(*base)
         })
     };
     found().unwrap_or(*base)
+}
+
+/// `base` with where an internet socket's addresses and ports are (include/net/sock.h
+/// `struct sock_common`, at `common` in `struct sock`), and a netlink socket's port id
+/// (net/netlink/af_netlink.h `struct netlink_sock`): all of them, or an error (the IPv6
+/// fields exist only with `CONFIG_IPV6`, which the distributions tracer is made for enable).
+fn inet_offsets(
+    at: &impl Fn(&str, &str) -> Result<u16>,
+    common: u16,
+    base: &FileOffsets,
+) -> Result<FileOffsets> {
+    let sc = |field: &str| at("sock_common", field).map(|o| common + o);
+    Ok(FileOffsets {
+        sk_daddr: sc("skc_daddr")?,
+        sk_rcv_saddr: sc("skc_rcv_saddr")?,
+        sk_dport: sc("skc_dport")?,
+        sk_num: sc("skc_num")?,
+        sk_state: sc("skc_state")?,
+        sk_v6_daddr: sc("skc_v6_daddr")?,
+        sk_v6_rcv_saddr: sc("skc_v6_rcv_saddr")?,
+        nl_portid: at("netlink_sock", "portid")?,
+        ..*base
+    })
 }
 
 /// Where the new program's arguments are, for the exec record's argv capture.
@@ -132,5 +155,11 @@ mod tests {
             "{o:?}"
         );
         assert!(o.sk_family > 0 && o.inode_rdev > 0, "{o:?}");
+        // `struct sock_common` begins `skc_daddr, skc_rcv_saddr` (the `skc_addrpair`), then
+        // the hash, then `skc_dport, skc_num` (the `skc_portpair`), include/net/sock.h.
+        assert_eq!(o.sk_rcv_saddr, o.sk_daddr + 4, "{o:?}");
+        assert_eq!(o.sk_num, o.sk_dport + 2, "{o:?}");
+        assert_eq!(o.sk_v6_rcv_saddr, o.sk_v6_daddr + 16, "{o:?}");
+        assert!(o.sk_state > o.sk_num && o.nl_portid > 0, "{o:?}");
     }
 }

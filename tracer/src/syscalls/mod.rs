@@ -513,6 +513,9 @@ pub enum OpKind {
     FdFile {
         ret: bool,
     },
+    /// The socket the call named, read again as it returns (`OP_FD_FILE` with `OPF_FD_ARG`):
+    /// the peer a `connect` gave it, and an internet or netlink socket's addresses.
+    FdArg,
     /// An iovec array at the argument, its count in `Len::Arg(count, _)`: the iovecs and their
     /// first bytes, as `MsgHdr` copies a message's (`OP_MSGHDR` with `OPF_IOV_ARRAY`).
     Iov,
@@ -577,6 +580,10 @@ impl Op {
                 if ret {
                     flags |= OPF_FD_RET;
                 }
+                OP_FD_FILE
+            }
+            OpKind::FdArg => {
+                flags |= tracer_common::OPF_FD_ARG;
                 OP_FD_FILE
             }
             OpKind::Iov => {

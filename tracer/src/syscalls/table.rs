@@ -160,6 +160,11 @@ pub(crate) const fn file_of_ret() -> Op {
         Sz::N(0),
     )
 }
+/// The socket `args[arg]` names, read in the kernel at exit (whatever the call returned: a
+/// non-blocking `connect` that returns `EINPROGRESS` has its local address already).
+const fn file_of_arg(arg: u8) -> Op {
+    op(OpKind::FdArg, true, arg, Len::Fixed(Sz::N(0)), Sz::N(0))
+}
 /// The files behind the two descriptors written at `args[arg]`, read in the kernel at exit.
 const fn files_at(arg: u8) -> Op {
     op(
@@ -399,13 +404,13 @@ static HAND: &[Row] = &[
         args: ["domain": Domain, "type": SockType, "protocol": Protocol], ops: [file_of_ret()], ret: Fd,
         work: &[&SYS_SOCKET, &SOCK_CREATE], libc: &["socket"], effect: Effect::NewSocket),
     row!("bind", x64: Some(49), ia32: Some(361), sc: Some((2, "SYS_BIND")), ipc: None,
-        args: ["sockfd": Fd, "addr": SockAddr(0), "addrlen": UInt], ops: [addr_in(1, 2)], ret: Int,
+        args: ["sockfd": Fd, "addr": SockAddr(0), "addrlen": UInt], ops: [addr_in(1, 2), file_of_arg(0)], ret: Int,
         work: &[&SYS_BIND, &SYS_BIND_SOCKET], sock_op: Some("bind"), libc: &["bind"], effect: Effect::Names),
     row!("connect", x64: Some(42), ia32: Some(362), sc: Some((3, "SYS_CONNECT")), ipc: None,
-        args: ["sockfd": Fd, "addr": SockAddr(0), "addrlen": UInt], ops: [addr_in(1, 2)], ret: Int,
+        args: ["sockfd": Fd, "addr": SockAddr(0), "addrlen": UInt], ops: [addr_in(1, 2), file_of_arg(0)], ret: Int,
         work: &[&SYS_CONNECT], sock_op: Some("connect"), libc: &["connect"], effect: Effect::Connects),
     row!("listen", x64: Some(50), ia32: Some(363), sc: Some((4, "SYS_LISTEN")), ipc: None,
-        args: ["sockfd": Fd, "backlog": Int], ops: [], ret: Int,
+        args: ["sockfd": Fd, "backlog": Int], ops: [file_of_arg(0)], ret: Int,
         work: &[&SYS_LISTEN], libc: &["listen"]),
     row!("accept", x64: Some(43), ia32: None, sc: Some((5, "SYS_ACCEPT")), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0, 2), "addrlen": SockLenPtr(0, 2)],
@@ -431,7 +436,7 @@ static HAND: &[Row] = &[
         work: &[&SYS_RECVFROM], libc_also: &["recv"], moves: Some(moves(false, true)), source: [None, Some("net/socket.c")]),
     row!("sendto", x64: Some(44), ia32: Some(369), sc: Some((11, "SYS_SENDTO")), ipc: None,
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags, "dest_addr": SockAddr(1), "addrlen": UInt],
-        ops: [data_in(1, 2), addr_in(4, 5)], ret: Int,
+        ops: [data_in(1, 2), addr_in(4, 5), file_of_arg(0)], ret: Int,
         work: &[&SYS_SENDTO], sock_op: Some("sendmsg"), libc: &["send", "sendto"], moves: Some(moves(true, true))),
     row!("recvfrom", x64: Some(45), ia32: Some(371), sc: Some((12, "SYS_RECVFROM")), ipc: None,
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags, "src_addr": SockAddrOut(1, 2), "addrlen": SockLenPtr(1, 2)],
