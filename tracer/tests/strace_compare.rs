@@ -1440,6 +1440,96 @@ fn every_descriptor_says_what_it_is() {
     assert!(n >= 70, "only {n} calls compared");
 }
 
+/// Internet and netlink sockets, and a connected UNIX datagram socket: `-yy` names each as
+/// strace's sock_diag reading does, from what the kernel side read of the socket as `socket`,
+/// `bind`, `listen`, `connect`, `accept` and `sendto` returned.
+const NET_PROGRAM: &str = r#"
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+int main(void) {
+    char b[8];
+    /* TCP over IPv4: a listener on a port the kernel picks, a client, the accepted end */
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bind(s, (void *)&a, sizeof a);
+    listen(s, 5);
+    socklen_t l = sizeof a;
+    getsockname(s, (void *)&a, &l);
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    connect(c, (void *)&a, sizeof a);
+    int x = accept(s, NULL, NULL);
+    write(c, "hi", 2);
+    read(x, b, sizeof b);
+    close(x); close(c); close(s);
+    /* UDP: bound by its first sendto */
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    sendto(u, "x", 1, 0, (void *)&a, sizeof a);
+    write(u, "", 0);
+    close(u);
+    /* TCP over IPv6 */
+    int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    bind(s6, (void *)&a6, sizeof a6);
+    listen(s6, 5);
+    l = sizeof a6;
+    getsockname(s6, (void *)&a6, &l);
+    int c6 = socket(AF_INET6, SOCK_STREAM, 0);
+    connect(c6, (void *)&a6, sizeof a6);
+    int x6 = accept(s6, NULL, NULL);
+    write(c6, "hi", 2);
+    read(x6, b, sizeof b);
+    close(x6); close(c6); close(s6);
+    /* netlink: a port id once bound */
+    struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+    int n = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+    write(n, "", 0);
+    bind(n, (void *)&nl, sizeof nl);
+    write(n, "", 0);
+    close(n);
+    int g = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG);
+    bind(g, (void *)&nl, sizeof nl);
+    write(g, "", 0);
+    close(g);
+    /* a UNIX datagram socket connected to a bound one */
+    struct sockaddr_un un = {.sun_family = AF_UNIX, .sun_path = "dgram.sock"};
+    int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+    bind(d, (void *)&un, sizeof un);
+    int e = socket(AF_UNIX, SOCK_DGRAM, 0);
+    connect(e, (void *)&un, sizeof un);
+    write(e, "d", 1);
+    read(d, b, sizeof b);
+    close(e); close(d);
+    unlink("dgram.sock");
+    return 0;
+}
+"#;
+
+#[test]
+fn internet_and_netlink_sockets_say_what_they_are_bound_and_connected_to() {
+    let names = [
+        "socket",
+        "bind",
+        "listen",
+        "getsockname",
+        "connect",
+        "accept",
+        "write",
+        "read",
+        "sendto",
+        "close",
+    ];
+    let same = |c: &str| c.replace("</usr/lib/", "</lib/");
+    for (native, detail) in [(false, "-yy"), (true, "-yy"), (true, "-y")] {
+        let n = compared(NET_PROGRAM, &[], &names, &same, &[detail], native);
+        assert!(n >= 40, "only {n} calls compared");
+    }
+}
+
 /// Descriptors and credentials passed between two processes over a UNIX datagram socket pair
 /// (SCM_RIGHTS, SCM_CREDENTIALS, SCM_PIDFD): two descriptors, credentials with a socket in one
 /// message, three descriptors cut to two by the receiver's buffer (MSG_CTRUNC), an unknown
