@@ -83,8 +83,8 @@ enum Kind {
     Socket {
         family: u16,
         ty: u16,
-        /// `socket`'s protocol, as the call that made it passed it (0 when not seen).
-        proto: u16,
+        /// `socket`'s protocol, as the call that made it passed it (`None` when not seen).
+        proto: Option<u16>,
     },
     /// `anon_inode:NAME`.
     Anon(&'static str),
@@ -138,7 +138,7 @@ impl Obj {
             libc::S_IFSOCK => Kind::Socket {
                 family: f.family,
                 ty: f.sock_type,
-                proto: 0,
+                proto: None,
             },
             libc::S_IFIFO => Kind::Pipe,
             libc::S_IFCHR => Kind::Device { block: false },
@@ -602,7 +602,7 @@ impl Fds {
                 let mut obj = made.map_or(Obj::new(socket_kind_of(call), 0), Obj::from_file);
                 match &mut obj.kind {
                     Kind::Socket { family, proto, .. } if *family != 0 => {
-                        *proto = call.args[2] as u16;
+                        *proto = Some(call.args[2] as u16);
                     }
                     k => *k = socket_kind_of(call),
                 }
@@ -676,6 +676,19 @@ impl Fds {
                     )
             })
             .map(|(id, _)| *id)
+    }
+
+    /// The protocol of descriptor `fd` of `pid` when it is a netlink socket whose `socket`
+    /// call the model saw (`NETLINK_ROUTE`...): its data are netlink messages.
+    pub fn netlink(&self, pid: u32, fd: i32) -> Option<u16> {
+        match self.get(pid, fd)?.kind {
+            Kind::Socket {
+                family: AF_NETLINK,
+                proto,
+                ..
+            } => proto,
+            _ => None,
+        }
     }
 
     /// `AT_FDCWD`'s annotation: the working directory, when known.
@@ -1025,7 +1038,7 @@ fn socket_kind_of(call: &Call) -> Kind {
     Kind::Socket {
         family: call.args[0] as u16,
         ty: (call.args[1] & 0xf) as u16,
-        proto: call.args[2] as u16,
+        proto: Some(call.args[2] as u16),
     }
 }
 
@@ -1078,10 +1091,11 @@ fn inet_ends(family: u16, a: &SockAddrs) -> (SocketAddr, Option<SocketAddr>) {
 }
 
 /// A netlink protocol's name without its `NETLINK_` (strace's `-yy`: `NETLINK:[ROUTE:1234]`).
-fn netlink_protocol(proto: u16) -> Option<&'static str> {
+fn netlink_protocol(proto: Option<u16>) -> Option<&'static str> {
+    let proto = u64::from(proto?);
     crate::decode::flags::NETLINK_PROTOCOLS
         .iter()
-        .find(|(v, _)| *v == u64::from(proto))
+        .find(|(v, _)| *v == proto)
         .and_then(|(_, n)| n.strip_prefix("NETLINK_"))
 }
 
@@ -1089,7 +1103,7 @@ fn netlink_protocol(proto: u16) -> Option<&'static str> {
 /// brackets (`127.0.0.1:5000->127.0.0.1:41234`, `[::1]:5000`, `ROUTE:1234`); false (nothing
 /// written) when it is not bound yet or the kernel side did not read it: strace then finds no
 /// `sock_diag` entry and shows the inode.
-fn net_text(o: &Obj, family: u16, proto: u16, out: &mut String) -> bool {
+fn net_text(o: &Obj, family: u16, proto: Option<u16>, out: &mut String) -> bool {
     let Some(a) = &o.net else { return false };
     match family {
         AF_INET | AF_INET6 if a.num != 0 => {
@@ -1564,6 +1578,10 @@ mod tests {
     }
 
     #[test]
+    #[allow(
+        clippy::many_single_char_names,
+        reason = "one socket each, as in the C it mirrors"
+    )]
     fn internet_and_netlink_sockets_say_what_the_kernel_bound_and_connected_them_to() {
         let mut f = Fds::default();
         let lo = [127, 0, 0, 1];

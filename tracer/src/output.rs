@@ -289,11 +289,12 @@ impl Writer {
         if call.flags & SYS_F_ARGS_FAULT != 0 {
             let _ = write!(s, "<argument array at {:#x} unreadable>", call.raw_args[1]);
         } else if call.enter_ns.is_some() {
-            for (k, a) in call.args().iter().enumerate() {
+            let netlink = self.netlink_of(call);
+            for (k, a) in call.args_on(netlink).iter().enumerate() {
                 if k > 0 {
                     s.push_str(", ");
                 }
-                self.annotated(call, a, s);
+                self.annotated(call, a, netlink, s);
             }
         } else {
             s.push_str("<...>");
@@ -336,10 +337,22 @@ impl Writer {
         }
     }
 
+    /// The protocol of the netlink socket a socket call sends on or receives from (its first
+    /// argument), as the descriptor model knows it: strace decodes the data of `sendto`,
+    /// `sendmsg`, `recvfrom`, `recvmsg`... on a netlink socket as messages (not of `write` and
+    /// `read`).
+    fn netlink_of(&self, call: &Call) -> Option<u16> {
+        let first_fd = matches!(call.row.args.first(), Some((_, Arg::Fd)));
+        if call.row.classes & crate::syscalls::class::NETWORK == 0 || !first_fd {
+            return None;
+        }
+        self.fds.netlink(call.pid, call.args[0] as i32)
+    }
+
     /// A decoded argument's text, into `s`, with what its descriptors are, as the calls
     /// before this one left them (`-y`): a descriptor `3</etc/hostname>`, `AT_FDCWD</tmp>`, a
     /// pair `[3<pipe:[5]>, 4<pipe:[5]>]` (written by the call: shown as it left them).
-    fn annotated(&self, call: &Call, arg: &Decoded<'_>, out: &mut String) {
+    fn annotated(&self, call: &Call, arg: &Decoded<'_>, netlink: Option<u16>, out: &mut String) {
         let at = (self.detail != Detail::Off)
             .then(|| call.row.args.iter().position(|(n, _)| *n == arg.name))
             .flatten();
@@ -366,7 +379,13 @@ impl Writer {
             // described. Only calls that pass some pay for it.
             Arg::MsgHdr(op) if !crate::decode::passed_fds(&call.view()).is_empty() => {
                 out.push_str(
-                    &crate::decode::msghdr_with(&call.view(), op, call.args[at], &describe).1,
+                    &crate::decode::msghdr_with(
+                        &call.view_on(netlink),
+                        op,
+                        call.args[at],
+                        &describe,
+                    )
+                    .1,
                 );
             }
             // Each descriptor of the array passed in, described as strace's `-y` does (not

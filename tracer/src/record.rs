@@ -978,9 +978,15 @@ async fn record(args: &RecordArgs, opts: &Options) -> Result<Option<CommandExit>
     // A trace that says what descriptors are (JSON Lines' `fds`, `-y`) of a chosen set of
     // calls also traces the calls that make, copy and close descriptors, and shows only the
     // chosen ones: strace reads /proc per call instead, which tracer does not do.
+    // So does a text trace of socket calls: a netlink socket's data is decoded as messages
+    // of the protocol its `socket` call named (decode/netlink.rs).
     let explicit = qualify::parse(&args.scope.syscalls)?.selection.is_some();
-    let model =
-        format == RecordFormat::Jsonl || (format == RecordFormat::Text && args.decode_fds > 0);
+    let sockets = (0..)
+        .map_while(crate::syscalls::row)
+        .enumerate()
+        .any(|(i, r)| opts.selection.rows[i] && r.classes & crate::syscalls::class::NETWORK != 0);
+    let model = format == RecordFormat::Jsonl
+        || (format == RecordFormat::Text && (args.decode_fds > 0 || sockets));
     let wider;
     let (opts, shown) = if explicit && model {
         let mut o = opts.clone();

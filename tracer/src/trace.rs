@@ -143,6 +143,12 @@ impl Call {
     }
 
     pub fn view(&self) -> CallView<'_> {
+        self.view_on(None)
+    }
+
+    /// The call as the decoder sees it, on a netlink socket of protocol `netlink` (its data
+    /// decoded as netlink messages) when that is `Some`.
+    pub fn view_on(&self, netlink: Option<u16>) -> CallView<'_> {
         CallView {
             row: self.row,
             abi: self.abi,
@@ -150,11 +156,17 @@ impl Call {
             ret: self.ret,
             enter_caps: &self.enter_caps,
             exit_caps: &self.exit_caps,
+            netlink,
         }
     }
 
     pub fn args(&self) -> Vec<Decoded<'_>> {
         decode::args(&self.view())
+    }
+
+    /// [`Call::args`], on a netlink socket of protocol `netlink` when that is `Some`.
+    pub fn args_on(&self, netlink: Option<u16>) -> Vec<Decoded<'_>> {
+        decode::args(&self.view_on(netlink))
     }
 
     /// A successful return as strace shows it (`= 0x8001 (flags O_WRONLY|O_LARGEFILE)`).

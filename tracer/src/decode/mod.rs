@@ -5,6 +5,7 @@ pub mod cmsg;
 pub mod consts;
 pub mod errno;
 pub mod flags;
+pub mod netlink;
 pub mod sockaddr;
 pub mod sockopt;
 pub mod structs;
@@ -105,6 +106,9 @@ pub struct CallView<'a> {
     pub ret: Option<i64>,
     pub enter_caps: &'a [Capture],
     pub exit_caps: &'a [Capture],
+    /// The protocol of the netlink socket the call sends on or receives from, when the
+    /// descriptor model knows it: its data is decoded as netlink messages.
+    pub netlink: Option<u16>,
 }
 
 /// One decoded argument.
@@ -159,6 +163,9 @@ pub enum Val<'a> {
     Buf {
         data: &'a [u8],
         full: u64,
+        /// Data a netlink socket of this protocol sends or receives: its text is the messages
+        /// (decode/netlink.rs); its JSON the same bytes.
+        netlink: Option<u16>,
     },
     /// A NUL-terminated string as copied: JSON a string (`{"path": ..., "truncated": true}`
     /// when no NUL was copied), text `"..."` (then `...`).
@@ -190,7 +197,12 @@ impl Val<'_> {
                 let _ = write!(s, "{n:#x}");
             }
             Val::Sym(t) => s.push_str(t),
-            Val::Buf { data, full } => {
+            Val::Buf {
+                data,
+                full,
+                netlink: Some(p),
+            } => netlink::messages(data, *full, *p, s),
+            Val::Buf { data, full, .. } => {
                 s.push('"');
                 quote_into(data, b"", s);
                 s.push('"');
@@ -243,7 +255,7 @@ impl serde::Serialize for Val<'_> {
             Val::Hex(n) | Val::Ptr(n) => Hex(*n).serialize(s),
             Val::Sym(t) => s.serialize_str(t),
             Val::Null => s.serialize_unit(),
-            Val::Buf { data, full } => {
+            Val::Buf { data, full, .. } => {
                 let cut = (data.len() as u64) < *full;
                 let mut m = s.serialize_map(None)?;
                 m.serialize_entry("data", &Escaped(data))?;
@@ -514,6 +526,7 @@ fn buffer(c: &Capture, full: u64) -> Val<'_> {
     Val::Buf {
         data: &c.data,
         full,
+        netlink: None,
     }
 }
 
@@ -753,7 +766,11 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             }
         }
         Arg::Buf(op) => match v.cap(op) {
-            Some(c) if c.ok() => buffer(c, v.wanted(c)),
+            Some(c) if c.ok() => Val::Buf {
+                data: &c.data,
+                full: v.wanted(c),
+                netlink: v.netlink,
+            },
             c => missing(c, raw),
         },
         // As the option's type says: `[1]`, `{l_onoff=1, l_linger=5}`, or the bytes.
@@ -1197,11 +1214,15 @@ fn iovecs(v: &CallView<'_>, caps: &[&Capture], arr: &Capture, iovlen: u64) -> (V
                     j["truncated"] = json!(true);
                 }
                 iov_j.push(j);
-                iov_t.push(format!(
-                    "{{iov_base=\"{}\"{}, iov_len={len}}}",
-                    quote(&d.data),
-                    if cut { "..." } else { "" }
-                ));
+                let mut t = String::from("{iov_base=");
+                Val::Buf {
+                    data: &d.data,
+                    full: here,
+                    netlink: v.netlink,
+                }
+                .text_into(&mut t);
+                let _ = std::fmt::Write::write_fmt(&mut t, format_args!(", iov_len={len}}}"));
+                iov_t.push(t);
             }
             Some(d) if d.hdr.status == CAP_FAULT => {
                 iov_j.push(json!({"fault": format!("{base:#x}"), "len": len}));
@@ -1266,6 +1287,7 @@ mod tests {
             ret: Some(0),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         let a = args(&v);
         assert_eq!(a[0].json(), json!(3));
@@ -1296,6 +1318,7 @@ mod tests {
             ret: Some(ret),
             enter_caps: std::slice::from_ref(&path),
             exit_caps,
+            netlink: None,
         };
         let a = args(&v);
         assert_eq!(a[0].text(), "\"/usr/bin/cat\"");
@@ -1397,6 +1420,7 @@ mod tests {
             ret: Some(-14),
             enter_caps: &[fault],
             exit_caps: &[],
+            netlink: None,
         };
         assert_eq!(args(&v)[1].json(), json!({"fault": "0xdead"}));
         let null = Capture {
@@ -1413,6 +1437,7 @@ mod tests {
             ret: Some(-14),
             enter_caps: &[null],
             exit_caps: &[],
+            netlink: None,
         };
         assert_eq!(args(&v)[1].json(), Value::Null);
     }
@@ -1427,6 +1452,7 @@ mod tests {
             ret: Some(0),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         let a = args(&v);
         assert_eq!(
@@ -1445,6 +1471,7 @@ mod tests {
             ret: Some(-42),
             enter_caps: &[],
             exit_caps: &[],
+            netlink: None,
         };
         assert_eq!(args(&v)[3].json(), json!(-2));
     }
@@ -1481,6 +1508,7 @@ mod tests {
             ret: Some(11),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         let a = args(&v);
         assert_eq!(a[1].json()["name"]["path"], "/tmp/m.sock");
@@ -1511,6 +1539,7 @@ mod tests {
             ret: Some(0),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         assert_eq!(
             args(&v)[2].json(),
@@ -1541,6 +1570,7 @@ mod tests {
             ret: Some(0),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         assert_eq!(
             args(&v)[1].json(),
@@ -1560,6 +1590,7 @@ mod tests {
             ret: Some(0),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         assert_eq!(
             args(&v)[1].json(),
@@ -1576,6 +1607,7 @@ mod tests {
             ret: Some(0),
             enter_caps: &[],
             exit_caps: &caps,
+            netlink: None,
         };
         assert_eq!(args(&v)[0].json(), json!([3, 4]));
         // A capture cut short (a hostile or faulting pointer) is not misread.
@@ -1621,6 +1653,7 @@ mod tests {
             ret: Some(ret),
             enter_caps: caps,
             exit_caps: &[],
+            netlink: None,
         }
     }
 
@@ -1671,6 +1704,7 @@ mod tests {
             ret: Some(-11),
             enter_caps: &[],
             exit_caps: &exit,
+            netlink: None,
         };
         assert_eq!(msghdr(&v, 0, 0x500).1, "{msg_namelen=20}");
         assert!(passed_fds(&v).is_empty());
@@ -1770,6 +1804,7 @@ mod tests {
             ret: Some(11),
             enter_caps: &[],
             exit_caps: &caps,
+            netlink: None,
         };
         let a = &args(&v)[1];
         // The second iovec got none of the bytes: `""`, as strace shows it.
@@ -1802,6 +1837,7 @@ mod tests {
             ret: Some(ret),
             enter_caps,
             exit_caps,
+            netlink: None,
         }
     }
 
@@ -2039,6 +2075,7 @@ mod tests {
             ret: Some(-22),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         let a = args(&v);
         assert_eq!(
@@ -2073,6 +2110,7 @@ mod tests {
             ret: Some(-14),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         let a = &args(&v)[1];
         assert_eq!(a.json(), json!({"mtype": 7, "mtext": {"fault": "0x1008"}}));
@@ -2095,6 +2133,7 @@ mod tests {
             ret: Some(0),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         assert_eq!(args(&v)[1].json(), json!("0x1000"));
         let v = CallView {
@@ -2122,6 +2161,7 @@ mod tests {
             ret: Some(-7),
             enter_caps: &caps,
             exit_caps: &[],
+            netlink: None,
         };
         let a = &args(&v)[1];
         assert_eq!(a.json().as_array().map(Vec::len), Some(16));
@@ -2146,6 +2186,7 @@ mod tests {
             ret: Some(-22),
             enter_caps: &[],
             exit_caps: &[],
+            netlink: None,
         };
         let a = &args(&v)[0];
         assert_eq!(

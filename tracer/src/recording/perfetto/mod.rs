@@ -505,7 +505,7 @@ impl<W: Write> Perfetto<W> {
                 v.text_into(&mut t);
                 string(t)
             }
-            Val::Buf { data, full } => {
+            Val::Buf { data, full, .. } => {
                 let mut d = self.ann_nest(name);
                 d.dict_entries
                     .push(self.ann("data", string(Escaped(data).to_string())));
