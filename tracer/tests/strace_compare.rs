@@ -1633,6 +1633,53 @@ fn netlink_messages_are_decoded_as_strace_decodes_them() {
     }
 }
 
+/// `struct stat` and `struct statx` as the kernel wrote them: x86_64's `stat` family, and on
+/// ia32 `statx` (what 32-bit glibc calls), `struct stat64` and the old `struct compat_stat`
+/// (raw `syscall`s); a file, a device, a sticky directory, a failed call.
+const STAT_PROGRAM: &str = r#"
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+int main(void) {
+    struct stat s; struct statx x; char raw[256];
+    stat("/etc/hostname", &s);
+    lstat("/dev/null", &s);
+    fstatat(AT_FDCWD, "/tmp", &s, AT_SYMLINK_NOFOLLOW);
+    stat("/nonexistent", &s);
+    statx(AT_FDCWD, "/etc/hostname", AT_STATX_SYNC_AS_STAT, STATX_ALL, &x);
+    statx(AT_FDCWD, "/dev/null", AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_SIZE, &x);
+    int fd = open("/etc/hostname", O_RDONLY);
+    fstat(fd, &s);
+#ifdef __i386__
+    /* the calls 32-bit glibc no longer makes: struct stat64 and struct compat_stat */
+    syscall(SYS_stat64, "/etc/hostname", raw);
+    syscall(SYS_lstat64, "/dev/null", raw);
+    syscall(SYS_fstat64, fd, raw);
+    syscall(SYS_fstatat64, AT_FDCWD, "/tmp", raw, AT_SYMLINK_NOFOLLOW);
+#endif
+    /* the old calls on both ABIs (glibc calls newfstatat and statx) */
+    syscall(SYS_stat, "/etc/hostname", raw);
+    syscall(SYS_lstat, "/dev/null", raw);
+    syscall(SYS_fstat, fd, raw);
+    return 0;
+}
+"#;
+
+#[test]
+fn stat_structures_are_decoded_as_strace_decodes_them() {
+    let old = ["stat", "fstat", "lstat", "statx"];
+    let same = |c: &str| c.to_string();
+    let x64: Vec<&str> = old.iter().copied().chain(["newfstatat"]).collect();
+    let n = decoded_alike(STAT_PROGRAM, &[], &x64, &same);
+    assert!(n >= 10, "only {n} calls compared");
+    let ia32 = ["stat64", "lstat64", "fstat64", "fstatat64"];
+    let ia32: Vec<&str> = old.iter().copied().chain(ia32).collect();
+    let n = decoded_alike(STAT_PROGRAM, &["-m32"], &ia32, &same);
+    assert!(n >= 14, "only {n} calls compared");
+}
+
 /// Descriptors and credentials passed between two processes over a UNIX datagram socket pair
 /// (SCM_RIGHTS, SCM_CREDENTIALS, SCM_PIDFD): two descriptors, credentials with a socket in one
 /// message, three descriptors cut to two by the receiver's buffer (MSG_CTRUNC), an unknown

@@ -42,6 +42,11 @@ pub enum Consts {
     CloneFlags,
     /// `arch_prctl`'s code (arch/x86/include/uapi/asm/prctl.h).
     ArchPrctl,
+    /// `statx`'s flags: the sync type (`AT_STATX_SYNC_AS_STAT` for 0), then the `AT_*` flags
+    /// (include/uapi/linux/fcntl.h).
+    StatxFlags,
+    /// `statx`'s mask: `STATX_*` (include/uapi/linux/stat.h).
+    StatxMask,
 }
 
 pub type Names = &'static [(u64, &'static str)];
@@ -309,6 +314,24 @@ impl Consts {
                 }
             }
             Consts::AtFlags => bits(v, AT_FLAGS),
+            // strace 6.1 src/statx.c: the sync type by name, then what else is set.
+            Consts::StatxFlags => {
+                const SYNC_TYPE: u64 = 0x6000;
+                let sync = one_or(
+                    v & SYNC_TYPE,
+                    &[
+                        (0, "AT_STATX_SYNC_AS_STAT"),
+                        (0x2000, "AT_STATX_FORCE_SYNC"),
+                        (0x4000, "AT_STATX_DONT_SYNC"),
+                    ],
+                    "AT_STATX_???",
+                );
+                match v & !SYNC_TYPE & 0xffff_ffff {
+                    0 => sync,
+                    rest => format!("{sync}|{}", bits(rest, AT_FLAGS)),
+                }
+            }
+            Consts::StatxMask => bits(v & 0xffff_ffff, STATX_MASK),
             Consts::AccessAtFlags => bits(
                 v,
                 &[
@@ -443,6 +466,26 @@ const AT_FLAGS: Names = &[
     (0x2000, "AT_STATX_FORCE_SYNC"),
     (0x4000, "AT_STATX_DONT_SYNC"),
     (0x8000, "AT_RECURSIVE"),
+];
+
+/// `STATX_*` in strace 6.1's order (src/xlat/statx_masks.in: the sets first).
+pub(super) const STATX_MASK: Names = &[
+    (0xfff, "STATX_ALL"),
+    (0x7ff, "STATX_BASIC_STATS"),
+    (0x1, "STATX_TYPE"),
+    (0x2, "STATX_MODE"),
+    (0x4, "STATX_NLINK"),
+    (0x8, "STATX_UID"),
+    (0x10, "STATX_GID"),
+    (0x20, "STATX_ATIME"),
+    (0x40, "STATX_MTIME"),
+    (0x80, "STATX_CTIME"),
+    (0x100, "STATX_INO"),
+    (0x200, "STATX_SIZE"),
+    (0x400, "STATX_BLOCKS"),
+    (0x800, "STATX_BTIME"),
+    (0x1000, "STATX_MNT_ID"),
+    (0x2000, "STATX_DIOALIGN"),
 ];
 
 const MADVISE: Names = &[

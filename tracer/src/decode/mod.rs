@@ -669,6 +669,15 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             structured(v, op, raw, structs::wait_status)
         }
         Arg::Rlimit(op) => structured(v, op, raw, structs::rlimit),
+        Arg::Stat(op) => {
+            let layout = match v.abi {
+                Abi::X86_64 => structs::StatLayout::X86_64,
+                Abi::Ia32 if v.row.name.ends_with("64") => structs::StatLayout::Stat64,
+                Abi::Ia32 => structs::StatLayout::Compat,
+            };
+            structured(v, op, raw, |d| structs::stat(d, layout))
+        }
+        Arg::Statx(op) => structured(v, op, raw, structs::statx),
         Arg::IoctlValue(input, output) => match consts::ioctl_int(v.args[1]) {
             Some(out) => structured(v, if out { output } else { input }, raw, |d| {
                 Some(format!(

@@ -6,7 +6,7 @@
 //! the W* macros of POSIX), the time structures (include/uapi/linux/time.h, time_types.h,
 //! include/vdso/time32.h) and `fd_set` (include/uapi/linux/posix_types.h).
 
-use super::consts::bits;
+use super::consts::{Names, bits};
 use super::flags;
 
 fn u32_at(d: &[u8], at: usize) -> Option<u32> {
@@ -148,6 +148,116 @@ pub fn wait_status(d: &[u8]) -> Option<String> {
         format!("WIFSIGNALED(s) && WTERMSIG(s) == {}{core}", sig(s & 0x7f))
     };
     Some(format!("[{{{inner}}}]"))
+}
+
+/// Where a `struct stat`'s fields are: x86_64's (arch/x86/include/uapi/asm/stat.h), ia32's
+/// `struct stat64` (same file, `__i386__`, packed) and `struct compat_stat`
+/// (arch/x86/include/asm/compat.h).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StatLayout {
+    X86_64,
+    Stat64,
+    Compat,
+}
+
+/// A `struct stat` as strace shows it without `-v`: `{st_mode=S_IFREG|0644, st_size=7,
+/// ...}`, a device's number instead of its size (`st_rdev=makedev(0x1, 0x3)`; strace 6.1
+/// src/print_struct_stat.c).
+pub fn stat(d: &[u8], layout: StatLayout) -> Option<String> {
+    // (st_mode and its width, st_rdev and its width, st_size and its width)
+    let ((mode_at, mode_w), (rdev_at, rdev_w), (size_at, size_w)) = match layout {
+        StatLayout::X86_64 => ((24, 4), (40, 8), (48, 8)),
+        StatLayout::Stat64 => ((16, 4), (32, 8), (44, 8)),
+        StatLayout::Compat => ((8, 2), (16, 4), (20, 4)),
+    };
+    let field = |at: usize, w: usize| -> Option<u64> {
+        let b = d.get(at..at + w)?;
+        let mut v = [0u8; 8];
+        v[..w].copy_from_slice(b);
+        Some(u64::from_le_bytes(v))
+    };
+    let mode = field(mode_at, mode_w)?;
+    let what = if matches!(mode & S_IFMT, S_IFCHR | S_IFBLK) {
+        // The kernel's `new_encode_dev` form (fs/stat.c `cp_new_stat`).
+        format!("st_rdev={}", super::flags::makedev(field(rdev_at, rdev_w)?))
+    } else {
+        let size = field(size_at, size_w)?;
+        let size = if size_w == 8 {
+            size as i64
+        } else {
+            i64::from(size as u32)
+        };
+        format!("st_size={size}")
+    };
+    Some(format!("{{st_mode={}, {what}, ...}}", stat_mode(mode)))
+}
+
+/// A `struct statx` as strace shows it without `-v`: `{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID,
+/// stx_attributes=0, stx_mode=S_IFREG|0644, stx_size=7, ...}` (include/uapi/linux/stat.h;
+/// strace 6.1 src/statx.c).
+pub fn statx(d: &[u8]) -> Option<String> {
+    /// `STATX_ATTR_*` (include/uapi/linux/stat.h).
+    const ATTRS: Names = &[
+        (0x4, "STATX_ATTR_COMPRESSED"),
+        (0x10, "STATX_ATTR_IMMUTABLE"),
+        (0x20, "STATX_ATTR_APPEND"),
+        (0x40, "STATX_ATTR_NODUMP"),
+        (0x800, "STATX_ATTR_ENCRYPTED"),
+        (0x1000, "STATX_ATTR_AUTOMOUNT"),
+        (0x2000, "STATX_ATTR_MOUNT_ROOT"),
+        (0x10_0000, "STATX_ATTR_VERITY"),
+        (0x20_0000, "STATX_ATTR_DAX"),
+    ];
+    let mask = u32_at(d, 0)?;
+    let attrs = u64_at(d, 8)?;
+    let mode = u16::from_le_bytes(d.get(28..30)?.try_into().ok()?);
+    Some(format!(
+        "{{stx_mask={}, stx_attributes={}, stx_mode={}, stx_size={}, ...}}",
+        super::consts::Consts::StatxMask.text(u64::from(mask)),
+        super::consts::bits(attrs, ATTRS),
+        stat_mode(u64::from(mode)),
+        u64_at(d, 40)?
+    ))
+}
+
+/// `include/uapi/linux/stat.h`.
+const S_IFMT: u64 = 0o170_000;
+const S_IFCHR: u64 = 0o020_000;
+const S_IFBLK: u64 = 0o060_000;
+
+/// A file's mode as strace shows it: the type, the set-id and sticky bits, the permissions
+/// in C's `%#03o` (`S_IFDIR|S_ISVTX|0777`, `S_IFREG|0644`; strace 6.1 src/printmode.c
+/// `print_symbolic_mode_t`).
+pub fn stat_mode(v: u64) -> String {
+    const TYPES: Names = &[
+        (0o140_000, "S_IFSOCK"),
+        (0o120_000, "S_IFLNK"),
+        (0o100_000, "S_IFREG"),
+        (S_IFBLK, "S_IFBLK"),
+        (0o040_000, "S_IFDIR"),
+        (S_IFCHR, "S_IFCHR"),
+        (0o010_000, "S_IFIFO"),
+    ];
+    let mut out = super::consts::one_or(v & S_IFMT, TYPES, "S_IF???");
+    for (bit, name) in [
+        (0o4000, "S_ISUID"),
+        (0o2000, "S_ISGID"),
+        (0o1000, "S_ISVTX"),
+    ] {
+        if v & bit != 0 {
+            out.push('|');
+            out.push_str(name);
+        }
+    }
+    let perm = v & 0o777;
+    let digits = if perm == 0 {
+        "0".to_string()
+    } else {
+        format!("0{perm:o}")
+    };
+    out.push('|');
+    out.push_str(&format!("{digits:0>3}"));
+    out
 }
 
 /// `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
@@ -738,5 +848,49 @@ mod tests {
         assert_eq!(fd_set(&d, -1), "[]");
         // n beyond the bytes copied: what was copied.
         assert_eq!(fd_set(&d[..1], 1 << 20), "[3 4]");
+    }
+
+    #[test]
+    fn stat_modes_and_layouts_read_as_strace_writes_them() {
+        assert_eq!(stat_mode(0o100_644), "S_IFREG|0644");
+        assert_eq!(stat_mode(0o041_777), "S_IFDIR|S_ISVTX|0777");
+        assert_eq!(stat_mode(0o104_755), "S_IFREG|S_ISUID|0755");
+        assert_eq!(stat_mode(0o010_000), "S_IFIFO|000");
+        assert_eq!(stat_mode(0o120_007), "S_IFLNK|007");
+        // x86_64: st_mode at 24, st_rdev at 40, st_size at 48.
+        let mut d = vec![0u8; 64];
+        d[24..28].copy_from_slice(&0o100_600u32.to_le_bytes());
+        d[48..56].copy_from_slice(&7i64.to_le_bytes());
+        assert_eq!(
+            stat(&d, StatLayout::X86_64).as_deref(),
+            Some("{st_mode=S_IFREG|0600, st_size=7, ...}")
+        );
+        d[24..28].copy_from_slice(&0o020_666u32.to_le_bytes());
+        d[40..48].copy_from_slice(&0x103u64.to_le_bytes());
+        assert_eq!(
+            stat(&d, StatLayout::X86_64).as_deref(),
+            Some("{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}")
+        );
+        // ia32's struct compat_stat: a 16-bit mode at 8, a 32-bit size at 20.
+        let mut c = vec![0u8; 24];
+        c[8..10].copy_from_slice(&0o040_755u16.to_le_bytes());
+        c[20..24].copy_from_slice(&4096u32.to_le_bytes());
+        assert_eq!(
+            stat(&c, StatLayout::Compat).as_deref(),
+            Some("{st_mode=S_IFDIR|0755, st_size=4096, ...}")
+        );
+        // Cut short: not shown.
+        assert_eq!(stat(&c[..10], StatLayout::Stat64), None);
+        let mut x = vec![0u8; 48];
+        x[0..4].copy_from_slice(&0x17ffu32.to_le_bytes());
+        x[28..30].copy_from_slice(&0o100_644u16.to_le_bytes());
+        x[40..48].copy_from_slice(&3u64.to_le_bytes());
+        assert_eq!(
+            statx(&x).as_deref(),
+            Some(
+                "{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, \
+                 stx_mode=S_IFREG|0644, stx_size=3, ...}"
+            )
+        );
     }
 }

@@ -241,6 +241,11 @@ pub enum Arg {
     WaitStatus(u8),
     /// `struct rlimit64` (`{rlim_cur=1024, rlim_max=4096}`).
     Rlimit(u8),
+    /// A `struct stat` the call wrote (`{st_mode=S_IFREG|0644, st_size=7, ...}`): x86_64's,
+    /// or on ia32 `struct stat64` for the `*64` calls and `struct compat_stat` for the others.
+    Stat(u8),
+    /// A `struct statx` the call wrote.
+    Statx(u8),
     /// `ioctl`'s third argument by command (`args[1]`): the `int` it points to, read at entry
     /// (`FIONBIO`) or at exit (`FIONREAD`), else the value in hex.
     IoctlValue(u8, u8),
@@ -980,6 +985,8 @@ mod tests {
                     | Arg::EpollEvents(i)
                     | Arg::WaitStatus(i)
                     | Arg::Rlimit(i)
+                    | Arg::Stat(i)
+                    | Arg::Statx(i)
                     | Arg::FdSet(i)
                     | Arg::SigInfoOut(i)
                     | Arg::Stack(i)
