@@ -734,6 +734,26 @@ fn check_created_files(recs: &[Value]) -> Result<String, String> {
     Ok(seen.join(", "))
 }
 
+/// tcp-hello: the socket `accept` returned is described with both ends' addresses, read in the
+/// kernel as the call returned (`CK_SOCK`: `sock_common`'s fields at this kernel's BTF offsets),
+/// the local one the listener's loopback address.
+fn check_inet_addresses(recs: &[Value]) -> Result<String, String> {
+    calls(recs, "accept")
+        .chain(calls(recs, "accept4"))
+        .filter(|r| int_at(r, "/ret").is_some_and(|fd| fd >= 0))
+        .find_map(|r| {
+            let ret = int_at(r, "/ret");
+            let fds = r.pointer("/fds")?.as_array()?;
+            let f = fds
+                .iter()
+                .find(|f| int_at(f, "/fd") == ret && str_at(f, "/kind") == Some("tcp"))?;
+            let (local, remote) = (str_at(f, "/local")?, str_at(f, "/remote")?);
+            (local.starts_with("127.0.0.1:") && remote.starts_with("127.0.0.1:"))
+                .then(|| format!("accept = {} {local}->{remote}", ret.unwrap_or(-1)))
+        })
+        .ok_or_else(|| none_matched(recs, "accept"))
+}
+
 /// The position and the hop of `func` in a call's `kernel_path`, if a probe observed it there.
 fn observed_hop<'a>(call: &'a Value, func: &str) -> Option<(usize, &'a Value)> {
     call.pointer("/kernel_path")?
@@ -845,7 +865,7 @@ struct Recording {
     checks: &'static [(&'static str, JsonCheck)],
 }
 
-const RECORDINGS: [Recording; 3] = [
+const RECORDINGS: [Recording; 4] = [
     Recording {
         demo: "socketcall",
         record: "record-socketcall",
@@ -889,6 +909,15 @@ const RECORDINGS: [Recording; 3] = [
         checks: &[(
             "a failed bind names the function that returned EINVAL",
             check_error_from,
+        )],
+    },
+    Recording {
+        demo: "tcp-hello",
+        record: "record-tcp-hello",
+        jsonl: "jsonl-tcp-hello",
+        checks: &[(
+            "accept's socket: its addresses read in the kernel (sock_common, BTF offsets)",
+            check_inet_addresses,
         )],
     },
 ];
@@ -1329,6 +1358,33 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
 
     /// The hostile demo's binds on 6.1: addrlen 200 fails in __sys_bind, addrlen 1 in
     /// unix_bind (which __sys_bind passes on).
+    /// tcp-hello's accept, as a 6.18 run wrote it (trimmed).
+    const TCP: &str = r#"{"kernel":"6.1.0-56-cloud-amd64","type":"header","version":1}
+{"type":"syscall","pid":9,"tid":9,"syscall":"accept","args":{"sockfd":3},"ret":4,"fds":[{"fd":3,"kind":"tcp","ino":113925,"local":"127.0.0.1:40593"},{"fd":4,"kind":"tcp","ino":113926,"local":"127.0.0.1:40593","remote":"127.0.0.1:55058"}]}
+{"comm":"tracer","exit_code":0,"pid":9,"tid":9,"ts_ns":9000,"type":"exit"}
+{"exit_code":0,"pid":9,"ts_ns":9100,"type":"command_exit"}
+{"calls":40,"decode_errors":0,"lost":0,"type":"summary"}"#;
+
+    #[test]
+    fn an_accepted_tcp_socket_has_both_addresses() {
+        let recs = json_lines(&Section {
+            lines: TCP.lines().map(String::from).collect(),
+            rc: Some(0),
+        })
+        .unwrap();
+        assert_eq!(
+            check_inet_addresses(&recs).unwrap(),
+            "accept = 4 127.0.0.1:40593->127.0.0.1:55058"
+        );
+        let no_remote = TCP.replace(r#","remote":"127.0.0.1:55058""#, "");
+        let recs = json_lines(&Section {
+            lines: no_remote.lines().map(String::from).collect(),
+            rc: Some(0),
+        })
+        .unwrap();
+        assert!(check_inet_addresses(&recs).is_err());
+    }
+
     const HOSTILE: &str = r#"{"kernel":"6.1.0-56-cloud-amd64","type":"header","version":1}
 {"abi":"x86_64","args":{"addr":{"family":"AF_UNIX","unnamed":true},"addrlen":1,"sockfd":3},"entry":"syscall","errno":"EINVAL","error_from":"unix_bind","kernel_path":[{"args":{"addrlen":1,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":-22},{"args":{"addr_len":1},"func":"unix_bind","mech":"fentry","observed":true,"ret":-22}],"nr":49,"pid":9,"ret":-22,"syscall":"bind","tid":9,"type":"syscall"}
 {"abi":"x86_64","args":{"addr":{"claimed_len":200,"family":"AF_UNIX","path":"/nowhere"},"addrlen":200,"sockfd":3},"entry":"syscall","errno":"EINVAL","error_from":"__sys_bind","kernel_path":[{"args":{"addrlen":200,"fd":3},"func":"__sys_bind","mech":"fentry","observed":true,"ret":-22}],"nr":49,"pid":9,"ret":-22,"syscall":"bind","tid":9,"type":"syscall"}
@@ -1591,6 +1647,8 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
             ("jsonl-uds-stream", uds),
             ("record-hostile", "tracer: 36 calls recorded"),
             ("jsonl-hostile", HOSTILE),
+            ("record-tcp-hello", "tracer: 40 calls recorded"),
+            ("jsonl-tcp-hello", TCP),
             ("walkthroughs", WALKTHROUGHS),
             ("walkthrough-symbols", "checked 31"),
         ] {
@@ -1618,7 +1676,7 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
             .map(|c| &c.name)
             .collect();
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(checks.len(), 1 + 1 + 6 + 3 + 3 * 4 + 2 + 1 + 2 + 1 + 2);
+        assert_eq!(checks.len(), 1 + 1 + 6 + 3 + 4 * 4 + 2 + 1 + 2 + 1 + 2 + 1);
 
         let checks = evaluate(&full_log(DOCTOR, SOCKETCALL, UDS));
         let failed: Vec<_> = checks
