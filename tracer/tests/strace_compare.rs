@@ -1670,7 +1670,7 @@ int main(void) {
 #[test]
 fn stat_structures_are_decoded_as_strace_decodes_them() {
     let old = ["stat", "fstat", "lstat", "statx"];
-    let same = |c: &str| c.to_string();
+    let same = strace_modes;
     let x64: Vec<&str> = old.iter().copied().chain(["newfstatat"]).collect();
     let n = decoded_alike(STAT_PROGRAM, &[], &x64, &same);
     assert!(n >= 10, "only {n} calls compared");
@@ -1678,6 +1678,59 @@ fn stat_structures_are_decoded_as_strace_decodes_them() {
     let ia32: Vec<&str> = old.iter().copied().chain(ia32).collect();
     let n = decoded_alike(STAT_PROGRAM, &["-m32"], &ia32, &same);
     assert!(n >= 14, "only {n} calls compared");
+}
+
+/// Modes (`mknod`'s type and permissions, `umask`'s mask and result, `chmod`'s set-id bits),
+/// `MFD_*`, `O_ACCMODE` and `AT_*` flags, on both ABIs.
+const MODES_PROGRAM: &str = r#"
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+int main(void) {
+  mknod("/tmp/mkfifo.x", S_IFIFO|0644, 0);
+  unlink("/tmp/mkfifo.x");
+  mknodat(AT_FDCWD, "/tmp/mkchr.x", S_IFCHR|0600, makedev(1,3));
+  unlink("/tmp/mkchr.x");
+  mkfifo("/tmp/mkfifo2.x", 0);
+  unlink("/tmp/mkfifo2.x");
+  mknod("/tmp/mkreg.x", 0644, 0);
+  unlink("/tmp/mkreg.x");
+  int fd = memfd_create("m", MFD_CLOEXEC|MFD_ALLOW_SEALING|MFD_HUGETLB);
+  fd = memfd_create("m2", 0);
+  fd = open("/tmp", O_RDONLY|O_DIRECTORY|O_CLOEXEC|O_PATH);
+  fd = open("/etc/hostname", O_ACCMODE);
+  faccessat(AT_FDCWD, "/etc", R_OK|X_OK, AT_EACCESS|AT_SYMLINK_NOFOLLOW);
+  linkat(AT_FDCWD, "/nonexist", AT_FDCWD, "/tmp/x", AT_SYMLINK_FOLLOW|AT_EMPTY_PATH);
+  umask(022);
+  chmod("/nonexistent", 04755);
+  mkdir("/nonexistent/x", 01777);
+  /* strace's order of the open flags */
+  syscall(SYS_openat, AT_FDCWD, "/nonexistent/x", O_WRONLY|O_CREAT|O_EXCL|O_NOCTTY|O_TRUNC|O_APPEND|O_NONBLOCK|O_DSYNC|O_ASYNC|O_DIRECT|O_LARGEFILE|O_DIRECTORY|O_NOFOLLOW|O_NOATIME|O_CLOEXEC, 0600);
+  syscall(SYS_openat, AT_FDCWD, "/nonexistent/x", O_RDWR|O_SYNC|O_PATH|O_DIRECTORY);
+  syscall(SYS_openat, AT_FDCWD, "/nonexistent/x", O_RDWR|O_TMPFILE, 0600);
+  syscall(SYS_openat, AT_FDCWD, "/nonexistent/x", O_RDONLY|O_DIRECTORY|O_CLOEXEC|O_PATH|O_NOFOLLOW);
+  return 0;
+}
+"#;
+
+#[test]
+fn modes_and_flags_are_decoded_as_strace_decodes_them() {
+    let names = [
+        "openat",
+        "mknodat",
+        "memfd_create",
+        "faccessat2",
+        "linkat",
+        "umask",
+        "chmod",
+        "mkdir",
+    ];
+    let n = decoded_alike(MODES_PROGRAM, &[], &names, &strace_modes);
+    assert!(n >= 15, "only {n} calls compared");
 }
 
 /// Descriptors and credentials passed between two processes over a UNIX datagram socket pair

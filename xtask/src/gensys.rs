@@ -396,6 +396,7 @@ const RETS: &[(&str, &str)] = &[
     ("noreturn", "NoReturn"),
     ("select", "Select"),
     ("sig", "Sig"),
+    ("mode", "Mode"),
 ];
 /// `RET=EFFECT`: what the call does to a process's descriptors, as `syscalls::Effect`.
 fn effect(word: &str) -> Result<String> {

@@ -122,15 +122,17 @@ const OPEN_BITS: Names = &[
     (O_NONBLOCK, "O_NONBLOCK"),
     (O_SYNC_BIT | O_DSYNC, "O_SYNC"),
     (O_DSYNC, "O_DSYNC"),
-    (0o20000, "O_ASYNC"),
     (0o40000, "O_DIRECT"),
     (0o100000, "O_LARGEFILE"),
-    (O_TMPFILE_BIT | O_DIRECTORY, "O_TMPFILE"),
-    (O_DIRECTORY, "O_DIRECTORY"),
     (0o400000, "O_NOFOLLOW"),
     (0o1000000, "O_NOATIME"),
     (O_CLOEXEC, "O_CLOEXEC"),
     (0o10000000, "O_PATH"),
+    (O_TMPFILE_BIT | O_DIRECTORY, "O_TMPFILE"),
+    (O_DIRECTORY, "O_DIRECTORY"),
+    // strace 6.1 names O_ASYNC by its BSD name, last (measured:
+    // `O_CLOEXEC|O_DIRECTORY|FASYNC`, `O_SYNC|O_PATH|O_DIRECTORY`).
+    (0o20000, "FASYNC"),
 ];
 
 /// `open`'s flags: the access mode, then the rest (`O_WRONLY|O_CREAT|O_TRUNC`).
@@ -332,11 +334,12 @@ impl Consts {
                 }
             }
             Consts::StatxMask => bits(v & 0xffff_ffff, STATX_MASK),
+            // strace 6.1's order (measured: `AT_SYMLINK_NOFOLLOW|AT_EACCESS`).
             Consts::AccessAtFlags => bits(
                 v,
                 &[
-                    (0x200, "AT_EACCESS"),
                     (0x100, "AT_SYMLINK_NOFOLLOW"),
+                    (0x200, "AT_EACCESS"),
                     (0x1000, "AT_EMPTY_PATH"),
                 ],
             ),

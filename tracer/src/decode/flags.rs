@@ -550,18 +550,9 @@ pub const S_IFMT: u64 = 0o170000;
 pub const S_IFCHR: u64 = 0o20000;
 pub const S_IFBLK: u64 = 0o60000;
 
+/// `mknod`'s mode, as a file's ([`super::structs::stat_mode`]: `S_IFIFO|0o644`, `0o644`).
 pub fn mknod_mode(v: u64) -> String {
-    let kind = one(
-        v & S_IFMT,
-        &[
-            (0o140000, "S_IFSOCK"),
-            (0o100000, "S_IFREG"),
-            (S_IFBLK, "S_IFBLK"),
-            (S_IFCHR, "S_IFCHR"),
-            (0o10000, "S_IFIFO"),
-        ],
-    );
-    format!("{kind}|{:#o}", v & 0o7777)
+    super::structs::stat_mode(v)
 }
 
 /// A device number as `mknod` takes it, `unsigned int` in the kernel's `new_encode_dev` form

@@ -624,6 +624,7 @@ fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
 pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
     match v.row.ret {
         Ret::Hex => format!("{ret:#x}"),
+        Ret::Mode => format!("{ret:#o}"),
         Ret::HexAt(op) => match v.exit_cap(op).and_then(|c| le(&c.data, 0, 4)) {
             Some(addr) => format!("{addr:#x}"),
             None => format!("{ret:#x}"),

@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0xbc1bdb8723367ed3;
+pub const SIGNATURES_DIGEST: u64 = 0xa2c6263a6746907d;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -113,7 +113,7 @@ pub static GENERATED: &[Row] = &[
     call("chown", Some(92), Some(182), [Some("sys_chown"), Some("sys_chown16")], [Some("fs/open.c"), Some("kernel/uid16.c")], FILE, Never, Ret::Int, &[("filename", Path(0)), ("user", U32), ("group", U32)], &[path(0)], Effect::None),
     call("fchown", Some(93), Some(95), [Some("sys_fchown"), Some("sys_fchown16")], [Some("fs/open.c"), Some("kernel/uid16.c")], DESC, Never, Ret::Int, &[("fd", Fd), ("user", U32), ("group", U32)], &[], Effect::None),
     call("lchown", Some(94), Some(16), [Some("sys_lchown"), Some("sys_lchown16")], [Some("fs/open.c"), Some("kernel/uid16.c")], FILE, Never, Ret::Int, &[("filename", Path(0)), ("user", U32), ("group", U32)], &[path(0)], Effect::None),
-    call("umask", Some(95), Some(60), [Some("sys_umask"), Some("sys_umask")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("mask", Int)], &[], Effect::None),
+    call("umask", Some(95), Some(60), [Some("sys_umask"), Some("sys_umask")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Mode, &[("mask", Mode)], &[], Effect::None),
     call("gettimeofday", Some(96), Some(78), [Some("sys_gettimeofday"), Some("compat_sys_gettimeofday")], [Some("kernel/time/time.c"), Some("kernel/time/time.c")], CLOCK, Never, Ret::Int, &[("tv", Time(0, Time { shape: Val, wide: false, show: Copied })), ("tz", Ptr)], &[memw(0, true, 16, 8)], Effect::None),
     call("getrlimit", Some(97), Some(76), [Some("sys_getrlimit"), Some("compat_sys_old_getrlimit")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Ptr)], &[], Effect::None),
     call("getrusage", Some(98), Some(77), [Some("sys_getrusage"), Some("compat_sys_getrusage")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("who", Int), ("ru", Ptr)], &[], Effect::None),
@@ -285,7 +285,7 @@ pub static GENERATED: &[Row] = &[
     call("newfstatat", Some(262), None, [Some("sys_newfstatat"), None], [Some("fs/stat.c"), None], STAT_LIKE | DESC | FILE | FSTAT, Never, Ret::Int, &[("dfd", DirFd), ("filename", Path(0)), ("statbuf", Stat(1)), ("flag", Const(Consts::AtFlags))], &[path(1), mem(2, true, 64)], Effect::None),
     call("unlinkat", Some(263), Some(301), [Some("sys_unlinkat"), Some("sys_unlinkat")], [Some("fs/namei.c"), Some("fs/namei.c")], DESC | FILE, Always, Ret::Int, &[("dfd", DirFd), ("pathname", Path(0)), ("flag", AtFlags)], &[path(1)], Effect::Unlinks),
     call("renameat", Some(264), Some(302), [Some("sys_renameat"), Some("sys_renameat")], [Some("fs/namei.c"), Some("fs/namei.c")], DESC | FILE, Never, Ret::Int, &[("olddfd", DirFd), ("oldname", Path(0)), ("newdfd", DirFd), ("newname", Path(1))], &[path(1), path(3)], Effect::None),
-    call("linkat", Some(265), Some(303), [Some("sys_linkat"), Some("sys_linkat")], [Some("fs/namei.c"), Some("fs/namei.c")], DESC | FILE, Never, Ret::Int, &[("olddfd", DirFd), ("oldname", Path(0)), ("newdfd", DirFd), ("newname", Path(1)), ("flags", Int)], &[path(1), path(3)], Effect::None),
+    call("linkat", Some(265), Some(303), [Some("sys_linkat"), Some("sys_linkat")], [Some("fs/namei.c"), Some("fs/namei.c")], DESC | FILE, Never, Ret::Int, &[("olddfd", DirFd), ("oldname", Path(0)), ("newdfd", DirFd), ("newname", Path(1)), ("flags", Const(Consts::AtFlags))], &[path(1), path(3)], Effect::None),
     call("symlinkat", Some(266), Some(304), [Some("sys_symlinkat"), Some("sys_symlinkat")], [Some("fs/namei.c"), Some("fs/namei.c")], DESC | FILE, Never, Ret::Int, &[("oldname", Path(0)), ("newdfd", DirFd), ("newname", Path(1))], &[path(0), path(2)], Effect::None),
     call("readlinkat", Some(267), Some(305), [Some("sys_readlinkat"), Some("sys_readlinkat")], [Some("fs/stat.c"), Some("fs/stat.c")], DESC | FILE, Never, Ret::Int, &[("dfd", DirFd), ("pathname", Path(0)), ("buf", Ptr), ("bufsiz", Int)], &[path(1)], Effect::None),
     call("fchmodat", Some(268), Some(306), [Some("sys_fchmodat"), Some("sys_fchmodat")], [Some("fs/open.c"), Some("fs/open.c")], DESC | FILE, Never, Ret::Int, &[("dfd", DirFd), ("filename", Path(0)), ("mode", Mode)], &[path(1)], Effect::None),

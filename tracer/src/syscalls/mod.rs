@@ -336,6 +336,8 @@ pub enum Ret {
     /// A new task's id in the parent, and 0 in the new task, which returns too (fork, vfork,
     /// clone, clone3: kernel/fork.c; the child starts in `ret_from_fork` with rax = 0).
     Child,
+    /// A file mode, in octal as every mode tracer writes (`umask`'s previous mask: `= 0o22`).
+    Mode,
     /// None: a successful call never returns (`exit`, `exit_group`; strace shows `= ?`).
     NoReturn,
     /// An address the call returns through memory, copied at exit by op `.0`: ia32
