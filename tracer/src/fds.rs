@@ -169,6 +169,9 @@ pub struct Fds {
     sockets: HashMap<u64, ObjId>,
     /// Descriptors marked close-on-exec, by (process, descriptor): an `execve` closes them.
     cloexec: std::collections::HashSet<(u32, i32)>,
+    /// The recording machine's top-level symbolic links to directories, by name without the
+    /// `/` (`lib`), each with the components of what it resolves to (`usr`, `lib`).
+    links: Vec<(Box<[u8]>, Vec<Box<[u8]>>)>,
 }
 
 impl Fds {
@@ -177,6 +180,19 @@ impl Fds {
     pub fn begin(&mut self, start: &Start) {
         let pid = start.pid;
         self.cwd.insert(pid, start.cwd.as_slice().into());
+        self.links = start
+            .links
+            .iter()
+            .filter_map(|(name, to)| {
+                let name = name.strip_prefix(b"/")?;
+                let parts = to
+                    .split(|b| *b == b'/')
+                    .filter(|p| !p.is_empty())
+                    .map(Box::from)
+                    .collect();
+                (!name.is_empty() && !name.contains(&b'/')).then(|| (name.into(), parts))
+            })
+            .collect();
         for (fd, link) in &start.fds {
             let dev = start.devices.iter().find(|d| d.0 == *fd);
             let kind = dev.map_or(Kind::Link, |d| Kind::Device { block: d.2 });
@@ -322,6 +338,13 @@ impl Fds {
                     parts.pop();
                 }
                 p => parts.push(p),
+            }
+            // A top-level symbolic link is followed where the kernel follows it, before a
+            // later `..` (`/lib/../etc` is `/usr/etc` when `/lib` is `usr/lib`).
+            if let [first] = parts.as_slice()
+                && let Some((_, to)) = self.links.iter().find(|(n, _)| **n == **first)
+            {
+                parts = to.iter().map(|p| &**p).collect();
             }
         }
         let mut out = Vec::with_capacity(path.len() + base.len() + 1);
@@ -907,6 +930,7 @@ pub fn snapshot(pid: u32) -> Start {
         cwd: std::fs::read_link(format!("/proc/{pid}/cwd"))
             .map(|p| p.as_os_str().as_bytes().to_vec())
             .unwrap_or_default(),
+        links: root_links(),
         ..Start::default()
     };
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
@@ -1030,6 +1054,27 @@ fn cloexec(call: &Call) -> bool {
             _ => false,
         }
     })
+}
+
+/// The symbolic links to directories in `/` and where they resolve to (`/lib` ->
+/// `/usr/lib`), once per command: the entries of one directory.
+fn root_links() -> Vec<(Vec<u8>, Vec<u8>)> {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(dir) = std::fs::read_dir("/") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
+        .filter_map(|e| {
+            let to = std::fs::canonicalize(e.path()).ok()?;
+            to.is_dir().then(|| {
+                (
+                    e.path().as_os_str().as_bytes().to_vec(),
+                    to.as_os_str().as_bytes().to_vec(),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The socket kind `socket(domain, type, ..)` or `socketpair` asks for (the type without its
@@ -1258,6 +1303,7 @@ mod tests {
             cwd: b"/home/u".to_vec(),
             fds: vec![(1, b"/dev/pts/0".to_vec()), (2, b"pipe:[9]".to_vec())],
             devices: vec![(1, (136 << 20) | 2, false)],
+            ..Start::default()
         });
         assert_eq!(text(&f, 1, Detail::Full), "</dev/pts/0<char 136:2>>");
         assert_eq!(text(&f, 2, Detail::Full), "<pipe:[9]>");
@@ -1493,7 +1539,7 @@ mod tests {
             pid: PID,
             cwd: b"/tmp".to_vec(),
             fds: Vec::new(),
-            devices: Vec::new(),
+            ..Start::default()
         });
         // The sender (here the same process) opened /tmp/x: inode 77.
         open(&mut f, "open", None, "x", 3, libc::S_IFREG);
@@ -1692,5 +1738,31 @@ mod tests {
         );
         assert_eq!(c.created_files().count(), 0);
         assert_eq!(c.named_file().map(|f| f.peer), Some(601));
+    }
+
+    #[test]
+    fn a_path_through_a_top_level_link_is_the_one_the_kernel_resolves() {
+        let mut f = Fds::default();
+        f.begin(&Start {
+            pid: PID,
+            cwd: b"/home/u".to_vec(),
+            links: vec![(b"/lib".to_vec(), b"/usr/lib".to_vec())],
+            ..Start::default()
+        });
+        let path = |f: &Fds, p: &str| f.absolute(PID, None, p.as_bytes()).map(String::from_utf8);
+        assert_eq!(
+            path(&f, "/lib/x86_64/libc.so.6"),
+            Some(Ok("/usr/lib/x86_64/libc.so.6".into()))
+        );
+        assert_eq!(path(&f, "/lib"), Some(Ok("/usr/lib".into())));
+        // The link is followed before a later `..`, as the kernel walks the path.
+        assert_eq!(path(&f, "/lib/../etc/x"), Some(Ok("/usr/etc/x".into())));
+        assert_eq!(path(&f, "/./lib/a"), Some(Ok("/usr/lib/a".into())));
+        assert_eq!(path(&f, "/library/x"), Some(Ok("/library/x".into())));
+        assert_eq!(path(&f, "/usr/lib/a"), Some(Ok("/usr/lib/a".into())));
+        // Not a top-level name: left as it is.
+        assert_eq!(path(&f, "/home/lib/a"), Some(Ok("/home/lib/a".into())));
+        open(&mut f, "open", None, "/lib/libc.so.6", 3, libc::S_IFREG);
+        assert_eq!(text(&f, 3, Detail::Paths), "</usr/lib/libc.so.6>");
     }
 }

@@ -218,6 +218,11 @@ pub struct Start {
     /// `</dev/pts/0<char 136:0>>`.
     #[serde(default)]
     pub devices: Vec<(i32, u32, bool)>,
+    /// The symbolic links to directories at the top of the recording machine's file system,
+    /// each with the directory it resolves to (`/lib` -> `/usr/lib` on a merged-/usr system):
+    /// a path through one is shown as the kernel resolves it, as strace's `-y` shows it.
+    #[serde(default)]
+    pub links: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 /// The last frame of a recording that stopped cleanly. Its absence means the recorder was

@@ -248,6 +248,7 @@ mod tests {
             cwd: b"/home/u".to_vec(),
             fds: vec![(1, b"/dev/pts/0".to_vec())],
             devices: vec![(1, (136 << 20) | 2, false)],
+            ..Start::default()
         };
         let mut file = Vec::new();
         let mut r = Recorder::new(&mut file, &testdata::header()).unwrap();

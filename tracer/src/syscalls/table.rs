@@ -163,7 +163,10 @@ pub(crate) const fn file_of_ret() -> Op {
 /// The socket `args[arg]` names, read in the kernel at exit (whatever the call returned: a
 /// non-blocking `connect` that returns `EINPROGRESS` has its local address already).
 const fn file_of_arg(arg: u8) -> Op {
-    op(OpKind::FdArg, true, arg, Len::Fixed(Sz::N(0)), Sz::N(0))
+    Op {
+        ok_only: false,
+        ..op(OpKind::FdArg, true, arg, Len::Fixed(Sz::N(0)), Sz::N(0))
+    }
 }
 /// The files behind the two descriptors written at `args[arg]`, read in the kernel at exit.
 const fn files_at(arg: u8) -> Op {
