@@ -171,8 +171,11 @@ pub struct Fds {
     cloexec: std::collections::HashSet<(u32, i32)>,
     /// The recording machine's top-level symbolic links to directories, by name without the
     /// `/` (`lib`), each with the components of what it resolves to (`usr`, `lib`).
-    links: Vec<(Box<[u8]>, Vec<Box<[u8]>>)>,
+    links: Vec<TopLink>,
 }
+
+/// A top-level symbolic link's name (`lib`) and the components it resolves to (`usr`, `lib`).
+type TopLink = (Box<[u8]>, Vec<Box<[u8]>>);
 
 impl Fds {
     /// The traced command `pid` as tracer started it: its working directory and the
