@@ -104,6 +104,10 @@ pub const OPF_ADDR_DEREF: u8 = 32;
 /// `OP_FD_FILE`: the descriptor is the value of `args[arg]` (`bind`, `connect`: the socket the
 /// call named, read again as the call returns, when it may have an address or a peer).
 pub const OPF_FD_ARG: u8 = 64;
+/// `LEN_RET`: no more than `args[len_arg]` either. A `recv(fd, buf, len, MSG_TRUNC)` on a
+/// datagram socket returns the datagram's length, however short the buffer (net/socket.c,
+/// `__sys_recvfrom`; unix(7), udp(7)): only `len` bytes were written.
+pub const OPF_RET_CAP: u8 = 128;
 
 /// One piece of user memory to copy for a syscall.
 #[repr(C)]

@@ -43,9 +43,9 @@ use tracer_common::{
     FILE_ID_V2, FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_CMSGS,
     MAX_CONTROL, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE,
     OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_ARG, OPF_FD_RET, OPF_IOV_ARRAY,
-    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT,
-    RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN,
-    SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
+    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_RET_CAP, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK,
+    REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC,
+    SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
     SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SockAddrs, SyscallEnter, SyscallExit, SyscallSpec,
     TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
     TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
@@ -805,6 +805,7 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, sn
         let want = match op.len_from {
             LEN_ARG => len_arg.wrapping_mul(u64::from(op.scale.max(1))),
             LEN_ARG_DEREF => read_user_word(len_arg, 4).unwrap_or(0) & 0xffff_ffff,
+            LEN_RET if op.flags & OPF_RET_CAP != 0 => (ret.max(0) as u64).min(len_arg),
             LEN_RET => (ret.max(0) as u64).wrapping_mul(u64::from(op.scale.max(1))),
             _ => u64::from(op.max),
         };

@@ -1733,6 +1733,34 @@ fn modes_and_flags_are_decoded_as_strace_decodes_them() {
     assert!(n >= 15, "only {n} calls compared");
 }
 
+/// `recv` and `recvfrom` with `MSG_TRUNC` return a datagram's whole length however short the
+/// buffer: only what the buffer holds is shown (and copied), as strace shows it.
+const TRUNC_PROGRAM: &str = r#"
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void) {
+  int sp[2]; socketpair(AF_UNIX, SOCK_DGRAM, 0, sp);
+  char b[64];
+  write(sp[0], "0123456789abcdef", 16);
+  recv(sp[1], b, 10, MSG_TRUNC);
+  write(sp[0], "re", 2);
+  recvfrom(sp[1], b, 1, MSG_TRUNC, NULL, NULL);
+  write(sp[0], "xyz", 3);
+  recv(sp[1], b, 2, 0);
+  return 0;
+}
+"#;
+
+#[test]
+fn truncated_datagrams_show_what_the_buffer_holds() {
+    let names = ["recv", "recvfrom"];
+    let same = |c: &str| c.to_string();
+    let n = decoded_alike(TRUNC_PROGRAM, &[], &["recvfrom"], &same);
+    assert!(n >= 3, "only {n} calls compared");
+    let n = decoded_alike(TRUNC_PROGRAM, &["-m32"], &names, &same);
+    assert!(n >= 3, "only {n} calls compared");
+}
+
 /// Descriptors and credentials passed between two processes over a UNIX datagram socket pair
 /// (SCM_RIGHTS, SCM_CREDENTIALS, SCM_PIDFD): two descriptors, credentials with a socket in one
 /// message, three descriptors cut to two by the receiver's buffer (MSG_CTRUNC), an unknown

@@ -504,6 +504,8 @@ pub enum Len {
     /// `*(socklen_t *)args[i]`.
     Deref(u8),
     Ret,
+    /// The return value, but no more than `args[i]` (a buffer's size: `OPF_RET_CAP`).
+    RetUpTo(u8),
     /// The return value times this (a count of structures the kernel wrote).
     RetTimes(u8),
 }
@@ -558,6 +560,7 @@ impl Op {
             Len::Arg(i, s) => (LEN_ARG, i, s),
             Len::Deref(i) => (LEN_ARG_DEREF, i, 1),
             Len::Ret => (LEN_RET, 0, 1),
+            Len::RetUpTo(i) => (LEN_RET, i, 1),
             Len::RetTimes(s) => (LEN_RET, 0, s),
         };
         let max = match self.len {
@@ -573,6 +576,9 @@ impl Op {
         }
         if self.deref {
             flags |= tracer_common::OPF_ADDR_DEREF;
+        }
+        if matches!(self.len, Len::RetUpTo(_)) {
+            flags |= tracer_common::OPF_RET_CAP;
         }
         let kind = match self.kind {
             OpKind::Bytes => OP_BYTES,

@@ -61,6 +61,13 @@ pub(crate) const fn data_in(arg: u8, len: u8) -> Op {
         ..op(OpKind::Bytes, false, arg, Len::Arg(len, 1), PAYLOAD)
     }
 }
+/// What a `recv`/`recvfrom` wrote into the buffer at `args[arg]`, of `args[len]` bytes.
+const fn received(arg: u8, len: u8) -> Op {
+    Op {
+        snap: true,
+        ..op(OpKind::Bytes, true, arg, Len::RetUpTo(len), PAYLOAD)
+    }
+}
 pub(crate) const fn data_out(arg: u8) -> Op {
     Op {
         snap: true,
@@ -435,7 +442,7 @@ static HAND: &[Row] = &[
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags], ops: [data_in(1, 2)], ret: Int,
         work: &[&SYS_SENDTO], sock_op: Some("sendmsg"), libc_also: &["send"], moves: Some(moves(true, true)), source: [None, Some("net/socket.c")]),
     row!("recv", x64: None, ia32: None, sc: Some((10, "SYS_RECV")), ipc: None,
-        args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags], ops: [data_out(1)], ret: Int,
+        args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags], ops: [received(1, 2)], ret: Int,
         work: &[&SYS_RECVFROM], libc_also: &["recv"], moves: Some(moves(false, true)), source: [None, Some("net/socket.c")]),
     row!("sendto", x64: Some(44), ia32: Some(369), sc: Some((11, "SYS_SENDTO")), ipc: None,
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags, "dest_addr": SockAddr(1), "addrlen": UInt],
@@ -443,7 +450,7 @@ static HAND: &[Row] = &[
         work: &[&SYS_SENDTO], sock_op: Some("sendmsg"), libc: &["send", "sendto"], moves: Some(moves(true, true))),
     row!("recvfrom", x64: Some(45), ia32: Some(371), sc: Some((12, "SYS_RECVFROM")), ipc: None,
         args: ["sockfd": Fd, "buf": Buf(0), "len": UInt, "flags": MsgFlags, "src_addr": SockAddrOut(1, 2), "addrlen": SockLenPtr(1, 2)],
-        ops: [data_out(1), addr_out(4, 5), mem(5, false, 4)], ret: Int,
+        ops: [received(1, 2), addr_out(4, 5), mem(5, false, 4)], ret: Int,
         work: &[&SYS_RECVFROM], libc: &["recv", "recvfrom"], moves: Some(moves(false, true))),
     row!("shutdown", x64: Some(48), ia32: Some(373), sc: Some((13, "SYS_SHUTDOWN")), ipc: None,
         args: ["sockfd": Fd, "how": ShutHow], ops: [], ret: Int,
