@@ -479,6 +479,14 @@ pub struct ExecArgv {
 
 /// `ExecArgv.flags`: `argc` was read.
 pub const ARGC_KNOWN: u32 = 1;
+/// `ExecArgv.flags`: the environment's size was counted, and is in the upper 16 bits
+/// (`flags >> 16`, at most [`MAX_ENVC`]): the pointers between argv's NULL and the next NULL
+/// at the top of the new program's stack (fs/binfmt_elf.c `create_elf_tables`).
+pub const ENVC_KNOWN: u32 = 2;
+/// The most environment pointers counted; a longer environment is left uncounted (the
+/// pointer is shown alone). The exec program's verifier cost grows with it: 6k instructions
+/// without the count, 123k with 512 (measured with `tracer doctor` on 6.18).
+pub const MAX_ENVC: u32 = 128;
 
 /// `sched:sched_process_exit`, one per task.
 #[repr(C)]

@@ -39,16 +39,17 @@ use tracer_common::{
     ABI_IA32, ABI_X86_64, ARGC_KNOWN, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX,
     CK_ARGV, CK_BYTES, CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME, CK_MSGHDR,
     CK_SOCK, CK_STR, CaptureHeader, Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER,
-    ENTRY_UNKNOWN, EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord,
-    FILE_ID_V2, FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET, MAX_CMSGS,
-    MAX_CONTROL, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE,
-    OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_ARG, OPF_FD_RET, OPF_IOV_ARRAY,
-    OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_RET_CAP, OPF_SNAP, REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK,
-    REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC,
-    SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT,
-    SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SockAddrs, SyscallEnter, SyscallExit, SyscallSpec,
-    TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC,
-    TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
+    ENTRY_UNKNOWN, ENVC_KNOWN, EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv,
+    ExecRecord, FILE_ID_V2, FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET,
+    MAX_CMSGS, MAX_CONTROL, MAX_ENVC, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR,
+    OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_ARG, OPF_FD_RET,
+    OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_RET_CAP, OPF_SNAP, REC_ENTER, REC_EXEC,
+    REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG,
+    SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS,
+    SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SockAddrs, SyscallEnter,
+    SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64,
+    TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE,
+    X86_64_EXECVEAT,
 };
 
 #[map]
@@ -1667,6 +1668,32 @@ fn capture_argv(off: &FileOffsets, buf: *mut u8, at: usize) -> usize {
         )
     };
     let len = size_of::<ExecArgv>() + n;
+    // The environment's size, as strace shows it (`/* 35 vars */`): the pointers after argv's
+    // NULL up to the next NULL (fs/binfmt_elf.c `create_elf_tables`: argc, argv[], NULL,
+    // envp[], NULL, auxv). A 32-bit program's words are 4 bytes: its argv[0], the string at
+    // `arg_start`, is then not the 8-byte word after argc.
+    // Each count the loop can stop at is verified with the rest of the program after it:
+    // `MAX_ENVC` bounds that cost (about 240 instructions a step).
+    let mut envc = 0u32;
+    let mut envc_known = false;
+    if argc_rc == 0 {
+        let w: u64 = if read_user_word(stack + 8, 8) == Some(start) {
+            8
+        } else {
+            4
+        };
+        let envp = stack + w * (u64::from(argc) + 2);
+        for i in 0..u64::from(MAX_ENVC) {
+            match read_user_word(envp + i * w, w as u32) {
+                Some(0) => {
+                    envc_known = true;
+                    break;
+                }
+                Some(_) => envc += 1,
+                None => break,
+            }
+        }
+    }
     let cap = CaptureHeader {
         op: OP_INDEX_EXEC,
         kind: CK_ARGV,
@@ -1684,7 +1711,12 @@ fn capture_argv(off: &FileOffsets, buf: *mut u8, at: usize) -> usize {
     };
     let head = ExecArgv {
         argc,
-        flags: if argc_rc == 0 { ARGC_KNOWN } else { 0 },
+        flags: if argc_rc == 0 { ARGC_KNOWN } else { 0 }
+            | if envc_known {
+                ENVC_KNOWN | (envc << 16)
+            } else {
+                0
+            },
     };
     // SAFETY: inside the scratch buffer, as above.
     unsafe {

@@ -273,7 +273,8 @@ impl Writer {
         }
         let ts = call.enter_ns.or(call.exit_ns).unwrap_or(0);
         self.wall_into(ts, s);
-        let _ = write!(s, " {:>7} {:<15} ", call.pid, call.comm);
+        // The thread's id, as `strace -f` prints it: a process's threads are told apart.
+        let _ = write!(s, " {:>7} {:<15} ", call.tid, call.comm);
         if call.abi.name() != "x86_64" || call.entry_name() != "syscall" {
             let _ = write!(s, "[{} {}", call.abi.name(), call.entry_name());
             if let Some((disp, num, name)) = call.dispatcher() {

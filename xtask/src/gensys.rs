@@ -205,6 +205,7 @@ const KINDS: &[Kind] = &[
     k("hex", "Hex"),
     k("ptr", "Ptr"),
     k("argv", "Argv"),
+    k("envp", "Envp"),
     k("fd", "Fd"),
     k("dirfd", "DirFd"),
     k("pid", "Pid"),
@@ -240,6 +241,8 @@ const KINDS: &[Kind] = &[
     m("waitstatus", "WaitStatus({0})", &["mem({i}, true, 4)"]),
     m("rlimit", "Rlimit({0})", &["mem({i}, false, 16)"]),
     m("rlimitout", "Rlimit({0})", &["mem({i}, true, 16)"]),
+    m("rlim", "Rlimit({0})", &["memw({i}, false, 16, 8)"]),
+    m("rlimout", "Rlimit({0})", &["memw({i}, true, 16, 8)"]),
     m(
         "ioctlarg",
         "IoctlValue({0}, {1})",

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use serde_json::{Value, json};
 use tracer_common::{
     ARGC_KNOWN, CAP_FAULT, CAP_NULL, CK_ARGV, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME,
-    CK_MSGHDR, ExecArgv,
+    CK_MSGHDR, ENVC_KNOWN, ExecArgv,
 };
 
 use crate::event::Capture;
@@ -669,7 +669,21 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         Arg::WaitStatus(op) if v.ret.is_some_and(|r| r > 0) => {
             structured(v, op, raw, structs::wait_status)
         }
-        Arg::Rlimit(op) => structured(v, op, raw, structs::rlimit),
+        // prlimit64's `struct rlimit64`, else the ABI's `struct rlimit` (ia32's of 32-bit
+        // fields, arch/x86/include/asm/compat.h `compat_rlimit`).
+        Arg::Rlimit(op) => {
+            let width = if v.row.name == "prlimit64" || v.abi == Abi::X86_64 {
+                8
+            } else {
+                4
+            };
+            let infinity = if v.row.name == "prlimit64" {
+                "RLIM64_INFINITY"
+            } else {
+                "RLIM_INFINITY"
+            };
+            structured(v, op, raw, |d| structs::rlimit(d, width, infinity))
+        }
         Arg::Stat(op) => {
             let layout = match v.abi {
                 Abi::X86_64 => structs::StatLayout::X86_64,
@@ -698,6 +712,20 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             .find(|c| c.hdr.kind == CK_ARGV && c.ok())
             .and_then(argv)
             .map_or(Val::Ptr(raw), Val::from),
+        // As strace shows it: `0x7ffd... /* 35 vars */` (JSON: the pointer).
+        Arg::Envp => match v
+            .exit_caps
+            .iter()
+            .find(|c| c.hdr.kind == CK_ARGV && c.ok())
+            .and_then(|c| le(&c.data, 4, 4))
+        {
+            Some(f) if raw != 0 && f as u32 & ENVC_KNOWN != 0 => (
+                json!(ptr_text(raw)),
+                format!("{} /* {} vars */", ptr_text(raw), f >> 16),
+            )
+                .into(),
+            _ => Val::Ptr(raw),
+        },
         Arg::DirFd => sym(flags::dirfd(raw)),
         Arg::Signal => sym(flags::signal(raw)),
         Arg::Domain => sym(flags::family(raw)),

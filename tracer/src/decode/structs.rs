@@ -254,17 +254,31 @@ pub fn stat_mode(v: u64) -> String {
     out
 }
 
-/// `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`.
-pub fn rlimit(d: &[u8]) -> Option<String> {
+/// `{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}`: two fields of `width` bytes (8, or 4 in
+/// ia32's `struct compat_rlimit`), all ones being `infinity` (include/uapi/linux/resource.h
+/// `RLIM_INFINITY`, `RLIM64_INFINITY`).
+pub fn rlimit(d: &[u8], width: usize, infinity: &str) -> Option<String> {
+    let all = if width == 8 {
+        u64::MAX
+    } else {
+        u64::from(u32::MAX)
+    };
     let one = |v: u64| match v {
-        u64::MAX => "RLIM64_INFINITY".to_string(),
+        v if v == all => infinity.to_string(),
         v if v > 0 && v % 1024 == 0 => format!("{}*1024", v / 1024),
         v => v.to_string(),
     };
+    let field = |at: usize| {
+        if width == 8 {
+            u64_at(d, at)
+        } else {
+            u32_at(d, at).map(u64::from)
+        }
+    };
     Some(format!(
         "{{rlim_cur={}, rlim_max={}}}",
-        one(u64_at(d, 0)?),
-        one(u64_at(d, 8)?)
+        one(field(0)?),
+        one(field(width)?)
     ))
 }
 
@@ -716,9 +730,17 @@ mod tests {
         let mut r = (8192u64 * 1024).to_le_bytes().to_vec();
         r.extend(u64::MAX.to_le_bytes());
         assert_eq!(
-            rlimit(&r).unwrap(),
+            rlimit(&r, 8, "RLIM64_INFINITY").unwrap(),
             "{rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}"
         );
+        // ia32's struct compat_rlimit: two u32s.
+        let mut c = (8192u32 * 1024).to_le_bytes().to_vec();
+        c.extend(u32::MAX.to_le_bytes());
+        assert_eq!(
+            rlimit(&c, 4, "RLIM_INFINITY").unwrap(),
+            "{rlim_cur=8192*1024, rlim_max=RLIM_INFINITY}"
+        );
+        assert_eq!(rlimit(&c[..6], 4, "RLIM_INFINITY"), None);
     }
 
     fn words(v: &[i64], width: usize) -> Vec<u8> {

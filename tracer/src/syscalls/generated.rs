@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0xa2c6263a6746907d;
+pub const SIGNATURES_DIGEST: u64 = 0x381283c082db95fe;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -77,7 +77,7 @@ pub static GENERATED: &[Row] = &[
     call("clone", None, Some(120), [None, Some("compat_sys_ia32_clone")], [None, Some("arch/x86/kernel/sys_ia32.c")], PROCESS, Scoped, Ret::Child, &[("flags", Labeled(&Const(Consts::CloneFlags))), ("child_stack", Labeled(&Ptr)), ("parent_tid", Labeled(&If { arg: 0, mask: 0x101000, kind: &Ptr })), ("tls", Labeled(&If { arg: 0, mask: 0x80000, kind: &Hex })), ("child_tidptr", Labeled(&If { arg: 0, mask: 0x1200000, kind: &Ptr }))], &[], Effect::None),
     call("fork", Some(57), Some(2), [Some("sys_fork"), Some("sys_fork")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Child, &[], &[], Effect::None),
     call("vfork", Some(58), Some(190), [Some("sys_vfork"), Some("sys_vfork")], [Some("kernel/fork.c"), Some("kernel/fork.c")], PROCESS, Scoped, Ret::Child, &[], &[], Effect::None),
-    call("execve", Some(59), Some(11), [Some("sys_execve"), Some("compat_sys_execve")], [Some("fs/exec.c"), Some("fs/exec.c")], FILE | PROCESS, Scoped, Ret::Int, &[("filename", Path(0)), ("argv", Argv), ("envp", Ptr)], &[path(0)], Effect::None),
+    call("execve", Some(59), Some(11), [Some("sys_execve"), Some("compat_sys_execve")], [Some("fs/exec.c"), Some("fs/exec.c")], FILE | PROCESS, Scoped, Ret::Int, &[("filename", Path(0)), ("argv", Argv), ("envp", Envp)], &[path(0)], Effect::None),
     call("exit", Some(60), Some(1), [Some("sys_exit"), Some("sys_exit")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::NoReturn, &[("error_code", Int)], &[], Effect::None),
     call("wait4", Some(61), Some(114), [Some("sys_wait4"), Some("compat_sys_wait4")], [Some("kernel/exit.c"), Some("kernel/exit.c")], PROCESS, Scoped, Ret::Int, &[("upid", Pid), ("stat_addr", WaitStatus(0)), ("options", Const(Consts::WaitOptions)), ("ru", Ptr)], &[mem(1, true, 4)], Effect::None),
     call("kill", Some(62), Some(37), [Some("sys_kill"), Some("sys_kill")], [Some("kernel/signal.c"), Some("kernel/signal.c")], PROCESS | SIGNAL, Always, Ret::Int, &[("pid", Pid), ("sig", Signal)], &[], Effect::None),
@@ -115,7 +115,7 @@ pub static GENERATED: &[Row] = &[
     call("lchown", Some(94), Some(16), [Some("sys_lchown"), Some("sys_lchown16")], [Some("fs/open.c"), Some("kernel/uid16.c")], FILE, Never, Ret::Int, &[("filename", Path(0)), ("user", U32), ("group", U32)], &[path(0)], Effect::None),
     call("umask", Some(95), Some(60), [Some("sys_umask"), Some("sys_umask")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Mode, &[("mask", Mode)], &[], Effect::None),
     call("gettimeofday", Some(96), Some(78), [Some("sys_gettimeofday"), Some("compat_sys_gettimeofday")], [Some("kernel/time/time.c"), Some("kernel/time/time.c")], CLOCK, Never, Ret::Int, &[("tv", Time(0, Time { shape: Val, wide: false, show: Copied })), ("tz", Ptr)], &[memw(0, true, 16, 8)], Effect::None),
-    call("getrlimit", Some(97), Some(76), [Some("sys_getrlimit"), Some("compat_sys_old_getrlimit")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Ptr)], &[], Effect::None),
+    call("getrlimit", Some(97), Some(76), [Some("sys_getrlimit"), Some("compat_sys_old_getrlimit")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Rlimit(0))], &[memw(1, true, 16, 8)], Effect::None),
     call("getrusage", Some(98), Some(77), [Some("sys_getrusage"), Some("compat_sys_getrusage")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("who", Int), ("ru", Ptr)], &[], Effect::None),
     call("sysinfo", Some(99), Some(116), [Some("sys_sysinfo"), Some("compat_sys_sysinfo")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("info", Ptr)], &[], Effect::None),
     call("times", Some(100), Some(43), [Some("sys_times"), Some("compat_sys_times")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("tbuf", Ptr)], &[], Effect::None),
@@ -178,7 +178,7 @@ pub static GENERATED: &[Row] = &[
     call("prctl", Some(157), Some(172), [Some("sys_prctl"), Some("sys_prctl")], [Some("kernel/sys.c"), Some("kernel/sys.c")], CREDS, Never, Ret::Int, &[("option", Int), ("arg2", UInt), ("arg3", UInt), ("arg4", UInt), ("arg5", UInt)], &[], Effect::None),
     call("arch_prctl", Some(158), Some(384), [Some("sys_arch_prctl"), Some("sys_arch_prctl")], [Some("arch/x86/kernel/process.c"), Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("option", Const(Consts::ArchPrctl)), ("arg2", Hex)], &[], Effect::None),
     call("adjtimex", Some(159), Some(124), [Some("sys_adjtimex"), Some("sys_adjtimex_time32")], [Some("kernel/time/time.c"), Some("kernel/time/time.c")], CLOCK, Never, Ret::Int, &[("txc_p", Ptr)], &[], Effect::None),
-    call("setrlimit", Some(160), Some(75), [Some("sys_setrlimit"), Some("compat_sys_setrlimit")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Ptr)], &[], Effect::None),
+    call("setrlimit", Some(160), Some(75), [Some("sys_setrlimit"), Some("compat_sys_setrlimit")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Rlimit(0))], &[memw(1, false, 16, 8)], Effect::None),
     call("chroot", Some(161), Some(61), [Some("sys_chroot"), Some("sys_chroot")], [Some("fs/open.c"), Some("fs/open.c")], FILE, Never, Ret::Int, &[("filename", Path(0))], &[path(0)], Effect::None),
     call("sync", Some(162), Some(36), [Some("sys_sync"), Some("sys_sync")], [Some("fs/sync.c"), Some("fs/sync.c")], 0, Never, Ret::Int, &[], &[], Effect::None),
     call("acct", Some(163), Some(51), [Some("sys_acct"), Some("sys_acct")], [Some("kernel/acct.c"), Some("kernel/acct.c")], FILE, Never, Ret::Int, &[("name", Path(0))], &[path(0)], Effect::None),
@@ -344,7 +344,7 @@ pub static GENERATED: &[Row] = &[
     call("memfd_create", Some(319), Some(356), [Some("sys_memfd_create"), Some("sys_memfd_create")], [Some("mm/memfd.c"), Some("mm/memfd.c")], DESC, Always, Ret::Fd, &[("uname", Path(0)), ("flags", MemfdFlags)], &[path(0), file_of_ret()], Effect::None),
     call("kexec_file_load", Some(320), None, [Some("sys_kexec_file_load"), None], [Some("kernel/kexec_file.c"), None], DESC, Never, Ret::Int, &[("kernel_fd", Fd), ("initrd_fd", Fd), ("cmdline_len", UInt), ("cmdline_ptr", Path(0)), ("flags", UInt)], &[path(3)], Effect::None),
     call("bpf", Some(321), Some(357), [Some("sys_bpf"), Some("sys_bpf")], [Some("kernel/bpf/syscall.c"), Some("kernel/bpf/syscall.c")], DESC, Never, Ret::Int, &[("cmd", Int), ("uattr", Ptr), ("size", U32)], &[], Effect::None),
-    call("execveat", Some(322), Some(358), [Some("sys_execveat"), Some("compat_sys_execveat")], [Some("fs/exec.c"), Some("fs/exec.c")], DESC | FILE | PROCESS, Scoped, Ret::Int, &[("fd", DirFd), ("filename", Path(0)), ("argv", Argv), ("envp", Ptr), ("flags", Const(Consts::AtFlags))], &[path(1)], Effect::None),
+    call("execveat", Some(322), Some(358), [Some("sys_execveat"), Some("compat_sys_execveat")], [Some("fs/exec.c"), Some("fs/exec.c")], DESC | FILE | PROCESS, Scoped, Ret::Int, &[("fd", DirFd), ("filename", Path(0)), ("argv", Argv), ("envp", Envp), ("flags", Const(Consts::AtFlags))], &[path(1)], Effect::None),
     call("userfaultfd", Some(323), Some(374), [Some("sys_userfaultfd"), Some("sys_userfaultfd")], [Some("mm/userfaultfd.c"), Some("mm/userfaultfd.c")], DESC, Never, Ret::Fd, &[("flags", OpenFlags)], &[file_of_ret()], Effect::NewAnon("[userfaultfd]")),
     call("membarrier", Some(324), Some(375), [Some("sys_membarrier"), Some("sys_membarrier")], [Some("kernel/sched/membarrier.c"), Some("kernel/sched/membarrier.c")], 0, Never, Ret::Int, &[("cmd", Int), ("flags", U32), ("cpu_id", Int)], &[], Effect::None),
     call("mlock2", Some(325), Some(376), [Some("sys_mlock2"), Some("sys_mlock2")], [Some("mm/mlock.c"), Some("mm/mlock.c")], MEMORY, Never, Ret::Int, &[("start", UInt), ("len", UInt), ("flags", Int)], &[], Effect::None),
@@ -442,7 +442,7 @@ pub static GENERATED: &[Row] = &[
     call("_llseek", None, Some(140), [None, Some("sys_llseek")], [None, Some("fs/read_write.c")], DESC, Never, Ret::Int, &[("fd", Fd), ("offset_high", UInt), ("offset_low", UInt), ("result", Ptr), ("whence", U32)], &[], Effect::None),
     call("_newselect", None, Some(142), [None, Some("compat_sys_select")], [None, Some("fs/select.c")], DESC, Scoped, Ret::Select, &[("n", Int), ("inp", FdSet(0)), ("outp", FdSet(1)), ("exp", FdSet(2)), ("tvp", Time(3, Time { shape: Val, wide: false, show: Left }))], &[fdset(1), fdset(2), fdset(3), both(4, 16, 8)], Effect::None),
     call("vm86", None, Some(166), [None, Some("sys_ni_syscall")], [None, Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("cmd", UInt), ("arg", UInt)], &[], Effect::None),
-    call("ugetrlimit", None, Some(191), [None, Some("compat_sys_getrlimit")], [None, Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Ptr)], &[], Effect::None),
+    call("ugetrlimit", None, Some(191), [None, Some("compat_sys_getrlimit")], [None, Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Rlimit(0))], &[memw(1, true, 16, 8)], Effect::None),
     call("mmap2", None, Some(192), [None, Some("sys_mmap_pgoff")], [None, Some("mm/mmap.c")], DESC | MEMORY, Always, Ret::Hex, &[("addr", Ptr), ("len", UInt), ("prot", MmapProt), ("flags", MmapFlags), ("fd", Fd), ("pgoff", Pages)], &[], Effect::None),
     call("truncate64", None, Some(193), [None, Some("sys_ia32_truncate64")], [None, Some("arch/x86/kernel/sys_ia32.c")], FILE, Never, Ret::Int, &[("path", Path(0)), ("length_lo", U32), ("length_hi", U32)], &[path(0)], Effect::None),
     call("ftruncate64", None, Some(194), [None, Some("sys_ia32_ftruncate64")], [None, Some("arch/x86/kernel/sys_ia32.c")], DESC, Never, Ret::Int, &[("fd", Fd), ("length_lo", U32), ("length_hi", U32)], &[], Effect::None),

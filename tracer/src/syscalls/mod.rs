@@ -241,7 +241,7 @@ pub enum Arg {
     WaitStatus(u8),
     /// `struct rlimit64` (`{rlim_cur=1024, rlim_max=4096}`).
     Rlimit(u8),
-    /// A `struct stat` the call wrote (`{st_mode=S_IFREG|0644, st_size=7, ...}`): x86_64's,
+    /// A `struct stat` the call wrote (`{st_mode=S_IFREG|0o644, st_size=7, ...}`): x86_64's,
     /// or on ia32 `struct stat64` for the `*64` calls and `struct compat_stat` for the others.
     Stat(u8),
     /// A `struct statx` the call wrote.
@@ -252,6 +252,9 @@ pub enum Arg {
     /// `execve`'s `argv`: the new program's arguments, which the exec record brings when the
     /// exec succeeded (`["cat", "/etc/hostname"]`); else the pointer.
     Argv,
+    /// `execve`'s environment: the pointer, with the number of variables the new program got
+    /// (`0x7ffd... /* 35 vars */`), counted in the kernel from the exec record.
+    Envp,
     /// An iovec array (`readv`, `writev`, `preadv2`...) of `args[count]` entries, copied with
     /// their first bytes by an iovec op: `Iovec(op, count)`.
     Iovec(u8, u8),
