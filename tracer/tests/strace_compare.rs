@@ -1760,7 +1760,7 @@ fn truncated_datagrams_show_what_the_buffer_holds() {
 
 /// Resource limits: `prlimit64`'s `struct rlimit64`, x86_64's `getrlimit`/`setrlimit` and
 /// ia32's `ugetrlimit` with `struct compat_rlimit` (32-bit fields).
-const RLIMIT_PROGRAM: &str = r#"
+const RLIMIT_PROGRAM: &str = r"
 #define _GNU_SOURCE
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -1771,7 +1771,7 @@ int main(void) {
   struct rlimit64 r6; prlimit64(0, RLIMIT_AS, 0, &r6); syscall(SYS_getrlimit, RLIMIT_NOFILE, &r);
   return 0;
 }
-"#;
+";
 
 #[test]
 fn resource_limits_are_decoded_as_strace_decodes_them() {
