@@ -54,13 +54,18 @@ pub type Names = &'static [(u64, &'static str)];
 /// Join the names of the set bits in list order (strace's order); what is left in hex; `0` for
 /// none.
 pub fn bits(value: u64, names: Names) -> String {
+    bits_of(value, names.iter().map(|(b, n)| (*b, *n)))
+}
+
+/// [`bits`] over names from anywhere (two tables chained, names made at run time).
+pub fn bits_of<'a>(value: u64, names: impl IntoIterator<Item = (u64, &'a str)>) -> String {
     if value == 0 {
         return "0".into();
     }
     let mut out = String::new();
     let mut left = value;
     for (bit, name) in names {
-        if *bit != 0 && left & bit == *bit {
+        if bit != 0 && left & bit == bit {
             if !out.is_empty() {
                 out.push('|');
             }

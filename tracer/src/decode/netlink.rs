@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-use super::consts::{Names, bits, one_or};
+use super::consts::{Names, bits, bits_of, one_or};
 use super::flags;
 
 /// `sizeof(struct nlmsghdr)`, `NLMSG_HDRLEN` (include/uapi/linux/netlink.h).
@@ -488,28 +488,8 @@ fn msg_flags(fl: u16, ty: u16, proto: u16) -> String {
             _ => &[],
         }
     };
-    if fl == 0 {
-        return "0".into();
-    }
     // strace's `printflags_ex` over two tables: each's names in order, what is left in hex.
-    let mut out = String::new();
-    let mut left = u64::from(fl);
-    for (bit, name) in FLAGS.iter().chain(kind) {
-        if left & bit == *bit {
-            if !out.is_empty() {
-                out.push('|');
-            }
-            out.push_str(name);
-            left &= !bit;
-        }
-    }
-    if left != 0 {
-        if !out.is_empty() {
-            out.push('|');
-        }
-        let _ = write!(out, "{left:#x}");
-    }
-    out
+    bits_of(u64::from(fl), FLAGS.iter().chain(kind).copied())
 }
 
 /// What follows a header of type `ty`.
@@ -703,28 +683,11 @@ fn sock_diag(p: Piece<'_>, fl: u16, out: &mut String) -> bool {
 
 /// A set of states, one bit each: `1<<TCP_ESTABLISHED|1<<TCP_LISTEN`, what is left in hex.
 fn states(v: u32) -> String {
-    if v == 0 {
-        return "0".into();
-    }
-    let mut out = String::new();
-    let mut left = v;
-    for (s, n) in TCP_STATES {
-        let bit = 1u32 << s;
-        if left & bit != 0 {
-            if !out.is_empty() {
-                out.push('|');
-            }
-            let _ = write!(out, "1<<{n}");
-            left &= !bit;
-        }
-    }
-    if left != 0 {
-        if !out.is_empty() {
-            out.push('|');
-        }
-        let _ = write!(out, "{left:#x}");
-    }
-    out
+    let names: Vec<(u64, String)> = TCP_STATES
+        .iter()
+        .map(|(s, n)| (1u64 << s, format!("1<<{n}")))
+        .collect();
+    bits_of(u64::from(v), names.iter().map(|(b, n)| (*b, n.as_str())))
 }
 
 /// Bytes as strace shows a payload it does not decode: every byte `\xNN`, `...` after when
