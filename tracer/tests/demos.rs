@@ -893,7 +893,7 @@ fn fifo() {
     call(
         reader[0],
         "mknodat",
-        &json!({"dirfd": "AT_FDCWD", "pathname": path, "mode": "S_IFIFO|0o600"}),
+        &json!({"dirfd": "AT_FDCWD", "pathname": path, "mode": "S_IFIFO|0600"}),
         0,
     );
     assert!(
@@ -957,7 +957,7 @@ fn msgqueue() {
     call(
         calls[1],
         "msgget",
-        &json!({"key": key, "msgflg": "IPC_CREAT|IPC_EXCL|0o600"}),
+        &json!({"key": key, "msgflg": "IPC_CREAT|IPC_EXCL|0600"}),
         q,
     );
     let msg = |mtype: i64, text: &str| json!({"mtype": mtype, "mtext": data(text)});
@@ -1012,7 +1012,7 @@ fn semaphore() {
     call(
         parent[0],
         "semget",
-        &json!({"key": "IPC_PRIVATE", "nsems": 1, "semflg": "IPC_CREAT|0o600"}),
+        &json!({"key": "IPC_PRIVATE", "nsems": 1, "semflg": "IPC_CREAT|0600"}),
         id,
     );
     // SETVAL reads the int member of union semun: 1, "unlocked" (the rest of the 8-byte union is
@@ -1058,7 +1058,7 @@ fn shm() {
     call(
         parent[0],
         "shmget",
-        &json!({"key": "IPC_PRIVATE", "size": 4096, "shmflg": "IPC_CREAT|0o600"}),
+        &json!({"key": "IPC_PRIVATE", "size": 4096, "shmflg": "IPC_CREAT|0600"}),
         id,
     );
     let attach = json!({"shmid": id, "shmaddr": "NULL", "shmflg": "0"});

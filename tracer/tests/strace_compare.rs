@@ -418,29 +418,6 @@ const DECODED_AS_STRACE: &[&str] = &[
     "wait4",
 ];
 
-/// tracer's modes (`0o600`, `0o0`) as strace writes them (`%#03o`: `0600`, `000`):
-/// docs/trace-format.md.
-fn strace_modes(call: &str) -> String {
-    let mut out = String::new();
-    let mut rest = call;
-    while let Some(at) = rest.find("0o") {
-        let before = rest[..at].chars().last();
-        let digits = rest[at + 2..]
-            .find(|c: char| !c.is_digit(8))
-            .unwrap_or(rest.len() - at - 2);
-        out.push_str(&rest[..at]);
-        if matches!(before, Some(' ' | '|' | '(' | '=')) && digits > 0 {
-            out.push_str(&format!("0{:0>2}", &rest[at + 2..at + 2 + digits]));
-        } else {
-            out.push_str("0o");
-            out.push_str(&rest[at + 2..at + 2 + digits]);
-        }
-        rest = &rest[at + 2 + digits..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// `name(args) = ret` per thread, of the calls in `names`, from strace's lines (a call split
 /// by another thread's line joined again) and from tracer's text lines (the call starts at
 /// column 40: time, pid, comm).
@@ -477,15 +454,14 @@ fn texts(text: &str, names: &[&str], strace: bool) -> BTreeMap<u64, Vec<String>>
             if l.len() < 40 || l.starts_with('#') {
                 continue;
             }
-            // Drop the duration; tracer writes modes as 0o644 where strace writes 0644
-            // (docs/trace-format.md).
+            // Drop the duration.
             let call = l[40..].rsplit_once(" <").map_or(&l[40..], |(c, _)| c);
             // An ia32 call's ABI and entry (`[ia32 syscall] `), which strace does not print.
             let call = match call.strip_prefix("[ia32 ") {
                 Some(rest) => rest.split_once("] ").map_or(rest, |(_, c)| c),
                 None => call,
             };
-            (l[16..23].trim(), strace_modes(call))
+            (l[16..23].trim(), call.to_string())
         };
         let Ok(tid) = tid.parse::<u64>() else {
             continue;
@@ -1441,7 +1417,7 @@ fn every_descriptor_says_what_it_is() {
         "fchdir",
         "chdir",
     ];
-    let same = |c: &str| strace_modes(c).replace("</usr/lib/", "</lib/");
+    let same = |c: &str| c.replace("</usr/lib/", "</lib/");
     let n = compared(FDS_PROGRAM, &[], &names, &same, &["-yy"], false);
     assert!(n >= 70, "only {n} calls compared");
     // The same from a native recording through `tracer export`: what the command started with (its
@@ -1667,7 +1643,7 @@ int main(void) {
 #[test]
 fn stat_structures_are_decoded_as_strace_decodes_them() {
     let old = ["stat", "fstat", "lstat", "statx"];
-    let same = strace_modes;
+    let same = |c: &str| c.to_string();
     let x64: Vec<&str> = old.iter().copied().chain(["newfstatat"]).collect();
     let n = decoded_alike(STAT_PROGRAM, &[], &x64, &same);
     assert!(n >= 10, "only {n} calls compared");
@@ -1726,7 +1702,7 @@ fn modes_and_flags_are_decoded_as_strace_decodes_them() {
         "chmod",
         "mkdir",
     ];
-    let n = decoded_alike(MODES_PROGRAM, &[], &names, &strace_modes);
+    let n = decoded_alike(MODES_PROGRAM, &[], &names, &|c| c.to_string());
     assert!(n >= 15, "only {n} calls compared");
 }
 

@@ -550,7 +550,7 @@ pub const S_IFMT: u64 = 0o170000;
 pub const S_IFCHR: u64 = 0o20000;
 pub const S_IFBLK: u64 = 0o60000;
 
-/// `mknod`'s mode, as a file's ([`super::structs::stat_mode`]: `S_IFIFO|0o644`, `0o644`).
+/// `mknod`'s mode, as a file's ([`super::structs::stat_mode`]: `S_IFIFO|0644`, `0644`).
 pub fn mknod_mode(v: u64) -> String {
     super::structs::stat_mode(v)
 }
@@ -737,7 +737,7 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(sock_type(1 | 0o2000000), "SOCK_STREAM|SOCK_CLOEXEC");
-        assert_eq!(mknod_mode(0o10000 | 0o644), "S_IFIFO|0o644");
+        assert_eq!(mknod_mode(0o10000 | 0o644), "S_IFIFO|0644");
         assert_eq!(signal(10), "SIGUSR1");
         assert_eq!(signal(35), "SIGRT_3");
         assert_eq!(signal(32), "SIGRTMIN");

@@ -87,6 +87,12 @@ fn octal_into(bytes: &[u8], i: usize, s: &mut String) {
     s.push(char::from(b'0' + (b & 7)));
 }
 
+/// A mode or mask in octal as strace writes it (C's `%#03o`, strace 6.1 src/printmode.c
+/// `print_numeric_umode_t`): `0644`, `022`, `007`, `000`.
+pub fn octal_mode(v: u64) -> String {
+    format!("0{v:02o}")
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
@@ -624,7 +630,7 @@ fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
 pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
     match v.row.ret {
         Ret::Hex => format!("{ret:#x}"),
-        Ret::Mode => format!("{ret:#o}"),
+        Ret::Mode => octal_mode(ret as u64),
         Ret::HexAt(op) => match v.exit_cap(op).and_then(|c| le(&c.data, 0, 4)) {
             Some(addr) => format!("{addr:#x}"),
             None => format!("{ret:#x}"),
@@ -766,7 +772,7 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
                 c => missing(c, raw),
             })
         }
-        Arg::Mode => sym(format!("{:#o}", raw & 0o7777)),
+        Arg::Mode => sym(octal_mode(raw & 0o7777)),
         Arg::MknodMode => sym(flags::mknod_mode(raw)),
         Arg::MknodDev => sym(flags::makedev(raw)),
         Arg::AtFlags => sym(flags::at_flags(raw)),

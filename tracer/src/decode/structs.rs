@@ -221,9 +221,8 @@ pub fn statx(d: &[u8]) -> Option<String> {
 }
 
 /// A file's mode as strace shows it (strace 6.1 src/printmode.c `print_symbolic_mode_t`): the
-/// type, the set-id and sticky bits, the permissions, these with Rust's octal prefix as every
-/// mode tracer writes (`S_IFDIR|S_ISVTX|0o777`, `S_IFREG|0o644`; strace: `0777`,
-/// docs/trace-format.md).
+/// type, the set-id and sticky bits, the permissions in octal (`S_IFDIR|S_ISVTX|0777`,
+/// `S_IFREG|0644`).
 pub fn stat_mode(v: u64) -> String {
     const TYPES: Names = &[
         (0o140_000, "S_IFSOCK"),
@@ -250,7 +249,7 @@ pub fn stat_mode(v: u64) -> String {
             out.push('|');
         }
     }
-    out.push_str(&format!("{:#o}", v & 0o777));
+    out.push_str(&super::octal_mode(v & 0o777));
     out
 }
 
@@ -868,26 +867,26 @@ mod tests {
 
     #[test]
     fn stat_modes_and_layouts_read_as_strace_writes_them() {
-        assert_eq!(stat_mode(0o100_644), "S_IFREG|0o644");
-        assert_eq!(stat_mode(0o041_777), "S_IFDIR|S_ISVTX|0o777");
-        assert_eq!(stat_mode(0o104_755), "S_IFREG|S_ISUID|0o755");
-        assert_eq!(stat_mode(0o010_000), "S_IFIFO|0o0");
-        assert_eq!(stat_mode(0o120_007), "S_IFLNK|0o7");
+        assert_eq!(stat_mode(0o100_644), "S_IFREG|0644");
+        assert_eq!(stat_mode(0o041_777), "S_IFDIR|S_ISVTX|0777");
+        assert_eq!(stat_mode(0o104_755), "S_IFREG|S_ISUID|0755");
+        assert_eq!(stat_mode(0o010_000), "S_IFIFO|000");
+        assert_eq!(stat_mode(0o120_007), "S_IFLNK|007");
         // mknod's regular file: no type, as strace shows it.
-        assert_eq!(stat_mode(0o644), "0o644");
+        assert_eq!(stat_mode(0o644), "0644");
         // x86_64: st_mode at 24, st_rdev at 40, st_size at 48.
         let mut d = vec![0u8; 64];
         d[24..28].copy_from_slice(&0o100_600u32.to_le_bytes());
         d[48..56].copy_from_slice(&7i64.to_le_bytes());
         assert_eq!(
             stat(&d, StatLayout::X86_64).as_deref(),
-            Some("{st_mode=S_IFREG|0o600, st_size=7, ...}")
+            Some("{st_mode=S_IFREG|0600, st_size=7, ...}")
         );
         d[24..28].copy_from_slice(&0o020_666u32.to_le_bytes());
         d[40..48].copy_from_slice(&0x103u64.to_le_bytes());
         assert_eq!(
             stat(&d, StatLayout::X86_64).as_deref(),
-            Some("{st_mode=S_IFCHR|0o666, st_rdev=makedev(0x1, 0x3), ...}")
+            Some("{st_mode=S_IFCHR|0666, st_rdev=makedev(0x1, 0x3), ...}")
         );
         // ia32's struct compat_stat: a 16-bit mode at 8, a 32-bit size at 20.
         let mut c = vec![0u8; 24];
@@ -895,7 +894,7 @@ mod tests {
         c[20..24].copy_from_slice(&4096u32.to_le_bytes());
         assert_eq!(
             stat(&c, StatLayout::Compat).as_deref(),
-            Some("{st_mode=S_IFDIR|0o755, st_size=4096, ...}")
+            Some("{st_mode=S_IFDIR|0755, st_size=4096, ...}")
         );
         // Cut short: not shown.
         assert_eq!(stat(&c[..10], StatLayout::Stat64), None);
@@ -907,7 +906,7 @@ mod tests {
             statx(&x).as_deref(),
             Some(
                 "{stx_mask=STATX_BASIC_STATS|STATX_MNT_ID, stx_attributes=0, \
-                 stx_mode=S_IFREG|0o644, stx_size=3, ...}"
+                 stx_mode=S_IFREG|0644, stx_size=3, ...}"
             )
         );
     }

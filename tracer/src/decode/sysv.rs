@@ -81,7 +81,7 @@ const SHMGET_FLAGS: Names = &[
 const SHM_HUGE_SHIFT: u32 = 26;
 
 /// `msgget`'s and `semget`'s flags, `shmget`'s when `shm`: the flags, then the permissions
-/// (`IPC_CREAT|IPC_EXCL|0o600`; none is `0o0`, strace's `000`).
+/// (`IPC_CREAT|IPC_EXCL|0600`; none is `000`).
 pub fn get_flags(v: u64, shm: bool) -> String {
     let v = v & 0xffff_ffff;
     let mut parts = Vec::new();
@@ -94,7 +94,7 @@ pub fn get_flags(v: u64, shm: bool) -> String {
     if huge != 0 {
         parts.push(format!("{huge}<<SHM_HUGE_SHIFT"));
     }
-    parts.push(format!("{:#o}", v & 0o777));
+    parts.push(super::octal_mode(v & 0o777));
     parts.join("|")
 }
 
@@ -212,8 +212,8 @@ impl Fields<'_> {
         }
         self.ulong(at).map(|v| v as i64)
     }
-    /// `struct ipc64_perm` at 0: `{uid=0, gid=0, mode=0o600, key=0, cuid=0, cgid=0}`, or only
-    /// what `IPC_SET` reads (`{uid=0, gid=0, mode=0o600}`), as strace 6.1 shows it: ids as
+    /// `struct ipc64_perm` at 0: `{uid=0, gid=0, mode=0600, key=0, cuid=0, cgid=0}`, or only
+    /// what `IPC_SET` reads (`{uid=0, gid=0, mode=0600}`), as strace 6.1 shows it: ids as
     /// unsigned but `(uid_t)-1` as -1, the key as a signed number, the mode in octal
     /// (`__kernel_mode_t`: 32 bits on x86_64, `compat_mode_t` 16 on ia32).
     fn perm(&self, out: &mut String, set: bool) -> Option<()> {
@@ -226,9 +226,10 @@ impl Fields<'_> {
         };
         let _ = write!(
             out,
-            "{{uid={}, gid={}, mode={mode:#o}",
+            "{{uid={}, gid={}, mode={}",
             id(self.u32(4)?),
-            id(self.u32(8)?)
+            id(self.u32(8)?),
+            super::octal_mode(mode.into())
         );
         if !set {
             let _ = write!(
@@ -401,7 +402,7 @@ mod tests {
         put(&mut x, 56, &1_796_342_925_u64.to_le_bytes());
         put(&mut x, 80, &24061_u32.to_le_bytes());
         put(&mut x, 88, &1_u64.to_le_bytes());
-        let want = "{shm_perm={uid=-1, gid=0, mode=0o3640, key=305441741, cuid=0, cgid=0}, \
+        let want = "{shm_perm={uid=-1, gid=0, mode=03640, key=305441741, cuid=0, cgid=0}, \
                     shm_segsz=4096, shm_cpid=24061, shm_lpid=0, shm_nattch=1, \
                     shm_atime=1796342925, shm_dtime=0, shm_ctime=0}";
         let stat = buf_use(Sysv::SharedMemory, 2, false);
@@ -437,7 +438,7 @@ mod tests {
         let set = buf_use(Sysv::SharedMemory, 1, false);
         assert_eq!(
             ctl_buf(Sysv::SharedMemory, set, &x, false).as_deref(),
-            Some("{shm_perm={uid=-1, gid=0, mode=0o3640}}")
+            Some("{shm_perm={uid=-1, gid=0, mode=03640}}")
         );
     }
 
@@ -467,19 +468,19 @@ mod tests {
     fn flags_per_call() {
         assert_eq!(
             get_flags(0o1000 | 0o2000 | 0o600, false),
-            "IPC_CREAT|IPC_EXCL|0o600"
+            "IPC_CREAT|IPC_EXCL|0600"
         );
         assert_eq!(
             get_flags(0o1000 | 0o4000 | 0o600, false),
-            "IPC_CREAT|IPC_NOWAIT|0o600"
+            "IPC_CREAT|IPC_NOWAIT|0600"
         );
-        assert_eq!(get_flags(0, false), "0o0");
+        assert_eq!(get_flags(0, false), "000");
         assert_eq!(
             get_flags(
                 0o1000 | 0o2000 | 0o4000 | 0o10000 | 0x40000 | (21 << 26) | 0o640,
                 true
             ),
-            "IPC_CREAT|IPC_EXCL|SHM_HUGETLB|SHM_NORESERVE|0x40000|21<<SHM_HUGE_SHIFT|0o640"
+            "IPC_CREAT|IPC_EXCL|SHM_HUGETLB|SHM_NORESERVE|0x40000|21<<SHM_HUGE_SHIFT|0640"
         );
         assert_eq!(
             msg_flags(0o4000 | 0o10000 | 0o20000 | 0o40000 | 0x100000),

@@ -241,7 +241,7 @@ pub enum Arg {
     WaitStatus(u8),
     /// `struct rlimit64` (`{rlim_cur=1024, rlim_max=4096}`).
     Rlimit(u8),
-    /// A `struct stat` the call wrote (`{st_mode=S_IFREG|0o644, st_size=7, ...}`): x86_64's,
+    /// A `struct stat` the call wrote (`{st_mode=S_IFREG|0644, st_size=7, ...}`): x86_64's,
     /// or on ia32 `struct stat64` for the `*64` calls and `struct compat_stat` for the others.
     Stat(u8),
     /// A `struct statx` the call wrote.

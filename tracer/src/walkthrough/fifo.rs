@@ -220,7 +220,7 @@ mod tests {
 
     /// From a real recording (`tracer demo fifo` on 6.18), trimmed.
     const RUN: &[&str] = &[
-        r#"{"args":{"dev":"0x0","dirfd":"AT_FDCWD","mode":"S_IFIFO|0o600","pathname":"/tmp/tracer-demo-fifo-21306/fifo"},"dur_ns":41342,"kernel_path":[{"func":"do_mknodat","observed":false}],"pid":21306,"ret":0,"syscall":"mknodat","ts_ns":3655083478886,"type":"syscall"}"#,
+        r#"{"args":{"dev":"0x0","dirfd":"AT_FDCWD","mode":"S_IFIFO|0600","pathname":"/tmp/tracer-demo-fifo-21306/fifo"},"dur_ns":41342,"kernel_path":[{"func":"do_mknodat","observed":false}],"pid":21306,"ret":0,"syscall":"mknodat","ts_ns":3655083478886,"type":"syscall"}"#,
         r#"{"child":21308,"pid":21306,"thread":false,"ts_ns":3655083724060,"type":"fork"}"#,
         r#"{"args":{"buf":{"data":"hello through a FIFO","len":20},"count":20,"fd":3},"dur_ns":4978,"pid":21308,"ret":20,"syscall":"write","ts_ns":3655083889164,"type":"syscall"}"#,
         r#"{"args":{"fd":3},"dur_ns":3014,"pid":21308,"ret":0,"syscall":"close","ts_ns":3655083912960,"type":"syscall"}"#,
@@ -248,7 +248,7 @@ mod tests {
             &testing::run(RUN),
             &k,
             &[
-                "pid 21306  mknodat(AT_FDCWD, /tmp/tracer-demo-fifo-21306/fifo, S_IFIFO|0o600, 0) = 0",
+                "pid 21306  mknodat(AT_FDCWD, /tmp/tracer-demo-fifo-21306/fifo, S_IFIFO|0600, 0) = 0",
                 "pid 21308  write(3, \"hello through a FIFO\", 20) = 20",
                 "pid 21308  close(3) = 0",
                 "pid 21306  read(3, \"hello through a FIFO\", 64) = 20",

@@ -187,7 +187,7 @@ mod tests {
 
     /// From a real recording (`tracer demo fifo-nonblock` on 6.18), from the mknod on.
     const RUN: &[&str] = &[
-        r#"{"type":"syscall","syscall":"mknodat","pid":1526,"ts_ns":50193615490587,"args":{"dev":"0","dirfd":"AT_FDCWD","mode":"S_IFIFO|0o600","pathname":"/tmp/tracer-demo-fifo-nonblock-1526/fifo"},"ret":0,"errno":null,"dur_ns":36808}"#,
+        r#"{"type":"syscall","syscall":"mknodat","pid":1526,"ts_ns":50193615490587,"args":{"dev":"0","dirfd":"AT_FDCWD","mode":"S_IFIFO|0600","pathname":"/tmp/tracer-demo-fifo-nonblock-1526/fifo"},"ret":0,"errno":null,"dur_ns":36808}"#,
         r#"{"type":"syscall","syscall":"openat","pid":1526,"ts_ns":50193615640847,"args":{"dfd":"AT_FDCWD","filename":"/tmp/tracer-demo-fifo-nonblock-1526/fifo","flags":"O_WRONLY|O_NONBLOCK"},"ret":-6,"errno":"ENXIO","dur_ns":13835}"#,
         r#"{"type":"syscall","syscall":"openat","pid":1526,"ts_ns":50193615676253,"args":{"dfd":"AT_FDCWD","filename":"/tmp/tracer-demo-fifo-nonblock-1526/fifo","flags":"O_RDONLY|O_NONBLOCK"},"ret":3,"errno":null,"dur_ns":6882}"#,
         r#"{"type":"syscall","syscall":"read","pid":1526,"ts_ns":50193615698805,"args":{"buf":{"data":"","len":0},"count":64,"fd":3},"ret":0,"errno":null,"dur_ns":801}"#,

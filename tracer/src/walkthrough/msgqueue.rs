@@ -344,7 +344,7 @@ mod tests {
 
     /// From a real recording (`tracer demo msgqueue` on 6.18), trimmed.
     const RUN: &[&str] = &[
-        r#"{"args":{"key":"0x5400c05d","msgflg":"IPC_CREAT|IPC_EXCL|0o600"},"dur_ns":11757,"errno":null,"kernel_path":[{"func":"__x64_sys_msgget","observed":false},{"func":"ksys_msgget","observed":false}],"pid":18296,"ret":9,"syscall":"msgget","ts_ns":2021949394327,"type":"syscall"}"#,
+        r#"{"args":{"key":"0x5400c05d","msgflg":"IPC_CREAT|IPC_EXCL|0600"},"dur_ns":11757,"errno":null,"kernel_path":[{"func":"__x64_sys_msgget","observed":false},{"func":"ksys_msgget","observed":false}],"pid":18296,"ret":9,"syscall":"msgget","ts_ns":2021949394327,"type":"syscall"}"#,
         r#"{"args":{"msgflg":"0","msgp":{"mtext":{"data":"first","len":5},"mtype":1},"msgsz":5,"msqid":9},"dur_ns":12508,"errno":null,"kernel_path":[{"func":"__x64_sys_msgsnd","observed":false},{"func":"do_msgsnd","observed":true}],"pid":18296,"ret":0,"syscall":"msgsnd","ts_ns":2021949488707,"type":"syscall"}"#,
         r#"{"args":{"msgflg":"0","msgp":{"mtext":{"data":"second","len":6},"mtype":2},"msgsz":6,"msqid":9},"dur_ns":8673,"errno":null,"kernel_path":[{"func":"__x64_sys_msgsnd","observed":false},{"func":"do_msgsnd","observed":false}],"pid":18296,"ret":0,"syscall":"msgsnd","ts_ns":2021949587173,"type":"syscall"}"#,
         r#"{"args":{"msgflg":"0","msgp":{"mtext":{"data":"second","len":6},"mtype":2},"msgsz":64,"msgtyp":2,"msqid":9},"dur_ns":8994,"errno":null,"kernel_path":[{"func":"__x64_sys_msgrcv","observed":false},{"func":"do_msgrcv","observed":false}],"pid":18296,"ret":6,"syscall":"msgrcv","ts_ns":2021949670596,"type":"syscall"}"#,
@@ -372,7 +372,7 @@ mod tests {
             &testing::run(RUN),
             &k,
             &[
-                "pid 18296  msgget(0x5400c05d, IPC_CREAT|IPC_EXCL|0o600) = 9",
+                "pid 18296  msgget(0x5400c05d, IPC_CREAT|IPC_EXCL|0600) = 9",
                 "msgsnd(9, {mtype 1, \"first\"}, 5, 0) = 0",
                 "msgsnd(9, {mtype 2, \"second\"}, 6, 0) = 0",
                 "msgrcv(9, {mtype 2, \"second\"}, 64, 2, 0) = 6",

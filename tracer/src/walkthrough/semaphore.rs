@@ -301,7 +301,7 @@ mod tests {
 
     /// From a real recording (`tracer demo semaphore` on 6.18), trimmed.
     const RUN: &[&str] = &[
-        r#"{"args":{"key":"IPC_PRIVATE","nsems":1,"semflg":"IPC_CREAT|0o600"},"dur_ns":6420,"kernel_path":[{"func":"ksys_semget","observed":false}],"pid":21857,"ret":4,"syscall":"semget","ts_ns":3665317747150,"type":"syscall"}"#,
+        r#"{"args":{"key":"IPC_PRIVATE","nsems":1,"semflg":"IPC_CREAT|0600"},"dur_ns":6420,"kernel_path":[{"func":"ksys_semget","observed":false}],"pid":21857,"ret":4,"syscall":"semget","ts_ns":3665317747150,"type":"syscall"}"#,
         r#"{"args":{"arg":"0x1","cmd":"SETVAL","semid":4,"semnum":0},"dur_ns":2614,"pid":21857,"ret":0,"syscall":"semctl","ts_ns":3665317817394,"type":"syscall"}"#,
         r#"{"child":21859,"pid":21857,"thread":false,"ts_ns":3665317951773,"type":"fork"}"#,
         r#"{"args":{"nsops":1,"semid":4,"sops":[{"sem_flg":"SEM_UNDO","sem_num":0,"sem_op":-1}],"timeout":"NULL"},"dur_ns":6850,"kernel_path":[{"func":"__do_semtimedop","observed":false}],"pid":21859,"ret":0,"syscall":"semtimedop","ts_ns":3665318064405,"type":"syscall"}"#,

@@ -318,7 +318,7 @@ mod tests {
 
     /// From a real recording (`tracer demo shm` on 6.18), trimmed.
     const RUN: &[&str] = &[
-        r#"{"args":{"key":"IPC_PRIVATE","shmflg":"IPC_CREAT|0o600","size":4096},"dur_ns":20460,"kernel_path":[{"func":"__x64_sys_shmget","observed":false},{"func":"ksys_shmget","observed":false}],"pid":18834,"ret":2,"syscall":"shmget","ts_ns":2054362566942,"type":"syscall"}"#,
+        r#"{"args":{"key":"IPC_PRIVATE","shmflg":"IPC_CREAT|0600","size":4096},"dur_ns":20460,"kernel_path":[{"func":"__x64_sys_shmget","observed":false},{"func":"ksys_shmget","observed":false}],"pid":18834,"ret":2,"syscall":"shmget","ts_ns":2054362566942,"type":"syscall"}"#,
         r#"{"args":{"buf":{"data":"shmget: segment id 2, 4096 bytes","len":33,"truncated":true},"count":33,"fd":1},"dur_ns":16765,"kernel_path":[{"func":"__x64_sys_write","observed":false}],"pid":18834,"ret":33,"syscall":"write","ts_ns":2054362602885,"type":"syscall"}"#,
         r#"{"child":18835,"pid":18834,"thread":false,"ts_ns":2054362780999,"type":"fork"}"#,
         r#"{"args":{"shmaddr":"NULL","shmflg":"0","shmid":2},"dur_ns":28332,"kernel_path":[{"func":"__x64_sys_shmat","observed":false},{"func":"do_shmat","observed":false}],"pid":18835,"ret":140144819712000,"syscall":"shmat","ts_ns":2054364297421,"type":"syscall"}"#,
