@@ -1889,3 +1889,134 @@ fn control_messages_are_decoded_as_strace_decodes_them() {
     let n = compared(SCM_C, &[], SCM_CALLS, &pidfd_as_strace_6_1, &["-yy"], true);
     assert!(n >= 20, "only {n} calls compared");
 }
+
+/// What programs call on their way (timers, resource usage, the host's name, the working
+/// directory, links, groups, pending signals, priorities, random bytes, 64-bit seeks, mmap's
+/// stack flag, POSIX queue priorities) and ia32's thread area, on both ABIs.
+const MISC_PROGRAM: &str = r#"
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <mqueue.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#ifdef __i386__
+#include <asm/ldt.h>
+#endif
+int main(void) {
+  struct itimerval it = {{0, 0}, {5, 20000}}, old;
+  setitimer(ITIMER_REAL, &it, &old);
+  getitimer(ITIMER_REAL, &old);
+  memset(&it, 0, sizeof it);
+  setitimer(ITIMER_REAL, &it, NULL);
+  syscall(SYS_getitimer, 7, &old);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  getrusage(RUSAGE_CHILDREN, &ru);
+  getrusage(RUSAGE_THREAD, &ru);
+  pid_t p = fork();
+  if (p == 0) _exit(3);
+  int st;
+  wait4(p, &st, 0, &ru);
+  struct utsname u;
+  uname(&u);
+  char buf[256];
+  getcwd(buf, sizeof buf);
+  syscall(SYS_getcwd, buf, 1);
+  symlink("some-target", "l");
+  readlink("l", buf, 64);
+  readlink("l", buf, 3);
+  readlinkat(AT_FDCWD, "l", buf, 64);
+  gid_t g[8];
+  getgroups(8, g);
+  getgroups(0, NULL);
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGUSR1);
+  signal(SIGUSR1, SIG_IGN);
+  sigprocmask(SIG_BLOCK, &s, NULL);
+  raise(SIGUSR1);
+  sigpending(&s);
+  getpriority(PRIO_PROCESS, 0);
+  setpriority(PRIO_PROCESS, 0, 1);
+  syscall(SYS_getpriority, 7, 0);
+  char r[8];
+  getrandom(r, 4, GRND_NONBLOCK);
+  getrandom(r, 8, 0);
+  int fd = open("/etc/hostname", O_RDONLY);
+  lseek(fd, 1, SEEK_SET);
+  lseek64(fd, 0x100000001LL, SEEK_SET);
+  mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK, -1, 0);
+  int sv[2];
+  socketpair(AF_INET, SOCK_STREAM, 0, sv);
+  timerfd_create(12345, 0);
+  struct mq_attr a = {0, 4, 64, 0};
+  mqd_t q = mq_open("/strace-compare-misc", O_CREAT|O_RDWR, 0600, &a);
+  mq_send(q, "hi", 2, 7);
+  unsigned prio;
+  mq_receive(q, buf, 64, &prio);
+  mq_send(q, "hi", 2, 0);
+  mq_receive(q, buf, 64, NULL);
+  mq_unlink("/strace-compare-misc");
+#ifdef __i386__
+  struct user_desc d;
+  memset(&d, 0, sizeof d);
+  d.entry_number = -1;
+  d.base_addr = 0x1000;
+  d.limit = 0xfffff;
+  d.seg_32bit = 1;
+  d.limit_in_pages = 1;
+  d.useable = 1;
+  syscall(SYS_set_thread_area, &d);
+  d.contents = 2;
+  syscall(SYS_set_thread_area, &d);
+  syscall(SYS_get_thread_area, &d);
+#endif
+  return 0;
+}
+"#;
+
+#[test]
+fn everyday_calls_are_decoded_as_strace_decodes_them() {
+    let both = [
+        "setitimer",
+        "getitimer",
+        "getrusage",
+        "wait4",
+        "uname",
+        "getcwd",
+        "readlink",
+        "readlinkat",
+        "rt_sigpending",
+        "getpriority",
+        "setpriority",
+        "getrandom",
+        "socketpair",
+        "timerfd_create",
+    ];
+    let x64 = ["getgroups", "lseek", "mmap", "mq_timedreceive"];
+    let ia32 = [
+        "getgroups32",
+        "_llseek",
+        "mmap2",
+        "mq_timedreceive",
+        "set_thread_area",
+        "get_thread_area",
+    ];
+    let names: Vec<&str> = both.iter().chain(&x64).copied().collect();
+    let n = decoded_alike(MISC_PROGRAM, &["-lrt"], &names, &|c| c.to_string());
+    assert!(n >= 30, "only {n} calls compared");
+    let names: Vec<&str> = both.iter().chain(&ia32).copied().collect();
+    let n = decoded_alike(MISC_PROGRAM, &["-m32", "-lrt"], &names, &|c| c.to_string());
+    assert!(n >= 30, "only {n} calls compared");
+}

@@ -254,6 +254,7 @@ const KINDS: &[Kind] = &[
     m("iovecout", "Iovec({0}, {n})", &["iov({i}, true, {n})"]),
     k("pos", "PosLoHi"),
     k("hidden", "Hidden"),
+    k("poshilo", "PosHiLo"),
     m("fdset", "FdSet({0})", &["fdset({i})"]),
     m(
         "timespec",
@@ -375,6 +376,65 @@ const KINDS: &[Kind] = &[
     k("ioctlcmd", "Const(Consts::IoctlCmd)"),
     k("fcntlcmd", "Const(Consts::FcntlCmd)"),
     k("cloneflags", "Const(Consts::CloneFlags)"),
+    k("priowhich", "Const(Consts::PrioWhich)"),
+    k("itimerwhich", "Const(Consts::ItimerWhich)"),
+    k("rusagewho", "Const(Consts::RusageWho)"),
+    k("grndflags", "Const(Consts::GrndFlags)"),
+    m(
+        "itimerval",
+        t!(ItVal, false, Copied),
+        &["memw({i}, false, 32, 16)"],
+    ),
+    m(
+        "itimervalout",
+        t!(ItVal, false, Copied),
+        &["memw({i}, true, 32, 16)"],
+    ),
+    // struct rusage's ru_utime and ru_stime (include/uapi/linux/resource.h; compat_rusage's
+    // compat_timevals on ia32).
+    m(
+        "rusageout",
+        t!(Rusage, false, Copied),
+        &["memw({i}, true, 32, 16)"],
+    ),
+    m(
+        "u32out",
+        "Written({0}, Written::U32)",
+        &["mem({i}, true, 4)"],
+    ),
+    m(
+        "loffout",
+        "Written({0}, Written::Loff)",
+        &["mem({i}, true, 8)"],
+    ),
+    m(
+        "gidsout",
+        "Written({0}, Written::Gids32)",
+        &["returned({i}, 4, 256)"],
+    ),
+    m(
+        "gids16out",
+        "Written({0}, Written::Gids16)",
+        &["returned({i}, 2, 128)"],
+    ),
+    // include/uapi/linux/utsname.h: sysname and nodename, 65 bytes each.
+    m(
+        "utsnameout",
+        "Written({0}, Written::Utsname)",
+        &["mem({i}, true, 130)"],
+    ),
+    m("pathout", "Written({0}, Written::Path)", &["path_out({i})"]),
+    m(
+        "randout",
+        "Written({0}, Written::Random)",
+        &["data_out({i})"],
+    ),
+    // arch/x86/include/uapi/asm/ldt.h: struct user_desc, 16 bytes.
+    m(
+        "userdesc",
+        "UserDesc({0}, {1})",
+        &["mem({i}, false, 16)", "mem({i}, true, 16)"],
+    ),
 ];
 
 const fn k(word: &'static str, arg: &'static str) -> Kind {
@@ -400,6 +460,7 @@ const RETS: &[(&str, &str)] = &[
     ("select", "Select"),
     ("sig", "Sig"),
     ("mode", "Mode"),
+    ("tls", "Tls"),
 ];
 /// `RET=EFFECT`: what the call does to a process's descriptors, as `syscalls::Effect`.
 fn effect(word: &str) -> Result<String> {

@@ -47,6 +47,14 @@ pub enum Consts {
     StatxFlags,
     /// `statx`'s mask: `STATX_*` (include/uapi/linux/stat.h).
     StatxMask,
+    /// `getpriority`/`setpriority`'s `which`: `PRIO_*` (include/uapi/linux/resource.h).
+    PrioWhich,
+    /// `getitimer`/`setitimer`'s `which`: `ITIMER_*` (include/uapi/linux/time.h).
+    ItimerWhich,
+    /// `getrusage`'s `who`: `RUSAGE_*` (include/uapi/linux/resource.h).
+    RusageWho,
+    /// `getrandom`'s flags: `GRND_*` (include/uapi/linux/random.h).
+    GrndFlags,
 }
 
 pub type Names = &'static [(u64, &'static str)];
@@ -423,7 +431,38 @@ impl Consts {
                 bits(v, &[(O_NONBLOCK, "IN_NONBLOCK"), (O_CLOEXEC, "IN_CLOEXEC")])
             }
             Consts::Dup3Flags => bits(v, &[(O_CLOEXEC, "O_CLOEXEC")]),
-            Consts::ClockId => one(v & 0xffff_ffff, CLOCKS),
+            Consts::ClockId => one_or(v & 0xffff_ffff, CLOCKS, "CLOCK_???"),
+            Consts::PrioWhich => one_or(
+                v & 0xffff_ffff,
+                &[(0, "PRIO_PROCESS"), (1, "PRIO_PGRP"), (2, "PRIO_USER")],
+                "PRIO_???",
+            ),
+            Consts::ItimerWhich => one_or(
+                v & 0xffff_ffff,
+                &[
+                    (0, "ITIMER_REAL"),
+                    (1, "ITIMER_VIRTUAL"),
+                    (2, "ITIMER_PROF"),
+                ],
+                "ITIMER_???",
+            ),
+            Consts::RusageWho => one_or(
+                v & 0xffff_ffff,
+                &[
+                    (0, "RUSAGE_SELF"),
+                    (0xffff_ffff, "RUSAGE_CHILDREN"),
+                    (1, "RUSAGE_THREAD"),
+                ],
+                "RUSAGE_???",
+            ),
+            Consts::GrndFlags => bits(
+                v & 0xffff_ffff,
+                &[
+                    (1, "GRND_NONBLOCK"),
+                    (2, "GRND_RANDOM"),
+                    (4, "GRND_INSECURE"),
+                ],
+            ),
             Consts::EpollOp => one(
                 v,
                 &[

@@ -20,7 +20,9 @@ use tracer_common::{
 };
 
 use crate::event::Capture;
-use crate::syscalls::{Abi, Arg, IpcFlagsOf, Len, Ret, Row, Sysv, Time, TimeShape, TimeShow};
+use crate::syscalls::{
+    Abi, Arg, IpcFlagsOf, Len, Ret, Row, Sysv, Time, TimeShape, TimeShow, Written,
+};
 
 /// A string or payload from a program's memory in JSON: printable ASCII as it is, C escapes
 /// for the rest, `\xNN` for any byte without one (unambiguous for a program reading it back).
@@ -357,6 +359,8 @@ fn time_text(d: &[u8], shape: TimeShape, width: usize) -> Option<String> {
         TimeShape::Spec => structs::timespec(d, width),
         TimeShape::Val => structs::timeval(d, width),
         TimeShape::ItSpec => structs::itimerspec(d, width),
+        TimeShape::ItVal => structs::itimerval(d, width),
+        TimeShape::Rusage => structs::rusage(d, width),
         TimeShape::Utimens => structs::utimens(d, width),
     }
 }
@@ -527,6 +531,49 @@ fn missing(c: Option<&Capture>, ptr: u64) -> Val<'static> {
     }
 }
 
+/// An [`Arg::Written`]: what the call wrote, when it succeeded; else the pointer.
+fn written<'a>(v: &CallView<'a>, op: u8, what: Written, raw: u64) -> Val<'a> {
+    let ints = |d: &[u8], size: usize| -> Option<String> {
+        let ids: Vec<String> = d
+            .chunks_exact(size)
+            .filter_map(|c| le(c, 0, size))
+            .map(|g| g.to_string())
+            .collect();
+        Some(format!("[{}]", ids.join(", ")))
+    };
+    match what {
+        Written::U32 => structured(v, op, raw, |d| Some(format!("[{}]", le(d, 0, 4)?))),
+        Written::Loff => structured(v, op, raw, |d| Some(format!("[{}]", le(d, 0, 8)? as i64))),
+        // strace 6.1 src/uid.c `print_groups`: the pointer when the size was 0.
+        Written::Gids32 | Written::Gids16 if v.args[0] as u32 == 0 => sym(ptr_text(raw)),
+        Written::Gids32 => structured(v, op, raw, |d| ints(d, 4)),
+        Written::Gids16 => structured(v, op, raw, |d| ints(d, 2)),
+        Written::Utsname => structured(v, op, raw, structs::utsname),
+        Written::Path => match v.exit_cap(op).filter(|c| c.ok()) {
+            Some(c) => Val::Path(&c.data),
+            None => missing(v.exit_cap(op), raw),
+        },
+        // strace 6.1 src/getrandom.c: `QUOTE_FORCE_HEX`.
+        Written::Random => match v.exit_cap(op).filter(|c| c.ok()) {
+            Some(c) => {
+                use std::fmt::Write as _;
+                let mut s = String::with_capacity(c.data.len() * 4 + 5);
+                s.push('"');
+                for b in &c.data {
+                    let _ = write!(s, "\\x{b:02x}");
+                }
+                s.push('"');
+                let full = v.ret.unwrap_or(0).max(0) as u64;
+                if (c.data.len() as u64) < full {
+                    s.push_str("...");
+                }
+                Val::Both(json!({"hex": hex(&c.data), "len": full}), s)
+            }
+            None => missing(v.exit_cap(op), raw),
+        },
+    }
+}
+
 /// A payload of `full` bytes of which `c` holds the first.
 fn buffer(c: &Capture, full: u64) -> Val<'_> {
     Val::Buf {
@@ -652,6 +699,17 @@ pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
         }
         Ret::Select => select_ret(v, ret),
         Ret::Sig if ret > 0 => format!("{ret} ({})", flags::signal(ret as u64)),
+        // strace 6.1 src/ldt.c: the entry number read back at exit.
+        Ret::Tls => {
+            let entry = v.row.args.iter().find_map(|(_, a)| match a {
+                Arg::UserDesc(_, out) => v.exit_cap(*out).filter(|c| c.ok()),
+                _ => None,
+            });
+            match entry.and_then(|c| le(&c.data, 0, 4)) {
+                Some(e) => format!("{ret} (entry_number={})", e as u32 as i32),
+                None => ret.to_string(),
+            }
+        }
         Ret::Int | Ret::Fd | Ret::Sig | Ret::Child | Ret::NoReturn => ret.to_string(),
     }
 }
@@ -699,6 +757,25 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             structured(v, op, raw, |d| structs::stat(d, layout))
         }
         Arg::Statx(op) => structured(v, op, raw, structs::statx),
+        Arg::Written(op, what) => written(v, op, what, raw),
+        // strace 6.1 src/ldt.c: what the call read, or for `get_thread_area` what it wrote
+        // (the entry number alone when it failed).
+        Arg::UserDesc(entry, exit) => {
+            let x86_64 = v.abi == Abi::X86_64;
+            if v.row.name == "get_thread_area" {
+                match v.exit_cap(exit).filter(|c| c.ok()) {
+                    Some(_) => structured(v, exit, raw, |d| structs::user_desc(d, x86_64)),
+                    None => structured(v, entry, raw, |d| {
+                        Some(format!(
+                            "{{entry_number={}, ...}}",
+                            le(d, 0, 4)? as u32 as i32
+                        ))
+                    }),
+                }
+            } else {
+                structured(v, entry, raw, |d| structs::user_desc(d, x86_64))
+            }
+        }
         Arg::IoctlValue(input, output) => match consts::ioctl_int(v.args[1]) {
             Some(out) => structured(v, if out { output } else { input }, raw, |d| {
                 Some(format!(
@@ -718,7 +795,7 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             .find(|c| c.hdr.kind == CK_ARGV && c.ok())
             .and_then(argv)
             .map_or(Val::Ptr(raw), Val::from),
-        // As strace shows it: `0x7ffd... /* 35 vars */` (JSON: the pointer).
+        // As strace shows it: `0x7ffd... /* 35 vars */`, `/* 1 var */` (JSON: the pointer).
         Arg::Envp => match v
             .exit_caps
             .iter()
@@ -727,7 +804,10 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         {
             Some(f) if raw != 0 && f as u32 & ENVC_KNOWN != 0 => (
                 json!(ptr_text(raw)),
-                format!("{} /* {} vars */", ptr_text(raw), f >> 16),
+                match f >> 16 {
+                    1 => format!("{} /* 1 var */", ptr_text(raw)),
+                    n => format!("{} /* {n} vars */", ptr_text(raw)),
+                },
             )
                 .into(),
             _ => Val::Ptr(raw),
@@ -987,6 +1067,11 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
                 _ => raw,
             };
             num(pos as i64)
+        }
+        Arg::PosHiLo => {
+            let at = v.row.args.iter().position(|(_, a)| *a == Arg::PosHiLo);
+            let hi = at.and_then(|i| v.args.get(i.checked_sub(1)?)).copied();
+            num((((hi.unwrap_or(0) & 0xffff_ffff) << 32) | (raw & 0xffff_ffff)) as i64)
         }
         Arg::Hidden => Val::Sym(Cow::Borrowed("")),
         Arg::Pages => Val::Hex(v.ulong(raw).wrapping_mul(4096)),
@@ -2025,7 +2110,7 @@ mod tests {
                 &[],
                 &[]
             )),
-            "clock_gettime(99, 0x100) = -22"
+            "clock_gettime(0x63 /* CLOCK_??? */, 0x100) = -22"
         );
     }
 

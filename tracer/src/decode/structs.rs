@@ -312,6 +312,71 @@ pub fn itimerspec(d: &[u8], width: usize) -> Option<String> {
     ))
 }
 
+/// `{it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=0, tv_usec=20000}}`: a `struct
+/// itimerval` (include/uapi/linux/time.h; `old_itimerval32` of `compat_timeval`s on ia32).
+pub fn itimerval(d: &[u8], width: usize) -> Option<String> {
+    Some(format!(
+        "{{it_interval={}, it_value={}}}",
+        timeval(d, width)?,
+        timeval(d.get(2 * width..)?, width)?
+    ))
+}
+
+/// `{ru_utime={tv_sec=0, tv_usec=0}, ru_stime={tv_sec=0, tv_usec=3534}, ...}`: a `struct
+/// rusage`'s two times, the rest elided as strace elides it without `-v`
+/// (include/uapi/linux/resource.h; `compat_rusage` on ia32).
+pub fn rusage(d: &[u8], width: usize) -> Option<String> {
+    Some(format!(
+        "{{ru_utime={}, ru_stime={}, ...}}",
+        timeval(d, width)?,
+        timeval(d.get(2 * width..)?, width)?
+    ))
+}
+
+/// `{entry_number=-1, base_addr=0xf7f99580, limit=0x0fffff, seg_32bit=1, contents=0,
+/// read_exec_only=0, limit_in_pages=1, seg_not_present=0, useable=1}`: a `struct user_desc`
+/// (arch/x86/include/uapi/asm/ldt.h: three `unsigned int`s, then bit fields; `lm` only in
+/// x86_64's), as strace 6.1 writes it (measured: `%#08x` addresses, the entry number signed).
+pub fn user_desc(d: &[u8], x86_64: bool) -> Option<String> {
+    let u = |at: usize| Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?));
+    let bits = u(12)?;
+    let bit = |shift: u32, width: u32| (bits >> shift) & ((1 << width) - 1);
+    let mut s = format!(
+        "{{entry_number={}, base_addr={:#08x}, limit={:#08x}, seg_32bit={}, contents={}, \
+         read_exec_only={}, limit_in_pages={}, seg_not_present={}, useable={}",
+        u(0)? as i32,
+        u(4)?,
+        u(8)?,
+        bit(0, 1),
+        bit(1, 2),
+        bit(3, 1),
+        bit(4, 1),
+        bit(5, 1),
+        bit(6, 1)
+    );
+    if x86_64 {
+        s.push_str(&format!(", lm={}", bit(7, 1)));
+    }
+    s.push('}');
+    Some(s)
+}
+
+/// `{sysname="Linux", nodename="vm", ...}`: `struct new_utsname`'s first two fields of 65
+/// bytes each (include/uapi/linux/utsname.h), as strace shows it without `-v`.
+pub fn utsname(d: &[u8]) -> Option<String> {
+    const LEN: usize = 65;
+    let field = |at: usize| -> Option<String> {
+        let f = d.get(at..at + LEN)?;
+        let end = f.iter().position(|&b| b == 0).unwrap_or(LEN);
+        Some(format!("\"{}\"", super::quote(&f[..end])))
+    };
+    Some(format!(
+        "{{sysname={}, nodename={}, ...}}",
+        field(0)?,
+        field(LEN)?
+    ))
+}
+
 /// `utimensat`'s `tv_nsec` values that are not times (include/uapi/linux/stat.h).
 const UTIME_NOW: i64 = (1 << 30) - 1;
 const UTIME_OMIT: i64 = (1 << 30) - 2;
@@ -863,6 +928,49 @@ mod tests {
         assert_eq!(fd_set(&d, -1), "[]");
         // n beyond the bytes copied: what was copied.
         assert_eq!(fd_set(&d[..1], 1 << 20), "[3 4]");
+    }
+
+    #[test]
+    fn thread_areas_timers_and_names_read_as_strace_writes_them() {
+        // strace 6.1 on the same structures (measured with a -m32 program).
+        let mut d = Vec::new();
+        for v in [u32::MAX, 0xf7f9_9580, 0xfffff, 0b101_0001] {
+            d.extend_from_slice(&v.to_le_bytes());
+        }
+        assert_eq!(
+            user_desc(&d, false).as_deref(),
+            Some(
+                "{entry_number=-1, base_addr=0xf7f99580, limit=0x0fffff, seg_32bit=1, \
+                 contents=0, read_exec_only=0, limit_in_pages=1, seg_not_present=0, useable=1}"
+            )
+        );
+        d[12] = 0b0101_0101;
+        assert!(user_desc(&d, true).unwrap().ends_with(
+            "contents=2, read_exec_only=0, limit_in_pages=1, seg_not_present=0, useable=1, lm=0}"
+        ));
+        assert_eq!(user_desc(&d[..12], false), None);
+        let t: Vec<u8> = [0u32, 0, 5, 20000]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(
+            itimerval(&t, 4).as_deref(),
+            Some("{it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=5, tv_usec=20000}}")
+        );
+        assert_eq!(
+            rusage(&t, 4).as_deref(),
+            Some("{ru_utime={tv_sec=0, tv_usec=0}, ru_stime={tv_sec=5, tv_usec=20000}, ...}")
+        );
+        let mut u = vec![0u8; 130];
+        u[..5].copy_from_slice(b"Linux");
+        u[65..67].copy_from_slice(b"vm");
+        assert_eq!(
+            utsname(&u).as_deref(),
+            Some("{sysname=\"Linux\", nodename=\"vm\", ...}")
+        );
+        assert_eq!(super::super::octal_mode(0), "000");
+        assert_eq!(super::super::octal_mode(0o22), "022");
+        assert_eq!(super::super::octal_mode(0o1777), "01777");
     }
 
     #[test]

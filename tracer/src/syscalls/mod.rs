@@ -16,14 +16,14 @@ mod table;
 mod gen_prelude {
     pub use super::Arg::*;
     pub use super::ByDefault::{Always, Never, Scoped};
-    pub use super::TimeShape::{ItSpec, Spec, Utimens, Val};
+    pub use super::TimeShape::{ItSpec, ItVal, Rusage, Spec, Utimens, Val};
     pub use super::TimeShow::{Copied, Left, Remaining};
     pub use super::class::*;
     pub(crate) use super::table::{
-        array, both, call, data_in, data_out, fdset, file_of_ret, iov, mem, memw, path, rem,
-        returned,
+        array, both, call, data_in, data_out, fdset, file_of_ret, iov, mem, memw, path, path_out,
+        rem, returned,
     };
-    pub use super::{Effect, Ret, Row, Time};
+    pub use super::{Effect, Ret, Row, Time, Written};
     pub use crate::decode::consts::Consts;
 }
 
@@ -253,7 +253,7 @@ pub enum Arg {
     /// exec succeeded (`["cat", "/etc/hostname"]`); else the pointer.
     Argv,
     /// `execve`'s environment: the pointer, with the number of variables the new program got
-    /// (`0x7ffd... /* 35 vars */`), counted in the kernel from the exec record.
+    /// (`0x7ffd... /* 35 vars */`, `/* 1 var */`), counted in the kernel from the exec record.
     Envp,
     /// An iovec array (`readv`, `writev`, `preadv2`...) of `args[count]` entries, copied with
     /// their first bytes by an iovec op: `Iovec(op, count)`.
@@ -267,7 +267,10 @@ pub enum Arg {
     /// shown as one number, as strace shows it; on x86_64 the low register holds all of it
     /// (fs/read_write.c `pos_from_hilo`, whose high half is 0 there as glibc passes it).
     PosLoHi,
-    /// Not shown: the high half of a [`Arg::PosLoHi`].
+    /// A position whose high half is the register before (ia32 `_llseek`'s `offset_low`
+    /// after `offset_high`: fs/read_write.c), shown as one number as strace shows it.
+    PosHiLo,
+    /// Not shown: the high half of a [`Arg::PosLoHi`] or [`Arg::PosHiLo`].
     Hidden,
     /// An offset in 4096-byte pages (ia32 `mmap2`'s: mm/mmap.c `sys_mmap_pgoff`), shown in
     /// bytes as strace shows it.
@@ -283,6 +286,31 @@ pub enum Arg {
     CloneArgs(u8),
     /// A `struct sigevent` (`mq_notify`).
     SigEvent(u8),
+    /// A value the call wrote through a pointer, copied at a successful exit by the op.
+    Written(u8, Written),
+    /// ia32 `struct user_desc` (arch/x86/include/uapi/asm/ldt.h): copied at entry by op `.0`
+    /// and at a successful exit by op `.1` (`set_thread_area` writes the entry number it chose
+    /// back; `get_thread_area` fills it).
+    UserDesc(u8, u8),
+}
+
+/// What an [`Arg::Written`] holds, as strace shows it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// An `unsigned int` (`[7]`: `mq_timedreceive`'s priority).
+    U32,
+    /// A `loff_t` (`[5]`: `_llseek`'s result).
+    Loff,
+    /// As many group ids as the call returned (`[0, 27]`): 32-bit `gid_t`, or ia32's 16-bit
+    /// `old_gid_t` of the old `getgroups` (kernel/uid16.c).
+    Gids32,
+    Gids16,
+    /// `struct new_utsname`'s first two fields (`{sysname="Linux", nodename="vm", ...}`).
+    Utsname,
+    /// A path the call wrote as a C string (`getcwd`).
+    Path,
+    /// Random bytes, every one in hex as strace shows them (`"\xe8\x68"`: `getrandom`).
+    Random,
 }
 
 /// Which time structure an [`Arg::Time`] is, and when it is shown. Its fields are the ABI's
@@ -304,6 +332,11 @@ pub enum TimeShape {
     Val,
     /// `{it_interval={...}, it_value={...}}` of two timespecs.
     ItSpec,
+    /// `struct itimerval`: `{it_interval={...}, it_value={...}}` of two timevals.
+    ItVal,
+    /// `struct rusage`'s first two fields, two timevals (`{ru_utime={...}, ru_stime={...},
+    /// ...}`, as strace shows it without `-v`).
+    Rusage,
     /// `utimensat`'s two timespecs, `UTIME_NOW`/`UTIME_OMIT` named.
     Utimens,
 }
@@ -339,8 +372,11 @@ pub enum Ret {
     /// A new task's id in the parent, and 0 in the new task, which returns too (fork, vfork,
     /// clone, clone3: kernel/fork.c; the child starts in `ret_from_fork` with rax = 0).
     Child,
-    /// A file mode, in octal as every mode tracer writes (`umask`'s previous mask: `= 0o22`).
+    /// A file mode, in octal as strace writes it (`umask`'s previous mask: `= 022`).
     Mode,
+    /// `set_thread_area`'s: the entry number the kernel wrote back into the `struct
+    /// user_desc` of the [`Arg::UserDesc`] (`= 0 (entry_number=12)`).
+    Tls,
     /// None: a successful call never returns (`exit`, `exit_group`; strace shows `= ?`).
     NoReturn,
     /// An address the call returns through memory, copied at exit by op `.0`: ia32
@@ -1004,6 +1040,7 @@ mod tests {
                     | Arg::MqAttr(i)
                     | Arg::CloneArgs(i)
                     | Arg::SigEvent(i)
+                    | Arg::Written(i, _)
                     | Arg::Time(i, _) => Some(*i),
                     Arg::Iovec(i, n) => {
                         assert!(r.args.len() > usize::from(*n), "{}", r.name);
@@ -1013,6 +1050,7 @@ mod tests {
                     | Arg::IpcSemun(i, j)
                     | Arg::PollFds(i, j)
                     | Arg::IoctlValue(i, j)
+                    | Arg::UserDesc(i, j)
                     | Arg::SockAddrOut(i, j)
                     | Arg::SockLenPtr(i, j) => {
                         assert!((*j as usize) < r.ops.len(), "{}", r.name);

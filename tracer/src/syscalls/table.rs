@@ -15,7 +15,7 @@ use super::kfunc::*;
 #[allow(clippy::enum_glob_use, reason = "the rows read like the man pages")]
 use super::{
     Arg, Arg::*, ByDefault, Case, Dispatcher, Effect, IpcFlagsOf, Len, Moves, Op, OpKind, Ret, Row,
-    Sysv, Sz, Time, TimeShape, TimeShow, class,
+    Sysv, Sz, Time, TimeShape, TimeShow, Written, class,
 };
 
 const SOCKADDR: Sz = Sz::N(tracer_common::MAX_SOCKADDR);
@@ -67,6 +67,11 @@ const fn received(arg: u8, len: u8) -> Op {
         snap: true,
         ..op(OpKind::Bytes, true, arg, Len::RetUpTo(len), PAYLOAD)
     }
+}
+/// A C string the call wrote at `args[arg]`, as long as it returned (`getcwd`), not cut at
+/// `-s` (strace 6.1 src/getcwd.c prints it as a path).
+pub(crate) const fn path_out(arg: u8) -> Op {
+    op(OpKind::Bytes, true, arg, Len::Ret, PAYLOAD)
 }
 pub(crate) const fn data_out(arg: u8) -> Op {
     Op {
@@ -434,8 +439,9 @@ static HAND: &[Row] = &[
         args: ["sockfd": Fd, "addr": SockAddrOut(0, 1), "addrlen": SockLenPtr(0, 1)],
         ops: [addr_out(1, 2), mem(2, false, 4)], ret: Int,
         libc: &["getpeername"]),
+    // strace 6.1 src/net.c `SYS_FUNC(socketpair)` prints the protocol as a number.
     row!("socketpair", x64: Some(53), ia32: Some(360), sc: Some((8, "SYS_SOCKETPAIR")), ipc: None,
-        args: ["domain": Domain, "type": SockType, "protocol": Protocol, "sv": FdPair(0)],
+        args: ["domain": Domain, "type": SockType, "protocol": Int, "sv": FdPair(0)],
         ops: [fixed_out(3, Sz::N(8)), files_at(3)], ret: Int,
         work: &[&SYS_SOCKETPAIR, &SOCK_CREATE], libc: &["socketpair"], effect: Effect::NewSocketPair),
     row!("send", x64: None, ia32: None, sc: Some((9, "SYS_SEND")), ipc: None,
@@ -589,12 +595,12 @@ static HAND: &[Row] = &[
         ops: [data_in(1, 2), memw(4, false, 16, 16)], ret: Int,
         libc: &["mq_send"], moves: Some(MQ_SEND)),
     row!("mq_timedreceive", x64: Some(243), ia32: Some(280), sc: None, ipc: None,
-        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Ptr, "abs_timeout": Time(1, TIMESPEC)],
-        ops: [data_out(1), memw(4, false, 16, 8)], ret: Int,
+        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Written(2, Written::U32), "abs_timeout": Time(1, TIMESPEC)],
+        ops: [data_out(1), memw(4, false, 16, 8), mem(3, true, 4)], ret: Int,
         libc: &["mq_receive"], moves: Some(moves(false, true))),
     row!("mq_timedreceive_time64", x64: None, ia32: Some(419), sc: None, ipc: None,
-        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Ptr, "abs_timeout": Time(1, TIMESPEC64)],
-        ops: [data_out(1), memw(4, false, 16, 16)], ret: Int,
+        args: ["mqdes": Fd, "msg_ptr": Buf(0), "msg_len": UInt, "msg_prio": Written(2, Written::U32), "abs_timeout": Time(1, TIMESPEC64)],
+        ops: [data_out(1), memw(4, false, 16, 16), mem(3, true, 4)], ret: Int,
         libc: &["mq_receive"], moves: Some(moves(false, true))),
     // Signals (kernel/signal.c).
     row!("kill", x64: Some(62), ia32: Some(37), sc: None, ipc: None,
