@@ -2020,3 +2020,56 @@ fn everyday_calls_are_decoded_as_strace_decodes_them() {
     let n = decoded_alike(MISC_PROGRAM, &["-m32", "-lrt"], &names, &|c| c.to_string());
     assert!(n >= 30, "only {n} calls compared");
 }
+
+/// `futex`: each operation with the arguments it reads, as a thread's join makes them and as
+/// raw calls make the rest.
+const FUTEX_PROGRAM: &str = r"
+#define _GNU_SOURCE
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+static void *run(void *a) { usleep(20000); return a; }
+int main(void) {
+  pthread_t t;
+  pthread_create(&t, NULL, run, NULL);
+  pthread_join(t, NULL);
+  static uint32_t f, g;
+  struct timespec ts = {0, 1000};
+  syscall(SYS_futex, &f, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  syscall(SYS_futex, &f, FUTEX_WAIT_PRIVATE, 1, &ts, NULL, 0);
+  syscall(SYS_futex, &f, FUTEX_WAIT, 0, &ts, NULL, 0);
+  syscall(SYS_futex, &f, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 1, NULL, NULL, FUTEX_BITSET_MATCH_ANY);
+  syscall(SYS_futex, &f, FUTEX_WAKE_BITSET_PRIVATE, 1, NULL, NULL, 0x5);
+  syscall(SYS_futex, &f, FUTEX_REQUEUE_PRIVATE, 1, 2, &g, 0);
+  syscall(SYS_futex, &f, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, &g, 0);
+  syscall(SYS_futex, &f, FUTEX_WAKE_OP_PRIVATE, 1, 1, &g, FUTEX_OP(FUTEX_OP_SET, 1, FUTEX_OP_CMP_GT, 0));
+  syscall(SYS_futex, &f, FUTEX_LOCK_PI_PRIVATE, 0, &ts, NULL, 0);
+  syscall(SYS_futex, &f, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0);
+  syscall(SYS_futex, &f, FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0);
+  syscall(SYS_futex, &f, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+  syscall(SYS_futex, &f, FUTEX_WAIT_REQUEUE_PI_PRIVATE, 1, &ts, &g, 0);
+  syscall(SYS_futex, &f, FUTEX_CMP_REQUEUE_PI_PRIVATE, 1, 1, &g, 0);
+  syscall(SYS_futex, &f, FUTEX_FD, 0, NULL, NULL, 0);
+  syscall(SYS_futex, &f, 99, 1, NULL, NULL, 0);
+  syscall(SYS_futex, &f, FUTEX_WAIT_BITSET, 0, &ts, NULL, 0xff);
+#ifdef __i386__
+  int64_t ts64[2] = {0, 2000};
+  syscall(SYS_futex_time64, &f, FUTEX_WAIT_PRIVATE, 0, ts64, NULL, 0);
+#endif
+  return 0;
+}
+";
+
+#[test]
+fn futex_operations_are_decoded_as_strace_decodes_them() {
+    let n = decoded_alike(FUTEX_PROGRAM, &["-pthread"], &["futex"], &|c| c.to_string());
+    assert!(n >= 17, "only {n} calls compared");
+    let names = ["futex", "futex_time64"];
+    let n = decoded_alike(FUTEX_PROGRAM, &["-m32", "-pthread"], &names, &|c| {
+        c.to_string()
+    });
+    assert!(n >= 17, "only {n} calls compared");
+}

@@ -429,6 +429,20 @@ const KINDS: &[Kind] = &[
         "Written({0}, Written::Random)",
         &["data_out({i})"],
     ),
+    k("futexop", "Futex(FutexArg::Op)"),
+    k("futexval", "Futex(FutexArg::Val)"),
+    m(
+        "futextime",
+        "Futex(FutexArg::Timeout({0}, false))",
+        &["memw({i}, false, 16, 8)"],
+    ),
+    m(
+        "futextime64",
+        "Futex(FutexArg::Timeout({0}, true))",
+        &["memw({i}, false, 16, 16)"],
+    ),
+    k("futexaddr2", "Futex(FutexArg::Uaddr2)"),
+    k("futexval3", "Futex(FutexArg::Val3)"),
     // arch/x86/include/uapi/asm/ldt.h: struct user_desc, 16 bytes.
     m(
         "userdesc",

@@ -5,6 +5,7 @@ pub mod cmsg;
 pub mod consts;
 pub mod errno;
 pub mod flags;
+pub mod futex;
 pub mod netlink;
 pub mod sockaddr;
 pub mod sockopt;
@@ -21,7 +22,7 @@ use tracer_common::{
 
 use crate::event::Capture;
 use crate::syscalls::{
-    Abi, Arg, IpcFlagsOf, Len, Ret, Row, Sysv, Time, TimeShape, TimeShow, Written,
+    Abi, Arg, FutexArg, IpcFlagsOf, Len, Ret, Row, Sysv, Time, TimeShape, TimeShow, Written,
 };
 
 /// A string or payload from a program's memory in JSON: printable ASCII as it is, C escapes
@@ -660,6 +661,7 @@ fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
         Arg::Labeled(kind) => Some((shown(v, *kind, raw)?.0, true)),
         Arg::FcntlValue => Some((sym(consts::fcntl_arg(v.args[1], raw)?), false)),
         Arg::Hidden => None,
+        Arg::Futex(which) => futex_arg(v, which, raw),
         // As strace: a failed ipc(MSGRCV) shows the kludge's address and no `msgtyp`.
         Arg::KludgeType(_) if !v.ok() => None,
         // strace's decode_mknod (src/mknod.c): the device only for S_IFCHR and S_IFBLK.
@@ -671,6 +673,39 @@ fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
         }
         _ => Some((arg(v, kind, raw), false)),
     }
+}
+
+/// A `futex` argument as its operation reads it (decode/futex.rs), or nothing.
+fn futex_arg<'a>(v: &CallView<'a>, which: FutexArg, raw: u64) -> Option<(Val<'a>, bool)> {
+    let op = v.args[1];
+    let val = match futex::show(op, which) {
+        futex::Show::Hidden => return None,
+        _ if which == FutexArg::Op => sym(futex::op_name(op)),
+        futex::Show::U32 => Val::Int(i64::from(raw as u32)),
+        futex::Show::Ptr => {
+            if raw == 0 {
+                Val::Null
+            } else {
+                Val::Ptr(v.ulong(raw))
+            }
+        }
+        futex::Show::Time => match which {
+            FutexArg::Timeout(op, wide) => time_arg(
+                v,
+                op,
+                Time {
+                    shape: TimeShape::Spec,
+                    wide,
+                    show: TimeShow::Copied,
+                },
+                raw,
+            ),
+            _ => Val::Ptr(raw),
+        },
+        futex::Show::Bitset => sym(futex::bitset(raw)),
+        futex::Show::WakeOp => sym(futex::wake_op(raw & 0xffff_ffff)),
+    };
+    Some((val, false))
 }
 
 /// A successful return value as strace shows it (errors are shown by the caller).
@@ -1074,6 +1109,7 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             num((((hi.unwrap_or(0) & 0xffff_ffff) << 32) | (raw & 0xffff_ffff)) as i64)
         }
         Arg::Hidden => Val::Sym(Cow::Borrowed("")),
+        Arg::Futex(which) => futex_arg(v, which, raw).map_or(Val::Sym(Cow::Borrowed("")), |x| x.0),
         Arg::Pages => Val::Hex(v.ulong(raw).wrapping_mul(4096)),
         Arg::SigInfoOut(op) => structured(v, op, raw, |d| {
             structs::siginfo(d, usize::from(v.abi.long()))

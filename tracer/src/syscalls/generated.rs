@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0xf8c99e110c574865;
+pub const SIGNATURES_DIGEST: u64 = 0xb3a9ee426a69b28e;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -222,7 +222,7 @@ pub static GENERATED: &[Row] = &[
     call("fremovexattr", Some(199), Some(237), [Some("sys_fremovexattr"), Some("sys_fremovexattr")], [Some("fs/xattr.c"), Some("fs/xattr.c")], DESC, Never, Ret::Int, &[("fd", Fd), ("name", Path(0))], &[path(1)], Effect::None),
     call("tkill", Some(200), Some(238), [Some("sys_tkill"), Some("sys_tkill")], [Some("kernel/signal.c"), Some("kernel/signal.c")], PROCESS | SIGNAL, Always, Ret::Int, &[("pid", Pid), ("sig", Signal)], &[], Effect::None),
     call("time", Some(201), Some(13), [Some("sys_time"), Some("sys_time32")], [Some("kernel/time/time.c"), Some("kernel/time/time.c")], CLOCK, Never, Ret::Int, &[("tloc", Ptr)], &[], Effect::None),
-    call("futex", Some(202), Some(240), [Some("sys_futex"), Some("sys_futex_time32")], [Some("kernel/futex/syscalls.c"), Some("kernel/futex/syscalls.c")], 0, Never, Ret::Int, &[("uaddr", Ptr), ("op", Int), ("val", U32), ("utime", Ptr), ("uaddr2", Ptr), ("val3", U32)], &[], Effect::None),
+    call("futex", Some(202), Some(240), [Some("sys_futex"), Some("sys_futex_time32")], [Some("kernel/futex/syscalls.c"), Some("kernel/futex/syscalls.c")], 0, Never, Ret::Int, &[("uaddr", Ptr), ("op", Futex(FutexArg::Op)), ("val", Futex(FutexArg::Val)), ("utime", Futex(FutexArg::Timeout(0, false))), ("uaddr2", Futex(FutexArg::Uaddr2)), ("val3", Futex(FutexArg::Val3))], &[memw(3, false, 16, 8)], Effect::None),
     call("sched_setaffinity", Some(203), Some(241), [Some("sys_sched_setaffinity"), Some("compat_sys_sched_setaffinity")], [Some("kernel/sched/syscalls.c"), Some("kernel/compat.c")], 0, Never, Ret::Int, &[("pid", Pid), ("len", U32), ("user_mask_ptr", Ptr)], &[], Effect::None),
     call("sched_getaffinity", Some(204), Some(242), [Some("sys_sched_getaffinity"), Some("compat_sys_sched_getaffinity")], [Some("kernel/sched/syscalls.c"), Some("kernel/compat.c")], 0, Never, Ret::Int, &[("pid", Pid), ("len", U32), ("user_mask_ptr", Ptr)], &[], Effect::None),
     call("set_thread_area", Some(205), Some(243), [None, Some("sys_set_thread_area")], [None, Some("arch/x86/kernel/tls.c")], 0, Never, Ret::Tls, &[("u_info", UserDesc(0, 1))], &[mem(0, false, 16), mem(0, true, 16)], Effect::None),
@@ -493,6 +493,6 @@ pub static GENERATED: &[Row] = &[
     call("mq_timedreceive_time64", None, Some(419), [None, Some("sys_mq_timedreceive")], [None, Some("ipc/mqueue.c")], DESC, Always, Ret::Int, &[("mqdes", Fd), ("u_msg_ptr", Ptr), ("msg_len", UInt), ("u_msg_prio", Ptr), ("u_abs_timeout", Ptr)], &[], Effect::None),
     call("semtimedop_time64", None, Some(420), [None, Some("sys_semtimedop")], [None, Some("ipc/sem.c")], IPC, Always, Ret::Int, &[("semid", Int), ("tsops", Ptr), ("nsops", U32), ("timeout", Ptr)], &[], Effect::None),
     call("rt_sigtimedwait_time64", None, Some(421), [None, Some("compat_sys_rt_sigtimedwait_time64")], [None, Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Sig, &[("uthese", SigSet(0)), ("uinfo", SigInfoOut(1)), ("uts", Time(2, Time { shape: Spec, wide: true, show: Copied })), ("sigsetsize", UInt)], &[mem(0, false, 8), memw(1, true, 48, 32), memw(2, false, 16, 16)], Effect::None),
-    call("futex_time64", None, Some(422), [None, Some("sys_futex")], [None, Some("kernel/futex/syscalls.c")], 0, Never, Ret::Int, &[("uaddr", Ptr), ("op", Int), ("val", U32), ("utime", Ptr), ("uaddr2", Ptr), ("val3", U32)], &[], Effect::None),
+    call("futex_time64", None, Some(422), [None, Some("sys_futex")], [None, Some("kernel/futex/syscalls.c")], 0, Never, Ret::Int, &[("uaddr", Ptr), ("op", Futex(FutexArg::Op)), ("val", Futex(FutexArg::Val)), ("utime", Futex(FutexArg::Timeout(0, true))), ("uaddr2", Futex(FutexArg::Uaddr2)), ("val3", Futex(FutexArg::Val3))], &[memw(3, false, 16, 16)], Effect::None),
     call("sched_rr_get_interval_time64", None, Some(423), [None, Some("sys_sched_rr_get_interval")], [None, Some("kernel/sched/syscalls.c")], 0, Never, Ret::Int, &[("pid", Pid), ("interval", Ptr)], &[], Effect::None),
 ];

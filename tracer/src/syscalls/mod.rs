@@ -23,7 +23,7 @@ mod gen_prelude {
         array, both, call, data_in, data_out, fdset, file_of_ret, iov, mem, memw, path, path_out,
         rem, returned,
     };
-    pub use super::{Effect, Ret, Row, Time, Written};
+    pub use super::{Effect, FutexArg, Ret, Row, Time, Written};
     pub use crate::decode::consts::Consts;
 }
 
@@ -288,10 +288,27 @@ pub enum Arg {
     SigEvent(u8),
     /// A value the call wrote through a pointer, copied at a successful exit by the op.
     Written(u8, Written),
+    /// A `futex` argument, shown as the operation (`args[1]`) uses it.
+    Futex(FutexArg),
     /// ia32 `struct user_desc` (arch/x86/include/uapi/asm/ldt.h): copied at entry by op `.0`
     /// and at a successful exit by op `.1` (`set_thread_area` writes the entry number it chose
     /// back; `get_thread_area` fills it).
     UserDesc(u8, u8),
+}
+
+/// The arguments of `futex` (kernel/futex/syscalls.c `do_futex`): which of them an operation
+/// reads decides which strace 6.1 (src/futex.c) shows, and how.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FutexArg {
+    /// The operation: `FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME`.
+    Op,
+    Val,
+    /// `utime`: a timeout (a `struct timespec` copied at entry by op `.0`, 64-bit fields when
+    /// `.1`: `futex_time64`), or `val2`, a count, for the requeue and wake-op operations.
+    Timeout(u8, bool),
+    Uaddr2,
+    /// `val3`: a bitset, the wake operation's encoded op, or a value to compare.
+    Val3,
 }
 
 /// What an [`Arg::Written`] holds, as strace shows it.
@@ -1041,6 +1058,7 @@ mod tests {
                     | Arg::CloneArgs(i)
                     | Arg::SigEvent(i)
                     | Arg::Written(i, _)
+                    | Arg::Futex(FutexArg::Timeout(i, _))
                     | Arg::Time(i, _) => Some(*i),
                     Arg::Iovec(i, n) => {
                         assert!(r.args.len() > usize::from(*n), "{}", r.name);
