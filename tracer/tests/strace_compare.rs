@@ -2073,3 +2073,63 @@ fn futex_operations_are_decoded_as_strace_decodes_them() {
     });
     assert!(n >= 17, "only {n} calls compared");
 }
+
+/// `prctl`: the options a program meets (its name, the parent-death signal, no-new-privs,
+/// capabilities...) with the arguments each reads, and an unknown one.
+const PRCTL_PROGRAM: &str = r#"
+#define _GNU_SOURCE
+#include <linux/prctl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+int main(void) {
+  char name[16];
+  int v;
+  void *p;
+  prctl(PR_SET_NAME, "cmp-renamed");
+  prctl(PR_GET_NAME, name);
+  prctl(PR_GET_NAME, 0);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  prctl(PR_GET_PDEATHSIG, &v);
+  prctl(PR_SET_PDEATHSIG, 0);
+  prctl(PR_GET_PDEATHSIG, &v);
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 1);
+  prctl(PR_GET_DUMPABLE);
+  prctl(PR_SET_DUMPABLE, 7);
+  prctl(PR_CAPBSET_READ, 21);
+  prctl(PR_CAPBSET_READ, 99);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  prctl(PR_GET_CHILD_SUBREAPER, &v);
+  prctl(PR_SET_KEEPCAPS, 1);
+  prctl(PR_GET_KEEPCAPS);
+  prctl(PR_GET_SECCOMP);
+  prctl(PR_SET_TIMERSLACK, 50000);
+  prctl(PR_GET_TIMERSLACK);
+  prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x1000, 4096, "x");
+  prctl(1000, 1, 2, 3, 4);
+  prctl(PR_GET_TID_ADDRESS, &p);
+  prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+  prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0);
+  prctl(PR_MCE_KILL_GET, 0, 0, 0, 0);
+  prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY);
+  prctl(PR_SET_PTRACER, 1234);
+  prctl(PR_GET_TSC, &v);
+  prctl(PR_SET_TSC, PR_TSC_ENABLE);
+  prctl(PR_SET_SECUREBITS, 0);
+  prctl(PR_GET_SECUREBITS);
+  prctl(PR_SET_UNALIGN, 1);
+  prctl(PR_GET_ENDIAN, &v);
+  prctl(PR_TASK_PERF_EVENTS_DISABLE);
+  prctl(PR_SET_FP_MODE, 1);
+  return 0;
+}
+"#;
+
+#[test]
+fn prctl_options_are_decoded_as_strace_decodes_them() {
+    for flags in [&[][..], &["-m32"]] {
+        let n = decoded_alike(PRCTL_PROGRAM, flags, &["prctl"], &|c| c.to_string());
+        assert!(n >= 37, "only {n} calls compared");
+    }
+}

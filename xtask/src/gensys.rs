@@ -429,6 +429,15 @@ const KINDS: &[Kind] = &[
         "Written({0}, Written::Random)",
         &["data_out({i})"],
     ),
+    k("prctlopt", "Prctl(PrctlArg::Option)"),
+    m(
+        "prctlarg1",
+        "Prctl(PrctlArg::First({0}, {1}))",
+        &["path({i})", "mem({i}, true, 16)"],
+    ),
+    k("prctlarg2", "Prctl(PrctlArg::Plain(2))"),
+    k("prctlarg3", "Prctl(PrctlArg::Plain(3))"),
+    m("prctlarg4", "Prctl(PrctlArg::Last({0}))", &["path({i})"]),
     k("futexop", "Futex(FutexArg::Op)"),
     k("futexval", "Futex(FutexArg::Val)"),
     m(
@@ -475,6 +484,7 @@ const RETS: &[(&str, &str)] = &[
     ("sig", "Sig"),
     ("mode", "Mode"),
     ("tls", "Tls"),
+    ("prctl", "Prctl"),
 ];
 /// `RET=EFFECT`: what the call does to a process's descriptors, as `syscalls::Effect`.
 fn effect(word: &str) -> Result<String> {

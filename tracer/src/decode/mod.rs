@@ -7,6 +7,7 @@ pub mod errno;
 pub mod flags;
 pub mod futex;
 pub mod netlink;
+pub mod prctl;
 pub mod sockaddr;
 pub mod sockopt;
 pub mod structs;
@@ -22,7 +23,8 @@ use tracer_common::{
 
 use crate::event::Capture;
 use crate::syscalls::{
-    Abi, Arg, FutexArg, IpcFlagsOf, Len, Ret, Row, Sysv, Time, TimeShape, TimeShow, Written,
+    Abi, Arg, FutexArg, IpcFlagsOf, Len, PrctlArg, Ret, Row, Sysv, Time, TimeShape, TimeShow,
+    Written,
 };
 
 /// A string or payload from a program's memory in JSON: printable ASCII as it is, C escapes
@@ -662,6 +664,7 @@ fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
         Arg::FcntlValue => Some((sym(consts::fcntl_arg(v.args[1], raw)?), false)),
         Arg::Hidden => None,
         Arg::Futex(which) => futex_arg(v, which, raw),
+        Arg::Prctl(which) => prctl_arg(v, which, raw),
         // As strace: a failed ipc(MSGRCV) shows the kludge's address and no `msgtyp`.
         Arg::KludgeType(_) if !v.ok() => None,
         // strace's decode_mknod (src/mknod.c): the device only for S_IFCHR and S_IFBLK.
@@ -708,6 +711,52 @@ fn futex_arg<'a>(v: &CallView<'a>, which: FutexArg, raw: u64) -> Option<(Val<'a>
     Some((val, false))
 }
 
+/// A `prctl` argument as its option reads it (decode/prctl.rs), or nothing.
+fn prctl_arg<'a>(v: &CallView<'a>, which: PrctlArg, raw: u64) -> Option<(Val<'a>, bool)> {
+    use prctl::Shape;
+    let option = v.args[0];
+    let (i, in_op, out_op) = match which {
+        PrctlArg::Option => return Some((sym(prctl::option_name(option)), false)),
+        PrctlArg::First(s, o) => (1, Some(s), Some(o)),
+        PrctlArg::Plain(i) => (usize::from(i), None, None),
+        PrctlArg::Last(s) => (4, Some(s), None),
+    };
+    let raw = v.ulong(raw);
+    let entry = in_op.and_then(|op| v.enter_cap(op));
+    let exit = out_op.and_then(|op| v.exit_cap(op));
+    // What the kernel wrote through the pointer, `[...]`, else the pointer.
+    let out = |show: &dyn Fn(&[u8]) -> Option<String>| match exit.and_then(|c| show(&c.data)) {
+        Some(t) => sym(format!("[{t}]")),
+        None => missing(exit, raw),
+    };
+    let int = |d: &[u8]| le(d, 0, 4).map(|x| x as u32 as i32);
+    let val = match prctl::shape(option, i)? {
+        Shape::Hex => sym(prctl::hex0(raw)),
+        Shape::Sig => sym(flags::signal(raw)),
+        Shape::Str => match entry.filter(|c| c.ok()) {
+            Some(c) => Val::Path(&c.data),
+            None => missing(entry, raw),
+        },
+        Shape::StrOut => match exit {
+            Some(c) => Val::Path(&c.data),
+            None => missing(exit, raw),
+        },
+        Shape::IntOut => out(&|d| Some(int(d)?.to_string())),
+        Shape::SigOut => out(&|d| Some(flags::signal(u64::from(int(d)? as u32)))),
+        Shape::NamedOut(names, unknown) => {
+            out(&|d| Some(prctl::named(u64::from(int(d)? as u32), names, unknown)))
+        }
+        Shape::PtrOut => out(&|d| Some(ptr_text(le(d, 0, usize::from(v.abi.long()))?))),
+        Shape::Cap => sym(prctl::named(raw, prctl::CAPS, "CAP_???")),
+        Shape::Named(names, unknown) => sym(prctl::named(raw, names, unknown)),
+        Shape::Bits(names) => sym(prctl::bit_names(raw, names)),
+        // include/uapi/linux/prctl.h `PR_SET_PTRACER_ANY ((unsigned long)-1)`.
+        Shape::Ptracer if raw == v.ulong(u64::MAX) => sym("PR_SET_PTRACER_ANY".into()),
+        Shape::Dec | Shape::Ptracer => Val::Int(raw as i64),
+    };
+    Some((val, false))
+}
+
 /// A successful return value as strace shows it (errors are shown by the caller).
 pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
     match v.row.ret {
@@ -734,6 +783,7 @@ pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
         }
         Ret::Select => select_ret(v, ret),
         Ret::Sig if ret > 0 => format!("{ret} ({})", flags::signal(ret as u64)),
+        Ret::Prctl => prctl::ret(v.args[0], ret),
         // strace 6.1 src/ldt.c: the entry number read back at exit.
         Ret::Tls => {
             let entry = v.row.args.iter().find_map(|(_, a)| match a {
@@ -1110,6 +1160,7 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         }
         Arg::Hidden => Val::Sym(Cow::Borrowed("")),
         Arg::Futex(which) => futex_arg(v, which, raw).map_or(Val::Sym(Cow::Borrowed("")), |x| x.0),
+        Arg::Prctl(which) => prctl_arg(v, which, raw).map_or(Val::Sym(Cow::Borrowed("")), |x| x.0),
         Arg::Pages => Val::Hex(v.ulong(raw).wrapping_mul(4096)),
         Arg::SigInfoOut(op) => structured(v, op, raw, |d| {
             structs::siginfo(d, usize::from(v.abi.long()))

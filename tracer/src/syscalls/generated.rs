@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0xb3a9ee426a69b28e;
+pub const SIGNATURES_DIGEST: u64 = 0x7d581c5b211940de;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -176,7 +176,7 @@ pub static GENERATED: &[Row] = &[
     call("modify_ldt", Some(154), Some(123), [Some("sys_modify_ldt"), Some("sys_modify_ldt")], [Some("arch/x86/kernel/ldt.c"), Some("arch/x86/kernel/ldt.c")], 0, Never, Ret::Int, &[("func", Int), ("ptr", Ptr), ("bytecount", UInt)], &[], Effect::None),
     call("pivot_root", Some(155), Some(217), [Some("sys_pivot_root"), Some("sys_pivot_root")], [Some("fs/namespace.c"), Some("fs/namespace.c")], FILE, Never, Ret::Int, &[("new_root", Path(0)), ("put_old", Path(1))], &[path(0), path(1)], Effect::None),
     call("_sysctl", Some(156), Some(149), [Some("sys_ni_syscall"), Some("sys_ni_syscall")], [Some("arch/x86/kernel/process.c"), Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("args", Ptr)], &[], Effect::None),
-    call("prctl", Some(157), Some(172), [Some("sys_prctl"), Some("sys_prctl")], [Some("kernel/sys.c"), Some("kernel/sys.c")], CREDS, Never, Ret::Int, &[("option", Int), ("arg2", UInt), ("arg3", UInt), ("arg4", UInt), ("arg5", UInt)], &[], Effect::None),
+    call("prctl", Some(157), Some(172), [Some("sys_prctl"), Some("sys_prctl")], [Some("kernel/sys.c"), Some("kernel/sys.c")], CREDS, Never, Ret::Prctl, &[("option", Prctl(PrctlArg::Option)), ("arg2", Prctl(PrctlArg::First(0, 1))), ("arg3", Prctl(PrctlArg::Plain(2))), ("arg4", Prctl(PrctlArg::Plain(3))), ("arg5", Prctl(PrctlArg::Last(2)))], &[path(1), mem(1, true, 16), path(4)], Effect::None),
     call("arch_prctl", Some(158), Some(384), [Some("sys_arch_prctl"), Some("sys_arch_prctl")], [Some("arch/x86/kernel/process.c"), Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("option", Const(Consts::ArchPrctl)), ("arg2", Hex)], &[], Effect::None),
     call("adjtimex", Some(159), Some(124), [Some("sys_adjtimex"), Some("sys_adjtimex_time32")], [Some("kernel/time/time.c"), Some("kernel/time/time.c")], CLOCK, Never, Ret::Int, &[("txc_p", Ptr)], &[], Effect::None),
     call("setrlimit", Some(160), Some(75), [Some("sys_setrlimit"), Some("compat_sys_setrlimit")], [Some("kernel/sys.c"), Some("kernel/sys.c")], 0, Never, Ret::Int, &[("resource", Const(Consts::Rlimit)), ("rlim", Rlimit(0))], &[memw(1, false, 16, 8)], Effect::None),

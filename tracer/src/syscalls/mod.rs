@@ -23,7 +23,7 @@ mod gen_prelude {
         array, both, call, data_in, data_out, fdset, file_of_ret, iov, mem, memw, path, path_out,
         rem, returned,
     };
-    pub use super::{Effect, FutexArg, Ret, Row, Time, Written};
+    pub use super::{Effect, FutexArg, PrctlArg, Ret, Row, Time, Written};
     pub use crate::decode::consts::Consts;
 }
 
@@ -290,6 +290,8 @@ pub enum Arg {
     Written(u8, Written),
     /// A `futex` argument, shown as the operation (`args[1]`) uses it.
     Futex(FutexArg),
+    /// A `prctl` argument, shown as the option (`args[0]`) uses it (decode/prctl.rs).
+    Prctl(PrctlArg),
     /// ia32 `struct user_desc` (arch/x86/include/uapi/asm/ldt.h): copied at entry by op `.0`
     /// and at a successful exit by op `.1` (`set_thread_area` writes the entry number it chose
     /// back; `get_thread_area` fills it).
@@ -309,6 +311,19 @@ pub enum FutexArg {
     Uaddr2,
     /// `val3`: a bitset, the wake operation's encoded op, or a value to compare.
     Val3,
+}
+
+/// The arguments of `prctl` (kernel/sys.c): the option, then four `unsigned long`s.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PrctlArg {
+    Option,
+    /// `arg2`: op `.0` copies a C string at entry (`PR_SET_NAME`), op `.1` 16 bytes at a
+    /// successful exit (`PR_GET_NAME`, and the `int` or pointer of the `PR_GET_*` options).
+    First(u8, u8),
+    /// `arg3` or `arg4` (1-based after the option: 2 or 3).
+    Plain(u8),
+    /// `arg5`: op `.0` copies a C string at entry (`PR_SET_VMA`'s name).
+    Last(u8),
 }
 
 /// What an [`Arg::Written`] holds, as strace shows it.
@@ -391,6 +406,9 @@ pub enum Ret {
     Child,
     /// A file mode, in octal as strace writes it (`umask`'s previous mask: `= 022`).
     Mode,
+    /// `prctl`'s: as the option returns it (decode/prctl.rs: `1 (SUID_DUMP_USER)`, hex for
+    /// the options strace does not decode).
+    Prctl,
     /// `set_thread_area`'s: the entry number the kernel wrote back into the `struct
     /// user_desc` of the [`Arg::UserDesc`] (`= 0 (entry_number=12)`).
     Tls,
@@ -1059,6 +1077,7 @@ mod tests {
                     | Arg::SigEvent(i)
                     | Arg::Written(i, _)
                     | Arg::Futex(FutexArg::Timeout(i, _))
+                    | Arg::Prctl(PrctlArg::First(i, _) | PrctlArg::Last(i))
                     | Arg::Time(i, _) => Some(*i),
                     Arg::Iovec(i, n) => {
                         assert!(r.args.len() > usize::from(*n), "{}", r.name);
