@@ -51,6 +51,10 @@ pub const SPEC_FILTER_ARG: u16 = 8;
 /// A socketcall/ipc call number the kernel knows, traced or not: a number without this flag
 /// is a bad call (the kernel returns -EINVAL), shown as such.
 pub const SPEC_KNOWN: u16 = 16;
+/// The call takes no arguments but reads a frame on the user stack (`rt_sigreturn`, ia32
+/// `sigreturn`: arch/x86/kernel/signal_64.c, arch/x86/kernel/signal_32.c): `args[0]` is the
+/// stack pointer at entry, so that capture ops read the frame at offsets from it.
+pub const SPEC_STACK_ARG0: u16 = 32;
 
 /// `CaptureOp::kind`.
 pub const OP_NONE: u8 = 0;

@@ -45,11 +45,11 @@ use tracer_common::{
     OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_ARG, OPF_FD_RET,
     OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_RET_CAP, OPF_SNAP, REC_ENTER, REC_EXEC,
     REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG,
-    SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS,
-    SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch, SockAddrs, SyscallEnter,
-    SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64,
-    TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE,
-    X86_64_EXECVEAT,
+    SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_STACK_ARG0, SPEC_TRACED, STAT_LOST,
+    STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch,
+    SockAddrs, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS,
+    TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER,
+    WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
 };
 
 #[map]
@@ -435,6 +435,15 @@ fn resolve(
     let spec = SPECS.get(st.spec_idx)?;
     if spec.flags & SPEC_TRACED == 0 {
         return None;
+    }
+    if spec.flags & SPEC_STACK_ARG0 != 0 {
+        let sp = if abi == ABI_IA32 {
+            st.regs.sp & 0xffff_ffff
+        } else {
+            st.regs.sp
+        };
+        st.args[0] = sp;
+        st.inner[0] = sp;
     }
     if spec.flags & SPEC_FILTER_ARG != 0 {
         if pick(&st.inner, spec.filter_arg) & spec.filter_mask == 0 {

@@ -2133,3 +2133,53 @@ fn prctl_options_are_decoded_as_strace_decodes_them() {
         assert!(n >= 37, "only {n} calls compared");
     }
 }
+
+/// The signal mask `rt_sigreturn` and ia32's `sigreturn` restore, read from the frame on the
+/// stack.
+const SIGRETURN_PROGRAM: &str = r"
+#define _GNU_SOURCE
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+static void on(int s) { (void)s; }
+static void info(int s, siginfo_t *i, void *c) { (void)s; (void)i; (void)c; }
+int main(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = info;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGHUP, &sa, NULL);
+  raise(SIGHUP);
+  signal(SIGUSR1, on);
+  raise(SIGUSR1);
+  sigset_t m;
+  sigemptyset(&m);
+  sigaddset(&m, SIGUSR2);
+  sigaddset(&m, SIGRTMIN + 3);
+  sigprocmask(SIG_BLOCK, &m, NULL);
+  raise(SIGUSR1);
+#ifdef __i386__
+  /* ia32's old sigaction, no SA_SIGINFO: the kernel builds a sigframe, and the handler
+     returns through __kernel_sigreturn (the vDSO's), which calls sigreturn. */
+  struct { void *h; unsigned long mask; unsigned long flags; void *restorer; } old = {
+    (void *)on, 0, 0, 0 };
+  syscall(SYS_sigaction, SIGUSR1, &old, NULL);
+  raise(SIGUSR1);
+#endif
+  return 0;
+}
+";
+
+#[test]
+fn sigreturn_masks_are_decoded_as_strace_decodes_them() {
+    let n = decoded_alike(SIGRETURN_PROGRAM, &[], &["rt_sigreturn"], &|c| {
+        c.to_string()
+    });
+    assert!(n >= 3, "only {n} calls compared");
+    // 32-bit glibc's signal() installs its handlers without SA_SIGINFO: they return through
+    // sigreturn; the SA_SIGINFO one through rt_sigreturn.
+    let names = ["rt_sigreturn", "sigreturn"];
+    let n = decoded_alike(SIGRETURN_PROGRAM, &["-m32"], &names, &|c| c.to_string());
+    assert!(n >= 4, "only {n} calls compared");
+}

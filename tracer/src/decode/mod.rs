@@ -843,6 +843,21 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         }
         Arg::Statx(op) => structured(v, op, raw, structs::statx),
         Arg::Written(op, what) => written(v, op, what, raw),
+        // strace 6.1 src/x86_64/arch_rt_sigreturn.c, src/i386/arch_sigreturn.c.
+        Arg::FrameMask(lo, hi) => {
+            let mask = |d: &[u8]| Some(format!("{{mask={}}}", structs::sigset(d)?));
+            if lo == hi {
+                structured(v, lo, raw, mask)
+            } else {
+                match (v.enter_cap(lo), v.enter_cap(hi)) {
+                    (Some(a), Some(b)) if a.ok() && b.ok() => {
+                        let both = [a.data.as_slice(), b.data.as_slice()].concat();
+                        mask(&both).map_or_else(|| missing(Some(a), raw), sym)
+                    }
+                    (a, _) => missing(a, raw),
+                }
+            }
+        }
         // strace 6.1 src/ldt.c: what the call read, or for `get_thread_area` what it wrote
         // (the entry number alone when it failed).
         Arg::UserDesc(entry, exit) => {

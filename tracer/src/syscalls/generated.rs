@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0x7d581c5b211940de;
+pub const SIGNATURES_DIGEST: u64 = 0x5af5af874f529479;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -437,7 +437,7 @@ pub static GENERATED: &[Row] = &[
     call("idle", None, Some(112), [None, None], [None, None], 0, Never, Ret::Int, &[], &[], Effect::None),
     call("vm86old", None, Some(113), [None, Some("sys_ni_syscall")], [None, Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("user_vm86", Ptr)], &[], Effect::None),
     call("ipc", None, Some(117), [None, Some("compat_sys_ipc")], [None, Some("ipc/syscall.c")], IPC, Always, Ret::Int, &[("call", U32), ("first", Int), ("second", UInt), ("third", UInt), ("ptr", Ptr), ("fifth", Long)], &[], Effect::None),
-    call("sigreturn", None, Some(119), [None, Some("compat_sys_sigreturn")], [None, Some("arch/x86/kernel/signal_32.c")], SIGNAL, Never, Ret::Int, &[], &[], Effect::None),
+    call("sigreturn", None, Some(119), [None, Some("compat_sys_sigreturn")], [None, Some("arch/x86/kernel/signal_32.c")], SIGNAL, Scoped, Ret::Int, &[], &[], Effect::None),
     call("sigprocmask", None, Some(126), [None, Some("compat_sys_sigprocmask")], [None, Some("kernel/compat.c")], SIGNAL, Never, Ret::Int, &[("how", Const(Consts::SigHow)), ("nset", Ptr), ("oset", Ptr)], &[], Effect::None),
     call("bdflush", None, Some(134), [None, Some("sys_ni_syscall")], [None, Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[], &[], Effect::None),
     call("_llseek", None, Some(140), [None, Some("sys_llseek")], [None, Some("fs/read_write.c")], DESC, Never, Ret::Int, &[("fd", Fd), ("offset_high", Hidden), ("offset_low", PosHiLo), ("result", Written(0, Written::Loff)), ("whence", Const(Consts::Whence))], &[mem(3, true, 8)], Effect::None),

@@ -31,8 +31,8 @@ use crate::decode::consts::Consts;
 use tracer_common::{
     CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_RET, MAX_OPS, OP_BYTES, OP_FD_FILE,
     OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP,
-    SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_TRACED, SyscallSpec, TABLE_IA32,
-    TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
+    SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_STACK_ARG0, SPEC_TRACED,
+    SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
 };
 
 pub use generated::KERNEL as TABLES_KERNEL;
@@ -290,6 +290,10 @@ pub enum Arg {
     Written(u8, Written),
     /// A `futex` argument, shown as the operation (`args[1]`) uses it.
     Futex(FutexArg),
+    /// The signal mask a `rt_sigreturn` or `sigreturn` restores, from the frame on the user
+    /// stack (`args[0]` is the stack pointer, `SPEC_STACK_ARG0`): op `.0` copies it, or its
+    /// low half when op `.1` differs and copies the high half (ia32 `sigreturn`).
+    FrameMask(u8, u8),
     /// A `prctl` argument, shown as the option (`args[0]`) uses it (decode/prctl.rs).
     Prctl(PrctlArg),
     /// ia32 `struct user_desc` (arch/x86/include/uapi/asm/ldt.h): copied at entry by op `.0`
@@ -775,6 +779,13 @@ impl Row {
         for (slot, op) in spec.ops.iter_mut().zip(self.ops.iter().take(MAX_OPS)) {
             *slot = op.encode(abi);
         }
+        if self
+            .args
+            .iter()
+            .any(|(_, a)| matches!(a, Arg::FrameMask(..)))
+        {
+            spec.flags |= SPEC_STACK_ARG0;
+        }
         if let Some((arg, mask)) = self.filter.filter(|_| filtered) {
             spec.flags |= SPEC_FILTER_ARG;
             spec.filter_arg = arg;
@@ -1088,6 +1099,7 @@ mod tests {
                     | Arg::PollFds(i, j)
                     | Arg::IoctlValue(i, j)
                     | Arg::UserDesc(i, j)
+                    | Arg::FrameMask(i, j)
                     | Arg::SockAddrOut(i, j)
                     | Arg::SockLenPtr(i, j) => {
                         assert!((*j as usize) < r.ops.len(), "{}", r.name);
