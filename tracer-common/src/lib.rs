@@ -87,6 +87,11 @@ pub const LEN_ARG_DEREF: u8 = 2;
 /// The return value times `scale` (exit only; nothing when it is negative): `epoll_wait`'s
 /// events are 12 bytes each.
 pub const LEN_RET: u8 = 3;
+/// The op is element `scale` of an array of `args[len_arg]` elements (at exit, no more than
+/// the call returned): skipped past the array's end. An `OP_MSGHDR` op so marked reads a
+/// `struct mmsghdr` (`sendmmsg`, `recvmmsg`: the header with its `msg_len`, which at exit
+/// bounds the bytes shown).
+pub const LEN_INDEX: u8 = 4;
 
 /// `CaptureOp::flags`.
 /// Cap the length at the payload snap length (`-s`).

@@ -40,16 +40,16 @@ use tracer_common::{
     CK_ARGV, CK_BYTES, CK_FILE, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME, CK_MSGHDR,
     CK_SOCK, CK_STR, CaptureHeader, Config, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER,
     ENTRY_UNKNOWN, ENVC_KNOWN, EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv,
-    ExecRecord, FILE_ID_V2, FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_RET,
-    MAX_CMSGS, MAX_CONTROL, MAX_ENVC, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR,
-    OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_ARG, OPF_FD_RET,
-    OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_RET_CAP, OPF_SNAP, REC_ENTER, REC_EXEC,
-    REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED, SCRATCH_SIZE, SPEC_FILTER_ARG,
-    SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_STACK_ARG0, SPEC_TRACED, STAT_LOST,
-    STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL, SYS_F_CAPTURE_FULL, Scratch,
-    SockAddrs, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SLOTS,
-    TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord, WHEN_ENTER,
-    WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
+    ExecRecord, FILE_ID_V2, FileId, FileOffsets, ForkRecord, LEN_ARG, LEN_ARG_DEREF, LEN_INDEX,
+    LEN_RET, MAX_CMSGS, MAX_CONTROL, MAX_ENVC, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS,
+    MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_INDEX_EXEC, OP_MSGHDR, OP_STR, OPF_ADDR_DEREF,
+    OPF_FD_ARG, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_RET_CAP, OPF_SNAP,
+    REC_ENTER, REC_EXEC, REC_EXIT, REC_FORK, REC_TASK_EXIT, RecordHeader, SCOPE_TRACKED,
+    SCRATCH_SIZE, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_STACK_ARG0,
+    SPEC_TRACED, STAT_LOST, STAT_LOST_ENTER, STATS, SYS_F_ARGS_FAULT, SYS_F_BAD_CALL,
+    SYS_F_CAPTURE_FULL, Scratch, SockAddrs, SyscallEnter, SyscallExit, SyscallSpec, TABLE_IA32,
+    TABLE_IPC, TABLE_SLOTS, TABLE_SOCKETCALL, TABLE_X86_64, TABLES, TRACK_AWAIT_EXEC, TRACK_ON,
+    TaskExitRecord, WHEN_ENTER, WHEN_EXIT, X86_64_EXECVE, X86_64_EXECVEAT,
 };
 
 #[map]
@@ -827,6 +827,7 @@ fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, sn
                 st,
                 (i as u8, op.flags, when),
                 (addr, len_arg),
+                (op.len_from, op.when, op.scale),
                 ret,
                 snaplen,
             ),
@@ -1007,16 +1008,49 @@ fn capture_msghdr(
     st: &State,
     (op, flags, when): (u8, u8, u8),
     (addr, count): (u64, u64),
+    (len_from, sides, index): (u8, u8, u8),
     ret: i64,
     snaplen: usize,
 ) {
     let compat = st.abi == ABI_IA32;
     let word = if compat { 4u32 } else { 8u32 };
+    // Message `index` of a `struct mmsghdr` array of `count` (at exit, of those the call
+    // returned): nothing past its end.
+    let mmsg = len_from == LEN_INDEX;
+    if mmsg {
+        // ia32's count is a 32-bit register.
+        let mut n = count & 0xffff_ffff;
+        if when == WHEN_EXIT {
+            n = n.min(ret.max(0) as u64);
+        }
+        if u64::from(index) >= n {
+            return;
+        }
+    }
+    // The bytes a message moved: at exit, `msg_len` of a `struct mmsghdr` (include/linux/
+    // socket.h; `compat_mmsghdr`, include/net/compat.h), else the return value.
+    let mut moved = ret.max(0) as u64;
     let (iov, iovlen) = if flags & OPF_IOV_ARRAY != 0 {
         (addr, count)
     } else {
-        let size = if compat { 28u64 } else { 56u64 };
+        // `struct msghdr` (`compat_msghdr` on ia32), or `struct mmsghdr`: the header, then
+        // `msg_len` (and padding to 64 bytes on x86_64).
+        let size = match (compat, mmsg) {
+            (true, false) => 28u64,
+            (true, true) => 32,
+            (false, false) => 56,
+            (false, true) => 64,
+        };
         w.capture((op, CK_MSGHDR, 0), addr, size, size as usize, false);
+        // A message the call fills (recvmmsg): at entry its header only, for the
+        // `msg_namelen` passed in.
+        if mmsg && sides == WHEN_ENTER | WHEN_EXIT && when == WHEN_ENTER {
+            return;
+        }
+        if mmsg && when == WHEN_EXIT {
+            let msg_len_off = if compat { 28 } else { 56 };
+            moved = read_user_word(addr + msg_len_off, 4).unwrap_or(0) & 0xffff_ffff;
+        }
         if addr == 0 {
             return;
         }
@@ -1056,7 +1090,7 @@ fn capture_msghdr(
     // Bytes left to show: the snap length, and on exit no more than the call moved.
     let mut left = snaplen as u64;
     if when == WHEN_EXIT {
-        left = left.min(ret.max(0) as u64);
+        left = left.min(moved);
     }
     let left_ptr = {
         // SAFETY: `w.st` points to the per-CPU State map value.

@@ -23,8 +23,8 @@ use tracer_common::{
 
 use crate::event::Capture;
 use crate::syscalls::{
-    Abi, Arg, FutexArg, IpcFlagsOf, Len, PrctlArg, Ret, Row, Sysv, Time, TimeShape, TimeShow,
-    Written,
+    Abi, Arg, FutexArg, IpcFlagsOf, Len, MMSG_SHOWN, PrctlArg, Ret, Row, Sysv, Time, TimeShape,
+    TimeShow, Written,
 };
 
 /// A string or payload from a program's memory in JSON: printable ASCII as it is, C escapes
@@ -782,6 +782,10 @@ pub fn ret_text(v: &CallView<'_>, ret: i64) -> String {
             }
         }
         Ret::Select => select_ret(v, ret),
+        Ret::Left => match time_left(v) {
+            Some(l) => format!("{ret} (left {l})"),
+            None => ret.to_string(),
+        },
         Ret::Sig if ret > 0 => format!("{ret} ({})", flags::signal(ret as u64)),
         Ret::Prctl => prctl::ret(v.args[0], ret),
         // strace 6.1 src/ldt.c: the entry number read back at exit.
@@ -1145,11 +1149,14 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
             c => missing(c, raw),
         },
         Arg::MsgHdr(op) => msghdr(v, op, raw).into(),
+        Arg::MmsgHdr(first, headers) => mmsghdrs(v, first, headers, raw).into(),
         Arg::Iovec(op, count) => {
             let caps: Vec<&Capture> = v.caps(op).collect();
             let count = v.ulong(v.args[usize::from(count).min(5)]);
             match of_kind(&caps, CK_IOV, 0) {
-                Some(c) if c.ok() => iovecs(v, &caps, c, count).into(),
+                Some(c) if c.ok() => {
+                    iovecs(v, &caps, c, count, v.ret.map_or(0, |r| r.max(0) as u64)).into()
+                }
                 c => missing(c, raw),
             }
         }
@@ -1262,6 +1269,65 @@ fn msghdr(v: &CallView<'_>, op: u8, raw: u64) -> (Value, String) {
     msghdr_with(v, op, raw, &|_, _| {})
 }
 
+/// The header op `op` copied among `caps`.
+fn mmsg_header(caps: &[Capture], op: u8) -> Option<&Capture> {
+    caps.iter()
+        .find(|c| c.hdr.op == op && c.hdr.kind == CK_MSGHDR && c.ok())
+}
+
+/// A `struct mmsghdr` array as strace shows it (`[{msg_hdr={...}, msg_len=5}, ...]`): the
+/// messages the call read (`sendmmsg`: `vlen`) or filled (`recvmmsg`: as many as it
+/// returned), the first [`MMSG_SHOWN`] of them, then `...`.
+fn mmsghdrs(v: &CallView<'_>, first: u8, headers: u8, raw: u64) -> (Value, String) {
+    let recv = v.at_exit(first);
+    if raw == 0 || (recv && !v.ok()) {
+        return missing(None, raw).pair();
+    }
+    let (stride, msg_len_off, namelen_off) = match v.abi {
+        Abi::X86_64 => (64, 56, 8),
+        Abi::Ia32 => (32, 28, 4),
+    };
+    let vlen = v.args[2] & 0xffff_ffff;
+    let count = if recv {
+        vlen.min(v.ret.map_or(0, |r| r.max(0) as u64))
+    } else {
+        vlen
+    };
+    let shown = count.min(u64::from(MMSG_SHOWN)) as usize;
+    // sendmmsg's headers as the kernel wrote them back.
+    let copy = v.exit_cap(headers).filter(|_| headers != first);
+    let mut js = Vec::new();
+    let mut ts = Vec::new();
+    for i in 0..shown {
+        let op = first + i as u8;
+        let header = |caps| mmsg_header(caps, op);
+        // The message's own copy at exit (recvmmsg), else sendmmsg's headers the kernel wrote
+        // back, else the copy made at entry.
+        let msg_len = header(v.exit_caps)
+            .and_then(|c| le(&c.data, msg_len_off, 4))
+            .or_else(|| copy.and_then(|c| le(&c.data, i * stride + msg_len_off, 4)))
+            .or_else(|| header(v.enter_caps).and_then(|c| le(&c.data, msg_len_off, 4)));
+        // recvmmsg's header at entry: the length the program passed in.
+        let namelen_in = header(v.enter_caps)
+            .filter(|_| recv)
+            .and_then(|c| le(&c.data, namelen_off, 4))
+            .map(|n| n as u32 as i32);
+        let at = raw.wrapping_add((i * stride) as u64);
+        let (j, t) = msghdr_of(v, op, at, &|_, _| {}, namelen_in, msg_len.unwrap_or(0));
+        if let Some(n) = msg_len {
+            js.push(json!({"hdr": j, "len": n}));
+            ts.push(format!("{{msg_hdr={t}, msg_len={n}}}"));
+        } else {
+            js.push(json!({"hdr": j}));
+            ts.push(format!("{{msg_hdr={t}}}"));
+        }
+    }
+    if count > shown as u64 {
+        ts.push("...".into());
+    }
+    (Value::Array(js), format!("[{}]", ts.join(", ")))
+}
+
 /// A `struct msghdr` as strace shows it, each descriptor its control messages pass followed by
 /// what `describe` says of it (`-y`: `cmsg_data=[5</tmp/x>]`).
 pub fn msghdr_with(
@@ -1270,7 +1336,37 @@ pub fn msghdr_with(
     raw: u64,
     describe: &dyn Fn(i32, &mut String),
 ) -> (Value, String) {
-    let caps: Vec<&Capture> = v.caps(op).collect();
+    // The length passed in, when the row copied it at entry (recvmsg).
+    let msg_arg = v.row.ops.get(usize::from(op)).map(|o| o.arg);
+    let namelen_in = v
+        .row
+        .ops
+        .iter()
+        .position(|o| msg_arg.is_some_and(|a| *o == crate::syscalls::msg_namelen_in(a)))
+        .and_then(|i| v.enter_cap(i as u8))
+        .filter(|c| c.ok())
+        .and_then(|c| le(&c.data, 0, 4))
+        .map(|n| n as u32 as i32);
+    let moved = v.ret.map_or(0, |r| r.max(0) as u64);
+    msghdr_of(v, op, raw, describe, namelen_in, moved)
+}
+
+/// [`msghdr_with`] of a header whose `msg_namelen` passed in is `namelen_in` (when known) and
+/// whose call moved `moved` bytes into it (at exit).
+fn msghdr_of(
+    v: &CallView<'_>,
+    op: u8,
+    raw: u64,
+    describe: &dyn Fn(i32, &mut String),
+    namelen_in: Option<i32>,
+    moved: u64,
+) -> (Value, String) {
+    // A header the call fills: what was copied at exit (recvmmsg's message headers are
+    // copied at entry too, for the length passed in).
+    let mut caps: Vec<&Capture> = v.caps(op).collect();
+    if v.at_exit(op) && v.exit_caps.iter().any(|c| c.hdr.op == op) {
+        caps.retain(|c| v.exit_caps.iter().any(|e| std::ptr::eq(e, *c)));
+    }
     let word = usize::from(v.abi.long());
     let (
         size,
@@ -1299,17 +1395,6 @@ pub fn msghdr_with(
     let control_ptr = field(control_off, word);
     let controllen = field(controllen_off, word);
     let mflags = field(flags_off, 4);
-    // The length passed in, when the row copied it at entry (recvmsg, recvmmsg).
-    let msg_arg = v.row.ops.get(usize::from(op)).map(|o| o.arg);
-    let namelen_in = v
-        .row
-        .ops
-        .iter()
-        .position(|o| msg_arg.is_some_and(|a| *o == crate::syscalls::msg_namelen_in(a)))
-        .and_then(|i| v.enter_cap(i as u8))
-        .filter(|c| c.ok())
-        .and_then(|c| le(&c.data, 0, 4))
-        .map(|n| n as u32 as i32);
     if v.at_exit(op) && !v.ok() {
         // A failed recvmsg: the kernel wrote nothing back; strace shows the length passed in.
         return (
@@ -1337,7 +1422,7 @@ pub fn msghdr_with(
     };
 
     let (iov_j, iov_t) = match of_kind(&caps, CK_IOV, 0) {
-        Some(c) if c.ok() => iovecs(v, &caps, c, iovlen),
+        Some(c) if c.ok() => iovecs(v, &caps, c, iovlen, moved),
         c => missing(c, iov_ptr).pair(),
     };
     let mut j = json!({
@@ -1417,13 +1502,19 @@ pub fn passed_fds(v: &CallView<'_>) -> Vec<(i32, i32)> {
 }
 
 /// The iovec array `arr` (its first `MAX_IOV` entries) and the bytes copied from them.
-fn iovecs(v: &CallView<'_>, caps: &[&Capture], arr: &Capture, iovlen: u64) -> (Value, String) {
+fn iovecs(
+    v: &CallView<'_>,
+    caps: &[&Capture],
+    arr: &Capture,
+    iovlen: u64,
+    moved: u64,
+) -> (Value, String) {
     let word = usize::from(v.abi.long());
     // Bytes the iovecs hold for this call: all they describe when passed in; on exit, no more
-    // than the call returned (recvmsg fills them in order). Data shorter than that was cut by
-    // the snap length (`-s`).
+    // than the call moved (recvmsg fills them in order). Data shorter than that was cut by the
+    // snap length (`-s`).
     let mut avail = if v.at_exit(arr.hdr.op) {
-        v.ret.map_or(0, |r| r.max(0) as u64)
+        moved
     } else {
         u64::MAX
     };

@@ -29,15 +29,15 @@ mod gen_prelude {
 
 use crate::decode::consts::Consts;
 use tracer_common::{
-    CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_RET, MAX_OPS, OP_BYTES, OP_FD_FILE,
-    OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_SNAP,
-    SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_STACK_ARG0, SPEC_TRACED,
+    CaptureOp, LEN_ARG, LEN_ARG_DEREF, LEN_FIXED, LEN_INDEX, LEN_RET, MAX_OPS, OP_BYTES,
+    OP_FD_FILE, OP_MSGHDR, OP_STR, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY,
+    OPF_SNAP, SPEC_FILTER_ARG, SPEC_IPC, SPEC_KNOWN, SPEC_SOCKETCALL, SPEC_STACK_ARG0, SPEC_TRACED,
     SyscallSpec, TABLE_IA32, TABLE_IPC, TABLE_SOCKETCALL, TABLE_X86_64,
 };
 
 pub use generated::KERNEL as TABLES_KERNEL;
 pub use table::ROWS;
-pub(crate) use table::msg_namelen_in;
+pub(crate) use table::{MMSG_SHOWN, msg_namelen_in};
 
 /// strace's trace classes (`-e trace=%file`, strace(1) "Filtering"), as bits of
 /// [`Row::classes`], plus tracer's own `%io`.
@@ -294,6 +294,11 @@ pub enum Arg {
     /// stack (`args[0]` is the stack pointer, `SPEC_STACK_ARG0`): op `.0` copies it, or its
     /// low half when op `.1` differs and copies the high half (ia32 `sigreturn`).
     FrameMask(u8, u8),
+    /// `sendmmsg`/`recvmmsg`'s `struct mmsghdr` array: ops `.0`, `.0 + 1` and `.0 + 2` copy
+    /// its first three messages (recvmmsg's at exit, with their headers at entry for the
+    /// `msg_namelen`s passed in); op `.1`, when it differs, the first three headers at
+    /// sendmmsg's exit (the `msg_len`s the kernel wrote).
+    MmsgHdr(u8, u8),
     /// A `prctl` argument, shown as the option (`args[0]`) uses it (decode/prctl.rs).
     Prctl(PrctlArg),
     /// ia32 `struct user_desc` (arch/x86/include/uapi/asm/ldt.h): copied at entry by op `.0`
@@ -403,6 +408,9 @@ pub enum Ret {
     /// `select`'s: the ready descriptors of the `FdSet` arguments' exit copies, and the
     /// timeout left (`= 1 (in [3], left {tv_sec=0, tv_usec=999})`).
     Select,
+    /// The count, then the time left of the call's `Left` time argument when it has one
+    /// (`recvmmsg`: `= 3 (left {tv_sec=0, tv_nsec=997789})`).
+    Left,
     /// A signal's number, named after it (`rt_sigtimedwait`: `= 10 (SIGUSR1)`).
     Sig,
     /// A new task's id in the parent, and 0 in the new task, which returns too (fork, vfork,
@@ -586,6 +594,8 @@ pub enum Len {
     RetUpTo(u8),
     /// The return value times this (a count of structures the kernel wrote).
     RetTimes(u8),
+    /// Element `.1` of an array of `args[.0]` elements (`LEN_INDEX`: a `struct mmsghdr`).
+    Index(u8, u8),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -640,6 +650,7 @@ impl Op {
             Len::Ret => (LEN_RET, 0, 1),
             Len::RetUpTo(i) => (LEN_RET, i, 1),
             Len::RetTimes(s) => (LEN_RET, 0, s),
+            Len::Index(count, index) => (LEN_INDEX, count, index),
         };
         let max = match self.len {
             Len::Fixed(sz) => sz.get(abi),
@@ -1100,6 +1111,7 @@ mod tests {
                     | Arg::IoctlValue(i, j)
                     | Arg::UserDesc(i, j)
                     | Arg::FrameMask(i, j)
+                    | Arg::MmsgHdr(i, j)
                     | Arg::SockAddrOut(i, j)
                     | Arg::SockLenPtr(i, j) => {
                         assert!((*j as usize) < r.ops.len(), "{}", r.name);

@@ -158,6 +158,34 @@ const fn msghdr(arg: u8, exit: bool, payload: bool) -> Op {
         Sz::N(0),
     )
 }
+/// Message `index` of a `struct mmsghdr` array at `args[arg]` of `args[2]` messages (sendmmsg,
+/// recvmmsg: include/linux/socket.h `struct mmsghdr`, 64 bytes; include/net/compat.h
+/// `compat_mmsghdr`, 32): its header, `msg_len`, name, control messages, iovecs and bytes.
+/// A message the call fills (`exit`: recvmmsg) is copied at exit and its header at entry too
+/// (the `msg_namelen` passed in; the eBPF side copies nothing else of it at entry).
+const fn mmsg(arg: u8, exit: bool, index: u8) -> Op {
+    Op {
+        offset: Sz::Abi(64 * index as u16, 32 * index as u16),
+        both: exit,
+        // Its entry side runs before any return value (the eBPF side skips past the messages
+        // a failed call filled: none).
+        ok_only: false,
+        ..op(
+            OpKind::MsgHdr { payload: true },
+            exit,
+            arg,
+            Len::Index(2, index),
+            Sz::N(0),
+        )
+    }
+}
+/// The first [`MMSG_SHOWN`] `struct mmsghdr`s at a successful sendmmsg's exit: the `msg_len`s
+/// the kernel wrote.
+const fn mmsg_lens(arg: u8) -> Op {
+    fixed_out(arg, Sz::Abi(64 * MMSG_SHOWN as u16, 32 * MMSG_SHOWN as u16))
+}
+/// How many messages of a `sendmmsg`/`recvmmsg` are copied and shown (an op each).
+pub(crate) const MMSG_SHOWN: u8 = 3;
 /// A `struct msghdr`'s `msg_namelen` as the program passed it in (at entry; the header op
 /// copies it at exit, after the kernel wrote back the address's length): strace shows both
 /// (`msg_namelen=110 => 15`), and the kernel wrote only the shorter (net/socket.c
@@ -304,6 +332,15 @@ const TIMESPEC: Time = Time {
 const TIMESPEC64: Time = Time {
     wide: true,
     ..TIMESPEC
+};
+/// A timeout passed in and written back (recvmmsg: the time left follows the return value).
+const TIMESPEC_LEFT: Time = Time {
+    show: TimeShow::Left,
+    ..TIMESPEC
+};
+const TIMESPEC64_LEFT: Time = Time {
+    show: TimeShow::Left,
+    ..TIMESPEC64
 };
 /// The bit that `MAP_SHARED` (1) and `MAP_SHARED_VALIDATE` (3) share and `MAP_PRIVATE` (2)
 /// lacks (include/uapi/linux/mman.h).
@@ -490,13 +527,14 @@ static HAND: &[Row] = &[
         ops: [addr_out(1, 2), file_of_ret(), mem(2, false, 4)], ret: Fd,
         work: &[&SYS_ACCEPT4], libc: &["accept4"], libc_also: &["accept"], effect: Effect::Accepts { flags: true }),
     row!("recvmmsg", x64: Some(299), ia32: Some(337), sc: Some((19, "SYS_RECVMMSG")), ipc: None,
-        args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags, "timeout": Ptr],
-        ops: [msghdr(1, true, false), msg_namelen_in(1)], ret: Int),
+        args: ["sockfd": Fd, "msgvec": MmsgHdr(0, 0), "vlen": UInt, "flags": MsgFlags, "timeout": Time(3, TIMESPEC_LEFT)],
+        ops: [mmsg(1, true, 0), mmsg(1, true, 1), mmsg(1, true, 2), both(4, 16, 8)], ret: Left),
     row!("recvmmsg_time64", x64: None, ia32: Some(417), sc: None, ipc: None,
-        args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags, "timeout": Ptr],
-        ops: [msghdr(1, true, false), msg_namelen_in(1)], ret: Int),
+        args: ["sockfd": Fd, "msgvec": MmsgHdr(0, 0), "vlen": UInt, "flags": MsgFlags, "timeout": Time(3, TIMESPEC64_LEFT)],
+        ops: [mmsg(1, true, 0), mmsg(1, true, 1), mmsg(1, true, 2), both(4, 16, 16)], ret: Left),
     row!("sendmmsg", x64: Some(307), ia32: Some(345), sc: Some((20, "SYS_SENDMMSG")), ipc: None,
-        args: ["sockfd": Fd, "msgvec": MsgHdr(0), "vlen": UInt, "flags": MsgFlags], ops: [msghdr(1, false, true)], ret: Int),
+        args: ["sockfd": Fd, "msgvec": MmsgHdr(0, 3), "vlen": UInt, "flags": MsgFlags],
+        ops: [mmsg(1, false, 0), mmsg(1, false, 1), mmsg(1, false, 2), mmsg_lens(1)], ret: Int),
     // The ia32 dispatchers: rows of their own so that a bad call number is still shown.
     row!("socketcall", x64: None, ia32: Some(102), sc: None, ipc: None,
         args: ["call": Int, "args": Ptr], ops: [], ret: Int,
