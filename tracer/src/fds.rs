@@ -66,6 +66,7 @@ const CLOSE_RANGE_CLOEXEC: u64 = 1 << 2;
 /// include/linux/net.h (`enum sock_type`).
 const SOCK_STREAM: u16 = 1;
 const SOCK_DGRAM: u16 = 2;
+const SOCK_RAW: u16 = 3;
 /// `EBADF` (include/uapi/asm-generic/errno-base.h): a `close` that closed nothing.
 const EBADF: i64 = 9;
 
@@ -766,7 +767,11 @@ impl Fds {
                 let _ = write!(out, "pipe:[{}]", o.ino);
             }
             Kind::Socket { family, ty, proto } => {
-                let name = if full { protocol(*family, *ty) } else { None };
+                let name = if full {
+                    protocol(*family, *ty, *proto)
+                } else {
+                    None
+                };
                 match name {
                     None => {
                         let _ = write!(out, "socket:[{}]", o.ino);
@@ -774,7 +779,10 @@ impl Fds {
                     Some(p) => {
                         out.push_str(p);
                         out.push_str(":[");
-                        if net_text(o, *family, *proto, out) {
+                        // strace reads no raw socket's addresses (its inet_diag requests ask
+                        // for TCP, UDP, UDPLITE, DCCP and SCTP): `RAW:[ino]`.
+                        let raw_inet = *ty == SOCK_RAW && *family != AF_NETLINK;
+                        if !raw_inet && net_text(o, *family, *proto, out) {
                             out.push_str("]>");
                             return true;
                         }
@@ -1091,16 +1099,23 @@ fn socket_kind_of(call: &Call) -> Kind {
 }
 
 /// strace's protocol names with `-yy` (strace 6.1, src/socketutils.c: `UNIX-STREAM` for a
-/// stream socket, `UNIX` for the others; `TCP`, `UDP`, `TCPv6`, `UDPv6`, `NETLINK`); `None`
-/// where it shows `socket:[ino]`.
-fn protocol(family: u16, ty: u16) -> Option<&'static str> {
+/// stream socket, `UNIX` for the others; `TCP`, `UDP`, `TCPv6`, `UDPv6`, `RAW`, `RAWv6`,
+/// `NETLINK`; measured); `None` where it shows `socket:[ino]` (`IPPROTO_UDPLITE`, `AF_PACKET`).
+/// An internet socket's protocol is its type's default, 0 or that protocol's number
+/// (include/uapi/linux/in.h).
+fn protocol(family: u16, ty: u16, proto: Option<u16>) -> Option<&'static str> {
+    const IPPROTO_TCP: u16 = 6;
+    const IPPROTO_UDP: u16 = 17;
+    let default = |want: u16| proto.is_none_or(|p| p == 0 || p == want);
     Some(match (family, ty) {
         (AF_UNIX, SOCK_STREAM) => "UNIX-STREAM",
         (AF_UNIX, _) => "UNIX",
-        (AF_INET, SOCK_STREAM) => "TCP",
-        (AF_INET, SOCK_DGRAM) => "UDP",
-        (AF_INET6, SOCK_STREAM) => "TCPv6",
-        (AF_INET6, SOCK_DGRAM) => "UDPv6",
+        (AF_INET, SOCK_STREAM) if default(IPPROTO_TCP) => "TCP",
+        (AF_INET, SOCK_DGRAM) if default(IPPROTO_UDP) => "UDP",
+        (AF_INET6, SOCK_STREAM) if default(IPPROTO_TCP) => "TCPv6",
+        (AF_INET6, SOCK_DGRAM) if default(IPPROTO_UDP) => "UDPv6",
+        (AF_INET, SOCK_RAW) => "RAW",
+        (AF_INET6, SOCK_RAW) => "RAWv6",
         (AF_NETLINK, _) => "NETLINK",
         _ => return None,
     })
@@ -1714,6 +1729,23 @@ mod tests {
             &port,
         ));
         assert!(f.get(PID, 9).is_none());
+        // A raw socket: named, its addresses never shown (strace 6.1, measured:
+        // `3<RAW:[387537]>`, its `sk_num` being the protocol); UDP-Lite not named.
+        let r = inet_sock(7, AF_INET, 504, SOCK_RAW);
+        let raw = SockAddrs {
+            fd: 7,
+            family: AF_INET,
+            num: 1,
+            ..SockAddrs::default()
+        };
+        f.apply(&with_sock(
+            with_ids(call("socket", &[2, 3, 1], 7), &[r]),
+            &raw,
+        ));
+        assert_eq!(text(&f, 7, Detail::Full), "<RAW:[504]>");
+        let l = inet_sock(8, AF_INET, 505, SOCK_DGRAM);
+        f.apply(&with_ids(call("socket", &[2, 2, 136], 8), &[l]));
+        assert_eq!(text(&f, 8, Detail::Full), "<socket:[505]>");
     }
 
     #[test]
