@@ -429,6 +429,18 @@ const KINDS: &[Kind] = &[
         "Written({0}, Written::Random)",
         &["data_out({i})"],
     ),
+    // The signal mask in the frame rt_sigreturn and ia32 sigreturn return through, at offsets
+    // above the stack pointer (tracer/src/syscalls/table.rs `stack_at`).
+    m(
+        "rtframemask",
+        "FrameMask({0}, {0})",
+        &["stack_at(Sz::Abi(296, 248), 8)"],
+    ),
+    m(
+        "sigframemask",
+        "FrameMask({0}, {1})",
+        &["stack_at(Sz::N(80), 4)", "stack_at(Sz::N(712), 4)"],
+    ),
     k("prctlopt", "Prctl(PrctlArg::Option)"),
     m(
         "prctlarg1",

@@ -665,6 +665,8 @@ fn shown<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Option<(Val<'a>, bool)> {
         Arg::Hidden => None,
         Arg::Futex(which) => futex_arg(v, which, raw),
         Arg::Prctl(which) => prctl_arg(v, which, raw),
+        // A recording made before the mask was read: the call shows no argument, as then.
+        Arg::FrameMask(op, _) if v.enter_cap(op).is_none() => None,
         // As strace: a failed ipc(MSGRCV) shows the kludge's address and no `msgtyp`.
         Arg::KludgeType(_) if !v.ok() => None,
         // strace's decode_mknod (src/mknod.c): the device only for S_IFCHR and S_IFBLK.

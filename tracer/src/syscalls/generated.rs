@@ -9,7 +9,7 @@ use super::gen_prelude::*;
 pub const KERNEL: &str = "7.2.13";
 /// FNV-1a of signatures.txt when this file was generated (a test compares it).
 #[cfg(test)]
-pub const SIGNATURES_DIGEST: u64 = 0x5af5af874f529479;
+pub const SIGNATURES_DIGEST: u64 = 0x9512b9288a72f60a;
 
 #[rustfmt::skip]
 pub static GENERATED: &[Row] = &[
@@ -29,7 +29,7 @@ pub static GENERATED: &[Row] = &[
     call("brk", Some(12), Some(45), [Some("sys_brk"), Some("sys_brk")], [Some("mm/mmap.c"), Some("mm/mmap.c")], MEMORY, Never, Ret::Hex, &[("brk", Ptr)], &[], Effect::None),
     call("rt_sigaction", Some(13), Some(174), [Some("sys_rt_sigaction"), Some("compat_sys_rt_sigaction")], [Some("kernel/signal.c"), Some("kernel/signal.c")], SIGNAL, Always, Ret::Int, &[("sig", Signal), ("act", Ptr), ("oact", Ptr), ("sigsetsize", UInt)], &[], Effect::None),
     call("rt_sigprocmask", Some(14), Some(175), [Some("sys_rt_sigprocmask"), Some("compat_sys_rt_sigprocmask")], [Some("kernel/signal.c"), Some("kernel/signal.c")], SIGNAL, Scoped, Ret::Int, &[("how", Const(Consts::SigHow)), ("nset", SigSet(0)), ("oset", SigSet(1)), ("sigsetsize", UInt)], &[mem(1, false, 8), mem(2, true, 8)], Effect::None),
-    call("rt_sigreturn", Some(15), Some(173), [Some("sys_rt_sigreturn"), Some("compat_sys_rt_sigreturn")], [Some("arch/x86/kernel/signal_64.c"), Some("arch/x86/kernel/signal_32.c")], SIGNAL, Scoped, Ret::Int, &[], &[], Effect::None),
+    call("rt_sigreturn", Some(15), Some(173), [Some("sys_rt_sigreturn"), Some("compat_sys_rt_sigreturn")], [Some("arch/x86/kernel/signal_64.c"), Some("arch/x86/kernel/signal_32.c")], SIGNAL, Scoped, Ret::Int, &[("frame", FrameMask(0, 0))], &[stack_at(Sz::Abi(296, 248), 8)], Effect::None),
     call("ioctl", Some(16), Some(54), [Some("sys_ioctl"), Some("compat_sys_ioctl")], [Some("fs/ioctl.c"), Some("fs/ioctl.c")], DESC, Scoped, Ret::Int, &[("fd", Fd), ("cmd", Const(Consts::IoctlCmd)), ("arg", IoctlValue(0, 1))], &[mem(2, false, 4), mem(2, true, 4)], Effect::None),
     call("pread64", Some(17), None, [Some("sys_pread64"), None], [Some("fs/read_write.c"), None], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Buf(0)), ("count", UInt), ("pos", UInt)], &[data_out(1)], Effect::None),
     call("pread64", None, Some(180), [None, Some("sys_ia32_pread64")], [None, Some("arch/x86/kernel/sys_ia32.c")], DESC | IO, Never, Ret::Int, &[("fd", Fd), ("buf", Buf(0)), ("count", U32), ("pos_lo", PosLoHi), ("pos_hi", Hidden)], &[data_out(1)], Effect::None),
@@ -437,7 +437,7 @@ pub static GENERATED: &[Row] = &[
     call("idle", None, Some(112), [None, None], [None, None], 0, Never, Ret::Int, &[], &[], Effect::None),
     call("vm86old", None, Some(113), [None, Some("sys_ni_syscall")], [None, Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[("user_vm86", Ptr)], &[], Effect::None),
     call("ipc", None, Some(117), [None, Some("compat_sys_ipc")], [None, Some("ipc/syscall.c")], IPC, Always, Ret::Int, &[("call", U32), ("first", Int), ("second", UInt), ("third", UInt), ("ptr", Ptr), ("fifth", Long)], &[], Effect::None),
-    call("sigreturn", None, Some(119), [None, Some("compat_sys_sigreturn")], [None, Some("arch/x86/kernel/signal_32.c")], SIGNAL, Scoped, Ret::Int, &[], &[], Effect::None),
+    call("sigreturn", None, Some(119), [None, Some("compat_sys_sigreturn")], [None, Some("arch/x86/kernel/signal_32.c")], SIGNAL, Scoped, Ret::Int, &[("frame", FrameMask(0, 1))], &[stack_at(Sz::N(80), 4), stack_at(Sz::N(712), 4)], Effect::None),
     call("sigprocmask", None, Some(126), [None, Some("compat_sys_sigprocmask")], [None, Some("kernel/compat.c")], SIGNAL, Never, Ret::Int, &[("how", Const(Consts::SigHow)), ("nset", Ptr), ("oset", Ptr)], &[], Effect::None),
     call("bdflush", None, Some(134), [None, Some("sys_ni_syscall")], [None, Some("arch/x86/kernel/process.c")], 0, Never, Ret::Int, &[], &[], Effect::None),
     call("_llseek", None, Some(140), [None, Some("sys_llseek")], [None, Some("fs/read_write.c")], DESC, Never, Ret::Int, &[("fd", Fd), ("offset_high", Hidden), ("offset_low", PosHiLo), ("result", Written(0, Written::Loff)), ("whence", Const(Consts::Whence))], &[mem(3, true, 8)], Effect::None),

@@ -21,9 +21,9 @@ mod gen_prelude {
     pub use super::class::*;
     pub(crate) use super::table::{
         array, both, call, data_in, data_out, fdset, file_of_ret, iov, mem, memw, path, path_out,
-        rem, returned,
+        rem, returned, stack_at,
     };
-    pub use super::{Effect, FutexArg, PrctlArg, Ret, Row, Time, Written};
+    pub use super::{Effect, FutexArg, PrctlArg, Ret, Row, Sz, Time, Written};
     pub use crate::decode::consts::Consts;
 }
 

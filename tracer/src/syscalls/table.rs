@@ -47,8 +47,19 @@ const fn op(kind: OpKind, exit: bool, arg: u8, len: Len, max: Sz) -> Op {
         deref: false,
     }
 }
-/// `n` bytes at `offset` above the stack pointer of a [`Arg::FrameMask`] call (its `args[0]`).
-const fn stack_at(offset: Sz, n: u16) -> Op {
+/// `n` bytes at `offset` above the stack pointer of a [`Arg::FrameMask`] call (its `args[0]`,
+/// `SPEC_STACK_ARG0`): the signal mask in the frame a handler returns through.
+/// x86_64: arch/x86/kernel/signal_64.c `SYSCALL_DEFINE0(rt_sigreturn)` takes the frame at
+/// `regs->sp - sizeof(long)` (the handler's `ret` popped `pretcode`); the mask is
+/// `frame->uc.uc_sigmask`, 296 bytes into `struct ucontext` (uc_flags, uc_link, a 24-byte
+/// stack_t, a 256-byte struct sigcontext), so at sp + 296.
+/// ia32: arch/x86/kernel/signal_32.c `COMPAT_SYSCALL_DEFINE0(rt_sigreturn)`, the frame at
+/// `regs->sp - 4`: pretcode, sig, pinfo, puc, a 128-byte compat_siginfo, then
+/// `struct ucontext_ia32` whose uc_sigmask is 108 bytes in (after an 88-byte sigcontext_32):
+/// sp + 248. `COMPAT_SYSCALL_DEFINE0(sigreturn)`, the frame at `regs->sp - 8`: pretcode, sig,
+/// `struct sigcontext_32` (oldmask 80 bytes in: sp + 80), a 624-byte `struct _fpstate_32`,
+/// then `extramask[1]` (sp + 712): the mask's low and high halves.
+pub(crate) const fn stack_at(offset: Sz, n: u16) -> Op {
     Op {
         offset,
         ..op(OpKind::Bytes, false, 0, Len::Fixed(Sz::N(n)), Sz::N(n))
@@ -666,23 +677,6 @@ static HAND: &[Row] = &[
         args: ["signum": Signal, "act": SigAction(0), "oldact": SigAction(1), "sigsetsize": UInt],
         ops: [fixed_in(1, Sz::Abi(32, 20)), fixed_out(2, Sz::Abi(32, 20))], ret: Int,
         libc: &["sigaction"]),
-    // The signal frame a handler returns through: args[0] is the stack pointer at entry
-    // (SPEC_STACK_ARG0), the frame's signal mask at a fixed offset above it.
-    // x86_64: arch/x86/kernel/signal_64.c `SYSCALL_DEFINE0(rt_sigreturn)` takes the frame at
-    // `regs->sp - sizeof(long)` (the handler's `ret` popped `pretcode`); the mask is
-    // `frame->uc.uc_sigmask`, 296 bytes into `struct ucontext` (uc_flags, uc_link, a 24-byte
-    // stack_t, a 256-byte struct sigcontext), so at sp + 296.
-    // ia32: arch/x86/kernel/signal_32.c `COMPAT_SYSCALL_DEFINE0(rt_sigreturn)`, the frame at
-    // `regs->sp - 4`: pretcode, sig, pinfo, puc, a 128-byte compat_siginfo, then
-    // `struct ucontext_ia32` whose uc_sigmask is 108 bytes in (after an 88-byte
-    // sigcontext_32): sp + 248. `COMPAT_SYSCALL_DEFINE0(sigreturn)`, the frame at `regs->sp -
-    // 8`: pretcode, sig, `struct sigcontext_32` (oldmask 80 bytes in: sp + 80), a 624-byte
-    // `struct _fpstate_32`, then `extramask[1]` (sp + 712): the mask's low and high halves.
-    row!("rt_sigreturn", x64: Some(15), ia32: Some(173), sc: None, ipc: None,
-        args: ["frame": FrameMask(0, 0)], ops: [stack_at(Sz::Abi(296, 248), 8)], ret: Int),
-    row!("sigreturn", x64: None, ia32: Some(119), sc: None, ipc: None,
-        args: ["frame": FrameMask(0, 1)],
-        ops: [stack_at(Sz::N(80), 4), stack_at(Sz::N(712), 4)], ret: Int),
     // Shared memory mappings (mm/mmap.c, mm/memfd.c).
     row!("mmap", x64: Some(9), ia32: None, sc: None, ipc: None,
         args: ["addr": Ptr, "length": UInt, "prot": MmapProt, "flags": MmapFlags, "fd": Fd, "offset": Hex],
