@@ -65,6 +65,9 @@ pub enum Command {
         /// Calls kept in memory; the oldest are dropped beyond it, and counted.
         #[arg(long = "keep", default_value_t = 100_000)]
         keep: usize,
+        /// Say what each descriptor is, as `tracer live -y` does (-yy says more).
+        #[arg(short = 'y', action = clap::ArgAction::Count)]
+        decode_fds: u8,
     },
     /// A benchmark workload for `cargo xtask bench`: a timed loop of calls, reported on stderr.
     #[command(hide = true)]
@@ -261,6 +264,10 @@ pub struct LiveArgs {
     /// Ring buffer size in MiB (a power of two).
     #[arg(long = "ring-mib", default_value_t = 8)]
     pub ring_mib: u32,
+    /// Say what each descriptor is in the list and the journey, as strace's -y does
+    /// (`read(3</etc/hostname>, ...)`); -yy says more (`4<UNIX-STREAM:[10527->10528]>`).
+    #[arg(short = 'y', action = clap::ArgAction::Count)]
+    pub decode_fds: u8,
     /// `-c NAME`, the command-name filter before `-c` became strace's summary: refused with
     /// where it went.
     #[arg(short = 'c', hide = true)]

@@ -135,7 +135,11 @@ fn run(command: Command) -> anyhow::Result<()> {
             family,
             lang,
         } => explain::run(&syscall, abi.map(Into::into), family, lang),
-        Command::Replay { file, keep } => live::replay::run(&file, keep),
+        Command::Replay {
+            file,
+            keep,
+            decode_fds,
+        } => live::replay::run(&file, keep, fds::Detail::from_count(decode_fds)),
         Command::Walkthrough {
             lesson,
             list,

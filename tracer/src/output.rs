@@ -290,12 +290,12 @@ impl Writer {
         if call.flags & SYS_F_ARGS_FAULT != 0 {
             let _ = write!(s, "<argument array at {:#x} unreadable>", call.raw_args[1]);
         } else if call.enter_ns.is_some() {
-            let netlink = self.netlink_of(call);
+            let netlink = netlink_of(&self.fds, call);
             for (k, a) in call.args_on(netlink).iter().enumerate() {
                 if k > 0 {
                     s.push_str(", ");
                 }
-                self.annotated(call, a, netlink, s);
+                annotated((&self.fds, self.detail), call, a, netlink, s);
             }
         } else {
             s.push_str("<...>");
@@ -335,92 +335,6 @@ impl Writer {
         let mk = markers(call.flags);
         if !mk.is_empty() {
             let _ = write!(s, " [{}]", mk.join(", "));
-        }
-    }
-
-    /// The protocol of the netlink socket a socket call sends on or receives from (its first
-    /// argument), as the descriptor model knows it: strace decodes the data of `sendto`,
-    /// `sendmsg`, `recvfrom`, `recvmsg`... on a netlink socket as messages (not of `write` and
-    /// `read`).
-    fn netlink_of(&self, call: &Call) -> Option<u16> {
-        let first_fd = matches!(call.row.args.first(), Some((_, Arg::Fd)));
-        if call.row.classes & crate::syscalls::class::NETWORK == 0 || !first_fd {
-            return None;
-        }
-        self.fds.netlink(call.pid, call.args[0] as i32)
-    }
-
-    /// A decoded argument's text, into `s`, with what its descriptors are, as the calls
-    /// before this one left them (`-y`): a descriptor `3</etc/hostname>`, `AT_FDCWD</tmp>`, a
-    /// pair `[3<pipe:[5]>, 4<pipe:[5]>]` (written by the call: shown as it left them).
-    fn annotated(&self, call: &Call, arg: &Decoded<'_>, netlink: Option<u16>, out: &mut String) {
-        let at = (self.detail != Detail::Off)
-            .then(|| call.row.args.iter().position(|(n, _)| *n == arg.name))
-            .flatten();
-        let Some(at) = at else {
-            arg.text_into(out);
-            return;
-        };
-        let (pid, raw) = (call.pid, call.args[at] as i32);
-        let describe = |fd: i32, o: &mut String| {
-            self.fds.describe(pid, fd, self.detail, o);
-        };
-        // The copy an op made at entry: what the program passed in.
-        let passed = |op: u8| call.enter_caps.iter().find(|c| c.hdr.op == op && c.ok());
-        match call.row.args[at].1 {
-            Arg::DirFd if raw == AT_FDCWD => {
-                arg.text_into(out);
-                self.fds.cwd_text(pid, out);
-            }
-            Arg::Fd | Arg::DirFd => {
-                arg.text_into(out);
-                describe(raw, out);
-            }
-            // The descriptors its control messages pass (`SCM_RIGHTS`): decoded again, each
-            // described. Only calls that pass some pay for it.
-            Arg::MsgHdr(op) if !crate::decode::passed_fds(&call.view()).is_empty() => {
-                out.push_str(
-                    &crate::decode::msghdr_with(
-                        &call.view_on(netlink),
-                        op,
-                        call.args[at],
-                        &describe,
-                    )
-                    .1,
-                );
-            }
-            // Each descriptor of the array passed in, described as strace's `-y` does (not
-            // those of the ready ones in the result).
-            Arg::PollFds(op, _) => match passed(op) {
-                Some(c) => out.push_str(&crate::decode::structs::pollfds_with(
-                    &c.data, false, &describe,
-                )),
-                None => arg.text_into(out),
-            },
-            // The sets passed in, each descriptor described (not the ready ones after `=`).
-            Arg::FdSet(op) => match passed(op) {
-                Some(c) => {
-                    let n = i64::from(call.args[0] as i32);
-                    out.push_str(&crate::decode::structs::fd_set_with(&c.data, n, &describe));
-                }
-                None => arg.text_into(out),
-            },
-            Arg::FdPair(_) => match call.fd_pair() {
-                Some([x, y]) => {
-                    use std::fmt::Write as _;
-                    out.push('[');
-                    for (j, fd) in [x, y].into_iter().enumerate() {
-                        if j > 0 {
-                            out.push_str(", ");
-                        }
-                        let _ = write!(out, "{fd}");
-                        describe(fd as i32, out);
-                    }
-                    out.push(']');
-                }
-                None => arg.text_into(out),
-            },
-            _ => arg.text_into(out),
         }
     }
 
@@ -663,4 +577,137 @@ impl Writer {
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
+}
+
+/// The protocol of the netlink socket a socket call sends on or receives from (its first
+/// argument), as the descriptor model knows it: strace decodes the data of `sendto`,
+/// `sendmsg`, `recvfrom`, `recvmsg`... on a netlink socket as messages (not of `write` and
+/// `read`).
+fn netlink_of(fds: &Fds, call: &Call) -> Option<u16> {
+    let first_fd = matches!(call.row.args.first(), Some((_, Arg::Fd)));
+    if call.row.classes & crate::syscalls::class::NETWORK == 0 || !first_fd {
+        return None;
+    }
+    fds.netlink(call.pid, call.args[0] as i32)
+}
+
+/// A decoded argument's text, into `s`, with what its descriptors are, as the calls
+/// before this one left them (`-y`): a descriptor `3</etc/hostname>`, `AT_FDCWD</tmp>`, a
+/// pair `[3<pipe:[5]>, 4<pipe:[5]>]` (written by the call: shown as it left them).
+fn annotated(
+    (fds, detail): (&Fds, Detail),
+    call: &Call,
+    arg: &Decoded<'_>,
+    netlink: Option<u16>,
+    out: &mut String,
+) {
+    let at = (detail != Detail::Off)
+        .then(|| call.row.args.iter().position(|(n, _)| *n == arg.name))
+        .flatten();
+    let Some(at) = at else {
+        arg.text_into(out);
+        return;
+    };
+    let (pid, raw) = (call.pid, call.args[at] as i32);
+    let describe = |fd: i32, o: &mut String| {
+        fds.describe(pid, fd, detail, o);
+    };
+    // The copy an op made at entry: what the program passed in.
+    let passed = |op: u8| call.enter_caps.iter().find(|c| c.hdr.op == op && c.ok());
+    match call.row.args[at].1 {
+        Arg::DirFd if raw == AT_FDCWD => {
+            arg.text_into(out);
+            fds.cwd_text(pid, out);
+        }
+        Arg::Fd | Arg::DirFd => {
+            arg.text_into(out);
+            describe(raw, out);
+        }
+        // The descriptors its control messages pass (`SCM_RIGHTS`): decoded again, each
+        // described. Only calls that pass some pay for it.
+        Arg::MsgHdr(op) if !crate::decode::passed_fds(&call.view()).is_empty() => {
+            out.push_str(
+                &crate::decode::msghdr_with(&call.view_on(netlink), op, call.args[at], &describe).1,
+            );
+        }
+        // Each descriptor of the array passed in, described as strace's `-y` does (not
+        // those of the ready ones in the result).
+        Arg::PollFds(op, _) => match passed(op) {
+            Some(c) => out.push_str(&crate::decode::structs::pollfds_with(
+                &c.data, false, &describe,
+            )),
+            None => arg.text_into(out),
+        },
+        // The sets passed in, each descriptor described (not the ready ones after `=`).
+        Arg::FdSet(op) => match passed(op) {
+            Some(c) => {
+                let n = i64::from(call.args[0] as i32);
+                out.push_str(&crate::decode::structs::fd_set_with(&c.data, n, &describe));
+            }
+            None => arg.text_into(out),
+        },
+        Arg::FdPair(_) => match call.fd_pair() {
+            Some([x, y]) => {
+                use std::fmt::Write as _;
+                out.push('[');
+                for (j, fd) in [x, y].into_iter().enumerate() {
+                    if j > 0 {
+                        out.push_str(", ");
+                    }
+                    let _ = write!(out, "{fd}");
+                    describe(fd as i32, out);
+                }
+                out.push(']');
+            }
+            None => arg.text_into(out),
+        },
+        _ => arg.text_into(out),
+    }
+}
+
+/// A call's `name(args)` as the text format writes it, with what its descriptors are at
+/// `detail` (`-y`, `-yy`), and what the descriptor it returned is (`</etc/hostname>`, empty
+/// when it returned none); `fds` takes the call in, as the text writer's does (the live view's
+/// list shows these).
+pub fn described_call(
+    fds: &mut Fds,
+    detail: Detail,
+    call: &Call,
+    pending: bool,
+) -> (String, String) {
+    use std::fmt::Write as _;
+    let pair = describes_after(call);
+    if pair && !pending {
+        fds.apply(call);
+    }
+    let mut s = String::with_capacity(64);
+    s.push_str(call.row.name);
+    s.push('(');
+    if call.flags & SYS_F_ARGS_FAULT != 0 {
+        let _ = write!(s, "<argument array at {:#x} unreadable>", call.raw_args[1]);
+    } else if call.enter_ns.is_some() {
+        let netlink = netlink_of(fds, call);
+        for (k, a) in call.args_on(netlink).iter().enumerate() {
+            if k > 0 {
+                s.push_str(", ");
+            }
+            annotated((fds, detail), call, a, netlink, &mut s);
+        }
+    } else {
+        s.push_str("<...>");
+    }
+    s.push(')');
+    if pending {
+        return (s, String::new());
+    }
+    if !pair {
+        fds.apply(call);
+    }
+    let mut ret = String::new();
+    if let Some(r) = call.ret.filter(|r| errno_of(*r).is_none())
+        && returns_fd(call)
+    {
+        fds.describe(call.pid, r as i32, detail, &mut ret);
+    }
+    (s, ret)
 }

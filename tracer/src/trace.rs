@@ -51,6 +51,10 @@ pub struct Call {
     pub user_ip: u64,
     /// Where `user_ip` lies: the function that made the call (`usersym`).
     pub user_at: Option<Arc<UserFrame>>,
+    /// The call's `name(args)` and what the descriptor it returned is, as the live view shows
+    /// them with `-y`/`-yy` (descriptors as the calls before left them): filled on the capture
+    /// side, where the descriptor model follows the calls in order (`output::described_call`).
+    pub described: Option<Box<(String, String)>>,
 }
 
 impl Hop {
@@ -120,6 +124,7 @@ impl Call {
             hops: Vec::new(),
             user_ip: 0,
             user_at: None,
+            described: None,
         }
     }
 
@@ -523,6 +528,7 @@ impl Joiner {
             enter_caps: caps,
             user_ip: body.ip,
             user_at: self.user.lookup(hdr.pid, body.ip),
+            described: None,
             ..Call::bare(hdr, row, body.nr, body.table, body.flags)
         })
     }

@@ -212,6 +212,38 @@ fn the_objects_pane_shows_a_pipe_and_both_ends() {
     });
 }
 
+/// `tracer live -y`: the list says what each descriptor is, as `tracer record -y` and strace's
+/// -y do (the same descriptor model, fds.rs), the call's result too.
+#[test]
+fn live_y_says_what_each_descriptor_is() {
+    require_root();
+    let tmux = Tmux::start("live-y", 160, 30);
+    tmux.wait_for("the shell", 10, |s| s.contains("READY$"));
+    let out = common::out_file("live-y").with_extension("out");
+    let cmd = format!(
+        "{TRACER} live -y -e openat --command-output {} -- cat /etc/hostname",
+        out.display()
+    );
+    tmux.send(&[&cmd, "Enter"]);
+    let s = tmux.wait_for("the command to finish", 150, |s| {
+        s.contains("trace finished")
+    });
+    // The list (cut to its column) and the journey of the selected call, the last one.
+    assert!(
+        s.lines()
+            .any(|l| l.contains("openat(AT_FDCWD</") && l.contains("= 3</etc/hostname>")),
+        "{s}"
+    );
+    assert!(
+        s.contains("\"/etc/hostname\", O_RDONLY) = 3</etc/"),
+        "the journey's call line:\n{s}"
+    );
+    tmux.send(&["q"]);
+    tmux.wait_for("the shell again", 20, |s| {
+        s.lines().filter(|l| l.starts_with("READY$")).count() >= 2
+    });
+}
+
 /// The children of process `pid` (from /proc, every thread's list).
 fn children(pid: u32) -> Vec<u32> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {

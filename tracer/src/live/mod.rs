@@ -291,6 +291,18 @@ async fn live(
     let mut watched = args.scope.pids.clone();
 
     let mut resolver = Resolver::default();
+    resolver.set_detail(crate::fds::Detail::from_count(args.decode_fds));
+    // What the command starts with: the working directory and the top-level links of this
+    // machine (its descriptors are the command-output file's and tracer's, not described).
+    if let Some(c) = &child {
+        let s = crate::fds::snapshot(std::process::id());
+        resolver.begin(&crate::recording::format::Start {
+            pid: c.pid,
+            fds: Vec::new(),
+            devices: Vec::new(),
+            ..s
+        });
+    }
     let mut checks = 0u64;
     let mut events = EventStream::new();
     let mut frame = tokio::time::interval(Duration::from_millis(1000 / FRAMES_PER_SEC));
@@ -408,10 +420,13 @@ pub(crate) fn feed(app: &mut App, seen: Seen, resolver: &mut Resolver) {
     match seen {
         Seen::Item(item) => app.update(item_action(item, resolver)),
         // A call blocked on a descriptor holds it open: a sure time to look.
-        Seen::Pending(c) => app.update(match resolver.touch(&c) {
-            Some(t) => Action::PendingOn(Box::new(c), t),
-            None => Action::Pending(Box::new(c)),
-        }),
+        Seen::Pending(mut c) => {
+            resolver.describe(&mut c, true);
+            app.update(match resolver.touch(&c) {
+                Some(t) => Action::PendingOn(Box::new(c), t),
+                None => Action::Pending(Box::new(c)),
+            });
+        }
         Seen::Lost(n) => {
             if n != app.lost {
                 app.update(Action::Lost(n));
@@ -461,20 +476,26 @@ fn check_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) {
 /// An item for the app, with the object a call used (see [`feed`]).
 fn item_action(item: Item, resolver: &mut Resolver) -> Action {
     match item {
-        Item::Call(c) => match resolver.touch(&c) {
-            Some(t) => Action::CallOn(Box::new(c), t),
-            None => Action::Call(Box::new(c)),
-        },
+        Item::Call(mut c) => {
+            resolver.describe(&mut c, false);
+            match resolver.touch(&c) {
+                Some(t) => Action::CallOn(Box::new(c), t),
+                None => Action::Call(Box::new(c)),
+            }
+        }
         Item::Proc(p) => {
             match &p {
                 Proc::Exit { pid, tid, .. } if pid == tid => resolver.exited(*pid),
                 Proc::Fork {
-                    pid,
-                    child,
-                    thread: false,
-                    ..
-                } => resolver.forked(*pid, *child),
-                _ => {}
+                    pid, child, thread, ..
+                } => {
+                    resolver.task(*pid, *child, *thread);
+                    if !thread {
+                        resolver.forked(*pid, *child);
+                    }
+                }
+                Proc::Exec { pid, .. } => resolver.exec(*pid),
+                Proc::Exit { .. } => {}
             }
             Action::Proc(p)
         }

@@ -89,6 +89,8 @@ struct Player {
     lost: u64,
     /// The processes' descriptors, as the recorded events made them.
     resolver: Resolver,
+    /// How much `-y` says of each descriptor.
+    detail: crate::fds::Detail,
 }
 
 impl Player {
@@ -104,7 +106,15 @@ impl Player {
             start_ns: None,
             lost: 0,
             resolver: Resolver::for_recording(),
+            detail: crate::fds::Detail::Off,
         })
+    }
+
+    /// Descriptors described at `detail` (`tracer replay -y`).
+    fn with_detail(mut self, detail: crate::fds::Detail) -> Player {
+        self.detail = detail;
+        self.resolver.set_detail(detail);
+        self
     }
 
     /// The next event, reading as needed; `None` at the end of the recording.
@@ -119,13 +129,16 @@ impl Player {
                 return Ok(None);
             }
             let queue = &mut self.queue;
+            let resolver = &mut self.resolver;
             let more = self
                 .replay
                 .step(&mut |ev| {
                     // What the command started with has no time of its own (and the live
-                    // view's objects come from the calls): not an event to play.
-                    if !matches!(ev, Rec::Start(_)) {
-                        queue.push_back(ev);
+                    // view's objects come from the calls): not an event to play, but what
+                    // `-y` describes the descriptors it had from.
+                    match ev {
+                        Rec::Start(s) => resolver.begin(&s),
+                        ev => queue.push_back(ev),
                     }
                     Ok(())
                 })
@@ -261,9 +274,9 @@ fn status(path: &Path, clock: &Clock, start: Option<u64>, end: Option<u64>, over
     )
 }
 
-pub fn run(path: &Path, keep: usize) -> Result<()> {
+pub fn run(path: &Path, keep: usize, detail: crate::fds::Detail) -> Result<()> {
     // Fail before taking the terminal: a damaged or missing file says so where it can be read.
-    let player = Player::open(path)?;
+    let player = Player::open(path)?.with_detail(detail);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -422,7 +435,8 @@ impl Session {
         let target = target.max(start);
         if self.clock.at.is_some_and(|a| target < a) || self.seek.is_some_and(|s| target < s) {
             let path = self.player.path.clone();
-            self.player = Player::open(&path)?;
+            let detail = self.player.detail;
+            self.player = Player::open(&path)?.with_detail(detail);
             let (w, h) = (self.app.width, self.app.height);
             self.app = new_app(&self.player.replay, &path, self.keep);
             self.app.update(Action::Resize {

@@ -19,6 +19,8 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use super::objects::{Holder, Kind, ObjKey, Touch};
 use crate::decode::sockaddr::SockAddr;
+use crate::fds::{Detail, Fds};
+use crate::recording::format::Start;
 use crate::syscalls::{Effect, Sysv};
 use crate::trace::Call;
 
@@ -36,6 +38,10 @@ pub struct Resolver {
     closes_ahead: HashMap<(u32, i64), u32>,
     /// Replaying a recording: everything comes from the events, nothing from /proc.
     offline: bool,
+    /// What every descriptor is (fds.rs), for the list's `-y`/`-yy` text: the same model the
+    /// text and JSON Lines writers keep, taking in every call in order.
+    described: Fds,
+    detail: Detail,
 }
 
 const AF_UNIX: u64 = 1;
@@ -118,6 +124,26 @@ impl Resolver {
             offline: true,
             ..Resolver::default()
         }
+    }
+
+    /// Describe descriptors at `detail` (`-y`, `-yy`; off by default).
+    pub fn set_detail(&mut self, detail: Detail) {
+        self.detail = detail;
+    }
+
+    /// What the traced command started with (its working directory, its descriptors).
+    pub fn begin(&mut self, start: &Start) {
+        self.described.begin(start);
+    }
+
+    /// The call's text with its descriptors described (`Call::described`), the model taking
+    /// the call in (a pending call only described): when `-y` asked for it.
+    pub fn describe(&mut self, call: &mut Call, pending: bool) {
+        if self.detail == Detail::Off {
+            return;
+        }
+        let text = crate::output::described_call(&mut self.described, self.detail, call, pending);
+        call.described = Some(Box::new(text));
     }
 
     /// Note the closes in `batch`, everything one drain of the ring buffer read, before its
@@ -326,6 +352,17 @@ impl Resolver {
         t
     }
 
+    /// A new task: a process with a copy of its parent's descriptors, or a thread sharing
+    /// them (for the descriptor model; [`Resolver::forked`] keeps the objects' table).
+    pub fn task(&mut self, parent: u32, child: u32, thread: bool) {
+        self.described.fork(parent, child, thread);
+    }
+
+    /// A process ran a new program: its close-on-exec descriptors are gone.
+    pub fn exec(&mut self, pid: u32) {
+        self.described.exec(pid);
+    }
+
     /// A new process starts with a copy of its parent's descriptors.
     pub fn forked(&mut self, parent: u32, child: u32) {
         let inherited: Vec<((u32, i64), Option<Touch>)> = self
@@ -339,6 +376,7 @@ impl Resolver {
 
     /// A process exited: its descriptors are gone.
     pub fn exited(&mut self, pid: u32) {
+        self.described.exit(pid);
         self.fds.retain(|(p, _), _| *p != pid);
     }
 }

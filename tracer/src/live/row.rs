@@ -86,13 +86,23 @@ pub fn result(call: &Call, pending: bool) -> (String, bool) {
 
 impl RowText {
     pub fn new(call: &Call, pending: bool, boot_to_wall: i128) -> RowText {
-        let (result, is_error) = result(call, pending);
+        let (mut result, is_error) = result(call, pending);
+        // With `-y`: the descriptors described as the calls before left them.
+        let text = match call.described.as_deref() {
+            Some((text, fd)) => {
+                if !pending && !is_error {
+                    result.push_str(fd);
+                }
+                text.clone()
+            }
+            None => format!("{}({})", call.row.name, args(call)),
+        };
         RowText {
             time: wall(call.enter_ns.or(call.exit_ns).unwrap_or(0), boot_to_wall),
             pid: call.pid.to_string(),
             comm: call.comm.clone(),
             entry: entry(call),
-            call: format!("{}({})", call.row.name, args(call)),
+            call: text,
             result,
             is_error,
             dur: if pending {

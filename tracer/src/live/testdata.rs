@@ -46,6 +46,7 @@ pub fn call(pid: u32, name: &str, ret: i64) -> Call {
         hops: Vec::new(),
         user_ip: 0,
         user_at: None,
+        described: None,
     }
 }
 
