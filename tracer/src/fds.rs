@@ -158,6 +158,27 @@ impl Obj {
 
 type ObjId = u64;
 
+/// An IPC object as [`Fds::ipc`] tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipc<'a> {
+    /// A socket: its family, type and, for a UNIX socket, its bound name (`@` first for an
+    /// abstract one).
+    Socket {
+        ino: u64,
+        family: u16,
+        ty: u16,
+        name: Option<&'a [u8]>,
+    },
+    Pipe {
+        ino: u64,
+    },
+    /// A named FIFO, by its path.
+    Fifo {
+        ino: u64,
+        name: Option<&'a [u8]>,
+    },
+}
+
 /// Every traced process's descriptor table and working directory.
 #[derive(Default)]
 pub struct Fds {
@@ -309,6 +330,25 @@ impl Fds {
 
     fn get(&self, pid: u32, fd: i32) -> Option<&Obj> {
         self.objs.get(self.tables.get(&pid)?.get(&fd)?)
+    }
+
+    /// The IPC object descriptor `fd` of `pid` refers to, when this model knows it by its
+    /// inode: what the live view's Objects pane asks (live/resolve.rs) before it would read
+    /// `/proc/PID/fd`.
+    pub fn ipc(&self, pid: u32, fd: i32) -> Option<Ipc<'_>> {
+        let o = self.get(pid, fd).filter(|o| o.ino != 0)?;
+        let name = o.name.as_deref();
+        Some(match o.kind {
+            Kind::Socket { family, ty, .. } => Ipc::Socket {
+                ino: o.ino,
+                family,
+                ty,
+                name,
+            },
+            Kind::Pipe => Ipc::Pipe { ino: o.ino },
+            Kind::Fifo => Ipc::Fifo { ino: o.ino, name },
+            _ => return None,
+        })
     }
 
     fn id_of(&self, pid: u32, fd: i32) -> Option<ObjId> {

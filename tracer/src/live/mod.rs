@@ -421,8 +421,9 @@ pub(crate) fn feed(app: &mut App, seen: Seen, resolver: &mut Resolver) {
         Seen::Item(item) => app.update(item_action(item, resolver)),
         // A call blocked on a descriptor holds it open: a sure time to look.
         Seen::Pending(mut c) => {
+            let touched = resolver.touch(&c);
             resolver.describe(&mut c, true);
-            app.update(match resolver.touch(&c) {
+            app.update(match touched {
                 Some(t) => Action::PendingOn(Box::new(c), t),
                 None => Action::Pending(Box::new(c)),
             });
@@ -477,8 +478,10 @@ fn check_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) {
 fn item_action(item: Item, resolver: &mut Resolver) -> Action {
     match item {
         Item::Call(mut c) => {
+            // The object as the calls before left the descriptors, then the call taken in.
+            let touched = resolver.touch(&c);
             resolver.describe(&mut c, false);
-            match resolver.touch(&c) {
+            match touched {
                 Some(t) => Action::CallOn(Box::new(c), t),
                 None => Action::Call(Box::new(c)),
             }

@@ -19,7 +19,7 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
 use super::objects::{Holder, Kind, ObjKey, Touch};
 use crate::decode::sockaddr::SockAddr;
-use crate::fds::{Detail, Fds};
+use crate::fds::{Detail, Fds, Ipc};
 use crate::recording::format::Start;
 use crate::syscalls::{Effect, Sysv};
 use crate::trace::Call;
@@ -140,6 +140,10 @@ impl Resolver {
     /// the call in (a pending call only described): when `-y` asked for it.
     pub fn describe(&mut self, call: &mut Call, pending: bool) {
         if self.detail == Detail::Off {
+            // The model follows every call all the same: `touch` asks it.
+            if !pending {
+                self.described.apply(call);
+            }
             return;
         }
         let text = crate::output::described_call(&mut self.described, self.detail, call, pending);
@@ -233,6 +237,11 @@ impl Resolver {
                 }
                 let found = match cached {
                     Some(t) => t,
+                    // What the descriptor model (fds.rs) learned from the calls that made or
+                    // passed the descriptor (openat, dup, fcntl, SCM_RIGHTS...): no /proc read.
+                    None if let Some(f) = self.modelled(call.pid, fd) => {
+                        Some(self.remember(call.pid, fd, f, ""))
+                    }
                     // Blocked in the call: the descriptor is held, and cannot change.
                     None if call.ret.is_none() => self.look(call.pid, fd, None, ""),
                     None => {
@@ -246,6 +255,32 @@ impl Resolver {
                 found
             }
         }
+    }
+
+    /// What the descriptor model knows of descriptor `fd` of `pid`, as the Objects pane names
+    /// objects.
+    fn modelled(&self, pid: u32, fd: i64) -> Option<(ObjKey, Kind, String)> {
+        let text = |n: Option<&[u8]>| match n {
+            Some(n) => match n.strip_prefix(b"@") {
+                Some(abs) => format!("@{}", crate::escape::name(abs)),
+                None => crate::escape::name(n),
+            },
+            None => String::new(),
+        };
+        Some(match self.described.ipc(pid, i32::try_from(fd).ok()?)? {
+            Ipc::Socket {
+                ino,
+                family,
+                ty,
+                name,
+            } => (
+                ObjKey::Inode(ino),
+                socket_kind(u64::from(family), u64::from(ty)),
+                text(name),
+            ),
+            Ipc::Pipe { ino } => (ObjKey::Inode(ino), Kind::Pipe, String::new()),
+            Ipc::Fifo { ino, name } => (ObjKey::Inode(ino), Kind::Fifo, text(name)),
+        })
     }
 
     /// Socket `t`, descriptor `fd` of `pid`, is of `kind` (from the call that made it): kept for
@@ -443,6 +478,39 @@ mod tests {
     use std::os::fd::{AsRawFd, FromRawFd};
 
     use super::*;
+
+    /// A descriptor the Resolver never saw made (a `dup` of a socket) resolves through the
+    /// descriptor model (fds.rs), in a replay too, where nothing is read from /proc.
+    #[test]
+    fn descriptors_the_model_followed_resolve_without_proc() {
+        use crate::live::testdata::{call, with_files};
+        let mut res = Resolver::for_recording();
+        let feed = |res: &mut Resolver, mut c: Call| {
+            let t = res.touch(&c);
+            res.describe(&mut c, false);
+            t
+        };
+        let mut sock = with_files(call(7, "socket", 3), &[(3, 900, libc::S_IFSOCK | 0o777)]);
+        sock.args[..3].copy_from_slice(&[1, 1, 0]);
+        let made = feed(&mut res, sock).expect("the socket it made");
+        assert_eq!(made.kind, Kind::UnixStream);
+        let mut dup = call(7, "dup", 5);
+        dup.args[0] = 3;
+        feed(&mut res, dup);
+        let mut w = call(7, "write", 4);
+        w.args[0] = 5;
+        let t = feed(&mut res, w).expect("the socket through its copy");
+        assert_eq!((t.key, t.kind), (ObjKey::Inode(900), Kind::UnixStream));
+        assert_eq!(res.unresolved, 0);
+        // Closed: the model forgets the copy too.
+        let mut close = call(7, "close", 0);
+        close.args[0] = 5;
+        feed(&mut res, close);
+        let mut w = call(7, "write", 4);
+        w.args[0] = 5;
+        assert_eq!(feed(&mut res, w), None);
+        assert_eq!(res.unresolved, 1);
+    }
 
     #[test]
     fn only_sure_lookups_resolve() {
