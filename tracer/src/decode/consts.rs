@@ -100,6 +100,15 @@ pub fn one_or(value: u64, names: Names, unknown: &str) -> String {
     }
 }
 
+/// C's `%#x`: `0` for zero, else `0x` and the hex digits.
+pub fn hex0(v: u64) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
 /// [`bits`], with strace's comment when no bit has a name: `0x100000 /* MSG_??? */`.
 pub fn bits_or(value: u64, names: Names, unknown: &str) -> String {
     let s = bits(value, names);

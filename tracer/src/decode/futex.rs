@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::consts::{Names, one_or};
+use super::consts::{Names, hex0, one_or};
 use crate::syscalls::FutexArg;
 
 const FUTEX_PRIVATE_FLAG: u64 = 128;
@@ -151,15 +151,6 @@ pub fn wake_op(v: u64) -> String {
     s.push_str(&one_or((v >> 24) & 0xf, WAKE_CMPS, "FUTEX_OP_CMP_???"));
     let _ = write!(s, "<<24|{}", hex0(v & 0xfff));
     s
-}
-
-/// C's `%#x`: `0` for zero.
-fn hex0(v: u64) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
 }
 
 #[cfg(test)]

@@ -733,7 +733,7 @@ fn prctl_arg<'a>(v: &CallView<'a>, which: PrctlArg, raw: u64) -> Option<(Val<'a>
     };
     let int = |d: &[u8]| le(d, 0, 4).map(|x| x as u32 as i32);
     let val = match prctl::shape(option, i)? {
-        Shape::Hex => sym(prctl::hex0(raw)),
+        Shape::Hex => sym(consts::hex0(raw)),
         Shape::Sig => sym(flags::signal(raw)),
         Shape::Str => match entry.filter(|c| c.ok()) {
             Some(c) => Val::Path(&c.data),
@@ -746,12 +746,12 @@ fn prctl_arg<'a>(v: &CallView<'a>, which: PrctlArg, raw: u64) -> Option<(Val<'a>
         Shape::IntOut => out(&|d| Some(int(d)?.to_string())),
         Shape::SigOut => out(&|d| Some(flags::signal(u64::from(int(d)? as u32)))),
         Shape::NamedOut(names, unknown) => {
-            out(&|d| Some(prctl::named(u64::from(int(d)? as u32), names, unknown)))
+            out(&|d| Some(consts::one_or(u64::from(int(d)? as u32), names, unknown)))
         }
         Shape::PtrOut => out(&|d| Some(ptr_text(le(d, 0, usize::from(v.abi.long()))?))),
-        Shape::Cap => sym(prctl::named(raw, prctl::CAPS, "CAP_???")),
-        Shape::Named(names, unknown) => sym(prctl::named(raw, names, unknown)),
-        Shape::Bits(names) => sym(prctl::bit_names(raw, names)),
+        Shape::Cap => sym(consts::one_or(raw, prctl::CAPS, "CAP_???")),
+        Shape::Named(names, unknown) => sym(consts::one_or(raw, names, unknown)),
+        Shape::Bits(names) => sym(consts::bits(raw, names)),
         // include/uapi/linux/prctl.h `PR_SET_PTRACER_ANY ((unsigned long)-1)`.
         Shape::Ptracer if raw == v.ulong(u64::MAX) => sym("PR_SET_PTRACER_ANY".into()),
         Shape::Dec | Shape::Ptracer => Val::Int(raw as i64),

@@ -4,7 +4,7 @@
 //! 6.1 names but this file does not decode show their four arguments in hex, as strace shows
 //! the options it does not decode.
 
-use super::consts::{Names, bits, one_or};
+use super::consts::{Names, one_or};
 
 /// How one of the four arguments after the option is shown.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -250,7 +250,7 @@ pub fn ret(option: u64, ret: i64) -> String {
     let shape = find(option).map_or(RetShape::Hex, |o| o.ret);
     match shape {
         RetShape::Dec => ret.to_string(),
-        RetShape::Hex => hex0(ret as u64),
+        RetShape::Hex => super::consts::hex0(ret as u64),
         RetShape::Named(names) => match names.iter().find(|(v, _)| *v == ret as u64) {
             Some((_, name)) => format!("{ret} ({name})"),
             None => ret.to_string(),
@@ -258,26 +258,9 @@ pub fn ret(option: u64, ret: i64) -> String {
     }
 }
 
-/// A named value, strace's comment when unknown.
-pub fn named(v: u64, names: Names, unknown: &str) -> String {
-    one_or(v, names, unknown)
-}
-
-pub fn bit_names(v: u64, names: Names) -> String {
-    bits(v, names)
-}
-
-/// C's `%#lx`: `0` for zero.
-pub fn hex0(v: u64) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::consts::bits;
     use super::*;
 
     #[test]
@@ -293,11 +276,11 @@ mod tests {
         assert_eq!(ret(30, 50000), "50000");
         assert_eq!(ret(52, 2), "0x2");
         assert_eq!(
-            named(7, DUMPABLE, "SUID_DUMP_???"),
+            one_or(7, DUMPABLE, "SUID_DUMP_???"),
             "0x7 /* SUID_DUMP_??? */"
         );
         assert_eq!(
-            bit_names(0x2f, SECUREBITS),
+            bits(0x2f, SECUREBITS),
             "SECBIT_NOROOT|SECBIT_NOROOT_LOCKED|SECBIT_NO_SETUID_FIXUP|\
              SECBIT_NO_SETUID_FIXUP_LOCKED|SECBIT_KEEP_CAPS_LOCKED"
         );
