@@ -498,6 +498,24 @@ impl Fds {
                 return;
             }
             _ if !ok => return,
+            // A name only the kernel knew (autobind): learned as the program asks for it.
+            Effect::TellsName => {
+                let name = match call.sockaddr_out() {
+                    Some(SockAddr::Unix { path, .. }) => {
+                        Some(path.split(|b| *b == 0).next().unwrap_or_default().to_vec())
+                    }
+                    Some(SockAddr::Abstract(name)) => Some([b"@".as_slice(), &name].concat()),
+                    _ => None,
+                };
+                if let (Some(name), Some(id)) =
+                    (name.filter(|n| !n.is_empty()), self.id_of(pid, fd0))
+                    && let Some(o) = self.objs.get_mut(&id)
+                    && o.name.as_deref().is_none_or(<[u8]>::is_empty)
+                {
+                    o.name = Some(name.into());
+                }
+                return;
+            }
             Effect::Names => {
                 let name = match call.sockaddr_arg() {
                     Some(SockAddr::Unix { path, .. }) => {
@@ -506,6 +524,9 @@ impl Fds {
                     Some(SockAddr::Abstract(name)) => Some([b"@".as_slice(), &name].concat()),
                     _ => None,
                 };
+                // `bind` with only the family autobinds (net/unix/af_unix.c
+                // `unix_autobind`): the kernel's name is learned from getsockname.
+                let name = name.filter(|n| !n.is_empty());
                 if let (Some(name), Some(id)) = (name, self.id_of(pid, fd0))
                     && let Some(o) = self.objs.get_mut(&id)
                 {
@@ -1058,9 +1079,10 @@ pub fn received_fds(call: &Call) -> Vec<(i32, i32)> {
 }
 
 /// Whether the call's arguments are best described as the call left the descriptors: it made
-/// a pair (`pipe`, `socketpair`), or received descriptors (`recvmsg`'s `SCM_RIGHTS`).
+/// a pair (`pipe`, `socketpair`), received descriptors (`recvmsg`'s `SCM_RIGHTS`), or told a
+/// socket's name (getsockname: strace's `-yy` shows the name the kernel holds then).
 pub fn describes_after(call: &Call) -> bool {
-    writes_pair(call) || !received_fds(call).is_empty()
+    writes_pair(call) || call.row.effect == Effect::TellsName || !received_fds(call).is_empty()
 }
 
 /// Whether the call writes a new pair of descriptors (pipe, socketpair): its result is that

@@ -191,6 +191,26 @@ impl Call {
         })
     }
 
+    /// The address the call wrote back (`SockAddrOut`: getsockname, accept...), as long as
+    /// the kernel wrote it and the buffer held it.
+    pub fn sockaddr_out(&self) -> Option<decode::sockaddr::SockAddr> {
+        let (op, given) = self.row.args.iter().find_map(|(_, a)| match a {
+            crate::syscalls::Arg::SockAddrOut(op, given) => Some((*op, *given)),
+            _ => None,
+        })?;
+        let c = self
+            .exit_caps
+            .iter()
+            .find(|c| c.hdr.op == op && c.ok() && c.hdr.want > 0)?;
+        let room = self
+            .enter_caps
+            .iter()
+            .find(|c| c.hdr.op == given && c.ok())
+            .and_then(|c| Some(u32::from_le_bytes(c.data.get(..4)?.try_into().ok()?)))
+            .unwrap_or(u32::MAX);
+        Some(decode::sockaddr::decode(&c.data, c.hdr.want.min(room)))
+    }
+
     pub fn dur_ns(&self) -> Option<u64> {
         Some(self.exit_ns?.saturating_sub(self.enter_ns?))
     }

@@ -2240,3 +2240,40 @@ fn mmsg_messages_are_decoded_as_strace_decodes_them() {
     let n = decoded_alike(MMSG_PROGRAM, &["-m32"], &names, &three_messages);
     assert!(n >= 7, "only {n} calls compared");
 }
+
+/// A UNIX socket the kernel named itself (autobind: `bind` with only the family): `-yy`
+/// learns the name as the program asks for it, as strace's shows it then.
+const AUTOBIND_PROGRAM: &str = r"
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+int main(void) {
+  int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+  struct sockaddr_un z;
+  memset(&z, 0, sizeof z);
+  z.sun_family = AF_UNIX;
+  bind(s, (struct sockaddr *)&z, sizeof(sa_family_t));
+  struct sockaddr_un f;
+  socklen_t l = sizeof f;
+  getsockname(s, (struct sockaddr *)&f, &l);
+  close(s);
+  return 0;
+}
+";
+
+#[test]
+fn an_autobound_socket_is_named_as_strace_names_it() {
+    for flags in [&[][..], &["-m32"]] {
+        let names = ["socket", "bind", "getsockname", "close"];
+        let n = compared(
+            AUTOBIND_PROGRAM,
+            flags,
+            &names,
+            &|c| c.to_string(),
+            &["-yy"],
+            false,
+        );
+        assert!(n >= 4, "only {n} calls compared");
+    }
+}

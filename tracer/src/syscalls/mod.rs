@@ -511,6 +511,10 @@ pub enum Effect {
     Names,
     /// Connects the socket `args[0]` to the address it passes.
     Connects,
+    /// Writes back the address of the socket `args[0]` (getsockname): the name the kernel
+    /// gave a UNIX socket it bound itself (autobind, net/unix/af_unix.c `unix_autobind`, at
+    /// a `connect` or `sendto` of an unbound socket) becomes known.
+    TellsName,
     /// Closes the descriptor `args[0]`.
     Closes,
     /// Creates (or finds, by key) a SysV object and returns its id (msgget, semget, shmget).
@@ -1260,6 +1264,7 @@ mod tests {
                 Effect::NewPipe { flags } => pair && flags == (arg(1) == Some(Arg::PipeFlags)),
                 Effect::NewSocketPair => pair && socket_args,
                 Effect::Names | Effect::Connects => r.first_fd() && addr,
+                Effect::TellsName => r.first_fd() && has(&|a| matches!(a, Arg::SockAddrOut(..))),
                 Effect::Closes => r.first_fd(),
                 Effect::SysvGet(_) => arg(0) == Some(Arg::IpcKey),
                 Effect::SysvUses(_) => arg(0) == Some(Arg::Int),
@@ -1334,7 +1339,7 @@ mod tests {
             assert!(r.libc.iter().all(|f| !f.is_empty()), "{n}");
         }
         // Every kind of effect is some row's, and every dispatcher has its row.
-        assert_eq!(effects.len(), 20);
+        assert_eq!(effects.len(), 21);
         for d in [Dispatcher::Socketcall, Dispatcher::Ipc] {
             assert!(d.row().is_some(), "{d:?}");
         }

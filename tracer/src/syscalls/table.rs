@@ -489,7 +489,7 @@ static HAND: &[Row] = &[
     row!("getsockname", x64: Some(51), ia32: Some(367), sc: Some((6, "SYS_GETSOCKNAME")), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0, 1), "addrlen": SockLenPtr(0, 1)],
         ops: [addr_out(1, 2), mem(2, false, 4)], ret: Int,
-        libc: &["getsockname"]),
+        libc: &["getsockname"], effect: Effect::TellsName),
     row!("getpeername", x64: Some(52), ia32: Some(368), sc: Some((7, "SYS_GETPEERNAME")), ipc: None,
         args: ["sockfd": Fd, "addr": SockAddrOut(0, 1), "addrlen": SockLenPtr(0, 1)],
         ops: [addr_out(1, 2), mem(2, false, 4)], ret: Int,
