@@ -54,7 +54,9 @@ int main(int argc, char **argv)
         return 2;
     /* tracer names an address against /proc/PID/maps when it reads the call's record (the
      * ring is drained at least every 20 ms): a process already gone by then keeps the bare
-     * address. Staying a moment makes the test about naming, not about that race. */
-    usleep(500 * 1000);
+     * address. Staying a moment makes the test about naming, not about that race: 2 s, as
+     * half a second was not always enough under CI's load (a debug build, four such tests
+     * and their gcc runs at once: `cargo xtask test` failed once so, 2026-12-04). */
+    usleep(2000 * 1000);
     return 0;
 }
