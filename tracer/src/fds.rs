@@ -500,13 +500,7 @@ impl Fds {
             _ if !ok => return,
             // A name only the kernel knew (autobind): learned as the program asks for it.
             Effect::TellsName => {
-                let name = match call.sockaddr_out() {
-                    Some(SockAddr::Unix { path, .. }) => {
-                        Some(path.split(|b| *b == 0).next().unwrap_or_default().to_vec())
-                    }
-                    Some(SockAddr::Abstract(name)) => Some([b"@".as_slice(), &name].concat()),
-                    _ => None,
-                };
+                let name = unix_name(call.sockaddr_out());
                 if let (Some(name), Some(id)) =
                     (name.filter(|n| !n.is_empty()), self.id_of(pid, fd0))
                     && let Some(o) = self.objs.get_mut(&id)
@@ -517,13 +511,7 @@ impl Fds {
                 return;
             }
             Effect::Names => {
-                let name = match call.sockaddr_arg() {
-                    Some(SockAddr::Unix { path, .. }) => {
-                        Some(path.split(|b| *b == 0).next().unwrap_or_default().to_vec())
-                    }
-                    Some(SockAddr::Abstract(name)) => Some([b"@".as_slice(), &name].concat()),
-                    _ => None,
-                };
+                let name = unix_name(call.sockaddr_arg());
                 // `bind` with only the family autobinds (net/unix/af_unix.c
                 // `unix_autobind`): the kernel's name is learned from getsockname.
                 let name = name.filter(|n| !n.is_empty());
@@ -1247,6 +1235,18 @@ fn net_text(o: &Obj, family: u16, proto: Option<u16>, out: &mut String) -> bool 
             None => false,
         },
         _ => false,
+    }
+}
+
+/// A UNIX socket's name as this model keeps it: the path up to its NUL, or `@` and the
+/// abstract name (empty for a bind with only the family: an autobind).
+fn unix_name(addr: Option<SockAddr>) -> Option<Vec<u8>> {
+    match addr? {
+        SockAddr::Unix { path, .. } => {
+            Some(path.split(|b| *b == 0).next().unwrap_or_default().to_vec())
+        }
+        SockAddr::Abstract(name) => Some([b"@".as_slice(), &name].concat()),
+        _ => None,
     }
 }
 
