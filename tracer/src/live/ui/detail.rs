@@ -144,11 +144,7 @@ pub fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
     } else {
         Style::new().fg(Color::Green)
     };
-    out.push(Line::from(vec![
-        Span::styled(row.call.clone(), bold()),
-        Span::raw(" "),
-        Span::styled(row.result.clone(), result_style),
-    ]));
+    call_line(&row.call, &row.result, result_style, width, &mut out);
     out.push(Line::styled(
         format!(
             "{}  pid {} tid {} {}  {}  nr {}{}",
@@ -193,6 +189,30 @@ pub fn lines(app: &App, e: &Entry, width: usize) -> Vec<Line<'static>> {
         payloads(call, width, &mut out);
     }
     out
+}
+
+/// The call and its result, whole: wrapped at the pane's width (a long path, or a descriptor's
+/// `-y` name, must not cut the result off), the result kept in one piece where it fits.
+fn call_line(call: &str, result: &str, style: Style, width: usize, out: &mut Vec<Line<'static>>) {
+    let width = width.max(8);
+    let mut pieces = wrap(call, width);
+    let last = pieces.pop().unwrap_or_default();
+    out.extend(pieces.into_iter().map(|p| Line::styled(p, bold())));
+    let used = last.chars().count();
+    if used + 1 + result.chars().count() <= width {
+        out.push(Line::from(vec![
+            Span::styled(last, bold()),
+            Span::raw(" "),
+            Span::styled(result.to_string(), style),
+        ]));
+    } else {
+        out.push(Line::styled(last, bold()));
+        out.extend(
+            wrap(result, width.saturating_sub(2))
+                .into_iter()
+                .map(|p| Line::from(vec![Span::raw("  "), Span::styled(p, style)])),
+        );
+    }
 }
 
 fn journey(app: &App, e: &Entry, width: usize, out: &mut Vec<Line<'static>>) {
@@ -367,5 +387,44 @@ mod tests {
             registers_line(&c),
             "int $0x80  eax=102 (socketcall)  ebx=0x2  ecx=0xffd01000"
         );
+    }
+
+    fn texts(lines: &[Line]) -> Vec<String> {
+        lines.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn the_call_line_wraps_and_keeps_its_result_whole() {
+        let mut out = Vec::new();
+        call_line("f(1)", "= 0", Style::new(), 20, &mut out);
+        assert_eq!(texts(&out), ["f(1) = 0"]);
+        // CI's checkout sits deeper than a laptop's: `AT_FDCWD</long/cwd>` pushed the result
+        // past a 76-column pane, and the journey lost `= 3</etc/hostname>`.
+        let mut out = Vec::new();
+        call_line(
+            "openat(AT_FDCWD</check/work/main>, \"/etc/hostname\", O_RDONLY)",
+            "= 3</etc/hostname>",
+            Style::new(),
+            30,
+            &mut out,
+        );
+        assert_eq!(
+            texts(&out),
+            [
+                "openat(AT_FDCWD</check/work/ma",
+                "in>, \"/etc/hostname\", O_RDONLY",
+                ") = 3</etc/hostname>"
+            ]
+        );
+        // No room left after the call: the result on a line of its own, indented.
+        let mut out = Vec::new();
+        call_line(
+            "close(3</tmp/a/long/name>)",
+            "= 0",
+            Style::new(),
+            28,
+            &mut out,
+        );
+        assert_eq!(texts(&out), ["close(3</tmp/a/long/name>)", "  = 0"]);
     }
 }
