@@ -266,7 +266,11 @@ pub fn export_counting<R: Read>(
         ExportFormat::Perfetto => {
             let mut p = Perfetto::new(out, replay.ksyms().clone());
             let outcome = replay.run(&mut |ev| match &ev {
-                Event::Item(Item::Call(c)) | Event::Pending(c) if hidden(c) => Ok(()),
+                Event::Item(Item::Call(c)) if hidden(c) => {
+                    p.observe(c);
+                    Ok(())
+                }
+                Event::Pending(c) if hidden(c) => Ok(()),
                 _ => p.event(&ev),
             })?;
             p.finish(outcome.end.as_ref().map(|e| e.stopped_ns))?;
@@ -275,7 +279,11 @@ pub fn export_counting<R: Read>(
         ExportFormat::ChromeJson => {
             let mut p = ChromeJson::new(out, replay.ksyms().clone())?;
             let outcome = replay.run(&mut |ev| match &ev {
-                Event::Item(Item::Call(c)) | Event::Pending(c) if hidden(c) => Ok(()),
+                Event::Item(Item::Call(c)) if hidden(c) => {
+                    p.observe(c);
+                    Ok(())
+                }
+                Event::Pending(c) if hidden(c) => Ok(()),
                 _ => p.event(&ev),
             })?;
             p.finish(outcome.end.as_ref().map(|e| e.stopped_ns))?;

@@ -156,17 +156,19 @@ impl Obj {
     }
 }
 
-type ObjId = u64;
+pub type ObjId = u64;
 
-/// An IPC object as [`Fds::ipc`] tells it.
+/// An IPC object as [`Fds::ipc`] and [`Fds::object`] tell it. `ino` is 0 where the recording
+/// does not say (made before tracer read the file behind each new descriptor).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ipc<'a> {
-    /// A socket: its family, type and, for a UNIX socket, its bound name (`@` first for an
-    /// abstract one).
+    /// A socket: its family, type, its peer's inode (a connected UNIX socket, 0 when unknown)
+    /// and, for a UNIX socket, its bound name (`@` first for an abstract one).
     Socket {
         ino: u64,
         family: u16,
         ty: u16,
+        peer: u64,
         name: Option<&'a [u8]>,
     },
     Pipe {
@@ -174,6 +176,11 @@ pub enum Ipc<'a> {
     },
     /// A named FIFO, by its path.
     Fifo {
+        ino: u64,
+        name: Option<&'a [u8]>,
+    },
+    /// A POSIX message queue, by its name (`/q`).
+    Mqueue {
         ino: u64,
         name: Option<&'a [u8]>,
     },
@@ -336,19 +343,66 @@ impl Fds {
     /// inode: what the live view's Objects pane asks (live/resolve.rs) before it would read
     /// `/proc/PID/fd`.
     pub fn ipc(&self, pid: u32, fd: i32) -> Option<Ipc<'_>> {
-        let o = self.get(pid, fd).filter(|o| o.ino != 0)?;
+        self.object(pid, fd)
+            .map(|(_, ipc)| ipc)
+            .filter(|ipc| match ipc {
+                Ipc::Socket { ino, .. }
+                | Ipc::Pipe { ino }
+                | Ipc::Fifo { ino, .. }
+                | Ipc::Mqueue { ino, .. } => *ino != 0,
+            })
+    }
+
+    /// The IPC object descriptor `fd` of `pid` refers to, with the model's own identity for
+    /// it: one object for both ends of a pipe, and for every descriptor that shares one open
+    /// file (`dup`, `fork`, `SCM_RIGHTS`), stable for its life. What the data flows of an
+    /// export follow (recording/flows.rs), falling back on that identity where the recording
+    /// has no inode numbers.
+    pub fn object(&self, pid: u32, fd: i32) -> Option<(ObjId, Ipc<'_>)> {
+        let id = self.id_of(pid, fd)?;
+        let o = self.objs.get(&id)?;
         let name = o.name.as_deref();
-        Some(match o.kind {
+        let ino = o.ino;
+        let ipc = match o.kind {
             Kind::Socket { family, ty, .. } => Ipc::Socket {
-                ino: o.ino,
+                ino,
                 family,
                 ty,
+                peer: o.peer,
                 name,
             },
-            Kind::Pipe => Ipc::Pipe { ino: o.ino },
-            Kind::Fifo => Ipc::Fifo { ino: o.ino, name },
+            Kind::Pipe => Ipc::Pipe { ino },
+            Kind::Fifo => Ipc::Fifo { ino, name },
+            Kind::Mqueue => Ipc::Mqueue { ino, name },
             _ => return None,
-        })
+        };
+        Some((id, ipc))
+    }
+
+    /// Whether the model knows what descriptor `fd` of `pid` is (an IPC object or not).
+    pub fn has(&self, pid: u32, fd: i32) -> bool {
+        self.id_of(pid, fd).is_some()
+    }
+
+    /// What the live view read of a descriptor the model did not know, one made before tracing
+    /// began (a whole-system trace): the inode and file type behind `/proc/PID/fd/N`
+    /// (`socket:[N]`, `pipe:[N]`), with a FIFO's path. Never in a replay: a recording's
+    /// descriptors come from its events alone.
+    pub fn learn(&mut self, pid: u32, f: &FileId, path: Option<&[u8]>) {
+        let mut obj = Obj::from_file(f);
+        // The call that made it may have said more: a socket's family and type.
+        if let (Kind::Socket { .. }, Some(o)) = (&obj.kind, self.get(pid, f.fd))
+            && matches!(o.kind, Kind::Socket { family, .. } if family != 0)
+        {
+            obj.kind = o.kind.clone();
+        }
+        if let Some(p) = path {
+            if obj.kind == Kind::Pipe {
+                obj.kind = Kind::Fifo;
+            }
+            obj.name = Some(p.into());
+        }
+        self.install(pid, f.fd, obj);
     }
 
     fn id_of(&self, pid: u32, fd: i32) -> Option<ObjId> {
@@ -573,6 +627,11 @@ impl Fds {
                 let pipe = matches!(row.effect, Effect::NewPipe { .. });
                 let [fa, fb] = [a as i32, b as i32];
                 let obj_of = |fd: i32| match file(fd) {
+                    // A recording's older file layout (`FILE_ID_V1`) has no family: the call's.
+                    Some(f) if !pipe && f.family == 0 => Obj {
+                        kind: socket_kind_of(call),
+                        ..Obj::from_file(f)
+                    },
                     Some(f) => Obj::from_file(f),
                     None if pipe => Obj::new(Kind::Pipe, 0),
                     None => Obj::new(socket_kind_of(call), 0),
@@ -621,6 +680,10 @@ impl Fds {
                 if let Some(l) = listener {
                     match (&mut obj.kind, &l.kind) {
                         (Kind::Unknown, k) => obj.kind = k.clone(),
+                        // Read without its family (`FILE_ID_V1`): the listener's.
+                        (Kind::Socket { family: 0, .. }, k @ Kind::Socket { .. }) => {
+                            obj.kind = k.clone();
+                        }
                         (Kind::Socket { proto, .. }, Kind::Socket { proto: p, .. }) => *proto = *p,
                         _ => {}
                     }
@@ -1240,7 +1303,7 @@ fn net_text(o: &Obj, family: u16, proto: Option<u16>, out: &mut String) -> bool 
 
 /// A UNIX socket's name as this model keeps it: the path up to its NUL, or `@` and the
 /// abstract name (empty for a bind with only the family: an autobind).
-fn unix_name(addr: Option<SockAddr>) -> Option<Vec<u8>> {
+pub fn unix_name(addr: Option<SockAddr>) -> Option<Vec<u8>> {
     match addr? {
         SockAddr::Unix { path, .. } => {
             Some(path.split(|b| *b == 0).next().unwrap_or_default().to_vec())

@@ -219,7 +219,7 @@ fn a_real_pipe_and_a_real_connection_in_chrome_json() {
     assert_ne!(f[0].0, f[0].1, "from the child to the parent");
 
     let ev = chrome_json_of_demo("uds-stream");
-    let f = flows(&ev, "unix connection");
+    let f = flows(&ev, "unix stream");
     assert!(!f.is_empty() && f.iter().all(|(a, b)| a != b), "{f:?}");
 }
 
@@ -348,7 +348,7 @@ fn uds_stream_in_perfettos_own_format() {
     assert!(
         counters
             .iter()
-            .any(|(n, vals)| n.starts_with("unix connection")
+            .any(|(n, vals)| n.starts_with("unix stream from socket:[")
                 && vals.as_array().unwrap().last().unwrap()[1] == 0),
         "{counters:?}"
     );

@@ -421,8 +421,7 @@ pub(crate) fn feed(app: &mut App, seen: Seen, resolver: &mut Resolver) {
         Seen::Item(item) => app.update(item_action(item, resolver)),
         // A call blocked on a descriptor holds it open: a sure time to look.
         Seen::Pending(mut c) => {
-            let touched = resolver.touch(&c);
-            resolver.describe(&mut c, true);
+            let touched = resolver.take(&mut c, true);
             app.update(match touched {
                 Some(t) => Action::PendingOn(Box::new(c), t),
                 None => Action::Pending(Box::new(c)),
@@ -479,8 +478,7 @@ fn item_action(item: Item, resolver: &mut Resolver) -> Action {
     match item {
         Item::Call(mut c) => {
             // The object as the calls before left the descriptors, then the call taken in.
-            let touched = resolver.touch(&c);
-            resolver.describe(&mut c, false);
+            let touched = resolver.take(&mut c, false);
             match touched {
                 Some(t) => Action::CallOn(Box::new(c), t),
                 None => Action::Call(Box::new(c)),
@@ -491,12 +489,7 @@ fn item_action(item: Item, resolver: &mut Resolver) -> Action {
                 Proc::Exit { pid, tid, .. } if pid == tid => resolver.exited(*pid),
                 Proc::Fork {
                     pid, child, thread, ..
-                } => {
-                    resolver.task(*pid, *child, *thread);
-                    if !thread {
-                        resolver.forked(*pid, *child);
-                    }
-                }
+                } => resolver.task(*pid, *child, *thread),
                 Proc::Exec { pid, .. } => resolver.exec(*pid),
                 Proc::Exit { .. } => {}
             }

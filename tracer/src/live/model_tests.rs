@@ -128,7 +128,11 @@ fn a_replay_builds_the_model_the_live_view_built() {
                         _ => Vec::new(),
                     };
                     for fd in fds {
-                        made.push((c.row.name, fd, super::resolve::file_cap(c, fd)));
+                        made.push((
+                            c.row.name,
+                            fd,
+                            super::resolve::file_cap(c, fd).map(|f| (f.ino, f.mode)),
+                        ));
                     }
                 }
                 feed(app, Seen::Item(item), resolver);

@@ -1,21 +1,25 @@
 //! Which kernel object a call used, read from the kernel rather than guessed from names: the
-//! inode behind the call's file descriptor (`/proc/PID/fd/N` reads `socket:[N]`, `pipe:[N]`, or
-//! a FIFO's path), the SysV id a call names or returns, the UNIX sockets' names and peers from
-//! `sock_diag` (`sockdiag.rs`), and which traced processes hold each
-//! object open now. This runs on the capture side, so the app stays pure.
+//! inode behind the call's file descriptor, the SysV id a call names or returns, the UNIX
+//! sockets' names and peers from `sock_diag` (`sockdiag.rs`), and which traced processes hold
+//! each object open now. This runs on the capture side, so the app stays pure.
 //!
-//! A descriptor is looked up when tracer reads the call: a process that has already closed it,
-//! or exited, leaves the call unresolved (and counted as such), never attributed by guess.
-//!
-//! The descriptors that `socket`, `accept`, `socketpair` and `pipe` create come with their
-//! files, read in the kernel as the call returned (`OP_FD_FILE`): those need no lookup, so a
-//! recording resolves them too. A replay's resolver ([`Resolver::for_recording`]) keeps the
-//! same per-process descriptor table from the recorded events alone and never reads /proc,
-//! which would describe the replaying machine, not the recorded one.
+//! What each descriptor is comes from the one descriptor model (fds.rs), the same that `-y`,
+//! the text and JSON Lines writers and the exports' flows ask: the descriptors that calls
+//! create come with their files, read in the kernel as the call returned (`OP_FD_FILE`), and
+//! the model follows them through `dup`, `fork`, `SCM_RIGHTS`, `exec` and `close`. Only a
+//! descriptor the model does not know (made before tracing began, in a whole-system trace) is
+//! looked up in `/proc/PID/fd/N`, and only when that surely says what it was during the call;
+//! what it says is taught to the model. A process that has already closed it, or exited,
+//! leaves the call unresolved (and counted as such), never attributed by guess. A replay's
+//! resolver ([`Resolver::for_recording`]) never reads /proc, which would describe the
+//! replaying machine, not the recorded one.
 
 use std::collections::HashMap;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+use tracer_common::FileId;
 
 use super::objects::{Holder, Kind, ObjKey, Touch};
 use crate::decode::sockaddr::SockAddr;
@@ -24,24 +28,24 @@ use crate::recording::format::Start;
 use crate::syscalls::{Effect, Sysv};
 use crate::trace::Call;
 
-/// Descriptors already resolved, per (pid, fd), until the process closes them.
+/// The objects calls used, from the one descriptor model (fds.rs) that `-y`, replays and the
+/// exports' flows also ask, and from /proc where the model does not know a descriptor.
 #[derive(Default)]
 pub struct Resolver {
-    /// `None`: the descriptor is not an IPC object (a file, a terminal).
-    fds: HashMap<(u32, i64), Option<Touch>>,
     /// Calls on a descriptor that was gone when tracer looked.
     pub unresolved: u64,
-    /// Sockets' kinds from the `socket()` call that made them.
-    families: HashMap<u64, Kind>,
     /// Descriptors that a `close()` already read, later in the same drain of the ring, closes:
     /// by (pid, fd), how many such closes are still ahead (see [`Resolver::look_ahead`]).
     closes_ahead: HashMap<(u32, i64), u32>,
     /// Replaying a recording: everything comes from the events, nothing from /proc.
     offline: bool,
-    /// What every descriptor is (fds.rs), for the list's `-y`/`-yy` text: the same model the
-    /// text and JSON Lines writers keep, taking in every call in order.
-    described: Fds,
+    /// What every descriptor is: it takes in every call in order ([`Resolver::take`]); the
+    /// list's `-y`/`-yy` text comes from it too.
+    fds: Fds,
     detail: Detail,
+    /// What /proc said of a descriptor the call just made and the kernel side did not read,
+    /// taught to the model once the call itself has been applied.
+    learned: Vec<(u32, FileId, Option<Vec<u8>>)>,
 }
 
 const AF_UNIX: u64 = 1;
@@ -86,35 +90,54 @@ fn sysv(call: &Call) -> Option<Touch> {
 }
 
 /// The file behind descriptor `fd` as the kernel side read it when the call returned
-/// (`OP_FD_FILE`): its inode number and `i_mode`.
-pub(super) fn file_cap(call: &Call, fd: i64) -> Option<(u64, u32)> {
-    call.created_files()
-        .find(|f| i64::from(f.fd) == fd)
-        .map(|f| (f.ino, f.mode))
+/// (`OP_FD_FILE`).
+pub(super) fn file_cap(call: &Call, fd: i64) -> Option<FileId> {
+    call.created_files().find(|f| i64::from(f.fd) == fd)
 }
 
 /// What `/proc/PID/fd/FD` is: `Err` when it is gone, `Ok(None)` when it is no IPC object.
-fn lookup(pid: u32, fd: i64) -> Result<Option<(ObjKey, Kind, String)>, ()> {
+fn lookup(pid: u32, fd: i64) -> Result<Option<Found>, ()> {
     let path = format!("/proc/{pid}/fd/{fd}");
     let link = fs::read_link(&path).map_err(|_| ())?;
-    // The path of a FIFO or file is whatever its maker chose: escaped before it is shown.
-    Ok(classify(&path, &crate::escape::path(&link)))
+    Ok(classify(&path, link.as_os_str().as_bytes()))
 }
 
-fn classify(path: &str, link: &str) -> Option<(ObjKey, Kind, String)> {
-    let inode = |prefix: &str| -> Option<u64> {
-        link.strip_prefix(prefix)?.strip_suffix(']')?.parse().ok()
+/// An object /proc told of: its key and kind, a FIFO's path.
+type Found = (ObjKey, Kind, Option<Vec<u8>>);
+
+fn classify(path: &str, link: &[u8]) -> Option<Found> {
+    let inode = |prefix: &[u8]| -> Option<u64> {
+        let n = link.strip_prefix(prefix)?.strip_suffix(b"]")?;
+        std::str::from_utf8(n).ok()?.parse().ok()
     };
-    if let Some(ino) = inode("socket:[") {
-        return Some((ObjKey::Inode(ino), Kind::Socket, String::new()));
+    if let Some(ino) = inode(b"socket:[") {
+        return Some((ObjKey::Inode(ino), Kind::Socket, None));
     }
-    if let Some(ino) = inode("pipe:[") {
-        return Some((ObjKey::Inode(ino), Kind::Pipe, String::new()));
+    if let Some(ino) = inode(b"pipe:[") {
+        return Some((ObjKey::Inode(ino), Kind::Pipe, None));
     }
     let meta = fs::metadata(path).ok()?;
     meta.file_type()
         .is_fifo()
-        .then(|| (ObjKey::Inode(meta.ino()), Kind::Fifo, link.to_string()))
+        .then(|| (ObjKey::Inode(meta.ino()), Kind::Fifo, Some(link.to_vec())))
+}
+
+/// What the Objects pane shows of an object found: its name, else `name` (`socketpair`).
+fn touch_of((key, kind, found): Found, name: &str) -> Touch {
+    Touch {
+        key,
+        kind,
+        name: found.map_or_else(|| name.to_string(), |n| shown(&n)),
+    }
+}
+
+/// A name as the Objects pane shows it: escaped (the traced program chose it), `@` first for
+/// an abstract socket's.
+fn shown(n: &[u8]) -> String {
+    match n.strip_prefix(b"@") {
+        Some(abs) => format!("@{}", crate::escape::name(abs)),
+        None => crate::escape::name(n),
+    }
 }
 
 impl Resolver {
@@ -133,21 +156,26 @@ impl Resolver {
 
     /// What the traced command started with (its working directory, its descriptors).
     pub fn begin(&mut self, start: &Start) {
-        self.described.begin(start);
+        self.fds.begin(start);
     }
 
-    /// The call's text with its descriptors described (`Call::described`), the model taking
-    /// the call in (a pending call only described): when `-y` asked for it.
-    pub fn describe(&mut self, call: &mut Call, pending: bool) {
+    /// Take in a call as tracer reads it: the object it used or created ([`Resolver::touch`]),
+    /// then the model follows the call (a pending call only described), and the call's text
+    /// with its descriptors described (`Call::described`) when `-y` asked for it.
+    pub fn take(&mut self, call: &mut Call, pending: bool) -> Option<Touch> {
+        let touched = self.touch(call);
         if self.detail == Detail::Off {
-            // The model follows every call all the same: `touch` asks it.
             if !pending {
-                self.described.apply(call);
+                self.fds.apply(call);
             }
-            return;
+        } else {
+            let text = crate::output::described_call(&mut self.fds, self.detail, call, pending);
+            call.described = Some(Box::new(text));
         }
-        let text = crate::output::described_call(&mut self.described, self.detail, call, pending);
-        call.described = Some(Box::new(text));
+        for (pid, f, path) in std::mem::take(&mut self.learned) {
+            self.fds.learn(pid, &f, path.as_deref());
+        }
+        touched
     }
 
     /// Note the closes in `batch`, everything one drain of the ring buffer read, before its
@@ -173,13 +201,13 @@ impl Resolver {
 
     /// The object `call` used or created, when it can be told for sure.
     ///
-    /// `/proc/PID/fd/N` says what N is *now*, which is what it was during the call only when
-    /// nothing can have changed it since: while the call is still blocked on it (a pending
-    /// call), or for the descriptor a call just created, when it is of the kind the call
-    /// creates. A completed call on an older descriptor is known only from the cache those
-    /// two fill (kept per process, copied on fork, dropped on close); otherwise it is counted
-    /// as unresolved.
-    pub fn touch(&mut self, call: &Call) -> Option<Touch> {
+    /// A descriptor the call made comes with its file, read in the kernel as it returned. An
+    /// older one is what the descriptor model followed it to be (from the call that made it,
+    /// through `dup`, `fork`, `SCM_RIGHTS`...). `/proc/PID/fd/N` is read only where neither
+    /// knows, and only when it says what N was during the call: while the call is still blocked
+    /// on it (a pending call), or for the descriptor a call just created, when it is of the kind
+    /// the call creates. Otherwise the call is counted as unresolved.
+    fn touch(&mut self, call: &Call) -> Option<Touch> {
         // Entered before tracing started: its arguments are unknown.
         call.enter_ns?;
         if let Some(t) = sysv(call) {
@@ -190,32 +218,26 @@ impl Resolver {
             Effect::NewSocket | Effect::Accepts { .. } => {
                 let fd = ok_fd?;
                 let t = self.created(call, fd, &[Kind::Socket], "")?;
-                if call.row.effect == Effect::NewSocket {
-                    let kind = socket_kind(call.args[0], call.args[1]);
-                    return Some(self.of_kind(call.pid, fd, t, kind));
-                }
-                // An accepted connection is of its listening socket's kind.
-                let listener = (call.pid, call.args[0] as i32 as i64);
-                match self.fds.get(&listener) {
-                    Some(Some(l)) if l.kind != Kind::Socket => {
-                        let kind = l.kind;
-                        Some(self.of_kind(call.pid, fd, t, kind))
+                let kind = if call.row.effect == Effect::NewSocket {
+                    socket_kind(call.args[0], call.args[1])
+                } else {
+                    // An accepted connection is of its listening socket's kind.
+                    match self.modelled(call.pid, call.args[0] as i32 as i64) {
+                        Some((_, k, _)) if k != Kind::Socket => k,
+                        _ => t.kind,
                     }
-                    _ => Some(t),
-                }
+                };
+                Some(Touch { kind, ..t })
             }
             Effect::NewPipe { .. } | Effect::NewSocketPair => {
                 ok_fd?;
                 let [a, b] = call.fd_pair()?;
                 if call.row.effect == Effect::NewSocketPair {
                     let kind = socket_kind(call.args[0], call.args[1]);
-                    let mut end = |fd| {
-                        let t = self.created(call, fd, &[Kind::Socket], "socketpair")?;
-                        Some(self.of_kind(call.pid, fd, t, kind))
-                    };
-                    let first = end(a);
-                    let second = end(b);
-                    return first.or(second);
+                    // Both ends, each looked up where the kernel side did not read it.
+                    let first = self.created(call, a, &[Kind::Socket], "socketpair");
+                    let second = self.created(call, b, &[Kind::Socket], "socketpair");
+                    return first.or(second).map(|t| Touch { kind, ..t });
                 }
                 let first = self.created(call, a, &[Kind::Pipe], "");
                 let second = self.created(call, b, &[Kind::Pipe], "");
@@ -226,22 +248,17 @@ impl Resolver {
                     return None;
                 }
                 let fd = call.args[0] as i32 as i64;
-                let cached = self.fds.get(&(call.pid, fd)).cloned();
-                if call.row.effect == Effect::Closes {
-                    self.fds.remove(&(call.pid, fd));
-                    if let Some(n) = self.closes_ahead.get_mut(&(call.pid, fd)) {
-                        *n = n.saturating_sub(1);
-                    }
-                    // Closed: nothing left to look at, and nothing was missed.
-                    return cached.flatten();
+                if call.row.effect == Effect::Closes
+                    && let Some(n) = self.closes_ahead.get_mut(&(call.pid, fd))
+                {
+                    *n = n.saturating_sub(1);
                 }
-                let found = match cached {
-                    Some(t) => t,
-                    // What the descriptor model (fds.rs) learned from the calls that made or
-                    // passed the descriptor (openat, dup, fcntl, SCM_RIGHTS...): no /proc read.
-                    None if let Some(f) = self.modelled(call.pid, fd) => {
-                        Some(self.remember(call.pid, fd, f, ""))
-                    }
+                let found = match self.modelled(call.pid, fd) {
+                    Some(f) => Some(touch_of(f, "")),
+                    // Known, and no IPC object (a file, a terminal).
+                    None if self.fds.has(call.pid, fd as i32) => None,
+                    // Closed: nothing left to look at, and nothing was missed.
+                    None if call.row.effect == Effect::Closes => None,
                     // Blocked in the call: the descriptor is held, and cannot change.
                     None if call.ret.is_none() => self.look(call.pid, fd, None, ""),
                     None => {
@@ -250,7 +267,7 @@ impl Resolver {
                     }
                 };
                 if call.row.effect == Effect::Names && call.ret == Some(0) {
-                    return found.map(|t| self.named_by_bind(call, fd, t));
+                    return found.map(|t| named_by_bind(call, t));
                 }
                 found
             }
@@ -259,80 +276,43 @@ impl Resolver {
 
     /// What the descriptor model knows of descriptor `fd` of `pid`, as the Objects pane names
     /// objects.
-    fn modelled(&self, pid: u32, fd: i64) -> Option<(ObjKey, Kind, String)> {
-        let text = |n: Option<&[u8]>| match n {
-            Some(n) => match n.strip_prefix(b"@") {
-                Some(abs) => format!("@{}", crate::escape::name(abs)),
-                None => crate::escape::name(n),
-            },
-            None => String::new(),
-        };
-        Some(match self.described.ipc(pid, i32::try_from(fd).ok()?)? {
+    fn modelled(&self, pid: u32, fd: i64) -> Option<Found> {
+        let name = |n: Option<&[u8]>| n.map(<[u8]>::to_vec);
+        Some(match self.fds.ipc(pid, i32::try_from(fd).ok()?)? {
             Ipc::Socket {
                 ino,
                 family,
                 ty,
-                name,
+                name: n,
+                ..
             } => (
                 ObjKey::Inode(ino),
                 socket_kind(u64::from(family), u64::from(ty)),
-                text(name),
+                name(n),
             ),
-            Ipc::Pipe { ino } => (ObjKey::Inode(ino), Kind::Pipe, String::new()),
-            Ipc::Fifo { ino, name } => (ObjKey::Inode(ino), Kind::Fifo, text(name)),
+            Ipc::Pipe { ino } => (ObjKey::Inode(ino), Kind::Pipe, None),
+            Ipc::Fifo { ino, name: n } => (ObjKey::Inode(ino), Kind::Fifo, name(n)),
+            // The Objects pane lists no POSIX queues yet.
+            Ipc::Mqueue { .. } => return None,
         })
     }
 
-    /// Socket `t`, descriptor `fd` of `pid`, is of `kind` (from the call that made it): kept for
-    /// the descriptor and for the inode, which an accepted connection also names.
-    fn of_kind(&mut self, pid: u32, fd: i64, t: Touch, kind: Kind) -> Touch {
-        if let ObjKey::Inode(ino) = t.key {
-            self.families.insert(ino, kind);
-        }
-        if let Some(Some(c)) = self.fds.get_mut(&(pid, fd)) {
-            c.kind = kind;
-        }
-        Touch { kind, ..t }
-    }
-
-    /// A socket that bind() named successfully is known by that name from then on: the
-    /// address is the one the program passed and the kernel accepted.
-    fn named_by_bind(&mut self, call: &Call, fd: i64, mut t: Touch) -> Touch {
-        let name = match call.sockaddr_arg() {
-            Some(SockAddr::Unix { path, .. }) => crate::event::cstr(&path),
-            Some(SockAddr::Abstract(name)) => format!("@{}", crate::escape::name(&name)),
-            Some(SockAddr::Inet { addr, port }) => format!("{addr}:{port}"),
-            Some(SockAddr::Inet6 { addr, port, .. }) => format!("[{addr}]:{port}"),
-            Some(SockAddr::Netlink { pid, groups }) => {
-                format!("netlink pid {pid} groups {groups:#x}")
-            }
-            _ => return t,
-        };
-        if t.name.is_empty() {
-            t.name = name;
-            if let Some(Some(c)) = self.fds.get_mut(&(call.pid, fd)) {
-                c.name.clone_from(&t.name);
-            }
-        }
-        t
-    }
-
-    /// A descriptor a call just created: looked up now, and kept only if it is of a kind
-    /// that call creates (else it was closed and reused before tracer looked).
+    /// A descriptor a call just created: from the file the kernel side read as the call
+    /// returned, else looked up now, and kept only if it is of a kind that call creates (else
+    /// it was closed and reused before tracer looked).
     fn created(&mut self, call: &Call, fd: i64, kinds: &[Kind], name: &str) -> Option<Touch> {
         let pid = call.pid;
-        // Read in the kernel as the call returned: sure, and nothing to look up.
-        if let Some((ino, mode)) = file_cap(call, fd) {
-            let kind = match mode & libc::S_IFMT {
+        if let Some(f) = file_cap(call, fd) {
+            let kind = match f.mode & libc::S_IFMT {
+                libc::S_IFSOCK if f.family != 0 => {
+                    socket_kind(u64::from(f.family), u64::from(f.sock_type))
+                }
                 libc::S_IFSOCK => Kind::Socket,
                 libc::S_IFIFO if kinds.contains(&Kind::Pipe) => Kind::Pipe,
                 libc::S_IFIFO => Kind::Fifo,
-                _ => {
-                    self.fds.insert((pid, fd), None);
-                    return None;
-                }
+                _ => return None,
             };
-            return Some(self.remember(pid, fd, (ObjKey::Inode(ino), kind, String::new()), name));
+            return Some(touch_of((ObjKey::Inode(f.ino), kind, None), name));
         }
         if self.closes_ahead.get(&(pid, fd)).is_some_and(|n| *n > 0) {
             // Already closed by a call tracer has read: see `look_ahead`.
@@ -342,6 +322,8 @@ impl Resolver {
         self.look(pid, fd, Some(kinds), name)
     }
 
+    /// `/proc/PID/fd/FD` now, when it is of one of `kinds` (any, `None`): what it found is
+    /// taught to the model ([`Resolver::learned`]).
     fn look(&mut self, pid: u32, fd: i64, kinds: Option<&[Kind]>, name: &str) -> Option<Touch> {
         if self.offline {
             // The recording does not say what this descriptor is.
@@ -350,70 +332,62 @@ impl Resolver {
         }
         let found = match lookup(pid, fd) {
             Ok(Some(f)) if kinds.is_none_or(|k| k.contains(&f.1)) => f,
-            Ok(None) if kinds.is_none() => {
-                self.fds.insert((pid, fd), None);
-                return None;
-            }
+            Ok(None) if kinds.is_none() => return None,
             _ => {
                 self.unresolved += 1;
                 return None;
             }
         };
-        Some(self.remember(pid, fd, found, name))
-    }
-
-    /// What descriptor `fd` of `pid` is, kept until it is closed.
-    fn remember(&mut self, pid: u32, fd: i64, found: (ObjKey, Kind, String), name: &str) -> Touch {
-        // Bounded: a long whole-system trace sees many short-lived descriptors.
-        if self.fds.len() > 100_000 {
-            self.fds.clear();
-            self.families.clear();
+        if let (ObjKey::Inode(ino), Ok(fd)) = (found.0, i32::try_from(fd)) {
+            let mode = match found.1 {
+                Kind::Socket => libc::S_IFSOCK,
+                _ => libc::S_IFIFO,
+            };
+            let f = FileId {
+                fd,
+                mode,
+                ino,
+                ..FileId::default()
+            };
+            self.learned.push((pid, f, found.2.clone()));
         }
-        let (key, mut kind, mut found) = found;
-        if let ObjKey::Inode(ino) = key
-            && let Some(k) = self.families.get(&ino)
-        {
-            kind = *k;
-        }
-        if found.is_empty() {
-            found = name.to_string();
-        }
-        let t = Touch {
-            key,
-            kind,
-            name: found,
-        };
-        self.fds.insert((pid, fd), Some(t.clone()));
-        t
+        Some(touch_of(found, name))
     }
 
     /// A new task: a process with a copy of its parent's descriptors, or a thread sharing
-    /// them (for the descriptor model; [`Resolver::forked`] keeps the objects' table).
+    /// them.
     pub fn task(&mut self, parent: u32, child: u32, thread: bool) {
-        self.described.fork(parent, child, thread);
+        self.fds.fork(parent, child, thread);
     }
 
     /// A process ran a new program: its close-on-exec descriptors are gone.
     pub fn exec(&mut self, pid: u32) {
-        self.described.exec(pid);
-    }
-
-    /// A new process starts with a copy of its parent's descriptors.
-    pub fn forked(&mut self, parent: u32, child: u32) {
-        let inherited: Vec<((u32, i64), Option<Touch>)> = self
-            .fds
-            .iter()
-            .filter(|((p, _), _)| *p == parent)
-            .map(|((_, fd), t)| ((child, *fd), t.clone()))
-            .collect();
-        self.fds.extend(inherited);
+        self.fds.exec(pid);
     }
 
     /// A process exited: its descriptors are gone.
     pub fn exited(&mut self, pid: u32) {
-        self.described.exit(pid);
-        self.fds.retain(|(p, _), _| *p != pid);
+        self.fds.exit(pid);
     }
+}
+
+/// A socket that bind() named successfully is known by that name from then on: the
+/// address is the one the program passed and the kernel accepted.
+fn named_by_bind(call: &Call, mut t: Touch) -> Touch {
+    if !t.name.is_empty() {
+        return t;
+    }
+    t.name = match call.sockaddr_arg() {
+        Some(SockAddr::Unix { path, .. }) => crate::event::cstr(&path),
+        Some(SockAddr::Abstract(name)) => format!("@{}", crate::escape::name(&name)),
+        Some(SockAddr::Inet { addr, port }) => format!("{addr}:{port}"),
+        Some(SockAddr::Inet6 { addr, port, .. }) => format!("[{addr}]:{port}"),
+        Some(SockAddr::Netlink { pid, groups }) => {
+            format!("netlink pid {pid} groups {groups:#x}")
+        }
+        _ => return t,
+    };
+    t
 }
 
 /// `r`, `w` or `rw`, from the `flags:` line of /proc/PID/fdinfo/FD (octal open flags).
@@ -485,11 +459,7 @@ mod tests {
     fn descriptors_the_model_followed_resolve_without_proc() {
         use crate::live::testdata::{call, with_files};
         let mut res = Resolver::for_recording();
-        let feed = |res: &mut Resolver, mut c: Call| {
-            let t = res.touch(&c);
-            res.describe(&mut c, false);
-            t
-        };
+        let feed = |res: &mut Resolver, mut c: Call| res.take(&mut c, false);
         let mut sock = with_files(call(7, "socket", 3), &[(3, 900, libc::S_IFSOCK | 0o777)]);
         sock.args[..3].copy_from_slice(&[1, 1, 0]);
         let made = feed(&mut res, sock).expect("the socket it made");
@@ -512,6 +482,11 @@ mod tests {
         assert_eq!(res.unresolved, 1);
     }
 
+    /// `call` taken in as it was read (`Resolver::take`), done.
+    fn take(res: &mut Resolver, call: &Call) -> Option<Touch> {
+        res.take(&mut call.clone(), false)
+    }
+
     #[test]
     fn only_sure_lookups_resolve() {
         use crate::live::testdata::call;
@@ -519,35 +494,38 @@ mod tests {
         let (r, w) = nix::unistd::pipe().unwrap();
         let (rfd, wfd) = (i64::from(r.as_raw_fd()), i64::from(w.as_raw_fd()));
         let mut res = Resolver::default();
-        let on = |name: &str, fd: i64, ret: Option<i64>| {
-            let mut c = call(me, name, 0);
+        let on = |pid: u32, name: &str, fd: i64, ret: Option<i64>| {
+            let mut c = call(pid, name, 0);
             c.ret = ret;
             c.args[0] = fd as u64;
             c
         };
         // A completed read on a descriptor tracer never saw created: not attributed.
-        assert_eq!(res.touch(&on("read", rfd, Some(5))), None);
+        assert_eq!(take(&mut res, &on(me, "read", rfd, Some(5))), None);
         assert_eq!(res.unresolved, 1);
-        // Blocked in read: the descriptor is held, so looking now is sure.
+        // Blocked in read: the descriptor is held, so looking now is sure; the model learns it.
         let t = res
-            .touch(&on("read", rfd, None))
+            .take(&mut on(me, "read", rfd, None), true)
             .expect("a pending read's pipe");
         assert_eq!(t.kind, Kind::Pipe);
         assert_eq!(
-            res.touch(&on("read", rfd, Some(5))),
+            take(&mut res, &on(me, "read", rfd, Some(5))),
             Some(t.clone()),
-            "now cached"
+            "now known"
         );
         // A socket() whose fd is, by now, a pipe was closed and reused: not attributed.
-        assert_eq!(res.touch(&on("socket", 0, Some(wfd))), None);
+        assert_eq!(take(&mut res, &on(me, "socket", 0, Some(wfd))), None);
         assert_eq!(res.unresolved, 2);
-        // A child inherits the cache; close forgets it.
-        res.forked(me, 1);
-        assert!(res.fds.contains_key(&(1, rfd)));
-        assert_eq!(res.touch(&on("close", rfd, Some(0))), Some(t));
-        assert_eq!(res.touch(&on("read", rfd, Some(5))), None);
+        // A child has its parent's descriptors; close forgets them.
+        res.task(me, 1, false);
+        assert_eq!(
+            take(&mut res, &on(1, "read", rfd, Some(5))),
+            Some(t.clone())
+        );
+        assert_eq!(take(&mut res, &on(me, "close", rfd, Some(0))), Some(t));
+        assert_eq!(take(&mut res, &on(me, "read", rfd, Some(5))), None);
         // A SysV id comes from the call itself.
-        let q = res.touch(&on("msgsnd", 7, Some(0))).expect("a queue");
+        let q = take(&mut res, &on(me, "msgsnd", 7, Some(0))).expect("a queue");
         assert_eq!((q.key, q.kind), (ObjKey::Msq(7), Kind::MsgQueue));
     }
 
@@ -569,24 +547,24 @@ mod tests {
         // socket(), then its close() in the same drain: the number now names another object.
         let mut res = Resolver::default();
         res.look_ahead([&socket, &close]);
-        assert_eq!(res.touch(&socket), None);
+        assert_eq!(take(&mut res, &socket), None);
         assert_eq!(res.unresolved, 1);
-        assert_eq!(res.touch(&close), None);
+        assert_eq!(take(&mut res, &close), None);
         // The close has been passed: the next socket() with that number is looked up.
-        let t = res.touch(&socket).expect("an open socket");
+        let t = take(&mut res, &socket).expect("an open socket");
         assert_eq!((t.kind, res.unresolved), (Kind::Unix, 1));
         // Two creations and two closes of one number in one drain: both creations skipped.
         let mut res = Resolver::default();
         res.look_ahead([&socket, &close, &socket, &close]);
-        assert_eq!(res.touch(&socket), None);
-        res.touch(&close);
-        assert_eq!(res.touch(&socket), None);
-        res.touch(&close);
+        assert_eq!(take(&mut res, &socket), None);
+        take(&mut res, &close);
+        assert_eq!(take(&mut res, &socket), None);
+        take(&mut res, &close);
         assert_eq!(res.unresolved, 2);
         // Without a close ahead, the socket is looked up as before.
         let mut res = Resolver::default();
         res.look_ahead([&socket]);
-        assert!(res.touch(&socket).is_some());
+        assert!(take(&mut res, &socket).is_some());
     }
 
     #[test]
@@ -611,15 +589,18 @@ mod tests {
         // socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) = 7, its file read at exit.
         let seqpacket = 5 | libc::SOCK_CLOEXEC as u64;
         let sock = with_files(on("socket", [AF_UNIX, seqpacket, 0], 7), &[(7, 100, SOCK)]);
-        let made = res.touch(&sock).expect("the socket, from its file");
+        let made = take(&mut res, &sock).expect("the socket, from its file");
         assert_eq!(
             (made.key, made.kind),
             (ObjKey::Inode(100), Kind::UnixSeqpacket)
         );
         // Later calls on it come from the table; a connection accepted on it is of its kind.
-        assert_eq!(res.touch(&on("listen", [7, 5, 0], 0)), Some(made.clone()));
+        assert_eq!(
+            take(&mut res, &on("listen", [7, 5, 0], 0)),
+            Some(made.clone())
+        );
         let acc = with_files(on("accept", [7, 0, 0], 8), &[(8, 101, SOCK)]);
-        let conn = res.touch(&acc).expect("the connection");
+        let conn = take(&mut res, &acc).expect("the connection");
         assert_eq!(
             (conn.key, conn.kind),
             (ObjKey::Inode(101), Kind::UnixSeqpacket)
@@ -641,22 +622,22 @@ mod tests {
         let sp = pair(on("socketpair", [AF_UNIX, 2, 0], 0), 9, 10);
         let sp = with_files(sp, &[(9, 102, SOCK), (10, 103, SOCK)]);
         let pipe_of = |a, b| pair(on("pipe2", [0, 0, 0], 0), a, b);
-        assert_eq!(res.touch(&sp).map(|t| t.kind), Some(Kind::UnixDgram));
+        assert_eq!(take(&mut res, &sp).map(|t| t.kind), Some(Kind::UnixDgram));
         let end = res
             .touch(&on("sendto", [10, 0, 0], 1))
             .expect("the second end");
         assert_eq!((end.key, end.kind), (ObjKey::Inode(103), Kind::UnixDgram));
         // A child has its parent's descriptors.
-        res.forked(me, me + 1);
+        res.task(me, me + 1, false);
         let mut child_send = on("sendto", [9, 0, 0], 1);
         child_send.pid = me + 1;
         assert_eq!(
-            res.touch(&child_send).map(|t| t.key),
+            take(&mut res, &child_send).map(|t| t.key),
             Some(ObjKey::Inode(102))
         );
         // pipe2([11, 12], 0): one pipe, both ends.
         let pp = with_files(pipe_of(11, 12), &[(11, 104, FIFO), (12, 104, FIFO)]);
-        let pipe = res.touch(&pp).expect("the pipe");
+        let pipe = take(&mut res, &pp).expect("the pipe");
         assert_eq!((pipe.key, pipe.kind), (ObjKey::Inode(104), Kind::Pipe));
         let wend = res
             .touch(&on("write", [12, 0, 0], 1))
@@ -664,14 +645,14 @@ mod tests {
         assert_eq!(wend.key, pipe.key);
         // A descriptor the recording never saw made is not looked up here, even where this
         // machine has one of that number (a pending read, which live looks up): unresolved.
-        assert_eq!(res.touch(&on("read", [rfd as u64, 0, 0], 5)), None);
+        assert_eq!(take(&mut res, &on("read", [rfd as u64, 0, 0], 5)), None);
         let mut pending = on("read", [rfd as u64, 0, 0], 0);
         pending.ret = None;
-        assert_eq!(res.touch(&pending), None);
+        assert_eq!(take(&mut res, &pending), None);
         assert_eq!(res.unresolved, 2);
         // Closed: forgotten.
-        assert_eq!(res.touch(&on("close", [7, 0, 0], 0)), Some(made));
-        assert_eq!(res.touch(&on("listen", [7, 5, 0], 0)), None);
+        assert_eq!(take(&mut res, &on("close", [7, 0, 0], 0)), Some(made));
+        assert_eq!(take(&mut res, &on("listen", [7, 5, 0], 0)), None);
     }
 
     #[test]
@@ -682,17 +663,17 @@ mod tests {
         let mut res = Resolver::default();
         let mut socket = crate::live::testdata::call(me, "socket", fd);
         socket.args[0] = AF_UNIX;
-        let made = res.touch(&socket).expect("the new socket");
+        let made = take(&mut res, &socket).expect("the new socket");
         assert_eq!((made.kind, made.name.as_str()), (Kind::Unix, ""));
         let mut bind = crate::live::testdata::bind(me);
         bind.args[0] = fd as u64;
-        let named = res.touch(&bind).expect("the bound socket");
+        let named = take(&mut res, &bind).expect("the bound socket");
         assert_eq!((named.key, named.name.as_str()), (made.key, "/tmp/s.sock"));
         // accept() on it makes a socket of the same family.
         let (c, _d) = std::os::unix::net::UnixStream::pair().unwrap();
         let mut accept = crate::live::testdata::call(me, "accept", i64::from(c.as_raw_fd()));
         accept.args[0] = fd as u64;
-        let conn = res.touch(&accept).expect("the accepted socket");
+        let conn = take(&mut res, &accept).expect("the accepted socket");
         assert_eq!(conn.kind, Kind::Unix);
         assert_ne!(conn.key, made.key);
     }

@@ -83,14 +83,23 @@ impl<W: Write> ChromeJson<W> {
         match ev {
             Event::Item(Item::Call(c)) => self.call(c),
             Event::Item(Item::Proc(p)) => self.proc(p),
-            // The same call comes again when it returns, complete. (What the command started
-            // with: the trace-event format does not show descriptors.)
-            Event::Pending(_) | Event::Start(_) => Ok(()),
+            // The same call comes again when it returns, complete.
+            Event::Pending(_) => Ok(()),
+            // What the command started with: descriptors the flows follow.
+            Event::Start(s) => {
+                self.flows.begin(s);
+                Ok(())
+            }
             Event::Lost { ts_ns, count } => self.emit(&json!({
                 "ph": "i", "s": "g", "name": format!("{count} events lost"), "cat": "lost",
                 "pid": 0, "tid": 0, "ts": us(*ts_ns), "args": {"count": count},
             })),
         }
+    }
+
+    /// A call left out of the export (`-e`): what it did to descriptors still counts.
+    pub fn observe(&mut self, c: &Call) {
+        self.flows.observe(c);
     }
 
     fn call(&mut self, c: &Call) -> io::Result<()> {

@@ -1,33 +1,47 @@
-//! Which calls moved data from one process to another: the two ends of a pipe, a socketpair or
-//! a connected UNIX stream socket, datagrams sent to a bound UNIX address, and messages through
-//! a System V or POSIX message queue, as far as the trace tells them. Kept simple: each process's descriptors are followed from the call that
-//! created them (`pipe2`, `socketpair`, `connect` and `accept` on a bound UNIX address, `bind`),
-//! copied at `fork`, dropped at `close`, at `exec` when close-on-exec, and at exit. A read is
-//! paired with the oldest unpaired write into the same end that started before the read
-//! returned (a stream, and one address's datagram queue, deliver in order); a System V message
-//! with the oldest unpaired one of the type it received, a POSIX one with the oldest of the
-//! highest priority then queued.
+//! Which calls moved data from one process to another: through a pipe or FIFO, between the
+//! two ends of a connected UNIX socket (a socketpair, an accepted connection), as datagrams to
+//! a bound UNIX address, and as messages through a System V or POSIX message queue.
 //!
-//! What it cannot see: descriptors passed over `SCM_RIGHTS`, `dup2`, or calls outside the
-//! traced set (a whole-system trace without `close` may keep a closed descriptor's number).
+//! What each descriptor is comes from the one descriptor model (fds.rs), as the `-y` text and
+//! the live view see it: it follows every call and process event in order (creation, `dup`,
+//! `fork`, `exec`'s close-on-exec, `SCM_RIGHTS`, `close`). Data goes into an object and comes
+//! out of one, named as the kernel names it: a pipe or FIFO by its inode (both ends share it); a
+//! connection's data (stream, seqpacket) by the socket that sent it, which its peer reads (the
+//! peer's inode the kernel side read with each socket, `unix_peer`: a connecting socket's is
+//! known only once the connection is accepted, maybe after its first writes, while every read
+//! comes after the peer's writes); a datagram by the socket it goes to (the peer of a connected
+//! sender, or the socket bound to the address it was sent to); a queue's message by the queue
+//! (its id, or the POSIX queue's inode). A read is paired with the
+//! oldest unpaired write into the same object that started before the read returned (a stream,
+//! and a datagram queue, deliver in order); a System V message with the oldest unpaired one of
+//! the type it received, a POSIX one with the oldest of the highest priority then queued.
+//!
+//! What it cannot see: a connected socket's data in a recording without the peer's inode (made
+//! before tracer read it, `FILE_ID_V2`); there, pipes still pair by the model's own object.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+use std::fmt;
 
 use tracer_common::CK_MSG_NAME;
 
-use crate::decode::sockaddr::{self, SockAddr};
+use crate::decode::sockaddr::{self, AF_UNIX};
 use crate::event::Capture;
+use crate::fds::{Fds, Ipc, ObjId, unix_name};
+use crate::recording::format::Start;
 use crate::syscalls::{Abi, Arg, Effect, Moves, Sysv};
 use crate::trace::{Call, Proc};
 
-/// `O_CLOEXEC` and `SOCK_CLOEXEC` (the same bit on x86).
-const CLOEXEC: u64 = 0o2000000;
+/// include/linux/net.h (`enum sock_type`).
+const SOCK_STREAM: u16 = 1;
+const SOCK_DGRAM: u16 = 2;
+const SOCK_SEQPACKET: u16 = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     Pipe,
-    SocketPair,
+    Fifo,
     UnixStream,
+    UnixSeqpacket,
     UnixDgram,
     MsgQueue,
     PosixMq,
@@ -37,36 +51,57 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Pipe => "pipe",
-            Kind::SocketPair => "socketpair",
-            Kind::UnixStream => "unix connection",
+            Kind::Fifo => "fifo",
+            Kind::UnixStream => "unix stream",
+            Kind::UnixSeqpacket => "unix seqpacket",
             Kind::UnixDgram => "unix datagram",
             Kind::MsgQueue => "message queue",
             Kind::PosixMq => "posix message queue",
         }
     }
-}
 
-#[derive(Clone, Debug)]
-enum Fd {
-    /// End 0 or 1 of object `obj`.
-    End { obj: usize, end: u8, cloexec: bool },
-    /// A socket bound to a UNIX address, which `accept` may return connections from.
-    Listener { key: Vec<u8>, cloexec: bool },
-}
+    /// Its data is a byte stream (counted in bytes), else messages.
+    pub fn stream(self) -> bool {
+        matches!(self, Kind::Pipe | Kind::Fifo | Kind::UnixStream)
+    }
 
-impl Fd {
-    fn cloexec(&self) -> bool {
-        match self {
-            Fd::End { cloexec, .. } | Fd::Listener { cloexec, .. } => *cloexec,
+    fn unix(ty: u16) -> Option<Kind> {
+        match ty {
+            SOCK_STREAM => Some(Kind::UnixStream),
+            SOCK_SEQPACKET => Some(Kind::UnixSeqpacket),
+            SOCK_DGRAM => Some(Kind::UnixDgram),
+            _ => None,
         }
     }
 }
 
-/// Connections to one address, waiting for their other half.
-#[derive(Default)]
-struct Waiting {
-    connects: VecDeque<usize>,
-    accepts: VecDeque<usize>,
+/// What data comes out of, as the kernel identifies it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Sink {
+    /// A pipe, a FIFO, a datagram socket's receive queue, a POSIX queue: by inode.
+    Inode(u64),
+    /// A connection's data sent by the socket of this inode, which its peer reads: a
+    /// connecting socket's peer is known only once the connection is accepted, which may be
+    /// after its first writes, while every read comes after the peer's writes.
+    From(u64),
+    /// The same, in a recording without inode numbers: by the descriptor model's object.
+    Model(ObjId),
+    /// A System V message queue, by id.
+    Msq(i32),
+    /// A UNIX address no traced socket was seen bound to.
+    Address(Box<[u8]>),
+}
+
+impl fmt::Display for Sink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Sink::Inode(i) | Sink::From(i) => write!(f, "[{i}]"),
+            Sink::Model(i) => write!(f, "#{i}"),
+            Sink::Msq(i) => write!(f, "{i}"),
+            // Chosen by the traced program: escaped.
+            Sink::Address(a) => f.write_str(&crate::escape::name(a)),
+        }
+    }
 }
 
 /// A call at one end of a flow.
@@ -85,11 +120,10 @@ pub struct Flow {
     pub to: Point,
 }
 
-/// A call that put data into an object end (`send`) or took it out.
+/// A call that put data into an object (`send`) or took it out.
 pub struct Transfer {
+    /// The object, as [`Flows::label`] names it.
     pub obj: usize,
-    /// The end the data comes out of.
-    pub to_end: u8,
     pub send: bool,
     pub at: Point,
     /// A System V message's type; a POSIX message's priority (sends only).
@@ -98,32 +132,26 @@ pub struct Transfer {
 
 #[derive(Default)]
 pub struct Flows {
-    /// Per process: its descriptors that are ends of known objects.
-    fds: HashMap<u32, HashMap<i32, Fd>>,
-    objs: Vec<Kind>,
-    waiting: HashMap<Vec<u8>, Waiting>,
-    /// Per bound UNIX address, message queue id or POSIX queue name: its queue.
-    queues: HashMap<(Kind, Vec<u8>), usize>,
+    /// What every descriptor is.
+    fds: Fds,
+    /// The objects data went through, numbered as they were first seen.
+    sinks: HashMap<Sink, usize>,
+    objs: Vec<(Kind, Sink)>,
+    /// Bound UNIX addresses (`@` first for an abstract one): the socket bound there.
+    bound: HashMap<Box<[u8]>, Sink>,
     transfers: Vec<Transfer>,
 }
 
-/// The UNIX address a bind, connect or sendto names, or the one in sendmsg's `msg_name`, as a
-/// key (the path up to its NUL, or `@` and the abstract name).
-fn unix_key(c: &Call) -> Option<Vec<u8>> {
+/// The UNIX address a sendto names, or the one in sendmsg's `msg_name` (the path up to its NUL,
+/// or `@` and the abstract name).
+fn unix_dest(c: &Call) -> Option<Vec<u8>> {
     let addr = c.sockaddr_arg().or_else(|| {
         c.enter_caps
             .iter()
             .find(|k| k.hdr.kind == CK_MSG_NAME && k.ok() && k.hdr.want > 0)
             .map(|k| sockaddr::decode(&k.data, k.hdr.want))
     });
-    match addr? {
-        SockAddr::Unix { path, .. } => {
-            let end = path.iter().position(|b| *b == 0).unwrap_or(path.len());
-            Some(path[..end].to_vec())
-        }
-        SockAddr::Abstract(name) => Some([b"@".as_slice(), &name].concat()),
-        _ => None,
-    }
+    unix_name(addr).filter(|n| !n.is_empty())
 }
 
 /// A System V message's type, from its copy in `caps`.
@@ -139,111 +167,88 @@ fn mtype(c: &Call, caps: &[Capture]) -> Option<i64> {
     })
 }
 
-/// The name a call's path argument held (a POSIX queue's `/name`).
-fn path_arg(c: &Call) -> Option<Vec<u8>> {
-    let op = c.row.args.iter().find_map(|(_, a)| match a {
-        Arg::Path(op) => Some(*op),
-        _ => None,
-    })?;
-    let cap = c.enter_caps.iter().find(|k| k.hdr.op == op && k.ok())?;
-    let end = cap
-        .data
-        .iter()
-        .position(|b| *b == 0)
-        .unwrap_or(cap.data.len());
-    Some(cap.data[..end].to_vec())
+/// An object's sink: its inode, else the model's identity for it.
+fn sink_of(id: ObjId, ino: u64) -> Sink {
+    if ino != 0 {
+        Sink::Inode(ino)
+    } else {
+        Sink::Model(id)
+    }
 }
 
 impl Flows {
-    fn new_obj(&mut self, kind: Kind) -> usize {
-        self.objs.push(kind);
+    /// What the traced command started with (descriptors it inherited: a shell's pipe).
+    pub fn begin(&mut self, start: &Start) {
+        self.fds.begin(start);
+    }
+
+    /// The object `obj` of a [`Transfer`] as the kernel names it: `pipe:[500]`, `unix stream
+    /// from socket:[10]` (the socket that sent the data, to its peer), `unix datagram to
+    /// socket:[11]` (the socket whose receive queue the datagrams go to), `message queue 7`.
+    pub fn label(&self, obj: usize) -> Option<String> {
+        let (kind, sink) = self.objs.get(obj)?;
+        let name = kind.name();
+        Some(match (kind, sink) {
+            (Kind::Pipe | Kind::Fifo, Sink::Inode(_)) => format!("{name}:{sink}"),
+            (Kind::UnixStream | Kind::UnixSeqpacket | Kind::UnixDgram, Sink::Inode(_)) => {
+                format!("{name} to socket:{sink}")
+            }
+            (_, Sink::From(_)) => format!("{name} from socket:{sink}"),
+            (Kind::UnixStream | Kind::UnixSeqpacket | Kind::UnixDgram, _) => {
+                format!("{name} to {sink}")
+            }
+            _ => format!("{name} {sink}"),
+        })
+    }
+
+    fn obj(&mut self, kind: Kind, sink: Sink) -> usize {
+        if let Some(i) = self.sinks.get(&sink) {
+            return *i;
+        }
+        self.objs.push((kind, sink.clone()));
+        self.sinks.insert(sink, self.objs.len() - 1);
         self.objs.len() - 1
     }
 
-    fn set(&mut self, pid: u32, fd: i32, v: Fd) {
-        self.fds.entry(pid).or_default().insert(fd, v);
-    }
-
-    fn unset(&mut self, pid: u32, fd: i32) {
-        if let Some(t) = self.fds.get_mut(&pid) {
-            t.remove(&fd);
-        }
-    }
-
-    fn get(&self, pid: u32, fd: i32) -> Option<&Fd> {
-        self.fds.get(&pid)?.get(&fd)
+    /// A call the export does not show (filtered out): the descriptors still follow it.
+    pub fn observe(&mut self, c: &Call) {
+        self.fds.apply(c);
     }
 
     pub fn call(&mut self, c: &Call) {
+        self.fds.apply(c);
         let (Some(ret), Some(start), Some(stop)) = (c.ret, c.enter_ns, c.exit_ns) else {
             return;
         };
-        let (pid, fd) = (c.pid, c.args[0] as i32);
         let at = Point {
-            pid,
+            pid: c.pid,
             tid: c.tid,
             start,
             stop,
         };
-        match c.row.effect {
-            Effect::NewPipe { .. } | Effect::NewSocketPair if ret == 0 => {
-                let Some([a, b]) = c.fd_pair() else { return };
-                let (a, b) = (a as i32, b as i32);
-                let (kind, flags) = match c.row.effect {
-                    Effect::NewSocketPair => (Kind::SocketPair, c.args[1]),
-                    Effect::NewPipe { flags: true } => (Kind::Pipe, c.args[1]),
-                    _ => (Kind::Pipe, 0),
-                };
-                let cloexec = flags & CLOEXEC != 0;
-                let obj = self.new_obj(kind);
-                for (fd, end) in [(a, 0), (b, 1)] {
-                    self.set(pid, fd, Fd::End { obj, end, cloexec });
-                }
-            }
-            // A new socket reuses a number whose object is gone.
-            Effect::NewSocket if ret >= 0 => self.unset(pid, ret as i32),
-            Effect::Names if ret == 0 => {
-                if let Some(key) = unix_key(c) {
-                    let cloexec = false;
-                    self.set(pid, fd, Fd::Listener { key, cloexec });
-                }
-            }
-            Effect::Connects if ret == 0 => {
-                if let Some(key) = unix_key(c) {
-                    let obj = self.pair(key, false);
-                    let (end, cloexec) = (0, false);
-                    self.set(pid, fd, Fd::End { obj, end, cloexec });
-                }
-            }
-            Effect::Accepts { flags } if ret >= 0 => {
-                let listener = match self.get(pid, fd) {
-                    Some(Fd::Listener { key, .. }) => Some(key.clone()),
-                    _ => None,
-                };
-                match listener {
-                    Some(key) => {
-                        let obj = self.pair(key, true);
-                        let cloexec = flags && c.args[3] & CLOEXEC != 0;
-                        let end = 1;
-                        self.set(pid, ret as i32, Fd::End { obj, end, cloexec });
-                    }
-                    None => self.unset(pid, ret as i32),
-                }
-            }
-            Effect::Closes if ret == 0 => self.unset(pid, fd),
-            Effect::OpensMq if ret >= 0 => {
-                if let Some(name) = path_arg(c) {
-                    let obj = self.queue(Kind::PosixMq, name);
-                    let cloexec = c.args[1] & CLOEXEC != 0;
-                    let end = 0;
-                    self.set(pid, ret as i32, Fd::End { obj, end, cloexec });
-                }
-            }
-            _ => {
-                if let Some(m) = c.row.moves {
-                    self.moved(c, m, ret, at);
-                }
-            }
+        if c.row.effect == Effect::Names && ret == 0 {
+            self.bind(c);
+        } else if let Some(m) = c.row.moves {
+            self.moved(c, m, ret, at);
+        }
+    }
+
+    /// A socket bound to a UNIX address: datagrams sent there come out of it.
+    fn bind(&mut self, c: &Call) {
+        if let Some((
+            id,
+            Ipc::Socket {
+                ino,
+                family,
+                name: Some(name),
+                ..
+            },
+        )) = self.fds.object(c.pid, c.args[0] as i32)
+            && family == AF_UNIX
+            && !name.is_empty()
+        {
+            let sink = sink_of(id, ino);
+            self.bound.insert(name.into(), sink);
         }
     }
 
@@ -255,117 +260,82 @@ impl Flows {
             .and_then(|i| c.args.get(usize::from(i)))
             .map(|v| *v as i64);
         let sysv = c.row.effect == Effect::SysvUses(Sysv::MsgQueue);
-        let posix = match self.get(pid, fd) {
-            Some(Fd::End { obj, .. }) => self.objs.get(*obj) == Some(&Kind::PosixMq),
-            _ => false,
-        };
+        let object = if sysv { None } else { self.fds.object(pid, fd) };
+        let queue = sysv || matches!(object, Some((_, Ipc::Mqueue { .. })));
         // What succeeded: a call that moves `args[size]` returns 0; one that returns what it
         // moved returns a count, which may be 0 for a queue's empty message, while a stream's
         // 0 is its end and an empty datagram carries nothing to follow.
         let moved = match m.size_arg {
             Some(_) => ret == 0,
-            None => ret > 0 || (ret == 0 && (sysv || posix)),
+            None => ret > 0 || (ret == 0 && queue),
         };
         if !moved {
             return;
         }
-        // Queue ids are the system's, not a process's: no descriptors to follow.
+        // Queue ids are the system's, not a process's.
         if sysv {
-            let obj = self.queue(Kind::MsgQueue, fd.to_le_bytes().to_vec());
+            let obj = self.obj(Kind::MsgQueue, Sink::Msq(fd));
             let caps = if m.send { &c.enter_caps } else { &c.exit_caps };
-            self.push(obj, 0, m.send, at, mtype(c, caps));
+            self.push(obj, m.send, at, mtype(c, caps));
             return;
         }
-        // A datagram to a bound address: into that address's queue.
-        if m.send
-            && let Some(key) = unix_key(c)
-        {
-            let obj = self.dgram_queue(key);
-            self.push(obj, 0, true, at, tag);
-            return;
-        }
-        let (obj, to_end) = match self.get(pid, fd).cloned() {
-            // A pipe's data comes out of its read end, a socket's out of the other one, a
-            // queue's out of the queue.
-            Some(Fd::End { obj, end, .. }) if m.send => match self.objs.get(obj) {
-                Some(Kind::Pipe | Kind::PosixMq) => (obj, 0),
-                _ => (obj, 1 - end),
-            },
-            Some(Fd::End { obj, end, .. }) => (obj, end),
-            // A bound socket that is read, not accepted from: a datagram socket.
-            Some(Fd::Listener { key, .. }) if !m.send => (self.dgram_queue(key), 0),
-            _ => return,
+        let Some((id, ipc)) = object else { return };
+        let (kind, sink) = match ipc {
+            Ipc::Pipe { ino } => (Kind::Pipe, sink_of(id, ino)),
+            Ipc::Fifo { ino, .. } => (Kind::Fifo, sink_of(id, ino)),
+            Ipc::Mqueue { ino, .. } => (Kind::PosixMq, sink_of(id, ino)),
+            Ipc::Socket {
+                family: AF_UNIX,
+                ty,
+                ino,
+                peer,
+                ..
+            } => {
+                let Some(kind) = Kind::unix(ty) else { return };
+                let connected = kind != Kind::UnixDgram;
+                if connected {
+                    // The data the sender's socket wrote, which its peer reads.
+                    match (m.send, ino, peer) {
+                        (true, 0, _) | (false, _, 0) => return,
+                        (true, ino, _) => (kind, Sink::From(ino)),
+                        (false, _, peer) => (kind, Sink::From(peer)),
+                    }
+                } else if !m.send {
+                    (kind, sink_of(id, ino))
+                } else if let Some(to) = unix_dest(c) {
+                    // A datagram to an address: out of the socket bound there.
+                    let sink = self
+                        .bound
+                        .get(to.as_slice())
+                        .cloned()
+                        .unwrap_or_else(|| Sink::Address(to.into()));
+                    (kind, sink)
+                } else if peer != 0 {
+                    // Connected: out of the other end.
+                    (kind, Sink::Inode(peer))
+                } else {
+                    return;
+                }
+            }
+            Ipc::Socket { .. } => return,
         };
-        self.push(obj, to_end, m.send, at, tag);
+        let obj = self.obj(kind, sink);
+        self.push(obj, m.send, at, tag);
     }
 
-    fn queue(&mut self, kind: Kind, key: Vec<u8>) -> usize {
-        if let Some(obj) = self.queues.get(&(kind, key.clone())) {
-            return *obj;
-        }
-        let obj = self.new_obj(kind);
-        self.queues.insert((kind, key), obj);
-        obj
-    }
-
-    fn dgram_queue(&mut self, key: Vec<u8>) -> usize {
-        self.queue(Kind::UnixDgram, key)
-    }
-
-    fn push(&mut self, obj: usize, to_end: u8, send: bool, at: Point, tag: Option<i64>) {
-        self.transfers.push(Transfer {
-            obj,
-            to_end,
-            send,
-            at,
-            tag,
-        });
-    }
-
-    /// The object for a connection to `key`: the oldest one waiting for this side, or a new
-    /// one that waits for the other side (connect and accept return in either order).
-    fn pair(&mut self, key: Vec<u8>, accepting: bool) -> usize {
-        let w = self.waiting.entry(key.clone()).or_default();
-        let other = if accepting {
-            w.connects.pop_front()
-        } else {
-            w.accepts.pop_front()
-        };
-        if let Some(obj) = other {
-            return obj;
-        }
-        let obj = self.new_obj(Kind::UnixStream);
-        let w = self.waiting.entry(key).or_default();
-        if accepting {
-            w.accepts.push_back(obj);
-        } else {
-            w.connects.push_back(obj);
-        }
-        obj
+    fn push(&mut self, obj: usize, send: bool, at: Point, tag: Option<i64>) {
+        self.transfers.push(Transfer { obj, send, at, tag });
     }
 
     pub fn proc(&mut self, p: &Proc) {
         match p {
             // A new process starts with a copy of its parent's descriptors; a thread shares them.
             Proc::Fork {
-                pid,
-                child,
-                thread: false,
-                ..
-            } => {
-                if let Some(t) = self.fds.get(pid).cloned() {
-                    self.fds.insert(*child, t);
-                }
-            }
-            Proc::Exec { pid, .. } => {
-                if let Some(t) = self.fds.get_mut(pid) {
-                    t.retain(|_, fd| !fd.cloexec());
-                }
-            }
-            Proc::Exit { pid, tid, .. } if pid == tid => {
-                self.fds.remove(pid);
-            }
-            _ => {}
+                pid, child, thread, ..
+            } => self.fds.fork(*pid, *child, *thread),
+            Proc::Exec { pid, .. } => self.fds.exec(*pid),
+            Proc::Exit { pid, tid, .. } if pid == tid => self.fds.exit(*pid),
+            Proc::Exit { .. } => {}
         }
     }
 
@@ -375,20 +345,20 @@ impl Flows {
         let objs = &self.objs;
         self.transfers
             .drain(..)
-            .map(|t| (objs.get(t.obj).copied().unwrap_or(Kind::Pipe), t))
+            .map(|t| (objs.get(t.obj).map_or(Kind::Pipe, |o| o.0), t))
     }
 
     /// Pair the reads with the writes, per end.
     pub fn finish(self) -> Vec<Flow> {
         type Side = Vec<(Point, Option<i64>)>;
-        let mut by_end: HashMap<(usize, u8), (Side, Side)> = HashMap::new();
+        let mut by_end: HashMap<usize, (Side, Side)> = HashMap::new();
         for t in &self.transfers {
-            let e = by_end.entry((t.obj, t.to_end)).or_default();
+            let e = by_end.entry(t.obj).or_default();
             if t.send { &mut e.0 } else { &mut e.1 }.push((t.at, t.tag));
         }
         let mut flows = Vec::new();
-        for ((obj, _), (mut sends, mut recvs)) in by_end {
-            let kind = self.objs.get(obj).copied().unwrap_or(Kind::Pipe);
+        for (obj, (mut sends, mut recvs)) in by_end {
+            let kind = self.objs.get(obj).map_or(Kind::Pipe, |o| o.0);
             sends.sort_by_key(|(p, _)| p.start);
             recvs.sort_by_key(|(p, _)| p.stop);
             let mut used = vec![false; sends.len()];
@@ -429,8 +399,13 @@ impl Flows {
 mod tests {
     use super::*;
     use crate::event::Capture;
-    use crate::syscalls::{self, Abi};
-    use tracer_common::{CAP_OK, CK_BYTES, CaptureHeader, ENTRY_SYSCALL, TABLE_X86_64};
+    use crate::syscalls::{self, Abi, OpKind};
+    use tracer_common::{
+        CAP_OK, CK_BYTES, CK_FILE, CaptureHeader, ENTRY_SYSCALL, FILE_ID_V2, FileId, TABLE_X86_64,
+    };
+
+    /// `O_CLOEXEC` and `SOCK_CLOEXEC` (the same bit on x86, include/uapi/asm-generic/fcntl.h).
+    const CLOEXEC: u64 = 0o2000000;
 
     fn cap(kind: u8, data: &[u8]) -> Capture {
         Capture {
@@ -459,6 +434,48 @@ mod tests {
         c
     }
 
+    /// `c` with the files the kernel side read as it returned (`CK_FILE`).
+    fn with_files(mut c: Call, ids: &[FileId]) -> Call {
+        let op = c
+            .row
+            .ops
+            .iter()
+            .position(|o| matches!(o.kind, OpKind::FdFile { .. } | OpKind::FdArg))
+            .unwrap() as u8;
+        let mut d = Vec::new();
+        for id in ids {
+            d.extend_from_slice(&id.fd.to_le_bytes());
+            d.extend_from_slice(&id.mode.to_le_bytes());
+            d.extend_from_slice(&id.ino.to_le_bytes());
+            d.extend_from_slice(&id.peer.to_le_bytes());
+            d.extend_from_slice(&id.rdev.to_le_bytes());
+            d.extend_from_slice(&id.family.to_le_bytes());
+            d.extend_from_slice(&id.sock_type.to_le_bytes());
+        }
+        let mut k = cap(CK_FILE, &d);
+        (k.hdr.op, k.hdr.sub) = (op, FILE_ID_V2);
+        c.exit_caps.push(k);
+        c
+    }
+
+    fn file(fd: i32, mode: u32, ino: u64) -> FileId {
+        FileId {
+            fd,
+            mode,
+            ino,
+            ..FileId::default()
+        }
+    }
+
+    fn sock(fd: i32, ino: u64, peer: u64, ty: u16) -> FileId {
+        FileId {
+            peer,
+            family: AF_UNIX,
+            sock_type: ty,
+            ..file(fd, libc::S_IFSOCK, ino)
+        }
+    }
+
     fn fds(a: i32, b: i32) -> Vec<Capture> {
         vec![cap(CK_BYTES, &[a.to_le_bytes(), b.to_le_bytes()].concat())]
     }
@@ -468,6 +485,10 @@ mod tests {
         a.extend_from_slice(path.as_bytes());
         a.push(0);
         vec![cap(CK_BYTES, &a)]
+    }
+
+    fn path(p: &str) -> Vec<Capture> {
+        vec![cap(tracer_common::CK_STR, format!("{p}\0").as_bytes())]
     }
 
     fn fork(pid: u32, child: u32) -> Proc {
@@ -488,32 +509,51 @@ mod tests {
             .collect()
     }
 
+    /// A pipe made by process 1, then shared with its child 2, as a recording with inode
+    /// numbers (`ino`) or without them (0) has it.
+    fn pipe_and_child(f: &mut Flows, flags: u64, ino: u64) {
+        let mut pipe = call(1, 0, "pipe2", [0x10, flags, 0, 0, 0, 0], 0, fds(3, 4));
+        if ino != 0 {
+            let ids = [file(3, libc::S_IFIFO, ino), file(4, libc::S_IFIFO, ino)];
+            pipe = with_files(pipe, &ids);
+        }
+        f.call(&pipe);
+        f.proc(&fork(1, 2));
+    }
+
     #[test]
     fn a_pipe_inherited_by_a_child() {
+        for ino in [0, 500] {
+            let mut f = Flows::default();
+            pipe_and_child(&mut f, 0, ino);
+            f.call(&call(2, 100, "write", [4, 0, 2, 0, 0, 0], 2, vec![]));
+            f.call(&call(1, 95, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
+            // After close, the number means nothing: a read on it is not paired.
+            f.call(&call(1, 200, "close", [3, 0, 0, 0, 0, 0], 0, vec![]));
+            f.call(&call(2, 300, "write", [4, 0, 2, 0, 0, 0], 2, vec![]));
+            f.call(&call(1, 400, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
+            let label = f.label(0);
+            assert_eq!(pairs(f), [(Kind::Pipe, 2, 1)], "inode {ino}");
+            if ino != 0 {
+                assert_eq!(label.as_deref(), Some("pipe:[500]"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_dup_of_an_end_is_that_end() {
         let mut f = Flows::default();
-        f.call(&call(1, 0, "pipe2", [0x10, 0, 0, 0, 0, 0], 0, fds(3, 4)));
-        f.proc(&fork(1, 2));
-        f.call(&call(2, 100, "write", [4, 0, 2, 0, 0, 0], 2, vec![]));
-        f.call(&call(1, 95, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
-        // After close, the number means nothing: a read on it is not paired.
-        f.call(&call(1, 200, "close", [3, 0, 0, 0, 0, 0], 0, vec![]));
-        f.call(&call(2, 300, "write", [4, 0, 2, 0, 0, 0], 2, vec![]));
-        f.call(&call(1, 400, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
+        pipe_and_child(&mut f, 0, 500);
+        f.call(&call(2, 50, "dup2", [4, 1, 0, 0, 0, 0], 1, vec![]));
+        f.call(&call(2, 100, "write", [1, 0, 2, 0, 0, 0], 2, vec![]));
+        f.call(&call(1, 105, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
         assert_eq!(pairs(f), [(Kind::Pipe, 2, 1)]);
     }
 
     #[test]
     fn close_on_exec_ends_are_gone_after_exec() {
         let mut f = Flows::default();
-        f.call(&call(
-            1,
-            0,
-            "pipe2",
-            [0x10, CLOEXEC, 0, 0, 0, 0],
-            0,
-            fds(3, 4),
-        ));
-        f.proc(&fork(1, 2));
+        pipe_and_child(&mut f, CLOEXEC, 500);
         f.proc(&Proc::Exec {
             ts_ns: 50,
             pid: 2,
@@ -527,42 +567,112 @@ mod tests {
     }
 
     #[test]
+    fn a_fifo_opened_by_two_processes_by_its_inode() {
+        let mut f = Flows::default();
+        for (pid, fd) in [(1, 3), (2, 5)] {
+            let open = call(
+                pid,
+                0,
+                "openat",
+                [-100i64 as u64, 0, 1, 0, 0, 0],
+                fd,
+                path("/tmp/f"),
+            );
+            f.call(&with_files(open, &[file(fd as i32, libc::S_IFIFO, 40)]));
+        }
+        f.call(&call(1, 100, "write", [3, 0, 2, 0, 0, 0], 2, vec![]));
+        f.call(&call(2, 105, "read", [5, 0, 64, 0, 0, 0], 2, vec![]));
+        assert_eq!(pairs(f), [(Kind::Fifo, 1, 2)]);
+    }
+
+    #[test]
     fn a_stream_connection_both_ways_whichever_returns_first() {
-        for accept_first in [false, true] {
+        // The order the recording has them in: accept before connect, connect before accept,
+        // and the client's write before the accept (its socket's peer then still unknown).
+        for order in [
+            "accept connect write",
+            "connect accept write",
+            "connect write accept",
+        ] {
             let mut f = Flows::default();
+            let stream = |fd, ino, peer| sock(fd, ino, peer, SOCK_STREAM);
+            let socket = |pid, fd: i32, ino| {
+                let c = call(pid, 0, "socket", [1, 1, 0, 0, 0, 0], fd.into(), vec![]);
+                with_files(c, &[stream(fd, ino, 0)])
+            };
+            f.call(&socket(1, 3, 9));
             f.call(&call(1, 0, "bind", [3, 0, 9, 0, 0, 0], 0, unix("/tmp/s")));
+            f.call(&socket(2, 5, 10));
+            // The connecting socket's peer, read as connect returned: the accepted one (11),
+            // or not yet (0) when connect returned first.
+            let peer = if order.starts_with("accept") { 11 } else { 0 };
             let connect = call(2, 20, "connect", [5, 0, 9, 0, 0, 0], 0, unix("/tmp/s"));
+            let connect = with_files(connect, &[stream(5, 10, peer)]);
             let accept = call(1, 10, "accept", [3, 0, 0, 0, 0, 0], 4, vec![]);
-            if accept_first {
-                f.call(&accept);
-                f.call(&connect);
-            } else {
-                f.call(&connect);
-                f.call(&accept);
+            let accept = with_files(accept, &[stream(4, 11, 10)]);
+            let write = call(2, 100, "write", [5, 0, 2, 0, 0, 0], 2, vec![]);
+            for step in order.split(' ') {
+                f.call(match step {
+                    "accept" => &accept,
+                    "connect" => &connect,
+                    _ => &write,
+                });
             }
-            f.call(&call(2, 100, "write", [5, 0, 2, 0, 0, 0], 2, vec![]));
             f.call(&call(1, 105, "read", [4, 0, 64, 0, 0, 0], 2, vec![]));
             f.call(&call(1, 200, "sendto", [4, 0, 2, 0, 0, 0], 2, vec![]));
             f.call(&call(2, 205, "recvfrom", [5, 0, 64, 0, 0, 0], 2, vec![]));
+            let labels: Vec<String> = (0..2).filter_map(|i| f.label(i)).collect();
+            assert_eq!(
+                labels,
+                [
+                    "unix stream from socket:[10]",
+                    "unix stream from socket:[11]"
+                ]
+            );
             assert_eq!(
                 pairs(f),
                 [(Kind::UnixStream, 2, 1), (Kind::UnixStream, 1, 2)],
-                "accept first: {accept_first}"
+                "{order}"
             );
         }
     }
 
     #[test]
+    fn a_socketpair_of_datagrams_ends_to_ends() {
+        let mut f = Flows::default();
+        let pair = call(1, 0, "socketpair", [1, 2, 0, 0x10, 0, 0], 0, fds(3, 4));
+        let ids = [sock(3, 60, 61, SOCK_DGRAM), sock(4, 61, 60, SOCK_DGRAM)];
+        f.call(&with_files(pair, &ids));
+        f.proc(&fork(1, 2));
+        f.call(&call(2, 100, "write", [4, 0, 2, 0, 0, 0], 2, vec![]));
+        // A read on the same end does not take it.
+        f.call(&call(2, 105, "read", [4, 0, 64, 0, 0, 0], 2, vec![]));
+        f.call(&call(1, 110, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
+        assert_eq!(pairs(f), [(Kind::UnixDgram, 2, 1)]);
+    }
+
+    #[test]
     fn datagrams_to_a_bound_address() {
         let mut f = Flows::default();
+        let dgram = |pid, fd: i32, ino| {
+            let c = call(pid, 0, "socket", [1, 2, 0, 0, 0, 0], fd.into(), vec![]);
+            with_files(c, &[sock(fd, ino, 0, SOCK_DGRAM)])
+        };
+        f.call(&dgram(1, 3, 20));
         f.call(&call(1, 0, "bind", [3, 0, 9, 0, 0, 0], 0, unix("/tmp/d")));
-        let mut send = call(2, 100, "sendto", [7, 0, 2, 0, 0, 0], 2, vec![]);
-        send.enter_caps = vec![cap(CK_BYTES, b"hi"), {
-            let mut a = unix("/tmp/d").remove(0);
-            a.hdr.op = 1;
-            a
-        }];
-        f.call(&send);
+        f.call(&dgram(2, 7, 21));
+        let send_to = |t, to: &str| {
+            let mut send = call(2, t, "sendto", [7, 0, 2, 0, 0, 0], 2, vec![]);
+            send.enter_caps = vec![cap(CK_BYTES, b"hi"), {
+                let mut a = unix(to).remove(0);
+                a.hdr.op = 1;
+                a
+            }];
+            send
+        };
+        f.call(&send_to(100, "/tmp/d"));
+        // To an address no traced socket is bound to: nothing takes it out.
+        f.call(&send_to(101, "/tmp/elsewhere"));
         f.call(&call(1, 105, "recvfrom", [3, 0, 64, 0, 0, 0], 2, vec![]));
         assert_eq!(pairs(f), [(Kind::UnixDgram, 2, 1)]);
     }
@@ -587,28 +697,14 @@ mod tests {
         assert_eq!(got, [(0, 60), (20, 40)]);
 
         let mut f = Flows::default();
-        let mut open = call(1, 0, "mq_open", [0, CLOEXEC, 0o600, 0, 0, 0], 3, vec![]);
-        open.enter_caps = vec![cap(CK_BYTES, b"/q\0")];
-        f.call(&open);
+        let open = call(1, 0, "mq_open", [0, CLOEXEC, 0o600, 0, 0, 0], 3, path("/q"));
+        f.call(&with_files(open, &[file(3, libc::S_IFREG, 30)]));
         f.proc(&fork(1, 2));
         f.call(&call(1, 10, "mq_timedsend", [3, 0, 2, 1, 0, 0], 0, vec![]));
         f.call(&call(1, 20, "mq_timedsend", [3, 0, 2, 9, 0, 0], 0, vec![]));
-        f.call(&call(
-            2,
-            30,
-            "mq_timedreceive",
-            [3, 0, 64, 0, 0, 0],
-            2,
-            vec![],
-        ));
-        f.call(&call(
-            2,
-            50,
-            "mq_timedreceive",
-            [3, 0, 64, 0, 0, 0],
-            2,
-            vec![],
-        ));
+        let receive = |t| call(2, t, "mq_timedreceive", [3, 0, 64, 0, 0, 0], 2, vec![]);
+        f.call(&receive(30));
+        f.call(&receive(50));
         let got: Vec<(Kind, u64, u64)> = f
             .finish()
             .iter()

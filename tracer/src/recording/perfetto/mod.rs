@@ -389,10 +389,19 @@ impl<W: Write> Perfetto<W> {
             Event::Item(Item::Call(c)) => self.call(c),
             Event::Item(Item::Proc(p)) => self.proc(p),
             // The same call comes again when it returns, complete: its slice is written then.
-            // What the command started with: Perfetto's tracks do not show descriptors.
-            Event::Pending(_) | Event::Start(_) => Ok(()),
+            Event::Pending(_) => Ok(()),
+            // What the command started with: descriptors the flows follow.
+            Event::Start(s) => {
+                self.flows.begin(s);
+                Ok(())
+            }
             Event::Lost { ts_ns, count } => self.lost(*ts_ns, *count),
         }
+    }
+
+    /// A call left out of the export (`-e`): what it did to descriptors still counts.
+    pub fn observe(&mut self, c: &Call) {
+        self.flows.observe(c);
     }
 
     fn lost(&mut self, ts: u64, count: u64) -> io::Result<()> {
@@ -547,10 +556,11 @@ impl<W: Write> Perfetto<W> {
             self.whole(c, track, end, Role::None)?;
             return self.expire();
         };
-        let key = (t.obj, t.to_end);
-        let amount = match kind {
-            Kind::Pipe | Kind::SocketPair | Kind::UnixStream => c.ret.unwrap_or(0).max(0),
-            Kind::UnixDgram | Kind::MsgQueue | Kind::PosixMq => 1,
+        let key = t.obj;
+        let amount = if kind.stream() {
+            c.ret.unwrap_or(0).max(0)
+        } else {
+            1
         };
         if t.send {
             let mut released = std::mem::take(&mut self.released);
@@ -616,20 +626,16 @@ impl<W: Write> Perfetto<W> {
                 return Ok(());
             }
             let uuid = self.uuid();
-            let (what, unit) = match kind {
-                Kind::Pipe | Kind::SocketPair | Kind::UnixStream => (
+            let (what, unit) = if kind.stream() {
+                (
                     "bytes in flight",
                     proto::counter_descriptor::Unit::SizeBytes,
-                ),
-                _ => ("messages queued", proto::counter_descriptor::Unit::Count),
+                )
+            } else {
+                ("messages queued", proto::counter_descriptor::Unit::Count)
             };
-            let name = match kind {
-                // A pipe's data comes out of one end; a socket's of either.
-                Kind::Pipe | Kind::MsgQueue | Kind::PosixMq | Kind::UnixDgram => {
-                    format!("{} #{}: {what}", kind.name(), key.0)
-                }
-                _ => format!("{} #{} to end {}: {what}", kind.name(), key.0, key.1),
-            };
+            let label = self.flows.label(key).unwrap_or_default();
+            let name = format!("{label}: {what}");
             self.describe(TrackDescriptor {
                 uuid: Some(uuid),
                 static_or_dynamic_name: Some(proto::track_descriptor::StaticOrDynamicName::Name(

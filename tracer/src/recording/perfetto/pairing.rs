@@ -15,8 +15,8 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::recording::flows::Kind;
 
-/// An object end: `flows.rs`'s object index and the end the data comes out of.
-pub type Key = (usize, u8);
+/// What data comes out of: `flows.rs`'s object index.
+pub type Key = usize;
 
 /// How long (recording time) a receive waits for the send that filled it.
 pub const WAIT_NS: u64 = 1_000_000_000;
@@ -229,7 +229,7 @@ mod tests {
     fn a_stream_pairs_in_order_whichever_comes_first() {
         let mut p: Pairing<&str> = Pairing::default();
         let mut rel = Vec::new();
-        let k = (0, 0);
+        let k = 0;
         let a = p.send(k, Kind::Pipe, 10, None, &mut rel);
         let b = p.send(k, Kind::Pipe, 20, None, &mut rel);
         assert_eq!(p.recv(k, Kind::Pipe, None), Some(a.id));
@@ -249,25 +249,25 @@ mod tests {
     fn a_receive_stops_waiting_when_a_later_send_or_time_says_so() {
         let mut p: Pairing<u32> = Pairing::default();
         let mut rel = Vec::new();
-        let k = (3, 1);
+        let k = 3;
         p.wait(k, Kind::UnixStream, 100, None, 1, &mut rel);
         // It started after the read returned: it cannot have filled it.
         let s = p.send(k, Kind::UnixStream, 150, None, &mut rel);
         assert_eq!((s.paired, rel.as_slice()), (None, [1].as_slice()));
         rel.clear();
-        p.wait((4, 0), Kind::Pipe, 200, None, 2, &mut rel);
+        p.wait(4, Kind::Pipe, 200, None, 2, &mut rel);
         p.expire(200 + WAIT_NS, &mut rel);
         assert!(rel.is_empty());
         p.expire(201 + WAIT_NS, &mut rel);
         assert_eq!(rel, [2]);
         for i in 0..WAIT_TOTAL as u32 + 10 {
-            p.wait((100 + i as usize, 0), Kind::Pipe, 300, None, i, &mut rel);
+            p.wait(100 + i as usize, Kind::Pipe, 300, None, i, &mut rel);
         }
         assert_eq!(p.order.len(), WAIT_TOTAL);
         rel.clear();
         p.drain(&mut rel);
         assert_eq!(rel.len(), WAIT_TOTAL);
-        // The send at (3, 1) nobody received is all that is left.
+        // The send at 3 nobody received is all that is left.
         assert_eq!(p.ends(), 1);
     }
 
@@ -275,12 +275,12 @@ mod tests {
     fn queues_pair_by_type_and_by_priority() {
         let mut p: Pairing<()> = Pairing::default();
         let mut rel = Vec::new();
-        let k = (1, 0);
+        let k = 1;
         let t1 = p.send(k, Kind::MsgQueue, 0, Some(1), &mut rel).id;
         let t2 = p.send(k, Kind::MsgQueue, 1, Some(2), &mut rel).id;
         assert_eq!(p.recv(k, Kind::MsgQueue, Some(2)), Some(t2));
         assert_eq!(p.recv(k, Kind::MsgQueue, Some(1)), Some(t1));
-        let q = (2, 0);
+        let q = 2;
         let low = p.send(q, Kind::PosixMq, 0, Some(1), &mut rel).id;
         let high = p.send(q, Kind::PosixMq, 1, Some(9), &mut rel).id;
         let high2 = p.send(q, Kind::PosixMq, 2, Some(9), &mut rel).id;
