@@ -1390,16 +1390,7 @@ mod tests {
 
     /// `c` with the files the kernel side read at exit.
     fn with_ids(mut c: Call, ids: &[FileId]) -> Call {
-        let mut d = Vec::new();
-        for id in ids {
-            d.extend_from_slice(&id.fd.to_le_bytes());
-            d.extend_from_slice(&id.mode.to_le_bytes());
-            d.extend_from_slice(&id.ino.to_le_bytes());
-            d.extend_from_slice(&id.peer.to_le_bytes());
-            d.extend_from_slice(&id.rdev.to_le_bytes());
-            d.extend_from_slice(&id.family.to_le_bytes());
-            d.extend_from_slice(&id.sock_type.to_le_bytes());
-        }
+        let d = crate::live::testdata::file_ids_v2(ids);
         let op = c.row.ops.len() as u8 - 1;
         c.exit_caps.push(cap(op, CK_FILE, FILE_ID_V2, d));
         c

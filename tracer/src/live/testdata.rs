@@ -50,6 +50,21 @@ pub fn call(pid: u32, name: &str, ret: i64) -> Call {
     }
 }
 
+/// Files as the kernel side writes them (`CK_FILE`, the `FILE_ID_V2` layout).
+pub fn file_ids_v2(ids: &[tracer_common::FileId]) -> Vec<u8> {
+    let mut d = Vec::new();
+    for id in ids {
+        d.extend_from_slice(&id.fd.to_le_bytes());
+        d.extend_from_slice(&id.mode.to_le_bytes());
+        d.extend_from_slice(&id.ino.to_le_bytes());
+        d.extend_from_slice(&id.peer.to_le_bytes());
+        d.extend_from_slice(&id.rdev.to_le_bytes());
+        d.extend_from_slice(&id.family.to_le_bytes());
+        d.extend_from_slice(&id.sock_type.to_le_bytes());
+    }
+    d
+}
+
 /// `call` with the files behind the descriptors it made, as the kernel side reads them at exit
 /// (`OP_FD_FILE`): `(fd, inode number, i_mode)` each.
 pub fn with_files(mut c: Call, files: &[(i32, u64, u32)]) -> Call {

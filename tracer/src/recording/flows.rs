@@ -442,16 +442,7 @@ mod tests {
             .iter()
             .position(|o| matches!(o.kind, OpKind::FdFile { .. } | OpKind::FdArg))
             .unwrap() as u8;
-        let mut d = Vec::new();
-        for id in ids {
-            d.extend_from_slice(&id.fd.to_le_bytes());
-            d.extend_from_slice(&id.mode.to_le_bytes());
-            d.extend_from_slice(&id.ino.to_le_bytes());
-            d.extend_from_slice(&id.peer.to_le_bytes());
-            d.extend_from_slice(&id.rdev.to_le_bytes());
-            d.extend_from_slice(&id.family.to_le_bytes());
-            d.extend_from_slice(&id.sock_type.to_le_bytes());
-        }
+        let d = crate::live::testdata::file_ids_v2(ids);
         let mut k = cap(CK_FILE, &d);
         (k.hdr.op, k.hdr.sub) = (op, FILE_ID_V2);
         c.exit_caps.push(k);
