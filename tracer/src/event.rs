@@ -111,16 +111,16 @@ pub fn exited_process(bytes: &[u8]) -> Option<u32> {
     (hdr.kind == REC_TASK_EXIT && hdr.pid == hdr.tid).then_some(hdr.pid)
 }
 
-/// An entry record's process and saved user `ip`, read at their offsets without decoding the
-/// rest.
-pub fn enter_ip(bytes: &[u8]) -> Option<(u32, u64)> {
+/// An entry record's process, saved user `ip` and time (`CLOCK_BOOTTIME`), read at their
+/// offsets without decoding the rest.
+pub fn enter_ip(bytes: &[u8]) -> Option<(u32, u64, u64)> {
     let hdr: RecordHeader = read(bytes, 0, "header").ok()?;
     if hdr.kind != REC_ENTER {
         return None;
     }
     let at = size_of::<RecordHeader>() + std::mem::offset_of!(SyscallEnter, ip);
     let ip: u64 = read(bytes, at, "enter ip").ok()?;
-    Some((hdr.pid, ip))
+    Some((hdr.pid, ip, hdr.ts_ns))
 }
 
 /// The record's process, read from its header alone.

@@ -547,7 +547,7 @@ impl Joiner {
             enter_ns: Some(hdr.ts_ns),
             enter_caps: caps,
             user_ip: body.ip,
-            user_at: self.user.lookup(hdr.pid, body.ip),
+            user_at: self.user.lookup(hdr.pid, body.ip, hdr.ts_ns),
             described: None,
             ..Call::bare(hdr, row, body.nr, body.table, body.flags)
         })

@@ -130,7 +130,7 @@ fn user_step(call: &Call) -> Step {
             func: format!("{:#x}", call.user_ip),
             is_func: false,
             note: Some(
-                "the saved user instruction pointer; the process's mappings could not be read (it was gone)"
+                "the saved user instruction pointer; no mapping of the process that tracer could read holds it (gone before tracer read them, or unmapped since)"
                     .into(),
             ),
             observed: true,

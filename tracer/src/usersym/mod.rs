@@ -8,8 +8,10 @@
 //! inference, and it costs the traced program nothing: no uprobe, no trap.
 //!
 //! Costs on tracer's side: a process's `/proc/PID/maps` is read when one of its addresses is
-//! first seen (and again after an exec, or, at most every [`REREAD_AFTER`], for an address
-//! outside every mapping it had: a library it loaded since); each mapped file's symbols are read
+//! first seen (and again after an exec, or for an address outside every mapping it had when the
+//! maps were read before the call entered: a library it loaded since, the C library itself
+//! when tracer read a new program's maps before its loader had mapped it); each mapped file's
+//! symbols are read
 //! once per file (by device and inode); each (process, address) is named once and then looked
 //! up. A process that is gone before tracer reads its maps (a short program; its child after
 //! a fork inherits its parent's) keeps its addresses unnamed: the step shows the address alone.
@@ -21,7 +23,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 pub use elf::Symbols;
 use maps::{Mapping, Object};
@@ -29,12 +30,14 @@ use maps::{Mapping, Object};
 use crate::fasthash::{FastMap, FastSet};
 use crate::recording::format::UserFrameRecord;
 
-/// A process whose address fell outside every mapping is read again at most this often.
-pub const REREAD_AFTER: Duration = Duration::from_millis(100);
 /// (process, address) pairs remembered at most: a program that enters the kernel from ever new
 /// addresses (generated code) would otherwise grow the tables without end. Past it they start
 /// again empty, and each pair is named (and, recording, written) again when next seen.
 const PAIRS_MAX: usize = 1 << 16;
+
+fn boot_ns() -> u64 {
+    crate::record::now_ns(nix::time::ClockId::CLOCK_BOOTTIME) as u64
+}
 
 /// Where a call was made from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +76,9 @@ impl fmt::Display for UserFrame {
 
 struct Proc {
     maps: Arc<Vec<Mapping>>,
-    read_at: Instant,
+    /// When the maps were read (`CLOCK_BOOTTIME`, the clock of the calls' times); 0: not by
+    /// tracer (a forked child's copy of its parent's).
+    read_ns: u64,
     /// Its `/proc` directory is gone: never read again.
     gone: bool,
 }
@@ -103,16 +108,16 @@ impl Symbolizer {
         }
     }
 
-    /// Where process `pid`'s address `ip` lies; `None` when no mapping of the process (as far
-    /// as tracer could read them) holds it.
-    pub fn lookup(&mut self, pid: u32, ip: u64) -> Option<Arc<UserFrame>> {
+    /// Where process `pid`'s address `ip`, entered at `at_ns` (`CLOCK_BOOTTIME`), lies; `None`
+    /// when no mapping of the process (as far as tracer could read them) holds it.
+    pub fn lookup(&mut self, pid: u32, ip: u64, at_ns: u64) -> Option<Arc<UserFrame>> {
         if ip == 0 {
             return None;
         }
         if let Some(f) = self.frames.get(&(pid, ip)) {
             return f.clone();
         }
-        let mapping = self.mapping(pid, ip);
+        let mapping = self.mapping(pid, ip, at_ns);
         let frame = mapping.map(|m| Arc::new(self.name(pid, &m, ip)));
         // An address no mapping held may be mapped later (dlopen): not remembered, unless the
         // process is gone and cannot tell more.
@@ -137,9 +142,7 @@ impl Symbolizer {
                 Proc {
                     maps,
                     // Read its own maps on the first miss.
-                    read_at: Instant::now()
-                        .checked_sub(REREAD_AFTER)
-                        .unwrap_or_else(Instant::now),
+                    read_ns: 0,
                     gone: false,
                 },
             );
@@ -159,7 +162,7 @@ impl Symbolizer {
         let maps = maps::parse(&text.unwrap_or_default());
         let p = Proc {
             maps: Arc::new(maps),
-            read_at: Instant::now(),
+            read_ns: boot_ns(),
             gone,
         };
         let old = self.procs.insert(pid, p);
@@ -170,7 +173,12 @@ impl Symbolizer {
         &self.procs[&pid]
     }
 
-    fn mapping(&mut self, pid: u32, ip: u64) -> Option<Mapping> {
+    /// The mapping that held `ip` when the call entered at `at_ns`. Maps read after that
+    /// moment held every mapping the call could have been made from: a miss there is final
+    /// (a mapping gone since, or none), and costs no read. Maps read before it may lack one
+    /// made since (a library loaded later; a new program's C library, when tracer read its maps
+    /// between the exec and the loader's mmap): read them again.
+    fn mapping(&mut self, pid: u32, ip: u64, at_ns: u64) -> Option<Mapping> {
         let find = |p: &Proc| p.maps.iter().find(|m| m.start <= ip && ip < m.end).cloned();
         let p = match self.procs.get(&pid) {
             Some(p) => p,
@@ -179,7 +187,7 @@ impl Symbolizer {
         if let Some(m) = find(p) {
             return Some(m);
         }
-        if p.gone || p.read_at.elapsed() < REREAD_AFTER {
+        if p.gone || p.read_ns >= at_ns {
             return None;
         }
         find(self.read_maps(pid))
@@ -280,10 +288,11 @@ pub enum UserSyms {
 }
 
 impl UserSyms {
-    pub fn lookup(&mut self, pid: u32, ip: u64) -> Option<Arc<UserFrame>> {
+    /// Where `pid`'s address `ip`, entered at `at_ns` (`CLOCK_BOOTTIME`), lies.
+    pub fn lookup(&mut self, pid: u32, ip: u64, at_ns: u64) -> Option<Arc<UserFrame>> {
         match self {
             UserSyms::Off => None,
-            UserSyms::Live(s) => s.lookup(pid, ip),
+            UserSyms::Live(s) => s.lookup(pid, ip, at_ns),
             UserSyms::Recorded(m) => m.get(&(pid, ip)).cloned().flatten(),
         }
     }
@@ -334,7 +343,7 @@ impl Interner {
         use tracer_common::{REC_ENTER, REC_EXEC, REC_FORK, REC_TASK_EXIT};
         match crate::event::kind(raw)? {
             REC_ENTER => {
-                let (pid, ip) = crate::event::enter_ip(raw)?;
+                let (pid, ip, at_ns) = crate::event::enter_ip(raw)?;
                 if ip == 0 || self.written.contains(&(pid, ip)) {
                     return None;
                 }
@@ -342,7 +351,7 @@ impl Interner {
                     self.written.clear();
                 }
                 self.written.insert((pid, ip));
-                let f = self.sym.lookup(pid, ip);
+                let f = self.sym.lookup(pid, ip, at_ns);
                 Some(to_record(pid, ip, f.as_deref()))
             }
             REC_FORK => {

@@ -10,14 +10,17 @@ fn a_libc_function_in_this_process_is_named() {
     let pid = std::process::id();
     let mut s = Symbolizer::default();
     let getpid = libc::getpid as *const () as u64;
-    let f = s.lookup(pid, getpid + 1).expect("mapped");
+    let f = s.lookup(pid, getpid + 1, boot_ns()).expect("mapped");
     assert_eq!(f.func.as_deref(), Some("getpid"), "{f:?}");
     assert_eq!(f.off, 1);
     assert_eq!(f.file_name(), Some("libc.so.6"));
     assert_eq!(f.to_string(), "getpid+0x1 in libc.so.6");
     // The second time is a lookup in the cache: the same frame.
-    assert!(Arc::ptr_eq(&f, &s.lookup(pid, getpid + 1).unwrap()));
-    assert!(s.lookup(pid, 0).is_none());
+    assert!(Arc::ptr_eq(
+        &f,
+        &s.lookup(pid, getpid + 1, boot_ns()).unwrap()
+    ));
+    assert!(s.lookup(pid, 0, boot_ns()).is_none());
 }
 
 #[test]
@@ -25,7 +28,7 @@ fn the_programs_own_function_is_named() {
     let pid = std::process::id();
     let mut s = Symbolizer::default();
     let at = a_function_of_this_program as *const () as u64;
-    let f = s.lookup(pid, at + 2).expect("mapped");
+    let f = s.lookup(pid, at + 2, boot_ns()).expect("mapped");
     // Rust's names are mangled; the function's own name is inside.
     let func = f.func.as_deref().unwrap_or_default();
     assert!(func.contains("a_function_of_this_program"), "{f:?}");
@@ -46,7 +49,7 @@ fn the_vdso_is_read_from_memory() {
         return;
     };
     let mut s = Symbolizer::default();
-    let f = s.lookup(pid, vdso.start + 0x10).expect("mapped");
+    let f = s.lookup(pid, vdso.start + 0x10, boot_ns()).expect("mapped");
     assert_eq!(f.file.as_deref(), Some("[vdso]"));
     // Whatever is at the start of the image, the vDSO's ELF was read: its functions are named
     // further in.
@@ -76,22 +79,60 @@ fn a_forked_child_inherits_and_a_gone_process_is_not_read_again() {
     std::os::unix::fs::symlink("/", p42.join("root")).unwrap();
     let mut s = Symbolizer::new(dir.path());
     let at = a_function_of_this_program as *const () as u64;
-    let f = s.lookup(42, at).expect("named through root/");
+    let f = s.lookup(42, at, boot_ns()).expect("named through root/");
     assert!(
         f.func
             .as_deref()
             .unwrap_or_default()
             .contains("a_function_of_this_program")
     );
-    assert!(s.lookup(42, 0x10).is_none(), "outside every mapping");
+    assert!(
+        s.lookup(42, 0x10, boot_ns()).is_none(),
+        "outside every mapping"
+    );
     s.fork(42, 43);
     std::fs::remove_dir_all(&p42).unwrap();
     // Process 43 never had a directory: it has its parent's mappings and the file cache.
-    assert_eq!(s.lookup(43, at).as_deref(), Some(&*f));
+    assert_eq!(s.lookup(43, at, boot_ns()).as_deref(), Some(&*f));
     s.forget(42);
     assert!(
-        s.lookup(42, at).is_none(),
+        s.lookup(42, at, boot_ns()).is_none(),
         "gone, and what was known of it forgotten"
     );
     assert!(s.procs[&42].gone);
+}
+
+/// Maps read before a call entered may lack the mapping it was made from (read between an exec
+/// and the loader's mmap of the C library): read again. Read after it, a miss is final.
+#[test]
+fn a_miss_reads_the_maps_again_only_when_they_predate_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let exe = std::fs::read_link("/proc/self/exe").unwrap();
+    let exe = exe.to_str().unwrap();
+    let lines: Vec<&str> = own.lines().filter(|l| l.ends_with(exe)).collect();
+    let p7 = dir.path().join("7");
+    std::fs::create_dir(&p7).unwrap();
+    std::os::unix::fs::symlink("/", p7.join("root")).unwrap();
+    // The new program's maps as tracer first read them: nothing of this program yet.
+    std::fs::write(p7.join("maps"), "").unwrap();
+    let mut s = Symbolizer::new(dir.path());
+    let at = a_function_of_this_program as *const () as u64;
+    let before = boot_ns();
+    assert!(s.lookup(7, 0x10, boot_ns()).is_none());
+    // Mapped since.
+    std::fs::write(p7.join("maps"), lines.join("\n")).unwrap();
+    assert!(
+        s.lookup(7, at, before).is_none(),
+        "a call that entered before the read: its mapping was in what was read, or gone"
+    );
+    let f = s
+        .lookup(7, at, boot_ns())
+        .expect("read again for a call after the read");
+    assert!(
+        f.func
+            .as_deref()
+            .unwrap_or_default()
+            .contains("a_function_of_this_program")
+    );
 }

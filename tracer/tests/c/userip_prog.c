@@ -54,9 +54,10 @@ int main(int argc, char **argv)
         return 2;
     /* tracer names an address against /proc/PID/maps when it reads the call's record (the
      * ring is drained at least every 20 ms): a process already gone by then keeps the bare
-     * address. Staying a moment makes the test about naming, not about that race: 2 s, as
-     * half a second was not always enough under CI's load (a debug build, four such tests
-     * and their gcc runs at once: `cargo xtask test` failed once so, 2026-12-04). */
+     * address. Staying a moment makes the test about naming, not about that race. (Its
+     * failures under load, 2026-12-04, were not that race: tracer had read this program's
+     * maps before the loader mapped the C library and did not read them again for 100 ms;
+     * usersym now reads them again whenever they predate the call.) */
     usleep(2000 * 1000);
     return 0;
 }
