@@ -266,6 +266,15 @@ fn pick(a: &[u64; 6], i: u8) -> u64 {
     }
 }
 
+/// [`pick`] for `State::inner`, in map memory: the index is masked first, so that whatever the
+/// compiler makes of the choice (it may compute one index and lose its bound on the way), the
+/// verifier sees at most `inner + 7 * 8`, which `State` holds (`ctl_*` follow `inner`).
+#[inline(always)]
+fn pick_inner(st: &State, i: u8) -> u64 {
+    let i = usize::from(i & 7);
+    if i < 6 { st.inner[i] } else { st.inner[5] }
+}
+
 #[inline(always)]
 fn slot(table: u8, nr: u32) -> u32 {
     u32::from(table) * TABLE_SLOTS + nr
@@ -780,62 +789,164 @@ fn read_user_word(addr: u64, size: u32) -> Option<u64> {
     (rc == 0).then_some(v)
 }
 
-/// Run the capture ops of the spec that belong to this side of the call.
+/// Run the capture ops of the spec that belong to this side of the call, one global function
+/// call each ([`tracer_run_op`]).
+/// An op with nothing to do (no op in that slot, most calls' case) costs no call.
 #[inline(always)]
-fn run_ops(w: &mut Writer, st: &State, when: u8, retry_enter: bool, ret: i64, snaplen: usize) {
-    let Some(spec) = SPECS.get(st.spec_idx) else {
+fn run_ops(spec_idx: u32, when: u8, retry_enter: bool, ret: i64, snaplen: usize) {
+    let Some(spec) = SPECS.get(spec_idx) else {
         return;
     };
     for i in 0..MAX_OPS {
-        let op = &spec.ops[i];
-        // `when` is a set: an op of both sides (`select`'s fd_sets) runs at entry and at exit.
-        let here = op.when & when != 0;
-        if op.kind == 0 || (!here && !(retry_enter && op.when == WHEN_ENTER)) {
-            continue;
+        match spec.ops[i].kind {
+            0 => {}
+            // Exit only: the files behind what the call returned.
+            OP_FD_FILE if when & WHEN_EXIT != 0 => {
+                tracer_capture_files(i as u32, ret);
+            }
+            OP_FD_FILE => {}
+            _ => {
+                let (when, retry) = (u32::from(when), u32::from(retry_enter));
+                tracer_run_op(i as u32, when, retry, ret, snaplen as u32);
+            }
         }
-        // SAFETY: `w.st` points to the per-CPU State map value.
-        unsafe { core::ptr::write_volatile(&raw mut (*w.st).late, u64::from(!here)) };
-        if op.flags & OPF_OK_ONLY != 0 && ret < 0 {
-            continue;
-        }
-        let mut arg = pick(&st.inner, op.arg);
-        if op.flags & OPF_ADDR_DEREF != 0 && arg != 0 {
-            arg = read_user_word(arg, 4).unwrap_or(0);
-        }
-        let addr = if arg == 0 {
-            0
-        } else {
-            arg.wrapping_add(u64::from(op.offset))
-        };
-        let mut cap = op.max as usize;
-        if op.flags & OPF_SNAP != 0 {
-            cap = cap.min(snaplen);
-        }
-        let len_arg = pick(&st.inner, op.len_arg);
-        let want = match op.len_from {
-            LEN_ARG => len_arg.wrapping_mul(u64::from(op.scale.max(1))),
-            LEN_ARG_DEREF => read_user_word(len_arg, 4).unwrap_or(0) & 0xffff_ffff,
-            LEN_RET if op.flags & OPF_RET_CAP != 0 => (ret.max(0) as u64).min(len_arg),
-            LEN_RET => (ret.max(0) as u64).wrapping_mul(u64::from(op.scale.max(1))),
-            _ => u64::from(op.max),
-        };
-        match op.kind {
-            OP_BYTES => w.capture((i as u8, CK_BYTES, 0), addr, want, cap, false),
-            OP_STR => w.capture((i as u8, CK_STR, 0), addr, want, cap, true),
-            OP_MSGHDR => capture_msghdr(
-                w,
-                st,
-                (i as u8, op.flags, when),
-                (addr, len_arg),
-                (op.len_from, op.when, op.scale),
-                ret,
-                snaplen,
-            ),
-            // Exit only: leaving it out of `sys_enter` (where `when` is a constant once
-            // inlined) spares that program's verifier the walk.
-            OP_FD_FILE if when & WHEN_EXIT != 0 => capture_files(w, i as u8, op.flags, addr, ret),
-            _ => {}
-        }
+    }
+}
+
+/// The capture writer of the call in progress on this CPU, where `on_syscall` left it (the
+/// per-CPU `STATE` and the held buffer at `Held::base`), for the global functions below.
+#[inline(always)]
+fn writer() -> Option<(Writer, &'static State)> {
+    let st = STATE.get_ptr_mut(0)?;
+    let h = held()?;
+    // SAFETY: a field of the per-CPU value, written by `on_syscall` before the ops run.
+    let base =
+        (unsafe { core::ptr::read_volatile(&raw const h.base) } as usize) & JOIN_ENTRY_MAX as usize;
+    // SAFETY: `base <= JOIN_ENTRY_MAX < SCRATCH_SIZE`, as in `on_syscall`.
+    let buf = unsafe { h.buf.as_mut_ptr().add(base) };
+    // SAFETY: the per-CPU value; see `resolve`.
+    Some((Writer { buf, st }, unsafe { &*st }))
+}
+
+/// Capture op `i` of the call in progress on this CPU (not `OP_FD_FILE`), for side `when`
+/// (`retry` 1: entry-side ops are copied again at exit).
+///
+/// A global function (the linker exports it: xtask's `--export`): the verifier checks it once
+/// per program, its arguments unknown, instead of once per op and per path of its caller
+/// through the loop (kernel/bpf/verifier.c, `check_func_call`: a global function is verified
+/// on its own, `btf_check_subprog_call` checks its arguments' types at each call). Its frame
+/// and its callers' count against the 512 bytes a call chain may use (Linux 6.1 checks
+/// `combined stack size`; 6.18 gives raw tracepoints a private stack): the files of
+/// `OP_FD_FILE`, whose reads go through a subprogram of their own, are in
+/// [`tracer_capture_files`] so that no chain has three frames.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub extern "C" fn tracer_run_op(i: u32, when: u32, retry: u32, ret: i64, snaplen: u32) -> u32 {
+    let Some((mut w, st)) = writer() else {
+        return 0;
+    };
+    run_op(
+        &mut w,
+        st,
+        i as usize & (MAX_OPS - 1),
+        when as u8,
+        retry != 0,
+        ret,
+        snaplen as usize,
+    );
+    0
+}
+
+/// `OP_FD_FILE` op `i` at the call's exit, which returned `ret`: see [`tracer_run_op`].
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub extern "C" fn tracer_capture_files(i: u32, ret: i64) -> u32 {
+    let Some((mut w, st)) = writer() else {
+        return 0;
+    };
+    let Some(spec) = SPECS.get(st.spec_idx) else {
+        return 0;
+    };
+    let i = i as usize & (MAX_OPS - 1);
+    let op = &spec.ops[i];
+    // SAFETY: `w.st` points to the per-CPU State map value.
+    unsafe { core::ptr::write_volatile(&raw mut (*w.st).late, 0) };
+    if op.flags & OPF_OK_ONLY != 0 && ret < 0 {
+        return 0;
+    }
+    let (addr, _) = op_addr(st, op);
+    capture_files(&mut w, i as u8, op.flags, addr, ret);
+    0
+}
+
+/// The user address op `op` reads (its argument, maybe dereferenced, plus its offset; 0 for
+/// NULL), and its length argument's value.
+#[inline(always)]
+fn op_addr(st: &State, op: &tracer_common::CaptureOp) -> (u64, u64) {
+    let mut arg = pick_inner(st, op.arg);
+    if op.flags & OPF_ADDR_DEREF != 0 && arg != 0 {
+        arg = read_user_word(arg, 4).unwrap_or(0);
+    }
+    let addr = if arg == 0 {
+        0
+    } else {
+        arg.wrapping_add(u64::from(op.offset))
+    };
+    (addr, pick_inner(st, op.len_arg))
+}
+
+const _: () = assert!(MAX_OPS.is_power_of_two());
+
+#[inline(always)]
+fn run_op(
+    w: &mut Writer,
+    st: &State,
+    i: usize,
+    when: u8,
+    retry_enter: bool,
+    ret: i64,
+    snaplen: usize,
+) {
+    let Some(spec) = SPECS.get(st.spec_idx) else {
+        return;
+    };
+    let op = &spec.ops[i];
+    // `when` is a set: an op of both sides (`select`'s fd_sets) runs at entry and at exit.
+    let here = op.when & when != 0;
+    if op.kind == 0 || (!here && !(retry_enter && op.when == WHEN_ENTER)) {
+        return;
+    }
+    // SAFETY: `w.st` points to the per-CPU State map value.
+    unsafe { core::ptr::write_volatile(&raw mut (*w.st).late, u64::from(!here)) };
+    if op.flags & OPF_OK_ONLY != 0 && ret < 0 {
+        return;
+    }
+    let (addr, len_arg) = op_addr(st, op);
+    let mut cap = op.max as usize;
+    if op.flags & OPF_SNAP != 0 {
+        cap = cap.min(snaplen);
+    }
+    let want = match op.len_from {
+        LEN_ARG => len_arg.wrapping_mul(u64::from(op.scale.max(1))),
+        LEN_ARG_DEREF => read_user_word(len_arg, 4).unwrap_or(0) & 0xffff_ffff,
+        LEN_RET if op.flags & OPF_RET_CAP != 0 => (ret.max(0) as u64).min(len_arg),
+        LEN_RET => (ret.max(0) as u64).wrapping_mul(u64::from(op.scale.max(1))),
+        _ => u64::from(op.max),
+    };
+    match op.kind {
+        OP_BYTES => w.capture((i as u8, CK_BYTES, 0), addr, want, cap, false),
+        OP_STR => w.capture((i as u8, CK_STR, 0), addr, want, cap, true),
+        OP_MSGHDR => capture_msghdr(
+            w,
+            st,
+            (i as u8, op.flags, when),
+            (addr, len_arg),
+            (op.len_from, op.when, op.scale),
+            ret,
+            snaplen,
+        ),
+        // `OP_FD_FILE`: tracer_capture_files.
+        _ => {}
     }
 }
 
@@ -1429,6 +1540,9 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     // own call's held entry, or at the start when there is none.
     let base = if enter {
         flush_held();
+        // Where `tracer_run_op` finds this side's record.
+        // SAFETY: a field of the per-CPU value.
+        unsafe { core::ptr::write_volatile(&raw mut h.base, 0) };
         0
     } else {
         let b = if joined {
@@ -1490,7 +1604,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     w.set_cur(body_off + body_len);
     st.ctl_ptr = 0;
     st.sock_sk = 0;
-    run_ops(&mut w, st, when, retry, ret, cfg.snaplen as usize);
+    run_ops(st.spec_idx, when, retry, ret, cfg.snaplen as usize);
     if !enter {
         // Once, after the ops: inside their loop the walk would be verified once per op.
         capture_received(&mut w);

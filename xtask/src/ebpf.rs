@@ -12,7 +12,17 @@ use crate::util::{self, say};
 pub const TARGET: &str = "bpfel-unknown-none";
 /// Relative to the workspace root.
 pub const TARGET_DIR: &str = "target/bpf";
-const RUSTFLAGS: &[&str] = &["-C", "debuginfo=2", "-C", "link-arg=--btf"];
+/// `--export`: the eBPF side's global functions, which bpf-linker would otherwise make internal
+/// (static), so that the verifier checks each once (tracer-ebpf's `tracer_run_op`,
+/// `tracer_capture_files`).
+const RUSTFLAGS: &[&str] = &[
+    "-C",
+    "debuginfo=2",
+    "-C",
+    "link-arg=--btf",
+    "-C",
+    "link-arg=--export=tracer_run_op,tracer_capture_files",
+];
 
 /// Variables the outer (rustup) cargo and rustup set that would break the inner build.
 const REMOVED: &[&str] = &[
@@ -175,7 +185,7 @@ mod tests {
                 ("RUSTC_BOOTSTRAP", "1"),
                 (
                     "CARGO_ENCODED_RUSTFLAGS",
-                    "-C\x1fdebuginfo=2\x1f-C\x1flink-arg=--btf"
+                    "-C\x1fdebuginfo=2\x1f-C\x1flink-arg=--btf\x1f-C\x1flink-arg=--export=tracer_run_op,tracer_capture_files"
                 ),
                 ("PATH", "/root/.cargo/bin:/usr/bin:/bin"),
             ])
@@ -196,7 +206,7 @@ mod tests {
             v(&[
                 (
                     "CARGO_ENCODED_RUSTFLAGS",
-                    "-C\x1fdebuginfo=2\x1f-C\x1flink-arg=--btf"
+                    "-C\x1fdebuginfo=2\x1f-C\x1flink-arg=--btf\x1f-C\x1flink-arg=--export=tracer_run_op,tracer_capture_files"
                 ),
                 ("PATH", "/home/u/.cargo/bin"),
             ])
