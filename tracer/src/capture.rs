@@ -131,8 +131,6 @@ pub struct Capture {
     pub hops: Vec<HopStatus>,
     /// The probes on kernel functions and libc wrappers, detached together on drop.
     links: Vec<crate::kernel::Link>,
-    /// The tracepoint programs' attachments, detached in parallel when the capture ends.
-    attached: Vec<crate::kernel::Link>,
     /// The C libraries whose wrappers are probed, and how many wrappers in each.
     pub libcs: Vec<(std::path::PathBuf, usize)>,
     pub ring: AsyncFd<RingBuf<MapData>>,
@@ -270,23 +268,18 @@ impl Capture {
                 comms.insert(key, 1, 0)?;
             }
         }
-        let mut attached: Vec<crate::kernel::Link> = Vec::new();
         for (name, category) in PROCESS_PROGRAMS {
             let prog: &mut TracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
             prog.load().with_context(|| format!("loading {name}"))?;
-            let id = prog
-                .attach(category, name)
+            prog.attach(category, name)
                 .with_context(|| format!("attaching {category}:{name}"))?;
-            attached.push(Box::new(prog.take_link(id)?));
         }
         for name in SYSCALL_PROGRAMS {
             let prog: &mut RawTracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
             prog.load()
                 .with_context(|| format!("loading {name} (the verifier may say why above)"))?;
-            let id = prog
-                .attach(name)
+            prog.attach(name)
                 .with_context(|| format!("attaching raw tracepoint {name}"))?;
-            attached.push(Box::new(prog.take_link(id)?));
         }
         let ksyms = Ksyms::load();
         let mut links = Vec::new();
@@ -313,7 +306,6 @@ impl Capture {
         let ring = unsafe { AsyncFd::register_with_interest(ring, tokio::io::Interest::READABLE) }
             .map_err(|e| anyhow::anyhow!("registering the ring buffer with tokio: {e}"))?;
         Ok(Capture {
-            attached,
             links,
             libcs,
             ebpf,
@@ -397,18 +389,6 @@ impl Capture {
 
 impl Drop for Capture {
     fn drop(&mut self) {
-        // Each detach of a (raw) tracepoint program waits for RCU grace periods
-        // (kernel/trace/bpf_trace.c `bpf_probe_unregister`: `tracepoint_synchronize_unregister`,
-        // Linux 6.1 and 6.18): about 80 ms each here, 240 ms one after the other at the end of
-        // every run. Detached at once from a thread each, the waits overlap. Unlike the probes
-        // below, they are gone when the capture is: a lesson that goes on after its recording
-        // does not leave every system call of the machine paying for a program nobody reads.
-        let attached = std::mem::take(&mut self.attached);
-        std::thread::scope(|s| {
-            for link in attached {
-                s.spawn(move || drop(link));
-            }
-        });
         crate::kernel::detach_in_background(std::mem::take(&mut self.links));
     }
 }
