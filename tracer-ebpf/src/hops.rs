@@ -57,7 +57,7 @@ fn emit_hop(func_ip: u64, side: u8, mech: u8, mut args: [u64; 6], ret: i64) {
         return;
     }
     // SAFETY: the value is a plain u32, copied at once.
-    let flags = unsafe { HOP_FUNCS.get(&func_ip) }.copied().unwrap_or(0);
+    let flags = unsafe { HOP_FUNCS.get(func_ip) }.copied().unwrap_or(0);
     if flags & (HOPF_IA32_REGS | HOPF_X64_REGS) != 0 {
         // A syscall wrapper: its one argument is the saved user registers.
         let mut regs = core::mem::MaybeUninit::<PtRegs>::uninit();

@@ -236,7 +236,7 @@ pub(crate) fn in_scope(cfg: &Config, tgid: u32) -> bool {
     }
     if cfg.scope == SCOPE_TRACKED {
         // SAFETY: the value is a plain u32, copied out at once.
-        return unsafe { TRACKED.get(&tgid) }.is_some_and(|v| *v == TRACK_ON);
+        return unsafe { TRACKED.get(tgid) }.is_some_and(|v| *v == TRACK_ON);
     }
     true
 }
@@ -250,7 +250,7 @@ fn starts_command(cfg: &Config, tgid: u32, nr: u64) -> bool {
     cfg.scope == SCOPE_TRACKED
         && (nr == X86_64_EXECVE || nr == X86_64_EXECVEAT)
         // SAFETY: the value is a plain u32, copied out at once.
-        && unsafe { TRACKED.get(&tgid) }.is_some_and(|v| *v == TRACK_AWAIT_EXEC)
+        && unsafe { TRACKED.get(tgid) }.is_some_and(|v| *v == TRACK_AWAIT_EXEC)
 }
 
 /// `a[i]` written as branches: the verifier cannot bound an index computed with `%`.
@@ -360,7 +360,7 @@ fn resolve(
     if !x64 && !ia32 {
         return None;
     }
-    if !in_scope(cfg, tgid) && !(nr_given && starts_command(cfg, tgid, u64::from(nr))) {
+    if !(in_scope(cfg, tgid) || (nr_given && starts_command(cfg, tgid, u64::from(nr)))) {
         return None;
     }
     let st_ptr = STATE.get_ptr_mut(0)?;
@@ -454,10 +454,9 @@ fn resolve(
         st.args[0] = sp;
         st.inner[0] = sp;
     }
-    if spec.flags & SPEC_FILTER_ARG != 0 {
-        if pick(&st.inner, spec.filter_arg) & spec.filter_mask == 0 {
-            return None;
-        }
+    if spec.flags & SPEC_FILTER_ARG != 0 && pick(&st.inner, spec.filter_arg) & spec.filter_mask == 0
+    {
+        return None;
     }
     Some(st)
 }
@@ -514,6 +513,10 @@ fn dispatch_socketcall(st: &mut State) {
 /// compiler_builtins' `memmove`, which on BPF is a byte-at-a-time loop: 48 bytes cost ~400
 /// instructions, and two such copies were a large share of `sys_enter`'s run time.
 #[inline(always)]
+#[allow(
+    clippy::needless_range_loop,
+    reason = "one index for both arrays, each store at a fixed offset"
+)]
 fn set6(dst: &mut [u64; 6], src: &[u64; 6]) {
     for i in 0..6 {
         // SAFETY: `i < 6`: in bounds of both arrays. Volatile, so LLVM keeps the word stores
@@ -557,8 +560,8 @@ fn dispatch_ipc(st: &mut State) {
     }
     let map = sub.ipc_args;
     let args = st.args;
-    for i in 0..6 {
-        st.inner[i] = if map[i] < 6 { pick(&args, map[i]) } else { 0 };
+    for (inner, m) in st.inner.iter_mut().zip(map) {
+        *inner = if m < 6 { pick(&args, m) } else { 0 };
     }
 }
 
@@ -913,7 +916,7 @@ fn run_op(
     let op = &spec.ops[i];
     // `when` is a set: an op of both sides (`select`'s fd_sets) runs at entry and at exit.
     let here = op.when & when != 0;
-    if op.kind == 0 || (!here && !(retry_enter && op.when == WHEN_ENTER)) {
+    if op.kind == 0 || !(here || (retry_enter && op.when == WHEN_ENTER)) {
         return;
     }
     // SAFETY: `w.st` points to the per-CPU State map value.
@@ -1592,9 +1595,9 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     st.faulted = 0;
     // Entry-side copies that faulted are made again now: the call has faulted the pages in.
     // SAFETY: the value is a plain u32, only tested for presence.
-    let retry = !enter && seen(SEEN_FAULT) && unsafe { FAULTED.get(&tid) }.is_some();
+    let retry = !enter && seen(SEEN_FAULT) && unsafe { FAULTED.get(tid) }.is_some();
     if retry {
-        let _ = FAULTED.remove(&tid);
+        let _ = FAULTED.remove(tid);
     }
     st.late = u64::from(retry);
     let mut w = Writer {
@@ -1612,7 +1615,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     }
     if enter && st.faulted != 0 {
         set_seen(SEEN_FAULT);
-        let _ = FAULTED.insert(&tid, &1, 0);
+        let _ = FAULTED.insert(tid, 1, 0);
     }
     let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
     let flags = st.flags | if w.full() { SYS_F_CAPTURE_FULL } else { 0 };
@@ -1684,14 +1687,14 @@ fn on_newtask(ctx: &TracePointContext) -> Option<()> {
     // SAFETY: as above.
     let flags: u64 = unsafe { ctx.read_at(cfg.newtask_flags_off as usize) }.ok()?;
     if cfg.spawn_tid != 0 && pid_tgid as u32 == cfg.spawn_tid && flags & CLONE_THREAD == 0 {
-        let _ = TRACKED.insert(&(child as u32), &TRACK_AWAIT_EXEC, 0);
+        let _ = TRACKED.insert(child as u32, TRACK_AWAIT_EXEC, 0);
         return None;
     }
     if !in_scope(cfg, tgid) {
         return None;
     }
     if cfg.scope == SCOPE_TRACKED && flags & CLONE_THREAD == 0 {
-        let _ = TRACKED.insert(&(child as u32), &TRACK_ON, 0);
+        let _ = TRACKED.insert(child as u32, TRACK_ON, 0);
     }
     let rec = ForkEvent {
         h: header(REC_FORK, 0, 0, size_of::<ForkEvent>(), pid_tgid),
@@ -1724,9 +1727,9 @@ fn on_exec(ctx: &TracePointContext) -> Option<()> {
     let pid_tgid = bpf_get_current_pid_tgid();
     let tgid = (pid_tgid >> 32) as u32;
     // SAFETY: the value is a plain u32, copied out at once.
-    if unsafe { TRACKED.get(&tgid) }.is_some_and(|v| *v == TRACK_AWAIT_EXEC) {
+    if unsafe { TRACKED.get(tgid) }.is_some_and(|v| *v == TRACK_AWAIT_EXEC) {
         // The spawned command starts: trace it from here on.
-        let _ = TRACKED.insert(&tgid, &TRACK_ON, 0);
+        let _ = TRACKED.insert(tgid, TRACK_ON, 0);
     }
     if !in_scope(cfg, tgid) {
         return None;
@@ -1898,10 +1901,10 @@ fn on_task_exit() -> Option<()> {
         return None;
     }
     let tid = pid_tgid as u32;
-    let _ = FAULTED.remove(&tid);
+    let _ = FAULTED.remove(tid);
     if cfg.scope == SCOPE_TRACKED && tid == tgid {
         // The process is gone; its pid may be reused by an unrelated process.
-        let _ = TRACKED.remove(&tgid);
+        let _ = TRACKED.remove(tgid);
     }
     let (exit_code, flags) = exit_code(&cfg.files).map_or((0, 0), |c| (c, EXIT_CODE_KNOWN));
     let rec = TaskExitEvent {

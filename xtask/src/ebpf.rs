@@ -3,6 +3,7 @@
 //! fight over fingerprints.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{Result, bail};
 
@@ -94,12 +95,18 @@ pub fn object_path(root: &Path) -> PathBuf {
         .join("release/tracer-ebpf")
 }
 
-/// Builds the eBPF object and returns its absolute path.
-pub fn build(root: &Path, tc: &EbpfToolchain) -> Result<PathBuf> {
+/// The eBPF crate's cargo for `subcommand` (`build`, `clippy`), its environment set as the
+/// route needs it; `path_front`: directories before bpf-linker's on `PATH`.
+fn inner_cargo(
+    root: &Path,
+    tc: &EbpfToolchain,
+    subcommand: &str,
+    path_front: &[PathBuf],
+) -> Command {
     let (cargo, pre) = tc.cargo();
     let mut cmd = util::command_in(cargo, root);
     cmd.args(pre).args([
-        "build",
+        subcommand,
         "--package",
         "tracer-ebpf",
         "--release",
@@ -111,16 +118,22 @@ pub fn build(root: &Path, tc: &EbpfToolchain) -> Result<PathBuf> {
         TARGET_DIR,
     ]);
     let vars: Vec<(String, String)> = std::env::vars().collect();
-    let mut path_front = util::cargo_bin_dirs();
+    let mut front = path_front.to_vec();
     if let Some(dir) = tc.bpf_linker.parent() {
-        path_front.insert(0, dir.to_path_buf());
+        front.push(dir.to_path_buf());
     }
-    let plan = inner_env(&vars, &tc.env(), &path_front);
+    front.extend(util::cargo_bin_dirs());
+    let plan = inner_env(&vars, &tc.env(), &front);
     for k in &plan.remove {
         cmd.env_remove(k);
     }
     cmd.envs(plan.set.iter().map(|(k, v)| (k, v)));
-    util::run(&mut cmd)?;
+    cmd
+}
+
+/// Builds the eBPF object and returns its absolute path.
+pub fn build(root: &Path, tc: &EbpfToolchain) -> Result<PathBuf> {
+    util::run(&mut inner_cargo(root, tc, "build", &[]))?;
     let obj = object_path(root);
     if !obj.is_file() {
         bail!(
@@ -130,6 +143,13 @@ pub fn build(root: &Path, tc: &EbpfToolchain) -> Result<PathBuf> {
     }
     say(&format!("eBPF object: {}", obj.display()));
     Ok(obj)
+}
+
+/// Lints the eBPF crate for its own target, warnings denied, with the route's clippy.
+pub fn clippy(root: &Path, tc: &EbpfToolchain) -> Result<()> {
+    let mut cmd = inner_cargo(root, tc, "clippy", &tc.path_front());
+    cmd.args(["--", "-D", "warnings"]);
+    util::run(&mut cmd)
 }
 
 #[cfg(test)]

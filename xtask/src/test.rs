@@ -4,6 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use crate::toolchain::EbpfToolchain;
 use crate::{Ctx, apt, ebpf, python, toolchain, userspace, util, vm};
 
 /// What a step did; only steps that really ran appear in the final summary.
@@ -15,7 +16,7 @@ enum Outcome {
 
 struct Step {
     label: &'static str,
-    run: fn(&Ctx, &Path) -> Result<Outcome>,
+    run: fn(&Ctx, &Path, &EbpfToolchain) -> Result<Outcome>,
 }
 
 const STEPS: &[Step] = &[
@@ -43,15 +44,15 @@ pub fn test(ctx: &Ctx) -> Result<()> {
     // end-to-end test runs in; strace and python3 run the comparison with strace
     // (tracer/tests/strace_compare.rs); python3-venv holds Perfetto's schema for reading
     // `export --format perfetto` back (tracer/tests/perfetto_check.py).
-    apt::ensure_packages(
-        ctx,
-        &["gcc-multilib", "tmux", "strace", "python3", "python3-venv"],
-    )?;
+    // The route's clippy lints the eBPF crate (Debian's rust-web-clippy for rustc-web).
+    let mut packages = vec!["gcc-multilib", "tmux", "strace", "python3", "python3-venv"];
+    packages.extend(tc.clippy_packages());
+    apt::ensure_packages(ctx, &packages)?;
     python::ensure_perfetto(ctx)?;
     let obj = ebpf::build(&ctx.root, &tc)?;
     let mut passed = Vec::new();
     for step in STEPS {
-        match (step.run)(ctx, &obj)? {
+        match (step.run)(ctx, &obj, &tc)? {
             Outcome::Passed => passed.push(step.label),
             Outcome::NotRun => {}
         }
@@ -60,12 +61,14 @@ pub fn test(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-fn fmt(ctx: &Ctx, obj: &Path) -> Result<Outcome> {
+fn fmt(ctx: &Ctx, obj: &Path, _: &EbpfToolchain) -> Result<Outcome> {
     util::run(userspace::cargo(&ctx.root, obj).args(["fmt", "--all", "--check"]))?;
     Ok(Outcome::Passed)
 }
 
-fn clippy(ctx: &Ctx, obj: &Path) -> Result<Outcome> {
+/// User space with the host's clippy, then the eBPF crate for its target with the eBPF
+/// toolchain's.
+fn clippy(ctx: &Ctx, obj: &Path, tc: &EbpfToolchain) -> Result<Outcome> {
     util::run(userspace::cargo(&ctx.root, obj).args([
         "clippy",
         "--workspace",
@@ -76,10 +79,11 @@ fn clippy(ctx: &Ctx, obj: &Path) -> Result<Outcome> {
         "-D",
         "warnings",
     ]))?;
+    ebpf::clippy(&ctx.root, tc)?;
     Ok(Outcome::Passed)
 }
 
-fn unit_and_integration(ctx: &Ctx, obj: &Path) -> Result<Outcome> {
+fn unit_and_integration(ctx: &Ctx, obj: &Path, _: &EbpfToolchain) -> Result<Outcome> {
     let mut cmd = userspace::cargo(&ctx.root, obj);
     cmd.args(["test", "--workspace", "--exclude", "tracer-ebpf"]);
     if !ctx.is_root {
@@ -91,7 +95,7 @@ fn unit_and_integration(ctx: &Ctx, obj: &Path) -> Result<Outcome> {
 }
 
 /// Boots a Debian 6.1 cloud kernel under QEMU and runs the release tracer there (`vm.rs`).
-fn vm_test(ctx: &Ctx, obj: &Path) -> Result<Outcome> {
+fn vm_test(ctx: &Ctx, obj: &Path, _: &EbpfToolchain) -> Result<Outcome> {
     if !cfg!(target_arch = "x86_64") {
         // The VM runs the host's tracer binary on an amd64 kernel.
         util::say("vm: skipped (the VM step runs an x86_64 tracer on an amd64 kernel)");

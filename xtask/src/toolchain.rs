@@ -99,6 +99,28 @@ impl EbpfToolchain {
         }
     }
 
+    /// The packages that give the route's cargo a `clippy` (Debian's for rustc-web; rustup's
+    /// nightly brings its own component, or says how to add it).
+    pub fn clippy_packages(&self) -> &'static [&'static str] {
+        match self.route {
+            Route::RustupNightly => &[],
+            Route::DebianRustcWeb => &["rust-web-clippy"],
+        }
+    }
+
+    /// Directories that go first on the eBPF cargo's `PATH`, so that `cargo clippy` runs the
+    /// route's own `cargo-clippy` (Debian's `/usr/bin`, not rustup's proxy).
+    pub fn path_front(&self) -> Vec<PathBuf> {
+        match self.route {
+            Route::RustupNightly => Vec::new(),
+            Route::DebianRustcWeb => Path::new(DEBIAN_CARGO)
+                .parent()
+                .map(Path::to_path_buf)
+                .into_iter()
+                .collect(),
+        }
+    }
+
     /// Variables the route needs in the eBPF cargo's environment.
     pub fn env(&self) -> Vec<(String, String)> {
         match self.route {
