@@ -64,15 +64,20 @@ fn the_vdso_is_read_from_memory() {
     );
 }
 
-/// A `/proc` laid out by hand: process 42 maps this test program, found through its `root`.
-#[test]
-fn a_forked_child_inherits_and_a_gone_process_is_not_read_again() {
-    let dir = tempfile::tempdir().unwrap();
+/// The lines of this process's maps that map this test program.
+fn own_maps() -> String {
     let own = std::fs::read_to_string("/proc/self/maps").unwrap();
     let exe = std::fs::read_link("/proc/self/exe").unwrap();
     let exe = exe.to_str().unwrap();
     let lines: Vec<&str> = own.lines().filter(|l| l.ends_with(exe)).collect();
-    let lines = lines.join("\n");
+    lines.join("\n")
+}
+
+/// A `/proc` laid out by hand: process 42 maps this test program, found through its `root`.
+#[test]
+fn a_forked_child_inherits_and_a_gone_process_is_not_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = own_maps();
     let p42 = dir.path().join("42");
     std::fs::create_dir(&p42).unwrap();
     std::fs::write(p42.join("maps"), &lines).unwrap();
@@ -107,10 +112,7 @@ fn a_forked_child_inherits_and_a_gone_process_is_not_read_again() {
 #[test]
 fn a_miss_reads_the_maps_again_only_when_they_predate_the_call() {
     let dir = tempfile::tempdir().unwrap();
-    let own = std::fs::read_to_string("/proc/self/maps").unwrap();
-    let exe = std::fs::read_link("/proc/self/exe").unwrap();
-    let exe = exe.to_str().unwrap();
-    let lines: Vec<&str> = own.lines().filter(|l| l.ends_with(exe)).collect();
+    let lines = own_maps();
     let p7 = dir.path().join("7");
     std::fs::create_dir(&p7).unwrap();
     std::os::unix::fs::symlink("/", p7.join("root")).unwrap();
@@ -121,7 +123,7 @@ fn a_miss_reads_the_maps_again_only_when_they_predate_the_call() {
     let before = boot_ns();
     assert!(s.lookup(7, 0x10, boot_ns()).is_none());
     // Mapped since.
-    std::fs::write(p7.join("maps"), lines.join("\n")).unwrap();
+    std::fs::write(p7.join("maps"), lines).unwrap();
     assert!(
         s.lookup(7, at, before).is_none(),
         "a call that entered before the read: its mapping was in what was read, or gone"
