@@ -840,8 +840,8 @@ fn writer() -> Option<(Writer, &'static State)> {
 /// on its own, `btf_check_subprog_call` checks its arguments' types at each call). Its frame
 /// and its callers' count against the 512 bytes a call chain may use (Linux 6.1 checks
 /// `combined stack size`; 6.18 gives raw tracepoints a private stack): the files of
-/// `OP_FD_FILE`, whose reads go through a subprogram of their own, are in
-/// [`tracer_capture_files`] so that no chain has three frames.
+/// `OP_FD_FILE`, whose reads go through a subprogram of their own (`file_id`'s closure), are
+/// in [`tracer_capture_files`], whose chain is `sys_exit` 224 + 224 + 64 bytes: exactly 512.
 #[unsafe(no_mangle)]
 #[inline(never)]
 pub extern "C" fn tracer_run_op(i: u32, when: u32, retry: u32, ret: i64, snaplen: u32) -> u32 {
@@ -1543,7 +1543,7 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     // own call's held entry, or at the start when there is none.
     let base = if enter {
         flush_held();
-        // Where `tracer_run_op` finds this side's record.
+        // Where the ops' global functions find this side's record (`writer`).
         // SAFETY: a field of the per-CPU value.
         unsafe { core::ptr::write_volatile(&raw mut h.base, 0) };
         0
