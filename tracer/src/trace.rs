@@ -1,7 +1,6 @@
 //! Joining enter and exit records into calls, by thread. A call stays pending until its exit
 //! arrives, and is shown as pending once it has waited long enough.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::kernel::libc;
@@ -82,13 +81,19 @@ pub struct Hop {
 }
 
 impl Call {
-    /// A call known only by its header and row: no arguments, times or result yet.
-    fn bare(hdr: &RecordHeader, row: &'static Row, nr: u32, table: u8, flags: u8) -> Call {
+    /// A call known only by its header, row and thread name: no arguments, times or result
+    /// yet.
+    fn bare(
+        hdr: &RecordHeader,
+        row: &'static Row,
+        (nr, table, flags): (u32, u8, u8),
+        comm: Arc<str>,
+    ) -> Call {
         Call {
             pid: hdr.pid,
             tid: hdr.tid,
             flags,
-            ..Call::hypothetical(row, abi_of(hdr), hdr.entry, nr, table, 0)
+            ..Call::with_comm(row, abi_of(hdr), hdr.entry, (nr, table, 0), comm)
         }
     }
 
@@ -102,10 +107,20 @@ impl Call {
         table: u8,
         call: u32,
     ) -> Call {
+        Call::with_comm(row, abi, entry, (nr, table, call), Arc::from(""))
+    }
+
+    fn with_comm(
+        row: &'static Row,
+        abi: Abi,
+        entry: u8,
+        (nr, table, call): (u32, u8, u32),
+        comm: Arc<str>,
+    ) -> Call {
         Call {
             pid: 0,
             tid: 0,
-            comm: Arc::from(""),
+            comm,
             abi,
             entry,
             nr,
@@ -347,22 +362,26 @@ pub enum Proc {
     reason = "items are moved once, from the joiner to the writer"
 )]
 pub enum Item {
-    Call(Call),
+    /// Boxed: a call is moved from the joiner's table to the writer through several hands,
+    /// and a `Call` is about 300 bytes.
+    Call(Box<Call>),
     Proc(Proc),
 }
 
 /// A record that does not fit the table (an old or foreign eBPF object): skipped and counted.
 #[derive(Default)]
 pub struct Joiner {
-    inflight: HashMap<u32, Call>,
+    inflight: crate::fasthash::FastMap<u32, Box<Call>>,
     /// The libc wrapper each thread called last, waiting for its syscall.
-    user_hops: HashMap<u32, Hop>,
+    user_hops: crate::fasthash::FastMap<u32, Hop>,
     pub unknown_rows: u64,
     pub orphan_hops: u64,
     /// Names each call's saved user `ip`.
     pub user: UserSyms,
     /// Each thread name seen, escaped once (bounded by [`COMMS_MAX`]).
     comms: crate::fasthash::FastMap<[u8; 16], Arc<str>>,
+    /// The name of a call whose entry was not seen: none.
+    no_comm: Arc<str>,
 }
 
 /// Most thread names kept: past it the table starts again (a program renaming its threads
@@ -505,7 +524,7 @@ impl Joiner {
     /// record then carries the leader's id, fs/exec.c `de_thread`), on another thread of the
     /// same process. Shown with the call's arguments ([`decode`]'s `Arg::Argv`).
     fn give_argv(&mut self, hdr: &RecordHeader, argv: Capture) {
-        let is_exec = |c: &Call| c.row.execs();
+        let is_exec = |c: &Box<Call>| c.row.execs();
         let tid = if self.inflight.get(&hdr.tid).is_some_and(is_exec) {
             Some(hdr.tid)
         } else {
@@ -533,14 +552,18 @@ impl Joiner {
         hdr: &RecordHeader,
         body: &SyscallEnter,
         caps: Vec<Capture>,
-    ) -> Option<Call> {
+    ) -> Option<Box<Call>> {
         let row = self.row(body.row)?;
-        let user_hop = self.user_hops.remove(&hdr.tid).filter(|h| {
-            libc::from_cookie(h.func_ip).is_some_and(|(f, _)| libc::leads_to(f, row.name))
-        });
-        Some(Call {
+        // Empty unless the wrappers are probed (`--wrapper-probes`): no hash per call then.
+        let user_hop = (!self.user_hops.is_empty())
+            .then(|| self.user_hops.remove(&hdr.tid))
+            .flatten()
+            .filter(|h| {
+                libc::from_cookie(h.func_ip).is_some_and(|(f, _)| libc::leads_to(f, row.name))
+            });
+        let comm = self.comm(&body.comm);
+        Some(Box::new(Call {
             hops: user_hop.into_iter().collect(),
-            comm: self.comm(&body.comm),
             call: body.call,
             raw_args: body.args,
             args: body.inner,
@@ -549,19 +572,25 @@ impl Joiner {
             user_ip: body.ip,
             user_at: self.user.lookup(hdr.pid, body.ip, hdr.ts_ns),
             described: None,
-            ..Call::bare(hdr, row, body.nr, body.table, body.flags)
-        })
+            ..Call::bare(hdr, row, (body.nr, body.table, body.flags), comm)
+        }))
     }
 
     /// An exit whose enter was not seen (tracing started during the call, or it was lost).
     /// A new process's or thread's return from the fork-like call that made it is no call of
     /// its own (strace shows none): its parent's call and the fork record tell it.
-    fn exit_only(&mut self, hdr: &RecordHeader, body: &SyscallExit) -> Option<Call> {
+    fn exit_only(&mut self, hdr: &RecordHeader, body: &SyscallExit) -> Option<Box<Call>> {
         let row = self.row(body.row)?;
         if body.ret == 0 && row.returns_twice() {
             return None;
         }
-        Some(Call::bare(hdr, row, body.nr, body.table, body.flags))
+        let comm = Arc::clone(&self.no_comm);
+        Some(Box::new(Call::bare(
+            hdr,
+            row,
+            (body.nr, body.table, body.flags),
+            comm,
+        )))
     }
 
     /// Calls that have waited since before `older_than` and were not yet shown as pending.
@@ -572,7 +601,7 @@ impl Joiner {
             .filter(|c| !c.announced && c.enter_ns.is_some_and(|t| t < older_than))
             .map(|c| {
                 c.announced = true;
-                c.clone()
+                Call::clone(c)
             })
             .collect();
         out.sort_by_key(|c| c.enter_ns);
@@ -580,8 +609,8 @@ impl Joiner {
     }
 
     /// Everything still in flight, at the end of a trace.
-    pub fn drain(&mut self) -> Vec<Call> {
-        let mut out: Vec<Call> = self.inflight.drain().map(|(_, c)| c).collect();
+    pub fn drain(&mut self) -> Vec<Box<Call>> {
+        let mut out: Vec<Box<Call>> = self.inflight.drain().map(|(_, c)| c).collect();
         out.sort_by_key(|c| c.enter_ns);
         out
     }
@@ -776,7 +805,7 @@ mod tests {
         }
         j.push(e, &mut |i| got.push(i));
         j.push(exec(9, 9, 70, b"wc\0-c\0"), &mut |i| got.push(i));
-        let calls: Vec<Call> = got
+        let calls: Vec<Box<Call>> = got
             .into_iter()
             .filter_map(|i| match i {
                 Item::Call(c) => Some(c),

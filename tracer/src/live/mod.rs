@@ -446,7 +446,7 @@ fn read_into(src: &mut Source, app: &mut App, resolver: &mut Resolver) -> Result
     let mut batch = Vec::new();
     let flush = |batch: &mut Vec<Item>, app: &mut App, resolver: &mut Resolver| {
         resolver.look_ahead(batch.iter().filter_map(|i| match i {
-            Item::Call(c) => Some(c),
+            Item::Call(c) => Some(&**c),
             Item::Proc(_) => None,
         }));
         for item in batch.drain(..) {
@@ -480,8 +480,8 @@ fn item_action(item: Item, resolver: &mut Resolver) -> Action {
             // The object as the calls before left the descriptors, then the call taken in.
             let touched = resolver.take(&mut c, false);
             match touched {
-                Some(t) => Action::CallOn(Box::new(c), t),
-                None => Action::Call(Box::new(c)),
+                Some(t) => Action::CallOn(c, t),
+                None => Action::Call(c),
             }
         }
         Item::Proc(p) => {
