@@ -42,6 +42,7 @@ mod escape;
 mod event;
 mod explain;
 mod export;
+mod fastfmt;
 mod fasthash;
 mod fds;
 #[cfg(test)]

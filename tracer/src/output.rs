@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::decode::Decoded;
 use crate::decode::errno;
+use crate::fastfmt;
 use crate::fds::{AT_FDCWD, Detail, Fds, describes_after, returns_fd, writes_pair};
 use crate::jsonl::{CallRecord, PathRecord};
 use crate::kernel::ksyms::Ksyms;
@@ -190,18 +191,18 @@ impl Writer {
 
     /// `HH:MM:SS.uuuuuu` of boot-time `ts_ns`, in UTC, appended to `s`.
     fn wall_into(&self, ts_ns: u64, s: &mut String) {
-        use std::fmt::Write as _;
-        let wall = i128::from(ts_ns) + self.boot_to_wall_ns;
+        // In i64 (to the year 2262): i128 division is a library call, once per line.
+        let wall = i64::try_from(i128::from(ts_ns) + self.boot_to_wall_ns).unwrap_or(0);
         let secs = wall.div_euclid(1_000_000_000);
-        let us = wall.rem_euclid(1_000_000_000) / 1000;
-        let day = secs.rem_euclid(86_400);
-        let _ = write!(
-            s,
-            "{:02}:{:02}:{:02}.{us:06}",
-            day / 3600,
-            day / 60 % 60,
-            day % 60
-        );
+        let us = wall.rem_euclid(1_000_000_000) as u64 / 1000;
+        let day = secs.rem_euclid(86_400) as u64;
+        fastfmt::u64_zeros(s, day / 3600, 2);
+        s.push(':');
+        fastfmt::u64_zeros(s, day / 60 % 60, 2);
+        s.push(':');
+        fastfmt::u64_zeros(s, day % 60, 2);
+        s.push('.');
+        fastfmt::u64_zeros(s, us, 6);
     }
 
     fn journey(&self, call: &Call) -> Vec<Step> {
@@ -231,11 +232,11 @@ impl Writer {
 
     /// The decoded arguments a record shows: none when the entry was not seen or
     /// socketcall's array could not be read.
-    fn args_of(call: &Call) -> Vec<crate::decode::Decoded<'_>> {
+    fn args_of(call: &Call) -> crate::decode::Args<'_> {
         if call.enter_ns.is_some() && call.flags & SYS_F_ARGS_FAULT == 0 {
             call.args()
         } else {
-            Vec::new()
+            crate::decode::Args::new()
         }
     }
 
@@ -274,7 +275,11 @@ impl Writer {
         let ts = call.enter_ns.or(call.exit_ns).unwrap_or(0);
         self.wall_into(ts, s);
         // The thread's id, as `strace -f` prints it: a process's threads are told apart.
-        let _ = write!(s, " {:>7} {:<15} ", call.tid, call.comm);
+        s.push(' ');
+        fastfmt::u64_right(s, u64::from(call.tid), 7);
+        s.push(' ');
+        fastfmt::str_left(s, &call.comm, 15);
+        s.push(' ');
         if call.abi.name() != "x86_64" || call.entry_name() != "syscall" {
             let _ = write!(s, "[{} {}", call.abi.name(), call.entry_name());
             if let Some((disp, num, name)) = call.dispatcher() {
@@ -316,7 +321,7 @@ impl Writer {
                     s.push_str(" = ");
                     match call.row.ret {
                         Ret::Int | Ret::Fd | Ret::Child | Ret::NoReturn => {
-                            let _ = write!(s, "{ret}");
+                            fastfmt::i64_into(s, ret);
                         }
                         _ => s.push_str(&call.ret_text(ret)),
                     }
@@ -325,7 +330,11 @@ impl Writer {
                     }
                 }
                 if let Some(d) = call.dur_ns() {
-                    let _ = write!(s, " <{}.{:06}>", d / 1_000_000_000, d / 1000 % 1_000_000);
+                    s.push_str(" <");
+                    fastfmt::u64_into(s, d / 1_000_000_000);
+                    s.push('.');
+                    fastfmt::u64_zeros(s, d / 1000 % 1_000_000, 6);
+                    s.push('>');
                 }
             }
             // strace: `exit_group(0) = ?`; a call cut off by the end of the trace is unfinished.

@@ -10,7 +10,7 @@ use tracer_common::{
 };
 use tracer_common::{FileId, HopRecord, MECH_UPROBE, SockAddrs};
 
-use crate::decode::{self, CallView, Decoded};
+use crate::decode::{self, CallView};
 use crate::event::{Capture, Record, cstr};
 use crate::syscalls::{self, Abi, Row};
 use crate::usersym::{UserFrame, UserSyms};
@@ -180,12 +180,12 @@ impl Call {
         }
     }
 
-    pub fn args(&self) -> Vec<Decoded<'_>> {
+    pub fn args(&self) -> decode::Args<'_> {
         decode::args(&self.view())
     }
 
     /// [`Call::args`], on a netlink socket of protocol `netlink` when that is `Some`.
-    pub fn args_on(&self, netlink: Option<u16>) -> Vec<Decoded<'_>> {
+    pub fn args_on(&self, netlink: Option<u16>) -> decode::Args<'_> {
         decode::args(&self.view_on(netlink))
     }
 

@@ -196,12 +196,8 @@ impl Val<'_> {
     pub fn text_into(&self, s: &mut String) {
         use std::fmt::Write as _;
         match self {
-            Val::Int(n) => {
-                let _ = write!(s, "{n}");
-            }
-            Val::UInt(n) => {
-                let _ = write!(s, "{n}");
-            }
+            Val::Int(n) => crate::fastfmt::i64_into(s, *n),
+            Val::UInt(n) => crate::fastfmt::u64_into(s, *n),
             Val::Hex(0) => s.push('0'),
             Val::Ptr(0) | Val::Null => s.push_str("NULL"),
             Val::Hex(n) | Val::Ptr(n) => {
@@ -635,7 +631,10 @@ fn le(data: &[u8], at: usize, size: usize) -> Option<u64> {
 }
 
 /// Decode every argument of a call that strace would show.
-pub fn args<'a>(v: &CallView<'a>) -> Vec<Decoded<'a>> {
+/// A call's decoded arguments: six at most (the registers), kept inline.
+pub type Args<'a> = smallvec::SmallVec<[Decoded<'a>; 6]>;
+
+pub fn args<'a>(v: &CallView<'a>) -> Args<'a> {
     v.row
         .args
         .iter()
