@@ -965,8 +965,7 @@ impl Fds {
         if !out.is_empty() {
             out.push(b',');
         }
-        // Writing into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, &FdJson { fd, kind, o });
+        fd_json(out, fd, kind, o);
     }
 
     /// [`Fds::json_into`] of one descriptor, as a value.
@@ -978,66 +977,55 @@ impl Fds {
     }
 }
 
-/// One entry of a record's `fds`.
-struct FdJson<'a> {
-    fd: i32,
-    kind: &'a str,
-    o: &'a Obj,
-}
-
-impl serde::Serialize for FdJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let o = self.o;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("fd", &self.fd)?;
-        m.serialize_entry("kind", self.kind)?;
-        if o.ino != 0 {
-            m.serialize_entry("ino", &o.ino)?;
-        }
-        if o.peer != 0 {
-            m.serialize_entry("peer", &o.peer)?;
-        }
-        if let Some(n) = &o.name {
-            let key = match o.kind {
-                Kind::Socket { .. } => "name",
-                Kind::Link => "link",
-                _ => "path",
-            };
-            m.serialize_entry(key, &crate::jsonl::Escaped(n))?;
-        }
-        if let Kind::Pidfd(p) = o.kind {
-            m.serialize_entry("pid", &p)?;
-        }
-        if let (Kind::Socket { family, proto, .. }, Some(a)) = (&o.kind, &o.net) {
-            match *family {
-                AF_NETLINK if a.portid != 0 => {
-                    if let Some(p) = netlink_protocol(*proto) {
-                        m.serialize_entry("protocol", p)?;
-                    }
-                    m.serialize_entry("port_id", &a.portid)?;
-                }
-                AF_INET | AF_INET6 if a.num != 0 => {
-                    let (local, remote) = inet_ends(*family, a);
-                    m.serialize_entry("local", &format_args!("{local}"))?;
-                    if let Some(r) = remote {
-                        m.serialize_entry("remote", &format_args!("{r}"))?;
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Kind::Device { .. } = o.kind {
-            m.serialize_entry(
-                "rdev",
-                &format_args!("{}:{}", o.rdev >> 20, o.rdev & 0xf_ffff),
-            )?;
-        }
-        if o.deleted {
-            m.serialize_entry("deleted", &true)?;
-        }
-        m.end()
+/// One entry of a record's `fds`, appended to `out`.
+fn fd_json(out: &mut Vec<u8>, fd: i32, kind: &str, o: &Obj) {
+    use crate::jsonl::{Obj as J, escaped_into};
+    use std::io::Write as _;
+    let mut m = J::new(out);
+    m.i64("fd", i64::from(fd));
+    m.str("kind", kind);
+    if o.ino != 0 {
+        m.u64("ino", o.ino);
     }
+    if o.peer != 0 {
+        m.u64("peer", o.peer);
+    }
+    if let Some(n) = &o.name {
+        let key = match o.kind {
+            Kind::Socket { .. } => "name",
+            Kind::Link => "link",
+            _ => "path",
+        };
+        escaped_into(m.key(key), n);
+    }
+    if let Kind::Pidfd(p) = o.kind {
+        m.u64("pid", u64::from(p));
+    }
+    if let (Kind::Socket { family, proto, .. }, Some(a)) = (&o.kind, &o.net) {
+        match *family {
+            AF_NETLINK if a.portid != 0 => {
+                if let Some(p) = netlink_protocol(*proto) {
+                    m.str("protocol", p);
+                }
+                m.u64("port_id", u64::from(a.portid));
+            }
+            AF_INET | AF_INET6 if a.num != 0 => {
+                let (local, remote) = inet_ends(*family, a);
+                let _ = write!(m.key("local"), "\"{local}\"");
+                if let Some(r) = remote {
+                    let _ = write!(m.key("remote"), "\"{r}\"");
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Kind::Device { .. } = o.kind {
+        let _ = write!(m.key("rdev"), "\"{}:{}\"", o.rdev >> 20, o.rdev & 0xf_ffff);
+    }
+    if o.deleted {
+        m.raw("deleted", b"true");
+    }
+    m.end();
 }
 
 /// What process `pid` has open now, and its working directory, from /proc, to

@@ -111,19 +111,6 @@ impl Serialize for PathRecord<'_> {
     }
 }
 
-/// The decoded arguments, by name.
-struct Args<'a>(&'a [Decoded<'a>]);
-
-impl Serialize for Args<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for a in self.0 {
-            m.serialize_entry(a.name, &a.val)?;
-        }
-        m.end()
-    }
-}
-
 /// The descriptors a call created, as the kernel saw them at its exit (`files`).
 struct Files<'a>(&'a Call);
 
@@ -170,70 +157,212 @@ pub struct CallRecord<'a> {
     pub markers: &'a [&'static str],
 }
 
-impl Serialize for CallRecord<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl CallRecord<'_> {
+    /// The record as one JSON object, appended to `out` (no newline).
+    pub fn write_into(&self, out: &mut Vec<u8>) {
         let c = self.call;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("type", self.kind)?;
-        m.serialize_entry("ts_ns", &c.enter_ns.or(c.exit_ns))?;
-        m.serialize_entry("pid", &c.pid)?;
-        m.serialize_entry("tid", &c.tid)?;
-        m.serialize_entry("comm", &*c.comm)?;
-        m.serialize_entry("abi", c.abi.name())?;
-        m.serialize_entry("entry", c.entry_name())?;
-        m.serialize_entry("nr", &c.nr)?;
-        m.serialize_entry("syscall", c.row.name)?;
+        // The fields every record has, as literal pieces; the names of the kind, ABI, entry
+        // and syscall are tracer's own identifiers, written as they are.
+        out.extend_from_slice(b"{\"type\":\"");
+        out.extend_from_slice(self.kind.as_bytes());
+        out.extend_from_slice(b"\",\"ts_ns\":");
+        match c.enter_ns.or(c.exit_ns) {
+            Some(t) => num_into(out, t),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"pid\":");
+        num_into(out, u64::from(c.pid));
+        out.extend_from_slice(b",\"tid\":");
+        num_into(out, u64::from(c.tid));
+        out.extend_from_slice(b",\"comm\":");
+        str_into(out, &c.comm);
+        out.extend_from_slice(b",\"abi\":\"");
+        out.extend_from_slice(c.abi.name().as_bytes());
+        out.extend_from_slice(b"\",\"entry\":\"");
+        out.extend_from_slice(c.entry_name().as_bytes());
+        out.extend_from_slice(b"\",\"nr\":");
+        num_into(out, u64::from(c.nr));
+        out.extend_from_slice(b",\"syscall\":\"");
+        out.extend_from_slice(c.row.name.as_bytes());
+        out.push(b'"');
+        let mut m = Obj { out, first: false };
         if let Some((disp, num, name)) = c.dispatcher() {
-            m.serialize_entry(disp, &Dispatch { call: c, num, name })?;
+            m.serde(disp, &Dispatch { call: c, num, name });
         } else if c.flags & tracer_common::SYS_F_BAD_CALL != 0 {
-            m.serialize_entry(
-                c.row.name,
-                &Dispatch {
-                    call: c,
-                    num: c.raw_args[0] as u32,
-                    name: None,
-                },
-            )?;
+            let d = Dispatch {
+                call: c,
+                num: c.raw_args[0] as u32,
+                name: None,
+            };
+            m.serde(c.row.name, &d);
         }
         if c.flags & SYS_F_ARGS_FAULT != 0 {
             // socketcall's argument array could not be read: there are no arguments to show.
-            m.serialize_entry("args", &Unreadable(c.raw_args[1]))?;
+            m.serde("args", &Unreadable(c.raw_args[1]));
         } else {
-            m.serialize_entry("args", &Args(self.args))?;
+            let mut a = Obj::new(m.key("args"));
+            for d in self.args {
+                d.val.json_into(a.key(d.name));
+            }
+            a.end();
         }
         if c.enter_ns.is_some() {
-            m.serialize_entry("raw_args", &c.raw_args)?;
+            let o = m.key("raw_args");
+            o.push(b'[');
+            for (i, v) in c.raw_args.iter().enumerate() {
+                if i > 0 {
+                    o.push(b',');
+                }
+                num_into(o, *v);
+            }
+            o.push(b']');
         }
         if let Some(ret) = c.ret {
-            m.serialize_entry("ret", &ret)?;
-            m.serialize_entry("errno", &self.errno)?;
+            m.i64("ret", ret);
+            match &self.errno {
+                Some(e) => m.str("errno", e),
+                None => m.raw("errno", b"null"),
+            }
         }
         if let Some(d) = c.dur_ns() {
-            m.serialize_entry("dur_ns", &d)?;
+            m.u64("dur_ns", d);
         }
         if c.created_files().next().is_some() {
-            m.serialize_entry("files", &Files(c))?;
+            m.serde("files", &Files(c));
         }
         if let Some(p) = self.path {
-            m.serialize_entry("path", &p)?;
+            m.u64("path", u64::from(p));
         }
         if !self.observed.is_empty() {
-            m.serialize_entry("observed", self.observed)?;
+            m.serde("observed", self.observed);
         }
         if let Some(f) = self.error_from {
-            m.serialize_entry("error_from", f)?;
+            m.str("error_from", f);
         }
         if c.ret.is_none() && self.kind == "syscall" {
-            m.serialize_entry("unfinished", &true)?;
+            m.raw("unfinished", b"true");
         }
         if c.enter_ns.is_none() {
-            m.serialize_entry("enter_missing", &true)?;
+            m.raw("enter_missing", b"true");
         }
         if !self.markers.is_empty() {
-            m.serialize_entry("markers", self.markers)?;
+            m.serde("markers", self.markers);
         }
-        m.end()
+        m.end();
     }
+}
+
+/// A JSON object written straight into a byte buffer, as serde_json would write it: the hot
+/// records (a call, its arguments, its descriptors) without a serializer's map machinery,
+/// which escapes every key at run time. Keys are tracer's own names (identifiers, written as
+/// they are); strings from anywhere else are escaped ([`str_into`]).
+pub struct Obj<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    pub fn new(out: &'a mut Vec<u8>) -> Obj<'a> {
+        out.push(b'{');
+        Obj { out, first: true }
+    }
+
+    /// `"key":`, after a comma when not the first: the buffer, for the value.
+    pub fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        debug_assert!(
+            key.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        );
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
+    }
+
+    pub fn u64(&mut self, key: &str, v: u64) {
+        self.raw(key, itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    pub fn i64(&mut self, key: &str, v: i64) {
+        self.raw(key, itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    pub fn str(&mut self, key: &str, v: &str) {
+        str_into(self.key(key), v);
+    }
+
+    /// Bytes that already are JSON (`true`, `null`, a number).
+    pub fn raw(&mut self, key: &str, json: &[u8]) {
+        self.key(key).extend_from_slice(json);
+    }
+
+    /// Anything else, through serde.
+    pub fn serde(&mut self, key: &str, v: &(impl Serialize + ?Sized)) {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *self.key(key), v);
+    }
+
+    pub fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// `n` in decimal.
+pub fn num_into(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// `s` as a JSON string, as serde_json escapes it: printable ASCII other than `"` and `\\`
+/// copied as it is, anything else through serde_json.
+pub fn str_into(out: &mut Vec<u8>, s: &str) {
+    if s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+/// `Escaped(bytes)` as a JSON string, written a byte at a time: the C escapes of
+/// [`Escaped`] with their backslash escaped again for JSON (`\n` in the text, `\\n` in
+/// the file), as serde_json writes `Escaped`'s text.
+pub fn escaped_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let mut plain = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'\n' => b"\\\\n",
+            b'\t' => b"\\\\t",
+            b'\r' => b"\\\\r",
+            b'\\' => b"\\\\\\\\",
+            b'"' => b"\\\\\\\"",
+            0x20..=0x7e => continue,
+            _ => b"",
+        };
+        out.extend_from_slice(&bytes[plain..i]);
+        plain = i + 1;
+        if esc.is_empty() {
+            out.extend_from_slice(&[
+                b'\\',
+                b'\\',
+                b'x',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+    }
+    out.extend_from_slice(&bytes[plain..]);
+    out.push(b'"');
 }
 
 /// `{"args_unreadable": "0x..."}`.
@@ -325,6 +454,46 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Escaped(b"q\"\x02")).unwrap(),
             r#""q\\\"\\x02""#
+        );
+    }
+
+    /// The hand-written JSON is what serde_json writes for the same text, byte for byte.
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        let all: Vec<u8> = (0..=255).collect();
+        for b in [&all[..], b"", b"plain", b"q\"b\\s\n\t\r\x7f\x00end"] {
+            let mut out = Vec::new();
+            escaped_into(&mut out, b);
+            assert_eq!(out, serde_json::to_vec(&Escaped(b)).unwrap(), "{b:?}");
+            let text = String::from_utf8_lossy(b);
+            let mut out = Vec::new();
+            str_into(&mut out, &text);
+            assert_eq!(out, serde_json::to_vec(&*text).unwrap(), "{text:?}");
+        }
+        for t in ["tbench", "a\\x01b", "名前", "\u{7f}", "q\"", ""] {
+            let mut out = Vec::new();
+            str_into(&mut out, t);
+            assert_eq!(out, serde_json::to_vec(t).unwrap(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn an_object_is_valid_json_with_its_fields_in_order() {
+        let mut out = b"[".to_vec();
+        let mut m = Obj::new(&mut out);
+        m.u64("a", u64::MAX);
+        m.i64("b", -4095);
+        m.str("c", "x\"y");
+        m.raw("d", b"null");
+        m.serde("e", &[1, 2]);
+        let mut inner = Obj::new(m.key("f"));
+        inner.raw("g", b"true");
+        inner.end();
+        m.end();
+        out.push(b']');
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"[{"a":18446744073709551615,"b":-4095,"c":"x\"y","d":null,"e":[1,2],"f":{"g":true}}]"#
         );
     }
 

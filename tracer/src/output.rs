@@ -222,8 +222,9 @@ impl Writer {
     #[cfg(test)]
     fn call_json(&self, call: &Call, kind: &'static str) -> Value {
         let (args, markers) = (Self::args_of(call), markers(call.flags));
-        let mut v = serde_json::to_value(Self::record_of(&self.ksyms, call, kind, &args, &markers))
-            .expect("a record serializes");
+        let mut b = Vec::new();
+        Self::record_of(&self.ksyms, call, kind, &args, &markers).write_into(&mut b);
+        let mut v: Value = serde_json::from_slice(&b).expect("a record is JSON");
         if call.enter_ns.is_some() {
             v["kernel_path"] = serde_json::to_value(self.journey(call)).expect("steps serialize");
         }
@@ -396,8 +397,7 @@ impl Writer {
             observed: &observed,
             ..Self::record_of(&self.ksyms, call, kind, &args, &markers)
         };
-        // Writing into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut self.buf, &rec);
+        rec.write_into(&mut self.buf);
         if !self.fds_buf.is_empty() {
             // The record's `fds` last: its closing brace gives way to them.
             self.buf.pop();

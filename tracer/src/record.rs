@@ -502,7 +502,11 @@ impl Source {
     }
 
     /// Calls that have now waited long enough to be shown as pending.
-    pub fn newly_pending(&mut self) -> Vec<Call> {
+    #[allow(
+        clippy::vec_box,
+        reason = "each call goes on in its box, as the joiner's items do"
+    )]
+    pub fn newly_pending(&mut self) -> Vec<Box<Call>> {
         let now = now_ns(ClockId::CLOCK_BOOTTIME) as u64;
         self.joiner
             .newly_pending(now.saturating_sub(PENDING_AFTER_NS))

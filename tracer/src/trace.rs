@@ -524,8 +524,8 @@ impl Joiner {
     /// record then carries the leader's id, fs/exec.c `de_thread`), on another thread of the
     /// same process. Shown with the call's arguments ([`decode`]'s `Arg::Argv`).
     fn give_argv(&mut self, hdr: &RecordHeader, argv: Capture) {
-        let is_exec = |c: &Box<Call>| c.row.execs();
-        let tid = if self.inflight.get(&hdr.tid).is_some_and(is_exec) {
+        let is_exec = |c: &Call| c.row.execs();
+        let tid = if self.inflight.get(&hdr.tid).is_some_and(|c| is_exec(c)) {
             Some(hdr.tid)
         } else {
             self.inflight
@@ -594,14 +594,18 @@ impl Joiner {
     }
 
     /// Calls that have waited since before `older_than` and were not yet shown as pending.
-    pub fn newly_pending(&mut self, older_than: u64) -> Vec<Call> {
-        let mut out: Vec<Call> = self
+    #[allow(
+        clippy::vec_box,
+        reason = "each call goes on in its box, as the joiner's items do"
+    )]
+    pub fn newly_pending(&mut self, older_than: u64) -> Vec<Box<Call>> {
+        let mut out: Vec<Box<Call>> = self
             .inflight
             .values_mut()
             .filter(|c| !c.announced && c.enter_ns.is_some_and(|t| t < older_than))
             .map(|c| {
                 c.announced = true;
-                Call::clone(c)
+                c.clone()
             })
             .collect();
         out.sort_by_key(|c| c.enter_ns);
@@ -609,6 +613,10 @@ impl Joiner {
     }
 
     /// Everything still in flight, at the end of a trace.
+    #[allow(
+        clippy::vec_box,
+        reason = "each call goes on in its box, as the joiner's items do"
+    )]
     pub fn drain(&mut self) -> Vec<Box<Call>> {
         let mut out: Vec<Box<Call>> = self.inflight.drain().map(|(_, c)| c).collect();
         out.sort_by_key(|c| c.enter_ns);

@@ -134,7 +134,7 @@ pub struct Decoded<'a> {
 impl Decoded<'_> {
     /// The argument as JSON.
     pub fn json(&self) -> Value {
-        serde_json::to_value(&self.val).unwrap_or(Value::Null)
+        self.val.json()
     }
 
     /// The argument as text.
@@ -236,7 +236,7 @@ impl Val<'_> {
         self.text_into(&mut t);
         match self {
             Val::Both(j, _) => (j, t),
-            v => (serde_json::to_value(&v).unwrap_or(Value::Null), t),
+            v => (v.json(), t),
         }
     }
 }
@@ -250,39 +250,53 @@ fn path_parts(data: &[u8]) -> (&[u8], bool) {
     }
 }
 
-impl serde::Serialize for Val<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use crate::jsonl::{Escaped, Hex};
-        use serde::ser::SerializeMap;
+impl Val<'_> {
+    /// The value as JSON, appended to `out`: numbers as numbers, addresses as `"0x..."`
+    /// strings, payloads as `{"data": ..., "len": n}` (`"truncated": true` when cut), paths as
+    /// strings (`{"path": ..., "truncated": true}` when no NUL was copied).
+    pub fn json_into(&self, out: &mut Vec<u8>) {
+        use crate::jsonl::{Obj, escaped_into, str_into};
+        use std::io::Write as _;
+        let num = |out: &mut Vec<u8>, t: &str| out.extend_from_slice(t.as_bytes());
         match self {
-            Val::Int(n) => s.serialize_i64(*n),
-            Val::UInt(n) => s.serialize_u64(*n),
-            Val::Hex(0) => s.serialize_str("0"),
-            Val::Ptr(0) => s.serialize_str("NULL"),
-            Val::Hex(n) | Val::Ptr(n) => Hex(*n).serialize(s),
-            Val::Sym(t) => s.serialize_str(t),
-            Val::Null => s.serialize_unit(),
+            Val::Int(n) => num(out, itoa::Buffer::new().format(*n)),
+            Val::UInt(n) => num(out, itoa::Buffer::new().format(*n)),
+            Val::Hex(0) => out.extend_from_slice(b"\"0\""),
+            Val::Ptr(0) => out.extend_from_slice(b"\"NULL\""),
+            Val::Hex(n) | Val::Ptr(n) => {
+                let _ = write!(out, "\"{n:#x}\"");
+            }
+            Val::Sym(t) => str_into(out, t),
+            Val::Null => out.extend_from_slice(b"null"),
             Val::Buf { data, full, .. } => {
-                let cut = (data.len() as u64) < *full;
-                let mut m = s.serialize_map(None)?;
-                m.serialize_entry("data", &Escaped(data))?;
-                m.serialize_entry("len", full)?;
-                if cut {
-                    m.serialize_entry("truncated", &true)?;
+                let mut m = Obj::new(out);
+                escaped_into(m.key("data"), data);
+                m.u64("len", *full);
+                if (data.len() as u64) < *full {
+                    m.raw("truncated", b"true");
                 }
-                m.end()
+                m.end();
             }
             Val::Path(data) => match path_parts(data) {
                 (b, true) => {
-                    let mut m = s.serialize_map(Some(2))?;
-                    m.serialize_entry("path", &Escaped(b))?;
-                    m.serialize_entry("truncated", &true)?;
-                    m.end()
+                    let mut m = Obj::new(out);
+                    escaped_into(m.key("path"), b);
+                    m.raw("truncated", b"true");
+                    m.end();
                 }
-                (b, false) => Escaped(b).serialize(s),
+                (b, false) => escaped_into(out, b),
             },
-            Val::Both(j, _) => j.serialize(s),
+            Val::Both(j, _) => {
+                let _ = serde_json::to_writer(out, j);
+            }
         }
+    }
+
+    /// [`Val::json_into`], as a value.
+    pub fn json(&self) -> Value {
+        let mut b = Vec::new();
+        self.json_into(&mut b);
+        serde_json::from_slice(&b).unwrap_or(Value::Null)
     }
 }
 

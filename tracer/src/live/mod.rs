@@ -408,7 +408,7 @@ pub(crate) enum Seen {
     /// A completed (or never-returning) call, or a process event.
     Item(Item),
     /// A call that has been waiting a while.
-    Pending(Call),
+    Pending(Box<Call>),
     /// Events the kernel side could not queue, in total so far.
     Lost(u64),
 }
@@ -423,8 +423,8 @@ pub(crate) fn feed(app: &mut App, seen: Seen, resolver: &mut Resolver) {
         Seen::Pending(mut c) => {
             let touched = resolver.take(&mut c, true);
             app.update(match touched {
-                Some(t) => Action::PendingOn(Box::new(c), t),
-                None => Action::Pending(Box::new(c)),
+                Some(t) => Action::PendingOn(c, t),
+                None => Action::Pending(c),
             });
         }
         Seen::Lost(n) => {

@@ -30,7 +30,7 @@ pub enum Event {
     /// A completed (or never finished) call, or a process event.
     Item(Item),
     /// A call that had been waiting for 200 ms at that point of the recording.
-    Pending(Call),
+    Pending(Box<Call>),
     /// `count` events the kernel side could not queue, by `ts_ns`.
     Lost { ts_ns: u64, count: u64 },
     /// The traced command as tracer started it (before its calls).

@@ -527,7 +527,7 @@ impl<W: Write> Perfetto<W> {
                 return d;
             }
             Val::Path(_) | Val::Both(..) => {
-                let j = serde_json::to_value(v).unwrap_or(Value::Null);
+                let j = v.json();
                 return self.json(Some(name), &j);
             }
         };
