@@ -19,7 +19,7 @@
 //! Where tracer and strace differ (strace reads /proc and `sock_diag` when it prints), the
 //! difference is written down in docs/trace-format.md ("Descriptors").
 
-use std::collections::HashMap;
+use crate::fasthash::{FastMap as HashMap, FastSet};
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
@@ -188,6 +188,8 @@ pub enum Ipc<'a> {
 
 /// Every traced process's descriptor table and working directory.
 #[derive(Default)]
+/// Its maps are looked up several times a call: tracer's fast hash (`fasthash`), keyed by
+/// process, descriptor, inode and tracer's own object ids.
 pub struct Fds {
     objs: HashMap<ObjId, Obj>,
     next: ObjId,
@@ -197,7 +199,7 @@ pub struct Fds {
     /// Sockets by inode, to give a socket the peer an `accept` revealed.
     sockets: HashMap<u64, ObjId>,
     /// Descriptors marked close-on-exec, by (process, descriptor): an `execve` closes them.
-    cloexec: std::collections::HashSet<(u32, i32)>,
+    cloexec: FastSet<(u32, i32)>,
     /// The recording machine's top-level symbolic links to directories, by name without the
     /// `/` (`lib`), each with the components of what it resolves to (`usr`, `lib`).
     links: Vec<TopLink>,

@@ -268,18 +268,28 @@ impl<'a> Obj<'a> {
     }
 
     /// `"key":`, after a comma when not the first: the buffer, for the value.
+    #[inline]
     pub fn key(&mut self, key: &str) -> &mut Vec<u8> {
         debug_assert!(
             key.bytes()
                 .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
         );
-        if !self.first {
-            self.out.push(b',');
-        }
+        // `,"`, the key and `":` in one copy when the key is short (all of tracer's are).
+        let k = key.as_bytes();
+        let skip = usize::from(self.first);
         self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        let mut b = [0u8; 32];
+        if let Some(name) = b.get_mut(2..2 + k.len() + 2) {
+            name[..k.len()].copy_from_slice(k);
+            name[k.len()..].copy_from_slice(b"\":");
+            b[0] = b',';
+            b[1] = b'"';
+            self.out.extend_from_slice(&b[skip..4 + k.len()]);
+        } else {
+            self.out.extend_from_slice(&b",\""[skip..]);
+            self.out.extend_from_slice(k);
+            self.out.extend_from_slice(b"\":");
+        }
         self.out
     }
 
