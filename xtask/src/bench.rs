@@ -54,6 +54,7 @@ enum Tool {
     UntracedAgain,
     TracerNull,
     TracerFile,
+    TracerJsonl,
     TracerNoMatch,
     TracerWrapperProbes,
     TracerLive,
@@ -65,11 +66,12 @@ enum Tool {
 }
 
 impl Tool {
-    const ALL: [Tool; 12] = [
+    const ALL: [Tool; 13] = [
         Tool::Untraced,
         Tool::UntracedAgain,
         Tool::TracerNull,
         Tool::TracerFile,
+        Tool::TracerJsonl,
         Tool::TracerNoMatch,
         Tool::TracerWrapperProbes,
         Tool::TracerLive,
@@ -86,6 +88,7 @@ impl Tool {
             Tool::UntracedAgain => "untraced again",
             Tool::TracerNull => "tracer record -o /dev/null",
             Tool::TracerFile => "tracer record -o FILE",
+            Tool::TracerJsonl => "tracer record --format jsonl -o FILE",
             Tool::TracerNoMatch => "tracer, filter matching nothing",
             Tool::TracerWrapperProbes => "tracer record --wrapper-probes -o /dev/null",
             Tool::TracerLive => "tracer live (in a tmux terminal)",
@@ -100,7 +103,11 @@ impl Tool {
     fn is_tracer(self) -> bool {
         matches!(
             self,
-            Tool::TracerNull | Tool::TracerFile | Tool::TracerNoMatch | Tool::TracerWrapperProbes
+            Tool::TracerNull
+                | Tool::TracerFile
+                | Tool::TracerJsonl
+                | Tool::TracerNoMatch
+                | Tool::TracerWrapperProbes
         )
     }
 }
@@ -251,6 +258,13 @@ impl Bench<'_> {
             Tool::Untraced | Tool::UntracedAgain => inner.clone(),
             Tool::TracerNull => self.tracer(&["-o", "/dev/null", "-e", &w.syscalls], inner),
             Tool::TracerFile => self.tracer(&["-o", &file, "-e", &w.syscalls], inner),
+            Tool::TracerJsonl => {
+                let jsonl = self.dir.join("bench.jsonl").display().to_string();
+                self.tracer(
+                    &["--format", "jsonl", "-o", &jsonl, "-e", &w.syscalls],
+                    inner,
+                )
+            }
             Tool::TracerNoMatch => self.tracer(&["-o", "/dev/null", "-e", NO_MATCH], inner),
             Tool::TracerWrapperProbes => self.tracer(
                 &["--wrapper-probes", "-o", "/dev/null", "-e", &w.syscalls],
@@ -857,6 +871,7 @@ fn throughput_and_memory(b: &Bench, dense: &Workload) -> Result<String> {
         startup as f64 / 1e9,
         cpu.saturating_sub(startup) as f64 / m.recorded.unwrap_or(1).max(1) as f64
     );
+    out.push_str(&start_up(b)?);
     out.push_str(&export_at_scale(b, dense)?);
     let live = b.run_live(dense, 5_000_000)?;
     let _ = writeln!(
@@ -925,6 +940,86 @@ fn export_at_scale(b: &Bench, dense: &Workload) -> Result<String> {
     }
     let _ = std::fs::remove_file(&file);
     Ok(out)
+}
+
+/// Runs of `tracer record` around `true` for the start-up row.
+const START_RUNS: usize = 12;
+
+/// Start-up: how long after its launch `tracer record --format jsonl -o FILE -- true` records
+/// its first event (the first record's `ts_ns`, `CLOCK_BOOTTIME` like the launch time taken
+/// here), and how long the whole run takes, back to back.
+fn start_up(b: &Bench) -> Result<String> {
+    let file = b.dir.join("startup.jsonl");
+    let mut first = Vec::new();
+    let mut whole = Vec::new();
+    for _ in 0..START_RUNS {
+        let _ = std::fs::remove_file(&file);
+        let argv = b.tracer(
+            &["--format", "jsonl", "-o", &file.display().to_string()],
+            vec!["true".into()],
+        );
+        let launched = boottime_ns();
+        Bench::spawn(&argv, RUN_TIMEOUT)?;
+        whole.push((boottime_ns() - launched) as f64 / 1e6);
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let ts = first_ts_ns(&text).context("no event in the start-up run's output")?;
+        first.push(ts.saturating_sub(launched) as f64 / 1e6);
+    }
+    let _ = std::fs::remove_file(&file);
+    let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    let (first_max, whole_max) = (max(&first), max(&whole));
+    Ok(format!(
+        "- Start-up (`tracer record --format jsonl -o FILE -- true`, {START_RUNS} runs back to \
+         back): the first event {:.0} ms after the launch (median; at most {first_max:.0} ms), \
+         the whole run {:.0} ms (median; at most {whole_max:.0} ms).\n",
+        median(&mut first),
+        median(&mut whole),
+    ))
+}
+
+/// `CLOCK_BOOTTIME`, the clock of a record's `ts_ns`.
+fn boottime_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec for clock_gettime to fill.
+    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &raw mut t) };
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+/// The first `"ts_ns":N` of a JSON Lines trace (the header line has none).
+fn first_ts_ns(text: &str) -> Option<u64> {
+    let at = text.find("\"ts_ns\":")? + "\"ts_ns\":".len();
+    let digits: String = text[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Only the start-up row of [`throughput_and_memory`] (`cargo xtask bench --startup-only`).
+pub fn startup_only(ctx: &Ctx, bin: &Path) -> Result<()> {
+    if !ctx.is_root {
+        bail!("the start-up bench runs tracer record: run it as root (sudo -E)");
+    }
+    let dir = ctx.root.join("target/bench");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let opts = Opts {
+        runs: 1,
+        seconds: 0.0,
+        only: Vec::new(),
+        quick: true,
+        write: false,
+    };
+    let b = Bench {
+        bin,
+        dir,
+        opts: &opts,
+    };
+    print!("{}", start_up(&b)?);
+    Ok(())
 }
 
 /// Only the export run of [`throughput_and_memory`] (`cargo xtask bench --export-only`).
@@ -1146,6 +1241,14 @@ mod tests {
         let lossy = "command exited (exit status: 0), trace finished │ LOST 1234 │ 0 ev/s │";
         assert_eq!(parse_live_lost(lossy), Some(1234));
         assert_eq!(parse_live_lost("tracing: command running │ lost 0 │"), None);
+    }
+
+    #[test]
+    fn the_first_event_time_of_a_trace() {
+        let t = "{\"format\":\"tracer-jsonl\"}\n{\"comm\":\"t\",\"ts_ns\":1234,\"type\":\"exec\"}\n\
+                 {\"type\":\"syscall\",\"ts_ns\":99}\n";
+        assert_eq!(first_ts_ns(t), Some(1234));
+        assert_eq!(first_ts_ns("{\"format\":\"tracer-jsonl\"}\n"), None);
     }
 
     #[test]

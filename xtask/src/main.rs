@@ -63,6 +63,9 @@ enum Cmd {
         /// Only export a 10-million-call recording to each format (and -c): time, rate, peak RSS
         #[arg(long)]
         export_only: bool,
+        /// Only the start-up row: first event and whole run of `tracer record -- true`, 12 runs
+        #[arg(long)]
+        startup_only: bool,
         /// Print the tables only; leave docs/performance.md as it is
         #[arg(long)]
         no_write: bool,
@@ -112,12 +115,18 @@ fn main() -> ExitCode {
             .and_then(|bin| bench::export_only(&ctx, &bin))
             .map(|()| 0),
         Cmd::Bench {
+            startup_only: true, ..
+        } => build(&ctx, false)
+            .and_then(|bin| bench::startup_only(&ctx, &bin))
+            .map(|()| 0),
+        Cmd::Bench {
             runs,
             seconds,
             only,
             quick,
             no_write,
             export_only: false,
+            startup_only: false,
         } => build(&ctx, false)
             .and_then(|bin| {
                 bench::run(
