@@ -28,7 +28,11 @@ use tracer_common::{
     MECH_UPROBE, REC_HOP, RecordHeader,
 };
 
-use crate::{EVENTS, PtRegs, config, header, in_scope, lost};
+use crate::{
+    entry::{PtRegs, in_scope},
+    maps::{EVENTS, config, lost},
+    ring::{flush_held, header, wake_flags},
+};
 
 /// Function address -> `HOPF_*` flags, for the functions whose arguments need decoding.
 #[map]
@@ -91,9 +95,9 @@ fn emit_hop(func_ip: u64, side: u8, mech: u8, mut args: [u64; 6], ret: i64) {
         },
     };
     // After the entry of the call this function is part of.
-    crate::flush_held();
+    flush_held();
     if EVENTS
-        .output::<HopEvent>(ev, crate::wake_flags(size_of::<HopEvent>()))
+        .output::<HopEvent>(ev, wake_flags(size_of::<HopEvent>()))
         .is_err()
     {
         lost();
