@@ -266,6 +266,18 @@ pub struct FileId {
     pub sock_type: u16,
 }
 
+/// `S_IFMT` and the file types of include/uapi/linux/stat.h, in [`FileId::mode`].
+pub const S_IFMT: u32 = 0o170_000;
+pub const S_IFSOCK: u32 = 0o140_000;
+pub const S_IFCHR: u32 = 0o020_000;
+pub const S_IFBLK: u32 = 0o060_000;
+/// Address families (include/linux/socket.h), as [`FileId::family`], [`SockAddrs::family`] and a
+/// `sockaddr`'s `sa_family` hold them.
+pub const AF_UNIX: u16 = 1;
+pub const AF_INET: u16 = 2;
+pub const AF_INET6: u16 = 10;
+pub const AF_NETLINK: u16 = 16;
+
 /// A `CK_SOCK` capture's data: a socket's addresses, as `sock_diag` would report them
 /// (net/ipv4/inet_diag.c `inet_diag_msg_common_fill`, net/netlink/diag.c `sk_diag_fill`).
 #[repr(C)]
@@ -428,6 +440,10 @@ pub struct ForkRecord {
     pub clone_flags: u64,
     pub comm: [u8; 16],
 }
+
+/// `CLONE_THREAD` (include/uapi/linux/sched.h): in [`ForkRecord::clone_flags`], the new task is
+/// a thread of its parent's process.
+pub const CLONE_THREAD: u64 = 0x0001_0000;
 
 /// `HopRecord::side`.
 pub const HOP_ENTRY: u8 = 1;

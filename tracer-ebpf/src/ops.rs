@@ -7,11 +7,12 @@ use core::{ffi::c_void, ptr};
 
 use aya_ebpf::helpers::generated::{self, bpf_probe_read_kernel, bpf_probe_read_user};
 use tracer_common::{
-    ABI_IA32, CK_BYTES, CK_IOV, CK_IOV_DATA, CK_MSG_CONTROL, CK_MSG_NAME, CK_MSGHDR, CK_STR,
-    FileId, FileOffsets, LEN_ARG, LEN_ARG_DEREF, LEN_INDEX, LEN_RET, MAX_CMSGS, MAX_CONTROL,
-    MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS, MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_MSGHDR,
-    OP_STR, OPF_ADDR_DEREF, OPF_FD_ARG, OPF_FD_RET, OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY,
-    OPF_RET_CAP, OPF_SNAP, WHEN_ENTER, WHEN_EXIT,
+    ABI_IA32, AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, CK_BYTES, CK_IOV, CK_IOV_DATA,
+    CK_MSG_CONTROL, CK_MSG_NAME, CK_MSGHDR, CK_STR, FileId, FileOffsets, LEN_ARG, LEN_ARG_DEREF,
+    LEN_INDEX, LEN_RET, MAX_CMSGS, MAX_CONTROL, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS,
+    MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_ARG, OPF_FD_RET,
+    OPF_IOV_ARRAY, OPF_NO_PAYLOAD, OPF_OK_ONLY, OPF_RET_CAP, OPF_SNAP, S_IFBLK, S_IFCHR, S_IFMT,
+    S_IFSOCK, WHEN_ENTER, WHEN_EXIT,
 };
 
 use crate::{
@@ -232,7 +233,11 @@ fn capture_files(w: &mut Writer, op: u8, flags: u8, addr: u64, ret: i64) {
     w.put_files(op, &ids);
     // A pair (`pipe2`, `socketpair`) is never an internet or netlink socket.
     let family = u64::from(first.family);
-    if sk != 0 && (family == AF_INET || family == AF_INET6 || family == AF_NETLINK) {
+    if sk != 0
+        && (family == u64::from(AF_INET)
+            || family == u64::from(AF_INET6)
+            || family == u64::from(AF_NETLINK))
+    {
         // SAFETY: `w.st` points to the per-CPU State map value.
         unsafe {
             (*w.st).sock_sk = sk;
@@ -325,17 +330,6 @@ pub(crate) fn read_at(base: u64, at: u16) -> Option<u64> {
     unsafe { bpf_probe_read_kernel_u64((base + u64::from(at)) as *const u64) }
 }
 
-/// `S_IFMT` and the file types of include/uapi/linux/stat.h.
-const S_IFMT: u32 = 0o170_000;
-const S_IFSOCK: u32 = 0o140_000;
-const S_IFCHR: u32 = 0o020_000;
-const S_IFBLK: u32 = 0o060_000;
-/// include/linux/socket.h.
-const AF_UNIX: u64 = 1;
-const AF_INET: u64 = 2;
-const AF_INET6: u64 = 10;
-const AF_NETLINK: u64 = 16;
-
 /// A socket file's family and type, and for a UNIX socket its peer's inode number:
 /// `sock->type`, `sock->sk->sk_family`, and `unix_peer(sk)->sk_socket`'s inode, which
 /// `SOCK_INODE` finds after the `struct socket` in its `socket_alloc` (include/net/sock.h;
@@ -354,7 +348,7 @@ fn socket_of(off: &FileOffsets, sock: u64, id: &mut FileId) -> u64 {
     };
     let family = read(sk, off.sk_family).unwrap_or(0) & 0xffff;
     id.family = family as u16;
-    if family == AF_UNIX
+    if family == u64::from(AF_UNIX)
         && let Some(peer_sk) = read(sk, off.unix_peer)
         && let Some(peer_sock) = read(peer_sk, off.sk_socket)
         && let Some(ino) = read(peer_sock, off.socket_inode + off.inode_ino)

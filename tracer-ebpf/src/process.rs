@@ -14,10 +14,10 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use tracer_common::{
-    ARGC_KNOWN, CAP_FAULT, CAP_NULL, CAP_OK, CK_ARGV, CK_STR, CaptureHeader, ENVC_KNOWN,
-    EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord, FileOffsets,
-    ForkRecord, MAX_ENVC, OP_INDEX_EXEC, REC_EXEC, REC_FORK, REC_TASK_EXIT, RecordHeader,
-    SCOPE_TRACKED, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord,
+    ARGC_KNOWN, CAP_FAULT, CAP_NULL, CAP_OK, CK_ARGV, CK_STR, CLONE_THREAD, CaptureHeader,
+    ENVC_KNOWN, EXEC_ARGV_MAX, EXEC_FILENAME_MAX, EXIT_CODE_KNOWN, ExecArgv, ExecRecord,
+    FileOffsets, ForkRecord, MAX_ENVC, OP_INDEX_EXEC, REC_EXEC, REC_FORK, REC_TASK_EXIT,
+    RecordHeader, SCOPE_TRACKED, TRACK_AWAIT_EXEC, TRACK_ON, TaskExitRecord,
 };
 
 use crate::{
@@ -38,9 +38,6 @@ struct TaskExitEvent {
     h: RecordHeader,
     b: TaskExitRecord,
 }
-
-/// `CLONE_THREAD` (include/uapi/linux/sched.h).
-const CLONE_THREAD: u64 = 0x0001_0000;
 
 /// task:task_newtask runs in the parent from `copy_process` (kernel/fork.c) before the child can
 /// run, so a new process is in scope before its first instruction.

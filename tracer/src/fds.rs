@@ -25,10 +25,10 @@ use std::net::{IpAddr, SocketAddr};
 
 #[cfg(test)]
 use serde_json::Value;
-use tracer_common::{FileId, SockAddrs};
+use tracer_common::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, FileId, SockAddrs};
 
 use crate::decode::consts::Consts;
-use crate::decode::sockaddr::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, SockAddr};
+use crate::decode::sockaddr::SockAddr;
 use crate::recording::format::Start;
 use crate::syscalls::{Arg, Effect, Ret};
 use crate::trace::Call;

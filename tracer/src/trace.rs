@@ -8,7 +8,7 @@ use tracer_common::{
     ABI_IA32, ENTRY_INT80, ENTRY_SYSCALL, ENTRY_SYSENTER, ForkRecord, RecordHeader, SyscallEnter,
     SyscallExit, TABLE_IPC, TABLE_SOCKETCALL,
 };
-use tracer_common::{FileId, HopRecord, MECH_UPROBE, SockAddrs};
+use tracer_common::{CLONE_THREAD, FileId, HopRecord, MECH_UPROBE, SockAddrs};
 
 use crate::decode::{self, CallView};
 use crate::event::{Capture, Record, cstr};
@@ -650,7 +650,6 @@ fn exec_changed_abi(c: &Call, hdr: &RecordHeader, body: &SyscallExit) -> bool {
 }
 
 fn fork(hdr: &RecordHeader, body: &ForkRecord) -> Proc {
-    const CLONE_THREAD: u64 = 0x0001_0000;
     Proc::Fork {
         ts_ns: hdr.ts_ns,
         pid: hdr.pid,

@@ -545,10 +545,10 @@ pub fn ipc_key(v: u64) -> String {
 }
 
 /// The file type bits of a mode, and the two `mknod` makes devices of
-/// (include/uapi/linux/stat.h).
-pub const S_IFMT: u64 = 0o170000;
-pub const S_IFCHR: u64 = 0o20000;
-pub const S_IFBLK: u64 = 0o60000;
+/// (include/uapi/linux/stat.h; tracer-common's, widened to a syscall argument's `u64`).
+pub const S_IFMT: u64 = tracer_common::S_IFMT as u64;
+pub const S_IFCHR: u64 = tracer_common::S_IFCHR as u64;
+pub const S_IFBLK: u64 = tracer_common::S_IFBLK as u64;
 
 /// `mknod`'s mode, as a file's ([`super::structs::stat_mode`]: `S_IFIFO|0644`, `0644`).
 pub fn mknod_mode(v: u64) -> String {

@@ -14,6 +14,8 @@
 
 use std::fmt::Write as _;
 
+use tracer_common::AF_UNIX;
+
 use super::consts::{Names, bits, bits_of, one_or};
 use super::flags;
 
@@ -26,8 +28,6 @@ const NLMSG_MIN_TYPE: u16 = 16;
 const NLM_F_CAPPED: u16 = 0x100;
 const NETLINK_ROUTE: u16 = 0;
 const NETLINK_SOCK_DIAG: u16 = 4;
-/// include/linux/socket.h.
-const AF_UNIX: u8 = 1;
 /// include/uapi/linux/netlink.h: `NLM_F_REQUEST`.
 const NLM_F_REQUEST: u16 = 1;
 
@@ -639,7 +639,8 @@ fn attributes(p: Piece<'_>, size: usize, out: &mut String) {
 /// A `NETLINK_SOCK_DIAG` request or answer about UNIX sockets (`unix_diag_req`,
 /// `unix_diag_msg`, include/uapi/linux/unix_diag.h); false for other families.
 fn sock_diag(p: Piece<'_>, fl: u16, out: &mut String) -> bool {
-    if p.data.is_empty() || p.u8_at(0) != AF_UNIX {
+    // `sdiag_family`/`udiag_family` are a `__u8`.
+    if p.data.is_empty() || u16::from(p.u8_at(0)) != AF_UNIX {
         return false;
     }
     let request = fl & NLM_F_REQUEST != 0;

@@ -7,14 +7,10 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde_json::{Value, json};
+use tracer_common::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX};
 
 use super::{escape, quote};
 
-/// Address families (include/linux/socket.h).
-pub(crate) const AF_UNIX: u16 = 1;
-pub(crate) const AF_INET: u16 = 2;
-pub(crate) const AF_INET6: u16 = 10;
-pub(crate) const AF_NETLINK: u16 = 16;
 const SUN_PATH: usize = 108;
 
 /// A decoded address, or what could be told about a malformed one.

@@ -19,7 +19,7 @@ use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 
-use tracer_common::FileId;
+use tracer_common::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, FileId};
 
 use super::objects::{Holder, Kind, ObjKey, Touch};
 use crate::decode::sockaddr::SockAddr;
@@ -48,18 +48,13 @@ pub struct Resolver {
     learned: Vec<(u32, FileId, Option<Vec<u8>>)>,
 }
 
-const AF_UNIX: u64 = 1;
-const AF_INET: u64 = 2;
-const AF_INET6: u64 = 10;
-const AF_NETLINK: u64 = 16;
-
 /// The kind of socket `socket(domain, type, ..)` or `socketpair(domain, type, ..)` made: the
 /// type without its flags (`SOCK_TYPE_MASK` is 0xf, include/linux/net.h, Linux 6.1 and 6.18).
 fn socket_kind(domain: u64, ty: u64) -> Kind {
-    match domain {
-        AF_UNIX => Kind::unix_of_type(ty & 0xf),
-        AF_NETLINK => Kind::Netlink,
-        AF_INET | AF_INET6 => Kind::Inet,
+    match u16::try_from(domain) {
+        Ok(AF_UNIX) => Kind::unix_of_type(ty & 0xf),
+        Ok(AF_NETLINK) => Kind::Netlink,
+        Ok(AF_INET | AF_INET6) => Kind::Inet,
         _ => Kind::Socket,
     }
 }
@@ -588,7 +583,10 @@ mod tests {
         };
         // socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0) = 7, its file read at exit.
         let seqpacket = 5 | libc::SOCK_CLOEXEC as u64;
-        let sock = with_files(on("socket", [AF_UNIX, seqpacket, 0], 7), &[(7, 100, SOCK)]);
+        let sock = with_files(
+            on("socket", [u64::from(AF_UNIX), seqpacket, 0], 7),
+            &[(7, 100, SOCK)],
+        );
         let made = take(&mut res, &sock).expect("the socket, from its file");
         assert_eq!(
             (made.key, made.kind),
@@ -619,7 +617,7 @@ mod tests {
             c
         };
         // socketpair(AF_UNIX, SOCK_DGRAM, 0, [9, 10]): both ends, of its kind.
-        let sp = pair(on("socketpair", [AF_UNIX, 2, 0], 0), 9, 10);
+        let sp = pair(on("socketpair", [u64::from(AF_UNIX), 2, 0], 0), 9, 10);
         let sp = with_files(sp, &[(9, 102, SOCK), (10, 103, SOCK)]);
         let pipe_of = |a, b| pair(on("pipe2", [0, 0, 0], 0), a, b);
         assert_eq!(take(&mut res, &sp).map(|t| t.kind), Some(Kind::UnixDgram));
@@ -662,7 +660,7 @@ mod tests {
         let fd = i64::from(a.as_raw_fd());
         let mut res = Resolver::default();
         let mut socket = crate::live::testdata::call(me, "socket", fd);
-        socket.args[0] = AF_UNIX;
+        socket.args[0] = u64::from(AF_UNIX);
         let made = take(&mut res, &socket).expect("the new socket");
         assert_eq!((made.kind, made.name.as_str()), (Kind::Unix, ""));
         let mut bind = crate::live::testdata::bind(me);

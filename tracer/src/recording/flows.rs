@@ -22,9 +22,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use tracer_common::CK_MSG_NAME;
+use tracer_common::{AF_UNIX, CK_MSG_NAME};
 
-use crate::decode::sockaddr::{self, AF_UNIX};
+use crate::decode::sockaddr;
 use crate::event::Capture;
 use crate::fds::{Fds, Ipc, ObjId, unix_name};
 use crate::recording::format::Start;

@@ -340,7 +340,7 @@ impl Interner {
     /// What to write before the raw record `raw`, if anything. A process record updates what
     /// is known (fork: the child's mappings; exec and exit: forgotten, and named again).
     pub fn before(&mut self, raw: &[u8]) -> Option<UserFrameRecord> {
-        use tracer_common::{REC_ENTER, REC_EXEC, REC_FORK, REC_TASK_EXIT};
+        use tracer_common::{CLONE_THREAD, REC_ENTER, REC_EXEC, REC_FORK, REC_TASK_EXIT};
         match crate::event::kind(raw)? {
             REC_ENTER => {
                 let (pid, ip, at_ns) = crate::event::enter_ip(raw)?;
@@ -379,9 +379,6 @@ impl Interner {
         self.written.retain(|(p, _)| *p != pid);
     }
 }
-
-/// `CLONE_THREAD` (include/uapi/linux/sched.h).
-const CLONE_THREAD: u64 = 0x0001_0000;
 
 /// The frame a recording carries for `frame` (`None`: not mapped).
 pub fn to_record(pid: u32, ip: u64, frame: Option<&UserFrame>) -> UserFrameRecord {
