@@ -193,6 +193,11 @@ pub struct Config {
     /// buffer (0: the kernel's default, a wake-up whenever the reader has caught up). The reader
     /// also drains the ring on a timer, so nothing waits longer than that period.
     pub wakeup_bytes: u32,
+    /// Non-zero (`--no-backpressure`): past `wakeup_bytes`, at most one forced wake-up for each
+    /// `wakeup_bytes` the reader drains, so that a reader behind never slows the writers (the
+    /// ring fills and records are lost, and counted, instead). Zero: every record written while
+    /// the reader is behind wakes it, which slows the writers to about the reader's pace.
+    pub wake_bounded: u32,
 }
 
 /// Byte offsets of the fields on the way from a task to a descriptor's inode

@@ -28,6 +28,10 @@ static STATS_MAP: PerCpuArray<u64> = PerCpuArray::with_max_entries(STATS, 0);
 /// is, and whether that look found the reader behind.
 #[map]
 pub(crate) static WRITTEN: PerCpuArray<u64> = PerCpuArray::with_max_entries(2, 0);
+/// The ring's consumer position when a writer last forced a wake-up (`ring::wake_flags`):
+/// shared by the CPUs, so that the reader is woken at most once per ring's threshold it drains.
+#[map]
+pub(crate) static WOKEN: Array<u64> = Array::with_max_entries(1, 0);
 /// Threads whose last entry-side copy faulted: retried at exit.
 #[map]
 pub(crate) static FAULTED: HashMap<u32, u32> = HashMap::with_max_entries(16384, 0);

@@ -5,7 +5,7 @@
 use core::ffi::c_void;
 
 use aya_ebpf::{
-    bindings::{BPF_RB_AVAIL_DATA, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP},
+    bindings::{BPF_RB_AVAIL_DATA, BPF_RB_CONS_POS, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP},
     helpers::generated::{bpf_ktime_get_boot_ns, bpf_probe_read_user, bpf_probe_read_user_str},
 };
 use tracer_common::{
@@ -15,7 +15,7 @@ use tracer_common::{
 
 use crate::{
     entry::State,
-    maps::{EVENTS, WRITTEN, config, count, held, lost},
+    maps::{EVENTS, WOKEN, WRITTEN, config, count, held, lost},
     ops::read_at,
 };
 
@@ -261,18 +261,26 @@ pub(crate) fn helper_size(n: usize) -> u32 {
 
 /// The flags for a ring buffer write: no wake-up until `Config::wakeup_bytes` wait in the ring.
 ///
-/// A wake-up per record (the default while the reader keeps up) costs an `irq_work` and a
-/// context switch per event (kernel/bpf/ringbuf.c `bpf_ringbuf_commit`, Linux 6.1 and 6.18):
-/// measured here, it was most of the in-kernel cost of a traced call. The reader drains the ring
-/// on a timer as well, so a record never waits longer than its period.
+/// A wake-up per record (the ring's default) costs an `irq_work` and a context switch per
+/// event (kernel/bpf/ringbuf.c `bpf_ringbuf_commit`, Linux 6.1 and 6.18): measured here, it
+/// was most of the in-kernel cost of a traced call. The reader drains the ring on a timer as
+/// well, so a record never waits longer than its period.
 ///
 /// While the reader keeps up, the ring's fill is read only after each `Config::wake_check_kib`
 /// KiB this CPU wrote: the query is a helper call, a few percent of a traced call's cost when
-/// made for every record. Once a look finds the threshold reached, every record looks (and
-/// wakes the reader) until one finds the ring drained below it again, as before the looks were
-/// spaced: the wake-ups then slow the writers while the reader is behind. With one wake-up per
-/// interval only, the bench's 10-second recording of the dense loop and its live view run lost
-/// events where they had lost none.
+/// made for every record. Once a look finds the threshold reached, every record looks, until
+/// one finds the ring drained below it again. What a record that finds the threshold reached
+/// does is the policy (docs/performance.md, "When the reader falls behind"):
+/// - backpressure (the default): it wakes the reader. The wake-ups slow the writers to about
+///   the reader's pace while it is behind, and nothing is lost unless the ring still fills;
+///   with one wake-up per interval only, the bench's 10-second recording of the dense loop
+///   and its live view lost events where they had lost none.
+/// - bounded (`Config::wake_bounded`, `--no-backpressure`): it wakes the reader only if the
+///   reader has consumed at least `wakeup_bytes` since the last forced wake-up (the consumer
+///   position then, [`WOKEN`]). A woken reader drains the ring to empty before it sleeps, so
+///   by the time it can sleep it has consumed that much and the next record wakes it; a
+///   reader already draining is not woken again. The writers run at their own pace, and if
+///   the reader still falls behind the ring fills and records are lost and counted.
 #[inline(always)]
 pub(crate) fn wake_flags(len: usize) -> u64 {
     let Some(cfg) = config() else {
@@ -295,14 +303,28 @@ pub(crate) fn wake_flags(len: usize) -> u64 {
             }
             *written = 0;
         }
-        if EVENTS.query(u64::from(BPF_RB_AVAIL_DATA)) >= threshold {
-            *behind = 1;
-            u64::from(BPF_RB_FORCE_WAKEUP)
-        } else {
+        if EVENTS.query(u64::from(BPF_RB_AVAIL_DATA)) < threshold {
             *behind = 0;
-            u64::from(BPF_RB_NO_WAKEUP)
+            return u64::from(BPF_RB_NO_WAKEUP);
         }
+        *behind = 1;
     }
+    if cfg.wake_bounded == 0 {
+        return u64::from(BPF_RB_FORCE_WAKEUP);
+    }
+    let Some(woken) = WOKEN.get_ptr_mut(0) else {
+        return 0;
+    };
+    let consumed = EVENTS.query(u64::from(BPF_RB_CONS_POS));
+    // SAFETY: an array slot; CPUs race on it benignly (at worst two wake-ups where one was due).
+    unsafe {
+        if *woken != 0 && consumed.wrapping_sub(*woken) < threshold {
+            return u64::from(BPF_RB_NO_WAKEUP);
+        }
+        // Never 0 once set: 0 means "no wake-up forced yet".
+        *woken = consumed | 1;
+    }
+    u64::from(BPF_RB_FORCE_WAKEUP)
 }
 
 /// Copy the first `len` bytes of `buf` (the scratch or the held buffer) to the ring buffer,

@@ -42,6 +42,8 @@ pub struct Options {
     pub ring_bytes: u32,
     /// Probe the C library's wrappers of the selected calls (uprobes).
     pub wrappers: bool,
+    /// `--no-backpressure`: a reader behind is woken at most once per quarter ring it drains.
+    pub no_backpressure: bool,
     /// `-e status=`: only calls that ended so are written (text and JSON Lines).
     pub status: Option<crate::syscalls::qualify::StatusSet>,
 }
@@ -230,6 +232,7 @@ impl Capture {
             // drains it every `DRAIN_EVERY`.
             wakeup_bytes: opts.ring_bytes / 4,
             wake_check_kib: wake_check_kib(opts.ring_bytes, num_cpus()),
+            wake_bounded: u32::from(opts.no_backpressure),
             ..Config::default()
         };
         let mut ebpf = EbpfLoader::new()

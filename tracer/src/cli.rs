@@ -180,6 +180,13 @@ pub struct Scope {
     /// without probes. Accepted so that scripts written for older tracers keep working.
     #[arg(long = "no-wrappers")]
     pub no_wrappers: bool,
+    /// Never slow the traced programs down to tracer's pace: when tracer falls behind (a
+    /// JSON Lines file of a program making a million calls a second), the kernel side fills
+    /// its ring and drops events, counted and placed where they were lost, instead of waking
+    /// tracer at every event until it catches up (the default, which costs the programs time
+    /// while tracer is behind, and loses nothing unless the ring still fills).
+    #[arg(long = "no-backpressure")]
+    pub no_backpressure: bool,
     /// Bytes of each payload to capture (at most 1024).
     #[arg(short = 's', long = "snaplen", default_value_t = 32)]
     pub snaplen: u32,

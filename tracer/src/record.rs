@@ -86,6 +86,7 @@ pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<
         snaplen: scope.snaplen,
         ring_bytes,
         wrappers: scope.wrapper_probes,
+        no_backpressure: scope.no_backpressure,
         status: q.status,
     })
 }
@@ -1179,6 +1180,7 @@ pub(crate) mod tests {
             snaplen: 16,
             ring_bytes: 16 << 20,
             wrappers: false,
+            no_backpressure: false,
             status: None,
         };
         let mut src = super::Source::start(&opts).expect("loading the eBPF programs");

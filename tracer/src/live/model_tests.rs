@@ -56,6 +56,7 @@ fn a_replay_builds_the_model_the_live_view_built() {
         snaplen: 64,
         ring_bytes: 16 << 20,
         wrappers: true,
+        no_backpressure: false,
         status: None,
     };
     let mut src = Source::start(&opts).expect("loading the eBPF programs");

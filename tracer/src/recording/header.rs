@@ -167,6 +167,7 @@ mod tests {
                 snaplen: 32,
                 ring_bytes: 1 << 20,
                 wrappers: true,
+                no_backpressure: false,
                 status: None,
             },
             scope: "test",
