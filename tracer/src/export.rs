@@ -5,7 +5,7 @@
 //! included: its `tracer`, `kernel` and `arch` are the recording's, not this machine's.
 
 use std::collections::HashSet;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -164,7 +164,7 @@ pub struct Counting {
 }
 
 /// Replay into `out` in `format`; the outcome says whether the file was whole.
-pub fn export<R: Read>(
+pub fn export<R: std::io::BufRead>(
     replay: Replay<R>,
     out: Box<dyn Write>,
     format: ExportFormat,
@@ -237,7 +237,7 @@ impl Shown {
 
 /// [`export`], counting the calls for strace's summary table and writing it at the end
 /// (alone, for `-c`), showing only the calls `shown` selects.
-pub fn export_counting<R: Read>(
+pub fn export_counting<R: std::io::BufRead>(
     replay: Replay<R>,
     mut out: Box<dyn Write>,
     format: ExportFormat,

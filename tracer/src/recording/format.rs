@@ -52,7 +52,9 @@ pub const KIND_START: u8 = 5;
 
 /// The checksum of a frame: CRC-32 (IEEE) over its kind byte and its payload.
 pub fn crc(kind: u8, payload: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
+    // A new hasher detects the CPU's features each time: once is enough.
+    static FRESH: std::sync::OnceLock<crc32fast::Hasher> = std::sync::OnceLock::new();
+    let mut h = FRESH.get_or_init(crc32fast::Hasher::new).clone();
     h.update(&[kind]);
     h.update(payload);
     h.finalize()

@@ -4,7 +4,7 @@
 //! after every frame before it was returned.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::format::{
@@ -124,11 +124,27 @@ pub struct Reader<R> {
     offset: u64,
     /// The file's size, when known (a regular file): lengths are checked against it.
     size: Option<u64>,
-    /// The current frame's payload; reused, and never grown beyond `MAX_PAYLOAD`.
+    /// The current frame's payload when it was copied out of the input's buffer; reused, and
+    /// never grown beyond `MAX_PAYLOAD`.
     buf: Vec<u8>,
+    /// The current frame lies whole in the input's buffer (`BufRead::fill_buf`): its payload
+    /// is read there, not copied, and these bytes are consumed before the next frame.
+    in_place: usize,
     header: Header,
     /// An error ended the iteration.
     done: bool,
+}
+
+/// A frame's payload: in the input's buffer up to `in_place` (0: copied out, in `buf`).
+fn payload<'a>(inner: &'a mut impl BufRead, buf: &'a [u8], in_place: usize) -> &'a [u8] {
+    if in_place == 0 {
+        return buf;
+    }
+    // The bytes are still in the buffer: `fill_buf` returns them without reading.
+    match inner.fill_buf() {
+        Ok(b) => b.get(FRAME_HEADER_LEN..in_place).unwrap_or_default(),
+        Err(_) => &[],
+    }
 }
 
 /// Fill `buf` as far as the input goes; the count read.
@@ -158,7 +174,7 @@ impl Reader<BufReader<File>> {
     }
 }
 
-impl<R: Read> Reader<R> {
+impl<R: BufRead> Reader<R> {
     /// Check the magic and the version, and read the header frame.
     pub fn new(mut inner: R, size: Option<u64>) -> Result<Self, ReadError> {
         let mut magic = [0u8; 8];
@@ -186,6 +202,7 @@ impl<R: Read> Reader<R> {
             offset: 8,
             size,
             buf: Vec::new(),
+            in_place: 0,
             header: Header::default(),
             done: false,
         };
@@ -215,7 +232,7 @@ impl<R: Read> Reader<R> {
         if kind != KIND_HEADER {
             return Err(ReadError::NoHeader { offset: at, kind });
         }
-        r.header = serde_json::from_slice(&r.buf).map_err(|e| ReadError::BadHeader {
+        r.header = serde_json::from_slice(r.payload()).map_err(|e| ReadError::BadHeader {
             offset: at,
             msg: e.to_string(),
         })?;
@@ -240,6 +257,10 @@ impl<R: Read> Reader<R> {
     fn read_frame(&mut self) -> Result<Option<u8>, ReadError> {
         let at = self.offset;
         let io_err = |source| ReadError::Io { offset: at, source };
+        self.inner.consume(std::mem::take(&mut self.in_place));
+        if let Some(kind) = self.frame_in_place()? {
+            return Ok(Some(kind));
+        }
         let mut h = [0u8; FRAME_HEADER_LEN];
         let n = read_full(&mut self.inner, &mut h).map_err(io_err)?;
         if n == 0 {
@@ -296,6 +317,42 @@ impl<R: Read> Reader<R> {
         Ok(Some(kind))
     }
 
+    /// A frame that lies whole in the input's buffer, checked there: its kind, or `None` when
+    /// the buffer holds less than a whole frame (then [`Reader::read_frame`] copies it out,
+    /// and reports what is wrong with it).
+    fn frame_in_place(&mut self) -> Result<Option<u8>, ReadError> {
+        let at = self.offset;
+        let avail = self
+            .inner
+            .fill_buf()
+            .map_err(|source| ReadError::Io { offset: at, source })?;
+        let Some(h) = avail.get(..FRAME_HEADER_LEN) else {
+            return Ok(None);
+        };
+        let len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+        let stored = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        let kind = h[8];
+        let fits_file = self
+            .size
+            .is_none_or(|s| at + FRAME_HEADER_LEN as u64 + u64::from(len) <= s);
+        let end = FRAME_HEADER_LEN + len as usize;
+        let Some(payload) = avail.get(FRAME_HEADER_LEN..end) else {
+            return Ok(None);
+        };
+        if len > MAX_PAYLOAD || !fits_file || crc(kind, payload) != stored {
+            // The copying path reads it again and says what is wrong.
+            return Ok(None);
+        }
+        self.in_place = end;
+        self.offset = at + end as u64;
+        Ok(Some(kind))
+    }
+
+    /// The current frame's payload, wherever it was read.
+    fn payload(&mut self) -> &[u8] {
+        payload(&mut self.inner, &self.buf, self.in_place)
+    }
+
     /// The next frame, borrowed; `None` at the end. After an error, always `None`.
     pub fn next_frame(&mut self) -> Option<Result<FrameRef<'_>, ReadError>> {
         if self.done {
@@ -313,23 +370,24 @@ impl<R: Read> Reader<R> {
                 return Some(Err(e));
             }
         };
+        let buf = payload(&mut self.inner, &self.buf, self.in_place);
         let bad = |what| ReadError::BadFrame {
             offset: at,
             what,
-            len: self.buf.len() as u32,
+            len: buf.len() as u32,
         };
         let frame = match kind {
-            KIND_RECORD => Ok(FrameRef::Record(&self.buf)),
-            KIND_LOST => parse_lost(&self.buf)
+            KIND_RECORD => Ok(FrameRef::Record(buf)),
+            KIND_LOST => parse_lost(buf)
                 .map(|(ts_ns, count)| FrameRef::Lost { ts_ns, count })
                 .ok_or_else(|| bad("lost-events")),
-            KIND_END => serde_json::from_slice(&self.buf)
+            KIND_END => serde_json::from_slice(buf)
                 .map(FrameRef::End)
                 .map_err(|_| bad("end")),
-            KIND_USER_FRAME => serde_json::from_slice(&self.buf)
+            KIND_USER_FRAME => serde_json::from_slice(buf)
                 .map(FrameRef::UserSym)
                 .map_err(|_| bad("user frame")),
-            KIND_START => serde_json::from_slice(&self.buf)
+            KIND_START => serde_json::from_slice(buf)
                 .map(FrameRef::Start)
                 .map_err(|_| bad("start")),
             KIND_HEADER => Err(bad("second header")),
@@ -342,7 +400,7 @@ impl<R: Read> Reader<R> {
     }
 }
 
-impl<R: Read> Iterator for Reader<R> {
+impl<R: BufRead> Iterator for Reader<R> {
     type Item = Result<Frame, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {

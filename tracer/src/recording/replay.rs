@@ -75,7 +75,7 @@ impl Replay {
     }
 }
 
-impl<R: io::Read> Replay<R> {
+impl<R: io::BufRead> Replay<R> {
     pub fn new(reader: Reader<R>) -> Replay<R> {
         let ksyms = Arc::new(super::header::ksyms(reader.header()));
         let remap = Remap::new(reader.header());
