@@ -68,6 +68,10 @@ pub enum Command {
         /// Say what each descriptor is, as `tracer live -y` does (-yy says more).
         #[arg(short = 'y', action = clap::ArgAction::Count)]
         decode_fds: u8,
+        /// For `cargo xtask bench`: feed the whole recording into the view's model as fast as it
+        /// reads, without a terminal, and report the rate on standard error.
+        #[arg(long = "feed-only", hide = true)]
+        feed_only: bool,
     },
     /// A benchmark workload for `cargo xtask bench`: a timed loop of calls, reported on stderr.
     #[command(hide = true)]

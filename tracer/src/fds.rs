@@ -1366,7 +1366,7 @@ mod tests {
                 len: data.len() as u16,
                 ..Default::default()
             },
-            data,
+            data: data.into(),
         }
     }
 

@@ -81,7 +81,7 @@ fn items(name: &[u8]) -> Vec<Item> {
                 comm: comm(name),
                 ..Default::default()
             },
-            caps: vec![],
+            caps: crate::event::Caps::new(),
         },
         Record::Exit {
             hdr: hdr(tracer_common::REC_EXIT, 30),
@@ -91,7 +91,7 @@ fn items(name: &[u8]) -> Vec<Item> {
                 ret: 0,
                 ..Default::default()
             },
-            caps: vec![],
+            caps: crate::event::Caps::new(),
         },
     ];
     for r in recs {

@@ -140,6 +140,13 @@ fn run(command: Command) -> anyhow::Result<()> {
             file,
             keep,
             decode_fds,
+            feed_only: true,
+        } => live::replay::feed_only(&file, keep, fds::Detail::from_count(decode_fds)),
+        Command::Replay {
+            file,
+            keep,
+            decode_fds,
+            feed_only: false,
         } => live::replay::run(&file, keep, fds::Detail::from_count(decode_fds)),
         Command::Walkthrough {
             lesson,

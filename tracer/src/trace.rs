@@ -11,7 +11,7 @@ use tracer_common::{
 use tracer_common::{CLONE_THREAD, FileId, HopRecord, MECH_UPROBE, SockAddrs};
 
 use crate::decode::{self, CallView};
-use crate::event::{Capture, Record, cstr};
+use crate::event::{Caps, Capture, Record, cstr};
 use crate::syscalls::{self, Abi, Row};
 use crate::usersym::{UserFrame, UserSyms};
 
@@ -40,8 +40,8 @@ pub struct Call {
     pub enter_ns: Option<u64>,
     pub exit_ns: Option<u64>,
     pub ret: Option<i64>,
-    pub enter_caps: Vec<Capture>,
-    pub exit_caps: Vec<Capture>,
+    pub enter_caps: Caps,
+    pub exit_caps: Caps,
     /// Already shown as pending.
     pub announced: bool,
     /// Kernel functions observed on this call's path, in the order they ran.
@@ -133,8 +133,8 @@ impl Call {
             enter_ns: None,
             exit_ns: None,
             ret: None,
-            enter_caps: Vec::new(),
-            exit_caps: Vec::new(),
+            enter_caps: Caps::new(),
+            exit_caps: Caps::new(),
             announced: false,
             hops: Vec::new(),
             user_ip: 0,
@@ -547,12 +547,7 @@ impl Joiner {
         row
     }
 
-    fn enter(
-        &mut self,
-        hdr: &RecordHeader,
-        body: &SyscallEnter,
-        caps: Vec<Capture>,
-    ) -> Option<Box<Call>> {
+    fn enter(&mut self, hdr: &RecordHeader, body: &SyscallEnter, caps: Caps) -> Option<Box<Call>> {
         let row = self.row(body.row)?;
         // Empty unless the wrappers are probed (`--wrapper-probes`): no hash per call then.
         let user_hop = (!self.user_hops.is_empty())
@@ -690,7 +685,7 @@ mod tests {
                 row,
                 ..Default::default()
             },
-            caps: vec![],
+            caps: crate::event::Caps::new(),
         }
     }
     fn exit(tid: u32, nr: u32, row: u16, ts: u64, ret: i64) -> Record {
@@ -710,7 +705,7 @@ mod tests {
                 ret,
                 ..Default::default()
             },
-            caps: vec![],
+            caps: crate::event::Caps::new(),
         }
     }
 
@@ -781,7 +776,7 @@ mod tests {
                     want: argv.len() as u32,
                     ..Default::default()
                 },
-                data,
+                data: data.into(),
             }),
         }
     }

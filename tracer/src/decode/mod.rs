@@ -1601,7 +1601,7 @@ mod tests {
                 len: data.len() as u16,
                 ..Default::default()
             },
-            data: data.to_vec(),
+            data: data.into(),
         }
     }
 
@@ -1748,7 +1748,7 @@ mod tests {
                 want: 16,
                 ..Default::default()
             },
-            data: vec![],
+            data: crate::event::CapBytes::new(),
         };
         let v = CallView {
             row: row("connect"),
@@ -1765,7 +1765,7 @@ mod tests {
                 status: CAP_NULL,
                 ..Default::default()
             },
-            data: vec![],
+            data: crate::event::CapBytes::new(),
         };
         let v = CallView {
             row: row("connect"),

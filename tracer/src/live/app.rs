@@ -235,13 +235,13 @@ impl App {
         let was_dirty = self.dirty;
         self.dirty = true;
         match action {
-            Action::Call(c) => self.add_call(*c, false, None),
-            Action::CallOn(c, t) => self.add_call(*c, false, Some(&t)),
-            Action::PendingOn(c, t) => self.add_call(*c, true, Some(&t)),
+            Action::Call(c) => self.add_call(c, false, None),
+            Action::CallOn(c, t) => self.add_call(c, false, Some(&t)),
+            Action::PendingOn(c, t) => self.add_call(c, true, Some(&t)),
             Action::UnixSockets(info) => self.objects.unix_info(&info),
             Action::Holders(held) => self.objects.holders(&held),
             Action::Unresolved(n) => self.objects.unresolved = n,
-            Action::Pending(c) => self.add_call(*c, true, None),
+            Action::Pending(c) => self.add_call(c, true, None),
             Action::Proc(p) => {
                 self.stats.add_event();
                 self.procs.add_proc(&p);
@@ -402,7 +402,7 @@ impl App {
 
     // ---- the calls ----
 
-    fn add_call(&mut self, call: Call, pending: bool, touch: Option<&Touch>) {
+    fn add_call(&mut self, call: Box<Call>, pending: bool, touch: Option<&Touch>) {
         let pending_obj = self.calls.pending_obj(&call);
         if !pending {
             self.stats.add_call(&call);

@@ -141,7 +141,7 @@ const MAX_OBJECTS: usize = 5_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct Objects {
-    by_key: HashMap<ObjKey, Object>,
+    by_key: crate::fasthash::FastMap<ObjKey, Object>,
     /// Keys in the order first seen.
     order: Vec<ObjKey>,
     /// Calls whose object could not be resolved (the fd was closed, or the process gone,

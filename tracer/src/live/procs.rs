@@ -22,7 +22,7 @@ pub struct ProcInfo {
 
 #[derive(Clone, Debug, Default)]
 pub struct Procs {
-    by_pid: HashMap<u32, ProcInfo>,
+    by_pid: crate::fasthash::FastMap<u32, ProcInfo>,
     /// Pids in the order first seen.
     order: Vec<u32>,
 }

@@ -191,15 +191,41 @@ impl Player {
 /// speed), for tests.
 #[cfg(test)]
 pub(super) fn replay_all(path: &Path, keep: usize) -> Result<App> {
-    let mut player = Player::open(path)?;
-    let mut app = new_app(&player.replay, path, keep);
+    feed_all(Player::open(path)?, keep).map(|(app, _)| app)
+}
+
+/// Every event of `player`'s recording fed into a new app at full speed; the app and how many
+/// events were fed.
+fn feed_all(mut player: Player, keep: usize) -> Result<(App, u64)> {
+    let mut app = new_app(&player.replay, &player.path, keep);
+    let mut n = 0;
     while !player.finished()? {
-        player.feed(&mut app, None, MAX_BATCH)?;
+        n += player.feed(&mut app, None, MAX_BATCH)? as u64;
     }
     for a in ending(&player) {
         app.update(a);
     }
-    Ok(app)
+    Ok((app, n))
+}
+
+/// `tracer replay --feed-only`: the live view's reader without a terminal or a ring, timed: the
+/// recording's records decoded, joined, their objects resolved and fed into the view's model
+/// (`App`), as fast as they read. The rate goes to standard error for `cargo xtask bench`.
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "a rate to print: a count below 2^52"
+)]
+pub fn feed_only(path: &Path, keep: usize, detail: crate::fds::Detail) -> Result<()> {
+    let player = Player::open(path)?.with_detail(detail);
+    let started = Instant::now();
+    let (app, events) = feed_all(player, keep)?;
+    let secs = started.elapsed().as_secs_f64();
+    let calls = app.held() as u64 + app.evicted();
+    eprintln!(
+        "tracer: fed {events} events ({calls} calls) into the view in {secs:.3} s: {:.0} calls/s",
+        calls as f64 / secs.max(1e-9)
+    );
+    Ok(())
 }
 
 /// What the end of the playback says, as `tracer export` says it: the end of the recording,

@@ -36,7 +36,7 @@ pub struct Resolver {
     pub unresolved: u64,
     /// Descriptors that a `close()` already read, later in the same drain of the ring, closes:
     /// by (pid, fd), how many such closes are still ahead (see [`Resolver::look_ahead`]).
-    closes_ahead: HashMap<(u32, i64), u32>,
+    closes_ahead: crate::fasthash::FastMap<(u32, i64), u32>,
     /// Replaying a recording: everything comes from the events, nothing from /proc.
     offline: bool,
     /// What every descriptor is: it takes in every call in order ([`Resolver::take`]); the
@@ -612,7 +612,7 @@ mod tests {
                     len: 8,
                     ..Default::default()
                 },
-                data: [a.to_le_bytes(), b.to_le_bytes()].concat(),
+                data: [a.to_le_bytes(), b.to_le_bytes()].concat().into(),
             });
             c
         };

@@ -6,7 +6,7 @@
 // session sees.
 #![allow(clippy::cast_precision_loss)]
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::summary::Tally;
 use crate::trace::Call;
@@ -71,7 +71,7 @@ impl Counts {
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub total: Counts,
-    per: HashMap<&'static str, Counts>,
+    per: crate::fasthash::FastMap<&'static str, Counts>,
     /// Calls and process events seen.
     pub events: u64,
     /// `(time, events)` over the last second or so, for the rate.

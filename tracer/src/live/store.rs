@@ -3,7 +3,7 @@
 //! selection and the list's first row survive them. A pending call is completed in place when
 //! it returns. The view holds the sequence numbers the filter lets through.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use super::filter::Filter;
 use super::objects::ObjKey;
@@ -12,7 +12,8 @@ use crate::trace::Call;
 /// One captured call.
 pub struct Entry {
     pub seq: u64,
-    pub call: Call,
+    /// Kept in the box it came in: no copy of the call into the store.
+    pub call: Box<Call>,
     /// Still waiting: shown as pending until its exit arrives.
     pub pending: bool,
     /// The object it used, when resolved.
@@ -28,7 +29,7 @@ pub struct Store {
     /// Calls dropped to keep memory bounded.
     pub evicted: u64,
     /// Pending calls by (tid, enter time): where their return goes.
-    pending: HashMap<(u32, u64), u64>,
+    pending: crate::fasthash::FastMap<(u32, u64), u64>,
     /// Seqs of the calls the filter lets through, ascending.
     view: VecDeque<u64>,
 }
@@ -45,7 +46,7 @@ impl Store {
             next_seq: 0,
             keep: keep.max(1),
             evicted: 0,
-            pending: HashMap::new(),
+            pending: crate::fasthash::FastMap::default(),
             view: VecDeque::new(),
         }
     }
@@ -57,7 +58,7 @@ impl Store {
     }
 
     /// Add `call`, or complete the pending entry it returns from, in place.
-    pub fn put(&mut self, call: Call, pending: bool, obj: Option<ObjKey>, filter: &Filter) {
+    pub fn put(&mut self, call: Box<Call>, pending: bool, obj: Option<ObjKey>, filter: &Filter) {
         let key = pending_key(&call);
         if let Some(seq) = key.and_then(|k| self.pending.remove(&k))
             && let Some(i) = self.index_of(seq)

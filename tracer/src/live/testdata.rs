@@ -40,8 +40,8 @@ pub fn call(pid: u32, name: &str, ret: i64) -> Call {
         enter_ns: Some(t),
         exit_ns: Some(t + 12_000),
         ret: Some(ret),
-        enter_caps: Vec::new(),
-        exit_caps: Vec::new(),
+        enter_caps: crate::event::Caps::new(),
+        exit_caps: crate::event::Caps::new(),
         announced: false,
         hops: Vec::new(),
         user_ip: 0,
@@ -81,7 +81,7 @@ pub fn with_files(mut c: Call, files: &[(i32, u64, u32)]) -> Call {
             len: data.len() as u16,
             ..Default::default()
         },
-        data,
+        data: data.into(),
     });
     c
 }
@@ -100,7 +100,7 @@ pub fn bind(pid: u32) -> Call {
             want: 110,
             ..Default::default()
         },
-        data: addr,
+        data: addr.into(),
     });
     c.hops.push(Hop {
         ts_ns: c.enter_ns.unwrap_or(0) - 500,

@@ -416,7 +416,7 @@ mod tests {
                 want: data.len() as u32,
                 ..Default::default()
             },
-            data: data.to_vec(),
+            data: data.into(),
         }
     }
 
@@ -427,9 +427,9 @@ mod tests {
         (c.pid, c.tid, c.args, c.ret) = (pid, pid, args, Some(ret));
         (c.enter_ns, c.exit_ns) = (Some(t), Some(t + 10));
         if matches!(name, "pipe2" | "socketpair") {
-            c.exit_caps = caps;
+            c.exit_caps = caps.into();
         } else {
-            c.enter_caps = caps;
+            c.enter_caps = caps.into();
         }
         c
     }
@@ -654,7 +654,7 @@ mod tests {
         f.call(&dgram(2, 7, 21));
         let send_to = |t, to: &str| {
             let mut send = call(2, t, "sendto", [7, 0, 2, 0, 0, 0], 2, vec![]);
-            send.enter_caps = vec![cap(CK_BYTES, b"hi"), {
+            send.enter_caps = smallvec::smallvec![cap(CK_BYTES, b"hi"), {
                 let mut a = unix(to).remove(0);
                 a.hdr.op = 1;
                 a
@@ -677,7 +677,7 @@ mod tests {
         for (t, mtype) in [(40, 2), (60, 1)] {
             // Type 2 first, then the oldest.
             let mut c = call(2, t, "msgrcv", [7, 0, 64, 0, 0, 0], 5, vec![]);
-            c.exit_caps = msg(mtype);
+            c.exit_caps = msg(mtype).into();
             f.call(&c);
         }
         let got: Vec<(u64, u64)> = f
