@@ -595,7 +595,7 @@ mod tests {
         assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16 + 8);
         assert_eq!(size_of::<SyscallExit>(), 16);
         assert_eq!(size_of::<CaptureHeader>(), 24);
-        assert_eq!(size_of::<Config>(), 32 + 56);
+        assert_eq!(size_of::<Config>(), 36 + 56);
         assert_eq!(size_of::<FileOffsets>(), 56);
         assert_eq!(size_of::<SockAddrs>(), 56);
         assert_eq!(size_of::<ExecArgv>(), 8);
