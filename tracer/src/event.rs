@@ -20,11 +20,12 @@ pub enum DecodeError {
     Kind(u16),
 }
 
-/// A copy of user memory made by the eBPF side. Its bytes are kept inline up to the default
-/// snap length (`-s 32`), and a call's copies inline up to two a side ([`Caps`]): a call that
-/// copies no more than that costs no allocation beyond its own box (the live view keeps the
-/// newest 100,000 calls, and their many small allocations made the allocator's slow paths a
-/// tenth of its reader's time).
+/// A copy of user memory made by the eBPF side. Its bytes are kept inline up to 16, and a
+/// call's first copy on a side inline too ([`Caps`]): a call with one small copy a side (a
+/// `read` or `write` of a few bytes) costs no allocation beyond its own box. The live view
+/// keeps the newest 100,000 calls, and their many small allocations made the allocator's slow
+/// paths a tenth of its reader's time; larger inline sizes (32 bytes, two copies) made every
+/// call's box bigger and the export slower (cachegrind, docs/performance.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Capture {
     pub hdr: CaptureHeader,
@@ -32,10 +33,10 @@ pub struct Capture {
 }
 
 /// A copy's bytes.
-pub type CapBytes = smallvec::SmallVec<[u8; 32]>;
+pub type CapBytes = smallvec::SmallVec<[u8; 16]>;
 
 /// A call's copies on one side.
-pub type Caps = smallvec::SmallVec<[Capture; 2]>;
+pub type Caps = smallvec::SmallVec<[Capture; 1]>;
 
 impl Capture {
     pub fn ok(&self) -> bool {
