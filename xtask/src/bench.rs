@@ -938,6 +938,26 @@ fn export_at_scale(b: &Bench, dense: &Workload) -> Result<String> {
         );
         let _ = std::fs::remove_file(&trace);
     }
+    // The live view's reader without its ring or terminal: the same records decoded, joined,
+    // resolved and fed into the view's model.
+    let argv = vec![
+        b.bin.display().to_string(),
+        "replay".into(),
+        "--feed-only".into(),
+        file.display().to_string(),
+    ];
+    let (err, ru) = Bench::spawn(&argv, RUN_TIMEOUT)?;
+    let rate = err
+        .lines()
+        .find_map(|l| l.strip_prefix("tracer: fed "))
+        .and_then(|l| l.split(": ").last())
+        .context("no rate from tracer replay --feed-only")?;
+    let _ = writeln!(
+        out,
+        "  - the live view's model (`tracer replay --feed-only`: decode, join, resolve, the \
+         view's store, objects and statistics, no terminal): {rate}, peak RSS {:.1} MiB",
+        ru.ru_maxrss as f64 / 1024.0,
+    );
     let _ = std::fs::remove_file(&file);
     Ok(out)
 }
