@@ -981,11 +981,14 @@ impl Fds {
 
 /// One entry of a record's `fds`, appended to `out`.
 fn fd_json(out: &mut Vec<u8>, fd: i32, kind: &str, o: &Obj) {
-    use crate::jsonl::{Obj as J, escaped_into};
+    use crate::jsonl::{Obj as J, escaped_into, str_into};
     use std::io::Write as _;
-    let mut m = J::new(out);
-    m.i64("fd", i64::from(fd));
-    m.str("kind", kind);
+    // The two fields every entry has, as literal pieces.
+    out.extend_from_slice(b"{\"fd\":");
+    out.extend_from_slice(itoa::Buffer::new().format(fd).as_bytes());
+    out.extend_from_slice(b",\"kind\":");
+    str_into(out, kind);
+    let mut m = J::continuing(out);
     if o.ino != 0 {
         m.u64("ino", o.ino);
     }

@@ -185,7 +185,7 @@ impl CallRecord<'_> {
         out.extend_from_slice(b",\"syscall\":\"");
         out.extend_from_slice(c.row.name.as_bytes());
         out.push(b'"');
-        let mut m = Obj { out, first: false };
+        let mut m = Obj::continuing(out);
         if let Some((disp, num, name)) = c.dispatcher() {
             m.serde(disp, &Dispatch { call: c, num, name });
         } else if c.flags & tracer_common::SYS_F_BAD_CALL != 0 {
@@ -265,6 +265,12 @@ impl<'a> Obj<'a> {
     pub fn new(out: &'a mut Vec<u8>) -> Obj<'a> {
         out.push(b'{');
         Obj { out, first: true }
+    }
+
+    /// An object whose `{` and first fields the caller wrote (as literal pieces, the fields
+    /// every record of its kind has).
+    pub fn continuing(out: &'a mut Vec<u8>) -> Obj<'a> {
+        Obj { out, first: false }
     }
 
     /// `"key":`, after a comma when not the first: the buffer, for the value.
