@@ -1019,10 +1019,11 @@ fn first_ts_ns(text: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// Only the start-up row of [`throughput_and_memory`] (`cargo xtask bench --startup-only`).
-pub fn startup_only(ctx: &Ctx, bin: &Path) -> Result<()> {
+/// One part of [`throughput_and_memory`] alone, printed (`--startup-only`, `--export-only`):
+/// as root, in target/bench, as the whole bench runs it.
+fn alone(ctx: &Ctx, bin: &Path, part: impl FnOnce(&Bench) -> Result<String>) -> Result<()> {
     if !ctx.is_root {
-        bail!("the start-up bench runs tracer record: run it as root (sudo -E)");
+        bail!("this part of the bench runs tracer record: run it as root (sudo -E)");
     }
     let dir = ctx.root.join("target/bench");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -1038,35 +1039,24 @@ pub fn startup_only(ctx: &Ctx, bin: &Path) -> Result<()> {
         dir,
         opts: &opts,
     };
-    print!("{}", start_up(&b)?);
+    print!("{}", part(&b)?);
     Ok(())
+}
+
+/// Only the start-up row of [`throughput_and_memory`] (`cargo xtask bench --startup-only`).
+pub fn startup_only(ctx: &Ctx, bin: &Path) -> Result<()> {
+    alone(ctx, bin, start_up)
 }
 
 /// Only the export run of [`throughput_and_memory`] (`cargo xtask bench --export-only`).
 pub fn export_only(ctx: &Ctx, bin: &Path) -> Result<()> {
-    if !ctx.is_root {
-        bail!("the export bench records with tracer first: run it as root (sudo -E)");
-    }
-    let dir = ctx.root.join("target/bench");
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let opts = Opts {
-        runs: 1,
-        seconds: 0.0,
-        only: Vec::new(),
-        quick: true,
-        write: false,
-    };
-    let b = Bench {
-        bin,
-        dir,
-        opts: &opts,
-    };
-    let dense = list_workloads(bin)?
-        .into_iter()
-        .find(|w| w.name == "dense")
-        .context("no dense workload")?;
-    print!("{}", export_at_scale(&b, &dense)?);
-    Ok(())
+    alone(ctx, bin, |b| {
+        let dense = list_workloads(bin)?
+            .into_iter()
+            .find(|w| w.name == "dense")
+            .context("no dense workload")?;
+        export_at_scale(b, &dense)
+    })
 }
 
 fn report(
