@@ -8,8 +8,31 @@ use super::testdata::{header, pipe_recording, pipe_records};
 use super::writer::Recorder;
 
 fn read_all(bytes: &[u8], sized: bool) -> Result<(Vec<Frame>, Option<ReadError>), ReadError> {
-    let size = sized.then_some(bytes.len() as u64);
-    let r = Reader::new(Cursor::new(bytes), size)?;
+    read_all_from(Cursor::new(bytes), bytes.len(), sized)
+}
+
+/// [`read_all`] through a buffer of `cap` bytes: frames that straddle its end are copied out
+/// ([`Reader`]'s other path); with the whole input in its buffer (a `Cursor`), every frame is
+/// read in place.
+fn read_small(
+    bytes: &[u8],
+    cap: usize,
+    sized: bool,
+) -> Result<(Vec<Frame>, Option<ReadError>), ReadError> {
+    read_all_from(
+        io::BufReader::with_capacity(cap, Cursor::new(bytes)),
+        bytes.len(),
+        sized,
+    )
+}
+
+fn read_all_from(
+    input: impl io::BufRead,
+    len: usize,
+    sized: bool,
+) -> Result<(Vec<Frame>, Option<ReadError>), ReadError> {
+    let size = sized.then_some(len as u64);
+    let r = Reader::new(input, size)?;
     let mut frames = Vec::new();
     for f in r {
         match f {
@@ -126,16 +149,40 @@ fn truncation_at_every_offset_returns_every_whole_frame() {
     }
 }
 
+/// Read in place (the frame whole in the input's buffer) or copied out (straddling its end),
+/// the frames are the same.
+#[test]
+fn frames_read_in_place_or_copied_are_the_same() {
+    let file = pipe_recording();
+    let (all, err) = read_all(&file, true).unwrap();
+    assert!(err.is_none() && all.len() > 5);
+    for cap in [9, 10, 16, 33, 64, 100, 200, 4096] {
+        for sized in [true, false] {
+            let (frames, err) = read_small(&file, cap, sized).unwrap();
+            assert!(err.is_none(), "buffer of {cap}: {err:?}");
+            assert_eq!(frames, all, "buffer of {cap}");
+        }
+    }
+}
+
 #[test]
 fn a_flipped_byte_stops_reading_at_its_frame() {
     let file = pipe_recording();
     let (all, _) = read_all(&file, true).unwrap();
     let starts = frame_starts(&file);
     for at in starts[0]..file.len() {
-        for bit in [0x01, 0x80] {
+        for (bit, cap) in [
+            (0x01, None),
+            (0x80, None),
+            (0x01, Some(24)),
+            (0x80, Some(64)),
+        ] {
             let mut bad = file.clone();
             bad[at] ^= bit;
-            let (frames, err) = read_all(&bad, true).unwrap();
+            let (frames, err) = match cap {
+                None => read_all(&bad, true).unwrap(),
+                Some(cap) => read_small(&bad, cap, true).unwrap(),
+            };
             // The frame holding the flipped byte, and everything after it, is not returned.
             let damaged = starts.iter().rposition(|s| *s <= at).unwrap();
             assert_eq!(frames[..], all[..damaged], "byte {at} ^ {bit:#x}");
