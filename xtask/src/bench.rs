@@ -166,20 +166,15 @@ fn parse_tracer_summary(stderr: &str) -> Option<(u64, u64)> {
     let line = stderr
         .lines()
         .find(|l| l.starts_with("tracer: ") && l.contains("events lost"))?;
-    let calls = line
-        .split_once('(')?
-        .1
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    let lost = line
-        .split_once("), ")?
-        .1
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
+    let first = |s: &str| -> Option<u64> { s.split_whitespace().next()?.parse().ok() };
+    // A native file: `N events recorded (C calls, S MiB), L events lost`; text and JSON Lines:
+    // `C calls recorded, L events lost`.
+    let (calls, lost) = if let Some((head, tail)) = line.split_once("), ") {
+        (first(head.split_once('(')?.1)?, first(tail)?)
+    } else {
+        let rest = line.strip_prefix("tracer: ")?;
+        (first(rest)?, first(rest.split_once("recorded, ")?.1)?)
+    };
     Some((calls, lost))
 }
 
@@ -1237,6 +1232,10 @@ mod tests {
                      entries)\n";
         assert_eq!(parse_tracer_summary(lossy), Some((4, 7)));
         assert_eq!(parse_lost_entries(lossy), Some(3));
+        let jsonl = "tracer: 4020 calls recorded, 9 events lost (2 of them calls' entries); the \
+                     command exited with 0\n";
+        assert_eq!(parse_tracer_summary(jsonl), Some((4020, 9)));
+        assert_eq!(parse_lost_entries(jsonl), Some(2));
         assert_eq!(
             parse_bpftrace_lost("Lost 12 events\nx\n  Lost 3 events\n"),
             15
