@@ -549,6 +549,7 @@ pub(crate) fn capture_received(w: &mut Writer) {
     let (word, hdr) = if compat { (4u32, 12u64) } else { (8u32, 16u64) };
     let align = u64::from(word) - 1;
     for _ in 0..MAX_CMSGS {
+        // SAFETY: `at_p` points into the per-CPU State value (above).
         let at = unsafe { core::ptr::read_volatile(at_p) } & 0xffff;
         if at + hdr > len {
             break;
@@ -567,6 +568,7 @@ pub(crate) fn capture_received(w: &mut Writer) {
         if level == 1 && (ty == 1 || ty == 4) {
             let count = (clen.min(len - at) - hdr) / 4;
             for j in 0..MAX_RECV_FDS as u64 {
+                // SAFETY: `found_p` points into the per-CPU State value (above).
                 let n = unsafe { core::ptr::read_volatile(found_p) };
                 if j >= count || n >= MAX_RECV_FDS as u64 {
                     break;
@@ -590,8 +592,10 @@ pub(crate) fn capture_received(w: &mut Writer) {
                 }
             }
         }
+        // SAFETY: as for the read of `at_p` above.
         unsafe { core::ptr::write_volatile(at_p, at + ((clen + align) & !align)) };
     }
+    // SAFETY: as for the reads of `found_p` above.
     let n = unsafe { core::ptr::read_volatile(found_p) };
     if n == 0 {
         return;

@@ -19,7 +19,7 @@
 //! Where tracer and strace differ (strace reads /proc and `sock_diag` when it prints), the
 //! difference is written down in docs/trace-format.md ("Descriptors").
 
-use crate::fasthash::{FastMap as HashMap, FastSet};
+use crate::fasthash::{FastMap, FastSet};
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
@@ -191,13 +191,13 @@ pub enum Ipc<'a> {
 /// Its maps are looked up several times a call: tracer's fast hash (`fasthash`), keyed by
 /// process, descriptor, inode and tracer's own object ids.
 pub struct Fds {
-    objs: HashMap<ObjId, Obj>,
+    objs: FastMap<ObjId, Obj>,
     next: ObjId,
     /// By process (thread group): descriptor -> object.
-    tables: HashMap<u32, HashMap<i32, ObjId>>,
-    cwd: HashMap<u32, Box<[u8]>>,
+    tables: FastMap<u32, FastMap<i32, ObjId>>,
+    cwd: FastMap<u32, Box<[u8]>>,
     /// Sockets by inode, to give a socket the peer an `accept` revealed.
-    sockets: HashMap<u64, ObjId>,
+    sockets: FastMap<u64, ObjId>,
     /// Descriptors marked close-on-exec, by (process, descriptor): an `execve` closes them.
     cloexec: FastSet<(u32, i32)>,
     /// The recording machine's top-level symbolic links to directories, by name without the
