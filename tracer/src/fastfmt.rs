@@ -12,6 +12,25 @@ pub fn i64_into(s: &mut String, n: i64) {
     s.push_str(itoa::Buffer::new().format(n));
 }
 
+/// `n` as `{:#x}` writes it: `0x`, then lowercase hexadecimal digits.
+pub fn hex_into(s: &mut String, n: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 18];
+    let mut at = buf.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        buf[at] = DIGITS[(rest & 0xf) as usize];
+        rest >>= 4;
+        if rest == 0 {
+            break;
+        }
+    }
+    buf[at - 2..at].copy_from_slice(b"0x");
+    // ASCII digits and "0x".
+    s.push_str(std::str::from_utf8(&buf[at - 2..]).unwrap_or_default());
+}
+
 /// `n` right-aligned in `width` columns (`{:>width$}`).
 pub fn u64_right(s: &mut String, n: u64, width: usize) {
     let mut b = itoa::Buffer::new();
@@ -77,5 +96,10 @@ mod tests {
         let mut s = String::new();
         u64_right(&mut s, 5, 40);
         assert_eq!(s, format!("{:>40}", 5));
+        for n in [0u64, 1, 0xf, 0x10, 0x7ffd_1234_abcd, u64::MAX] {
+            let mut s = String::new();
+            hex_into(&mut s, n);
+            assert_eq!(s, format!("{n:#x}"));
+        }
     }
 }

@@ -20,8 +20,11 @@ use crate::trace::Call;
 /// formatted as it is written (no string built first).
 pub struct Escaped<'a>(pub &'a [u8]);
 
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Escaped<'_> {
+    /// The escaped text, piece by piece: runs of printable ASCII as they are, and an escape
+    /// for each other byte.
+    fn each<E>(&self, mut f: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut plain = 0;
         for (i, &b) in self.0.iter().enumerate() {
             let esc: &str = match b {
@@ -34,15 +37,35 @@ impl fmt::Display for Escaped<'_> {
                 _ => "",
             };
             // Printable ASCII: valid UTF-8 as it is.
-            f.write_str(std::str::from_utf8(&self.0[plain..i]).unwrap_or_default())?;
+            f(std::str::from_utf8(&self.0[plain..i]).unwrap_or_default())?;
             plain = i + 1;
             if esc.is_empty() {
-                write!(f, "\\x{b:02x}")?;
+                let x = [
+                    b'\\',
+                    b'x',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 0xf)],
+                ];
+                f(std::str::from_utf8(&x).unwrap_or_default())?;
             } else {
-                f.write_str(esc)?;
+                f(esc)?;
             }
         }
-        f.write_str(std::str::from_utf8(&self.0[plain..]).unwrap_or_default())
+        f(std::str::from_utf8(&self.0[plain..]).unwrap_or_default())
+    }
+
+    /// The escaped text appended to `s` (what `Display` writes, without a formatter).
+    pub fn push_to(&self, s: &mut String) {
+        let _ = self.each(|p| {
+            s.push_str(p);
+            Ok::<(), ()>(())
+        });
+    }
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.each(|p| f.write_str(p))
     }
 }
 

@@ -194,15 +194,12 @@ impl From<(Value, String)> for Val<'_> {
 impl Val<'_> {
     /// The value as text, appended to `s`.
     pub fn text_into(&self, s: &mut String) {
-        use std::fmt::Write as _;
         match self {
             Val::Int(n) => crate::fastfmt::i64_into(s, *n),
             Val::UInt(n) => crate::fastfmt::u64_into(s, *n),
             Val::Hex(0) => s.push('0'),
             Val::Ptr(0) | Val::Null => s.push_str("NULL"),
-            Val::Hex(n) | Val::Ptr(n) => {
-                let _ = write!(s, "{n:#x}");
-            }
+            Val::Hex(n) | Val::Ptr(n) => crate::fastfmt::hex_into(s, *n),
             Val::Sym(t) => s.push_str(t),
             Val::Buf {
                 data,

@@ -22,12 +22,11 @@ mod pairing;
 pub mod proto;
 #[cfg(test)]
 mod tests;
+mod wire;
 
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use prost::Message;
-use prost::encoding::{WireType, encode_key};
 use serde_json::Value;
 use tracer_common::SYS_F_ARGS_FAULT;
 
@@ -42,12 +41,11 @@ use super::flows::{Flows, Kind};
 use super::hop_slices;
 use super::replay::Event;
 use pairing::{Key, Pairing};
-use proto::debug_annotation::{NameField as AnnName, Value as AnnValue};
 use proto::trace_packet::{Data, OptionalTrustedPacketSequenceId, SequenceFlags};
-use proto::track_event::{NameField, Type};
+use proto::track_event::Type;
 use proto::{
-    CounterDescriptor, DebugAnnotation, DebugAnnotationName, EventCategory, EventName,
-    InternedData, ProcessDescriptor, ThreadDescriptor, TracePacket, TrackDescriptor, TrackEvent,
+    CounterDescriptor, DebugAnnotationName, EventCategory, EventName, InternedData,
+    ProcessDescriptor, ThreadDescriptor, TracePacket, TrackDescriptor,
 };
 
 /// The one packet sequence tracer writes.
@@ -68,6 +66,10 @@ use crate::fasthash::FastMap;
 #[derive(Default)]
 struct Interner {
     ids: FastMap<String, u64>,
+    /// The ids of tracer's own names (`&'static str`: an address holds the same text for the
+    /// program's life), found by address and length without hashing or comparing the text.
+    /// As many as the program has such names.
+    by_addr: FastMap<(usize, usize), u64>,
     /// Interned since the last packet went out: its definitions go with the next one.
     new: Vec<(u64, String)>,
 }
@@ -84,6 +86,37 @@ impl Interner {
         self.ids.insert(s.to_string(), id);
         self.new.push((id, s.to_string()));
         Some(id)
+    }
+
+    fn id_static(&mut self, s: &'static str) -> Option<u64> {
+        let at = (s.as_ptr() as usize, s.len());
+        if let Some(id) = self.by_addr.get(&at) {
+            return Some(*id);
+        }
+        let id = self.id(s)?;
+        self.by_addr.insert(at, id);
+        Some(id)
+    }
+}
+
+/// A name: tracer's own, or another (a function's, a key read from a structure).
+#[derive(Clone, Copy)]
+enum Name<'a> {
+    Own(&'static str),
+    Other(&'a str),
+}
+
+impl Name<'_> {
+    fn text(&self) -> &str {
+        let (Name::Own(s) | Name::Other(s)) = self;
+        s
+    }
+
+    fn id(&self, i: &mut Interner) -> Option<u64> {
+        match self {
+            Name::Own(s) => i.id_static(s),
+            Name::Other(s) => i.id(s),
+        }
     }
 }
 
@@ -130,15 +163,6 @@ enum Role {
     Recv(u64),
 }
 
-/// A slice to draw inside or around a call: the libc wrapper, a kernel function.
-struct Piece {
-    name: String,
-    cat: &'static str,
-    ts: u64,
-    dur: Option<u64>,
-    args: Vec<DebugAnnotation>,
-}
-
 pub struct Perfetto<W: Write> {
     out: W,
     buf: Vec<u8>,
@@ -159,6 +183,8 @@ pub struct Perfetto<W: Write> {
     released: Vec<Held>,
     counters: FastMap<Key, Counter>,
     last_ns: u64,
+    /// Text formatted for an annotation, reused.
+    scratch: String,
 }
 
 fn packet(ts: Option<u64>, data: Data) -> TracePacket {
@@ -170,14 +196,6 @@ fn packet(ts: Option<u64>, data: Data) -> TracePacket {
         ),
         ..TracePacket::default()
     }
-}
-
-fn int(v: i64) -> AnnValue {
-    AnnValue::IntValue(v)
-}
-
-fn string(s: impl Into<String>) -> AnnValue {
-    AnnValue::StringValue(s.into())
 }
 
 impl<W: Write> Perfetto<W> {
@@ -200,32 +218,16 @@ impl<W: Write> Perfetto<W> {
             released: Vec::new(),
             counters: FastMap::default(),
             last_ns: 0,
+            scratch: String::new(),
         }
     }
 
-    /// Append `p` to `into` (`None`: the output), as field 1 of `Trace`. Interned names defined
-    /// since the last packet go with it, or, when it is held back, in a packet of their own
-    /// ahead of it: a name must be defined before any packet of the sequence uses it.
-    fn put(&mut self, mut p: TracePacket, into: Option<&mut Vec<u8>>) -> io::Result<()> {
-        let event = matches!(p.data, Some(Data::TrackEvent(_)));
-        let interned = self.take_interned();
-        match (interned, into.is_some()) {
-            (Some(i), false) => p.interned_data = Some(i),
-            (Some(i), true) => {
-                let mut alone = TracePacket {
-                    interned_data: Some(i),
-                    optional_trusted_packet_sequence_id: Some(
-                        OptionalTrustedPacketSequenceId::TrustedPacketSequenceId(SEQUENCE),
-                    ),
-                    ..TracePacket::default()
-                };
-                self.put_flags(&mut alone, true);
-                self.encode(&alone, None)?;
-            }
-            (None, _) => {}
-        }
-        self.put_flags(&mut p, event);
-        self.encode(&p, into)
+    /// A packet other than a track event (a track's descriptor, interned names alone), into
+    /// the output, with the names interned since the last packet.
+    fn put(&mut self, mut p: TracePacket) -> io::Result<()> {
+        p.interned_data = take_interned(&mut self.names, &mut self.keys, &mut self.cats);
+        self.put_flags(&mut p, false);
+        self.encode(&p)
     }
 
     fn put_flags(&mut self, p: &mut TracePacket, needs_state: bool) {
@@ -243,53 +245,19 @@ impl<W: Write> Perfetto<W> {
         }
     }
 
-    fn encode(&mut self, p: &TracePacket, into: Option<&mut Vec<u8>>) -> io::Result<()> {
-        let to = match into {
-            Some(v) => v,
-            None => &mut self.buf,
-        };
-        encode_key(1, WireType::LengthDelimited, to);
-        p.encode_length_delimited(to).map_err(io::Error::other)?;
+    /// `p` into the output, as field 1 of `Trace`.
+    fn encode(&mut self, p: &TracePacket) -> io::Result<()> {
+        prost::encoding::message::encode(field::TRACE_PACKET, p, &mut self.buf);
+        self.flush_full()
+    }
+
+    /// Write what is gathered once it is enough for a write.
+    fn flush_full(&mut self) -> io::Result<()> {
         if self.buf.len() >= FLUSH_AT {
             self.out.write_all(&self.buf)?;
             self.buf.clear();
         }
         Ok(())
-    }
-
-    fn take_interned(&mut self) -> Option<InternedData> {
-        if self.names.new.is_empty() && self.keys.new.is_empty() && self.cats.new.is_empty() {
-            return None;
-        }
-        Some(InternedData {
-            event_names: self
-                .names
-                .new
-                .drain(..)
-                .map(|(iid, name)| EventName {
-                    iid: Some(iid),
-                    name: Some(name),
-                })
-                .collect(),
-            debug_annotation_names: self
-                .keys
-                .new
-                .drain(..)
-                .map(|(iid, name)| DebugAnnotationName {
-                    iid: Some(iid),
-                    name: Some(name),
-                })
-                .collect(),
-            event_categories: self
-                .cats
-                .new
-                .drain(..)
-                .map(|(iid, name)| EventCategory {
-                    iid: Some(iid),
-                    name: Some(name),
-                })
-                .collect(),
-        })
     }
 
     fn uuid(&mut self) -> u64 {
@@ -299,7 +267,7 @@ impl<W: Write> Perfetto<W> {
     }
 
     fn describe(&mut self, d: TrackDescriptor) -> io::Result<()> {
-        self.put(packet(None, Data::TrackDescriptor(d)), None)
+        self.put(packet(None, Data::TrackDescriptor(d)))
     }
 
     /// The thread's track, described (again) when new or renamed.
@@ -419,119 +387,101 @@ impl<W: Write> Perfetto<W> {
             self.lost_track = Some(t);
             t
         };
-        let count = self.ann("count", int(count as i64));
-        let e = self.track_event(Type::Instant, track, "events lost", "tracer", vec![count]);
-        self.put(packet(Some(ts), Data::TrackEvent(e)), None)
+        let ev = Ev::named(Type::Instant, track, Name::Own("events lost"), "tracer");
+        self.track_event(ts, ev, None, |a| a.int(EV_ANN, "count", count as i64))
     }
 
+    /// A track event packet at `ts`, into `held` (`None`: the output), its annotations written
+    /// by `anns`. The names it interns for the first time go with it, or, when it is held
+    /// back, in a packet of their own ahead of it: a name must be defined before any packet of
+    /// the sequence uses it.
     fn track_event(
         &mut self,
-        ty: Type,
-        track: u64,
-        name: &str,
-        cat: &str,
-        debug_annotations: Vec<DebugAnnotation>,
-    ) -> TrackEvent {
-        let name_field = Some(match self.names.id(name) {
-            Some(iid) => NameField::NameIid(iid),
-            None => NameField::Name(name.to_string()),
-        });
-        let (category_iids, categories) = match self.cats.id(cat) {
-            Some(iid) => (vec![iid], Vec::new()),
-            None => (Vec::new(), vec![cat.to_string()]),
+        ts: u64,
+        ev: Ev<'_>,
+        held: Option<&mut Vec<u8>>,
+        anns: impl FnOnce(&mut Anns<'_>),
+    ) -> io::Result<()> {
+        let is_held = held.is_some();
+        if is_held && self.first {
+            // The first packet clears the sequence's state: not one that waits.
+            let mut p = TracePacket {
+                optional_trusted_packet_sequence_id: Some(
+                    OptionalTrustedPacketSequenceId::TrustedPacketSequenceId(SEQUENCE),
+                ),
+                ..TracePacket::default()
+            };
+            self.put_flags(&mut p, false);
+            self.encode(&p)?;
+        }
+        let name = ev.name.map(|n| (n, n.id(&mut self.names)));
+        let cat = ev.cat.map(|c| (c, self.cats.id_static(c)));
+        let out = match held {
+            Some(h) => h,
+            None => &mut self.buf,
         };
-        TrackEvent {
-            r#type: Some(ty as i32),
-            track_uuid: Some(track),
-            name_field,
-            category_iids,
-            categories,
-            debug_annotations,
-            ..TrackEvent::default()
+        let packet = wire::begin(out, field::TRACE_PACKET);
+        wire::varint(out, field::P_TIMESTAMP, ts);
+        wire::varint(out, field::P_SEQUENCE_ID, u64::from(SEQUENCE));
+        let event = wire::begin(out, field::P_TRACK_EVENT);
+        if let Some((_, Some(iid))) = cat {
+            wire::varint(out, field::E_CATEGORY_IIDS, iid);
         }
-    }
-
-    fn ann_name(&mut self, name: &str) -> AnnName {
-        match self.keys.id(name) {
-            Some(iid) => AnnName::NameIid(iid),
-            None => AnnName::Name(name.to_string()),
-        }
-    }
-
-    fn ann(&mut self, name: &str, value: AnnValue) -> DebugAnnotation {
-        DebugAnnotation {
-            name_field: Some(self.ann_name(name)),
-            value: Some(value),
-            ..DebugAnnotation::default()
-        }
-    }
-
-    /// A dictionary or array annotation: its entries are pushed by the caller.
-    fn ann_nest(&mut self, name: &str) -> DebugAnnotation {
-        DebugAnnotation {
-            name_field: Some(self.ann_name(name)),
-            ..DebugAnnotation::default()
-        }
-    }
-
-    /// A decoded argument (JSON, as in the JSON Lines export) as a debug annotation: objects
-    /// as dictionaries, arrays as arrays.
-    fn json(&mut self, name: Option<&str>, v: &Value) -> DebugAnnotation {
-        let mut a = DebugAnnotation {
-            name_field: name.map(|n| self.ann_name(n)),
-            ..DebugAnnotation::default()
+        let mut a = Anns {
+            out,
+            keys: &mut self.keys,
+            scratch: &mut self.scratch,
+            ksyms: &self.ksyms,
         };
-        match v {
-            Value::Null => a.value = Some(string("null")),
-            Value::Bool(b) => a.value = Some(AnnValue::BoolValue(*b)),
-            Value::Number(n) => {
-                a.value = Some(match (n.as_i64(), n.as_u64(), n.as_f64()) {
-                    (Some(i), _, _) => int(i),
-                    (None, Some(u), _) => AnnValue::UintValue(u),
-                    (None, None, f) => AnnValue::DoubleValue(f.unwrap_or(0.0)),
-                });
-            }
-            Value::String(s) => a.value = Some(string(s.as_str())),
-            Value::Array(items) => {
-                a.array_values = items.iter().map(|i| self.json(None, i)).collect();
-            }
-            Value::Object(m) => {
-                a.dict_entries = m.iter().map(|(k, v)| self.json(Some(k), v)).collect();
-            }
+        anns(&mut a);
+        wire::varint(out, field::E_TYPE, ev.ty as u64);
+        if let Some((_, Some(iid))) = name {
+            wire::varint(out, field::E_NAME_IID, iid);
         }
-        a
-    }
-
-    /// A decoded argument as a debug annotation, as [`Perfetto::json`] shows its JSON, made
-    /// from the value itself (no JSON built for the common kinds).
-    fn val(&mut self, name: &str, v: &Val<'_>) -> DebugAnnotation {
-        let value = match v {
-            Val::Int(n) => int(*n),
-            Val::UInt(n) => i64::try_from(*n).map_or(AnnValue::UintValue(*n), int),
-            Val::Null => string("null"),
-            Val::Hex(_) | Val::Ptr(_) | Val::Sym(_) => {
-                let mut t = String::new();
-                v.text_into(&mut t);
-                string(t)
-            }
-            Val::Buf { data, full, .. } => {
-                let mut d = self.ann_nest(name);
-                d.dict_entries
-                    .push(self.ann("data", string(Escaped(data).to_string())));
-                let len = i64::try_from(*full).map_or(AnnValue::UintValue(*full), int);
-                d.dict_entries.push(self.ann("len", len));
-                if (data.len() as u64) < *full {
-                    d.dict_entries
-                        .push(self.ann("truncated", AnnValue::BoolValue(true)));
-                }
-                return d;
-            }
-            Val::Path(_) | Val::Both(..) => {
-                let j = v.json();
-                return self.json(Some(name), &j);
-            }
-        };
-        self.ann(name, value)
+        wire::varint(out, field::E_TRACK_UUID, ev.track);
+        if let Some((c, None)) = cat {
+            wire::bytes(out, field::E_CATEGORIES, c.as_bytes());
+        }
+        if let Some((n, None)) = name {
+            wire::bytes(out, field::E_NAME, n.text().as_bytes());
+        }
+        if let Some(v) = ev.counter {
+            wire::int64(out, field::E_COUNTER_VALUE, v);
+        }
+        if let Some(f) = ev.flow {
+            wire::fixed64(out, field::E_FLOW_IDS, f);
+        }
+        if let Some(f) = ev.terminating {
+            wire::fixed64(out, field::E_TERMINATING_FLOW_IDS, f);
+        }
+        wire::end(out, event);
+        let interned = take_interned(&mut self.names, &mut self.keys, &mut self.cats);
+        if !is_held && let Some(i) = &interned {
+            prost::encoding::message::encode(field::P_INTERNED_DATA, i, out);
+        }
+        let mut flags = SequenceFlags::SeqNeedsIncrementalState as u64;
+        let first = self.first && !is_held;
+        if first {
+            flags |= SequenceFlags::SeqIncrementalStateCleared as u64;
+            self.first = false;
+        }
+        wire::varint(out, field::P_SEQUENCE_FLAGS, flags);
+        if first {
+            wire::boolean(out, field::P_FIRST_PACKET_ON_SEQUENCE, true);
+        }
+        wire::end(out, packet);
+        if is_held && let Some(i) = interned {
+            let mut alone = TracePacket {
+                interned_data: Some(i),
+                optional_trusted_packet_sequence_id: Some(
+                    OptionalTrustedPacketSequenceId::TrustedPacketSequenceId(SEQUENCE),
+                ),
+                ..TracePacket::default()
+            };
+            self.put_flags(&mut alone, true);
+            self.encode(&alone)?;
+        }
+        self.flush_full()
     }
 
     fn call(&mut self, c: &Call) -> io::Result<()> {
@@ -664,13 +614,11 @@ impl<W: Write> Perfetto<W> {
         k.value += delta;
         k.last_ts = k.last_ts.max(ts);
         let (uuid, ts, value) = (k.uuid, k.last_ts, k.value.max(0));
-        let e = TrackEvent {
-            r#type: Some(Type::Counter as i32),
-            track_uuid: Some(uuid),
-            counter_value_field: Some(proto::track_event::CounterValueField::CounterValue(value)),
-            ..TrackEvent::default()
+        let ev = Ev {
+            counter: Some(value),
+            ..Ev::new(Type::Counter, uuid)
         };
-        self.put(packet(Some(ts), Data::TrackEvent(e)), None)
+        self.track_event(ts, ev, None, |_| {})
     }
 
     /// A call's slices, written out.
@@ -686,70 +634,13 @@ impl<W: Write> Perfetto<W> {
     /// The end packets of a call's slice (ending the flow `flow` there) and of its wrapper's.
     fn tail(&mut self, t: Tail, flow: Option<u64>) -> io::Result<()> {
         for i in 0..t.ends {
-            let e = TrackEvent {
-                r#type: Some(Type::SliceEnd as i32),
-                track_uuid: Some(t.track),
-                terminating_flow_ids: if i == 0 {
-                    flow.into_iter().collect()
-                } else {
-                    Vec::new()
-                },
-                ..TrackEvent::default()
+            let ev = Ev {
+                terminating: if i == 0 { flow } else { None },
+                ..Ev::new(Type::SliceEnd, t.track)
             };
-            self.put(packet(Some(t.ts), Data::TrackEvent(e)), None)?;
+            self.track_event(t.ts, ev, None, |_| {})?;
         }
         Ok(())
-    }
-
-    /// The call's annotations: arguments, result, how it was entered.
-    fn annotations(&mut self, c: &Call) -> Vec<DebugAnnotation> {
-        let mut anns = Vec::with_capacity(8);
-        if c.enter_ns.is_some() && c.flags & SYS_F_ARGS_FAULT == 0 {
-            for a in c.args() {
-                anns.push(self.val(a.name, &a.val));
-            }
-        }
-        if let Some(ret) = c.ret {
-            let a = self.ann("ret", int(ret));
-            anns.push(a);
-            if let Some(e) = errno_of(ret) {
-                let a = self.ann("errno", string(errno::name(e)));
-                anns.push(a);
-            }
-        } else {
-            let a = self.ann("unfinished", AnnValue::BoolValue(true));
-            anns.push(a);
-        }
-        if c.enter_ns.is_none() {
-            let a = self.ann("enter_missing", AnnValue::BoolValue(true));
-            anns.push(a);
-        }
-        let a = self.ann("abi", string(c.abi.name()));
-        anns.push(a);
-        let a = self.ann("entry", string(c.entry_name()));
-        anns.push(a);
-        if let Some((disp, num, name)) = c.dispatcher() {
-            let mut d = self.ann_nest(disp);
-            d.dict_entries.push(self.ann("call", int(i64::from(num))));
-            if let Some(n) = name {
-                d.dict_entries.push(self.ann("name", string(n)));
-            }
-            anns.push(d);
-        }
-        if c.enter_ns.is_some() && !c.hops.is_empty() {
-            let family = c.sockaddr_arg();
-            let steps = path::build(&self.ksyms, c, family.as_ref());
-            let mut p = self.ann_nest("kernel_path");
-            p.array_values = steps
-                .iter()
-                .map(|s| DebugAnnotation {
-                    value: Some(string(s.to_text())),
-                    ..DebugAnnotation::default()
-                })
-                .collect();
-            anns.push(p);
-        }
-        anns
     }
 
     /// Everything of the call's slice but its end packets, into `into` (`None`: the output);
@@ -764,32 +655,34 @@ impl<W: Write> Perfetto<W> {
     ) -> io::Result<Tail> {
         let start = c.enter_ns.or(c.exit_ns).unwrap_or(0);
         let end = end.max(start);
-        let (wrapper, pieces) = self.pieces(c, start, end);
+        let (wrapper, pieces) = if c.hops.is_empty() {
+            (None, Vec::new())
+        } else {
+            self.pieces(c, start, end)
+        };
         let mut ends = 1;
         if let Some(w) = wrapper {
-            let e = self.track_event(Type::SliceBegin, track, &w.name, w.cat, w.args);
-            self.put(packet(Some(w.ts), Data::TrackEvent(e)), into.as_deref_mut())?;
+            let ev = Ev::named(Type::SliceBegin, track, Name::Other(&w.name), w.cat);
+            self.track_event(w.ts, ev, into.as_deref_mut(), |a| w.annotate(a))?;
             ends += 1;
         }
-        let anns = self.annotations(c);
-        let mut e = self.track_event(Type::SliceBegin, track, c.row.name, "syscall", anns);
-        if let Role::Send(id) = role {
-            e.flow_ids.push(id);
-        }
-        self.put(
-            packet(Some(start), Data::TrackEvent(e)),
-            into.as_deref_mut(),
-        )?;
+        let ev = Ev {
+            flow: match role {
+                Role::Send(id) => Some(id),
+                _ => None,
+            },
+            ..Ev::named(Type::SliceBegin, track, Name::Own(c.row.name), "syscall")
+        };
+        self.track_event(start, ev, into.as_deref_mut(), |a| a.call(c))?;
         // Kernel functions, nested as their times say (sorted by start, longest first).
         let mut open: Vec<u64> = Vec::new();
         for p in pieces {
             // A slice that ends before this one starts, or where this one (not an instant)
             // starts, is over.
-            while open
-                .last()
-                .is_some_and(|stop| *stop < p.ts || (*stop == p.ts && p.dur.is_some_and(|d| d > 0)))
+            while let Some(&stop) = open.last()
+                && (stop < p.ts || (stop == p.ts && p.dur.is_some_and(|d| d > 0)))
             {
-                let stop = open.pop().unwrap_or(end);
+                open.pop();
                 self.end_at(track, stop, into.as_deref_mut())?;
             }
             let ty = if p.dur.is_some() {
@@ -797,8 +690,8 @@ impl<W: Write> Perfetto<W> {
             } else {
                 Type::Instant
             };
-            let e = self.track_event(ty, track, &p.name, p.cat, p.args);
-            self.put(packet(Some(p.ts), Data::TrackEvent(e)), into.as_deref_mut())?;
+            let ev = Ev::named(ty, track, Name::Other(&p.name), p.cat);
+            self.track_event(p.ts, ev, into.as_deref_mut(), |a| p.annotate(a))?;
             if let Some(d) = p.dur {
                 // Clipped to the slice it opens in: slices on a track nest.
                 let stop = (p.ts + d).min(open.last().copied().unwrap_or(end));
@@ -816,47 +709,38 @@ impl<W: Write> Perfetto<W> {
     }
 
     fn end_at(&mut self, track: u64, ts: u64, into: Option<&mut Vec<u8>>) -> io::Result<()> {
-        let e = TrackEvent {
-            r#type: Some(Type::SliceEnd as i32),
-            track_uuid: Some(track),
-            ..TrackEvent::default()
-        };
-        self.put(packet(Some(ts), Data::TrackEvent(e)), into)
+        self.track_event(ts, Ev::new(Type::SliceEnd, track), into, |_| {})
     }
 
     /// The libc wrapper around the call, and the kernel functions inside it where their times
     /// fit inside the call's (a function whose exit was not seen as an instant), by start.
-    fn pieces(&mut self, c: &Call, start: u64, end: u64) -> (Option<Piece>, Vec<Piece>) {
-        let wrapper = hop_slices::wrapper(c, start).map(|(func, lib, h)| {
-            let args = vec![
-                self.ann("library", string(lib)),
-                self.ann("called_from", string(format!("{:#x}", h.ret as u64))),
-            ];
-            Piece {
-                name: format!("{func}()"),
-                cat: "libc",
-                ts: h.ts_ns,
-                dur: Some(end - h.ts_ns),
-                args,
-            }
+    fn pieces(&self, c: &Call, start: u64, end: u64) -> (Option<Piece>, Vec<Piece>) {
+        let wrapper = hop_slices::wrapper(c, start).map(|(func, lib, h)| Piece {
+            name: format!("{func}()"),
+            cat: "libc",
+            ts: h.ts_ns,
+            dur: Some(end - h.ts_ns),
+            ints: Vec::new(),
+            strs: vec![
+                ("library", lib.to_string()),
+                ("called_from", format!("{:#x}", h.ret as u64)),
+            ],
         });
-        let ksyms = self.ksyms.clone();
-        let mut pieces: Vec<Piece> = hop_slices::kernel(&ksyms, c, start, end)
+        let mut pieces: Vec<Piece> = hop_slices::kernel(&self.ksyms, c, start, end)
             .into_iter()
             .map(|k| {
                 let (args, ret, mech) = k.args();
-                let mut anns: Vec<DebugAnnotation> =
-                    args.into_iter().map(|(n, v)| self.ann(n, int(v))).collect();
+                let mut ints: Vec<(&'static str, i64)> = args;
                 if let Some(r) = ret {
-                    anns.push(self.ann("ret", int(r)));
+                    ints.push(("ret", r));
                 }
-                anns.push(self.ann("mech", string(mech)));
                 Piece {
                     name: k.name.to_string(),
                     cat: "kernel",
                     ts: k.entry.ts_ns,
                     dur: k.exit.map(|x| x.ts_ns - k.entry.ts_ns),
-                    args: anns,
+                    ints,
+                    strs: vec![("mech", mech.to_string())],
                 }
             })
             .collect();
@@ -866,7 +750,7 @@ impl<W: Write> Perfetto<W> {
 
     fn proc(&mut self, p: &Proc) -> io::Result<()> {
         self.flows.proc(p);
-        let (ts, pid, tid, comm, name, args) = match p {
+        let (ts, pid, tid, comm, name, arg) = match p {
             Proc::Fork {
                 ts_ns,
                 pid,
@@ -878,8 +762,8 @@ impl<W: Write> Perfetto<W> {
                 let child_pid = if *thread { *pid } else { *child };
                 self.thread(child_pid, *child, comm)?;
                 let what = if *thread { "new thread" } else { "fork" };
-                let a = self.ann("child", int(i64::from(*child)));
-                (*ts_ns, *pid, *tid, comm, what, vec![a])
+                let a = ProcArg::Int("child", i64::from(*child));
+                (*ts_ns, *pid, *tid, comm, what, a)
             }
             Proc::Exec {
                 ts_ns,
@@ -888,8 +772,8 @@ impl<W: Write> Perfetto<W> {
                 comm,
                 filename,
             } => {
-                let a = self.ann("filename", string(filename.as_str()));
-                (*ts_ns, *pid, *tid, comm, "exec", vec![a])
+                let a = ProcArg::Str("filename", filename.as_str());
+                (*ts_ns, *pid, *tid, comm, "exec", a)
             }
             Proc::Exit {
                 ts_ns,
@@ -902,14 +786,18 @@ impl<W: Write> Perfetto<W> {
                 if let Some(h) = self.held.remove(tid) {
                     self.whole(&h, track, *ts_ns, Role::None)?;
                 }
-                let a = status.map(|s| self.ann("status", int(i64::from(s))));
-                (*ts_ns, *pid, *tid, comm, "exit", a.into_iter().collect())
+                let a = status.map_or(ProcArg::None, |s| ProcArg::Int("status", i64::from(s)));
+                (*ts_ns, *pid, *tid, comm, "exit", a)
             }
         };
         let track = self.thread(pid, tid, comm)?;
         self.last_ns = self.last_ns.max(ts);
-        let e = self.track_event(Type::Instant, track, name, "process", args);
-        self.put(packet(Some(ts), Data::TrackEvent(e)), None)?;
+        let ev = Ev::named(Type::Instant, track, Name::Own(name), "process");
+        self.track_event(ts, ev, None, |a| match arg {
+            ProcArg::Int(n, v) => a.int(EV_ANN, n, v),
+            ProcArg::Str(n, s) => a.string(EV_ANN, Some(n), s.as_bytes()),
+            ProcArg::None => {}
+        })?;
         if let Proc::Exit { pid, tid, .. } = p {
             // A number used again later is another thread (or process): a new track.
             self.threads.remove(tid);
@@ -920,8 +808,6 @@ impl<W: Write> Perfetto<W> {
         Ok(())
     }
 
-    /// Close the calls still open at `end_ns` (or the last event), write the receives still
-    /// waiting, and flush.
     pub fn finish(mut self, end_ns: Option<u64>) -> io::Result<W> {
         let end = end_ns.unwrap_or(0).max(self.last_ns);
         let mut held: Vec<Call> = self.held.drain().map(|(_, c)| c).collect();
@@ -938,4 +824,298 @@ impl<W: Write> Perfetto<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// A track event's fields besides its annotations.
+#[derive(Clone, Copy)]
+struct Ev<'a> {
+    ty: Type,
+    track: u64,
+    name: Option<Name<'a>>,
+    cat: Option<&'static str>,
+    /// The flow that starts at this event.
+    flow: Option<u64>,
+    /// The flow that ends at this event.
+    terminating: Option<u64>,
+    counter: Option<i64>,
+}
+
+impl<'a> Ev<'a> {
+    fn new(ty: Type, track: u64) -> Ev<'a> {
+        Ev {
+            ty,
+            track,
+            name: None,
+            cat: None,
+            flow: None,
+            terminating: None,
+            counter: None,
+        }
+    }
+
+    fn named(ty: Type, track: u64, name: Name<'a>, cat: &'static str) -> Ev<'a> {
+        Ev {
+            name: Some(name),
+            cat: Some(cat),
+            ..Ev::new(ty, track)
+        }
+    }
+}
+
+/// The one annotation of a process event.
+enum ProcArg<'a> {
+    None,
+    Int(&'static str, i64),
+    Str(&'static str, &'a str),
+}
+
+/// The field numbers of the vendored `perfetto.proto` that [`wire`] writes.
+mod field {
+    /// `Trace.packet`.
+    pub const TRACE_PACKET: u32 = 1;
+    pub const P_TIMESTAMP: u32 = 8;
+    pub const P_SEQUENCE_ID: u32 = 10;
+    pub const P_TRACK_EVENT: u32 = 11;
+    pub const P_INTERNED_DATA: u32 = 12;
+    pub const P_SEQUENCE_FLAGS: u32 = 13;
+    pub const P_FIRST_PACKET_ON_SEQUENCE: u32 = 87;
+    pub const E_CATEGORY_IIDS: u32 = 3;
+    pub const E_DEBUG_ANNOTATIONS: u32 = 4;
+    pub const E_TYPE: u32 = 9;
+    pub const E_NAME_IID: u32 = 10;
+    pub const E_TRACK_UUID: u32 = 11;
+    pub const E_CATEGORIES: u32 = 22;
+    pub const E_NAME: u32 = 23;
+    pub const E_COUNTER_VALUE: u32 = 30;
+    pub const E_FLOW_IDS: u32 = 47;
+    pub const E_TERMINATING_FLOW_IDS: u32 = 48;
+    pub const A_NAME_IID: u32 = 1;
+    pub const A_BOOL: u32 = 2;
+    pub const A_UINT: u32 = 3;
+    pub const A_INT: u32 = 4;
+    pub const A_DOUBLE: u32 = 5;
+    pub const A_STRING: u32 = 6;
+    pub const A_NAME: u32 = 10;
+    pub const A_DICT_ENTRIES: u32 = 11;
+    pub const A_ARRAY_VALUES: u32 = 12;
+}
+
+/// Where an annotation goes: a track event's, a dictionary's entry, an array's value.
+const EV_ANN: u32 = field::E_DEBUG_ANNOTATIONS;
+const DICT: u32 = field::A_DICT_ENTRIES;
+const ARRAY: u32 = field::A_ARRAY_VALUES;
+
+/// Debug annotations written into a track event as it is written, their names interned.
+struct Anns<'a> {
+    out: &'a mut Vec<u8>,
+    keys: &'a mut Interner,
+    /// Text formatted for an annotation, reused.
+    scratch: &'a mut String,
+    ksyms: &'a Ksyms,
+}
+
+impl Anns<'_> {
+    /// An annotation (field `tag` of its parent), named unless it is an array's value.
+    fn open(&mut self, tag: u32, name: Option<&'static str>) -> wire::Nest {
+        self.open_named(tag, name.map(Name::Own))
+    }
+
+    fn open_named(&mut self, tag: u32, name: Option<Name<'_>>) -> wire::Nest {
+        let n = wire::begin(self.out, tag);
+        if let Some(name) = name {
+            match name.id(self.keys) {
+                Some(iid) => wire::varint(self.out, field::A_NAME_IID, iid),
+                None => wire::bytes(self.out, field::A_NAME, name.text().as_bytes()),
+            }
+        }
+        n
+    }
+
+    fn close(&mut self, n: wire::Nest) {
+        wire::end(self.out, n);
+    }
+
+    fn int(&mut self, tag: u32, name: &'static str, v: i64) {
+        let n = self.open(tag, Some(name));
+        wire::int64(self.out, field::A_INT, v);
+        self.close(n);
+    }
+
+    /// An unsigned number: as an int where it fits, as the JSON export shows it.
+    fn uint(&mut self, tag: u32, name: Option<&'static str>, v: u64) {
+        let n = self.open(tag, name);
+        match i64::try_from(v) {
+            Ok(i) => wire::int64(self.out, field::A_INT, i),
+            Err(_) => wire::varint(self.out, field::A_UINT, v),
+        }
+        self.close(n);
+    }
+
+    fn boolean(&mut self, tag: u32, name: Option<&'static str>, v: bool) {
+        let n = self.open(tag, name);
+        wire::boolean(self.out, field::A_BOOL, v);
+        self.close(n);
+    }
+
+    fn string(&mut self, tag: u32, name: Option<&'static str>, v: &[u8]) {
+        let n = self.open(tag, name);
+        wire::bytes(self.out, field::A_STRING, v);
+        self.close(n);
+    }
+
+    /// The text `f` writes, as a string annotation.
+    fn text(&mut self, tag: u32, name: &'static str, f: impl FnOnce(&mut String)) {
+        let mut s = std::mem::take(self.scratch);
+        s.clear();
+        f(&mut s);
+        self.string(tag, Some(name), s.as_bytes());
+        *self.scratch = s;
+    }
+
+    /// A decoded argument, as the JSON Lines export shows it: numbers as numbers, names and
+    /// pointers as text, a buffer as `{data, len, truncated}`, paths and structures as
+    /// dictionaries and arrays.
+    fn val(&mut self, tag: u32, name: &'static str, v: &Val<'_>) {
+        match v {
+            Val::Int(n) => self.int(tag, name, *n),
+            Val::UInt(n) => self.uint(tag, Some(name), *n),
+            Val::Null => self.string(tag, Some(name), b"null"),
+            Val::Hex(_) | Val::Ptr(_) | Val::Sym(_) => self.text(tag, name, |s| v.text_into(s)),
+            Val::Buf { data, full, .. } => {
+                let d = self.open(tag, Some(name));
+                self.text(DICT, "data", |s| Escaped(data).push_to(s));
+                self.uint(DICT, Some("len"), *full);
+                if (data.len() as u64) < *full {
+                    self.boolean(DICT, Some("truncated"), true);
+                }
+                self.close(d);
+            }
+            Val::Path(_) | Val::Both(..) => self.json(tag, Some(Name::Own(name)), &v.json()),
+        }
+    }
+
+    /// A JSON value as an annotation: objects as dictionaries, arrays as arrays.
+    fn json(&mut self, tag: u32, name: Option<Name<'_>>, v: &Value) {
+        let n = self.open_named(tag, name);
+        match v {
+            Value::Null => wire::bytes(self.out, field::A_STRING, b"null"),
+            Value::Bool(b) => wire::boolean(self.out, field::A_BOOL, *b),
+            Value::Number(num) => match (num.as_i64(), num.as_u64()) {
+                (Some(i), _) => wire::int64(self.out, field::A_INT, i),
+                (None, Some(u)) => wire::varint(self.out, field::A_UINT, u),
+                (None, None) => {
+                    wire::double(self.out, field::A_DOUBLE, num.as_f64().unwrap_or(0.0));
+                }
+            },
+            Value::String(s) => wire::bytes(self.out, field::A_STRING, s.as_bytes()),
+            Value::Array(items) => {
+                for i in items {
+                    self.json(ARRAY, None, i);
+                }
+            }
+            Value::Object(m) => {
+                for (k, v) in m {
+                    self.json(DICT, Some(Name::Other(k)), v);
+                }
+            }
+        }
+        self.close(n);
+    }
+
+    /// A call's annotations: arguments, result, how it was entered, its kernel path.
+    fn call(&mut self, c: &Call) {
+        if c.enter_ns.is_some() && c.flags & SYS_F_ARGS_FAULT == 0 {
+            for a in c.args() {
+                self.val(EV_ANN, a.name, &a.val);
+            }
+        }
+        if let Some(ret) = c.ret {
+            self.int(EV_ANN, "ret", ret);
+            if let Some(e) = errno_of(ret) {
+                self.string(EV_ANN, Some("errno"), errno::name(e).as_bytes());
+            }
+        } else {
+            self.boolean(EV_ANN, Some("unfinished"), true);
+        }
+        if c.enter_ns.is_none() {
+            self.boolean(EV_ANN, Some("enter_missing"), true);
+        }
+        self.string(EV_ANN, Some("abi"), c.abi.name().as_bytes());
+        self.string(EV_ANN, Some("entry"), c.entry_name().as_bytes());
+        if let Some((disp, num, name)) = c.dispatcher() {
+            let d = self.open(EV_ANN, Some(disp));
+            self.int(DICT, "call", i64::from(num));
+            if let Some(n) = name {
+                self.string(DICT, Some("name"), n.as_bytes());
+            }
+            self.close(d);
+        }
+        if c.enter_ns.is_some() && !c.hops.is_empty() {
+            let family = c.sockaddr_arg();
+            let steps = path::build(self.ksyms, c, family.as_ref());
+            let p = self.open(EV_ANN, Some("kernel_path"));
+            for s in &steps {
+                self.string(ARRAY, None, s.to_text().as_bytes());
+            }
+            self.close(p);
+        }
+    }
+}
+
+/// A slice to draw inside or around a call: the libc wrapper, a kernel function.
+struct Piece {
+    name: String,
+    cat: &'static str,
+    ts: u64,
+    dur: Option<u64>,
+    ints: Vec<(&'static str, i64)>,
+    strs: Vec<(&'static str, String)>,
+}
+
+impl Piece {
+    fn annotate(&self, a: &mut Anns<'_>) {
+        for (n, v) in &self.ints {
+            a.int(EV_ANN, n, *v);
+        }
+        for (n, v) in &self.strs {
+            a.string(EV_ANN, Some(n), v.as_bytes());
+        }
+    }
+}
+
+/// The names interned since the last packet went out, as that packet's `interned_data`.
+fn take_interned(
+    names: &mut Interner,
+    keys: &mut Interner,
+    cats: &mut Interner,
+) -> Option<InternedData> {
+    if names.new.is_empty() && keys.new.is_empty() && cats.new.is_empty() {
+        return None;
+    }
+    Some(InternedData {
+        event_names: names
+            .new
+            .drain(..)
+            .map(|(iid, name)| EventName {
+                iid: Some(iid),
+                name: Some(name),
+            })
+            .collect(),
+        debug_annotation_names: keys
+            .new
+            .drain(..)
+            .map(|(iid, name)| DebugAnnotationName {
+                iid: Some(iid),
+                name: Some(name),
+            })
+            .collect(),
+        event_categories: cats
+            .new
+            .drain(..)
+            .map(|(iid, name)| EventCategory {
+                iid: Some(iid),
+                name: Some(name),
+            })
+            .collect(),
+    })
 }

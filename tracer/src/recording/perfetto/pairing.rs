@@ -11,7 +11,9 @@
 //! [`WAIT_NS`] of recording time); a receive that stops waiting is written without an arrow, a
 //! send whose receive never comes keeps an arrow that ends nowhere (drawn as none).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::fasthash::FastMap;
 
 use crate::recording::flows::Kind;
 
@@ -46,7 +48,8 @@ struct End<T> {
 
 /// `T`: what a waiting receive holds (its encoded packets).
 pub struct Pairing<T> {
-    ends: HashMap<Key, End<T>>,
+    /// By the flows' object index (tracer's own numbers: the fast hash is safe).
+    ends: FastMap<Key, End<T>>,
     /// Every waiting receive, oldest first: `(end, seq, stop)`.
     order: VecDeque<(Key, u64, u64)>,
     next_flow: u64,
@@ -56,7 +59,7 @@ pub struct Pairing<T> {
 impl<T> Default for Pairing<T> {
     fn default() -> Self {
         Pairing {
-            ends: HashMap::new(),
+            ends: FastMap::default(),
             order: VecDeque::new(),
             next_flow: 1,
             next_seq: 0,

@@ -140,11 +140,12 @@ fn read(bytes: &[u8]) -> Model {
                         names.get(&i).cloned().expect("defined before use"),
                     ));
                 }
-                let cat: Vec<String> = e
+                let mut cat: Vec<String> = e
                     .category_iids
                     .iter()
                     .map(|i| cats.get(i).cloned().expect("a category"))
                     .collect();
+                cat.append(&mut e.categories);
                 e.categories = cat;
                 let mut args = BTreeMap::new();
                 for a in &e.debug_annotations {
@@ -224,8 +225,14 @@ fn read(bytes: &[u8]) -> Model {
 }
 
 fn export(file: Vec<u8>) -> Model {
+    export_with(file, |_| {})
+}
+
+/// The export of `file` by a writer `prepare` has set up first.
+fn export_with(file: Vec<u8>, prepare: impl FnOnce(&mut Perfetto<Vec<u8>>)) -> Model {
     let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
     let mut p = Perfetto::new(Vec::new(), replay.ksyms().clone());
+    prepare(&mut p);
     let outcome = replay.run(&mut |ev| p.event(&ev)).unwrap();
     let bytes = p.finish(outcome.end.map(|e| e.stopped_ns)).unwrap();
     read(&bytes)
@@ -313,6 +320,34 @@ fn tracks_slices_arguments_interning_and_a_flow() {
 
     // Interning: each name defined once, however often it is used.
     assert!(m.event_names_defined <= 8, "{}", m.event_names_defined);
+}
+
+/// Past the interning bound, names, categories and annotation names are written out in full,
+/// and the trace reads the same.
+#[test]
+fn names_past_the_interning_bound_are_written_out() {
+    let m = export_with(pipe_recording(), |p| {
+        for i in 0..INTERN_MAX {
+            let name = format!("filler {i}");
+            p.names.id(&name);
+            p.keys.id(&name);
+            p.cats.id(&name);
+        }
+    });
+    let pipe2 = m.named("pipe2")[0];
+    assert_eq!(pipe2.cat, "syscall");
+    assert_eq!(pipe2.args["pipefd[0]"], "3");
+    assert_eq!(pipe2.args["ret"], "0");
+    let write = m.named("write")[0];
+    assert_eq!(write.args["buf.data"], "hi");
+    assert_eq!(write.flows_out.len(), 1);
+    assert_eq!(m.named("read")[0].flows_in, write.flows_out);
+    let hop = m.named("do_pipe2")[0];
+    assert_eq!(
+        (hop.cat.as_str(), hop.args["mech"].as_str()),
+        ("kernel", "kprobe")
+    );
+    assert_eq!(m.named("events lost")[0].args["count"], "3");
 }
 
 /// A read that returned before the write that filled it (the reader woke while the writer was
