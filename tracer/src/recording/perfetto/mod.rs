@@ -63,15 +63,28 @@ const FLUSH_AT: usize = 1 << 16;
 use crate::fasthash::FastMap;
 
 /// Strings to small ids, for one `interned_data` table.
-#[derive(Default)]
+/// Slots of [`Interner::by_addr`]: a few times the names a call uses.
+const ADDR_SLOTS: usize = 256;
+
 struct Interner {
     ids: FastMap<String, u64>,
     /// The ids of tracer's own names (`&'static str`: an address holds the same text for the
-    /// program's life), found by address and length without hashing or comparing the text.
-    /// As many as the program has such names.
-    by_addr: FastMap<(usize, usize), u64>,
+    /// program's life), found by address and length without hashing or comparing the text: a
+    /// direct-mapped cache, a slot per address, the last name seen there.
+    by_addr: Box<[(usize, usize, u64); ADDR_SLOTS]>,
     /// Interned since the last packet went out: its definitions go with the next one.
     new: Vec<(u64, String)>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            ids: FastMap::default(),
+            // Address 0 holds no name.
+            by_addr: Box::new([(0, 0, 0); ADDR_SLOTS]),
+            new: Vec::new(),
+        }
+    }
 }
 
 impl Interner {
@@ -89,12 +102,13 @@ impl Interner {
     }
 
     fn id_static(&mut self, s: &'static str) -> Option<u64> {
-        let at = (s.as_ptr() as usize, s.len());
-        if let Some(id) = self.by_addr.get(&at) {
-            return Some(*id);
+        let (addr, len) = (s.as_ptr() as usize, s.len());
+        let slot = &self.by_addr[(addr ^ (addr >> 8) ^ len) % ADDR_SLOTS];
+        if slot.0 == addr && slot.1 == len {
+            return Some(slot.2);
         }
         let id = self.id(s)?;
-        self.by_addr.insert(at, id);
+        self.by_addr[(addr ^ (addr >> 8) ^ len) % ADDR_SLOTS] = (addr, len, id);
         Some(id)
     }
 }
