@@ -296,6 +296,14 @@ fn uds_stream_in_perfettos_own_format() {
     );
     assert_eq!(connect["cat"], "syscall");
     assert!(connect["dur"].as_u64().is_some());
+    // Where it entered the kernel: the saved user instruction pointer, in the C library (an
+    // interned string value; how it is named is tests/userip.rs's).
+    assert!(
+        connect["args"]["entered_from"]
+            .as_str()
+            .is_some_and(|f| f.ends_with(" in libc.so.6")),
+        "{connect}"
+    );
 
     // Interning: names defined once, used many times.
     assert!(

@@ -25,7 +25,7 @@ SEQ_INCREMENTAL_STATE_CLEARED = pb.TracePacket.SEQ_INCREMENTAL_STATE_CLEARED
 SEQ_NEEDS_INCREMENTAL_STATE = pb.TracePacket.SEQ_NEEDS_INCREMENTAL_STATE
 
 
-def flatten(prefix, a, keys, out):
+def flatten(prefix, a, keys, strs, out):
     which = a.WhichOneof("name_field")
     if which == "name_iid":
         assert a.name_iid in keys, f"annotation name {a.name_iid} used before it is interned"
@@ -36,11 +36,14 @@ def flatten(prefix, a, keys, out):
         name = ""
     key = f"{prefix}.{name}" if prefix and name else (prefix or name)
     for i, v in enumerate(a.array_values):
-        flatten(f"{key}[{i}]", v, keys, out)
+        flatten(f"{key}[{i}]", v, keys, strs, out)
     for v in a.dict_entries:
-        flatten(key, v, keys, out)
+        flatten(key, v, keys, strs, out)
     value = a.WhichOneof("value")
-    if value is not None:
+    if value == "string_value_iid":
+        assert a.string_value_iid in strs, f"string value {a.string_value_iid} used before it is interned"
+        out[key] = strs[a.string_value_iid].decode()
+    elif value is not None:
         out[key] = getattr(a, value)
 
 
@@ -49,7 +52,7 @@ def main(path):
     with open(path, "rb") as f:
         trace.ParseFromString(f.read())
     assert len(trace.packet) > 0, "no packets"
-    names, keys, cats = {}, {}, {}
+    names, keys, cats, strs = {}, {}, {}, {}
     processes, threads, counters, described = {}, {}, {}, set()
     events = []
     interned_uses = 0
@@ -66,6 +69,9 @@ def main(path):
                 for e in got:
                     assert e.iid not in table, f"packet {i}: {e.name} interned twice"
                     table[e.iid] = e.name
+            for e in p.interned_data.debug_annotation_string_values:
+                assert e.iid not in strs, f"packet {i}: {e.str} interned twice"
+                strs[e.iid] = e.str
         data = p.WhichOneof("data")
         if data == "track_descriptor":
             d = p.track_descriptor
@@ -96,7 +102,7 @@ def main(path):
         cat = [cats[c] for c in e.category_iids] + list(e.categories)
         args = {}
         for a in e.debug_annotations:
-            flatten("", a, keys, args)
+            flatten("", a, keys, strs, args)
         events.append((p.timestamp, i, e, name, cat, args))
     events.sort(key=lambda x: (x[0], x[1]))
     slices, stacks, flow_start, flow_end, values = [], {}, {}, {}, {}

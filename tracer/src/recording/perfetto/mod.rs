@@ -24,6 +24,7 @@ pub mod proto;
 mod tests;
 mod wire;
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ use crate::kernel::ksyms::Ksyms;
 use crate::kernel::path;
 use crate::output::errno_of;
 use crate::trace::{Call, Item, Proc};
+use crate::usersym::UserFrame;
 
 use super::flows::{Flows, Kind};
 use super::hop_slices;
@@ -44,7 +46,7 @@ use pairing::{Key, Pairing};
 use proto::trace_packet::{Data, OptionalTrustedPacketSequenceId, SequenceFlags};
 use proto::track_event::Type;
 use proto::{
-    CounterDescriptor, DebugAnnotationName, EventCategory, EventName, InternedData,
+    CounterDescriptor, DebugAnnotationName, EventCategory, EventName, InternedData, InternedString,
     ProcessDescriptor, ThreadDescriptor, TracePacket, TrackDescriptor,
 };
 
@@ -185,6 +187,11 @@ pub struct Perfetto<W: Write> {
     names: Interner,
     keys: Interner,
     cats: Interner,
+    /// String values (where a call entered the kernel from).
+    strs: Interner,
+    /// The interned text of the user frames calls entered from, by the frame (held, so that
+    /// its address names it while it is here).
+    frames: Frames,
     next_uuid: u64,
     threads: FastMap<u32, ThreadTrack>,
     procs: FastMap<u32, ProcessTrack>,
@@ -222,6 +229,8 @@ impl<W: Write> Perfetto<W> {
             names: Interner::default(),
             keys: Interner::default(),
             cats: Interner::default(),
+            strs: Interner::default(),
+            frames: Frames::default(),
             next_uuid: 1,
             threads: FastMap::default(),
             procs: FastMap::default(),
@@ -239,9 +248,19 @@ impl<W: Write> Perfetto<W> {
     /// A packet other than a track event (a track's descriptor, interned names alone), into
     /// the output, with the names interned since the last packet.
     fn put(&mut self, mut p: TracePacket) -> io::Result<()> {
-        p.interned_data = take_interned(&mut self.names, &mut self.keys, &mut self.cats);
+        p.interned_data = self.take_interned();
         self.put_flags(&mut p, false);
         self.encode(&p)
+    }
+
+    /// The names interned since the last packet went out, as that packet's `interned_data`.
+    fn take_interned(&mut self) -> Option<InternedData> {
+        take_interned([
+            &mut self.names,
+            &mut self.keys,
+            &mut self.cats,
+            &mut self.strs,
+        ])
     }
 
     fn put_flags(&mut self, p: &mut TracePacket, needs_state: bool) {
@@ -444,6 +463,8 @@ impl<W: Write> Perfetto<W> {
         let mut a = Anns {
             out,
             keys: &mut self.keys,
+            strs: &mut self.strs,
+            frames: &mut self.frames,
             scratch: &mut self.scratch,
             ksyms: &self.ksyms,
         };
@@ -469,7 +490,12 @@ impl<W: Write> Perfetto<W> {
             wire::fixed64(out, field::E_TERMINATING_FLOW_IDS, f);
         }
         wire::end(out, event);
-        let interned = take_interned(&mut self.names, &mut self.keys, &mut self.cats);
+        let interned = take_interned([
+            &mut self.names,
+            &mut self.keys,
+            &mut self.cats,
+            &mut self.strs,
+        ]);
         if !is_held && let Some(i) = &interned {
             prost::encoding::message::encode(field::P_INTERNED_DATA, i, out);
         }
@@ -909,10 +935,14 @@ mod field {
     pub const A_INT: u32 = 4;
     pub const A_DOUBLE: u32 = 5;
     pub const A_STRING: u32 = 6;
+    pub const A_STRING_IID: u32 = 17;
     pub const A_NAME: u32 = 10;
     pub const A_DICT_ENTRIES: u32 = 11;
     pub const A_ARRAY_VALUES: u32 = 12;
 }
+
+/// The user frames calls entered from, by address, each with its text's id.
+type Frames = FastMap<usize, (Arc<UserFrame>, u64)>;
 
 /// Where an annotation goes: a track event's, a dictionary's entry, an array's value.
 const EV_ANN: u32 = field::E_DEBUG_ANNOTATIONS;
@@ -923,6 +953,8 @@ const ARRAY: u32 = field::A_ARRAY_VALUES;
 struct Anns<'a> {
     out: &'a mut Vec<u8>,
     keys: &'a mut Interner,
+    strs: &'a mut Interner,
+    frames: &'a mut Frames,
     /// Text formatted for an annotation, reused.
     scratch: &'a mut String,
     ksyms: &'a Ksyms,
@@ -1036,6 +1068,34 @@ impl Anns<'_> {
         self.close(n);
     }
 
+    /// Where the call entered the kernel from: the saved user instruction pointer, named
+    /// (`write+0x14 in libc.so.6`), an interned string (a call site's calls share it).
+    fn entered_from(&mut self, f: &Arc<UserFrame>) {
+        let at = Arc::as_ptr(f) as usize;
+        let iid = if let Some((_, iid)) = self.frames.get(&at) {
+            Some(*iid)
+        } else {
+            let mut s = std::mem::take(self.scratch);
+            s.clear();
+            let _ = write!(s, "{f}");
+            let iid = self.strs.id(&s);
+            match iid {
+                Some(iid) if self.frames.len() < INTERN_MAX => {
+                    self.frames.insert(at, (Arc::clone(f), iid));
+                }
+                Some(_) => {}
+                None => self.string(EV_ANN, Some("entered_from"), s.as_bytes()),
+            }
+            *self.scratch = s;
+            iid
+        };
+        if let Some(iid) = iid {
+            let n = self.open(EV_ANN, Some("entered_from"));
+            wire::varint(self.out, field::A_STRING_IID, iid);
+            self.close(n);
+        }
+    }
+
     /// A call's annotations: arguments, result, how it was entered, its kernel path.
     fn call(&mut self, c: &Call) {
         if c.enter_ns.is_some() && c.flags & SYS_F_ARGS_FAULT == 0 {
@@ -1056,6 +1116,13 @@ impl Anns<'_> {
         }
         self.string(EV_ANN, Some("abi"), c.abi.name().as_bytes());
         self.string(EV_ANN, Some("entry"), c.entry_name().as_bytes());
+        if let Some(f) = &c.user_at {
+            self.entered_from(f);
+        } else if c.user_ip != 0 {
+            self.text(EV_ANN, "entered_from", |s| {
+                crate::fastfmt::hex_into(s, c.user_ip);
+            });
+        }
         if let Some((disp, num, name)) = c.dispatcher() {
             let d = self.open(EV_ANN, Some(disp));
             self.int(DICT, "call", i64::from(num));
@@ -1097,15 +1164,13 @@ impl Piece {
     }
 }
 
-/// The names interned since the last packet went out, as that packet's `interned_data`.
-fn take_interned(
-    names: &mut Interner,
-    keys: &mut Interner,
-    cats: &mut Interner,
-) -> Option<InternedData> {
-    if names.new.is_empty() && keys.new.is_empty() && cats.new.is_empty() {
+/// What the tables (event names, annotation names, categories, string values) interned since
+/// the last packet went out, as that packet's `interned_data`.
+fn take_interned(tables: [&mut Interner; 4]) -> Option<InternedData> {
+    if tables.iter().all(|t| t.new.is_empty()) {
         return None;
     }
+    let [names, keys, cats, strs] = tables;
     Some(InternedData {
         event_names: names
             .new
@@ -1129,6 +1194,14 @@ fn take_interned(
             .map(|(iid, name)| EventCategory {
                 iid: Some(iid),
                 name: Some(name),
+            })
+            .collect(),
+        debug_annotation_string_values: strs
+            .new
+            .drain(..)
+            .map(|(iid, s)| InternedString {
+                iid: Some(iid),
+                str: Some(s.into_bytes()),
             })
             .collect(),
     })

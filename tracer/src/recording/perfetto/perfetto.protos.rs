@@ -264,7 +264,7 @@ pub struct DebugAnnotation {
     pub array_values: ::prost::alloc::vec::Vec<DebugAnnotation>,
     #[prost(oneof = "debug_annotation::NameField", tags = "1, 10")]
     pub name_field: ::core::option::Option<debug_annotation::NameField>,
-    #[prost(oneof = "debug_annotation::Value", tags = "2, 3, 4, 5, 6")]
+    #[prost(oneof = "debug_annotation::Value", tags = "2, 3, 4, 5, 6, 17")]
     pub value: ::core::option::Option<debug_annotation::Value>,
 }
 /// Nested message and enum types in `DebugAnnotation`.
@@ -288,6 +288,9 @@ pub mod debug_annotation {
         DoubleValue(f64),
         #[prost(string, tag = "6")]
         StringValue(::prost::alloc::string::String),
+        /// The string of `InternedData.debug_annotation_string_values` with this iid.
+        #[prost(uint64, tag = "17")]
+        StringValueIid(u64),
     }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -298,6 +301,15 @@ pub struct InternedData {
     pub event_names: ::prost::alloc::vec::Vec<EventName>,
     #[prost(message, repeated, tag = "3")]
     pub debug_annotation_names: ::prost::alloc::vec::Vec<DebugAnnotationName>,
+    #[prost(message, repeated, tag = "29")]
+    pub debug_annotation_string_values: ::prost::alloc::vec::Vec<InternedString>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct InternedString {
+    #[prost(uint64, optional, tag = "1")]
+    pub iid: ::core::option::Option<u64>,
+    #[prost(bytes = "vec", optional, tag = "2")]
+    pub str: ::core::option::Option<::prost::alloc::vec::Vec<u8>>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct EventCategory {

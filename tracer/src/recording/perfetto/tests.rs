@@ -39,7 +39,7 @@ struct Model {
 fn flatten(
     prefix: &str,
     a: &DebugAnnotation,
-    names: &HashMap<u64, String>,
+    (names, strs): (&HashMap<u64, String>, &HashMap<u64, String>),
     out: &mut BTreeMap<String, String>,
 ) {
     use proto::debug_annotation::{NameField, Value};
@@ -56,10 +56,10 @@ fn flatten(
         format!("{prefix}.{name}")
     };
     for (i, v) in a.array_values.iter().enumerate() {
-        flatten(&format!("{key}[{i}]"), v, names, out);
+        flatten(&format!("{key}[{i}]"), v, (names, strs), out);
     }
     for v in &a.dict_entries {
-        flatten(&key, v, names, out);
+        flatten(&key, v, (names, strs), out);
     }
     let v = match &a.value {
         Some(Value::BoolValue(b)) => b.to_string(),
@@ -67,6 +67,7 @@ fn flatten(
         Some(Value::IntValue(i)) => i.to_string(),
         Some(Value::DoubleValue(d)) => d.to_string(),
         Some(Value::StringValue(s)) => s.clone(),
+        Some(Value::StringValueIid(i)) => strs.get(i).cloned().expect("an interned string"),
         None => return,
     };
     out.insert(key, v);
@@ -78,6 +79,7 @@ fn read(bytes: &[u8]) -> Model {
     let trace = Trace::decode(bytes).expect("a protobuf Trace");
     let mut m = Model::default();
     let (mut names, mut keys, mut cats) = (HashMap::new(), HashMap::new(), HashMap::new());
+    let mut strs = HashMap::new();
     // (ts, file order, event)
     let mut events: Vec<(u64, usize, proto::TrackEvent)> = Vec::new();
     for (i, p) in trace.packet.into_iter().enumerate() {
@@ -104,6 +106,10 @@ fn read(bytes: &[u8]) -> Model {
             }
             for n in d.event_categories {
                 assert!(cats.insert(n.iid(), n.name().to_string()).is_none());
+            }
+            for n in d.debug_annotation_string_values {
+                let text = String::from_utf8(n.str().to_vec()).expect("UTF-8");
+                assert!(strs.insert(n.iid(), text).is_none());
             }
         }
         match p.data {
@@ -149,7 +155,7 @@ fn read(bytes: &[u8]) -> Model {
                 e.categories = cat;
                 let mut args = BTreeMap::new();
                 for a in &e.debug_annotations {
-                    flatten("", a, &keys, &mut args);
+                    flatten("", a, (&keys, &strs), &mut args);
                 }
                 // Stash the resolved args as names (the model's own use of the field).
                 e.debug_annotations = args
