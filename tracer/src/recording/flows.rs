@@ -124,20 +124,30 @@ pub struct Flow {
 pub struct Transfer {
     /// The object, as [`Flows::label`] names it.
     pub obj: usize,
+    pub kind: Kind,
     pub send: bool,
     pub at: Point,
     /// A System V message's type; a POSIX message's priority (sends only).
     pub tag: Option<i64>,
 }
 
+/// Objects (and bound addresses) remembered at most. Past it the table starts afresh, numbering
+/// on: data in flight at that moment loses its arrow (its send and its receive are numbered as
+/// different objects), and a recording of any length is exported in memory that does not grow
+/// with it (a server's millionth connection is a millionth object).
+pub const OBJECTS_MAX: usize = 1 << 16;
+
 #[derive(Default)]
 pub struct Flows {
     /// What every descriptor is.
     fds: Fds,
-    /// The objects data went through, numbered as they were first seen.
+    /// The objects data went through, numbered as they were first seen (from `first`: at
+    /// most [`OBJECTS_MAX`] are remembered).
     sinks: HashMap<Sink, usize>,
     objs: Vec<(Kind, Sink)>,
-    /// Bound UNIX addresses (`@` first for an abstract one): the socket bound there.
+    first: usize,
+    /// Bound UNIX addresses (`@` first for an abstract one): the socket bound there (at most
+    /// [`OBJECTS_MAX`]).
     bound: HashMap<Box<[u8]>, Sink>,
     transfers: Vec<Transfer>,
 }
@@ -186,7 +196,7 @@ impl Flows {
     /// from socket:[10]` (the socket that sent the data, to its peer), `unix datagram to
     /// socket:[11]` (the socket whose receive queue the datagrams go to), `message queue 7`.
     pub fn label(&self, obj: usize) -> Option<String> {
-        let (kind, sink) = self.objs.get(obj)?;
+        let (kind, sink) = self.objs.get(obj.checked_sub(self.first)?)?;
         let name = kind.name();
         Some(match (kind, sink) {
             (Kind::Pipe | Kind::Fifo, Sink::Inode(_)) => format!("{name}:{sink}"),
@@ -205,9 +215,15 @@ impl Flows {
         if let Some(i) = self.sinks.get(&sink) {
             return *i;
         }
+        if self.objs.len() >= OBJECTS_MAX {
+            self.first += self.objs.len();
+            self.objs.clear();
+            self.sinks.clear();
+        }
         self.objs.push((kind, sink.clone()));
-        self.sinks.insert(sink, self.objs.len() - 1);
-        self.objs.len() - 1
+        let i = self.first + self.objs.len() - 1;
+        self.sinks.insert(sink, i);
+        i
     }
 
     /// A call the export does not show (filtered out): the descriptors still follow it.
@@ -248,6 +264,9 @@ impl Flows {
             && !name.is_empty()
         {
             let sink = sink_of(id, ino);
+            if self.bound.len() >= OBJECTS_MAX {
+                self.bound.clear();
+            }
             self.bound.insert(name.into(), sink);
         }
     }
@@ -276,7 +295,7 @@ impl Flows {
         if sysv {
             let obj = self.obj(Kind::MsgQueue, Sink::Msq(fd));
             let caps = if m.send { &c.enter_caps } else { &c.exit_caps };
-            self.push(obj, m.send, at, mtype(c, caps));
+            self.push(obj, Kind::MsgQueue, m.send, at, mtype(c, caps));
             return;
         }
         let Some((id, ipc)) = object else { return };
@@ -320,11 +339,17 @@ impl Flows {
             Ipc::Socket { .. } => return,
         };
         let obj = self.obj(kind, sink);
-        self.push(obj, m.send, at, tag);
+        self.push(obj, kind, m.send, at, tag);
     }
 
-    fn push(&mut self, obj: usize, send: bool, at: Point, tag: Option<i64>) {
-        self.transfers.push(Transfer { obj, send, at, tag });
+    fn push(&mut self, obj: usize, kind: Kind, send: bool, at: Point, tag: Option<i64>) {
+        self.transfers.push(Transfer {
+            obj,
+            kind,
+            send,
+            at,
+            tag,
+        });
     }
 
     pub fn proc(&mut self, p: &Proc) {
@@ -342,23 +367,21 @@ impl Flows {
     /// The transfers found since the last drain, with their object's kind: for a writer that
     /// pairs them as it reads (`perfetto/pairing.rs`) instead of all at the end in `finish`.
     pub fn drain_transfers(&mut self) -> impl Iterator<Item = (Kind, Transfer)> + '_ {
-        let objs = &self.objs;
-        self.transfers
-            .drain(..)
-            .map(|t| (objs.get(t.obj).map_or(Kind::Pipe, |o| o.0), t))
+        self.transfers.drain(..).map(|t| (t.kind, t))
     }
 
     /// Pair the reads with the writes, per end.
     pub fn finish(self) -> Vec<Flow> {
         type Side = Vec<(Point, Option<i64>)>;
-        let mut by_end: HashMap<usize, (Side, Side)> = HashMap::new();
+        let mut by_end: HashMap<usize, (Kind, Side, Side)> = HashMap::new();
         for t in &self.transfers {
-            let e = by_end.entry(t.obj).or_default();
-            if t.send { &mut e.0 } else { &mut e.1 }.push((t.at, t.tag));
+            let e = by_end
+                .entry(t.obj)
+                .or_insert_with(|| (t.kind, Vec::new(), Vec::new()));
+            if t.send { &mut e.1 } else { &mut e.2 }.push((t.at, t.tag));
         }
         let mut flows = Vec::new();
-        for (obj, (mut sends, mut recvs)) in by_end {
-            let kind = self.objs.get(obj).map_or(Kind::Pipe, |o| o.0);
+        for (kind, mut sends, mut recvs) in by_end.into_values() {
             sends.sort_by_key(|(p, _)| p.start);
             recvs.sort_by_key(|(p, _)| p.stop);
             let mut used = vec![false; sends.len()];
@@ -529,6 +552,30 @@ mod tests {
                 assert_eq!(label.as_deref(), Some("pipe:[500]"));
             }
         }
+    }
+
+    /// Past [`OBJECTS_MAX`] objects the table starts afresh and numbers on: memory stays
+    /// bounded, numbers are never given twice, and data through a new object still flows.
+    #[test]
+    fn objects_past_the_bound_are_numbered_on_in_a_fresh_table() {
+        let mut f = Flows::default();
+        let n = OBJECTS_MAX as u64 + 5;
+        let numbers: Vec<usize> = (0..n)
+            .map(|i| f.obj(Kind::Pipe, Sink::Inode(1_000_000 + i)))
+            .collect();
+        assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1));
+        assert_eq!(f.objs.len(), 5);
+        assert_eq!(f.sinks.len(), 5);
+        assert_eq!(f.label(0), None, "forgotten");
+        let last = *numbers.last().unwrap();
+        assert_eq!(
+            f.label(last).as_deref(),
+            Some(format!("pipe:[{}]", 1_000_000 + n - 1).as_str())
+        );
+        pipe_and_child(&mut f, 0, 500);
+        f.call(&call(2, 100, "write", [4, 0, 2, 0, 0, 0], 2, vec![]));
+        f.call(&call(1, 150, "read", [3, 0, 64, 0, 0, 0], 2, vec![]));
+        assert_eq!(pairs(f), [(Kind::Pipe, 2, 1)]);
     }
 
     #[test]
