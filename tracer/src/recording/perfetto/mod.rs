@@ -24,6 +24,7 @@ pub mod proto;
 mod tests;
 mod wire;
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -1068,6 +1069,19 @@ impl Anns<'_> {
         self.close(n);
     }
 
+    /// One of tracer's own words (an ABI's, an entry's, an error's name) as a string value,
+    /// interned: a few bytes a call instead of the word.
+    fn word(&mut self, tag: u32, name: &'static str, v: &'static str) {
+        match self.strs.id_static(v) {
+            Some(iid) => {
+                let n = self.open(tag, Some(name));
+                wire::varint(self.out, field::A_STRING_IID, iid);
+                self.close(n);
+            }
+            None => self.string(tag, Some(name), v.as_bytes()),
+        }
+    }
+
     /// Where the call entered the kernel from: the saved user instruction pointer, named
     /// (`write+0x14 in libc.so.6`), an interned string (a call site's calls share it).
     fn entered_from(&mut self, f: &Arc<UserFrame>) {
@@ -1106,7 +1120,10 @@ impl Anns<'_> {
         if let Some(ret) = c.ret {
             self.int(EV_ANN, "ret", ret);
             if let Some(e) = errno_of(ret) {
-                self.string(EV_ANN, Some("errno"), errno::name(e).as_bytes());
+                match errno::name(e) {
+                    Cow::Borrowed(n) => self.word(EV_ANN, "errno", n),
+                    Cow::Owned(n) => self.string(EV_ANN, Some("errno"), n.as_bytes()),
+                }
             }
         } else {
             self.boolean(EV_ANN, Some("unfinished"), true);
@@ -1114,8 +1131,8 @@ impl Anns<'_> {
         if c.enter_ns.is_none() {
             self.boolean(EV_ANN, Some("enter_missing"), true);
         }
-        self.string(EV_ANN, Some("abi"), c.abi.name().as_bytes());
-        self.string(EV_ANN, Some("entry"), c.entry_name().as_bytes());
+        self.word(EV_ANN, "abi", c.abi.name());
+        self.word(EV_ANN, "entry", c.entry_name());
         if let Some(f) = &c.user_at {
             self.entered_from(f);
         } else if c.user_ip != 0 {
