@@ -205,13 +205,21 @@ impl Symbolizer {
         };
         let syms = match key {
             None | Some(Object::Anonymous) => None,
-            Some(key) => {
-                if !self.files.contains_key(&key) {
-                    let s = self.read_object(pid, m).and_then(|d| Symbols::parse(&d));
-                    self.files.insert(key.clone(), s.map(Arc::new));
-                }
-                self.files.get(&key).cloned().flatten()
-            }
+            Some(key) => match self.files.get(&key) {
+                Some(s) => s.clone(),
+                // Only what was read is remembered: bytes that did not parse stay unparsed,
+                // but a read that failed (the process gone with its `map_files`, between the
+                // read of its maps and this) says nothing of the file, and another process
+                // mapping it, or a later call, reads it again.
+                None => match self.read_object(pid, m) {
+                    Some(d) => {
+                        let s = Symbols::parse(&d).map(Arc::new);
+                        self.files.insert(key, s.clone());
+                        s
+                    }
+                    None => None,
+                },
+            },
         };
         let vaddr = syms.as_ref().and_then(|s| s.vaddr_of(file_off));
         let func = syms
@@ -246,9 +254,46 @@ impl Symbolizer {
             return read_mem(&dir.join("mem"), m.start, m.end - m.start);
         }
         let via_map_files = dir.join(format!("map_files/{:x}-{:x}", m.start, m.end));
-        read_regular(&via_map_files)
-            .or_else(|| read_regular(&dir.join(format!("root{}", m.raw_path))))
+        read_regular(&via_map_files, None)
+            .or_else(|| read_regular(&dir.join(format!("root{}", m.raw_path)), None))
+            .or_else(|| self.read_elsewhere(pid, m))
     }
+
+    /// The bytes of mapping `m`'s file when process `pid` can no longer give them (it exited:
+    /// its `map_files` and `root` went with it; its maps may still be known, read while it
+    /// lived or copied from its parent at the fork): through another live process known to map
+    /// the same file, else the path as tracer sees it, taken only when the file there is the
+    /// one mapped (the same device and inode). A process in another mount namespace whose file
+    /// tracer's namespace does not hold is left unnamed.
+    fn read_elsewhere(&self, pid: u32, m: &Mapping) -> Option<Vec<u8>> {
+        let Object::File { dev, inode } = &m.object else {
+            return None;
+        };
+        let same = |o: &Mapping| o.object == m.object;
+        for (&other, p) in &self.procs {
+            if other == pid || p.gone {
+                continue;
+            }
+            if let Some(o) = p.maps.iter().find(|o| same(o)) {
+                let dir = self.proc_root.join(other.to_string());
+                let f = dir.join(format!("map_files/{:x}-{:x}", o.start, o.end));
+                if let Some(d) = read_regular(&f, None) {
+                    return Some(d);
+                }
+            }
+        }
+        let id = parse_dev(dev).map(|(major, minor)| (major, minor, *inode))?;
+        read_regular(Path::new(&*m.raw_path), Some(id))
+    }
+}
+
+/// `/proc/PID/maps`' device, `major:minor` in hex (`fd:01`).
+fn parse_dev(dev: &str) -> Option<(u32, u32)> {
+    let (major, minor) = dev.split_once(':')?;
+    Some((
+        u32::from_str_radix(major, 16).ok()?,
+        u32::from_str_radix(minor, 16).ok()?,
+    ))
 }
 
 /// The largest object file read for its symbols (a browser's library is about 150 MiB).
@@ -258,7 +303,8 @@ const OBJECT_MAX: u64 = 1 << 30;
 /// path under the process's root is the program's to change between its `mmap` and this read:
 /// opened without blocking (a FIFO put there would otherwise hold tracer's loop until a writer
 /// came) and checked on the open descriptor before anything is read.
-fn read_regular(path: &Path) -> Option<Vec<u8>> {
+/// With `id` (major, minor, inode), only the file with that identity.
+fn read_regular(path: &Path, id: Option<(u32, u32, u64)>) -> Option<Vec<u8>> {
     use std::io::Read as _;
     use std::os::unix::fs::OpenOptionsExt as _;
     let mut f = std::fs::OpenOptions::new()
@@ -269,6 +315,13 @@ fn read_regular(path: &Path) -> Option<Vec<u8>> {
     let meta = f.metadata().ok()?;
     if !meta.is_file() || meta.len() > OBJECT_MAX {
         return None;
+    }
+    if let Some((major, minor, inode)) = id {
+        use std::os::unix::fs::MetadataExt as _;
+        let d = meta.dev();
+        if (libc::major(d), libc::minor(d), meta.ino()) != (major, minor, inode) {
+            return None;
+        }
     }
     let mut buf = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
     f.read_to_end(&mut buf).ok()?;

@@ -138,3 +138,67 @@ fn a_miss_reads_the_maps_again_only_when_they_predate_the_call() {
             .contains("a_function_of_this_program")
     );
 }
+
+/// The lines of [`own_maps`] with their path changed to `path`.
+fn own_maps_as(path: &str) -> String {
+    let exe = std::fs::read_link("/proc/self/exe").unwrap();
+    own_maps().replace(exe.to_str().unwrap(), path)
+}
+
+fn names_own_function(f: Option<Arc<UserFrame>>) -> bool {
+    f.and_then(|f| f.func.clone())
+        .is_some_and(|n| n.contains("a_function_of_this_program"))
+}
+
+/// A process that exited after its maps were known (read while it lived, or copied from its
+/// parent at the fork: the demos' forked children) took its `map_files` and `root` with it:
+/// the file is read by its path as tracer sees it, when that is the file mapped (its device and
+/// inode), and not otherwise.
+#[test]
+fn a_gone_processs_file_is_read_by_its_path_when_it_is_the_one_mapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p42 = dir.path().join("42");
+    std::fs::create_dir(&p42).unwrap();
+    // No `root`, no `map_files`: gone.
+    std::fs::write(p42.join("maps"), own_maps()).unwrap();
+    let mut s = Symbolizer::new(dir.path());
+    let at = a_function_of_this_program as *const () as u64;
+    assert!(names_own_function(s.lookup(42, at, boot_ns())));
+    // Another file at the path than the one mapped (the device and inode differ): not read.
+    let other = dir.path().join("other");
+    std::fs::copy("/proc/self/exe", &other).unwrap();
+    let p43 = dir.path().join("43");
+    std::fs::create_dir(&p43).unwrap();
+    std::fs::write(p43.join("maps"), own_maps_as(other.to_str().unwrap())).unwrap();
+    let mut s = Symbolizer::new(dir.path());
+    let f = s.lookup(43, at, boot_ns()).expect("mapped");
+    assert_eq!(f.func, None, "{f:?}");
+}
+
+/// A read that failed because the process was gone says nothing of the file: another process
+/// that maps it has it read (the uds-stream demo's children, all unnamed in libc once the
+/// first read had failed, 2026-12-04).
+#[test]
+fn a_failed_read_is_not_remembered_for_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // A path tracer's namespace does not hold: only a process's `root` reaches it.
+    let maps = own_maps_as("/not-here/prog");
+    for pid in ["42", "43"] {
+        let p = dir.path().join(pid);
+        std::fs::create_dir(&p).unwrap();
+        std::fs::write(p.join("maps"), &maps).unwrap();
+    }
+    let root = dir.path().join("root43");
+    std::fs::create_dir_all(root.join("not-here")).unwrap();
+    std::os::unix::fs::symlink(
+        std::fs::read_link("/proc/self/exe").unwrap(),
+        root.join("not-here/prog"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&root, dir.path().join("43/root")).unwrap();
+    let mut s = Symbolizer::new(dir.path());
+    let at = a_function_of_this_program as *const () as u64;
+    let f = s.lookup(42, at, boot_ns()).expect("mapped");
+    assert_eq!(f.func, None, "42 is gone and its file out of reach");
+    assert!(names_own_function(s.lookup(43, at, boot_ns())));
+}
