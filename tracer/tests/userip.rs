@@ -13,10 +13,15 @@ use common::{TRACER, of, record_cmd};
 
 /// `tests/c/userip_prog.c`, built with `gcc` (`extra`: `-static`).
 fn build(extra: &[&str]) -> PathBuf {
+    build_src("userip_prog.c", extra)
+}
+
+/// `tests/c/SRC`, built with `gcc`.
+fn build_src(src: &str, extra: &[&str]) -> PathBuf {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let out = std::env::temp_dir().join(format!("tracer-userip-{}-{n}", std::process::id()));
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/c/userip_prog.c");
+    let src = format!("{}/tests/c/{src}", env!("CARGO_MANIFEST_DIR"));
     let st = Command::new("gcc")
         .args(["-O1", "-o"])
         .arg(&out)
@@ -158,4 +163,52 @@ fn an_ia32_bind_through_the_vdso_is_kernel_vsyscall() {
     );
     assert_eq!(b[1]["entry"], "int80", "{}", b[1]);
     assert!(is_at(raw, "raw_bind", &name), "{raw}");
+}
+
+/// A child forked without an exec connects through the C library and is gone before tracer
+/// names the address (`tests/c/userip_fork.c`): its mappings are its parent's, and the file is
+/// read through the parent, live and in a native recording alike. Before, the failed read
+/// through the gone child was kept as the file's symbols: `0x10a7c0 in libc.so.6`, as the
+/// uds-stream demo's children showed it.
+#[test]
+fn a_gone_forked_childs_call_is_named_in_the_c_library() {
+    common::require_root();
+    let prog = build_src("userip_fork.c", &[]);
+    let check = |recs: &[Value]| {
+        let c = of(recs, &["connect"]);
+        assert_eq!(c.len(), 1, "{recs:?}");
+        assert!(is_at(user_step(c[0]), "connect", "libc.so.6"), "{}", c[0]);
+    };
+    let (out, recs) = record_cmd("userip-fork", &[], &[prog.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check(&recs);
+    let file = common::out_file("userip-fork-native").with_extension("tracer");
+    let st = Command::new(TRACER)
+        .args(["record", "-o"])
+        .arg(&file)
+        .arg("--")
+        .arg(&prog)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let out = Command::new(TRACER)
+        .arg("export")
+        .arg(&file)
+        .args(["--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check(&common::jsonl(&String::from_utf8_lossy(&out.stdout)));
 }
