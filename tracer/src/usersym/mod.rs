@@ -102,7 +102,12 @@ struct Proc {
     read_ns: u64,
     /// Its `/proc` directory is gone: never read again.
     gone: bool,
+    /// The process it was forked from (its mappings were a copy of that one's).
+    parent: Option<u32>,
 }
+
+/// How many forks back a gone process's mappings are looked for.
+const FORK_DEPTH: u32 = 4;
 
 /// Names addresses of live processes (see the module's documentation).
 pub struct Symbolizer {
@@ -156,18 +161,22 @@ impl Symbolizer {
         if parent == child {
             return;
         }
-        if let Some(maps) = self.procs.get(&parent).map(|p| Arc::clone(&p.maps)) {
-            self.forget(child);
-            self.procs.insert(
-                child,
-                Proc {
-                    maps,
-                    // Read its own maps on the first miss.
-                    read_ns: 0,
-                    gone: false,
-                },
-            );
-        }
+        // Known or not yet, the parent is where a gone child's mappings can still be found.
+        let maps = self
+            .procs
+            .get(&parent)
+            .map_or_else(|| Arc::new(Vec::new()), |p| Arc::clone(&p.maps));
+        self.forget(child);
+        self.procs.insert(
+            child,
+            Proc {
+                maps,
+                // Read its own maps on the first miss.
+                read_ns: 0,
+                gone: false,
+                parent: Some(parent),
+            },
+        );
     }
 
     /// The process ran a new program, or ended: what was known of its mappings is void.
@@ -185,6 +194,7 @@ impl Symbolizer {
             maps: Arc::new(maps),
             read_ns: boot_ns(),
             gone,
+            parent: self.procs.get(&pid).and_then(|p| p.parent),
         };
         let old = self.procs.insert(pid, p);
         // A process that vanished keeps what was known of it (a forked child's inheritance).
@@ -200,6 +210,16 @@ impl Symbolizer {
     /// made since (a library loaded later; a new program's C library, when tracer read its maps
     /// between the exec and the loader's mmap): read them again.
     fn mapping(&mut self, pid: u32, ip: u64, at_ns: u64) -> Option<Mapping> {
+        self.mapping_in(pid, ip, at_ns, FORK_DEPTH)
+    }
+
+    /// [`Symbolizer::mapping`], and for a forked process gone before its maps were read (or
+    /// read before the address was mapped), its parent's, up to `depth` forks back: a child
+    /// that did not exec holds a copy of its parent's mappings, and the parent, still alive,
+    /// most likely maps there what it did at the fork (the C library, the program). Not
+    /// guaranteed: a parent that unmapped the address since, or mapped something else there,
+    /// names it as it is now.
+    fn mapping_in(&mut self, pid: u32, ip: u64, at_ns: u64, depth: u32) -> Option<Mapping> {
         let find = |p: &Proc| p.maps.iter().find(|m| m.start <= ip && ip < m.end).cloned();
         let p = match self.procs.get(&pid) {
             Some(p) => p,
@@ -208,10 +228,16 @@ impl Symbolizer {
         if let Some(m) = find(p) {
             return Some(m);
         }
-        if p.gone || p.read_ns >= at_ns {
-            return None;
+        let p = if p.gone || p.read_ns >= at_ns {
+            p
+        } else {
+            self.read_maps(pid)
+        };
+        if let Some(m) = find(p) {
+            return Some(m);
         }
-        find(self.read_maps(pid))
+        let parent = p.parent.filter(|_| p.gone && depth > 0)?;
+        self.mapping_in(parent, ip, at_ns, depth - 1)
     }
 
     fn name(&mut self, pid: u32, m: &Mapping, ip: u64) -> UserFrame {

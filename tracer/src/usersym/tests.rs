@@ -139,6 +139,32 @@ fn a_miss_reads_the_maps_again_only_when_they_predate_the_call() {
     );
 }
 
+/// A child forked while tracer knew its parent's maps from before the parent mapped the file
+/// (or did not know them at all), gone before its own were read: the parent's, read again, name
+/// the address; a child that execed is not its parent's copy.
+#[test]
+fn a_gone_forked_childs_address_is_found_in_its_parents_maps_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let p5 = dir.path().join("5");
+    std::fs::create_dir(&p5).unwrap();
+    std::os::unix::fs::symlink("/", p5.join("root")).unwrap();
+    std::fs::write(p5.join("maps"), "").unwrap();
+    let mut s = Symbolizer::new(dir.path());
+    assert!(s.lookup(5, 0x10, boot_ns()).is_none());
+    // The parent maps the program since; its child 6 (forked, no directory: gone) calls.
+    std::fs::write(p5.join("maps"), own_maps()).unwrap();
+    s.fork(5, 6);
+    s.fork(9, 10);
+    let at = a_function_of_this_program as *const () as u64;
+    assert!(names_own_function(s.lookup(6, at, boot_ns())));
+    // A child of a parent tracer never saw: its parent is unknown too, and gone.
+    assert!(s.lookup(10, at, boot_ns()).is_none());
+    // After an exec the child's mappings are its own.
+    s.fork(5, 7);
+    s.forget(7);
+    assert!(s.lookup(7, at, boot_ns()).is_none());
+}
+
 /// The lines of [`own_maps`] with their path changed to `path`.
 fn own_maps_as(path: &str) -> String {
     let exe = std::fs::read_link("/proc/self/exe").unwrap();
