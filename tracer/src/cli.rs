@@ -44,8 +44,19 @@ pub enum Command {
     /// How a call enters this kernel: the wrapper, the registers, the table slot, the
     /// dispatcher, every kernel function on the way and whether tracer can observe it here.
     Explain {
-        /// The syscall, e.g. bind, pipe2, msgsnd.
-        syscall: String,
+        /// The syscall, e.g. bind, pipe2, msgsnd (`--list` lists them).
+        syscall: Option<String>,
+        /// List the syscalls it explains, one a line.
+        #[arg(long, conflicts_with = "all")]
+        list: bool,
+        /// Print the page of every syscall it explains (of a socket call, one per address
+        /// family), each after a `=== NAME` line: to check them all against a kernel.
+        #[arg(long, conflicts_with_all = ["syscall", "family"])]
+        all: bool,
+        /// The CPU whose ia32 fast entry to show: the vDSO's __kernel_vsyscall executes
+        /// `sysenter` on Intel (and others), `syscall` on AMD and Hygon (default: this CPU).
+        #[arg(long, value_enum)]
+        cpu: Option<CpuArg>,
         /// Only this ABI (default: both).
         #[arg(long, value_enum)]
         abi: Option<AbiArg>,
@@ -128,6 +139,23 @@ pub enum AbiArg {
     #[value(name = "x86_64")]
     X86_64,
     Ia32,
+}
+
+/// A CPU vendor, for the ia32 entry instruction its vDSO uses.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CpuArg {
+    Intel,
+    Amd,
+}
+
+impl CpuArg {
+    /// The entry instruction (`tracer_common::ENTRY_*`) the vDSO executes on this vendor's CPUs.
+    pub fn fast_entry32(self) -> u8 {
+        match self {
+            CpuArg::Intel => tracer_common::ENTRY_SYSENTER,
+            CpuArg::Amd => tracer_common::ENTRY_SYSCALL,
+        }
+    }
 }
 
 impl From<AbiArg> for crate::syscalls::Abi {

@@ -172,30 +172,118 @@ pub fn fast_entry32() -> u8 {
     ENTRY_SYSENTER
 }
 
-pub fn run(name: &str, abi: Option<Abi>, family: Option<Family>, lang: Option<Lang>) -> Result<()> {
-    let row = syscalls::find(name)?;
-    let lang = lang.unwrap_or_else(Lang::from_env);
-    let ksyms = Ksyms::load();
-    let observe = Observability::find(&ksyms);
-    let kernel = nix::sys::utsname::uname()?
-        .release()
-        .to_string_lossy()
-        .into_owned();
-    crate::out!(
-        "{}",
+/// Every syscall `tracer explain` knows, one a line, in the table's order.
+pub fn list() -> Result<()> {
+    for row in rows() {
+        crate::outln!("{}", row.name)?;
+    }
+    Ok(())
+}
+
+/// The rows `tracer explain NAME` finds: the first of each name.
+fn rows() -> impl Iterator<Item = &'static Row> {
+    let mut seen = std::collections::HashSet::new();
+    syscalls::ROWS.iter().filter(move |r| seen.insert(r.name))
+}
+
+/// How `tracer explain` was asked to explain.
+pub struct Options {
+    pub abi: Option<Abi>,
+    /// The address family of a socket call's protocol operation.
+    pub family: Option<Family>,
+    /// The ia32 entry instruction the vDSO uses (`--cpu`); `None` for this CPU's.
+    pub fast32: Option<u8>,
+    pub lang: Option<Lang>,
+}
+
+/// What the pages are rendered against: this kernel's symbols, what it lets tracer observe.
+struct Machine {
+    ksyms: Ksyms,
+    observe: Observability,
+    kernel: String,
+}
+
+impl Machine {
+    fn here() -> Result<Machine> {
+        let ksyms = Ksyms::load();
+        let observe = Observability::find(&ksyms);
+        let kernel = nix::sys::utsname::uname()?
+            .release()
+            .to_string_lossy()
+            .into_owned();
+        Ok(Machine {
+            ksyms,
+            observe,
+            kernel,
+        })
+    }
+
+    fn render(&self, row: &'static Row, family: Option<Family>, opts: &Options) -> String {
+        let fast32 = match opts.fast32 {
+            Some(entry) => Fast32 {
+                entry,
+                this_cpu: entry == fast_entry32(),
+            },
+            None => Fast32::here(fast_entry32()),
+        };
         render(
             row,
-            abi,
+            opts.abi,
             family,
-            &ksyms,
-            &observe,
-            &kernel,
-            ksyms.is_empty(),
-            fast_entry32(),
-            lang
+            &self.ksyms,
+            &self.observe,
+            &self.kernel,
+            self.ksyms.is_empty(),
+            fast32,
+            opts.lang.unwrap_or_else(Lang::from_env),
         )
-    )?;
+    }
+}
+
+pub fn run(name: &str, opts: &Options) -> Result<()> {
+    let row = syscalls::find(name)?;
+    let machine = Machine::here()?;
+    crate::out!("{}", machine.render(row, opts.family, opts))?;
     Ok(())
+}
+
+/// `tracer explain --all`: the page of every syscall, and of a socket call with a protocol
+/// operation one per address family, each after a `=== NAME [FAMILY]` line; the kernel's
+/// symbols are read and its probes tried once. For checking every name the pages print
+/// against a kernel (tests/explain.rs, and `cargo xtask vm` on Debian 12's kernel).
+pub fn run_all(opts: &Options) -> Result<()> {
+    let machine = Machine::here()?;
+    let families = [Family::Unix, Family::Inet, Family::Inet6, Family::Netlink];
+    for row in rows() {
+        if row.sock_op.is_some() {
+            for family in families {
+                let label = format!("{family:?}").to_lowercase();
+                crate::outln!("=== {} {label}", row.name)?;
+                crate::out!("{}", machine.render(row, Some(family), opts))?;
+            }
+        } else {
+            crate::outln!("=== {}", row.name)?;
+            crate::out!("{}", machine.render(row, None, opts))?;
+        }
+    }
+    Ok(())
+}
+
+/// The ia32 entry instruction a page shows, and whether it is this CPU's.
+#[derive(Copy, Clone, Debug)]
+pub struct Fast32 {
+    pub entry: u8,
+    pub this_cpu: bool,
+}
+
+impl Fast32 {
+    /// `entry`, the instruction this CPU's vDSO uses.
+    pub const fn here(entry: u8) -> Fast32 {
+        Fast32 {
+            entry,
+            this_cpu: true,
+        }
+    }
 }
 
 /// The registers an ABI passes arguments in, in order (arch/x86/entry/entry_64.S and
@@ -264,7 +352,7 @@ fn entry_name(entry: u8) -> &'static str {
     }
 }
 
-fn routes(row: &'static Row, abi: Option<Abi>, fast32: u8, lang: Lang) -> Vec<Route> {
+fn routes(row: &'static Row, abi: Option<Abi>, fast32: Fast32, lang: Lang) -> Vec<Route> {
     let mut out = Vec::new();
     if abi != Some(Abi::Ia32)
         && let Some(nr) = row.x64
@@ -305,14 +393,19 @@ fn routes(row: &'static Row, abi: Option<Abi>, fast32: u8, lang: Lang) -> Vec<Ro
             "32 位 glibc 的进入方式：`call *%gs:0x10` -> vDSO 中的 __kernel_vsyscall"
         )
     };
-    let entry = entry_name(fast32);
+    let entry = entry_name(fast32.entry);
+    let cpu = match (fast32.this_cpu, fast32.entry) {
+        (true, _) => t!(lang, "this CPU", "本机 CPU"),
+        (false, ENTRY_SYSCALL) => t!(lang, "AMD and Hygon CPUs", "AMD 和海光 CPU"),
+        (false, _) => t!(lang, "Intel and other CPUs", "Intel 等 CPU"),
+    };
     out.push(Route {
         title: t!(
             lang,
-            "ia32 {glibc} -> `{entry}` (this CPU), {how}",
-            "ia32，{glibc} -> `{entry}`（本机 CPU），{how}"
+            "ia32 {glibc} -> `{entry}` ({cpu}), {how}",
+            "ia32，{glibc} -> `{entry}`（{cpu}），{how}"
         ),
-        call: Call::hypothetical(row, Abi::Ia32, fast32, nr.into(), table, call.into()),
+        call: Call::hypothetical(row, Abi::Ia32, fast32.entry, nr.into(), table, call.into()),
         entry_only: false,
     });
     out.push(Route {
@@ -347,7 +440,7 @@ fn note_zh(step: &path::Step) -> Option<String> {
 }
 
 /// The whole explanation, as text. Pure: the kernel's symbols and what it allows are inputs;
-/// `fast32` is the instruction the vDSO enters with on this CPU ([`fast_entry32`]).
+/// `fast32` is the instruction the vDSO enters with (on this CPU: [`fast_entry32`]).
 #[allow(
     clippy::too_many_arguments,
     reason = "each input is a fact about this machine"
@@ -360,7 +453,7 @@ pub fn render(
     observe: &Observability,
     kernel: &str,
     no_symbols: bool,
-    fast32: u8,
+    fast32: Fast32,
     lang: Lang,
 ) -> String {
     let mut o = String::new();
@@ -900,7 +993,7 @@ ffffffff81000a00 T unix_bind
             &not_tried(),
             "6.18.0",
             false,
-            fast32,
+            Fast32::here(fast32),
             Lang::En,
         )
     }
@@ -954,7 +1047,7 @@ ffffffff81000a00 T unix_bind
             &not_tried(),
             "6.1.0",
             false,
-            ENTRY_SYSCALL,
+            Fast32::here(ENTRY_SYSCALL),
             Lang::En,
         );
         assert!(t.contains("entry_INT80_compat"), "{t}");
@@ -997,7 +1090,7 @@ ffffffff81000a00 T unix_bind
             &observe,
             "6.18.0",
             false,
-            ENTRY_SYSCALL,
+            Fast32::here(ENTRY_SYSCALL),
             Lang::En,
         );
         assert!(
@@ -1080,7 +1173,7 @@ ffffffff81000a00 T unix_bind
             &not_tried(),
             "6.18.0",
             false,
-            ENTRY_SYSCALL,
+            Fast32::here(ENTRY_SYSCALL),
             Lang::En,
         );
         assert!(t.contains("inet_bind  [sock->ops->bind]"), "{t}");
@@ -1133,9 +1226,12 @@ ffffffff81000a00 T unix_bind
         };
         let mut out = Vec::new();
         for (syms, empty) in [(KSYMS_618, false), (KSYMS_OLD, false), ("", true)] {
-            for fast32 in [ENTRY_SYSCALL, ENTRY_SYSENTER] {
-                for observe in observes() {
-                    out.push((Ksyms::parse(syms), empty, observe, fast32));
+            for entry in [ENTRY_SYSCALL, ENTRY_SYSENTER] {
+                for this_cpu in [true, false] {
+                    for observe in observes() {
+                        let fast32 = Fast32 { entry, this_cpu };
+                        out.push((Ksyms::parse(syms), empty, observe, fast32));
+                    }
                 }
             }
         }

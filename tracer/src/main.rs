@@ -132,10 +132,25 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Doctor => doctor::run(),
         Command::Explain {
             syscall,
+            list,
+            all,
             abi,
             family,
+            cpu,
             lang,
-        } => explain::run(&syscall, abi.map(Into::into), family, lang),
+        } => {
+            let opts = explain::Options {
+                abi: abi.map(Into::into),
+                family,
+                fast32: cpu.map(cli::CpuArg::fast_entry32),
+                lang,
+            };
+            match syscall {
+                _ if all => explain::run_all(&opts),
+                Some(name) if !list => explain::run(&name, &opts),
+                _ => explain::list(),
+            }
+        }
         Command::Replay {
             file,
             keep,
