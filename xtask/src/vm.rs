@@ -28,7 +28,7 @@ const BUSYBOX: &str = "/bin/busybox";
 /// Busybox applets the init script uses, linked in `/bin`.
 const APPLETS: &[&str] = &[
     "sh", "mount", "mkdir", "cat", "echo", "uname", "dmesg", "poweroff", "ls", "sleep", "grep",
-    "ifconfig",
+    "ifconfig", "awk",
 ];
 const INIT: &str = include_str!("../vm/init");
 const KERNEL_CMDLINE: &str = "console=ttyS0 panic=-1 quiet";
@@ -942,26 +942,7 @@ fn walkthrough_checks(sections: &BTreeMap<String, Section>) -> Vec<Check> {
             Some(w) => Err(format!("the socketcall lesson does not show `{w}`")),
         }
     });
-    let symbols = finished(sections, "walkthrough-symbols").and_then(|s| {
-        let wrong: Vec<&String> = s
-            .lines
-            .iter()
-            .filter(|l| l.starts_with("MISSING ") || l.starts_with("PRESENT "))
-            .collect();
-        let checked = s
-            .lines
-            .iter()
-            .find_map(|l| l.strip_prefix("checked "))
-            .and_then(|n| n.trim().parse::<u32>().ok());
-        match (wrong.is_empty(), checked) {
-            (true, Some(n)) if n >= 10 => Ok(format!("{n} functions")),
-            (true, n) => Err(format!("only {n:?} functions were checked")),
-            (false, _) => Err(format!(
-                "named wrongly for this kernel (MISSING: named but not here; PRESENT: marked \
-                 absent but here): {wrong:?}"
-            )),
-        }
-    });
+    let symbols = symbols_checked(sections, "walkthrough-symbols", 10);
     vec![
         Check::new(
             "every lesson runs to its last step",
@@ -977,6 +958,62 @@ fn walkthrough_checks(sections: &BTreeMap<String, Section>) -> Vec<Check> {
             "lessons name only functions of this kernel",
             Some("walkthrough-symbols"),
             symbols,
+        ),
+    ]
+}
+
+/// A section of the init script's symbol checks (`MISSING f`: named as present, not in
+/// kallsyms; `PRESENT f`: marked absent or inlined, in kallsyms; `checked N`): none wrong, and at
+/// least `least` functions checked.
+fn symbols_checked(
+    sections: &BTreeMap<String, Section>,
+    name: &str,
+    least: u32,
+) -> Result<String, String> {
+    finished(sections, name).and_then(|s| {
+        let wrong: Vec<&String> = s
+            .lines
+            .iter()
+            .filter(|l| l.starts_with("MISSING ") || l.starts_with("PRESENT "))
+            .collect();
+        let checked = s
+            .lines
+            .iter()
+            .find_map(|l| l.strip_prefix("checked "))
+            .and_then(|n| n.trim().parse::<u32>().ok());
+        match (wrong.is_empty(), checked) {
+            (true, Some(n)) if n >= least => Ok(format!("{n} functions")),
+            (true, n) => Err(format!("only {n:?} functions were checked")),
+            (false, _) => Err(format!(
+                "named wrongly for this kernel (MISSING: named but not here; PRESENT: marked \
+                 absent or inlined but here): {wrong:?}"
+            )),
+        }
+    })
+}
+
+/// `tracer explain` on the VM's kernel: it printed every page (of every syscall, for Intel's
+/// and AMD's ia32 entry), and every kernel function they name as present is in the VM kernel's
+/// kallsyms, every one they say is inlined or not there is not.
+fn explain_checks(sections: &BTreeMap<String, Section>) -> Vec<Check> {
+    let pages = finished(sections, "explain-pages").and_then(|s| {
+        let n = s
+            .lines
+            .iter()
+            .find_map(|l| l.strip_prefix("pages "))
+            .and_then(|n| n.trim().parse::<u32>().ok());
+        match n {
+            // Two CPUs, more than 400 syscalls each.
+            Some(n) if n >= 800 => Ok(format!("{n} pages")),
+            n => Err(format!("{n:?} pages")),
+        }
+    });
+    vec![
+        Check::new("explain prints every page", Some("explain-pages"), pages),
+        Check::new(
+            "explain pages name only functions of this kernel",
+            Some("explain-symbols"),
+            symbols_checked(sections, "explain-symbols", 500),
         ),
     ]
 }
@@ -1038,6 +1075,7 @@ fn evaluate(log: &str) -> Vec<Check> {
     }
 
     checks.extend(walkthrough_checks(&sections));
+    checks.extend(explain_checks(&sections));
 
     for rec in RECORDINGS {
         let (demo, record, jsonl) = (rec.demo, rec.record, rec.jsonl);
@@ -1235,7 +1273,7 @@ linux-image-6.1.0-47-cloud-amd64
         assert!(INIT.contains(&format!("echo \"{TIME}init $up===\"")));
         assert!(INIT.contains("/bin/tracer demo socketcall"));
         assert!(INIT.contains("/bin/tracer demo uds-stream"));
-        for applet in ["mount", "mkdir", "cat", "dmesg", "poweroff"] {
+        for applet in ["mount", "mkdir", "cat", "dmesg", "poweroff", "awk"] {
             assert!(APPLETS.contains(&applet), "{applet}");
         }
     }
@@ -1420,6 +1458,27 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
         let inferred = WALKTHROUGHS.replace("* __sys_bind", ". __sys_bind");
         let c = walkthrough_checks(&sections(&inferred, "checked 31"));
         assert!(c[1].result.as_ref().unwrap_err().contains("* __sys_bind"));
+    }
+
+    #[test]
+    fn explain_checks_find_wrong_names_and_missing_pages() {
+        let sections = |p: &str, s: &str| {
+            parse_sections(&format!(
+                "{BEGIN}explain-pages===\n{p}\n{END}explain-pages rc=0===\n\
+                 {BEGIN}explain-symbols===\n{s}\n{END}explain-symbols rc=0===\n"
+            ))
+        };
+        let ok = explain_checks(&sections("pages 978", "checked 1187"));
+        assert!(ok.iter().all(|c| c.result.is_ok()), "{:?}", ok[0].result);
+        let c = explain_checks(&sections(
+            "pages 978",
+            "PRESENT __do_sys_bind\nchecked 1187",
+        ));
+        assert!(c[1].result.as_ref().unwrap_err().contains("__do_sys_bind"));
+        let c = explain_checks(&sections("pages 12", "checked 1187"));
+        assert!(c[0].result.is_err(), "too few pages");
+        let c = explain_checks(&sections("pages 978", "checked 40"));
+        assert!(c[1].result.is_err(), "too few functions checked");
     }
 
     fn parse(text: &str) -> Vec<Value> {
@@ -1651,6 +1710,8 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
             ("jsonl-tcp-hello", TCP),
             ("walkthroughs", WALKTHROUGHS),
             ("walkthrough-symbols", "checked 31"),
+            ("explain-pages", "pages 978"),
+            ("explain-symbols", "checked 1187"),
         ] {
             log.push_str(&format!("{BEGIN}{name}===\r\n"));
             for l in body.lines() {
@@ -1676,7 +1737,10 @@ uprobe                 yes (bind() probed in /lib/x86_64-linux-gnu/libc.so.6)
             .map(|c| &c.name)
             .collect();
         assert!(failed.is_empty(), "{failed:?}");
-        assert_eq!(checks.len(), 1 + 1 + 6 + 3 + 4 * 4 + 2 + 1 + 2 + 1 + 2 + 1);
+        assert_eq!(
+            checks.len(),
+            1 + 1 + 6 + 3 + 2 + 4 * 4 + 2 + 1 + 2 + 1 + 2 + 1
+        );
 
         let checks = evaluate(&full_log(DOCTOR, SOCKETCALL, UDS));
         let failed: Vec<_> = checks
