@@ -327,10 +327,11 @@ struct Route {
     entry_only: bool,
 }
 
-/// The C library functions that lead to `name`, split into those that issue it (their first
-/// system call is `name`) and those that issue another call (glibc's `semop()` issues
-/// `semtimedop`), with that call.
-fn wrappers_of(name: &str) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+/// The C library functions that lead to `row`'s call, split into those that issue it (their
+/// first system call is it; then those it names but tracer does not probe: `semtimedop()`) and
+/// those that issue another call (glibc's `semop()` issues `semtimedop`), with that call.
+fn wrappers_of(row: &Row) -> (Vec<&'static str>, Vec<(&'static str, &'static str)>) {
+    let name = row.name;
     let mut issue = Vec::new();
     let mut other = Vec::new();
     for (f, calls) in libc::WRAPPERS.iter().filter(|(_, c)| c.contains(&name)) {
@@ -338,6 +339,11 @@ fn wrappers_of(name: &str) -> (Vec<&'static str>, Vec<(&'static str, &'static st
             Some(first) if *first == name => issue.push(*f),
             Some(first) => other.push((*f, *first)),
             None => {}
+        }
+    }
+    for f in row.libc_unprobed {
+        if !issue.contains(f) {
+            issue.push(f);
         }
     }
     (issue, other)
@@ -380,7 +386,7 @@ fn routes(row: &'static Row, abi: Option<Abi>, fast32: Fast32, lang: Lang) -> Ve
     } else {
         return out;
     };
-    let glibc = if wrappers_of(row.name).0.is_empty() {
+    let glibc = if wrappers_of(row).0.is_empty() {
         t!(
             lang,
             "through the vDSO: __kernel_vsyscall",
@@ -509,7 +515,7 @@ pub fn render(
 
     // The program and its C library.
     let _ = writeln!(o, "\n{}", t!(lang, "In the program", "在程序中"));
-    let (issue, other) = wrappers_of(name);
+    let (issue, other) = wrappers_of(row);
     if issue.is_empty() && other.is_empty() {
         let _ = writeln!(
             o,
@@ -538,24 +544,29 @@ pub fn render(
                  进入内核的指令。"
             )
         );
+        // The function that executes the entry instruction: the last named (glibc's semop()
+        // jumps to semtimedop(), which issues it; the others each issue it themselves). Its
+        // offset depends on the C library's build.
+        let wrapper = issue.last().copied().unwrap_or(name);
+        let example = format!("`{wrapper}+0x… in libc.so.6`");
         let how = if observe.uprobes {
             t!(
                 lang,
                 "the saved user instruction pointer at entry lies in the wrapper (the function, \
-                 offset and file: `bind+0x7 in libc.so.6`); with --wrapper-probes also a uprobe \
+                 offset and file: {example}); with --wrapper-probes also a uprobe \
                  on the wrapper, with the address it was called from",
                 "进入内核时保存的用户态指令指针落在封装函数里（函数、偏移和文件：\
-                 `bind+0x7 in libc.so.6`）；加上 --wrapper-probes 时还在封装函数上挂 uprobe，\
+                 {example}）；加上 --wrapper-probes 时还在封装函数上挂 uprobe，\
                  连同调用它的地址一起记录"
             )
         } else {
             t!(
                 lang,
                 "the saved user instruction pointer at entry lies in the wrapper (the function, \
-                 offset and file: `bind+0x7 in libc.so.6`); --wrapper-probes is not available: \
+                 offset and file: {example}); --wrapper-probes is not available: \
                  this kernel has no uprobes",
                 "进入内核时保存的用户态指令指针落在封装函数里（函数、偏移和文件：\
-                 `bind+0x7 in libc.so.6`）；--wrapper-probes 在这里不可用：本内核没有 uprobe"
+                 {example}）；--wrapper-probes 在这里不可用：本内核没有 uprobe"
             )
         };
         let _ = writeln!(
@@ -1127,12 +1138,19 @@ ffffffff81000a00 T unix_bind
             "{semop}"
         );
         let semtimedop = explain("semtimedop", Some(Abi::Ia32), ENTRY_SYSENTER);
-        assert!(
-            semtimedop.contains("the program calls semop() in the C library"),
-            "{semtimedop}"
-        );
-        assert!(semtimedop.contains("ebx = 4 (SEMTIMEDOP)"), "{semtimedop}");
+        // glibc's semtimedop() issues it too, and executes the entry instruction for semop().
+        for want in [
+            "the program calls semop() or semtimedop() in the C library",
+            "(the function, offset and file: `semtimedop+0x… in libc.so.6`)",
+            "ebx = 4 (SEMTIMEDOP)",
+        ] {
+            assert!(semtimedop.contains(want), "{want}: {semtimedop}");
+        }
         let accept4 = explain("accept4", Some(Abi::X86_64), ENTRY_SYSCALL);
+        assert!(
+            accept4.contains("`accept4+0x… in libc.so.6`"),
+            "the page's own wrapper is the example: {accept4}"
+        );
         assert!(
             accept4.contains("the program calls accept4() in the C library"),
             "{accept4}"
@@ -1182,7 +1200,7 @@ ffffffff81000a00 T unix_bind
 
     /// Every input that changes what explain says: the kernels' symbols (none, 6.18, before
     /// 6.7), what the probes did, the CPU's fast entry.
-    fn machines() -> Vec<(Ksyms, bool, Observability, u8)> {
+    fn machines() -> Vec<(Ksyms, bool, Observability, Fast32)> {
         let all = |m: fn(&str) -> Mechanism| {
             hops::HOP_FUNCS
                 .iter()

@@ -748,6 +748,10 @@ pub struct Row {
     /// C library functions that lead to it in other C libraries or versions (`pipe()` to
     /// `pipe`): probed too, but not named as what glibc issues.
     pub libc_also: &'static [&'static str],
+    /// C library functions that issue it but are not probed: they are what a probed wrapper
+    /// calls (glibc's `semop()` jumps to `semtimedop()`), and a second uprobe would take the
+    /// wrapper hop from the function the program called. Named by `tracer explain`.
+    pub libc_unprobed: &'static [&'static str],
     pub effect: Effect,
     pub moves: Option<Moves>,
     pub args: &'static [(&'static str, Arg)],

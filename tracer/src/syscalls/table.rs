@@ -282,6 +282,7 @@ const BLANK: Row = Row {
     sock_op: None,
     libc: &[],
     libc_also: &[],
+    libc_unprobed: &[],
     effect: Effect::None,
     moves: None,
     args: &[],
@@ -602,11 +603,14 @@ static HAND: &[Row] = &[
     row!("semop", x64: Some(65), ia32: None, sc: None, ipc: Some((1, "SEMOP", [1, 4, 2, 0xff, 0xff, 0xff])),
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt], ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96))], ret: Int,
         work: &[&DO_SEMTIMEDOP], libc_also: &["semop"], effect: Effect::SysvUses(Sysv::Semaphores)),
-    // ipc(SEMTIMEDOP) takes an `old_timespec32` (ipc/syscall.c `compat_ksys_ipc`).
+    // ipc(SEMTIMEDOP) takes an `old_timespec32` (ipc/syscall.c `compat_ksys_ipc`). glibc 2.36
+    // (objdump -d of Debian 12's libc.so.6 and /lib32/libc.so.6): semtimedop() issues it, rax
+    // 220 (i386: `ipc` call 4, through a helper that loads its six arguments), and
+    // semop() is semtimedop(id, sops, n, NULL): a `jmp` to it on x86_64, a `call` on i386.
     row!("semtimedop", x64: Some(220), ia32: None, sc: None, ipc: Some((4, "SEMTIMEDOP", [1, 4, 2, 5, 0xff, 0xff])),
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Time(1, TIMESPEC)],
         ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96)), memw(3, false, 16, 8)], ret: Int,
-        work: &[&DO_SEMTIMEDOP], libc: &["semop"], effect: Effect::SysvUses(Sysv::Semaphores)),
+        work: &[&DO_SEMTIMEDOP], libc: &["semop"], libc_unprobed: &["semtimedop"], effect: Effect::SysvUses(Sysv::Semaphores)),
     row!("semtimedop_time64", x64: None, ia32: Some(420), sc: None, ipc: None,
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Time(1, TIMESPEC64)],
         ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96)), memw(3, false, 16, 16)], ret: Int,
