@@ -1,7 +1,8 @@
 //! `semaphore`: a System V semaphore used as a mutex between a parent and its child.
 //!
-//! 1. `semget(IPC_PRIVATE, 1, IPC_CREAT | 0600)` creates a set of one semaphore (a private
-//!    key: only this process and its children know the id);
+//! 1. `semget(IPC_PRIVATE, 1, IPC_CREAT | 0600)` creates a set of one semaphore (IPC_PRIVATE
+//!    always makes a new set, one no key finds; the child inherits the id across fork, but the
+//!    set is not private: any process the mode allows can use the id, and `ipcs -s` lists it);
 //! 2. `semctl(id, 0, SETVAL, arg)` with `arg.val = 1`: the semaphore starts "unlocked";
 //! 3. `fork()`;
 //! 4. child: P = `semop(id, {0, -1, SEM_UNDO}, 1)` (waits while the value is 0, then takes

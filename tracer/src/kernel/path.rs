@@ -301,7 +301,9 @@ fn template(k: &Ksyms, call: &Call, family: Option<&SockAddr>) -> Vec<Step> {
     let case = || call.row.socketcall.map_or("?", |c| c.name);
     match dispatcher {
         Some(Dispatcher::Socketcall) => {
-            // net/compat.c __compat_sys_socketcall: check call, copy nas[call] bytes, switch.
+            // net/compat.c COMPAT_SYSCALL_DEFINE2(socketcall) (the table calls it as
+            // __ia32_compat_sys_socketcall, its body __do_compat_sys_socketcall): check call,
+            // copy nas[call] bytes, switch.
             steps.push(Step::non_func(
                 "copy_from_user",
                 Some(format!(

@@ -5,8 +5,10 @@
 //! Kernel facts (fs/pipe.c): `pipe2` is `do_pipe2`, which makes the two files with
 //! `create_pipe_files` (the pipe itself, a ring of `PIPE_DEF_BUFFERS` = 16 page buffers, comes
 //! from `alloc_pipe_info`) and installs them with `fd_install`. `write` on the write end goes
-//! `ksys_write` -> `vfs_write` -> `pipe_write` (Linux 6.1; `anon_pipe_write` in later kernels,
-//! 6.18 among them), which copies the bytes from user memory into a ring page
+//! `ksys_write` -> `vfs_write` -> `pipe_write` (Linux 6.1; `anon_pipe_write` since Linux 6.15,
+//! 6.18 among them: Oleg Nesterov's "pipe: don't update {a,c,m}time for anonymous pipes" renamed
+//! `pipe_read`/`pipe_write` for anonymous pipes, after 262b2fa99cbe "pipe: introduce struct
+//! file_operations pipeanon_fops" gave them their own file operations), which copies the bytes from user memory into a ring page
 //! (`copy_page_from_iter`) and wakes the reader; `read` goes `vfs_read` -> `pipe_read`
 //! (`anon_pipe_read`), which copies them out (`copy_page_to_iter`) and, on an empty ring,
 //! returns 0 when `pipe->writers` is 0 and otherwise sleeps in place,
