@@ -138,17 +138,23 @@ fn in_chinese_and_as_markdown() {
     assert!(out.starts_with("# bind() 如何进入内核"), "{out}");
     assert!(out.contains("## 6/12. 把参数复制进内核"), "{out}");
     assert!(out.contains("## 12/12. 接下来试试"), "{out}");
+    // Try next: an ordered list, not escaped prose.
+    assert!(out.contains("  \n\n1. 给 int $0x80 的 SYS_BIND"), "{out}");
+    assert!(out.contains("\n2. 用调用号 21"), "{out}");
     assert!(out.contains("<https://elixir.bootlin.com/linux/v"), "{out}");
     assert!(out.contains("ebx = 2 (SYS_BIND)"), "{out}");
 }
 
 #[test]
-fn without_root_the_static_lesson_says_values_are_absent() {
+fn without_root_the_static_lesson_has_blanks_for_the_values() {
     common::require_root();
     let (code, out, err) = walkthrough(&["socketcall", "--print"], true);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("No run: capturing needs root"), "{out}");
-    assert!(out.contains("(not captured)"), "{out}");
+    assert!(
+        out.contains("Printed without a run: each ____ is a value a run of the demo fills in"),
+        "{out}"
+    );
+    assert!(out.contains("ebx = ____ (SYS_BIND)"), "{out}");
 }
 
 #[test]
@@ -263,28 +269,42 @@ fn every_lesson_runs_to_its_last_step_and_names_real_functions() {
     }
 }
 
-/// Without root every lesson still prints, whole, with its values marked absent.
+/// Without root (and without a recording) every lesson still prints, whole, as a handout: a
+/// blank for each value, and no sentence that only makes sense after a run ("this run", "(not
+/// captured)"), in either language or format.
 #[test]
 fn without_root_every_lesson_prints_its_static_version() {
     common::require_root();
+    const LIVE_ONLY: [&str; 5] = [
+        "this run",
+        "(not captured)",
+        "本次运行",
+        "未捕获",
+        "这次运行",
+    ];
     for name in lessons() {
         for lang in ["en", "zh"] {
-            let (code, out, err) = walkthrough(&[&name, "--print", "--lang", lang], true);
-            assert_eq!(code, 0, "{name} {lang}: {err}");
-            let absent = if lang == "en" {
-                "(not captured)"
-            } else {
-                "（未捕获）"
-            };
-            assert!(out.contains(absent), "{name} {lang}:\n{out}");
-            assert!(out.contains("root"), "{name} {lang}:\n{out}");
+            for format in ["text", "markdown"] {
+                let args = [&name, "--print", "--lang", lang, "--format", format];
+                let (code, out, err) = walkthrough(&args, true);
+                assert_eq!(code, 0, "{name} {lang}: {err}");
+                // A blank: in Markdown, underscores escaped so as not to be emphasis.
+                let blank = if format == "text" {
+                    "____"
+                } else {
+                    r"\_\_\_\_"
+                };
+                assert!(out.contains(blank), "{name} {lang} {format}:\n{out}");
+                assert!(out.contains("root"), "{name} {lang} {format}:\n{out}");
+                for live in LIVE_ONLY {
+                    let found = out.lines().find(|l| l.to_lowercase().contains(live));
+                    assert!(found.is_none(), "{name} {lang} {format}: {found:?}");
+                }
+            }
         }
     }
 }
 
-/// Under sudo (here: SUDO_UID of nobody) the lesson's run records as that user, and its
-/// values are there: the run's directory is theirs, as the recording's output is opened with
-/// their rights.
 #[test]
 fn under_sudo_a_lesson_still_has_the_values_of_its_run() {
     common::require_root();

@@ -16,7 +16,7 @@
 //! `rtnl_getlink` without an index or name (`-EINVAL`); and from the manual pages linked.
 
 use super::values::text;
-use super::{Ctx, Lang, Step};
+use super::{Ctx, Lang, Line, Step};
 
 /// What a lesson ends with.
 pub struct Further {
@@ -439,7 +439,10 @@ pub fn try_next(ctx: &Ctx, lesson: &str, demos: &[&str]) -> Option<Step> {
             Lang::En => en,
             Lang::Zh => zh,
         };
-        lines.push(text(format!("  {}. {s}", i + 1)));
+        lines.push(Line::Numbered {
+            n: i + 1,
+            text: (*s).to_string(),
+        });
     }
     lines.push(text(t!(lang, "The manual pages:", "手册页：")));
     for m in f.man {

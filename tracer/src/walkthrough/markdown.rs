@@ -8,15 +8,24 @@
 use super::Line;
 
 /// One step's lines: prose lines as one paragraph each run (hard breaks between lines), kernel
-/// functions as a list, separated by blank lines.
+/// functions as a list, numbered lines (the changes to try) as an ordered list, each block
+/// apart from the next by a blank line.
 pub fn step(o: &mut String, lines: &[Line]) {
     #[derive(PartialEq)]
     enum Block {
         None,
         Prose,
         List,
+        Numbered,
     }
     let mut block = Block::None;
+    // A blank line before a block of another kind.
+    let start = |o: &mut String, block: &mut Block, next: Block| {
+        if *block != Block::None && *block != next {
+            o.push('\n');
+        }
+        *block = next;
+    };
     for l in lines {
         match l {
             // An empty line ends the paragraph, as in the text handout.
@@ -27,19 +36,17 @@ pub fn step(o: &mut String, lines: &[Line]) {
                 block = Block::None;
             }
             Line::Text(t) => {
-                if block == Block::List {
-                    o.push('\n');
-                }
-                block = Block::Prose;
+                start(o, &mut block, Block::Prose);
                 o.push_str(&text(t));
                 // A hard line break; the one at the end of a paragraph is ignored.
                 o.push_str("  \n");
             }
+            Line::Numbered { n, text: t } => {
+                start(o, &mut block, Block::Numbered);
+                o.push_str(&format!("{n}. {}\n", text(t)));
+            }
             Line::Func { name, mark, what } => {
-                if block == Block::Prose {
-                    o.push('\n');
-                }
-                block = Block::List;
+                start(o, &mut block, Block::List);
                 o.push_str("- `");
                 o.push(mark.symbol());
                 o.push_str("` `");
@@ -166,6 +173,8 @@ mod tests {
     struct Seen {
         paragraphs: Vec<String>,
         items: Vec<String>,
+        /// The first number of each ordered list.
+        ordered: Vec<u64>,
         headings: usize,
     }
 
@@ -182,8 +191,9 @@ mod tests {
                     in_item -= 1;
                     seen.items.push(std::mem::take(&mut cur));
                 }
+                Event::Start(Tag::List(Some(first))) => seen.ordered.push(first),
                 Event::Start(Tag::List(None) | Tag::Link { .. })
-                | Event::End(TagEnd::List(false) | TagEnd::Link) => {}
+                | Event::End(TagEnd::List(_) | TagEnd::Link) => {}
                 Event::Start(Tag::Heading { .. }) => in_heading = true,
                 Event::End(TagEnd::Heading(_)) => {
                     in_heading = false;
@@ -227,10 +237,11 @@ mod tests {
         o
     }
 
-    /// What the lesson says, as plain text: the paragraphs (runs of prose lines) and the list
-    /// items (`mark name what`), which the markdown must render to exactly.
-    fn expected(lesson: &Lesson) -> (Vec<String>, Vec<String>) {
-        let (mut paragraphs, mut items) = (Vec::new(), Vec::new());
+    /// What the lesson says, as plain text: the paragraphs (runs of prose lines), the list
+    /// items (`mark name what`, or a numbered line's text) and the first number of each run of
+    /// numbered lines, which the markdown must render to exactly.
+    fn expected(lesson: &Lesson) -> (Vec<String>, Vec<String>, Vec<u64>) {
+        let (mut paragraphs, mut items, mut ordered) = (Vec::new(), Vec::new(), Vec::new());
         for s in &lesson.steps {
             let mut para: Vec<String> = Vec::new();
             for l in &s.lines {
@@ -242,6 +253,16 @@ mod tests {
                         }
                     }
                     Line::Text(t) => para.push(plain(t)),
+                    Line::Numbered { n, text } => {
+                        if !para.is_empty() {
+                            paragraphs.push(para.join("\n"));
+                            para.clear();
+                        }
+                        if *n == 1 {
+                            ordered.push(1);
+                        }
+                        items.push(plain(text));
+                    }
                     Line::Func { name, mark, what } => {
                         if !para.is_empty() {
                             paragraphs.push(para.join("\n"));
@@ -255,15 +276,16 @@ mod tests {
                 paragraphs.push(para.join("\n"));
             }
         }
-        (paragraphs, items)
+        (paragraphs, items, ordered)
     }
 
     fn check(lesson: &Lesson, lang: Lang) {
         let md = render(lesson, PrintFormat::Markdown, lang);
         let seen = parse(&md);
-        let (paragraphs, items) = expected(lesson);
+        let (paragraphs, items, ordered) = expected(lesson);
         assert_eq!(seen.headings, lesson.steps.len() + 1, "{md}");
         assert_eq!(seen.items, items, "{md}");
+        assert_eq!(seen.ordered, ordered, "{md}");
         // First the source (a paragraph per line), then the legend.
         let source: Vec<String> = lesson.source.lines().map(plain).collect();
         assert_eq!(seen.paragraphs[..source.len()], source[..], "{md}");
@@ -296,6 +318,15 @@ mod tests {
                     .steps
                     .extend(super::super::further::try_next(&ctx, def.name, def.demos));
                 check(&lesson, lang);
+                // "Try next" is an ordered list, not escaped prose (`1\.` and a hard break).
+                let md = render(&lesson, PrintFormat::Markdown, lang);
+                let (_, try_next) = md.rsplit_once("\n## ").unwrap();
+                assert!(
+                    try_next.contains("  \n\n1. ") && try_next.contains("\n2. "),
+                    "{}: {try_next}",
+                    def.name
+                );
+                assert!(!try_next.contains("1\\."), "{try_next}");
             }
         }
     }
@@ -333,8 +364,28 @@ mod tests {
                 what: "net/socket.c *not emphasis* [nor a link]".into(),
             },
         );
+        // Numbered lines whose text looks like markup: an ordered list of plain items, apart
+        // from the prose before and the list after.
+        lesson.steps[0].lines.insert(
+            1,
+            Line::Numbered {
+                n: 1,
+                text: "- *not* a nested list".into(),
+            },
+        );
+        lesson.steps[0].lines.insert(
+            2,
+            Line::Numbered {
+                n: 2,
+                text: "1. nor this".into(),
+            },
+        );
         check(&lesson, Lang::En);
         let md = render(&lesson, PrintFormat::Markdown, Lang::En);
+        assert!(
+            md.contains("  \n\n1. \\- \\*not\\* a nested list\n2. 1\\. nor this\n\n"),
+            "{md}"
+        );
         // The list item stands apart from the prose on both sides.
         assert!(md.contains("  \n\n- `.` `__sys_bind` "), "{md}");
         assert!(md.contains("\\[nor a link\\]\n\n"), "{md}");

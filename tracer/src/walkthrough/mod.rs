@@ -119,6 +119,23 @@ pub enum Line {
         mark: Mark,
         what: String,
     },
+    /// An item of a numbered list (the changes to try): `  1. text` in the text handout, a
+    /// list item in Markdown.
+    Numbered {
+        n: usize,
+        text: String,
+    },
+}
+
+impl Line {
+    /// The line as plain text (the pager and the text handout).
+    pub fn plain(&self) -> String {
+        match self {
+            Line::Text(t) => t.clone(),
+            Line::Func { name, mark, what } => format!("  {} {name}  {what}", mark.symbol()),
+            Line::Numbered { n, text } => format!("  {n}. {text}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -469,11 +486,16 @@ pub fn run(args: &Args) -> Result<()> {
         lesson.source = from::source(r, def.demos, &running, lang);
         let absent = values::absent(lang);
         let lacking = lesson.steps.iter().flat_map(|s| &s.lines).any(|l| match l {
-            Line::Text(t) | Line::Func { what: t, .. } => t.contains(&absent),
+            Line::Text(t) | Line::Func { what: t, .. } | Line::Numbered { text: t, .. } => {
+                t.contains(&absent)
+            }
         });
         if lacking && let Some(w) = from::short_snaplen_warning(r, def.demos) {
             eprintln!("tracer: {w}");
         }
+    }
+    if run.is_none() {
+        values::blanks_for_handout(&mut lesson, lang);
     }
     if let Some(why) = run
         .as_ref()
@@ -568,7 +590,7 @@ fn why_all_inferred(lesson: &Lesson, run: &Run, lang: Lang) -> Option<String> {
         .flat_map(|s| &s.lines)
         .filter_map(|l| match l {
             Line::Func { mark, .. } => Some(*mark),
-            Line::Text(_) => None,
+            Line::Text(_) | Line::Numbered { .. } => None,
         });
     let (mut named, mut observed) = (0, 0);
     for m in funcs {
@@ -610,23 +632,17 @@ fn why_all_inferred(lesson: &Lesson, run: &Run, lang: Lang) -> Option<String> {
 fn legend(lang: Lang) -> &'static str {
     match lang {
         Lang::En => {
-            "* observed in this run   . inferred (this kernel has it)   - no symbol in this kernel (inlined, or another version: the line says which)"
+            "* observed by tracer   . inferred (this kernel has it)   - no symbol in this kernel (inlined, or another version: the line says which)"
         }
         Lang::Zh => {
-            "* 本次运行中观测到   . 推断（本内核中存在）   - 本内核中无此符号（被内联，或属于其他版本：该行会说明）"
+            "* 由 tracer 观测到   . 推断（本内核中存在）   - 本内核中无此符号（被内联，或属于其他版本：该行会说明）"
         }
     }
 }
 
 /// One step as plain text lines (the pager and `--print` share it).
 pub fn step_lines(step: &Step) -> Vec<String> {
-    step.lines
-        .iter()
-        .map(|l| match l {
-            Line::Text(t) => t.clone(),
-            Line::Func { name, mark, what } => format!("  {} {name}  {what}", mark.symbol()),
-        })
-        .collect()
+    step.lines.iter().map(Line::plain).collect()
 }
 
 /// The whole lesson, for a handout.

@@ -134,11 +134,20 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "key = ftok(path, 'T') 是 C 库函数，不是系统调用：它对文件做 stat，把三个数装进 32 位，\
                  于是知道路径和字母的无关进程能得到同一个键。"
             )),
-            text(t!(
-                lang,
-                "  this run: key {key} = project {proj} << 24 | device {dev} << 16 | inode {ino}",
-                "  本次运行：key {key} = 项目号 {proj} << 24 | 设备号 {dev} << 16 | inode {ino}"
-            )),
+            // A handout printed without a run leaves blanks for the student's own run.
+            text(if ctx.run.is_some() {
+                t!(
+                    lang,
+                    "  this run: key {key} = project {proj} << 24 | device {dev} << 16 | inode {ino}",
+                    "  本次运行：key {key} = 项目号 {proj} << 24 | 设备号 {dev} << 16 | inode {ino}"
+                )
+            } else {
+                t!(
+                    lang,
+                    "  your run: key {key} = project {proj} << 24 | device {dev} << 16 | inode {ino}",
+                    "  你的运行：key {key} = 项目号 {proj} << 24 | 设备号 {dev} << 16 | inode {ino}"
+                )
+            }),
             text(t!(
                 lang,
                 "  (only the low 16 bits of the inode: two files can collide; IPC_PRIVATE avoids keys altogether)",

@@ -70,7 +70,7 @@ pub fn draw(frame: &mut Frame, lesson: &Lesson, pager: &Pager, lang: Lang) {
         .lines
         .iter()
         .map(|l| match l {
-            Line::Text(t) => TLine::from(t.clone()),
+            Line::Text(_) | Line::Numbered { .. } => TLine::from(l.plain()),
             Line::Func { name, mark, what } => {
                 let style = match mark {
                     Mark::Observed => Style::new().add_modifier(Modifier::BOLD),

@@ -231,11 +231,19 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
     steps.push(Step {
         title: t!(lang, "Compared with the pipe lesson", "与管道一课对比"),
         lines: vec![
-            text(t!(
-                lang,
-                "  The shared memory calls of this run: {calls}. Recorded calls that carried the string: {carried}.",
-                "  本次运行中的共享内存调用：{calls}。携带了那个字符串的调用：{carried} 个。"
-            )),
+            text(if ctx.run.is_some() {
+                t!(
+                    lang,
+                    "  The shared memory calls of this run: {calls}. Recorded calls that carried the string: {carried}.",
+                    "  本次运行中的共享内存调用：{calls}。携带了那个字符串的调用：{carried} 个。"
+                )
+            } else {
+                t!(
+                    lang,
+                    "  The shared memory calls of your run: {calls}. Recorded calls that carried the string: {carried}.",
+                    "  你的运行中的共享内存调用：{calls}。携带了那个字符串的调用：{carried} 个。"
+                )
+            }),
             text(t!(
                 lang,
                 "  pipe: every message is a write() and a read(); the kernel copies the bytes twice \

@@ -227,11 +227,17 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             "  x86_64                        {DEMO_FILE}:{open}   libc::syscall(libc::SYS_bind, fd, &addr, addr_len)"
         )));
     }
+    // A handout printed without a run leaves blanks for the student's own run.
+    let (this, this_zh) = if run.is_some() {
+        ("this run", "本次运行")
+    } else {
+        ("your run", "你的运行")
+    };
     lines.push(text(t!(
         lang,
-        "  this run: {v_path} through the vDSO; {i_path} ({i_len} bytes) through int $0x80; \
+        "  {this}: {v_path} through the vDSO; {i_path} ({i_len} bytes) through int $0x80; \
          fd {fd}, {x_path} ({x_len} bytes of sockaddr_un) on x86_64",
-        "  本次运行：经由 vDSO 绑定 {v_path}；经由 int $0x80 绑定 {i_path}（{i_len} 字节）；\
+        "  {this_zh}：经由 vDSO 绑定 {v_path}；经由 int $0x80 绑定 {i_path}（{i_len} 字节）；\
          x86_64 上 fd {fd}，{x_path}（sockaddr_un 共 {x_len} 字节）"
     )));
     steps.push(Step {
@@ -321,14 +327,19 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         (_, Lang::En) => "C entry code: the sys_enter tracepoint fires here".to_string(),
         (_, Lang::Zh) => "C 语言的入口代码：sys_enter 跟踪点在此触发".to_string(),
     };
+    let (this, this_zh) = if ctx.run.is_some() {
+        ("This run entered", "本次运行")
+    } else {
+        ("Your run enters", "你的运行")
+    };
     let mut lines = vec![text(t!(
         lang,
         "32-bit glibc: `call *%gs:0x10` calls the vDSO's __kernel_vsyscall (glibc keeps the \
          AT_SYSINFO address the kernel gave it at %gs:0x10), which executes `sysenter` on Intel \
-         or `syscall` on AMD. This run entered with: {v_entry}. This kernel ({kernel}):",
+         or `syscall` on AMD. {this} with: {v_entry}. This kernel ({kernel}):",
         "32 位 glibc：`call *%gs:0x10` 调用 vDSO 中的 __kernel_vsyscall（glibc 把内核给的 \
          AT_SYSINFO 地址存在 %gs:0x10），它在 Intel 上执行 `sysenter`，在 AMD 上执行 `syscall`。\
-         本次运行的入口指令：{v_entry}。本内核（{kernel}）："
+         {this_zh}的入口指令：{v_entry}。本内核（{kernel}）："
     ))];
     // The entry code of one recorded call, up to the table; without a run, what this kernel has.
     let entry_lines = |lines: &mut Vec<Line>, call, funcs: &[String], without: &[&str], way| {
@@ -652,13 +663,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "数值由 tracer 从 Linux {kernel} 上的一次 `tracer demo socketcall` 运行中捕获。"
             )
         }
-        (None, Lang::En) => "No run: capturing needs root (sudo tracer walkthrough socketcall); \
-                             the values are absent."
-            .to_string(),
-        (None, Lang::Zh) => {
-            "未运行：捕获需要 root（sudo tracer walkthrough socketcall）；以下没有实际数值。"
-                .to_string()
-        }
+        (None, Lang::En) => super::values::no_run_en("socketcall"),
+        (None, Lang::Zh) => super::values::no_run_zh("socketcall"),
     };
     Lesson {
         title: t!(
@@ -753,7 +759,7 @@ ffffffff81000b00 T security_socket_bind
     }
 
     #[test]
-    fn without_a_run_the_values_are_marked_absent() {
+    fn without_a_run_the_values_are_blanks() {
         let k = Ksyms::parse(KSYMS);
         let ctx = Ctx {
             ksyms: &k,
@@ -761,10 +767,12 @@ ffffffff81000b00 T security_socket_bind
             lang: Lang::En,
             kernel: "6.18.0",
         };
-        let lesson = lesson(&ctx);
+        let mut lesson = lesson(&ctx);
+        super::super::values::blanks_for_handout(&mut lesson, Lang::En);
         let t = render(&lesson, PrintFormat::Markdown, Lang::En);
-        assert!(t.contains("No run: capturing needs root"), "{t}");
-        assert!(t.contains("(not captured)"), "{t}");
+        assert!(t.contains(r"Printed without a run: each \_\_\_\_"), "{t}");
+        assert!(t.contains(r"ebx = \_\_\_\_ (SYS_BIND)"), "{t}");
+        assert!(!t.contains("(not captured)"), "{t}");
         assert!(t.contains("## 1/10. The C call"), "{t}");
         // Without a run nothing is observed.
         assert!(

@@ -58,6 +58,12 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
     let (lfd, afd) = (get(ctx, socket, "/ret"), get(ctx, accept, "/ret"));
     let (spid, cpid) = (get(ctx, bind, "/pid"), get(ctx, c_socket, "/pid"));
     let unlinks = unlinks.map_or_else(|| absent(lang), |n| n.to_string());
+    // A handout printed without a run leaves blanks for the student's own run.
+    let (this, this_zh) = if run.is_some() {
+        ("this run", "本次运行")
+    } else {
+        ("your run", "你的运行")
+    };
 
     let mut steps = Vec::new();
 
@@ -186,10 +192,10 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             ),
             text(t!(
                 lang,
-                "  unlink calls in this run: {unlinks}. Nothing to clean up: no stale file after a crash, \
+                "  unlink calls in {this}: {unlinks}. Nothing to clean up: no stale file after a crash, \
                  no EADDRINUSE on restart. This is the lesson. The price: Linux only, and no file \
                  permissions to restrict who connects.",
-                "  本次运行中的 unlink 调用：{unlinks} 次。无需清理：崩溃后不会留下陈旧的文件，重启时\
+                "  {this_zh}中的 unlink 调用：{unlinks} 次。无需清理：崩溃后不会留下陈旧的文件，重启时\
                  也不会遇到 EADDRINUSE。这就是本课的重点。代价是：只有 Linux 支持，也没有文件权限\
                  可以用来限制谁能连接。"
             )),

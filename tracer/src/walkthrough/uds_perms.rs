@@ -141,10 +141,10 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             bind_line(b1, &fd1, &p1),
             text(t!(
                 lang,
-                "  The file got mode {m1}, as the demo's stat reported in this run: 0600 & ~{old}. This is \
+                "  The file got mode {m1}, as the demo's stat reports: 0600 & ~{old}. This is \
                  the lesson: the mode is fixed at the moment bind creates the file, from the socket's \
                  inode. On Linux only: elsewhere fchmod on a socket is ignored.",
-                "  文件得到的权限是 {m1}，这是本次运行中演示程序用 stat 报告的：0600 & ~{old}。这就是\
+                "  文件得到的权限是 {m1}，这是演示程序用 stat 报告的：0600 & ~{old}。这就是\
                  本课的重点：权限在 bind 创建文件的那一刻、依据套接字的 inode 确定。只有 Linux 这样：\
                  在别的系统上，对套接字 fchmod 会被忽略。"
             )),
@@ -186,8 +186,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             )),
             text(t!(
                 lang,
-                "  In this run pid {pid} made both sockets, with modes {m1} and {m2}.",
-                "  本次运行中，pid {pid} 创建了两个套接字，权限分别是 {m1} 和 {m2}。"
+                "  Pid {pid} made both sockets, with modes {m1} and {m2}.",
+                "  pid {pid} 创建了两个套接字，权限分别是 {m1} 和 {m2}。"
             )),
         ],
     });

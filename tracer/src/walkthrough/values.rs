@@ -9,11 +9,29 @@ pub fn text(s: String) -> Line {
     Line::Text(s)
 }
 
-/// What stands for a value when there was no run, or the run lacks it.
+/// What stands for a value the run lacks (and, until [`blanks_for_handout`], a value when there
+/// was no run).
 pub fn absent(lang: Lang) -> String {
     match lang {
         Lang::En => "(not captured)".into(),
         Lang::Zh => "（未捕获）".into(),
+    }
+}
+
+/// What stands for a value in a handout printed without a run: a blank the student fills in
+/// from their own run.
+pub const BLANK: &str = "____";
+
+/// A lesson printed without a run is a handout: each value is a [`BLANK`], not a placeholder
+/// saying it was not captured (the lesson's text is built by the same code with and without a
+/// run; here, once, the placeholders become blanks).
+pub fn blanks_for_handout(lesson: &mut super::Lesson, lang: Lang) {
+    let absent = absent(lang);
+    for line in lesson.steps.iter_mut().flat_map(|s| &mut s.lines) {
+        let (Line::Text(t) | Line::Func { what: t, .. } | Line::Numbered { text: t, .. }) = line;
+        if t.contains(&absent) {
+            *t = t.replace(&absent, BLANK);
+        }
     }
 }
 
@@ -128,13 +146,24 @@ pub fn source(ctx: &Ctx, lesson: &str, demos: &[&str]) -> String {
         (Some(_), Lang::Zh) => {
             format!("数值由 tracer 从 Linux {kernel} 上 {runs} 的运行中捕获。")
         }
-        (None, Lang::En) => format!(
-            "No run: capturing needs root (sudo tracer walkthrough {lesson}); the values are absent."
-        ),
-        (None, Lang::Zh) => {
-            format!("未运行：捕获需要 root（sudo tracer walkthrough {lesson}）；以下没有实际数值。")
-        }
+        (None, Lang::En) => no_run_en(lesson),
+        (None, Lang::Zh) => no_run_zh(lesson),
     }
+}
+
+/// The source line of a lesson printed without a run.
+pub fn no_run_en(lesson: &str) -> String {
+    format!(
+        "Printed without a run: each {BLANK} is a value a run of the demo fills in (as root: \
+         sudo tracer walkthrough {lesson}; or from a recording of it: --from FILE)."
+    )
+}
+
+pub fn no_run_zh(lesson: &str) -> String {
+    format!(
+        "未运行时打印：每个 {BLANK} 处是演示程序运行后填入的数值（以 root 运行：sudo tracer \
+         walkthrough {lesson}；或取自它的录制文件：--from 文件）。"
+    )
 }
 
 /// "the parent" / "the child" for a pid of the run, by the fork records.
@@ -210,9 +239,16 @@ pub mod testing {
                 "{lang}:\n{t}"
             );
         }
-        let bare = render(&lesson(Lang::En, None), PrintFormat::Markdown, Lang::En);
-        assert!(bare.contains("No run: capturing needs root"), "{bare}");
-        assert!(bare.contains("(not captured)"), "{bare}");
+        // Without a run, a handout: blanks (in Markdown, escaped underscores) for the values.
+        let mut bare = lesson(Lang::En, None);
+        super::blanks_for_handout(&mut bare, Lang::En);
+        let bare = render(&bare, PrintFormat::Markdown, Lang::En);
+        assert!(
+            bare.contains(r"Printed without a run: each \_\_\_\_ is a value"),
+            "{bare}"
+        );
+        assert!(bare.contains(r"\_\_\_\_"), "{bare}");
+        assert!(!bare.contains("(not captured)"), "{bare}");
         (ten, tzh)
     }
 }
