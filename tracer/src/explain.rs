@@ -549,14 +549,26 @@ pub fn render(
         // offset depends on the C library's build.
         let wrapper = issue.last().copied().unwrap_or(name);
         let example = format!("`{wrapper}+0x… in libc.so.6`");
+        // A function the probed wrappers call gets no uprobe of its own (Row::libc_unprobed).
+        let unprobed: Vec<String> = row.libc_unprobed.iter().map(|f| format!("{f}()")).collect();
+        let unprobed = if unprobed.is_empty() {
+            String::new()
+        } else {
+            let names = unprobed.join(", ");
+            t!(
+                lang,
+                " (none on {names}, which the probed wrapper calls)",
+                "（{names} 上不挂：被探测的封装函数会调用它）"
+            )
+        };
         let how = if observe.uprobes {
             t!(
                 lang,
                 "the saved user instruction pointer at entry lies in the wrapper (the function, \
                  offset and file: {example}); with --wrapper-probes also a uprobe \
-                 on the wrapper, with the address it was called from",
+                 on the wrapper{unprobed}, with the address it was called from",
                 "进入内核时保存的用户态指令指针落在封装函数里（函数、偏移和文件：\
-                 {example}）；加上 --wrapper-probes 时还在封装函数上挂 uprobe，\
+                 {example}）；加上 --wrapper-probes 时还在封装函数上挂 uprobe{unprobed}，\
                  连同调用它的地址一起记录"
             )
         } else {
@@ -1142,6 +1154,7 @@ ffffffff81000a00 T unix_bind
         for want in [
             "the program calls semop() or semtimedop() in the C library",
             "(the function, offset and file: `semtimedop+0x… in libc.so.6`)",
+            "a uprobe on the wrapper (none on semtimedop(), which the probed wrapper calls)",
             "ebx = 4 (SEMTIMEDOP)",
         ] {
             assert!(semtimedop.contains(want), "{want}: {semtimedop}");
