@@ -37,6 +37,7 @@ mod socketcall;
 mod socketpair;
 mod tcp_hello;
 mod uds_abstract;
+mod uds_cred;
 mod uds_dgram;
 mod uds_msg;
 mod uds_perms;
@@ -52,7 +53,7 @@ pub struct DemoInfo {
     pub summary: &'static str,
 }
 
-static DEMOS: [DemoInfo; 21] = [
+static DEMOS: [DemoInfo; 22] = [
     DemoInfo {
         name: "uds-stream",
         summary: "UNIX stream socket: socket/bind/listen/accept server and connect client",
@@ -76,6 +77,10 @@ static DEMOS: [DemoInfo; 21] = [
     DemoInfo {
         name: "uds-perms",
         summary: "setting a UNIX socket file's mode: fchmod before bind, and umask",
+    },
+    DemoInfo {
+        name: "uds-cred",
+        summary: "who is the peer: SO_PEERCRED, stat of the client's socket file, SCM_CREDENTIALS",
     },
     DemoInfo {
         name: "socketpair",
@@ -153,6 +158,7 @@ fn runner(name: &str) -> Option<fn() -> anyhow::Result<()>> {
         "uds-abstract" => uds_abstract::run,
         "uds-seqpacket" => uds_seqpacket::run,
         "uds-perms" => uds_perms::run,
+        "uds-cred" => uds_cred::run,
         "socketpair" => socketpair::run,
         "pipe" => pipe::run,
         "pipe-atomic" => pipe_atomic::run,
