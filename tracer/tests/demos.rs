@@ -46,6 +46,7 @@ fn x64_nr(name: &str) -> u64 {
         "getsockname" => 51,
         "socketpair" => 53,
         "setsockopt" => 54,
+        "getsockopt" => 55,
         "semget" => 64,
         "semctl" => 66,
         "shmdt" => 67,
@@ -770,6 +771,81 @@ fn uds_perms() {
         call(c[3], "close", &json!({"fd": fd}), 0);
         call(c[4], "unlink", &json!({"pathname": path}), 0);
     }
+}
+
+/// uds-cred: SO_PEERCRED names the client, the sender's own SCM_CREDENTIALS go through (as uid
+/// and gid 65534) and its claim of the parent's pid and uid 0 is refused with EPERM.
+#[test]
+fn uds_cred() {
+    let recs = record_demo("uds-cred", &[]);
+    let (main, calls, kids) = processes(&recs, 2);
+    let (client, sender) = (own_calls(&recs, kids[0]), own_calls(&recs, kids[1]));
+    let dir = format!("/tmp/tracer-demo-uds-cred-{main}");
+    let (server_path, client_path) = (format!("{dir}/server.sock"), format!("{dir}/client.sock"));
+    // stat, setgroups, setgid and setuid are not socket/IPC calls.
+    seq(
+        &calls,
+        &[
+            "socket",
+            "bind",
+            "listen",
+            "accept",
+            "getsockopt",
+            "write",
+            "close",
+            "close",
+            "unlink",
+            "unlink",
+            "socketpair",
+            "setsockopt",
+            "recvmsg",
+            "close",
+            "close",
+        ],
+    );
+    let l = new_fd(calls[0]);
+    let conn = new_fd(calls[3]);
+    call(
+        calls[3],
+        "accept",
+        &json!({"sockfd": l, "addr": unix_path(&client_path), "addrlen": path_len(&client_path)}),
+        conn,
+    );
+    call(
+        calls[4],
+        "getsockopt",
+        &json!({"sockfd": conn, "level": "SOL_SOCKET", "optname": "SO_PEERCRED",
+                "optval": format!("{{pid={}, uid=0, gid=0}}", kids[0]), "optlen": 12}),
+        0,
+    );
+    call(calls[8], "unlink", &json!({"pathname": client_path}), 0);
+    call(calls[9], "unlink", &json!({"pathname": server_path}), 0);
+    seq(&client, &["socket", "bind", "connect", "read", "close"]);
+
+    let sv = &calls[10]["args"]["sv"];
+    call(
+        calls[11],
+        "setsockopt",
+        &json!({"sockfd": sv[0], "level": "SOL_SOCKET", "optname": "SO_PASSCRED",
+                "optval": [1], "optlen": 4}),
+        0,
+    );
+    seq(&sender, &["sendmsg", "sendmsg"]);
+    let creds = |c: &Value| c["args"]["msg"]["control"]["cmsgs"][0].clone();
+    let ucred = |pid: u64, id: u64| {
+        json!({"len": 28, "level": "SOL_SOCKET", "type": "SCM_CREDENTIALS",
+               "data": {"pid": pid, "uid": id, "gid": id}})
+    };
+    assert_eq!(creds(sender[0]), ucred(kids[1], 65534), "{}", sender[0]);
+    assert_eq!(sender[0]["ret"], 4, "{}", sender[0]);
+    assert_eq!(creds(sender[1]), ucred(main, 0), "{}", sender[1]);
+    assert_eq!(sender[1]["errno"], "EPERM", "{}", sender[1]);
+    assert_eq!(creds(calls[12]), ucred(kids[1], 65534), "{}", calls[12]);
+    assert_eq!(
+        calls[12]["args"]["msg"]["iov"][0]["data"], "mine",
+        "{}",
+        calls[12]
+    );
 }
 
 #[test]

@@ -464,3 +464,60 @@ fn the_pipe_lessons_print_from_recordings_without_root() {
         }
     }
 }
+
+/// The credentials lesson printed by `nobody` from a native recording of `tracer demo uds-cred`,
+/// in both languages: the peer's credentials are the recording's (its SO_PEERCRED, the pid the
+/// refused SCM_CREDENTIALS claimed), and the refusal is there.
+#[test]
+fn the_credentials_lesson_prints_from_a_recording_without_root() {
+    use std::os::unix::fs::PermissionsExt as _;
+    common::require_root();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let rec = dir.path().join("uds-cred.tracer");
+    let out = Command::new(TRACER)
+        .args(["record", "-s", "256", "-o"])
+        .arg(&rec)
+        .args(["--", TRACER, "demo", "uds-cred"])
+        .output()
+        .expect("running tracer record");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let export = Command::new(TRACER)
+        .arg("export")
+        .arg(&rec)
+        .output()
+        .expect("running tracer export");
+    assert!(export.status.success());
+    let records: Vec<serde_json::Value> = common::jsonl(&String::from_utf8_lossy(&export.stdout));
+    let peercred = common::of(&records, &["getsockopt"])[0]["args"]["optval"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sends = common::of(&records, &["sendmsg"]);
+    let claim = &sends[1]["args"]["msg"]["control"]["cmsgs"][0]["data"];
+    assert_eq!(sends[1]["errno"], "EPERM", "{}", sends[1]);
+    let refused = format!(
+        "SCM_CREDENTIALS {{pid={}, uid=0, gid=0}}}}, 0) = -1 EPERM",
+        claim["pid"]
+    );
+    for lang in ["en", "zh"] {
+        let rec_arg = rec.to_str().unwrap();
+        let (code, out, err) = walkthrough(
+            &["uds-cred", "--print", "--lang", lang, "--from", rec_arg],
+            true,
+        );
+        assert_eq!(code, 0, "{lang}: {err}");
+        for want in [peercred.as_str(), refused.as_str(), "uid 65534", rec_arg] {
+            assert!(out.contains(want), "{lang}: missing {want:?}:\n{out}");
+        }
+        assert!(
+            !out.contains("(not captured)") && !out.contains("未捕获"),
+            "{lang}:\n{out}"
+        );
+    }
+}

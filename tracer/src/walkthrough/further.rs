@@ -148,6 +148,36 @@ pub const FURTHER: &[Further] = &[
         funcs: &["unix_bind", "unix_find_other"],
     },
     Further {
+        lesson: "uds-cred",
+        tries: &[
+            [
+                "Send the claim of the parent's pid and uid 0 from the parent, which is root: the kernel accepts it (CAP_SYS_ADMIN may claim any pid, CAP_SETUID any uid), and the receiver cannot tell.",
+                "由身为 root 的父进程发送“父进程 pid、uid 0”这一声称：内核接受它（CAP_SYS_ADMIN 可以声称任何 pid，CAP_SETUID 可以声称任何 uid），接收者无从分辨。",
+            ],
+            [
+                "Drop the control message from the sender's first sendmsg: the receiver still gets SCM_CREDENTIALS, the sender's own, which the kernel attaches because the receiving socket has SO_PASSCRED.",
+                "去掉发送者第一次 sendmsg 中的控制消息：接收者仍然收到 SCM_CREDENTIALS，是发送者自己的，因为接收方套接字设置了 SO_PASSCRED，内核会自动附上。",
+            ],
+            [
+                "Make the client call setuid(65534) after connect and before reading \"ok\": the server's SO_PEERCRED still says uid 0, the credentials of the moment of connect.",
+                "让客户端在 connect 之后、读 \"ok\" 之前调用 setuid(65534)：服务器的 SO_PEERCRED 仍然显示 uid 0，即 connect 那一刻的凭据。",
+            ],
+        ],
+        man: &[
+            "unix.7",
+            "socket.7",
+            "getsockopt.2",
+            "cmsg.3",
+            "credentials.7",
+        ],
+        funcs: &[
+            "sk_getsockopt",
+            "unix_stream_connect",
+            "__scm_send",
+            "scm_check_creds",
+        ],
+    },
+    Further {
         lesson: "pipe",
         tries: &[
             [

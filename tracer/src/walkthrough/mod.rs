@@ -45,6 +45,7 @@ mod tcp_hello;
 mod then_now;
 mod uds;
 mod uds_abstract;
+mod uds_cred;
 mod uds_perms;
 mod uds_seqpacket;
 mod values;
@@ -206,6 +207,13 @@ pub const LESSONS: &[LessonDef] = &[
         summary: "the mode of a UNIX socket file: fchmod before bind, or umask around it",
         summary_zh: "UNIX 域套接字文件的权限：bind 之前 fchmod，或在 bind 前后设置 umask",
         build: uds_perms::lesson,
+    },
+    LessonDef {
+        name: "uds-cred",
+        demos: &["uds-cred"],
+        summary: "who is the peer: SO_PEERCRED, stat of the client's socket file, SCM_CREDENTIALS checked by the kernel",
+        summary_zh: "对端是谁：SO_PEERCRED、stat 客户端的套接字文件、由内核核对的 SCM_CREDENTIALS",
+        build: uds_cred::lesson,
     },
     LessonDef {
         name: "pipe",
@@ -714,6 +722,7 @@ mod tests {
     unix_getname unix_listen unix_release_sock unix_seqpacket_recvmsg unix_seqpacket_sendmsg
     unix_socketpair unix_stream_connect unix_stream_read_generic unix_stream_recvmsg
     unix_stream_sendmsg update_queue vfs_mknod vfs_read vfs_write wait_for_partner x64_sys_call
+    sk_getsockopt __scm_send put_cmsg
 ";
 
     /// The lessons' functions that Linux 6.18 has.
@@ -743,6 +752,7 @@ mod tests {
     unix_release_sock unix_seqpacket_recvmsg unix_seqpacket_sendmsg unix_socketpair
     unix_stream_connect unix_stream_read_generic unix_stream_recvmsg unix_stream_sendmsg
     update_queue vfs_mknod vfs_read vfs_write wait_for_partner x64_setup_rt_frame x64_sys_call
+    sk_getsockopt __scm_send put_cmsg
 ";
 
     /// Static functions that both kernels inline: named to show where the work happens, and
@@ -754,6 +764,7 @@ mod tests {
         "do_cow_fault",
         "do_shared_fault",
         "find_msg",
+        "scm_check_creds",
         "unix_bind_abstract",
         "unix_bind_bsd",
     ];

@@ -286,6 +286,27 @@ const TCP_BIND: Contrast = Contrast {
     inlined: &[],
 };
 
+/// Stevens and Rago, Advanced Programming in the UNIX Environment, chapter 17 (Advanced IPC),
+/// `serv_accept`: the server `stat`s the path the client bound, refuses it unless it is a
+/// socket with mode `rwx------` (`S_IRWXU` only) and not older than `STALE` (30) seconds, and
+/// takes `st_uid` as the client's uid. unix(7): `SO_PEERCRED` and `SO_PASSCRED`;
+/// "SCM_CREDENTIALS and the abstract namespace were introduced with Linux 2.2". The functions:
+/// net/core/sock.c `sk_getsockopt`, net/core/scm.c `__scm_send` and the inlined
+/// `scm_check_creds` (6.1 and 6.18).
+const PEER_CRED: Contrast = Contrast {
+    then: [
+        "To learn who a client is, the server stats the socket file the client bound: st_uid is its user, if the file is a socket, rwx------ and less than 30 seconds old (APUE's serv_accept).",
+        "要知道客户端是谁，服务器对客户端绑定的套接字文件做 stat：如果文件是套接字、权限为 rwx------ 且不超过 30 秒，st_uid 就是它的用户（APUE 的 serv_accept）。",
+    ],
+    now: [
+        "The kernel tells it, with no file: SO_PEERCRED gives the pid, uid and gid recorded at connect, and SCM_CREDENTIALS (since Linux 2.2, unix(7)) carries credentials the kernel checked when they were sent.",
+        "内核直接告诉它，不需要文件：SO_PEERCRED 给出 connect 时记下的 pid、uid 和 gid，SCM_CREDENTIALS（从 Linux 2.2 起，见 unix(7)）携带发送时经内核核对的凭据。",
+    ],
+    old: &[],
+    new: &["sk_getsockopt", "__scm_send"],
+    inlined: &["scm_check_creds"],
+};
+
 pub const BOXES: &[LessonBox] = &[
     LessonBox {
         lesson: "socketcall",
@@ -310,6 +331,10 @@ pub const BOXES: &[LessonBox] = &[
     LessonBox {
         lesson: "uds-perms",
         contrasts: &[UNIX_BIND],
+    },
+    LessonBox {
+        lesson: "uds-cred",
+        contrasts: &[PEER_CRED, UNIX_BIND],
     },
     LessonBox {
         lesson: "pipe",

@@ -13,24 +13,8 @@
 
 use serde_json::Value;
 
-use super::values::{absent, call_line, get, source, text};
-use super::{Ctx, Lesson, Run, Step};
-
-/// The word after `key` in `text`, up to a space, `)` or the end.
-fn after<'t>(text: &'t str, key: &str) -> Option<&'t str> {
-    let rest = &text[text.find(key)? + key.len()..];
-    rest.split([' ', ')', '\n', '\\'])
-        .next()
-        .filter(|w| !w.is_empty())
-}
-
-/// The demo's report line (a `write` to fd 1) that contains `needle`.
-fn report<'a>(run: Option<&'a Run>, needle: &str) -> Option<&'a str> {
-    run?.all(|c| c["syscall"] == "write" && c["args"]["fd"] == 1)
-        .into_iter()
-        .filter_map(|c| c["args"]["buf"]["data"].as_str())
-        .find(|d| d.contains(needle))
-}
+use super::values::{absent, after, call_line, get, report, source, text};
+use super::{Ctx, Lesson, Step};
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
 pub fn lesson(ctx: &Ctx) -> Lesson {

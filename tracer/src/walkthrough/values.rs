@@ -87,6 +87,22 @@ pub fn on_fd<'a>(
     })
 }
 
+/// The word after `key` in `text`, up to a space, `)` or the end.
+pub fn after<'t>(text: &'t str, key: &str) -> Option<&'t str> {
+    let rest = &text[text.find(key)? + key.len()..];
+    rest.split([' ', ')', '\n', '\\'])
+        .next()
+        .filter(|w| !w.is_empty())
+}
+
+/// The demo's report line (a `write` to fd 1) that contains `needle`.
+pub fn report<'a>(run: Option<&'a Run>, needle: &str) -> Option<&'a str> {
+    run?.all(|c| c["syscall"] == "write" && c["args"]["fd"] == 1)
+        .into_iter()
+        .filter_map(|c| c["args"]["buf"]["data"].as_str())
+        .find(|d| d.contains(needle))
+}
+
 /// How long a call took, in microseconds.
 pub fn micros(ctx: &Ctx, call: Option<&Value>) -> String {
     call.and_then(|c| c["dur_ns"].as_u64()).map_or_else(
