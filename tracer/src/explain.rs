@@ -614,6 +614,20 @@ pub fn render(
         );
     }
 
+    if !row.meaning.is_empty() {
+        let _ = writeln!(o, "\n{}", t!(lang, "What the arguments mean", "参数的含义"));
+        for [en, zh] in row.meaning {
+            let _ = writeln!(
+                o,
+                "  {}",
+                match lang {
+                    Lang::En => en,
+                    Lang::Zh => zh,
+                }
+            );
+        }
+    }
+
     // The registers, per ABI.
     if abi != Some(Abi::Ia32) {
         let _ = writeln!(
@@ -1273,6 +1287,29 @@ ffffffff81000a00 T unix_bind
     /// machine, the Chinese text has a line for each English line, each line with English prose
     /// is said in Chinese, and no English prose is left in the Chinese, only the names of
     /// functions, registers, files and code.
+    /// kill's special pids, in both languages (kernel/signal.c `kill_something_info`).
+    #[test]
+    fn kill_says_what_pid_0_and_minus_1_mean() {
+        let row = syscalls::ROWS.iter().find(|r| r.name == "kill").unwrap();
+        let (k, empty, observe, fast32) = machines().remove(0);
+        let text = |lang| render(row, None, None, &k, &observe, "6.18.0", empty, fast32, lang);
+        let (en, zh) = (text(Lang::En), text(Lang::Zh));
+        assert!(en.contains("What the arguments mean"), "{en}");
+        assert!(
+            en.contains("pid 0: every process in the caller's process group"),
+            "{en}"
+        );
+        assert!(
+            en.contains(
+                "pid -1: every process the caller may signal except pid 1 and the caller itself"
+            ),
+            "{en}"
+        );
+        assert!(zh.contains("参数的含义"), "{zh}");
+        assert!(zh.contains("pid 0：调用者所在进程组中的每个进程"), "{zh}");
+        assert!(zh.contains("pid -1：除 1 号进程和调用者自己以外"), "{zh}");
+    }
+
     #[test]
     fn every_english_line_has_its_chinese_counterpart() {
         let families = [

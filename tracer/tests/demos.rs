@@ -55,6 +55,7 @@ fn x64_nr(name: &str) -> u64 {
         "msgrcv" => 70,
         "msgctl" => 71,
         "unlink" => 87,
+        "kill" => 62,
         "rt_sigqueueinfo" => 129,
         "semtimedop" => 220,
         "mknodat" => 259,
@@ -1169,8 +1170,12 @@ fn shm() {
 #[test]
 fn signal() {
     let recs = record_demo("signal", &[]);
-    let (main, parent, kids) = processes(&recs, 1);
+    let (main, parent) = main_process(&recs);
+    // The sigqueue child, the kill(0) group leader, the maker of the kill(-1) namespace.
+    let kids = children(&recs, main);
+    assert_eq!(kids.len(), 3, "{kids:?}");
     let child = own_calls(&recs, kids[0]);
+    assert!(children(&recs, kids[0]).is_empty());
 
     // rt_sigprocmask and rt_sigsuspend are not recorded; the handler's install and restore are.
     seq(&parent, &["rt_sigaction", "rt_sigaction"]);
@@ -1228,6 +1233,27 @@ fn signal() {
         ts(parent[1]) > ts(child[0]),
         "the action is restored after the signal was sent"
     );
+    // kill(0): the group leader signals its own group, itself and the member it forked.
+    let member = children(&recs, kids[1]);
+    assert_eq!(member.len(), 1, "{member:?}");
+    let leader = own_calls(&recs, kids[1]);
+    let kill0 = leader
+        .iter()
+        .find(|c| c["syscall"] == "kill")
+        .unwrap_or_else(|| panic!("no kill in {:?}", names(&leader)));
+    call(kill0, "kill", &json!({"pid": 0, "sig": "SIGUSR2"}), 0);
+
+    // kill(-1), inside a new PID namespace: maker -> init -> target, killer.
+    let init = children(&recs, kids[2]);
+    assert_eq!(init.len(), 1, "{init:?}");
+    let inside = children(&recs, init[0]);
+    assert_eq!(inside.len(), 2, "target and killer: {inside:?}");
+    let killer = own_calls(&recs, inside[1]);
+    seq(&killer, &["kill"]);
+    call(killer[0], "kill", &json!({"pid": -1, "sig": "SIGUSR2"}), 0);
+    let mut all = vec![main, kids[0], kids[1], member[0], kids[2], init[0]];
+    all.extend(&inside);
+    only_processes(&recs, &all);
 }
 
 #[test]

@@ -16,6 +16,11 @@
 //! fills in the `siginfo_t` itself: `getpid`, `getuid`, then `rt_sigqueueinfo`; the other
 //! calls appear as `rt_sigprocmask`, `rt_sigaction` and `rt_sigsuspend` in a trace.)
 //!
+//! Then `SIGUSR2` to many processes at once: `kill(0, SIGUSR2)` from a child that made a
+//! process group of its own (`setpgid(0, 0)`) and forked a member into it (both take the
+//! signal with `sigwaitinfo`), and `kill(-1, SIGUSR2)` from inside a new PID namespace, where
+//! it reaches only the namespace's processes but its pid 1 and the caller (see [`kill_all`]).
+//!
 //! The handler only stores into atomics: anything else (printing, allocating, locking)
 //! is not async-signal-safe. The lesson: `sigqueue` + `SA_SIGINFO` attach a value to a signal
 //! (`si_code == SI_QUEUE`), and "block, then sigsuspend" is the race-free way to wait for a
@@ -73,7 +78,141 @@ pub fn run() -> Result<()> {
     check("sigprocmask", unsafe {
         libc::sigprocmask(libc::SIG_SETMASK, &raw const old_mask, std::ptr::null_mut())
     })?;
-    result
+    result?;
+    kill_group()?;
+    kill_all()
+}
+
+/// `{SIGUSR2}`, blocked in the calling process, so that it stays pending until `sigwaitinfo`
+/// takes it (children forked afterwards inherit the mask).
+fn block_sigusr2() -> Result<libc::sigset_t> {
+    // SAFETY: sigset_t is plain old data; sigemptyset initialises it.
+    let mut set: libc::sigset_t = unsafe { mem::zeroed() };
+    // SAFETY: `set` is a valid sigset_t owned by this frame.
+    unsafe {
+        libc::sigemptyset(&raw mut set);
+        libc::sigaddset(&raw mut set, libc::SIGUSR2);
+    }
+    // SAFETY: the set pointer is valid for the call; the old mask is not wanted.
+    check("sigprocmask", unsafe {
+        libc::sigprocmask(libc::SIG_BLOCK, &raw const set, std::ptr::null_mut())
+    })?;
+    Ok(set)
+}
+
+/// `sigwaitinfo(set)`: the pid that sent the signal (as this process's PID namespace sees it).
+fn take(set: &libc::sigset_t) -> Result<libc::pid_t> {
+    // SAFETY: siginfo_t is plain old data; sigwaitinfo fills it in.
+    let mut info: libc::siginfo_t = unsafe { mem::zeroed() };
+    // SAFETY: both pointers are valid for the call.
+    check("sigwaitinfo", unsafe {
+        libc::sigwaitinfo(set, &raw mut info)
+    })?;
+    // SAFETY: a signal sent by kill() carries the sender's pid (SI_USER).
+    Ok(unsafe { info.si_pid() })
+}
+
+/// Whether SIGUSR2 is pending here (`sigpending`).
+fn pending_sigusr2() -> Result<bool> {
+    // SAFETY: sigset_t is plain old data; sigpending fills it in.
+    let mut set: libc::sigset_t = unsafe { mem::zeroed() };
+    // SAFETY: the pointer is valid for the call.
+    check("sigpending", unsafe { libc::sigpending(&raw mut set) })?;
+    // SAFETY: `set` was filled in by sigpending.
+    Ok(unsafe { libc::sigismember(&raw const set, libc::SIGUSR2) } == 1)
+}
+
+fn getpid() -> libc::pid_t {
+    // SAFETY: getpid has no preconditions.
+    unsafe { libc::getpid() }
+}
+
+/// `kill(0, SIGUSR2)`: every process in the caller's process group. The leader (a child of the
+/// demo) first makes a group of its own with `setpgid(0, 0)`, so the signal reaches only it
+/// and the member it forks, never the demo, tracer or the shell.
+fn kill_group() -> Result<()> {
+    let leader = fork("group leader", || {
+        // SAFETY: setpgid(0, 0) makes this process the leader of a new group; no pointers.
+        check("setpgid", unsafe { libc::setpgid(0, 0) })?;
+        let set = block_sigusr2()?;
+        let member = fork("group member", || {
+            let from = take(&set)?;
+            println!("group member (pid {}): SIGUSR2 from pid {from}", getpid());
+            Ok(())
+        })?;
+        // SAFETY: kill takes no pointers; pid 0 is this process's own group, made above.
+        check("kill", unsafe { libc::kill(0, libc::SIGUSR2) })?;
+        let from = take(&set)?;
+        println!(
+            "group leader (pid {}, group {}): kill(0, SIGUSR2) reached it (from pid {from}) and member pid {}",
+            getpid(),
+            getpid(),
+            member.pid()
+        );
+        member.wait()
+    })?;
+    leader.wait()
+}
+
+/// `kill(-1, SIGUSR2)`: every process the caller may signal but pid 1 and itself. On the
+/// machine that is every process of the user, or, for root, every process; so the demo runs it
+/// inside a new PID namespace (`unshare(CLONE_NEWPID)`, root only), where the kernel's loop
+/// skips every process outside (their pid there is 0). A lower uid would not be enough: other
+/// processes of that uid (a test running as `nobody`) would be signalled too. Without root
+/// there is no namespace and the step is skipped.
+///
+/// In the namespace: its init (pid 1 there) blocks SIGUSR2, forks a target, which waits for
+/// it, then a killer, which calls `kill(-1, SIGUSR2)`. The target gets it; neither the init
+/// nor the killer do.
+fn kill_all() -> Result<()> {
+    let maker = fork("namespace maker", || {
+        // SAFETY: unshare takes no pointers; the new namespace is for this process's children.
+        if unsafe { libc::unshare(libc::CLONE_NEWPID) } == -1 {
+            let e = os_error("unshare(CLONE_NEWPID)");
+            println!("kill(-1) skipped: {e}: a new PID namespace needs root");
+            return Ok(());
+        }
+        let init = fork("namespace init", || {
+            let set = block_sigusr2()?;
+            let target = fork("target", || {
+                let from = take(&set)?;
+                println!(
+                    "target (pid {} in the namespace): SIGUSR2 from pid {from}",
+                    getpid()
+                );
+                Ok(())
+            })?;
+            let killer = fork("killer", || {
+                // SAFETY: kill takes no pointers; in this PID namespace pid -1 reaches only
+                // the namespace's own processes.
+                check("kill", unsafe { libc::kill(-1, libc::SIGUSR2) })?;
+                let own = pending_sigusr2()?;
+                println!(
+                    "killer (pid {} in the namespace): kill(-1, SIGUSR2) = 0; signal to itself: {}",
+                    getpid(),
+                    if own { "yes" } else { "none" }
+                );
+                if own {
+                    bail!("kill(-1) signalled the caller");
+                }
+                Ok(())
+            })?;
+            killer.wait()?;
+            target.wait()?;
+            let own = pending_sigusr2()?;
+            println!(
+                "namespace init (pid {}): signal to it: {}",
+                getpid(),
+                if own { "yes" } else { "none" }
+            );
+            if own {
+                bail!("kill(-1) signalled pid 1");
+            }
+            Ok(())
+        })?;
+        init.wait()
+    })?;
+    maker.wait()
 }
 
 /// Installs the handler, forks the sender and waits for its signal with `sigsuspend`.

@@ -754,6 +754,9 @@ pub struct Row {
     pub libc_unprobed: &'static [&'static str],
     pub effect: Effect,
     pub moves: Option<Moves>,
+    /// What an argument's special values mean (`kill`'s pid 0 and -1), `[English, Chinese]`,
+    /// for `tracer explain`; the row's comment cites the kernel code each rests on.
+    pub meaning: &'static [[&'static str; 2]],
     pub args: &'static [(&'static str, Arg)],
     pub ops: &'static [Op],
     pub ret: Ret,

@@ -285,6 +285,7 @@ const BLANK: Row = Row {
     libc_unprobed: &[],
     effect: Effect::None,
     moves: None,
+    meaning: &[],
     args: &[],
     ops: &[],
     ret: Ret::Int,
@@ -663,9 +664,25 @@ static HAND: &[Row] = &[
         ops: [data_out(1), memw(4, false, 16, 16), mem(3, true, 4)], ret: Int,
         libc: &["mq_receive"], moves: Some(moves(false, true))),
     // Signals (kernel/signal.c).
+    // kernel/signal.c `kill_something_info` (Linux 6.1 and 6.18): pid > 0 goes to
+    // `kill_proc_info`; pid 0 to `__kill_pgrp_info(sig, info, task_pgrp(current))`, pid < -1 to
+    // `__kill_pgrp_info(..., find_vpid(-pid))`; pid -1 loops `for_each_process` over every task
+    // with `task_pid_vnr(p) > 1` outside the caller's thread group (0 for a task outside the
+    // caller's PID namespace), calls `group_send_sig_info` on each, ignores `-EPERM`, and
+    // returns `-ESRCH` only when it found no such process.
     row!("kill", x64: Some(62), ia32: Some(37), sc: None, ipc: None,
-        args: ["pid": Pid, "sig": Signal], ops: [], ret: Int,
-        work: &[&KILL_SOMETHING_INFO], libc: &["kill"]),
+    args: ["pid": Pid, "sig": Signal], ops: [], ret: Int,
+    work: &[&KILL_SOMETHING_INFO], libc: &["kill"],
+    meaning: &[
+        [
+            "pid > 0: that process; pid 0: every process in the caller's process group (`__kill_pgrp_info` with the caller's group); pid < -1: every process in group -pid",
+            "pid > 0：该进程；pid 0：调用者所在进程组中的每个进程（以调用者的组调用 `__kill_pgrp_info`）；pid < -1：进程组 -pid 中的每个进程",
+        ],
+        [
+            "pid -1: every process the caller may signal except pid 1 and the caller itself (`kill_something_info` loops over all processes; in a PID namespace, over that namespace's); EPERM from one of them is not an error, ESRCH only when there was none",
+            "pid -1：除 1 号进程和调用者自己以外、调用者有权发信号的每个进程（`kill_something_info` 遍历所有进程；在 PID 命名空间中只遍历该命名空间的进程）；其中某个进程的 EPERM 不算错误，只有一个进程都没有时才返回 ESRCH",
+        ],
+    ]),
     row!("tkill", x64: Some(200), ia32: Some(238), sc: None, ipc: None,
         args: ["tid": Pid, "sig": Signal], ops: [], ret: Int),
     row!("tgkill", x64: Some(234), ia32: Some(270), sc: None, ipc: None,

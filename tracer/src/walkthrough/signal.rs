@@ -14,10 +14,17 @@
 //! frame on the user stack (`x64_setup_rt_frame` in arch/x86/kernel/signal_64.c since Linux
 //! 6.2; on 6.1 the same function was `__setup_rt_frame` in arch/x86/kernel/signal.c). The handler returns into the `SA_RESTORER` trampoline,
 //! which calls `rt_sigreturn` (`restore_sigcontext`).
+//!
+//! The demo then sends `SIGUSR2` with `kill(0, ...)` and `kill(-1, ...)`. kernel/signal.c
+//! `kill_something_info` (6.1 and 6.18): pid 0 is `__kill_pgrp_info(sig, info,
+//! task_pgrp(current))`, which calls `group_send_sig_info` for every process of the caller's
+//! group; pid -1 loops `for_each_process` and signals every task with `task_pid_vnr(p) > 1`
+//! that is not in the caller's thread group, skipping `-EPERM` (`task_pid_vnr` is 0 for a task
+//! outside the caller's PID namespace, which is how the demo keeps `kill(-1)` inside one).
 
 use serde_json::Value;
 
-use super::values::{call_line, get, source, text};
+use super::values::{absent, after, call_line, get, report, source, text};
 use super::{Ctx, Lesson, Step};
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
@@ -311,6 +318,92 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         ],
     });
 
+    // kill(0) and kill(-1): the calls, and who got SIGUSR2 (rt_sigtimedwait took it).
+    let kill_to =
+        |pid: i64| run.and_then(|r| r.find(|c| c["syscall"] == "kill" && c["args"]["pid"] == pid));
+    let (kill0, kill1) = (kill_to(0), kill_to(-1));
+    let leader = get(ctx, kill0, "/pid");
+    let member = report(run, "group member (pid ")
+        .and_then(|r| after(r, "group member (pid "))
+        .map_or_else(|| absent(lang), String::from);
+    // The namespace's init forked the target, then the killer.
+    let killer = kill1.and_then(|c| c["pid"].as_i64());
+    let init = run.and_then(|r| {
+        r.records
+            .iter()
+            .find(|f| f["type"] == "fork" && f["child"].as_i64() == killer)
+            .and_then(|f| f["pid"].as_i64())
+    });
+    let target = run
+        .zip(init)
+        .and_then(|(r, i)| r.children(i).into_iter().find(|c| Some(*c) != killer))
+        .map_or_else(|| absent(lang), |p| p.to_string());
+    let init = init.map_or_else(|| absent(lang), |p| p.to_string());
+    let killer = get(ctx, kill1, "/pid");
+
+    steps.push(Step {
+        title: t!(
+            lang,
+            "kill(0) and kill(-1): one call, many processes",
+            "kill(0) 与 kill(-1)：一个调用，多个进程"
+        ),
+        lines: vec![
+            call_line(ctx, kill0, "kill", "0, SIGUSR2"),
+            text(t!(
+                lang,
+                "  pid {leader} first made a process group of its own (setpgid(0, 0), not recorded by \
+                 default) and forked pid {member} into it. pid 0 means the caller's process group: both \
+                 got SIGUSR2 (each took it with sigwaitinfo), and nothing outside the group did.",
+                "  pid {leader} 先用 setpgid(0, 0)（默认不记录）建立自己的进程组，再把 pid {member} \
+                 fork 进这个组。pid 0 表示调用者所在的进程组：两者都收到了 SIGUSR2（各自用 sigwaitinfo \
+                 取走），组外的进程一个也没有收到。"
+            )),
+            ctx.path_func(
+                kill0,
+                "kill_something_info",
+                t!(
+                    lang,
+                    "kernel/signal.c: pid 0 -> the caller's group; pid -1 -> a loop over every process",
+                    "kernel/signal.c：pid 0 -> 调用者所在的组；pid -1 -> 遍历每个进程的循环"
+                ),
+            ),
+            ctx.func(
+                "__kill_pgrp_info",
+                t!(
+                    lang,
+                    "kernel/signal.c: signals every process of the group (pid -N: group N)",
+                    "kernel/signal.c：给组内每个进程发信号（pid -N：进程组 N）"
+                ),
+            ),
+            call_line(ctx, kill1, "kill", "-1, SIGUSR2"),
+            text(t!(
+                lang,
+                "  pid -1 means every process the caller may signal, except pid 1 and the caller. As \
+                 root that is the whole machine, so the demo made a new PID namespace first \
+                 (unshare(CLONE_NEWPID), root only): the loop skips every process outside it, whose \
+                 pid in the namespace is 0. Inside, pid {init} is the namespace's pid 1 and pid {killer} \
+                 called kill: only pid {target} got the signal.",
+                "  pid -1 表示调用者有权发信号的每个进程，1 号进程和调用者自己除外。以 root 身份这就是\
+                 整台机器，所以演示程序先建立一个新的 PID 命名空间（unshare(CLONE_NEWPID)，只有 root \
+                 能做）：循环跳过命名空间外的每个进程，它们在命名空间里的 pid 是 0。在命名空间里，\
+                 pid {init} 是该命名空间的 1 号进程，pid {killer} 调用了 kill：只有 pid {target} 收到了信号。"
+            )),
+            ctx.func(
+                "group_send_sig_info",
+                t!(
+                    lang,
+                    "kernel/signal.c: checks the permission for each process; for pid -1 an EPERM is skipped, not returned",
+                    "kernel/signal.c：对每个进程检查权限；对 pid -1，EPERM 被跳过而不是返回"
+                ),
+            ),
+            text(t!(
+                lang,
+                "  The trace shows the pids the first namespace sees; inside, the demo printed 1, 2 and 3.",
+                "  跟踪中显示的是初始命名空间看到的 pid；在命名空间里，演示程序打印的是 1、2 和 3。"
+            )),
+        ],
+    });
+
     Lesson {
         title: t!(
             lang,
@@ -335,6 +428,16 @@ mod tests {
         r#"{"pid":18443,"tid":18443,"ts_ns":2040711385271,"type":"exit"}"#,
         r#"{"args":{"act":{"flags":"SA_RESTORER","handler":"SIG_DFL"},"oldact":"NULL","signum":"SIGUSR1","sigsetsize":8},"dur_ns":14011,"kernel_path":[{"func":"__x64_sys_rt_sigaction","observed":false}],"pid":18441,"ret":0,"syscall":"rt_sigaction","tid":18441,"ts_ns":2040711718685,"type":"syscall"}"#,
         r#"{"pid":18441,"tid":18441,"ts_ns":2040711950158,"type":"exit"}"#,
+        // kill(0) and kill(-1), from a later recording of the demo (its main process 24311).
+        r#"{"child":24313,"pid":24311,"thread":false,"tid":24311,"ts_ns":53372502494718,"type":"fork"}"#,
+        r#"{"child":24314,"pid":24313,"thread":false,"tid":24313,"ts_ns":53372502630453,"type":"fork"}"#,
+        r#"{"args":{"pid":0,"sig":"SIGUSR2"},"dur_ns":4819,"pid":24313,"ret":0,"syscall":"kill","tid":24313,"ts_ns":53372502656572,"type":"syscall"}"#,
+        r#"{"args":{"buf":{"data":"group member (pid 24314): SIGUSR2 from pid 24313\\n","len":49},"count":49,"fd":1},"dur_ns":15706,"pid":24314,"ret":49,"syscall":"write","tid":24314,"ts_ns":53372620201112,"type":"syscall"}"#,
+        r#"{"child":24315,"pid":24311,"thread":false,"tid":24311,"ts_ns":53372620499272,"type":"fork"}"#,
+        r#"{"child":24316,"pid":24315,"thread":false,"tid":24315,"ts_ns":53372704345505,"type":"fork"}"#,
+        r#"{"child":24317,"pid":24316,"thread":false,"tid":24316,"ts_ns":53372820316922,"type":"fork"}"#,
+        r#"{"child":24318,"pid":24316,"thread":false,"tid":24316,"ts_ns":53372820404562,"type":"fork"}"#,
+        r#"{"args":{"pid":-1,"sig":"SIGUSR2"},"dur_ns":20947,"pid":24318,"ret":0,"syscall":"kill","tid":24318,"ts_ns":53372820445636,"type":"syscall"}"#,
     ];
 
     #[test]
@@ -362,11 +465,23 @@ mod tests {
                 "info->si_value.sival_int = 42",
                 "info->si_pid = 18443",
                 "- __setup_rt_frame",
+                "pid 24313  kill(0, SIGUSR2) = 0",
+                "pid 24318  kill(-1, SIGUSR2) = 0",
                 ". do_rt_sigqueueinfo",
                 "398",
             ],
         );
         assert!(en.contains("tgid 18441 is the parent"), "{en}");
+        assert!(
+            en.contains("pid 24313 first made a process group of its own")
+                && en.contains("forked pid 24314 into it"),
+            "{en}"
+        );
+        assert!(
+            en.contains("pid 24316 is the namespace's pid 1 and pid 24318 called kill: only pid 24317 got the signal"),
+            "{en}"
+        );
+        assert!(zh.contains("只有 pid 24317 收到了信号"), "{zh}");
         assert!(zh.contains("tgid 18441 就是父进程"), "{zh}");
     }
 }
