@@ -124,7 +124,7 @@ static DEMOS: [DemoInfo; 22] = [
     },
     DemoInfo {
         name: "signal",
-        summary: "sigaction(SA_SIGINFO) + sigqueue: a signal carrying the value 42",
+        summary: "sigaction(SA_SIGINFO) + sigqueue: a signal carrying the value 42; kill(0) and kill(-1)",
     },
     DemoInfo {
         name: "netlink",

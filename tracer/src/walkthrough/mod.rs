@@ -281,8 +281,8 @@ pub const LESSONS: &[LessonDef] = &[
     LessonDef {
         name: "signal",
         demos: &["signal"],
-        summary: "sigqueue carries a value to an SA_SIGINFO handler",
-        summary_zh: "sigqueue 把一个值带给 SA_SIGINFO 信号处理函数",
+        summary: "sigqueue carries a value to an SA_SIGINFO handler; kill(0) and kill(-1) reach many processes",
+        summary_zh: "sigqueue 把一个值带给 SA_SIGINFO 信号处理函数；kill(0) 与 kill(-1) 一次发给多个进程",
         build: signal::lesson,
     },
     LessonDef {
