@@ -12,8 +12,12 @@
 //! 6. `accept(fd, &peer, &len)` (the peer is `127.0.0.1:<client's ephemeral port>`),
 //!    `read` `"hello"`, `write` `"hi"`, `close` the connection and the listener, `waitpid`.
 //!
-//! Client (child): `socket(AF_INET, SOCK_STREAM, 0)`, `connect(fd, {127.0.0.1, port})`
-//! (the three-way handshake), `write("hello")`, `read` `"hi"`, `close`.
+//! Client (child): `socket(AF_INET, SOCK_STREAM, 0)`; then it waits until the server sleeps in
+//! `accept` (it reads `/proc/<server>/syscall`, `open`/`read`/`close` every millisecond, until
+//! the kernel reports system call 43 on the listening descriptor) and 300 ms more, so that the
+//! accept is seen blocked: `tracer live` marks a call pending once it has waited 200 ms
+//! (`PENDING_AFTER_NS` in record.rs). Then `connect(fd, {127.0.0.1, port})` (the three-way
+//! handshake, which wakes the server), `write("hello")`, `read` `"hi"`, `close`.
 //!
 //! The lesson: the socket API is the same for every address family; only the address
 //! structure (`sockaddr_in`, with the port and address in network byte order) changes.
@@ -24,7 +28,7 @@ use std::net::Ipv4Addr;
 
 use anyhow::Result;
 
-use super::util::{Fd, check, fork, listen, receive, send, socket};
+use super::util::{Fd, check, fork, listen, receive, send, socket, wait_blocked_in};
 
 /// A `sockaddr_in` for `ip:port` (stored in network byte order).
 fn sockaddr_in(ip: Ipv4Addr, port: u16) -> libc::sockaddr_in {
@@ -81,8 +85,14 @@ pub fn run() -> Result<()> {
         describe(&bound)
     );
 
+    let lfd = listener.raw();
     let child = fork("client", || {
         let fd: Fd = socket(libc::AF_INET, libc::SOCK_STREAM, 0)?;
+        // SAFETY: getppid has no preconditions.
+        let server_pid = unsafe { libc::getppid() };
+        let seen = wait_blocked_in(server_pid, libc::SYS_accept, lfd)?;
+        println!("client: the server is blocked in accept: /proc/{server_pid}/syscall says {seen}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
         let server = sockaddr_in(Ipv4Addr::LOCALHOST, port);
         // SAFETY: `server` is a valid sockaddr_in of ADDR_LEN bytes for the call.
         check("connect", unsafe {

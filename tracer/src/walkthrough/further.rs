@@ -417,6 +417,10 @@ pub const FURTHER: &[Further] = &[
                 "While the server listens, bind a second socket to its port: it fails with EADDRINUSE (98), SO_REUSEADDR or not.",
                 "在服务器监听期间，把第二个套接字绑定到同一端口：无论是否设置 SO_REUSEADDR，都以 EADDRINUSE（98）失败。",
             ],
+            [
+                "Make the client's pause 5 seconds and watch with sudo tracer live -- tracer demo tcp-hello: the server's accept shows <pending> until the client connects.",
+                "把客户端的停顿改成 5 秒，并用 sudo tracer live -- tracer demo tcp-hello 观看：服务器的 accept 一直显示 <pending>，直到客户端连接。",
+            ],
         ],
         man: &["tcp.7", "ip.7", "socket.2", "connect.2"],
         funcs: &[

@@ -9,12 +9,14 @@
 //! `inet_csk_get_port` for a free ephemeral port. `listen` is `inet_listen`. `connect` is
 //! `inet_stream_connect` -> `tcp_v4_connect`, which picks the client's own port
 //! (`inet_hash_connect`) and sends the SYN (`tcp_connect`); on loopback the answer comes back
-//! through `tcp_v4_rcv` at once. `accept` is `inet_accept` -> `inet_csk_accept`. Data goes
+//! through `tcp_v4_rcv` at once. `accept` is `inet_accept` -> `inet_csk_accept`, which with
+//! an empty queue sleeps in the calling process (`inet_csk_wait_for_connect`: `prepare_to_wait_exclusive`
+//! on the socket's wait queue, `schedule_timeout`) until a connection is queued. Data goes
 //! through `tcp_sendmsg` and `tcp_recvmsg`; `close` ends in `tcp_close`, which sends the FIN.
 
 use serde_json::Value;
 
-use super::values::{call_line, get, micros, source, text};
+use super::values::{absent, after, call_line, get, micros, report, source, text};
 use super::{Ctx, Lesson, Step};
 
 /// `127.0.0.1:35439` from a recorded `sockaddr_in`.
@@ -82,6 +84,18 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             ),
         )
     };
+
+    // The client's look at /proc/<server>/syscall while the server slept in accept.
+    let seen = report(run, "blocked in accept");
+    let nr = seen.and_then(|r| after(r, "says "));
+    let seen_fd = seen
+        .zip(nr)
+        .and_then(|(r, n)| after(r, &format!("says {n} ")))
+        .map_or_else(|| absent(lang), String::from);
+    let nr = nr.map_or_else(|| absent(lang), String::from);
+    let waited = accept
+        .and_then(|c| c["dur_ns"].as_u64())
+        .map_or_else(|| absent(lang), |n| format!("{} ms", n / 1_000_000));
 
     let mut steps = Vec::new();
 
@@ -166,6 +180,60 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             )),
             call_line(ctx, listen, "listen", &format!("{lfd}, 5")),
             ctx.func("inet_listen", t!(lang, "the socket starts accepting SYNs", "套接字开始接受 SYN")),
+        ],
+    });
+
+    steps.push(Step {
+        title: t!(
+            lang,
+            "accept sleeps: a system call runs in its process and may wait",
+            "accept 睡眠：系统调用在发起它的进程中运行，并且可能等待"
+        ),
+        lines: vec![
+            call_line(ctx, accept, "accept", &format!("{lfd}, {peer}, 16")),
+            text(t!(
+                lang,
+                "  A system call runs in the process that made it, in that process's context: the kernel \
+                 works for pid {spid}, with its memory and its descriptors, and may put it to sleep. \
+                 accept found no connection queued, so pid {spid} slept inside it for {waited}.",
+                "  系统调用在发起它的进程中、以该进程的上下文运行：内核为 pid {spid} 工作，使用它的内存\
+                 和描述符，也可以让它睡眠。accept 发现队列里没有连接，于是 pid {spid} 在其中睡了 {waited}。"
+            )),
+            ctx.path_func(
+                accept,
+                "inet_csk_accept",
+                t!(
+                    lang,
+                    "net/ipv4/inet_connection_sock.c: with an empty queue, waits on the socket until a connection arrives",
+                    "net/ipv4/inet_connection_sock.c：队列为空时在套接字上等待，直到有连接到来"
+                ),
+            ),
+            ctx.func(
+                "prepare_to_wait_exclusive",
+                t!(
+                    lang,
+                    "kernel/sched/wait.c: puts the process on the socket's wait queue; it sleeps until the client's connection is queued and wakes it",
+                    "kernel/sched/wait.c：把进程挂到套接字的等待队列上；它一直睡到客户端的连接进入队列并把它唤醒"
+                ),
+            ),
+            text(t!(
+                lang,
+                "  Meanwhile the client (pid {cpid}) read /proc/{spid}/syscall, which names the call a \
+                 sleeping process is in and its arguments: {nr} (accept) on descriptor {seen_fd}. It then \
+                 waited 300 ms and connected.",
+                "  在此期间客户端（pid {cpid}）读了 /proc/{spid}/syscall，它给出睡眠中的进程所在的调用及其\
+                 参数：{nr}（accept），描述符 {seen_fd}。然后客户端又等了 300 毫秒才连接。"
+            )),
+            text(t!(
+                lang,
+                "  In tracer live a call that has been in the kernel for 200 ms shows up before it returns: \
+                 its result reads <pending>, in yellow, and the detail pane says \"still waiting in the \
+                 kernel\". When accept returns, the row gets its result and duration. tracer record writes \
+                 a call when it returns, with the time it entered.",
+                "  在 tracer live 中，一个在内核里待了 200 毫秒的调用会在返回之前就出现：它的结果一栏\
+                 显示黄色的 <pending>，详情面板显示 \"still waiting in the kernel\"。accept 返回后，这一行\
+                 补上结果和耗时。tracer record 则在调用返回时才写下它，带着它进入内核的时间。"
+            )),
         ],
     });
 
@@ -289,6 +357,9 @@ mod tests {
         r#"{"args":{"addr":{"addr":"127.0.0.1","family":"AF_INET","port":35439},"addrlen":16,"sockfd":3},"dur_ns":8752,"pid":24273,"ret":0,"syscall":"getsockname","ts_ns":4783565940983,"type":"syscall"}"#,
         r#"{"args":{"backlog":5,"sockfd":3},"dur_ns":24787,"kernel_path":[{"func":"__sys_listen","observed":false}],"pid":24273,"ret":0,"syscall":"listen","ts_ns":4783565984607,"type":"syscall"}"#,
         r#"{"child":24275,"pid":24273,"thread":false,"ts_ns":4783566207517,"type":"fork"}"#,
+        // The client's report of the server blocked in accept, as the demo now writes it (this
+        // recording predates the line; the pid and descriptor are this run's).
+        r#"{"args":{"buf":{"data":"client: the server is blocked in accept: /proc/24273/syscall says 43 0x3 0x7ffcee8067c0 0x7ffcee806760 0x7f06ff8fcb90 0x0 0x5568bc760800 0x7ffcee806758 0x7f06ffa096f0\\n","len":160},"count":160,"fd":1},"dur_ns":9000,"pid":24275,"ret":160,"syscall":"write","ts_ns":4783566250000,"type":"syscall"}"#,
         r#"{"args":{"domain":"AF_INET","protocol":0,"type":"SOCK_STREAM"},"dur_ns":57706,"kernel_path":[{"func":"__sys_socket","observed":false},{"func":"__sock_create","observed":false}],"pid":24275,"ret":4,"syscall":"socket","ts_ns":4783567209091,"type":"syscall"}"#,
         r#"{"args":{"addr":{"addr":"127.0.0.1","family":"AF_INET","port":35439},"addrlen":16,"sockfd":4},"dur_ns":461634,"kernel_path":[{"func":"__sys_connect","observed":false}],"pid":24275,"ret":0,"syscall":"connect","ts_ns":4783567329830,"type":"syscall"}"#,
         r#"{"args":{"addr":{"addr":"127.0.0.1","family":"AF_INET","port":58218},"addrlen":16,"sockfd":3},"dur_ns":1517418,"kernel_path":[{"func":"__sys_accept4","observed":false}],"pid":24273,"ret":4,"syscall":"accept","ts_ns":4783566288608,"type":"syscall"}"#,
@@ -330,6 +401,8 @@ mod tests {
                 "pid 24275  write(4, \"hello\", 5) = 5",
                 "pid 24273  write(4, \"hi\", 2) = 2",
                 "461.6 us",
+                "0x3",
+                "1 ms",
             ],
         );
         assert!(
@@ -338,6 +411,16 @@ mod tests {
         );
         assert!(
             zh.contains("看到它的客户端（pid 24275）是 127.0.0.1:58218"),
+            "{zh}"
+        );
+        assert!(
+            en.contains("so pid 24273 slept inside it for 1 ms")
+                && en.contains("43 (accept) on descriptor 0x3")
+                && en.contains("<pending>"),
+            "{en}"
+        );
+        assert!(
+            zh.contains("pid 24273 在其中睡了 1 ms") && zh.contains("43（accept），描述符 0x3"),
             "{zh}"
         );
     }
