@@ -765,6 +765,7 @@ mod tests {
         "do_shared_fault",
         "find_msg",
         "scm_check_creds",
+        "sock_map_fd",
         "unix_bind_abstract",
         "unix_bind_bsd",
     ];

@@ -4,7 +4,12 @@
 //! a stream server holds two kinds of descriptor and its name is a file; a datagram carries its
 //! address with every message; `struct msghdr` is the general form of both.
 //!
-//! Kernel facts (net/socket.c and net/unix/af_unix.c, Linux 6.1 and 6.18): `bind` is
+//! Kernel facts (net/socket.c and net/unix/af_unix.c, Linux 6.1 and 6.18): `socket` is
+//! `__sys_socket`, which creates the socket through `sock_create` -> `__sock_create`
+//! (`sock_alloc`, then the family's `create`, `unix_create`, which picks `unix_stream_ops` for
+//! `SOCK_STREAM`) and then gives it a descriptor with the static `sock_map_fd`
+//! (`get_unused_fd_flags`, `sock_alloc_file`, `fd_install`; inlined into `__sys_socket` on
+//! this project's 6.18 kernel, which has no symbol for it). `bind` is
 //! `__sys_bind` -> `unix_bind`, which for a path creates the socket file (the helper,
 //! `unix_bind_bsd`, is inlined); `listen` is `__sys_listen` -> `unix_listen`; `connect` is
 //! `__sys_connect` -> `unix_stream_connect`, which makes the server's end of the connection
@@ -161,6 +166,31 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         ),
         lines: vec![
             call_line(ctx, s_socket, "socket", "AF_UNIX, SOCK_STREAM, 0"),
+            ctx.path_func(
+                s_socket,
+                "__sock_create",
+                t!(
+                    lang,
+                    "net/socket.c: allocates the struct socket and calls the family's create",
+                    "net/socket.c：分配 struct socket，并调用地址族的 create"
+                ),
+            ),
+            ctx.func(
+                "unix_create",
+                t!(
+                    lang,
+                    "net/unix/af_unix.c: AF_UNIX's create; SOCK_STREAM gets unix_stream_ops",
+                    "net/unix/af_unix.c：AF_UNIX 的 create；SOCK_STREAM 得到 unix_stream_ops"
+                ),
+            ),
+            ctx.inlined(
+                "sock_map_fd",
+                t!(
+                    lang,
+                    "net/socket.c: a file for the socket (sock_alloc_file) and the lowest free descriptor, {lfd}",
+                    "net/socket.c：为套接字建立文件（sock_alloc_file），并分配最小的空闲描述符 {lfd}"
+                ),
+            ),
             call_line(
                 ctx,
                 bind,
@@ -470,6 +500,8 @@ mod tests {
     #[test]
     fn the_lesson_carries_the_values_of_the_run() {
         let k = testing::ksyms(&[
+            "__sock_create",
+            "unix_create",
             "__sys_bind",
             "unix_bind",
             "unix_listen",
@@ -493,6 +525,9 @@ mod tests {
             &[
                 "pid 17695  bind(3, /tmp/tracer-demo-uds-stream-17695/stream.sock, 48) = 0",
                 "pid 17695  listen(3, 5) = 0",
+                ". __sock_create",
+                ". unix_create",
+                "- sock_map_fd",
                 "pid 17697  connect(4, /tmp/tracer-demo-uds-stream-17695/stream.sock) = 0",
                 "pid 17695  accept(3, {unnamed}, 2) = 4",
                 "pid 17697  write(4, \"hello\", 5) = 5",
@@ -504,6 +539,14 @@ mod tests {
                 "pid 18208  sendmsg(4, {name /tmp/tracer-demo-uds-msg-18206/msg.sock, iov [{\"hello \", 6}, {\"world\", 5}]}, 0) = 11",
                 "pid 18206  recvmsg(3, {iov [{\"hello \", 6}, {\"world\", 16}]}, 0) = 11",
             ],
+        );
+        assert!(
+            en.contains("the lowest free descriptor, 3 (inlined into its caller in this kernel)"),
+            "{en}"
+        );
+        assert!(
+            zh.contains("分配最小的空闲描述符 3（在本内核中被内联进调用者）"),
+            "{zh}"
         );
         assert!(
             en.contains("accept returned 4: the server now has two descriptors, 3"),
