@@ -1016,7 +1016,7 @@ fn arg<'a>(v: &CallView<'a>, kind: Arg, raw: u64) -> Val<'a> {
         // As the option's type says: `[1]`, `{l_onoff=1, l_linger=5}`, or the bytes.
         Arg::OptVal(op) => match v.cap(op) {
             Some(c) if c.ok() => {
-                let len = v.wanted(c);
+                let len = optval_len(v, op, c);
                 match sockopt::optval(v.args[1], v.args[2], &c.data, len as i64, v.at_exit(op)) {
                     sockopt::Shown::Int(n) => (json!([n]), format!("[{n}]")).into(),
                     sockopt::Shown::Text(t) => sym(t),
@@ -1242,6 +1242,23 @@ fn siginfo_value_at(abi: Abi) -> usize {
 
 /// A socket address copied whole or in part, `len` being what the caller claimed.
 /// The `socklen_t` op `op` copied at entry: the size of the buffer the program gave.
+/// The bytes of an option value to show. `getsockopt` writes back the length the option
+/// needs, which may exceed the buffer it was given: net/netlink/af_netlink.c
+/// `netlink_getsockopt` (Linux 6.1 and 6.18), `NETLINK_LIST_MEMBERSHIPS`, copies only the
+/// groups that fit in the given length and returns the full one. Only the given bytes were
+/// written, and strace 6.1 shows that many (`[1]` for `[4 => 8]`).
+fn optval_len(v: &CallView<'_>, op: u8, c: &Capture) -> u64 {
+    let len = v.wanted(c);
+    if !v.at_exit(op) {
+        return len;
+    }
+    let given = v.row.args.iter().find_map(|(_, a)| match a {
+        Arg::SockLenPtr(_, given) => socklen(v, *given),
+        _ => None,
+    });
+    given.map_or(len, |g| len.min(u64::from(g)))
+}
+
 fn socklen(v: &CallView<'_>, op: u8) -> Option<u32> {
     let c = v.cap(op).filter(|c| c.ok())?;
     Some(le(&c.data, 0, 4)? as u32)
