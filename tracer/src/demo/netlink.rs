@@ -13,6 +13,13 @@
 //!    attributes as type-length-value `struct rtattr`s, one of them `IFLA_IFNAME`), until a
 //!    message of type `NLMSG_DONE` ends the dump (`NLMSG_ERROR` would report a failure);
 //! 5. `close`.
+//! 6. Multicast: a second `NETLINK_ROUTE` socket, `bind(fd, {AF_NETLINK, nl_pid = 0,
+//!    nl_groups = RTMGRP_LINK}, 12)` subscribes it to the link notifications (group
+//!    `RTNLGRP_LINK`, bit 0 of the mask); `getsockname` shows the port id and groups,
+//!    `getsockopt(fd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, ...)` the groups as the kernel
+//!    holds them; one `recvfrom(..., MSG_DONTWAIT, ...)` then normally fails with `EAGAIN`:
+//!    nothing is sent unless a link changes, and the demo changes nothing (a notification that
+//!    happens to arrive is printed); `close`.
 //!
 //! The lesson: netlink is a socket-based, message-oriented interface between user space and
 //! the kernel; messages are headers plus aligned TLV attributes that the program parses
@@ -217,6 +224,80 @@ pub fn run() -> Result<()> {
         }
     }
     println!("NLMSG_DONE after {datagrams} recvfrom call(s)");
+    fd.close()?;
+    subscribe()
+}
+
+/// `RTMGRP_LINK` (include/uapi/linux/rtnetlink.h): the `nl_groups` bit of group `RTNLGRP_LINK`.
+const RTMGRP_LINK: u32 = 1;
+/// include/uapi/linux/netlink.h.
+const SOL_NETLINK: libc::c_int = 270;
+const NETLINK_LIST_MEMBERSHIPS: libc::c_int = 9;
+
+/// A socket in the link notification group: bound, asked for its groups, read once without
+/// waiting. Nothing here changes the machine's network configuration.
+fn subscribe() -> Result<()> {
+    // SAFETY: socket takes no pointers; the descriptor is owned by the Fd.
+    let fd = Fd::new("socket", unsafe {
+        libc::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE)
+    })?;
+    let addr_len = mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+    let mut local = sockaddr_nl_kernel();
+    local.nl_groups = RTMGRP_LINK;
+    // SAFETY: `local` is a valid sockaddr_nl of `addr_len` bytes for the call.
+    check("bind", unsafe {
+        libc::bind(fd.raw(), std::ptr::from_ref(&local).cast(), addr_len)
+    })?;
+    let mut bound = sockaddr_nl_kernel();
+    let mut len = addr_len;
+    // SAFETY: `bound` is writable for `len` bytes and `len` is a valid socklen_t.
+    check("getsockname", unsafe {
+        libc::getsockname(
+            fd.raw(),
+            std::ptr::from_mut(&mut bound).cast(),
+            &raw mut len,
+        )
+    })?;
+    let mut groups = [0u32; 1];
+    let mut glen = mem::size_of_val(&groups) as libc::socklen_t;
+    // SAFETY: `groups` is writable for `glen` bytes and `glen` is a valid socklen_t.
+    check("getsockopt", unsafe {
+        libc::getsockopt(
+            fd.raw(),
+            SOL_NETLINK,
+            NETLINK_LIST_MEMBERSHIPS,
+            groups.as_mut_ptr().cast(),
+            &raw mut glen,
+        )
+    })?;
+    println!(
+        "subscribed: port id {}, nl_groups {:#x}, memberships [{:#x}]",
+        bound.nl_pid, bound.nl_groups, groups[0]
+    );
+    let mut buf = vec![0u8; 8192];
+    // SAFETY: `buf` is writable for its length; no address is asked for.
+    let n = unsafe {
+        libc::recvfrom(
+            fd.raw(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_DONTWAIT,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    if n == -1 {
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EAGAIN) {
+            bail!("recvfrom: {e}");
+        }
+        println!("no link notification yet: recvfrom(MSG_DONTWAIT) = EAGAIN");
+    } else {
+        let ty = buf
+            .get(4..6)
+            .map_or(0, |b| u16::from_ne_bytes([b[0], b[1]]));
+        println!("a link notification arrived meanwhile: message type {ty}, {n} bytes");
+    }
     fd.close()
 }
 

@@ -371,8 +371,8 @@ pub const FURTHER: &[Further] = &[
         lesson: "netlink",
         tries: &[
             [
-                "Bind with nl_groups = RTMGRP_LINK (1) and keep reading after the dump: a link change (an interface added, or brought up or down) arrives as an unrequested RTM_NEWLINK or RTM_DELLINK message.",
-                "绑定时设 nl_groups = RTMGRP_LINK（1），并在转储之后继续读：链路变化（添加接口，或接口启用、停用）会作为未经请求的 RTM_NEWLINK 或 RTM_DELLINK 消息到来。",
+                "Drop MSG_DONTWAIT from the group socket's recvfrom and run sudo ip link add dummy0 type dummy in another terminal: an RTM_NEWLINK for dummy0 arrives unrequested (ip link del dummy0 removes it again, with an RTM_DELLINK).",
+                "去掉组套接字 recvfrom 中的 MSG_DONTWAIT，在另一个终端运行 sudo ip link add dummy0 type dummy：一条关于 dummy0 的 RTM_NEWLINK 不请自来（ip link del dummy0 再把它删掉，随之而来的是 RTM_DELLINK）。",
             ],
             [
                 "Drop NLM_F_DUMP from the request: without an interface index or name the kernel answers with an NLMSG_ERROR carrying -EINVAL (-22).",

@@ -723,6 +723,7 @@ mod tests {
     unix_socketpair unix_stream_connect unix_stream_read_generic unix_stream_recvmsg
     unix_stream_sendmsg update_queue vfs_mknod vfs_read vfs_write wait_for_partner x64_sys_call
     sk_getsockopt __scm_send put_cmsg kill_something_info __kill_pgrp_info group_send_sig_info
+    rtnetlink_bind rtmsg_ifinfo netlink_broadcast
 ";
 
     /// The lessons' functions that Linux 6.18 has.
@@ -753,6 +754,7 @@ mod tests {
     unix_stream_connect unix_stream_read_generic unix_stream_recvmsg unix_stream_sendmsg
     update_queue vfs_mknod vfs_read vfs_write wait_for_partner x64_setup_rt_frame x64_sys_call
     sk_getsockopt __scm_send put_cmsg kill_something_info __kill_pgrp_info group_send_sig_info
+    rtnetlink_bind rtmsg_ifinfo netlink_broadcast
 ";
 
     /// Static functions that both kernels inline: named to show where the work happens, and

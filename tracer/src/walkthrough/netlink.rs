@@ -11,6 +11,15 @@
 //! `NLM_F_DUMP` starts a dump (`__netlink_dump_start`), and each `recvfrom`
 //! (`netlink_recvmsg`) lets `netlink_dump` run `rtnl_dump_ifinfo` again to fill the next
 //! datagram, until it appends `NLMSG_DONE`.
+//!
+//! Multicast (same files, 6.1 and 6.18): `netlink_bind` with `nl_groups` set checks
+//! `netlink_allowed(sock, NL_CFG_F_NONROOT_RECV)` (`NETLINK_ROUTE` sets that flag, so any user
+//! may listen), calls the family's `bind` hook for each group (`rtnetlink_bind`: only the
+//! multicast-routing groups need `CAP_NET_ADMIN`) and records the groups
+//! (`netlink_update_subscriptions`). `netlink_getsockopt`, `NETLINK_LIST_MEMBERSHIPS`, copies
+//! the group mask. A link change calls `rtmsg_ifinfo`, which builds an `RTM_NEWLINK` or
+//! `RTM_DELLINK` message with port id 0 and sequence 0 and sends it with `rtnl_notify` ->
+//! `netlink_broadcast` to every member of `RTNLGRP_LINK`.
 
 use serde_json::Value;
 
@@ -108,8 +117,20 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         .and_then(|r| r.find(|c| c["syscall"] == "socket" && c["args"]["domain"] == "AF_NETLINK"));
     let bind = run.and_then(|r| r.find(|c| c["syscall"] == "bind"));
     let send = run.and_then(|r| r.find(|c| c["syscall"] == "sendto"));
+    // The second socket, bound to a multicast group, and what the demo did with it.
+    let second = run.and_then(|r| {
+        r.all(|c| c["syscall"] == "socket" && c["args"]["domain"] == "AF_NETLINK")
+            .get(1)
+            .copied()
+    });
+    let after_second =
+        |c: &Value| second.is_some_and(|s| c["ts_ns"].as_u64() > s["ts_ns"].as_u64());
+    let m_bind = run.and_then(|r| r.find(|c| c["syscall"] == "bind" && after_second(c)));
+    let m_name = run.and_then(|r| r.find(|c| c["syscall"] == "getsockname" && after_second(c)));
+    let m_list = run.and_then(|r| r.find(|c| c["syscall"] == "getsockopt" && after_second(c)));
+    let m_recv = run.and_then(|r| r.find(|c| c["syscall"] == "recvfrom" && after_second(c)));
     let recvs: Vec<&Value> = run
-        .map(|r| r.all(|c| c["syscall"] == "recvfrom"))
+        .map(|r| r.all(|c| c["syscall"] == "recvfrom" && !after_second(c)))
         .unwrap_or_default();
     let first = recvs.first().copied();
     let last = recvs.last().copied();
@@ -299,6 +320,88 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         ],
     });
 
+    let mfd = get(ctx, second, "/ret");
+    let groups = get(ctx, m_bind, "/args/addr/groups");
+    let port = get(ctx, m_name, "/args/addr/pid");
+    steps.push(Step {
+        title: t!(
+            lang,
+            "Multicast groups: listening for what changes",
+            "多播组：收听发生的变化"
+        ),
+        lines: vec![
+            call_line(ctx, second, "socket", "AF_NETLINK, SOCK_RAW, NETLINK_ROUTE"),
+            call_line(
+                ctx,
+                m_bind,
+                "bind",
+                &format!("{mfd}, {{AF_NETLINK, pid 0, groups {groups}}}, 12"),
+            ),
+            ctx.path_func(
+                m_bind,
+                "netlink_bind",
+                t!(
+                    lang,
+                    "nl_groups is a bit mask of groups 1 to 32: {groups} is RTMGRP_LINK, the group RTNLGRP_LINK; NETLINK_ROUTE lets any user listen",
+                    "nl_groups 是第 1 到 32 组的位掩码：{groups} 就是 RTMGRP_LINK，即 RTNLGRP_LINK 组；NETLINK_ROUTE 允许任何用户收听"
+                ),
+            ),
+            ctx.func(
+                "rtnetlink_bind",
+                t!(
+                    lang,
+                    "net/core/rtnetlink.c: only the multicast-routing groups need CAP_NET_ADMIN",
+                    "net/core/rtnetlink.c：只有多播路由组需要 CAP_NET_ADMIN"
+                ),
+            ),
+            call_line(
+                ctx,
+                m_name,
+                "getsockname",
+                &format!("{mfd}, {{AF_NETLINK, pid {port}, groups {}}}", get(ctx, m_name, "/args/addr/groups")),
+            ),
+            call_line(
+                ctx,
+                m_list,
+                "getsockopt",
+                &format!(
+                    "{mfd}, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, {}, [{}]",
+                    get(ctx, m_list, "/args/optval"),
+                    get(ctx, m_list, "/args/optlen")
+                ),
+            ),
+            call_line(ctx, m_recv, "recvfrom", &format!("{mfd}, buf, 8192, MSG_DONTWAIT, NULL, NULL")),
+            text(t!(
+                lang,
+                "  Nothing had arrived: the kernel sends to a group only when something happens, and the \
+                 demo changes nothing. When a link changes (an interface added or removed, brought up \
+                 or down: what ip link set does), every member of the group receives an RTM_NEWLINK or \
+                 RTM_DELLINK message it never asked for, with nlmsg_pid 0 (from the kernel) and \
+                 nlmsg_seq 0. ip monitor link is such a listener.",
+                "  什么也没有到达：内核只在发生变化时才向组里发送，而演示程序什么也没改。当链路变化时\
+                 （添加或删除接口、启用或停用接口：也就是 ip link set 做的事），组里的每个成员都会收到一条\
+                 它从未请求过的 RTM_NEWLINK 或 RTM_DELLINK 消息，nlmsg_pid 为 0（来自内核），nlmsg_seq 为 0。\
+                 ip monitor link 就是这样的收听者。"
+            )),
+            ctx.func(
+                "rtmsg_ifinfo",
+                t!(
+                    lang,
+                    "net/core/rtnetlink.c: builds the message about the changed interface",
+                    "net/core/rtnetlink.c：为变化的接口构造消息"
+                ),
+            ),
+            ctx.func(
+                "netlink_broadcast",
+                t!(
+                    lang,
+                    "net/netlink/af_netlink.c: a copy to every socket in the group (rtnl_notify calls it)",
+                    "net/netlink/af_netlink.c：给组里的每个套接字一份副本（由 rtnl_notify 调用）"
+                ),
+            ),
+        ],
+    });
+
     Lesson {
         title: t!(
             lang,
@@ -329,11 +432,20 @@ mod tests {
         r#"{"args":{"buf":{"data":"interface 4: eth0\\n","len":18},"count":18,"fd":1},"dur_ns":1592,"pid":796,"ret":18,"syscall":"write","ts_ns":5122496312291,"type":"syscall"}"#,
         r#"{"args":{"addrlen":12,"buf":{"data":"\\x14\\x00\\x00\\x00\\x03\\x00\\x02\\x00\\x01\\x00\\x00\\x00\\x1c\\x03\\x00\\x00\\x00\\x00\\x00\\x00","len":20},"flags":"0","len":32768,"sockfd":3,"src_addr":{"family":"AF_NETLINK","groups":0,"pid":0}},"dur_ns":3635,"kernel_path":[{"func":"__sys_recvfrom","observed":false}],"pid":796,"ret":20,"syscall":"recvfrom","ts_ns":5122496330859,"type":"syscall"}"#,
         r#"{"args":{"buf":{"data":"NLMSG_DONE after 3 recvfrom call(s)\\n","len":36},"count":36,"fd":1},"dur_ns":1653,"pid":796,"ret":36,"syscall":"write","ts_ns":5122496337278,"type":"syscall"}"#,
+        // The multicast socket, from a later recording of the demo (its pid 5782).
+        r#"{"args":{"domain":"AF_NETLINK","protocol":"NETLINK_ROUTE","type":"SOCK_RAW"},"dur_ns":1877,"pid":5782,"ret":3,"syscall":"socket","ts_ns":55449063447275,"type":"syscall"}"#,
+        r#"{"args":{"addr":{"family":"AF_NETLINK","groups":1,"pid":0},"addrlen":12,"sockfd":3},"dur_ns":1900,"pid":5782,"ret":0,"syscall":"bind","ts_ns":55449063449578,"type":"syscall"}"#,
+        r#"{"args":{"addr":{"family":"AF_NETLINK","groups":1,"pid":5782},"addrlen":12,"sockfd":3},"dur_ns":696,"pid":5782,"ret":0,"syscall":"getsockname","ts_ns":55449063452006,"type":"syscall"}"#,
+        r#"{"args":{"level":"SOL_NETLINK","optlen":8,"optname":"NETLINK_LIST_MEMBERSHIPS","optval":"[1]","sockfd":3},"dur_ns":1196,"pid":5782,"ret":0,"syscall":"getsockopt","ts_ns":55449063453152,"type":"syscall"}"#,
+        r#"{"args":{"addrlen":"NULL","buf":"0x55585c819020","flags":"MSG_DONTWAIT","len":8192,"sockfd":3,"src_addr":null},"dur_ns":456,"errno":"EAGAIN","pid":5782,"ret":-11,"syscall":"recvfrom","ts_ns":55449063456974,"type":"syscall"}"#,
     ];
 
     #[test]
     fn the_lesson_carries_the_values_of_the_run() {
         let k = testing::ksyms(&[
+            "rtnetlink_bind",
+            "rtmsg_ifinfo",
+            "netlink_broadcast",
             "netlink_create",
             "netlink_bind",
             "netlink_sendmsg",
@@ -356,7 +468,21 @@ mod tests {
                 "{nlmsg_len 20, nlmsg_type NLMSG_DONE, nlmsg_flags NLM_F_MULTI (0x2), nlmsg_seq 1, nlmsg_pid 796}",
                 "2952, 2996, 20",
                 "1: lo, 2: ifb0, 3: ifb1, 4: eth0",
+                "pid 5782   bind(3, {AF_NETLINK, pid 0, groups 1}, 12) = 0",
+                "pid 5782   getsockname(3, {AF_NETLINK, pid 5782, groups 1}) = 0",
+                "pid 5782   getsockopt(3, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, [1], [8]) = 0",
+                "pid 5782   recvfrom(3, buf, 8192, MSG_DONTWAIT, NULL, NULL) = -11 EAGAIN",
+                ". rtnetlink_bind",
+                ". netlink_broadcast",
             ],
+        );
+        assert!(
+            en.contains("1 is RTMGRP_LINK, the group RTNLGRP_LINK"),
+            "{en}"
+        );
+        assert!(
+            zh.contains("1 就是 RTMGRP_LINK，即 RTNLGRP_LINK 组"),
+            "{zh}"
         );
         assert!(en.contains("3 recvfrom calls returned"), "{en}");
         assert!(zh.contains("3 次 recvfrom 分别返回"), "{zh}");
