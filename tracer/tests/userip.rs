@@ -117,31 +117,7 @@ fn a_recording_carries_where_the_calls_were_made() {
     common::require_root();
     let prog = build(&[]);
     let name = prog.file_name().unwrap().to_str().unwrap().to_string();
-    let file = common::out_file("userip-native").with_extension("tracer");
-    let st = Command::new(TRACER)
-        .args(["record", "-e", "bind", "-o"])
-        .arg(&file)
-        .arg("--")
-        .arg(&prog)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let out = Command::new(TRACER)
-        .arg("export")
-        .arg(&file)
-        .args(["--format", "jsonl"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let recs: Vec<Value> = common::jsonl(&String::from_utf8_lossy(&out.stdout));
+    let recs = record_and_export("userip-native", &["-e", "bind"], &prog);
     let b = binds(&recs);
     assert_eq!(b.len(), 2);
     assert!(is_at(user_step(b[0]), "bind", "libc.so.6"), "{}", b[0]);
@@ -186,12 +162,20 @@ fn a_gone_forked_childs_call_is_named_in_the_c_library() {
         String::from_utf8_lossy(&out.stderr)
     );
     check(&recs);
-    let file = common::out_file("userip-fork-native").with_extension("tracer");
+    check(&record_and_export("userip-fork-native", &[], &prog));
+}
+
+/// `prog` recorded natively (`tracer record OPTS -o FILE -- prog`), then exported to JSON Lines:
+/// the records.
+fn record_and_export(name: &str, opts: &[&str], prog: &std::path::Path) -> Vec<Value> {
+    let file = common::out_file(name).with_extension("tracer");
     let st = Command::new(TRACER)
-        .args(["record", "-o"])
+        .arg("record")
+        .args(opts)
+        .arg("-o")
         .arg(&file)
         .arg("--")
-        .arg(&prog)
+        .arg(prog)
         .output()
         .unwrap();
     assert!(
@@ -210,5 +194,5 @@ fn a_gone_forked_childs_call_is_named_in_the_c_library() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    check(&common::jsonl(&String::from_utf8_lossy(&out.stdout)));
+    common::jsonl(&String::from_utf8_lossy(&out.stdout))
 }

@@ -328,33 +328,10 @@ fn under_sudo_a_lesson_still_has_the_values_of_its_run() {
 /// ones) and no placeholder; a recording of another demo is refused in one line.
 #[test]
 fn a_handout_printed_by_nobody_from_a_recording_has_its_values() {
-    use std::os::unix::fs::PermissionsExt as _;
     common::require_root();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let rec = dir.path().join("socketcall.tracer");
-    let out = Command::new(TRACER)
-        .args(["record", "-s", "256", "-o"])
-        .arg(&rec)
-        .args(["--", TRACER, "demo", "socketcall"])
-        .output()
-        .expect("running tracer record");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // `tracer record` makes its output readable by its owner only.
-    std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o644)).unwrap();
-
     // The values to look for, from the recording's own export.
-    let export = Command::new(TRACER)
-        .arg("export")
-        .arg(&rec)
-        .output()
-        .expect("running tracer export");
-    assert!(export.status.success());
-    let records: Vec<serde_json::Value> = common::jsonl(&String::from_utf8_lossy(&export.stdout));
+    let (rec, records) = recorded_for_nobody(dir.path(), "socketcall");
     let binds = common::of(&records, &["bind"]);
     let x64 = binds
         .iter()
@@ -470,30 +447,9 @@ fn the_pipe_lessons_print_from_recordings_without_root() {
 /// refused SCM_CREDENTIALS claimed), and the refusal is there.
 #[test]
 fn the_credentials_lesson_prints_from_a_recording_without_root() {
-    use std::os::unix::fs::PermissionsExt as _;
     common::require_root();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let rec = dir.path().join("uds-cred.tracer");
-    let out = Command::new(TRACER)
-        .args(["record", "-s", "256", "-o"])
-        .arg(&rec)
-        .args(["--", TRACER, "demo", "uds-cred"])
-        .output()
-        .expect("running tracer record");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let export = Command::new(TRACER)
-        .arg("export")
-        .arg(&rec)
-        .output()
-        .expect("running tracer export");
-    assert!(export.status.success());
-    let records: Vec<serde_json::Value> = common::jsonl(&String::from_utf8_lossy(&export.stdout));
+    let (rec, records) = recorded_for_nobody(dir.path(), "uds-cred");
     let peercred = common::of(&records, &["getsockopt"])[0]["args"]["optval"]
         .as_str()
         .unwrap()
@@ -520,4 +476,36 @@ fn the_credentials_lesson_prints_from_a_recording_without_root() {
             "{lang}:\n{out}"
         );
     }
+}
+
+/// `tracer demo DEMO` recorded natively (`-s 256`) into `dir`, the directory and the file made
+/// readable for `nobody` to print from (`tracer record` makes its output readable by its owner
+/// only): the file and the records of its JSON Lines export.
+fn recorded_for_nobody(
+    dir: &std::path::Path,
+    demo: &str,
+) -> (std::path::PathBuf, Vec<serde_json::Value>) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let rec = dir.join(format!("{demo}.tracer"));
+    let out = Command::new(TRACER)
+        .args(["record", "-s", "256", "-o"])
+        .arg(&rec)
+        .args(["--", TRACER, "demo", demo])
+        .output()
+        .expect("running tracer record");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let export = Command::new(TRACER)
+        .arg("export")
+        .arg(&rec)
+        .output()
+        .expect("running tracer export");
+    assert!(export.status.success());
+    let records = common::jsonl(&String::from_utf8_lossy(&export.stdout));
+    (rec, records)
 }
