@@ -594,14 +594,14 @@ pub fn render(
     // glibc 2.36 (objdump -d of Debian 12's libc.so.6 and /lib32/libc.so.6): semop() jumps to
     // semtimedop (rax 220; on i386 ipc call 4, SEMTIMEDOP); accept() issues accept (rax 43).
     for (f, first) in &other {
-        let by_hand = if issue.is_empty() {
-            t!(
+        let by_hand = match (issue.is_empty(), row.libc_when) {
+            (true, Some([en, zh])) => t!(lang, "; {en}", "；{zh}"),
+            (true, None) => t!(
                 lang,
                 "; this call is made by programs that issue it by hand, through syscall(2)",
                 "；只有通过 syscall(2) 手工发出它的程序才会用到这个调用"
-            )
-        } else {
-            String::new()
+            ),
+            (false, _) => String::new(),
         };
         let _ = writeln!(
             o,

@@ -752,6 +752,10 @@ pub struct Row {
     /// calls (glibc's `semop()` jumps to `semtimedop()`), and a second uprobe would take the
     /// wrapper hop from the function the program called. Named by `tracer explain`.
     pub libc_unprobed: &'static [&'static str],
+    /// When the C library issues it although its functions named above issue another call
+    /// (32-bit glibc's `semtimedop()` issues `semtimedop_time64` for a timeout past 2038),
+    /// `[English, Chinese]`, for `tracer explain`; the row's comment cites the code.
+    pub libc_when: Option<[&'static str; 2]>,
     pub effect: Effect,
     pub moves: Option<Moves>,
     /// What an argument's special values mean (`kill`'s pid 0 and -1), `[English, Chinese]`,
