@@ -1240,8 +1240,6 @@ fn siginfo_value_at(abi: Abi) -> usize {
     }
 }
 
-/// A socket address copied whole or in part, `len` being what the caller claimed.
-/// The `socklen_t` op `op` copied at entry: the size of the buffer the program gave.
 /// The bytes of an option value to show. `getsockopt` writes back the length the option
 /// needs, which may exceed the buffer it was given: net/netlink/af_netlink.c
 /// `netlink_getsockopt` (Linux 6.1 and 6.18), `NETLINK_LIST_MEMBERSHIPS`, copies only the
@@ -1259,6 +1257,7 @@ fn optval_len(v: &CallView<'_>, op: u8, c: &Capture) -> u64 {
     given.map_or(len, |g| len.min(u64::from(g)))
 }
 
+/// The `socklen_t` op `op` copied at entry: the size of the buffer the program gave.
 fn socklen(v: &CallView<'_>, op: u8) -> Option<u32> {
     let c = v.cap(op).filter(|c| c.ok())?;
     Some(le(&c.data, 0, 4)? as u32)

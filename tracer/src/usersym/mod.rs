@@ -347,29 +347,36 @@ fn parse_dev(dev: &str) -> Option<(u32, u32)> {
 const OBJECT_MAX: u64 = 1 << 30;
 
 /// The bytes of the regular file at `path`, if it is one of at most [`OBJECT_MAX`] bytes. The
-/// path under the process's root is the program's to change between its `mmap` and this read:
-/// opened without blocking (a FIFO put there would otherwise hold tracer's loop until a writer
-/// came) and checked on the open descriptor before anything is read.
-/// With `id` (major, minor, inode), only the file with that identity.
+/// path under the process's root (and a mapped file's path) is the program's to change between
+/// its `mmap` and this read: it is first opened as a path only (`O_PATH`: a device, a FIFO or
+/// anything else put there is not opened, so nothing happens that opening it would do, and
+/// nothing blocks), checked on that descriptor, and only a regular file is then opened for
+/// reading, through that descriptor (`/proc/self/fd/N`: the same file, whatever the path names
+/// by then). With `id` (major, minor, inode), only the file with that identity.
 fn read_regular(path: &Path, id: Option<(u32, u32, u64)>) -> Option<Vec<u8>> {
     use std::io::Read as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut f = std::fs::OpenOptions::new()
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+    let at = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags(libc::O_PATH)
         .open(path)
         .ok()?;
-    let meta = f.metadata().ok()?;
+    let meta = at.metadata().ok()?;
     if !meta.is_file() || meta.len() > OBJECT_MAX {
         return None;
     }
     if let Some((major, minor, inode)) = id {
-        use std::os::unix::fs::MetadataExt as _;
         let d = meta.dev();
         if (libc::major(d), libc::minor(d), meta.ino()) != (major, minor, inode) {
             return None;
         }
     }
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(format!("/proc/self/fd/{}", at.as_raw_fd()))
+        .ok()?;
     let mut buf = Vec::with_capacity(usize::try_from(meta.len()).ok()?);
     f.read_to_end(&mut buf).ok()?;
     Some(buf)
