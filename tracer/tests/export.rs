@@ -296,12 +296,15 @@ fn uds_stream_in_perfettos_own_format() {
     );
     assert_eq!(connect["cat"], "syscall");
     assert!(connect["dur"].as_u64().is_some());
-    // Where it entered the kernel: the saved user instruction pointer, in the C library (an
-    // interned string value; how it is named is tests/userip.rs's).
+    // Where it entered the kernel: the saved user instruction pointer (an interned string
+    // value), in the C library, or the bare address when the demo's processes were gone before
+    // tracer read their mappings (usersym/mod.rs says when; how it is named is
+    // tests/userip.rs's).
     assert!(
         connect["args"]["entered_from"]
             .as_str()
-            .is_some_and(|f| f.ends_with(" in libc.so.6")),
+            .is_some_and(|f| f.ends_with(" in libc.so.6")
+                || (f.starts_with("0x") && f[2..].bytes().all(|b| b.is_ascii_hexdigit()))),
         "{connect}"
     );
 
