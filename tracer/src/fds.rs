@@ -203,7 +203,25 @@ pub struct Fds {
     /// The recording machine's top-level symbolic links to directories, by name without the
     /// `/` (`lib`), each with the components of what it resolves to (`usr`, `lib`).
     links: Vec<TopLink>,
+    /// Counts the changes to what descriptors are: a [`JsonSlot`] made at another count is
+    /// stale. Calls that only use descriptors (`read`, `write`) leave it.
+    changes: u64,
+    /// Recent `fds` entries ([`Fds::json_into`]), direct-mapped by process and descriptor.
+    json: Vec<JsonSlot>,
 }
+
+/// One cached JSON Lines `fds` entry: descriptor `fd` of `pid` as it was at `changes`.
+#[derive(Default)]
+struct JsonSlot {
+    pid: u32,
+    fd: i32,
+    changes: u64,
+    filled: bool,
+    bytes: Vec<u8>,
+}
+
+/// How many `fds` entries [`Fds::json_into`] keeps.
+const JSON_SLOTS: usize = 64;
 
 /// A top-level symbolic link's name (`lib`) and the components it resolves to (`usr`, `lib`).
 type TopLink = (Box<[u8]>, Vec<Box<[u8]>>);
@@ -212,6 +230,7 @@ impl Fds {
     /// The traced command `pid` as tracer started it: its working directory and the
     /// descriptors it inherited, each as `/proc/PID/fd/N` reads (`/dev/pts/0`, `pipe:[N]`).
     pub fn begin(&mut self, start: &Start) {
+        self.changes += 1;
         let pid = start.pid;
         self.cwd.insert(pid, start.cwd.as_slice().into());
         self.links = start
@@ -242,6 +261,7 @@ impl Fds {
     /// A new process: a copy of its parent's table and working directory; a new thread
     /// shares its process's.
     pub fn fork(&mut self, parent: u32, child: u32, thread: bool) {
+        self.changes += 1;
         if thread || parent == child {
             return;
         }
@@ -268,6 +288,7 @@ impl Fds {
     /// Process `pid` has run a new program: its close-on-exec descriptors are closed
     /// (fs/exec.c `do_close_on_exec`).
     pub fn exec(&mut self, pid: u32) {
+        self.changes += 1;
         let marked: Vec<i32> = self
             .tables
             .get(&pid)
@@ -285,6 +306,7 @@ impl Fds {
 
     /// Process `pid` has ended: its descriptors are closed.
     pub fn exit(&mut self, pid: u32) {
+        self.changes += 1;
         if let Some(t) = self.tables.remove(&pid) {
             for (fd, id) in t {
                 self.cloexec.remove(&(pid, fd));
@@ -391,6 +413,7 @@ impl Fds {
     /// (`socket:[N]`, `pipe:[N]`), with a FIFO's path. Never in a replay: a recording's
     /// descriptors come from its events alone.
     pub fn learn(&mut self, pid: u32, f: &FileId, path: Option<&[u8]>) {
+        self.changes += 1;
         let mut obj = Obj::from_file(f);
         // The call that made it may have said more: a socket's family and type.
         if let (Kind::Socket { .. }, Some(o)) = (&obj.kind, self.get(pid, f.fd))
@@ -460,6 +483,11 @@ impl Fds {
 
     /// What the completed call `call` did to the descriptors of its process.
     pub fn apply(&mut self, call: &Call) {
+        // Every change below is made by a call that `shapes` descriptors, except descriptors
+        // received (counted in `apply_effect`) and sockets learned (in `learn_sockets`).
+        if shapes(call.row) {
+            self.changes += 1;
+        }
         self.apply_effect(call);
         self.learn_sockets(call);
         let Some(ret) = call.ret.filter(|r| *r >= 0) else {
@@ -500,17 +528,26 @@ impl Fds {
     /// a first `sendto`, `accept`), and the peer a `connect` gave a UNIX datagram socket.
     fn learn_sockets(&mut self, call: &Call) {
         let pid = call.pid;
+        let mut changed = false;
         if let Some(f) = call.named_file()
             && f.peer != 0
             && let Some(o) = self.socket_mut(pid, f.fd)
             && (o.ino == f.ino || o.ino == 0)
+            && o.peer != f.peer
         {
             o.peer = f.peer;
+            changed = true;
         }
         for a in call.sock_addrs() {
-            if let Some(o) = self.socket_mut(pid, a.fd) {
+            if let Some(o) = self.socket_mut(pid, a.fd)
+                && o.net != Some(a)
+            {
                 o.net = Some(a);
+                changed = true;
             }
+        }
+        if changed {
+            self.changes += 1;
         }
     }
 
@@ -618,6 +655,7 @@ impl Fds {
         let file = |fd: i32| files.iter().find(|f| f.fd == fd);
         let received = received_fds(call);
         if !received.is_empty() {
+            self.changes += 1;
             self.receive(call, &received, &files);
             return;
         }
@@ -945,7 +983,29 @@ impl Fds {
     /// comma when `out` holds an entry already): `{"fd":4,"kind":"unix-stream","ino":10527,
     /// "peer":10528}`, `{"fd":3,"kind":"file","path":"/etc/hostname"}`. Nothing for a
     /// descriptor the model does not know.
-    pub fn json_into(&self, pid: u32, fd: i32, out: &mut Vec<u8>) {
+    pub fn json_into(&mut self, pid: u32, fd: i32, out: &mut Vec<u8>) {
+        if self.json.is_empty() {
+            self.json.resize_with(JSON_SLOTS, JsonSlot::default);
+        }
+        let h = pid.wrapping_mul(0x9e37_79b9) ^ (fd as u32).wrapping_mul(0x85eb_ca6b);
+        let i = (h >> 26) as usize % JSON_SLOTS;
+        let mut slot = std::mem::take(&mut self.json[i]);
+        if !(slot.filled && slot.changes == self.changes && slot.pid == pid && slot.fd == fd) {
+            slot.bytes.clear();
+            self.entry_json(pid, fd, &mut slot.bytes);
+            (slot.pid, slot.fd, slot.changes, slot.filled) = (pid, fd, self.changes, true);
+        }
+        if !slot.bytes.is_empty() {
+            if !out.is_empty() {
+                out.push(b',');
+            }
+            out.extend_from_slice(&slot.bytes);
+        }
+        self.json[i] = slot;
+    }
+
+    /// [`Fds::json_into`]'s entry, made afresh.
+    fn entry_json(&self, pid: u32, fd: i32, out: &mut Vec<u8>) {
         let Some(o) = self.get(pid, fd) else {
             return;
         };
@@ -964,15 +1024,12 @@ impl Fds {
             Kind::Link => "inherited",
             Kind::Unknown => return,
         };
-        if !out.is_empty() {
-            out.push(b',');
-        }
         fd_json(out, fd, kind, o);
     }
 
     /// [`Fds::json_into`] of one descriptor, as a value.
     #[cfg(test)]
-    pub fn json(&self, pid: u32, fd: i32) -> Option<Value> {
+    pub fn json(&mut self, pid: u32, fd: i32) -> Option<Value> {
         let mut out = Vec::new();
         self.json_into(pid, fd, &mut out);
         (!out.is_empty()).then(|| serde_json::from_slice(&out).expect("valid JSON"))
@@ -1531,6 +1588,49 @@ mod tests {
             (Some(201), Some(300))
         );
         assert_eq!(v["name"], "/tmp/s.sock");
+    }
+
+    /// The `fds` entries are cached between calls that change nothing: each change shows in
+    /// the next entry asked for.
+    #[test]
+    fn json_entries_follow_every_change() {
+        let mut f = Fds::default();
+        let listen = with_ids(call("socket", &[1, 1, 0], 5), &[sock(5, 200, 0, 1)]);
+        f.apply(&listen);
+        assert!(f.json(PID, 5).unwrap().get("name").is_none());
+        let mut bind = testdata::bind(PID);
+        bind.args[0] = 5;
+        f.apply(&bind);
+        assert_eq!(f.json(PID, 5).unwrap()["name"], "/tmp/s.sock");
+        let client = with_ids(call("socket", &[1, 1, 0], 6), &[sock(6, 300, 0, 1)]);
+        f.apply(&client);
+        assert!(f.json(PID, 6).unwrap().get("peer").is_none());
+        // A call that only uses the descriptor: the entry stays.
+        f.apply(&call("write", &[6, 0, 1], 1));
+        assert!(f.json(PID, 6).unwrap().get("peer").is_none());
+        f.apply(&with_ids(
+            call("accept", &[5, 0, 0], 7),
+            &[sock(7, 201, 300, 1)],
+        ));
+        assert_eq!(f.json(PID, 6).unwrap()["peer"], 201);
+        // A peer the kernel side read as the call returned (`learn_sockets`).
+        f.apply(&with_ids(
+            call("connect", &[6, 0, 0], 0),
+            &[sock(6, 300, 202, 1)],
+        ));
+        assert_eq!(f.json(PID, 6).unwrap()["peer"], 202);
+        // The same number, another object.
+        f.apply(&call("close", &[6], 0));
+        assert!(f.json(PID, 6).is_none());
+        open(&mut f, "openat", Some(-100), "/etc/hostname", 6, 0);
+        assert_eq!(f.json(PID, 6).unwrap()["path"], "/etc/hostname");
+        // Another process with the same descriptor number.
+        f.fork(PID, PID + 1, false);
+        f.apply(&call("close", &[6], 0));
+        assert!(f.json(PID, 6).is_none());
+        assert_eq!(f.json(PID + 1, 6).unwrap()["path"], "/etc/hostname");
+        f.exit(PID + 1);
+        assert!(f.json(PID + 1, 6).is_none());
     }
 
     #[test]

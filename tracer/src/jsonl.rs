@@ -182,7 +182,14 @@ pub struct CallRecord<'a> {
 
 impl CallRecord<'_> {
     /// The record as one JSON object, appended to `out` (no newline).
+    #[cfg(test)]
     pub fn write_into(&self, out: &mut Vec<u8>) {
+        self.write_with(out, None);
+    }
+
+    /// [`CallRecord::write_into`], its fields from `pid` to `syscall` through `heads` when
+    /// given.
+    pub fn write_with(&self, out: &mut Vec<u8>, heads: Option<&mut Heads>) {
         let c = self.call;
         // The fields every record has, as literal pieces; the names of the kind, ABI, entry
         // and syscall are tracer's own identifiers, written as they are.
@@ -193,21 +200,10 @@ impl CallRecord<'_> {
             Some(t) => num_into(out, t),
             None => out.extend_from_slice(b"null"),
         }
-        out.extend_from_slice(b",\"pid\":");
-        num_into(out, u64::from(c.pid));
-        out.extend_from_slice(b",\"tid\":");
-        num_into(out, u64::from(c.tid));
-        out.extend_from_slice(b",\"comm\":");
-        str_into(out, &c.comm);
-        out.extend_from_slice(b",\"abi\":\"");
-        out.extend_from_slice(c.abi.name().as_bytes());
-        out.extend_from_slice(b"\",\"entry\":\"");
-        out.extend_from_slice(c.entry_name().as_bytes());
-        out.extend_from_slice(b"\",\"nr\":");
-        num_into(out, u64::from(c.nr));
-        out.extend_from_slice(b",\"syscall\":\"");
-        out.extend_from_slice(c.row.name.as_bytes());
-        out.push(b'"');
+        match heads {
+            Some(h) => h.write(c, out),
+            None => head_into(c, out),
+        }
         let mut m = Obj::continuing(out);
         if let Some((disp, num, name)) = c.dispatcher() {
             m.serde(disp, &Dispatch { call: c, num, name });
@@ -275,6 +271,98 @@ impl CallRecord<'_> {
     }
 }
 
+/// The fields of a call record from `pid` to `syscall`:
+/// `,"pid":P,"tid":T,"comm":"C","abi":"A","entry":"E","nr":N,"syscall":"S"`.
+fn head_into(c: &Call, out: &mut Vec<u8>) {
+    out.extend_from_slice(b",\"pid\":");
+    num_into(out, u64::from(c.pid));
+    out.extend_from_slice(b",\"tid\":");
+    num_into(out, u64::from(c.tid));
+    out.extend_from_slice(b",\"comm\":");
+    str_into(out, &c.comm);
+    out.extend_from_slice(b",\"abi\":\"");
+    out.extend_from_slice(c.abi.name().as_bytes());
+    out.extend_from_slice(b"\",\"entry\":\"");
+    out.extend_from_slice(c.entry_name().as_bytes());
+    out.extend_from_slice(b"\",\"nr\":");
+    num_into(out, u64::from(c.nr));
+    out.extend_from_slice(b",\"syscall\":\"");
+    out.extend_from_slice(c.row.name.as_bytes());
+    out.push(b'"');
+}
+
+/// [`head_into`]'s bytes, kept for the calls a thread makes again and again (a server's
+/// `read`/`write`): one copy instead of a dozen pieces, three numbers and a name's escaping.
+/// Direct-mapped by thread and call number, 64 slots; a slot is used only when everything its
+/// bytes say matches the call.
+pub struct Heads {
+    slots: Vec<Head>,
+}
+
+#[derive(Default)]
+struct Head {
+    key: Option<HeadKey>,
+    bytes: Vec<u8>,
+}
+
+struct HeadKey {
+    pid: u32,
+    tid: u32,
+    nr: u32,
+    abi: crate::syscalls::Abi,
+    entry: u8,
+    name: &'static str,
+    comm: std::sync::Arc<str>,
+}
+
+impl HeadKey {
+    fn of(c: &Call) -> HeadKey {
+        HeadKey {
+            pid: c.pid,
+            tid: c.tid,
+            nr: c.nr,
+            abi: c.abi,
+            entry: c.entry,
+            name: c.row.name,
+            comm: c.comm.clone(),
+        }
+    }
+
+    fn is(&self, c: &Call) -> bool {
+        self.tid == c.tid
+            && self.nr == c.nr
+            && self.pid == c.pid
+            && self.abi == c.abi
+            && self.entry == c.entry
+            && self.name == c.row.name
+            && (std::sync::Arc::ptr_eq(&self.comm, &c.comm) || *self.comm == *c.comm)
+    }
+}
+
+impl Default for Heads {
+    fn default() -> Heads {
+        Heads {
+            slots: (0..64).map(|_| Head::default()).collect(),
+        }
+    }
+}
+
+impl Heads {
+    /// [`head_into`] of `c`, appended to `out`.
+    pub fn write(&mut self, c: &Call, out: &mut Vec<u8>) {
+        let h = c.tid.wrapping_mul(0x9e37_79b9) ^ c.nr.wrapping_mul(0x85eb_ca6b);
+        let Some(slot) = self.slots.get_mut((h >> 26) as usize) else {
+            return head_into(c, out);
+        };
+        if !slot.key.as_ref().is_some_and(|k| k.is(c)) {
+            slot.bytes.clear();
+            head_into(c, &mut slot.bytes);
+            slot.key = Some(HeadKey::of(c));
+        }
+        out.extend_from_slice(&slot.bytes);
+    }
+}
+
 /// A JSON object written straight into a byte buffer, as serde_json would write it: the hot
 /// records (a call, its arguments, its descriptors) without a serializer's map machinery,
 /// which escapes every key at run time. Keys are tracer's own names (identifiers, written as
@@ -303,22 +391,16 @@ impl<'a> Obj<'a> {
             key.bytes()
                 .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
         );
-        // `,"`, the key and `":` in one copy when the key is short (all of tracer's are).
-        let k = key.as_bytes();
-        let skip = usize::from(self.first);
-        self.first = false;
-        let mut b = [0u8; 32];
-        if let Some(name) = b.get_mut(2..2 + k.len() + 2) {
-            name[..k.len()].copy_from_slice(k);
-            name[k.len()..].copy_from_slice(b"\":");
-            b[0] = b',';
-            b[1] = b'"';
-            self.out.extend_from_slice(&b[skip..4 + k.len()]);
-        } else {
-            self.out.extend_from_slice(&b",\""[skip..]);
-            self.out.extend_from_slice(k);
-            self.out.extend_from_slice(b"\":");
+        // Three pieces, not one assembled on the stack first: reading back a block whose
+        // bytes were just stored one by one stalls (store forwarding), which cost more than
+        // the copies it saved.
+        if !self.first {
+            self.out.push(b',');
         }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
         self.out
     }
 

@@ -75,6 +75,8 @@ pub struct Writer {
     detail: Detail,
     /// JSON Lines: the journey templates written so far, by id.
     templates: Templates,
+    /// The fields from `pid` to `syscall` of recent JSON Lines records, by thread and call.
+    heads: crate::jsonl::Heads,
     /// A record being written (reused: no allocation per call once it has grown).
     buf: Vec<u8>,
     /// A record's `fds` entries being gathered.
@@ -134,6 +136,7 @@ impl Writer {
             fds: Box::default(),
             detail: Detail::Off,
             templates: Templates::default(),
+            heads: crate::jsonl::Heads::default(),
             buf: Vec::new(),
             fds_buf: Vec::new(),
             text: String::new(),
@@ -397,7 +400,7 @@ impl Writer {
             observed: &observed,
             ..Self::record_of(&self.ksyms, call, kind, &args, &markers)
         };
-        rec.write_into(&mut self.buf);
+        rec.write_with(&mut self.buf, Some(&mut self.heads));
         if !self.fds_buf.is_empty() {
             // The record's `fds` last: its closing brace gives way to them.
             self.buf.pop();
