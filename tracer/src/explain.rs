@@ -478,7 +478,7 @@ pub fn render(
     };
     let defined = source::file_of(&format!("__x64_sys_{name}"), row, lang)
         .map(|f| {
-            let v = crate::syscalls::TABLES_KERNEL;
+            let v = crate::versions::TABLES_KERNEL.version;
             t!(
                 lang,
                 ", defined in {f} (Linux {v})",
@@ -595,7 +595,10 @@ pub fn render(
     // semtimedop (rax 220; on i386 ipc call 4, SEMTIMEDOP); accept() issues accept (rax 43).
     for (f, first) in &other {
         let by_hand = match (issue.is_empty(), row.libc_when) {
-            (true, Some([en, zh])) => t!(lang, "; {en}", "；{zh}"),
+            (true, Some([en, zh])) => {
+                let (en, zh) = (crate::versions::fill(en), crate::versions::fill(zh));
+                t!(lang, "; {en}", "；{zh}")
+            }
             (true, None) => t!(
                 lang,
                 "; this call is made by programs that issue it by hand, through syscall(2)",
@@ -685,14 +688,15 @@ pub fn render(
                 .map(|(n, _)| *n)
                 .collect::<Vec<&str>>()
                 .join(", ");
+            let v = crate::versions::DIRECT_SOCKETCALLS.version;
             let _ = writeln!(
                 o,
                 "  {}",
                 t!(
                     lang,
-                    "through socketcall (what 32-bit glibc built to run on kernels before 4.3 \
+                    "through socketcall (what 32-bit glibc built to run on kernels before {v} \
                      issues, Debian 12's among them):",
-                    "经 socketcall（为能在 4.3 之前的内核上运行而构建的 32 位 glibc 发出的就是它，\
+                    "经 socketcall（为能在 {v} 之前的内核上运行而构建的 32 位 glibc 发出的就是它，\
                      Debian 12 的 glibc 也是）："
                 )
             );
@@ -755,9 +759,9 @@ pub fn render(
         match row.ia32 {
             Some(nr) if row.socketcall.is_some() || row.ipc.is_some() => {
                 let since = if row.socketcall.is_some() {
-                    "4.3"
+                    crate::versions::DIRECT_SOCKETCALLS.version
                 } else {
-                    "5.1"
+                    crate::versions::DIRECT_IPC.version
                 };
                 let regs = regs_line(Abi::Ia32, nr.into(), name, row);
                 let _ = writeln!(
@@ -839,7 +843,7 @@ pub fn render(
                 step.func,
                 note.map(|n| format!("  [{n}]")).unwrap_or_default()
             );
-            let file = |f: &str| source::file_of(f, row, lang);
+            let file = |f: &str| source::file_of(f, row, lang).map(crate::versions::fill);
             let (where_, seen) = if !step.is_func {
                 (
                     None,
@@ -856,7 +860,7 @@ pub fn render(
                 )
             } else if source::is_entry_code(&step.func) {
                 (
-                    file(&step.func).map(str::to_string),
+                    file(&step.func),
                     t!(
                         lang,
                         "entry code (noinstr): no probe attaches; the raw_syscalls tracepoints \
@@ -887,7 +891,7 @@ pub fn render(
                     )
                 };
                 (
-                    file(&step.func).map(str::to_string),
+                    file(&step.func),
                     t!(
                         lang,
                         "the syscall's table entry{inlined}; the call itself is the event tracer records",
@@ -895,10 +899,7 @@ pub fn render(
                     ),
                 )
             } else {
-                (
-                    file(&step.func).map(str::to_string),
-                    observe.of(&step.func, lang),
-                )
+                (file(&step.func), observe.of(&step.func, lang))
             };
             let _ = writeln!(
                 o,
@@ -909,6 +910,7 @@ pub fn render(
             );
             if let Some(h) = source::history(&step.func, lang).filter(|h| !told.contains(h)) {
                 told.push(h);
+                let h = crate::versions::fill(h);
                 let _ = writeln!(o, "      {}", t!(lang, "older kernels: {h}", "旧内核：{h}"));
             }
         }
@@ -1308,6 +1310,60 @@ ffffffff81000a00 T unix_bind
         assert!(zh.contains("参数的含义"), "{zh}");
         assert!(zh.contains("pid 0：调用者所在进程组中的每个进程"), "{zh}");
         assert!(zh.contains("pid -1：除 1 号进程和调用者自己以外"), "{zh}");
+    }
+
+    /// Issue 18: every version an explain page prints (every system call, every address
+    /// family of a socket call, both ABIs, on the 6.18 symbols, a kernel before 6.7 and none,
+    /// each CPU's fast entry) is one of the facts in crate::versions, each with its citation;
+    /// and each line prints the same versions in both languages.
+    #[test]
+    fn every_printed_version_has_a_citation_and_both_languages_print_it() {
+        const RUNNING: &str = "9.8.7-test";
+        let families = [
+            None,
+            Some(Family::Unix),
+            Some(Family::Inet),
+            Some(Family::Inet6),
+            Some(Family::Netlink),
+        ];
+        let mut claims = 0;
+        // One of each kind of observation: it changes what a page says of probes, not of
+        // versions.
+        for (k, empty, observe, fast32) in machines().into_iter().step_by(6) {
+            for row in syscalls::ROWS.iter() {
+                let fams = if row.sock_op.is_some() {
+                    &families[..]
+                } else {
+                    &families[..1]
+                };
+                for &family in fams {
+                    let text = |lang| {
+                        render(
+                            row, None, family, &k, &observe, RUNNING, empty, fast32, lang,
+                        )
+                    };
+                    let (en, zh) = (text(Lang::En), text(Lang::Zh));
+                    for (lang, t) in [("en", &en), ("zh", &zh)] {
+                        let wrong = crate::versions::uncited(t, RUNNING);
+                        assert!(
+                            wrong.is_empty(),
+                            "explain {} ({lang}): versions with no fact in versions.rs: {wrong:#?}",
+                            row.name
+                        );
+                        claims += crate::versions::claims(t).len();
+                    }
+                    for (e, z) in en.lines().zip(zh.lines()) {
+                        assert_eq!(
+                            crate::versions::printed(e),
+                            crate::versions::printed(z),
+                            "explain {}: the languages print different versions:\n{e}\n{z}",
+                            row.name
+                        );
+                    }
+                }
+            }
+        }
+        assert!(claims > 1000, "{claims}");
     }
 
     #[test]

@@ -59,6 +59,7 @@ mod summary;
 mod syscalls;
 mod trace;
 mod usersym;
+mod versions;
 mod walkthrough;
 
 use clap::Parser;

@@ -32,16 +32,18 @@ pub fn file_of(func: &str, row: &Row, lang: Lang) -> Option<&'static str> {
             "arch/x86/entry/entry_64.S (the idtentry stub of asm/idtentry.h; arch/x86/kernel/idt.c installs it)"
         }
         "x64_sys_call" => "arch/x86/entry/syscall_64.c",
-        "do_syscall_64" if zh => "arch/x86/entry/syscall_64.c（6.1 中为 arch/x86/entry/common.c）",
-        "do_syscall_64" => "arch/x86/entry/syscall_64.c (arch/x86/entry/common.c in 6.1)",
+        "do_syscall_64" if zh => {
+            "arch/x86/entry/syscall_64.c（{LINUX_6_1} 中为 arch/x86/entry/common.c）"
+        }
+        "do_syscall_64" => "arch/x86/entry/syscall_64.c (arch/x86/entry/common.c in {LINUX_6_1})",
         "ia32_sys_call" => "arch/x86/entry/syscall_32.c",
         "do_int80_emulation" | "do_int80_syscall_32" | "do_fast_syscall_32" | "do_SYSENTER_32"
             if zh =>
         {
-            "arch/x86/entry/syscall_32.c（6.1 中为 arch/x86/entry/common.c）"
+            "arch/x86/entry/syscall_32.c（{LINUX_6_1} 中为 arch/x86/entry/common.c）"
         }
         "do_int80_emulation" | "do_int80_syscall_32" | "do_fast_syscall_32" | "do_SYSENTER_32" => {
-            "arch/x86/entry/syscall_32.c (arch/x86/entry/common.c in 6.1)"
+            "arch/x86/entry/syscall_32.c (arch/x86/entry/common.c in {LINUX_6_1})"
         }
         f if f.starts_with("__x64_sys_")
             || f.starts_with("__ia32_sys_")
@@ -84,47 +86,47 @@ pub fn is_entry_code(func: &str) -> bool {
 pub fn history(func: &str, lang: Lang) -> Option<&'static str> {
     let [en, zh] = match func {
         "x64_sys_call" => [
-            "Linux 6.9 (and the stable kernels it was backported to, such as Debian 12's 6.1) \
+            "Linux {SYSCALL_SWITCH} (and the stable kernels it was backported to, such as Debian 12's {LINUX_6_1}) \
              replaced the indirect call `sys_call_table[nr](regs)` with this switch (a \
              Spectre-BHI hardening); older kernels, and the classic material, index the table",
-            "Linux 6.9（以及回移了它的稳定版内核，例如 Debian 12 的 6.1）把间接调用 \
+            "Linux {SYSCALL_SWITCH}（以及回移了它的稳定版内核，例如 Debian 12 的 {LINUX_6_1}）把间接调用 \
              `sys_call_table[nr](regs)` 换成了这个 switch（针对 Spectre-BHI 的加固）；\
              更早的内核和经典教材都是查表调用",
         ],
         "sys_call_table" => [
-            "from Linux 6.9 on, `x64_sys_call()` switches on the number instead of calling \
+            "from Linux {SYSCALL_SWITCH} on, `x64_sys_call()` switches on the number instead of calling \
              through this table",
-            "从 Linux 6.9 起，`x64_sys_call()` 按系统调用号 switch，不再经这张表调用",
+            "从 Linux {SYSCALL_SWITCH} 起，`x64_sys_call()` 按系统调用号 switch，不再经这张表调用",
         ],
         "ia32_sys_call" => [
-            "Linux 6.9 replaced the indirect call `ia32_sys_call_table[nr](regs)` with this switch",
-            "Linux 6.9 把间接调用 `ia32_sys_call_table[nr](regs)` 换成了这个 switch",
+            "Linux {SYSCALL_SWITCH} replaced the indirect call `ia32_sys_call_table[nr](regs)` with this switch",
+            "Linux {SYSCALL_SWITCH} 把间接调用 `ia32_sys_call_table[nr](regs)` 换成了这个 switch",
         ],
         "ia32_sys_call_table" => [
-            "from Linux 6.9 on, `ia32_sys_call()` switches on the number instead",
-            "从 Linux 6.9 起，`ia32_sys_call()` 改为按系统调用号 switch",
+            "from Linux {SYSCALL_SWITCH} on, `ia32_sys_call()` switches on the number instead",
+            "从 Linux {SYSCALL_SWITCH} 起，`ia32_sys_call()` 改为按系统调用号 switch",
         ],
         "asm_int80_emulation" | "int80_emulation" => [
-            "Linux 6.7 (be5341eb0d43; backported to the 6.1 and 6.6 stable kernels, Debian 12's \
+            "Linux {INT80_IDTENTRY} (be5341eb0d43; backported to the {LINUX_6_1} and {INT80_STABLE_6_6} stable kernels, Debian 12's \
              among them) gave `int $0x80` an IDT entry of its own; before, it entered through \
              `entry_INT80_compat` -> `do_int80_syscall_32`, and on the classic 32-bit kernels \
              through `system_call` (arch/i386/kernel/entry.S)",
-            "Linux 6.7（be5341eb0d43；也回移到了 6.1 和 6.6 稳定版内核，包括 Debian 12 的）给 \
+            "Linux {INT80_IDTENTRY}（be5341eb0d43；也回移到了 {LINUX_6_1} 和 {INT80_STABLE_6_6} 稳定版内核，包括 Debian 12 的）给 \
              `int $0x80` 设了专用的 IDT 中断门入口；在此之前它经 `entry_INT80_compat` -> \
              `do_int80_syscall_32` 进入，经典的 32 位内核上则经 `system_call`\
              （arch/i386/kernel/entry.S）进入",
         ],
         "entry_INT80_compat" => [
-            "from Linux 6.7 on (and 6.1/6.6 stable), `int $0x80` enters through \
+            "from Linux {INT80_IDTENTRY} on (and {LINUX_6_1}/{INT80_STABLE_6_6} stable), `int $0x80` enters through \
              `asm_int80_emulation` -> `int80_emulation` -> `do_int80_emulation`; the classic \
              32-bit kernels entered `system_call`",
-            "从 Linux 6.7 起（以及 6.1/6.6 稳定版），`int $0x80` 经 `asm_int80_emulation` -> \
+            "从 Linux {INT80_IDTENTRY} 起（以及 {LINUX_6_1}/{INT80_STABLE_6_6} 稳定版），`int $0x80` 经 `asm_int80_emulation` -> \
              `int80_emulation` -> `do_int80_emulation` 进入；经典的 32 位内核进入的是 `system_call`",
         ],
         "__sys_bind" => [
-            "Linux 6.11 split the socket-level half out into `__sys_bind_socket` (commit \
+            "Linux {BIND_SOCKET} split the socket-level half out into `__sys_bind_socket` (commit \
              dc2e77979412, for io_uring's IORING_OP_BIND)",
-            "Linux 6.11 把套接字层的那一半拆出来成为 `__sys_bind_socket`（提交 dc2e77979412，\
+            "Linux {BIND_SOCKET} 把套接字层的那一半拆出来成为 `__sys_bind_socket`（提交 dc2e77979412，\
              为 io_uring 的 IORING_OP_BIND 而做）",
         ],
         _ => return None,

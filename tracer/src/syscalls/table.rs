@@ -617,14 +617,15 @@ static HAND: &[Row] = &[
     // sysdeps/unix/sysv/linux/semtimedop.c): a program built with 64-bit time_t
     // (`_TIME_BITS=64`) whose timeout's seconds do not fit in 32 bits gets `eax = 420` through
     // `__kernel_vsyscall` (EOVERFLOW if the kernel lacks it); every other semop()/semtimedop()
-    // goes to `ipc` call 4 (SEMTIMEDOP).
+    // goes to `ipc` call 4 (SEMTIMEDOP). `libc_when` names its glibc version as a `{key}` of
+    // crate::versions (explain fills it in).
     row!("semtimedop_time64", x64: None, ia32: Some(420), sc: None, ipc: None,
         args: ["semid": Int, "sops": SemOps(0), "nsops": UInt, "timeout": Time(1, TIMESPEC64)],
         ops: [op(OpKind::Bytes, false, 1, Len::Arg(2, SEMBUF), Sz::N(96)), memw(3, false, 16, 16)], ret: Int,
         work: &[&DO_SEMTIMEDOP], libc: &["semop"],
         libc_when: Some([
-            "32-bit glibc (2.34 and later) issues it from semtimedop() only for a program built with 64-bit time_t (_TIME_BITS=64) whose timeout's seconds do not fit in 32 bits; a program may also issue it through syscall(2)",
-            "32 位 glibc（2.34 及以后）只在程序以 64 位 time_t 编译（_TIME_BITS=64）且超时的秒数超出 32 位时，才从 semtimedop() 发出它；程序也可以通过 syscall(2) 发出它",
+            "32-bit glibc ({GLIBC_TIME64} and later) issues it from semtimedop() only for a program built with 64-bit time_t (_TIME_BITS=64) whose timeout's seconds do not fit in 32 bits; a program may also issue it through syscall(2)",
+            "32 位 glibc（{GLIBC_TIME64} 及以后）只在程序以 64 位 time_t 编译（_TIME_BITS=64）且超时的秒数超出 32 位时，才从 semtimedop() 发出它；程序也可以通过 syscall(2) 发出它",
         ]),
         effect: Effect::SysvUses(Sysv::Semaphores)),
     // `semctl`'s fourth argument is a `union semun` passed by value: the buffer's address for

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::values::{call_line, get, micros, on_fd, source, text};
 use super::{Ctx, Lesson, Step};
+use crate::versions::{LINUX_6_1, LINUX_6_18};
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
 pub fn lesson(ctx: &Ctx) -> Lesson {
@@ -164,15 +165,15 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "    the parent's read took {waited}",
                 "    父进程的 read 用了 {waited}"
             )),
-            ctx.func("pipe_write", t!(lang, "fs/pipe.c, Linux 6.1", "fs/pipe.c，Linux 6.1")),
+            ctx.func("pipe_write", t!(lang, "fs/pipe.c, Linux {LINUX_6_1}", "fs/pipe.c，Linux {LINUX_6_1}")),
             ctx.func(
                 "fifo_pipe_write",
-                t!(lang, "the FIFO's write on 6.18", "6.18 上 FIFO 的 write"),
+                t!(lang, "the FIFO's write on {LINUX_6_18}", "{LINUX_6_18} 上 FIFO 的 write"),
             ),
-            ctx.func("pipe_read", t!(lang, "fs/pipe.c, Linux 6.1", "fs/pipe.c，Linux 6.1")),
+            ctx.func("pipe_read", t!(lang, "fs/pipe.c, Linux {LINUX_6_1}", "fs/pipe.c，Linux {LINUX_6_1}")),
             ctx.func(
                 "fifo_pipe_read",
-                t!(lang, "the FIFO's read on 6.18", "6.18 上 FIFO 的 read"),
+                t!(lang, "the FIFO's read on {LINUX_6_18}", "{LINUX_6_18} 上 FIFO 的 read"),
             ),
             text(t!(
                 lang,

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::values::{call_line, get, rw_line, source, text};
 use super::{Ctx, Lesson, Step};
+use crate::versions::{LINUX_6_1, LINUX_6_18};
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
 pub fn lesson(ctx: &Ctx) -> Lesson {
@@ -158,13 +159,13 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "fifo_pipe_read",
                 t!(
                     lang,
-                    "the FIFO's read on 6.18 (pipe_read on 6.1): empty ring, writers: -EAGAIN; no writers: 0",
-                    "6.18 上 FIFO 的 read（6.1 上为 pipe_read）：环为空且有写者：-EAGAIN；没有写者：0"
+                    "the FIFO's read on {LINUX_6_18} (pipe_read on {LINUX_6_1}): empty ring, writers: -EAGAIN; no writers: 0",
+                    "{LINUX_6_18} 上 FIFO 的 read（{LINUX_6_1} 上为 pipe_read）：环为空且有写者：-EAGAIN；没有写者：0"
                 ),
             ),
             ctx.func(
                 "pipe_read",
-                t!(lang, "fs/pipe.c, Linux 6.1", "fs/pipe.c，Linux 6.1"),
+                t!(lang, "fs/pipe.c, Linux {LINUX_6_1}", "fs/pipe.c，Linux {LINUX_6_1}"),
             ),
         ],
     });

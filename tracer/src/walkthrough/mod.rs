@@ -614,17 +614,18 @@ fn why_all_inferred(lesson: &Lesson, run: &Run, lang: Lang) -> Option<String> {
         .find_map(|r| r["mechanisms"]["kernel_functions"].as_object());
     let probed = mechs.map_or(0, |m| m.values().filter(|v| *v != "none").count());
     Some(if probed == 0 {
+        use crate::versions::LINUX_6_1;
         t!(
             lang,
             "Every kernel step is . (inferred): the kernel this run was on let tracer attach neither \
              fentry nor kprobes (`tracer doctor`: \"fentry no\", \"kprobe no\"), so a run sees each call enter \
              and leave, not the functions in between. Steps are marked * on a kernel where \
              `tracer doctor` shows \"fentry yes\" or \"kprobe yes\" (CONFIG_KPROBES=y), Debian 12's \
-             6.1 among them.",
+             {LINUX_6_1} among them.",
             "所有内核步骤都是 .（推断）：本次运行所在的内核既不允许 tracer 挂 fentry 也不允许挂 kprobe\
              （`tracer doctor`：\"fentry no\"、\"kprobe no\"），所以运行时只看到每个调用的进入和返回，\
              看不到中间的函数。在 `tracer doctor` 显示 \"fentry yes\" 或 \"kprobe yes\"\
-             （CONFIG_KPROBES=y）的内核上（例如 Debian 12 的 6.1），这些步骤会标成 *。"
+             （CONFIG_KPROBES=y）的内核上（例如 Debian 12 的 {LINUX_6_1}），这些步骤会标成 *。"
         )
     } else {
         t!(
@@ -806,6 +807,70 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Issue 18: every version a lesson prints (in the handout, as printed without a run, on a
+    /// kernel with no symbols read, with 6.1's and with 6.18's, in both languages) is one of
+    /// the facts in crate::versions, each with its citation; and both languages of every step
+    /// print the same versions.
+    #[test]
+    fn every_printed_version_has_a_citation_and_both_languages_print_it() {
+        const RUNNING: &str = "9.8.7-test";
+        let kallsyms = |names: &str| {
+            let lines: Vec<String> = names
+                .split_whitespace()
+                .map(|n| format!("ffffffff81000000 T {n}"))
+                .collect();
+            Ksyms::parse(&lines.join("\n"))
+        };
+        let kernels = [
+            Ksyms::default(),
+            kallsyms(KERNEL_6_1),
+            kallsyms(KERNEL_6_18),
+        ];
+        let mut claims = 0;
+        for def in LESSONS {
+            for ksyms in &kernels {
+                let lesson = |lang| {
+                    let ctx = Ctx {
+                        ksyms,
+                        run: None,
+                        lang,
+                        kernel: RUNNING,
+                    };
+                    let mut lesson = (def.build)(&ctx);
+                    lesson.steps.extend(then_now::step(&ctx, def.name));
+                    lesson
+                        .steps
+                        .extend(further::try_next(&ctx, def.name, def.demos));
+                    values::blanks_for_handout(&mut lesson, lang);
+                    lesson
+                };
+                let (en, zh) = (lesson(Lang::En), lesson(Lang::Zh));
+                for (lang, l) in [(Lang::En, &en), (Lang::Zh, &zh)] {
+                    let text = render(l, PrintFormat::Text, lang);
+                    let wrong = crate::versions::uncited(&text, RUNNING);
+                    assert!(
+                        wrong.is_empty(),
+                        "{} ({lang:?}): versions with no fact in versions.rs: {wrong:#?}",
+                        def.name
+                    );
+                    claims += crate::versions::claims(&text).len();
+                }
+                assert_eq!(en.steps.len(), zh.steps.len(), "{}", def.name);
+                for (e, z) in en.steps.iter().zip(&zh.steps) {
+                    let text = |s: &Step| step_lines(s).join("\n");
+                    let (e, z) = (text(e), text(z));
+                    assert_eq!(
+                        crate::versions::printed(&e),
+                        crate::versions::printed(&z),
+                        "{}: the languages print different versions:\n{e}\n{z}",
+                        def.name
+                    );
+                }
+            }
+        }
+        assert!(claims > 20, "{claims}");
     }
 
     #[test]

@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use super::values::{call_line, get, source, text};
 use super::{Ctx, Lesson, Step};
+use crate::versions::{LINUX_6_1, LINUX_6_18};
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
 pub fn lesson(ctx: &Ctx) -> Lesson {
@@ -171,13 +172,13 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "anon_pipe_read",
                 t!(
                     lang,
-                    "fs/pipe.c, 6.18 (pipe_read on 6.1): O_NONBLOCK -> -EAGAIN instead of wait_event",
-                    "fs/pipe.c，6.18（6.1 上为 pipe_read）：O_NONBLOCK -> 返回 -EAGAIN 而不是 wait_event"
+                    "fs/pipe.c, {LINUX_6_18} (pipe_read on {LINUX_6_1}): O_NONBLOCK -> -EAGAIN instead of wait_event",
+                    "fs/pipe.c，{LINUX_6_18}（{LINUX_6_1} 上为 pipe_read）：O_NONBLOCK -> 返回 -EAGAIN 而不是 wait_event"
                 ),
             ),
             ctx.func(
                 "pipe_read",
-                t!(lang, "the same function in Linux 6.1", "Linux 6.1 中的同一个函数"),
+                t!(lang, "the same function in Linux {LINUX_6_1}", "Linux {LINUX_6_1} 中的同一个函数"),
             ),
         ],
     });
@@ -211,13 +212,13 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "anon_pipe_write",
                 t!(
                     lang,
-                    "fs/pipe.c, 6.18 (pipe_write on 6.1): on a full ring, O_NONBLOCK returns what was written, or -EAGAIN",
-                    "fs/pipe.c，6.18（6.1 上为 pipe_write）：环满时，O_NONBLOCK 返回已写入的字节数或 -EAGAIN"
+                    "fs/pipe.c, {LINUX_6_18} (pipe_write on {LINUX_6_1}): on a full ring, O_NONBLOCK returns what was written, or -EAGAIN",
+                    "fs/pipe.c，{LINUX_6_18}（{LINUX_6_1} 上为 pipe_write）：环满时，O_NONBLOCK 返回已写入的字节数或 -EAGAIN"
                 ),
             ),
             ctx.func(
                 "pipe_write",
-                t!(lang, "the same function in Linux 6.1", "Linux 6.1 中的同一个函数"),
+                t!(lang, "the same function in Linux {LINUX_6_1}", "Linux {LINUX_6_1} 中的同一个函数"),
             ),
         ],
     });

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use super::values::{call_line, get, micros, role, source, text};
 use super::{Ctx, Lesson, Step};
+use crate::versions::{LINUX_6_1, LINUX_6_18};
 
 fn ts(c: Option<&Value>) -> u64 {
     c.and_then(|c| c["ts_ns"].as_u64()).unwrap_or(0)
@@ -209,14 +210,18 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             ),
             ctx.func(
                 "pipe_write",
-                t!(lang, "fs/pipe.c, Linux 6.1", "fs/pipe.c，Linux 6.1"),
+                t!(
+                    lang,
+                    "fs/pipe.c, Linux {LINUX_6_1}",
+                    "fs/pipe.c，Linux {LINUX_6_1}"
+                ),
             ),
             ctx.func(
                 "anon_pipe_write",
                 t!(
                     lang,
-                    "its name for anonymous pipes in later kernels (6.18)",
-                    "后来的内核（6.18）中匿名管道用的名字"
+                    "its name for anonymous pipes in later kernels ({LINUX_6_18})",
+                    "后来的内核（{LINUX_6_18}）中匿名管道用的名字"
                 ),
             ),
             ctx.func(
@@ -267,14 +272,14 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             ),
             ctx.func(
                 "pipe_read",
-                t!(lang, "fs/pipe.c, Linux 6.1", "fs/pipe.c，Linux 6.1"),
+                t!(lang, "fs/pipe.c, Linux {LINUX_6_1}", "fs/pipe.c，Linux {LINUX_6_1}"),
             ),
             ctx.func(
                 "anon_pipe_read",
                 t!(
                     lang,
-                    "its name for anonymous pipes in later kernels (6.18)",
-                    "后来的内核（6.18）中匿名管道用的名字"
+                    "its name for anonymous pipes in later kernels ({LINUX_6_18})",
+                    "后来的内核（{LINUX_6_18}）中匿名管道用的名字"
                 ),
             ),
             ctx.func(

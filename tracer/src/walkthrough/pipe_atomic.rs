@@ -24,6 +24,7 @@ use serde_json::Value;
 
 use super::values::{call_line, get, micros, source, text};
 use super::{Ctx, Lesson, Line, Step};
+use crate::versions::{LINUX_6_1, LINUX_6_18, PIPE_RESIZE};
 
 /// One round of the demo, as the run recorded it.
 #[derive(Default)]
@@ -291,8 +292,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "pipe_fcntl",
                 t!(
                     lang,
-                    "fs/pipe.c: F_GETPIPE_SZ and F_SETPIPE_SZ (since Linux 2.6.35)",
-                    "fs/pipe.c：F_GETPIPE_SZ 与 F_SETPIPE_SZ（从 Linux 2.6.35 起）"
+                    "fs/pipe.c: F_GETPIPE_SZ and F_SETPIPE_SZ (since Linux {PIPE_RESIZE})",
+                    "fs/pipe.c：F_GETPIPE_SZ 与 F_SETPIPE_SZ（从 Linux {PIPE_RESIZE} 起）"
                 ),
             ),
         ],
@@ -342,13 +343,13 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "anon_pipe_write",
                 t!(
                     lang,
-                    "fs/pipe.c, 6.18 (pipe_write on 6.1): copies under pipe->mutex, lets go of it only to sleep",
-                    "fs/pipe.c，6.18（6.1 上为 pipe_write）：持有 pipe->mutex 复制，只在睡眠时才放开"
+                    "fs/pipe.c, {LINUX_6_18} (pipe_write on {LINUX_6_1}): copies under pipe->mutex, lets go of it only to sleep",
+                    "fs/pipe.c，{LINUX_6_18}（{LINUX_6_1} 上为 pipe_write）：持有 pipe->mutex 复制，只在睡眠时才放开"
                 ),
             ),
             ctx.func(
                 "pipe_write",
-                t!(lang, "the same function in Linux 6.1", "Linux 6.1 中的同一个函数"),
+                t!(lang, "the same function in Linux {LINUX_6_1}", "Linux {LINUX_6_1} 中的同一个函数"),
             ),
             ctx.func(
                 "prepare_to_wait_exclusive",
@@ -457,8 +458,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "anon_pipe_read",
                 t!(
                     lang,
-                    "fs/pipe.c, 6.18 (pipe_read on 6.1): wakes a writer only when the ring was full",
-                    "fs/pipe.c，6.18（6.1 上为 pipe_read）：只在环原本是满的时才唤醒写者"
+                    "fs/pipe.c, {LINUX_6_18} (pipe_read on {LINUX_6_1}): wakes a writer only when the ring was full",
+                    "fs/pipe.c，{LINUX_6_18}（{LINUX_6_1} 上为 pipe_read）：只在环原本是满的时才唤醒写者"
                 ),
             ),
             text(t!(

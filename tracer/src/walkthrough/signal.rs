@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use super::values::{absent, after, call_line, get, report, source, text};
 use super::{Ctx, Lesson, Step};
+use crate::versions::{LINUX_6_1, SETUP_RT_FRAME};
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
 pub fn lesson(ctx: &Ctx) -> Lesson {
@@ -235,10 +236,10 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                     "x64_setup_rt_frame",
                     t!(
                         lang,
-                        "arch/x86/kernel/signal_64.c (Linux 6.2+; on 6.1 it was __setup_rt_frame in \
+                        "arch/x86/kernel/signal_64.c (Linux {SETUP_RT_FRAME}+; on {LINUX_6_1} it was __setup_rt_frame in \
                          signal.c): copies siginfo and the saved registers onto the user stack and \
                          points rip at {handler}",
-                        "arch/x86/kernel/signal_64.c（Linux 6.2+；在 6.1 中是 signal.c 里的 \
+                        "arch/x86/kernel/signal_64.c（Linux {SETUP_RT_FRAME}+；在 {LINUX_6_1} 中是 signal.c 里的 \
                          __setup_rt_frame）：把 siginfo 和保存的寄存器复制到用户栈上，并让 rip 指向 {handler}"
                     ),
                 )
@@ -247,10 +248,10 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                     "__setup_rt_frame",
                     t!(
                         lang,
-                        "arch/x86/kernel/signal.c (Linux 6.1; x64_setup_rt_frame in signal_64.c since \
-                         6.2): copies siginfo and the saved registers onto the user stack and points \
+                        "arch/x86/kernel/signal.c (Linux {LINUX_6_1}; x64_setup_rt_frame in signal_64.c since \
+                         {SETUP_RT_FRAME}): copies siginfo and the saved registers onto the user stack and points \
                          rip at {handler}",
-                        "arch/x86/kernel/signal.c（Linux 6.1；自 6.2 起是 signal_64.c 里的 \
+                        "arch/x86/kernel/signal.c（Linux {LINUX_6_1}；自 {SETUP_RT_FRAME} 起是 signal_64.c 里的 \
                          x64_setup_rt_frame）：把 siginfo 和保存的寄存器复制到用户栈上，并让 rip 指向 {handler}"
                     ),
                 )

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::values::{call_line, get, source, text};
 use super::{Ctx, Lesson, Step};
+use crate::versions::{LINUX_6_1, LINUX_6_18};
 
 #[allow(clippy::too_many_lines, reason = "one lesson, told in order")]
 pub fn lesson(ctx: &Ctx) -> Lesson {
@@ -149,13 +150,13 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "anon_pipe_write",
                 t!(
                     lang,
-                    "fs/pipe.c, 6.18 (pipe_write on 6.1): no readers: send_sig(SIGPIPE, current, 0), -EPIPE",
-                    "fs/pipe.c，6.18（6.1 上为 pipe_write）：没有读者：send_sig(SIGPIPE, current, 0)，返回 -EPIPE"
+                    "fs/pipe.c, {LINUX_6_18} (pipe_write on {LINUX_6_1}): no readers: send_sig(SIGPIPE, current, 0), -EPIPE",
+                    "fs/pipe.c，{LINUX_6_18}（{LINUX_6_1} 上为 pipe_write）：没有读者：send_sig(SIGPIPE, current, 0)，返回 -EPIPE"
                 ),
             ),
             ctx.func(
                 "pipe_write",
-                t!(lang, "the same function in Linux 6.1", "Linux 6.1 中的同一个函数"),
+                t!(lang, "the same function in Linux {LINUX_6_1}", "Linux {LINUX_6_1} 中的同一个函数"),
             ),
             ctx.func(
                 "send_sig",

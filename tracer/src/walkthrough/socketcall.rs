@@ -18,6 +18,10 @@
 use serde_json::Value;
 
 use super::{Ctx, Lang, Lesson, Line, Step};
+use crate::versions::{
+    BIND_SOCKET, DIRECT_SOCKETCALLS, GLIBC_DEBIAN_12, INT80_IDTENTRY, INT80_STABLE_6_6, LINUX_6_1,
+    SYSCALL_SWITCH,
+};
 
 /// The demo's source, to quote the lines that made the calls.
 const DEMO_SOURCE: &str = include_str!("../demo/socketcall.rs");
@@ -263,12 +267,12 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             )),
             text(t!(
                 lang,
-                "32-bit glibc (Debian 12's 2.36, built to run on kernels older than 4.3) does not \
-                 use ia32's own bind (361, since Linux 4.3): it calls socketcall with the call \
+                "32-bit glibc (Debian 12's {GLIBC_DEBIAN_12}, built to run on kernels older than {DIRECT_SOCKETCALLS}) does not \
+                 use ia32's own bind (361, since Linux {DIRECT_SOCKETCALLS}): it calls socketcall with the call \
                  number and a pointer to the arguments, stored in memory as an array. \
                  objdump -d /lib32/libc.so.6:",
-                "32 位 glibc（Debian 12 的 2.36，构建时要兼容 4.3 之前的内核）不使用 ia32 自己的 bind\
-                 （361 号，自 Linux 4.3 起就有）：它调用 socketcall，传入调用号和一个指向参数数组的\
+                "32 位 glibc（Debian 12 的 {GLIBC_DEBIAN_12}，构建时要兼容 {DIRECT_SOCKETCALLS} 之前的内核）不使用 ia32 自己的 bind\
+                 （361 号，自 Linux {DIRECT_SOCKETCALLS} 起就有）：它调用 socketcall，传入调用号和一个指向参数数组的\
                  指针，参数放在内存里。objdump -d /lib32/libc.so.6："
             )),
             text(format!("  {GLIBC_BIND}")),
@@ -370,10 +374,10 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         lang,
         "  The kernel says of int $0x80: \"not used by most libc implementations on modern \
          hardware except during process startup\" (do_int80_emulation, \
-         arch/x86/entry/syscall_32.c); glibc 2.36 still executes it in its signal-return \
+         arch/x86/entry/syscall_32.c); glibc {GLIBC_DEBIAN_12} still executes it in its signal-return \
          trampolines, vfork and clone.",
         "  内核这样说 int $0x80：“在现代硬件上，除了进程启动期间，大多数 libc 实现都不使用它”\
-         （do_int80_emulation，arch/x86/entry/syscall_32.c）；glibc 2.36 仍在信号返回跳板、\
+         （do_int80_emulation，arch/x86/entry/syscall_32.c）；glibc {GLIBC_DEBIAN_12} 仍在信号返回跳板、\
          vfork 和 clone 中执行它。"
     )));
     lines.push(text(t!(
@@ -399,11 +403,11 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
     }
     lines.push(text(t!(
         lang,
-        "  Linux 6.7 (commit be5341eb0d43; also in the 6.1 and 6.6 stable kernels, Debian 12's \
+        "  Linux {INT80_IDTENTRY} (commit be5341eb0d43; also in the {LINUX_6_1} and {INT80_STABLE_6_6} stable kernels, Debian 12's \
          among them) gave int $0x80 this IDT entry of its own; before, it entered through \
          entry_INT80_compat and do_int80_syscall_32, and the classic 32-bit kernels through \
          system_call.",
-        "  Linux 6.7（提交 be5341eb0d43；也回移到了 6.1 和 6.6 稳定版内核，包括 Debian 12 的）\
+        "  Linux {INT80_IDTENTRY}（提交 be5341eb0d43；也回移到了 {LINUX_6_1} 和 {INT80_STABLE_6_6} 稳定版内核，包括 Debian 12 的）\
          给 int $0x80 设了这个独立的 IDT 入口；此前它经由 entry_INT80_compat 和 \
          do_int80_syscall_32 进入，经典的 32 位内核则进入 system_call。"
     )));
@@ -438,8 +442,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         if ctx.ksyms.has(abi_fn) {
             t!(
                 lang,
-                "switch (nr) case {nr}: a switch since Linux 6.9 (and its stable backports), where older kernels call {table_name}[{nr}]",
-                "switch (nr) case {nr}：自 Linux 6.9（及其稳定版回移）起是 switch，旧内核调用 {table_name}[{nr}]"
+                "switch (nr) case {nr}: a switch since Linux {SYSCALL_SWITCH} (and its stable backports), where older kernels call {table_name}[{nr}]",
+                "switch (nr) case {nr}：自 Linux {SYSCALL_SWITCH}（及其稳定版回移）起是 switch，旧内核调用 {table_name}[{nr}]"
             )
         } else {
             format!("{table_name}[{nr}]")
@@ -572,8 +576,8 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             "__sys_bind_socket",
             t!(
                 lang,
-                "the socket half of __sys_bind (Linux 6.11+, for io_uring's IORING_OP_BIND)",
-                "__sys_bind 的套接字部分（Linux 6.11+，为 io_uring 的 IORING_OP_BIND 拆出）"
+                "the socket half of __sys_bind (Linux {BIND_SOCKET}+, for io_uring's IORING_OP_BIND)",
+                "__sys_bind 的套接字部分（Linux {BIND_SOCKET}+，为 io_uring 的 IORING_OP_BIND 拆出）"
             ),
         ));
     }

@@ -4,7 +4,8 @@
 //! such a text says and what Linux 6.1 and 6.18 do instead. Every version claim carries its
 //! source in a comment: a commit, or the manual page that states it. The functions named are
 //! marked against the running kernel's symbols like every lesson line, so an older name shows
-//! as `-` where this kernel no longer has it.
+//! as `-` where this kernel no longer has it. The texts name their versions as `{key}` of a
+//! fact in crate::versions, filled in when the box is printed.
 
 use super::values::text;
 use super::{Ctx, Lang, Line, Step};
@@ -39,8 +40,8 @@ const ENTRY: Contrast = Contrast {
         "int $0x80 -> system_call -> call *sys_call_table(,%eax,4)：32 位内核的入口，经由系统调用表的间接调用。",
     ],
     now: [
-        "x86_64 has no system_call: the syscall instruction enters entry_SYSCALL_64; int $0x80 enters asm_int80_emulation since Linux 6.7 (commit be5341eb0d43, also in 6.1 stable), and since Linux 6.9 the table is a switch statement, x64_sys_call and ia32_sys_call, with no indirect call (commit 1e3ad78334a6, also in 6.1 stable).",
-        "x86_64 上没有 system_call：syscall 指令进入 entry_SYSCALL_64；从 Linux 6.7 起 int $0x80 从 asm_int80_emulation 进入（commit be5341eb0d43，6.1 稳定版也有），从 Linux 6.9 起系统调用表变成 switch 语句 x64_sys_call 与 ia32_sys_call，没有间接调用（commit 1e3ad78334a6，6.1 稳定版也有）。",
+        "x86_64 has no system_call: the syscall instruction enters entry_SYSCALL_64; int $0x80 enters asm_int80_emulation since Linux {INT80_IDTENTRY} (commit be5341eb0d43, also in {LINUX_6_1} stable), and since Linux {SYSCALL_SWITCH} the table is a switch statement, x64_sys_call and ia32_sys_call, with no indirect call (commit 1e3ad78334a6, also in {LINUX_6_1} stable).",
+        "x86_64 上没有 system_call：syscall 指令进入 entry_SYSCALL_64；从 Linux {INT80_IDTENTRY} 起 int $0x80 从 asm_int80_emulation 进入（commit be5341eb0d43，{LINUX_6_1} 稳定版也有），从 Linux {SYSCALL_SWITCH} 起系统调用表变成 switch 语句 x64_sys_call 与 ia32_sys_call，没有间接调用（commit 1e3ad78334a6，{LINUX_6_1} 稳定版也有）。",
     ],
     old: &["system_call"],
     new: &[
@@ -60,8 +61,8 @@ const SOCKETCALL: Contrast = Contrast {
         "在 i386 上所有套接字调用都经过 socketcall(2)：没有 bind 系统调用。",
     ],
     now: [
-        "Since Linux 4.3 ia32 has direct socket calls too (bind is 361; socketcall(2)); Debian 12's 32-bit glibc still uses socketcall, so both paths stay in use.",
-        "从 Linux 4.3 起 ia32 也有直接的套接字调用（bind 为 361；见 socketcall(2)）；Debian 12 的 32 位 glibc 仍然使用 socketcall，所以两条路径都还在用。",
+        "Since Linux {DIRECT_SOCKETCALLS} ia32 has direct socket calls too (bind is 361; socketcall(2)); Debian 12's 32-bit glibc still uses socketcall, so both paths stay in use.",
+        "从 Linux {DIRECT_SOCKETCALLS} 起 ia32 也有直接的套接字调用（bind 为 361；见 socketcall(2)）；Debian 12 的 32 位 glibc 仍然使用 socketcall，所以两条路径都还在用。",
     ],
     old: &[],
     new: &["__ia32_compat_sys_socketcall"],
@@ -78,8 +79,8 @@ const UNIX_BIND: Contrast = Contrast {
         "sys_bind -> unix_bind，由它自己查找路径并创建套接字文件。",
     ],
     now: [
-        "__sys_bind (with __sys_bind_socket since Linux 6.11, commit dc2e77979412) -> unix_bind, which hands a path to unix_bind_bsd and an abstract name to unix_bind_abstract.",
-        "__sys_bind（从 Linux 6.11 起还有 __sys_bind_socket，commit dc2e77979412）-> unix_bind，由它把路径交给 unix_bind_bsd、把抽象名字交给 unix_bind_abstract。",
+        "__sys_bind (with __sys_bind_socket since Linux {BIND_SOCKET}, commit dc2e77979412) -> unix_bind, which hands a path to unix_bind_bsd and an abstract name to unix_bind_abstract.",
+        "__sys_bind（从 Linux {BIND_SOCKET} 起还有 __sys_bind_socket，commit dc2e77979412）-> unix_bind，由它把路径交给 unix_bind_bsd、把抽象名字交给 unix_bind_abstract。",
     ],
     old: &[],
     new: &["__sys_bind", "unix_bind"],
@@ -111,8 +112,8 @@ const SEQPACKET: Contrast = Contrast {
         "UNIX 套接字有两种类型：SOCK_STREAM 和 SOCK_DGRAM。",
     ],
     now: [
-        "A third, SOCK_SEQPACKET, has existed since Linux 2.6.4 (unix(7)): connected like a stream, with message boundaries like datagrams.",
-        "从 Linux 2.6.4 起还有第三种 SOCK_SEQPACKET（见 unix(7)）：像流一样面向连接，又像数据报一样保留消息边界。",
+        "A third, SOCK_SEQPACKET, has existed since Linux {SEQPACKET} (unix(7)): connected like a stream, with message boundaries like datagrams.",
+        "从 Linux {SEQPACKET} 起还有第三种 SOCK_SEQPACKET（见 unix(7)）：像流一样面向连接，又像数据报一样保留消息边界。",
     ],
     old: &[],
     new: &["unix_seqpacket_sendmsg", "unix_seqpacket_recvmsg"],
@@ -128,8 +129,8 @@ const PIPE_SIZE: Contrast = Contrast {
         "一根管道就是一页内存，4096 字节。",
     ],
     now: [
-        "Since Linux 2.6.11 a pipe is a ring of 16 pages (64 KiB), resizable with fcntl F_SETPIPE_SZ since 2.6.35 (pipe(7)); 4096 is still PIPE_BUF, the size up to which a write is atomic.",
-        "从 Linux 2.6.11 起管道是 16 页组成的环（64 KiB），从 2.6.35 起可以用 fcntl F_SETPIPE_SZ 改变大小（见 pipe(7)）；4096 仍是 PIPE_BUF，即写入保证原子性的上限。",
+        "Since Linux {PIPE_RING} a pipe is a ring of 16 pages (64 KiB), resizable with fcntl F_SETPIPE_SZ since {PIPE_RESIZE} (pipe(7)); 4096 is still PIPE_BUF, the size up to which a write is atomic.",
+        "从 Linux {PIPE_RING} 起管道是 16 页组成的环（64 KiB），从 {PIPE_RESIZE} 起可以用 fcntl F_SETPIPE_SZ 改变大小（见 pipe(7)）；4096 仍是 PIPE_BUF，即写入保证原子性的上限。",
     ],
     old: &[],
     new: &["alloc_pipe_info"],
@@ -145,8 +146,8 @@ const PIPE_WAIT: Contrast = Contrast {
         "空管道的读者在 pipe_wait() 中睡眠。",
     ],
     now: [
-        "In 6.1 and 6.18 it sleeps in wait_event_interruptible_exclusive(pipe->rd_wait, ...) inside the pipe's read function (fs/pipe.c).",
-        "在 6.1 和 6.18 中，它在管道读函数里的 wait_event_interruptible_exclusive(pipe->rd_wait, ...) 中睡眠（fs/pipe.c）。",
+        "In {LINUX_6_1} and {LINUX_6_18} it sleeps in wait_event_interruptible_exclusive(pipe->rd_wait, ...) inside the pipe's read function (fs/pipe.c).",
+        "在 {LINUX_6_1} 和 {LINUX_6_18} 中，它在管道读函数里的 wait_event_interruptible_exclusive(pipe->rd_wait, ...) 中睡眠（fs/pipe.c）。",
     ],
     old: &["pipe_wait"],
     new: &[],
@@ -211,8 +212,8 @@ const SHMMAX: Contrast = Contrast {
         "共享内存段最大为 SHMMAX = 32 MiB，除非管理员调高它。",
     ],
     now: [
-        "Since Linux 3.16 the defaults of SHMMAX and SHMALL are so large that they are no limit in practice (shmget(2)).",
-        "从 Linux 3.16 起 SHMMAX 和 SHMALL 的默认值大到实际上不再构成限制（见 shmget(2)）。",
+        "Since Linux {SHMMAX} the defaults of SHMMAX and SHMALL are so large that they are no limit in practice (shmget(2)).",
+        "从 Linux {SHMMAX} 起 SHMMAX 和 SHMALL 的默认值大到实际上不再构成限制（见 shmget(2)）。",
     ],
     old: &[],
     new: &["newseg"],
@@ -262,8 +263,8 @@ const MMAP: Contrast = Contrast {
         "文件页的缺页经过 do_linear_fault（对 remap_file_pages 则是 do_nonlinear_fault）。",
     ],
     now: [
-        "Nonlinear mappings are gone: since Linux 4.0 remap_file_pages is emulated (remap_file_pages(2)), and a file fault goes handle_mm_fault -> do_fault.",
-        "非线性映射已经不存在：从 Linux 4.0 起 remap_file_pages 改为模拟实现（见 remap_file_pages(2)），文件页缺页经过 handle_mm_fault -> do_fault。",
+        "Nonlinear mappings are gone: since Linux {REMAP_FILE_PAGES} remap_file_pages is emulated (remap_file_pages(2)), and a file fault goes handle_mm_fault -> do_fault.",
+        "非线性映射已经不存在：从 Linux {REMAP_FILE_PAGES} 起 remap_file_pages 改为模拟实现（见 remap_file_pages(2)），文件页缺页经过 handle_mm_fault -> do_fault。",
     ],
     old: &["do_linear_fault"],
     new: &["handle_mm_fault", "do_fault"],
@@ -278,8 +279,8 @@ const TCP_BIND: Contrast = Contrast {
         "sys_socketcall(SYS_BIND) -> sys_bind -> inet_bind。",
     ],
     now: [
-        "x86_64 calls bind directly: __x64_sys_bind -> __sys_bind -> __sys_bind_socket (Linux 6.11, commit dc2e77979412) -> inet_bind -> inet_csk_get_port, which picks port 0's ephemeral port.",
-        "x86_64 直接调用 bind：__x64_sys_bind -> __sys_bind -> __sys_bind_socket（Linux 6.11，commit dc2e77979412）-> inet_bind -> inet_csk_get_port，由它为端口 0 挑选临时端口。",
+        "x86_64 calls bind directly: __x64_sys_bind -> __sys_bind -> __sys_bind_socket (Linux {BIND_SOCKET}, commit dc2e77979412) -> inet_bind -> inet_csk_get_port, which picks port 0's ephemeral port.",
+        "x86_64 直接调用 bind：__x64_sys_bind -> __sys_bind -> __sys_bind_socket（Linux {BIND_SOCKET}，commit dc2e77979412）-> inet_bind -> inet_csk_get_port，由它为端口 0 挑选临时端口。",
     ],
     old: &[],
     new: &["__sys_bind", "inet_bind", "inet_csk_get_port"],
@@ -299,8 +300,8 @@ const PEER_CRED: Contrast = Contrast {
         "要知道客户端是谁，服务器对客户端绑定的套接字文件做 stat：如果文件是套接字、权限为 rwx------ 且不超过 30 秒，st_uid 就是它的用户（APUE 的 serv_accept）。",
     ],
     now: [
-        "The kernel tells it, with no file: SO_PEERCRED gives the pid, uid and gid recorded at connect, and SCM_CREDENTIALS (since Linux 2.2, unix(7)) carries credentials the kernel checked when they were sent.",
-        "内核直接告诉它，不需要文件：SO_PEERCRED 给出 connect 时记下的 pid、uid 和 gid，SCM_CREDENTIALS（从 Linux 2.2 起，见 unix(7)）携带发送时经内核核对的凭据。",
+        "The kernel tells it, with no file: SO_PEERCRED gives the pid, uid and gid recorded at connect, and SCM_CREDENTIALS (since Linux {SCM_CREDENTIALS}, unix(7)) carries credentials the kernel checked when they were sent.",
+        "内核直接告诉它，不需要文件：SO_PEERCRED 给出 connect 时记下的 pid、uid 和 gid，SCM_CREDENTIALS（从 Linux {SCM_CREDENTIALS} 起，见 unix(7)）携带发送时经内核核对的凭据。",
     ],
     old: &[],
     new: &["sk_getsockopt", "__scm_send"],
@@ -404,12 +405,17 @@ pub fn step(ctx: &Ctx, lesson: &str) -> Option<Step> {
             lang,
             "Older texts: {}",
             "旧资料：{}",
-            pick(&c.then)
+            crate::versions::fill(pick(&c.then))
         )));
         for f in c.old {
             lines.push(ctx.func(f, t!(lang, "the name older texts use", "旧资料使用的名字")));
         }
-        lines.push(text(t!(lang, "  Now: {}", "  现在：{}", pick(&c.now))));
+        lines.push(text(t!(
+            lang,
+            "  Now: {}",
+            "  现在：{}",
+            crate::versions::fill(pick(&c.now))
+        )));
         for f in c.new {
             lines.push(ctx.func(f, t!(lang, "named above", "即上文所述")));
         }
@@ -439,8 +445,8 @@ mod tests {
 
     /// Every lesson has a box, in both languages with the same lines; every current name is a
     /// function of 6.1 and 6.18 (or inlined in both), every older name one of neither; every
-    /// version the box states is one its comment cites (checked by hand; here: that a
-    /// "Linux N.M" in the English is also in the Chinese).
+    /// version the box states is a fact of crate::versions (a `{key}` it fills), the same ones in
+    /// both languages.
     #[test]
     fn every_lesson_has_a_true_box_in_both_languages() {
         let has = |list: &str, f: &str| list.split_whitespace().any(|n| n == f);
@@ -467,14 +473,16 @@ mod tests {
                         !zh.contains(concat!("投", "递")) && !zh.contains(concat!("返回", "之路")),
                         "{zh}"
                     );
-                    for w in en.split("Linux ").skip(1) {
-                        let v: String = w
-                            .chars()
-                            .take_while(|ch| ch.is_ascii_digit() || *ch == '.')
-                            .collect();
-                        let v = v.trim_end_matches('.');
-                        assert!(zh.contains(v), "{v} in {en} but not in {zh}");
-                    }
+                    let (en, zh) = (crate::versions::fill(en), crate::versions::fill(zh));
+                    assert!(
+                        !en.contains("Linux {") && !zh.contains("Linux {"),
+                        "{en}\n{zh}"
+                    );
+                    assert_eq!(
+                        crate::versions::printed(&en),
+                        crate::versions::printed(&zh),
+                        "{en}\n{zh}"
+                    );
                 }
             }
             let step = |lang| {
