@@ -2,9 +2,9 @@
 //! (`tracer explain`), with where it was read: the commit that introduced, removed or renamed
 //! the thing, the manual page that states it, or the file and version where it was seen. The
 //! texts print the number from here (a fact prints as its version: `"Linux {BIND_SOCKET}"` in a
-//! `t!` text; a static text's `{BIND_SOCKET}` is replaced by [`fill`]), so a number is typed once, next to its citation; the tests render every
-//! lesson and every explain page in both languages and fail on a printed version that no fact
-//! here carries ([`uncited`]).
+//! `t!` text; a static text's `{BIND_SOCKET}` is replaced by [`fill`]), so a number is typed
+//! once, next to its citation; the tests render every lesson and every explain page in both
+//! languages and fail on a printed version that no fact here carries ([`uncited`]).
 
 /// One version claim and its source. It prints as its version: a lesson's `t!` text names the
 /// constant (`"Linux {BIND_SOCKET}+"`, with `versions::BIND_SOCKET` in scope).
