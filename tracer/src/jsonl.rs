@@ -200,7 +200,8 @@ impl CallRecord<'_> {
             Some(t) => num_into(out, t),
             None => out.extend_from_slice(b"null"),
         }
-        match heads {
+        let mut heads = heads;
+        match heads.as_deref_mut() {
             Some(h) => h.write(c, out),
             None => head_into(c, out),
         }
@@ -227,14 +228,10 @@ impl CallRecord<'_> {
         }
         if c.enter_ns.is_some() {
             let o = m.key("raw_args");
-            o.push(b'[');
-            for (i, v) in c.raw_args.iter().enumerate() {
-                if i > 0 {
-                    o.push(b',');
-                }
-                num_into(o, *v);
+            match heads {
+                Some(h) => h.write_raw(c, o),
+                None => raw_args_into(&c.raw_args, o),
             }
-            o.push(b']');
         }
         if let Some(ret) = c.ret {
             m.i64("ret", ret);
@@ -291,10 +288,23 @@ fn head_into(c: &Call, out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
+/// `[a,b,c,d,e,f]`: the registers as the call entered.
+fn raw_args_into(raw: &[u64; 6], out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (i, v) in raw.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        num_into(out, *v);
+    }
+    out.push(b']');
+}
+
 /// [`head_into`]'s bytes, kept for the calls a thread makes again and again (a server's
-/// `read`/`write`): one copy instead of a dozen pieces, three numbers and a name's escaping.
-/// Direct-mapped by thread and call number, 64 slots; a slot is used only when everything its
-/// bytes say matches the call.
+/// `read`/`write`): one copy instead of a dozen pieces, three numbers and a name's escaping;
+/// and the call's `raw_args` text, which a loop often repeats too (the same descriptor,
+/// buffer and length). Direct-mapped by thread and call number, 64 slots; a slot is used only
+/// when everything its bytes say matches the call.
 pub struct Heads {
     slots: Vec<Head>,
 }
@@ -303,6 +313,9 @@ pub struct Heads {
 struct Head {
     key: Option<HeadKey>,
     bytes: Vec<u8>,
+    /// `raw_args_into` of `raw` (empty: none yet).
+    raw: [u64; 6],
+    raw_bytes: Vec<u8>,
 }
 
 struct HeadKey {
@@ -348,10 +361,27 @@ impl Default for Heads {
 }
 
 impl Heads {
+    fn slot(&mut self, c: &Call) -> Option<&mut Head> {
+        let h = c.tid.wrapping_mul(0x9e37_79b9) ^ c.nr.wrapping_mul(0x85eb_ca6b);
+        self.slots.get_mut((h >> 26) as usize)
+    }
+
+    /// `raw_args_into` of `c`'s registers, appended to `out`.
+    pub fn write_raw(&mut self, c: &Call, out: &mut Vec<u8>) {
+        let Some(slot) = self.slot(c) else {
+            return raw_args_into(&c.raw_args, out);
+        };
+        if slot.raw_bytes.is_empty() || slot.raw != c.raw_args {
+            slot.raw_bytes.clear();
+            raw_args_into(&c.raw_args, &mut slot.raw_bytes);
+            slot.raw = c.raw_args;
+        }
+        out.extend_from_slice(&slot.raw_bytes);
+    }
+
     /// [`head_into`] of `c`, appended to `out`.
     pub fn write(&mut self, c: &Call, out: &mut Vec<u8>) {
-        let h = c.tid.wrapping_mul(0x9e37_79b9) ^ c.nr.wrapping_mul(0x85eb_ca6b);
-        let Some(slot) = self.slots.get_mut((h >> 26) as usize) else {
+        let Some(slot) = self.slot(c) else {
             return head_into(c, out);
         };
         if !slot.key.as_ref().is_some_and(|k| k.is(c)) {
