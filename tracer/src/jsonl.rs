@@ -434,19 +434,23 @@ impl<'a> Obj<'a> {
         self.out
     }
 
+    #[inline]
     pub fn u64(&mut self, key: &str, v: u64) {
         self.raw(key, itoa::Buffer::new().format(v).as_bytes());
     }
 
+    #[inline]
     pub fn i64(&mut self, key: &str, v: i64) {
         self.raw(key, itoa::Buffer::new().format(v).as_bytes());
     }
 
+    #[inline]
     pub fn str(&mut self, key: &str, v: &str) {
         str_into(self.key(key), v);
     }
 
     /// Bytes that already are JSON (`true`, `null`, a number).
+    #[inline]
     pub fn raw(&mut self, key: &str, json: &[u8]) {
         self.key(key).extend_from_slice(json);
     }
