@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{TRACER, names, record_demo};
+use common::{TRACER, names, record_demo, record_demo_env};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
@@ -1507,10 +1507,34 @@ fn tcp_hello() {
     call(client[4], "close", &json!({"fd": fd}), 0);
 }
 
+/// The i386 C library's loader, which the socketcall demo looks for (demo/glibc32.rs).
+const I386_LOADER: &str = "/lib/ld-linux.so.2";
+
+/// Where the i386 C library is installed (as it is where `cargo xtask test` ran: gcc-multilib
+/// pulls in libc6-i386), the demo's 32-bit bind is glibc's own.
 #[test]
 fn socketcall() {
     let recs = record_demo("socketcall", &[]);
-    let (main, calls, kids) = processes(&recs, 1);
+    let glibc = std::path::Path::new(I386_LOADER).exists();
+    socketcall_checks(&recs, glibc);
+}
+
+/// Asked to (or where the i386 C library is missing), the demo runs the program that repeats
+/// glibc's instructions.
+#[test]
+fn socketcall_without_the_c_library() {
+    let recs = record_demo_env(
+        "socketcall hand",
+        &[],
+        &[("TRACER_SOCKETCALL_HAND_ASSEMBLED", "1")],
+    );
+    socketcall_checks(&recs, false);
+}
+
+/// The socketcall demo's recording: its three binds; the one through the vDSO made by glibc's
+/// own bind (`glibc`) or by the program repeating its instructions.
+fn socketcall_checks(recs: &[Value], glibc: bool) {
+    let (main, calls, kids) = processes(recs, 1);
     let dir = format!("/tmp/tracer-demo-socketcall-{main}");
     let (ia32_path, x64_path) = (
         format!("{dir}/socketcall-ia32.sock"),
@@ -1612,42 +1636,94 @@ fn socketcall() {
     call(calls[7], "close", &json!({"fd": fd64}), 0);
     call(calls[8], "unlink", &json!({"pathname": x64_path}), 0);
 
-    // The way 32-bit glibc enters: the demo writes a 32-bit program (vsyscall32.rs) and runs it;
-    // it calls the vDSO's __kernel_vsyscall, which enters with sysenter (Intel) or syscall
+    // The way 32-bit glibc enters: the demo writes a 32-bit program and runs it: glibc32.rs,
+    // calling glibc's own socket and bind, or vsyscall32.rs, repeating glibc's instructions.
+    // Either calls the vDSO's __kernel_vsyscall, which enters with sysenter (Intel) or syscall
     // (AMD), never int 0x80.
+    let name = if glibc { "bind32-glibc" } else { "bind32-vdso" };
     let (prog, vdso_path) = (
-        format!("{dir}/bind32-vdso"),
+        format!("{dir}/{name}"),
         format!("{dir}/socketcall-vdso.sock"),
     );
     assert_eq!(calls[9]["args"]["fd"], calls[10]["args"]["fd"]);
     call(calls[11], "unlink", &json!({"pathname": prog}), 0);
     call(calls[12], "unlink", &json!({"pathname": vdso_path}), 0);
-    let child = own_calls(&recs, kids[0]);
-    let ia32: Vec<&Value> = child
+    let exec = recs
         .iter()
-        .copied()
-        .filter(|c| c["abi"] == "ia32")
+        .find(|r| r["type"] == "exec" && r["pid"] == kids[0])
+        .expect("the child's exec");
+    assert_eq!(exec["filename"], prog, "{exec}");
+    let exit = recs
+        .iter()
+        .find(|r| r["type"] == "exit" && r["pid"] == kids[0])
+        .expect("the child's exit");
+    assert_eq!(exit["exit_code"], 0, "bind's errno: {exit}");
+    let child: Vec<&Value> = recs
+        .iter()
+        .filter(|r| r["type"] == "syscall" && r["pid"] == kids[0] && r["abi"] == "ia32")
         .collect();
-    assert_eq!(names(&ia32), ["socket", "bind"], "{child:#?}");
+    let sockets: Vec<&Value> = child.iter().copied().filter(|c| c["nr"] == 102).collect();
+    assert_eq!(names(&sockets), ["socket", "bind"], "{child:#?}");
     let amd = std::fs::read_to_string("/proc/cpuinfo")
         .unwrap()
         .contains("AuthenticAMD");
-    for c in &ia32 {
+    for c in &sockets {
         assert_eq!(c["entry"], if amd { "syscall" } else { "sysenter" }, "{c}");
-        assert_eq!(c["nr"], 102, "{c}");
     }
-    let bind = ia32[1];
+    let bind = sockets[1];
     assert_eq!(bind["socketcall"]["name"], "SYS_BIND", "{bind}");
     let len = path_len(&vdso_path);
     assert_eq!(
         bind["args"],
-        json!({"sockfd": new_fd(ia32[0]), "addr": unix_path(&vdso_path), "addrlen": len}),
+        json!({"sockfd": new_fd(sockets[0]), "addr": unix_path(&vdso_path), "addrlen": len}),
         "{bind}"
     );
     assert_eq!(bind["ret"], 0, "{bind}");
-    // The argument array sits in the program's data page, one page above its 0x8048000 base.
+    // The address is in the program's data page, one page above its 0x8048000 base.
+    let addr = bind["socketcall"]["array"][1].as_u64().expect("a[1]");
+    assert!((0x0804_9000..0x0804_a000).contains(&addr), "{bind}");
     let args_ptr = hex(&bind["socketcall"]["args_ptr"]);
-    assert!((0x0804_9000..0x0804_a000).contains(&args_ptr), "{bind}");
+    if glibc {
+        // The loader's own calls came first, through int 0x80: among them it opened the C
+        // library.
+        let first_vdso = child
+            .iter()
+            .position(|c| c["entry"] != "int80")
+            .expect("a call through the vDSO");
+        assert!(first_vdso > 0, "{child:#?}");
+        assert!(
+            child[..first_vdso].iter().any(|c| c["syscall"] == "openat"
+                && c["args"]["filename"]
+                    .as_str()
+                    .is_some_and(|f| f.ends_with("/libc.so.6"))
+                && c["ret"].as_i64().is_some_and(|r| r >= 0)),
+            "{child:#?}"
+        );
+        // glibc's bind copies its arguments to its own stack (lea 0x4(%esp),%ecx), far above
+        // the program; and the kernel saved eip in the vDSO, named: the program naps so that
+        // tracer finds it alive.
+        assert!(args_ptr > 0x1000_0000, "on the stack: {bind}");
+        let user = &bind["kernel_path"][0];
+        assert_eq!(user["mech"], "user ip", "{bind}");
+        let f = user["func"].as_str().unwrap_or_default();
+        assert!(
+            f.starts_with("__kernel_vsyscall+0x") && f.ends_with(" in [vdso]"),
+            "{bind}"
+        );
+        // socket, bind, close and exit_group: glibc's, through the vDSO.
+        let rest: Vec<&Value> = child[first_vdso..].to_vec();
+        assert!(rest.iter().all(|c| c["entry"] != "int80"), "{rest:#?}");
+        assert_eq!(rest.last().unwrap()["syscall"], "exit_group", "{rest:#?}");
+    } else {
+        // The program's own argument array, in its data page; and nothing before its calls:
+        // no loader.
+        assert!((0x0804_9000..0x0804_a000).contains(&args_ptr), "{bind}");
+        assert_eq!(
+            names(&child),
+            ["socket", "bind", "exit_group"],
+            "{child:#?}"
+        );
+    }
 }
 
 #[test]

@@ -22,6 +22,7 @@
 
 mod fifo;
 mod fifo_nonblock;
+mod glibc32;
 mod hostile;
 mod mmap;
 mod msgqueue;

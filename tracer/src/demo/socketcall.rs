@@ -28,12 +28,18 @@
 //! 8. the 64-bit way: `syscall(SYS_socket = 41, AF_UNIX, SOCK_STREAM, 0)`,
 //!    `syscall(SYS_bind = 49, fd, &addr, addrlen)` binding `.../socketcall-x64.sock`, `close`,
 //!    `unlink`;
-//! 9. the way 32-bit glibc really enters: a small 32-bit program ([`super::vsyscall32`],
-//!    written to `.../bind32-vdso` with `openat`/`write`/`close`) is forked and executed; it
-//!    calls the vDSO's `__kernel_vsyscall` (`sysenter` or `syscall`, not `int 0x80`) for
-//!    `socketcall(SYS_SOCKET)` and `socketcall(SYS_BIND)` binding `.../socketcall-vdso.sock`;
-//!    the parent waits, then unlinks the socket file and the program; then `rmdir` of the
-//!    temporary directory.
+//! 9. the way 32-bit glibc really enters, through the vDSO's `__kernel_vsyscall` (`sysenter`
+//!    or `syscall`, not `int 0x80`): `access("/lib/ld-linux.so.2", X_OK)` asks whether the
+//!    i386 C library's loader is installed. If it is, a small dynamically linked 32-bit
+//!    program ([`super::glibc32`], written to `.../bind32-glibc` with `openat`/`write`/`close`)
+//!    is forked and executed: the loader maps `libc.so.6` (its `openat`, `read`, `mmap`s) and
+//!    the program calls glibc's own `socket()` and `bind()`, which make
+//!    `socketcall(SYS_SOCKET)` and `socketcall(SYS_BIND)` binding `.../socketcall-vdso.sock`,
+//!    then `close()` and `_exit()`. If it is not (or `TRACER_SOCKETCALL_HAND_ASSEMBLED` is set,
+//!    or the loader exited with 127), a static program repeating glibc's instructions
+//!    ([`super::vsyscall32`], `.../bind32-vdso`) makes the same two calls instead. The parent
+//!    waits, then unlinks the program and the socket file; then `rmdir` of the temporary
+//!    directory.
 //!
 //! The raw `int 0x80` return value is `eax`: a result, or a negative errno (sign-extended from
 //! 32 bits here).
@@ -277,46 +283,116 @@ pub(super) mod ia32 {
         vdso_bind(&dir)
     }
 
-    /// Runs the [`super::super::vsyscall32`] program, which binds `.../socketcall-vdso.sock`
-    /// entering through the vDSO as 32-bit glibc does.
-    fn vdso_bind(dir: &TempDir) -> Result<()> {
-        use std::io::Write as _;
-        use std::os::unix::fs::OpenOptionsExt as _;
+    /// Set (to anything but the empty string) to run the hand-assembled program even where
+    /// the i386 C library is installed: what a machine without it runs (the tests use it).
+    pub const HAND_ASSEMBLED_VAR: &str = "TRACER_SOCKETCALL_HAND_ASSEMBLED";
 
+    /// Which 32-bit program binds `.../socketcall-vdso.sock` through the vDSO.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Prog {
+        /// [`super::super::glibc32`]: glibc's own `socket` and `bind`.
+        Glibc,
+        /// [`super::super::vsyscall32`]: glibc's instructions, repeated without it.
+        HandAssembled,
+    }
+
+    /// The 32-bit C library's way: glibc's own `bind` ([`super::super::glibc32`]) where the
+    /// i386 loader is installed (`access("/lib/ld-linux.so.2", X_OK)`), the program repeating
+    /// its instructions ([`super::super::vsyscall32`]) where it is not, or where the loader
+    /// could not start the C library (exit status 127).
+    fn vdso_bind(dir: &TempDir) -> Result<()> {
+        let hand = std::env::var_os(HAND_ASSEMBLED_VAR).is_some_and(|v| !v.is_empty());
+        // SAFETY: the path is a valid NUL-terminated string literal.
+        let loader = !hand
+            && unsafe { libc::access(super::super::glibc32::LOADER.as_ptr(), libc::X_OK) } == 0;
         let path = dir.join("socketcall-vdso.sock");
         let (addr, addr_len) = sockaddr_un_path(&path)?;
         // SAFETY: `addr` is a plain-old-data sockaddr_un; `addr_len` is at most its size.
         let raw = unsafe {
             std::slice::from_raw_parts(std::ptr::from_ref(&addr).cast::<u8>(), addr_len as usize)
         };
-        let prog = dir.join("bind32-vdso");
+        let loader_name = super::super::glibc32::LOADER.to_string_lossy();
+        if loader {
+            let code = run_prog(dir, Prog::Glibc, raw)?;
+            if code == 0 {
+                println!(
+                    "ia32 through glibc: bind32-glibc called glibc's own socket() and bind() \
+                     (libc.so.6, loaded by {loader_name}), which enter through the vDSO's \
+                     __kernel_vsyscall: bound"
+                );
+                return unlink(&path);
+            }
+            if code != 127 {
+                bail!(
+                    "bind32-glibc, which calls the i386 C library's socket and bind, exited \
+                     with status {code}: the errno of the call that failed"
+                );
+            }
+            println!(
+                "ia32 through glibc: {loader_name} could not start bind32-glibc with the i386 \
+                 C library (exit status 127): running the program that repeats glibc's \
+                 instructions instead"
+            );
+        } else if hand {
+            println!(
+                "ia32 via the vDSO: {HAND_ASSEMBLED_VAR} is set: running the program that \
+                 repeats glibc's instructions"
+            );
+        } else {
+            println!(
+                "ia32 via the vDSO: the i386 C library is not installed here ({loader_name} is \
+                 missing): running a program that repeats glibc's instructions instead \
+                 (apt install libc6-i386, or dnf install glibc.i686, to run glibc's own)"
+            );
+        }
+        let code = run_prog(dir, Prog::HandAssembled, raw)?;
+        if code != 0 {
+            bail!(
+                "bind32-vdso, the 32-bit program that binds through the vDSO, exited with \
+                 status {code} (bind's errno; 127 without AT_SYSINFO)"
+            );
+        }
+        println!(
+            "ia32 via the vDSO: bind32-vdso ran socketcall(SYS_BIND) through __kernel_vsyscall: \
+             bound"
+        );
+        unlink(&path)
+    }
+
+    /// Writes `prog`'s image (binding the `sockaddr` bytes) into `dir`, runs it, removes it:
+    /// its exit status.
+    fn run_prog(dir: &TempDir, prog: Prog, sockaddr: &[u8]) -> Result<libc::c_int> {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+
+        let (name, image) = match prog {
+            Prog::Glibc => (
+                "bind32-glibc",
+                super::super::glibc32::image(sockaddr)
+                    .context("the socket's address does not fit in bind32-glibc's page")?,
+            ),
+            Prog::HandAssembled => ("bind32-vdso", super::super::vsyscall32::image(sockaddr)),
+        };
+        let file = dir.join(name);
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o700)
-            .open(&prog)
-            .and_then(|mut f| f.write_all(&super::super::vsyscall32::image(raw)))
-            .with_context(|| format!("writing {}", prog.display()))?;
-        let cprog = cstring(&prog)?;
-        let child = fork("bind32-vdso", || {
+            .open(&file)
+            .and_then(|mut f| f.write_all(&image))
+            .with_context(|| format!("writing {}", file.display()))?;
+        let cprog = cstring(&file)?;
+        let child = fork(name, || {
             let argv = [cprog.as_ptr(), std::ptr::null()];
             // SAFETY: `cprog` and `argv` are valid NUL-terminated for the call; on success
             // execv does not return.
             unsafe { libc::execv(cprog.as_ptr(), argv.as_ptr()) };
             Err(os_error("execv").into())
         })?;
-        let ran = child.wait().context(
-            "the 32-bit program that binds through the vDSO (its exit status is bind's errno, \
-             127 without AT_SYSINFO)",
-        );
-        println!(
-            "ia32 via the vDSO: {} ran socketcall(SYS_BIND) through __kernel_vsyscall: {}",
-            prog.display(),
-            if ran.is_ok() { "bound" } else { "failed" }
-        );
-        let removed = unlink(&prog);
-        ran?;
+        let code = child.wait_exit();
+        let removed = unlink(&file);
+        let code = code?;
         removed?;
-        unlink(&path)
+        Ok(code)
     }
 }

@@ -379,13 +379,19 @@ impl Child {
     /// `waitpid(pid, &status, 0)`; fails unless the child exited with status 0.
     pub fn wait(self) -> Result<()> {
         let (pid, label) = (self.pid, self.label);
+        match self.wait_exit()? {
+            0 => Ok(()),
+            code => bail!("{label} (pid {pid}) failed with exit status {code}"),
+        }
+    }
+
+    /// `waitpid(pid, &status, 0)`: the child's exit status; fails if it did not exit.
+    pub fn wait_exit(self) -> Result<libc::c_int> {
+        let (pid, label) = (self.pid, self.label);
         mem::forget(self);
         let status = waitpid(pid)?;
         if libc::WIFEXITED(status) {
-            match libc::WEXITSTATUS(status) {
-                0 => Ok(()),
-                code => bail!("{label} (pid {pid}) failed with exit status {code}"),
-            }
+            Ok(libc::WEXITSTATUS(status))
         } else if libc::WIFSIGNALED(status) {
             bail!(
                 "{label} (pid {pid}) was killed by signal {}",

@@ -15,8 +15,9 @@
 //! process startup" (syscall_32.c, Linux 7.2); glibc 2.36 keeps it for its signal return
 //! trampolines, `vfork` and `clone`.
 //!
-//! A demo cannot link against a 32-bit C library that may not be installed, so this program
-//! does what glibc does without it: it finds `AT_SYSINFO` in its auxiliary vector (instead of
+//! A demo cannot count on a 32-bit C library being installed (where it is, the demo runs
+//! [`super::glibc32`] instead, which calls glibc's own `bind`), so this program does what glibc
+//! does without it: it finds `AT_SYSINFO` in its auxiliary vector (instead of
 //! reading glibc's copy at `%gs:0x10`) and calls it with the same registers, for
 //! `socketcall(SYS_SOCKET, ...)`, `socketcall(SYS_BIND, ...)` and `exit_group`. Its exit status
 //! is bind's errno (0 on success), or 127 when the kernel gave no `AT_SYSINFO`.
@@ -41,31 +42,40 @@ const SYS_BIND: u32 = 2;
 /// `AT_SYSINFO` (arch/x86/include/uapi/asm/auxvec.h): the vDSO's `__kernel_vsyscall`.
 const AT_SYSINFO: u8 = 32;
 
-/// A few i386 instructions, encoded (Intel SDM vol. 2), with rel8 jumps to labels.
-struct Asm {
-    code: Vec<u8>,
+/// A few i386 instructions, encoded (Intel SDM vol. 2), with rel8 jumps to labels; also used
+/// by [`super::glibc32`].
+pub(super) struct Asm {
+    pub(super) code: Vec<u8>,
     labels: Vec<(&'static str, usize)>,
     fixups: Vec<(usize, &'static str)>,
 }
 
 impl Asm {
-    fn imm(&mut self, op: &[u8], v: u32) {
+    pub(super) fn new() -> Asm {
+        Asm {
+            code: Vec::new(),
+            labels: Vec::new(),
+            fixups: Vec::new(),
+        }
+    }
+    /// The bytes `op`, then the 32-bit little-endian `v`.
+    pub(super) fn imm(&mut self, op: &[u8], v: u32) {
         self.code.extend_from_slice(op);
         self.code.extend_from_slice(&v.to_le_bytes());
     }
-    fn label(&mut self, name: &'static str) {
+    pub(super) fn label(&mut self, name: &'static str) {
         self.labels.push((name, self.code.len()));
     }
     /// A short conditional jump: `op` is 0x74 jz, 0x75 jnz, 0x78 js.
-    fn jcc(&mut self, op: u8, to: &'static str) {
+    pub(super) fn jcc(&mut self, op: u8, to: &'static str) {
         self.code.extend_from_slice(&[op, 0]);
         self.fixups.push((self.code.len() - 1, to));
     }
     /// `call *addr`: an indirect call through a 32-bit word, as glibc's `call *%gs:0x10`.
-    fn call_indirect(&mut self, addr: u32) {
+    pub(super) fn call_indirect(&mut self, addr: u32) {
         self.imm(&[0xff, 0x15], addr);
     }
-    fn finish(mut self) -> Vec<u8> {
+    pub(super) fn finish(mut self) -> Vec<u8> {
         for (at, to) in &self.fixups {
             let target = self
                 .labels
@@ -81,11 +91,7 @@ impl Asm {
 
 /// The program's code, given where its data words are.
 fn code(sysinfo: u32, socket_args: u32, bind_args: u32) -> Vec<u8> {
-    let mut a = Asm {
-        code: Vec::new(),
-        labels: Vec::new(),
-        fixups: Vec::new(),
-    };
+    let mut a = Asm::new();
     // The start-up stack: argc, argv[], NULL, envp[], NULL, then the auxv pairs.
     a.code.extend_from_slice(&[0x89, 0xe6]); // mov esi, esp
     a.code.extend_from_slice(&[0x8b, 0x06]); // mov eax, [esi]          argc

@@ -30,6 +30,16 @@ pub fn out_file(tag: &str) -> PathBuf {
 
 /// Run `tracer record --format jsonl [extra] -- CMD...`; return its output and the records.
 pub fn record_cmd(tag: &str, extra: &[&str], cmd: &[&str]) -> (Output, Vec<Value>) {
+    record_cmd_env(tag, extra, cmd, &[])
+}
+
+/// [`record_cmd`] with `env` added to the environment tracer (and so the command) runs in.
+pub fn record_cmd_env(
+    tag: &str,
+    extra: &[&str],
+    cmd: &[&str],
+    env: &[(&str, &str)],
+) -> (Output, Vec<Value>) {
     require_root();
     let out = out_file(tag);
     let output = Command::new(TRACER)
@@ -38,6 +48,7 @@ pub fn record_cmd(tag: &str, extra: &[&str], cmd: &[&str]) -> (Output, Vec<Value
         .args(extra)
         .arg("--")
         .args(cmd)
+        .envs(env.iter().copied())
         .output()
         .expect("running tracer");
     let text = std::fs::read_to_string(&out).unwrap_or_default();
@@ -81,7 +92,15 @@ pub fn jsonl(text: &str) -> Vec<Value> {
 
 /// Record one demo; asserts tracer and the demo succeeded and nothing was lost.
 pub fn record_demo(name: &str, extra: &[&str]) -> Vec<Value> {
-    let (output, records) = record_cmd(name, extra, &[TRACER, "demo", name]);
+    record_demo_env(name, extra, &[])
+}
+
+/// [`record_demo`] with `env` added to the demo's environment; `name` may carry a tag after a
+/// space (`"socketcall hand"`), for the recording's file name.
+pub fn record_demo_env(name: &str, extra: &[&str], env: &[(&str, &str)]) -> Vec<Value> {
+    let tag = name.replace(' ', "-");
+    let demo = name.split(' ').next().unwrap_or(name);
+    let (output, records) = record_cmd_env(&tag, extra, &[TRACER, "demo", demo], env);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "tracer failed: {stderr}");
     assert!(
