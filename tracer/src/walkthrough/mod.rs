@@ -597,8 +597,15 @@ fn why_all_inferred(lesson: &Lesson, run: &Run, lang: Lang) -> Option<String> {
         .iter()
         .flat_map(|s| &s.lines)
         .filter_map(|l| match l {
-            Line::Func { mark, .. } => Some(*mark),
-            Line::Text(_) | Line::Numbered { .. } => None,
+            // A kernel function, not where a call was made in the program (`bind+0x1b in
+            // libc.so.6`, a bare address), which a lesson also marks observed.
+            Line::Func { mark, name, .. }
+                if !name.starts_with("0x")
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                Some(*mark)
+            }
+            Line::Func { .. } | Line::Text(_) | Line::Numbered { .. } => None,
         });
     let (mut named, mut observed) = (0, 0);
     for m in funcs {
@@ -900,6 +907,16 @@ mod tests {
         assert!(zh.contains("既不允许"), "{zh}");
         let some = why_all_inferred(&lesson, &header("kprobe"), Lang::En).unwrap();
         assert!(some.contains("probed 1 kernel functions"), "{some}");
+        // Where a call was made in the program is observed, but is no kernel step.
+        let mut user = lesson.clone();
+        for name in ["__kernel_vsyscall+0x9 in [vdso]", "0xf7f845e9"] {
+            user.steps[0].lines.push(Line::Func {
+                name: name.into(),
+                mark: Mark::Observed,
+                what: String::new(),
+            });
+        }
+        assert!(why_all_inferred(&user, &header("none"), Lang::En).is_some());
         let mut seen = lesson.clone();
         seen.steps[0].lines[0] = Line::Func {
             name: "__sys_bind".into(),

@@ -1,7 +1,8 @@
 //! The socketcall lesson: one `bind()` made three ways by the `socketcall` demo: through the
 //! 64-bit `syscall` instruction (rax = 49); as 32-bit glibc makes it, calling the vDSO's
-//! `__kernel_vsyscall` (`sysenter` or `syscall`; the demo's `vsyscall32` program); and through
-//! the classic `int $0x80`. On ia32 all socket operations share one system call,
+//! `__kernel_vsyscall` (`sysenter` or `syscall`: glibc's own `bind`, called by the demo's
+//! `glibc32` program where the i386 C library is installed, else the `vsyscall32` program that
+//! repeats its instructions); and through the classic `int $0x80`. On ia32 all socket operations share one system call,
 //! `socketcall(call, args)` (ia32 102), which copies its arguments from user memory and switches
 //! on `call`.
 //!
@@ -17,7 +18,7 @@
 
 use serde_json::Value;
 
-use super::{Ctx, Lang, Lesson, Line, Step};
+use super::{Ctx, Lang, Lesson, Line, Mark, Run, Step};
 use crate::versions::{
     BIND_SOCKET, DIRECT_SOCKETCALLS, GLIBC_DEBIAN_12, INT80_IDTENTRY, INT80_STABLE_6_6, LINUX_6_1,
     SYSCALL_SWITCH,
@@ -70,12 +71,88 @@ fn path_funcs(call: Option<&Value>) -> Vec<String> {
     call.and_then(|c| c["kernel_path"].as_array())
         .map(|p| {
             p.iter()
+                .filter(|s| s["mech"] != "user ip")
                 .filter_map(|s| s["func"].as_str())
                 .filter(|f| !f.ends_with("()"))
                 .map(String::from)
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Where the kernel saved the call's user instruction pointer (the recorded path's first step,
+/// `mech` "user ip"): `function+offset in file` when tracer read the process's mappings in time
+/// (`true`), else the bare address (`false`).
+fn user_frame(call: Option<&Value>) -> Option<(String, bool)> {
+    let s = call?["kernel_path"].as_array()?.first()?;
+    if s["mech"] != "user ip" {
+        return None;
+    }
+    s["func"]
+        .as_str()
+        .map(|f| (f.to_string(), true))
+        .or_else(|| s["step"].as_str().map(|a| (a.to_string(), false)))
+}
+
+/// Which 32-bit program made the bind through the vDSO (the demo's child, by the file it
+/// executed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Prog {
+    /// `bind32-glibc`: glibc's own `bind`.
+    Glibc,
+    /// `bind32-vdso`, repeating glibc's instructions, and why.
+    Hand(Why),
+    /// No run, or no such bind in it.
+    Unknown,
+}
+
+/// Why the demo ran the program repeating glibc's instructions: what it printed, or
+/// `bind32-glibc` having run first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Why {
+    NotInstalled,
+    LoaderFailed,
+    Asked,
+    /// A recording that does not say (made before the demo could run glibc's own).
+    Unsaid,
+}
+
+/// The demo's report lines, as recorded (its writes to standard output).
+fn printed(run: &Run) -> impl Iterator<Item = &str> {
+    run.records.iter().filter_map(|r| {
+        (r["type"] == "syscall" && r["syscall"] == "write" && r["args"]["fd"] == 1)
+            .then(|| r["args"]["buf"]["data"].as_str())
+            .flatten()
+    })
+}
+
+fn which_prog(run: Option<&Run>, vdso: Option<&Value>) -> Prog {
+    let (Some(run), Some(vdso)) = (run, vdso) else {
+        return Prog::Unknown;
+    };
+    let execs = || {
+        run.records
+            .iter()
+            .filter(|r| r["type"] == "exec")
+            .filter_map(|r| Some((&r["pid"], r["filename"].as_str()?)))
+    };
+    let ran = |name: &str| execs().any(|(_, f)| f.ends_with(name));
+    match execs().find(|(pid, _)| **pid == vdso["pid"]) {
+        Some((_, f)) if f.ends_with("/bind32-glibc") => Prog::Glibc,
+        Some((_, f)) if f.ends_with("/bind32-vdso") => {
+            let said = |what: &str| printed(run).any(|l| l.contains(what));
+            Prog::Hand(if ran("/bind32-glibc") {
+                Why::LoaderFailed
+            } else if said("TRACER_SOCKETCALL_HAND_ASSEMBLED is set") {
+                Why::Asked
+            } else if said("C library is not installed here") {
+                Why::NotInstalled
+            } else {
+                Why::Unsaid
+            })
+        }
+        _ => Prog::Unknown,
+    }
 }
 
 /// The word list of a recorded socketcall argument array: `[3, 0x40eef00c, 56]`.
@@ -112,6 +189,20 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         r.find(|c| c["syscall"] == "bind" && c["abi"] == "ia32" && c["entry"] != "int80")
     });
     let x64 = run.and_then(|r| r.find(|c| c["syscall"] == "bind" && c["abi"] == "x86_64"));
+    // Which program made the vDSO bind, and what its process did: the loader's calls, then the
+    // C library's.
+    let prog = which_prog(run, vdso);
+    let kid: Vec<&Value> = match (run, vdso) {
+        (Some(r), Some(v)) => r.all(|c| c["pid"] == v["pid"] && c["abi"] == "ia32"),
+        _ => Vec::new(),
+    };
+    let libc = kid
+        .iter()
+        .filter(|c| c["syscall"] == "openat" && c["ret"].as_i64().is_some_and(|r| r >= 0))
+        .filter_map(|c| c["args"]["filename"].as_str())
+        .find(|f| f.ends_with("/libc.so.6"))
+        .map(String::from);
+    let startup_int80 = kid.iter().take_while(|c| c["entry"] == "int80").count();
     // The steps inside the kernel follow the C library's way when it was recorded.
     let ia32 = vdso.or(int80);
     let kernel = ctx.kernel;
@@ -204,13 +295,33 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
          ways:",
         "C 语言里写作 bind(fd, (struct sockaddr *)&addr, sizeof addr)。演示程序用三种方式做这个调用："
     ))];
-    lines.push(text(t!(
-        lang,
-        "  ia32 as 32-bit glibc enters   a 32-bit program the demo writes and runs \
-         (tracer/src/demo/vsyscall32.rs) that issues glibc's own instructions for bind",
-        "  ia32，32 位 glibc 的进入方式   演示程序写出并运行的一个 32 位小程序\
-         （tracer/src/demo/vsyscall32.rs），执行 glibc 为 bind 执行的同样指令"
-    )));
+    let libc_name = val(ctx, libc.clone());
+    lines.push(text(match prog {
+        Prog::Glibc => t!(
+            lang,
+            "  ia32 as 32-bit glibc enters   glibc's own bind, in {libc_name}, called by a 32-bit \
+             program the demo writes and runs (tracer/src/demo/glibc32.rs)",
+            "  ia32，32 位 glibc 的进入方式   glibc 自己的 bind（位于 {libc_name}），由演示程序写出并\
+             运行的一个 32 位小程序（tracer/src/demo/glibc32.rs）调用"
+        ),
+        Prog::Hand(_) => t!(
+            lang,
+            "  ia32 as 32-bit glibc enters   a 32-bit program the demo writes and runs \
+             (tracer/src/demo/vsyscall32.rs) that issues glibc's own instructions for bind",
+            "  ia32，32 位 glibc 的进入方式   演示程序写出并运行的一个 32 位小程序\
+             （tracer/src/demo/vsyscall32.rs），执行 glibc 为 bind 执行的同样指令"
+        ),
+        Prog::Unknown => t!(
+            lang,
+            "  ia32 as 32-bit glibc enters   glibc's own bind, called by a 32-bit program the demo \
+             writes and runs (tracer/src/demo/glibc32.rs) where the i386 C library is installed; \
+             elsewhere a program repeating glibc's instructions for bind \
+             (tracer/src/demo/vsyscall32.rs)",
+            "  ia32，32 位 glibc 的进入方式   装有 i386 C 库时，是 glibc 自己的 bind，由演示程序写出并\
+             运行的一个 32 位小程序（tracer/src/demo/glibc32.rs）调用；没有时，是一个重复 glibc 为 \
+             bind 执行的指令的程序（tracer/src/demo/vsyscall32.rs）"
+        ),
+    }));
     if let Some((n, code)) = source_line("int80(IA32_NR_SOCKETCALL, SYS_BIND") {
         lines.push(text(t!(
             lang,
@@ -244,52 +355,106 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         "  {this_zh}：经由 vDSO 绑定 {v_path}；经由 int $0x80 绑定 {i_path}（{i_len} 字节）；\
          x86_64 上 fd {fd}，{x_path}（sockaddr_un 共 {x_len} 字节）"
     )));
+    let loader = "/lib/ld-linux.so.2";
+    let which = match prog {
+        Prog::Glibc => Some(t!(
+            lang,
+            "  Through the vDSO, this run traced glibc's own bind in {libc_name}, which the i386 \
+             loader ({loader}) opened and mapped into the program.",
+            "  经由 vDSO 的那次，本次运行跟踪的是 {libc_name} 中 glibc 自己的 bind，该文件由 i386 \
+             加载器（{loader}）打开并映射进程序。"
+        )),
+        Prog::Hand(Why::NotInstalled) => Some(t!(
+            lang,
+            "  Through the vDSO: the i386 C library is not installed where this demo ran ({loader} \
+             is missing): a program repeating glibc's instructions ran instead; \
+             `apt install libc6-i386` (Fedora: `dnf install glibc.i686`) to see glibc's own.",
+            "  经由 vDSO 的那次：运行演示的机器上没有安装 i386 C 库（没有 {loader}），于是运行了一个\
+             重复 glibc 指令的程序；执行 `apt install libc6-i386`（Fedora：\
+             `dnf install glibc.i686`）即可看到 glibc 自己的 bind。"
+        )),
+        Prog::Hand(Why::LoaderFailed) => Some(t!(
+            lang,
+            "  Through the vDSO: {loader} could not start the program with the i386 C library \
+             (exit status 127): a program repeating glibc's instructions ran instead.",
+            "  经由 vDSO 的那次：{loader} 未能用 i386 C 库启动程序（退出状态 127），于是改为运行\
+             一个重复 glibc 指令的程序。"
+        )),
+        Prog::Hand(Why::Asked) => Some(t!(
+            lang,
+            "  Through the vDSO: TRACER_SOCKETCALL_HAND_ASSEMBLED was set, so a program repeating \
+             glibc's instructions ran instead of glibc's own bind.",
+            "  经由 vDSO 的那次：设置了 TRACER_SOCKETCALL_HAND_ASSEMBLED，所以运行的是一个重复 glibc \
+             指令的程序，而不是 glibc 自己的 bind。"
+        )),
+        Prog::Hand(Why::Unsaid) => Some(t!(
+            lang,
+            "  Through the vDSO: a program repeating glibc's instructions made this bind, not \
+             glibc's own (the recording does not say why).",
+            "  经由 vDSO 的那次：这个 bind 由一个重复 glibc 指令的程序发出，而不是 glibc 自己的\
+             （录制中没有说明原因）。"
+        )),
+        Prog::Unknown => None,
+    };
+    lines.extend(which.map(text));
     steps.push(Step {
         title: t!(lang, "The C call", "C 语言调用"),
         lines,
     });
 
     // 2. The wrapper and the registers, side by side.
+    let mut lines = vec![
+        text(t!(
+            lang,
+            "x86_64 glibc's bind() puts the number in rax and the arguments in rdi, rsi, rdx:",
+            "x86_64 的 glibc bind() 把系统调用号放进 rax，参数放进 rdi、rsi、rdx："
+        )),
+        text(format!(
+            "  rax = {x_nr} (bind)   rdi = {fd}   rsi = {x_ptr}   rdx = {x_len}"
+        )),
+        text(t!(
+            lang,
+            "32-bit glibc (Debian 12's {GLIBC_DEBIAN_12}, built to run on kernels older than {DIRECT_SOCKETCALLS}) does not \
+                 use ia32's own bind (361, since Linux {DIRECT_SOCKETCALLS}): it calls socketcall with the call \
+                 number and a pointer to the arguments, stored in memory as an array. \
+                 objdump -d /lib32/libc.so.6:",
+            "32 位 glibc（Debian 12 的 {GLIBC_DEBIAN_12}，构建时要兼容 {DIRECT_SOCKETCALLS} 之前的内核）不使用 ia32 自己的 bind\
+                 （361 号，自 Linux {DIRECT_SOCKETCALLS} 起就有）：它调用 socketcall，传入调用号和一个指向参数数组的\
+                 指针，参数放在内存里。objdump -d /lib32/libc.so.6："
+        )),
+        text(format!("  {GLIBC_BIND}")),
+        text(format!(
+            "  eax = {v_nr} (socketcall)   ebx = {v_call} (SYS_BIND)   ecx = {v_ptr} -> {v_array}"
+        )),
+    ];
+    if prog == Prog::Glibc {
+        lines.push(text(t!(
+            lang,
+            "  Those are glibc's registers, loaded by its own code: ecx = {v_ptr} is where its \
+             bind copied the three arguments, on its stack (the `lea 0x4(%esp),%ecx` above).",
+            "  这些是 glibc 自己的代码装载的寄存器：ecx = {v_ptr} 是它的 bind 复制三个参数的位置，\
+             在它的栈上（即上面的 `lea 0x4(%esp),%ecx`）。"
+        )));
+    }
+    lines.extend([
+        text(t!(
+            lang,
+            "The demo's int $0x80 loads the same registers from 64-bit code; its array lives \
+                 below 4 GiB, because the 32-bit entry sees pointers as 32 bits:",
+            "演示程序的 int $0x80 从 64 位代码装载同样的寄存器；它的参数数组位于 4 GiB 以下，\
+                 因为 32 位入口把指针当作 32 位值："
+        )),
+        text(format!(
+            "  eax = {i_nr} (socketcall)   ebx = {i_call} (SYS_BIND)   ecx = {i_ptr} -> {i_array}"
+        )),
+    ]);
     steps.push(Step {
         title: t!(
             lang,
             "The wrapper loads the registers",
             "C 库包装函数装载寄存器"
         ),
-        lines: vec![
-            text(t!(
-                lang,
-                "x86_64 glibc's bind() puts the number in rax and the arguments in rdi, rsi, rdx:",
-                "x86_64 的 glibc bind() 把系统调用号放进 rax，参数放进 rdi、rsi、rdx："
-            )),
-            text(format!(
-                "  rax = {x_nr} (bind)   rdi = {fd}   rsi = {x_ptr}   rdx = {x_len}"
-            )),
-            text(t!(
-                lang,
-                "32-bit glibc (Debian 12's {GLIBC_DEBIAN_12}, built to run on kernels older than {DIRECT_SOCKETCALLS}) does not \
-                 use ia32's own bind (361, since Linux {DIRECT_SOCKETCALLS}): it calls socketcall with the call \
-                 number and a pointer to the arguments, stored in memory as an array. \
-                 objdump -d /lib32/libc.so.6:",
-                "32 位 glibc（Debian 12 的 {GLIBC_DEBIAN_12}，构建时要兼容 {DIRECT_SOCKETCALLS} 之前的内核）不使用 ia32 自己的 bind\
-                 （361 号，自 Linux {DIRECT_SOCKETCALLS} 起就有）：它调用 socketcall，传入调用号和一个指向参数数组的\
-                 指针，参数放在内存里。objdump -d /lib32/libc.so.6："
-            )),
-            text(format!("  {GLIBC_BIND}")),
-            text(format!(
-                "  eax = {v_nr} (socketcall)   ebx = {v_call} (SYS_BIND)   ecx = {v_ptr} -> {v_array}"
-            )),
-            text(t!(
-                lang,
-                "The demo's int $0x80 loads the same registers from 64-bit code; its array lives \
-                 below 4 GiB, because the 32-bit entry sees pointers as 32 bits:",
-                "演示程序的 int $0x80 从 64 位代码装载同样的寄存器；它的参数数组位于 4 GiB 以下，\
-                 因为 32 位入口把指针当作 32 位值："
-            )),
-            text(format!(
-                "  eax = {i_nr} (socketcall)   ebx = {i_call} (SYS_BIND)   ecx = {i_ptr} -> {i_array}"
-            )),
-        ],
+        lines,
     });
 
     // 3. The instruction and the entry code.
@@ -345,6 +510,26 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
          AT_SYSINFO 地址存在 %gs:0x10），它在 Intel 上执行 `sysenter`，在 AMD 上执行 `syscall`。\
          {this_zh}的入口指令：{v_entry}。本内核（{kernel}）："
     ))];
+    // Where the kernel saved the user instruction pointer of one recorded call.
+    let user_line = |call: Option<&Value>, way: &str| {
+        let (name, named) = user_frame(call)?;
+        let what = match (named, lang) {
+            (true, Lang::En) => "the saved user instruction pointer, where the kernel returns to",
+            (true, Lang::Zh) => "保存的用户态指令指针，即内核返回到的位置",
+            (false, Lang::En) => {
+                "the saved user instruction pointer, unnamed: the process was gone before tracer \
+                 read its mappings"
+            }
+            (false, Lang::Zh) => {
+                "保存的用户态指令指针，未能命名：tracer 读取其内存映射之前进程已经结束"
+            }
+        };
+        Some(Line::Func {
+            name,
+            mark: Mark::Observed,
+            what: format!("{way}: {what}"),
+        })
+    };
     // The entry code of one recorded call, up to the table; without a run, what this kernel has.
     let entry_lines = |lines: &mut Vec<Line>, call, funcs: &[String], without: &[&str], way| {
         if funcs.is_empty() {
@@ -355,6 +540,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 lines.push(ctx.func(f, entry_what(f)));
             }
         }
+        lines.extend(user_line(call, way));
         for f in &funcs[..dispatch_at(funcs)] {
             lines.push(ctx.path_func(call, f, format!("{way}: {}", entry_what(f))));
         }
@@ -370,6 +556,30 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         ],
         "vDSO",
     );
+    if let Some((frame, true)) =
+        user_frame(vdso).filter(|(f, _)| f.starts_with("__kernel_vsyscall+"))
+    {
+        let caller = match prog {
+            Prog::Glibc => t!(
+                lang,
+                "glibc's bind in {libc_name}",
+                " {libc_name} 中 glibc 的 bind"
+            ),
+            _ => t!(lang, "the program's own code", "程序自己的代码"),
+        };
+        lines.push(text(t!(
+            lang,
+            "  The saved eip, {frame}, is in the vDSO, not in the code that called it: after \
+             sysenter or syscall, do_fast_syscall_32 sets it to the instruction after the \
+             `int $0x80` that __kernel_vsyscall keeps as its fallback (int80_landing_pad), and \
+             the kernel returns there. The caller one frame up, {caller}, is not recorded (tracer \
+             reads no user stack): that it is comes from which program ran and from objdump.",
+            "  保存的 eip {frame} 位于 vDSO 中，而不在调用它的代码里：经由 sysenter 或 syscall 进入\
+             后，do_fast_syscall_32 把它设为 __kernel_vsyscall 作为后备保留的 `int $0x80` 之后的\
+             那条指令（int80_landing_pad），内核返回到那里。再上一层的调用者，即{caller}，没有被\
+             记录（tracer 不读取用户栈）：这一点来自运行的是哪个程序以及 objdump 的结果。"
+        )));
+    }
     lines.push(text(t!(
         lang,
         "  The kernel says of int $0x80: \"not used by most libc implementations on modern \
@@ -380,6 +590,17 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
          （do_int80_emulation，arch/x86/entry/syscall_32.c）；glibc {GLIBC_DEBIAN_12} 仍在信号返回跳板、\
          vfork 和 clone 中执行它。"
     )));
+    if prog == Prog::Glibc && startup_int80 > 0 {
+        lines.push(text(t!(
+            lang,
+            "  This run shows the startup: the program's first {startup_int80} calls, the \
+             loader's (opening {libc_name}, reading and mapping it), entered with int $0x80; \
+             glibc's socket, bind and close then entered through __kernel_vsyscall ({v_entry}).",
+            "  本次运行展示了启动阶段：程序的前 {startup_int80} 个调用是加载器的（打开 {libc_name}、\
+             读取并映射它），都经由 int $0x80 进入；随后 glibc 的 socket、bind 和 close 经由 \
+             __kernel_vsyscall 进入（{v_entry}）。"
+        )));
+    }
     lines.push(text(t!(
         lang,
         "The classic way, which the older texts teach and the demo issues by hand: `int $0x80` \
@@ -398,6 +619,7 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
             }
         }
     }
+    lines.extend(user_line(int80, "int $0x80"));
     for f in &i_funcs[..dispatch_at(&i_funcs)] {
         lines.push(ctx.path_func(int80, f, format!("int $0x80: {}", entry_what(f))));
     }
@@ -623,6 +845,10 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
     });
 
     // 10. The way back.
+    let (back_to, back_to_zh) = match prog {
+        Prog::Hand(_) => ("the program", "程序"),
+        _ => ("glibc", " glibc"),
+    };
     steps.push(Step {
         title: t!(lang, "The way back", "返回路径"),
         lines: vec![
@@ -640,10 +866,10 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 lang,
                 "  ia32 through the vDSO: socketcall(SYS_BIND) returned {v_ret} in {v_dur}; \
                  do_fast_syscall_32 points the saved eip at the vDSO's landing pad and leaves with \
-                 sysretl (AMD) or sysexit (Intel) when it can; __kernel_vsyscall returns to glibc.",
+                 sysretl (AMD) or sysexit (Intel) when it can; __kernel_vsyscall returns to {back_to}.",
                 "  经由 vDSO 的 ia32：socketcall(SYS_BIND) 返回 {v_ret}，耗时 {v_dur}；\
                  do_fast_syscall_32 把保存的 eip 指向 vDSO 的着陆点，尽可能用 sysretl（AMD）或 \
-                 sysexit（Intel）返回；__kernel_vsyscall 再返回到 glibc。"
+                 sysexit（Intel）返回；__kernel_vsyscall 再返回到{back_to_zh}。"
             )),
             text(t!(
                 lang,
@@ -705,15 +931,34 @@ ffffffff81000a00 T unix_bind
 ffffffff81000b00 T security_socket_bind
 ";
 
+    /// A run in which `bind32-glibc` (pid 200) made the vDSO bind: glibc's own.
     fn run() -> Run {
+        run_of("/tmp/d/bind32-glibc", None)
+    }
+
+    /// A run in which the program executed by pid 200 (`prog`) made the vDSO bind, the demo
+    /// having printed `said`.
+    fn run_of(prog: &str, said: Option<&str>) -> Run {
+        let exec = format!(r#"{{"type":"exec","pid":200,"filename":"{prog}"}}"#);
+        let said = said.map(|l| {
+            format!(
+                r#"{{"type":"syscall","syscall":"write","abi":"x86_64","pid":100,"ts_ns":5,"args":{{"fd":1,"buf":{{"data":"{l}","len":10}}}}}}"#
+            )
+        });
         let lines = [
-            r#"{"type":"syscall","syscall":"bind","abi":"ia32","entry":"syscall","nr":102,"ret":0,"dur_ns":31200,"raw_args":[2,134516980],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-vdso.sock"},"addrlen":55},"socketcall":{"args_ptr":"0x80490f4","array":[3,134516992,55],"call":2,"name":"SYS_BIND"},"kernel_path":[{"func":"entry_SYSCALL_compat","observed":false},{"func":"do_fast_syscall_32","observed":false},{"func":"ia32_sys_call","observed":false},{"func":"__ia32_compat_sys_socketcall","observed":true},{"func":"__sys_bind","observed":true},{"func":"unix_bind","observed":false}]}"#,
+            r#"{"type":"exec","pid":100,"filename":"/usr/bin/tracer"}"#,
+            &exec,
+            r#"{"type":"syscall","syscall":"openat","abi":"ia32","entry":"int80","pid":200,"ts_ns":10,"ret":3,"args":{"filename":"/lib32/libc.so.6"}}"#,
+            r#"{"type":"syscall","syscall":"close","abi":"ia32","entry":"int80","pid":200,"ts_ns":11,"ret":0,"args":{"fd":3}}"#,
+            r#"{"type":"syscall","syscall":"socket","abi":"ia32","entry":"syscall","pid":200,"ts_ns":12,"ret":3}"#,
+            r#"{"type":"syscall","syscall":"bind","abi":"ia32","entry":"syscall","pid":200,"ts_ns":13,"nr":102,"ret":0,"dur_ns":31200,"raw_args":[2,134516980],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-vdso.sock"},"addrlen":55},"socketcall":{"args_ptr":"0x80490f4","array":[3,134516992,55],"call":2,"name":"SYS_BIND"},"kernel_path":[{"func":"__kernel_vsyscall+0x9 in [vdso]","observed":true,"mech":"user ip"},{"func":"entry_SYSCALL_compat","observed":false},{"func":"do_fast_syscall_32","observed":false},{"func":"ia32_sys_call","observed":false},{"func":"__ia32_compat_sys_socketcall","observed":true},{"func":"__sys_bind","observed":true},{"func":"unix_bind","observed":false}]}"#,
             r#"{"type":"syscall","syscall":"bind","abi":"ia32","entry":"int80","nr":102,"ret":0,"dur_ns":50725,"raw_args":[2,1089400832],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-ia32.sock"},"addrlen":56,"sockfd":3},"socketcall":{"args_ptr":"0x40eef000","array":[3,1089400844,56],"call":2,"name":"SYS_BIND"},"kernel_path":[{"func":"asm_int80_emulation","observed":false},{"func":"int80_emulation","observed":false},{"func":"do_int80_emulation","observed":false},{"func":"ia32_sys_call","observed":false},{"func":"__ia32_compat_sys_socketcall","observed":true},{"func":"__sys_bind","observed":true},{"func":"unix_bind","observed":false}]}"#,
-            r#"{"type":"syscall","syscall":"bind","abi":"x86_64","nr":49,"ret":0,"dur_ns":45808,"raw_args":[3,140728886650920,55],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-x64.sock"},"addrlen":55,"sockfd":3},"kernel_path":[{"func":"entry_SYSCALL_64","observed":false},{"func":"do_syscall_64","observed":false},{"func":"x64_sys_call","observed":false},{"func":"__x64_sys_bind","observed":false},{"func":"__sys_bind","observed":false}]}"#,
+            r#"{"type":"syscall","syscall":"bind","abi":"x86_64","nr":49,"ret":0,"dur_ns":45808,"raw_args":[3,140728886650920,55],"args":{"addr":{"family":"AF_UNIX","path":"/tmp/d/socketcall-x64.sock"},"addrlen":55,"sockfd":3},"kernel_path":[{"step":"0x7f0000001019","observed":true,"mech":"user ip"},{"func":"entry_SYSCALL_64","observed":false},{"func":"do_syscall_64","observed":false},{"func":"x64_sys_call","observed":false},{"func":"__x64_sys_bind","observed":false},{"func":"__sys_bind","observed":false}]}"#,
         ];
         Run {
             records: lines
-                .iter()
+                .into_iter()
+                .chain(said.as_deref())
                 .map(|l| serde_json::from_str(l).unwrap())
                 .collect(),
         }
@@ -752,6 +997,12 @@ ffffffff81000b00 T security_socket_bind
                 "* __sys_bind",
                 ". unix_bind",
                 "- unix_bind_bsd",
+                // glibc's own bind ran: where it was, and where the kernel saved eip.
+                "/lib32/libc.so.6",
+                "tracer/src/demo/glibc32.rs",
+                "* __kernel_vsyscall+0x9 in [vdso]  vDSO: ",
+                "* 0x7f0000001019  x86_64: ",
+                "int80_landing_pad",
             ] {
                 assert!(t.contains(want), "{lang:?}: missing {want:?} in:\n{t}");
             }
@@ -759,7 +1010,88 @@ ffffffff81000b00 T security_socket_bind
                 !t.contains("(not captured)") && !t.contains("未捕获"),
                 "{t}"
             );
+            // The user frame is not an entry function of the kernel.
+            assert!(!t.contains("[vdso]  vDSO: C"), "{t}");
+            assert!(!t.contains("vsyscall32.rs"), "{t}");
         }
+        let en = |run: &Run| {
+            let ctx = Ctx {
+                ksyms: &k,
+                run: Some(run),
+                lang: Lang::En,
+                kernel: "6.18.0",
+            };
+            render(&lesson(&ctx), PrintFormat::Text, Lang::En)
+        };
+        let t = en(&run);
+        for want in [
+            "this run traced glibc's own bind in /lib32/libc.so.6",
+            "The caller one frame up, glibc's bind in /lib32/libc.so.6, is not recorded",
+            // The loader's two calls (openat, close) before glibc's socket.
+            "the program's first 2 calls, the loader's",
+            "__kernel_vsyscall returns to glibc.",
+        ] {
+            assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+    }
+
+    /// Where the hand-assembled program ran instead, the lesson says so, and why.
+    #[test]
+    fn the_lesson_says_when_glibcs_own_bind_did_not_run() {
+        let k = Ksyms::parse(KSYMS);
+        let cases = [
+            (
+                run_of(
+                    "/tmp/d/bind32-vdso",
+                    Some("ia32 via the vDSO: the i386 C library is not installed here"),
+                ),
+                "the i386 C library is not installed where this demo ran",
+                "没有安装 i386 C 库",
+            ),
+            (
+                run_of(
+                    "/tmp/d/bind32-vdso",
+                    Some("ia32 via the vDSO: TRACER_SOCKETCALL_HAND_ASSEMBLED is set"),
+                ),
+                "TRACER_SOCKETCALL_HAND_ASSEMBLED was set",
+                "设置了 TRACER_SOCKETCALL_HAND_ASSEMBLED",
+            ),
+            (
+                run_of("/tmp/d/bind32-vdso", None),
+                "the recording does not say why",
+                "录制中没有说明原因",
+            ),
+        ];
+        for (run, en, zh) in &cases {
+            for (lang, want) in [(Lang::En, en), (Lang::Zh, zh)] {
+                let ctx = Ctx {
+                    ksyms: &k,
+                    run: Some(run),
+                    lang,
+                    kernel: "6.18.0",
+                };
+                let t = render(&lesson(&ctx), PrintFormat::Text, lang);
+                assert!(t.contains(want), "{lang:?}: missing {want:?} in:\n{t}");
+                assert!(t.contains("tracer/src/demo/vsyscall32.rs"), "{t}");
+                assert!(!t.contains("glibc32.rs"), "{t}");
+                // The loader's calls are not said to be this program's.
+                assert!(
+                    !t.contains("the loader's (") && !t.contains("加载器的（"),
+                    "{t}"
+                );
+            }
+        }
+        // The demo prints the lines the lesson looks for.
+        for l in [
+            "the i386 C library is not installed here",
+            "{HAND_ASSEMBLED_VAR} is set",
+        ] {
+            assert!(DEMO_SOURCE.contains(l), "{l}");
+        }
+        assert!(
+            DEMO_SOURCE
+                .contains(r#"HAND_ASSEMBLED_VAR: &str = "TRACER_SOCKETCALL_HAND_ASSEMBLED""#)
+        );
     }
 
     #[test]
