@@ -19,8 +19,10 @@
 //! [`super::glibc32`] instead, which calls glibc's own `bind`), so this program does what glibc
 //! does without it: it finds `AT_SYSINFO` in its auxiliary vector (instead of
 //! reading glibc's copy at `%gs:0x10`) and calls it with the same registers, for
-//! `socketcall(SYS_SOCKET, ...)`, `socketcall(SYS_BIND, ...)` and `exit_group`. Its exit status
-//! is bind's errno (0 on success), or 127 when the kernel gave no `AT_SYSINFO`.
+//! `socketcall(SYS_SOCKET, ...)`, `socketcall(SYS_BIND, ...)`, a 100 ms `nanosleep` (so that
+//! tracer, which reads a process's mappings when it drains its records, finds it alive to name
+//! where its calls were made) and `exit_group`. Its exit status is bind's errno (0 on success),
+//! or 127 when the kernel gave no `AT_SYSINFO`.
 //!
 //! The image: an ELF32 header, two program headers mapping the same file page twice (code
 //! read+execute at [`BASE`], data read+write one page up), the code, then the data.
@@ -35,7 +37,11 @@ const CODE_AT: usize = EHDR + 2 * PHDR;
 
 /// ia32 system call numbers (arch/x86/entry/syscalls/syscall_32.tbl).
 const IA32_NR_SOCKETCALL: u32 = 102;
+const IA32_NR_NANOSLEEP: u32 = 162;
 const IA32_NR_EXIT_GROUP: u32 = 252;
+/// How long the program waits after its bind, in nanoseconds: alive when tracer reads its
+/// mappings to name where its calls were made (as [`super::glibc32::NAP_US`]).
+const NAP_NS: u32 = super::glibc32::NAP_US * 1000;
 /// `socketcall` operations (include/uapi/linux/net.h).
 const SYS_SOCKET: u32 = 1;
 const SYS_BIND: u32 = 2;
@@ -90,7 +96,7 @@ impl Asm {
 }
 
 /// The program's code, given where its data words are.
-fn code(sysinfo: u32, socket_args: u32, bind_args: u32) -> Vec<u8> {
+fn code(nap: u32, sysinfo: u32, socket_args: u32, bind_args: u32) -> Vec<u8> {
     let mut a = Asm::new();
     // The start-up stack: argc, argv[], NULL, envp[], NULL, then the auxv pairs.
     a.code.extend_from_slice(&[0x89, 0xe6]); // mov esi, esp
@@ -122,6 +128,13 @@ fn code(sysinfo: u32, socket_args: u32, bind_args: u32) -> Vec<u8> {
     a.imm(&[0xbb], SYS_BIND);
     a.imm(&[0xb9], bind_args);
     a.call_indirect(sysinfo);
+    // nanosleep(&nap, NULL), keeping bind's result in esi (the kernel preserves it)
+    a.code.extend_from_slice(&[0x89, 0xc6]); // mov esi, eax
+    a.imm(&[0xb8], IA32_NR_NANOSLEEP); // mov eax, 162
+    a.imm(&[0xbb], nap); // mov ebx, nap
+    a.code.extend_from_slice(&[0x31, 0xc9]); // xor ecx, ecx
+    a.call_indirect(sysinfo);
+    a.code.extend_from_slice(&[0x89, 0xf0]); // mov eax, esi
     a.label("out");
     a.code.extend_from_slice(&[0xf7, 0xd8]); // neg eax              -errno -> errno
     a.code.extend_from_slice(&[0x89, 0xc3]); // mov ebx, eax
@@ -136,16 +149,20 @@ fn code(sysinfo: u32, socket_args: u32, bind_args: u32) -> Vec<u8> {
 
 /// The ELF32 image binding `sockaddr` (the raw `struct sockaddr_un` bytes, `addrlen` long).
 pub fn image(sockaddr: &[u8]) -> Vec<u8> {
-    // The data, laid out after the code: the AT_SYSINFO word, socket's arguments, bind's
-    // arguments, the address. The code's length does not depend on the addresses in it.
-    let code_len = code(0, 0, 0).len();
+    // The data, laid out after the code: the nap, the AT_SYSINFO word, socket's arguments,
+    // bind's arguments, the address. The code's length does not depend on the addresses in it.
+    let code_len = code(0, 0, 0, 0).len();
     let data_at = (CODE_AT + code_len).next_multiple_of(4);
     let at = |off: usize| DATA_BASE + (data_at + off) as u32;
-    let (sysinfo, socket_args, bind_args, addr) = (at(0), at(4), at(16), at(28));
+    let (nap, sysinfo, socket_args, bind_args, addr) = (at(0), at(8), at(12), at(24), at(36));
     let addrlen = sockaddr.len() as u32;
-    let code = code(sysinfo, socket_args, bind_args);
+    let code = code(nap, sysinfo, socket_args, bind_args);
 
     let mut data = Vec::new();
+    // struct old_timespec32 (include/vdso/time32.h): 0 s, NAP_NS ns
+    for w in [0, NAP_NS] {
+        data.extend_from_slice(&w.to_le_bytes());
+    }
     data.extend_from_slice(&0u32.to_le_bytes());
     for w in [1u32, 1, 0] {
         data.extend_from_slice(&w.to_le_bytes()); // AF_UNIX, SOCK_STREAM, 0
@@ -226,6 +243,15 @@ mod tests {
         // mov eax, 102; mov ebx, 2 (SYS_BIND); mov ecx, ...; call *[sysinfo]
         let bind = find(&[0xb8, 102, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0xb9]).expect("bind's registers");
         assert_eq!(&code[bind + 15..bind + 17], &[0xff, 0x15]);
+        // Then nanosleep (162) on the nap at the start of the data: 0 s, NAP_NS ns.
+        let nap = find(&[0xb8, 162, 0, 0, 0, 0xbb]).expect("nanosleep's registers");
+        assert!(nap > bind, "after the bind");
+        let ts = u32::from_le_bytes(code[nap + 6..nap + 10].try_into().unwrap());
+        let ts = (ts - DATA_BASE) as usize;
+        assert_eq!(
+            &img[ts..ts + 8],
+            &[&[0u8; 4][..], &NAP_NS.to_le_bytes()].concat()
+        );
         // The address sits at the end, and bind's array points at it with its length.
         assert!(img.ends_with(addr));
         let len = img.len();

@@ -562,22 +562,26 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
         let caller = match prog {
             Prog::Glibc => t!(
                 lang,
-                "glibc's bind in {libc_name}",
-                " {libc_name} 中 glibc 的 bind"
+                "glibc's bind in {libc_name}, is not recorded (tracer reads no user stack): that \
+                 it is glibc's comes from which program ran and from objdump (step 2)",
+                " {libc_name} 中 glibc 的 bind，没有被记录（tracer 不读取用户栈）：说它是 glibc \
+                 的，依据是运行的是哪个程序以及 objdump 的结果（第 2 步）"
             ),
-            _ => t!(lang, "the program's own code", "程序自己的代码"),
+            _ => t!(
+                lang,
+                "the program's own code, is not recorded (tracer reads no user stack)",
+                "程序自己的代码，没有被记录（tracer 不读取用户栈）"
+            ),
         };
         lines.push(text(t!(
             lang,
             "  The saved eip, {frame}, is in the vDSO, not in the code that called it: after \
              sysenter or syscall, do_fast_syscall_32 sets it to the instruction after the \
              `int $0x80` that __kernel_vsyscall keeps as its fallback (int80_landing_pad), and \
-             the kernel returns there. The caller one frame up, {caller}, is not recorded (tracer \
-             reads no user stack): that it is comes from which program ran and from objdump.",
+             the kernel returns there. The caller one frame up, {caller}.",
             "  保存的 eip {frame} 位于 vDSO 中，而不在调用它的代码里：经由 sysenter 或 syscall 进入\
              后，do_fast_syscall_32 把它设为 __kernel_vsyscall 作为后备保留的 `int $0x80` 之后的\
-             那条指令（int80_landing_pad），内核返回到那里。再上一层的调用者，即{caller}，没有被\
-             记录（tracer 不读取用户栈）：这一点来自运行的是哪个程序以及 objdump 的结果。"
+             那条指令（int80_landing_pad），内核返回到那里。再上一层的调用者，即{caller}。"
         )));
     }
     lines.push(text(t!(
