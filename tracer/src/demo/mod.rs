@@ -141,7 +141,7 @@ static DEMOS: [DemoInfo; 22] = [
     },
     DemoInfo {
         name: "socketcall",
-        summary: "bind via the 32-bit int 0x80 socketcall path, the 64-bit syscalls, and the vDSO as 32-bit glibc",
+        summary: "bind via the 32-bit int 0x80 socketcall path, the 64-bit syscalls, and 32-bit glibc's own bind through the vDSO (a program repeating it without the i386 C library)",
     },
 ];
 
