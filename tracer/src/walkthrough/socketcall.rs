@@ -597,10 +597,10 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
     if prog == Prog::Glibc && startup_int80 > 0 {
         lines.push(text(t!(
             lang,
-            "  This run shows the startup: the program's first {startup_int80} calls, the \
+            "  This run shows the startup: the program's first {startup_int80} recorded calls, the \
              loader's (opening {libc_name}, reading and mapping it), entered with int $0x80; \
              glibc's socket, bind and close then entered through __kernel_vsyscall ({v_entry}).",
-            "  本次运行展示了启动阶段：程序的前 {startup_int80} 个调用是加载器的（打开 {libc_name}、\
+            "  本次运行展示了启动阶段：程序被记录的前 {startup_int80} 个调用是加载器的（打开 {libc_name}、\
              读取并映射它），都经由 int $0x80 进入；随后 glibc 的 socket、bind 和 close 经由 \
              __kernel_vsyscall 进入（{v_entry}）。"
         )));
@@ -1032,7 +1032,7 @@ ffffffff81000b00 T security_socket_bind
             "this run traced glibc's own bind in /lib32/libc.so.6",
             "The caller one frame up, glibc's bind in /lib32/libc.so.6, is not recorded",
             // The loader's two calls (openat, close) before glibc's socket.
-            "the program's first 2 calls, the loader's",
+            "the program's first 2 recorded calls, the loader's",
             "__kernel_vsyscall returns to glibc.",
         ] {
             assert!(t.contains(want), "missing {want:?} in:\n{t}");
