@@ -1316,9 +1316,9 @@ ffffffff81000a00 T unix_bind
     /// family of a socket call, both ABIs, on the 6.18 symbols, a kernel before 6.7 and none,
     /// each CPU's fast entry) is one of the facts in crate::versions, each with its citation;
     /// and each line prints the same versions in both languages.
-    #[test]
-    fn every_printed_version_has_a_citation_and_both_languages_print_it() {
-        const RUNNING: &str = "9.8.7-test";
+    /// Every page in both languages (every system call, every address family of a socket
+    /// call) on every `step`th machine of [`machines`], as `running`: `f(row, en, zh)`.
+    fn each_page(step: usize, running: &str, mut f: impl FnMut(&Row, &str, &str)) {
         let families = [
             None,
             Some(Family::Unix),
@@ -1326,10 +1326,7 @@ ffffffff81000a00 T unix_bind
             Some(Family::Inet6),
             Some(Family::Netlink),
         ];
-        let mut claims = 0;
-        // One of each kind of observation: it changes what a page says of probes, not of
-        // versions.
-        for (k, empty, observe, fast32) in machines().into_iter().step_by(6) {
+        for (k, empty, observe, fast32) in machines().into_iter().step_by(step) {
             for row in syscalls::ROWS.iter() {
                 let fams = if row.sock_op.is_some() {
                     &families[..]
@@ -1339,80 +1336,72 @@ ffffffff81000a00 T unix_bind
                 for &family in fams {
                     let text = |lang| {
                         render(
-                            row, None, family, &k, &observe, RUNNING, empty, fast32, lang,
+                            row, None, family, &k, &observe, running, empty, fast32, lang,
                         )
                     };
-                    let (en, zh) = (text(Lang::En), text(Lang::Zh));
-                    for (lang, t) in [("en", &en), ("zh", &zh)] {
-                        let wrong = crate::versions::uncited(t, RUNNING);
-                        assert!(
-                            wrong.is_empty(),
-                            "explain {} ({lang}): versions with no fact in versions.rs: {wrong:#?}",
-                            row.name
-                        );
-                        claims += crate::versions::claims(t).len();
-                    }
-                    for (e, z) in en.lines().zip(zh.lines()) {
-                        assert_eq!(
-                            crate::versions::printed(e),
-                            crate::versions::printed(z),
-                            "explain {}: the languages print different versions:\n{e}\n{z}",
-                            row.name
-                        );
-                    }
+                    f(row, &text(Lang::En), &text(Lang::Zh));
                 }
             }
         }
+    }
+
+    /// Issue 18: every version an explain page prints (every system call, every address
+    /// family of a socket call, both ABIs, on the 6.18 symbols, a kernel before 6.7 and none,
+    /// each CPU's fast entry) is one of the facts in crate::versions, each with its citation;
+    /// and each line prints the same versions in both languages.
+    #[test]
+    fn every_printed_version_has_a_citation_and_both_languages_print_it() {
+        const RUNNING: &str = "9.8.7-test";
+        let mut claims = 0;
+        // One of each kind of observation: it changes what a page says of probes, not of
+        // versions.
+        each_page(6, RUNNING, |row, en, zh| {
+            for (lang, t) in [("en", en), ("zh", zh)] {
+                let wrong = crate::versions::uncited(t, RUNNING);
+                assert!(
+                    wrong.is_empty(),
+                    "explain {} ({lang}): versions with no fact in versions.rs: {wrong:#?}",
+                    row.name
+                );
+                claims += crate::versions::claims(t).len();
+            }
+            for (e, z) in en.lines().zip(zh.lines()) {
+                assert_eq!(
+                    crate::versions::printed(e),
+                    crate::versions::printed(z),
+                    "explain {}: the languages print different versions:\n{e}\n{z}",
+                    row.name
+                );
+            }
+        });
         assert!(claims > 1000, "{claims}");
     }
 
     #[test]
     fn every_english_line_has_its_chinese_counterpart() {
-        let families = [
-            None,
-            Some(Family::Unix),
-            Some(Family::Inet),
-            Some(Family::Inet6),
-            Some(Family::Netlink),
-        ];
         let mut checked = 0;
-        for (k, empty, observe, fast32) in machines() {
-            for row in syscalls::ROWS.iter() {
-                let fams = if row.sock_op.is_some() {
-                    &families[..]
-                } else {
-                    &families[..1]
-                };
-                for &family in fams {
-                    let text = |lang| {
-                        render(
-                            row, None, family, &k, &observe, "6.18.0", empty, fast32, lang,
-                        )
-                    };
-                    let (en, zh) = (text(Lang::En), text(Lang::Zh));
-                    let (en_lines, zh_lines): (Vec<&str>, Vec<&str>) =
-                        (en.lines().collect(), zh.lines().collect());
-                    assert_eq!(en_lines.len(), zh_lines.len(), "{}:\n{en}\n{zh}", row.name);
-                    for (e, z) in en_lines.iter().zip(&zh_lines) {
-                        assert!(!e.chars().any(is_cjk), "Chinese in the English: {e}");
-                        if english_prose(e).is_some() {
-                            assert!(
-                                z != e && z.chars().any(is_cjk),
-                                "{}: not in Chinese: {z}",
-                                row.name
-                            );
-                        }
-                        assert_eq!(
-                            english_prose(z),
-                            None,
-                            "{}: English left in the Chinese line {z:?}",
-                            row.name
-                        );
-                    }
-                    checked += 1;
+        each_page(1, "6.18.0", |row, en, zh| {
+            let (en_lines, zh_lines): (Vec<&str>, Vec<&str>) =
+                (en.lines().collect(), zh.lines().collect());
+            assert_eq!(en_lines.len(), zh_lines.len(), "{}:\n{en}\n{zh}", row.name);
+            for (e, z) in en_lines.iter().zip(&zh_lines) {
+                assert!(!e.chars().any(is_cjk), "Chinese in the English: {e}");
+                if english_prose(e).is_some() {
+                    assert!(
+                        z != e && z.chars().any(is_cjk),
+                        "{}: not in Chinese: {z}",
+                        row.name
+                    );
                 }
+                assert_eq!(
+                    english_prose(z),
+                    None,
+                    "{}: English left in the Chinese line {z:?}",
+                    row.name
+                );
             }
-        }
+            checked += 1;
+        });
         assert!(checked > 1000, "{checked}");
     }
 
