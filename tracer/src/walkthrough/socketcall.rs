@@ -866,14 +866,35 @@ pub fn lesson(ctx: &Ctx) -> Lesson {
                 "  x86_64: bind returned {x_ret} in {x_dur}; the kernel leaves with sysret when it can.",
                 "  x86_64：bind 返回 {x_ret}，耗时 {x_dur}；内核尽可能用 sysret 返回。"
             )),
+            // One exit for both fast entries on a 64-bit kernel, Intel's sysenter as AMD's
+            // syscall: arch/x86/entry/entry_64_compat.S, entry_SYSENTER_compat calls
+            // do_SYSENTER_32 and jumps to sysret32_from_system_call, the label inside
+            // entry_SYSCALL_compat that ends in `sysretl`; when do_fast_syscall_32 (or
+            // do_SYSENTER_32, which calls it) returns false, both jump to
+            // swapgs_restore_regs_and_return_to_usermode (entry_64.S), which ends in `iretq`.
+            // False: the eip it set is no longer the landing pad (a signal handler or ptrace
+            // changed it), cs/ss are not the ones sysretl loads, TF/RF/VM is set, reading the
+            // user's ebp faulted, or a Xen PV guest. `sysexit` is only in entry_32.S
+            // (entry_SYSENTER_32): a 32-bit kernel's. Read in Linux 6.1.192 (Debian's
+            // linux-source-6.1; entry_64_compat.S, common.c: `testl %eax, %eax; jz
+            // swapgs_restore_regs_and_return_to_usermode` after each call, XENPV's ALTERNATIVE
+            // always jumping) and 7.2.13 (syscall_32.c's do_fast_syscall_32 returns bool, the
+            // `testb %al, %al` and the Xen check moved under sysret32_from_system_call); the same
+            // in torvalds/linux's entry_64_compat.S of the 5.x series. sysret32_from_system_call
+            // is a local symbol (`t`), so it is named in prose here, not as a kernel step.
             text(t!(
                 lang,
                 "  ia32 through the vDSO: socketcall(SYS_BIND) returned {v_ret} in {v_dur}; \
-                 do_fast_syscall_32 points the saved eip at the vDSO's landing pad and leaves with \
-                 sysretl (AMD) or sysexit (Intel) when it can; __kernel_vsyscall returns to {back_to}.",
+                 do_fast_syscall_32 points the saved eip at the vDSO's landing pad, and the kernel \
+                 leaves with sysretl when it can (sysret32_from_system_call, after sysenter on \
+                 Intel as after syscall on AMD: a 64-bit kernel never uses sysexit, only a 32-bit \
+                 one does), else with iret (for example when a signal or a debugger changed the \
+                 registers it would restore, and always in a Xen PV guest); __kernel_vsyscall returns to {back_to}.",
                 "  经由 vDSO 的 ia32：socketcall(SYS_BIND) 返回 {v_ret}，耗时 {v_dur}；\
-                 do_fast_syscall_32 把保存的 eip 指向 vDSO 的着陆点，尽可能用 sysretl（AMD）或 \
-                 sysexit（Intel）返回；__kernel_vsyscall 再返回到{back_to_zh}。"
+                 do_fast_syscall_32 把保存的 eip 指向 vDSO 的着陆点，内核尽可能用 sysretl 返回\
+                 （sysret32_from_system_call；Intel 上经 sysenter 进入、AMD 上经 syscall 进入都是如此：\
+                 64 位内核从不用 sysexit，只有 32 位内核才用），否则用 iret（例如信号或调试器改动了它要\
+                 恢复的寄存器；在 Xen PV 客户机中总是如此）；__kernel_vsyscall 再返回到{back_to_zh}。"
             )),
             text(t!(
                 lang,
@@ -1036,6 +1057,51 @@ ffffffff81000b00 T security_socket_bind
             "__kernel_vsyscall returns to glibc.",
         ] {
             assert!(t.contains(want), "missing {want:?} in:\n{t}");
+        }
+    }
+
+    /// A 64-bit kernel leaves both fast ia32 entries by sysretl (or iret): sysexit is a
+    /// 32-bit kernel's only, and no CPU maker's.
+    #[test]
+    fn the_way_back_names_the_exits_of_a_64_bit_kernel() {
+        let k = Ksyms::parse(KSYMS);
+        let run = run();
+        for (lang, wants) in [
+            (
+                Lang::En,
+                [
+                    "leaves with sysretl when it can (sysret32_from_system_call, after sysenter on Intel as after syscall on AMD",
+                    "a 64-bit kernel never uses sysexit",
+                    "else with iret",
+                ],
+            ),
+            (
+                Lang::Zh,
+                [
+                    "内核尽可能用 sysretl 返回（sysret32_from_system_call；Intel 上经 sysenter 进入、AMD 上经 syscall 进入都是如此",
+                    "64 位内核从不用 sysexit",
+                    "否则用 iret",
+                ],
+            ),
+        ] {
+            let ctx = Ctx {
+                ksyms: &k,
+                run: Some(&run),
+                lang,
+                kernel: "6.18.0",
+            };
+            let t = render(&lesson(&ctx), PrintFormat::Text, lang);
+            for want in wants {
+                assert!(t.contains(want), "{lang:?}: missing {want:?} in:\n{t}");
+            }
+            for wrong in [
+                "sysexit (Intel)",
+                "sysretl (AMD)",
+                "sysexit（Intel）",
+                "sysretl（AMD）",
+            ] {
+                assert!(!t.contains(wrong), "{lang:?}: {wrong:?} in:\n{t}");
+            }
         }
     }
 
