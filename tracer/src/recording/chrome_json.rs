@@ -6,6 +6,7 @@
 //! that received its data (see `flows.rs`). Times are microseconds of `CLOCK_BOOTTIME`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -30,6 +31,25 @@ use super::replay::Event;
 )]
 fn us(ns: u64) -> f64 {
     ns as f64 / 1000.0
+}
+
+/// Where the call entered the kernel from, as Perfetto's `entered_from` annotation says it: the
+/// saved user instruction pointer named (`close+0x10 in libc.so.6`; the file name is escaped
+/// already, a program chose it, and serde_json escapes the text again as a JSON string), or the
+/// bare address when no mapping tracer read holds it; `None` without one. Formatted once, into
+/// the string the argument keeps.
+fn entered_from(c: &Call) -> Option<String> {
+    if let Some(f) = &c.user_at {
+        let mut s = String::new();
+        let _ = write!(s, "{f}");
+        Some(s)
+    } else if c.user_ip != 0 {
+        let mut s = String::with_capacity(18);
+        crate::fastfmt::hex_into(&mut s, c.user_ip);
+        Some(s)
+    } else {
+        None
+    }
 }
 
 pub struct ChromeJson<W: Write> {
@@ -148,6 +168,9 @@ impl<W: Write> ChromeJson<W> {
         }
         args.insert("abi".into(), json!(c.abi.name()));
         args.insert("entry".into(), json!(c.entry_name()));
+        if let Some(at) = entered_from(c) {
+            args.insert("entered_from".into(), Value::String(at));
+        }
         if let Some((disp, num, name)) = c.dispatcher() {
             args.insert(disp.into(), json!({"call": num, "name": name}));
         }
@@ -405,6 +428,85 @@ mod tests {
         assert_eq!(
             (wrapper["ts"].as_f64(), wrapper["dur"].as_f64()),
             (Some(5.0), Some(0.2))
+        );
+    }
+
+    /// Each call says where it entered the kernel from, as Perfetto's `entered_from` does:
+    /// named where a mapping tracer read holds the address (the file name escaped, then
+    /// escaped again as a JSON string), the bare address where none does, nothing without one.
+    #[test]
+    fn each_call_says_where_it_entered_the_kernel_from() {
+        use crate::recording::format::UserFrameRecord;
+        use crate::recording::testdata::{enter, enter_from, exit, header};
+        use crate::recording::writer::Recorder;
+        let mut file = Vec::new();
+        let mut r = Recorder::new(&mut file, &header()).unwrap();
+        r.write_user_frame(&UserFrameRecord {
+            pid: 100,
+            ip: 0x7f00_0000_1010,
+            mapped: true,
+            func: Some("close".into()),
+            off: 0x10,
+            // A program chose the name: tracer escapes it as it reads the recording.
+            file: Some(r#"/tmp/li"b\c.so.6"#.into()),
+        })
+        .unwrap();
+        for rec in [
+            enter_from(
+                1_000,
+                100,
+                100,
+                "close",
+                [3, 0, 0, 0, 0, 0],
+                0x7f00_0000_1010,
+            ),
+            exit(1_100, 100, 100, "close", 0, &[]),
+            enter_from(
+                2_000,
+                100,
+                100,
+                "close",
+                [4, 0, 0, 0, 0, 0],
+                0x7f00_0000_2020,
+            ),
+            exit(2_100, 100, 100, "close", 0, &[]),
+            enter(3_000, 100, 100, "close", [5, 0, 0, 0, 0, 0], &[]),
+            exit(3_100, 100, 100, "close", 0, &[]),
+        ] {
+            r.write_record(&rec).unwrap();
+        }
+        r.finish(4_000, None).unwrap();
+        let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
+        let mut p = ChromeJson::new(Vec::new(), replay.ksyms().clone()).unwrap();
+        replay.run(&mut |ev| p.event(&ev)).unwrap();
+        let bytes = p.finish(Some(4_000)).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            text.contains(r#""entered_from":"close+0x10 in li\"b\\\\c.so.6""#),
+            "{text}"
+        );
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        let closes = find(v["traceEvents"].as_array().unwrap(), "X", "close");
+        // The text the kernel path's user step (and Perfetto's annotation) shows.
+        let step = closes[0]["args"]["kernel_path"][0].as_str().unwrap();
+        assert!(
+            step.starts_with(&format!(
+                "* {}  [",
+                closes[0]["args"]["entered_from"].as_str().unwrap()
+            )),
+            "{step}"
+        );
+        let closes = closes
+            .into_iter()
+            .map(|e| e["args"]["entered_from"].clone())
+            .collect::<Vec<_>>();
+        assert_eq!(
+            closes,
+            [
+                Value::from(r#"close+0x10 in li"b\\c.so.6"#),
+                Value::from("0x7f0000002020"),
+                Value::Null
+            ]
         );
     }
 

@@ -99,6 +99,22 @@ pub fn enter(
     record(REC_ENTER, ts, pid, tid, &bytes_of(&body), caps)
 }
 
+/// An entry made from user address `ip` (the saved instruction pointer).
+pub fn enter_from(ts: u64, pid: u32, tid: u32, name: &str, args: [u64; 6], ip: u64) -> Vec<u8> {
+    let (row, nr) = row(name);
+    let body = SyscallEnter {
+        nr,
+        row,
+        table: TABLE_X86_64,
+        args,
+        inner: args,
+        comm: comm(if pid == 100 { "parent" } else { "child" }),
+        ip,
+        ..Default::default()
+    };
+    record(REC_ENTER, ts, pid, tid, &bytes_of(&body), &[])
+}
+
 pub fn exit(ts: u64, pid: u32, tid: u32, name: &str, ret: i64, caps: &[(u8, &[u8])]) -> Vec<u8> {
     let (row, nr) = row(name);
     let body = SyscallExit {
