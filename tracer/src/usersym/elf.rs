@@ -1,6 +1,8 @@
 //! The functions of one mapped file (a program, a library, the vDSO), read once from its ELF
 //! symbol tables, and the lookup from a file offset to `function + offset`.
 
+use std::sync::OnceLock;
+
 use object::{Object as _, ObjectSegment as _, ObjectSymbol as _, SymbolKind};
 
 /// A loadable segment: file bytes `off..off + len` are mapped at ELF address `vaddr`.
@@ -16,7 +18,23 @@ struct Func {
     addr: u64,
     /// 0 when the symbol table does not say (hand-written assembly).
     size: u64,
+    /// As the symbol table has it (mangled, for Rust and C++).
     name: Box<str>,
+    /// As a frame shows it (`demangle::shown`: demangled, cut, escaped), made when a frame
+    /// first lands in the function: once per symbol, and only for those that are looked up
+    /// (a C++ library has tens of thousands).
+    shown: OnceLock<Box<str>>,
+}
+
+impl Func {
+    fn new(addr: u64, size: u64, name: &str) -> Func {
+        Func {
+            addr,
+            size,
+            name: name.into(),
+            shown: OnceLock::new(),
+        }
+    }
 }
 
 /// One file's functions, sorted by address.
@@ -61,11 +79,7 @@ impl Symbols {
             .filter(|s| s.kind() == SymbolKind::Text && s.is_definition() && s.address() != 0)
             .filter_map(|s| {
                 let name = s.name().ok().filter(|n| !n.is_empty())?;
-                Some(Func {
-                    addr: s.address(),
-                    size: s.size(),
-                    name: name.into(),
-                })
+                Some(Func::new(s.address(), s.size(), name))
             })
             .collect();
         sort(&mut funcs);
@@ -81,7 +95,8 @@ impl Symbols {
     }
 
     /// The function containing ELF address `vaddr`, and how far into it: the nearest function
-    /// at or below it, unless its size says it ended before.
+    /// at or below it, unless its size says it ended before. Named as a frame shows it
+    /// (demangled, cut and escaped: `demangle::shown`), which is made once per function.
     pub fn at(&self, vaddr: u64) -> Option<(&str, u64)> {
         let i = self
             .funcs
@@ -89,18 +104,19 @@ impl Symbols {
             .checked_sub(1)?;
         let f = &self.funcs[i];
         let off = vaddr - f.addr;
-        (f.size == 0 || off < f.size).then_some((&*f.name, off))
+        (f.size == 0 || off < f.size).then(|| {
+            (
+                &**f.shown.get_or_init(|| super::demangle::shown(&f.name)),
+                off,
+            )
+        })
     }
 
     #[cfg(test)]
     pub fn from_parts(segments: &[(u64, u64, u64)], funcs: &[(u64, u64, &str)]) -> Symbols {
         let mut funcs: Vec<Func> = funcs
             .iter()
-            .map(|&(addr, size, name)| Func {
-                addr,
-                size,
-                name: name.into(),
-            })
+            .map(|&(addr, size, name)| Func::new(addr, size, name))
             .collect();
         sort(&mut funcs);
         Symbols {
@@ -145,6 +161,35 @@ mod tests {
         assert_eq!(s.vaddr_of(0x101b), Some(0x40101b));
         assert_eq!(s.vaddr_of(0x3000), None, "outside every segment");
         assert_eq!(s.vaddr_of(0xfff), None);
+    }
+
+    #[test]
+    fn a_function_is_named_demangled_and_once() {
+        let s = Symbols::from_parts(
+            &[(0x1000, 0x2000, 0x401000)],
+            &[
+                (
+                    0x401000,
+                    0x400,
+                    "_ZN6tracer4demo10socketcall4ia323run17h11c246f63fec8220E",
+                ),
+                (0x401400, 0x100, "_ZNSt6vectorIiSaIiEE9push_backERKi"),
+                (0x401500, 0x100, "_ZN\u{1b}[2J"),
+            ],
+        );
+        let (a, off) = s.at(0x4012bb).unwrap();
+        assert_eq!((a, off), ("tracer::demo::socketcall::ia32::run", 0x2bb));
+        // The second lookup in the function is given the same text, not a new one.
+        let (b, _) = s.at(0x401010).unwrap();
+        assert!(std::ptr::eq(a, b));
+        assert_eq!(
+            s.at(0x401410),
+            Some((
+                "std::vector<int, std::allocator<int> >::push_back(int const&)",
+                0x10
+            ))
+        );
+        assert_eq!(s.at(0x401501), Some(("_ZN\\33[2J", 1)));
     }
 
     #[test]

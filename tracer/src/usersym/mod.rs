@@ -12,8 +12,9 @@
 //! maps were read before the call entered: a library it loaded since, the C library itself
 //! when tracer read a new program's maps before its loader had mapped it); each mapped file's
 //! symbols are read
-//! once per file (by device and inode); each (process, address) is named once and then looked
-//! up.
+//! once per file (by device and inode), and each function's name is demangled (Rust, C++) and
+//! escaped once, when a frame first lands in it; each (process, address) is named once and
+//! then looked up.
 //!
 //! What is guaranteed, and what is not. Tracer reads a process's maps and files from `/proc`
 //! when it takes the process's records from the ring, which it drains every 20 ms
@@ -37,6 +38,7 @@
 //!   `mmap`s with `PROT_EXEC` taken in the kernel (the `mmap` row now takes only
 //!   `MAP_SHARED` ones) with the path its `openat` named; not done yet.
 
+mod demangle;
 mod elf;
 mod maps;
 
@@ -63,7 +65,8 @@ fn boot_ns() -> u64 {
 /// Where a call was made from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserFrame {
-    /// The function, when the file's symbol tables name one there.
+    /// The function, when the file's symbol tables name one there: demangled for Rust and
+    /// C++ (as `perf` shows it), at most 256 bytes, escaped (`demangle.rs`).
     pub func: Option<Box<str>>,
     /// Into `func`; without a function, the ELF address in `file` (or the offset into an
     /// anonymous mapping).
@@ -273,7 +276,7 @@ impl Symbolizer {
             .as_ref()
             .zip(vaddr)
             .and_then(|(s, v)| s.at(v))
-            .map(|(name, off)| (crate::escape::str(name).into_owned().into_boxed_str(), off));
+            .map(|(name, off)| (Box::<str>::from(name), off));
         let file = match &m.object {
             Object::Anonymous => None,
             _ => Some(m.path.clone()),
@@ -426,7 +429,7 @@ impl UserSyms {
         let esc = |s: String| crate::escape::str(&s).into_owned().into_boxed_str();
         let frame = u.mapped.then(|| {
             Arc::new(UserFrame {
-                func: u.func.map(esc),
+                func: u.func.as_deref().map(demangle::recorded),
                 off: u.off,
                 file: u.file.map(esc),
             })
