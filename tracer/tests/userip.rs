@@ -141,6 +141,52 @@ fn an_ia32_bind_through_the_vdso_is_kernel_vsyscall() {
     assert!(is_at(raw, "raw_bind", &name), "{raw}");
 }
 
+/// tracer is a Rust program: the socketcall demo's own `int $0x80` bind (`tracer demo
+/// socketcall`, entering from tracer's code) is named as perf names Rust functions, demangled
+/// and without the hash (`tracer::demo::socketcall::ia32::run+0x.. in tracer`), not as the
+/// symbol table has it (`_ZN6tracer4demo10socketcall4ia323run17h...E`); live, and through a
+/// native recording's export.
+#[test]
+fn a_rust_programs_frame_is_demangled() {
+    common::require_root();
+    let check = |recs: &[Value]| {
+        let b = of(recs, &["bind"]);
+        let int80 = b
+            .iter()
+            .find(|c| c["abi"] == "ia32" && c["entry"] == "int80" && c["ret"] == 0)
+            .unwrap_or_else(|| panic!("no int $0x80 bind: {b:?}"));
+        let step = user_step(int80);
+        check_observed(step);
+        let f = func(step);
+        assert!(
+            f.starts_with("tracer::demo::socketcall::ia32::") && f.ends_with(" in tracer"),
+            "{int80}"
+        );
+        let name = f.split_once('+').map_or(f, |(n, _)| n);
+        assert!(
+            !name.contains("_ZN") && !name.contains("::h") && !name.contains('$'),
+            "{int80}"
+        );
+    };
+    let (out, recs) = record_cmd(
+        "userip-rust",
+        &["-e", "bind"],
+        &[TRACER, "demo", "socketcall"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    check(&recs);
+    let native = record_and_export_cmd(
+        "userip-rust-native",
+        &["-e", "bind"],
+        &[TRACER, "demo", "socketcall"],
+    );
+    check(&native);
+}
+
 /// A child forked without an exec connects through the C library and is gone before tracer
 /// names the address (`tests/c/userip_fork.c`): its mappings are its parent's, and the file is
 /// read through the parent, live and in a native recording alike. Before, the failed read
@@ -168,6 +214,11 @@ fn a_gone_forked_childs_call_is_named_in_the_c_library() {
 /// `prog` recorded natively (`tracer record OPTS -o FILE -- prog`), then exported to JSON Lines:
 /// the records.
 fn record_and_export(name: &str, opts: &[&str], prog: &std::path::Path) -> Vec<Value> {
+    record_and_export_cmd(name, opts, &[prog.to_str().unwrap()])
+}
+
+/// [`record_and_export`] of the command `cmd`.
+fn record_and_export_cmd(name: &str, opts: &[&str], cmd: &[&str]) -> Vec<Value> {
     let file = common::out_file(name).with_extension("tracer");
     let st = Command::new(TRACER)
         .arg("record")
@@ -175,7 +226,7 @@ fn record_and_export(name: &str, opts: &[&str], prog: &std::path::Path) -> Vec<V
         .arg("-o")
         .arg(&file)
         .arg("--")
-        .arg(prog)
+        .args(cmd)
         .output()
         .unwrap();
     assert!(

@@ -113,6 +113,18 @@ fn the_socketcall_lesson_shows_the_values_of_a_real_run() {
             );
         }
     }
+    // The classic way's bind was the demo's own int $0x80, in tracer's code (the demo process
+    // lives on, so its mappings are read): a Rust function, named demangled as perf names it.
+    let frame = out
+        .lines()
+        .find(|l| l.contains("  int $0x80: the saved user instruction pointer"))
+        .unwrap_or_else(|| panic!("no user frame for the int $0x80 bind:\n{out}"));
+    assert!(
+        frame.starts_with("  * tracer::demo::socketcall::ia32::")
+            && frame.contains(" in tracer  int $0x80: ")
+            && !frame.contains("_ZN"),
+        "{frame}"
+    );
     // The vDSO entry this CPU uses, as the run recorded it.
     let amd = std::fs::read_to_string("/proc/cpuinfo")
         .unwrap()
