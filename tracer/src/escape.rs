@@ -101,6 +101,20 @@ pub fn str(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A text a recording carries that tracer escaped as it wrote it (a user frame's function and
+/// file): kept as it is when nothing in it is a control character, so replay shows what the
+/// live run showed (escaping it again doubled each backslash); anything else, which only a
+/// crafted file holds, escaped like any text from a recording.
+pub fn recorded(s: &str) -> Cow<'_, str> {
+    if s.chars()
+        .all(|c| !((c as u32) < 0x20 || c == '\x7f' || is_unicode_control(c)))
+    {
+        Cow::Borrowed(s)
+    } else {
+        str(s)
+    }
+}
+
 /// A path, escaped (its bytes need not be UTF-8).
 pub fn path(p: &Path) -> String {
     use std::os::unix::ffi::OsStrExt;
@@ -118,6 +132,19 @@ pub fn is_inert(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_recorded_text_is_escaped_once() {
+        for raw in ["lib\x1b]0;x\x07.so", "a\\b", "back\\slash\u{202e}", "plain"] {
+            let written = str(raw);
+            // What tracer wrote is shown as it is: no backslash doubled on replay.
+            assert_eq!(recorded(&written), written);
+            assert!(is_inert(&recorded(&written)));
+        }
+        // A crafted recording's raw control bytes are escaped.
+        assert_eq!(recorded("a\x1bb"), "a\\33b");
+        assert!(is_inert(&recorded("x\u{202e}y\n")));
+    }
 
     #[test]
     fn as_strace_writes_them() {

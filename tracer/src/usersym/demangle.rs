@@ -38,11 +38,12 @@ pub fn shown(raw: &str) -> Box<str> {
 
 /// A recording's function name, as the frame shows it: a recording made before tracer demangled
 /// names carries the mangled one, shown as a new recording would show it; any other name is
-/// escaped, as every string from a recording is (the recorder already cut it).
+/// the text tracer wrote, escaped again only if it holds a control character (a crafted file:
+/// [`crate::escape::recorded`]; the recorder already cut it).
 pub fn recorded(func: &str) -> Box<str> {
     match demangled(func) {
         Some(text) => escaped(&text.finish()),
-        None => escaped(func),
+        None => crate::escape::recorded(func).into_owned().into_boxed_str(),
     }
 }
 

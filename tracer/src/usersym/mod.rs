@@ -420,13 +420,14 @@ impl UserSyms {
     }
 
     /// A user-frame frame of a recording; a later one for the same (process, address), after
-    /// an exec, replaces it. Its text came from a file anyone can write: escaped.
+    /// an exec, replaces it. Its text came from a file anyone can write: escaped unless it is
+    /// the inert text tracer wrote ([`crate::escape::recorded`]).
     pub fn record(&mut self, u: UserFrameRecord) {
         if !matches!(self, UserSyms::Recorded(_)) {
             *self = UserSyms::Recorded(FastMap::default());
         }
         let UserSyms::Recorded(m) = self else { return };
-        let esc = |s: String| crate::escape::str(&s).into_owned().into_boxed_str();
+        let esc = |s: String| crate::escape::recorded(&s).into_owned().into_boxed_str();
         let frame = u.mapped.then(|| {
             Arc::new(UserFrame {
                 func: u.func.as_deref().map(demangle::recorded),
