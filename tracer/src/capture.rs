@@ -42,7 +42,8 @@ pub struct Options {
     pub ring_bytes: u32,
     /// Probe the C library's wrappers of the selected calls (uprobes).
     pub wrappers: bool,
-    /// `--no-backpressure`: a reader behind is woken at most once per quarter ring it drains.
+    /// Bounded wake-ups (the default; off with `--backpressure`): a reader behind is woken at
+    /// most once per quarter ring it drains.
     pub no_backpressure: bool,
     /// `-e status=`: only calls that ended so are written (text and JSON Lines).
     pub status: Option<crate::syscalls::qualify::StatusSet>,

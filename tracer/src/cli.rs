@@ -212,12 +212,16 @@ pub struct Scope {
     /// without probes. Accepted so that scripts written for older tracers keep working.
     #[arg(long = "no-wrappers")]
     pub no_wrappers: bool,
-    /// Never slow the traced programs down to tracer's pace: when tracer falls behind (a
-    /// JSON Lines file of a program making a million calls a second), the kernel side fills
-    /// its ring and drops events, counted and placed where they were lost, instead of waking
-    /// tracer at every event until it catches up (the default, which costs the programs time
-    /// while tracer is behind, and loses nothing unless the ring still fills).
-    #[arg(long = "no-backpressure")]
+    /// Slow the traced programs to tracer's pace when tracer falls behind: the kernel side
+    /// wakes tracer at every event until it catches up, which loses nothing unless the ring
+    /// still fills. By default tracer never slows them: when it falls behind, the kernel side
+    /// wakes it at most once per quarter ring drained, and events that do not fit the ring are
+    /// dropped, counted and placed where they were lost.
+    #[arg(long = "backpressure")]
+    pub backpressure: bool,
+    /// No effect: not slowing the traced programs is the default. Accepted so that scripts
+    /// written for older tracers keep working.
+    #[arg(long = "no-backpressure", conflicts_with = "backpressure")]
     pub no_backpressure: bool,
     /// Bytes of each payload to capture (at most 1024).
     #[arg(short = 's', long = "snaplen", default_value_t = 32)]

@@ -86,7 +86,7 @@ pub fn options(scope: &Scope, ring_mib: u32, ring_pages: Option<u32>) -> Result<
         snaplen: scope.snaplen,
         ring_bytes,
         wrappers: scope.wrapper_probes,
-        no_backpressure: scope.no_backpressure,
+        no_backpressure: !scope.backpressure,
         status: q.status,
     })
 }

@@ -235,14 +235,14 @@ fn lost_events_are_counted_and_reported() {
     assert!(stderr.contains(&format!("{lost} events lost")), "{stderr}");
 }
 
-/// `--no-backpressure`: a reader behind is not woken at every event, and a ring too small for
-/// the burst drops events; every call the loop made is either recorded or counted as a lost
-/// entry, and every loss is placed in the trace.
+/// By default (no `--backpressure`) a reader behind is not woken at every event, and a ring
+/// too small for the burst drops events; every call the loop made is either recorded or
+/// counted as a lost entry, and every loss is placed in the trace.
 #[test]
 fn without_backpressure_every_call_is_recorded_or_counted_lost() {
     let (out, recs) = record_cmd(
         "nobp",
-        &["--no-backpressure", "--ring-pages", "4", "-e", "write,read"],
+        &["--ring-pages", "4", "-e", "write,read"],
         &[TRACER, "workload", "dense", "-n", "20000"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
