@@ -400,26 +400,9 @@ fn a_handout_printed_by_nobody_from_a_recording_has_its_values() {
     let addr = x64["raw_args"][1].as_u64().unwrap();
     let ia32_path = int80["args"]["addr"]["path"].as_str().unwrap();
 
-    for lang in ["en", "zh"] {
-        let rec_arg = rec.to_str().unwrap();
-        let (code, out, err) = walkthrough(
-            &["socketcall", "--print", "--lang", lang, "--from", rec_arg],
-            true,
-        );
-        assert_eq!(code, 0, "{lang}: {err}");
-        for want in [
-            format!("rdi = {fd}"),
-            path.to_string(),
-            ia32_path.to_string(),
-            format!("rsi = {addr:#x}"),
-            rec_arg.to_string(),
-        ] {
-            assert!(out.contains(&want), "{lang}: missing {want:?}:\n{out}");
-        }
-        assert!(
-            !out.contains("(not captured)") && !out.contains("未捕获"),
-            "{lang}:\n{out}"
-        );
+    let (rdi, rsi) = (format!("rdi = {fd}"), format!("rsi = {addr:#x}"));
+    let wants = [rdi.as_str(), path, ia32_path, rsi.as_str()];
+    for (lang, out) in handouts_from("socketcall", &rec, &wants) {
         assert!(
             !out.contains("No run") && !out.contains("未运行"),
             "{lang}:\n{out}"
@@ -467,41 +450,11 @@ fn a_handout_printed_by_nobody_from_a_recording_has_its_values() {
 /// is missing.
 #[test]
 fn the_pipe_lessons_print_from_recordings_without_root() {
-    use std::os::unix::fs::PermissionsExt as _;
     common::require_root();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     for demo in ["pipe-atomic", "nonblock", "sigpipe", "fifo-nonblock"] {
-        let rec = dir.path().join(format!("{demo}.tracer"));
-        let out = Command::new(TRACER)
-            .args(["record", "-s", "256", "-o"])
-            .arg(&rec)
-            .args(["--", TRACER, "demo", demo])
-            .output()
-            .expect("running tracer record");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{demo}: {err}");
-        std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o644)).unwrap();
-        for lang in ["en", "zh"] {
-            let (code, out, err) = walkthrough(
-                &[
-                    demo,
-                    "--print",
-                    "--lang",
-                    lang,
-                    "--from",
-                    rec.to_str().unwrap(),
-                ],
-                true,
-            );
-            assert_eq!(code, 0, "{demo} {lang}: {err}");
-            assert!(
-                !out.contains("(not captured)") && !out.contains("未捕获"),
-                "{demo} {lang}:\n{out}"
-            );
-            assert!(out.contains(rec.to_str().unwrap()), "{demo} {lang}:\n{out}");
-            assert!(out.contains("pid "), "{demo} {lang}:\n{out}");
-        }
+        let (rec, _) = recorded_for_nobody(dir.path(), demo);
+        handouts_from(demo, &rec, &["pid "]);
     }
 }
 
@@ -524,21 +477,43 @@ fn the_credentials_lesson_prints_from_a_recording_without_root() {
         "SCM_CREDENTIALS {{pid={}, uid=0, gid=0}}}}, 0) = -1 EPERM",
         claim["pid"]
     );
-    for lang in ["en", "zh"] {
-        let rec_arg = rec.to_str().unwrap();
-        let (code, out, err) = walkthrough(
-            &["uds-cred", "--print", "--lang", lang, "--from", rec_arg],
-            true,
-        );
-        assert_eq!(code, 0, "{lang}: {err}");
-        for want in [peercred.as_str(), refused.as_str(), "uid 65534", rec_arg] {
-            assert!(out.contains(want), "{lang}: missing {want:?}:\n{out}");
-        }
-        assert!(
-            !out.contains("(not captured)") && !out.contains("未捕获"),
-            "{lang}:\n{out}"
-        );
-    }
+    handouts_from(
+        "uds-cred",
+        &rec,
+        &[peercred.as_str(), refused.as_str(), "uid 65534"],
+    );
+}
+
+/// `lesson` printed by `nobody` from the recording `rec`, in both languages: each exits 0,
+/// holds every one of `wants` and the recording's path, and no "(not captured)" placeholder.
+/// The outputs, by language.
+fn handouts_from(
+    lesson: &str,
+    rec: &std::path::Path,
+    wants: &[&str],
+) -> Vec<(&'static str, String)> {
+    let rec_arg = rec.to_str().unwrap();
+    ["en", "zh"]
+        .into_iter()
+        .map(|lang| {
+            let (code, out, err) = walkthrough(
+                &[lesson, "--print", "--lang", lang, "--from", rec_arg],
+                true,
+            );
+            assert_eq!(code, 0, "{lesson} {lang}: {err}");
+            for want in wants.iter().chain([&rec_arg]) {
+                assert!(
+                    out.contains(want),
+                    "{lesson} {lang}: missing {want:?}:\n{out}"
+                );
+            }
+            assert!(
+                !out.contains("(not captured)") && !out.contains("未捕获"),
+                "{lesson} {lang}:\n{out}"
+            );
+            (lang, out)
+        })
+        .collect()
 }
 
 /// `tracer demo DEMO` recorded natively (`-s 256`) into `dir`, the directory and the file made

@@ -396,26 +396,42 @@ mod tests {
             .collect()
     }
 
+    /// A recording of the user frames `frames`, then `recs`, ended at `end`: its Chrome JSON.
+    fn chrome_of(
+        frames: &[crate::recording::format::UserFrameRecord],
+        recs: &[Vec<u8>],
+        end: u64,
+    ) -> Vec<u8> {
+        let mut file = Vec::new();
+        let mut r = crate::recording::writer::Recorder::new(
+            &mut file,
+            &crate::recording::testdata::header(),
+        )
+        .unwrap();
+        for f in frames {
+            r.write_user_frame(f).unwrap();
+        }
+        for rec in recs {
+            r.write_record(rec).unwrap();
+        }
+        r.finish(end, None).unwrap();
+        let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
+        let mut p = ChromeJson::new(Vec::new(), replay.ksyms().clone()).unwrap();
+        replay.run(&mut |ev| p.event(&ev)).unwrap();
+        p.finish(Some(end)).unwrap()
+    }
+
     #[test]
     fn a_call_that_never_returned_ends_before_the_next_one_begins() {
-        use crate::recording::testdata::{enter, exit, header, uprobe};
-        use crate::recording::writer::Recorder;
-        let mut file = Vec::new();
-        let mut r = Recorder::new(&mut file, &header()).unwrap();
-        for rec in [
+        use crate::recording::testdata::{enter, exit, uprobe};
+        let recs = [
             // An exit that was lost, then the thread's next call through its libc wrapper.
             enter(1_000, 100, 100, "read", [3, 0, 64, 0, 0, 0], &[]),
             uprobe(5_000, 100, "sendto"),
             enter(5_100, 100, 100, "sendto", [4, 0, 2, 0, 0, 0], &[(0, b"hi")]),
             exit(5_200, 100, 100, "sendto", 2, &[]),
-        ] {
-            r.write_record(&rec).unwrap();
-        }
-        r.finish(6_000, None).unwrap();
-        let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
-        let mut p = ChromeJson::new(Vec::new(), replay.ksyms().clone()).unwrap();
-        replay.run(&mut |ev| p.event(&ev)).unwrap();
-        let v: Value = serde_json::from_slice(&p.finish(Some(6_000)).unwrap()).unwrap();
+        ];
+        let v: Value = serde_json::from_slice(&chrome_of(&[], &recs, 6_000)).unwrap();
         let ev = v["traceEvents"].as_array().unwrap();
         let read = find(ev, "X", "read")[0];
         assert_eq!(read["args"]["unfinished"], true);
@@ -437,11 +453,8 @@ mod tests {
     #[test]
     fn each_call_says_where_it_entered_the_kernel_from() {
         use crate::recording::format::UserFrameRecord;
-        use crate::recording::testdata::{enter, enter_from, exit, header};
-        use crate::recording::writer::Recorder;
-        let mut file = Vec::new();
-        let mut r = Recorder::new(&mut file, &header()).unwrap();
-        r.write_user_frame(&UserFrameRecord {
+        use crate::recording::testdata::{enter, enter_from, exit};
+        let frame = UserFrameRecord {
             pid: 100,
             ip: 0x7f00_0000_1010,
             mapped: true,
@@ -450,9 +463,8 @@ mod tests {
             // A program chose the name (`li"b\c.so.6`): the recorder wrote it escaped, and
             // replay shows that text as it is (escaping it again would double the backslash).
             file: Some(r#"/tmp/li"b\\c.so.6"#.into()),
-        })
-        .unwrap();
-        for rec in [
+        };
+        let recs = [
             enter_from(
                 1_000,
                 100,
@@ -473,14 +485,8 @@ mod tests {
             exit(2_100, 100, 100, "close", 0, &[]),
             enter(3_000, 100, 100, "close", [5, 0, 0, 0, 0, 0], &[]),
             exit(3_100, 100, 100, "close", 0, &[]),
-        ] {
-            r.write_record(&rec).unwrap();
-        }
-        r.finish(4_000, None).unwrap();
-        let replay = Replay::new(Reader::new(Cursor::new(file), None).unwrap());
-        let mut p = ChromeJson::new(Vec::new(), replay.ksyms().clone()).unwrap();
-        replay.run(&mut |ev| p.event(&ev)).unwrap();
-        let bytes = p.finish(Some(4_000)).unwrap();
+        ];
+        let bytes = chrome_of(&[frame], &recs, 4_000);
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(
             text.contains(r#""entered_from":"close+0x10 in li\"b\\\\c.so.6""#),

@@ -86,21 +86,23 @@ pub fn enter(
     args: [u64; 6],
     caps: &[(u8, &[u8])],
 ) -> Vec<u8> {
-    let (row, nr) = row(name);
-    let body = SyscallEnter {
-        nr,
-        row,
-        table: TABLE_X86_64,
-        args,
-        inner: args,
-        comm: comm(if pid == 100 { "parent" } else { "child" }),
-        ..Default::default()
-    };
-    record(REC_ENTER, ts, pid, tid, &bytes_of(&body), caps)
+    enter_at(ts, pid, tid, name, args, 0, caps)
 }
 
 /// An entry made from user address `ip` (the saved instruction pointer).
 pub fn enter_from(ts: u64, pid: u32, tid: u32, name: &str, args: [u64; 6], ip: u64) -> Vec<u8> {
+    enter_at(ts, pid, tid, name, args, ip, &[])
+}
+
+fn enter_at(
+    ts: u64,
+    pid: u32,
+    tid: u32,
+    name: &str,
+    args: [u64; 6],
+    ip: u64,
+    caps: &[(u8, &[u8])],
+) -> Vec<u8> {
     let (row, nr) = row(name);
     let body = SyscallEnter {
         nr,
@@ -112,7 +114,7 @@ pub fn enter_from(ts: u64, pid: u32, tid: u32, name: &str, args: [u64; 6], ip: u
         ip,
         ..Default::default()
     };
-    record(REC_ENTER, ts, pid, tid, &bytes_of(&body), &[])
+    record(REC_ENTER, ts, pid, tid, &bytes_of(&body), caps)
 }
 
 pub fn exit(ts: u64, pid: u32, tid: u32, name: &str, ret: i64, caps: &[(u8, &[u8])]) -> Vec<u8> {
