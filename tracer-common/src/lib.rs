@@ -193,12 +193,30 @@ pub struct Config {
     /// buffer (0: the kernel's default, a wake-up whenever the reader has caught up). The reader
     /// also drains the ring on a timer, so nothing waits longer than that period.
     pub wakeup_bytes: u32,
-    /// Non-zero (`--no-backpressure`): past `wakeup_bytes`, at most one forced wake-up for each
+    /// Non-zero (the default): past `wakeup_bytes`, at most one forced wake-up for each
     /// `wakeup_bytes` the reader drains, so that a reader behind never slows the writers (the
-    /// ring fills and records are lost, and counted, instead). Zero: every record written while
-    /// the reader is behind wakes it, which slows the writers to about the reader's pace.
+    /// ring fills and records are lost, and counted, instead). Zero (`--backpressure`): every
+    /// record written while the reader is behind wakes it, which slows the writers to about the
+    /// reader's pace.
     pub wake_bounded: u32,
+    /// A CPU's calls are sent to the ring together once its batch holds more than this many
+    /// bytes (at most [`BATCH_LIMIT`]), when its task is switched out, when a process event or
+    /// a kernel function's record is written, and on the flush timer. 0: each call goes on as
+    /// it returns, its entry and exit as one ring record (without the timer, or by choice).
+    pub batch_bytes: u32,
+    pub _pad: u32,
 }
+
+/// Past this many bytes, a CPU's batch goes to the ring before another record is added to it:
+/// the records after it start at most here, a bound the verifier checks (`BATCH_MASK`).
+pub const BATCH_LIMIT: usize = 0x3000;
+/// The mask that bounds where a record starts in the batch buffer (all bits below the power of
+/// two above [`BATCH_LIMIT`], but the low three: records are 8-aligned).
+pub const BATCH_MASK: usize = 0x3ff8;
+/// A CPU's batch buffer: a record of at most [`SCRATCH_SIZE`] bytes starting anywhere up to
+/// [`BATCH_MASK`].
+pub const BATCH_BUF: usize = BATCH_MASK + 8 + SCRATCH_SIZE;
+const _: () = assert!(BATCH_LIMIT <= BATCH_MASK && (BATCH_MASK + 8).is_power_of_two());
 
 /// Byte offsets of the fields on the way from a task to a descriptor's inode
 /// (`task_struct.files` -> `files_struct.fdt` -> `fdtable.{max_fds, fd}` -> `file.f_inode` ->

@@ -14,7 +14,7 @@ use tracer_common::{
 };
 
 use crate::{
-    maps::{SEEN_INT80_64, SPECS, STATE, TRACKED, seen, set_seen},
+    maps::{SEEN_INT80_64, SPECS, STATE, seen, set_seen, tracked},
     ops::bpf_probe_read_kernel_u64,
 };
 
@@ -98,8 +98,7 @@ pub(crate) fn in_scope(cfg: &Config, tgid: u32) -> bool {
         return false;
     }
     if cfg.scope == SCOPE_TRACKED {
-        // SAFETY: the value is a plain u32, copied out at once.
-        return unsafe { TRACKED.get(tgid) }.is_some_and(|v| *v == TRACK_ON);
+        return tracked(tgid) == TRACK_ON;
     }
     true
 }
@@ -112,8 +111,7 @@ pub(crate) fn in_scope(cfg: &Config, tgid: u32) -> bool {
 fn starts_command(cfg: &Config, tgid: u32, nr: u64) -> bool {
     cfg.scope == SCOPE_TRACKED
         && (nr == X86_64_EXECVE || nr == X86_64_EXECVEAT)
-        // SAFETY: the value is a plain u32, copied out at once.
-        && unsafe { TRACKED.get(tgid) }.is_some_and(|v| *v == TRACK_AWAIT_EXEC)
+        && tracked(tgid) == TRACK_AWAIT_EXEC
 }
 
 /// `a[i]` written as branches: the verifier cannot bound an index computed with `%`.

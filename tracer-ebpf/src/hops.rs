@@ -31,7 +31,7 @@ use tracer_common::{
 use crate::{
     entry::{PtRegs, in_scope},
     maps::{EVENTS, config, lost},
-    ring::{flush_held, header, wake_flags},
+    ring::{claimed, flush_held, header, wake_flags},
 };
 
 /// Function address -> `HOPF_*` flags, for the functions whose arguments need decoding.
@@ -95,13 +95,15 @@ fn emit_hop(func_ip: u64, side: u8, mech: u8, mut args: [u64; 6], ret: i64) {
         },
     };
     // After the entry of the call this function is part of.
-    flush_held();
-    if EVENTS
-        .output::<HopEvent>(ev, wake_flags(size_of::<HopEvent>()))
-        .is_err()
-    {
-        lost();
-    }
+    claimed(|| {
+        flush_held();
+        if EVENTS
+            .output::<HopEvent>(ev, wake_flags(size_of::<HopEvent>()))
+            .is_err()
+        {
+            lost();
+        }
+    });
 }
 
 #[kprobe]

@@ -7,7 +7,7 @@ use core::{ffi::c_void, ptr};
 
 use aya_ebpf::helpers::generated::{self, bpf_probe_read_kernel, bpf_probe_read_user};
 use tracer_common::{
-    ABI_IA32, AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, CK_BYTES, CK_IOV, CK_IOV_DATA,
+    ABI_IA32, AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, BATCH_MASK, CK_BYTES, CK_IOV, CK_IOV_DATA,
     CK_MSG_CONTROL, CK_MSG_NAME, CK_MSGHDR, CK_STR, FileId, FileOffsets, LEN_ARG, LEN_ARG_DEREF,
     LEN_INDEX, LEN_RET, MAX_CMSGS, MAX_CONTROL, MAX_IOV, MAX_IOV_DATA, MAX_OPS, MAX_RECV_FDS,
     MAX_SOCKADDR, OP_BYTES, OP_FD_FILE, OP_MSGHDR, OP_STR, OPF_ADDR_DEREF, OPF_FD_ARG, OPF_FD_RET,
@@ -18,7 +18,7 @@ use tracer_common::{
 use crate::{
     entry::{State, pick_inner},
     maps::{SPECS, STATE, config, held},
-    ring::{JOIN_ENTRY_MAX, Writer},
+    ring::Writer,
 };
 
 /// # Safety
@@ -69,16 +69,15 @@ pub(crate) fn run_ops(spec_idx: u32, when: u8, retry_enter: bool, ret: i64, snap
     }
 }
 
-/// The capture writer of the call in progress on this CPU, where `on_syscall` left it (the
-/// per-CPU `STATE` and the held buffer at `Held::base`), for the global functions below.
+/// The capture writer of the call in progress on this CPU, where `write_side` left it (the
+/// per-CPU `STATE` and the batch buffer at `Held::base`), for the global functions below.
 #[inline(always)]
 fn writer() -> Option<(Writer, &'static State)> {
     let st = STATE.get_ptr_mut(0)?;
     let h = held()?;
-    // SAFETY: a field of the per-CPU value, written by `on_syscall` before the ops run.
-    let base =
-        (unsafe { core::ptr::read_volatile(&raw const h.base) } as usize) & JOIN_ENTRY_MAX as usize;
-    // SAFETY: `base <= JOIN_ENTRY_MAX < SCRATCH_SIZE`, as in `on_syscall`.
+    // SAFETY: a field of the per-CPU value, written by `write_side` before the ops run.
+    let base = (unsafe { core::ptr::read_volatile(&raw const h.base) } as usize) & BATCH_MASK;
+    // SAFETY: `base <= BATCH_MASK`: the record has SCRATCH_SIZE bytes after it.
     let buf = unsafe { h.buf.as_mut_ptr().add(base) };
     // SAFETY: the per-CPU value; see `resolve`.
     Some((Writer { buf, st }, unsafe { &*st }))

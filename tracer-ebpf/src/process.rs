@@ -22,9 +22,9 @@ use tracer_common::{
 
 use crate::{
     entry::in_scope,
-    maps::{EVENTS, FAULTED, TRACKED, config, lost, scratch},
+    maps::{EVENTS, FAULTED, config, lost, scratch, track, tracked, untrack},
     ops::read_user_word,
-    ring::{emit, flush_held, header, helper_size, wake_flags},
+    ring::{claimed, emit, flush_held, header, helper_size, wake_flags},
 };
 
 #[repr(C)]
@@ -43,7 +43,7 @@ struct TaskExitEvent {
 /// run, so a new process is in scope before its first instruction.
 #[tracepoint(category = "task", name = "task_newtask")]
 pub fn task_newtask(ctx: TracePointContext) -> i32 {
-    on_newtask(&ctx);
+    claimed(|| on_newtask(&ctx));
     0
 }
 
@@ -57,14 +57,14 @@ fn on_newtask(ctx: &TracePointContext) -> Option<()> {
     // SAFETY: as above.
     let flags: u64 = unsafe { ctx.read_at(cfg.newtask_flags_off as usize) }.ok()?;
     if cfg.spawn_tid != 0 && pid_tgid as u32 == cfg.spawn_tid && flags & CLONE_THREAD == 0 {
-        let _ = TRACKED.insert(child as u32, TRACK_AWAIT_EXEC, 0);
+        track(child as u32, TRACK_AWAIT_EXEC);
         return None;
     }
     if !in_scope(cfg, tgid) {
         return None;
     }
     if cfg.scope == SCOPE_TRACKED && flags & CLONE_THREAD == 0 {
-        let _ = TRACKED.insert(child as u32, TRACK_ON, 0);
+        track(child as u32, TRACK_ON);
     }
     let rec = ForkEvent {
         h: header(REC_FORK, 0, 0, size_of::<ForkEvent>(), pid_tgid),
@@ -87,7 +87,7 @@ fn on_newtask(ctx: &TracePointContext) -> Option<()> {
 
 #[tracepoint(category = "sched", name = "sched_process_exec")]
 pub fn sched_process_exec(ctx: TracePointContext) -> i32 {
-    on_exec(&ctx);
+    claimed(|| on_exec(&ctx));
     0
 }
 
@@ -96,10 +96,9 @@ fn on_exec(ctx: &TracePointContext) -> Option<()> {
     let cfg = config()?;
     let pid_tgid = bpf_get_current_pid_tgid();
     let tgid = (pid_tgid >> 32) as u32;
-    // SAFETY: the value is a plain u32, copied out at once.
-    if unsafe { TRACKED.get(tgid) }.is_some_and(|v| *v == TRACK_AWAIT_EXEC) {
+    if tracked(tgid) == TRACK_AWAIT_EXEC {
         // The spawned command starts: trace it from here on.
-        let _ = TRACKED.insert(tgid, TRACK_ON, 0);
+        track(tgid, TRACK_ON);
     }
     if !in_scope(cfg, tgid) {
         return None;
@@ -258,7 +257,7 @@ fn capture_argv(off: &FileOffsets, buf: *mut u8, at: usize) -> usize {
 
 #[tracepoint(category = "sched", name = "sched_process_exit")]
 pub fn sched_process_exit(_ctx: TracePointContext) -> i32 {
-    on_task_exit();
+    claimed(on_task_exit);
     0
 }
 
@@ -274,7 +273,7 @@ fn on_task_exit() -> Option<()> {
     let _ = FAULTED.remove(tid);
     if cfg.scope == SCOPE_TRACKED && tid == tgid {
         // The process is gone; its pid may be reused by an unrelated process.
-        let _ = TRACKED.remove(tgid);
+        untrack(tgid);
     }
     let (exit_code, flags) = exit_code(&cfg.files).map_or((0, 0), |c| (c, EXIT_CODE_KNOWN));
     let rec = TaskExitEvent {

@@ -8,52 +8,149 @@ use aya_ebpf::{
     bindings::{BPF_RB_AVAIL_DATA, BPF_RB_CONS_POS, BPF_RB_FORCE_WAKEUP, BPF_RB_NO_WAKEUP},
     helpers::generated::{bpf_ktime_get_boot_ns, bpf_probe_read_user, bpf_probe_read_user_str},
 };
+use aya_ebpf::{macros::perf_event, programs::PerfEventContext};
 use tracer_common::{
-    CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX, CK_FILE, CK_SOCK, CaptureHeader,
-    FILE_ID_V2, FileId, FileOffsets, RecordHeader, SCRATCH_SIZE, STAT_LOST_ENTER, SockAddrs,
+    BATCH_BUF, BATCH_LIMIT, BATCH_MASK, CAP_FAULT, CAP_NULL, CAP_OK, CAPTURE_LIMIT, CAPTURE_MAX,
+    CK_FILE, CK_SOCK, CaptureHeader, FILE_ID_V2, FileId, FileOffsets, RecordHeader, SCRATCH_SIZE,
+    STAT_LOST, STAT_LOST_ENTER, SockAddrs,
 };
 
 use crate::{
     entry::State,
-    maps::{EVENTS, WOKEN, WRITTEN, config, count, held, lost},
+    maps::{EVENTS, WOKEN, WRITTEN, config, count, count_n, held, lost},
     ops::read_at,
 };
 
-/// The entry record of the call in progress on this CPU, held back so that the call's exit,
-/// written right after it, leaves with it as one ring record: one reservation, commit and
-/// fill check per call instead of two. A call enters and leaves on one CPU unless its task is
-/// switched out in between, and `sched_switch` sends a held entry on as a record of its own
-/// before that (a blocked call is still seen as it waits); so does every other record written
-/// on this CPU, first, which keeps the order of a task's records as it was (an exec's, a
-/// fork's or a kernel function's after the entry of the call they are in). A traced command's
-/// last call is sent on as it exits (`sched_process_exit`); an entry held when tracer stops
-/// reading belongs to a call in progress at that instant, as one written a moment later would.
+/// Each CPU's batch: the records its calls wrote since it last sent them to the ring, sent
+/// as one ring record (one reservation, commit and fill check) once it holds more than
+/// `Config::batch_bytes` after a call's exit. A call enters and leaves on one CPU unless its
+/// task is switched out in between; `sched_switch` sends the batch on before the switch (so a
+/// blocked call is seen waiting, and a task's records stay in order wherever it runs next),
+/// and so does each process event and kernel function's record, first: they are sent at once,
+/// after the calls before them (an exec's, a fork's or a kernel function's after the entry of
+/// the call they are in, a fork's before its child's first call). A quiet CPU's batch is sent
+/// by the flush timer ([`flush_timer`]); a traced command's last calls go on as it exits
+/// (`sched_process_exit`).
+///
+/// With `batch_bytes` 0 the batch holds one call at most: its entry, sent with its exit.
 #[repr(C)]
 pub(crate) struct Held {
-    /// Bytes of the held entry record; 0 for none.
+    /// Bytes of whole records in the batch; 0 for none.
     pub(crate) len: u64,
-    pub(crate) tid: u64,
-    /// Where the exit being written starts (see `on_syscall`).
+    /// The thread whose call's entry is the batch's last record, and that record's bytes (0:
+    /// none). Its exit, on this CPU with nothing else resolved in between, reuses the call's
+    /// `STATE`; cleared by a task switch and by process events.
+    pub(crate) open_tid: u64,
+    pub(crate) open_len: u64,
+    /// Where the record being written starts (see `on_syscall`).
     pub(crate) base: u64,
-    /// The entry, then the exit after it: each at most SCRATCH_SIZE.
-    pub(crate) buf: [u8; 2 * SCRATCH_SIZE],
+    /// Records in the batch, and calls' entries among them: what a failed send loses.
+    pub(crate) records: u64,
+    pub(crate) entries: u64,
+    /// Non-zero while a program works on the batch: the flush timer, which interrupts
+    /// programs, then leaves it alone.
+    pub(crate) busy: u64,
+    pub(crate) buf: [u8; BATCH_BUF],
 }
 
-/// The largest entry an exit joins (8-aligned, all bits set below its top bit but the low
-/// three: a mask the verifier bounds). Larger ones, rare, go on alone.
-pub(crate) const JOIN_ENTRY_MAX: u64 = 0x1ff8;
-
-/// Send the entry held on this CPU, if any, as a record of its own.
+/// Send this CPU's batch, if it holds anything, as one ring record, and forget the open entry
+/// (its task is being switched out, or a record that is not a call's comes next).
 #[inline(always)]
 pub(crate) fn flush_held() {
     let Some(h) = held() else {
         return;
     };
+    h.open_len = 0;
+    flush_batch(h);
+}
+
+/// Send the batch as one ring record, counting its records as lost if the ring has no room.
+#[inline(always)]
+pub(crate) fn flush_batch(h: &mut Held) {
     let len = h.len as usize;
-    if len != 0 {
-        h.len = 0;
-        emit(h.buf.as_mut_ptr(), len, true);
+    if len == 0 {
+        return;
     }
+    let (records, entries) = (h.records, h.entries);
+    h.len = 0;
+    h.records = 0;
+    h.entries = 0;
+    let flags = wake_flags(len);
+    let len = checked_len(len, BATCH_BUF);
+    // SAFETY: `len` is at most BATCH_BUF, the buffer's size.
+    let data = unsafe { core::slice::from_raw_parts(h.buf.as_ptr(), len) };
+    if EVENTS.output::<[u8]>(data, flags).is_err() {
+        count_n(STAT_LOST, records);
+        count_n(STAT_LOST_ENTER, entries);
+    }
+}
+
+/// Where the next record goes in the batch: at its end, after sending the batch first if it is
+/// past [`BATCH_LIMIT`]. Left in `Held::base` too, for the ops' global functions (`writer`).
+#[inline(always)]
+pub(crate) fn append_at(h: &mut Held) -> usize {
+    if h.len as usize > BATCH_LIMIT {
+        flush_batch(h);
+    }
+    // Through map memory: one unknown, bounded value for the verifier rather than a path per
+    // length (as `State::cur`).
+    // SAFETY: fields of the per-CPU value.
+    unsafe {
+        core::ptr::write_volatile(&raw mut h.base, h.len);
+        (core::ptr::read_volatile(&raw const h.base) as usize) & BATCH_MASK
+    }
+}
+
+/// A record of `len` bytes was written at `base` (from [`append_at`]): it joins the batch.
+#[inline(always)]
+pub(crate) fn appended(h: &mut Held, base: usize, len: usize, entry: bool) {
+    h.len = (base + len) as u64;
+    h.records += 1;
+    h.entries += u64::from(entry);
+}
+
+/// The flush timer: a `cpu-clock` perf event on each CPU (`capture::FLUSH_EVERY`) sends a
+/// batch its CPU has held since, unless a program is working on it (the timer interrupts
+/// programs: it comes from an hrtimer; see `Held::busy`). A call's records then wait at most
+/// one period in a CPU whose task neither blocks nor exits.
+#[perf_event]
+pub fn flush_timer(_ctx: PerfEventContext) -> u32 {
+    if let Some(h) = held()
+        // SAFETY: a field of the per-CPU value.
+        && unsafe { core::ptr::read_volatile(&raw const h.busy) } == 0
+    {
+        flush_batch(h);
+    }
+    0
+}
+
+/// Mark this CPU's batch, its counts and its wake-up state in use, so that the flush timer
+/// leaves them alone until [`release`]. Every program that writes records does so between the
+/// two. (They do not nest: a program runs inside another on the same CPU only by interrupting
+/// it, as the timer does; raw tracepoints, tracepoints and probes of kernel functions that
+/// run from process context do not.)
+#[inline(always)]
+pub(crate) fn claim(h: &mut Held) {
+    // SAFETY: a field of the per-CPU value. Volatile: the store is made before the work.
+    unsafe { core::ptr::write_volatile(&raw mut h.busy, 1) };
+}
+
+#[inline(always)]
+pub(crate) fn release(h: &mut Held) {
+    // SAFETY: a field of the per-CPU value. Volatile: the store is made after the work.
+    unsafe { core::ptr::write_volatile(&raw mut h.busy, 0) };
+}
+
+/// Run `f` between [`claim`] and [`release`] (nothing to claim without the map: `f` runs).
+#[inline(always)]
+pub(crate) fn claimed<T>(f: impl FnOnce() -> T) -> T {
+    let Some(h) = held() else {
+        return f();
+    };
+    claim(h);
+    let r = f();
+    release(h);
+    r
 }
 
 /// Appends captures to the scratch buffer; its position lives in the per-CPU `State`.
@@ -351,24 +448,6 @@ pub(crate) fn emit(buf: *mut u8, len: usize, enter: bool) {
 fn checked_len(len: usize, max: usize) -> usize {
     // SAFETY: reads a local.
     unsafe { core::ptr::read_volatile(&len) }.min(max)
-}
-
-/// Send a call's held entry (`entry` bytes, maybe 0) with its exit after it (`exit` bytes) from
-/// the held buffer, as one ring record.
-#[inline(always)]
-pub(crate) fn emit_joined(h: &mut Held, entry: usize, exit: usize) {
-    let len = entry + exit;
-    let flags = wake_flags(len);
-    let len = checked_len(len, 2 * SCRATCH_SIZE);
-    // SAFETY: `len` is at most 2 * SCRATCH_SIZE, the buffer's size.
-    let data = unsafe { core::slice::from_raw_parts(h.buf.as_ptr(), len) };
-    if EVENTS.output::<[u8]>(data, flags).is_err() {
-        lost();
-        if entry != 0 {
-            lost();
-            count(STAT_LOST_ENTER);
-        }
-    }
 }
 
 #[inline(always)]

@@ -15,10 +15,10 @@ use tracer_common::{
 };
 
 use crate::{
-    entry::{resolve, set6},
+    entry::{State, resolve, set6},
     maps::{COMMS, FAULTED, SEEN_FAULT, SPECS, STATE, config, held, seen, set_seen},
     ops::{capture_received, capture_sock, run_ops},
-    ring::{JOIN_ENTRY_MAX, Writer, emit_joined, flush_held, header},
+    ring::{Writer, append_at, appended, claim, claimed, flush_batch, flush_held, header, release},
 };
 
 /// The current thread's `comm` into `dst`, NUL-padded: the padding matters, because the `COMMS`
@@ -57,16 +57,18 @@ pub fn sys_exit(ctx: RawTracePointContext) -> i32 {
 }
 
 /// A task leaves the CPU (kernel/sched/core.c `__schedule`, Linux 6.1 and 6.18: the tracepoint
-/// fires before the switch, the leaving task still current): an entry held for it goes on now,
-/// so that a blocked call is seen waiting, and its exit, on whichever CPU, comes after it.
+/// fires before the switch, the leaving task still current): the CPU's batch goes on now, so
+/// that a blocked call is seen waiting, and the task's next records, on whichever CPU, come
+/// after it.
 #[raw_tracepoint(tracepoint = "sched_switch")]
 pub fn sched_switch(_ctx: RawTracePointContext) -> i32 {
-    flush_held();
+    claimed(flush_held);
     0
 }
 
-/// One side of a syscall: find its spec, copy the user memory of this side, emit the record.
-/// `when` is a constant at each call site, so each program gets its own specialised copy.
+/// One side of a syscall: find its spec, copy the user memory of this side, add the record to
+/// the CPU's batch. `when` is a constant at each call site, so each program gets its own
+/// specialised copy.
 #[inline(always)]
 fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     let cfg = config()?;
@@ -80,12 +82,12 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     };
     let tid = pid_tgid as u32;
     let h = held()?;
-    // The exit of the call whose entry this CPU holds. Its task has not been switched out since
-    // (the switch would have sent the entry on), so no other syscall has been resolved on this
-    // CPU in between, and STATE still holds the call as its entry resolved it: nothing to
-    // read or look up again. Its exit is recorded whatever its thread's name is now: a call
-    // let through at entry is kept whole.
-    let joined = !enter && h.len != 0 && h.len <= JOIN_ENTRY_MAX && h.tid == u64::from(tid);
+    // The exit of the call whose entry is the batch's last record. Its task has not been
+    // switched out since (the switch would have closed it), so no other syscall has been
+    // resolved on this CPU in between, and STATE still holds the call as its entry resolved
+    // it: nothing to read or look up again. Its exit is recorded whatever its thread's name
+    // is now: a call let through at entry is kept whole.
+    let joined = !enter && h.open_len != 0 && h.open_tid == u64::from(tid);
     let st = if joined {
         let st = STATE.get_ptr_mut(0)?;
         // SAFETY: the per-CPU value; see `resolve`.
@@ -93,34 +95,29 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     } else {
         resolve(cfg, (pid_tgid >> 32) as u32, ctx.arg(0), nr)?
     };
-    // Where this side's record goes in the held buffer: an entry at the start (an entry still
-    // held, whose exit tracer did not record, goes on alone first); an exit right after its
-    // own call's held entry, or at the start when there is none.
-    let base = if enter {
-        flush_held();
-        // Where the ops' global functions find this side's record (`writer`).
-        // SAFETY: a field of the per-CPU value.
-        unsafe { core::ptr::write_volatile(&raw mut h.base, 0) };
-        0
-    } else {
-        let b = if joined {
-            // Claimed now: a record written meanwhile on this CPU cannot send it again.
-            let b = h.len;
-            h.len = 0;
-            b
-        } else {
-            flush_held();
-            0
-        };
-        // Through map memory, as `State::cur`: one unknown, bounded value for the verifier
-        // rather than two paths through everything below.
-        // SAFETY: a field of the per-CPU value.
-        unsafe { core::ptr::write_volatile(&raw mut h.base, b) };
-        // SAFETY: as above.
-        (unsafe { core::ptr::read_volatile(&raw const h.base) } as usize) & JOIN_ENTRY_MAX as usize
-    };
-    // SAFETY: `base <= JOIN_ENTRY_MAX < SCRATCH_SIZE`: this side's record has SCRATCH_SIZE bytes
-    // after it.
+    h.open_len = 0;
+    claim(h);
+    let r = write_side(cfg, st, when, joined, pid_tgid, ret);
+    release(held()?);
+    r
+}
+
+/// The record of one side of a traced call, added to the CPU's batch.
+#[inline(always)]
+fn write_side(
+    cfg: &Config,
+    st: &mut State,
+    when: u8,
+    joined: bool,
+    pid_tgid: u64,
+    ret: i64,
+) -> Option<()> {
+    let enter = when == WHEN_ENTER;
+    let tid = pid_tgid as u32;
+    let h = held()?;
+    // At the end of the batch (see `append_at`); the ops' global functions find it there.
+    let base = append_at(h);
+    // SAFETY: `base <= BATCH_MASK`: this side's record has SCRATCH_SIZE bytes after it.
     let buf = unsafe { h.buf.as_mut_ptr().add(base) };
     let body_off = size_of::<RecordHeader>();
     if enter {
@@ -133,9 +130,9 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
             return None;
         }
     } else if cfg.comm_filter != 0 && !joined {
-        let mut words = [0u64; 2];
-        // SAFETY: 16 bytes of plain data, 8-byte aligned.
-        let comm = unsafe { &mut *words.as_mut_ptr().cast::<[u8; 16]>() };
+        // Where the exit's body goes, written over at the end (off the 512-byte stack).
+        // SAFETY: the record has SCRATCH_SIZE bytes; its first 16 after the header are 8-aligned.
+        let comm = unsafe { &mut *buf.add(body_off).cast::<[u8; 16]>() };
         current_comm(comm);
         if !comm_ok(cfg, comm) {
             return None;
@@ -146,15 +143,21 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
     } else {
         size_of::<SyscallExit>()
     };
-    st.full = 0;
-    st.faulted = 0;
+    // Word stores that LLVM cannot merge: `faulted` and `late` side by side were one 16-byte
+    // `memset` call, a byte loop on BPF (about 70 instructions on every traced call).
+    // SAFETY: fields of the per-CPU value.
+    unsafe {
+        core::ptr::write_volatile(&raw mut st.full, 0);
+        core::ptr::write_volatile(&raw mut st.faulted, 0);
+    }
     // Entry-side copies that faulted are made again now: the call has faulted the pages in.
     // SAFETY: the value is a plain u32, only tested for presence.
     let retry = !enter && seen(SEEN_FAULT) && unsafe { FAULTED.get(tid) }.is_some();
     if retry {
         let _ = FAULTED.remove(tid);
     }
-    st.late = u64::from(retry);
+    // SAFETY: as above.
+    unsafe { core::ptr::write_volatile(&raw mut st.late, u64::from(retry)) };
     let mut w = Writer {
         buf,
         st: ptr::from_mut(st),
@@ -200,11 +203,13 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         *buf.cast::<RecordHeader>() = header(kind, st.abi, st.entry, w.cur(), pid_tgid);
     }
     let h = held()?;
+    let len = w.cur();
+    appended(h, base, len, enter);
     if enter {
-        h.tid = u64::from(tid);
-        h.len = w.cur() as u64;
-    } else {
-        emit_joined(h, base, w.cur());
+        h.open_tid = u64::from(tid);
+        h.open_len = len as u64;
+    } else if h.len > u64::from(cfg.batch_bytes) {
+        flush_batch(h);
     }
     Some(())
 }

@@ -6,6 +6,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use aya::maps::{Array, HashMap, MapData, PerCpuArray, RingBuf};
+use aya::programs::perf_event::{
+    PerfEvent, PerfEventConfig, PerfEventScope, SamplePolicy, SoftwareEvent,
+};
 use aya::programs::{RawTracePoint, TracePoint};
 use aya::{Ebpf, EbpfLoader};
 use tokio::io::unix::AsyncFd;
@@ -30,6 +33,15 @@ const TRACEFS: &str = "/sys/kernel/tracing";
 /// written without a wake-up until a quarter of the ring is full (`Config::wakeup_bytes`).
 pub const DRAIN_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
 
+/// How often each CPU sends on the calls it has batched (the eBPF `flush_timer`), when its
+/// task has neither blocked nor exited since: the longest a call waits in the kernel.
+pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// The batch each CPU gathers by default (`--batch-kib`), in KiB: at most
+/// `tracer_common::BATCH_LIMIT`.
+pub const BATCH_KIB: u32 = 12;
+const _: () = assert!(BATCH_KIB as usize * 1024 <= tracer_common::BATCH_LIMIT);
+
 /// What to trace.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -45,6 +57,9 @@ pub struct Options {
     /// Bounded wake-ups (the default; off with `--backpressure`): a reader behind is woken at
     /// most once per quarter ring it drains.
     pub no_backpressure: bool,
+    /// KiB of records each CPU gathers before sending them on together (`--batch-kib`; 0: each
+    /// call as it returns).
+    pub batch_kib: u32,
     /// `-e status=`: only calls that ended so are written (text and JSON Lines).
     pub status: Option<crate::syscalls::qualify::StatusSet>,
 }
@@ -206,6 +221,27 @@ pub fn load_costs() -> Result<Vec<LoadCost>> {
     Ok(costs)
 }
 
+/// The eBPF `flush_timer` on a `cpu-clock` perf event of each online CPU, every
+/// [`FLUSH_EVERY`]. An error leaves batching off.
+pub fn attach_flush_timer(ebpf: &mut Ebpf) -> Result<()> {
+    let prog: &mut PerfEvent = ebpf
+        .program_mut("flush_timer")
+        .context("flush_timer")?
+        .try_into()?;
+    prog.load().context("loading flush_timer")?;
+    let cpus = aya::util::online_cpus().map_err(|(what, e)| anyhow::anyhow!("{what}: {e}"))?;
+    for cpu in cpus {
+        prog.attach(
+            PerfEventConfig::Software(SoftwareEvent::CpuClock),
+            PerfEventScope::AllProcessesOneCpu { cpu },
+            SamplePolicy::Period(u64::try_from(FLUSH_EVERY.as_nanos()).unwrap_or(u64::MAX)),
+            false,
+        )
+        .with_context(|| format!("attaching flush_timer on CPU {cpu}"))?;
+    }
+    Ok(())
+}
+
 fn num_cpus() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
@@ -214,7 +250,7 @@ impl Capture {
     pub fn start(opts: &Options) -> Result<Capture> {
         check_privileges()?;
         ensure_tracefs()?;
-        let config = Config {
+        let mut config = Config {
             scope: if opts.pids.is_some() {
                 SCOPE_TRACKED
             } else {
@@ -240,6 +276,11 @@ impl Capture {
             .map_max_entries("EVENTS", opts.ring_bytes)
             .load(EBPF_OBJECT)
             .context("loading the eBPF programs")?;
+        // Batches only with the timer that sends a quiet CPU's on: without it a call could wait
+        // in the kernel until its task blocks or exits.
+        if opts.batch_kib > 0 && attach_flush_timer(&mut ebpf).is_ok() {
+            config.batch_bytes = opts.batch_kib.min(BATCH_KIB) * 1024;
+        }
         {
             let mut cfg: Array<_, Config> =
                 Array::try_from(ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
@@ -338,6 +379,12 @@ impl Capture {
             Array::try_from(self.ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
         cfg.set(0, self.config, 0)?;
         Ok(())
+    }
+
+    /// Whether the CPUs send their calls in batches (`Config::batch_bytes`): then a CPU whose
+    /// task neither blocked nor exited holds its last calls until the flush timer's next tick.
+    pub fn batching(&self) -> bool {
+        self.config.batch_bytes != 0
     }
 
     /// Events the kernel side could not put in the ring buffer, so far.

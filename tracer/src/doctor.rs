@@ -83,6 +83,19 @@ pub fn run() -> Result<()> {
         Ok(())
     })();
     line("raw tracepoint", &verdict(raw))?;
+    // The flush timer that lets each CPU send its calls in batches (`--batch-kib`).
+    let timer = capture::attach_flush_timer(&mut ebpf);
+    line(
+        "perf event (timer)",
+        &match timer {
+            Ok(()) => format!(
+                "yes (calls are sent in batches of {} KiB per CPU, at least every {} ms)",
+                capture::BATCH_KIB,
+                capture::FLUSH_EVERY.as_millis()
+            ),
+            Err(e) => format!("no (each call is sent as it returns: {})", one_line(&e)),
+        },
+    )?;
     let kp = (|| -> Result<()> {
         let p: &mut KProbe = ebpf
             .program_mut("doctor_kprobe")

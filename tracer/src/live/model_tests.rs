@@ -57,6 +57,7 @@ fn a_replay_builds_the_model_the_live_view_built() {
         ring_bytes: 16 << 20,
         wrappers: true,
         no_backpressure: false,
+        batch_kib: crate::capture::BATCH_KIB,
         status: None,
     };
     let mut src = Source::start(&opts).expect("loading the eBPF programs");

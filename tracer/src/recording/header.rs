@@ -168,6 +168,7 @@ mod tests {
                 ring_bytes: 1 << 20,
                 wrappers: true,
                 no_backpressure: false,
+                batch_kib: crate::capture::BATCH_KIB,
                 status: None,
             },
             scope: "test",
