@@ -204,7 +204,6 @@ pub struct Config {
     /// a kernel function's record is written, and on the flush timer. 0: each call goes on as
     /// it returns, its entry and exit as one ring record (without the timer, or by choice).
     pub batch_bytes: u32,
-    pub _pad: u32,
 }
 
 /// Past this many bytes, a CPU's batch goes to the ring before another record is added to it:
@@ -613,7 +612,7 @@ mod tests {
         assert_eq!(size_of::<SyscallEnter>(), 16 + 48 + 48 + 16 + 8);
         assert_eq!(size_of::<SyscallExit>(), 16);
         assert_eq!(size_of::<CaptureHeader>(), 24);
-        assert_eq!(size_of::<Config>(), 36 + 56);
+        assert_eq!(size_of::<Config>(), 40 + 56);
         assert_eq!(size_of::<FileOffsets>(), 56);
         assert_eq!(size_of::<SockAddrs>(), 56);
         assert_eq!(size_of::<ExecArgv>(), 8);
