@@ -89,6 +89,11 @@ pub(crate) struct State {
     pub(crate) sock_fd: u64,
     pub(crate) sock_family: u64,
     pub(crate) sock_op: u64,
+    /// The side being written: its thread (`bpf_get_current_pid_tgid`) and, at exit, the
+    /// return value. In map memory rather than kept on the stack across the ops' calls: Linux
+    /// 6.1 allows 512 bytes for `sys_exit`'s frame and the two global functions' under it.
+    pub(crate) pid_tgid: u64,
+    pub(crate) ret: i64,
 }
 
 /// Is the current task in scope? Cheap checks only: this runs for every syscall on the machine.

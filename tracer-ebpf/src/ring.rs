@@ -101,9 +101,11 @@ pub(crate) fn append_at(h: &mut Held) -> usize {
     }
 }
 
-/// A record of `len` bytes was written at `base` (from [`append_at`]): it joins the batch.
+/// A record of `len` bytes was written where [`append_at`] said: it joins the batch.
 #[inline(always)]
-pub(crate) fn appended(h: &mut Held, base: usize, len: usize, entry: bool) {
+pub(crate) fn appended(h: &mut Held, len: usize, entry: bool) {
+    // SAFETY: a field of the per-CPU value.
+    let base = unsafe { core::ptr::read_volatile(&raw const h.base) } as usize & BATCH_MASK;
     h.len = (base + len) as u64;
     h.records += 1;
     h.entries += u64::from(entry);

@@ -10,8 +10,8 @@ use aya_ebpf::{
     programs::RawTracePointContext,
 };
 use tracer_common::{
-    Config, REC_ENTER, REC_EXIT, RecordHeader, SYS_F_CAPTURE_FULL, SyscallEnter, SyscallExit,
-    WHEN_ENTER, WHEN_EXIT,
+    BATCH_MASK, Config, REC_ENTER, REC_EXIT, RecordHeader, SYS_F_CAPTURE_FULL, SyscallEnter,
+    SyscallExit, WHEN_ENTER, WHEN_EXIT,
 };
 
 use crate::{
@@ -96,24 +96,21 @@ fn on_syscall(ctx: &RawTracePointContext, when: u8) -> Option<()> {
         resolve(cfg, (pid_tgid >> 32) as u32, ctx.arg(0), nr)?
     };
     h.open_len = 0;
+    st.pid_tgid = pid_tgid;
+    st.ret = ret;
     claim(h);
-    let r = write_side(cfg, st, when, joined, pid_tgid, ret);
+    let r = write_side(st, when, joined);
     release(held()?);
     r
 }
 
-/// The record of one side of a traced call, added to the CPU's batch.
+/// The record of one side of a traced call (`STATE`), added to the CPU's batch. What is needed
+/// after the ops' calls is read again from map memory rather than kept on the stack (see
+/// `State::pid_tgid`).
 #[inline(always)]
-fn write_side(
-    cfg: &Config,
-    st: &mut State,
-    when: u8,
-    joined: bool,
-    pid_tgid: u64,
-    ret: i64,
-) -> Option<()> {
+fn write_side(st: &mut State, when: u8, joined: bool) -> Option<()> {
     let enter = when == WHEN_ENTER;
-    let tid = pid_tgid as u32;
+    let cfg = config()?;
     let h = held()?;
     // At the end of the batch (see `append_at`); the ops' global functions find it there.
     let base = append_at(h);
@@ -150,6 +147,7 @@ fn write_side(
         core::ptr::write_volatile(&raw mut st.full, 0);
         core::ptr::write_volatile(&raw mut st.faulted, 0);
     }
+    let tid = st.pid_tgid as u32;
     // Entry-side copies that faulted are made again now: the call has faulted the pages in.
     // SAFETY: the value is a plain u32, only tested for presence.
     let retry = !enter && seen(SEEN_FAULT) && unsafe { FAULTED.get(tid) }.is_some();
@@ -165,16 +163,19 @@ fn write_side(
     w.set_cur(body_off + body_len);
     st.ctl_ptr = 0;
     st.sock_sk = 0;
-    run_ops(st.spec_idx, when, retry, ret, cfg.snaplen as usize);
+    run_ops(st.spec_idx, when, retry, st.ret, cfg.snaplen as usize);
     if !enter {
         // Once, after the ops: inside their loop the walk would be verified once per op.
+        let mut w = writer_again(st)?;
         capture_received(&mut w);
         capture_sock(&mut w);
     }
     if enter && st.faulted != 0 {
         set_seen(SEEN_FAULT);
-        let _ = FAULTED.insert(tid, 1, 0);
+        let _ = FAULTED.insert(st.pid_tgid as u32, 1, 0);
     }
+    let w = writer_again(st)?;
+    let buf = w.buf;
     let row = SPECS.get(st.spec_idx).map_or(0, |s| s.row);
     let flags = st.flags | if w.full() { SYS_F_CAPTURE_FULL } else { 0 };
     // SAFETY: the scratch buffer is 8-byte aligned and starts with the header and the body;
@@ -197,19 +198,32 @@ fn write_side(
             body.row = row;
             body.table = st.table;
             body.flags = flags;
-            body.ret = ret;
+            body.ret = st.ret;
         }
         let kind = if enter { REC_ENTER } else { REC_EXIT };
-        *buf.cast::<RecordHeader>() = header(kind, st.abi, st.entry, w.cur(), pid_tgid);
+        *buf.cast::<RecordHeader>() = header(kind, st.abi, st.entry, w.cur(), st.pid_tgid);
     }
-    let h = held()?;
     let len = w.cur();
-    appended(h, base, len, enter);
+    let h = held()?;
+    appended(h, len, enter);
     if enter {
-        h.open_tid = u64::from(tid);
+        h.open_tid = u64::from(st.pid_tgid as u32);
         h.open_len = len as u64;
     } else if h.len > u64::from(cfg.batch_bytes) {
         flush_batch(h);
     }
     Some(())
+}
+
+/// The writer of the record being written, from map memory (`Held::base`, `STATE`).
+#[inline(always)]
+fn writer_again(st: &mut State) -> Option<Writer> {
+    let h = held()?;
+    // SAFETY: a field of the per-CPU value, set by `append_at`.
+    let base = (unsafe { core::ptr::read_volatile(&raw const h.base) } as usize) & BATCH_MASK;
+    Some(Writer {
+        // SAFETY: `base <= BATCH_MASK`: in bounds, as in `write_side`.
+        buf: unsafe { h.buf.as_mut_ptr().add(base) },
+        st: ptr::from_mut(st),
+    })
 }
