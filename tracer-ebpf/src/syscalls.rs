@@ -66,6 +66,27 @@ pub fn sched_switch(_ctx: RawTracePointContext) -> i32 {
     0
 }
 
+/// A task wakes another (kernel/sched/core.c `try_to_wake_up`, Linux 6.1 and 6.18: the
+/// tracepoint fires on the waker's CPU, before the woken task can run): the CPU's batch goes on
+/// now, so that what the waker did before (the `write` that filled a pipe, the `kill`) reaches
+/// the ring before anything the woken task does next on another CPU. Without it, the reader of
+/// a message could be seen receiving it before its sender's calls arrive (up to the flush
+/// timer's period later). Attached only while batching. A wake-up from an interrupt that finds
+/// a program working on the batch leaves it alone (`Held::busy`), as the timer does.
+#[raw_tracepoint(tracepoint = "sched_waking")]
+pub fn sched_waking(_ctx: RawTracePointContext) -> i32 {
+    if let Some(h) = held()
+        && h.len != 0
+        // SAFETY: a field of the per-CPU value.
+        && unsafe { core::ptr::read_volatile(&raw const h.busy) } == 0
+    {
+        claim(h);
+        flush_batch(h);
+        release(h);
+    }
+    0
+}
+
 /// One side of a syscall: find its spec, copy the user memory of this side, add the record to
 /// the CPU's batch. `when` is a constant at each call site, so each program gets its own
 /// specialised copy.

@@ -178,6 +178,8 @@ const PROCESS_PROGRAMS: [(&str, &str); 3] = [
 /// The raw tracepoint programs `tracer record` loads; sched_switch first: it sends on the
 /// entries sys_enter holds back for their exits.
 const SYSCALL_PROGRAMS: [&str; 3] = ["sched_switch", "sys_enter", "sys_exit"];
+/// Attached while batching (`Config::batch_bytes`): a waker's batch goes on at the wake-up.
+const WAKING_PROGRAM: &str = "sched_waking";
 
 /// What loading one of `tracer record`'s programs cost: the time `BPF_PROG_LOAD` took (the
 /// verifier's, mostly), and the instructions the verifier walked (`verified_insns` of
@@ -325,6 +327,24 @@ impl Capture {
                 .with_context(|| format!("loading {name} (the verifier may say why above)"))?;
             prog.attach(name)
                 .with_context(|| format!("attaching raw tracepoint {name}"))?;
+        }
+        if config.batch_bytes != 0 {
+            // A waker's calls go on before the woken task's next ones (tracer-ebpf
+            // `sched_waking`); without it, no batching.
+            let name = WAKING_PROGRAM;
+            let attached = (|| -> Result<()> {
+                let prog: &mut RawTracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
+                prog.load().with_context(|| format!("loading {name}"))?;
+                prog.attach(name)
+                    .with_context(|| format!("attaching raw tracepoint {name}"))?;
+                Ok(())
+            })();
+            if attached.is_err() {
+                config.batch_bytes = 0;
+                let mut cfg: Array<_, Config> =
+                    Array::try_from(ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
+                cfg.set(0, config, 0)?;
+            }
         }
         let ksyms = Ksyms::load();
         let mut links = Vec::new();
