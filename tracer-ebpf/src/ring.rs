@@ -28,9 +28,10 @@ use crate::{
 /// blocked call is seen waiting, and a task's records stay in order wherever it runs next),
 /// and so does each process event and kernel function's record, first: they are sent at once,
 /// after the calls before them (an exec's, a fork's or a kernel function's after the entry of
-/// the call they are in, a fork's before its child's first call). A quiet CPU's batch is sent
-/// by the flush timer ([`flush_timer`]); a traced command's last calls go on as it exits
-/// (`sched_process_exit`).
+/// the call they are in, a fork's before its child's first call). A task that wakes another
+/// sends its CPU's batch first (`sched_waking`: a message's sender before its receiver). A
+/// quiet CPU's batch is sent by the flush timer ([`flush_timer`]); a traced command's last
+/// calls go on as it exits (`sched_process_exit`).
 ///
 /// With `batch_bytes` 0 the batch holds one call at most: its entry, sent with its exit.
 #[repr(C)]
@@ -42,7 +43,7 @@ pub(crate) struct Held {
     /// `STATE`; cleared by a task switch and by process events.
     pub(crate) open_tid: u64,
     pub(crate) open_len: u64,
-    /// Where the record being written starts (see `on_syscall`).
+    /// Where the record being written starts ([`append_at`]).
     pub(crate) base: u64,
     /// Records in the batch, and calls' entries among them: what a failed send loses.
     pub(crate) records: u64,
