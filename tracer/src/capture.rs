@@ -176,7 +176,7 @@ const PROCESS_PROGRAMS: [(&str, &str); 3] = [
 ];
 
 /// The raw tracepoint programs `tracer record` loads; sched_switch first: it sends on the
-/// entries sys_enter holds back for their exits.
+/// batches sys_enter and sys_exit fill.
 const SYSCALL_PROGRAMS: [&str; 3] = ["sched_switch", "sys_enter", "sys_exit"];
 /// Attached while batching (`Config::batch_bytes`): a waker's batch goes on at the wake-up.
 const WAKING_PROGRAM: &str = "sched_waking";
@@ -244,6 +244,17 @@ pub fn attach_flush_timer(ebpf: &mut Ebpf) -> Result<()> {
     Ok(())
 }
 
+/// The eBPF `sched_waking` program, which sends a waker's batch on at the wake-up. An error
+/// leaves batching off.
+fn attach_waking(ebpf: &mut Ebpf) -> Result<()> {
+    let name = WAKING_PROGRAM;
+    let prog: &mut RawTracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
+    prog.load().with_context(|| format!("loading {name}"))?;
+    prog.attach(name)
+        .with_context(|| format!("attaching raw tracepoint {name}"))?;
+    Ok(())
+}
+
 fn num_cpus() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
@@ -278,9 +289,13 @@ impl Capture {
             .map_max_entries("EVENTS", opts.ring_bytes)
             .load(EBPF_OBJECT)
             .context("loading the eBPF programs")?;
-        // Batches only with the timer that sends a quiet CPU's on: without it a call could wait
-        // in the kernel until its task blocks or exits.
-        if opts.batch_kib > 0 && attach_flush_timer(&mut ebpf).is_ok() {
+        // Batches only with the timer that sends a quiet CPU's on (without it a call could wait
+        // in the kernel until its task blocks or exits) and with the wake-up flush that sends a
+        // waker's calls before the woken task's next ones (tracer-ebpf `sched_waking`).
+        if opts.batch_kib > 0
+            && attach_flush_timer(&mut ebpf).is_ok()
+            && attach_waking(&mut ebpf).is_ok()
+        {
             config.batch_bytes = opts.batch_kib.min(BATCH_KIB) * 1024;
         }
         {
@@ -327,24 +342,6 @@ impl Capture {
                 .with_context(|| format!("loading {name} (the verifier may say why above)"))?;
             prog.attach(name)
                 .with_context(|| format!("attaching raw tracepoint {name}"))?;
-        }
-        if config.batch_bytes != 0 {
-            // A waker's calls go on before the woken task's next ones (tracer-ebpf
-            // `sched_waking`); without it, no batching.
-            let name = WAKING_PROGRAM;
-            let attached = (|| -> Result<()> {
-                let prog: &mut RawTracePoint = ebpf.program_mut(name).context(name)?.try_into()?;
-                prog.load().with_context(|| format!("loading {name}"))?;
-                prog.attach(name)
-                    .with_context(|| format!("attaching raw tracepoint {name}"))?;
-                Ok(())
-            })();
-            if attached.is_err() {
-                config.batch_bytes = 0;
-                let mut cfg: Array<_, Config> =
-                    Array::try_from(ebpf.map_mut("CONFIG").context("map CONFIG")?)?;
-                cfg.set(0, config, 0)?;
-            }
         }
         let ksyms = Ksyms::load();
         let mut links = Vec::new();

@@ -224,8 +224,8 @@ pub struct Scope {
     #[arg(long = "no-backpressure", conflicts_with = "backpressure")]
     pub no_backpressure: bool,
     /// KiB of records each CPU gathers before sending them to tracer together, at most 12 (0:
-    /// each call as it returns). A CPU's calls also go on when its task blocks or exits, and
-    /// every 10 ms. For measuring (docs/performance.md); the default is the bench's choice.
+    /// each call as it returns). A CPU's calls also go on when its task blocks, wakes another
+    /// or exits, and every 10 ms. For measuring (docs/performance.md); the default is the bench's choice.
     #[arg(long = "batch-kib", default_value_t = crate::capture::BATCH_KIB, hide = true,
           value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::capture::BATCH_KIB)))]
     pub batch_kib: u32,
